@@ -1,0 +1,53 @@
+import { Command, CommanderError, Option } from 'commander';
+import { createDeps, type Deps } from './deps.js';
+import { envHelp } from './env.js';
+import { EXIT, reportError } from './errors.js';
+import { seedCommand } from './commands/seed/index.js';
+import { serveCommand } from './commands/serve/index.js';
+import { triggerCommand } from './commands/trigger/index.js';
+import { logsCommand } from './commands/logs/index.js';
+
+const VERSION = '0.1.0';
+
+/** The commander program. Subcommand definitions are cheap; their run modules load on use. */
+export function buildProgram(deps: Deps): Command {
+  const program = new Command('receptionist')
+    .description('Run a Vapi voice receptionist for a clinic that also sells and services air conditioners.')
+    .version(VERSION, '-v, --version')
+    .option('--data-dir <dir>', 'directory of the embedded store (default ./.receptionist, or $RECEPTIONIST_DATA_DIR)')
+    .option('--json', 'machine-readable output: JSON on stdout')
+    .option('--no-color', 'disable colors')
+    .addOption(new Option('--debug', 'print stack traces of failures'))
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `\n${envHelp()}\n\nExit codes: 0 ok, 1 error, 2 usage, 3 store, 4 input needed, 5 auth, 6 network, 70 internal, 130 cancelled.`);
+  for (const make of [seedCommand, serveCommand, triggerCommand, logsCommand]) program.addCommand(make(deps));
+  return program;
+}
+
+/**
+ * Runs the CLI and returns the exit code; the only place errors become exit codes.
+ * Never calls `process.exit`.
+ */
+export async function main(argv: string[], deps: Deps = createDeps()): Promise<number> {
+  const program = buildProgram(deps);
+  program.exitOverride();
+  program.configureOutput({
+    writeOut: (s) => deps.io.write(s),
+    writeErr: (s) => deps.io.err.write(s),
+  });
+  for (const sub of program.commands) {
+    sub.exitOverride();
+    sub.configureOutput({ writeOut: (s) => deps.io.write(s), writeErr: (s) => deps.io.err.write(s) });
+  }
+  const debug = argv.includes('--debug') || deps.env.get('DEBUG')?.value === '1';
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return EXIT.ok;
+      return EXIT.usage; // commander already printed the message
+    }
+    return reportError(err, deps.io, debug);
+  }
+}

@@ -1,0 +1,45 @@
+import chalk, { Chalk } from 'chalk';
+import type { IO } from '../../io.js';
+import type { GlobalOptions } from '../shared/globals.js';
+import type { ServeEvent } from './serve.js';
+
+/** Prints one serve event: a JSON line on stdout with --json, else a human line on stderr. */
+export function renderServeEvent(e: ServeEvent, g: GlobalOptions, io: IO, now: () => Date): void {
+  if (g.json) {
+    io.line(JSON.stringify({ time: now().toISOString(), ...e }));
+    return;
+  }
+  const c = g.color ? chalk : new Chalk({ level: 0 });
+  switch (e.kind) {
+    case 'ready':
+      io.info(`${c.green('Ready')}  webhook ${c.bold(e.webhookUrl)}  store ${e.dataDir}`);
+      io.info(e.auth === 'none' ? c.yellow('  Authentication is OFF (--insecure-no-auth): loopback only.') : `  Authentication: ${e.secrets} active secret(s) (X-Vapi-Secret, Bearer, or HMAC x-signature)`);
+      io.info('  Press Ctrl-C to stop.');
+      return;
+    case 'message': {
+      const ok = e.status < 400;
+      const status = ok ? c.green(String(e.status)) : e.status >= 500 ? c.red(String(e.status)) : c.yellow(String(e.status));
+      const parts = [
+        now().toISOString().slice(11, 23),
+        e.type.padEnd(20),
+        e.callId ? `call=${e.callId}` : '',
+        e.tools?.length ? e.tools.join(',') : '',
+        status,
+        e.outcome,
+        `${e.ms}ms`,
+        e.detail ? `(${e.detail})` : '',
+      ];
+      io.info(parts.filter(Boolean).join('  '));
+      return;
+    }
+    case 'failure':
+      io.error(`${c.red('Failure')} in ${e.where}: ${e.error}${e.stack ? `\n${e.stack}` : ' (re-run with --debug for the stack)'}`);
+      return;
+    case 'stopping':
+      io.info('Stopping…');
+      return;
+    case 'stopped':
+      io.info('Stopped.');
+      return;
+  }
+}

@@ -1,0 +1,113 @@
+import net from 'node:net';
+import type { Deps } from '../../deps.js';
+import { AuthError, UsageError, UserError } from '../../errors.js';
+import { resolveSetting } from '../../settings.js';
+import { loadBotConfig } from '../../domain/clinic.js';
+import { DEFAULT_AUTH, type AuthConfig } from '../../server/auth.js';
+import { buildApp, DEFAULT_BODY_LIMIT, type WebhookEvent } from '../../server/app.js';
+import { ReplyCache } from '../../server/replies.js';
+import type { GlobalOptions } from '../shared/globals.js';
+import { openStore } from '../shared/store.js';
+import type { ServeFlags } from './index.js';
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  bodyLimit: number;
+  /** undefined with --insecure-no-auth */
+  auth: AuthConfig | undefined;
+}
+
+/** Events `runServe` reports; the command renders them (stderr lines, or JSON lines with --json). */
+export type ServeEvent =
+  | { kind: 'ready'; url: string; webhookUrl: string; dataDir: string; auth: 'secret' | 'none'; secrets: number }
+  | WebhookEvent
+  | { kind: 'failure'; where: string; error: string; stack?: string }
+  | { kind: 'stopping'; signal?: string }
+  | { kind: 'stopped' };
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Flags + env → validated options. @throws UsageError, AuthError */
+export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): ServeOptions {
+  const port = resolveSetting('port', flags.port, 'RECEPTIONIST_PORT', deps.env, '3000');
+  if (!/^\d+$/.test(port.value) || Number(port.value) > 65535) throw new UsageError(`Invalid port "${port.value}" (from ${port.source})`, 'Use a number from 0 to 65535; 0 picks a free port.');
+  const host = resolveSetting('host', flags.host, 'RECEPTIONIST_HOST', deps.env, '127.0.0.1');
+  const bodyLimit = flags.bodyLimit === undefined ? DEFAULT_BODY_LIMIT : Number(flags.bodyLimit);
+  if (!Number.isInteger(bodyLimit) || bodyLimit < 1024) throw new UsageError(`Invalid --body-limit "${flags.bodyLimit}"`, 'Give a size in bytes, at least 1024.');
+  if (flags.insecureNoAuth) {
+    if (!LOOPBACK.has(host.value)) {
+      throw new UsageError(`--insecure-no-auth only binds to loopback, but the host is ${host.value} (from ${host.source})`, 'Drop --host, or set VAPI_SERVER_SECRET and drop --insecure-no-auth.');
+    }
+    return { port: Number(port.value), host: host.value, bodyLimit, auth: undefined };
+  }
+  const secrets = [deps.env.get('VAPI_SERVER_SECRET'), deps.env.get('VAPI_SERVER_SECRET_PREVIOUS')].flatMap((s) => (s ? [s.value] : []));
+  if (!secrets.length) {
+    throw new AuthError('No webhook secret: serve refuses to accept unauthenticated requests.', 'Set VAPI_SERVER_SECRET (environment or .env), or pass --insecure-no-auth for a local test.');
+  }
+  if (secrets.some((s) => s.length < 16)) {
+    throw new AuthError('The webhook secret is shorter than 16 characters.', 'Use a long random value, e.g. `openssl rand -hex 32`.');
+  }
+  const requireTs = deps.env.get('VAPI_HMAC_REQUIRE_TIMESTAMP')?.value;
+  return {
+    port: Number(port.value),
+    host: host.value,
+    bodyLimit,
+    auth: {
+      ...DEFAULT_AUTH,
+      secrets,
+      payloadFormat: deps.env.get('VAPI_HMAC_PAYLOAD_FORMAT')?.value ?? DEFAULT_AUTH.payloadFormat,
+      requireTimestamp: requireTs === undefined ? true : requireTs !== 'false',
+    },
+  };
+}
+
+/**
+ * Runs the webhook server until `signal` aborts, then closes the server and the store.
+ * @throws StoreError (locked, corrupt), UserError (not seeded, port in use)
+ */
+export async function runServe(
+  opts: ServeOptions,
+  g: GlobalOptions,
+  deps: Deps,
+  run: { signal: AbortSignal; onEvent: (e: ServeEvent) => void },
+): Promise<void> {
+  const store = await openStore(g, deps, { purpose: 'receptionist serve' });
+  let app: ReturnType<typeof buildApp> | undefined;
+  try {
+    const config = await loadBotConfig(store.collection('bot_configs'));
+    if (!config) throw new UserError(`The store at ${store.location} has no bot config.`, 'Run `receptionist seed` first.');
+    await new ReplyCache(store.collection('replies'), deps.now).prune(30);
+    app = buildApp({
+      store,
+      config,
+      now: deps.now,
+      auth: opts.auth,
+      bodyLimit: opts.bodyLimit,
+      onEvent: run.onEvent,
+      onFailure: (where, err) =>
+        run.onEvent({ kind: 'failure', where, error: err instanceof Error ? err.message : String(err), stack: g.debug ? (err as Error)?.stack : undefined }),
+    });
+    try {
+      await app.listen({ port: opts.port, host: opts.host });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new UserError(`Port ${opts.port} on ${opts.host} is already in use.`, 'Pass --port 0 for a free port, or stop the other server.');
+      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`Cannot bind to host ${opts.host}.`, 'Pass --host with an address of this machine, e.g. 127.0.0.1.');
+      throw err;
+    }
+    const address = app.server.address() as net.AddressInfo;
+    const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${hostForUrl}:${address.port}`;
+    run.onEvent({ kind: 'ready', url, webhookUrl: `${url}/webhook`, dataDir: store.location, auth: opts.auth ? 'secret' : 'none', secrets: opts.auth?.secrets.length ?? 0 });
+    await new Promise<void>((resolve) => {
+      if (run.signal.aborted) return resolve();
+      run.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    run.onEvent({ kind: 'stopping' });
+  } finally {
+    await app?.close();
+    await store.close();
+  }
+  run.onEvent({ kind: 'stopped' });
+}

@@ -1,0 +1,23 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Deps } from '../../deps.js';
+import { resolveSetting, type Resolved } from '../../settings.js';
+
+/** Flags every command accepts (defined on the root program). */
+export interface GlobalOptions {
+  dataDir: Resolved<string>;
+  json: boolean;
+  color: boolean;
+  debug: boolean;
+}
+
+export function globalsOf(command: Command, deps: Deps): GlobalOptions {
+  const o = command.optsWithGlobals() as { dataDir?: string; json?: boolean; color?: boolean; debug?: boolean };
+  const dir = resolveSetting('data-dir', o.dataDir, 'RECEPTIONIST_DATA_DIR', deps.env, '.receptionist');
+  return {
+    dataDir: { value: path.resolve(deps.cwd, dir.value), source: dir.source },
+    json: Boolean(o.json),
+    color: o.color !== false && deps.io.color,
+    debug: Boolean(o.debug) || deps.env.get('DEBUG')?.value === '1',
+  };
+}

@@ -1,0 +1,191 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { DateTime } from 'luxon';
+import type { Deps } from '../../deps.js';
+import type { IO } from '../../io.js';
+import { AuthError, NetworkError, UsageError, UserError } from '../../errors.js';
+import { templatesDir } from '../../paths.js';
+import { resolveSetting } from '../../settings.js';
+import { signBody } from '../../server/auth.js';
+import type { GlobalOptions } from '../shared/globals.js';
+import type { TriggerFlags } from './index.js';
+
+export interface TriggerResult {
+  event: string;
+  url: string;
+  callId: string;
+  status: number;
+  body: unknown;
+}
+
+interface EventTemplate {
+  description: string;
+  payload: unknown;
+}
+
+function eventsDir(): string {
+  return path.join(templatesDir(), 'events');
+}
+
+export function listEvents(): Array<{ event: string; description: string }> {
+  return fs
+    .readdirSync(eventsDir())
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => ({ event: f.slice(0, -5), description: (JSON.parse(fs.readFileSync(path.join(eventsDir(), f), 'utf8')) as EventTemplate).description }));
+}
+
+export function renderEventList(events: ReturnType<typeof listEvents>, g: GlobalOptions, io: IO): void {
+  if (g.json) return io.line(JSON.stringify(events, null, 2));
+  const w = Math.max(...events.map((e) => e.event.length));
+  for (const e of events) io.line(`${e.event.padEnd(w)}  ${e.description}`);
+}
+
+/** Values for the `{{…}}` placeholders of a template. */
+export function placeholderValues(now: Date, callId: string, customerNumber: string, timeZone: string): Record<string, string | number> {
+  const started = new Date(now.getTime() - 154_000);
+  return {
+    callId,
+    toolCallId: `call_${randomBytes(12).toString('base64url')}`,
+    timestamp: now.getTime(),
+    startedAt: started.toISOString(),
+    endedAt: now.toISOString(),
+    durationMs: 154_000,
+    durationSeconds: 154,
+    customerNumber,
+    assistantId: 'asst_demo',
+    timeZone,
+  };
+}
+
+/**
+ * Fills placeholders: a string that is exactly `{{name}}` takes the value's type (numbers stay
+ * numbers); inside longer strings values are interpolated. `{{date:tue}}` → "Tuesday 1 December",
+ * the first such weekday at least 3 days after `now` in the clinic's zone.
+ */
+export function fillPlaceholders(value: unknown, vars: Record<string, string | number>, now: Date): unknown {
+  if (typeof value === 'string') {
+    const whole = /^\{\{(\w+)\}\}$/.exec(value);
+    if (whole && whole[1]! in vars) return vars[whole[1]!];
+    return value.replace(/\{\{(\w+)(?::(\w+))?\}\}/g, (m, name: string, arg?: string) => {
+      if (name === 'date' && arg) return weekdayAhead(arg, now, String(vars.timeZone ?? 'UTC'));
+      return name in vars ? String(vars[name]) : m;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v) => fillPlaceholders(v, vars, now));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillPlaceholders(v, vars, now)]));
+  return value;
+}
+
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+function weekdayAhead(day: string, now: Date, zone: string): string {
+  const want = WEEKDAYS.indexOf(day.toLowerCase().slice(0, 3)) + 1;
+  if (want === 0) throw new UsageError(`Unknown weekday in {{date:${day}}}`);
+  let d = DateTime.fromJSDate(now, { zone }).plus({ days: 3 });
+  while (d.weekday !== want) d = d.plus({ days: 1 });
+  return d.toFormat('cccc d MMMM');
+}
+
+/** Applies one `path=value` (dots and array indexes; `args.` = first tool call's arguments). Values parse as JSON when they can. */
+export function applySet(payload: unknown, assignment: string): void {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--set needs path=value, got "${assignment}"`);
+  let p = assignment.slice(0, eq).trim();
+  const raw = assignment.slice(eq + 1);
+  let value: unknown = raw;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    // Plain text.
+  }
+  const paths = p.startsWith('args.')
+    ? [`message.toolCallList.0.function.arguments.${p.slice(5)}`, `message.toolWithToolCallList.0.toolCall.function.arguments.${p.slice(5)}`]
+    : [p];
+  for (p of paths) {
+    const keys = p.split('.');
+    let cur = payload as Record<string, unknown>;
+    for (const k of keys.slice(0, -1)) {
+      if (cur[k] === undefined || cur[k] === null || typeof cur[k] !== 'object') cur[k] = /^\d+$/.test(k) ? [] : {};
+      cur = cur[k] as Record<string, unknown>;
+    }
+    cur[keys[keys.length - 1]!] = value;
+  }
+}
+
+function clinicTimeZone(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(templatesDir(), 'bot-config', 'clinic.json'), 'utf8')) as { timeZone: string }).timeZone;
+  } catch {
+    return 'UTC';
+  }
+}
+
+/** Builds, signs and sends one event; returns the server's reply. @throws UsageError, AuthError (401), NetworkError */
+export async function runTrigger(event: string | undefined, flags: TriggerFlags, deps: Deps): Promise<TriggerResult> {
+  let template: unknown;
+  let name: string;
+  if (flags.file) {
+    name = path.basename(flags.file);
+    try {
+      template = JSON.parse(fs.readFileSync(path.resolve(deps.cwd, flags.file), 'utf8'));
+    } catch (err) {
+      throw new UsageError(`Cannot read ${flags.file}: ${(err as Error).message}`, 'Give a JSON file holding {"message": {"type": …}}.');
+    }
+  } else {
+    if (!event) throw new UsageError('Name an event, or pass --file.', 'See `receptionist trigger --list`.');
+    const file = path.join(eventsDir(), `${event}.json`);
+    if (!/^[\w.-]+$/.test(event) || !fs.existsSync(file)) {
+      throw new UsageError(`Unknown event "${event}".`, `Known events: ${listEvents().map((e) => e.event).join(', ')}`);
+    }
+    name = event;
+    template = (JSON.parse(fs.readFileSync(file, 'utf8')) as EventTemplate).payload;
+  }
+  const now = deps.now();
+  const callId = flags.callId ?? `call_${randomBytes(8).toString('hex')}`;
+  const payload = fillPlaceholders(template, placeholderValues(now, callId, flags.customerNumber ?? '+919812345678', clinicTimeZone()), now);
+  for (const s of flags.set) applySet(payload, s);
+  const body = Buffer.from(JSON.stringify(payload));
+
+  const url = resolveSetting('url', flags.url, 'RECEPTIONIST_URL', deps.env, 'http://127.0.0.1:3000/webhook');
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const secret = deps.env.get('VAPI_SERVER_SECRET')?.value;
+  if (flags.auth !== 'none') {
+    if (!secret) throw new AuthError('No VAPI_SERVER_SECRET to sign with.', 'Set it to the secret `serve` uses, or pass --auth none for a server run with --insecure-no-auth.');
+    if (flags.auth === 'secret') headers['x-vapi-secret'] = secret;
+    if (flags.auth === 'bearer') headers.authorization = `Bearer ${secret}`;
+    if (flags.auth === 'hmac') {
+      const ts = String(now.getTime());
+      headers['x-timestamp'] = ts;
+      headers['x-signature'] = signBody(secret, body, { timestamp: ts });
+    }
+  }
+  let res: Response;
+  try {
+    res = await deps.fetch(url.value, { method: 'POST', headers, body, signal: AbortSignal.timeout(30_000) });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    throw new NetworkError(`Cannot reach ${url.value} (from ${url.source}): ${cause}`, 'Start `receptionist serve` first, or pass --url.', { cause: err });
+  }
+  const text = await res.text();
+  let replyBody: unknown = text;
+  try {
+    replyBody = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON: show it as text.
+  }
+  const result = { event: name, url: url.value, callId, status: res.status, body: replyBody };
+  if (res.status === 401) throw new AuthError(`The server rejected the request (401).`, 'Check that VAPI_SERVER_SECRET is the secret `serve` runs with.');
+  if (res.status >= 400) {
+    const reason = typeof replyBody === 'object' && replyBody && 'error' in replyBody ? String((replyBody as { error: unknown }).error) : text.slice(0, 200);
+    throw new UserError(`The server answered ${res.status}: ${reason}`);
+  }
+  return result;
+}
+
+export function renderTrigger(r: TriggerResult, g: GlobalOptions, io: IO): void {
+  if (g.json) return io.line(JSON.stringify(r));
+  io.info(`${r.event} → ${r.url}  call=${r.callId}  ${r.status}`);
+  io.line(typeof r.body === 'string' ? r.body : JSON.stringify(r.body, null, 2));
+}

@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { createEnv, type Env } from './env.js';
+import { createProcessIO, type IO } from './io.js';
+
+/**
+ * Everything a command touches outside its own logic. `createDeps()` is the only place that
+ * reads `process.*`; tests build their own. Nothing here connects anywhere until asked.
+ */
+export interface Deps {
+  io: IO;
+  env: Env;
+  /** The clock. */
+  now: () => Date;
+  cwd: string;
+  /** HTTP client (`trigger`). */
+  fetch: typeof fetch;
+  /**
+   * Subscribes to SIGINT/SIGTERM; returns the unsubscribe function. Long-running commands
+   * use it to close cleanly.
+   */
+  onShutdown: (handler: (signal: string) => void) => () => void;
+}
+
+/** Reads `.env` from `cwd` if present (Node's own parser, same syntax as dotenv). */
+export function readDotenv(cwd: string): { values: Record<string, string>; path: string } {
+  const file = path.join(cwd, '.env');
+  try {
+    return { values: parseEnv(fs.readFileSync(file, 'utf8')) as Record<string, string>, path: file };
+  } catch {
+    return { values: {}, path: file };
+  }
+}
+
+export function createDeps(): Deps {
+  const cwd = process.cwd();
+  const dotenv = readDotenv(cwd);
+  return {
+    io: createProcessIO(),
+    env: createEnv(process.env, dotenv.values, '.env'),
+    now: () => new Date(),
+    cwd,
+    fetch: globalThis.fetch,
+    onShutdown(handler) {
+      const on = (signal: NodeJS.Signals) => handler(signal);
+      process.on('SIGINT', on);
+      process.on('SIGTERM', on);
+      return () => {
+        process.off('SIGINT', on);
+        process.off('SIGTERM', on);
+      };
+    },
+  };
+}

@@ -1,0 +1,232 @@
+import { DateTime } from 'luxon';
+import { DuplicateKeyError, type Collection, type Store } from '../store/types.js';
+import type { ClinicSettings, Customer, Doctor } from './clinic.js';
+import { isSlotStart, slotKey, slotsOnDay } from './schedule.js';
+import { speakableId } from './ids.js';
+
+export type AppointmentStatus = 'held' | 'confirmed' | 'cancelled' | 'expired' | 'rescheduled';
+
+/**
+ * One appointment (collection `appointments`). `activeSlot` is set only while it holds its
+ * slot (a live hold or a confirmed booking); a unique sparse index on it means one slot never
+ * holds two active appointments, in any process. Times are UTC ISO strings plus epoch ms.
+ */
+export interface Appointment {
+  _id: string;
+  appointmentId: string;
+  status: AppointmentStatus;
+  doctorId: string;
+  doctorName: string;
+  specialty: string;
+  start: string;
+  startMs: number;
+  activeSlot?: string;
+  /** Epoch ms after which a `held` appointment no longer holds its slot. */
+  holdExpiresAt?: number;
+  /** Call id that placed the hold (check_availability), which may confirm it. */
+  holdOwner?: string;
+  /** `<callId>:<toolCallId>` of the tool call that created it: one tool call books once. */
+  sourceKey?: string;
+  patientName?: string;
+  email?: string;
+  phone?: string;
+  reason?: string;
+  callId?: string;
+  createdAt: string;
+  confirmedAt?: string;
+  cancelledAt?: string;
+  rescheduledFrom?: string;
+  rescheduledTo?: string;
+  [key: string]: unknown;
+}
+
+export interface Patient {
+  name: string;
+  email: string;
+  /** E.164 */
+  phone: string;
+  reason: string;
+}
+
+export type ClaimResult = { ok: true; appointment: Appointment } | { ok: false; reason: 'taken' };
+
+/** Booking operations on one store; `now` is injected so tests control expiry. */
+export class AppointmentBook {
+  private readonly col: Collection<Appointment>;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clinic: ClinicSettings,
+    private readonly now: () => Date,
+  ) {
+    this.col = store.collection<Appointment>('appointments');
+  }
+
+  /** Start times (epoch ms) of active appointments for these doctors in [from, to). */
+  async occupied(doctorIds: string[], from: DateTime, to: DateTime): Promise<Set<string>> {
+    const rows = await this.col.find({
+      doctorId: { $in: doctorIds },
+      startMs: { $gte: from.toMillis(), $lt: to.toMillis() },
+      activeSlot: { $exists: true },
+      $or: [{ status: 'confirmed' }, { holdExpiresAt: { $gt: this.now().getTime() } }],
+    });
+    return new Set(rows.map((r) => r.activeSlot!));
+  }
+
+  /** Free future slots of these doctors on `day` (clinic zone), optionally within a window of minutes. */
+  async freeSlotsOnDay(doctors: Doctor[], day: DateTime, window?: { from: number; to: number }): Promise<Array<{ doctor: Doctor; start: DateTime }>> {
+    const taken = await this.occupied(doctors.map((d) => d._id), day.startOf('day'), day.startOf('day').plus({ days: 1 }));
+    const nowMs = this.now().getTime();
+    const out: Array<{ doctor: Doctor; start: DateTime }> = [];
+    for (const doctor of doctors) {
+      for (const start of slotsOnDay(doctor, day, this.clinic.slotMinutes)) {
+        const m = start.hour * 60 + start.minute;
+        if (window && (m < window.from || m >= window.to)) continue;
+        if (start.toMillis() <= nowMs || taken.has(slotKey(doctor._id, start))) continue;
+        out.push({ doctor, start });
+      }
+    }
+    return out.sort((a, b) => a.start.toMillis() - b.start.toMillis());
+  }
+
+  /** Up to `n` free slots nearest to `target` (future only, within the booking horizon). */
+  async nearestFree(doctors: Doctor[], target: DateTime, n = 3): Promise<Array<{ doctor: Doctor; start: DateTime }>> {
+    const now = DateTime.fromJSDate(this.now(), { zone: this.clinic.timeZone });
+    const horizon = now.plus({ days: this.clinic.bookingHorizonDays });
+    const centre = target < now ? now : target;
+    const found: Array<{ doctor: Doctor; start: DateTime }> = [];
+    // Search outwards day by day from the target until enough are found.
+    for (let offset = 0; offset <= this.clinic.bookingHorizonDays && found.length < n * 4; offset++) {
+      for (const day of offset === 0 ? [centre] : [centre.plus({ days: offset }), centre.minus({ days: offset })]) {
+        if (day.startOf('day') < now.startOf('day') || day > horizon) continue;
+        found.push(...(await this.freeSlotsOnDay(doctors, day)));
+      }
+    }
+    const dist = (s: DateTime) => Math.abs(s.toMillis() - target.toMillis());
+    const seen = new Set<number>();
+    return found
+      .sort((a, b) => dist(a.start) - dist(b.start) || a.start.toMillis() - b.start.toMillis())
+      .filter((s) => !seen.has(s.start.toMillis()) && seen.add(s.start.toMillis()))
+      .slice(0, n)
+      .sort((a, b) => a.start.toMillis() - b.start.toMillis());
+  }
+
+  isBookable(doctor: Doctor, start: DateTime): boolean {
+    return isSlotStart(doctor, start.setZone(this.clinic.timeZone), this.clinic.slotMinutes);
+  }
+
+  /**
+   * Claims a slot with a hold that expires after the clinic's `holdMinutes` (BOOK-3: an
+   * expired hold frees the slot at once, because expiry is checked here, not by a sweeper).
+   * @throws DuplicateKeyError on `sourceKey` when this tool call already created an appointment.
+   */
+  async hold(doctor: Doctor, start: DateTime, fields: Partial<Appointment>): Promise<ClaimResult> {
+    const key = slotKey(doctor._id, start);
+    const nowMs = this.now().getTime();
+    await this.col.updateMany(
+      { activeSlot: key, status: 'held', holdExpiresAt: { $lte: nowMs } },
+      { $set: { status: 'expired' }, $unset: { activeSlot: true } },
+    );
+    const id = speakableId();
+    const doc: Appointment = {
+      _id: id,
+      appointmentId: id,
+      status: 'held',
+      doctorId: doctor._id,
+      doctorName: doctor.name,
+      specialty: doctor.specialty,
+      start: start.toUTC().toISO()!,
+      startMs: start.toMillis(),
+      activeSlot: key,
+      holdExpiresAt: nowMs + this.clinic.holdMinutes * 60_000,
+      createdAt: this.now().toISOString(),
+      ...fields,
+    };
+    try {
+      return { ok: true, appointment: await this.col.insertOne(doc) };
+    } catch (err) {
+      if (err instanceof DuplicateKeyError && err.key !== 'sourceKey' && err.key !== 'appointmentId' && err.key !== '_id') return { ok: false, reason: 'taken' };
+      throw err;
+    }
+  }
+
+  /** The live hold this call placed on a slot, if any. */
+  async heldBy(callId: string, doctor: Doctor, start: DateTime): Promise<Appointment | null> {
+    if (!callId) return null;
+    return this.col.findOne({ activeSlot: slotKey(doctor._id, start), status: 'held', holdOwner: callId, holdExpiresAt: { $gt: this.now().getTime() } });
+  }
+
+  /** Turns a live hold into a booking; false when the hold expired or is gone. */
+  async confirm(appointmentId: string, fields: Partial<Appointment>): Promise<boolean> {
+    const nowMs = this.now().getTime();
+    const res = await this.col.updateOne(
+      { appointmentId, status: 'held', holdExpiresAt: { $gt: nowMs } },
+      { $set: { ...fields, status: 'confirmed', confirmedAt: this.now().toISOString() }, $unset: { holdExpiresAt: true, holdOwner: true } },
+    );
+    return res.matched === 1;
+  }
+
+  /** Gives a hold's slot back (used when a later step fails). */
+  async release(appointmentId: string): Promise<void> {
+    await this.col.updateOne({ appointmentId, status: 'held' }, { $set: { status: 'expired' }, $unset: { activeSlot: true } });
+  }
+
+  async find(appointmentId: string): Promise<Appointment | null> {
+    return this.col.findOne({ appointmentId });
+  }
+
+  async findBySource(sourceKey: string): Promise<Appointment | null> {
+    return this.col.findOne({ sourceKey });
+  }
+
+  /** Cancels a confirmed appointment; false when it is not confirmed (unknown, cancelled, moved). */
+  async cancel(appointmentId: string, reason: string | undefined): Promise<boolean> {
+    const res = await this.col.updateOne(
+      { appointmentId, status: 'confirmed' },
+      { $set: { status: 'cancelled', cancelledAt: this.now().toISOString(), ...(reason ? { cancelReason: reason } : {}) }, $unset: { activeSlot: true } },
+    );
+    return res.matched === 1;
+  }
+
+  /**
+   * Moves a confirmed appointment: the new slot is claimed and confirmed before the old one is
+   * released, so the patient never ends up with neither. Returns the new appointment.
+   */
+  async reschedule(old: Appointment, doctor: Doctor, start: DateTime, sourceKey: string): Promise<ClaimResult | { ok: false; reason: 'gone' }> {
+    const claim = await this.hold(doctor, start, {
+      patientName: old.patientName,
+      email: old.email,
+      phone: old.phone,
+      reason: old.reason,
+      callId: old.callId,
+      rescheduledFrom: old.appointmentId,
+      sourceKey,
+    });
+    if (!claim.ok) return claim;
+    // Confirm the new one before releasing the old: a crash in between leaves two bookings
+    // for the same patient (visible, fixable), never none.
+    await this.confirm(claim.appointment.appointmentId, {});
+    const moved = await this.col.updateOne(
+      { appointmentId: old.appointmentId, status: 'confirmed' },
+      { $set: { status: 'rescheduled', rescheduledTo: claim.appointment.appointmentId }, $unset: { activeSlot: true } },
+    );
+    if (moved.matched !== 1) {
+      await this.cancel(claim.appointment.appointmentId, 'original appointment was no longer active');
+      return { ok: false, reason: 'gone' };
+    }
+    return { ok: true, appointment: { ...claim.appointment, status: 'confirmed' } };
+  }
+
+  /** The latest confirmed appointment of a caller, by E.164 phone. */
+  async latestFor(phone: string): Promise<Appointment | null> {
+    const rows = await this.col.find({ phone, status: 'confirmed' }, { sort: { startMs: -1 }, limit: 1 });
+    return rows[0] ?? null;
+  }
+}
+
+/** Records the patient as a customer, found later by phone (assistant-request). */
+export async function upsertPatient(store: Store, patient: Patient, nowIso: string): Promise<void> {
+  await store
+    .collection<Customer>('customers')
+    .updateOne({ phone: patient.phone }, { $set: { name: patient.name, email: patient.email, phone: patient.phone, updatedAt: nowIso } }, { upsert: true });
+}

@@ -1,0 +1,77 @@
+import type { CallLogRecord, Store } from '../store/types.js';
+import { MalformedMessageError, at, callIdOf, customerNumberOf, num, str, type Json } from '../vapi/server-message.js';
+
+/**
+ * Builds the call-log record from an `end-of-call-report` (spec `ServerMessageEndOfCallReport`,
+ * plus fields real payloads carry outside the spec: `durationSeconds`, `costBreakdown`,
+ * top-level `summary`/`transcript`/`recordingUrl`). `message.call` is a snapshot from call
+ * creation, so outcome fields come from the top level first.
+ * @throws MalformedMessageError without `message.call.id` or with a field of the wrong type
+ */
+export function callLogFromReport(m: Json, receivedAt: Date): CallLogRecord {
+  const callId = callIdOf(m);
+  if (!callId) throw new MalformedMessageError('end-of-call-report has no "message.call.id"');
+  const startedAt = str(m, 'startedAt') ?? str(m, 'call.startedAt') ?? '';
+  const endedAt = str(m, 'endedAt') ?? str(m, 'call.endedAt') ?? '';
+  const ms = num(m, 'durationMs');
+  let durationSeconds = num(m, 'durationSeconds') ?? (ms === undefined ? undefined : ms / 1000);
+  if (durationSeconds === undefined && startedAt && endedAt) {
+    const d = (Date.parse(endedAt) - Date.parse(startedAt)) / 1000;
+    if (Number.isFinite(d) && d >= 0) durationSeconds = d;
+  }
+  const breakdown = at(m, 'costBreakdown') ?? at(m, 'costs');
+  const success = at(m, 'analysis.successEvaluation');
+  return {
+    callId,
+    callType: str(m, 'call.type') ?? '',
+    assistantId: str(m, 'call.assistantId') ?? str(m, 'assistant.id') ?? '',
+    startedAt,
+    endedAt,
+    durationSeconds: durationSeconds === undefined ? null : Math.round(durationSeconds * 1000) / 1000,
+    endedReason: str(m, 'endedReason') ?? str(m, 'call.endedReason') ?? '',
+    cost: num(m, 'cost') ?? num(m, 'costBreakdown.total') ?? null,
+    costBreakdown: breakdown === undefined ? '' : JSON.stringify(breakdown),
+    customerNumber: customerNumberOf(m) ?? '',
+    summary: str(m, 'analysis.summary') ?? str(m, 'summary') ?? '',
+    transcript: str(m, 'artifact.transcript') ?? str(m, 'transcript') ?? '',
+    recordingUrl: str(m, 'artifact.recordingUrl') ?? str(m, 'artifact.recording.mono.combinedUrl') ?? str(m, 'recordingUrl') ?? '',
+    successEvaluation: success === undefined || success === null ? '' : typeof success === 'string' ? success : JSON.stringify(success),
+    receivedAt: receivedAt.toISOString(),
+  };
+}
+
+/**
+ * The one place a call log reaches the store: every write of a call record goes through here
+ * (sealing of sensitive fields slots in here). Returns false when the call was already logged.
+ * @throws StoreUnavailableError
+ */
+export async function recordCallLog(store: Store, record: CallLogRecord): Promise<boolean> {
+  return store.callLogs.append(record);
+}
+
+/** Latest known status of a call (collection `call_status`, `_id` = call id). */
+export interface CallStatus {
+  _id: string;
+  status: string;
+  endedReason?: string;
+  /** Epoch ms of the Vapi message that set it. */
+  at: number;
+  callType?: string;
+  assistantId?: string;
+  [k: string]: unknown;
+}
+
+/** Records a `status-update` unless a newer one is already stored (messages can arrive out of order). */
+export async function recordCallStatus(store: Store, s: CallStatus): Promise<void> {
+  const col = store.collection<CallStatus>('call_status');
+  const { _id, ...fields } = s;
+  const res = await col.updateOne({ _id, at: { $lte: s.at } }, { $set: fields });
+  if (res.matched === 0 && !(await col.findOne({ _id }))) {
+    try {
+      await col.insertOne(s);
+    } catch {
+      // Inserted concurrently by an identical delivery: the newest-wins update above covers order.
+      await col.updateOne({ _id, at: { $lte: s.at } }, { $set: fields });
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import type { Doc } from '../store/types.js';
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** Clinic-wide settings (templates/bot-config/clinic.json). */
+export interface ClinicSettings {
+  name: string;
+  /** IANA time zone in which spoken dates and opening hours are read, e.g. `Asia/Kolkata`. */
+  timeZone: string;
+  /** ISO 3166-1 alpha-2 region for phone numbers given without a country code, e.g. `IN`. */
+  defaultRegion: string;
+  /** Length of one appointment slot, minutes. */
+  slotMinutes: number;
+  /** How long a held slot stays reserved before it is confirmed, minutes. */
+  holdMinutes: number;
+  /** How far ahead bookings are accepted, days. */
+  bookingHorizonDays: number;
+  locale: string;
+}
+
+/** A doctor and their weekly hours in the clinic's time zone: `{"mon": [["09:00","13:00"]]}`. */
+export interface Doctor extends Doc {
+  name: string;
+  specialty: string;
+  weeklyHours: Partial<Record<Weekday, [string, string][]>>;
+}
+
+/**
+ * The stored bot config (collection `bot_configs`, `_id` "default"): clinic settings, the
+ * assistant as a Vapi `CreateAssistantDTO`, and the function tools as `CreateFunctionToolDTO`s.
+ */
+export interface BotConfig extends Doc {
+  clinic: ClinicSettings;
+  assistant: Record<string, unknown> & { name?: string; firstMessage?: string };
+  tools: Array<{ type: 'function'; function: { name: string; description?: string; parameters?: unknown } } & Record<string, unknown>>;
+  /** Ids on Vapi after `sync`. */
+  vapi?: { assistantId?: string; toolIds?: Record<string, string> };
+}
+
+export interface Customer extends Doc {
+  customerId?: string;
+  name: string;
+  /** E.164 */
+  phone?: string;
+  email?: string;
+}
+
+export interface AcPurchase extends Doc {
+  customerId: string;
+  serialNumber: string;
+  model: string;
+  /** ISO date */
+  purchaseDate: string;
+  priceInr: number;
+  store: string;
+  installation: string | null;
+  warrantyMonths: number;
+  compressorWarrantyMonths: number;
+}
+
+export interface TroubleshootingGuide extends Doc {
+  keywords: string[];
+  title: string;
+  steps: string[];
+}
+
+export async function loadBotConfig(col: { findOne(q: Record<string, unknown>): Promise<unknown> }): Promise<BotConfig | null> {
+  return (await col.findOne({ _id: 'default' })) as BotConfig | null;
+}

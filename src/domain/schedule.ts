@@ -1,0 +1,68 @@
+import { DateTime } from 'luxon';
+import { WEEKDAYS, type Doctor } from './clinic.js';
+import type { OpenWindow } from './spoken-time.js';
+
+function minutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}
+
+/** The doctor's slot start times on `day` (a DateTime in the clinic zone), every `slotMinutes`. */
+export function slotsOnDay(doctor: Doctor, day: DateTime, slotMinutes: number): DateTime[] {
+  const ranges = doctor.weeklyHours[WEEKDAYS[day.weekday - 1]!] ?? [];
+  const start = day.startOf('day');
+  const out: DateTime[] = [];
+  for (const [from, to] of ranges) {
+    for (let m = minutes(from); m + slotMinutes <= minutes(to); m += slotMinutes) out.push(start.plus({ minutes: m }));
+  }
+  return out;
+}
+
+/** True when `start` begins one of the doctor's slots. */
+export function isSlotStart(doctor: Doctor, start: DateTime, slotMinutes: number): boolean {
+  return slotsOnDay(doctor, start, slotMinutes).some((s) => s.toMillis() === start.toMillis());
+}
+
+/** The earliest opening and latest closing across all doctors, minutes after midnight. */
+export function openWindow(doctors: Doctor[]): OpenWindow {
+  let from = 24 * 60;
+  let to = 0;
+  for (const d of doctors) {
+    for (const ranges of Object.values(d.weeklyHours)) {
+      for (const [a, b] of ranges ?? []) {
+        from = Math.min(from, minutes(a));
+        to = Math.max(to, minutes(b));
+      }
+    }
+  }
+  return from < to ? { from, to } : { from: 9 * 60, to: 18 * 60 };
+}
+
+/** Days of the week the doctor works, e.g. ["Monday", "Wednesday"]. */
+export function workingDays(doctor: Doctor): string[] {
+  const names = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+  return WEEKDAYS.flatMap((w, i) => ((doctor.weeklyHours[w]?.length ?? 0) > 0 ? [names[i]!] : []));
+}
+
+/** Key of one doctor's slot, unique among active appointments: `<doctorId>|<start UTC ISO>`. */
+export function slotKey(doctorId: string, start: DateTime): string {
+  return `${doctorId}|${start.toUTC().toISO()}`;
+}
+
+/** Doctors matching a requested name or speciality (loose: "cardiologist" finds cardiology). */
+export function matchDoctors(doctors: Doctor[], opts: { doctor?: string; specialty?: string }): Doctor[] {
+  const norm = (s: string) => s.toLowerCase().replace(/\bdr\.?\s*/g, '').replace(/[^a-z ]/g, '').trim();
+  if (opts.doctor && norm(opts.doctor)) {
+    const want = norm(opts.doctor).split(' ').filter(Boolean);
+    return doctors.filter((d) => want.every((w) => norm(d.name).split(' ').some((n) => n.startsWith(w) || w.startsWith(n))));
+  }
+  if (opts.specialty && norm(opts.specialty)) {
+    const stem = (s: string) => norm(s).replace(/(ist|ists|y|ic|ics|ian|ians)$/, '').slice(0, 7);
+    const want = stem(opts.specialty);
+    return doctors.filter((d) => {
+      const have = stem(d.specialty);
+      return have.startsWith(want) || want.startsWith(have) || norm(d.specialty).includes(norm(opts.specialty!));
+    });
+  }
+  return doctors;
+}

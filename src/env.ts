@@ -1,0 +1,48 @@
+/**
+ * Every environment variable receptionist reads, listed once. `--help` prints this table.
+ * Values can also come from a `.env` file (flag > environment > .env file > default).
+ */
+export const ENV_VARS = {
+  RECEPTIONIST_DATA_DIR: 'Directory of the embedded store (default ./.receptionist)',
+  VAPI_SERVER_SECRET: 'Webhook secret: accepted as X-Vapi-Secret, Authorization: Bearer, or the HMAC key of x-signature',
+  VAPI_SERVER_SECRET_PREVIOUS: 'A second accepted webhook secret, for rotation without dropped requests',
+  VAPI_HMAC_PAYLOAD_FORMAT: 'What the HMAC signs (default "{timestamp}.{body}")',
+  VAPI_HMAC_REQUIRE_TIMESTAMP: 'Reject HMAC requests without x-timestamp: "true" (default) or "false"',
+  RECEPTIONIST_PORT: 'Port of `serve` (default 3000; 0 picks a free one)',
+  RECEPTIONIST_HOST: 'Interface `serve` binds to (default 127.0.0.1)',
+  RECEPTIONIST_URL: 'Webhook URL `trigger` sends to (default http://127.0.0.1:3000/webhook)',
+  RECEPTIONIST_DEFAULT_REGION: 'Region for phone numbers without a country code, ISO 3166 (default from the clinic config, IN)',
+  DEBUG: 'Set to 1 to print stack traces (same as --debug)',
+  NO_COLOR: 'Set to disable colors (same as --no-color)',
+} as const;
+
+export type EnvVarName = keyof typeof ENV_VARS;
+
+/** Read access to the environment (process env merged over the `.env` file), with the source kept. */
+export interface Env {
+  get(name: EnvVarName): { value: string; source: string } | undefined;
+}
+
+/** Builds an `Env` from the process environment and the parsed `.env` file (may be empty). */
+export function createEnv(
+  processEnv: Record<string, string | undefined>,
+  dotenv: Record<string, string>,
+  dotenvPath: string,
+): Env {
+  return {
+    get(name) {
+      const fromProcess = processEnv[name];
+      if (fromProcess !== undefined && fromProcess !== '') return { value: fromProcess, source: `$${name}` };
+      const fromFile = dotenv[name];
+      if (fromFile !== undefined && fromFile !== '') return { value: fromFile, source: `${name} in ${dotenvPath}` };
+      return undefined;
+    },
+  };
+}
+
+/** The `--help` epilogue listing every variable. */
+export function envHelp(): string {
+  const width = Math.max(...Object.keys(ENV_VARS).map((k) => k.length));
+  const lines = Object.entries(ENV_VARS).map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
+  return `Environment variables (also read from ./.env; flags win over both):\n${lines.join('\n')}`;
+}

@@ -1,0 +1,105 @@
+/**
+ * Errors classified by who is at fault, and the exit-code contract (README "Exit codes").
+ * Only `reportError` (called from `main`) turns an error into an exit code.
+ */
+
+/** Exit codes returned by `main()`. Documented in README.md; changing one is a breaking change. */
+export const EXIT = {
+  ok: 0,
+  /** The command failed for a reason the user can fix (message + hint printed). */
+  error: 1,
+  /** Bad flags or arguments. */
+  usage: 2,
+  /** The store could not be opened, is locked by another process, or is corrupt. */
+  store: 3,
+  /** A prompt was needed but the session is non-interactive. */
+  needsInput: 4,
+  /** A credential was missing or rejected (webhook secret, password, API key). */
+  auth: 5,
+  /** A remote peer (a server, Vapi) could not be reached or failed. */
+  network: 6,
+  /** A bug in receptionist itself. */
+  internal: 70,
+  /** Cancelled with Ctrl-C. */
+  cancelled: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** An expected failure: printed as `Error: <message>` plus an optional next step, no stack. */
+export class UserError extends Error {
+  readonly exitCode: ExitCode = EXIT.error;
+  constructor(
+    message: string,
+    readonly hint?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad flags or arguments (exit 2). */
+export class UsageError extends UserError {
+  override readonly exitCode = EXIT.usage;
+}
+
+/** The store cannot be used: locked, unreadable, corrupt (exit 3). */
+export class StoreError extends UserError {
+  override readonly exitCode = EXIT.store;
+}
+
+/** A missing or rejected credential (exit 5). */
+export class AuthError extends UserError {
+  override readonly exitCode = EXIT.auth;
+}
+
+/** A remote peer could not be reached or answered with a failure (exit 6). */
+export class NetworkError extends UserError {
+  override readonly exitCode = EXIT.network;
+}
+
+/** A prompt was needed in a non-interactive session (exit 4). `flag` names the flag to pass instead. */
+export class NeedsInputError extends UserError {
+  override readonly exitCode = EXIT.needsInput;
+  constructor(readonly flag: string) {
+    super(`Input needed but the session is not interactive`, `Pass ${flag}`);
+  }
+}
+
+/** Ctrl-C at a prompt or during a command: exits 130 quietly. */
+export class CancelledError extends Error {
+  constructor() {
+    super('Cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+/** A command finished, but some of its items failed; the command already printed them. */
+export class PartialFailureError extends UserError {}
+
+interface ErrorSink {
+  error(line: string): void;
+}
+
+/**
+ * Maps any thrown value to an exit code and prints it on stderr.
+ * User errors print their message and hint; anything else is a bug and prints one line
+ * (the stack only with `debug`).
+ */
+export function reportError(err: unknown, io: ErrorSink, debug: boolean): ExitCode {
+  if (err instanceof CancelledError || (err instanceof Error && err.name === 'ExitPromptError')) {
+    return EXIT.cancelled;
+  }
+  if (err instanceof UserError) {
+    if (!(err instanceof PartialFailureError) || err.message) io.error(`Error: ${err.message}`);
+    if (err.hint) io.error(`  ${err.hint}`);
+    if (debug && err.cause) io.error(String((err.cause as Error).stack ?? err.cause));
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  io.error(`Error: unexpected failure: ${message}`);
+  if (debug) io.error(String((err as Error)?.stack ?? ''));
+  else io.error('  Re-run with --debug (or DEBUG=1) for the stack trace, and report it.');
+  return EXIT.internal;
+}

@@ -1,0 +1,78 @@
+import { Writable } from 'node:stream';
+
+/**
+ * The only way commands print. Data goes to `out` (stdout), chatter to `err` (stderr).
+ * `isOutTTY`/`isErrTTY` decide tables and colors; `canPrompt` is false in CI or with pipes.
+ */
+export interface IO {
+  /** Write data to stdout (no newline added). */
+  write(text: string): void;
+  /** One line of data on stdout. */
+  line(text: string): void;
+  /** One line of status on stderr. */
+  info(text: string): void;
+  /** One line of error on stderr. */
+  error(text: string): void;
+  readonly out: NodeJS.WritableStream;
+  readonly err: NodeJS.WritableStream;
+  readonly stdin: NodeJS.ReadableStream;
+  readonly isOutTTY: boolean;
+  readonly isErrTTY: boolean;
+  readonly canPrompt: boolean;
+  /** Colors enabled (a TTY, and neither --no-color nor NO_COLOR). */
+  color: boolean;
+}
+
+export function createProcessIO(): IO {
+  const isOutTTY = Boolean(process.stdout.isTTY);
+  const isErrTTY = Boolean(process.stderr.isTTY);
+  return {
+    write: (t) => void process.stdout.write(t),
+    line: (t) => void process.stdout.write(`${t}\n`),
+    info: (t) => void process.stderr.write(`${t}\n`),
+    error: (t) => void process.stderr.write(`${t}\n`),
+    out: process.stdout,
+    err: process.stderr,
+    stdin: process.stdin,
+    isOutTTY,
+    isErrTTY,
+    canPrompt: Boolean(process.stdin.isTTY) && isOutTTY,
+    color: isErrTTY && !process.env.NO_COLOR,
+  };
+}
+
+/** An IO that records into strings, for tests. */
+export interface TestIO extends IO {
+  stdout(): string;
+  stderr(): string;
+}
+
+export function createTestIO(opts: { isTTY?: boolean; stdin?: NodeJS.ReadableStream } = {}): TestIO {
+  let out = '';
+  let err = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        append(String(chunk));
+        cb();
+      },
+    });
+  const outStream = sink((s) => (out += s));
+  const errStream = sink((s) => (err += s));
+  const tty = opts.isTTY ?? false;
+  return {
+    write: (t) => void (out += t),
+    line: (t) => void (out += `${t}\n`),
+    info: (t) => void (err += `${t}\n`),
+    error: (t) => void (err += `${t}\n`),
+    out: outStream,
+    err: errStream,
+    stdin: opts.stdin ?? process.stdin,
+    isOutTTY: tty,
+    isErrTTY: tty,
+    canPrompt: tty,
+    color: false,
+    stdout: () => out,
+    stderr: () => err,
+  };
+}

@@ -1,0 +1,108 @@
+import http from 'node:http';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Store } from '../store/types.js';
+import { StoreUnavailableError } from '../store/types.js';
+import type { BotConfig } from '../domain/clinic.js';
+import { MalformedMessageError, callIdOf, parseEnvelope } from '../vapi/server-message.js';
+import { verifyRequest, type AuthConfig } from './auth.js';
+import { handleMessage } from './messages.js';
+import { ReplyCache } from './replies.js';
+
+/** 5 MiB: an hour-long `end-of-call-report` is 1–2 MB (SEC-4). */
+export const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024;
+
+/** One handled request, as `serve` prints it. Carries no body content, secret or caller data. */
+export interface WebhookEvent {
+  kind: 'message';
+  /** `message.type`, or '-' when the body was not read (401/413) or unparsable. */
+  type: string;
+  callId?: string;
+  tools?: string[];
+  status: number;
+  outcome: 'ok' | 'replayed' | 'duplicate' | 'tool-error' | 'ignored' | 'unauthorized' | 'invalid' | 'unavailable' | 'error';
+  /** Why it was refused or failed (our own words, never echoing the body). */
+  detail?: string;
+  ms: number;
+}
+
+export interface AppOptions {
+  store: Store;
+  config: BotConfig;
+  now: () => Date;
+  /** undefined: no authentication (`--insecure-no-auth`, loopback only). */
+  auth: AuthConfig | undefined;
+  bodyLimit?: number;
+  onEvent?: (e: WebhookEvent) => void;
+  /** A failure that is a bug (a tool threw): reported once with its error. */
+  onFailure?: (where: string, err: unknown) => void;
+}
+
+/**
+ * Builds the webhook app without listening (`serve` owns `listen`; tests use `inject`).
+ * Routes: `POST /webhook` (Vapi server messages), `GET /health`.
+ * Authentication runs on the raw bytes before any JSON parse (SEC-3).
+ */
+export function buildApp(opts: AppOptions): FastifyInstance {
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const app = Fastify({
+    logger: false,
+    bodyLimit,
+    // Slow-header clients are dropped within 10 s (SEC-4); Node checks every second.
+    serverFactory: (handler) =>
+      http.createServer({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000, keepAliveTimeout: 5_000 }, handler),
+  });
+  const replies = new ReplyCache(opts.store.collection('replies'), opts.now);
+  const emit = opts.onEvent ?? (() => {});
+  const onFailure = opts.onFailure ?? (() => {});
+
+  // Keep every body as raw bytes: the signature covers them exactly, and nothing is parsed before it is checked.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, _req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    const detail = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `body larger than ${bodyLimit} bytes` : status === 500 ? 'internal error' : err.message;
+    if (status === 500) onFailure('webhook', err);
+    emit({ kind: 'message', type: '-', status, outcome: status === 413 ? 'invalid' : 'error', detail, ms: 0 });
+    void reply.code(status).send({ error: detail });
+  });
+
+  app.get('/health', async () => ({ ok: true }));
+
+  app.post('/webhook', async (req, reply) => {
+    const started = performance.now();
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const done = (e: Omit<WebhookEvent, 'kind' | 'ms'>, body: unknown) => {
+      emit({ kind: 'message', ...e, ms: Math.round((performance.now() - started) * 100) / 100 });
+      return reply.code(e.status).send(body);
+    };
+    if (opts.auth) {
+      const verdict = verifyRequest(opts.auth, req.headers, raw, opts.now().getTime());
+      if (!verdict.ok) return done({ type: '-', status: 401, outcome: 'unauthorized', detail: verdict.reason }, { error: 'unauthorized' });
+    }
+    let type = '-';
+    let callId: string | undefined;
+    try {
+      const message = parseEnvelope(raw);
+      type = String(message.type).slice(0, 64);
+      callId = callIdOf(message);
+      const handled = await handleMessage(message, raw, {
+        store: opts.store,
+        config: opts.config,
+        now: opts.now,
+        replies,
+        onToolFailure: (tool, err) => onFailure(`tool ${tool}`, err),
+      });
+      return done({ type, callId, tools: handled.tools, status: handled.status, outcome: handled.outcome }, handled.body);
+    } catch (err) {
+      if (err instanceof MalformedMessageError) return done({ type, callId, status: 400, outcome: 'invalid', detail: err.message }, { error: err.message });
+      if (err instanceof StoreUnavailableError) {
+        return done({ type, callId, status: 503, outcome: 'unavailable', detail: err.message }, { error: 'The store is unavailable; retry shortly.' });
+      }
+      onFailure(`message ${type}`, err);
+      return done({ type, callId, status: 500, outcome: 'error', detail: 'internal error' }, { error: 'internal error' });
+    }
+  });
+
+  return app;
+}

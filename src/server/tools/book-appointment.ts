@@ -1,0 +1,74 @@
+import { DateTime } from 'luxon';
+import { DuplicateKeyError } from '../../store/types.js';
+import { spokenDateTime, spokenDay } from '../../domain/spoken-time.js';
+import { toE164, normaliseSpokenEmail } from '../../domain/contact.js';
+import { spellOut } from '../../domain/ids.js';
+import { upsertPatient, type Appointment } from '../../domain/appointments.js';
+import { book, doctors, requireString, resolveTime, sourceKey, type ToolHandler } from './context.js';
+import { alternatives, pickDoctors, refusal } from './clinic-common.js';
+
+/** The sentence a booking ends with; the same for a first booking and a redelivery. */
+export function confirmation(a: Pick<Appointment, 'doctorName' | 'start' | 'appointmentId'>, zone: string): string {
+  return `You're booked with ${a.doctorName} on ${spokenDateTime(DateTime.fromISO(a.start, { zone }))}. Your appointment ID is ${spellOut(a.appointmentId)}.`;
+}
+
+/**
+ * `book_appointment({ name, email, phone, date, reason, specialty?, doctor? })` → appointment ID.
+ * Hold, then confirm: the slot is claimed first (unique per slot, BOOK-1), the patient is
+ * recorded, then the hold becomes a booking. A hold this call placed through
+ * `check_availability` is confirmed instead of claiming again. One tool call books once (BOOK-2).
+ */
+export const bookAppointment: ToolHandler = async (args, ctx) => {
+  const zone = ctx.config.clinic.timeZone;
+  const name = requireString(args, 'name', "the patient's full name");
+  const rawEmail = requireString(args, 'email', 'their email address, spelled out');
+  const rawPhone = requireString(args, 'phone', 'their phone number');
+  const when = requireString(args, 'date', 'the day and time they would like');
+  const reason = requireString(args, 'reason', 'the reason for the visit');
+
+  const bookings = book(ctx);
+  const key = sourceKey(ctx);
+  const earlier = await bookings.findBySource(key);
+  if (earlier?.status === 'confirmed') return confirmation(earlier, zone);
+
+  const email = normaliseSpokenEmail(rawEmail);
+  if (!email) return `The email address "${rawEmail}" doesn't look complete. Could you spell it out again, letter by letter?`;
+  const phone = toE164(rawPhone, ctx.config.clinic.defaultRegion);
+  if (!phone) return `The phone number ${rawPhone} doesn't look right. Could you say it again, with the country code?`;
+
+  const all = await doctors(ctx);
+  const picked = pickDoctors(all, args);
+  if ('answer' in picked) return picked.answer;
+  const time = resolveTime(ctx, when, picked.doctors);
+  if (time.kind === 'question') return time.question;
+  if (time.kind === 'day') {
+    const free = await bookings.freeSlotsOnDay(picked.doctors, time.day, time.window);
+    if (!free.length) return `Nothing is free on ${spokenDay(time.day)}. ${await alternatives(bookings, picked.doctors, time.day)}`;
+    return `What time on ${spokenDay(time.day)}${time.window ? ` ${time.window.label}` : ''}? The first free times are ${free
+      .slice(0, 3)
+      .map((s) => s.start.toFormat(s.start.minute ? 'h:mm a' : 'h a'))
+      .join(', ')}.`;
+  }
+  const refused = refusal(ctx, bookings, picked.doctors, time.start);
+  if (refused) return `${refused} ${await alternatives(bookings, picked.doctors, time.start)}`;
+
+  const patient = { patientName: name, email, phone, reason, callId: ctx.callId, sourceKey: key };
+  for (const doctor of picked.doctors.filter((d) => bookings.isBookable(d, time.start))) {
+    const held = await bookings.heldBy(ctx.callId, doctor, time.start);
+    let claim;
+    try {
+      claim = held ? { ok: true as const, appointment: held } : await bookings.hold(doctor, time.start, patient);
+    } catch (err) {
+      // The same tool call, redelivered to another process, got there first.
+      const first = err instanceof DuplicateKeyError && err.key === 'sourceKey' ? await bookings.findBySource(key) : null;
+      if (first) return confirmation(first, zone);
+      throw err;
+    }
+    if (!claim.ok) continue;
+    await upsertPatient(ctx.store, { name, email, phone, reason }, ctx.now().toISOString());
+    if (await bookings.confirm(claim.appointment.appointmentId, patient)) {
+      return confirmation(claim.appointment, zone);
+    }
+  }
+  return `Sorry, ${spokenDateTime(time.start)} is already taken. ${await alternatives(bookings, picked.doctors, time.start)}`;
+};

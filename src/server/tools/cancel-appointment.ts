@@ -1,0 +1,30 @@
+import { DateTime } from 'luxon';
+import type { Appointment } from '../../domain/appointments.js';
+import { normaliseSpokenId, spellOut } from '../../domain/ids.js';
+import { spokenDateTime } from '../../domain/spoken-time.js';
+import { book, optionalString, requireString, type ToolHandler } from './context.js';
+
+/** `cancel_appointment({ appointmentId, reason? })`. */
+export const cancelAppointment: ToolHandler = async (args, ctx) => {
+  const zone = ctx.config.clinic.timeZone;
+  const id = normaliseSpokenId(requireString(args, 'appointmentId', 'their appointment ID'));
+  const bookings = book(ctx);
+  const existing = await bookings.find(id);
+  if (existing?.status === 'confirmed' && (await bookings.cancel(id, optionalString(args, 'reason')))) {
+    return `Your appointment with ${existing.doctorName} on ${spokenDateTime(DateTime.fromISO(existing.start, { zone }))} is cancelled.`;
+  }
+  return explainMissing(id, await bookings.find(id), zone);
+};
+
+/** Why an appointment ID cannot be changed: unknown, cancelled, already moved, or only a hold. */
+export function explainMissing(id: string, found: Appointment | null, zone: string): string {
+  if (!found || found.status === 'held' || found.status === 'expired') {
+    return `I couldn't find an appointment with ID ${spellOut(id) || 'you gave'}. Could you read the ID to me again, one character at a time?`;
+  }
+  const when = spokenDateTime(DateTime.fromISO(found.start, { zone }));
+  if (found.status === 'cancelled') return `The appointment ${spellOut(id)} on ${when} is already cancelled.`;
+  if (found.status === 'rescheduled' && found.rescheduledTo) {
+    return `The appointment ${spellOut(id)} was moved; its new ID is ${spellOut(found.rescheduledTo)}.`;
+  }
+  return `The appointment ${spellOut(id)} can't be changed any more.`;
+}

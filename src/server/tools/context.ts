@@ -1,0 +1,71 @@
+import { DateTime } from 'luxon';
+import type { Store } from '../../store/types.js';
+import type { BotConfig, Doctor } from '../../domain/clinic.js';
+import { AppointmentBook } from '../../domain/appointments.js';
+import { openWindow } from '../../domain/schedule.js';
+import { resolveSpokenTime, type SpokenTime } from '../../domain/spoken-time.js';
+
+/** What a tool handler gets besides its arguments. */
+export interface ToolContext {
+  store: Store;
+  config: BotConfig;
+  now: () => Date;
+  /** Vapi `call.id`; '' for a message without a call (some web/chat tests). */
+  callId: string;
+  /** Vapi `toolCallId` of this invocation. */
+  toolCallId: string;
+  /** The caller's number (E.164) when Vapi sent one. */
+  customerNumber?: string;
+}
+
+/**
+ * A tool handler: validated arguments in, one short sentence a voice can speak out.
+ * Caller-level problems (a taken slot, an unknown id) are answers, not errors.
+ * @throws ToolInputError when an argument is missing or of the wrong type.
+ * @throws StoreUnavailableError when the store cannot be written (the webhook answers 503).
+ */
+export type ToolHandler = (args: Record<string, unknown>, ctx: ToolContext) => Promise<string>;
+
+/** A missing or malformed argument: the reply carries it as the tool call's `error`. */
+export class ToolInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ToolInputError';
+  }
+}
+
+/** A required string argument (numbers are accepted and turned into text). */
+export function requireString(args: Record<string, unknown>, key: string, spoken: string): string {
+  const v = optionalString(args, key);
+  if (!v) throw new ToolInputError(`Missing ${key}: ask the caller for ${spoken}.`);
+  return v;
+}
+
+export function optionalString(args: Record<string, unknown>, key: string): string | undefined {
+  const v = args[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number') return String(v);
+  if (typeof v !== 'string') throw new ToolInputError(`Argument ${key} must be a string, got ${Array.isArray(v) ? 'array' : typeof v}.`);
+  return v.trim() || undefined;
+}
+
+export async function doctors(ctx: ToolContext): Promise<Doctor[]> {
+  return ctx.store.collection<Doctor>('doctors').find({}, { sort: { name: 1 } });
+}
+
+export function book(ctx: ToolContext): AppointmentBook {
+  return new AppointmentBook(ctx.store, ctx.config.clinic, ctx.now);
+}
+
+export function nowInClinic(ctx: ToolContext): DateTime {
+  return DateTime.fromJSDate(ctx.now(), { zone: ctx.config.clinic.timeZone });
+}
+
+export function resolveTime(ctx: ToolContext, text: string, all: Doctor[]): SpokenTime {
+  return resolveSpokenTime(text, ctx.now(), ctx.config.clinic.timeZone, openWindow(all));
+}
+
+/** `<callId>:<toolCallId>`: identifies one tool invocation across redeliveries. */
+export function sourceKey(ctx: ToolContext): string {
+  return `${ctx.callId}:${ctx.toolCallId}`;
+}

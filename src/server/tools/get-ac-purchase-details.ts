@@ -1,0 +1,19 @@
+import { DateTime } from 'luxon';
+import type { AcPurchase } from '../../domain/clinic.js';
+import { lookupCustomer } from './ac-common.js';
+import type { ToolHandler } from './context.js';
+
+/** `get_ac_purchase_details({ customerId })` → what was bought, when, where, for how much; or "No result found". */
+export const getAcPurchaseDetails: ToolHandler = async (args, ctx) => {
+  const found = await lookupCustomer(args, ctx);
+  if ('answer' in found) return found.answer;
+  const who = found.customer?.name ?? `Customer ${found.customerId}`;
+  return `${who} bought ${found.purchases.map(describe).join('; and ')}.`;
+};
+
+function describe(p: AcPurchase): string {
+  const day = (iso: string) => DateTime.fromISO(iso).toFormat('d MMMM yyyy');
+  const price = new Intl.NumberFormat('en-IN').format(p.priceInr);
+  const installed = p.installation ? `, installed on ${day(p.installation)}` : '';
+  return `a ${p.model}, serial ${p.serialNumber}, on ${day(p.purchaseDate)} at our ${p.store} store for ${price} rupees${installed}`;
+}

@@ -1,0 +1,23 @@
+import type { ToolHandler } from './context.js';
+import { listDoctors } from './list-doctors.js';
+import { checkAvailability } from './check-availability.js';
+import { bookAppointment } from './book-appointment.js';
+import { rescheduleAppointment } from './reschedule-appointment.js';
+import { cancelAppointment } from './cancel-appointment.js';
+import { getAcPurchaseDetails } from './get-ac-purchase-details.js';
+import { getWarrantyInfo } from './get-warranty-info.js';
+import { scheduleAcService } from './schedule-ac-service.js';
+import { acTroubleshooting } from './ac-troubleshooting.js';
+
+/** Tool handlers by Vapi `function.name` (templates/bot-config/tools.json defines the same names). */
+export const toolHandlers: Record<string, ToolHandler> = {
+  list_doctors: listDoctors,
+  check_availability: checkAvailability,
+  book_appointment: bookAppointment,
+  reschedule_appointment: rescheduleAppointment,
+  cancel_appointment: cancelAppointment,
+  get_ac_purchase_details: getAcPurchaseDetails,
+  get_warranty_info: getWarrantyInfo,
+  schedule_ac_service: scheduleAcService,
+  ac_troubleshooting: acTroubleshooting,
+};

@@ -1,0 +1,41 @@
+import { DateTime } from 'luxon';
+import type { Doctor } from '../../domain/clinic.js';
+import { normaliseSpokenId, spellOut } from '../../domain/ids.js';
+import { spokenDateTime, spokenDay } from '../../domain/spoken-time.js';
+import { book, doctors, requireString, resolveTime, sourceKey, type ToolHandler } from './context.js';
+import { alternatives, refusal } from './clinic-common.js';
+import { explainMissing } from './cancel-appointment.js';
+
+/** `reschedule_appointment({ appointmentId, date })`: same doctor, new time, new appointment ID. */
+export const rescheduleAppointment: ToolHandler = async (args, ctx) => {
+  const zone = ctx.config.clinic.timeZone;
+  const id = normaliseSpokenId(requireString(args, 'appointmentId', 'their appointment ID'));
+  const when = requireString(args, 'date', 'the new day and time');
+  const bookings = book(ctx);
+  const key = sourceKey(ctx);
+  const earlier = await bookings.findBySource(key);
+  if (earlier?.status === 'confirmed' && earlier.rescheduledFrom === id) return moved(earlier.doctorName, earlier.start, earlier.appointmentId, zone);
+
+  const current = await bookings.find(id);
+  if (!current || current.status !== 'confirmed') return explainMissing(id, current, zone);
+  const doctor = (await doctors(ctx)).find((d) => d._id === current.doctorId);
+  if (!doctor) return `${current.doctorName} no longer works at the clinic, so I can't move this appointment. Shall I cancel it and book with another doctor?`;
+  const time = resolveTime(ctx, when, [doctor]);
+  if (time.kind === 'question') return time.question;
+  if (time.kind === 'day') {
+    const free = await bookings.freeSlotsOnDay([doctor], time.day, time.window);
+    if (!free.length) return `${doctor.name} has nothing free on ${spokenDay(time.day)}. ${await alternatives(bookings, [doctor], time.day)}`;
+    return `What time on ${spokenDay(time.day)}? ${doctor.name} is free at ${free.slice(0, 3).map((s) => s.start.toFormat(s.start.minute ? 'h:mm a' : 'h a')).join(', ')}.`;
+  }
+  if (time.start.toMillis() === current.startMs) return `Your appointment is already on ${spokenDateTime(time.start)}.`;
+  const refused = refusal(ctx, bookings, [doctor], time.start);
+  if (refused) return `${refused} ${await alternatives(bookings, [doctor], time.start)}`;
+  const result = await bookings.reschedule(current, doctor as Doctor, time.start, key);
+  if (result.ok) return moved(doctor.name, result.appointment.start, result.appointment.appointmentId, zone);
+  if (result.reason === 'gone') return explainMissing(id, await bookings.find(id), zone);
+  return `Sorry, ${spokenDateTime(time.start)} is already taken. ${await alternatives(bookings, [doctor], time.start)}`;
+};
+
+function moved(doctorName: string, startIso: string, newId: string, zone: string): string {
+  return `Done. Your appointment with ${doctorName} is now on ${spokenDateTime(DateTime.fromISO(startIso, { zone }))}. Your new appointment ID is ${spellOut(newId)}.`;
+}

@@ -1,0 +1,219 @@
+import fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import { parse } from 'csv-parse';
+import { stringify } from 'csv-stringify/sync';
+import { StoreUnavailableError, type CallLogRecord, type CallLogStore } from '../types.js';
+import { StoreError } from '../../errors.js';
+
+/** Column order of `calls.csv`; the last column, `checksum`, guards each row against tearing. */
+export const CALL_LOG_COLUMNS = [
+  'callId',
+  'callType',
+  'assistantId',
+  'startedAt',
+  'endedAt',
+  'durationSeconds',
+  'endedReason',
+  'cost',
+  'costBreakdown',
+  'customerNumber',
+  'summary',
+  'transcript',
+  'recordingUrl',
+  'successEvaluation',
+  'receivedAt',
+] as const satisfies readonly (keyof CallLogRecord)[];
+
+const HEADER = [...CALL_LOG_COLUMNS, 'checksum'];
+const FORMULA_TRIGGER = /^\s*[=+\-@\t\r]/;
+
+/**
+ * Makes a cell safe to open in a spreadsheet (DUR-4): a cell that starts, after any spaces,
+ * with `= + - @`, a tab or a CR, or with the escape quote itself, gets a leading `'`.
+ * `unescapeCell` undoes it exactly, so every value round-trips.
+ */
+export function escapeCell(value: string): string {
+  return FORMULA_TRIGGER.test(value) || value.startsWith("'") ? `'${value}` : value;
+}
+
+export function unescapeCell(value: string): string {
+  return value.startsWith("'") ? value.slice(1) : value;
+}
+
+function checksum(cells: string[]): string {
+  return createHash('sha256').update(JSON.stringify(cells)).digest('hex').slice(0, 16);
+}
+
+function toCells(r: CallLogRecord): string[] {
+  return CALL_LOG_COLUMNS.map((c) => {
+    const v = r[c];
+    return escapeCell(v === null || v === undefined ? '' : String(v));
+  });
+}
+
+function fromCells(cells: string[]): CallLogRecord {
+  const get = (i: number) => unescapeCell(cells[i] ?? '');
+  const num = (i: number) => (get(i) === '' ? null : Number(get(i)));
+  const rec = Object.fromEntries(CALL_LOG_COLUMNS.map((c, i) => [c, get(i)])) as unknown as CallLogRecord;
+  rec.durationSeconds = num(CALL_LOG_COLUMNS.indexOf('durationSeconds'));
+  rec.cost = num(CALL_LOG_COLUMNS.indexOf('cost'));
+  return rec;
+}
+
+interface ScanResult {
+  records: CallLogRecord[];
+  /** Bytes of the clean prefix: header plus every complete, verified row. */
+  cleanBytes: number;
+  fileBytes: number;
+}
+
+/**
+ * Reads `calls.csv` up to the first row that is incomplete or fails its checksum (DUR-3).
+ * @throws StoreError when the header is not ours.
+ */
+async function scan(file: string): Promise<ScanResult> {
+  const fileBytes = fs.statSync(file).size;
+  const records: CallLogRecord[] = [];
+  let cleanBytes = 0;
+  const parser = fs.createReadStream(file).pipe(parse({ info: true, relax_column_count: true, bom: true }));
+  let first = true;
+  let lastCleanBytes = 0;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { bytes: number } }>) {
+      if (first) {
+        first = false;
+        if (record.join(',') !== HEADER.join(',')) {
+          throw new StoreError(`${file} does not have receptionist's call-log columns.`, 'Move the file away, or point --data-dir at another store.');
+        }
+        cleanBytes = info.bytes;
+        continue;
+      }
+      const cells = record.slice(0, -1);
+      if (record.length !== HEADER.length || checksum(cells) !== record[record.length - 1]) break;
+      records.push(fromCells(cells));
+      lastCleanBytes = cleanBytes;
+      cleanBytes = info.bytes;
+    }
+    // Only the last row can lack its line ending (a cut right after its checksum): drop it.
+    if (records.length && cleanBytes === fileBytes && !endsWithNewline(file, fileBytes)) {
+      records.pop();
+      cleanBytes = lastCleanBytes;
+    }
+  } catch (err) {
+    if (err instanceof StoreError) throw err;
+    // An unclosed quote or similar: the tail was torn; keep the clean prefix.
+  } finally {
+    parser.destroy();
+  }
+  return { records, cleanBytes, fileBytes };
+}
+
+function endsWithNewline(file: string, offset: number): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(1);
+    fs.readSync(fd, b, 0, 1, offset - 1);
+    return b[0] === 0x0a;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The local call log: `calls.csv`, one row per call, each append written at the end of the
+ * clean prefix and fsynced before it is acknowledged. A torn tail found on open is moved aside
+ * to `calls.csv.torn-<time>` (never deleted) and the file is cut back to its clean prefix.
+ */
+export class CsvCallLog implements CallLogStore {
+  private ids = new Set<string>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private dirty = false;
+
+  private constructor(
+    private readonly file: string,
+    private fh: fs.promises.FileHandle | undefined,
+    private size: number,
+    private records: CallLogRecord[] | undefined,
+  ) {}
+
+  /** Opens for appending (the caller holds the directory lock). */
+  static async open(file: string, onWarning: (msg: string) => void): Promise<CsvCallLog> {
+    if (!fs.existsSync(file)) {
+      fs.writeFileSync(file, stringify([HEADER]), { flag: 'wx' });
+    }
+    const { records, cleanBytes, fileBytes } = await scan(file);
+    if (cleanBytes === 0) {
+      throw new StoreError(`${file} has no header row.`, 'Move the file away to start a new call log.');
+    }
+    if (cleanBytes < fileBytes) {
+      const aside = `${file}.torn-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      const fd = fs.openSync(file, 'r');
+      const tail = Buffer.alloc(fileBytes - cleanBytes);
+      fs.readSync(fd, tail, 0, tail.length, cleanBytes);
+      fs.closeSync(fd);
+      fs.writeFileSync(aside, tail);
+      fs.truncateSync(file, cleanBytes);
+      onWarning(`${file}: an unfinished last row (${tail.length} bytes) was moved to ${aside}`);
+    }
+    const fh = await fs.promises.open(file, 'r+');
+    const log = new CsvCallLog(file, fh, cleanBytes, undefined);
+    for (const r of records) log.ids.add(r.callId);
+    return log;
+  }
+
+  /** Reads the clean prefix of a log that another process may be appending to. */
+  static async snapshot(file: string): Promise<CsvCallLog> {
+    if (!fs.existsSync(file)) return new CsvCallLog(file, undefined, 0, []);
+    const { records } = await scan(file);
+    return new CsvCallLog(file, undefined, 0, records);
+  }
+
+  async has(callId: string): Promise<boolean> {
+    if (this.records) return this.records.some((r) => r.callId === callId);
+    return this.ids.has(callId);
+  }
+
+  append(record: CallLogRecord): Promise<boolean> {
+    const run = this.queue.then(() => this.appendNow(record));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendNow(record: CallLogRecord): Promise<boolean> {
+    if (!this.fh) throw new StoreError('This command opened the call log read-only.');
+    if (this.ids.has(record.callId)) return false;
+    const cells = toCells(record);
+    const row = Buffer.from(stringify([[...cells, checksum(cells)]], { record_delimiter: '\n' }));
+    try {
+      // After a failed write, bytes past the clean prefix may be garbage: cut them first.
+      if (this.dirty) {
+        await this.fh.truncate(this.size);
+        this.dirty = false;
+      }
+      this.dirty = true;
+      const { bytesWritten } = await this.fh.write(row, 0, row.length, this.size);
+      if (bytesWritten !== row.length) throw new Error(`short write (${bytesWritten} of ${row.length} bytes)`);
+      await this.fh.datasync();
+      this.dirty = false;
+    } catch (err) {
+      throw new StoreUnavailableError(`cannot append to ${this.file}: ${(err as Error).message}`, { cause: err });
+    }
+    this.size += row.length;
+    this.ids.add(record.callId);
+    return true;
+  }
+
+  async list(opts: { since?: Date; limit?: number } = {}): Promise<CallLogRecord[]> {
+    const all = this.records ?? (await scan(this.file)).records;
+    const since = opts.since?.toISOString();
+    const rows = all.filter((r) => !since || (r.endedAt || r.receivedAt) >= since);
+    rows.sort((a, b) => (b.endedAt || b.receivedAt).localeCompare(a.endedAt || a.receivedAt));
+    return opts.limit ? rows.slice(0, opts.limit) : rows;
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    await this.fh?.close();
+    this.fh = undefined;
+  }
+}

@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { StoreError } from '../../errors.js';
+
+/**
+ * An exclusive lock on a local data directory, held by the process that writes it.
+ * NeDB keeps each collection in memory and rewrites its file on load, so two writers on one
+ * directory would silently lose each other's writes. The lock file holds the owner's pid;
+ * a lock whose pid is gone (after `kill -9`) is taken over at once, so a crashed `serve`
+ * restarts without waiting for a staleness timeout (why not proper-lockfile's mtime scheme).
+ */
+export interface DirLock {
+  release(): void;
+}
+
+export function acquireDirLock(dir: string, purpose: string, pid = process.pid): DirLock {
+  const file = path.join(dir, 'LOCK');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      fs.writeFileSync(file, JSON.stringify({ pid, purpose, since: new Date().toISOString() }), { flag: 'wx' });
+      return {
+        release() {
+          try {
+            const owner = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: number };
+            if (owner.pid === pid) fs.unlinkSync(file);
+          } catch {
+            // Already gone: nothing to release.
+          }
+        },
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new StoreError(`Cannot lock the store at ${dir}: ${(err as Error).message}`, 'Check that the data directory is writable, or pass --data-dir.', { cause: err });
+      }
+      const owner = readOwner(file);
+      if (owner && isAlive(owner.pid) && owner.pid !== pid) {
+        throw new StoreError(
+          `The store at ${dir} is in use by another receptionist process (pid ${owner.pid}, ${owner.purpose}).`,
+          'Stop that process first, or pass --data-dir to use another store.',
+        );
+      }
+      // The owner is gone (crash, kill -9): the lock is stale.
+      try {
+        fs.unlinkSync(file);
+      } catch {
+        // Someone else removed it first; try again.
+      }
+    }
+  }
+  throw new StoreError(`Cannot lock the store at ${dir}: another process keeps taking the lock.`);
+}
+
+function readOwner(file: string): { pid: number; purpose: string } | undefined {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: unknown; purpose?: unknown };
+    return typeof parsed.pid === 'number' ? { pid: parsed.pid, purpose: String(parsed.purpose ?? 'unknown') } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Store contracts. Both backends (local NeDB + CSV, and MongoDB) implement these; the domain
+ * code only sees these interfaces. Queries and updates use the MongoDB operator subset that
+ * both backends share: `$lt $lte $gt $gte $in $ne $exists` and `$set $unset $inc`.
+ */
+
+export type Doc = { _id: string } & Record<string, unknown>;
+export type Query = Record<string, unknown>;
+export type Update = { $set?: Record<string, unknown>; $unset?: Record<string, true | 1 | ''>; $inc?: Record<string, number> };
+
+/** Thrown by `insertOne`/`updateOne` when a unique index would be violated. `key` names the index field when known. */
+export class DuplicateKeyError extends Error {
+  constructor(readonly key: string | undefined, options?: ErrorOptions) {
+    super(`duplicate key${key ? ` on ${key}` : ''}`, options);
+    this.name = 'DuplicateKeyError';
+  }
+}
+
+/**
+ * Thrown when the store cannot persist or read (disk full, permission, database down).
+ * The webhook answers 503 and the caller may retry; nothing half-written stays visible.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+export interface IndexSpec {
+  field: string;
+  unique?: boolean;
+  /** Documents without the field are not indexed (so a unique index only binds documents that have it). */
+  sparse?: boolean;
+}
+
+/** A collection of documents with a MongoDB-like API. Every write is durable once its promise resolves. */
+export interface Collection<T extends Doc = Doc> {
+  findOne(query: Query): Promise<T | null>;
+  find(query: Query, opts?: { sort?: Record<string, 1 | -1>; limit?: number }): Promise<T[]>;
+  count(query: Query): Promise<number>;
+  /** @throws DuplicateKeyError, StoreUnavailableError */
+  insertOne(doc: T): Promise<T>;
+  /** Updates the first match; with `upsert`, inserts `query` + `update` when none matches. @throws DuplicateKeyError, StoreUnavailableError */
+  updateOne(query: Query, update: Update, opts?: { upsert?: boolean }): Promise<{ matched: number }>;
+  updateMany(query: Query, update: Update): Promise<{ matched: number }>;
+  deleteMany(query: Query): Promise<{ deleted: number }>;
+}
+
+/** The named collections of the store (MongoDB collection names; NeDB file names). */
+export const COLLECTIONS = [
+  'bot_configs',
+  'doctors',
+  'customers',
+  'appointments',
+  'ac_purchases',
+  'ac_service_visits',
+  'troubleshooting_guides',
+  'call_status',
+  'replies',
+] as const;
+export type CollectionName = (typeof COLLECTIONS)[number];
+
+/** Indexes created when the store opens, on either backend. */
+export const INDEXES: Record<CollectionName, IndexSpec[]> = {
+  bot_configs: [],
+  doctors: [],
+  customers: [{ field: 'phone', sparse: true }, { field: 'customerId', unique: true, sparse: true }],
+  // activeSlot is set only while an appointment holds its slot: one active appointment per slot.
+  appointments: [
+    { field: 'appointmentId', unique: true },
+    { field: 'activeSlot', unique: true, sparse: true },
+    { field: 'sourceKey', unique: true, sparse: true },
+    { field: 'phone', sparse: true },
+  ],
+  ac_purchases: [{ field: 'customerId' }],
+  ac_service_visits: [{ field: 'visitId', unique: true }, { field: 'sourceKey', unique: true, sparse: true }],
+  troubleshooting_guides: [],
+  call_status: [],
+  replies: [],
+};
+
+/**
+ * One call-log row, written once per call from an `end-of-call-report`
+ * (Vapi schema `ServerMessageEndOfCallReport`). Times are ISO 8601 UTC strings, cost in USD.
+ */
+export interface CallLogRecord {
+  callId: string;
+  /** `inboundPhoneCall` | `outboundPhoneCall` | `webCall` | `vapi.websocketCall` */
+  callType: string;
+  assistantId: string;
+  startedAt: string;
+  endedAt: string;
+  durationSeconds: number | null;
+  endedReason: string;
+  cost: number | null;
+  /** JSON text of Vapi's `costBreakdown` (or `costs[]`), '' when absent. */
+  costBreakdown: string;
+  /** E.164, '' for web calls. Sensitive. */
+  customerNumber: string;
+  /** Sensitive. */
+  summary: string;
+  /** Sensitive. */
+  transcript: string;
+  /** Sensitive. */
+  recordingUrl: string;
+  successEvaluation: string;
+  /** When receptionist received the report (ISO). */
+  receivedAt: string;
+}
+
+/** Where call logs go: `calls.csv` on the local store, `call_logs` on MongoDB. */
+export interface CallLogStore {
+  /** True when a record for this call id exists (a repeat report is ignored). */
+  has(callId: string): Promise<boolean>;
+  /** Appends one record durably. Returns false (and writes nothing) when the call id exists. @throws StoreUnavailableError */
+  append(record: CallLogRecord): Promise<boolean>;
+  /** Records, newest `endedAt` first. */
+  list(opts?: { since?: Date; limit?: number }): Promise<CallLogRecord[]>;
+}
+
+export interface Store {
+  readonly kind: 'local' | 'mongo';
+  /** Human-readable location, for messages (a path or a redacted URI). */
+  readonly location: string;
+  collection<T extends Doc = Doc>(name: CollectionName): Collection<T>;
+  readonly callLogs: CallLogStore;
+  close(): Promise<void>;
+}
