@@ -56,8 +56,14 @@ export function resolveSpokenTime(text: string, now: Date, timeZone: string, ope
     return { kind: 'question', question: `Which day ${lower.trim()} would suit you?` };
   }
   let day = fromComponents(s, timeZone).startOf('day');
+  // forwardDate moves "20 November" said on the 21st to next year; a caller naming a date of the
+  // last month means the recent one (which has passed), not one eleven months away.
+  if (s.isCertain('day') && s.isCertain('month') && !s.isCertain('year')) {
+    const thisYear = day.set({ year: ref.year });
+    if (thisYear < ref.startOf('day') && thisYear > ref.minus({ days: 31 })) day = thisYear;
+  }
   if (s.isCertain('weekday') && s.isCertain('day') && (s.get('weekday') ?? 0) % 7 !== day.weekday % 7) {
-    return { kind: 'question', question: `${spokenDay(day)} is a ${day.toFormat('cccc')}. Which day did you mean?` };
+    return { kind: 'question', question: `${day.toFormat('d MMMM yyyy')} is a ${day.toFormat('cccc')}. Which day did you mean?` };
   }
   if (s.isCertain('weekday') && !s.isCertain('day')) {
     const weekday = day.toFormat('cccc');

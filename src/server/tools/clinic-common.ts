@@ -11,7 +11,7 @@ export function pickDoctors(all: Doctor[], args: Record<string, unknown>): { doc
   const specialty = optionalString(args, 'specialty');
   const found = matchDoctors(all, { doctor, specialty });
   if (found.length) return { doctors: found };
-  const specialities = [...new Set(all.map((d) => d.specialty))];
+  const specialities = [...new Set(all.map((d) => d.specialty))].sort();
   if (doctor) return { answer: `We don't have a doctor called ${doctor}. Our doctors are ${spokenList(all.map((d) => `${d.name}, ${d.specialty}`))}.` };
   return { answer: `We don't have ${specialty} at this clinic. We have ${spokenList(specialities)}.` };
 }

@@ -45,13 +45,18 @@ export const scheduleAcService: ToolHandler = async (args, ctx) => {
   const time = resolveSpokenTime(when, ctx.now(), ctx.config.clinic.timeZone, { from: WINDOWS[0]!.from, to: WINDOWS[1]!.to });
   if (time.kind === 'question') return time.question;
   const day = time.kind === 'exact' ? time.start : time.day;
-  const minuteOfDay = time.kind === 'exact' ? day.hour * 60 + day.minute : time.window?.from;
-  const window = minuteOfDay === undefined ? undefined : WINDOWS.find((w) => minuteOfDay >= w.from && minuteOfDay < w.to);
+  const saidPart = time.kind === 'day' ? time.window?.label : undefined;
+  const minuteOfDay = time.kind === 'exact' ? day.hour * 60 + day.minute : undefined;
+  const window = saidPart
+    ? WINDOWS.find((w) => w.label === saidPart)
+    : minuteOfDay === undefined
+      ? undefined
+      : WINDOWS.find((w) => minuteOfDay >= w.from && minuteOfDay < w.to);
   if (day.startOf('day') <= today.startOf('day')) {
     return `The earliest a technician can come is ${spokenDay(today.plus({ days: today.weekday === 6 ? 2 : 1 }))}. Would that suit you, in the morning or the afternoon?`;
   }
   if (day.weekday === 7) return `Our technicians don't visit on Sundays. Would ${spokenDay(day.plus({ days: 1 }))} suit you?`;
-  if (minuteOfDay === undefined) return `Would you like the technician on ${spokenDay(day)} in the morning, between 9 AM and 1 PM, or in the afternoon, between 1 PM and 6 PM?`;
+  if (minuteOfDay === undefined && !saidPart) return `Would you like the technician on ${spokenDay(day)} in the morning, between 9 AM and 1 PM, or in the afternoon, between 1 PM and 6 PM?`;
   if (!window) return `Technicians visit between 9 AM and 6 PM. Would the morning or the afternoon of ${spokenDay(day)} suit you?`;
 
   const visit: ServiceVisit = {

@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type WebhookEvent } from '../../src/server/app.js';
+import { DEFAULT_AUTH, signBody, type AuthConfig } from '../../src/server/auth.js';
+import { loadBotConfig } from '../../src/domain/clinic.js';
+import type { Store } from '../../src/store/types.js';
+import { seededStore, tempDir } from './store.js';
+
+export const SECRET = 'test-secret-0123456789abcdef';
+
+/** Saturday 21 November 2026, 10:00 in Asia/Kolkata: the fixed "now" of server tests. */
+export const NOW = new Date('2026-11-21T04:30:00.000Z');
+
+export interface TestServer {
+  app: FastifyInstance;
+  store: Store;
+  dir: string;
+  events: WebhookEvent[];
+  clock: { now: Date };
+  /** POSTs a message signed with HMAC; returns status and parsed body. */
+  send(message: Record<string, unknown>, opts?: { headers?: Record<string, string>; raw?: string }): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(opts: { auth?: AuthConfig | null; dir?: string } = {}): Promise<TestServer> {
+  const tmp = opts.dir ? { dir: opts.dir, cleanup: () => {} } : tempDir();
+  const store = await seededStore(tmp.dir);
+  const config = (await loadBotConfig(store.collection('bot_configs')))!;
+  const clock = { now: new Date(NOW) };
+  const events: WebhookEvent[] = [];
+  const auth = opts.auth === null ? undefined : (opts.auth ?? { ...DEFAULT_AUTH, secrets: [SECRET] });
+  const app = buildApp({ store, config, now: () => clock.now, auth, onEvent: (e) => events.push(e) });
+  await app.ready();
+  return {
+    app,
+    store,
+    dir: tmp.dir,
+    events,
+    clock,
+    async send(message, o = {}) {
+      const payload = o.raw ?? JSON.stringify({ message });
+      const ts = String(clock.now.getTime());
+      const headers = o.headers ?? { 'x-timestamp': ts, 'x-signature': signBody(SECRET, Buffer.from(payload), { timestamp: ts }) };
+      const res = await app.inject({ method: 'POST', url: '/webhook', headers: { 'content-type': 'application/json', ...headers }, payload });
+      let body: unknown = res.body;
+      try {
+        body = JSON.parse(res.body);
+      } catch {
+        // keep text
+      }
+      return { status: res.statusCode, body };
+    },
+    async close() {
+      await app.close();
+      await store.close();
+      tmp.cleanup();
+    },
+  };
+}
+
+let seq = 0;
+/** A `tool-calls` message with one call (or several). */
+export function toolCalls(callId: string, ...calls: Array<[name: string, args: unknown, id?: string]>): Record<string, unknown> {
+  const list = calls.map(([name, args, id]) => ({ id: id ?? `tc_${++seq}`, type: 'function', function: { name, arguments: args } }));
+  return {
+    type: 'tool-calls',
+    timestamp: NOW.getTime(),
+    call: { id: callId, type: 'inboundPhoneCall', customer: { number: '+919812345678' } },
+    toolCallList: list,
+    toolWithToolCallList: list.map((tc) => ({ type: 'function', function: { name: tc.function.name }, toolCall: tc })),
+  };
+}
+
+/** The single `result` (or `error`) of a one-call reply. */
+export function only(body: any): { result?: string; error?: string; toolCallId: string; name: string } {
+  return body.results[0];
+}
