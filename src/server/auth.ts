@@ -6,8 +6,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
  * - Shared secret: `X-Vapi-Secret: <secret>` or `Authorization: Bearer <secret>`
  *   (a Vapi `bearer` credential, or the legacy `server.secret`).
  * - HMAC: Vapi's `hmac` credential (schema `HMACAuthenticationPlan`): `x-signature` holds
- *   HMAC-SHA256 or -SHA512 of `payloadFormat` (default `{timestamp}.{body}`) in hex or
- *   base64, with or without a `sha256=` style prefix; `x-timestamp` holds seconds or
+ *   HMAC-SHA256 or -SHA512 of `payloadFormat` (default `{timestamp}.{body}`) in lowercase hex
+ *   or padded base64 (as Node's `digest()` writes them), with or without a `sha256=` style prefix; `x-timestamp` holds seconds or
  *   milliseconds since the epoch and must be within `toleranceSeconds` of now.
  *
  * Every credential a request presents must verify, and at least one must be present.
@@ -46,8 +46,9 @@ export function verifyRequest(config: AuthConfig, headers: Headers, body: Buffer
   }
   const authorization = header(headers, 'authorization');
   if (authorization !== undefined) {
-    const m = /^Bearer\s+(.+)$/i.exec(authorization);
-    presented.push(m && matchesAnySecret(config.secrets, m[1]!) ? { ok: true, via: 'bearer' } : { ok: false, reason: 'wrong Authorization bearer token' });
+    // Exactly what Vapi's bearer credential sends: strict, so every changed byte is a rejection.
+    const token = authorization.startsWith('Bearer ') ? authorization.slice(7) : undefined;
+    presented.push(token !== undefined && matchesAnySecret(config.secrets, token) ? { ok: true, via: 'bearer' } : { ok: false, reason: 'wrong Authorization bearer token' });
   }
   const signature = header(headers, config.signatureHeader);
   if (signature !== undefined) presented.push(verifyHmac(config, signature, header(headers, config.timestampHeader), body, nowMs));
@@ -64,13 +65,14 @@ const ALGORITHMS: Record<string, { algo: 'sha256' | 'sha512'; encoding: 'hex' | 
 };
 
 function verifyHmac(config: AuthConfig, rawSignature: string, timestamp: string | undefined, body: Buffer, nowMs: number): AuthResult {
-  const prefixed = /^(sha256|sha512)=(.*)$/i.exec(rawSignature.trim());
-  const signature = prefixed ? prefixed[2]! : rawSignature.trim();
+  const prefixed = /^(sha256|sha512)=(.*)$/.exec(rawSignature);
+  const signature = prefixed ? prefixed[2]! : rawSignature;
   const kind = ALGORITHMS[signature.length];
-  if (!kind || (prefixed && prefixed[1]!.toLowerCase() !== kind.algo)) return { ok: false, reason: 'malformed x-signature' };
-  const pattern = kind.encoding === 'hex' ? /^[0-9a-fA-F]+$/ : /^[A-Za-z0-9+/]+={0,2}$/;
-  if (!pattern.test(signature)) return { ok: false, reason: 'malformed x-signature' };
+  if (!kind || (prefixed && prefixed[1] !== kind.algo)) return { ok: false, reason: 'malformed x-signature' };
   const given = Buffer.from(signature, kind.encoding);
+  // Node's decoders are lenient (hex case, base64's unused low bits, stray characters): only the
+  // canonical encoding is accepted, so every changed byte of a signature is a rejection.
+  if (given.toString(kind.encoding) !== signature) return { ok: false, reason: 'malformed x-signature' };
 
   if (timestamp === undefined) {
     if (config.requireTimestamp) return { ok: false, reason: `missing ${config.timestampHeader}` };
