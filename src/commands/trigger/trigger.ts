@@ -165,7 +165,8 @@ export async function runTrigger(event: string | undefined, flags: TriggerFlags,
   try {
     res = await deps.fetch(url.value, { method: 'POST', headers, body, signal: AbortSignal.timeout(30_000) });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    const inner = (err as { cause?: { code?: string; message?: string } }).cause;
+    const cause = inner?.code ?? inner?.message ?? (err as Error).message;
     throw new NetworkError(`Cannot reach ${url.value} (from ${url.source}): ${cause}`, 'Start `receptionist serve` first, or pass --url.', { cause: err });
   }
   const text = await res.text();

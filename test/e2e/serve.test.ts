@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { cli, startServe, E2E_SECRET, type RunningServe } from '../support/cli.js';
+import { tempDir } from '../support/store.js';
+import { signBody } from '../../src/server/auth.js';
+
+let tmp: ReturnType<typeof tempDir>;
+const running: RunningServe[] = [];
+beforeEach(() => {
+  tmp = tempDir('receptionist-e2e-');
+});
+afterEach(async () => {
+  for (const r of running.splice(0)) await r.stop('SIGKILL');
+  tmp.cleanup();
+});
+
+async function serve(extra: string[] = [], env: Record<string, string> = {}) {
+  const s = await startServe(tmp.dir, extra, env);
+  running.push(s);
+  return s;
+}
+
+describe('receptionist end to end', () => {
+  test('seed → serve → trigger every event → logs --json shows the call', async () => {
+    const seeded = await cli(['seed'], { cwd: tmp.dir });
+    expect(seeded.exitCode).toBe(0);
+    expect(seeded.stdout).toMatch(/doctors\s+5 written/);
+    expect((await cli(['seed'], { cwd: tmp.dir })).stdout).toMatch(/doctors\s+0 written\s+5 kept/);
+
+    const s = await serve();
+    const events = (await cli(['trigger', '--list', '--json'], { cwd: tmp.dir })).stdout;
+    const names = (JSON.parse(events) as Array<{ event: string }>).map((e) => e.event);
+    expect(names).toHaveLength(13);
+    for (const event of names) {
+      const r = await cli(['trigger', event, '--url', s.url, '--call-id', 'call_e2e', '--json'], { cwd: tmp.dir });
+      expect(r.exitCode, `${event}: ${r.stderr}`).toBe(0);
+      const reply = JSON.parse(r.stdout) as { status: number; body: any };
+      expect(reply.status).toBe(200);
+      if (event.startsWith('tool-calls.')) expect(reply.body.results[0].result ?? reply.body.results[0].error).toBeTruthy();
+    }
+    const booked = await cli(['trigger', 'tool-calls.book_appointment', '--url', s.url, '--set', 'args.date="Tuesday 1 December at 9:30am"'], { cwd: tmp.dir });
+    expect(booked.stdout).toMatch(/You're booked with Dr\. Anil Mehta on Tuesday 1 December at 9:30 AM/);
+
+    const logs = await cli(['logs', '--json'], { cwd: tmp.dir });
+    expect(logs.exitCode).toBe(0);
+    const rows = JSON.parse(logs.stdout) as Array<Record<string, unknown>>;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ callId: 'call_e2e', status: 'ended', endedReason: 'customer-ended-call', durationSeconds: 154, cost: 0.1124, customerNumber: '+919812345678' });
+    const csv = await cli(['logs', '--csv', '--limit', '1'], { cwd: tmp.dir });
+    expect(csv.stdout.split('\n')[0]).toMatch(/^callId,callType,assistantId/);
+
+    const stopped = await s.stop('SIGTERM');
+    running.length = 0;
+    expect(stopped.exitCode).toBe(0);
+    const lines = stopped.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.at(-1)).toMatchObject({ kind: 'stopped' });
+    expect(lines.filter((l) => l.kind === 'message')).toHaveLength(14);
+    // No caller data in what serve printed.
+    expect(stopped.stdout + stopped.stderr).not.toMatch(/9812345678|asha|transcript/i);
+  });
+
+  test('a second serve on the same store is refused with a clear message', async () => {
+    await cli(['seed'], { cwd: tmp.dir });
+    await serve();
+    const second = await cli(['serve', '--port', '0'], { cwd: tmp.dir });
+    expect(second.exitCode).toBe(3);
+    expect(second.stderr).toMatch(/^Error: The store at .* is in use by another receptionist process \(pid \d+, receptionist serve\)\.\n  Stop that process first, or pass --data-dir/);
+  });
+
+  test('serve without a secret refuses to start (exit 5); --insecure-no-auth only binds to loopback (exit 2)', async () => {
+    await cli(['seed'], { cwd: tmp.dir });
+    const noSecret = await cli(['serve'], { cwd: tmp.dir, env: { VAPI_SERVER_SECRET: '' } });
+    expect(noSecret.exitCode).toBe(5);
+    expect(noSecret.stderr).toContain('Error: No webhook secret: serve refuses to accept unauthenticated requests.\n  Set VAPI_SERVER_SECRET');
+    const exposed = await cli(['serve', '--insecure-no-auth', '--host', '0.0.0.0'], { cwd: tmp.dir });
+    expect(exposed.exitCode).toBe(2);
+    expect(exposed.stderr).toMatch(/--insecure-no-auth only binds to loopback, but the host is 0\.0\.0\.0 \(from --host\)/);
+  });
+
+  test('serve before seed says to seed; a bad port names where it came from', async () => {
+    const r = await cli(['serve', '--port', '0'], { cwd: tmp.dir });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/has no bot config\.\n  Run `receptionist seed` first\./);
+    const port = await cli(['serve'], { cwd: tmp.dir, env: { RECEPTIONIST_PORT: 'http' } });
+    expect(port.exitCode).toBe(2);
+    expect(port.stderr).toContain('Invalid port "http" (from $RECEPTIONIST_PORT)');
+  });
+
+  test('the secret can come from a .env file, and trigger reports a wrong secret with exit 5', async () => {
+    fs.writeFileSync(`${tmp.dir}/.env`, 'VAPI_SERVER_SECRET=from-dotenv-0123456789\n');
+    await cli(['seed'], { cwd: tmp.dir, env: { VAPI_SERVER_SECRET: '' } });
+    const s = await serve([], { VAPI_SERVER_SECRET: '' });
+    const ok = await cli(['trigger', 'status-update', '--url', s.url], { cwd: tmp.dir, env: { VAPI_SERVER_SECRET: '' } });
+    expect(ok.exitCode).toBe(0);
+    const wrong = await cli(['trigger', 'status-update', '--url', s.url], { cwd: tmp.dir, env: { VAPI_SERVER_SECRET: 'wrong-secret-0123456789' } });
+    expect(wrong.exitCode).toBe(5);
+    expect(wrong.stderr).toContain('The server rejected the request (401).');
+  });
+
+  test('trigger with nothing listening exits 6 and says to start serve', async () => {
+    const port = await freePort();
+    const r = await cli(['trigger', 'status-update', '--url', `http://127.0.0.1:${port}/webhook`], { cwd: tmp.dir });
+    expect(r.exitCode).toBe(6);
+    expect(r.stderr).toContain(`Cannot reach http://127.0.0.1:${port}/webhook (from --url): ECONNREFUSED\n  Start \`receptionist serve\` first`);
+  });
+});
+
+describe('DUR-1: kill -9 during load', () => {
+  test('no acknowledged call log or booking is lost, none duplicated after restart (3 trials)', async () => {
+    await cli(['seed'], { cwd: tmp.dir });
+    const acked = new Set<string>();
+    const ackedBookings = new Set<string>();
+    for (let trial = 0; trial < 3; trial++) {
+      const s = await serve();
+      const send = async (message: unknown) => {
+        const body = Buffer.from(JSON.stringify({ message }));
+        const ts = String(Date.now());
+        const res = await fetch(s.url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': signBody(E2E_SECRET, body, { timestamp: ts }) } });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      let stop = false;
+      const killAt = 150 + Math.floor(Math.random() * 350);
+      const workers = Array.from({ length: 8 }, async (_, w) => {
+        for (let i = 0; !stop; i++) {
+          const id = `t${trial}_w${w}_${i}`;
+          try {
+            const r = await send({ type: 'end-of-call-report', endedReason: 'hangup', call: { id }, artifact: { transcript: 'x' } });
+            if (r.status === 200) acked.add(id);
+            if (i % 10 === 0) {
+              const b = await send({ type: 'tool-calls', call: { id }, toolCallList: [{ id: `b_${id}`, function: { name: 'schedule_ac_service', arguments: { customerId: 'CUST-1001', date: 'Wednesday 2 December in the morning', issue: 'noise' } } }] });
+              if (b.status === 200) ackedBookings.add(b.body.results[0].result.match(/visit ID is (.*?)\./)[1].replace(/ /g, ''));
+            }
+          } catch {
+            return; // connection dropped by the kill
+          }
+        }
+      });
+      await new Promise((r) => setTimeout(r, killAt));
+      s.proc.kill('SIGKILL');
+      stop = true;
+      await Promise.all(workers);
+      await s.proc;
+      running.length = 0;
+    }
+    expect(acked.size).toBeGreaterThan(50);
+    const rows = JSON.parse((await cli(['logs', '--json'], { cwd: tmp.dir })).stdout) as Array<{ callId: string }>;
+    const logged = rows.map((r) => r.callId);
+    expect(new Set(logged).size).toBe(logged.length);
+    for (const id of acked) expect(logged).toContain(id);
+    // Restart once more: the store opens cleanly after the last kill, and every acknowledged visit is there.
+    const s = await serve();
+    await s.stop();
+    running.length = 0;
+    const visits = fs.readFileSync(`${tmp.dir}/.receptionist/ac_service_visits.db`, 'utf8');
+    for (const v of ackedBookings) expect(visits).toContain(`"visitId":"${v}"`);
+  });
+});
+
+/** A loopback port that was free a moment ago (bound, then released). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import readline from 'node:readline';
+import { execa, type ResultPromise } from 'execa';
+import { packageRoot } from '../../src/paths.js';
+
+export const BIN = path.join(packageRoot(), 'bin', 'receptionist.js');
+export const E2E_SECRET = 'e2e-secret-0123456789abcdef';
+
+/** Runs the built CLI once (no TTY, no inherited secrets). */
+export function cli(args: string[], opts: { cwd: string; env?: Record<string, string>; input?: string }) {
+  return execa('node', [BIN, ...args], {
+    cwd: opts.cwd,
+    env: { VAPI_SERVER_SECRET: E2E_SECRET, ...opts.env },
+    extendEnv: false,
+    reject: false,
+    input: opts.input,
+    timeout: 60_000,
+  });
+}
+
+export interface RunningServe {
+  url: string;
+  proc: ResultPromise;
+  stop(signal?: NodeJS.Signals): Promise<Awaited<ResultPromise>>;
+}
+
+/** Starts `serve --port 0 --json` and waits for its ready event. */
+export async function startServe(cwd: string, extra: string[] = [], env: Record<string, string> = {}): Promise<RunningServe> {
+  const proc = execa('node', [BIN, 'serve', '--port', '0', '--json', ...extra], {
+    cwd,
+    env: { VAPI_SERVER_SECRET: E2E_SECRET, ...env },
+    extendEnv: false,
+    reject: false,
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = readline.createInterface({ input: proc.stdout! });
+    const timer = setTimeout(() => reject(new Error('serve did not become ready')), 20_000);
+    lines.on('line', (line) => {
+      const e = JSON.parse(line) as { kind: string; webhookUrl?: string };
+      if (e.kind === 'ready') {
+        clearTimeout(timer);
+        resolve(e.webhookUrl!);
+      }
+    });
+    void proc.then((r) => reject(new Error(`serve exited early (${r.exitCode}): ${r.stderr}`)));
+  });
+  return {
+    url,
+    proc,
+    async stop(signal = 'SIGTERM') {
+      proc.kill(signal);
+      return proc;
+    },
+  };
+}
