@@ -33,7 +33,7 @@ export function acquireDirLock(dir: string, purpose: string, pid = process.pid):
         throw new StoreError(`Cannot lock the store at ${dir}: ${(err as Error).message}`, 'Check that the data directory is writable, or pass --data-dir.', { cause: err });
       }
       const owner = readOwner(file);
-      if (owner && isAlive(owner.pid) && owner.pid !== pid) {
+      if (owner && isAlive(owner.pid)) {
         throw new StoreError(
           `The store at ${dir} is in use by another receptionist process (pid ${owner.pid}, ${owner.purpose}).`,
           'Stop that process first, or pass --data-dir to use another store.',

@@ -1,0 +1,104 @@
+import { describe, expect, test } from 'vitest';
+import { main } from '../src/cli.js';
+import { createTestIO } from '../src/io.js';
+import { createEnv } from '../src/env.js';
+import type { Deps } from '../src/deps.js';
+import { parseServeOptions } from '../src/commands/serve/serve.js';
+import { parseLogsOptions } from '../src/commands/logs/logs.js';
+import { applySet, fillPlaceholders } from '../src/commands/trigger/trigger.js';
+
+function deps(env: Record<string, string> = {}, dotenv: Record<string, string> = {}): Deps & { io: ReturnType<typeof createTestIO> } {
+  return {
+    io: createTestIO(),
+    env: createEnv(env, dotenv, '.env'),
+    now: () => new Date('2026-11-21T04:30:00Z'),
+    cwd: '/tmp',
+    fetch: () => Promise.reject(new Error('no network in tests')),
+    onShutdown: () => () => {},
+  };
+}
+
+describe('receptionist', () => {
+  test('--help lists every command and every environment variable', async () => {
+    const d = deps();
+    expect(await main(['--help'], d)).toBe(0);
+    const out = d.io.stdout();
+    for (const word of ['seed', 'serve', 'trigger', 'logs', 'VAPI_SERVER_SECRET', 'VAPI_SERVER_SECRET_PREVIOUS', 'RECEPTIONIST_DATA_DIR', 'RECEPTIONIST_PORT', 'DEBUG']) expect(out).toContain(word);
+    expect(out).toContain('Exit codes: 0 ok, 1 error, 2 usage, 3 store, 4 input needed, 5 auth, 6 network, 70 internal, 130 cancelled.');
+  });
+
+  test('--version prints the version and exits 0', async () => {
+    const d = deps();
+    expect(await main(['--version'], d)).toBe(0);
+    expect(d.io.stdout()).toBe('0.1.0\n');
+  });
+
+  test('an unknown command or option exits 2 with a message', async () => {
+    const d = deps();
+    expect(await main(['serv'], d)).toBe(2);
+    expect(d.io.stderr()).toMatch(/unknown command 'serv'/);
+    const d2 = deps();
+    expect(await main(['logs', '--frobnicate'], d2)).toBe(2);
+    expect(d2.io.stderr()).toMatch(/unknown option '--frobnicate'/);
+  });
+});
+
+describe('parsing', () => {
+  const secret = { VAPI_SERVER_SECRET: 'x'.repeat(20) };
+  test.each([
+    { flags: {}, env: secret, expected: { port: 3000, host: '127.0.0.1', bodyLimit: 5 * 1024 * 1024 } },
+    { flags: { port: '0' }, env: { ...secret, RECEPTIONIST_PORT: '4000' }, expected: { port: 0 } },
+    { flags: {}, env: { ...secret, RECEPTIONIST_PORT: '4000', RECEPTIONIST_HOST: '::1' }, expected: { port: 4000, host: '::1' } },
+    { flags: { insecureNoAuth: true }, env: {}, expected: { auth: undefined } },
+  ])('serve $flags with $env', ({ flags, env, expected }) => {
+    expect(parseServeOptions(flags, { env: createEnv(env, {}, '.env') })).toMatchObject(expected);
+  });
+
+  test('serve keeps both secrets while rotating, and reads them from .env', () => {
+    const env = createEnv({ VAPI_SERVER_SECRET: 'new-secret-0123456789' }, { VAPI_SERVER_SECRET_PREVIOUS: 'old-secret-0123456789' }, '.env');
+    expect(parseServeOptions({}, { env }).auth?.secrets).toEqual(['new-secret-0123456789', 'old-secret-0123456789']);
+  });
+
+  test.each([
+    [{ port: '70000' }, secretEnv(), /Invalid port "70000" \(from --port\)/],
+    [{}, createEnv({}, { RECEPTIONIST_PORT: 'x' }, '.env'), /Invalid port "x" \(from RECEPTIONIST_PORT in \.env\)/],
+    [{}, createEnv({ VAPI_SERVER_SECRET: 'short' }, {}, '.env'), /shorter than 16 characters/],
+    [{ bodyLimit: '10' }, secretEnv(), /Invalid --body-limit "10"/],
+  ])('serve rejects %o', (flags, env, message) => {
+    expect(() => parseServeOptions(flags, { env })).toThrow(message);
+  });
+
+  const now = new Date('2026-11-21T04:30:00Z');
+  test.each([
+    [{ since: '24h' }, { since: new Date('2026-11-20T04:30:00Z') }],
+    [{ since: '7d', limit: '5' }, { since: new Date('2026-11-14T04:30:00Z'), limit: 5 }],
+    [{ since: '2026-11-01' }, { since: new Date('2026-11-01T00:00:00Z') }],
+    [{ csv: true }, { csv: true }],
+  ])('logs %o', (flags, expected) => {
+    expect(parseLogsOptions(flags, now)).toMatchObject(expected);
+  });
+  test.each([[{ since: 'yesterdayish' }], [{ limit: '0' }], [{ limit: 'ten' }]])('logs rejects %o', (flags) => {
+    expect(() => parseLogsOptions(flags, now)).toThrow(/Invalid --(since|limit)/);
+  });
+
+  test('trigger --set writes nested paths, JSON values, and args.X into the first tool call', () => {
+    const p: any = { message: { toolCallList: [{ function: { arguments: {} } }], toolWithToolCallList: [{ toolCall: { function: { arguments: {} } } }] } };
+    applySet(p, 'message.call.id=abc');
+    applySet(p, 'message.cost=0.5');
+    applySet(p, 'args.date=tomorrow at 10am');
+    expect(p.message.call.id).toBe('abc');
+    expect(p.message.cost).toBe(0.5);
+    expect(p.message.toolCallList[0].function.arguments.date).toBe('tomorrow at 10am');
+    expect(p.message.toolWithToolCallList[0].toolCall.function.arguments.date).toBe('tomorrow at 10am');
+    expect(() => applySet(p, 'novalue')).toThrow(/--set needs path=value/);
+  });
+
+  test('trigger placeholders keep numbers numeric and name a weekday at least 3 days ahead', () => {
+    const out = fillPlaceholders({ t: '{{timestamp}}', d: '{{date:tue}} at 10am', id: 'x-{{callId}}' }, { timestamp: 5, callId: 'c1', timeZone: 'Asia/Kolkata' }, now);
+    expect(out).toEqual({ t: 5, d: 'Tuesday 24 November at 10am', id: 'x-c1' });
+  });
+});
+
+function secretEnv() {
+  return createEnv({ VAPI_SERVER_SECRET: 'x'.repeat(20) }, {}, '.env');
+}

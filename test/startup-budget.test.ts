@@ -1,0 +1,30 @@
+import { expect, test, vi } from 'vitest';
+import { main } from '../src/cli.js';
+import { createTestIO } from '../src/io.js';
+import { createEnv } from '../src/env.js';
+
+// House style 4.14: `--help` and every command's definition load only commander. These
+// modules throw if anything on the --help path imports them.
+const { loaded } = vi.hoisted(() => ({
+  loaded: (name: string) => () => {
+    throw new Error(`${name} was imported by --help`);
+  },
+}));
+vi.mock('fastify', loaded('fastify'));
+vi.mock('@seald-io/nedb', loaded('@seald-io/nedb'));
+vi.mock('csv-parse', loaded('csv-parse'));
+vi.mock('csv-stringify/sync', loaded('csv-stringify'));
+vi.mock('cli-table3', loaded('cli-table3'));
+vi.mock('chrono-node', loaded('chrono-node'));
+vi.mock('luxon', loaded('luxon'));
+vi.mock('libphonenumber-js', loaded('libphonenumber-js'));
+vi.mock('chalk', loaded('chalk'));
+
+test('--help of the program and of every command loads no heavy module', async () => {
+  for (const argv of [['--help'], ['seed', '--help'], ['serve', '--help'], ['trigger', '--help'], ['logs', '--help']]) {
+    const io = createTestIO();
+    const code = await main(argv, { io, env: createEnv({}, {}, '.env'), now: () => new Date(), cwd: '/tmp', fetch, onShutdown: () => () => {} });
+    expect(code, io.stderr()).toBe(0);
+    expect(io.stdout()).toMatch(/^Usage: receptionist/);
+  }
+});
