@@ -18,6 +18,7 @@ type Nedb = InstanceType<typeof Datastore>;
  */
 export class NedbCollection<T extends Doc> implements Collection<T> {
   private needsReload = false;
+  private batch: Array<{ doc: T; resolve: (d: T) => void; reject: (e: unknown) => void }> = [];
 
   private constructor(
     private readonly db: Nedb,
@@ -65,8 +66,35 @@ export class NedbCollection<T extends Doc> implements Collection<T> {
     return this.db.countAsync(query);
   }
 
-  async insertOne(doc: T): Promise<T> {
-    return this.write(() => this.db.insertAsync(doc) as Promise<T>, doc);
+  /**
+   * Inserts arriving in the same tick are written with one append (group commit); each
+   * caller is answered only once its document is on disk.
+   */
+  insertOne(doc: T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.batch.push({ doc, resolve, reject });
+      if (this.batch.length === 1) setImmediate(() => void this.flushInserts());
+    });
+  }
+
+  private async flushInserts(): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
+    if (batch.length === 1) {
+      const [one] = batch;
+      return this.write(() => this.db.insertAsync(one!.doc) as Promise<T>, one!.doc).then(one!.resolve, one!.reject);
+    }
+    try {
+      const docs = (await this.write(() => this.db.insertAsync(batch.map((b) => b.doc)) as unknown as Promise<T[]>)) as T[];
+      batch.forEach((b, i) => b.resolve(docs[i]!));
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError)) {
+        for (const b of batch) b.reject(err);
+        return;
+      }
+      // NeDB rolled the whole batch back: insert one by one so each caller gets its own outcome.
+      for (const b of batch) await this.write(() => this.db.insertAsync(b.doc) as Promise<T>, b.doc).then(b.resolve, b.reject);
+    }
   }
 
   async updateOne(query: Query, update: Update, opts: { upsert?: boolean } = {}): Promise<{ matched: number }> {
