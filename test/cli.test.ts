@@ -50,6 +50,7 @@ describe('parsing', () => {
     { flags: { port: '0' }, env: { ...secret, RECEPTIONIST_PORT: '4000' }, expected: { port: 0 } },
     { flags: {}, env: { ...secret, RECEPTIONIST_PORT: '4000', RECEPTIONIST_HOST: '::1' }, expected: { port: 4000, host: '::1' } },
     { flags: { insecureNoAuth: true }, env: {}, expected: { auth: undefined } },
+    { flags: { defaultRegion: 'us' }, env: secret, expected: { defaultRegion: 'US' } },
   ])('serve $flags with $env', ({ flags, env, expected }) => {
     expect(parseServeOptions(flags, { env: createEnv(env, {}, '.env') })).toMatchObject(expected);
   });
@@ -64,6 +65,7 @@ describe('parsing', () => {
     [{}, createEnv({}, { RECEPTIONIST_PORT: 'x' }, '.env'), /Invalid port "x" \(from RECEPTIONIST_PORT in \.env\)/],
     [{}, createEnv({ VAPI_SERVER_SECRET: 'short' }, {}, '.env'), /shorter than 16 characters/],
     [{ bodyLimit: '10' }, secretEnv(), /Invalid --body-limit "10"/],
+    [{}, createEnv({ VAPI_SERVER_SECRET: 'x'.repeat(20), RECEPTIONIST_DEFAULT_REGION: 'XX' }, {}, '.env'), /Unknown region "XX" \(from \$RECEPTIONIST_DEFAULT_REGION\)/],
   ])('serve rejects %o', (flags, env, message) => {
     expect(() => parseServeOptions(flags, { env })).toThrow(message);
   });

@@ -98,6 +98,34 @@ describe('receptionist end to end', () => {
     expect(wrong.stderr).toContain('The server rejected the request (401).');
   });
 
+  test('--default-region reads national numbers in that region', async () => {
+    await cli(['seed'], { cwd: tmp.dir });
+    const s = await serve(['--default-region', 'US']);
+    const r = await cli(['trigger', 'tool-calls.book_appointment', '--url', s.url, '--set', 'args.phone=(415) 555-2671'], { cwd: tmp.dir });
+    expect(r.stdout).toMatch(/You're booked/);
+    await s.stop();
+    running.length = 0;
+    expect(fs.readFileSync(`${tmp.dir}/.receptionist/appointments.db`, 'utf8')).toContain('"phone":"+14155552671"');
+  });
+
+  test('SEC-4: a client that never finishes its headers is dropped within 10 s; others are served meanwhile', async () => {
+    await cli(['seed'], { cwd: tmp.dir });
+    const s = await serve();
+    const { port } = new URL(s.url);
+    const started = Date.now();
+    const closed = new Promise<number>((resolve) => {
+      const sock = net.connect(Number(port), '127.0.0.1', () => sock.write('POST /webhook HTTP/1.1\r\nHost: x\r\nX-Slow: '));
+      sock.on('close', () => resolve(Date.now() - started));
+      sock.on('error', () => {});
+      sock.resume(); // read the 408 so that 'close' can follow
+    });
+    const meanwhile = await cli(['trigger', 'status-update', '--url', s.url], { cwd: tmp.dir });
+    expect(meanwhile.exitCode).toBe(0);
+    const ms = await closed;
+    expect(ms).toBeGreaterThanOrEqual(9_000);
+    expect(ms).toBeLessThan(12_500);
+  }, 30_000);
+
   test('trigger with nothing listening exits 6 and says to start serve', async () => {
     const port = await freePort();
     const r = await cli(['trigger', 'status-update', '--url', `http://127.0.0.1:${port}/webhook`], { cwd: tmp.dir });

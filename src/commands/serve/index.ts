@@ -7,6 +7,7 @@ export interface ServeFlags {
   host?: string;
   insecureNoAuth?: boolean;
   bodyLimit?: string;
+  defaultRegion?: string;
 }
 
 export const serveCommand = (deps: Deps) =>
@@ -15,6 +16,7 @@ export const serveCommand = (deps: Deps) =>
     .option('-p, --port <port>', 'port to listen on; 0 picks a free one (default 3000, or $RECEPTIONIST_PORT)')
     .option('--host <host>', 'interface to bind (default 127.0.0.1, or $RECEPTIONIST_HOST)')
     .option('--body-limit <bytes>', 'largest accepted request body in bytes (default 5 MiB)')
+    .option('--default-region <code>', 'region (ISO 3166, e.g. IN) for phone numbers said without a country code (default: the clinic config)')
     .addOption(new Option('--insecure-no-auth', 'accept unauthenticated requests (binds to loopback only)'))
     .addHelpText(
       'after',

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { isSupportedCountry } from 'libphonenumber-js';
 import type { Deps } from '../../deps.js';
 import { AuthError, UsageError, UserError } from '../../errors.js';
 import { resolveSetting } from '../../settings.js';
@@ -16,6 +17,8 @@ export interface ServeOptions {
   bodyLimit: number;
   /** undefined with --insecure-no-auth */
   auth: AuthConfig | undefined;
+  /** Overrides the clinic config's `defaultRegion` when set. */
+  defaultRegion?: string;
 }
 
 /** Events `runServe` reports; the command renders them (stderr lines, or JSON lines with --json). */
@@ -35,11 +38,16 @@ export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): S
   const host = resolveSetting('host', flags.host, 'RECEPTIONIST_HOST', deps.env, '127.0.0.1');
   const bodyLimit = flags.bodyLimit === undefined ? DEFAULT_BODY_LIMIT : Number(flags.bodyLimit);
   if (!Number.isInteger(bodyLimit) || bodyLimit < 1024) throw new UsageError(`Invalid --body-limit "${flags.bodyLimit}"`, 'Give a size in bytes, at least 1024.');
+  const region = resolveSetting('default-region', flags.defaultRegion, 'RECEPTIONIST_DEFAULT_REGION', deps.env);
+  const defaultRegion = region?.value.toUpperCase();
+  if (region && !isSupportedCountry(defaultRegion!)) {
+    throw new UsageError(`Unknown region "${region.value}" (from ${region.source})`, 'Use a two-letter ISO 3166 code such as IN, US or GB.');
+  }
   if (flags.insecureNoAuth) {
     if (!LOOPBACK.has(host.value)) {
       throw new UsageError(`--insecure-no-auth only binds to loopback, but the host is ${host.value} (from ${host.source})`, 'Drop --host, or set VAPI_SERVER_SECRET and drop --insecure-no-auth.');
     }
-    return { port: Number(port.value), host: host.value, bodyLimit, auth: undefined };
+    return { port: Number(port.value), host: host.value, bodyLimit, auth: undefined, defaultRegion };
   }
   const secrets = [deps.env.get('VAPI_SERVER_SECRET'), deps.env.get('VAPI_SERVER_SECRET_PREVIOUS')].flatMap((s) => (s ? [s.value] : []));
   if (!secrets.length) {
@@ -53,6 +61,7 @@ export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): S
     port: Number(port.value),
     host: host.value,
     bodyLimit,
+    defaultRegion,
     auth: {
       ...DEFAULT_AUTH,
       secrets,
@@ -75,8 +84,9 @@ export async function runServe(
   const store = await openStore(g, deps, { purpose: 'receptionist serve' });
   let app: ReturnType<typeof buildApp> | undefined;
   try {
-    const config = await loadBotConfig(store.collection('bot_configs'));
-    if (!config) throw new UserError(`The store at ${store.location} has no bot config.`, 'Run `receptionist seed` first.');
+    const stored = await loadBotConfig(store.collection('bot_configs'));
+    if (!stored) throw new UserError(`The store at ${store.location} has no bot config.`, 'Run `receptionist seed` first.');
+    const config = opts.defaultRegion ? { ...stored, clinic: { ...stored.clinic, defaultRegion: opts.defaultRegion } } : stored;
     await new ReplyCache(store.collection('replies'), deps.now).prune(30);
     app = buildApp({
       store,
