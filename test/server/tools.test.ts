@@ -74,7 +74,7 @@ describe('clinic tools', () => {
     const base = { name: 'A B', email: 'a@b.co', phone: '+919812345678', reason: 'x', specialty: 'general medicine' };
     expect((await call('book_appointment', { ...base, date: 'next Monday at 10am' })).result).toBe('Which Monday did you mean: Monday 23 November or Monday 30 November?');
     expect((await call('book_appointment', { ...base, date: 'sometime soon' })).result).toMatch(/^Sorry, I didn't catch the date/);
-    expect((await call('book_appointment', { ...base, date: 'Tuesday 24 November' })).result).toBe('What time on Tuesday 24 November? The first free times are 9 AM, 9:30 AM, 10 AM.');
+    expect((await call('book_appointment', { ...base, date: 'Tuesday 24 November' })).result).toBe('What time on Tuesday 24 November? The first free times are 9 AM, 9:30 AM and 10 AM.');
     expect((await call('book_appointment', { ...base, date: 'next week' })).result).toBe('Which day next week would suit you?');
     expect(await s.store.collection('appointments').count({})).toBe(0);
   });

@@ -29,6 +29,9 @@ export type ServeEvent =
   | { kind: 'stopping'; signal?: string }
   | { kind: 'stopped' };
 
+/** How long first replies are kept for redeliveries (SEC-2, BOOK-2). */
+const REPLY_RETENTION_DAYS = 2;
+
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** Flags + env → validated options. @throws UsageError, AuthError */
@@ -83,11 +86,16 @@ export async function runServe(
 ): Promise<void> {
   const store = await openStore(g, deps, { purpose: 'receptionist serve' });
   let app: ReturnType<typeof buildApp> | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
   try {
     const stored = await loadBotConfig(store.collection('bot_configs'));
     if (!stored) throw new UserError(`The store at ${store.location} has no bot config.`, 'Run `receptionist seed` first.');
     const config = opts.defaultRegion ? { ...stored, clinic: { ...stored.clinic, defaultRegion: opts.defaultRegion } } : stored;
-    await new ReplyCache(store.collection('replies'), deps.now).prune(30);
+    // Vapi's retries end within the hour; bookings and visits stay deduplicated by their own
+    // sourceKey index after a reply is pruned. The local store keeps replies in memory.
+    const replies = new ReplyCache(store.collection('replies'), deps.now);
+    await replies.prune(REPLY_RETENTION_DAYS);
+    pruneTimer = setInterval(() => void replies.prune(REPLY_RETENTION_DAYS).catch(() => undefined), 3_600_000).unref();
     app = buildApp({
       store,
       config,
@@ -116,6 +124,7 @@ export async function runServe(
     });
     run.onEvent({ kind: 'stopping' });
   } finally {
+    clearInterval(pruneTimer);
     await app?.close();
     await store.close();
   }

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { DuplicateKeyError } from '../../store/types.js';
-import { spokenDateTime, spokenDay } from '../../domain/spoken-time.js';
+import { spokenDateTime, spokenDay, spokenList, spokenTime } from '../../domain/spoken-time.js';
 import { toE164, normaliseSpokenEmail } from '../../domain/contact.js';
 import { spellOut } from '../../domain/ids.js';
 import { upsertPatient, type Appointment } from '../../domain/appointments.js';
@@ -44,10 +44,7 @@ export const bookAppointment: ToolHandler = async (args, ctx) => {
   if (time.kind === 'day') {
     const free = await bookings.freeSlotsOnDay(picked.doctors, time.day, time.window);
     if (!free.length) return `Nothing is free on ${spokenDay(time.day)}. ${await alternatives(bookings, picked.doctors, time.day)}`;
-    return `What time on ${spokenDay(time.day)}${time.window ? ` ${time.window.label}` : ''}? The first free times are ${free
-      .slice(0, 3)
-      .map((s) => s.start.toFormat(s.start.minute ? 'h:mm a' : 'h a'))
-      .join(', ')}.`;
+    return `What time on ${spokenDay(time.day)}${time.window ? ` ${time.window.label}` : ''}? The first free times are ${spokenList(free.slice(0, 3).map((s) => spokenTime(s.start)))}.`;
   }
   const refused = refusal(ctx, bookings, picked.doctors, time.start);
   if (refused) return `${refused} ${await alternatives(bookings, picked.doctors, time.start)}`;

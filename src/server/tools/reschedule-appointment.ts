@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Doctor } from '../../domain/clinic.js';
 import { normaliseSpokenId, spellOut } from '../../domain/ids.js';
-import { spokenDateTime, spokenDay } from '../../domain/spoken-time.js';
+import { spokenDateTime, spokenDay, spokenList, spokenTime } from '../../domain/spoken-time.js';
 import { book, doctors, requireString, resolveTime, sourceKey, type ToolHandler } from './context.js';
 import { alternatives, refusal } from './clinic-common.js';
 import { explainMissing } from './cancel-appointment.js';
@@ -25,7 +25,7 @@ export const rescheduleAppointment: ToolHandler = async (args, ctx) => {
   if (time.kind === 'day') {
     const free = await bookings.freeSlotsOnDay([doctor], time.day, time.window);
     if (!free.length) return `${doctor.name} has nothing free on ${spokenDay(time.day)}. ${await alternatives(bookings, [doctor], time.day)}`;
-    return `What time on ${spokenDay(time.day)}? ${doctor.name} is free at ${free.slice(0, 3).map((s) => s.start.toFormat(s.start.minute ? 'h:mm a' : 'h a')).join(', ')}.`;
+    return `What time on ${spokenDay(time.day)}? ${doctor.name} is free at ${spokenList(free.slice(0, 3).map((s) => spokenTime(s.start)))}.`;
   }
   if (time.start.toMillis() === current.startMs) return `Your appointment is already on ${spokenDateTime(time.start)}.`;
   const refused = refusal(ctx, bookings, [doctor], time.start);
