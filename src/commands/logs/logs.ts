@@ -46,7 +46,8 @@ export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): 
     const logged = await store.callLogs.list({ since: opts.since });
     const statuses = await store.collection<CallStatus>('call_status').find({});
     const byId = new Map(statuses.map((s) => [s._id, s]));
-    const rows: LogRow[] = logged.map((r) => ({ ...r, status: 'ended' }));
+    // A report without an ended reason takes the one its last status-update carried.
+    const rows: LogRow[] = logged.map((r) => ({ ...r, endedReason: r.endedReason || byId.get(r.callId)?.endedReason || '', status: 'ended' }));
     const loggedIds = new Set(logged.map((r) => r.callId));
     for (const s of statuses) {
       if (loggedIds.has(s._id) || s.status === 'ended') continue;
@@ -54,7 +55,6 @@ export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): 
       if (opts.since && at < opts.since.toISOString()) continue;
       rows.push({ ...emptyRecord(s._id, at), callType: s.callType ?? '', assistantId: s.assistantId ?? '', status: s.status });
     }
-    for (const r of rows) if (r.status === 'ended' && byId.get(r.callId)?.status === 'ended' && !r.endedReason) r.endedReason = byId.get(r.callId)?.endedReason ?? '';
     rows.sort((a, b) => sortKey(b).localeCompare(sortKey(a)));
     return opts.limit ? rows.slice(0, opts.limit) : rows;
   } finally {
