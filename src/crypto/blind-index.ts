@@ -1,0 +1,21 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+/**
+ * Keyed blind index for finding a caller by phone number without decrypting anything
+ * (ENC-4): HMAC-SHA256 of the E.164 number under a key that lives only in the server's
+ * environment (`RECEPTIONIST_BLIND_INDEX_KEY`, never in the store).
+ */
+export function blindIndex(key: Buffer, e164: string): string {
+  return createHmac('sha256', key).update(`phone:${e164}`).digest('base64url');
+}
+
+/** A new 32-byte index key, base64url (what goes into `.env`). */
+export function newBlindIndexKey(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Parses the env value. Returns undefined when it is not 32 bytes of base64url. */
+export function parseBlindIndexKey(value: string): Buffer | undefined {
+  const key = Buffer.from(value, 'base64url');
+  return key.length === 32 && key.toString('base64url') === value ? key : undefined;
+}
