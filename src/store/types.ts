@@ -58,6 +58,9 @@ export const COLLECTIONS = [
   'troubleshooting_guides',
   'call_status',
   'replies',
+  'keys',
+  'users',
+  'audit',
 ] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -78,6 +81,9 @@ export const INDEXES: Record<CollectionName, IndexSpec[]> = {
   troubleshooting_guides: [],
   call_status: [],
   replies: [],
+  keys: [],
+  users: [],
+  audit: [],
 };
 
 /**

@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import type { Collection, Store } from '../store/types.js';
+import { generateSealingKeyPair, open, seal, SealError, type SealingKeyPair } from '../crypto/seal.js';
+import { unwrapWithPassword, UnwrapError, wrapWithPassword, type KdfParams, type PasswordWrap } from '../crypto/password-kdf.js';
+
+/**
+ * The keyring (collections `keys` and `users`).
+ *
+ * - Each admin has a personal X25519 key pair; its private key is stored only wrapped under
+ *   the admin's password (scrypt, parameters beside the wrap).
+ * - Each data key (what records are sealed to) has its private key sealed to every admin's
+ *   public key. So a rotation or a new admin needs one admin's password, not everyone's, and
+ *   a password change re-wraps one key and re-encrypts nothing.
+ * - `serve` reads only data-key public keys (ENC-3).
+ */
+export interface UserDoc {
+  _id: string;
+  role: 'admin';
+  /** Raw X25519 public key, base64url. */
+  publicKey: string;
+  wrap: PasswordWrap;
+  createdAt: string;
+  passwordChangedAt: string;
+  [k: string]: unknown;
+}
+
+export interface KeyDoc {
+  _id: string;
+  /** Raw X25519 public key, base64url. */
+  publicKey: string;
+  status: 'active' | 'retired';
+  createdAt: string;
+  /** This key's private key sealed to each admin's public key, by username. */
+  grants: Record<string, string>;
+  [k: string]: unknown;
+}
+
+/** Wrong username or password, or a damaged keyring: one message for all, so nothing is revealed. */
+export class KeyringAuthError extends Error {
+  constructor() {
+    super('Wrong username or password.');
+    this.name = 'KeyringAuthError';
+  }
+}
+
+export class KeyringError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeyringError';
+  }
+}
+
+const USERNAME = /^[a-z][a-z0-9._-]{1,31}$/;
+
+function users(store: Store): Collection<UserDoc> {
+  return store.collection<UserDoc>('users');
+}
+function keys(store: Store): Collection<KeyDoc> {
+  return store.collection<KeyDoc>('keys');
+}
+
+function newKeyId(now: Date): string {
+  return `k${now.toISOString().slice(0, 10).replace(/-/g, '')}${randomBytes(3).toString('hex')}`;
+}
+
+function grantContext(keyId: string, username: string) {
+  return { collection: 'keys', recordId: keyId, field: `grant:${username}` };
+}
+
+/** The key new records are sealed to, or null before `keys init`. Needs no secret. */
+export async function activeSealingKey(store: Store): Promise<{ keyId: string; publicKey: string } | null> {
+  const k = await keys(store).findOne({ status: 'active' });
+  return k ? { keyId: k._id, publicKey: k.publicKey } : null;
+}
+
+export async function hasKeyring(store: Store): Promise<boolean> {
+  return (await users(store).count({})) > 0;
+}
+
+async function newUserDoc(username: string, password: string, now: Date, kdf?: Omit<KdfParams, 'name' | 'salt'>): Promise<{ doc: UserDoc; pair: SealingKeyPair }> {
+  const pair = generateSealingKeyPair(`u-${username}`);
+  const wrap = await wrapWithPassword(pair.privateKey, password, `user|${username}`, kdf);
+  const at = now.toISOString();
+  return { doc: { _id: username, role: 'admin', publicKey: pair.publicKey, wrap, createdAt: at, passwordChangedAt: at }, pair };
+}
+
+/**
+ * Creates the first admin and the first data key. @throws KeyringError when a keyring exists.
+ * `kdf` lowers the scrypt cost for tests only.
+ */
+export async function initKeyring(store: Store, username: string, password: string, now: Date, kdf?: Omit<KdfParams, 'name' | 'salt'>): Promise<{ keyId: string }> {
+  if (!USERNAME.test(username)) throw new KeyringError(`Invalid username "${username}": 2–32 characters, lowercase letters, digits, . _ -, starting with a letter.`);
+  if (await hasKeyring(store)) throw new KeyringError('A keyring exists already.');
+  const { doc } = await newUserDoc(username, password, now, kdf);
+  const data = generateSealingKeyPair(newKeyId(now));
+  await users(store).insertOne(doc);
+  await keys(store).insertOne({
+    _id: data.keyId,
+    publicKey: data.publicKey,
+    status: 'active',
+    createdAt: now.toISOString(),
+    grants: { [username]: seal(data.privateKey.toString('base64url'), grantContext(data.keyId, username), { keyId: `u-${username}`, publicKey: doc.publicKey }) },
+  });
+  return { keyId: data.keyId };
+}
+
+/** An admin's unlocked private keys. */
+export interface Unlocked {
+  username: string;
+  userKey: SealingKeyPair;
+  /** Data keys by key id. */
+  dataKeys: Map<string, SealingKeyPair>;
+}
+
+/**
+ * Unlocks every data key granted to `username`.
+ * @throws KeyringAuthError for an unknown user, a wrong password, or a tampered wrap or grant
+ */
+export async function unlock(store: Store, username: string, password: string): Promise<Unlocked> {
+  const user = await users(store).findOne({ _id: username });
+  // Derive even for an unknown user, so timing does not tell which usernames exist.
+  const wrap = user?.wrap ?? (await wrapWithPassword(Buffer.alloc(32), randomBytes(16).toString('hex'), 'none'));
+  let privateKey: Buffer;
+  try {
+    privateKey = await unwrapWithPassword(wrap, password, `user|${username}`);
+  } catch (err) {
+    if (err instanceof UnwrapError) throw new KeyringAuthError();
+    throw err;
+  }
+  if (!user) throw new KeyringAuthError();
+  const userKey: SealingKeyPair = { keyId: `u-${username}`, publicKey: user.publicKey, privateKey };
+  const dataKeys = new Map<string, SealingKeyPair>();
+  const userKeys = new Map([[userKey.keyId, userKey]]);
+  for (const k of await keys(store).find({})) {
+    const grant = k.grants[username];
+    if (!grant) continue;
+    try {
+      dataKeys.set(k._id, { keyId: k._id, publicKey: k.publicKey, privateKey: Buffer.from(open(grant, grantContext(k._id, username), userKeys), 'base64url') });
+    } catch (err) {
+      if (err instanceof SealError) throw new KeyringAuthError();
+      throw err;
+    }
+  }
+  return { username, userKey, dataKeys };
+}
+
+/** Adds an admin; every data key the granting admin holds is granted to the new one too. */
+export async function addUser(store: Store, by: Unlocked, username: string, password: string, now: Date, kdf?: Omit<KdfParams, 'name' | 'salt'>): Promise<void> {
+  if (!USERNAME.test(username)) throw new KeyringError(`Invalid username "${username}": 2–32 characters, lowercase letters, digits, . _ -, starting with a letter.`);
+  if (await users(store).findOne({ _id: username })) throw new KeyringError(`User "${username}" exists already.`);
+  const { doc } = await newUserDoc(username, password, now, kdf);
+  await users(store).insertOne(doc);
+  for (const [keyId, key] of by.dataKeys) {
+    const grant = seal(key.privateKey.toString('base64url'), grantContext(keyId, username), { keyId: `u-${username}`, publicKey: doc.publicKey });
+    await keys(store).updateOne({ _id: keyId }, { $set: { [`grants.${username}`]: grant } });
+  }
+}
+
+/** Re-wraps the admin's own private key under a new password; no record is re-encrypted. */
+export async function changePassword(store: Store, me: Unlocked, newPassword: string, now: Date, kdf?: Omit<KdfParams, 'name' | 'salt'>): Promise<void> {
+  const wrap = await wrapWithPassword(me.userKey.privateKey, newPassword, `user|${me.username}`, kdf);
+  await users(store).updateOne({ _id: me.username }, { $set: { wrap, passwordChangedAt: now.toISOString() } });
+}
+
+/** Removes an admin and their grants. @throws KeyringError for the last admin or an unknown user */
+export async function removeUser(store: Store, username: string): Promise<void> {
+  if (!(await users(store).findOne({ _id: username }))) throw new KeyringError(`No user "${username}".`);
+  if ((await users(store).count({})) <= 1) throw new KeyringError('The last admin cannot be removed: nobody could read sealed data any more.');
+  await users(store).deleteMany({ _id: username });
+  for (const k of await keys(store).find({})) {
+    if (k.grants[username]) await keys(store).updateOne({ _id: k._id }, { $unset: { [`grants.${username}`]: true } });
+  }
+}
+
+/**
+ * Creates a new active data key granted to every admin and retires the old one (ENC-5): old
+ * records stay readable with the retired key, new ones are sealed to the new key.
+ */
+export async function rotate(store: Store, by: Unlocked, now: Date): Promise<{ keyId: string; retired: string[] }> {
+  const data = generateSealingKeyPair(newKeyId(now));
+  const grants: Record<string, string> = {};
+  for (const u of await users(store).find({})) {
+    grants[u._id] = seal(data.privateKey.toString('base64url'), grantContext(data.keyId, u._id), { keyId: `u-${u._id}`, publicKey: u.publicKey });
+  }
+  const retired = (await keys(store).find({ status: 'active' })).map((k) => k._id);
+  await keys(store).insertOne({ _id: data.keyId, publicKey: data.publicKey, status: 'active', createdAt: now.toISOString(), grants });
+  await keys(store).updateMany({ _id: { $in: retired } }, { $set: { status: 'retired' } });
+  by.dataKeys.set(data.keyId, data);
+  return { keyId: data.keyId, retired };
+}
+
+export async function listUsers(store: Store): Promise<Array<Pick<UserDoc, '_id' | 'role' | 'createdAt' | 'passwordChangedAt'>>> {
+  return (await users(store).find({}, { sort: { _id: 1 } })).map(({ _id, role, createdAt, passwordChangedAt }) => ({ _id, role, createdAt, passwordChangedAt }));
+}
