@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { createEnv, type Env } from './env.js';
 import { createProcessIO, type IO } from './io.js';
+import { createPrompter, type Prompter } from './prompter.js';
 
 /**
  * Everything a command touches outside its own logic. `createDeps()` is the only place that
@@ -14,6 +15,7 @@ export interface Deps {
   /** The clock. */
   now: () => Date;
   cwd: string;
+  prompter: Prompter;
   /** HTTP client (`trigger`). */
   fetch: typeof fetch;
   /**
@@ -36,8 +38,10 @@ export function readDotenv(cwd: string): { values: Record<string, string>; path:
 export function createDeps(): Deps {
   const cwd = process.cwd();
   const dotenv = readDotenv(cwd);
+  const io = createProcessIO();
   return {
-    io: createProcessIO(),
+    io,
+    prompter: createPrompter(io),
     env: createEnv(process.env, dotenv.values, '.env'),
     now: () => new Date(),
     cwd,

@@ -1,22 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import { main } from '../src/cli.js';
-import { createTestIO } from '../src/io.js';
 import { createEnv } from '../src/env.js';
-import type { Deps } from '../src/deps.js';
+import { testDeps } from './support/deps.js';
 import { parseServeOptions } from '../src/commands/serve/serve.js';
 import { parseLogsOptions } from '../src/commands/logs/logs.js';
 import { applySet, fillPlaceholders } from '../src/commands/trigger/trigger.js';
 
-function deps(env: Record<string, string> = {}, dotenv: Record<string, string> = {}): Deps & { io: ReturnType<typeof createTestIO> } {
-  return {
-    io: createTestIO(),
-    env: createEnv(env, dotenv, '.env'),
-    now: () => new Date('2026-11-21T04:30:00Z'),
-    cwd: '/tmp',
-    fetch: () => Promise.reject(new Error('no network in tests')),
-    onShutdown: () => () => {},
-  };
-}
+const deps = (env: Record<string, string> = {}) => testDeps({ env });
 
 describe('receptionist', () => {
   test('--help lists every command and every environment variable', async () => {

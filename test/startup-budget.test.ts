@@ -1,7 +1,6 @@
 import { expect, test, vi } from 'vitest';
 import { main } from '../src/cli.js';
-import { createTestIO } from '../src/io.js';
-import { createEnv } from '../src/env.js';
+import { testDeps } from './support/deps.js';
 
 // House style 4.14: `--help` and every command's definition load only commander. These
 // modules throw if anything on the --help path imports them.
@@ -19,12 +18,13 @@ vi.mock('chrono-node', loaded('chrono-node'));
 vi.mock('luxon', loaded('luxon'));
 vi.mock('libphonenumber-js', loaded('libphonenumber-js'));
 vi.mock('chalk', loaded('chalk'));
+vi.mock('@inquirer/prompts', loaded('@inquirer/prompts'));
 
 test('--help of the program and of every command loads no heavy module', async () => {
   for (const argv of [['--help'], ['seed', '--help'], ['serve', '--help'], ['trigger', '--help'], ['logs', '--help']]) {
-    const io = createTestIO();
-    const code = await main(argv, { io, env: createEnv({}, {}, '.env'), now: () => new Date(), cwd: '/tmp', fetch, onShutdown: () => () => {} });
-    expect(code, io.stderr()).toBe(0);
-    expect(io.stdout()).toMatch(/^Usage: receptionist/);
+    const d = testDeps();
+    const code = await main(argv, d);
+    expect(code, d.io.stderr()).toBe(0);
+    expect(d.io.stdout()).toMatch(/^Usage: receptionist/);
   }
 });

@@ -1,0 +1,30 @@
+import type { IO } from './io.js';
+import { CancelledError } from './errors.js';
+
+/**
+ * All prompts go through this seam (tests replace it). Prompts write to stderr so stdout
+ * stays data. Ctrl-C becomes `CancelledError` (exit 130, quiet).
+ */
+export interface Prompter {
+  input(message: string): Promise<string>;
+  /** Hidden input. */
+  password(message: string): Promise<string>;
+}
+
+export function createPrompter(io: IO): Prompter {
+  const context = { input: io.stdin, output: io.err } as Parameters<typeof import('@inquirer/prompts').input>[1];
+  const cancelled = (err: unknown): never => {
+    if (err instanceof Error && err.name === 'ExitPromptError') throw new CancelledError();
+    throw err;
+  };
+  return {
+    async input(message) {
+      const { input } = await import('@inquirer/prompts');
+      return input({ message }, context).catch(cancelled);
+    },
+    async password(message) {
+      const { password } = await import('@inquirer/prompts');
+      return password({ message, mask: false }, context).catch(cancelled);
+    },
+  };
+}
