@@ -6,6 +6,8 @@ import { seedCommand } from './commands/seed/index.js';
 import { serveCommand } from './commands/serve/index.js';
 import { triggerCommand } from './commands/trigger/index.js';
 import { logsCommand } from './commands/logs/index.js';
+import { usersCommand } from './commands/users/index.js';
+import { keysCommand } from './commands/keys/index.js';
 
 const VERSION = '0.1.0';
 
@@ -20,7 +22,7 @@ export function buildProgram(deps: Deps): Command {
     .addOption(new Option('--debug', 'print stack traces of failures'))
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `\n${envHelp()}\n\nExit codes: 0 ok, 1 error, 2 usage, 3 store, 4 input needed, 5 auth, 6 network, 70 internal, 130 cancelled.`);
-  for (const make of [seedCommand, serveCommand, triggerCommand, logsCommand]) program.addCommand(make(deps));
+  for (const make of [seedCommand, serveCommand, triggerCommand, logsCommand, usersCommand, keysCommand]) program.addCommand(make(deps));
   return program;
 }
 
@@ -35,10 +37,12 @@ export async function main(argv: string[], deps: Deps = createDeps()): Promise<n
     writeOut: (s) => deps.io.write(s),
     writeErr: (s) => deps.io.err.write(s),
   });
-  for (const sub of program.commands) {
-    sub.exitOverride();
-    sub.configureOutput({ writeOut: (s) => deps.io.write(s), writeErr: (s) => deps.io.err.write(s) });
-  }
+  const configure = (cmd: Command) => {
+    cmd.exitOverride();
+    cmd.configureOutput({ writeOut: (s) => deps.io.write(s), writeErr: (s) => deps.io.err.write(s) });
+    cmd.commands.forEach(configure);
+  };
+  program.commands.forEach(configure);
   const debug = argv.includes('--debug') || deps.env.get('DEBUG')?.value === '1';
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,36 @@
+import { Command } from 'commander';
+import type { Deps } from '../../deps.js';
+import { globalsOf } from '../shared/globals.js';
+
+export interface KeysFlags {
+  username?: string;
+  passwordStdin?: boolean;
+}
+
+export const keysCommand = (deps: Deps) => {
+  const keys = new Command('keys').description('Manage the encryption keys that seal patients\' data');
+  keys.addCommand(
+    new Command('init')
+      .description('Create the encryption keys and the first admin (same as the first `users add`)')
+      .argument('<username>', 'the first admin')
+      .option('--password-stdin', 'read the new password from stdin')
+      .action(async (username: string, flags: KeysFlags, cmd: Command) => {
+        const { runKeysInit } = await import('./keys.js');
+        const { render } = await import('../users/users.js');
+        const g = globalsOf(cmd, deps);
+        render(await runKeysInit(username, flags, g, deps), g, deps.io);
+      }),
+  );
+  keys.addCommand(
+    new Command('rotate')
+      .description('Create a new key for new records; old records stay readable with the retired key')
+      .option('--username <name>', 'the acting admin (or $RECEPTIONIST_USERNAME)')
+      .option('--password-stdin', 'read the password from stdin')
+      .action(async (flags: KeysFlags, cmd: Command) => {
+        const { runKeysRotate, renderRotate } = await import('./keys.js');
+        const g = globalsOf(cmd, deps);
+        renderRotate(await runKeysRotate(flags, g, deps), g, deps.io);
+      }),
+  );
+  return keys;
+};

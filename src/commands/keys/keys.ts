@@ -1,0 +1,39 @@
+import type { Deps } from '../../deps.js';
+import type { IO } from '../../io.js';
+import { UserError } from '../../errors.js';
+import { hasKeyring, rotate } from '../../domain/keyring.js';
+import { appendAudit } from '../../domain/audit.js';
+import type { GlobalOptions } from '../shared/globals.js';
+import { Credentials } from '../shared/credentials.js';
+import { createFirstAdmin, unlockActing, withKeyring, type UsersResult } from '../users/users.js';
+import type { KeysFlags } from './index.js';
+
+export async function runKeysInit(username: string, flags: KeysFlags, g: GlobalOptions, deps: Deps): Promise<UsersResult> {
+  const creds = new Credentials(deps, Boolean(flags.passwordStdin));
+  return withKeyring(g, deps, 'receptionist keys init', async (store) => {
+    if (await hasKeyring(store)) throw new UserError('The keys exist already.', 'Add admins with `receptionist users add`, or rotate with `receptionist keys rotate`.');
+    return createFirstAdmin(store, username, creds, deps);
+  });
+}
+
+export interface RotateResult {
+  keyId: string;
+  retired: string[];
+  by: string;
+}
+
+export async function runKeysRotate(flags: KeysFlags, g: GlobalOptions, deps: Deps): Promise<RotateResult> {
+  const creds = new Credentials(deps, Boolean(flags.passwordStdin));
+  return withKeyring(g, deps, 'receptionist keys rotate', async (store) => {
+    const me = await unlockActing(store, creds, flags.username);
+    const r = await rotate(store, me, deps.now());
+    await appendAudit(store, { at: deps.now().toISOString(), user: me.username, action: 'keys.rotate', details: r });
+    return { ...r, by: me.username };
+  });
+}
+
+export function renderRotate(r: RotateResult, g: GlobalOptions, io: IO): void {
+  if (g.json) return io.line(JSON.stringify(r));
+  io.info(`New records are sealed to key ${r.keyId}; retired ${r.retired.join(', ') || 'nothing'} (still used to read older records).`);
+  io.info('A running `serve` picks the new key up when it restarts.');
+}

@@ -1,0 +1,112 @@
+import type { Deps } from '../../deps.js';
+import type { IO } from '../../io.js';
+import { AuthError, UserError } from '../../errors.js';
+import type { Store } from '../../store/types.js';
+import { addUser, changePassword, hasKeyring, initKeyring, KeyringAuthError, KeyringError, listUsers, removeUser, unlock, type Unlocked } from '../../domain/keyring.js';
+import { appendAudit } from '../../domain/audit.js';
+import type { GlobalOptions } from '../shared/globals.js';
+import { openStore } from '../shared/store.js';
+import { Credentials, ensureBlindIndexKey } from '../shared/credentials.js';
+import type { UsersFlags } from './index.js';
+
+export interface UsersResult {
+  action: 'keys.init' | 'users.add' | 'users.passwd' | 'users.remove';
+  username: string;
+  by?: string;
+  keyId?: string;
+  /** Set when a blind-index key was written to this .env file. */
+  blindIndexKeyFile?: string;
+}
+
+/** Runs `fn` with the store open for writing, mapping keyring errors to user errors. */
+export async function withKeyring<T>(g: GlobalOptions, deps: Deps, purpose: string, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(g, deps, { purpose });
+  try {
+    return await fn(store);
+  } catch (err) {
+    if (err instanceof KeyringAuthError) throw new AuthError(err.message, 'Check the username and password; `receptionist users list` shows the admins.');
+    if (err instanceof KeyringError) throw new UserError(err.message);
+    throw err;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Prompts for (or reads) the acting admin's credentials and unlocks their keys. */
+export async function unlockActing(store: Store, creds: Credentials, usernameFlag: string | undefined): Promise<Unlocked> {
+  if (!(await hasKeyring(store))) throw new UserError('There are no admins yet.', 'Create the first one with `receptionist users add <username> --role admin`.');
+  const username = await creds.username(usernameFlag);
+  return unlock(store, username, await creds.password());
+}
+
+/** Creates the keyring with its first admin: the data key, and the blind-index key in .env. */
+export async function createFirstAdmin(store: Store, username: string, creds: Credentials, deps: Deps): Promise<UsersResult> {
+  const password = await creds.newPassword(`Password for ${username}`);
+  const { keyId } = await initKeyring(store, username, password, deps.now());
+  const bik = ensureBlindIndexKey(deps);
+  await appendAudit(store, { at: deps.now().toISOString(), user: username, action: 'keys.init', details: { keyId } });
+  return { action: 'keys.init', username, keyId, blindIndexKeyFile: bik.file };
+}
+
+export async function runUsersAdd(username: string, flags: UsersFlags, g: GlobalOptions, deps: Deps): Promise<UsersResult> {
+  const creds = new Credentials(deps, Boolean(flags.passwordStdin));
+  return withKeyring(g, deps, 'receptionist users add', async (store) => {
+    if (!(await hasKeyring(store))) return createFirstAdmin(store, username, creds, deps);
+    const me = await unlockActing(store, creds, flags.username);
+    await addUser(store, me, username, await creds.newPassword(`Password for ${username}`), deps.now());
+    await appendAudit(store, { at: deps.now().toISOString(), user: me.username, action: 'users.add', details: { username } });
+    return { action: 'users.add', username, by: me.username };
+  });
+}
+
+export async function runUsersPasswd(username: string | undefined, flags: UsersFlags, g: GlobalOptions, deps: Deps): Promise<UsersResult> {
+  const creds = new Credentials(deps, Boolean(flags.passwordStdin));
+  return withKeyring(g, deps, 'receptionist users passwd', async (store) => {
+    const me = await unlockActing(store, creds, username ?? flags.username);
+    await changePassword(store, me, await creds.newPassword(`New password for ${me.username}`), deps.now());
+    await appendAudit(store, { at: deps.now().toISOString(), user: me.username, action: 'users.passwd', details: {} });
+    return { action: 'users.passwd', username: me.username };
+  });
+}
+
+export async function runUsersRemove(username: string, flags: UsersFlags, g: GlobalOptions, deps: Deps): Promise<UsersResult> {
+  const creds = new Credentials(deps, Boolean(flags.passwordStdin));
+  return withKeyring(g, deps, 'receptionist users remove', async (store) => {
+    const me = await unlockActing(store, creds, flags.username);
+    await removeUser(store, username);
+    await appendAudit(store, { at: deps.now().toISOString(), user: me.username, action: 'users.remove', details: { username } });
+    return { action: 'users.remove', username, by: me.username };
+  });
+}
+
+export async function runUsersList(g: GlobalOptions, deps: Deps) {
+  const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist users list' });
+  try {
+    return await listUsers(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export function render(r: UsersResult, g: GlobalOptions, io: IO): void {
+  if (g.json) io.line(JSON.stringify(r));
+  else {
+    const what = {
+      'keys.init': `Created admin ${r.username} and encryption key ${r.keyId}.`,
+      'users.add': `Added admin ${r.username}.`,
+      'users.passwd': `Changed the password of ${r.username}; nothing was re-encrypted.`,
+      'users.remove': `Removed admin ${r.username}.`,
+    }[r.action];
+    io.info(what);
+  }
+  if (r.blindIndexKeyFile) {
+    io.error(`Warning: wrote RECEPTIONIST_BLIND_INDEX_KEY to ${r.blindIndexKeyFile}. Back it up with the server's secrets:`);
+    io.error('  without it callers cannot be looked up by phone (sealed data stays readable by admins; `receptionist keys reindex` rebuilds the index).');
+  }
+}
+
+export function renderList(rows: Awaited<ReturnType<typeof runUsersList>>, g: GlobalOptions, io: IO): void {
+  if (g.json) return io.line(JSON.stringify(rows.map((r) => ({ username: r._id, role: r.role, createdAt: r.createdAt, passwordChangedAt: r.passwordChangedAt }))));
+  if (!rows.length) return io.info('No admins yet. Create one with `receptionist users add <username> --role admin`.');
+  for (const r of rows) io.line(`${r._id}\t${r.role}\tcreated ${r.createdAt.slice(0, 10)}\tpassword changed ${r.passwordChangedAt.slice(0, 10)}`);
+}

@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { main } from '../../src/cli.js';
+import { openLocalStore } from '../../src/store/local/index.js';
+import { testDeps } from '../support/deps.js';
+import { tempDir } from '../support/store.js';
+
+let tmp: ReturnType<typeof tempDir>;
+beforeEach(() => {
+  tmp = tempDir();
+});
+afterEach(() => tmp.cleanup());
+
+const PW_ASHA = 'asha-long-passphrase';
+const PW_RAVI = 'ravi-long-passphrase';
+
+async function run(argv: string[], opts: { stdin?: string; tty?: boolean; answers?: string[]; env?: Record<string, string> } = {}) {
+  const d = testDeps({ cwd: tmp.dir, tty: opts.tty, answers: opts.answers, env: opts.env, stdin: Readable.from(opts.stdin === undefined ? [] : [opts.stdin]) });
+  const code = await main(['--data-dir', path.join(tmp.dir, 'store'), ...argv], d);
+  return { code, out: d.io.stdout(), err: d.io.stderr(), asked: d.prompter.asked };
+}
+
+describe('receptionist users / keys', () => {
+  test('without a TTY and without --password-stdin it exits 4 naming the flag, and creates nothing', async () => {
+    const r = await run(['users', 'add', 'asha']);
+    expect(r.code).toBe(4);
+    expect(r.err).toContain('Pass --password-stdin (or set RECEPTIONIST_NEW_PASSWORD)');
+    expect(fs.existsSync(path.join(tmp.dir, '.env'))).toBe(false);
+  });
+
+  test('the first admin creates the keys and writes the blind-index key to .env with a backup warning', async () => {
+    const r = await run(['users', 'add', 'asha', '--password-stdin'], { stdin: `${PW_ASHA}\n` });
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/^Created admin asha and encryption key k20261121[0-9a-f]{6}\.\nWarning: wrote RECEPTIONIST_BLIND_INDEX_KEY to .*\.env\. Back it up/);
+    const env = fs.readFileSync(path.join(tmp.dir, '.env'), 'utf8');
+    expect(env).toMatch(/^RECEPTIONIST_BLIND_INDEX_KEY=[A-Za-z0-9_-]{43}\n$/);
+    expect(fs.statSync(path.join(tmp.dir, '.env')).mode & 0o777).toBe(0o600);
+    // The key is never in the store.
+    const storeFiles = fs.readdirSync(path.join(tmp.dir, 'store')).map((f) => fs.readFileSync(path.join(tmp.dir, 'store', f), 'utf8')).join('');
+    expect(storeFiles).not.toContain(env.split('=')[1]!.trim());
+  });
+
+  test('on a terminal: username and password prompts, the new password asked twice; a mismatch exits 2', async () => {
+    await run(['users', 'add', 'asha', '--password-stdin'], { stdin: PW_ASHA });
+    const ok = await run(['users', 'add', 'ravi'], { tty: true, answers: ['asha', PW_ASHA, PW_RAVI, PW_RAVI] });
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.asked).toEqual(['Username', 'Password', 'Password for ravi', 'Password for ravi (again)']);
+    const mismatch = await run(['users', 'add', 'mira'], { tty: true, answers: ['asha', PW_ASHA, 'mira-passphrase-1', 'mira-passphrase-2'] });
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.err).toContain('Error: The two passwords differ.');
+    expect(JSON.parse((await run(['users', 'list', '--json'])).out).map((u: { username: string }) => u.username)).toEqual(['asha', 'ravi']);
+  });
+
+  test('a wrong password or unknown user exits 5 with one message and changes nothing', async () => {
+    await run(['users', 'add', 'asha', '--password-stdin'], { stdin: PW_ASHA });
+    for (const [user, pw] of [['asha', 'wrong-passphrase!'], ['nobody', PW_ASHA]]) {
+      const r = await run(['users', 'add', 'ravi', '--username', user!, '--password-stdin'], { stdin: `${pw}\n${PW_RAVI}\n` });
+      expect(r.code).toBe(5);
+      expect(r.err).toBe('Error: Wrong username or password.\n  Check the username and password; `receptionist users list` shows the admins.\n');
+      expect(r.out).toBe('');
+    }
+    expect(JSON.parse((await run(['users', 'list', '--json'])).out)).toHaveLength(1);
+  });
+
+  test('passwd, remove (never the last admin) and keys rotate, each audited', async () => {
+    await run(['keys', 'init', 'asha', '--password-stdin'], { stdin: PW_ASHA });
+    expect((await run(['users', 'add', 'ravi', '--username', 'asha', '--password-stdin'], { stdin: `${PW_ASHA}\n${PW_RAVI}\n` })).code).toBe(0);
+    expect((await run(['users', 'passwd', 'ravi', '--password-stdin'], { stdin: `${PW_RAVI}\nravi-new-passphrase\n` })).code).toBe(0);
+    expect((await run(['keys', 'rotate', '--username', 'ravi', '--password-stdin'], { stdin: 'ravi-new-passphrase\n' })).code).toBe(0);
+    expect((await run(['users', 'remove', 'ravi', '--password-stdin'], { env: { RECEPTIONIST_USERNAME: 'asha', RECEPTIONIST_PASSWORD: PW_ASHA } })).code).toBe(0);
+    const last = await run(['users', 'remove', 'asha', '--username', 'asha', '--password-stdin'], { stdin: PW_ASHA });
+    expect(last.code).toBe(1);
+    expect(last.err).toContain('The last admin cannot be removed');
+    const store = await openLocalStore({ dir: path.join(tmp.dir, 'store'), readOnly: true });
+    // Same fixed clock for every entry: compare as a set.
+    const audit = (await store.collection('audit').find({})).map((a) => `${a.action} by ${a.user}`).sort();
+    expect(audit).toEqual(['keys.init by asha', 'keys.rotate by ravi', 'users.add by asha', 'users.passwd by ravi', 'users.remove by asha']);
+    expect(await store.collection('keys').count({ status: 'active' })).toBe(1);
+    await store.close();
+  });
+
+  test('a too-short password is refused', async () => {
+    const r = await run(['users', 'add', 'asha', '--password-stdin'], { stdin: 'short\n' });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('The password is shorter than 12 characters.');
+  });
+});
