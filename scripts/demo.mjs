@@ -12,7 +12,14 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const bin = path.join(root, 'bin', 'receptionist.js');
 const dataDir = path.join(process.cwd(), '.receptionist-demo');
 fs.rmSync(dataDir, { recursive: true, force: true });
-const env = { ...process.env, VAPI_SERVER_SECRET: randomBytes(24).toString('hex'), RECEPTIONIST_DATA_DIR: dataDir };
+// Throwaway secrets for the demo only; a real setup keeps them in .env (see README).
+const env = {
+  ...process.env,
+  VAPI_SERVER_SECRET: randomBytes(24).toString('hex'),
+  RECEPTIONIST_BLIND_INDEX_KEY: randomBytes(32).toString('base64url'),
+  RECEPTIONIST_DATA_DIR: dataDir,
+};
+const adminPassword = `demo-${randomBytes(6).toString('hex')}`;
 const say = (s) => process.stdout.write(`\n\x1b[1m$ ${s}\x1b[0m\n`);
 const run = async (args) => {
   say(`receptionist ${args.join(' ')}`);
@@ -21,6 +28,11 @@ const run = async (args) => {
 };
 
 await run(['seed']);
+say('receptionist users add admin --role admin --password-stdin   (the first admin creates the encryption keys)');
+{
+  const r = await execa('node', [bin, 'users', 'add', 'admin', '--role', 'admin', '--password-stdin'], { env, input: `${adminPassword}\n`, reject: false, stderr: 'inherit' });
+  if (r.exitCode !== 0) throw new Error(`users add exited ${r.exitCode}`);
+}
 say('receptionist serve --port 0   (in the background; its log lines follow each request)');
 const serve = execa('node', [bin, 'serve', '--port', '0', '--json'], { env, reject: false });
 serve.stderr.pipe(process.stderr);
@@ -46,4 +58,4 @@ try {
   serve.kill('SIGTERM');
   await serve;
 }
-process.stdout.write(`\nDone. The demo store is in ${dataDir}; run \`receptionist logs --data-dir ${dataDir} --json\` to look again.\n`);
+process.stdout.write(`\nDone. Sensitive fields show as [sealed] above. To read them as the demo admin (password ${adminPassword}):\n  RECEPTIONIST_BLIND_INDEX_KEY=${env.RECEPTIONIST_BLIND_INDEX_KEY} npx receptionist logs --data-dir ${dataDir} --decrypt --username admin\n`);

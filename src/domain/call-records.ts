@@ -1,4 +1,6 @@
-import type { CallLogRecord, Store } from '../store/types.js';
+import { SEALED_CALL_LOG_FIELDS, type CallLogRecord, type Store } from '../store/types.js';
+import { isSealed, type SealContext } from '../crypto/seal.js';
+import type { FieldSealer } from './sealer.js';
 import { MalformedMessageError, at, callIdOf, customerNumberOf, num, str, type Json } from '../vapi/server-message.js';
 
 /**
@@ -32,6 +34,7 @@ export function callLogFromReport(m: Json, receivedAt: Date): CallLogRecord {
     cost: num(m, 'cost') ?? num(m, 'costBreakdown.total') ?? null,
     costBreakdown: breakdown === undefined ? '' : JSON.stringify(breakdown),
     customerNumber: customerNumberOf(m) ?? '',
+    customerIndex: '',
     summary: str(m, 'analysis.summary') ?? str(m, 'summary') ?? '',
     transcript: str(m, 'artifact.transcript') ?? str(m, 'transcript') ?? '',
     recordingUrl: str(m, 'artifact.recordingUrl') ?? str(m, 'artifact.recording.mono.combinedUrl') ?? str(m, 'recordingUrl') ?? '',
@@ -40,13 +43,26 @@ export function callLogFromReport(m: Json, receivedAt: Date): CallLogRecord {
   };
 }
 
+/** Where a call-log field is sealed: bound to its call id and field name. */
+export function callLogContext(callId: string, field: string): SealContext {
+  return { collection: 'call_logs', recordId: callId, field };
+}
+
+/** Seals the sensitive fields of a record and sets its blind index (idempotent: sealed values are kept). */
+export function sealCallLog(record: CallLogRecord, sealer: FieldSealer): CallLogRecord {
+  const out = { ...record };
+  if (record.customerNumber && !isSealed(record.customerNumber)) out.customerIndex = sealer.index(record.customerNumber);
+  for (const f of SEALED_CALL_LOG_FIELDS) out[f] = sealer.seal(record[f], callLogContext(record.callId, f));
+  return out;
+}
+
 /**
- * The one place a call log reaches the store: every write of a call record goes through here
- * (sealing of sensitive fields slots in here). Returns false when the call was already logged.
+ * The one place a call log reaches the store: sensitive fields are sealed here, before any
+ * backend sees them. Returns false when the call was already logged.
  * @throws StoreUnavailableError
  */
-export async function recordCallLog(store: Store, record: CallLogRecord): Promise<boolean> {
-  return store.callLogs.append(record);
+export async function recordCallLog(store: Store, record: CallLogRecord, sealer: FieldSealer): Promise<boolean> {
+  return store.callLogs.append(sealCallLog(record, sealer));
 }
 
 /** Latest known status of a call (collection `call_status`, `_id` = call id). */

@@ -7,6 +7,7 @@ import { MalformedMessageError, callIdOf, parseEnvelope } from '../vapi/server-m
 import { verifyRequest, type AuthConfig } from './auth.js';
 import { handleMessage } from './messages.js';
 import { ReplyCache } from './replies.js';
+import type { FieldSealer } from '../domain/sealer.js';
 
 /** 5 MiB: an hour-long `end-of-call-report` is 1–2 MB (SEC-4). */
 export const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024;
@@ -27,6 +28,8 @@ export interface WebhookEvent {
 
 export interface AppOptions {
   store: Store;
+  /** Seals sensitive fields (public key + blind-index key only). */
+  sealer: FieldSealer;
   config: BotConfig;
   now: () => Date;
   /** undefined: no authentication (`--insecure-no-auth`, loopback only). */
@@ -88,6 +91,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       callId = callIdOf(message);
       const handled = await handleMessage(message, raw, {
         store: opts.store,
+        sealer: opts.sealer,
         config: opts.config,
         now: opts.now,
         replies,

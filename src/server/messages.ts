@@ -9,6 +9,7 @@ import { MalformedMessageError, VAPI_MESSAGE_TYPES, callIdOf, customerNumberOf, 
 import { toolHandlers } from './tools/index.js';
 import { ToolInputError, type ToolContext } from './tools/context.js';
 import type { ReplyCache } from './replies.js';
+import type { FieldSealer } from '../domain/sealer.js';
 import { DateTime } from 'luxon';
 
 /** What handling one message produced: the HTTP reply plus what to report (no sensitive values). */
@@ -21,6 +22,8 @@ export interface Handled {
 
 export interface MessageContext {
   store: Store;
+  /** Seals sensitive fields before they are stored; cannot open them. */
+  sealer: FieldSealer;
   config: BotConfig;
   now: () => Date;
   replies: ReplyCache;
@@ -52,7 +55,7 @@ export async function handleMessage(message: Json, raw: Buffer, ctx: MessageCont
       return handleAssistantRequest(message, ctx);
     case 'end-of-call-report': {
       const record = callLogFromReport(message, ctx.now());
-      const isNew = await recordCallLog(ctx.store, record);
+      const isNew = await recordCallLog(ctx.store, record, ctx.sealer);
       return { status: 200, body: {}, outcome: isNew ? 'ok' : 'duplicate' };
     }
     case 'status-update': {

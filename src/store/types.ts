@@ -60,7 +60,6 @@ export const COLLECTIONS = [
   'replies',
   'keys',
   'users',
-  'audit',
 ] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -83,7 +82,6 @@ export const INDEXES: Record<CollectionName, IndexSpec[]> = {
   replies: [],
   keys: [],
   users: [],
-  audit: [],
 };
 
 /**
@@ -102,13 +100,15 @@ export interface CallLogRecord {
   cost: number | null;
   /** JSON text of Vapi's `costBreakdown` (or `costs[]`), '' when absent. */
   costBreakdown: string;
-  /** E.164, '' for web calls. Sensitive. */
+  /** E.164, '' for web calls. Sensitive: sealed at rest. */
   customerNumber: string;
-  /** Sensitive. */
+  /** Blind index of `customerNumber` ('' when none), for lookups without decryption. */
+  customerIndex: string;
+  /** Sensitive: sealed at rest. */
   summary: string;
-  /** Sensitive. */
+  /** Sensitive: sealed at rest. */
   transcript: string;
-  /** Sensitive. */
+  /** Sensitive: sealed at rest. */
   recordingUrl: string;
   successEvaluation: string;
   /** When receptionist received the report (ISO). */
@@ -123,6 +123,35 @@ export interface CallLogStore {
   append(record: CallLogRecord): Promise<boolean>;
   /** Records, newest `endedAt` first. */
   list(opts?: { since?: Date; limit?: number }): Promise<CallLogRecord[]>;
+  /**
+   * Rewrites every record through `transform` (a migration, e.g. sealing plaintext rows),
+   * atomically: either all rows are rewritten or none. Returns how many changed.
+   * @throws StoreUnavailableError
+   */
+  rewrite(transform: (r: CallLogRecord) => CallLogRecord): Promise<number>;
+}
+
+/** The fields of a call log that are sealed at rest. */
+export const SEALED_CALL_LOG_FIELDS = ['customerNumber', 'summary', 'transcript', 'recordingUrl'] as const satisfies readonly (keyof CallLogRecord)[];
+
+/** One audit record: who did what, when. Holds no sensitive value. */
+export interface AuditEntry {
+  /** ISO time */
+  at: string;
+  /** Acting admin */
+  user: string;
+  /** `decrypt`, `users.add`, `users.remove`, `users.passwd`, `keys.init`, `keys.rotate`, … */
+  action: string;
+  /** Non-sensitive details: filters (a caller only as its blind index), counts, names. */
+  details: Record<string, unknown>;
+}
+
+/** Append-only audit trail; appending works even on a store opened read-only. */
+export interface AuditLog {
+  /** @throws StoreUnavailableError */
+  append(entry: AuditEntry): Promise<void>;
+  /** Oldest first. */
+  list(): Promise<AuditEntry[]>;
 }
 
 export interface Store {
@@ -131,5 +160,6 @@ export interface Store {
   readonly location: string;
   collection<T extends Doc = Doc>(name: CollectionName): Collection<T>;
   readonly callLogs: CallLogStore;
+  readonly audit: AuditLog;
   close(): Promise<void>;
 }

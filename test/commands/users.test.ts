@@ -75,7 +75,7 @@ describe('receptionist users / keys', () => {
     expect(last.err).toContain('The last admin cannot be removed');
     const store = await openLocalStore({ dir: path.join(tmp.dir, 'store'), readOnly: true });
     // Same fixed clock for every entry: compare as a set.
-    const audit = (await store.collection('audit').find({})).map((a) => `${a.action} by ${a.user}`).sort();
+    const audit = (await store.audit.list()).map((a) => `${a.action} by ${a.user}`).sort();
     expect(audit).toEqual(['keys.init by asha', 'keys.rotate by ravi', 'users.add by asha', 'users.passwd by ravi', 'users.remove by asha']);
     expect(await store.collection('keys').count({ status: 'active' })).toBe(1);
     await store.close();

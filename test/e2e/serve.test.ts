@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { cli, startServe, E2E_SECRET, type RunningServe } from '../support/cli.js';
+import { cli, setup, startServe, E2E_ADMIN, E2E_SECRET, type RunningServe } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
 import { signBody } from '../../src/server/auth.js';
 
@@ -27,6 +27,7 @@ describe('receptionist end to end', () => {
     expect(seeded.exitCode).toBe(0);
     expect(seeded.stdout).toMatch(/doctors\s+5 written/);
     expect((await cli(['seed'], { cwd: tmp.dir })).stdout).toMatch(/doctors\s+0 written\s+5 kept/);
+    await setup(tmp.dir);
 
     const s = await serve();
     const events = (await cli(['trigger', '--list', '--json'], { cwd: tmp.dir })).stdout;
@@ -46,7 +47,19 @@ describe('receptionist end to end', () => {
     expect(logs.exitCode).toBe(0);
     const rows = JSON.parse(logs.stdout) as Array<Record<string, unknown>>;
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ callId: 'call_e2e', status: 'ended', endedReason: 'customer-ended-call', durationSeconds: 154, cost: 0.1124, customerNumber: '+919812345678' });
+    expect(rows[0]).toMatchObject({ callId: 'call_e2e', status: 'ended', endedReason: 'customer-ended-call', durationSeconds: 154, cost: 0.1124, customerNumber: '[sealed]', transcript: '[sealed]' });
+    expect(fs.readFileSync(`${tmp.dir}/.receptionist/calls.csv`, 'utf8')).not.toContain('9812345678');
+
+    const decrypted = await cli(['logs', '--decrypt', '--username', 'admin', '--password-stdin', '--caller', '+919812345678', '--json'], { cwd: tmp.dir, input: `${E2E_ADMIN.password}\n` });
+    expect(decrypted.exitCode, decrypted.stderr).toBe(0);
+    expect(JSON.parse(decrypted.stdout)[0]).toMatchObject({ callId: 'call_e2e', customerNumber: '+919812345678', transcript: expect.stringMatching(/^AI: Welcome!/) });
+    const wrong = await cli(['logs', '--decrypt', '--username', 'admin', '--password-stdin'], { cwd: tmp.dir, input: 'not-the-password\n' });
+    expect(wrong.exitCode).toBe(5);
+    expect(wrong.stdout).toBe('');
+    expect(wrong.stderr).toContain('Error: Wrong username or password.');
+    const audit = fs.readFileSync(`${tmp.dir}/.receptionist/audit.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(audit.at(-1)).toMatchObject({ user: 'admin', action: 'decrypt', details: { command: 'logs', records: 1, caller: expect.stringMatching(/^index:/) } });
+    expect(JSON.stringify(audit)).not.toContain('9812345678');
     const csv = await cli(['logs', '--csv', '--limit', '1'], { cwd: tmp.dir });
     expect(csv.stdout.split('\n')[0]).toMatch(/^callId,callType,assistantId/);
 
@@ -61,7 +74,7 @@ describe('receptionist end to end', () => {
   });
 
   test('a second serve on the same store is refused with a clear message', async () => {
-    await cli(['seed'], { cwd: tmp.dir });
+    await setup(tmp.dir);
     await serve();
     const second = await cli(['serve', '--port', '0'], { cwd: tmp.dir });
     expect(second.exitCode).toBe(3);
@@ -89,7 +102,7 @@ describe('receptionist end to end', () => {
 
   test('the secret can come from a .env file, and trigger reports a wrong secret with exit 5', async () => {
     fs.writeFileSync(`${tmp.dir}/.env`, 'VAPI_SERVER_SECRET=from-dotenv-0123456789\n');
-    await cli(['seed'], { cwd: tmp.dir, env: { VAPI_SERVER_SECRET: '' } });
+    await setup(tmp.dir, { VAPI_SERVER_SECRET: '' });
     const s = await serve([], { VAPI_SERVER_SECRET: '' });
     const ok = await cli(['trigger', 'status-update', '--url', s.url], { cwd: tmp.dir, env: { VAPI_SERVER_SECRET: '' } });
     expect(ok.exitCode).toBe(0);
@@ -99,7 +112,7 @@ describe('receptionist end to end', () => {
   });
 
   test('--default-region reads national numbers in that region', async () => {
-    await cli(['seed'], { cwd: tmp.dir });
+    await setup(tmp.dir);
     const s = await serve(['--default-region', 'US']);
     const r = await cli(['trigger', 'tool-calls.book_appointment', '--url', s.url, '--set', 'args.phone=(415) 555-2671'], { cwd: tmp.dir });
     expect(r.stdout).toMatch(/You're booked/);
@@ -109,7 +122,7 @@ describe('receptionist end to end', () => {
   });
 
   test('SEC-4: a client that never finishes its headers is dropped within 10 s; others are served meanwhile', async () => {
-    await cli(['seed'], { cwd: tmp.dir });
+    await setup(tmp.dir);
     const s = await serve();
     const { port } = new URL(s.url);
     const started = Date.now();
@@ -136,7 +149,7 @@ describe('receptionist end to end', () => {
 
 describe('DUR-1: kill -9 during load', () => {
   test('no acknowledged call log or booking is lost, none duplicated after restart (3 trials)', async () => {
-    await cli(['seed'], { cwd: tmp.dir });
+    await setup(tmp.dir);
     const acked = new Set<string>();
     const ackedBookings = new Set<string>();
     for (let trial = 0; trial < 3; trial++) {

@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { startTestServer, toolCalls, only, NOW, SECRET, type TestServer } from '../support/app.js';
 import { signBody } from '../../src/server/auth.js';
 import { StoreUnavailableError } from '../../src/store/types.js';
+import { openField } from '../../src/domain/sealer.js';
+import { callLogContext } from '../../src/domain/call-records.js';
 
 let s: TestServer;
 beforeEach(async () => {
@@ -34,11 +36,20 @@ describe('server messages', () => {
     expect((await s.send(report('call_a', { cost: 9 }))).body).toEqual({});
     const rows = await s.store.callLogs.list();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({
+    const row = rows[0]!;
+    expect(row).toMatchObject({
       callId: 'call_a', callType: 'inboundPhoneCall', assistantId: 'asst_1', durationSeconds: 210, endedReason: 'customer-ended-call',
-      cost: 0.21, costBreakdown: '{"stt":0.01,"llm":0.1,"total":0.21}', customerNumber: '+919812345678', summary: 'Booked.',
-      transcript: 'AI: Hello\nUser: =HYPERLINK("x")', recordingUrl: 'https://rec/1.wav', successEvaluation: 'true',
+      cost: 0.21, costBreakdown: '{"stt":0.01,"llm":0.1,"total":0.21}', successEvaluation: 'true', customerIndex: s.sealer.index('+919812345678'),
     });
+    // Sensitive fields are sealed at rest, and open to the admin's keys only.
+    const plain = { customerNumber: '+919812345678', summary: 'Booked.', transcript: 'AI: Hello\nUser: =HYPERLINK("x")', recordingUrl: 'https://rec/1.wav' };
+    const { dataKeys } = await s.unlock();
+    for (const [field, value] of Object.entries(plain)) {
+      const stored = row[field as keyof typeof plain];
+      expect(stored).toMatch(/^sealed:v1:/);
+      expect(openField(stored, callLogContext('call_a', field), dataKeys)).toBe(value);
+    }
+    expect(fs.readFileSync(path.join(s.dir, 'calls.csv'), 'utf8')).not.toMatch(/9812345678|Booked\.|HYPERLINK|rec\/1/);
     expect(s.events.map((e) => e.outcome)).toEqual(['ok', 'duplicate']);
   });
 

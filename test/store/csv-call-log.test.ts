@@ -16,7 +16,7 @@ afterEach(() => tmp.cleanup());
 
 const record = (callId: string, over: Partial<CallLogRecord> = {}): CallLogRecord => ({
   callId, callType: 'inboundPhoneCall', assistantId: 'a', startedAt: '2026-11-21T04:00:00.000Z', endedAt: `2026-11-21T04:0${callId.length % 10}:00.000Z`,
-  durationSeconds: 61.5, endedReason: 'customer-ended-call', cost: 0.12, costBreakdown: '{"total":0.12}', customerNumber: '+919812345678',
+  durationSeconds: 61.5, endedReason: 'customer-ended-call', cost: 0.12, costBreakdown: '{"total":0.12}', customerNumber: '+919812345678', customerIndex: 'idx',
   summary: 'Booked, "quoted", with, commas', transcript: 'AI: Hi\nUser: नमस्ते — =SUM(A1)\r\nAI: bye', recordingUrl: '', successEvaluation: 'true',
   receivedAt: '2026-11-21T04:10:00.000Z', ...over,
 });
@@ -83,6 +83,23 @@ describe('DUR-3: torn rows', () => {
     expect(warnings[0]).toMatch(/an unfinished last row \(30 bytes\) was moved to .*calls\.csv\.torn-/);
     const aside = fs.readdirSync(tmp.dir).find((f) => f.includes('.torn-'))!;
     expect(fs.readFileSync(path.join(tmp.dir, aside), 'utf8')).toBe('call_b,inbound,"half a transcr');
+  });
+
+  test('a log in an older column set is converted on open, every row kept; new columns read as empty', async () => {
+    const { createHash } = await import('node:crypto');
+    const oldColumns = ['callId', 'endedAt', 'customerNumber', 'transcript'];
+    const row = ['call_old', '2026-11-01T10:00:00.000Z', '+919812345678', 'AI: hi'];
+    const sum = createHash('sha256').update(JSON.stringify(row)).digest('hex').slice(0, 16);
+    fs.writeFileSync(file, `${[...oldColumns, 'checksum'].join(',')}\n${[...row, sum].join(',')}\n`);
+    const warnings: string[] = [];
+    const log = await CsvCallLog.open(file, (w) => warnings.push(w));
+    expect(warnings).toEqual([`${file}: converted 1 rows to the current columns`]);
+    expect(await log.append(record('call_new'))).toBe(true);
+    const rows = await log.list();
+    await log.close();
+    expect(rows.map((r) => r.callId)).toEqual(['call_new', 'call_old']);
+    expect(rows[1]).toMatchObject({ callId: 'call_old', customerNumber: '+919812345678', transcript: 'AI: hi', customerIndex: '', cost: null });
+    expect(fs.readFileSync(file, 'utf8').split('\n')[0]).toContain('customerIndex');
   });
 
   test('a file that is not ours is refused', async () => {

@@ -3,15 +3,24 @@ import { buildApp, type WebhookEvent } from '../../src/server/app.js';
 import { DEFAULT_AUTH, signBody, type AuthConfig } from '../../src/server/auth.js';
 import { loadBotConfig } from '../../src/domain/clinic.js';
 import type { Store } from '../../src/store/types.js';
+import { activeSealingKey, hasKeyring, initKeyring, unlock, type Unlocked } from '../../src/domain/keyring.js';
+import { createSealer, type FieldSealer } from '../../src/domain/sealer.js';
 import { seededStore, tempDir } from './store.js';
 
 export const SECRET = 'test-secret-0123456789abcdef';
+/** The admin every test store is created with; a cheap scrypt cost keeps tests fast. */
+export const ADMIN = { username: 'admin', password: 'admin-passphrase-123' };
+export const FAST_KDF = { N: 2 ** 10, r: 8, p: 1 };
+export const BLIND_KEY = Buffer.alloc(32, 7);
 
 /** Saturday 21 November 2026, 10:00 in Asia/Kolkata: the fixed "now" of server tests. */
 export const NOW = new Date('2026-11-21T04:30:00.000Z');
 
 export interface TestServer {
   app: FastifyInstance;
+  sealer: FieldSealer;
+  /** Unlocks the test admin's keys (to check what was sealed). */
+  unlock(): Promise<Unlocked>;
   store: Store;
   dir: string;
   events: WebhookEvent[];
@@ -25,13 +34,17 @@ export async function startTestServer(opts: { auth?: AuthConfig | null; dir?: st
   const tmp = opts.dir ? { dir: opts.dir, cleanup: () => {} } : tempDir();
   const store = await seededStore(tmp.dir);
   const config = (await loadBotConfig(store.collection('bot_configs')))!;
+  if (!(await hasKeyring(store))) await initKeyring(store, ADMIN.username, ADMIN.password, NOW, FAST_KDF);
+  const sealer = createSealer((await activeSealingKey(store))!, BLIND_KEY);
   const clock = { now: new Date(NOW) };
   const events: WebhookEvent[] = [];
   const auth = opts.auth === null ? undefined : (opts.auth ?? { ...DEFAULT_AUTH, secrets: [SECRET] });
-  const app = buildApp({ store, config, now: () => clock.now, auth, onEvent: (e) => events.push(e) });
+  const app = buildApp({ store, sealer, config, now: () => clock.now, auth, onEvent: (e) => events.push(e) });
   await app.ready();
   return {
     app,
+    sealer,
+    unlock: () => unlock(store, ADMIN.username, ADMIN.password),
     store,
     dir: tmp.dir,
     events,

@@ -53,3 +53,13 @@ export async function startServe(cwd: string, extra: string[] = [], env: Record<
     },
   };
 }
+
+export const E2E_ADMIN = { username: 'admin', password: 'e2e-admin-passphrase' };
+
+/** seed + the first admin (which writes the blind-index key to <cwd>/.env): what serve needs. */
+export async function setup(cwd: string, env: Record<string, string> = {}): Promise<void> {
+  const seeded = await cli(['seed'], { cwd, env });
+  if (seeded.exitCode !== 0) throw new Error(`seed failed: ${seeded.stderr}`);
+  const admin = await cli(['users', 'add', E2E_ADMIN.username, '--password-stdin'], { cwd, env, input: `${E2E_ADMIN.password}\n` });
+  if (admin.exitCode !== 0) throw new Error(`users add failed: ${admin.stderr}`);
+}

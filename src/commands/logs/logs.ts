@@ -2,9 +2,17 @@ import { stringify } from 'csv-stringify/sync';
 import Table from 'cli-table3';
 import type { Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
-import { UsageError } from '../../errors.js';
-import type { CallLogRecord } from '../../store/types.js';
-import type { CallStatus } from '../../domain/call-records.js';
+import { AuthError, StoreError, UsageError, UserError } from '../../errors.js';
+import { SEALED_CALL_LOG_FIELDS, type CallLogRecord, type Store } from '../../store/types.js';
+import { callLogContext, type CallStatus } from '../../domain/call-records.js';
+import { hasKeyring, KeyringAuthError, unlock, type Unlocked } from '../../domain/keyring.js';
+import { openField, SEALED_PLACEHOLDER } from '../../domain/sealer.js';
+import { appendAudit } from '../../domain/audit.js';
+import { toE164 } from '../../domain/contact.js';
+import { isSealed, SealError } from '../../crypto/seal.js';
+import { blindIndex, parseBlindIndexKey } from '../../crypto/blind-index.js';
+import { Credentials } from '../shared/credentials.js';
+import type { Env } from '../../env.js';
 import { CALL_LOG_COLUMNS, escapeCell } from '../../store/local/csv-call-log.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore } from '../shared/store.js';
@@ -14,13 +22,19 @@ export interface LogsOptions {
   since?: Date;
   limit?: number;
   csv: boolean;
+  decrypt: boolean;
+  username?: string;
+  passwordStdin: boolean;
+  /** E.164 */
+  caller?: string;
+  call?: string;
 }
 
 /** A call-log row plus the latest status; calls still running have only status fields. */
-export type LogRow = CallLogRecord & { status: string };
+export type LogRow = Omit<CallLogRecord, 'customerIndex'> & { status: string };
 
-/** @throws UsageError for a bad --since or --limit */
-export function parseLogsOptions(flags: LogsFlags, now: Date): LogsOptions {
+/** @throws UsageError for a bad --since, --limit or --caller */
+export function parseLogsOptions(flags: LogsFlags, now: Date, env?: Env): LogsOptions {
   let since: Date | undefined;
   if (flags.since) {
     const rel = /^(\d+)\s*(m|h|d)$/.exec(flags.since.trim());
@@ -36,30 +50,100 @@ export function parseLogsOptions(flags: LogsFlags, now: Date): LogsOptions {
     limit = Number(flags.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`Invalid --limit "${flags.limit}"`, 'Give a whole number of at least 1.');
   }
-  return { since, limit, csv: Boolean(flags.csv) };
+  let caller: string | undefined;
+  if (flags.caller) {
+    caller = toE164(flags.caller, env?.get('RECEPTIONIST_DEFAULT_REGION')?.value ?? 'IN');
+    if (!caller) throw new UsageError(`Invalid --caller "${flags.caller}"`, 'Give a phone number, best in E.164 form such as +919812345678.');
+  }
+  return { since, limit, csv: Boolean(flags.csv), decrypt: Boolean(flags.decrypt), username: flags.username, passwordStdin: Boolean(flags.passwordStdin), caller, call: flags.call };
 }
 
-/** Reads a snapshot of the store (no lock: safe while `serve` writes). */
+/**
+ * Reads a snapshot of the store (no lock: safe while `serve` writes). Sealed fields come back
+ * as `[sealed]`, or, with `decrypt`, opened with the admin's keys after an audit record is
+ * written. A record that fails to open stops the command before anything is printed (ENC-6).
+ * @throws AuthError (wrong username or password), StoreError (a tampered record), NeedsInputError
+ */
 export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): Promise<LogRow[]> {
   const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist logs' });
   try {
-    const logged = await store.callLogs.list({ since: opts.since });
-    const statuses = await store.collection<CallStatus>('call_status').find({});
-    const byId = new Map(statuses.map((s) => [s._id, s]));
-    // A report without an ended reason takes the one its last status-update carried.
-    const rows: LogRow[] = logged.map((r) => ({ ...r, endedReason: r.endedReason || byId.get(r.callId)?.endedReason || '', status: 'ended' }));
-    const loggedIds = new Set(logged.map((r) => r.callId));
-    for (const s of statuses) {
-      if (loggedIds.has(s._id) || s.status === 'ended') continue;
-      const at = new Date(s.at).toISOString();
-      if (opts.since && at < opts.since.toISOString()) continue;
-      rows.push({ ...emptyRecord(s._id, at), callType: s.callType ?? '', assistantId: s.assistantId ?? '', status: s.status });
+    const unlocked = opts.decrypt ? await unlockForDecrypt(store, opts, deps) : undefined;
+    let logged = await store.callLogs.list({ since: opts.since });
+    if (opts.call) logged = logged.filter((r) => r.callId === opts.call);
+    const callerIndex = opts.caller ? blindIndexOf(opts.caller, deps, Boolean(unlocked)) : undefined;
+    if (opts.caller && callerIndex) logged = logged.filter((r) => r.customerIndex === callerIndex);
+    const rows: LogRow[] = [];
+    for (const r of logged) {
+      const { customerIndex: _index, ...rest } = r;
+      const row = { ...rest, status: 'ended' } as LogRow;
+      for (const f of SEALED_CALL_LOG_FIELDS) {
+        if (unlocked) row[f] = openOrFail(r[f], r.callId, f, unlocked.dataKeys);
+        else if (isSealed(r[f])) row[f] = SEALED_PLACEHOLDER;
+      }
+      rows.push(row);
     }
-    rows.sort((a, b) => sortKey(b).localeCompare(sortKey(a)));
-    return opts.limit ? rows.slice(0, opts.limit) : rows;
+    // Without the blind-index key, an admin can still filter by comparing opened numbers.
+    const filtered = opts.caller && !callerIndex ? rows.filter((r) => r.customerNumber === opts.caller) : rows;
+    const result = withLiveCalls(filtered, await store.collection<CallStatus>('call_status').find({}), opts);
+    if (unlocked) {
+      await appendAudit(store, {
+        at: deps.now().toISOString(),
+        user: unlocked.username,
+        action: 'decrypt',
+        details: { command: 'logs', since: opts.since?.toISOString(), limit: opts.limit, call: opts.call, caller: callerIndex ? `index:${callerIndex}` : opts.caller ? 'by comparison' : undefined, records: result.length },
+      });
+    }
+    return result;
+  } catch (err) {
+    if (err instanceof KeyringAuthError) throw new AuthError(err.message, 'Check the username and password; `receptionist users list` shows the admins.');
+    throw err;
   } finally {
     await store.close();
   }
+}
+
+async function unlockForDecrypt(store: Store, opts: LogsOptions, deps: Deps): Promise<Unlocked> {
+  if (!(await hasKeyring(store))) throw new UserError('There are no admins, so nothing can be decrypted.', 'Create the first admin with `receptionist users add <username> --role admin`.');
+  const creds = new Credentials(deps, opts.passwordStdin);
+  const username = await creds.username(opts.username);
+  return unlock(store, username, await creds.password());
+}
+
+function openOrFail(value: string, callId: string, field: string, keys: Unlocked['dataKeys']): string {
+  try {
+    return openField(value, callLogContext(callId, field), keys);
+  } catch (err) {
+    if (err instanceof SealError) {
+      throw new StoreError(`Call ${callId}: the sealed ${field} failed authentication (tampered with, damaged, or sealed to a key you do not hold). Nothing was shown.`, 'Restore calls.csv from a backup, or check the keys with `receptionist users list`.');
+    }
+    throw err;
+  }
+}
+
+function blindIndexOf(e164: string, deps: Deps, canCompare: boolean): string | undefined {
+  const raw = deps.env.get('RECEPTIONIST_BLIND_INDEX_KEY');
+  const key = raw ? parseBlindIndexKey(raw.value) : undefined;
+  if (key) return blindIndex(key, e164);
+  if (canCompare) return undefined;
+  throw new UserError('--caller needs RECEPTIONIST_BLIND_INDEX_KEY (or --decrypt).', 'Restore the key from your backup of .env, or add --decrypt.');
+}
+
+/** Adds calls that have a status but no report yet (still running), then sorts and limits. */
+function withLiveCalls(rows: LogRow[], statuses: CallStatus[], opts: LogsOptions): LogRow[] {
+  const byId = new Map(statuses.map((s) => [s._id, s]));
+  const out = rows.map((r) => ({ ...r, endedReason: r.endedReason || byId.get(r.callId)?.endedReason || '' }));
+  const loggedIds = new Set(rows.map((r) => r.callId));
+  if (!opts.caller) {
+    for (const s of statuses) {
+      if (loggedIds.has(s._id) || s.status === 'ended' || (opts.call && s._id !== opts.call)) continue;
+      const at = new Date(s.at).toISOString();
+      if (opts.since && at < opts.since.toISOString()) continue;
+      const { customerIndex: _i, ...empty } = emptyRecord(s._id, at);
+      out.push({ ...empty, callType: s.callType ?? '', assistantId: s.assistantId ?? '', status: s.status });
+    }
+  }
+  out.sort((a, b) => sortKey(b).localeCompare(sortKey(a)));
+  return opts.limit ? out.slice(0, opts.limit) : out;
 }
 
 const sortKey = (r: LogRow) => r.endedAt || r.startedAt || r.receivedAt;
@@ -67,15 +151,28 @@ const sortKey = (r: LogRow) => r.endedAt || r.startedAt || r.receivedAt;
 function emptyRecord(callId: string, at: string): CallLogRecord {
   return {
     callId, callType: '', assistantId: '', startedAt: at, endedAt: '', durationSeconds: null, endedReason: '', cost: null,
-    costBreakdown: '', customerNumber: '', summary: '', transcript: '', recordingUrl: '', successEvaluation: '', receivedAt: at,
+    costBreakdown: '', customerNumber: '', customerIndex: '', summary: '', transcript: '', recordingUrl: '', successEvaluation: '', receivedAt: at,
   };
 }
 
 export function renderLogs(rows: LogRow[], opts: LogsOptions & { json: boolean }, io: IO): void {
-  if (opts.json) return io.line(JSON.stringify(rows, null, 2));
+  if (opts.json) return io.line(JSON.stringify(opts.call ? (rows[0] ?? null) : rows, null, 2));
+  if (opts.call && !opts.csv) {
+    const r = rows[0];
+    if (!r) return io.info(`No call ${opts.call}.`);
+    const fields: Array<[string, unknown]> = [
+      ['Call', r.callId], ['Type', r.callType], ['Assistant', r.assistantId], ['Started', r.startedAt], ['Ended', r.endedAt],
+      ['Duration', r.durationSeconds === null ? '' : `${r.durationSeconds}s`], ['Ended reason', r.endedReason], ['Cost', r.cost === null ? '' : `$${r.cost}`],
+      ['Caller', r.customerNumber], ['Recording', r.recordingUrl], ['Success', r.successEvaluation], ['Summary', r.summary],
+    ];
+    for (const [k, v] of fields) io.line(`${`${k}:`.padEnd(14)}${String(v ?? '')}`);
+    io.line('Transcript:');
+    io.line(r.transcript.split('\n').map((l) => `  ${l}`).join('\n'));
+    return;
+  }
   if (opts.csv || !io.isOutTTY) {
-    const columns = [...CALL_LOG_COLUMNS, 'status'] as const;
-    io.write(stringify([columns as unknown as string[], ...rows.map((r) => columns.map((c) => escapeCell(r[c] === null ? '' : String(r[c]))))]));
+    const columns = [...CALL_LOG_COLUMNS.filter((c) => c !== 'customerIndex'), 'status'] as const;
+    io.write(stringify([columns as unknown as string[], ...rows.map((r) => columns.map((c) => escapeCell(r[c as keyof LogRow] === null ? '' : String(r[c as keyof LogRow]))))]));
     return;
   }
   if (!rows.length) return io.info('No calls logged yet.');

@@ -7,6 +7,10 @@ import { loadBotConfig } from '../../domain/clinic.js';
 import { DEFAULT_AUTH, type AuthConfig } from '../../server/auth.js';
 import { buildApp, DEFAULT_BODY_LIMIT, type WebhookEvent } from '../../server/app.js';
 import { ReplyCache } from '../../server/replies.js';
+import type { Store } from '../../store/types.js';
+import { activeSealingKey } from '../../domain/keyring.js';
+import { createSealer, type FieldSealer } from '../../domain/sealer.js';
+import { parseBlindIndexKey } from '../../crypto/blind-index.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore } from '../shared/store.js';
 import type { ServeFlags } from './index.js';
@@ -75,6 +79,25 @@ export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): S
 }
 
 /**
+ * The sealer `serve` holds: the active public key from the store and the blind-index key from
+ * the environment. No private key is ever loaded here (ENC-3).
+ * @throws UserError when there are no keys yet or the blind-index key is missing or malformed
+ */
+export async function writeOnlySealer(store: Store, deps: Pick<Deps, 'env'>): Promise<FieldSealer> {
+  const key = await activeSealingKey(store);
+  if (!key) {
+    throw new UserError("The store has no encryption keys, so patients' data could not be sealed.", 'Create the first admin: `receptionist users add <username> --role admin`.');
+  }
+  const raw = deps.env.get('RECEPTIONIST_BLIND_INDEX_KEY');
+  if (!raw) {
+    throw new UserError('RECEPTIONIST_BLIND_INDEX_KEY is not set, so callers cannot be looked up by phone.', 'Restore it from your backup of .env, or run `receptionist keys reindex` to create a new one and rebuild the index.');
+  }
+  const blindKey = parseBlindIndexKey(raw.value);
+  if (!blindKey) throw new UserError(`RECEPTIONIST_BLIND_INDEX_KEY (from ${raw.source}) is not 32 bytes of base64url.`, 'Restore it from your backup of .env.');
+  return createSealer(key, blindKey);
+}
+
+/**
  * Runs the webhook server until `signal` aborts, then closes the server and the store.
  * @throws StoreError (locked, corrupt), UserError (not seeded, port in use)
  */
@@ -91,6 +114,7 @@ export async function runServe(
     const stored = await loadBotConfig(store.collection('bot_configs'));
     if (!stored) throw new UserError(`The store at ${store.location} has no bot config.`, 'Run `receptionist seed` first.');
     const config = opts.defaultRegion ? { ...stored, clinic: { ...stored.clinic, defaultRegion: opts.defaultRegion } } : stored;
+    const sealer = await writeOnlySealer(store, deps);
     // Vapi's retries end within the hour; bookings and visits stay deduplicated by their own
     // sourceKey index after a reply is pruned. The local store keeps replies in memory.
     const replies = new ReplyCache(store.collection('replies'), deps.now);
@@ -98,6 +122,7 @@ export async function runServe(
     pruneTimer = setInterval(() => void replies.prune(REPLY_RETENTION_DAYS).catch(() => undefined), 3_600_000).unref();
     app = buildApp({
       store,
+      sealer,
       config,
       now: deps.now,
       auth: opts.auth,

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
@@ -17,6 +18,7 @@ export const CALL_LOG_COLUMNS = [
   'cost',
   'costBreakdown',
   'customerNumber',
+  'customerIndex',
   'summary',
   'transcript',
   'recordingUrl',
@@ -51,17 +53,20 @@ function toCells(r: CallLogRecord): string[] {
   });
 }
 
-function fromCells(cells: string[]): CallLogRecord {
-  const get = (i: number) => unescapeCell(cells[i] ?? '');
-  const num = (i: number) => (get(i) === '' ? null : Number(get(i)));
-  const rec = Object.fromEntries(CALL_LOG_COLUMNS.map((c, i) => [c, get(i)])) as unknown as CallLogRecord;
-  rec.durationSeconds = num(CALL_LOG_COLUMNS.indexOf('durationSeconds'));
-  rec.cost = num(CALL_LOG_COLUMNS.indexOf('cost'));
+/** Cells → record by the file's own header (older files lack newer columns: they read as ''). */
+function fromCells(cells: string[], header: string[]): CallLogRecord {
+  const byName = new Map(header.map((h, i) => [h, unescapeCell(cells[i] ?? '')]));
+  const rec = Object.fromEntries(CALL_LOG_COLUMNS.map((c) => [c, byName.get(c) ?? ''])) as unknown as CallLogRecord;
+  const num = (v: unknown) => (v === '' ? null : Number(v));
+  rec.durationSeconds = num(rec.durationSeconds);
+  rec.cost = num(rec.cost);
   return rec;
 }
 
 interface ScanResult {
   records: CallLogRecord[];
+  /** The file's header is an older set of our columns: rewrite before appending. */
+  isOldFormat: boolean;
   /** Bytes of the clean prefix: header plus every complete, verified row. */
   cleanBytes: number;
   fileBytes: number;
@@ -78,19 +83,21 @@ async function scan(file: string): Promise<ScanResult> {
   const parser = fs.createReadStream(file).pipe(parse({ info: true, relax_column_count: true, bom: true }));
   let first = true;
   let lastCleanBytes = 0;
+  let header: string[] = HEADER;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { bytes: number } }>) {
       if (first) {
         first = false;
-        if (record.join(',') !== HEADER.join(',')) {
+        if (!isOurHeader(record)) {
           throw new StoreError(`${file} does not have receptionist's call-log columns.`, 'Move the file away, or point --data-dir at another store.');
         }
+        header = record;
         cleanBytes = info.bytes;
         continue;
       }
       const cells = record.slice(0, -1);
-      if (record.length !== HEADER.length || checksum(cells) !== record[record.length - 1]) break;
-      records.push(fromCells(cells));
+      if (record.length !== header.length || checksum(cells) !== record[record.length - 1]) break;
+      records.push(fromCells(cells, header));
       lastCleanBytes = cleanBytes;
       cleanBytes = info.bytes;
     }
@@ -105,7 +112,41 @@ async function scan(file: string): Promise<ScanResult> {
   } finally {
     parser.destroy();
   }
-  return { records, cleanBytes, fileBytes };
+  return { records, cleanBytes, fileBytes, isOldFormat: header.join(',') !== HEADER.join(',') };
+}
+
+/** Ours: `callId` first, `checksum` last, every other column one we know. */
+function isOurHeader(record: string[]): boolean {
+  const known = new Set<string>(CALL_LOG_COLUMNS);
+  return record[0] === 'callId' && record[record.length - 1] === 'checksum' && record.slice(0, -1).every((c) => known.has(c));
+}
+
+function rowBytes(r: CallLogRecord): Buffer {
+  const cells = toCells(r);
+  return Buffer.from(stringify([[...cells, checksum(cells)]], { record_delimiter: '\n' }));
+}
+
+/** Writes a whole log to `file` atomically: temp file, fsync, rename, fsync of the directory. */
+function writeAtomically(file: string, records: CallLogRecord[]): number {
+  const tmp = `${file}.rewrite-${process.pid}`;
+  const body = Buffer.concat([Buffer.from(stringify([HEADER])), ...records.map(rowBytes)]);
+  const fd = fs.openSync(tmp, 'w', 0o600);
+  try {
+    fs.writeSync(fd, body);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  const dir = fs.openSync(path.dirname(file), 'r');
+  try {
+    fs.fsyncSync(dir);
+  } catch {
+    // Some filesystems cannot fsync a directory; the rename is still atomic.
+  } finally {
+    fs.closeSync(dir);
+  }
+  return body.length;
 }
 
 function endsWithNewline(file: string, offset: number): boolean {
@@ -141,7 +182,7 @@ export class CsvCallLog implements CallLogStore {
     if (!fs.existsSync(file)) {
       fs.writeFileSync(file, stringify([HEADER]), { flag: 'wx' });
     }
-    const { records, cleanBytes, fileBytes } = await scan(file);
+    const { records, cleanBytes, fileBytes, isOldFormat } = await scan(file);
     if (cleanBytes === 0) {
       throw new StoreError(`${file} has no header row.`, 'Move the file away to start a new call log.');
     }
@@ -155,8 +196,11 @@ export class CsvCallLog implements CallLogStore {
       fs.truncateSync(file, cleanBytes);
       onWarning(`${file}: an unfinished last row (${tail.length} bytes) was moved to ${aside}`);
     }
+    // An older column set is brought up to date before anything is appended.
+    const size = isOldFormat ? writeAtomically(file, records) : cleanBytes;
+    if (isOldFormat) onWarning(`${file}: converted ${records.length} rows to the current columns`);
     const fh = await fs.promises.open(file, 'r+');
-    const log = new CsvCallLog(file, fh, cleanBytes, undefined);
+    const log = new CsvCallLog(file, fh, size, undefined);
     for (const r of records) log.ids.add(r.callId);
     return log;
   }
@@ -182,8 +226,7 @@ export class CsvCallLog implements CallLogStore {
   private async appendNow(record: CallLogRecord): Promise<boolean> {
     if (!this.fh) throw new StoreError('This command opened the call log read-only.');
     if (this.ids.has(record.callId)) return false;
-    const cells = toCells(record);
-    const row = Buffer.from(stringify([[...cells, checksum(cells)]], { record_delimiter: '\n' }));
+    const row = rowBytes(record);
     try {
       // After a failed write, bytes past the clean prefix may be garbage: cut them first.
       if (this.dirty) {
@@ -209,6 +252,31 @@ export class CsvCallLog implements CallLogStore {
     const rows = all.filter((r) => !since || (r.endedAt || r.receivedAt) >= since);
     rows.sort((a, b) => (b.endedAt || b.receivedAt).localeCompare(a.endedAt || a.receivedAt));
     return opts.limit ? rows.slice(0, opts.limit) : rows;
+  }
+
+  rewrite(transform: (r: CallLogRecord) => CallLogRecord): Promise<number> {
+    const run = this.queue.then(async () => {
+      if (!this.fh) throw new StoreError('This command opened the call log read-only.');
+      const { records } = await scan(this.file);
+      let changed = 0;
+      const next = records.map((r) => {
+        const t = transform(r);
+        if (JSON.stringify(t) !== JSON.stringify(r)) changed++;
+        return t;
+      });
+      if (!changed) return 0;
+      await this.fh.close();
+      try {
+        this.size = writeAtomically(this.file, next);
+      } catch (err) {
+        throw new StoreUnavailableError(`cannot rewrite ${this.file}: ${(err as Error).message}`, { cause: err });
+      } finally {
+        this.fh = await fs.promises.open(this.file, 'r+');
+      }
+      return changed;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import { COLLECTIONS, INDEXES, type CollectionName, type Collection, type Doc, t
 import { NedbCollection } from './nedb-collection.js';
 import { CsvCallLog } from './csv-call-log.js';
 import { acquireDirLock } from './lock.js';
+import { JsonlAuditLog } from './audit-log.js';
 import { StoreError } from '../../errors.js';
 
 export interface LocalStoreOptions {
@@ -53,6 +54,7 @@ export async function openLocalStore(opts: LocalStoreOptions): Promise<Store> {
 }
 
 function makeStore(dir: string, collections: Map<CollectionName, Collection>, callLogs: CsvCallLog, close: () => Promise<void>): Store {
+  const audit = new JsonlAuditLog(path.join(dir, 'audit.jsonl'));
   let closed = false;
   return {
     kind: 'local',
@@ -61,6 +63,7 @@ function makeStore(dir: string, collections: Map<CollectionName, Collection>, ca
       return collections.get(name) as unknown as Collection<T>;
     },
     callLogs,
+    audit,
     async close() {
       if (closed) return;
       closed = true;

@@ -1,0 +1,30 @@
+import { blindIndex } from '../crypto/blind-index.js';
+import { isSealed, open, seal, type SealContext, type SealingKeyPair } from '../crypto/seal.js';
+
+/**
+ * What the write side holds: the active public key and the blind-index key. It can seal
+ * and index, never open (ENC-3).
+ */
+export interface FieldSealer {
+  readonly keyId: string;
+  /** Seals a value; '' stays '' (there is nothing to hide), an already sealed value is kept. */
+  seal(value: string, ctx: SealContext): string;
+  /** Blind index of an E.164 number. */
+  index(e164: string): string;
+}
+
+export function createSealer(key: { keyId: string; publicKey: string }, blindIndexKey: Buffer): FieldSealer {
+  return {
+    keyId: key.keyId,
+    seal: (value, ctx) => (value === '' || isSealed(value) ? value : seal(value, ctx, key)),
+    index: (e164) => blindIndex(blindIndexKey, e164),
+  };
+}
+
+/** Opens a field if it is sealed; plaintext from before sealing existed is returned as is. @throws SealError */
+export function openField(value: string, ctx: SealContext, keys: ReadonlyMap<string, SealingKeyPair>): string {
+  return isSealed(value) ? open(value, ctx, keys) : value;
+}
+
+/** What `logs` shows without a password in place of a sealed value. */
+export const SEALED_PLACEHOLDER = '[sealed]';
