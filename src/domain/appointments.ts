@@ -3,6 +3,8 @@ import { DuplicateKeyError, type Collection, type Store } from '../store/types.j
 import type { ClinicSettings, Customer, Doctor } from './clinic.js';
 import { isSlotStart, slotKey, slotsOnDay } from './schedule.js';
 import { speakableId } from './ids.js';
+import type { FieldSealer } from './sealer.js';
+import { isSealed } from '../crypto/seal.js';
 
 export type AppointmentStatus = 'held' | 'confirmed' | 'cancelled' | 'expired' | 'rescheduled';
 
@@ -28,9 +30,15 @@ export interface Appointment {
   /** `<callId>:<toolCallId>` of the tool call that created it: one tool call books once. */
   sourceKey?: string;
   patientName?: string;
+  /** Sealed at rest, like `phone`, `reason` and `cancelReason`. */
   email?: string;
   phone?: string;
+  /** Blind index of the E.164 phone, for lookups without decryption. */
+  phoneIndex?: string;
   reason?: string;
+  cancelReason?: string;
+  /** Id of the first appointment of a reschedule chain: what sealed fields are bound to. */
+  rootId?: string;
   callId?: string;
   createdAt: string;
   confirmedAt?: string;
@@ -58,8 +66,14 @@ export class AppointmentBook {
     private readonly store: Store,
     private readonly clinic: ClinicSettings,
     private readonly now: () => Date,
+    private readonly sealer: FieldSealer,
   ) {
     this.col = store.collection<Appointment>('appointments');
+  }
+
+  /** Seals the sensitive fields among `fields` for the record chain `rootId`, adding the phone's blind index. */
+  private sealed(fields: Partial<Appointment>, rootId: string): Partial<Appointment> {
+    return sealAppointmentFields(fields, rootId, this.sealer);
   }
 
   /** Start times (epoch ms) of active appointments for these doctors in [from, to). */
@@ -128,6 +142,7 @@ export class AppointmentBook {
       { $set: { status: 'expired' }, $unset: { activeSlot: true } },
     );
     const id = speakableId();
+    const rootId = fields.rootId ?? id;
     const doc: Appointment = {
       _id: id,
       appointmentId: id,
@@ -140,7 +155,8 @@ export class AppointmentBook {
       activeSlot: key,
       holdExpiresAt: nowMs + this.clinic.holdMinutes * 60_000,
       createdAt: this.now().toISOString(),
-      ...fields,
+      ...this.sealed(fields, rootId),
+      rootId,
     };
     try {
       return { ok: true, appointment: await this.col.insertOne(doc) };
@@ -157,11 +173,14 @@ export class AppointmentBook {
   }
 
   /** Turns a live hold into a booking; false when the hold expired or is gone. */
-  async confirm(appointmentId: string, fields: Partial<Appointment>): Promise<boolean> {
+  async confirm(held: Pick<Appointment, 'appointmentId' | 'rootId'>, fields: Partial<Appointment>): Promise<boolean> {
     const nowMs = this.now().getTime();
     const res = await this.col.updateOne(
-      { appointmentId, status: 'held', holdExpiresAt: { $gt: nowMs } },
-      { $set: { ...fields, status: 'confirmed', confirmedAt: this.now().toISOString() }, $unset: { holdExpiresAt: true, holdOwner: true } },
+      { appointmentId: held.appointmentId, status: 'held', holdExpiresAt: { $gt: nowMs } },
+      {
+        $set: { ...this.sealed(fields, held.rootId ?? held.appointmentId), status: 'confirmed', confirmedAt: this.now().toISOString() },
+        $unset: { holdExpiresAt: true, holdOwner: true },
+      },
     );
     return res.matched === 1;
   }
@@ -180,10 +199,11 @@ export class AppointmentBook {
   }
 
   /** Cancels a confirmed appointment; false when it is not confirmed (unknown, cancelled, moved). */
-  async cancel(appointmentId: string, reason: string | undefined): Promise<boolean> {
+  async cancel(appt: Pick<Appointment, 'appointmentId' | 'rootId'>, reason: string | undefined): Promise<boolean> {
+    const why = reason ? this.sealed({ cancelReason: reason }, appt.rootId ?? appt.appointmentId) : {};
     const res = await this.col.updateOne(
-      { appointmentId, status: 'confirmed' },
-      { $set: { status: 'cancelled', cancelledAt: this.now().toISOString(), ...(reason ? { cancelReason: reason } : {}) }, $unset: { activeSlot: true } },
+      { appointmentId: appt.appointmentId, status: 'confirmed' },
+      { $set: { status: 'cancelled', cancelledAt: this.now().toISOString(), ...why }, $unset: { activeSlot: true } },
     );
     return res.matched === 1;
   }
@@ -195,9 +215,12 @@ export class AppointmentBook {
   async reschedule(old: Appointment, doctor: Doctor, start: DateTime, sourceKey: string): Promise<ClaimResult | { ok: false; reason: 'gone' }> {
     const claim = await this.hold(doctor, start, {
       patientName: old.patientName,
+      // Already sealed, bound to the chain's root: copied as they are.
       email: old.email,
       phone: old.phone,
+      phoneIndex: old.phoneIndex,
       reason: old.reason,
+      rootId: old.rootId ?? old.appointmentId,
       callId: old.callId,
       rescheduledFrom: old.appointmentId,
       sourceKey,
@@ -205,28 +228,59 @@ export class AppointmentBook {
     if (!claim.ok) return claim;
     // Confirm the new one before releasing the old: a crash in between leaves two bookings
     // for the same patient (visible, fixable), never none.
-    await this.confirm(claim.appointment.appointmentId, {});
+    await this.confirm(claim.appointment, {});
     const moved = await this.col.updateOne(
       { appointmentId: old.appointmentId, status: 'confirmed' },
       { $set: { status: 'rescheduled', rescheduledTo: claim.appointment.appointmentId }, $unset: { activeSlot: true } },
     );
     if (moved.matched !== 1) {
-      await this.cancel(claim.appointment.appointmentId, 'original appointment was no longer active');
+      await this.cancel(claim.appointment, 'original appointment was no longer active');
       return { ok: false, reason: 'gone' };
     }
     return { ok: true, appointment: { ...claim.appointment, status: 'confirmed' } };
   }
 
-  /** The latest confirmed appointment of a caller, by E.164 phone. */
-  async latestFor(phone: string): Promise<Appointment | null> {
-    const rows = await this.col.find({ phone, status: 'confirmed' }, { sort: { startMs: -1 }, limit: 1 });
+  /** The latest confirmed appointment of a caller, by the blind index of their E.164 number. */
+  async latestFor(phoneIndex: string): Promise<Appointment | null> {
+    const rows = await this.col.find({ phoneIndex, status: 'confirmed' }, { sort: { startMs: -1 }, limit: 1 });
     return rows[0] ?? null;
   }
 }
 
-/** Records the patient as a customer, found later by phone (assistant-request). */
-export async function upsertPatient(store: Store, patient: Patient, nowIso: string): Promise<void> {
-  await store
-    .collection<Customer>('customers')
-    .updateOne({ phone: patient.phone }, { $set: { name: patient.name, email: patient.email, phone: patient.phone, updatedAt: nowIso } }, { upsert: true });
+/** The appointment fields sealed at rest. */
+export const SEALED_APPOINTMENT_FIELDS = ['email', 'phone', 'reason', 'cancelReason'] as const;
+
+/** Seals what is still plaintext among the sensitive fields and adds the phone's blind index. */
+export function sealAppointmentFields(fields: Partial<Appointment>, rootId: string, sealer: FieldSealer): Partial<Appointment> {
+  const out: Partial<Appointment> = { ...fields };
+  if (typeof fields.phone === 'string' && fields.phone && !isSealed(fields.phone)) out.phoneIndex = sealer.index(fields.phone);
+  for (const f of SEALED_APPOINTMENT_FIELDS) {
+    const v = fields[f];
+    if (typeof v === 'string') out[f] = sealer.seal(v, { collection: 'appointments', recordId: rootId, field: f });
+  }
+  return out;
+}
+
+/**
+ * Records the patient as a customer, found later by the blind index of their number
+ * (assistant-request). An existing customer with that number (an AC customer, say) is updated.
+ */
+export async function upsertPatient(store: Store, patient: Patient, nowIso: string, sealer: FieldSealer): Promise<void> {
+  const col = store.collection<Customer>('customers');
+  const phoneIndex = sealer.index(patient.phone);
+  const existing = await col.findOne({ phoneIndex });
+  const _id = existing?._id ?? `p-${phoneIndex.slice(0, 24)}`;
+  const fields = sealCustomerFields({ name: patient.name, email: patient.email, phone: patient.phone, updatedAt: nowIso }, _id, sealer);
+  await col.updateOne({ _id }, { $set: fields }, { upsert: true });
+}
+
+/** Seals a customer's phone and email (bound to the customer's `_id`) and adds the phone's blind index. */
+export function sealCustomerFields<T extends Partial<Customer>>(fields: T, customerId: string, sealer: FieldSealer): T {
+  const out = { ...fields } as T & { phoneIndex?: string };
+  if (typeof fields.phone === 'string' && fields.phone && !isSealed(fields.phone)) out.phoneIndex = sealer.index(fields.phone);
+  for (const f of ['phone', 'email'] as const) {
+    const v = fields[f];
+    if (typeof v === 'string') (out as Record<string, unknown>)[f] = sealer.seal(v, { collection: 'customers', recordId: customerId, field: f });
+  }
+  return out;
 }

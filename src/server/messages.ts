@@ -143,6 +143,7 @@ async function runTool(call: ToolCall, message: Json, callId: string, ctx: Messa
     callId,
     toolCallId: call.id,
     customerNumber: customerNumberOf(message),
+    sealer: ctx.sealer,
   };
   try {
     return { value: { ...base, result: await handler(args, toolCtx) }, cache: true };
@@ -185,9 +186,10 @@ async function assistantReply(message: Json, ctx: MessageContext): Promise<Json>
   const base: Json = assistantId ? { assistantId } : { assistant: inlineAssistant(ctx.config) };
   const number = customerNumberOf(message);
   if (!number) return base;
-  const customer = await ctx.store.collection<Customer>('customers').findOne({ phone: number });
+  const phoneIndex = ctx.sealer.index(number);
+  const customer = await ctx.store.collection<Customer>('customers').findOne({ phoneIndex });
   if (!customer) return base;
-  const latest = await new AppointmentBook(ctx.store, ctx.config.clinic, ctx.now).latestFor(number);
+  const latest = await new AppointmentBook(ctx.store, ctx.config.clinic, ctx.now, ctx.sealer).latestFor(phoneIndex);
   const zone = ctx.config.clinic.timeZone;
   const lastAppointment = latest ? `${latest.doctorName} on ${spokenDateTime(DateTime.fromISO(latest.start, { zone }))}` : '';
   const firstName = customer.name.split(/\s+/)[0] ?? customer.name;

@@ -45,6 +45,12 @@ export interface Collection<T extends Doc = Doc> {
   updateOne(query: Query, update: Update, opts?: { upsert?: boolean }): Promise<{ matched: number }>;
   updateMany(query: Query, update: Update): Promise<{ matched: number }>;
   deleteMany(query: Query): Promise<{ deleted: number }>;
+  /**
+   * Rewrites the stored form so that superseded versions of documents are gone (an
+   * append-only file keeps them until then). Run after sealing plaintext in place.
+   * @throws StoreUnavailableError
+   */
+  compact(): Promise<void>;
 }
 
 /** The named collections of the store (MongoDB collection names; NeDB file names). */
@@ -67,13 +73,13 @@ export type CollectionName = (typeof COLLECTIONS)[number];
 export const INDEXES: Record<CollectionName, IndexSpec[]> = {
   bot_configs: [],
   doctors: [],
-  customers: [{ field: 'phone', sparse: true }, { field: 'customerId', unique: true, sparse: true }],
+  customers: [{ field: 'phoneIndex', sparse: true }, { field: 'customerId', unique: true, sparse: true }],
   // activeSlot is set only while an appointment holds its slot: one active appointment per slot.
   appointments: [
     { field: 'appointmentId', unique: true },
     { field: 'activeSlot', unique: true, sparse: true },
     { field: 'sourceKey', unique: true, sparse: true },
-    { field: 'phone', sparse: true },
+    { field: 'phoneIndex', sparse: true },
   ],
   ac_purchases: [{ field: 'customerId' }],
   ac_service_visits: [{ field: 'visitId', unique: true }, { field: 'sourceKey', unique: true, sparse: true }],

@@ -81,6 +81,23 @@ describe('receptionist users / keys', () => {
     await store.close();
   });
 
+  test('the first admin seals, in place, records stored in plaintext before the keys existed; nothing is lost', async () => {
+    expect((await run(['seed'])).code).toBe(0);
+    const dir = path.join(tmp.dir, 'store');
+    const before = await openLocalStore({ dir });
+    await before.callLogs.append({
+      callId: 'call_plain', callType: 'webCall', assistantId: 'a', startedAt: '', endedAt: '2026-11-20T10:00:00.000Z', durationSeconds: 5, endedReason: 'x',
+      cost: null, costBreakdown: '', customerNumber: '+919812345678', customerIndex: '', summary: 'plain summary', transcript: 'plain transcript', recordingUrl: '', successEvaluation: '', receivedAt: '2026-11-20T10:00:00.000Z',
+    });
+    await before.close();
+    const r = await run(['users', 'add', 'asha', '--password-stdin'], { stdin: PW_ASHA });
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('Sealed existing records in place: 1 call logs, 0 appointments, 3 customers.');
+    for (const f of fs.readdirSync(dir)) expect([f, fs.readFileSync(path.join(dir, f), 'utf8')]).not.toEqual([f, expect.stringMatching(/9812345678|plain summary|plain transcript|asha\.verma@example\.com/)]);
+    const decrypted = await run(['logs', '--decrypt', '--json', '--username', 'asha', '--password-stdin'], { stdin: PW_ASHA, env: { RECEPTIONIST_BLIND_INDEX_KEY: /=(\S+)/.exec(fs.readFileSync(path.join(tmp.dir, '.env'), 'utf8'))![1]! } });
+    expect(JSON.parse(decrypted.out)).toEqual([expect.objectContaining({ callId: 'call_plain', customerNumber: '+919812345678', summary: 'plain summary', transcript: 'plain transcript' })]);
+  });
+
   test('a too-short password is refused', async () => {
     const r = await run(['users', 'add', 'asha', '--password-stdin'], { stdin: 'short\n' });
     expect(r.code).toBe(2);

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { cli, setup, startServe, E2E_ADMIN, E2E_SECRET, type RunningServe } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
 import { signBody } from '../../src/server/auth.js';
+import { blindIndex, parseBlindIndexKey } from '../../src/crypto/blind-index.js';
 
 let tmp: ReturnType<typeof tempDir>;
 const running: RunningServe[] = [];
@@ -118,7 +119,10 @@ describe('receptionist end to end', () => {
     expect(r.stdout).toMatch(/You're booked/);
     await s.stop();
     running.length = 0;
-    expect(fs.readFileSync(`${tmp.dir}/.receptionist/appointments.db`, 'utf8')).toContain('"phone":"+14155552671"');
+    const key = parseBlindIndexKey(/RECEPTIONIST_BLIND_INDEX_KEY=(\S+)/.exec(fs.readFileSync(`${tmp.dir}/.env`, 'utf8'))![1]!)!;
+    const stored = fs.readFileSync(`${tmp.dir}/.receptionist/appointments.db`, 'utf8');
+    expect(stored).toContain(`"phoneIndex":"${blindIndex(key, '+14155552671')}"`);
+    expect(stored).not.toContain('4155552671');
   });
 
   test('SEC-4: a client that never finishes its headers is dropped within 10 s; others are served meanwhile', async () => {

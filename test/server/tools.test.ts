@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { startTestServer, toolCalls, only, type TestServer } from '../support/app.js';
+import { openField } from '../../src/domain/sealer.js';
 
 let s: TestServer;
 beforeEach(async () => {
@@ -46,9 +47,14 @@ describe('clinic tools', () => {
     });
     expect(r.result).toMatch(/^You're booked with Dr\. Anil Mehta on Tuesday 24 November at 11 AM\. Your appointment ID is ([A-Z0-9] ){5}[A-Z0-9]\.$/);
     const id = r.result!.match(/ID is (.*)\.$/)![1]!.replace(/ /g, '');
-    const appt = await s.store.collection('appointments').findOne({ appointmentId: id });
-    expect(appt).toMatchObject({ status: 'confirmed', email: 'ravi.kumar@example.com', phone: '+919845012345', patientName: 'Ravi Kumar', doctorId: 'dr-mehta', start: '2026-11-24T05:30:00.000Z' });
-    expect(await s.store.collection('customers').findOne({ phone: '+919845012345' })).toMatchObject({ name: 'Ravi Kumar' });
+    const appt = (await s.store.collection('appointments').findOne({ appointmentId: id }))!;
+    expect(appt).toMatchObject({ status: 'confirmed', patientName: 'Ravi Kumar', doctorId: 'dr-mehta', start: '2026-11-24T05:30:00.000Z', phoneIndex: s.sealer.index('+919845012345') });
+    // Email, phone and reason are sealed at rest; the admin opens them to what the caller said, normalised.
+    const { dataKeys } = await s.unlock();
+    const openAppt = (f: string) => openField(appt[f] as string, { collection: 'appointments', recordId: id, field: f }, dataKeys);
+    expect([appt.email, appt.phone, appt.reason]).toEqual([expect.stringMatching(/^sealed:v1:/), expect.stringMatching(/^sealed:v1:/), expect.stringMatching(/^sealed:v1:/)]);
+    expect([openAppt('email'), openAppt('phone'), openAppt('reason')]).toEqual(['ravi.kumar@example.com', '+919845012345', 'fever']);
+    expect(await s.store.collection('customers').findOne({ phoneIndex: s.sealer.index('+919845012345') })).toMatchObject({ name: 'Ravi Kumar' });
   });
 
   test('book_appointment confirms the hold the same call placed', async () => {
@@ -96,6 +102,10 @@ describe('clinic tools', () => {
     const moved = await call('reschedule_appointment', { appointmentId: id, date: 'Wednesday 25 November at 3pm' });
     expect(moved.result).toMatch(/^Done\. Your appointment with Dr\. Priya Rao is now on Wednesday 25 November at 3 PM\. Your new appointment ID is /);
     const newId = moved.result!.match(/new appointment ID is (.*)\.$/)![1]!;
+    // The moved appointment's sealed fields are bound to the first one of the chain and still open.
+    const movedDoc = (await s.store.collection('appointments').findOne({ appointmentId: newId.replace(/ /g, '') }))!;
+    expect(movedDoc.rootId).toBe(id.replace(/ /g, ''));
+    expect(openField(movedDoc.email as string, { collection: 'appointments', recordId: movedDoc.rootId as string, field: 'email' }, (await s.unlock()).dataKeys)).toBe('a@b.co');
     expect((await call('cancel_appointment', { appointmentId: id })).result).toBe(`The appointment ${id} was moved; its new ID is ${newId}.`);
     // The old slot is free again.
     expect((await call('check_availability', { date: 'Monday 23 November at 10am', doctor: 'Rao' }, 'call_9')).result).toMatch(/^Yes/);

@@ -5,6 +5,7 @@ import { loadBotConfig } from '../../src/domain/clinic.js';
 import type { Store } from '../../src/store/types.js';
 import { activeSealingKey, hasKeyring, initKeyring, unlock, type Unlocked } from '../../src/domain/keyring.js';
 import { createSealer, type FieldSealer } from '../../src/domain/sealer.js';
+import { sealExistingData } from '../../src/domain/seal-migration.js';
 import { seededStore, tempDir } from './store.js';
 
 export const SECRET = 'test-secret-0123456789abcdef';
@@ -36,6 +37,7 @@ export async function startTestServer(opts: { auth?: AuthConfig | null; dir?: st
   const config = (await loadBotConfig(store.collection('bot_configs')))!;
   if (!(await hasKeyring(store))) await initKeyring(store, ADMIN.username, ADMIN.password, NOW, FAST_KDF);
   const sealer = createSealer((await activeSealingKey(store))!, BLIND_KEY);
+  await sealExistingData(store, sealer);
   const clock = { now: new Date(NOW) };
   const events: WebhookEvent[] = [];
   const auth = opts.auth === null ? undefined : (opts.auth ?? { ...DEFAULT_AUTH, secrets: [SECRET] });

@@ -8,6 +8,9 @@ import type { CollectionName, Doc, Store } from '../../store/types.js';
 import type { BotConfig } from '../../domain/clinic.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore } from '../shared/store.js';
+import { writeOnlySealer } from '../shared/sealer.js';
+import { hasKeyring } from '../../domain/keyring.js';
+import { sealExistingData } from '../../domain/seal-migration.js';
 
 export interface SeedOptions {
   force: boolean;
@@ -78,7 +81,11 @@ export async function seedStore(store: Store, opts: SeedOptions): Promise<SeedRe
 export async function runSeed(opts: SeedOptions, g: GlobalOptions, deps: Deps): Promise<SeedResult> {
   const store = await openStore(g, deps, { purpose: 'receptionist seed' });
   try {
-    return { dataDir: store.location, collections: await seedStore(store, opts) };
+    // Once keys exist, sample customers are sealed like any other record.
+    const sealer = (await hasKeyring(store)) ? await writeOnlySealer(store, deps) : undefined;
+    const collections = await seedStore(store, opts);
+    if (sealer) await sealExistingData(store, sealer);
+    return { dataDir: store.location, collections };
   } finally {
     await store.close();
   }

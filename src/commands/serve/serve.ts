@@ -7,10 +7,7 @@ import { loadBotConfig } from '../../domain/clinic.js';
 import { DEFAULT_AUTH, type AuthConfig } from '../../server/auth.js';
 import { buildApp, DEFAULT_BODY_LIMIT, type WebhookEvent } from '../../server/app.js';
 import { ReplyCache } from '../../server/replies.js';
-import type { Store } from '../../store/types.js';
-import { activeSealingKey } from '../../domain/keyring.js';
-import { createSealer, type FieldSealer } from '../../domain/sealer.js';
-import { parseBlindIndexKey } from '../../crypto/blind-index.js';
+import { writeOnlySealer } from '../shared/sealer.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore } from '../shared/store.js';
 import type { ServeFlags } from './index.js';
@@ -76,25 +73,6 @@ export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): S
       requireTimestamp: requireTs === undefined ? true : requireTs !== 'false',
     },
   };
-}
-
-/**
- * The sealer `serve` holds: the active public key from the store and the blind-index key from
- * the environment. No private key is ever loaded here (ENC-3).
- * @throws UserError when there are no keys yet or the blind-index key is missing or malformed
- */
-export async function writeOnlySealer(store: Store, deps: Pick<Deps, 'env'>): Promise<FieldSealer> {
-  const key = await activeSealingKey(store);
-  if (!key) {
-    throw new UserError("The store has no encryption keys, so patients' data could not be sealed.", 'Create the first admin: `receptionist users add <username> --role admin`.');
-  }
-  const raw = deps.env.get('RECEPTIONIST_BLIND_INDEX_KEY');
-  if (!raw) {
-    throw new UserError('RECEPTIONIST_BLIND_INDEX_KEY is not set, so callers cannot be looked up by phone.', 'Restore it from your backup of .env, or run `receptionist keys reindex` to create a new one and rebuild the index.');
-  }
-  const blindKey = parseBlindIndexKey(raw.value);
-  if (!blindKey) throw new UserError(`RECEPTIONIST_BLIND_INDEX_KEY (from ${raw.source}) is not 32 bytes of base64url.`, 'Restore it from your backup of .env.');
-  return createSealer(key, blindKey);
 }
 
 /**

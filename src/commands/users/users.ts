@@ -4,6 +4,10 @@ import { AuthError, UserError } from '../../errors.js';
 import type { Store } from '../../store/types.js';
 import { addUser, changePassword, hasKeyring, initKeyring, KeyringAuthError, KeyringError, listUsers, removeUser, unlock, type Unlocked } from '../../domain/keyring.js';
 import { appendAudit } from '../../domain/audit.js';
+import { activeSealingKey } from '../../domain/keyring.js';
+import { createSealer } from '../../domain/sealer.js';
+import { sealExistingData, type SealMigrationResult } from '../../domain/seal-migration.js';
+import { parseBlindIndexKey } from '../../crypto/blind-index.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore } from '../shared/store.js';
 import { Credentials, ensureBlindIndexKey } from '../shared/credentials.js';
@@ -16,6 +20,8 @@ export interface UsersResult {
   keyId?: string;
   /** Set when a blind-index key was written to this .env file. */
   blindIndexKeyFile?: string;
+  /** Records sealed in place by `keys init` (written before the keys existed). */
+  sealed?: SealMigrationResult;
 }
 
 /** Runs `fn` with the store open for writing, mapping keyring errors to user errors. */
@@ -44,8 +50,10 @@ export async function createFirstAdmin(store: Store, username: string, creds: Cr
   const password = await creds.newPassword(`Password for ${username}`);
   const { keyId } = await initKeyring(store, username, password, deps.now());
   const bik = ensureBlindIndexKey(deps);
-  await appendAudit(store, { at: deps.now().toISOString(), user: username, action: 'keys.init', details: { keyId } });
-  return { action: 'keys.init', username, keyId, blindIndexKeyFile: bik.file };
+  // Whatever was stored in plaintext before the keys existed is sealed now.
+  const sealed = await sealExistingData(store, createSealer((await activeSealingKey(store))!, parseBlindIndexKey(bik.key)!));
+  await appendAudit(store, { at: deps.now().toISOString(), user: username, action: 'keys.init', details: { keyId, sealed } });
+  return { action: 'keys.init', username, keyId, blindIndexKeyFile: bik.file, sealed };
 }
 
 export async function runUsersAdd(username: string, flags: UsersFlags, g: GlobalOptions, deps: Deps): Promise<UsersResult> {
@@ -92,7 +100,7 @@ export function render(r: UsersResult, g: GlobalOptions, io: IO): void {
   if (g.json) io.line(JSON.stringify(r));
   else {
     const what = {
-      'keys.init': `Created admin ${r.username} and encryption key ${r.keyId}.`,
+      'keys.init': `Created admin ${r.username} and encryption key ${r.keyId}.${r.sealed && r.sealed.callLogs + r.sealed.appointments + r.sealed.customers ? ` Sealed existing records in place: ${r.sealed.callLogs} call logs, ${r.sealed.appointments} appointments, ${r.sealed.customers} customers.` : ''}`,
       'users.add': `Added admin ${r.username}.`,
       'users.passwd': `Changed the password of ${r.username}; nothing was re-encrypted.`,
       'users.remove': `Removed admin ${r.username}.`,

@@ -62,8 +62,8 @@ export const bookAppointment: ToolHandler = async (args, ctx) => {
       throw err;
     }
     if (!claim.ok) continue;
-    await upsertPatient(ctx.store, { name, email, phone, reason }, ctx.now().toISOString());
-    if (await bookings.confirm(claim.appointment.appointmentId, patient)) {
+    await upsertPatient(ctx.store, { name, email, phone, reason }, ctx.now().toISOString(), ctx.sealer);
+    if (await bookings.confirm(claim.appointment, patient)) {
       return confirmation(claim.appointment, zone);
     }
   }

@@ -10,7 +10,7 @@ export const cancelAppointment: ToolHandler = async (args, ctx) => {
   const id = normaliseSpokenId(requireString(args, 'appointmentId', 'their appointment ID'));
   const bookings = book(ctx);
   const existing = await bookings.find(id);
-  if (existing?.status === 'confirmed' && (await bookings.cancel(id, optionalString(args, 'reason')))) {
+  if (existing?.status === 'confirmed' && (await bookings.cancel(existing, optionalString(args, 'reason')))) {
     return `Your appointment with ${existing.doctorName} on ${spokenDateTime(DateTime.fromISO(existing.start, { zone }))} is cancelled.`;
   }
   return explainMissing(id, await bookings.find(id), zone);

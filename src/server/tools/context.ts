@@ -3,6 +3,7 @@ import type { Store } from '../../store/types.js';
 import type { BotConfig, Doctor } from '../../domain/clinic.js';
 import { AppointmentBook } from '../../domain/appointments.js';
 import { openWindow } from '../../domain/schedule.js';
+import type { FieldSealer } from '../../domain/sealer.js';
 import { resolveSpokenTime, type SpokenTime } from '../../domain/spoken-time.js';
 
 /** What a tool handler gets besides its arguments. */
@@ -16,6 +17,8 @@ export interface ToolContext {
   toolCallId: string;
   /** The caller's number (E.164) when Vapi sent one. */
   customerNumber?: string;
+  /** Seals patients' data before it is stored (write-only). */
+  sealer: FieldSealer;
 }
 
 /**
@@ -54,7 +57,7 @@ export async function doctors(ctx: ToolContext): Promise<Doctor[]> {
 }
 
 export function book(ctx: ToolContext): AppointmentBook {
-  return new AppointmentBook(ctx.store, ctx.config.clinic, ctx.now);
+  return new AppointmentBook(ctx.store, ctx.config.clinic, ctx.now, ctx.sealer);
 }
 
 export function nowInClinic(ctx: ToolContext): DateTime {

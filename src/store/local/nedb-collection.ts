@@ -112,6 +112,10 @@ export class NedbCollection<T extends Doc> implements Collection<T> {
     return this.write(async () => ({ deleted: await this.db.removeAsync(query, { multi: true }) }));
   }
 
+  async compact(): Promise<void> {
+    await this.write(() => this.db.compactDatafileAsync());
+  }
+
   private async ready(): Promise<void> {
     if (!this.needsReload) return;
     try {

@@ -1,0 +1,47 @@
+import { isSealed } from '../crypto/seal.js';
+import type { Store } from '../store/types.js';
+import { SEALED_CALL_LOG_FIELDS } from '../store/types.js';
+import { sealCallLog } from './call-records.js';
+import { SEALED_APPOINTMENT_FIELDS, sealAppointmentFields, sealCustomerFields, type Appointment } from './appointments.js';
+import type { Customer } from './clinic.js';
+import type { FieldSealer } from './sealer.js';
+
+export interface SealMigrationResult {
+  callLogs: number;
+  appointments: number;
+  customers: number;
+}
+
+/**
+ * Seals, in place, every sensitive value still stored in plaintext (records written before
+ * the keys existed, or sample data seeded before them). Idempotent: sealed values are left
+ * as they are, so a second run changes nothing. Nothing is deleted.
+ * @throws StoreUnavailableError
+ */
+export async function sealExistingData(store: Store, sealer: FieldSealer): Promise<SealMigrationResult> {
+  const callLogs = await store.callLogs.rewrite((r) => (SEALED_CALL_LOG_FIELDS.some((f) => r[f] && !isSealed(r[f])) ? sealCallLog(r, sealer) : r));
+
+  let appointments = 0;
+  const appts = store.collection<Appointment>('appointments');
+  for (const a of await appts.find({})) {
+    if (!SEALED_APPOINTMENT_FIELDS.some((f) => typeof a[f] === 'string' && a[f] && !isSealed(a[f]))) continue;
+    const picked = Object.fromEntries(SEALED_APPOINTMENT_FIELDS.filter((f) => typeof a[f] === 'string').map((f) => [f, a[f]]));
+    await appts.updateOne({ _id: a._id }, { $set: sealAppointmentFields(picked, a.rootId ?? a.appointmentId, sealer) });
+    appointments++;
+  }
+
+  let customers = 0;
+  const custs = store.collection<Customer>('customers');
+  for (const c of await custs.find({})) {
+    if (![c.phone, c.email].some((v) => typeof v === 'string' && v && !isSealed(v))) continue;
+    const picked: Partial<Customer> = {};
+    if (typeof c.phone === 'string') picked.phone = c.phone;
+    if (typeof c.email === 'string') picked.email = c.email;
+    await custs.updateOne({ _id: c._id }, { $set: sealCustomerFields(picked, c._id, sealer) });
+    customers++;
+  }
+  // The old plaintext versions must not linger in the datafiles.
+  if (appointments) await appts.compact();
+  if (customers) await custs.compact();
+  return { callLogs, appointments, customers };
+}
