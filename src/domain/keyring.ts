@@ -118,6 +118,7 @@ export interface Unlocked {
  */
 export async function unlock(store: Store, username: string, password: string): Promise<Unlocked> {
   const user = await users(store).findOne({ _id: username });
+  if (user && !isWellFormedWrap(user.wrap)) throw new KeyringError(`The keyring entry of ${username} is damaged; restore the store from a backup, or have another admin remove and re-add ${username}.`);
   // Derive even for an unknown user, so timing does not tell which usernames exist.
   const wrap = user?.wrap ?? (await wrapWithPassword(Buffer.alloc(32), randomBytes(16).toString('hex'), 'none'));
   let privateKey: Buffer;
@@ -191,4 +192,12 @@ export async function rotate(store: Store, by: Unlocked, now: Date): Promise<{ k
 
 export async function listUsers(store: Store): Promise<Array<Pick<UserDoc, '_id' | 'role' | 'createdAt' | 'passwordChangedAt'>>> {
   return (await users(store).find({}, { sort: { _id: 1 } })).map(({ _id, role, createdAt, passwordChangedAt }) => ({ _id, role, createdAt, passwordChangedAt }));
+}
+
+function isWellFormedWrap(w: unknown): w is PasswordWrap {
+  const x = w as PasswordWrap | undefined;
+  return Boolean(
+    x && x.kdf?.name === 'scrypt' && Number.isInteger(x.kdf.N) && Number.isInteger(x.kdf.r) && Number.isInteger(x.kdf.p) &&
+      typeof x.kdf.salt === 'string' && typeof x.iv === 'string' && typeof x.tag === 'string' && typeof x.ciphertext === 'string',
+  );
 }

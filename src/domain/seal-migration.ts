@@ -1,7 +1,10 @@
 import { isSealed } from '../crypto/seal.js';
 import type { Store } from '../store/types.js';
 import { SEALED_CALL_LOG_FIELDS } from '../store/types.js';
-import { sealCallLog } from './call-records.js';
+import { callLogContext, sealCallLog } from './call-records.js';
+import { openField } from './sealer.js';
+import type { Unlocked } from './keyring.js';
+import { blindIndex } from '../crypto/blind-index.js';
 import { SEALED_APPOINTMENT_FIELDS, sealAppointmentFields, sealCustomerFields, type Appointment } from './appointments.js';
 import type { Customer } from './clinic.js';
 import type { FieldSealer } from './sealer.js';
@@ -43,5 +46,36 @@ export async function sealExistingData(store: Store, sealer: FieldSealer): Promi
   // The old plaintext versions must not linger in the datafiles.
   if (appointments) await appts.compact();
   if (customers) await custs.compact();
+  return { callLogs, appointments, customers };
+}
+
+/**
+ * Recomputes every phone blind index under `blindKey`, opening the sealed numbers with an
+ * admin's keys (after the index key was lost or replaced). Returns how many records changed.
+ * @throws SealError when a sealed number does not open (tampered or another key)
+ */
+export async function reindexPhones(store: Store, admin: Unlocked, blindKey: Buffer): Promise<SealMigrationResult> {
+  const index = (e164: string) => blindIndex(blindKey, e164);
+  const callLogs = await store.callLogs.rewrite((r) => {
+    if (!r.customerNumber) return r;
+    const number = openField(r.customerNumber, callLogContext(r.callId, 'customerNumber'), admin.dataKeys);
+    return { ...r, customerIndex: index(number) };
+  });
+  let appointments = 0;
+  const appts = store.collection<Appointment>('appointments');
+  for (const a of await appts.find({ phone: { $exists: true } })) {
+    const number = openField(a.phone!, { collection: 'appointments', recordId: a.rootId ?? a.appointmentId, field: 'phone' }, admin.dataKeys);
+    if (a.phoneIndex === index(number)) continue;
+    await appts.updateOne({ _id: a._id }, { $set: { phoneIndex: index(number) } });
+    appointments++;
+  }
+  let customers = 0;
+  const custs = store.collection<Customer>('customers');
+  for (const c of await custs.find({ phone: { $exists: true } })) {
+    const number = openField(c.phone!, { collection: 'customers', recordId: c._id, field: 'phone' }, admin.dataKeys);
+    if (c.phoneIndex === index(number)) continue;
+    await custs.updateOne({ _id: c._id }, { $set: { phoneIndex: index(number) } });
+    customers++;
+  }
   return { callLogs, appointments, customers };
 }

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli.js';
 import { openLocalStore } from '../../src/store/local/index.js';
+import { blindIndex, parseBlindIndexKey } from '../../src/crypto/blind-index.js';
 import { testDeps } from '../support/deps.js';
 import { tempDir } from '../support/store.js';
 
@@ -96,6 +97,44 @@ describe('receptionist users / keys', () => {
     for (const f of fs.readdirSync(dir)) expect([f, fs.readFileSync(path.join(dir, f), 'utf8')]).not.toEqual([f, expect.stringMatching(/9812345678|plain summary|plain transcript|asha\.verma@example\.com/)]);
     const decrypted = await run(['logs', '--decrypt', '--json', '--username', 'asha', '--password-stdin'], { stdin: PW_ASHA, env: { RECEPTIONIST_BLIND_INDEX_KEY: /=(\S+)/.exec(fs.readFileSync(path.join(tmp.dir, '.env'), 'utf8'))![1]! } });
     expect(JSON.parse(decrypted.out)).toEqual([expect.objectContaining({ callId: 'call_plain', customerNumber: '+919812345678', summary: 'plain summary', transcript: 'plain transcript' })]);
+  });
+
+  test('a lost blind-index key: serve refuses and names keys reindex; reindex makes a new key and lookups work again', async () => {
+    await run(['seed']);
+    await run(['users', 'add', 'asha', '--password-stdin'], { stdin: PW_ASHA });
+    fs.rmSync(path.join(tmp.dir, '.env'));
+    const serve = await run(['serve', '--port', '0'], { env: { VAPI_SERVER_SECRET: 'x'.repeat(20) } });
+    expect(serve.code).toBe(1);
+    expect(serve.err).toContain('RECEPTIONIST_BLIND_INDEX_KEY is not set, so callers cannot be looked up by phone.\n  Restore it from your backup of .env, or run `receptionist keys reindex`');
+    const r = await run(['keys', 'reindex', '--username', 'asha', '--password-stdin'], { stdin: PW_ASHA });
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/^Rebuilt the blind index: 0 call logs, 0 appointments, 3 customers\.\nWarning: wrote a new RECEPTIONIST_BLIND_INDEX_KEY/);
+    const key = parseBlindIndexKey(/=(\S+)/.exec(fs.readFileSync(path.join(tmp.dir, '.env'), 'utf8'))![1]!)!;
+    const store = await openLocalStore({ dir: path.join(tmp.dir, 'store'), readOnly: true });
+    expect(await store.collection('customers').findOne({ phoneIndex: blindIndex(key, '+919812345678') })).toMatchObject({ name: 'Asha Verma' });
+    await store.close();
+    expect(JSON.parse((await run(['audit', '--json'])).out).map((a: { action: string }) => a.action)).toEqual(['keys.reindex', 'keys.init']);
+  });
+
+  test('Ctrl-C at a prompt exits 130 quietly', async () => {
+    await run(['users', 'add', 'asha', '--password-stdin'], { stdin: PW_ASHA });
+    const d = testDeps({ cwd: tmp.dir, tty: true });
+    d.prompter.input = async () => {
+      throw Object.assign(new Error('User force closed the prompt with SIGINT'), { name: 'ExitPromptError' });
+    };
+    expect(await main(['--data-dir', path.join(tmp.dir, 'store'), 'logs', '--decrypt'], d)).toBe(130);
+    expect(d.io.stdout() + d.io.stderr()).toBe('');
+  });
+
+  test('a damaged keyring entry gets a clear message, not a stack', async () => {
+    await run(['users', 'add', 'asha', '--password-stdin'], { stdin: PW_ASHA });
+    const store = await openLocalStore({ dir: path.join(tmp.dir, 'store') });
+    await store.collection('users').updateOne({ _id: 'asha' }, { $set: { wrap: { kdf: 'garbage' } } });
+    await store.close();
+    const r = await run(['logs', '--decrypt', '--username', 'asha', '--password-stdin'], { stdin: PW_ASHA });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('Error: The keyring entry of asha is damaged');
+    expect(r.out).toBe('');
   });
 
   test('a too-short password is refused', async () => {

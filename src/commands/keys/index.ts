@@ -32,5 +32,17 @@ export const keysCommand = (deps: Deps) => {
         renderRotate(await runKeysRotate(flags, g, deps), g, deps.io);
       }),
   );
+  keys.addCommand(
+    new Command('reindex')
+      .description('Rebuild the phone-number blind index, with a new RECEPTIONIST_BLIND_INDEX_KEY if the old one is lost')
+      .option('--username <name>', 'the acting admin (or $RECEPTIONIST_USERNAME)')
+      .option('--password-stdin', 'read the password from stdin')
+      .addHelpText('after', '\nDecrypts every sealed phone number (as an admin) and indexes it under the key in the environment;\nwithout one, a new key is written to ./.env. Stop `serve` first; restart it with the new key.')
+      .action(async (flags: KeysFlags, cmd: Command) => {
+        const { runKeysReindex, renderReindex } = await import('./keys.js');
+        const g = globalsOf(cmd, deps);
+        renderReindex(await runKeysReindex(flags, g, deps), g, deps.io);
+      }),
+  );
   return keys;
 };

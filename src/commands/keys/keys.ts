@@ -2,9 +2,11 @@ import type { Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
 import { UserError } from '../../errors.js';
 import { hasKeyring, rotate } from '../../domain/keyring.js';
+import { reindexPhones } from '../../domain/seal-migration.js';
+import { parseBlindIndexKey } from '../../crypto/blind-index.js';
 import { appendAudit } from '../../domain/audit.js';
 import type { GlobalOptions } from '../shared/globals.js';
-import { Credentials } from '../shared/credentials.js';
+import { Credentials, ensureBlindIndexKey } from '../shared/credentials.js';
 import { createFirstAdmin, unlockActing, withKeyring, type UsersResult } from '../users/users.js';
 import type { KeysFlags } from './index.js';
 
@@ -36,4 +38,31 @@ export function renderRotate(r: RotateResult, g: GlobalOptions, io: IO): void {
   if (g.json) return io.line(JSON.stringify(r));
   io.info(`New records are sealed to key ${r.keyId}; retired ${r.retired.join(', ') || 'nothing'} (still used to read older records).`);
   io.info('A running `serve` picks the new key up when it restarts.');
+}
+
+export interface ReindexResult {
+  by: string;
+  /** Set when a new key was written to this .env file. */
+  blindIndexKeyFile?: string;
+  callLogs: number;
+  appointments: number;
+  customers: number;
+}
+
+/** Rebuilds every blind index from the sealed numbers (admins can open them). */
+export async function runKeysReindex(flags: KeysFlags, g: GlobalOptions, deps: Deps): Promise<ReindexResult> {
+  const creds = new Credentials(deps, Boolean(flags.passwordStdin));
+  return withKeyring(g, deps, 'receptionist keys reindex', async (store) => {
+    const me = await unlockActing(store, creds, flags.username);
+    const bik = ensureBlindIndexKey(deps);
+    const counts = await reindexPhones(store, me, parseBlindIndexKey(bik.key)!);
+    await appendAudit(store, { at: deps.now().toISOString(), user: me.username, action: 'keys.reindex', details: { ...counts, newKey: Boolean(bik.file) } });
+    return { by: me.username, blindIndexKeyFile: bik.file, ...counts };
+  });
+}
+
+export function renderReindex(r: ReindexResult, g: GlobalOptions, io: IO): void {
+  if (g.json) return io.line(JSON.stringify(r));
+  io.info(`Rebuilt the blind index: ${r.callLogs} call logs, ${r.appointments} appointments, ${r.customers} customers.`);
+  if (r.blindIndexKeyFile) io.error(`Warning: wrote a new RECEPTIONIST_BLIND_INDEX_KEY to ${r.blindIndexKeyFile}. Back it up, and restart serve with it.`);
 }

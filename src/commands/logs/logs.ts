@@ -2,10 +2,11 @@ import { stringify } from 'csv-stringify/sync';
 import Table from 'cli-table3';
 import type { Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
-import { AuthError, StoreError, UsageError, UserError } from '../../errors.js';
+import { StoreError, UsageError, UserError } from '../../errors.js';
 import { SEALED_CALL_LOG_FIELDS, type CallLogRecord, type Store } from '../../store/types.js';
 import { callLogContext, type CallStatus } from '../../domain/call-records.js';
-import { hasKeyring, KeyringAuthError, unlock, type Unlocked } from '../../domain/keyring.js';
+import { hasKeyring, unlock, type Unlocked } from '../../domain/keyring.js';
+import { asUserFacing } from '../users/users.js';
 import { openField, SEALED_PLACEHOLDER } from '../../domain/sealer.js';
 import { appendAudit } from '../../domain/audit.js';
 import { toE164 } from '../../domain/contact.js';
@@ -95,8 +96,7 @@ export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): 
     }
     return result;
   } catch (err) {
-    if (err instanceof KeyringAuthError) throw new AuthError(err.message, 'Check the username and password; `receptionist users list` shows the admins.');
-    throw err;
+    throw asUserFacing(err);
   } finally {
     await store.close();
   }

@@ -1,6 +1,7 @@
 import type { Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
-import { AuthError, UserError } from '../../errors.js';
+import { AuthError, StoreError, UserError } from '../../errors.js';
+import { SealError } from '../../crypto/seal.js';
 import type { Store } from '../../store/types.js';
 import { addUser, changePassword, hasKeyring, initKeyring, KeyringAuthError, KeyringError, listUsers, removeUser, unlock, type Unlocked } from '../../domain/keyring.js';
 import { appendAudit } from '../../domain/audit.js';
@@ -30,12 +31,18 @@ export async function withKeyring<T>(g: GlobalOptions, deps: Deps, purpose: stri
   try {
     return await fn(store);
   } catch (err) {
-    if (err instanceof KeyringAuthError) throw new AuthError(err.message, 'Check the username and password; `receptionist users list` shows the admins.');
-    if (err instanceof KeyringError) throw new UserError(err.message);
-    throw err;
+    throw asUserFacing(err);
   } finally {
     await store.close();
   }
+}
+
+/** Keyring and sealing failures as the errors a user sees (exit 5 for credentials, 1 or 3 otherwise). */
+export function asUserFacing(err: unknown): unknown {
+  if (err instanceof KeyringAuthError) return new AuthError(err.message, 'Check the username and password; `receptionist users list` shows the admins.');
+  if (err instanceof KeyringError) return new UserError(err.message);
+  if (err instanceof SealError) return new StoreError(`A sealed record failed authentication: ${err.message}.`, 'Restore the store from a backup.');
+  return err;
 }
 
 /** Prompts for (or reads) the acting admin's credentials and unlocks their keys. */

@@ -1,0 +1,28 @@
+import type { Deps } from '../../deps.js';
+import type { IO } from '../../io.js';
+import { listAudit, type AuditEntry } from '../../domain/audit.js';
+import type { GlobalOptions } from '../shared/globals.js';
+import { openStore } from '../shared/store.js';
+import { parseLogsOptions } from '../logs/logs.js';
+
+export async function runAudit(flags: { since?: string; limit?: string }, g: GlobalOptions, deps: Deps): Promise<AuditEntry[]> {
+  const { since, limit } = parseLogsOptions(flags, deps.now());
+  const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist audit' });
+  try {
+    return await listAudit(store, { since, limit });
+  } finally {
+    await store.close();
+  }
+}
+
+export function renderAudit(rows: AuditEntry[], g: GlobalOptions, io: IO): void {
+  if (g.json) return io.line(JSON.stringify(rows, null, 2));
+  if (!rows.length) return io.info('No audit records yet.');
+  for (const r of rows) {
+    const details = Object.entries(r.details)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+      .join(' ');
+    io.line(`${r.at}  ${r.user.padEnd(12)}  ${r.action.padEnd(13)}  ${details}`);
+  }
+}
