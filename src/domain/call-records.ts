@@ -52,8 +52,8 @@ export function callLogContext(callId: string, field: string): SealContext {
 export function sealCallLog(record: CallLogRecord, sealer: FieldSealer): CallLogRecord {
   const out = { ...record };
   if (record.customerNumber && !isSealed(record.customerNumber)) out.customerIndex = sealer.index(record.customerNumber);
-  for (const f of SEALED_CALL_LOG_FIELDS) out[f] = sealer.seal(record[f], callLogContext(record.callId, f));
-  return out;
+  const fields = Object.fromEntries(SEALED_CALL_LOG_FIELDS.map((f) => [f, record[f]])) as Record<(typeof SEALED_CALL_LOG_FIELDS)[number], string>;
+  return { ...out, ...sealer.sealRecord(fields, { collection: 'call_logs', recordId: record.callId }) };
 }
 
 /**

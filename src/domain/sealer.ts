@@ -1,5 +1,5 @@
 import { blindIndex } from '../crypto/blind-index.js';
-import { isSealed, open, seal, type SealContext, type SealingKeyPair } from '../crypto/seal.js';
+import { isSealed, open, seal, sealFields, type SealContext, type SealingKeyPair } from '../crypto/seal.js';
 
 /**
  * What the write side holds: the active public key and the blind-index key. It can seal
@@ -9,6 +9,8 @@ export interface FieldSealer {
   readonly keyId: string;
   /** Seals a value; '' stays '' (there is nothing to hide), an already sealed value is kept. */
   seal(value: string, ctx: SealContext): string;
+  /** Seals several fields of one record with one ephemeral key; same rules per field as `seal`. */
+  sealRecord<K extends string>(values: Record<K, string>, record: Omit<SealContext, 'field'>): Record<K, string>;
   /** Blind index of an E.164 number. */
   index(e164: string): string;
 }
@@ -17,6 +19,10 @@ export function createSealer(key: { keyId: string; publicKey: string }, blindInd
   return {
     keyId: key.keyId,
     seal: (value, ctx) => (value === '' || isSealed(value) ? value : seal(value, ctx, key)),
+    sealRecord(values, record) {
+      const todo = Object.fromEntries(Object.entries<string>(values).filter(([, v]) => v !== '' && !isSealed(v)));
+      return { ...values, ...(Object.keys(todo).length ? sealFields(todo, record, key) : {}) };
+    },
     index: (e164) => blindIndex(blindIndexKey, e164),
   };
 }

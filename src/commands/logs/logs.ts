@@ -68,8 +68,14 @@ export function parseLogsOptions(flags: LogsFlags, now: Date, env?: Env): LogsOp
 export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): Promise<LogRow[]> {
   const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist logs' });
   try {
-    const unlocked = opts.decrypt ? await unlockForDecrypt(store, opts, deps) : undefined;
-    let logged = await store.callLogs.list({ since: opts.since });
+    // The password's key derivation runs in the thread pool while this thread reads the log.
+    // Both settle before the store closes, so no read outlives the command.
+    const [u, l] = await Promise.allSettled([opts.decrypt ? unlockForDecrypt(store, opts, deps) : undefined, store.callLogs.list({ since: opts.since })]);
+    if (u.status === 'rejected') throw u.reason;
+    if (l.status === 'rejected') throw l.reason;
+    const unlocked = u.value;
+    const all = l.value;
+    let logged = all;
     if (opts.call) logged = logged.filter((r) => r.callId === opts.call);
     const callerIndex = opts.caller ? blindIndexOf(opts.caller, deps, Boolean(unlocked)) : undefined;
     if (opts.caller && callerIndex) logged = logged.filter((r) => r.customerIndex === callerIndex);
@@ -156,7 +162,8 @@ function emptyRecord(callId: string, at: string): CallLogRecord {
 }
 
 export function renderLogs(rows: LogRow[], opts: LogsOptions & { json: boolean }, io: IO): void {
-  if (opts.json) return io.line(JSON.stringify(opts.call ? (rows[0] ?? null) : rows, null, 2));
+  // Indented for a person at a terminal; compact when piped (jq indents it again if wanted).
+  if (opts.json) return io.line(JSON.stringify(opts.call ? (rows[0] ?? null) : rows, null, io.isOutTTY ? 2 : undefined));
   if (opts.call && !opts.csv) {
     const r = rows[0];
     if (!r) return io.info(`No call ${opts.call}.`);

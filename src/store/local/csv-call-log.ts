@@ -80,7 +80,9 @@ async function scan(file: string): Promise<ScanResult> {
   const fileBytes = fs.statSync(file).size;
   const records: CallLogRecord[] = [];
   let cleanBytes = 0;
-  const parser = fs.createReadStream(file).pipe(parse({ info: true, relax_column_count: true, bom: true }));
+  const parser = parse({ info: true, relax_column_count: true, bom: true });
+  // pipe() does not forward read errors: hand them to the parser so the loop below sees them.
+  fs.createReadStream(file).on('error', (err) => parser.destroy(err)).pipe(parser);
   let first = true;
   let lastCleanBytes = 0;
   let header: string[] = HEADER;
@@ -108,6 +110,8 @@ async function scan(file: string): Promise<ScanResult> {
     }
   } catch (err) {
     if (err instanceof StoreError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code && !code.startsWith('CSV_')) throw new StoreUnavailableError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
     // An unclosed quote or similar: the tail was torn; keep the clean prefix.
   } finally {
     parser.destroy();
@@ -126,8 +130,8 @@ function rowBytes(r: CallLogRecord): Buffer {
   return Buffer.from(stringify([[...cells, checksum(cells)]], { record_delimiter: '\n' }));
 }
 
-/** Writes a whole log to `file` atomically: temp file, fsync, rename, fsync of the directory. */
-function writeAtomically(file: string, records: CallLogRecord[]): number {
+/** Writes a whole log to `file` atomically: temp file, fsync, rename, fsync of the directory. Returns its size. */
+export function writeAtomically(file: string, records: CallLogRecord[]): number {
   const tmp = `${file}.rewrite-${process.pid}`;
   const body = Buffer.concat([Buffer.from(stringify([HEADER])), ...records.map(rowBytes)]);
   const fd = fs.openSync(tmp, 'w', 0o600);
@@ -174,8 +178,16 @@ export class CsvCallLog implements CallLogStore {
     private readonly file: string,
     private fh: fs.promises.FileHandle | undefined,
     private size: number,
-    private records: CallLogRecord[] | undefined,
+    /** A snapshot reads its rows on first use (so a caller can overlap the read with other work). */
+    private readonly isSnapshot: boolean,
   ) {}
+
+  private snapshotRows: Promise<CallLogRecord[]> | undefined;
+
+  private rows(): Promise<CallLogRecord[]> {
+    this.snapshotRows ??= fs.existsSync(this.file) ? scan(this.file).then((r) => r.records) : Promise.resolve([]);
+    return this.snapshotRows;
+  }
 
   /** Opens for appending (the caller holds the directory lock). */
   static async open(file: string, onWarning: (msg: string) => void): Promise<CsvCallLog> {
@@ -200,20 +212,18 @@ export class CsvCallLog implements CallLogStore {
     const size = isOldFormat ? writeAtomically(file, records) : cleanBytes;
     if (isOldFormat) onWarning(`${file}: converted ${records.length} rows to the current columns`);
     const fh = await fs.promises.open(file, 'r+');
-    const log = new CsvCallLog(file, fh, size, undefined);
+    const log = new CsvCallLog(file, fh, size, false);
     for (const r of records) log.ids.add(r.callId);
     return log;
   }
 
-  /** Reads the clean prefix of a log that another process may be appending to. */
+  /** Reads the clean prefix of a log that another process may be appending to (on first use). */
   static async snapshot(file: string): Promise<CsvCallLog> {
-    if (!fs.existsSync(file)) return new CsvCallLog(file, undefined, 0, []);
-    const { records } = await scan(file);
-    return new CsvCallLog(file, undefined, 0, records);
+    return new CsvCallLog(file, undefined, 0, true);
   }
 
   async has(callId: string): Promise<boolean> {
-    if (this.records) return this.records.some((r) => r.callId === callId);
+    if (this.isSnapshot) return (await this.rows()).some((r) => r.callId === callId);
     return this.ids.has(callId);
   }
 
@@ -247,7 +257,7 @@ export class CsvCallLog implements CallLogStore {
   }
 
   async list(opts: { since?: Date; limit?: number } = {}): Promise<CallLogRecord[]> {
-    const all = this.records ?? (await scan(this.file)).records;
+    const all = this.isSnapshot ? await this.rows() : (await scan(this.file)).records;
     const since = opts.since?.toISOString();
     const rows = all.filter((r) => !since || (r.endedAt || r.receivedAt) >= since);
     rows.sort((a, b) => (b.endedAt || b.receivedAt).localeCompare(a.endedAt || a.receivedAt));

@@ -1,0 +1,79 @@
+// PERF-4, ENC-2 and ENC-4, on the built code (dist/): decrypting 10,000 call logs after one
+// password unlock, the unlock itself, and a caller lookup by blind index over 100,000 customers.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const dist = (p) => import(path.join(root, 'dist', p));
+const { openLocalStore } = await dist('store/local/index.js');
+const { writeAtomically } = await dist('store/local/csv-call-log.js');
+const { initKeyring, activeSealingKey, unlock } = await dist('domain/keyring.js');
+const { createSealer } = await dist('domain/sealer.js');
+const { sealCallLog } = await dist('domain/call-records.js');
+const { blindIndex } = await dist('crypto/blind-index.js');
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function cryptoBench() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'receptionist-bench-crypto-'));
+  try {
+    const password = 'bench-admin-passphrase';
+    const blindKey = Buffer.alloc(32, 9);
+    let store = await openLocalStore({ dir });
+    await initKeyring(store, 'admin', password, new Date());
+    const sealer = createSealer(await activeSealingKey(store), blindKey);
+    const transcript = 'AI: Welcome! Are you calling for a doctor appointment or AC support today?\nUser: I would like to book a general physician for Tuesday at eleven.\n'.repeat(8);
+    const records = Array.from({ length: 10_000 }, (_, i) => sealCallLog({
+      callId: `call_${i}`, callType: 'inboundPhoneCall', assistantId: 'a', startedAt: '2026-11-01T10:00:00.000Z', endedAt: new Date(Date.UTC(2026, 10, 1, 10, 0, i)).toISOString(),
+      durationSeconds: 120, endedReason: 'customer-ended-call', cost: 0.1, costBreakdown: '', customerNumber: `+9198${String(10000000 + i)}`, customerIndex: '',
+      summary: 'Booked a visit.', transcript, recordingUrl: `https://rec/${i}.wav`, successEvaluation: 'true', receivedAt: '2026-11-01T10:03:00.000Z',
+    }, sealer));
+    await store.close();
+    writeAtomically(path.join(dir, 'calls.csv'), records);
+
+    // ENC-2: one unlock at the stored (OWASP) parameters.
+    store = await openLocalStore({ dir, readOnly: true });
+    const unlocks = [];
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      await unlock(store, 'admin', password);
+      unlocks.push(performance.now() - t);
+    }
+    await store.close();
+
+    // PERF-4: the whole command, as a user runs it.
+    const env = { ...process.env, RECEPTIONIST_PASSWORD: password, RECEPTIONIST_USERNAME: 'admin' };
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      const r = spawnSync('node', [path.join(root, 'bin', 'receptionist.js'), '--data-dir', dir, 'logs', '--decrypt', '--json'], { env, maxBuffer: 1 << 30 });
+      if (r.status !== 0) throw new Error(`logs --decrypt exited ${r.status}: ${r.stderr}`);
+      if (JSON.parse(r.stdout).length !== 10_000) throw new Error('wrong number of records');
+      runs.push(performance.now() - t);
+    }
+
+    // ENC-4: lookup by blind index over 100,000 customers.
+    store = await openLocalStore({ dir });
+    const customers = store.collection('customers');
+    for (let b = 0; b < 100; b++) {
+      await Promise.all(Array.from({ length: 1000 }, (_, j) => {
+        const i = b * 1000 + j;
+        return customers.insertOne({ _id: `c${i}`, name: `Customer ${i}`, phoneIndex: blindIndex(blindKey, `+9197${String(10000000 + i)}`), phone: 'sealed:v1:x:y' });
+      }));
+    }
+    const lookups = [];
+    for (let i = 0; i < 200; i++) {
+      const n = Math.floor(Math.random() * 100_000);
+      const t = performance.now();
+      const found = await customers.findOne({ phoneIndex: blindIndex(blindKey, `+9197${String(10000000 + n)}`) });
+      lookups.push(performance.now() - t);
+      if (found?._id !== `c${n}`) throw new Error('lookup failed');
+    }
+    await store.close();
+    return { unlockMs: median(unlocks), decryptMs: median(runs), lookupMs: median(lookups), lookupP99Ms: [...lookups].sort((a, b) => a - b)[197] };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
