@@ -5,6 +5,9 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli.js';
 import { openLocalStore } from '../../src/store/local/index.js';
 import { blindIndex, parseBlindIndexKey } from '../../src/crypto/blind-index.js';
+import { activeSealingKey } from '../../src/domain/keyring.js';
+import { createSealer } from '../../src/domain/sealer.js';
+import { recordCallLog } from '../../src/domain/call-records.js';
 import { testDeps } from '../support/deps.js';
 import { tempDir } from '../support/store.js';
 
@@ -135,6 +138,24 @@ describe('receptionist users / keys', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('Error: The keyring entry of asha is damaged');
     expect(r.out).toBe('');
+  });
+
+  test('ENC-6: a tampered sealed field stops logs --decrypt before any plaintext is printed', async () => {
+    await run(['users', 'add', 'asha', '--password-stdin'], { stdin: PW_ASHA });
+    const blind = parseBlindIndexKey(/=(\S+)/.exec(fs.readFileSync(path.join(tmp.dir, '.env'), 'utf8'))![1]!)!;
+    const store = await openLocalStore({ dir: path.join(tmp.dir, 'store') });
+    const sealer = createSealer((await activeSealingKey(store))!, blind);
+    for (const id of ['call_a', 'call_b']) {
+      await recordCallLog(store, { callId: id, callType: 'webCall', assistantId: '', startedAt: '', endedAt: `2026-11-20T10:00:0${id === 'call_a' ? 1 : 2}.000Z`, durationSeconds: 1, endedReason: 'x', cost: null, costBreakdown: '', customerNumber: '+919812345678', customerIndex: '', summary: `secret summary ${id}`, transcript: 'secret transcript', recordingUrl: '', successEvaluation: '', receivedAt: '' }, sealer);
+    }
+    // Flip one character inside call_b's sealed transcript (the row checksum is recomputed, as an attacker would).
+    await store.callLogs.rewrite((r) => (r.callId === 'call_b' ? { ...r, transcript: r.transcript.slice(0, -5) + (r.transcript.at(-5) === 'A' ? 'B' : 'A') + r.transcript.slice(-4) } : r));
+    await store.close();
+    const r = await run(['logs', '--decrypt', '--json', '--username', 'asha', '--password-stdin'], { stdin: PW_ASHA });
+    expect(r.code).toBe(3);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/^Error: Call call_b: the sealed transcript failed authentication \(tampered with, damaged, or sealed to a key you do not hold\)\. Nothing was shown\./);
+    expect(r.err).not.toContain('secret');
   });
 
   test('a too-short password is refused', async () => {

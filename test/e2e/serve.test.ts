@@ -50,6 +50,8 @@ describe('receptionist end to end', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ callId: 'call_e2e', status: 'ended', endedReason: 'customer-ended-call', durationSeconds: 154, cost: 0.1124, customerNumber: '[sealed]', transcript: '[sealed]' });
     expect(fs.readFileSync(`${tmp.dir}/.receptionist/calls.csv`, 'utf8')).not.toContain('9812345678');
+    // The receptionist's view: who was booked with whom and when, without the sealed fields.
+    expect(rows[0]!.bookings).toEqual([expect.stringMatching(/^Asha Verma with Dr\. Anil Mehta at 20\d\d-\d\d-\d\dT05:30:00\.000Z \(confirmed\)$/)]);
 
     const decrypted = await cli(['logs', '--decrypt', '--username', 'admin', '--password-stdin', '--caller', '+919812345678', '--json'], { cwd: tmp.dir, input: `${E2E_ADMIN.password}\n` });
     expect(decrypted.exitCode, decrypted.stderr).toBe(0);

@@ -5,6 +5,7 @@ import type { IO } from '../../io.js';
 import { StoreError, UsageError, UserError } from '../../errors.js';
 import { SEALED_CALL_LOG_FIELDS, type CallLogRecord, type Store } from '../../store/types.js';
 import { callLogContext, type CallStatus } from '../../domain/call-records.js';
+import type { Appointment } from '../../domain/appointments.js';
 import { hasKeyring, unlock, type Unlocked } from '../../domain/keyring.js';
 import { asUserFacing } from '../users/users.js';
 import { openField, SEALED_PLACEHOLDER } from '../../domain/sealer.js';
@@ -31,8 +32,12 @@ export interface LogsOptions {
   call?: string;
 }
 
-/** A call-log row plus the latest status; calls still running have only status fields. */
-export type LogRow = Omit<CallLogRecord, 'customerIndex'> & { status: string };
+/** A call-log row plus the latest status and what was booked during the call (readable fields only). */
+export type LogRow = Omit<CallLogRecord, 'customerIndex'> & {
+  status: string;
+  /** "Asha Verma with Dr. Anil Mehta at 2026-12-01T05:30:00.000Z (confirmed)", one per appointment made in the call. */
+  bookings: string[];
+};
 
 /** @throws UsageError for a bad --since, --limit or --caller */
 export function parseLogsOptions(flags: LogsFlags, now: Date, env?: Env): LogsOptions {
@@ -82,7 +87,7 @@ export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): 
     const rows: LogRow[] = [];
     for (const r of logged) {
       const { customerIndex: _index, ...rest } = r;
-      const row = { ...rest, status: 'ended' } as LogRow;
+      const row = { ...rest, status: 'ended', bookings: [] } as LogRow;
       for (const f of SEALED_CALL_LOG_FIELDS) {
         if (unlocked) row[f] = openOrFail(r[f], r.callId, f, unlocked.dataKeys);
         else if (isSealed(r[f])) row[f] = SEALED_PLACEHOLDER;
@@ -91,6 +96,8 @@ export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): 
     }
     // Without the blind-index key, an admin can still filter by comparing opened numbers.
     const filtered = opts.caller && !callerIndex ? rows.filter((r) => r.customerNumber === opts.caller) : rows;
+    const booked = await bookingsByCall(store, filtered.map((r) => r.callId));
+    for (const r of filtered) r.bookings = booked.get(r.callId) ?? [];
     const result = withLiveCalls(filtered, await store.collection<CallStatus>('call_status').find({}), opts);
     if (unlocked) {
       await appendAudit(store, {
@@ -106,6 +113,19 @@ export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): 
   } finally {
     await store.close();
   }
+}
+
+/** Appointments made during these calls: patient name, doctor and time stay readable (the receptionist's view). */
+async function bookingsByCall(store: Store, callIds: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (!callIds.length) return out;
+  const appts = await store.collection<Appointment>('appointments').find({ callId: { $in: callIds }, status: { $in: ['confirmed', 'cancelled', 'rescheduled'] } }, { sort: { startMs: 1 } });
+  for (const a of appts) {
+    const list = out.get(a.callId!) ?? [];
+    list.push(`${a.patientName ?? 'patient'} with ${a.doctorName} at ${a.start} (${a.status})`);
+    out.set(a.callId!, list);
+  }
+  return out;
 }
 
 async function unlockForDecrypt(store: Store, opts: LogsOptions, deps: Deps): Promise<Unlocked> {
@@ -145,7 +165,7 @@ function withLiveCalls(rows: LogRow[], statuses: CallStatus[], opts: LogsOptions
       const at = new Date(s.at).toISOString();
       if (opts.since && at < opts.since.toISOString()) continue;
       const { customerIndex: _i, ...empty } = emptyRecord(s._id, at);
-      out.push({ ...empty, callType: s.callType ?? '', assistantId: s.assistantId ?? '', status: s.status });
+      out.push({ ...empty, callType: s.callType ?? '', assistantId: s.assistantId ?? '', status: s.status, bookings: [] });
     }
   }
   out.sort((a, b) => sortKey(b).localeCompare(sortKey(a)));
@@ -170,7 +190,7 @@ export function renderLogs(rows: LogRow[], opts: LogsOptions & { json: boolean }
     const fields: Array<[string, unknown]> = [
       ['Call', r.callId], ['Type', r.callType], ['Assistant', r.assistantId], ['Started', r.startedAt], ['Ended', r.endedAt],
       ['Duration', r.durationSeconds === null ? '' : `${r.durationSeconds}s`], ['Ended reason', r.endedReason], ['Cost', r.cost === null ? '' : `$${r.cost}`],
-      ['Caller', r.customerNumber], ['Recording', r.recordingUrl], ['Success', r.successEvaluation], ['Summary', r.summary],
+      ['Caller', r.customerNumber], ['Booked', r.bookings.join('; ')], ['Recording', r.recordingUrl], ['Success', r.successEvaluation], ['Summary', r.summary],
     ];
     for (const [k, v] of fields) io.line(`${`${k}:`.padEnd(14)}${String(v ?? '')}`);
     io.line('Transcript:');
@@ -178,12 +198,13 @@ export function renderLogs(rows: LogRow[], opts: LogsOptions & { json: boolean }
     return;
   }
   if (opts.csv || !io.isOutTTY) {
-    const columns = [...CALL_LOG_COLUMNS.filter((c) => c !== 'customerIndex'), 'status'] as const;
-    io.write(stringify([columns as unknown as string[], ...rows.map((r) => columns.map((c) => escapeCell(r[c as keyof LogRow] === null ? '' : String(r[c as keyof LogRow]))))]));
+    const columns = [...CALL_LOG_COLUMNS.filter((c) => c !== 'customerIndex'), 'status', 'bookings'] as const;
+    const cell = (r: LogRow, c: (typeof columns)[number]) => (c === 'bookings' ? r.bookings.join('; ') : r[c] === null ? '' : String(r[c]));
+    io.write(stringify([columns as unknown as string[], ...rows.map((r) => columns.map((c) => escapeCell(cell(r, c))))]));
     return;
   }
   if (!rows.length) return io.info('No calls logged yet.');
-  const table = new Table({ head: ['Ended', 'Call ID', 'Type', 'Status', 'Duration', 'Ended reason', 'Cost', 'Caller', 'Summary'], style: { head: [] }, wordWrap: true, colWidths: [null, null, null, null, null, null, null, null, 40] as unknown as number[] });
+  const table = new Table({ head: ['Ended', 'Call ID', 'Type', 'Status', 'Duration', 'Ended reason', 'Cost', 'Caller', 'Booked', 'Summary'], style: { head: [] }, wordWrap: true, colWidths: [null, null, null, null, null, null, null, null, 30, 40] as unknown as number[] });
   for (const r of rows) {
     table.push([
       (r.endedAt || r.startedAt).replace('T', ' ').slice(0, 16),
@@ -194,6 +215,7 @@ export function renderLogs(rows: LogRow[], opts: LogsOptions & { json: boolean }
       r.endedReason,
       r.cost === null ? '' : `$${r.cost.toFixed(4)}`,
       r.customerNumber,
+      r.bookings.join('\n'),
       r.summary,
     ]);
   }
