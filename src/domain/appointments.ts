@@ -3,8 +3,7 @@ import { DuplicateKeyError, type Collection, type Store } from '../store/types.j
 import type { ClinicSettings, Customer, Doctor } from './clinic.js';
 import { isSlotStart, slotKey, slotsOnDay } from './schedule.js';
 import { speakableId } from './ids.js';
-import type { FieldSealer } from './sealer.js';
-import { isSealed } from '../crypto/seal.js';
+import { sealNamedFields, type FieldSealer } from './sealer.js';
 
 export type AppointmentStatus = 'held' | 'confirmed' | 'cancelled' | 'expired' | 'rescheduled';
 
@@ -252,13 +251,7 @@ export const SEALED_APPOINTMENT_FIELDS = ['email', 'phone', 'reason', 'cancelRea
 
 /** Seals what is still plaintext among the sensitive fields and adds the phone's blind index. */
 export function sealAppointmentFields(fields: Partial<Appointment>, rootId: string, sealer: FieldSealer): Partial<Appointment> {
-  const out: Partial<Appointment> = { ...fields };
-  if (typeof fields.phone === 'string' && fields.phone && !isSealed(fields.phone)) out.phoneIndex = sealer.index(fields.phone);
-  for (const f of SEALED_APPOINTMENT_FIELDS) {
-    const v = fields[f];
-    if (typeof v === 'string') out[f] = sealer.seal(v, { collection: 'appointments', recordId: rootId, field: f });
-  }
-  return out;
+  return sealNamedFields(fields, SEALED_APPOINTMENT_FIELDS, { collection: 'appointments', recordId: rootId }, sealer);
 }
 
 /**
@@ -276,11 +269,5 @@ export async function upsertPatient(store: Store, patient: Patient, nowIso: stri
 
 /** Seals a customer's phone and email (bound to the customer's `_id`) and adds the phone's blind index. */
 export function sealCustomerFields<T extends Partial<Customer>>(fields: T, customerId: string, sealer: FieldSealer): T {
-  const out = { ...fields } as T & { phoneIndex?: string };
-  if (typeof fields.phone === 'string' && fields.phone && !isSealed(fields.phone)) out.phoneIndex = sealer.index(fields.phone);
-  for (const f of ['phone', 'email'] as const) {
-    const v = fields[f];
-    if (typeof v === 'string') (out as Record<string, unknown>)[f] = sealer.seal(v, { collection: 'customers', recordId: customerId, field: f });
-  }
-  return out;
+  return sealNamedFields(fields, ['phone', 'email'], { collection: 'customers', recordId: customerId }, sealer);
 }

@@ -34,3 +34,15 @@ export function openField(value: string, ctx: SealContext, keys: ReadonlyMap<str
 
 /** What `logs` shows without a password in place of a sealed value. */
 export const SEALED_PLACEHOLDER = '[sealed]';
+
+/**
+ * Seals the named fields of one record that are still plaintext strings (one ephemeral key per
+ * record) and, when `phone` is among them, adds its blind index as `phoneIndex`.
+ */
+export function sealNamedFields<T extends Record<string, unknown>>(fields: T, names: readonly string[], record: Omit<SealContext, 'field'>, sealer: FieldSealer): T & { phoneIndex?: string } {
+  const out: Record<string, unknown> = { ...fields };
+  const phone = fields.phone;
+  if (names.includes('phone') && typeof phone === 'string' && phone && !isSealed(phone)) out.phoneIndex = sealer.index(phone);
+  const values = Object.fromEntries(names.flatMap((n) => (typeof fields[n] === 'string' ? [[n, fields[n] as string]] : [])));
+  return Object.assign(out, sealer.sealRecord(values, record)) as T & { phoneIndex?: string };
+}
