@@ -26,9 +26,18 @@ export interface IO {
 export function createProcessIO(): IO {
   const isOutTTY = Boolean(process.stdout.isTTY);
   const isErrTTY = Boolean(process.stderr.isTTY);
+  // `receptionist logs | head`: the reader went away; stop writing instead of crashing.
+  let isOutClosed = false;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    isOutClosed = true;
+  });
+  const out = (t: string) => {
+    if (!isOutClosed) process.stdout.write(t);
+  };
   return {
-    write: (t) => void process.stdout.write(t),
-    line: (t) => void process.stdout.write(`${t}\n`),
+    write: (t) => out(t),
+    line: (t) => out(`${t}\n`),
     info: (t) => void process.stderr.write(`${t}\n`),
     error: (t) => void process.stderr.write(`${t}\n`),
     out: process.stdout,

@@ -1,0 +1,41 @@
+import Table from 'cli-table3';
+import type { IO } from '../../io.js';
+import { UsageError } from '../../errors.js';
+import { optionsCatalog, type Choices, type OptionKind, type ProviderOptions } from '../../vapi/options.js';
+import type { GlobalOptions } from '../shared/globals.js';
+
+/** @throws UsageError for an unknown provider (the known ones listed) */
+export function runOptions(kind: OptionKind, provider: string | undefined): ProviderOptions[] {
+  const all = optionsCatalog()[kind];
+  if (!provider) return all;
+  const one = all.filter((p) => p.provider === provider);
+  if (!one.length) throw new UsageError(`Unknown ${kind.slice(0, -1)} provider "${provider}".`, `Vapi accepts: ${all.map((p) => p.provider).join(', ')}.`);
+  return one;
+}
+
+function list(c: Choices | undefined, max: number): string {
+  if (!c) return '';
+  const shown = c.values.slice(0, max).join(', ');
+  const more = c.values.length > max ? ` … (+${c.values.length - max})` : '';
+  const free = c.isFreeForm ? `${c.values.length ? '; ' : ''}any string` : '';
+  return `${shown}${more}${free}` || '-';
+}
+
+export function renderOptions(rows: ProviderOptions[], kind: OptionKind, g: GlobalOptions, io: IO): void {
+  if (g.json) return io.line(JSON.stringify(rows, null, io.isOutTTY ? 2 : undefined));
+  const full = rows.length === 1;
+  const max = full ? Infinity : 6;
+  const columns: Array<[string, (p: ProviderOptions) => string]> = [['Provider', (p) => p.provider]];
+  if (kind === 'voices') columns.push(['Voice IDs', (p) => list(p.voiceIds, max)], ['Models', (p) => list(p.models, max)]);
+  if (kind === 'transcribers') columns.push(['Models', (p) => list(p.models, max)], ['Languages', (p) => list(p.languages, max)]);
+  if (kind === 'models') columns.push(['Models', (p) => list(p.models, max)]);
+  columns.push(['Also required', (p) => p.required.join(', ')]);
+  if (!io.isOutTTY) {
+    io.line(columns.map(([h]) => h).join('\t'));
+    for (const p of rows) io.line(columns.map(([, f]) => f(p)).join('\t'));
+    return;
+  }
+  const table = new Table({ head: columns.map(([h]) => h), style: { head: [] }, wordWrap: true, colWidths: columns.map((_, i) => (i === 0 ? 16 : full ? 60 : 40)) });
+  for (const p of rows) table.push(columns.map(([, f]) => f(p)));
+  io.line(table.toString());
+}
