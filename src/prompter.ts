@@ -9,6 +9,8 @@ export interface Prompter {
   input(message: string): Promise<string>;
   /** Hidden input. */
   password(message: string): Promise<string>;
+  /** One of `choices` (value shown as name unless given). */
+  select(message: string, choices: Array<{ value: string; name?: string; description?: string }>): Promise<string>;
 }
 
 export function createPrompter(io: IO): Prompter {
@@ -21,6 +23,10 @@ export function createPrompter(io: IO): Prompter {
     async input(message) {
       const { input } = await import('@inquirer/prompts');
       return input({ message }, context).catch(cancelled);
+    },
+    async select(message, choices) {
+      const { select } = await import('@inquirer/prompts');
+      return select({ message, choices, pageSize: 15 }, context).catch(cancelled);
     },
     async password(message) {
       const { password } = await import('@inquirer/prompts');

@@ -12,7 +12,7 @@ export function scriptedPrompter(answers: string[] = []): Prompter & { asked: st
     if (a === undefined) throw new Error(`unexpected prompt: ${message}`);
     return a;
   };
-  return { asked, input: next, password: next };
+  return { asked, input: next, password: next, select: (message: string) => next(message) };
 }
 
 /** Deps for in-process command tests: buffers for IO, a fixed clock, no network. */

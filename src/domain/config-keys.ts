@@ -1,0 +1,25 @@
+// No imports: the command definition reads this for --help.
+
+/** The keys `config set` accepts, with a description for help and errors. */
+export const CONFIG_KEYS: Record<string, string> = {
+  name: 'assistant name (at most 40 characters)',
+  firstMessage: 'what the assistant says first',
+  systemPrompt: "the model's system prompt",
+  'voice.provider': 'voice provider (see `receptionist options voices`)',
+  'voice.voiceId': "voice id, one of the provider's presets or its own id where free-form",
+  'voice.model': 'voice model, where the provider has them',
+  'transcriber.provider': 'transcriber provider (see `receptionist options transcribers`)',
+  'transcriber.model': 'transcriber model',
+  'transcriber.language': 'transcription language, e.g. en, en-IN, multi',
+  'model.provider': 'LLM provider (see `receptionist options models`)',
+  'model.model': 'LLM model',
+  'model.temperature': 'LLM temperature, 0 to 2',
+  serverMessages: 'comma-separated server messages Vapi sends to the webhook',
+  'clinic.name': "the clinic's name",
+  'clinic.timeZone': 'IANA time zone of the clinic, e.g. Asia/Kolkata',
+  'clinic.defaultRegion': 'region for phone numbers without a country code, ISO 3166 (e.g. IN)',
+  'clinic.slotMinutes': 'appointment length in minutes',
+  'clinic.holdMinutes': 'how long a held slot stays reserved, minutes',
+  'clinic.bookingHorizonDays': 'how far ahead bookings are accepted, days',
+};
+

@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { main } from '../../src/cli.js';
+import { testDeps } from '../support/deps.js';
+import { tempDir } from '../support/store.js';
+import { describeErrors, requestValidator } from '../support/vapi-spec.js';
+
+let tmp: ReturnType<typeof tempDir>;
+beforeEach(async () => {
+  tmp = tempDir();
+  await run(['seed']);
+});
+afterEach(() => tmp.cleanup());
+
+async function run(argv: string[], opts: { tty?: boolean; answers?: string[] } = {}) {
+  const d = testDeps({ cwd: tmp.dir, tty: opts.tty, answers: opts.answers });
+  const code = await main(['--data-dir', path.join(tmp.dir, 'store'), ...argv], d);
+  return { code, out: d.io.stdout(), err: d.io.stderr(), asked: d.prompter.asked };
+}
+const exported = async () => JSON.parse((await run(['config', 'export'])).out);
+
+describe('receptionist config', () => {
+  test('set changes keys together, prints the changes, and the result is still a valid Vapi assistant', async () => {
+    const r = await run(['config', 'set', 'voice.provider', 'deepgram', 'voice.voiceId', 'asteria', 'transcriber.language', 'en-IN', 'firstMessage', 'Namaste!']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe('voice.provider: "vapi" → "deepgram"\nvoice.voiceId: "Elliot" → "asteria"\ntranscriber.language: "en" → "en-IN"\nfirstMessage: "Welcome! Are you calling for a doctor appointment or AC support today?" → "Namaste!"\n');
+    const { assistant } = await exported();
+    expect(assistant.voice).toEqual({ provider: 'deepgram', voiceId: 'asteria' });
+    const validate = requestValidator('post', '/assistant');
+    expect(validate(assistant), describeErrors(validate)).toBe(true);
+  });
+
+  test.each([
+    [['voice.provider', 'nope'], /voice\.provider "nope" is not one Vapi accepts\.\n  Accepted: 11labs, azure/],
+    [['voice.provider', 'deepgram'], /voice\.voiceId "Elliot" is not accepted by deepgram|deepgram needs voice\.voiceId too/],
+    [['transcriber.provider', '11labs', 'transcriber.model', 'whisper-9000'], /transcriber\.model "whisper-9000" is not accepted by 11labs\.\n  Accepted: scribe_v1/],
+    [['clinic.timeZone', 'Mars/Base'], /not an IANA time zone/],
+    [['name', 'x'.repeat(41)], /name must be 1 to 40 characters/],
+    [['colour', 'blue'], /Unknown key "colour"/],
+    [['voice.provider'], /config set takes key value pairs/],
+  ])('rejects %o with exit 2 and the accepted values', async (pair, message) => {
+    const r = await run(['config', 'set', ...pair]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect((await exported()).assistant.voice).toEqual({ provider: 'vapi', voiceId: 'Elliot' });
+  });
+
+  test('edit picks provider and voice through prompts; without a terminal it exits 4', async () => {
+    const r = await run(['config', 'edit'], { tty: true, answers: ['voice', '11labs', 'sarah'] });
+    expect(r.code, r.err).toBe(0);
+    expect(r.asked).toEqual(['What do you want to change?', 'Provider', 'Voice']);
+    expect((await exported()).assistant.voice).toEqual({ provider: '11labs', voiceId: 'sarah' });
+    expect((await run(['config', 'edit'])).code).toBe(4);
+  });
+
+  test('export and import round-trip through a file; a bad file changes nothing', async () => {
+    const file = path.join(tmp.dir, 'bot.json');
+    expect((await run(['config', 'export', file])).code).toBe(0);
+    const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    json.assistant.firstMessage = 'Reviewed in git';
+    fs.writeFileSync(file, JSON.stringify(json));
+    expect((await run(['config', 'import', file])).code).toBe(0);
+    expect((await exported()).assistant.firstMessage).toBe('Reviewed in git');
+    fs.writeFileSync(file, JSON.stringify({ ...json, tools: [{ type: 'function', function: { name: 'bad name!' } }] }));
+    const bad = await run(['config', 'import', file]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('tools[0] must be');
+    expect((await exported()).tools).toHaveLength(9);
+  });
+});
