@@ -15,6 +15,7 @@ export const ENV_VARS = {
   VAPI_API_KEY: 'Vapi private API key for sync, call, chat and metrics --remote (same as --vapi-key)',
   VAPI_BASE_URL: 'Vapi API base URL (default https://api.vapi.ai; https://api.eu.vapi.ai for EU organisations)',
   VAPI_TIMEOUT_SECONDS: 'Timeout of one Vapi API request in seconds (default 30)',
+  RECEPTIONIST_PUBLIC_URL: 'Public URL of `serve` that `sync` points the assistant and tools at (same as --server-url)',
   RECEPTIONIST_ASSISTANT_ID: 'Assistant for `call` and `chat` (default: the one `sync` created)',
   RECEPTIONIST_PHONE_NUMBER_ID: 'Vapi phone number that places outbound calls (default: the only one, if there is one)',
   RECEPTIONIST_PORT: 'Port of `serve` (default 3000; 0 picks a free one)',

@@ -75,6 +75,11 @@ export class CancelledError extends Error {
   }
 }
 
+/** `sync --check` found changes to apply (exit 2, like `terraform plan -detailed-exitcode`). */
+export class PendingChangesError extends UserError {
+  override readonly exitCode = EXIT.usage;
+}
+
 /** A command finished, but some of its items failed; the command already printed them. */
 export class PartialFailureError extends UserError {}
 

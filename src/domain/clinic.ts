@@ -34,8 +34,8 @@ export interface BotConfig extends Doc {
   clinic: ClinicSettings;
   assistant: Record<string, unknown> & { name?: string; firstMessage?: string };
   tools: Array<{ type: 'function'; function: { name: string; description?: string; parameters?: unknown } } & Record<string, unknown>>;
-  /** Ids on Vapi after `sync`. */
-  vapi?: { assistantId?: string; toolIds?: Record<string, string> };
+  /** What `sync` recorded: ids on Vapi, the server URL used, and per-resource state for drift detection. */
+  vapi?: { assistantId?: string; toolIds?: Record<string, string>; serverUrl?: string; sync?: import('../vapi/sync-plan.js').SyncState };
 }
 
 export interface Customer extends Doc {

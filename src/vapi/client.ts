@@ -50,12 +50,22 @@ export function vapiError(what: string, s: VapiSettings, err: unknown): Error {
   if (e?.name !== 'VapiError' && e?.statusCode === undefined && !(err instanceof Error && /fetch failed|timeout|ECONN|ENOTFOUND/i.test(err.message))) return err as Error;
   if (e.statusCode === 401) return new AuthError('Vapi rejected the API key (401).', `Check the key from ${s.apiKey.source}: it must be the private API key of your Vapi organisation.`);
   if (e.statusCode === undefined) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? e.message?.replace(/^"|"$/g, '') ?? 'no answer';
+    const cause = innermostCause(err) ?? e.message?.replace(/^"|"$/g, '') ?? 'no answer';
     return new NetworkError(`Cannot reach Vapi at ${s.baseUrl.value} to ${what}: ${cause}.`, `Check the network, or VAPI_BASE_URL (from ${s.baseUrl.source}).`, { cause: err });
   }
   const message = vapiMessage(e.body) ?? `HTTP ${e.statusCode}`;
   if (e.statusCode >= 500) return new NetworkError(`Vapi failed to ${what} (HTTP ${e.statusCode}): ${message}`, 'Try again later; Vapi status: https://status.vapi.ai', { cause: err });
   return new UserError(`Vapi refused to ${what} (HTTP ${e.statusCode}): ${message}`, undefined, { cause: err });
+}
+
+/** The innermost error code or message (the SDK wraps fetch's error, which wraps the socket's). */
+function innermostCause(err: unknown): string | undefined {
+  let found: string | undefined;
+  for (let c = (err as { cause?: unknown }).cause, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
+    const e = c as { code?: string; message?: string };
+    found = e.code ?? e.message ?? found;
+  }
+  return found;
 }
 
 /** Vapi's NestJS-style error body: `{message: string | string[], error, statusCode}`. */

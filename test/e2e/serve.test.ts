@@ -3,6 +3,7 @@ import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { cli, setup, startServe, E2E_ADMIN, E2E_SECRET, type RunningServe } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
+import { freePort } from '../support/net.js';
 import { signBody } from '../../src/server/auth.js';
 import { blindIndex, parseBlindIndexKey } from '../../src/crypto/blind-index.js';
 
@@ -185,7 +186,11 @@ describe('DUR-1: kill -9 during load', () => {
       });
       // Kill at a random moment once the load is well under way, however slow the machine is.
       const target = acked.size + 25;
-      while (acked.size < target) await new Promise((r) => setTimeout(r, 20));
+      const deadline = Date.now() + 20_000;
+      while (acked.size < target) {
+        if (Date.now() > deadline) throw new Error(`only ${acked.size} reports acknowledged in 20 s`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
       await new Promise((r) => setTimeout(r, killAt - 150));
       s.proc.kill('SIGKILL');
       stop = true;
@@ -206,13 +211,3 @@ describe('DUR-1: kill -9 during load', () => {
     for (const v of ackedBookings) expect(visits).toContain(`"visitId":"${v}"`);
   });
 });
-
-/** A loopback port that was free a moment ago (bound, then released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
