@@ -92,7 +92,7 @@ export async function startFakeVapi(opts: { token?: string } = {}): Promise<Fake
       const c = state.calls.get(m[1]!);
       if (!c) return notFound('Call');
       // Each poll moves the call along: queued → ringing → in-progress → ended.
-      const order = ['queued', 'ringing', 'in-progress', 'ended'];
+      const order = ['scheduled', 'queued', 'ringing', 'in-progress', 'ended'];
       const i = order.indexOf(c.status);
       if (i >= 0 && i < order.length - 1) c.status = order[i + 1];
       if (c.status === 'ended') Object.assign(c, { endedReason: 'customer-ended-call', cost: 0.0842, startedAt: c.createdAt, endedAt: now() });

@@ -1,0 +1,190 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import ora from 'ora';
+import type { VapiClient } from '@vapi-ai/server-sdk';
+import type { Deps } from '../../deps.js';
+import type { IO } from '../../io.js';
+import { PartialFailureError, UsageError, UserError } from '../../errors.js';
+import { resolveSetting } from '../../settings.js';
+import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
+import { toE164 } from '../../domain/contact.js';
+import { checkVariables, placeholdersIn } from '../../vapi/variables.js';
+import { createVapiClient, resolveVapiSettings, vapiError, vapiRequest, type VapiSettings } from '../../vapi/client.js';
+import type { GlobalOptions } from '../shared/globals.js';
+import { openStore } from '../shared/store.js';
+import type { CallFlags } from './index.js';
+
+/** One number (or CSV row) to call. */
+interface Target {
+  label: string;
+  rawNumber: string;
+  variables: Record<string, string>;
+}
+
+/** What happened for one number or row. */
+export interface CallResult {
+  target: string;
+  number?: string;
+  ok: boolean;
+  /** The request body (with --dry-run, the only thing produced). */
+  request?: Record<string, unknown>;
+  callId?: string;
+  status?: string;
+  endedReason?: string;
+  durationSeconds?: number;
+  cost?: number;
+  error?: string;
+}
+
+function parseVarPairs(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--var needs key=value, got "${p}".`);
+    out[p.slice(0, eq).trim()] = p.slice(eq + 1);
+  }
+  return out;
+}
+
+function readJsonVars(file: string, cwd: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(path.resolve(cwd, file), 'utf8'));
+  } catch (err) {
+    throw new UsageError(`Cannot read --vars ${file}: ${(err as Error).message}`, 'Give a JSON object, e.g. {"name": "Asha"}.');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`--vars ${file} must hold a JSON object.`);
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+}
+
+function targetsFrom(numbers: string[], flags: CallFlags, base: Record<string, string>, cwd: string): Target[] {
+  if (flags.fromCsv && numbers.length) throw new UsageError('Give numbers or --from-csv, not both.');
+  if (!flags.fromCsv) {
+    if (!numbers.length) throw new UsageError('Give at least one number to call, or --from-csv.', 'E.g. `receptionist call +919812345678 --var name=Asha`.');
+    return numbers.map((n) => ({ label: n, rawNumber: n, variables: base }));
+  }
+  let rows: Array<Record<string, string>>;
+  try {
+    rows = parse(fs.readFileSync(path.resolve(cwd, flags.fromCsv), 'utf8'), { columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: true });
+  } catch (err) {
+    throw new UsageError(`Cannot read --from-csv ${flags.fromCsv}: ${(err as Error).message}`, 'Give a CSV with a header row and a number (or phone) column.');
+  }
+  return rows.map((row, i) => {
+    const { number, phone, ...vars } = row;
+    return { label: `row ${i + 2}`, rawNumber: number ?? phone ?? '', variables: { ...base, ...Object.fromEntries(Object.entries(vars).filter(([, v]) => v !== undefined)) } };
+  });
+}
+
+async function resolvePhoneNumberId(flag: string | undefined, deps: Deps, vapi: VapiClient, s: VapiSettings): Promise<string> {
+  const set = resolveSetting('phone-number-id', flag, 'RECEPTIONIST_PHONE_NUMBER_ID', deps.env);
+  if (set) return set.value;
+  const numbers = (await vapiRequest('list phone numbers', s, () => vapi.phoneNumbers.list())) as unknown as Array<{ id: string; number?: string }>;
+  if (numbers.length === 1) return numbers[0]!.id;
+  throw new UserError(
+    numbers.length ? `Your Vapi organisation has ${numbers.length} phone numbers; choose one.` : 'Your Vapi organisation has no phone number to call from.',
+    numbers.length ? `Pass --phone-number-id or set RECEPTIONIST_PHONE_NUMBER_ID: ${numbers.map((n) => `${n.id} (${n.number ?? '?'})`).join(', ')}` : 'Buy or import one in the Vapi dashboard.',
+  );
+}
+
+function requestFor(t: Target, config: BotConfig, assistantId: string, phoneNumberId: string, scheduleAt: string | undefined, region: string): { body?: Record<string, unknown>; number?: string; error?: string } {
+  const number = toE164(t.rawNumber, region);
+  if (!number) return { error: t.rawNumber ? `"${t.rawNumber}" is not a valid phone number` : 'no number (or phone) column' };
+  const a = config.assistant as { firstMessage?: string; model?: { messages?: Array<{ role: string; content: string }> } };
+  const placeholders = placeholdersIn(a.firstMessage, ...(a.model?.messages ?? []).map((m) => m.content));
+  const { missing, unknown } = checkVariables(placeholders, t.variables);
+  if (missing.length || unknown.length) {
+    const parts = [missing.length ? `missing variables: ${missing.join(', ')}` : '', unknown.length ? `unknown variables: ${unknown.join(', ')} (the assistant uses: ${[...placeholders.required, ...placeholders.optional].join(', ') || 'none'})` : ''];
+    return { number, error: parts.filter(Boolean).join('; ') };
+  }
+  const body: Record<string, unknown> = {
+    assistantId,
+    phoneNumberId,
+    customer: { number, ...(t.variables.name ? { name: t.variables.name } : {}) },
+    ...(Object.keys(t.variables).length ? { assistantOverrides: { variableValues: t.variables } } : {}),
+    ...(scheduleAt ? { schedulePlan: { earliestAt: scheduleAt } } : {}),
+  };
+  return { body, number };
+}
+
+/** Validates every target first, then places the calls (in parallel up to --concurrency). */
+export async function runCall(numbers: string[], flags: CallFlags, g: GlobalOptions, deps: Deps): Promise<CallResult[]> {
+  const base = { ...(flags.vars ? readJsonVars(flags.vars, deps.cwd) : {}), ...parseVarPairs(flags.var) };
+  const targets = targetsFrom(numbers, flags, base, deps.cwd);
+  const concurrency = Number(flags.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 50) throw new UsageError(`Invalid --concurrency "${flags.concurrency}"`, 'Give a whole number from 1 to 50.');
+  let scheduleAt: string | undefined;
+  if (flags.scheduleAt) {
+    const t = Date.parse(flags.scheduleAt);
+    if (!Number.isFinite(t)) throw new UsageError(`Invalid --schedule-at "${flags.scheduleAt}"`, 'Give an ISO time such as 2026-12-01T10:00:00+05:30.');
+    scheduleAt = new Date(t).toISOString();
+  }
+  const settings = resolveVapiSettings(flags, deps.env);
+  const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist call' });
+  let config: BotConfig | null;
+  try {
+    config = await loadBotConfig(store.collection('bot_configs'));
+  } finally {
+    await store.close();
+  }
+  if (!config) throw new UserError('The store has no bot config.', 'Run `receptionist seed` and `receptionist sync` first.');
+  const assistant = resolveSetting('assistant', flags.assistant, 'RECEPTIONIST_ASSISTANT_ID', deps.env) ?? (config.vapi?.assistantId ? { value: config.vapi.assistantId, source: 'the last sync' } : undefined);
+  if (!assistant) throw new UserError('No assistant to call with.', 'Run `receptionist sync` first, or pass --assistant.');
+  const region = deps.env.get('RECEPTIONIST_DEFAULT_REGION')?.value ?? config.clinic.defaultRegion;
+  const vapi = await createVapiClient(settings);
+  const phoneNumberId = await resolvePhoneNumberId(flags.phoneNumberId, deps, vapi, settings);
+
+  const results: CallResult[] = targets.map((t) => {
+    const r = requestFor(t, config!, assistant.value, phoneNumberId, scheduleAt, region);
+    return { target: t.label, number: r.number, ok: !r.error, request: r.body, error: r.error };
+  });
+  if (flags.dryRun) return results;
+
+  const spinner = ora({ stream: deps.io.err, isEnabled: deps.io.isErrTTY && !g.json, isSilent: !deps.io.isErrTTY || g.json });
+  const todo = results.filter((r) => r.ok);
+  let done = 0;
+  spinner.start(`Placing calls: 0/${todo.length}`);
+  const pollMs = Number(deps.env.get('RECEPTIONIST_POLL_INTERVAL_MS')?.value ?? 2000);
+  const work = async (r: CallResult) => {
+    try {
+      const call = (await vapi.calls.create(r.request as never)) as unknown as { id: string; status?: string };
+      Object.assign(r, { callId: call.id, status: call.status });
+      if (flags.wait) Object.assign(r, await follow(vapi, call.id, pollMs, settings));
+    } catch (err) {
+      const e = vapiError(`place the call to ${r.number}`, settings, err);
+      if ((err as { statusCode?: number }).statusCode === 401) throw e;
+      Object.assign(r, { ok: false, error: e.message });
+    } finally {
+      spinner.text = `Placing calls: ${++done}/${todo.length}`;
+    }
+  };
+  const queue = [...todo];
+  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+    for (let r = queue.shift(); r; r = queue.shift()) await work(r);
+  }));
+  spinner.stop();
+  return results;
+}
+
+/** Polls the call until it ends; returns its outcome. */
+async function follow(vapi: VapiClient, id: string, pollMs: number, s: VapiSettings): Promise<Partial<CallResult>> {
+  for (;;) {
+    const c = (await vapiRequest(`read call ${id}`, s, () => vapi.calls.get({ id }))) as unknown as { status: string; endedReason?: string; cost?: number; startedAt?: string; endedAt?: string };
+    if (c.status === 'ended') {
+      const duration = c.startedAt && c.endedAt ? (Date.parse(c.endedAt) - Date.parse(c.startedAt)) / 1000 : undefined;
+      return { status: c.status, endedReason: c.endedReason, cost: c.cost, durationSeconds: duration };
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+export function renderCallResults(results: CallResult[], flags: CallFlags, g: GlobalOptions, io: IO): void {
+  for (const r of results) {
+    if (g.json) io.line(JSON.stringify(flags.dryRun ? r : { ...r, request: undefined }));
+    else if (flags.dryRun) io.line(r.ok ? `POST /call ${JSON.stringify(r.request, null, 2)}` : `${r.target}: ${r.error}`);
+    else if (!r.ok) io.line(`${r.target}  failed  ${r.error}`);
+    else io.line([r.target, r.number, r.callId, r.status, r.endedReason, r.durationSeconds === undefined ? '' : `${r.durationSeconds}s`, r.cost === undefined ? '' : `$${r.cost}`].filter((x) => x !== undefined && x !== '').join('  '));
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  if (failed) throw new PartialFailureError(`${failed} of ${results.length} ${flags.dryRun ? 'requests are invalid' : 'calls failed'}; the others ${flags.dryRun ? 'are shown above' : 'were placed'}.`);
+}

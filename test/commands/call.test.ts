@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { main } from '../../src/cli.js';
+import { testDeps } from '../support/deps.js';
+import { tempDir } from '../support/store.js';
+import { startFakeVapi, type FakeVapi } from '../support/fake-vapi.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let fake: FakeVapi;
+beforeEach(async () => {
+  tmp = tempDir();
+  fake = await startFakeVapi();
+  await run(['seed']);
+  await run(['sync', '--server-url', 'https://clinic.example.com']);
+});
+afterEach(async () => {
+  await fake.close();
+  tmp.cleanup();
+});
+
+async function run(argv: string[]) {
+  const d = testDeps({ cwd: tmp.dir, env: { VAPI_API_KEY: fake.token, VAPI_BASE_URL: fake.url, VAPI_SERVER_SECRET: 'hook-secret-0123456789', RECEPTIONIST_POLL_INTERVAL_MS: '5' } });
+  const code = await main(['--data-dir', path.join(tmp.dir, 'store'), ...argv], d);
+  return { code, out: d.io.stdout(), err: d.io.stderr() };
+}
+const assistantId = () => [...fake.assistants.keys()][0]!;
+const callsPosted = () => fake.requests.filter((r) => r.method === 'POST' && r.path === '/call');
+
+describe('receptionist call', () => {
+  test('--dry-run prints the exact body: E.164 number, variableValues, the synced assistant and the only phone number', async () => {
+    const r = await run(['call', '98123 45678', '--var', 'name=Asha', '--var', 'lastAppointment=Dr. Mehta on Tuesday', '--dry-run', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).request).toEqual({
+      assistantId: assistantId(), phoneNumberId: 'pn_fake', customer: { number: '+919812345678', name: 'Asha' },
+      assistantOverrides: { variableValues: { name: 'Asha', lastAppointment: 'Dr. Mehta on Tuesday' } },
+    });
+    expect(callsPosted()).toHaveLength(0);
+  });
+
+  test('places a call, and --wait follows it to the end', async () => {
+    const r = await run(['call', '+919812345678', '--var', 'name=Asha', '--wait', '--schedule-at', '2026-12-01T10:00:00+05:30']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^\+919812345678  \+919812345678  [0-9a-f-]{36}  ended  customer-ended-call  \d+(\.\d+)?s  \$0\.0842\n$/);
+    expect(callsPosted()[0]!.body).toMatchObject({ schedulePlan: { earliestAt: '2026-12-01T04:30:00.000Z' } });
+  });
+
+  test('an invalid number or an unknown variable fails that number only; the others are placed; exit 1', async () => {
+    const r = await run(['call', '+919812345678', '12345', '--var', 'nmae=Asha']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('12345  failed  "12345" is not a valid phone number');
+    expect(r.out).toContain('+919812345678  failed  unknown variables: nmae (the assistant uses: lastAppointment, name)');
+    const ok = await run(['call', '+919812345678', '12345']);
+    expect(ok.code).toBe(1);
+    expect(ok.err).toContain('Error: 1 of 2 calls failed; the others were placed.');
+    expect(callsPosted()).toHaveLength(1);
+  });
+
+  test('a required placeholder without a value is reported with every missing name', async () => {
+    await run(['config', 'set', 'firstMessage', 'Hello {{name}}, about your {{slot}} appointment']);
+    await run(['sync']);
+    const r = await run(['call', '+919812345678']);
+    expect(r.out).toContain('failed  missing variables: name, slot');
+  });
+
+  test('--from-csv: one call per row, columns as variables, one JSON object per row, bad rows reported', async () => {
+    const csv = path.join(tmp.dir, 'reminders.csv');
+    fs.writeFileSync(csv, 'number,name,lastAppointment\n+919812345678,Asha,Tuesday\n+919876543210,Rohit,\n,NoNumber,x\n');
+    const r = await run(['call', '--from-csv', csv, '--concurrency', '2', '--json']);
+    expect(r.code).toBe(1);
+    const rows = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => [x.target, x.ok])).toEqual([['row 2', true], ['row 3', true], ['row 4', false]]);
+    expect(rows[2].error).toBe('no number (or phone) column');
+    expect(callsPosted().map((c) => (c.body as any).assistantOverrides.variableValues.name).sort()).toEqual(['Asha', 'Rohit']);
+  });
+
+  test('without a synced assistant it says to sync', async () => {
+    const other = tempDir();
+    try {
+      const d = testDeps({ cwd: other.dir, env: { VAPI_API_KEY: fake.token, VAPI_BASE_URL: fake.url } });
+      await main(['--data-dir', other.dir, 'seed'], d);
+      const code = await main(['--data-dir', other.dir, 'call', '+919812345678'], d);
+      expect(code).toBe(1);
+      expect(d.io.stderr()).toContain('Error: No assistant to call with.\n  Run `receptionist sync` first, or pass --assistant.');
+    } finally {
+      other.cleanup();
+    }
+  });
+});
