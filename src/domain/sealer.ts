@@ -15,7 +15,7 @@ export interface FieldSealer {
   index(e164: string): string;
 }
 
-export function createSealer(key: { keyId: string; publicKey: string }, blindIndexKey: Buffer): FieldSealer {
+export function createSealer(key: { keyId: string; publicKey: string }, blindIndexKey: Buffer, opts: { indexUnavailable?: string } = {}): FieldSealer {
   return {
     keyId: key.keyId,
     seal: (value, ctx) => (value === '' || isSealed(value) ? value : seal(value, ctx, key)),
@@ -23,7 +23,10 @@ export function createSealer(key: { keyId: string; publicKey: string }, blindInd
       const todo = Object.fromEntries(Object.entries<string>(values).filter(([, v]) => v !== '' && !isSealed(v)));
       return { ...values, ...(Object.keys(todo).length ? sealFields(todo, record, key) : {}) };
     },
-    index: (e164) => blindIndex(blindIndexKey, e164),
+    index: (e164) => {
+      if (opts.indexUnavailable) throw new Error(opts.indexUnavailable);
+      return blindIndex(blindIndexKey, e164);
+    },
   };
 }
 

@@ -152,12 +152,27 @@ export interface AuditEntry {
   details: Record<string, unknown>;
 }
 
-/** Append-only audit trail; appending works even on a store opened read-only. */
-export interface AuditLog {
+/** An append-only log; appending works even on a store opened read-only (no lock needed). */
+export interface AppendLog<T> {
   /** @throws StoreUnavailableError */
-  append(entry: AuditEntry): Promise<void>;
+  append(entry: T): Promise<void>;
   /** Oldest first. */
-  list(): Promise<AuditEntry[]>;
+  list(): Promise<T[]>;
+}
+
+export type AuditLog = AppendLog<AuditEntry>;
+
+/** One turn of a text chat with the assistant (`receptionist chat`); `input` and `output` are sealed. */
+export interface ChatRecord {
+  chatId: string;
+  previousChatId?: string;
+  assistantId: string;
+  /** ISO time */
+  at: string;
+  /** Sealed: what was sent. */
+  input: string;
+  /** Sealed: what the assistant answered. */
+  output: string;
 }
 
 export interface Store {
@@ -167,5 +182,6 @@ export interface Store {
   collection<T extends Doc = Doc>(name: CollectionName): Collection<T>;
   readonly callLogs: CallLogStore;
   readonly audit: AuditLog;
+  readonly chats: AppendLog<ChatRecord>;
   close(): Promise<void>;
 }

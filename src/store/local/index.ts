@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { COLLECTIONS, INDEXES, type CollectionName, type Collection, type Doc, type Store } from '../types.js';
+import { COLLECTIONS, INDEXES, type AuditEntry, type ChatRecord, type CollectionName, type Collection, type Doc, type Store } from '../types.js';
 import { NedbCollection } from './nedb-collection.js';
 import { CsvCallLog } from './csv-call-log.js';
 import { acquireDirLock } from './lock.js';
-import { JsonlAuditLog } from './audit-log.js';
+import { JsonlLog } from './jsonl-log.js';
 import { StoreError } from '../../errors.js';
 
 export interface LocalStoreOptions {
@@ -54,7 +54,8 @@ export async function openLocalStore(opts: LocalStoreOptions): Promise<Store> {
 }
 
 function makeStore(dir: string, collections: Map<CollectionName, Collection>, callLogs: CsvCallLog, close: () => Promise<void>): Store {
-  const audit = new JsonlAuditLog(path.join(dir, 'audit.jsonl'));
+  const audit = new JsonlLog<AuditEntry>(path.join(dir, 'audit.jsonl'));
+  const chats = new JsonlLog<ChatRecord>(path.join(dir, 'chats.jsonl'));
   let closed = false;
   return {
     kind: 'local',
@@ -64,6 +65,7 @@ function makeStore(dir: string, collections: Map<CollectionName, Collection>, ca
     },
     callLogs,
     audit,
+    chats,
     async close() {
       if (closed) return;
       closed = true;

@@ -1,16 +1,17 @@
 import fs from 'node:fs';
 import { StoreUnavailableError } from '../types.js';
-import type { AuditLog, AuditEntry } from '../types.js';
+import type { AppendLog } from '../types.js';
 
 /**
- * `audit.jsonl`: one JSON object per line, appended with O_APPEND and fsynced. Appends from
- * several processes (a running `serve` holds the store lock; `logs --decrypt` only reads the
- * store) interleave whole lines, so the audit trail needs no lock. A torn last line is skipped.
+ * An append-only JSON Lines file (`audit.jsonl`, `chats.jsonl`): appended with O_APPEND and
+ * fsynced. Appends from several processes (a running `serve` holds the store lock; `logs
+ * --decrypt` and `chat` only read the store) interleave whole lines, so no lock is needed.
+ * A torn last line is skipped.
  */
-export class JsonlAuditLog implements AuditLog {
+export class JsonlLog<T> implements AppendLog<T> {
   constructor(private readonly file: string) {}
 
-  async append(entry: AuditEntry): Promise<void> {
+  async append(entry: T): Promise<void> {
     try {
       const fh = await fs.promises.open(this.file, 'a', 0o600);
       try {
@@ -24,18 +25,18 @@ export class JsonlAuditLog implements AuditLog {
     }
   }
 
-  async list(): Promise<AuditEntry[]> {
+  async list(): Promise<T[]> {
     let text: string;
     try {
       text = await fs.promises.readFile(this.file, 'utf8');
     } catch {
       return [];
     }
-    const out: AuditEntry[] = [];
+    const out: T[] = [];
     for (const line of text.split('\n')) {
       if (!line) continue;
       try {
-        out.push(JSON.parse(line) as AuditEntry);
+        out.push(JSON.parse(line) as T);
       } catch {
         // A line being written right now, or torn by a crash: never acknowledged.
       }
