@@ -53,10 +53,26 @@ function privateKeyObject(key: SealingKeyPair): KeyObject {
   return obj;
 }
 
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+/**
+ * A fresh X25519 key pair. The generator hands back DER buffers only, and the private key is
+ * imported from them: no KeyObject ever shares its data with a key-generation job. On Node 20,
+ * exporting such a key as JWK while a GC destroys its generation job deadlocks the process
+ * (seen here under load: ExportJWKEdKey holds the key mutex that ~KeyGenJob then waits for).
+ */
+function ephemeralKeyPair(): { privateKey: KeyObject; publicRaw: Buffer; privateRaw: Buffer } {
+  const pair = generateKeyPairSync('x25519', { publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' } });
+  const publicRaw = pair.publicKey.subarray(X25519_SPKI_PREFIX.length);
+  const privateRaw = pair.privateKey.subarray(X25519_PKCS8_PREFIX.length);
+  const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', x: publicRaw.toString('base64url'), d: privateRaw.toString('base64url') }, format: 'jwk' });
+  return { privateKey, publicRaw, privateRaw };
+}
+
 export function generateSealingKeyPair(keyId: string): SealingKeyPair {
-  const { privateKey } = generateKeyPairSync('x25519');
-  const jwk = privateKey.export({ format: 'jwk' });
-  return { keyId, publicKey: jwk.x!, privateKey: Buffer.from(jwk.d!, 'base64url') };
+  const { publicRaw, privateRaw } = ephemeralKeyPair();
+  return { keyId, publicKey: publicRaw.toString('base64url'), privateKey: Buffer.from(privateRaw) };
 }
 
 function aad(ctx: SealContext, keyId: string): Buffer {
@@ -79,9 +95,9 @@ export function seal(plaintext: string, ctx: SealContext, key: { keyId: string; 
  */
 export function sealFields(values: Record<string, string>, record: Omit<SealContext, 'field'>, key: { keyId: string; publicKey: string }): Record<string, string> {
   const recipient = Buffer.from(key.publicKey, 'base64url');
-  const eph = generateKeyPairSync('x25519');
-  const ephRaw = Buffer.from(eph.publicKey.export({ format: 'jwk' }).x!, 'base64url');
-  const aesKey = derive(diffieHellman({ privateKey: eph.privateKey, publicKey: publicKeyObject(recipient) }), ephRaw, recipient);
+  const eph = ephemeralKeyPair();
+  const aesKey = derive(diffieHellman({ privateKey: eph.privateKey, publicKey: publicKeyObject(recipient) }), eph.publicRaw, recipient);
+  const ephRaw = eph.publicRaw;
   const out: Record<string, string> = {};
   for (const [field, plaintext] of Object.entries(values)) {
     const iv = randomBytes(12);
