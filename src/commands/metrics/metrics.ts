@@ -1,0 +1,100 @@
+import Table from 'cli-table3';
+import { DateTime } from 'luxon';
+import type { Deps } from '../../deps.js';
+import type { IO } from '../../io.js';
+import { loadBotConfig } from '../../domain/clinic.js';
+import { createVapiClient, resolveVapiSettings, vapiRequest } from '../../vapi/client.js';
+import type { GlobalOptions } from '../shared/globals.js';
+import { openStore } from '../shared/store.js';
+import { parseLogsOptions } from '../logs/logs.js';
+import type { MetricsFlags } from './index.js';
+
+/** One group's figures. Minutes and costs are totals over the group; cost in USD. */
+export interface MetricsRow {
+  group: string;
+  calls: number;
+  minutes: number;
+  totalCost: number;
+  /** Over the calls that have a cost. */
+  averageCost: number;
+  callsWithCost: number;
+}
+
+export interface MetricsResult {
+  source: 'local' | 'vapi';
+  since: string;
+  rows: MetricsRow[];
+}
+
+const round = (n: number, d: number) => Math.round(n * 10 ** d) / 10 ** d;
+
+export async function runMetrics(flags: MetricsFlags, g: GlobalOptions, deps: Deps): Promise<MetricsResult> {
+  const since = parseLogsOptions({ since: flags.since }, deps.now()).since!;
+  const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist metrics' });
+  try {
+    const zone = (await loadBotConfig(store.collection('bot_configs')))?.clinic.timeZone ?? 'UTC';
+    if (flags.remote) return { source: 'vapi', since: since.toISOString(), rows: await remote(flags, since, zone, deps) };
+    const groups = new Map<string, { calls: number; seconds: number; cost: number; costed: number }>();
+    for (const r of await store.callLogs.list({ since })) {
+      const key = flags.by === 'day' ? DateTime.fromISO(r.endedAt || r.receivedAt, { zone }).toISODate()! : flags.by === 'assistant' ? r.assistantId || '(none)' : r.endedReason || '(none)';
+      const gr = groups.get(key) ?? { calls: 0, seconds: 0, cost: 0, costed: 0 };
+      gr.calls++;
+      gr.seconds += r.durationSeconds ?? 0;
+      if (r.cost !== null) {
+        gr.cost += r.cost;
+        gr.costed++;
+      }
+      groups.set(key, gr);
+    }
+    const rows = [...groups.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([group, x]) => ({ group, calls: x.calls, minutes: round(x.seconds / 60, 1), totalCost: round(x.cost, 4), averageCost: x.costed ? round(x.cost / x.costed, 4) : 0, callsWithCost: x.costed }));
+    return { source: 'local', since: since.toISOString(), rows };
+  } finally {
+    await store.close();
+  }
+}
+
+/** Vapi `POST /analytics` (spec `AnalyticsQueryDTO`): count, duration and cost per group. */
+async function remote(flags: MetricsFlags, since: Date, zone: string, deps: Deps): Promise<MetricsRow[]> {
+  const settings = resolveVapiSettings(flags, deps.env);
+  const vapi = await createVapiClient(settings);
+  const groupBy = flags.by === 'assistant' ? ['assistantId'] : flags.by === 'endedReason' ? ['endedReason'] : [];
+  const query = {
+    table: 'call',
+    name: 'receptionist_metrics',
+    timeRange: { ...(flags.by === 'day' ? { step: 'day' } : {}), start: since.toISOString(), end: deps.now().toISOString(), timezone: zone },
+    ...(groupBy.length ? { groupBy } : {}),
+    operations: [
+      { operation: 'count', column: 'id' },
+      { operation: 'sum', column: 'duration' },
+      { operation: 'sum', column: 'cost' },
+      { operation: 'avg', column: 'cost' },
+    ],
+  };
+  const res = (await vapiRequest('read analytics', settings, () => vapi.analytics.get({ queries: [query] } as never))) as unknown as Array<{ result?: Array<Record<string, unknown>> }>;
+  return (res[0]?.result ?? []).map((r) => ({
+    group: String(r.date ?? r.assistantId ?? r.endedReason ?? 'all'),
+    calls: Number(r.countId ?? 0),
+    minutes: round(Number(r.sumDuration ?? 0), 1),
+    totalCost: round(Number(r.sumCost ?? 0), 4),
+    averageCost: round(Number(r.avgCost ?? 0), 4),
+    callsWithCost: Number(r.countId ?? 0),
+  }));
+}
+
+export function renderMetrics(r: MetricsResult, flags: MetricsFlags, g: GlobalOptions, io: IO): void {
+  if (g.json) return io.line(JSON.stringify(r));
+  if (!r.rows.length) return io.info(`No calls since ${r.since.slice(0, 10)} (${r.source === 'vapi' ? 'Vapi analytics' : 'local call logs'}).`);
+  const total = r.rows.reduce((t, x) => ({ calls: t.calls + x.calls, minutes: t.minutes + x.minutes, cost: t.cost + x.totalCost, costed: t.costed + x.callsWithCost }), { calls: 0, minutes: 0, cost: 0, costed: 0 });
+  const head = [flags.by === 'day' ? 'Day' : flags.by === 'assistant' ? 'Assistant' : 'Ended reason', 'Calls', 'Minutes', 'Total cost', 'Avg cost'];
+  const rows = r.rows.map((x) => [x.group, String(x.calls), x.minutes.toFixed(1), `$${x.totalCost.toFixed(4)}`, `$${x.averageCost.toFixed(4)}`]);
+  const totalRow = ['Total', String(total.calls), total.minutes.toFixed(1), `$${total.cost.toFixed(4)}`, total.costed ? `$${(total.cost / total.costed).toFixed(4)}` : ''];
+  if (!io.isOutTTY) {
+    for (const row of [head, ...rows, totalRow]) io.line(row.join('\t'));
+    return;
+  }
+  const table = new Table({ head, style: { head: [] } });
+  table.push(...rows, totalRow);
+  io.line(table.toString());
+}
