@@ -74,6 +74,12 @@ describe('receptionist call', () => {
     expect(callsPosted().map((c) => (c.body as any).assistantOverrides.variableValues.name).sort()).toEqual(['Asha', 'Rohit']);
   });
 
+  test("a call Vapi refuses (400) reports Vapi's own message for that number", async () => {
+    const r = await run(['call', '+919812345678', '--assistant', 'asst_missing']);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("+919812345678  failed  Vapi refused to place the call to +919812345678 (HTTP 400): Couldn't Get Assistant. Assistant Id asst_missing Doesn't Exist.\n");
+  });
+
   test('without a synced assistant it says to sync', async () => {
     const other = tempDir();
     try {
