@@ -19,9 +19,12 @@ vi.mock('luxon', loaded('luxon'));
 vi.mock('libphonenumber-js', loaded('libphonenumber-js'));
 vi.mock('chalk', loaded('chalk'));
 vi.mock('@inquirer/prompts', loaded('@inquirer/prompts'));
+vi.mock('@vapi-ai/server-sdk', loaded('@vapi-ai/server-sdk'));
+vi.mock('ora', loaded('ora'));
 
 test('--help of the program and of every command loads no heavy module', async () => {
-  for (const argv of [['--help'], ['seed', '--help'], ['serve', '--help'], ['trigger', '--help'], ['logs', '--help']]) {
+  const commands = ['seed', 'serve', 'trigger', 'logs', 'users', 'keys', 'audit', 'options', 'config', 'sync', 'call', 'chat', 'metrics'];
+  for (const argv of [['--help'], ...commands.map((c) => [c, '--help']), ['config', 'set', '--help'], ['users', 'add', '--help']]) {
     const d = testDeps();
     const code = await main(argv, d);
     expect(code, d.io.stderr()).toBe(0);
