@@ -128,12 +128,17 @@ export async function startFakeVapi(opts: { token?: string } = {}): Promise<Fake
       if (req.headers.authorization !== `Bearer ${token}`) return reply(401, { message: 'Invalid Key. Hot tip, you may be using the private key instead of the public key, or vice versa.', error: 'Unauthorized', statusCode: 401 });
       const route = ROUTES.find((r) => r.method === req.method && r.pattern.test(path));
       if (!route) return reply(404, { message: `Cannot ${req.method} ${path}`, error: 'Not Found', statusCode: 404 });
-      if (route.spec) {
-        const validate = requestValidator(route.spec[0], route.spec[1]);
-        if (!validate(parsed)) return reply(400, { message: [describeErrors(validate)], error: 'Bad Request', statusCode: 400 });
+      try {
+        if (route.spec) {
+          const validate = requestValidator(route.spec[0], route.spec[1]);
+          if (!validate(parsed)) return reply(400, { message: [describeErrors(validate)], error: 'Bad Request', statusCode: 400 });
+        }
+        const [status, body] = handlers[route.handle]!(route.pattern.exec(path)!, parsed as any);
+        reply(status, body);
+      } catch (err) {
+        // A fake that cannot answer must say why at once, not leave the client to time out.
+        reply(500, { message: `fake Vapi failed: ${(err as Error).message}`, statusCode: 500 });
       }
-      const [status, body] = handlers[route.handle]!(route.pattern.exec(path)!, parsed as any);
-      reply(status, body);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
