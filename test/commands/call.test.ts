@@ -1,31 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli.js';
 import { testDeps } from '../support/deps.js';
 import { tempDir } from '../support/store.js';
-import { startFakeVapi, type FakeVapi } from '../support/fake-vapi.js';
+import { commandEnv } from '../support/command-env.js';
 
-let tmp: ReturnType<typeof tempDir>;
-let fake: FakeVapi;
+const { ctx, run } = commandEnv({ VAPI_SERVER_SECRET: 'hook-secret-0123456789', RECEPTIONIST_POLL_INTERVAL_MS: '5' });
 beforeEach(async () => {
-  tmp = tempDir();
-  fake = await startFakeVapi();
   await run(['seed']);
   await run(['sync', '--server-url', 'https://clinic.example.com']);
 });
-afterEach(async () => {
-  await fake.close();
-  tmp.cleanup();
-});
 
-async function run(argv: string[]) {
-  const d = testDeps({ cwd: tmp.dir, env: { VAPI_API_KEY: fake.token, VAPI_BASE_URL: fake.url, VAPI_SERVER_SECRET: 'hook-secret-0123456789', RECEPTIONIST_POLL_INTERVAL_MS: '5' } });
-  const code = await main(['--data-dir', path.join(tmp.dir, 'store'), ...argv], d);
-  return { code, out: d.io.stdout(), err: d.io.stderr() };
-}
-const assistantId = () => [...fake.assistants.keys()][0]!;
-const callsPosted = () => fake.requests.filter((r) => r.method === 'POST' && r.path === '/call');
+const assistantId = () => [...ctx.fake.assistants.keys()][0]!;
+const callsPosted = () => ctx.fake.requests.filter((r) => r.method === 'POST' && r.path === '/call');
 
 describe('receptionist call', () => {
   test('--dry-run prints the exact body: E.164 number, variableValues, the synced assistant and the only phone number', async () => {
@@ -64,7 +52,7 @@ describe('receptionist call', () => {
   });
 
   test('--from-csv: one call per row, columns as variables, one JSON object per row, bad rows reported', async () => {
-    const csv = path.join(tmp.dir, 'reminders.csv');
+    const csv = path.join(ctx.tmp.dir, 'reminders.csv');
     fs.writeFileSync(csv, 'number,name,lastAppointment\n+919812345678,Asha,Tuesday\n+919876543210,Rohit,\n,NoNumber,x\n');
     const r = await run(['call', '--from-csv', csv, '--concurrency', '2', '--json']);
     expect(r.code).toBe(1);
@@ -83,7 +71,7 @@ describe('receptionist call', () => {
   test('without a synced assistant it says to sync', async () => {
     const other = tempDir();
     try {
-      const d = testDeps({ cwd: other.dir, env: { VAPI_API_KEY: fake.token, VAPI_BASE_URL: fake.url } });
+      const d = testDeps({ cwd: other.dir, env: { VAPI_API_KEY: ctx.fake.token, VAPI_BASE_URL: ctx.fake.url } });
       await main(['--data-dir', other.dir, 'seed'], d);
       const code = await main(['--data-dir', other.dir, 'call', '+919812345678'], d);
       expect(code).toBe(1);

@@ -1,35 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli.js';
 import { openLocalStore } from '../../src/store/local/index.js';
 import { unlock } from '../../src/domain/keyring.js';
 import { openField } from '../../src/domain/sealer.js';
 import { testDeps } from '../support/deps.js';
 import { tempDir } from '../support/store.js';
-import { startFakeVapi, type FakeVapi } from '../support/fake-vapi.js';
+import { commandEnv } from '../support/command-env.js';
 
 const PW = 'chat-admin-passphrase';
-let tmp: ReturnType<typeof tempDir>;
-let fake: FakeVapi;
+const { ctx, run } = commandEnv();
 beforeEach(async () => {
-  tmp = tempDir();
-  fake = await startFakeVapi();
   await run(['seed']);
   await run(['users', 'add', 'admin', '--password-stdin'], { stdin: PW });
   await run(['sync', '--server-url', 'https://clinic.example.com']);
 });
-afterEach(async () => {
-  await fake.close();
-  tmp.cleanup();
-});
 
-async function run(argv: string[], opts: { stdin?: string; tty?: boolean; answers?: string[] } = {}) {
-  const d = testDeps({ cwd: tmp.dir, tty: opts.tty, answers: opts.answers, stdin: Readable.from(opts.stdin ? [opts.stdin] : []), env: { VAPI_API_KEY: fake.token, VAPI_BASE_URL: fake.url } });
-  const code = await main(['--data-dir', path.join(tmp.dir, 'store'), ...argv], d);
-  return { code, out: d.io.stdout(), err: d.io.stderr() };
-}
 
 describe('receptionist chat', () => {
   test('--message sends one turn, prints the reply, and records it sealed', async () => {
@@ -37,10 +24,10 @@ describe('receptionist chat', () => {
     expect(r.code, r.err).toBe(0);
     const t = JSON.parse(r.out);
     expect(t.reply).toBe('You said: I need a cardiologist, my number is +919812345678');
-    expect(fake.requests.find((q) => q.path === '/chat')!.body).toEqual({ assistantId: [...fake.assistants.keys()][0], input: 'I need a cardiologist, my number is +919812345678' });
-    const file = fs.readFileSync(path.join(tmp.dir, 'store', 'chats.jsonl'), 'utf8');
+    expect(ctx.fake.requests.find((q) => q.path === '/chat')!.body).toEqual({ assistantId: [...ctx.fake.assistants.keys()][0], input: 'I need a cardiologist, my number is +919812345678' });
+    const file = fs.readFileSync(path.join(ctx.tmp.dir, 'store', 'chats.jsonl'), 'utf8');
     expect(file).not.toMatch(/cardiologist|9812345678/);
-    const store = await openLocalStore({ dir: path.join(tmp.dir, 'store'), readOnly: true });
+    const store = await openLocalStore({ dir: path.join(ctx.tmp.dir, 'store'), readOnly: true });
     const [rec] = await store.chats.list();
     const keys = (await unlock(store, 'admin', PW)).dataKeys;
     expect(openField(rec!.input, { collection: 'chats', recordId: t.chatId, field: 'input' }, keys)).toBe('I need a cardiologist, my number is +919812345678');
@@ -51,23 +38,23 @@ describe('receptionist chat', () => {
   test('--previous-chat-id continues a conversation', async () => {
     const first = JSON.parse((await run(['chat', '-m', 'hello', '--json'])).out);
     await run(['chat', '-m', 'Tuesday at 11', '--previous-chat-id', first.chatId]);
-    expect(fake.requests.filter((q) => q.path === '/chat')[1]!.body).toMatchObject({ previousChatId: first.chatId, input: 'Tuesday at 11' });
+    expect(ctx.fake.requests.filter((q) => q.path === '/chat')[1]!.body).toMatchObject({ previousChatId: first.chatId, input: 'Tuesday at 11' });
   });
 
   test('on a terminal it loops until an empty line, chaining the turns', async () => {
     const r = await run(['chat'], { tty: true, answers: ['hi', 'again', ''] });
     expect(r.code, r.err).toBe(0);
     expect(r.out).toBe('You said: hi\nYou said: again\n');
-    const bodies = fake.requests.filter((q) => q.path === '/chat').map((q) => q.body as { previousChatId?: string });
+    const bodies = ctx.fake.requests.filter((q) => q.path === '/chat').map((q) => q.body as { previousChatId?: string });
     expect(bodies[0]!.previousChatId).toBeUndefined();
-    expect(bodies[1]!.previousChatId).toBe([...fake.chats.keys()][0]);
+    expect(bodies[1]!.previousChatId).toBe([...ctx.fake.chats.keys()][0]);
   });
 
   test('without a terminal and without --message it exits 4; without keys it refuses', async () => {
     expect((await run(['chat'])).code).toBe(4);
     const other = tempDir();
     try {
-      const d = testDeps({ cwd: other.dir, env: { VAPI_API_KEY: fake.token, VAPI_BASE_URL: fake.url, RECEPTIONIST_ASSISTANT_ID: 'a1' } });
+      const d = testDeps({ cwd: other.dir, env: { VAPI_API_KEY: ctx.fake.token, VAPI_BASE_URL: ctx.fake.url, RECEPTIONIST_ASSISTANT_ID: 'a1' } });
       await main(['--data-dir', other.dir, 'seed'], d);
       expect(await main(['--data-dir', other.dir, 'chat', '-m', 'hi'], d)).toBe(1);
       expect(d.io.stderr()).toContain("The store has no encryption keys, so patients' data could not be sealed.");

@@ -1,19 +1,13 @@
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { main } from '../../src/cli.js';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { openLocalStore } from '../../src/store/local/index.js';
 import type { CallLogRecord } from '../../src/store/types.js';
-import { testDeps } from '../support/deps.js';
-import { tempDir } from '../support/store.js';
-import { startFakeVapi, type FakeVapi } from '../support/fake-vapi.js';
+import { commandEnv } from '../support/command-env.js';
 
-let tmp: ReturnType<typeof tempDir>;
-let fake: FakeVapi;
+const { ctx, run } = commandEnv();
 beforeEach(async () => {
-  tmp = tempDir();
-  fake = await startFakeVapi();
   await run(['seed']);
-  const store = await openLocalStore({ dir: path.join(tmp.dir, 'store') });
+  const store = await openLocalStore({ dir: path.join(ctx.tmp.dir, 'store') });
   const rec = (callId: string, endedAt: string, durationSeconds: number, cost: number | null, endedReason: string): CallLogRecord => ({
     callId, callType: 'inboundPhoneCall', assistantId: 'asst_1', startedAt: '', endedAt, durationSeconds, endedReason, cost, costBreakdown: '',
     customerNumber: '', customerIndex: '', summary: '', transcript: '', recordingUrl: '', successEvaluation: '', receivedAt: endedAt,
@@ -25,16 +19,7 @@ beforeEach(async () => {
   await store.callLogs.append(rec('old', '2026-09-01T05:00:00.000Z', 600, 9, 'customer-ended-call'));
   await store.close();
 });
-afterEach(async () => {
-  await fake.close();
-  tmp.cleanup();
-});
 
-async function run(argv: string[]) {
-  const d = testDeps({ cwd: tmp.dir, env: { VAPI_API_KEY: fake.token, VAPI_BASE_URL: fake.url } });
-  const code = await main(['--data-dir', path.join(tmp.dir, 'store'), ...argv], d);
-  return { code, out: d.io.stdout(), err: d.io.stderr() };
-}
 
 describe('receptionist metrics', () => {
   test('by day in the clinic zone: calls, minutes, total and average cost (calls without a cost not averaged)', async () => {
@@ -54,7 +39,7 @@ describe('receptionist metrics', () => {
   test('--remote asks Vapi /analytics with a spec-valid query', async () => {
     const r = await run(['metrics', '--remote', '--by', 'assistant']);
     expect(r.code, r.err).toBe(0);
-    const req = fake.requests.find((q) => q.path === '/analytics')!;
+    const req = ctx.fake.requests.find((q) => q.path === '/analytics')!;
     expect(req.status).toBe(201);
     expect(req.body).toMatchObject({ queries: [{ table: 'call', groupBy: ['assistantId'], operations: expect.arrayContaining([{ operation: 'count', column: 'id' }]) }] });
     expect(r.err).toMatch(/^No calls since 2026-10-22 \(Vapi analytics\)\./);

@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach } from 'vitest';
+import { main } from '../../src/cli.js';
+import { testDeps } from './deps.js';
+import { tempDir } from './store.js';
+import { startFakeVapi, type FakeVapi } from './fake-vapi.js';
+
+/**
+ * Per-test temp store and fake Vapi API for in-process command tests, with `run(argv)`
+ * going through `main()` with the store at `<tmp>/store` and the fake's key and URL set.
+ */
+export function commandEnv(baseEnv: Record<string, string> = {}) {
+  const ctx = {} as { tmp: ReturnType<typeof tempDir>; fake: FakeVapi };
+  beforeEach(async () => {
+    ctx.tmp = tempDir();
+    ctx.fake = await startFakeVapi();
+  });
+  afterEach(async () => {
+    await ctx.fake.close();
+    ctx.tmp.cleanup();
+  });
+  async function run(argv: string[], opts: { env?: Record<string, string>; stdin?: string; tty?: boolean; answers?: string[] } = {}) {
+    const d = testDeps({
+      cwd: ctx.tmp.dir,
+      tty: opts.tty,
+      answers: opts.answers,
+      stdin: Readable.from(opts.stdin ? [opts.stdin] : []),
+      env: { VAPI_API_KEY: ctx.fake.token, VAPI_BASE_URL: ctx.fake.url, ...baseEnv, ...opts.env },
+    });
+    const code = await main(['--data-dir', path.join(ctx.tmp.dir, 'store'), ...argv], d);
+    return { code, out: d.io.stdout(), err: d.io.stderr() };
+  }
+  return { ctx, run };
+}
