@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { Deps } from '../../deps.js';
 import { globalsOf } from '../shared/globals.js';
+import { collect } from '../shared/options.js';
 
 export interface CallFlags {
   var: string[];
@@ -15,7 +16,6 @@ export interface CallFlags {
   vapiKey?: string;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
 
 export const callCommand = (deps: Deps) =>
   new Command('call')

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { Deps } from '../../deps.js';
 import { globalsOf } from '../shared/globals.js';
+import { collect } from '../shared/options.js';
 
 export interface TriggerFlags {
   url?: string;
@@ -12,7 +13,6 @@ export interface TriggerFlags {
   list?: boolean;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
 
 export const triggerCommand = (deps: Deps) =>
   new Command('trigger')
