@@ -1,0 +1,190 @@
+import type { Collection as DriverCollection, Db, MongoClient, UpdateFilter } from 'mongodb';
+import {
+  COLLECTIONS,
+  DuplicateKeyError,
+  INDEXES,
+  StoreUnavailableError,
+  type AppendLog,
+  type AuditEntry,
+  type CallLogRecord,
+  type CallLogStore,
+  type ChatRecord,
+  type Collection,
+  type Doc,
+  type Query,
+  type Store,
+  type Update,
+} from '../types.js';
+import { StoreError } from '../../errors.js';
+
+/**
+ * The MongoDB store (`MONGODB_URI`): one collection per store collection, plus `call_logs`,
+ * `audit` and `chats`. Indexes are created on open; a unique sparse index becomes a unique
+ * partial index on documents that have the field, so one active appointment per slot holds
+ * across every process sharing the database (BOOK-1).
+ */
+export interface MongoStoreOptions {
+  uri: string;
+  /** Database name; default: the one in the URI, else `receptionist`. */
+  dbName?: string;
+  /** How long to wait for a server, ms (short, so a tool call answers quickly when it is down). @default 1000 */
+  serverSelectionTimeoutMS?: number;
+}
+
+function isConnectionError(err: unknown): boolean {
+  const name = (err as Error)?.name ?? '';
+  return /MongoServerSelectionError|MongoNetwork|MongoTopologyClosed|MongoNotConnected|PoolCleared/.test(name);
+}
+
+function mapError(err: unknown, what: string): Error {
+  const e = err as { code?: number; keyPattern?: Record<string, unknown>; name?: string; message?: string };
+  if (e?.code === 11000) return new DuplicateKeyError(Object.keys(e.keyPattern ?? {})[0], { cause: err });
+  if (isConnectionError(err)) return new StoreUnavailableError(`MongoDB is unreachable (${what}): ${e.message}`, { cause: err });
+  return err as Error;
+}
+
+class MongoCollection<T extends Doc> implements Collection<T> {
+  constructor(private readonly col: DriverCollection<Doc>) {}
+
+  private async run<R>(what: string, fn: () => Promise<R>): Promise<R> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw mapError(err, what);
+    }
+  }
+
+  findOne(query: Query): Promise<T | null> {
+    return this.run('findOne', async () => (await this.col.findOne(query)) as T | null);
+  }
+
+  find(query: Query, opts: { sort?: Record<string, 1 | -1>; limit?: number } = {}): Promise<T[]> {
+    return this.run('find', async () => {
+      let c = this.col.find(query);
+      if (opts.sort) c = c.sort(opts.sort);
+      if (opts.limit) c = c.limit(opts.limit);
+      return (await c.toArray()) as T[];
+    });
+  }
+
+  count(query: Query): Promise<number> {
+    return this.run('count', () => this.col.countDocuments(query));
+  }
+
+  insertOne(doc: T): Promise<T> {
+    return this.run('insert', async () => {
+      await this.col.insertOne({ ...doc });
+      return doc;
+    });
+  }
+
+  updateOne(query: Query, update: Update, opts: { upsert?: boolean } = {}): Promise<{ matched: number }> {
+    return this.run('update', async () => ({ matched: (await this.col.updateOne(query, update as UpdateFilter<Doc>, { upsert: opts.upsert ?? false })).matchedCount }));
+  }
+
+  updateMany(query: Query, update: Update): Promise<{ matched: number }> {
+    return this.run('update', async () => ({ matched: (await this.col.updateMany(query, update as UpdateFilter<Doc>)).matchedCount }));
+  }
+
+  deleteMany(query: Query): Promise<{ deleted: number }> {
+    return this.run('delete', async () => ({ deleted: (await this.col.deleteMany(query)).deletedCount }));
+  }
+
+  async compact(): Promise<void> {
+    // MongoDB rewrites documents in place; nothing superseded stays readable.
+  }
+}
+
+class MongoCallLogs implements CallLogStore {
+  constructor(private readonly col: MongoCollection<Doc>) {}
+
+  async has(callId: string): Promise<boolean> {
+    return (await this.col.count({ _id: callId })) > 0;
+  }
+
+  async append(record: CallLogRecord): Promise<boolean> {
+    try {
+      await this.col.insertOne({ ...record, _id: record.callId });
+      return true;
+    } catch (err) {
+      if (err instanceof DuplicateKeyError) return false;
+      throw err;
+    }
+  }
+
+  async list(opts: { since?: Date; limit?: number } = {}): Promise<CallLogRecord[]> {
+    const query = opts.since ? { endedAt: { $gte: opts.since.toISOString() } } : {};
+    const rows = await this.col.find(query, { sort: { endedAt: -1 }, limit: opts.limit });
+    return rows.map(({ _id, ...r }) => r as unknown as CallLogRecord);
+  }
+
+  async rewrite(transform: (r: CallLogRecord) => CallLogRecord): Promise<number> {
+    let changed = 0;
+    for (const r of await this.list()) {
+      const t = transform(r);
+      if (JSON.stringify(t) === JSON.stringify(r)) continue;
+      await this.col.updateOne({ _id: r.callId }, { $set: { ...t } });
+      changed++;
+    }
+    return changed;
+  }
+}
+
+class MongoAppendLog<T extends object> implements AppendLog<T> {
+  constructor(private readonly col: MongoCollection<Doc>, private readonly sortField: string) {}
+
+  async append(entry: T): Promise<void> {
+    await this.col.insertOne({ _id: `${Date.now()}-${Math.random().toString(36).slice(2, 10)}`, ...entry } as Doc);
+  }
+
+  async list(): Promise<T[]> {
+    return (await this.col.find({}, { sort: { [this.sortField]: 1 } })).map(({ _id, ...e }) => e as T);
+  }
+}
+
+/**
+ * Connects, checks the server answers, and creates the indexes.
+ * @throws StoreError with the cause (malformed URI, authentication, unreachable, no privileges)
+ */
+export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
+  const { MongoClient } = await import('mongodb');
+  const redacted = opts.uri.replace(/\/\/[^@/]*@/, '//***@');
+  let client: MongoClient;
+  try {
+    client = new MongoClient(opts.uri, { serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 1000, connectTimeoutMS: 2000, socketTimeoutMS: 5000 });
+  } catch (err) {
+    throw new StoreError(`Invalid MONGODB_URI (${redacted}): ${(err as Error).message}`, 'Use mongodb://host:27017/dbname or mongodb+srv://… .', { cause: err });
+  }
+  let db: Db;
+  try {
+    await client.connect();
+    db = client.db(opts.dbName);
+    await db.command({ ping: 1 });
+    for (const name of [...COLLECTIONS, 'call_logs', 'audit', 'chats'] as const) {
+      const specs = name === 'call_logs' || name === 'audit' || name === 'chats' ? [] : INDEXES[name];
+      for (const ix of specs) {
+        await db.collection(name).createIndex(
+          { [ix.field]: 1 },
+          ix.unique && ix.sparse ? { unique: true, partialFilterExpression: { [ix.field]: { $exists: true } } } : { unique: ix.unique ?? false, sparse: ix.sparse ?? false },
+        );
+      }
+    }
+    await db.collection('call_logs').createIndex({ endedAt: -1 });
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    const e = err as { code?: number; codeName?: string; message?: string };
+    const why = e.code === 18 ? 'authentication failed' : e.code === 13 ? 'the user lacks the privileges to create indexes' : isConnectionError(err) ? 'no server answered' : e.message;
+    throw new StoreError(`Cannot use MongoDB at ${redacted}: ${why}.`, 'Check MONGODB_URI (host, credentials, database) and that the server is reachable.', { cause: err });
+  }
+  const wrap = <T extends Doc>(name: string) => new MongoCollection<T>(db.collection<Doc>(name));
+  const collections = new Map(COLLECTIONS.map((n) => [n, wrap(n)]));
+  return {
+    kind: 'mongo',
+    location: `${redacted} (database ${db.databaseName})`,
+    collection: <T extends Doc>(name: (typeof COLLECTIONS)[number]) => collections.get(name) as unknown as Collection<T>,
+    callLogs: new MongoCallLogs(wrap('call_logs')),
+    audit: new MongoAppendLog<AuditEntry>(wrap('audit'), 'at'),
+    chats: new MongoAppendLog<ChatRecord>(wrap('chats'), 'at'),
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,108 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { DateTime } from 'luxon';
+import { openLocalStore } from '../../src/store/local/index.js';
+import { openMongoStore } from '../../src/store/mongo/index.js';
+import { DuplicateKeyError, type CallLogRecord, type Store } from '../../src/store/types.js';
+import { AppointmentBook } from '../../src/domain/appointments.js';
+import { createSealer } from '../../src/domain/sealer.js';
+import { generateSealingKeyPair } from '../../src/crypto/seal.js';
+import type { ClinicSettings, Doctor } from '../../src/domain/clinic.js';
+import { tempDir } from '../support/store.js';
+import { startMongoDouble, type MongoDouble } from '../support/mongo-double.js';
+
+// One contract for both backends. MongoDB: MONGODB_URI when set, else the wire-protocol
+// double, so the real driver runs end to end either way.
+let double: MongoDouble | undefined;
+beforeAll(async () => {
+  if (!process.env.MONGODB_URI) double = await startMongoDouble();
+});
+afterAll(async () => {
+  await double?.close();
+});
+
+let dbSeq = 0;
+const backends: Array<[string, () => Promise<{ store: Store; cleanup: () => void }>]> = [
+  ['local', async () => {
+    const tmp = tempDir();
+    return { store: await openLocalStore({ dir: tmp.dir }), cleanup: tmp.cleanup };
+  }],
+  ['mongo', async () => {
+    const store = await openMongoStore({ uri: process.env.MONGODB_URI ?? double!.uri, dbName: `receptionist_contract_${process.pid}_${++dbSeq}` });
+    return { store, cleanup: () => {} };
+  }],
+];
+
+const rec = (callId: string, endedAt: string): CallLogRecord => ({
+  callId, callType: 'webCall', assistantId: 'a', startedAt: '', endedAt, durationSeconds: 1, endedReason: 'x', cost: null, costBreakdown: '',
+  customerNumber: '', customerIndex: '', summary: '', transcript: '', recordingUrl: '', successEvaluation: '', receivedAt: endedAt,
+});
+
+describe.each(backends)('store contract: %s', (_name, open) => {
+  let store: Store;
+  let cleanup: () => void;
+  beforeEach(async () => {
+    ({ store, cleanup } = await open());
+  });
+  afterEach(async () => {
+    await store.close();
+    cleanup();
+  });
+
+  test('find, sort, limit, count, update operators, upsert, delete', async () => {
+    const col = store.collection('doctors');
+    for (const [id, n] of [['a', 3], ['b', 1], ['c', 2]] as const) await col.insertOne({ _id: id, n, name: id });
+    expect((await col.find({ n: { $gte: 2 } }, { sort: { n: -1 }, limit: 1 })).map((d) => d._id)).toEqual(['a']);
+    expect(await col.count({ n: { $in: [1, 2] } })).toBe(2);
+    expect(await col.updateOne({ _id: 'b' }, { $set: { x: 1 }, $inc: { n: 5 }, $unset: { name: true } })).toEqual({ matched: 1 });
+    expect(await col.findOne({ _id: 'b' })).toEqual({ _id: 'b', n: 6, x: 1 });
+    expect(await col.updateOne({ _id: 'zz' }, { $set: { n: 0 } })).toEqual({ matched: 0 });
+    await col.updateOne({ _id: 'd' }, { $set: { n: 9 } }, { upsert: true });
+    expect(await col.findOne({ _id: 'd' })).toEqual({ _id: 'd', n: 9 });
+    expect(await col.updateMany({ n: { $gt: 2 } }, { $set: { big: true } })).toEqual({ matched: 3 });
+    expect(await col.deleteMany({ big: true })).toEqual({ deleted: 3 });
+    expect(await col.count({})).toBe(1);
+  });
+
+  test('a unique sparse index binds only documents that have the field, and names itself in DuplicateKeyError', async () => {
+    const col = store.collection('appointments');
+    await col.insertOne({ _id: 'a', appointmentId: 'a', activeSlot: 'dr|t1' });
+    const err = await col.insertOne({ _id: 'b', appointmentId: 'b', activeSlot: 'dr|t1' }).catch((e) => e);
+    expect(err).toBeInstanceOf(DuplicateKeyError);
+    expect(err.key).toBe('activeSlot');
+    await col.insertOne({ _id: 'c', appointmentId: 'c' });
+    await col.insertOne({ _id: 'd', appointmentId: 'd' });
+    await col.updateOne({ _id: 'a' }, { $unset: { activeSlot: true } });
+    await col.insertOne({ _id: 'e', appointmentId: 'e', activeSlot: 'dr|t1' });
+    expect(await col.count({ activeSlot: { $exists: true } })).toBe(1);
+  });
+
+  test('call logs: one per call id, newest first, since; audit and chats append', async () => {
+    expect(await store.callLogs.append(rec('c1', '2026-11-20T10:00:00.000Z'))).toBe(true);
+    expect(await store.callLogs.append(rec('c1', '2026-11-20T10:00:00.000Z'))).toBe(false);
+    await store.callLogs.append(rec('c2', '2026-11-21T10:00:00.000Z'));
+    expect((await store.callLogs.list()).map((r) => r.callId)).toEqual(['c2', 'c1']);
+    expect((await store.callLogs.list({ since: new Date('2026-11-21T00:00:00Z') })).map((r) => r.callId)).toEqual(['c2']);
+    expect(await store.callLogs.has('c1')).toBe(true);
+    await store.audit.append({ at: '2026-11-21T00:00:00.000Z', user: 'u', action: 'decrypt', details: { n: 1 } });
+    expect(await store.audit.list()).toEqual([{ at: '2026-11-21T00:00:00.000Z', user: 'u', action: 'decrypt', details: { n: 1 } }]);
+  });
+
+  test('BOOK-1 on this backend: 200 concurrent claims of one slot, exactly one wins', async () => {
+    const clinic: ClinicSettings = { name: 'c', timeZone: 'Asia/Kolkata', defaultRegion: 'IN', slotMinutes: 30, holdMinutes: 5, bookingHorizonDays: 60, locale: 'en-IN' };
+    const doctor: Doctor = { _id: 'dr', name: 'Dr. X', specialty: 'general', weeklyHours: { mon: [['09:00', '17:00']] } };
+    const sealer = createSealer(generateSealingKeyPair('k1'), Buffer.alloc(32, 1));
+    const book = new AppointmentBook(store, clinic, () => new Date('2026-11-21T04:30:00Z'), sealer);
+    const start = DateTime.fromISO('2026-11-23T10:00:00', { zone: 'Asia/Kolkata' });
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => book.hold(doctor, start, { sourceKey: `s${i}` })));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(await store.collection('appointments').count({ activeSlot: { $exists: true } })).toBe(1);
+  });
+});
+
+test('an unreachable MongoDB is a clear StoreError within seconds', async () => {
+  const started = Date.now();
+  const err = await openMongoStore({ uri: 'mongodb://127.0.0.1:9/?directConnection=true', serverSelectionTimeoutMS: 500 }).catch((e) => e);
+  expect(err.message).toBe('Cannot use MongoDB at mongodb://127.0.0.1:9/?directConnection=true: no server answered.');
+  expect(err.exitCode).toBe(3);
+  expect(Date.now() - started).toBeLessThan(5000);
+});
