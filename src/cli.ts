@@ -24,6 +24,7 @@ export function buildProgram(deps: Deps): Command {
     .description('Run a Vapi voice receptionist for a clinic that also sells and services air conditioners.')
     .version(VERSION, '-v, --version')
     .option('--data-dir <dir>', 'directory of the embedded store (default ./.receptionist, or $RECEPTIONIST_DATA_DIR)')
+    .option('--mongodb-uri <uri>', 'use MongoDB instead of the embedded store (or $MONGODB_URI)')
     .option('--json', 'machine-readable output: JSON on stdout')
     .option('--no-color', 'disable colors')
     .addOption(new Option('--debug', 'print stack traces of failures'))

@@ -6,16 +6,19 @@ import { resolveSetting, type Resolved } from '../../settings.js';
 /** Flags every command accepts (defined on the root program). */
 export interface GlobalOptions {
   dataDir: Resolved<string>;
+  /** Set when the MongoDB store is selected. */
+  mongodbUri?: Resolved<string>;
   json: boolean;
   color: boolean;
   debug: boolean;
 }
 
 export function globalsOf(command: Command, deps: Deps): GlobalOptions {
-  const o = command.optsWithGlobals() as { dataDir?: string; json?: boolean; color?: boolean; debug?: boolean };
+  const o = command.optsWithGlobals() as { dataDir?: string; mongodbUri?: string; json?: boolean; color?: boolean; debug?: boolean };
   const dir = resolveSetting('data-dir', o.dataDir, 'RECEPTIONIST_DATA_DIR', deps.env, '.receptionist');
   return {
     dataDir: { value: path.resolve(deps.cwd, dir.value), source: dir.source },
+    mongodbUri: resolveSetting('mongodb-uri', o.mongodbUri, 'MONGODB_URI', deps.env),
     json: Boolean(o.json),
     color: o.color !== false && deps.io.color,
     debug: Boolean(o.debug) || deps.env.get('DEBUG')?.value === '1',

@@ -2,8 +2,16 @@ import type { Deps } from '../../deps.js';
 import type { Store } from '../../store/types.js';
 import type { GlobalOptions } from './globals.js';
 
-/** Opens the configured store (local for now). Lazily imported so `--help` loads no store code. */
+/**
+ * Opens the configured store: MongoDB when --mongodb-uri / MONGODB_URI is set, else the
+ * embedded one. Lazily imported so `--help` loads no store code.
+ * @throws StoreError (locked, corrupt, unreachable, bad URI)
+ */
 export async function openStore(g: GlobalOptions, deps: Deps, opts: { readOnly?: boolean; purpose: string }): Promise<Store> {
+  if (g.mongodbUri) {
+    const { openMongoStore } = await import('../../store/mongo/index.js');
+    return openMongoStore({ uri: g.mongodbUri.value, dbName: deps.env.get('MONGODB_DB')?.value });
+  }
   const { openLocalStore } = await import('../../store/local/index.js');
   return openLocalStore({ dir: g.dataDir.value, readOnly: opts.readOnly, purpose: opts.purpose, onWarning: (m) => deps.io.error(`Warning: ${m}`) });
 }

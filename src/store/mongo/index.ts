@@ -142,6 +142,12 @@ class MongoAppendLog<T extends object> implements AppendLog<T> {
   }
 }
 
+/** The database named in a mongodb:// URI's path, if any. */
+function databaseInUri(uri: string): string | undefined {
+  const m = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri);
+  return m?.[1] ? decodeURIComponent(m[1]) : undefined;
+}
+
 /**
  * Connects, checks the server answers, and creates the indexes.
  * @throws StoreError with the cause (malformed URI, authentication, unreachable, no privileges)
@@ -158,7 +164,7 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
   let db: Db;
   try {
     await client.connect();
-    db = client.db(opts.dbName);
+    db = client.db(opts.dbName ?? databaseInUri(opts.uri) ?? 'receptionist');
     await db.command({ ping: 1 });
     for (const name of [...COLLECTIONS, 'call_logs', 'audit', 'chats'] as const) {
       const specs = name === 'call_logs' || name === 'audit' || name === 'chats' ? [] : INDEXES[name];
