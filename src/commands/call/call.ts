@@ -1,18 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import ora from 'ora';
 import type { VapiClient } from '@vapi-ai/server-sdk';
 import type { Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
 import { PartialFailureError, UsageError, UserError } from '../../errors.js';
 import { resolveSetting } from '../../settings.js';
-import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
+import type { BotConfig } from '../../domain/clinic.js';
 import { toE164 } from '../../domain/contact.js';
 import { checkVariables, placeholdersIn } from '../../vapi/variables.js';
 import { createVapiClient, resolveVapiSettings, vapiError, vapiRequest, type VapiSettings } from '../../vapi/client.js';
 import type { GlobalOptions } from '../shared/globals.js';
-import { openStore } from '../shared/store.js';
+import { openStore, requireBotConfig } from '../shared/store.js';
+import { progress, resolveAssistant } from '../shared/vapi.js';
 import type { CallFlags } from './index.js';
 
 /** One number (or CSV row) to call. */
@@ -121,26 +121,24 @@ export async function runCall(numbers: string[], flags: CallFlags, g: GlobalOpti
   }
   const settings = resolveVapiSettings(flags, deps.env);
   const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist call' });
-  let config: BotConfig | null;
+  let config: BotConfig;
   try {
-    config = await loadBotConfig(store.collection('bot_configs'));
+    config = await requireBotConfig(store, 'Run `receptionist seed` and `receptionist sync` first.');
   } finally {
     await store.close();
   }
-  if (!config) throw new UserError('The store has no bot config.', 'Run `receptionist seed` and `receptionist sync` first.');
-  const assistant = resolveSetting('assistant', flags.assistant, 'RECEPTIONIST_ASSISTANT_ID', deps.env) ?? (config.vapi?.assistantId ? { value: config.vapi.assistantId, source: 'the last sync' } : undefined);
-  if (!assistant) throw new UserError('No assistant to call with.', 'Run `receptionist sync` first, or pass --assistant.');
+  const assistant = resolveAssistant(flags.assistant, deps, config, 'call with');
   const region = deps.env.get('RECEPTIONIST_DEFAULT_REGION')?.value ?? config.clinic.defaultRegion;
   const vapi = await createVapiClient(settings);
   const phoneNumberId = await resolvePhoneNumberId(flags.phoneNumberId, deps, vapi, settings);
 
   const results: CallResult[] = targets.map((t) => {
-    const r = requestFor(t, config!, assistant.value, phoneNumberId, scheduleAt, region);
+    const r = requestFor(t, config, assistant.value, phoneNumberId, scheduleAt, region);
     return { target: t.label, number: r.number, ok: !r.error, request: r.body, error: r.error };
   });
   if (flags.dryRun) return results;
 
-  const spinner = ora({ stream: deps.io.err, isEnabled: deps.io.isErrTTY && !g.json, isSilent: !deps.io.isErrTTY || g.json });
+  const spinner = progress(g, deps.io);
   const todo = results.filter((r) => r.ok);
   let done = 0;
   spinner.start(`Placing calls: 0/${todo.length}`);

@@ -1,13 +1,13 @@
 import type { VapiClient } from '@vapi-ai/server-sdk';
 import type { Deps } from '../../deps.js';
-import { CancelledError, NeedsInputError, UserError } from '../../errors.js';
-import { resolveSetting } from '../../settings.js';
+import { CancelledError, NeedsInputError } from '../../errors.js';
 import { loadBotConfig } from '../../domain/clinic.js';
 import type { FieldSealer } from '../../domain/sealer.js';
 import { createVapiClient, resolveVapiSettings, vapiRequest, type VapiSettings } from '../../vapi/client.js';
 import type { Store } from '../../store/types.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore } from '../shared/store.js';
+import { resolveAssistant } from '../shared/vapi.js';
 import { writeOnlySealer } from '../shared/sealer.js';
 import type { ChatFlags } from './index.js';
 
@@ -40,8 +40,7 @@ export async function runChat(flags: ChatFlags, g: GlobalOptions, deps: Deps): P
   const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist chat' });
   try {
     const config = await loadBotConfig(store.collection('bot_configs'));
-    const assistant = resolveSetting('assistant', flags.assistant, 'RECEPTIONIST_ASSISTANT_ID', deps.env) ?? (config?.vapi?.assistantId ? { value: config.vapi.assistantId, source: 'the last sync' } : undefined);
-    if (!assistant) throw new UserError('No assistant to chat with.', 'Run `receptionist sync` first, or pass --assistant.');
+    const assistant = resolveAssistant(flags.assistant, deps, config, 'chat with');
     // Chats hold what patients write: sealed like call logs, so the keys must exist.
     const sealer = await writeOnlySealer(store, deps, { needsIndex: false });
     const vapi = await createVapiClient(settings);

@@ -1,20 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Deps } from '../../deps.js';
-import { NeedsInputError, UsageError, UserError } from '../../errors.js';
-import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
+import { NeedsInputError, UsageError } from '../../errors.js';
+import type { BotConfig } from '../../domain/clinic.js';
 import { applyConfigChanges, ConfigValueError, getConfigValue, validateImportedConfig, type ConfigChange } from '../../domain/bot-config-edit.js';
 import { optionsCatalog } from '../../vapi/options.js';
 import type { Store } from '../../store/types.js';
 import type { GlobalOptions } from '../shared/globals.js';
-import { openStore } from '../shared/store.js';
+import { openStore, requireBotConfig } from '../shared/store.js';
 
 async function withConfig<T>(g: GlobalOptions, deps: Deps, write: boolean, fn: (store: Store, config: BotConfig) => Promise<T>): Promise<T> {
   const store = await openStore(g, deps, { readOnly: !write, purpose: 'receptionist config' });
   try {
-    const config = await loadBotConfig(store.collection('bot_configs'));
-    if (!config) throw new UserError(`The store at ${store.location} has no bot config.`, 'Run `receptionist seed` first.');
-    return await fn(store, config);
+    return await fn(store, await requireBotConfig(store));
   } catch (err) {
     if (err instanceof ConfigValueError) throw new UsageError(err.message, err.accepted?.length ? `Accepted: ${err.accepted.slice(0, 40).join(', ')}${err.accepted.length > 40 ? ', …' : ''}` : undefined);
     throw err;

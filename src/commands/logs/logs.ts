@@ -12,7 +12,8 @@ import { openField, SEALED_PLACEHOLDER } from '../../domain/sealer.js';
 import { appendAudit } from '../../domain/audit.js';
 import { toE164 } from '../../domain/contact.js';
 import { isSealed, SealError } from '../../crypto/seal.js';
-import { blindIndex, parseBlindIndexKey } from '../../crypto/blind-index.js';
+import { blindIndex } from '../../crypto/blind-index.js';
+import { blindIndexKeyFromEnv } from '../shared/sealer.js';
 import { Credentials } from '../shared/credentials.js';
 import type { Env } from '../../env.js';
 import { CALL_LOG_COLUMNS, escapeCell } from '../../store/local/csv-call-log.js';
@@ -147,8 +148,7 @@ function openOrFail(value: string, callId: string, field: string, keys: Unlocked
 }
 
 function blindIndexOf(e164: string, deps: Deps, canCompare: boolean): string | undefined {
-  const raw = deps.env.get('RECEPTIONIST_BLIND_INDEX_KEY');
-  const key = raw ? parseBlindIndexKey(raw.value) : undefined;
+  const key = blindIndexKeyFromEnv(deps.env);
   if (key) return blindIndex(key, e164);
   if (canCompare) return undefined;
   throw new UserError('--caller needs RECEPTIONIST_BLIND_INDEX_KEY (or --decrypt).', 'Restore the key from your backup of .env, or add --decrypt.');

@@ -3,13 +3,12 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import type { Deps } from '../../deps.js';
 import { AuthError, UsageError, UserError } from '../../errors.js';
 import { resolveSetting } from '../../settings.js';
-import { loadBotConfig } from '../../domain/clinic.js';
 import { DEFAULT_AUTH, type AuthConfig } from '../../server/auth.js';
 import { buildApp, DEFAULT_BODY_LIMIT, type WebhookEvent } from '../../server/app.js';
 import { ReplyCache } from '../../server/replies.js';
 import { writeOnlySealer } from '../shared/sealer.js';
 import type { GlobalOptions } from '../shared/globals.js';
-import { openStore } from '../shared/store.js';
+import { openStore, requireBotConfig } from '../shared/store.js';
 import type { ServeFlags } from './index.js';
 
 export interface ServeOptions {
@@ -89,8 +88,7 @@ export async function runServe(
   let app: ReturnType<typeof buildApp> | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   try {
-    const stored = await loadBotConfig(store.collection('bot_configs'));
-    if (!stored) throw new UserError(`The store at ${store.location} has no bot config.`, 'Run `receptionist seed` first.');
+    const stored = await requireBotConfig(store);
     const config = opts.defaultRegion ? { ...stored, clinic: { ...stored.clinic, defaultRegion: opts.defaultRegion } } : stored;
     const sealer = await writeOnlySealer(store, deps);
     // Vapi's retries end within the hour; bookings and visits stay deduplicated by their own

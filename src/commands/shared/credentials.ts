@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Deps } from '../../deps.js';
-import { NeedsInputError, UsageError, UserError } from '../../errors.js';
-import { newBlindIndexKey, parseBlindIndexKey } from '../../crypto/blind-index.js';
+import { NeedsInputError, UsageError } from '../../errors.js';
+import { newBlindIndexKey } from '../../crypto/blind-index.js';
+import { blindIndexKeyFromEnv } from './sealer.js';
 
 /** Passwords are at least this long. */
 export const MIN_PASSWORD_LENGTH = 12;
@@ -66,15 +67,12 @@ export class Credentials {
  * to `<cwd>/.env` (mode 600). Returns whether one was created.
  */
 export function ensureBlindIndexKey(deps: Deps): { key: string; file?: string } {
-  const set = deps.env.get('RECEPTIONIST_BLIND_INDEX_KEY');
-  if (set) {
-    if (!parseBlindIndexKey(set.value)) throw new UserError(`RECEPTIONIST_BLIND_INDEX_KEY (from ${set.source}) is not 32 bytes of base64url.`, 'Fix or remove it; a new one is created when it is absent.');
-    return { key: set.value };
-  }
+  const existing = blindIndexKeyFromEnv(deps.env);
+  if (existing) return { key: existing.toString('base64url') };
   const file = path.join(deps.cwd, '.env');
-  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const sep = existing && !existing.endsWith('\n') ? '\n' : '';
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const sep = text && !text.endsWith('\n') ? '\n' : '';
   const key = newBlindIndexKey();
-  fs.writeFileSync(file, `${existing}${sep}RECEPTIONIST_BLIND_INDEX_KEY=${key}\n`, { mode: 0o600 });
+  fs.writeFileSync(file, `${text}${sep}RECEPTIONIST_BLIND_INDEX_KEY=${key}\n`, { mode: 0o600 });
   return { key, file };
 }

@@ -9,7 +9,8 @@ import { createVapiClient, resolveVapiSettings, vapiRequest, type VapiSettings }
 import { desiredAssistant, desiredTool, planResource, type PlannedResource, type ResourceState, type ServerTarget, type SyncState } from '../../vapi/sync-plan.js';
 import type { Store } from '../../store/types.js';
 import type { GlobalOptions } from '../shared/globals.js';
-import { openStore } from '../shared/store.js';
+import { openStore, requireBotConfig } from '../shared/store.js';
+import { progress } from '../shared/vapi.js';
 import type { SyncFlags } from './index.js';
 
 export interface SyncResult {
@@ -50,10 +51,9 @@ export async function runSync(flags: SyncFlags, g: GlobalOptions, deps: Deps, on
   const settings = resolveVapiSettings(flags, deps.env);
   const isPlanOnly = Boolean(flags.dryRun || flags.check);
   const store = await openStore(g, deps, { readOnly: isPlanOnly, purpose: 'receptionist sync' });
-  const spinner = ora({ text: 'Reading the assistant and tools on Vapi…', stream: deps.io.err, isEnabled: deps.io.isErrTTY && !g.json, isSilent: !deps.io.isErrTTY || g.json });
+  const spinner = progress(g, deps.io, 'Reading the assistant and tools on Vapi…');
   try {
-    const config = await loadBotConfig(store.collection('bot_configs'));
-    if (!config) throw new UserError(`The store at ${store.location} has no bot config.`, 'Run `receptionist seed` first.');
+    const config = await requireBotConfig(store);
     const target: ServerTarget = { url: resolveServerUrl(flags.serverUrl, deps, config.vapi?.serverUrl), secret: deps.env.get('VAPI_SERVER_SECRET')?.value };
     const vapi = await createVapiClient(settings);
     const state: SyncState = config.vapi?.sync ?? {};
