@@ -25,6 +25,7 @@ export function buildProgram(deps: Deps): Command {
     .version(VERSION, '-v, --version')
     .option('--data-dir <dir>', 'directory of the embedded store (default ./.receptionist, or $RECEPTIONIST_DATA_DIR)')
     .option('--mongodb-uri <uri>', 'use MongoDB instead of the embedded store (or $MONGODB_URI)')
+    .option('--log-to <target>', 'where call logs go: mongo or csv (default: the store in use, or $RECEPTIONIST_LOG_TO)')
     .option('--json', 'machine-readable output: JSON on stdout')
     .option('--no-color', 'disable colors')
     .addOption(new Option('--debug', 'print stack traces of failures'))

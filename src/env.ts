@@ -6,6 +6,7 @@ export const ENV_VARS = {
   RECEPTIONIST_DATA_DIR: 'Directory of the embedded store (default ./.receptionist)',
   MONGODB_URI: 'Use MongoDB instead of the embedded store (same as --mongodb-uri), e.g. mongodb+srv://user:pass@cluster/db',
   MONGODB_DB: 'MongoDB database name (default: the one in MONGODB_URI, else receptionist)',
+  RECEPTIONIST_LOG_TO: 'Where call logs go: "mongo" (collection call_logs) or "csv" (<data-dir>/calls.csv); default: the store in use (same as --log-to)',
   VAPI_SERVER_SECRET: 'Webhook secret: accepted as X-Vapi-Secret, Authorization: Bearer, or the HMAC key of x-signature',
   VAPI_SERVER_SECRET_PREVIOUS: 'A second accepted webhook secret, for rotation without dropped requests',
   VAPI_HMAC_PAYLOAD_FORMAT: 'What the HMAC signs (default "{timestamp}.{body}")',

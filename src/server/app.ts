@@ -7,6 +7,7 @@ import { MalformedMessageError, callIdOf, parseEnvelope } from '../vapi/server-m
 import { verifyRequest, type AuthConfig } from './auth.js';
 import { handleMessage } from './messages.js';
 import { ReplyCache } from './replies.js';
+import { CallEventWriter } from './call-events.js';
 import type { FieldSealer } from '../domain/sealer.js';
 
 /** 5 MiB: an hour-long `end-of-call-report` is 1–2 MB (SEC-4). */
@@ -20,7 +21,7 @@ export interface WebhookEvent {
   callId?: string;
   tools?: string[];
   status: number;
-  outcome: 'ok' | 'replayed' | 'duplicate' | 'tool-error' | 'ignored' | 'unauthorized' | 'invalid' | 'unavailable' | 'error';
+  outcome: 'ok' | 'replayed' | 'duplicate' | 'tool-error' | 'ignored' | 'spooled' | 'unauthorized' | 'invalid' | 'unavailable' | 'error';
   /** Why it was refused or failed (our own words, never echoing the body). */
   detail?: string;
   ms: number;
@@ -36,6 +37,8 @@ export interface AppOptions {
   auth: AuthConfig | undefined;
   bodyLimit?: number;
   onEvent?: (e: WebhookEvent) => void;
+  /** Writes call logs and statuses; default: straight to the store, without a spool. */
+  callEvents?: CallEventWriter;
   /** A failure that is a bug (a tool threw): reported once with its error. */
   onFailure?: (where: string, err: unknown) => void;
 }
@@ -55,6 +58,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       http.createServer({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000, keepAliveTimeout: 5_000 }, handler),
   });
   const replies = new ReplyCache(opts.store.collection('replies'), opts.now);
+  const callEvents = opts.callEvents ?? new CallEventWriter(opts.store, undefined);
   const emit = opts.onEvent ?? (() => {});
   const onFailure = opts.onFailure ?? (() => {});
 
@@ -70,7 +74,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     void reply.code(status).send({ error: detail });
   });
 
-  app.get('/health', async () => ({ ok: true }));
+  // `spoolDepth`: call-log events acknowledged but not yet in the store (DUR-2).
+  app.get('/health', async () => ({ ok: true, spoolDepth: callEvents.depth }));
 
   app.post('/webhook', async (req, reply) => {
     const started = performance.now();
@@ -95,6 +100,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         config: opts.config,
         now: opts.now,
         replies,
+        callEvents,
         onToolFailure: (tool, err) => onFailure(`tool ${tool}`, err),
       });
       return done({ type, callId, tools: handled.tools, status: handled.status, outcome: handled.outcome }, handled.body);

@@ -3,12 +3,13 @@ import type { Store } from '../store/types.js';
 import { StoreUnavailableError } from '../store/types.js';
 import type { BotConfig, Customer } from '../domain/clinic.js';
 import { AppointmentBook } from '../domain/appointments.js';
-import { callLogFromReport, recordCallLog, recordCallStatus } from '../domain/call-records.js';
+import { callLogFromReport, sealCallLog } from '../domain/call-records.js';
 import { spokenDateTime } from '../domain/spoken-time.js';
 import { MalformedMessageError, VAPI_MESSAGE_TYPES, callIdOf, customerNumberOf, isObject, str, timestampMs, type Json } from '../vapi/server-message.js';
 import { toolHandlers } from './tools/index.js';
 import { ToolInputError, type ToolContext } from './tools/context.js';
 import type { ReplyCache } from './replies.js';
+import type { CallEventWriter } from './call-events.js';
 import type { FieldSealer } from '../domain/sealer.js';
 import { DateTime } from 'luxon';
 
@@ -16,7 +17,7 @@ import { DateTime } from 'luxon';
 export interface Handled {
   status: number;
   body: unknown;
-  outcome: 'ok' | 'replayed' | 'duplicate' | 'tool-error' | 'ignored';
+  outcome: 'ok' | 'replayed' | 'duplicate' | 'tool-error' | 'ignored' | 'spooled' | 'unavailable';
   tools?: string[];
 }
 
@@ -27,6 +28,8 @@ export interface MessageContext {
   config: BotConfig;
   now: () => Date;
   replies: ReplyCache;
+  /** Writes call logs and statuses, spooling them while the store is down (DUR-2). */
+  callEvents: CallEventWriter;
   /** Reports an unexpected failure inside one tool (the reply still carries an error entry). */
   onToolFailure: (tool: string, err: unknown) => void;
 }
@@ -41,7 +44,9 @@ export interface ToolCallResult {
 
 /**
  * Dispatches one server message by `type`.
- * @throws MalformedMessageError (400), StoreUnavailableError (503)
+ * Tool calls and `assistant-request` answer even when the store is down (a spoken apology;
+ * the assistant without caller details); call-log events are spooled when a spool is set.
+ * @throws MalformedMessageError (400), StoreUnavailableError (503: a call-log event that could be neither written nor spooled)
  */
 export async function handleMessage(message: Json, raw: Buffer, ctx: MessageContext): Promise<Handled> {
   const type = message.type as string;
@@ -54,23 +59,25 @@ export async function handleMessage(message: Json, raw: Buffer, ctx: MessageCont
     case 'assistant-request':
       return handleAssistantRequest(message, ctx);
     case 'end-of-call-report': {
-      const record = callLogFromReport(message, ctx.now());
-      const isNew = await recordCallLog(ctx.store, record, ctx.sealer);
-      return { status: 200, body: {}, outcome: isNew ? 'ok' : 'duplicate' };
+      const record = sealCallLog(callLogFromReport(message, ctx.now()), ctx.sealer);
+      return { status: 200, body: {}, outcome: await ctx.callEvents.write({ kind: 'call-log', record }) };
     }
     case 'status-update': {
       const callId = callIdOf(message);
       const status = str(message, 'status', 'message.status');
       if (!callId || !status) throw new MalformedMessageError('status-update needs "message.call.id" and "message.status"');
-      await recordCallStatus(ctx.store, {
-        _id: callId,
-        status,
-        endedReason: str(message, 'endedReason'),
-        at: timestampMs(message) ?? ctx.now().getTime(),
-        callType: str(message, 'call.type'),
-        assistantId: str(message, 'call.assistantId'),
+      const outcome = await ctx.callEvents.write({
+        kind: 'call-status',
+        status: {
+          _id: callId,
+          status,
+          endedReason: str(message, 'endedReason'),
+          at: timestampMs(message) ?? ctx.now().getTime(),
+          callType: str(message, 'call.type'),
+          assistantId: str(message, 'call.assistantId'),
+        },
       });
-      return { status: 200, body: {}, outcome: 'ok' };
+      return { status: 200, body: {}, outcome: outcome === 'duplicate' ? 'ok' : outcome };
     }
     default:
       if (!VAPI_MESSAGE_TYPES.has(type)) throw new MalformedMessageError(`unknown message type "${type.slice(0, 64)}"`);
@@ -102,23 +109,36 @@ function toolCallsOf(message: Json): ToolCall[] {
   });
 }
 
+/** Spoken when the store cannot answer in time (DUR-2); never cached, so a redelivery retries. */
+export const STORE_DOWN_APOLOGY = "I'm sorry, our system is not responding right now. Please try again in a few minutes, or I can transfer you to the front desk.";
+
 async function handleToolCalls(message: Json, ctx: MessageContext): Promise<Handled> {
   const calls = toolCallsOf(message);
   const callId = callIdOf(message) ?? '';
-  const results: ToolCallResult[] = [];
+  const results: (ToolCallResult | undefined)[] = calls.map(() => undefined);
   let replayed = 0;
   let failed = 0;
+  let unavailable = false;
   // In order, one after another: a check_availability hold must exist before a later book_appointment in the same list.
-  for (const call of calls) {
-    const { value, isReplay } = await ctx.replies.once(`tool:${callId}:${call.id}`, () => runTool(call, message, callId, ctx));
-    if (isReplay) replayed++;
-    if (value.error) failed++;
-    results.push(value);
+  // A store that is down fails fast (serve's short server-selection and socket timeouts), and
+  // the calls not yet answered get a spoken apology, so the caller is never left in silence (DUR-2).
+  for (const [i, call] of calls.entries()) {
+    try {
+      const { value, isReplay } = await ctx.replies.once(`tool:${callId}:${call.id}`, () => runTool(call, message, callId, ctx));
+      if (isReplay) replayed++;
+      if (value.error) failed++;
+      results[i] = value;
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      unavailable = true;
+      break;
+    }
   }
+  const body = { results: calls.map((c, i) => results[i] ?? { toolCallId: c.id, name: c.name, error: STORE_DOWN_APOLOGY }) };
   return {
     status: 200,
-    body: { results },
-    outcome: replayed === calls.length ? 'replayed' : failed ? 'tool-error' : 'ok',
+    body,
+    outcome: unavailable ? 'unavailable' : replayed === calls.length ? 'replayed' : failed ? 'tool-error' : 'ok',
     tools: calls.map((c) => c.name),
   };
 }
@@ -163,7 +183,14 @@ async function handleFunctionCall(message: Json, raw: Buffer, ctx: MessageContex
   const id = createHash('sha256').update(raw).digest('hex').slice(0, 32);
   const callId = callIdOf(message) ?? '';
   const call = { id, name, args: (message.functionCall as Json).parameters ?? {} };
-  const { value, isReplay } = await ctx.replies.once(`fn:${callId}:${id}`, () => runTool(call, message, callId, ctx));
+  let once;
+  try {
+    once = await ctx.replies.once(`fn:${callId}:${id}`, () => runTool(call, message, callId, ctx));
+  } catch (err) {
+    if (!(err instanceof StoreUnavailableError)) throw err;
+    return { status: 200, body: { error: STORE_DOWN_APOLOGY }, outcome: 'unavailable', tools: [name] };
+  }
+  const { value, isReplay } = once;
   return { status: 200, body: value.error ? { error: value.error } : { result: value.result }, outcome: isReplay ? 'replayed' : value.error ? 'tool-error' : 'ok', tools: [name] };
 }
 
@@ -175,15 +202,20 @@ async function handleFunctionCall(message: Json, raw: Buffer, ctx: MessageContex
 async function handleAssistantRequest(message: Json, ctx: MessageContext): Promise<Handled> {
   const callId = callIdOf(message) ?? '';
   const compute = async () => ({ value: await assistantReply(message, ctx), cache: Boolean(callId) });
-  const { value, isReplay } = callId
-    ? await ctx.replies.once(`assistant-request:${callId}`, compute)
-    : { value: (await compute()).value, isReplay: false };
-  return { status: 200, body: value, outcome: isReplay ? 'replayed' : 'ok' };
+  try {
+    const { value, isReplay } = callId
+      ? await ctx.replies.once(`assistant-request:${callId}`, compute)
+      : { value: (await compute()).value, isReplay: false };
+    return { status: 200, body: value, outcome: isReplay ? 'replayed' : 'ok' };
+  } catch (err) {
+    if (!(err instanceof StoreUnavailableError)) throw err;
+    // The call must still be answered: the assistant without the caller's details.
+    return { status: 200, body: baseAssistant(ctx.config), outcome: 'unavailable' };
+  }
 }
 
 async function assistantReply(message: Json, ctx: MessageContext): Promise<Json> {
-  const assistantId = ctx.config.vapi?.assistantId;
-  const base: Json = assistantId ? { assistantId } : { assistant: inlineAssistant(ctx.config) };
+  const base = baseAssistant(ctx.config);
   const number = customerNumberOf(message);
   if (!number) return base;
   const phoneIndex = ctx.sealer.index(number);
@@ -200,6 +232,12 @@ async function assistantReply(message: Json, ctx: MessageContext): Promise<Json>
       firstMessage: `Welcome back, ${firstName}! Are you calling about a doctor appointment or AC support today?`,
     },
   };
+}
+
+/** The synced assistant by id or, before any sync, inline. */
+function baseAssistant(config: BotConfig): Json {
+  const assistantId = config.vapi?.assistantId;
+  return assistantId ? { assistantId } : { assistant: inlineAssistant(config) };
 }
 
 /** The stored assistant with its function tools inline (transient assistant, spec `CreateAssistantDTO`). */

@@ -44,6 +44,11 @@ export interface Collection<T extends Doc = Doc> {
   /** Updates the first match; with `upsert`, inserts `query` + `update` when none matches. @throws DuplicateKeyError, StoreUnavailableError */
   updateOne(query: Query, update: Update, opts?: { upsert?: boolean }): Promise<{ matched: number }>;
   updateMany(query: Query, update: Update): Promise<{ matched: number }>;
+  /**
+   * Stores `doc` whole under its `_id`, inserting it when absent (used by `migrate`).
+   * @throws DuplicateKeyError (another document holds one of its unique keys), StoreUnavailableError
+   */
+  replaceOne(doc: T): Promise<'inserted' | 'replaced'>;
   deleteMany(query: Query): Promise<{ deleted: number }>;
   /**
    * Rewrites the stored form so that superseded versions of documents are gone (an

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { startTestServer, toolCalls, only, NOW, SECRET, type TestServer } from '../support/app.js';
 import { signBody } from '../../src/server/auth.js';
 import { StoreUnavailableError } from '../../src/store/types.js';
+import { STORE_DOWN_APOLOGY } from '../../src/server/messages.js';
 import { openField } from '../../src/domain/sealer.js';
 import { callLogContext } from '../../src/domain/call-records.js';
 
@@ -102,7 +103,7 @@ describe('server messages', () => {
   });
 
   test('GET /health answers', async () => {
-    expect((await s.app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ ok: true });
+    expect((await s.app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ ok: true, spoolDepth: 0 });
   });
 });
 
@@ -153,14 +154,17 @@ describe('a store that cannot be written', () => {
     expect((await s.store.callLogs.list()).map((r) => r.callId)).toEqual(['call_x']);
   });
 
-  test('a NeDB file that cannot be appended to: 503, nothing half-written is read back, then recovery', async () => {
+  test('a NeDB file that cannot be appended to: the tool call gets a spoken apology (not cached), nothing half-written is read back, then recovery', async () => {
     // Root ignores file modes, so make the datafile path unwritable by replacing it with a directory.
     const file = path.join(s.dir, 'appointments.db');
     const saved = fs.readFileSync(file);
     fs.rmSync(file);
     fs.mkdirSync(file);
     const args = { name: 'A B', email: 'a@b.co', phone: '+919812345678', date: 'Monday 23 November at 10am', reason: 'x', doctor: 'Rao' };
-    expect((await s.send(toolCalls('c', ['book_appointment', args, 'tc_1']))).status).toBe(503);
+    const down = await s.send(toolCalls('c', ['book_appointment', args, 'tc_1']));
+    expect(down.status).toBe(200);
+    expect(only(down.body)).toEqual({ toolCallId: 'tc_1', name: 'book_appointment', error: STORE_DOWN_APOLOGY });
+    expect(s.events.at(-1)).toMatchObject({ status: 200, outcome: 'unavailable' });
     fs.rmdirSync(file);
     fs.writeFileSync(file, saved);
     const retry = await s.send(toolCalls('c', ['book_appointment', args, 'tc_1']));

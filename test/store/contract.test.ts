@@ -99,10 +99,41 @@ describe.each(backends)('store contract: %s', (_name, open) => {
   });
 });
 
-test('an unreachable MongoDB is a clear StoreError within seconds', async () => {
-  const started = Date.now();
-  const err = await openMongoStore({ uri: 'mongodb://127.0.0.1:9/?directConnection=true', serverSelectionTimeoutMS: 500 }).catch((e) => e);
-  expect(err.message).toBe('Cannot use MongoDB at mongodb://127.0.0.1:9/?directConnection=true: no server answered.');
-  expect(err.exitCode).toBe(3);
-  expect(Date.now() - started).toBeLessThan(5000);
+describe('MongoDB that cannot be used: one message naming the setting and the cause, a documented exit code', () => {
+  test('unreachable: NetworkError (exit 6) within seconds', async () => {
+    const started = Date.now();
+    const err = await openMongoStore({ uri: 'mongodb://127.0.0.1:9/?directConnection=true', serverSelectionTimeoutMS: 500, openWithinMS: 1000 }).catch((e) => e);
+    expect(err.message).toMatch(/^MongoDB at mongodb:\/\/127\.0\.0\.1:9\/\?directConnection=true \(from MONGODB_URI\) is unreachable: no server answered \(connect ECONNREFUSED/);
+    expect(err.exitCode).toBe(6);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  test('a malformed URI: UsageError (exit 2) naming where it came from', async () => {
+    const err = await openMongoStore({ uri: 'mongodb://host:notaport/db', source: '--mongodb-uri' }).catch((e) => e);
+    expect(err.message).toMatch(/^Invalid MongoDB URI \(mongodb:\/\/host:notaport\/db, from --mongodb-uri\): /);
+    expect(err.exitCode).toBe(2);
+    const scheme = await openMongoStore({ uri: 'http://example.com' }).catch((e) => e);
+    expect(scheme.exitCode).toBe(2);
+  });
+
+  test.skipIf(Boolean(process.env.MONGODB_URI))('failed authentication: AuthError (exit 5), the password redacted', async () => {
+    const uri = double!.uri.replace('mongodb://', 'mongodb://clinic:hunter2@');
+    const err = await openMongoStore({ uri, source: 'MONGODB_URI in .env' }).catch((e) => e);
+    expect(err.message).toBe(`MongoDB at ${uri.replace('clinic:hunter2@', '***@')} (from MONGODB_URI in .env) refused the credentials: authentication failed.`);
+    expect(err.message).not.toContain('hunter2');
+    expect(err.exitCode).toBe(5);
+  });
+
+  test.skipIf(Boolean(process.env.MONGODB_URI))('a user without the needed privileges: StoreError (exit 3) saying which role to grant', async () => {
+    const d = await startMongoDouble();
+    try {
+      d.deny('createIndexes', { code: 13, codeName: 'Unauthorized', errmsg: 'not authorized on receptionist to execute command { createIndexes: "customers" }' });
+      const err = await openMongoStore({ uri: d.uri }).catch((e) => e);
+      expect(err.message).toMatch(/the user lacks the privileges receptionist needs \(not authorized on receptionist/);
+      expect(err.hint).toMatch(/readWrite/);
+      expect(err.exitCode).toBe(3);
+    } finally {
+      await d.close();
+    }
+  });
 });

@@ -17,6 +17,8 @@ export interface MongoDouble {
   start(): Promise<void>;
   close(): Promise<void>;
   collection(db: string, name: string): Array<Record<string, unknown>>;
+  /** Answers every later `command` (e.g. `createIndexes`) with this error, as a user without privileges would get. */
+  deny(command: string, error: { code: number; codeName: string; errmsg: string }): void;
 }
 
 type Doc = Record<string, any>;
@@ -35,6 +37,7 @@ const OP_MSG = 2013;
 export async function startMongoDouble(): Promise<MongoDouble> {
   const dbs = new Map<string, Map<string, { docs: Doc[]; indexes: Index[] }>>();
   const sockets = new Set<net.Socket>();
+  const denials = new Map<string, { code: number; codeName: string; errmsg: string }>();
   let requestId = 1;
 
   const coll = (db: string, name: string) => {
@@ -77,6 +80,10 @@ export async function startMongoDouble(): Promise<MongoDouble> {
     if (lower === 'ismaster' || lower === 'hello') {
       return { ismaster: true, isWritablePrimary: true, helloOk: true, maxBsonObjectSize: 16 * 1024 * 1024, maxMessageSizeBytes: 48_000_000, maxWriteBatchSize: 100_000, localTime: new Date(), logicalSessionTimeoutMinutes: 30, connectionId: 1, minWireVersion: 0, maxWireVersion: 21, readOnly: false, ok: 1 };
     }
+    // The double has no users: any authentication attempt fails, as a wrong password would.
+    if (lower === 'saslstart' || lower === 'authenticate') return { ok: 0, code: 18, codeName: 'AuthenticationFailed', errmsg: 'Authentication failed.' };
+    const denied = denials.get(name);
+    if (denied) return { ok: 0, ...denied };
     if (['ping', 'endsessions', 'killcursors', 'abortTransaction'.toLowerCase()].includes(lower)) return { ok: 1 };
     if (lower === 'buildinfo') return { version: '7.0.0-double', versionArray: [7, 0, 0, 0], ok: 1 };
     const c = coll(db, String(cmd[name]));
@@ -122,8 +129,9 @@ export async function startMongoDouble(): Promise<MongoDouble> {
           const targets = u.multi ? matches : matches.slice(0, 1);
           if (!targets.length && u.upsert) {
             const base: Doc = Object.fromEntries(Object.entries(u.q ?? {}).filter(([k, v]) => !k.startsWith('$') && (typeof v !== 'object' || v === null || v instanceof ObjectId)));
-            const doc = { ...base };
-            applyUpdate(doc, u.u);
+            const replacement = !Object.keys(u.u).some((k) => k.startsWith('$'));
+            const doc = replacement ? { _id: base._id, ...structuredClone(u.u) } : { ...base };
+            if (!replacement) applyUpdate(doc, u.u);
             if (doc._id === undefined) doc._id = new ObjectId();
             const v = violation(c, doc);
             if (v) writeErrors.push(dupError(i, v, ns));
@@ -135,8 +143,9 @@ export async function startMongoDouble(): Promise<MongoDouble> {
             return;
           }
           for (const t of targets) {
-            const next = structuredClone(t);
-            const changed = applyUpdate(next, u.u);
+            const replacement = !Object.keys(u.u).some((k) => k.startsWith('$'));
+            const next = replacement ? { _id: t._id, ...structuredClone(u.u) } : structuredClone(t);
+            const changed = replacement ? [1] : applyUpdate(next, u.u);
             const v = violation(c, next, t);
             if (v) {
               writeErrors.push(dupError(i, v, ns));
@@ -281,5 +290,6 @@ export async function startMongoDouble(): Promise<MongoDouble> {
       await new Promise<void>((r) => (server.listening ? server.close(() => r()) : r()));
     },
     collection: (db, name) => coll(db, name).docs,
+    deny: (command, error) => void denials.set(command, error),
   };
 }

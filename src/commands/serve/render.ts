@@ -32,6 +32,11 @@ export function renderServeEvent(e: ServeEvent, g: GlobalOptions, io: IO, now: (
       io.info(parts.filter(Boolean).join('  '));
       return;
     }
+    case 'spool':
+      if (e.state === 'queued') io.error(`${c.yellow('Spooled')}  call event acknowledged; the store is unavailable (${e.reason}). Spool depth ${e.depth}.`);
+      else if (e.state === 'pending') io.error(`${c.yellow('Spool')}  ${e.depth} call event(s) from an earlier run in ${e.file}; writing them to the store.`);
+      else io.info(`${c.green('Spool drained')}  ${e.written} call event(s) written to the store in order. Spool depth 0.`);
+      return;
     case 'failure':
       io.error(`${c.red('Failure')} in ${e.where}: ${e.error}${e.stack ? `\n${e.stack}` : ' (re-run with --debug for the stack)'}`);
       return;

@@ -6,6 +6,8 @@ import { resolveSetting } from '../../settings.js';
 import { DEFAULT_AUTH, type AuthConfig } from '../../server/auth.js';
 import { buildApp, DEFAULT_BODY_LIMIT, type WebhookEvent } from '../../server/app.js';
 import { ReplyCache } from '../../server/replies.js';
+import { CallEventWriter, type CallEvent, type SpoolEvent } from '../../server/call-events.js';
+import { Spool } from '../../store/spool.js';
 import { writeOnlySealer } from '../shared/sealer.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore, requireBotConfig } from '../shared/store.js';
@@ -25,6 +27,7 @@ export interface ServeOptions {
 export type ServeEvent =
   | { kind: 'ready'; url: string; webhookUrl: string; dataDir: string; auth: 'secret' | 'none'; secrets: number }
   | WebhookEvent
+  | SpoolEvent
   | { kind: 'failure'; where: string; error: string; stack?: string }
   | { kind: 'stopping'; signal?: string }
   | { kind: 'stopped' };
@@ -84,9 +87,10 @@ export async function runServe(
   deps: Deps,
   run: { signal: AbortSignal; onEvent: (e: ServeEvent) => void },
 ): Promise<void> {
-  const store = await openStore(g, deps, { purpose: 'receptionist serve' });
+  const store = await openStore(g, deps, { purpose: 'receptionist serve', latencySensitive: true });
   let app: ReturnType<typeof buildApp> | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
+  let callEvents: CallEventWriter | undefined;
   try {
     const stored = await requireBotConfig(store);
     const config = opts.defaultRegion ? { ...stored, clinic: { ...stored.clinic, defaultRegion: opts.defaultRegion } } : stored;
@@ -96,8 +100,13 @@ export async function runServe(
     const replies = new ReplyCache(store.collection('replies'), deps.now);
     await replies.prune(REPLY_RETENTION_DAYS);
     pruneTimer = setInterval(() => void replies.prune(REPLY_RETENTION_DAYS).catch(() => undefined), 3_600_000).unref();
+    // MongoDB can go away while serve runs: call-log events then wait in a local journal (DUR-2).
+    // The embedded store's own files are that journal, so it needs none.
+    const spool = store.kind === 'mongo' ? Spool.open<CallEvent>(g.dataDir.value, { purpose: 'receptionist serve (spool)', onWarning: (m) => deps.io.error(`Warning: ${m}`) }) : undefined;
+    callEvents = new CallEventWriter(store, spool, run.onEvent);
     app = buildApp({
       store,
+      callEvents,
       sealer,
       config,
       now: deps.now,
@@ -119,6 +128,7 @@ export async function runServe(
     const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${hostForUrl}:${address.port}`;
     run.onEvent({ kind: 'ready', url, webhookUrl: `${url}/webhook`, dataDir: store.location, auth: opts.auth ? 'secret' : 'none', secrets: opts.auth?.secrets.length ?? 0 });
+    callEvents.start();
     await new Promise<void>((resolve) => {
       if (run.signal.aborted) return resolve();
       run.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -127,6 +137,7 @@ export async function runServe(
   } finally {
     clearInterval(pruneTimer);
     await app?.close();
+    await callEvents?.close();
     await store.close();
   }
   run.onEvent({ kind: 'stopped' });

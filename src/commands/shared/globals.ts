@@ -8,17 +8,20 @@ export interface GlobalOptions {
   dataDir: Resolved<string>;
   /** Set when the MongoDB store is selected. */
   mongodbUri?: Resolved<string>;
+  /** Where call logs go: `csv` (`<data-dir>/calls.csv`) or `mongo` (`call_logs`); default: the store's own. */
+  logTo?: Resolved<string>;
   json: boolean;
   color: boolean;
   debug: boolean;
 }
 
 export function globalsOf(command: Command, deps: Deps): GlobalOptions {
-  const o = command.optsWithGlobals() as { dataDir?: string; mongodbUri?: string; json?: boolean; color?: boolean; debug?: boolean };
+  const o = command.optsWithGlobals() as { dataDir?: string; mongodbUri?: string; logTo?: string; json?: boolean; color?: boolean; debug?: boolean };
   const dir = resolveSetting('data-dir', o.dataDir, 'RECEPTIONIST_DATA_DIR', deps.env, '.receptionist');
   return {
     dataDir: { value: path.resolve(deps.cwd, dir.value), source: dir.source },
     mongodbUri: resolveSetting('mongodb-uri', o.mongodbUri, 'MONGODB_URI', deps.env),
+    logTo: resolveSetting('log-to', o.logTo, 'RECEPTIONIST_LOG_TO', deps.env),
     json: Boolean(o.json),
     color: o.color !== false && deps.io.color,
     debug: Boolean(o.debug) || deps.env.get('DEBUG')?.value === '1',

@@ -1,21 +1,68 @@
 import type { Deps } from '../../deps.js';
 import type { Store } from '../../store/types.js';
-import { UserError } from '../../errors.js';
+import { UsageError, UserError } from '../../errors.js';
 import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
 import type { GlobalOptions } from './globals.js';
 
 /**
  * Opens the configured store: MongoDB when --mongodb-uri / MONGODB_URI is set, else the
  * embedded one. Lazily imported so `--help` loads no store code.
- * @throws StoreError (locked, corrupt, unreachable, bad URI)
+ * @throws StoreError (locked, corrupt), and for MongoDB UsageError (bad URI), AuthError, NetworkError (unreachable)
  */
-export async function openStore(g: GlobalOptions, deps: Deps, opts: { readOnly?: boolean; purpose: string }): Promise<Store> {
+export async function openStore(g: GlobalOptions, deps: Deps, opts: { readOnly?: boolean; purpose: string; latencySensitive?: boolean }): Promise<Store> {
+  const logTo = g.logTo?.value.toLowerCase();
+  if (g.logTo && logTo !== 'mongo' && logTo !== 'csv') throw new UsageError(`Invalid log target "${g.logTo.value}" (from ${g.logTo.source}).`, 'Use --log-to mongo or --log-to csv.');
+  if (logTo === 'mongo' && !g.mongodbUri) throw new UsageError(`Call logs cannot go to MongoDB (from ${g.logTo!.source}): no MongoDB is configured.`, 'Set MONGODB_URI or pass --mongodb-uri, or use --log-to csv.');
   if (g.mongodbUri) {
     const { openMongoStore } = await import('../../store/mongo/index.js');
-    return openMongoStore({ uri: g.mongodbUri.value, dbName: deps.env.get('MONGODB_DB')?.value });
+    const store = await openMongoStore({
+      uri: g.mongodbUri.value,
+      source: g.mongodbUri.source,
+      dbName: deps.env.get('MONGODB_DB')?.value,
+      // serve: a tool call must answer within 1.5 s while the database is down (DUR-2).
+      ...(opts.latencySensitive ? { serverSelectionTimeoutMS: 1000, socketTimeoutMS: 1200 } : {}),
+    });
+    if (logTo !== 'csv') return store;
+    try {
+      return await withCsvCallLogs(store, g.dataDir.value, opts, deps);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
   }
   const { openLocalStore } = await import('../../store/local/index.js');
   return openLocalStore({ dir: g.dataDir.value, readOnly: opts.readOnly, purpose: opts.purpose, onWarning: (m) => deps.io.error(`Warning: ${m}`) });
+}
+
+/**
+ * The MongoDB store with call logs in `<data-dir>/calls.csv` (`--log-to csv`). Writing locks
+ * the data directory, like the embedded store; reading takes a snapshot.
+ */
+async function withCsvCallLogs(store: Store, dataDir: string, opts: { readOnly?: boolean; purpose: string }, deps: Deps): Promise<Store> {
+  const path = await import('node:path');
+  const fs = await import('node:fs');
+  const { CsvCallLog } = await import('../../store/local/csv-call-log.js');
+  const file = path.join(dataDir, 'calls.csv');
+  if (opts.readOnly) return { ...store, callLogs: await CsvCallLog.snapshot(file) };
+  const { acquireDirLock } = await import('../../store/local/lock.js');
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const lock = acquireDirLock(dataDir, opts.purpose);
+  try {
+    const callLogs = await CsvCallLog.open(file, (m) => deps.io.error(`Warning: ${m}`));
+    return {
+      ...store,
+      location: `${store.location}, call logs in ${file}`,
+      callLogs,
+      async close() {
+        await callLogs.close();
+        lock.release();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
 }
 
 /** The stored bot config. @throws UserError naming the store, with `hint` (default: run seed) */

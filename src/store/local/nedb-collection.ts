@@ -104,6 +104,10 @@ export class NedbCollection<T extends Doc> implements Collection<T> {
     }, update.$set);
   }
 
+  async replaceOne(doc: T): Promise<'inserted' | 'replaced'> {
+    return this.write(async () => ((await this.db.updateAsync({ _id: doc._id }, doc, { upsert: true })).upsert ? 'inserted' : 'replaced'), doc);
+  }
+
   async updateMany(query: Query, update: Update): Promise<{ matched: number }> {
     return this.write(async () => ({ matched: (await this.db.updateAsync(query, update, { multi: true })).numAffected }));
   }

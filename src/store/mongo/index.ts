@@ -15,7 +15,7 @@ import {
   type Store,
   type Update,
 } from '../types.js';
-import { StoreError } from '../../errors.js';
+import { AuthError, NetworkError, StoreError, UsageError } from '../../errors.js';
 
 /**
  * The MongoDB store (`MONGODB_URI`): one collection per store collection, plus `call_logs`,
@@ -25,10 +25,19 @@ import { StoreError } from '../../errors.js';
  */
 export interface MongoStoreOptions {
   uri: string;
+  /** Where the URI came from, for messages (`--mongodb-uri`, `MONGODB_URI in .env`). @default 'MONGODB_URI' */
+  source?: string;
   /** Database name; default: the one in the URI, else `receptionist`. */
   dbName?: string;
-  /** How long to wait for a server, ms (short, so a tool call answers quickly when it is down). @default 1000 */
+  /**
+   * How long one operation waits for a server, ms. `serve` uses 1000 so that a tool call
+   * answers quickly while the database is down (DUR-2). @default 5000
+   */
   serverSelectionTimeoutMS?: number;
+  /** How long an operation may wait on a silent socket, ms. @default 30000 */
+  socketTimeoutMS?: number;
+  /** How long opening may keep trying to reach a server, ms (a first TLS connection to Atlas can take seconds). @default 5000 */
+  openWithinMS?: number;
 }
 
 function isConnectionError(err: unknown): boolean {
@@ -80,6 +89,10 @@ class MongoCollection<T extends Doc> implements Collection<T> {
 
   updateOne(query: Query, update: Update, opts: { upsert?: boolean } = {}): Promise<{ matched: number }> {
     return this.run('update', async () => ({ matched: (await this.col.updateOne(query, update as UpdateFilter<Doc>, { upsert: opts.upsert ?? false })).matchedCount }));
+  }
+
+  replaceOne(doc: T): Promise<'inserted' | 'replaced'> {
+    return this.run('replace', async () => ((await this.col.replaceOne({ _id: doc._id }, doc, { upsert: true })).upsertedCount ? 'inserted' : 'replaced'));
   }
 
   updateMany(query: Query, update: Update): Promise<{ matched: number }> {
@@ -148,39 +161,73 @@ function databaseInUri(uri: string): string | undefined {
   return m?.[1] ? decodeURIComponent(m[1]) : undefined;
 }
 
+async function createIndexes(db: Db): Promise<void> {
+  for (const name of COLLECTIONS) {
+    for (const ix of INDEXES[name]) {
+      await db.collection(name).createIndex(
+        { [ix.field]: 1 },
+        ix.unique && ix.sparse ? { unique: true, partialFilterExpression: { [ix.field]: { $exists: true } } } : { unique: ix.unique ?? false, sparse: ix.sparse ?? false },
+      );
+    }
+  }
+  await db.collection('call_logs').createIndex({ endedAt: -1 });
+}
+
+/** The error for a store that cannot be opened, by cause (README "Exit codes"). */
+function openError(err: unknown, redacted: string, source: string): Error {
+  const e = err as { code?: number; codeName?: string; message?: string; name?: string };
+  const hint = `Check ${source}: host, credentials and database.`;
+  if (e.code === 18 || /Authentication failed|MongoServerError.*auth/i.test(e.message ?? '')) {
+    return new AuthError(`MongoDB at ${redacted} (from ${source}) refused the credentials: authentication failed.`, hint, { cause: err });
+  }
+  if (e.code === 13 || e.codeName === 'Unauthorized') {
+    return new StoreError(`MongoDB at ${redacted} (from ${source}): the user lacks the privileges receptionist needs (${e.message}).`, 'Grant the user the readWrite role on the database (creating indexes included).', { cause: err });
+  }
+  if (isConnectionError(err)) {
+    return new NetworkError(`MongoDB at ${redacted} (from ${source}) is unreachable: no server answered (${e.message}).`, `${hint} Is the server running and reachable from here?`, { cause: err });
+  }
+  if (e.name === 'MongoParseError' || e.name === 'MongoAPIError' || e.name === 'MongoInvalidArgumentError') {
+    return new UsageError(`Invalid MongoDB URI (${redacted}, from ${source}): ${e.message}`, 'Use mongodb://user:password@host:27017/dbname or mongodb+srv://… .', { cause: err });
+  }
+  return new StoreError(`Cannot use MongoDB at ${redacted} (from ${source}): ${e.message}.`, hint, { cause: err });
+}
+
 /**
- * Connects, checks the server answers, and creates the indexes.
- * @throws StoreError with the cause (malformed URI, authentication, unreachable, no privileges)
+ * Connects (retrying connection failures for `openWithinMS`), checks the server answers, and
+ * creates the indexes.
+ * @throws UsageError (exit 2: malformed URI), AuthError (5: authentication failed),
+ *   NetworkError (6: unreachable), StoreError (3: missing privileges, other server errors)
  */
 export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
+  const source = opts.source ?? 'MONGODB_URI';
   const { MongoClient } = await import('mongodb');
   const redacted = opts.uri.replace(/\/\/[^@/]*@/, '//***@');
+  const started = Date.now();
+  const openWithin = opts.openWithinMS ?? 5000;
   let client: MongoClient;
-  try {
-    client = new MongoClient(opts.uri, { serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 1000, connectTimeoutMS: 2000, socketTimeoutMS: 5000 });
-  } catch (err) {
-    throw new StoreError(`Invalid MONGODB_URI (${redacted}): ${(err as Error).message}`, 'Use mongodb://host:27017/dbname or mongodb+srv://… .', { cause: err });
-  }
   let db: Db;
-  try {
-    await client.connect();
-    db = client.db(opts.dbName ?? databaseInUri(opts.uri) ?? 'receptionist');
-    await db.command({ ping: 1 });
-    for (const name of [...COLLECTIONS, 'call_logs', 'audit', 'chats'] as const) {
-      const specs = name === 'call_logs' || name === 'audit' || name === 'chats' ? [] : INDEXES[name];
-      for (const ix of specs) {
-        await db.collection(name).createIndex(
-          { [ix.field]: 1 },
-          ix.unique && ix.sparse ? { unique: true, partialFilterExpression: { [ix.field]: { $exists: true } } } : { unique: ix.unique ?? false, sparse: ix.sparse ?? false },
-        );
-      }
+  for (;;) {
+    try {
+      client = new MongoClient(opts.uri, {
+        serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 5000,
+        connectTimeoutMS: 5000,
+        socketTimeoutMS: opts.socketTimeoutMS ?? 30_000,
+        appName: 'receptionist',
+      });
+    } catch (err) {
+      throw new UsageError(`Invalid MongoDB URI (${redacted}, from ${source}): ${(err as Error).message}`, 'Use mongodb://user:password@host:27017/dbname or mongodb+srv://… .', { cause: err });
     }
-    await db.collection('call_logs').createIndex({ endedAt: -1 });
-  } catch (err) {
-    await client.close().catch(() => undefined);
-    const e = err as { code?: number; codeName?: string; message?: string };
-    const why = e.code === 18 ? 'authentication failed' : e.code === 13 ? 'the user lacks the privileges to create indexes' : isConnectionError(err) ? 'no server answered' : e.message;
-    throw new StoreError(`Cannot use MongoDB at ${redacted}: ${why}.`, 'Check MONGODB_URI (host, credentials, database) and that the server is reachable.', { cause: err });
+    try {
+      await client.connect();
+      db = client.db(opts.dbName ?? databaseInUri(opts.uri) ?? 'receptionist');
+      await db.command({ ping: 1 });
+      await createIndexes(db);
+      break;
+    } catch (err) {
+      await client.close().catch(() => undefined);
+      if (isConnectionError(err) && Date.now() - started < openWithin) continue;
+      throw openError(err, redacted, source);
+    }
   }
   const wrap = <T extends Doc>(name: string) => new MongoCollection<T>(db.collection<Doc>(name));
   const collections = new Map(COLLECTIONS.map((n) => [n, wrap(n)]));
