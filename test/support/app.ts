@@ -7,6 +7,9 @@ import { activeSealingKey, hasKeyring, initKeyring, unlock, type Unlocked } from
 import { createSealer, type FieldSealer } from '../../src/domain/sealer.js';
 import { sealExistingData } from '../../src/domain/seal-migration.js';
 import { seededStore, tempDir } from './store.js';
+import { seedStore } from '../../src/commands/seed/seed.js';
+import { CallEventWriter, type CallEvent, type SpoolEvent } from '../../src/server/call-events.js';
+import { Spool } from '../../src/store/spool.js';
 
 export const SECRET = 'test-secret-0123456789abcdef';
 /** The admin every test store is created with; a cheap scrypt cost keeps tests fast. */
@@ -23,6 +26,7 @@ export interface TestServer {
   /** Unlocks the test admin's keys (to check what was sealed). */
   unlock(): Promise<Unlocked>;
   store: Store;
+  callEvents: CallEventWriter;
   dir: string;
   events: WebhookEvent[];
   clock: { now: Date };
@@ -31,9 +35,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { auth?: AuthConfig | null; dir?: string } = {}): Promise<TestServer> {
+/**
+ * A seeded store (local in a temp dir, or `opts.store` seeded in place) behind the webhook app.
+ * `opts.spool`: call-log events go through a `CallEventWriter` with a spool in the temp dir.
+ */
+export async function startTestServer(opts: { auth?: AuthConfig | null; dir?: string; store?: Store; spool?: boolean; onSpoolEvent?: (e: SpoolEvent) => void } = {}): Promise<TestServer> {
   const tmp = opts.dir ? { dir: opts.dir, cleanup: () => {} } : tempDir();
-  const store = await seededStore(tmp.dir);
+  const store = opts.store ?? (await seededStore(tmp.dir));
+  if (opts.store) await seedStore(store, { force: false });
   const config = (await loadBotConfig(store.collection('bot_configs')))!;
   if (!(await hasKeyring(store))) await initKeyring(store, ADMIN.username, ADMIN.password, NOW, FAST_KDF);
   const sealer = createSealer((await activeSealingKey(store))!, BLIND_KEY);
@@ -41,13 +50,16 @@ export async function startTestServer(opts: { auth?: AuthConfig | null; dir?: st
   const clock = { now: new Date(NOW) };
   const events: WebhookEvent[] = [];
   const auth = opts.auth === null ? undefined : (opts.auth ?? { ...DEFAULT_AUTH, secrets: [SECRET] });
-  const app = buildApp({ store, sealer, config, now: () => clock.now, auth, onEvent: (e) => events.push(e) });
+  const callEvents = new CallEventWriter(store, opts.spool ? Spool.open<CallEvent>(tmp.dir, { purpose: 'test' }) : undefined, opts.onSpoolEvent);
+  const app = buildApp({ store, sealer, config, now: () => clock.now, auth, callEvents, onEvent: (e) => events.push(e) });
   await app.ready();
+  callEvents.start();
   return {
     app,
     sealer,
     unlock: () => unlock(store, ADMIN.username, ADMIN.password),
     store,
+    callEvents,
     dir: tmp.dir,
     events,
     clock,
@@ -66,6 +78,7 @@ export async function startTestServer(opts: { auth?: AuthConfig | null; dir?: st
     },
     async close() {
       await app.close();
+      await callEvents.close();
       await store.close();
       tmp.cleanup();
     },
