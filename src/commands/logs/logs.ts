@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import type { Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
 import { StoreError, UsageError, UserError } from '../../errors.js';
+import { documentId, documentProblem } from '../../store/schemas.js';
 import { SEALED_CALL_LOG_FIELDS, type CallLogRecord, type Store } from '../../store/types.js';
 import { callLogContext, type CallStatus } from '../../domain/call-records.js';
 import type { Appointment } from '../../domain/appointments.js';
@@ -80,7 +81,12 @@ export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): 
     if (u.status === 'rejected') throw u.reason;
     if (l.status === 'rejected') throw l.reason;
     const unlocked = u.value;
-    const all = l.value;
+    // A row from a newer receptionist, or one a tool outside receptionist damaged, is skipped by name.
+    const all = l.value.filter((r) => {
+      const problem = documentProblem('call_logs', r);
+      if (problem) deps.io.error(`Warning: call log ${documentId(r)}: ${problem}; skipped.`);
+      return !problem;
+    });
     let logged = all;
     if (opts.call) logged = logged.filter((r) => r.callId === opts.call);
     const callerIndex = opts.caller ? blindIndexOf(opts.caller, deps, Boolean(unlocked)) : undefined;

@@ -1,0 +1,40 @@
+import cliProgress from 'cli-progress';
+import Table from 'cli-table3';
+import type { IO } from '../../io.js';
+import type { GlobalOptions } from '../shared/globals.js';
+import type { MigrateResult, Progress } from './migrate.js';
+
+/** A progress bar on stderr, only on a terminal and never with --json (cli-progress). */
+export function progressBar(g: GlobalOptions, io: IO): Progress {
+  if (!io.isErrTTY || g.json) return { start() {}, tick() {}, stop() {} };
+  const bar = new cliProgress.SingleBar(
+    { stream: io.err, format: 'Copying {collection} [{bar}] {value}/{total}', hideCursor: true, clearOnComplete: true, noTTYOutput: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    start(total) {
+      bar.start(total, 0, { collection: '' });
+      started = true;
+    },
+    tick(collection) {
+      bar.increment(1, { collection: collection.padEnd(22) });
+    },
+    stop() {
+      if (started) bar.stop();
+      started = false;
+    },
+  };
+}
+
+/** Warnings on stderr; then a table per collection (or one JSON object with --json). */
+export function renderMigrate(r: MigrateResult, g: GlobalOptions, io: IO): void {
+  for (const w of r.warnings) io.error(`Warning: ${w}`);
+  if (g.json) return io.line(JSON.stringify(r));
+  const table = new Table({ head: ['collection', 'source', 'new', 'updated', 'unchanged', 'skipped', 'in target'], style: { head: g.color ? ['cyan'] : [], border: g.color ? ['grey'] : [] } });
+  for (const c of r.collections) table.push([c.name, c.source, c.inserted, c.replaced, c.unchanged, c.skipped, `${c.inTarget} ✓`]);
+  io.line(table.toString());
+  const total = r.collections.reduce((n, c) => n + c.inserted + c.replaced, 0);
+  const verb = r.dryRun ? 'Would write' : 'Wrote';
+  io.info(`${verb} ${total} record(s) from ${r.from} to ${r.to}; every count checked.${r.warnings.length ? ` ${r.warnings.length} skipped (see warnings).` : ''}`);
+}

@@ -1,0 +1,73 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { CollectionName } from './types.js';
+
+/**
+ * The document shape version this build writes and reads. A document may carry
+ * `schemaVersion` (absent means 1); one from a newer receptionist (`schemaVersion` above this)
+ * is skipped by readers that would misread it (`migrate`, `logs`), with a warning naming its id.
+ */
+export const SCHEMA_VERSION = 1;
+
+type Schema = { required: string[]; properties: Record<string, { type: string | string[] }> };
+const s = (props: Record<string, string | string[]>): Schema => ({
+  required: Object.keys(props),
+  properties: Object.fromEntries(Object.entries(props).map(([k, type]) => [k, { type }])),
+});
+
+/**
+ * What each stored document must have (JSON Schema, checked with ajv): the fields receptionist
+ * reads without a fallback. Extra fields are allowed: older builds ignore what newer ones add.
+ */
+export const DOCUMENT_SCHEMAS: Record<CollectionName | 'call_logs' | 'audit' | 'chats', Schema> = {
+  bot_configs: s({ _id: 'string', clinic: 'object', assistant: 'object', tools: 'array' }),
+  doctors: s({ _id: 'string', name: 'string', weeklyHours: 'object' }),
+  customers: s({ _id: 'string', name: 'string' }),
+  appointments: s({ _id: 'string', appointmentId: 'string', status: 'string', doctorId: 'string', start: 'string', startMs: 'number' }),
+  ac_purchases: s({ _id: 'string', customerId: 'string', serialNumber: 'string', model: 'string', purchaseDate: 'string' }),
+  ac_service_visits: s({ _id: 'string', visitId: 'string' }),
+  troubleshooting_guides: s({ _id: 'string', title: 'string', keywords: 'array', steps: 'array' }),
+  call_status: s({ _id: 'string', status: 'string', at: 'number' }),
+  replies: s({ _id: 'string', createdAt: 'string' }),
+  keys: s({ _id: 'string', publicKey: 'string', status: 'string', grants: 'object' }),
+  users: s({ _id: 'string', publicKey: 'string', wrap: 'object' }),
+  call_logs: s({
+    callId: 'string',
+    endedAt: 'string',
+    customerNumber: 'string',
+    customerIndex: 'string',
+    summary: 'string',
+    transcript: 'string',
+    recordingUrl: 'string',
+    durationSeconds: ['number', 'null'],
+    cost: ['number', 'null'],
+  }),
+  audit: s({ at: 'string', user: 'string', action: 'string', details: 'object' }),
+  chats: s({ chatId: 'string', at: 'string', input: 'string', output: 'string' }),
+};
+
+let compiled: Map<string, ValidateFunction> | undefined;
+
+/**
+ * Why a stored document cannot be used by this build, or undefined when it can.
+ * @returns e.g. `written by a newer receptionist (schemaVersion 2)`, `missing "startMs"`, `"status" must be string`
+ */
+export function documentProblem(collection: keyof typeof DOCUMENT_SCHEMAS, doc: unknown): string | undefined {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'not an object';
+  const version = (doc as { schemaVersion?: unknown }).schemaVersion;
+  if (version !== undefined && (typeof version !== 'number' || version > SCHEMA_VERSION)) return `written by a newer receptionist (schemaVersion ${JSON.stringify(version)}; this build reads ${SCHEMA_VERSION})`;
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: false, strict: false });
+    compiled = new Map(Object.entries(DOCUMENT_SCHEMAS).map(([name, schema]) => [name, ajv.compile({ type: 'object', ...schema })]));
+  }
+  const validate = compiled.get(collection)!;
+  if (validate(doc)) return undefined;
+  const e = validate.errors![0]!;
+  if (e.keyword === 'required') return `missing "${(e.params as { missingProperty: string }).missingProperty}"`;
+  return `"${e.instancePath.slice(1).replace(/\//g, '.')}" ${e.message ?? 'is invalid'}`;
+}
+
+/** The id a warning names: `_id`, else `callId` / `chatId`, else `at`. */
+export function documentId(doc: unknown): string {
+  const d = (doc ?? {}) as Record<string, unknown>;
+  return String(d._id ?? d.callId ?? d.chatId ?? d.at ?? '?');
+}
