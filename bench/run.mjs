@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run bench: PERF-1 (open-loop latency), PERF-2 (throughput vs a bare Fastify route in the
-// same run), PERF-3 (startup vs `node -e ""`), PERF-5 (RSS). Writes docs/benchmarks.md.
+// same run), PERF-3 (startup vs `node -e ""`), PERF-5 (RSS), DUR-2 (MongoDB down). Writes docs/benchmarks.md.
 // BENCH_SECONDS shortens PERF-1 (default 60, as the target says).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, createHmac } from 'node:crypto';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import autocannon from 'autocannon';
 import { cryptoBench } from './crypto.mjs';
+import { dur2Bench } from './dur2.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const bin = path.join(root, 'bin', 'receptionist.js');
@@ -144,6 +145,9 @@ try {
   log('PERF-4, ENC-2, ENC-4: decryption and lookups');
   const c = await cryptoBench();
 
+  log('DUR-2: MongoDB down');
+  const d2 = await dur2Bench();
+
   const f = (n, d = 2) => Number(n).toFixed(d);
   const rows = [
     ['PERF-1', `tool-call latency at ${PERF1_RATE} req/s open loop, ${PERF1_SECONDS} s, signed + durable`, `p50 ${f(p1.p50)} ms, p99 ${f(p1.p99)} ms, max ${f(p1.max)} ms; ${p1.ok}/${p1.sent} ok, ${p1.errors} errors`, 'p50 < 1 ms, p99 < 10 ms', p1.p50 < 1 && p1.p99 < 10 ? 'met' : 'not met'],
@@ -154,6 +158,8 @@ try {
     ['PERF-4', '`logs --decrypt --json` of 10,000 sealed call logs, whole command (median of 3)', `${f(c.decryptMs, 0)} ms, of which one unlock ≈ ${f(c.unlockMs, 0)} ms`, 'one KDF + < 2 s', c.decryptMs - c.unlockMs < 2000 ? 'met' : 'not met'],
     ['ENC-2', 'one password unlock (scrypt N=2^17, r=8, p=1; median of 3)', `${f(c.unlockMs, 0)} ms`, '0.25–1 s', c.unlockMs >= 250 && c.unlockMs <= 1000 ? 'met' : 'not met'],
     ['ENC-4', 'caller lookup by blind index over 100,000 customers (200 lookups)', `median ${f(c.lookupMs, 3)} ms, p99 ${f(c.lookupP99Ms, 3)} ms`, '< 5 ms', c.lookupP99Ms < 5 ? 'met' : 'not met'],
+    ['DUR-2', 'MongoDB (the wire double) stopped under `serve`: a tool call answered with the spoken apology (20 sequential)', `p50 ${f(d2.toolP50, 0)} ms, max ${f(d2.toolMax, 0)} ms; ${d2.apologies}/${d2.tools} apologies`, '< 1.5 s', d2.toolMax < 1500 && d2.apologies === d2.tools ? 'met' : 'not met'],
+    ['DUR-2', `${d2.N} end-of-call-reports while it is down: acknowledged from the spool; then drained when it is back`, `ack p50 ${f(d2.ackP50, 1)} ms, max ${f(d2.ackMax, 0)} ms; depth ${d2.spooled}; drained in ${f(d2.drainMs, 0)} ms; ${d2.written}/${d2.N} in MongoDB`, 'none lost or doubled', d2.written === d2.N ? 'met' : 'not met'],
     ['PERF-5', 'RSS of `serve`: idle; peak during PERF-1; after PERF-1', `${f(idleRss, 0)} MB; ${f(p1.peakRss, 0)} MB; ${f(rssAfter, 0)} MB (before: ${f(rssBefore, 0)} MB)`, 'idle < 80 MB; < 150 MB at 1,000 req/s', idleRss < 80 && p1.peakRss < 150 ? 'met' : 'not met'],
   ];
   const md = `# Benchmarks

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { DateTime } from 'luxon';
 import { openLocalStore } from '../../src/store/local/index.js';
-import { openMongoStore } from '../../src/store/mongo/index.js';
+import { isConnectionError, openMongoStore } from '../../src/store/mongo/index.js';
 import { DuplicateKeyError, type CallLogRecord, type Store } from '../../src/store/types.js';
 import { AppointmentBook } from '../../src/domain/appointments.js';
 import { createSealer } from '../../src/domain/sealer.js';
@@ -97,6 +97,15 @@ describe.each(backends)('store contract: %s', (_name, open) => {
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(await store.collection('appointments').count({ activeSlot: { $exists: true } })).toBe(1);
   });
+});
+
+test('a socket the server ended is a connection failure (found by bench/dur2.mjs: it was a 500), a server answer is not', () => {
+  const ended = Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' });
+  expect(isConnectionError(ended)).toBe(true);
+  expect(isConnectionError(new Error('wrapped', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }))).toBe(true);
+  expect(isConnectionError(Object.assign(new Error('x'), { name: 'MongoServerSelectionError' }))).toBe(true);
+  expect(isConnectionError(Object.assign(new Error('E11000 duplicate key'), { name: 'MongoServerError', code: 11000 }))).toBe(false);
+  expect(isConnectionError(new TypeError('undefined is not a function'))).toBe(false);
 });
 
 describe('MongoDB that cannot be used: one message naming the setting and the cause, a documented exit code', () => {

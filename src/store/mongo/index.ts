@@ -40,9 +40,19 @@ export interface MongoStoreOptions {
   openWithinMS?: number;
 }
 
-function isConnectionError(err: unknown): boolean {
-  const name = (err as Error)?.name ?? '';
-  return /MongoServerSelectionError|MongoNetwork|MongoTopologyClosed|MongoNotConnected|PoolCleared/.test(name);
+/**
+ * True for a failure to reach the server (no server selected, a socket reset or ended mid
+ * operation, the client closed), as opposed to an answer from the server. A socket ended by
+ * the server can surface as a plain Node error (`EPIPE`, "This socket has been ended by the
+ * other party") rather than a `MongoNetworkError`.
+ */
+export function isConnectionError(err: unknown, depth = 0): boolean {
+  const e = err as { name?: string; code?: unknown; message?: string; cause?: unknown } | undefined;
+  if (!e || depth > 3) return false;
+  if (/MongoServerSelectionError|MongoNetwork|MongoTopologyClosed|MongoNotConnected|PoolCleared|MongoClientClosed/.test(e.name ?? '')) return true;
+  if (typeof e.code === 'string' && /^E(PIPE|CONNRESET|CONNREFUSED|CONNABORTED|TIMEDOUT|HOSTUNREACH|NETUNREACH|NOTFOUND)$/.test(e.code)) return true;
+  if (/socket has been ended by the other party|socket hang up/.test(e.message ?? '')) return true;
+  return isConnectionError(e.cause, depth + 1);
 }
 
 function mapError(err: unknown, what: string): Error {
