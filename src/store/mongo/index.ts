@@ -223,6 +223,8 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
         connectTimeoutMS: 5000,
         socketTimeoutMS: opts.socketTimeoutMS ?? 30_000,
         appName: 'receptionist',
+        // An undefined field is left out, as in the embedded store (the driver would store null).
+        ignoreUndefined: true,
       });
     } catch (err) {
       throw new UsageError(`Invalid MongoDB URI (${redacted}, from ${source}): ${(err as Error).message}`, 'Use mongodb://user:password@host:27017/dbname or mongodb+srv://… .', { cause: err });
