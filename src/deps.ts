@@ -4,6 +4,7 @@ import { parseEnv } from 'node:util';
 import { createEnv, type Env } from './env.js';
 import { createProcessIO, type IO } from './io.js';
 import { createPrompter, type Prompter } from './prompter.js';
+import { ngrokTunnels, type TunnelFactory } from './tunnel/index.js';
 
 /**
  * Everything a command touches outside its own logic. `createDeps()` is the only place that
@@ -19,10 +20,13 @@ export interface Deps {
   /** HTTP client (`trigger`). */
   fetch: typeof fetch;
   /**
-   * Subscribes to SIGINT/SIGTERM; returns the unsubscribe function. Long-running commands
-   * use it to close cleanly.
+   * Subscribes to SIGINT/SIGTERM, and to a fatal error (an uncaught exception or unhandled
+   * rejection: `reason` 'fatal' with the error); returns the unsubscribe function.
+   * Long-running commands use it to close cleanly and undo what they changed.
    */
-  onShutdown: (handler: (signal: string) => void) => () => void;
+  onShutdown: (handler: (reason: string, error?: unknown) => void) => () => void;
+  /** Opens public tunnels (`serve --tunnel`): ngrok; a fake in tests. */
+  tunnel: TunnelFactory;
 }
 
 /** Reads `.env` from `cwd` if present (Node's own parser, same syntax as dotenv). */
@@ -48,12 +52,18 @@ export function createDeps(): Deps {
     fetch: globalThis.fetch,
     onShutdown(handler) {
       const on = (signal: NodeJS.Signals) => handler(signal);
+      const fatal = (err: unknown) => handler('fatal', err);
       process.on('SIGINT', on);
       process.on('SIGTERM', on);
+      process.on('uncaughtException', fatal);
+      process.on('unhandledRejection', fatal);
       return () => {
         process.off('SIGINT', on);
         process.off('SIGTERM', on);
+        process.off('uncaughtException', fatal);
+        process.off('unhandledRejection', fatal);
       };
     },
+    tunnel: ngrokTunnels,
   };
 }

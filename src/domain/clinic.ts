@@ -35,7 +35,7 @@ export interface BotConfig extends Doc {
   assistant: Record<string, unknown> & { name?: string; firstMessage?: string };
   tools: Array<{ type: 'function'; function: { name: string; description?: string; parameters?: unknown } } & Record<string, unknown>>;
   /** What `sync` recorded: ids on Vapi, the server URL used, and per-resource state for drift detection. */
-  vapi?: { assistantId?: string; toolIds?: Record<string, string>; serverUrl?: string; sync?: import('../vapi/sync-plan.js').SyncState };
+  vapi?: { assistantId?: string; toolIds?: Record<string, string>; serverUrl?: string; sync?: import('../vapi/sync-plan.js').SyncState; tunnel?: import('../vapi/server-url.js').TunnelRecord };
 }
 
 export interface Customer extends Doc {

@@ -25,5 +25,6 @@ export function testDeps(opts: { env?: Record<string, string>; dotenv?: Record<s
     cwd: opts.cwd ?? '/tmp',
     fetch: () => Promise.reject(new Error('no network in tests')),
     onShutdown: () => () => {},
+    tunnel: { open: () => Promise.reject(new Error('no tunnel in tests')) },
   };
 }

@@ -8,6 +8,11 @@ export interface ServeFlags {
   insecureNoAuth?: boolean;
   bodyLimit?: string;
   defaultRegion?: string;
+  tunnel?: boolean;
+  ngrokDomain?: string;
+  publicUrl?: string;
+  updateAssistant?: boolean;
+  vapiKey?: string;
 }
 
 export const serveCommand = (deps: Deps) =>
@@ -18,6 +23,11 @@ export const serveCommand = (deps: Deps) =>
     .option('--body-limit <bytes>', 'largest accepted request body in bytes (default 5 MiB)')
     .option('--default-region <code>', 'region (ISO 3166, e.g. IN) for phone numbers said without a country code (default: the clinic config)')
     .addOption(new Option('--insecure-no-auth', 'accept unauthenticated requests (binds to loopback only)'))
+    .option('--tunnel', 'expose the server through an ngrok tunnel (needs NGROK_AUTHTOKEN) and print its public webhook URL')
+    .option('--ngrok-domain <domain>', 'a domain reserved on your ngrok account, for a URL that stays the same (or $NGROK_DOMAIN)')
+    .option('--public-url <url>', 'the public URL of a tunnel or proxy you already run (instead of --tunnel)')
+    .option('--update-assistant', "point the synced assistant's and tools' server URL at the public URL while serving; restored on exit")
+    .option('--vapi-key <key>', 'Vapi private API key for --update-assistant (or $VAPI_API_KEY)')
     .addHelpText(
       'after',
       `
@@ -26,8 +36,14 @@ Vapi may send it as X-Vapi-Secret, Authorization: Bearer, or as the key of an HM
 (x-signature + x-timestamp). Each request prints one line on stderr; with --json, one JSON
 object per event on stdout.
 
+With --tunnel (or --public-url) and --update-assistant, the assistant and its tools send their
+server messages to the public URL while serve runs; their previous server URL is put back on
+Ctrl-C, SIGTERM or a fatal error (and by the next serve or sync if the process was killed).
+A dropped tunnel is reported and reopened with backoff; the local server keeps serving.
+
 Examples:
   VAPI_SERVER_SECRET=s3cret receptionist serve
+  NGROK_AUTHTOKEN=… receptionist serve --tunnel --update-assistant
   receptionist serve --port 0 --json
   receptionist serve --insecure-no-auth`,
     )
@@ -36,10 +52,16 @@ Examples:
       const { renderServeEvent } = await import('./render.js');
       const g = globalsOf(cmd, deps);
       const controller = new AbortController();
-      const off = deps.onShutdown(() => controller.abort());
+      let fatal: unknown;
+      const off = deps.onShutdown((reason, error) => {
+        if (reason === 'fatal') fatal = error ?? new Error('fatal error');
+        controller.abort();
+      });
       try {
         await runServe(parseServeOptions(flags, deps), g, deps, { signal: controller.signal, onEvent: (e) => renderServeEvent(e, g, deps.io, deps.now) });
       } finally {
         off();
       }
+      // Cleaned up (the assistant's URL restored); now the fatal error ends the command (exit 70).
+      if (fatal) throw fatal;
     });

@@ -8,6 +8,12 @@ import { buildApp, DEFAULT_BODY_LIMIT, type WebhookEvent } from '../../server/ap
 import { ReplyCache } from '../../server/replies.js';
 import { CallEventWriter, type CallEvent, type SpoolEvent } from '../../server/call-events.js';
 import { Spool } from '../../store/spool.js';
+import { TunnelSupervisor, type TunnelEvent } from '../../tunnel/supervisor.js';
+import { createVapiClient, resolveVapiSettings, type VapiSettings } from '../../vapi/client.js';
+import { pointServerUrls, restoreServerUrls, type TunnelRecord } from '../../vapi/server-url.js';
+import { isAlive } from '../../store/local/lock.js';
+import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
+import type { Store } from '../../store/types.js';
 import { writeOnlySealer } from '../shared/sealer.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore, requireBotConfig } from '../shared/store.js';
@@ -21,11 +27,30 @@ export interface ServeOptions {
   auth: AuthConfig | undefined;
   /** Overrides the clinic config's `defaultRegion` when set. */
   defaultRegion?: string;
+  /** `--tunnel`: open an ngrok tunnel to the local port. */
+  tunnel?: { authtoken: string; domain?: string };
+  /** `--public-url`: a tunnel or proxy the user runs (base URL, no path). */
+  publicUrl?: string;
+  /** `--update-assistant`: the Vapi settings to point the synced assistant with. */
+  updateAssistant?: VapiSettings;
 }
 
 /** Events `runServe` reports; the command renders them (stderr lines, or JSON lines with --json). */
 export type ServeEvent =
-  | { kind: 'ready'; url: string; webhookUrl: string; dataDir: string; auth: 'secret' | 'none'; secrets: number }
+  | {
+      kind: 'ready';
+      url: string;
+      webhookUrl: string;
+      dataDir: string;
+      auth: 'secret' | 'none';
+      secrets: number;
+      /** The public webhook URL (tunnel or --public-url), when there is one. */
+      publicWebhookUrl?: string;
+      /** The header Vapi must send, with the secret masked (`X-Vapi-Secret: e2e-…cdef`). */
+      secretHeader?: string;
+    }
+  | TunnelEvent
+  | { kind: 'assistant'; state: 'pointed' | 'restored'; url: string; assistantId?: string; tools: number; detail?: string }
   | WebhookEvent
   | SpoolEvent
   | { kind: 'failure'; where: string; error: string; stack?: string }
@@ -36,6 +61,38 @@ export type ServeEvent =
 const REPLY_RETENTION_DAYS = 2;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** --tunnel / --public-url / --update-assistant, checked before anything starts. @throws UsageError, AuthError */
+function parseExposure(flags: ServeFlags, deps: Pick<Deps, 'env'>): Pick<ServeOptions, 'tunnel' | 'publicUrl' | 'updateAssistant'> {
+  const domain = resolveSetting('ngrok-domain', flags.ngrokDomain, 'NGROK_DOMAIN', deps.env);
+  if (flags.tunnel && flags.publicUrl) throw new UsageError('--tunnel and --public-url cannot be used together.', 'Use --tunnel for an ngrok tunnel, or --public-url for one you already run.');
+  if (flags.ngrokDomain && !flags.tunnel) throw new UsageError('--ngrok-domain needs --tunnel.');
+  let publicUrl: string | undefined;
+  if (flags.publicUrl) {
+    let u: URL;
+    try {
+      u = new URL(flags.publicUrl);
+    } catch {
+      throw new UsageError(`Invalid --public-url "${flags.publicUrl}".`, 'Give the https URL of your tunnel or proxy, e.g. https://clinic.example.com.');
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new UsageError(`Invalid --public-url "${flags.publicUrl}".`, 'Give an http(s) URL.');
+    publicUrl = u.toString().replace(/\/+$/, '');
+  }
+  let tunnel: ServeOptions['tunnel'];
+  if (flags.tunnel) {
+    const token = deps.env.get('NGROK_AUTHTOKEN');
+    if (!token?.value) throw new AuthError('--tunnel needs an ngrok authtoken: NGROK_AUTHTOKEN is not set.', 'Copy it from https://dashboard.ngrok.com/get-started/your-authtoken into NGROK_AUTHTOKEN (environment or .env), or use --public-url with a tunnel you already run.');
+    tunnel = { authtoken: token.value, domain: domain?.value };
+  }
+  if (flags.updateAssistant && !tunnel && !publicUrl) throw new UsageError('--update-assistant needs a public URL to point the assistant at.', 'Add --tunnel, or --public-url <url>.');
+  const updateAssistant = flags.updateAssistant ? resolveVapiSettings(flags, deps.env) : undefined;
+  return { tunnel, publicUrl, updateAssistant };
+}
+
+/** `X-Vapi-Secret: abcd…wxyz`: enough to tell which secret, never the whole of it. */
+function maskedSecretHeader(secret: string): string {
+  return `X-Vapi-Secret: ${secret.slice(0, 4)}…${secret.slice(-4)}`;
+}
 
 /** Flags + env → validated options. @throws UsageError, AuthError */
 export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): ServeOptions {
@@ -49,11 +106,13 @@ export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): S
   if (region && !isSupportedCountry(defaultRegion!)) {
     throw new UsageError(`Unknown region "${region.value}" (from ${region.source})`, 'Use a two-letter ISO 3166 code such as IN, US or GB.');
   }
+  const exposure = parseExposure(flags, deps);
   if (flags.insecureNoAuth) {
+    if (exposure.tunnel || exposure.publicUrl) throw new UsageError('--insecure-no-auth cannot be used with --tunnel or --public-url: the server would be public without authentication.', 'Set VAPI_SERVER_SECRET and drop --insecure-no-auth.');
     if (!LOOPBACK.has(host.value)) {
       throw new UsageError(`--insecure-no-auth only binds to loopback, but the host is ${host.value} (from ${host.source})`, 'Drop --host, or set VAPI_SERVER_SECRET and drop --insecure-no-auth.');
     }
-    return { port: Number(port.value), host: host.value, bodyLimit, auth: undefined, defaultRegion };
+    return { port: Number(port.value), host: host.value, bodyLimit, auth: undefined, defaultRegion, ...exposure };
   }
   const secrets = [deps.env.get('VAPI_SERVER_SECRET'), deps.env.get('VAPI_SERVER_SECRET_PREVIOUS')].flatMap((s) => (s ? [s.value] : []));
   if (!secrets.length) {
@@ -68,6 +127,7 @@ export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): S
     host: host.value,
     bodyLimit,
     defaultRegion,
+    ...exposure,
     auth: {
       ...DEFAULT_AUTH,
       secrets,
@@ -91,8 +151,11 @@ export async function runServe(
   let app: ReturnType<typeof buildApp> | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   let callEvents: CallEventWriter | undefined;
+  let supervisor: TunnelSupervisor | undefined;
+  let pointer: AssistantPointer | undefined;
+  let stored: BotConfig;
   try {
-    const stored = await requireBotConfig(store);
+    stored = await requireBotConfig(store);
     const config = opts.defaultRegion ? { ...stored, clinic: { ...stored.clinic, defaultRegion: opts.defaultRegion } } : stored;
     const sealer = await writeOnlySealer(store, deps);
     // Vapi's retries end within the hour; bookings and visits stay deduplicated by their own
@@ -127,7 +190,30 @@ export async function runServe(
     const address = app.server.address() as net.AddressInfo;
     const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${hostForUrl}:${address.port}`;
-    run.onEvent({ kind: 'ready', url, webhookUrl: `${url}/webhook`, dataDir: store.location, auth: opts.auth ? 'secret' : 'none', secrets: opts.auth?.secrets.length ?? 0 });
+
+    // Public exposure: the tunnel (or the user's own), then the assistant pointed at it.
+    let publicBase = opts.publicUrl;
+    if (opts.tunnel) {
+      supervisor = new TunnelSupervisor(deps.tunnel, { port: address.port, ...opts.tunnel }, run.onEvent, async (next) => {
+        // A reopened tunnel with a new URL (no reserved domain): repoint the assistant.
+        if (pointer) await pointer.point(`${next}/webhook`).catch((err) => run.onEvent({ kind: 'failure', where: 'repointing the assistant', error: (err as Error).message }));
+      });
+      publicBase = await supervisor.start();
+    }
+    const publicWebhookUrl = publicBase ? `${publicBase.replace(/\/+$/, '')}/webhook` : undefined;
+    if (opts.updateAssistant && publicWebhookUrl) {
+      pointer = await AssistantPointer.create(opts.updateAssistant, store, stored, deps, run.onEvent);
+      await pointer.point(publicWebhookUrl);
+    }
+    run.onEvent({
+      kind: 'ready',
+      url,
+      webhookUrl: `${url}/webhook`,
+      dataDir: store.location,
+      auth: opts.auth ? 'secret' : 'none',
+      secrets: opts.auth?.secrets.length ?? 0,
+      ...(publicWebhookUrl ? { publicWebhookUrl, secretHeader: opts.auth ? maskedSecretHeader(opts.auth.secrets[0]!) : undefined } : {}),
+    });
     callEvents.start();
     await new Promise<void>((resolve) => {
       if (run.signal.aborted) return resolve();
@@ -135,10 +221,63 @@ export async function runServe(
     });
     run.onEvent({ kind: 'stopping' });
   } finally {
+    // Reverse order: the assistant's URL first (while Vapi can still reach us), then the tunnel, the server, the store.
+    await pointer?.restore();
+    await supervisor?.close();
     clearInterval(pruneTimer);
     await app?.close();
     await callEvents?.close();
     await store.close();
   }
   run.onEvent({ kind: 'stopped' });
+}
+
+/**
+ * `--update-assistant`: points the synced assistant and tools at the public URL and puts the
+ * previous server back on `restore()`. A record left by a `serve` that died is undone first.
+ */
+class AssistantPointer {
+  private record: TunnelRecord | undefined;
+
+  private constructor(
+    private readonly settings: VapiSettings,
+    private readonly vapi: Awaited<ReturnType<typeof createVapiClient>>,
+    private readonly store: Store,
+    private readonly deps: Deps,
+    private readonly onEvent: (e: ServeEvent) => void,
+  ) {}
+
+  /** @throws UserError (not synced; another live serve holds the assistant) */
+  static async create(settings: VapiSettings, store: Store, config: BotConfig, deps: Deps, onEvent: (e: ServeEvent) => void): Promise<AssistantPointer> {
+    if (!config.vapi?.sync?.assistant) throw new UserError('--update-assistant needs a synced assistant, and this store has none.', 'Run `receptionist sync --server-url <public URL>` once first.');
+    const left = config.vapi.tunnel;
+    if (left && left.pid !== process.pid && isAlive(left.pid)) {
+      throw new UserError(`Another serve (pid ${left.pid}) has the assistant pointed at ${left.url}.`, 'Stop it first, or run this one without --update-assistant.');
+    }
+    const p = new AssistantPointer(settings, await createVapiClient(settings), store, deps, onEvent);
+    if (left) {
+      await restoreServerUrls(left, p.vapi, settings, store);
+      onEvent({ kind: 'assistant', state: 'restored', url: left.previous.assistant?.server?.url ?? '', assistantId: left.previous.assistant?.id, tools: Object.keys(left.previous.tools).length, detail: `left by serve pid ${left.pid}, which did not stop cleanly` });
+    }
+    return p;
+  }
+
+  async point(webhookUrl: string): Promise<void> {
+    const config = (await loadBotConfig(this.store.collection('bot_configs')))!;
+    this.record = await pointServerUrls(webhookUrl, config, this.vapi, this.settings, this.store, this.deps.now());
+    this.onEvent({ kind: 'assistant', state: 'pointed', url: webhookUrl, assistantId: this.record.previous.assistant?.id, tools: Object.keys(this.record.previous.tools).length });
+  }
+
+  /** Never throws: a failure is reported with the way to fix it (the record stays for the next serve or sync). */
+  async restore(): Promise<void> {
+    const record = this.record ?? ((await loadBotConfig(this.store.collection('bot_configs')).catch(() => null))?.vapi?.tunnel as TunnelRecord | undefined);
+    if (!record || record.pid !== process.pid) return;
+    this.record = undefined;
+    try {
+      await restoreServerUrls(record, this.vapi, this.settings, this.store);
+      this.onEvent({ kind: 'assistant', state: 'restored', url: record.previous.assistant?.server?.url ?? '', assistantId: record.previous.assistant?.id, tools: Object.keys(record.previous.tools).length });
+    } catch (err) {
+      this.onEvent({ kind: 'failure', where: 'restoring the assistant\'s server URL', error: `${(err as Error).message} The next \`receptionist serve\` or \`receptionist sync\` puts it back.` });
+    }
+  }
 }

@@ -59,7 +59,8 @@ function readOwner(file: string): { pid: number; purpose: string } | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** True while a process with this pid exists (EPERM: it exists but is not ours). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
