@@ -8,6 +8,7 @@ import { verifyRequest, type AuthConfig } from './auth.js';
 import { handleMessage } from './messages.js';
 import { ReplyCache } from './replies.js';
 import { CallEventWriter } from './call-events.js';
+import { recordingContext } from '../domain/recordings.js';
 import type { FieldSealer } from '../domain/sealer.js';
 
 /** 5 MiB: an hour-long `end-of-call-report` is 1–2 MB (SEC-4). */
@@ -37,6 +38,8 @@ export interface AppOptions {
   auth: AuthConfig | undefined;
   bodyLimit?: number;
   onEvent?: (e: WebhookEvent) => void;
+  /** `serve --record`: keep every authenticated, well-formed message, sealed, in `store.recordings`. */
+  record?: boolean;
   /** Writes call logs and statuses; default: straight to the store, without a spool. */
   callEvents?: CallEventWriter;
   /** A failure that is a bug (a tool threw): reported once with its error. */
@@ -74,6 +77,19 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     void reply.code(status).send({ error: detail });
   });
 
+  let recordSeq = 0;
+  /** Kept before it is handled, so a replay sees what the handler saw. A failure to record never fails the request. */
+  const recordMessage = async (callId: string, type: string, raw: Buffer) => {
+    const at = opts.now().toISOString();
+    const seq = ++recordSeq;
+    try {
+      const body = opts.sealer.seal(raw.toString('utf8'), recordingContext(callId, at, seq));
+      await opts.store.recordings.append({ callId, type, at, seq, body });
+    } catch (err) {
+      onFailure('recording a message', err);
+    }
+  };
+
   // `spoolDepth`: call-log events acknowledged but not yet in the store (DUR-2).
   app.get('/health', async () => ({ ok: true, spoolDepth: callEvents.depth }));
 
@@ -94,6 +110,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       const message = parseEnvelope(raw);
       type = String(message.type).slice(0, 64);
       callId = callIdOf(message);
+      if (opts.record) await recordMessage(callId ?? '', type, raw);
       const handled = await handleMessage(message, raw, {
         store: opts.store,
         sealer: opts.sealer,

@@ -18,7 +18,7 @@ const s = (props: Record<string, string | string[]>): Schema => ({
  * What each stored document must have (JSON Schema, checked with ajv): the fields receptionist
  * reads without a fallback. Extra fields are allowed: older builds ignore what newer ones add.
  */
-export const DOCUMENT_SCHEMAS: Record<CollectionName | 'call_logs' | 'audit' | 'chats', Schema> = {
+export const DOCUMENT_SCHEMAS: Record<CollectionName | 'call_logs' | 'audit' | 'chats' | 'recordings', Schema> = {
   bot_configs: s({ _id: 'string', clinic: 'object', assistant: 'object', tools: 'array' }),
   doctors: s({ _id: 'string', name: 'string', weeklyHours: 'object' }),
   customers: s({ _id: 'string', name: 'string' }),
@@ -43,6 +43,7 @@ export const DOCUMENT_SCHEMAS: Record<CollectionName | 'call_logs' | 'audit' | '
   }),
   audit: s({ at: 'string', user: 'string', action: 'string', details: 'object' }),
   chats: s({ chatId: 'string', at: 'string', input: 'string', output: 'string' }),
+  recordings: s({ callId: 'string', type: 'string', at: 'string', seq: 'number', body: 'string' }),
 };
 
 let compiled: Map<string, ValidateFunction> | undefined;

@@ -180,6 +180,20 @@ export interface ChatRecord {
   output: string;
 }
 
+/** One incoming server message kept by `serve --record`, for `trigger --replay`. */
+export interface RecordedMessage {
+  /** `message.call.id` ('' when absent). */
+  callId: string;
+  /** `message.type` */
+  type: string;
+  /** ISO time it was received. */
+  at: string;
+  /** Arrival order within one serve process (ties of `at`). */
+  seq: number;
+  /** Sealed: the request body exactly as received (the whole `{message}` envelope). */
+  body: string;
+}
+
 export interface Store {
   readonly kind: 'local' | 'mongo';
   /** Human-readable location, for messages (a path or a redacted URI). */
@@ -188,5 +202,7 @@ export interface Store {
   readonly callLogs: CallLogStore;
   readonly audit: AuditLog;
   readonly chats: AppendLog<ChatRecord>;
+  /** `serve --record` (local: `recordings.jsonl`; MongoDB: `recordings`). */
+  readonly recordings: AppendLog<RecordedMessage>;
   close(): Promise<void>;
 }

@@ -53,7 +53,7 @@ describe('migrate', () => {
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
     const report = JSON.parse(first.out) as { collections: Array<{ name: string; source: number; inserted: number; unchanged: number; inTarget: number }> };
-    expect(report.collections.map((c) => c.name)).toEqual([...COLLECTIONS, 'call_logs', 'audit', 'chats']);
+    expect(report.collections.map((c) => c.name)).toEqual([...COLLECTIONS, 'call_logs', 'audit', 'chats', 'recordings']);
     for (const c of report.collections) expect([c.name, c.inserted, c.inTarget]).toEqual([c.name, c.source, c.source]);
     expect(report.collections.find((c) => c.name === 'doctors')!.source).toBe(5);
 

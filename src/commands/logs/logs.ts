@@ -135,9 +135,10 @@ async function bookingsByCall(store: Store, callIds: string[]): Promise<Map<stri
   return out;
 }
 
-async function unlockForDecrypt(store: Store, opts: LogsOptions, deps: Deps): Promise<Unlocked> {
+/** The admin's keys, after the username and password (prompts, --password-stdin or env). @throws UserError (no admins), AuthError, NeedsInputError */
+export async function unlockForDecrypt(store: Store, opts: { username?: string; passwordStdin?: boolean }, deps: Deps): Promise<Unlocked> {
   if (!(await hasKeyring(store))) throw new UserError('There are no admins, so nothing can be decrypted.', 'Create the first admin with `receptionist users add <username> --role admin`.');
-  const creds = new Credentials(deps, opts.passwordStdin);
+  const creds = new Credentials(deps, Boolean(opts.passwordStdin));
   const username = await creds.username(opts.username);
   return unlock(store, username, await creds.password());
 }

@@ -77,7 +77,8 @@ export async function copyStore(source: Store, target: Store, opts: { dryRun: bo
   const callLogs = await source.callLogs.list();
   const audit = await source.audit.list();
   const chats = await source.chats.list();
-  opts.progress.start([...docs.values()].reduce((n, d) => n + d.length, 0) + callLogs.length + audit.length + chats.length);
+  const recordings = await source.recordings.list();
+  opts.progress.start([...docs.values()].reduce((n, d) => n + d.length, 0) + callLogs.length + audit.length + chats.length + recordings.length);
 
   const usable = <T>(collection: Parameters<typeof documentProblem>[0], items: T[]): T[] =>
     items.filter((d) => {
@@ -138,6 +139,7 @@ export async function copyStore(source: Store, target: Store, opts: { dryRun: bo
 
   reports.push(await copyLog('audit', usable('audit', audit), audit.length, target.audit, (e) => JSON.stringify([e.at, e.user, e.action, e.details]), opts));
   reports.push(await copyLog('chats', usable('chats', chats), chats.length, target.chats, (c) => `${c.chatId}\u0000${c.at}`, opts));
+  reports.push(await copyLog('recordings', usable('recordings', recordings), recordings.length, target.recordings, (r) => `${r.callId}\u0000${r.at}\u0000${r.seq}`, opts));
 
   const short = reports.filter((r) => r.inTarget !== r.source - r.skipped);
   if (short.length) {

@@ -13,6 +13,7 @@ export interface ServeFlags {
   publicUrl?: string;
   updateAssistant?: boolean;
   vapiKey?: string;
+  record?: boolean;
 }
 
 export const serveCommand = (deps: Deps) =>
@@ -28,6 +29,7 @@ export const serveCommand = (deps: Deps) =>
     .option('--public-url <url>', 'the public URL of a tunnel or proxy you already run (instead of --tunnel)')
     .option('--update-assistant', "point the synced assistant's and tools' server URL at the public URL while serving; restored on exit")
     .option('--vapi-key <key>', 'Vapi private API key for --update-assistant (or $VAPI_API_KEY)')
+    .option('--record', 'keep every incoming message (sealed) so that `trigger --replay <call-id>` can send it again')
     .addHelpText(
       'after',
       `

@@ -31,6 +31,8 @@ export interface ServeOptions {
   tunnel?: { authtoken: string; domain?: string };
   /** `--public-url`: a tunnel or proxy the user runs (base URL, no path). */
   publicUrl?: string;
+  /** `--record`: keep every incoming message, sealed. */
+  record?: boolean;
   /** `--update-assistant`: the Vapi settings to point the synced assistant with. */
   updateAssistant?: VapiSettings;
 }
@@ -112,7 +114,7 @@ export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): S
     if (!LOOPBACK.has(host.value)) {
       throw new UsageError(`--insecure-no-auth only binds to loopback, but the host is ${host.value} (from ${host.source})`, 'Drop --host, or set VAPI_SERVER_SECRET and drop --insecure-no-auth.');
     }
-    return { port: Number(port.value), host: host.value, bodyLimit, auth: undefined, defaultRegion, ...exposure };
+    return { port: Number(port.value), host: host.value, bodyLimit, auth: undefined, defaultRegion, record: flags.record, ...exposure };
   }
   const secrets = [deps.env.get('VAPI_SERVER_SECRET'), deps.env.get('VAPI_SERVER_SECRET_PREVIOUS')].flatMap((s) => (s ? [s.value] : []));
   if (!secrets.length) {
@@ -127,6 +129,7 @@ export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): S
     host: host.value,
     bodyLimit,
     defaultRegion,
+    record: flags.record,
     ...exposure,
     auth: {
       ...DEFAULT_AUTH,
@@ -170,6 +173,7 @@ export async function runServe(
     app = buildApp({
       store,
       callEvents,
+      record: opts.record,
       sealer,
       config,
       now: deps.now,

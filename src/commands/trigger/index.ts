@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import type { Deps } from '../../deps.js';
 import { globalsOf } from '../shared/globals.js';
 import { collect } from '../shared/options.js';
+import { UsageError } from '../../errors.js';
 
 export interface TriggerFlags {
   url?: string;
@@ -11,6 +12,9 @@ export interface TriggerFlags {
   customerNumber?: string;
   auth: string;
   list?: boolean;
+  replay?: string;
+  username?: string;
+  passwordStdin?: boolean;
 }
 
 
@@ -25,6 +29,9 @@ export const triggerCommand = (deps: Deps) =>
     .option('--customer-number <e164>', 'caller number to use (default +919812345678, a seeded customer)')
     .addOption(new Option('--auth <mode>', 'how to authenticate').choices(['hmac', 'secret', 'bearer', 'none']).default('hmac'))
     .option('--list', 'list the events')
+    .option('--replay <call-id>', 'send again, in order, the messages `serve --record` kept for this call (needs an admin password)')
+    .option('--username <name>', 'the admin opening the recording, for --replay (or $RECEPTIONIST_USERNAME)')
+    .option('--password-stdin', 'read the admin password from stdin, for --replay')
     .addHelpText(
       'after',
       `
@@ -36,11 +43,18 @@ Examples:
   receptionist trigger --list
   receptionist trigger tool-calls.book_appointment --set args.date="next Friday at 3pm"
   receptionist trigger end-of-call-report --call-id call_123
-  receptionist trigger --file my-payload.json --auth secret`,
+  receptionist trigger --file my-payload.json --auth secret
+  receptionist trigger --replay call_123 --url http://127.0.0.1:3001/webhook`,
     )
     .action(async (event: string | undefined, flags: TriggerFlags, cmd: Command) => {
       const { runTrigger, renderTrigger, listEvents, renderEventList } = await import('./trigger.js');
       const g = globalsOf(cmd, deps);
       if (flags.list) return renderEventList(listEvents(), g, deps.io);
+      if (flags.replay) {
+        if (event || flags.file) throw new UsageError('--replay sends a recorded call; it takes no event or --file.');
+        const { runReplay } = await import('./trigger.js');
+        await runReplay(flags.replay, flags, g, deps, (r) => renderTrigger(r, g, deps.io));
+        return;
+      }
       renderTrigger(await runTrigger(event, flags, deps), g, deps.io);
     });

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
-import { AuthError, NetworkError, UsageError, UserError } from '../../errors.js';
+import { AuthError, NetworkError, StoreError, UsageError, UserError } from '../../errors.js';
 import { templatesDir } from '../../paths.js';
 import { resolveSetting } from '../../settings.js';
 import { signBody } from '../../server/auth.js';
@@ -148,6 +148,16 @@ export async function runTrigger(event: string | undefined, flags: TriggerFlags,
   for (const s of flags.set) applySet(payload, s);
   const body = Buffer.from(JSON.stringify(payload));
 
+  const sent = await send(body, flags, deps);
+  return { event: name, callId, ...sent };
+}
+
+/**
+ * POSTs one body to the server (`--url`, `RECEPTIONIST_URL`), authenticated with the current
+ * VAPI_SERVER_SECRET as `--auth` says (HMAC over a fresh timestamp by default).
+ * @throws AuthError (no secret; a 401), NetworkError (unreachable), UserError (another 4xx/5xx)
+ */
+async function send(body: Buffer, flags: Pick<TriggerFlags, 'url' | 'auth'>, deps: Deps): Promise<{ url: string; status: number; body: unknown }> {
   const url = resolveSetting('url', flags.url, 'RECEPTIONIST_URL', deps.env, 'http://127.0.0.1:3000/webhook');
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const secret = deps.env.get('VAPI_SERVER_SECRET')?.value;
@@ -156,14 +166,14 @@ export async function runTrigger(event: string | undefined, flags: TriggerFlags,
     if (flags.auth === 'secret') headers['x-vapi-secret'] = secret;
     if (flags.auth === 'bearer') headers.authorization = `Bearer ${secret}`;
     if (flags.auth === 'hmac') {
-      const ts = String(now.getTime());
+      const ts = String(deps.now().getTime());
       headers['x-timestamp'] = ts;
       headers['x-signature'] = signBody(secret, body, { timestamp: ts });
     }
   }
   let res: Response;
   try {
-    res = await deps.fetch(url.value, { method: 'POST', headers, body, signal: AbortSignal.timeout(30_000) });
+    res = await deps.fetch(url.value, { method: 'POST', headers, body: new Uint8Array(body), signal: AbortSignal.timeout(30_000) });
   } catch (err) {
     const inner = (err as { cause?: { code?: string; message?: string } }).cause;
     const cause = inner?.code ?? inner?.message ?? (err as Error).message;
@@ -176,13 +186,54 @@ export async function runTrigger(event: string | undefined, flags: TriggerFlags,
   } catch {
     // Not JSON: show it as text.
   }
-  const result = { event: name, url: url.value, callId, status: res.status, body: replyBody };
   if (res.status === 401) throw new AuthError(`The server rejected the request (401).`, 'Check that VAPI_SERVER_SECRET is the secret `serve` runs with.');
   if (res.status >= 400) {
     const reason = typeof replyBody === 'object' && replyBody && 'error' in replyBody ? String((replyBody as { error: unknown }).error) : text.slice(0, 200);
     throw new UserError(`The server answered ${res.status}: ${reason}`);
   }
-  return result;
+  return { url: url.value, status: res.status, body: replyBody };
+}
+
+/**
+ * `trigger --replay <call-id>`: the messages `serve --record` kept for that call, opened with an
+ * admin's keys (audited), sent again in their original order and re-signed with the current
+ * secret. Resolves to one result per message.
+ * @throws UserError (nothing recorded for the call), AuthError (wrong password; a 401), StoreError (a tampered recording), NetworkError
+ */
+export async function runReplay(callId: string, flags: TriggerFlags, g: GlobalOptions, deps: Deps, onSent: (r: TriggerResult) => void): Promise<TriggerResult[]> {
+  const { openStore } = await import('../shared/store.js');
+  const { unlockForDecrypt } = await import('../logs/logs.js');
+  const { appendAudit } = await import('../../domain/audit.js');
+  const { openField } = await import('../../domain/sealer.js');
+  const { recordingContext } = await import('../../domain/recordings.js');
+  const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist trigger --replay' });
+  let messages: Buffer[];
+  try {
+    const recorded = (await store.recordings.list()).filter((r) => r.callId === callId);
+    if (!recorded.length) throw new UserError(`Nothing is recorded for call ${callId} in ${store.location}.`, 'Run `receptionist serve --record` while the call happens, then replay it.');
+    const unlocked = await unlockForDecrypt(store, flags, deps);
+    messages = recorded.map((r) => {
+      try {
+        return Buffer.from(openField(r.body, recordingContext(r.callId, r.at, r.seq), unlocked.dataKeys));
+      } catch {
+        throw new StoreError(`The recording of call ${callId} at ${r.at} failed authentication (tampered with, damaged, or sealed to a key you do not hold). Nothing was sent.`);
+      }
+    });
+    await appendAudit(store, { at: deps.now().toISOString(), user: unlocked.username, action: 'decrypt', details: { command: 'trigger --replay', call: callId, records: messages.length } });
+  } catch (err) {
+    const { asUserFacing } = await import('../users/users.js');
+    throw asUserFacing(err);
+  } finally {
+    await store.close();
+  }
+  const results: TriggerResult[] = [];
+  for (const body of messages) {
+    const type = String((JSON.parse(body.toString('utf8')) as { message?: { type?: unknown } }).message?.type ?? '?');
+    const r = { event: type, callId, ...(await send(body, flags, deps)) };
+    onSent(r);
+    results.push(r);
+  }
+  return results;
 }
 
 export function renderTrigger(r: TriggerResult, g: GlobalOptions, io: IO): void {

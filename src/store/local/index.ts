@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { COLLECTIONS, INDEXES, type AuditEntry, type ChatRecord, type CollectionName, type Collection, type Doc, type Store } from '../types.js';
+import { COLLECTIONS, INDEXES, type AuditEntry, type ChatRecord, type RecordedMessage, type CollectionName, type Collection, type Doc, type Store } from '../types.js';
 import { NedbCollection } from './nedb-collection.js';
 import { CsvCallLog } from './csv-call-log.js';
 import { acquireDirLock } from './lock.js';
@@ -56,6 +56,7 @@ export async function openLocalStore(opts: LocalStoreOptions): Promise<Store> {
 function makeStore(dir: string, collections: Map<CollectionName, Collection>, callLogs: CsvCallLog, close: () => Promise<void>): Store {
   const audit = new JsonlLog<AuditEntry>(path.join(dir, 'audit.jsonl'));
   const chats = new JsonlLog<ChatRecord>(path.join(dir, 'chats.jsonl'));
+  const recordings = new JsonlLog<RecordedMessage>(path.join(dir, 'recordings.jsonl'));
   let closed = false;
   return {
     kind: 'local',
@@ -66,6 +67,7 @@ function makeStore(dir: string, collections: Map<CollectionName, Collection>, ca
     callLogs,
     audit,
     chats,
+    recordings,
     async close() {
       if (closed) return;
       closed = true;

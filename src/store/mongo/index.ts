@@ -9,6 +9,7 @@ import {
   type CallLogRecord,
   type CallLogStore,
   type ChatRecord,
+  type RecordedMessage,
   type Collection,
   type Doc,
   type Query,
@@ -154,14 +155,14 @@ class MongoCallLogs implements CallLogStore {
 }
 
 class MongoAppendLog<T extends object> implements AppendLog<T> {
-  constructor(private readonly col: MongoCollection<Doc>, private readonly sortField: string) {}
+  constructor(private readonly col: MongoCollection<Doc>, private readonly sort: Record<string, 1>) {}
 
   async append(entry: T): Promise<void> {
     await this.col.insertOne({ _id: `${Date.now()}-${Math.random().toString(36).slice(2, 10)}`, ...entry } as Doc);
   }
 
   async list(): Promise<T[]> {
-    return (await this.col.find({}, { sort: { [this.sortField]: 1 } })).map(({ _id, ...e }) => e as T);
+    return (await this.col.find({}, { sort: this.sort })).map(({ _id, ...e }) => e as T);
   }
 }
 
@@ -181,6 +182,7 @@ async function createIndexes(db: Db): Promise<void> {
     }
   }
   await db.collection('call_logs').createIndex({ endedAt: -1 });
+  await db.collection('recordings').createIndex({ callId: 1, at: 1, seq: 1 });
 }
 
 /** The error for a store that cannot be opened, by cause (README "Exit codes"). */
@@ -248,8 +250,9 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
     location: `${redacted} (database ${db.databaseName})`,
     collection: <T extends Doc>(name: (typeof COLLECTIONS)[number]) => collections.get(name) as unknown as Collection<T>,
     callLogs: new MongoCallLogs(wrap('call_logs')),
-    audit: new MongoAppendLog<AuditEntry>(wrap('audit'), 'at'),
-    chats: new MongoAppendLog<ChatRecord>(wrap('chats'), 'at'),
+    audit: new MongoAppendLog<AuditEntry>(wrap('audit'), { at: 1 }),
+    chats: new MongoAppendLog<ChatRecord>(wrap('chats'), { at: 1 }),
+    recordings: new MongoAppendLog<RecordedMessage>(wrap('recordings'), { at: 1, seq: 1 }),
     close: () => client.close(),
   };
 }
