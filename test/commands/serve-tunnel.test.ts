@@ -235,3 +235,13 @@ describe('TunnelSupervisor', () => {
     expect(fake.opened[1]!.closed).toBe(true);
   });
 });
+
+test('ngrok errors name the setting: authtoken → exit 5, a domain not yours → 2, anything else → 6', async () => {
+  const { ngrokError } = await import('../../src/tunnel/index.js');
+  const token = ngrokError(Object.assign(new Error('authentication failed: The authtoken you specified is properly formed, but it is invalid.\n\nERR_NGROK_107'), { errorCode: 'ERR_NGROK_107' }), {});
+  expect([token.message, (token as AuthError).exitCode]).toEqual(['ngrok rejected the authtoken (NGROK_AUTHTOKEN): authentication failed: The authtoken you specified is properly formed, but it is invalid', 5]);
+  const domain = ngrokError(Object.assign(new Error('failed to start tunnel: You must reserve a custom hostname in your dashboard before you can bind it.\n\nERR_NGROK_319'), { errorCode: 'ERR_NGROK_319' }), { domain: 'clinic.ngrok.app' });
+  expect([domain.message, (domain as AuthError).exitCode]).toEqual(['ngrok refused the domain clinic.ngrok.app (--ngrok-domain): failed to start tunnel: You must reserve a custom hostname in your dashboard before you can bind it', 2]);
+  const offline = ngrokError(new Error('failed to connect session: failed to establish tcp connection'), {});
+  expect([offline.message, (offline as AuthError).exitCode]).toEqual(['Cannot open the ngrok tunnel: failed to connect session: failed to establish tcp connection.', 6]);
+});
