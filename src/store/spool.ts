@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StoreError } from '../errors.js';
 import { acquireDirLock, type DirLock } from './local/lock.js';
+import { appendDurably } from './local/append.js';
 import { StoreUnavailableError } from './types.js';
 
 /** One acknowledged entry of the journal, in arrival order. */
@@ -108,17 +109,7 @@ export class Spool<T> {
     return this.serial(async () => {
       if (this.closed) throw new StoreUnavailableError('the spool is closed');
       const entry: SpoolEntry<T> = { seq: this.seq + 1, at: now.toISOString(), data };
-      try {
-        const fh = await fs.promises.open(this.file, 'a', 0o600);
-        try {
-          await fh.write(`${JSON.stringify(entry)}\n`);
-          await fh.datasync();
-        } finally {
-          await fh.close();
-        }
-      } catch (err) {
-        throw new StoreUnavailableError(`cannot append to the spool ${this.file}: ${(err as Error).message}`, { cause: err });
-      }
+      await appendDurably(this.file, `${JSON.stringify(entry)}\n`, `the spool ${this.file}`);
       this.seq = entry.seq;
       this.entries.push(entry);
       return entry;

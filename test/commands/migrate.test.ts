@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { openLocalStore } from '../../src/store/local/index.js';
 import { openMongoStore } from '../../src/store/mongo/index.js';
 import { COLLECTIONS, type Store } from '../../src/store/types.js';
@@ -10,15 +10,9 @@ import { createSealer } from '../../src/domain/sealer.js';
 import { parseBlindIndexKey } from '../../src/crypto/blind-index.js';
 import { copyStore } from '../../src/commands/migrate/migrate.js';
 import { commandEnv } from '../support/command-env.js';
-import { startMongoDouble, type MongoDouble } from '../support/mongo-double.js';
+import { useMongo } from '../support/mongo.js';
 
-let double: MongoDouble | undefined;
-beforeAll(async () => {
-  if (!process.env.MONGODB_URI) double = await startMongoDouble();
-});
-afterAll(async () => {
-  await double?.close();
-});
+const server = useMongo();
 let dbSeq = 0;
 const { ctx, run } = commandEnv();
 const PW = 'migrate-passphrase-123\n';
@@ -48,7 +42,7 @@ describe('migrate', () => {
   test('local → mongo → a fresh local: every record copied verbatim (sealed fields untouched), counts checked, idempotent', async () => {
     const dir = await populatedLocalStore();
     const dbName = `receptionist_migrate_${process.pid}_${++dbSeq}`;
-    const env = { MONGODB_URI: process.env.MONGODB_URI ?? double!.uri, MONGODB_DB: dbName };
+    const env = { MONGODB_URI: server.uri(), MONGODB_DB: dbName };
     const first = await run(['migrate', '--from', 'local', '--to', 'mongo', '--json'], { env });
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
@@ -97,7 +91,7 @@ describe('migrate', () => {
     await store.collection('doctors').insertOne({ _id: 'doc_future', name: 'Dr. Future', weeklyHours: {}, schemaVersion: 2 });
     await store.collection('appointments').insertOne({ _id: 'appt_bad', appointmentId: 'appt_bad', status: 'confirmed', doctorId: 'd', start: '2026-11-23T10:00' });
     await store.close();
-    const env = { MONGODB_URI: process.env.MONGODB_URI ?? double!.uri, MONGODB_DB: `receptionist_migrate_${process.pid}_${++dbSeq}` };
+    const env = { MONGODB_URI: server.uri(), MONGODB_DB: `receptionist_migrate_${process.pid}_${++dbSeq}` };
     const r = await run(['migrate', '--from', 'local', '--to', 'mongo'], { env });
     expect(r.code).toBe(0);
     expect(r.err.split('\n').filter((l) => l.startsWith('Warning'))).toEqual([
@@ -114,7 +108,7 @@ describe('migrate', () => {
     expect(await run(['migrate', '--from', 'local', '--to', 'postgres'], { env: { MONGODB_URI: 'mongodb://x' } })).toMatchObject({ code: 2, err: expect.stringContaining('Invalid --to "postgres"') });
     const held = await openLocalStore({ dir: path.join(ctx.tmp.dir, 'store'), purpose: 'receptionist serve' });
     try {
-      const r = await run(['migrate', '--from', 'mongo', '--to', 'local'], { env: { MONGODB_URI: process.env.MONGODB_URI ?? double!.uri } });
+      const r = await run(['migrate', '--from', 'mongo', '--to', 'local'], { env: { MONGODB_URI: server.uri() } });
       expect(r.code).toBe(3);
       expect(r.err).toContain('is in use by another receptionist process');
     } finally {
@@ -142,7 +136,7 @@ describe('migrate', () => {
 
   test('a progress bar on a terminal', async () => {
     await populatedLocalStore();
-    const r = await run(['migrate', '--from', 'local', '--to', 'mongo'], { tty: true, env: { MONGODB_URI: process.env.MONGODB_URI ?? double!.uri, MONGODB_DB: `receptionist_migrate_${process.pid}_${++dbSeq}` } });
+    const r = await run(['migrate', '--from', 'local', '--to', 'mongo'], { tty: true, env: { MONGODB_URI: server.uri(), MONGODB_DB: `receptionist_migrate_${process.pid}_${++dbSeq}` } });
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/Copying \S+\s+\[[█░]+\] \d+\/\d+/);
   });
@@ -151,7 +145,7 @@ describe('migrate', () => {
 test('logs on MongoDB skips a call log from a newer version, or without its fields, with a warning naming it', async () => {
   expect((await run(['seed'])).code).toBe(0);
   const dbName = `receptionist_migrate_${process.pid}_${++dbSeq}`;
-  const env = { MONGODB_URI: process.env.MONGODB_URI ?? double!.uri, MONGODB_DB: dbName };
+  const env = { MONGODB_URI: server.uri(), MONGODB_DB: dbName };
   const store = await openMongoStore({ uri: env.MONGODB_URI, dbName });
   const row = { callType: 'webCall', assistantId: 'a', startedAt: '', durationSeconds: 1, endedReason: 'x', cost: null, costBreakdown: '', customerNumber: '', customerIndex: '', summary: '', transcript: '', recordingUrl: '', successEvaluation: '', receivedAt: '' };
   await store.callLogs.append({ ...row, callId: 'call_ok', endedAt: '2026-11-20T10:00:00.000Z' });

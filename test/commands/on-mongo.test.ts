@@ -1,18 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { commandEnv } from '../support/command-env.js';
-import { startMongoDouble, type MongoDouble } from '../support/mongo-double.js';
+import { useMongo } from '../support/mongo.js';
 
 // "Every command works on MongoDB exactly as on the embedded store": one session of commands,
 // run on each backend, must print the same (ids, keys and times normalised).
-let double: MongoDouble | undefined;
-beforeAll(async () => {
-  if (!process.env.MONGODB_URI) double = await startMongoDouble();
-});
-afterAll(async () => {
-  await double?.close();
-});
+const server = useMongo();
 const { ctx, run } = commandEnv();
 const PW = 'same-on-both-passphrase\n';
 let dbSeq = 0;
@@ -59,7 +53,7 @@ test('the same session of commands prints the same on the embedded store and on 
   const local = await runSession({});
   // A fresh start for the second backend: no store, no .env (the blind-index key).
   for (const f of ['store', '.env']) fs.rmSync(path.join(ctx.tmp.dir, f), { recursive: true, force: true });
-  const env = { MONGODB_URI: process.env.MONGODB_URI ?? double!.uri, MONGODB_DB: `receptionist_same_${process.pid}_${++dbSeq}` };
+  const env = { MONGODB_URI: server.uri(), MONGODB_DB: `receptionist_same_${process.pid}_${++dbSeq}` };
   const mongo = await runSession(env);
   expect(local.filter((s) => !/ → 0\n/.test(s))).toEqual([]);
   expect(mongo).toEqual(local);

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { DateTime } from 'luxon';
 import { openLocalStore } from '../../src/store/local/index.js';
 import { isConnectionError, openMongoStore } from '../../src/store/mongo/index.js';
@@ -8,17 +8,12 @@ import { createSealer } from '../../src/domain/sealer.js';
 import { generateSealingKeyPair } from '../../src/crypto/seal.js';
 import type { ClinicSettings, Doctor } from '../../src/domain/clinic.js';
 import { tempDir } from '../support/store.js';
-import { startMongoDouble, type MongoDouble } from '../support/mongo-double.js';
+import { startMongoDouble } from '../support/mongo-double.js';
+import { useMongo } from '../support/mongo.js';
 
 // One contract for both backends. MongoDB: MONGODB_URI when set, else the wire-protocol
 // double, so the real driver runs end to end either way.
-let double: MongoDouble | undefined;
-beforeAll(async () => {
-  if (!process.env.MONGODB_URI) double = await startMongoDouble();
-});
-afterAll(async () => {
-  await double?.close();
-});
+const server = useMongo();
 
 let dbSeq = 0;
 const backends: Array<[string, () => Promise<{ store: Store; cleanup: () => void }>]> = [
@@ -27,7 +22,7 @@ const backends: Array<[string, () => Promise<{ store: Store; cleanup: () => void
     return { store: await openLocalStore({ dir: tmp.dir }), cleanup: tmp.cleanup };
   }],
   ['mongo', async () => {
-    const store = await openMongoStore({ uri: process.env.MONGODB_URI ?? double!.uri, dbName: `receptionist_contract_${process.pid}_${++dbSeq}` });
+    const store = await openMongoStore({ uri: server.uri(), dbName: `receptionist_contract_${process.pid}_${++dbSeq}` });
     return { store, cleanup: () => {} };
   }],
 ];
@@ -126,7 +121,7 @@ describe('MongoDB that cannot be used: one message naming the setting and the ca
   });
 
   test.skipIf(Boolean(process.env.MONGODB_URI))('failed authentication: AuthError (exit 5), the password redacted', async () => {
-    const uri = double!.uri.replace('mongodb://', 'mongodb://clinic:hunter2@');
+    const uri = server.uri().replace('mongodb://', 'mongodb://clinic:hunter2@');
     const err = await openMongoStore({ uri, source: 'MONGODB_URI in .env' }).catch((e) => e);
     expect(err.message).toBe(`MongoDB at ${uri.replace('clinic:hunter2@', '***@')} (from MONGODB_URI in .env) refused the credentials: authentication failed.`);
     expect(err.message).not.toContain('hunter2');

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { StoreUnavailableError } from '../types.js';
+import { appendDurably } from './append.js';
 import type { AppendLog } from '../types.js';
 
 /**
@@ -11,18 +11,8 @@ import type { AppendLog } from '../types.js';
 export class JsonlLog<T> implements AppendLog<T> {
   constructor(private readonly file: string) {}
 
-  async append(entry: T): Promise<void> {
-    try {
-      const fh = await fs.promises.open(this.file, 'a', 0o600);
-      try {
-        await fh.write(`${JSON.stringify(entry)}\n`);
-        await fh.datasync();
-      } finally {
-        await fh.close();
-      }
-    } catch (err) {
-      throw new StoreUnavailableError(`cannot append to ${this.file}: ${(err as Error).message}`, { cause: err });
-    }
+  append(entry: T): Promise<void> {
+    return appendDurably(this.file, `${JSON.stringify(entry)}\n`);
   }
 
   async list(): Promise<T[]> {
