@@ -21,9 +21,13 @@ vi.mock('chalk', loaded('chalk'));
 vi.mock('@inquirer/prompts', loaded('@inquirer/prompts'));
 vi.mock('@vapi-ai/server-sdk', loaded('@vapi-ai/server-sdk'));
 vi.mock('ora', loaded('ora'));
+vi.mock('mongodb', loaded('mongodb'));
+vi.mock('@ngrok/ngrok', loaded('@ngrok/ngrok'));
+vi.mock('cli-progress', loaded('cli-progress'));
+vi.mock('ajv', loaded('ajv'));
 
 test('--help of the program and of every command loads no heavy module', async () => {
-  const commands = ['seed', 'serve', 'trigger', 'logs', 'users', 'keys', 'audit', 'options', 'config', 'sync', 'call', 'chat', 'metrics'];
+  const commands = ['seed', 'serve', 'trigger', 'logs', 'users', 'keys', 'audit', 'options', 'config', 'sync', 'call', 'chat', 'metrics', 'migrate'];
   for (const argv of [['--help'], ...commands.map((c) => [c, '--help']), ['config', 'set', '--help'], ['users', 'add', '--help']]) {
     const d = testDeps();
     const code = await main(argv, d);

@@ -7,7 +7,8 @@ export interface Tunnel {
 }
 
 export interface TunnelOptions {
-  /** Local port to forward to (on 127.0.0.1). */
+  /** Local address and port to forward to. */
+  host: string;
   port: number;
   authtoken: string;
   /** A reserved domain (`--ngrok-domain`), else ngrok assigns one. */
@@ -50,7 +51,7 @@ export const ngrokTunnels: TunnelFactory = {
     const ngrok = await import('@ngrok/ngrok');
     try {
       const listener = await ngrok.forward({
-        addr: `127.0.0.1:${opts.port}`,
+        addr: `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`,
         authtoken: opts.authtoken,
         ...(opts.domain ? { domain: opts.domain } : {}),
         session_metadata: 'receptionist serve',

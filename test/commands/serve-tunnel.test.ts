@@ -85,7 +85,7 @@ describe('serve --tunnel --update-assistant', () => {
     const s = startServe(['--tunnel', '--update-assistant'], fake.factory);
     const ready = await s.ready();
     expect(ready).toMatchObject({ publicWebhookUrl: 'https://t1.tunnel.test/webhook', secretHeader: 'X-Vapi-Secret: tunn…cdef' });
-    expect(fake.opened[0]!.o).toMatchObject({ port: Number(new URL(ready.url).port), authtoken: 'ngrok-test-token' });
+    expect(fake.opened[0]!.o).toMatchObject({ host: '127.0.0.1', port: Number(new URL(ready.url).port), authtoken: 'ngrok-test-token' });
     expect(urls()).toEqual({ assistant: ['https://t1.tunnel.test/webhook'], tools: ['https://t1.tunnel.test/webhook'] });
     // The secret header and timeout of the synced server stay.
     expect([...ctx.fake.assistants.values()][0]!.server).toEqual({ url: 'https://t1.tunnel.test/webhook', timeoutSeconds: 20, headers: { 'X-Vapi-Secret': SECRET } });
@@ -219,7 +219,7 @@ describe('TunnelSupervisor', () => {
     const fake = fakeTunnels();
     const events: TunnelEvent[] = [];
     const urlsSeen: string[] = [];
-    const sup = new TunnelSupervisor(fake.factory, { port: 1, authtoken: 't', graceMs: 10, firstBackoffMs: 10, maxBackoffMs: 40 }, (e) => events.push(e), async (u) => void urlsSeen.push(u));
+    const sup = new TunnelSupervisor(fake.factory, { host: '127.0.0.1', port: 1, authtoken: 't', graceMs: 10, firstBackoffMs: 10, maxBackoffMs: 40 }, (e) => events.push(e), async (u) => void urlsSeen.push(u));
     expect(await sup.start()).toBe('https://t1.tunnel.test');
     // The next two opens fail.
     const realOpen = fake.factory.open;

@@ -198,7 +198,9 @@ export async function runServe(
     // Public exposure: the tunnel (or the user's own), then the assistant pointed at it.
     let publicBase = opts.publicUrl;
     if (opts.tunnel) {
-      supervisor = new TunnelSupervisor(deps.tunnel, { port: address.port, ...opts.tunnel }, run.onEvent, async (next) => {
+      // Forward to where the server listens; a wildcard bind is reached through loopback.
+      const forwardHost = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+      supervisor = new TunnelSupervisor(deps.tunnel, { host: forwardHost, port: address.port, ...opts.tunnel }, run.onEvent, async (next) => {
         // A reopened tunnel with a new URL (no reserved domain): repoint the assistant.
         if (pointer) await pointer.point(`${next}/webhook`).catch((err) => run.onEvent({ kind: 'failure', where: 'repointing the assistant', error: (err as Error).message }));
       });
