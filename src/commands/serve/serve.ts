@@ -156,9 +156,8 @@ export async function runServe(
   let callEvents: CallEventWriter | undefined;
   let supervisor: TunnelSupervisor | undefined;
   let pointer: AssistantPointer | undefined;
-  let stored: BotConfig;
   try {
-    stored = await requireBotConfig(store);
+    const stored = await requireBotConfig(store);
     const config = opts.defaultRegion ? { ...stored, clinic: { ...stored.clinic, defaultRegion: opts.defaultRegion } } : stored;
     const sealer = await writeOnlySealer(store, deps);
     // Vapi's retries end within the hour; bookings and visits stay deduplicated by their own
