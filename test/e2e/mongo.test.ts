@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cli, setup, startServe, E2E_SECRET, type RunningServe } from '../support/cli.js';
+import { cli, postSigned, setup, startServe, type RunningServe } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
 import { startMongoDouble, type MongoDouble } from '../support/mongo-double.js';
-import { signBody } from '../../src/server/auth.js';
 
 // The built binary on MongoDB (the wire double): two `serve` processes share one database.
 let tmp: ReturnType<typeof tempDir>;
@@ -20,12 +19,7 @@ afterEach(async () => {
   tmp.cleanup();
 });
 
-async function post(url: string, message: unknown) {
-  const body = Buffer.from(JSON.stringify({ message }));
-  const ts = String(Date.now());
-  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': signBody(E2E_SECRET, body, { timestamp: ts }) } });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const post = postSigned;
 
 test('BOOK-1 across two serve processes sharing MongoDB: 200 concurrent bookings of one slot, exactly one', async () => {
   const env = { MONGODB_URI: double.uri };

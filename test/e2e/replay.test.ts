@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { cli, setup, startServe, E2E_ADMIN, E2E_SECRET, type RunningServe } from '../support/cli.js';
+import { cli, postSigned, setup, startServe, E2E_ADMIN, type RunningServe } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
-import { signBody } from '../../src/server/auth.js';
 
 // serve --record keeps a call; trigger --replay sends it to another server, which logs the same call.
 let a: ReturnType<typeof tempDir>;
@@ -17,12 +16,7 @@ afterEach(async () => {
   b.cleanup();
 });
 
-async function post(url: string, message: unknown) {
-  const body = Buffer.from(JSON.stringify({ message }));
-  const ts = String(Date.now());
-  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': signBody(E2E_SECRET, body, { timestamp: ts }) } });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const post = postSigned;
 
 const CALL = 'call_recorded_1';
 const call = { id: CALL, type: 'inboundPhoneCall', assistantId: 'asst_1' };

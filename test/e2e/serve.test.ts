@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { cli, setup, startServe, E2E_ADMIN, E2E_SECRET, type RunningServe } from '../support/cli.js';
+import { cli, postSigned, setup, startServe, E2E_ADMIN, type RunningServe } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
 import { freePort } from '../support/net.js';
-import { signBody } from '../../src/server/auth.js';
 import { blindIndex, parseBlindIndexKey } from '../../src/crypto/blind-index.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -161,12 +160,7 @@ describe('DUR-1: kill -9 during load', () => {
     const ackedBookings = new Set<string>();
     for (let trial = 0; trial < 3; trial++) {
       const s = await serve();
-      const send = async (message: unknown) => {
-        const body = Buffer.from(JSON.stringify({ message }));
-        const ts = String(Date.now());
-        const res = await fetch(s.url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': signBody(E2E_SECRET, body, { timestamp: ts }) } });
-        return { status: res.status, body: (await res.json()) as any };
-      };
+      const send = (message: unknown) => postSigned(s.url, message);
       let stop = false;
       const killAt = 150 + Math.floor(Math.random() * 350);
       const workers = Array.from({ length: 8 }, async (_, w) => {

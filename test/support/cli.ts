@@ -2,9 +2,18 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
 import { packageRoot } from '../../src/paths.js';
+import { signBody } from '../../src/server/auth.js';
 
 export const BIN = path.join(packageRoot(), 'bin', 'receptionist.js');
 export const E2E_SECRET = 'e2e-secret-0123456789abcdef';
+
+/** POSTs `{message}` to a running serve, HMAC-signed with E2E_SECRET over a fresh timestamp. */
+export async function postSigned(url: string, message: unknown): Promise<{ status: number; body: any }> {
+  const body = Buffer.from(JSON.stringify({ message }));
+  const ts = String(Date.now());
+  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': signBody(E2E_SECRET, body, { timestamp: ts }) } });
+  return { status: res.status, body: (await res.json()) as any };
+}
 
 /** Runs the built CLI once (no TTY, no inherited secrets). */
 export function cli(args: string[], opts: { cwd: string; env?: Record<string, string>; input?: string }) {

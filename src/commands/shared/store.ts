@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Deps } from '../../deps.js';
 import type { Store } from '../../store/types.js';
 import { UsageError, UserError } from '../../errors.js';
@@ -39,8 +41,6 @@ export async function openStore(g: GlobalOptions, deps: Deps, opts: { readOnly?:
  * the data directory, like the embedded store; reading takes a snapshot.
  */
 async function withCsvCallLogs(store: Store, dataDir: string, opts: { readOnly?: boolean; purpose: string }, deps: Deps): Promise<Store> {
-  const path = await import('node:path');
-  const fs = await import('node:fs');
   const { CsvCallLog } = await import('../../store/local/csv-call-log.js');
   const file = path.join(dataDir, 'calls.csv');
   if (opts.readOnly) return { ...store, callLogs: await CsvCallLog.snapshot(file) };
