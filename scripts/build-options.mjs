@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Regenerates templates/options.json (the voice, transcriber and model options behind
 // `receptionist options` and `config set`) from Vapi's published OpenAPI spec:
-//   node scripts/build-options.mjs ../shared/vapi-openapi.json
+//   node scripts/build-options.mjs [spec/vapi-openapi.json]  (source and date: spec/README.md)
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 
-const specPath = process.argv[2] ?? path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'shared', 'vapi-openapi.json');
+const specPath = process.argv[2] ?? path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'spec', 'vapi-openapi.json');
 const raw = fs.readFileSync(specPath);
 const spec = JSON.parse(raw);
 const S = spec.components.schemas;

@@ -5,6 +5,7 @@ import { cli, postSigned, setup, startServe, E2E_ADMIN, type RunningServe } from
 import { tempDir } from '../support/store.js';
 import { freePort } from '../support/net.js';
 import { blindIndex, parseBlindIndexKey } from '../../src/crypto/blind-index.js';
+import { fillPlaceholders } from '../../src/commands/trigger/trigger.js';
 
 let tmp: ReturnType<typeof tempDir>;
 const running: RunningServe[] = [];
@@ -41,8 +42,10 @@ describe('receptionist end to end', () => {
       expect(reply.status).toBe(200);
       if (event.startsWith('tool-calls.')) expect(reply.body.results[0].result ?? reply.body.results[0].error).toBeTruthy();
     }
-    const booked = await cli(['trigger', 'tool-calls.book_appointment', '--url', s.url, '--set', 'args.date="Tuesday 1 December at 9:30am"'], { cwd: tmp.dir });
-    expect(booked.stdout).toMatch(/You're booked with Dr\. Anil Mehta on Tuesday 1 December at 9:30 AM/);
+    // The phrase is built from the clock (a Tuesday at least 3 days ahead), so the test holds on any date.
+    const tuesday = fillPlaceholders('{{date:tue}}', { timeZone: 'Asia/Kolkata' }, new Date()) as string;
+    const booked = await cli(['trigger', 'tool-calls.book_appointment', '--url', s.url, '--set', `args.date="${tuesday} at 9:30am"`], { cwd: tmp.dir });
+    expect(booked.stdout).toContain(`You're booked with Dr. Anil Mehta on ${tuesday} at 9:30 AM`);
 
     const logs = await cli(['logs', '--json'], { cwd: tmp.dir });
     expect(logs.exitCode).toBe(0);

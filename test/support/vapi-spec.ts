@@ -5,12 +5,12 @@ import { packageRoot } from '../../src/paths.js';
 
 /**
  * Validators for Vapi request bodies, compiled from Vapi's published OpenAPI spec
- * (`../shared/vapi-openapi.json`, see vapi-reference.md §7). Vapi validates with
+ * (`spec/vapi-openapi.json`, its source and date in `spec/README.md`). Vapi validates with
  * class-validator, so the spec needs these changes to compile under ajv: oneOf → anyOf,
  * enums deduplicated (empty ones dropped, and none on an array itself), patterns without
  * their slashes, no nullable/discriminator. Components are registered once under `$id: vapi`.
  */
-export const SPEC_PATH = path.resolve(packageRoot(), '..', 'shared', 'vapi-openapi.json');
+export const SPEC_PATH = path.resolve(packageRoot(), 'spec', 'vapi-openapi.json');
 
 type Json = unknown;
 
