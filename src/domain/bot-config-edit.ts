@@ -1,3 +1,4 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { IANAZone } from 'luxon';
 import { isSupportedCountry } from 'libphonenumber-js';
 import type { BotConfig } from './clinic.js';
@@ -139,6 +140,15 @@ function clinicValue(field: string, v: string): unknown {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1 || n > 1440) throw new ConfigValueError(`clinic.${field} must be a whole number from 1 to 1440.`);
     return n;
+  }
+  if (field === 'frontDeskNumber') {
+    const parsed = parsePhoneNumberFromString(v);
+    if (!parsed?.isValid()) throw new ConfigValueError(`clinic.frontDeskNumber "${v}" is not a phone number in E.164 form (e.g. +918041234567).`);
+    return parsed.number;
+  }
+  if (field === 'hipaaEnabled') {
+    if (v !== 'true' && v !== 'false') throw new ConfigValueError('clinic.hipaaEnabled must be true or false.');
+    return v === 'true';
   }
   return v;
 }

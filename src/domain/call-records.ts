@@ -22,7 +22,10 @@ export function callLogFromReport(m: Json, receivedAt: Date): CallLogRecord {
     if (Number.isFinite(d) && d >= 0) durationSeconds = d;
   }
   const breakdown = at(m, 'costBreakdown') ?? at(m, 'costs');
-  const success = at(m, 'analysis.successEvaluation');
+  // The deprecated `analysisPlan` writes `analysis.*`; its replacement, `artifactPlan.structuredOutputs`,
+  // writes `artifact.structuredOutputs` keyed by output id, each `{name, result}`.
+  const success = structuredOutput(m, SUCCESS_OUTPUT) ?? at(m, 'analysis.successEvaluation');
+  const summary = structuredOutput(m, SUMMARY_OUTPUT);
   return {
     callId,
     callType: str(m, 'call.type') ?? '',
@@ -35,12 +38,26 @@ export function callLogFromReport(m: Json, receivedAt: Date): CallLogRecord {
     costBreakdown: breakdown === undefined ? '' : JSON.stringify(breakdown),
     customerNumber: customerNumberOf(m) ?? '',
     customerIndex: '',
-    summary: str(m, 'analysis.summary') ?? str(m, 'summary') ?? '',
+    summary: (typeof summary === 'string' ? summary : summary === undefined || summary === null ? undefined : JSON.stringify(summary)) ?? str(m, 'analysis.summary') ?? str(m, 'summary') ?? '',
     transcript: str(m, 'artifact.transcript') ?? str(m, 'transcript') ?? '',
     recordingUrl: str(m, 'artifact.recordingUrl') ?? str(m, 'artifact.recording.mono.combinedUrl') ?? str(m, 'recordingUrl') ?? '',
     successEvaluation: success === undefined || success === null ? '' : typeof success === 'string' ? success : JSON.stringify(success),
     receivedAt: receivedAt.toISOString(),
   };
+}
+
+/** The `name`s of the structured outputs in `templates/bot-config/assistant.json` (`artifactPlan.structuredOutputs`). */
+export const SUMMARY_OUTPUT = 'callSummary';
+export const SUCCESS_OUTPUT = 'callSuccessful';
+
+/** `artifact.structuredOutputs[<id>].result` of the output named `name` (spec `Artifact.structuredOutputs`). */
+function structuredOutput(m: Json, name: string): unknown {
+  const outputs = at(m, 'artifact.structuredOutputs');
+  if (!outputs || typeof outputs !== 'object') return undefined;
+  for (const o of Object.values(outputs as Record<string, unknown>)) {
+    if (o && typeof o === 'object' && (o as { name?: unknown }).name === name) return (o as { result?: unknown }).result;
+  }
+  return undefined;
 }
 
 /** Where a call-log field is sealed: bound to its call id and field name. */

@@ -17,6 +17,15 @@ export interface ClinicSettings {
   /** How far ahead bookings are accepted, days. */
   bookingHorizonDays: number;
   locale: string;
+  /** E.164 number of the front desk: the answer to `transfer-destination-request`, e.g. `+918041234567`. */
+  frontDeskNumber?: string;
+  /** The Vapi phone number `sync` points at `serve` (E.164 or a Vapi phone-number id); set by `sync --phone-number`. */
+  phoneNumber?: string;
+  /**
+   * Turns on the assistant's `compliancePlan.hipaaEnabled`. Needs Vapi's HIPAA add-on; Vapi then keeps
+   * no recording, transcript or logs of the calls (the end-of-call report still reaches `serve`). @default false
+   */
+  hipaaEnabled?: boolean;
 }
 
 /** A doctor and their weekly hours in the clinic's time zone: `{"mon": [["09:00","13:00"]]}`. */
@@ -35,7 +44,17 @@ export interface BotConfig extends Doc {
   assistant: Record<string, unknown> & { name?: string; firstMessage?: string };
   tools: Array<{ type: 'function'; function: { name: string; description?: string; parameters?: unknown } } & Record<string, unknown>>;
   /** What `sync` recorded: ids on Vapi, the server URL used, and per-resource state for drift detection. */
-  vapi?: { assistantId?: string; toolIds?: Record<string, string>; serverUrl?: string; sync?: import('../vapi/sync-plan.js').SyncState; tunnel?: import('../vapi/server-url.js').TunnelRecord };
+  vapi?: {
+    assistantId?: string;
+    toolIds?: Record<string, string>;
+    serverUrl?: string;
+    sync?: import('../vapi/sync-plan.js').SyncState;
+    tunnel?: import('../vapi/server-url.js').TunnelRecord;
+    /** The webhook credential `sync` created (no secret): the plan `serve` verifies. */
+    credential?: import('../vapi/credential.js').CredentialRecord;
+    /** The phone number `sync` pointed at `serve`. */
+    phoneNumber?: { id: string; number?: string };
+  };
 }
 
 export interface Customer extends Doc {

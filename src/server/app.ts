@@ -4,7 +4,7 @@ import type { Store } from '../store/types.js';
 import { StoreUnavailableError } from '../store/types.js';
 import type { BotConfig } from '../domain/clinic.js';
 import { MalformedMessageError, callIdOf, parseEnvelope } from '../vapi/server-message.js';
-import { verifyRequest, type AuthConfig } from './auth.js';
+import { credentialHeaders, verifyRequest, type AuthConfig } from './auth.js';
 import { handleMessage } from './messages.js';
 import { ReplyCache } from './replies.js';
 import { CallEventWriter } from './call-events.js';
@@ -22,7 +22,7 @@ export interface WebhookEvent {
   callId?: string;
   tools?: string[];
   status: number;
-  outcome: 'ok' | 'replayed' | 'duplicate' | 'tool-error' | 'ignored' | 'spooled' | 'unauthorized' | 'invalid' | 'unavailable' | 'error';
+  outcome: 'ok' | 'replayed' | 'duplicate' | 'tool-error' | 'ignored' | 'unknown-type' | 'spooled' | 'unauthorized' | 'invalid' | 'unavailable' | 'error';
   /** Why it was refused or failed (our own words, never echoing the body). */
   detail?: string;
   ms: number;
@@ -44,6 +44,8 @@ export interface AppOptions {
   callEvents?: CallEventWriter;
   /** A failure that is a bug (a tool threw): reported once with its error. */
   onFailure?: (where: string, err: unknown) => void;
+  /** Something to tell the operator once, e.g. the first message of a type this version does not know. */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -77,6 +79,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     void reply.code(status).send({ error: detail });
   });
 
+  const unknownTypes = new Set<string>();
   let recordSeq = 0;
   /** Kept before it is handled, so a replay sees what the handler saw. A failure to record never fails the request. */
   const recordMessage = async (callId: string, type: string, raw: Buffer) => {
@@ -90,6 +93,16 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     }
   };
 
+  // A request that carries none of the credential headers is refused before its body is read (SEC-7),
+  // and the connection is closed so the rest of the upload is never taken in.
+  const required = opts.auth ? credentialHeaders(opts.auth.plans) : [];
+  app.addHook('onRequest', async (req, reply) => {
+    if (!opts.auth || req.method !== 'POST' || !req.url.startsWith('/webhook')) return;
+    if (required.some((h) => req.headers[h] !== undefined)) return;
+    emit({ kind: 'message', type: '-', status: 401, outcome: 'unauthorized', detail: `no credential (expected ${required.join(' or ')})`, ms: 0 });
+    return reply.code(401).header('connection', 'close').send({ error: 'unauthorized' });
+  });
+
   // `spoolDepth`: call-log events acknowledged but not yet in the store (DUR-2).
   app.get('/health', async () => ({ ok: true, spoolDepth: callEvents.depth }));
 
@@ -101,7 +114,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       return reply.code(e.status).send(body);
     };
     if (opts.auth) {
-      const verdict = verifyRequest(opts.auth, req.headers, raw, opts.now().getTime());
+      const verdict = verifyRequest(opts.auth, req.headers, raw, opts.now().getTime(), { method: req.method, url: req.url });
       if (!verdict.ok) return done({ type: '-', status: 401, outcome: 'unauthorized', detail: verdict.reason }, { error: 'unauthorized' });
     }
     let type = '-';
@@ -120,6 +133,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         callEvents,
         onToolFailure: (tool, err) => onFailure(`tool ${tool}`, err),
       });
+      if (handled.outcome === 'unknown-type' && !unknownTypes.has(type) && unknownTypes.size < 100) {
+        unknownTypes.add(type);
+        (opts.onWarning ?? (() => {}))(`Vapi sent a message of type "${type}", which this version does not know; it was acknowledged with 200 {} and ignored.`);
+      }
       return done({ type, callId, tools: handled.tools, status: handled.status, outcome: handled.outcome }, handled.body);
     } catch (err) {
       if (err instanceof MalformedMessageError) return done({ type, callId, status: 400, outcome: 'invalid', detail: err.message }, { error: err.message });

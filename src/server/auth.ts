@@ -3,117 +3,273 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 /**
  * How `serve` authenticates Vapi's webhook requests (vapi-reference.md §3).
  *
- * - Shared secret: `X-Vapi-Secret: <secret>` or `Authorization: Bearer <secret>`
- *   (a Vapi `bearer` credential, or the legacy `server.secret`).
- * - HMAC: Vapi's `hmac` credential (schema `HMACAuthenticationPlan`): `x-signature` holds
- *   HMAC-SHA256 or -SHA512 of `payloadFormat` (default `{timestamp}.{body}`) in lowercase hex
- *   or padded base64 (as Node's `digest()` writes them), with or without a `sha256=` style prefix; `x-timestamp` holds seconds or
- *   milliseconds since the epoch and must be within `toleranceSeconds` of now.
+ * Vapi signs or authenticates each request with the credential named by `server.credentialId`.
+ * A credential of provider `webhook` holds an authentication plan; `serve` verifies the two kinds
+ * that carry a shared secret, exactly as configured:
  *
- * Every credential a request presents must verify, and at least one must be present.
- * Several secrets may be active at once (rotation, SEC-5).
+ * - {@link HmacPlan} (spec `HMACAuthenticationPlan`): an HMAC (sha1, sha256 or sha512) of
+ *   `payloadFormat` (default `{timestamp}.{body}`; placeholders `{body}`, `{timestamp}`, `{method}`,
+ *   `{url}`, `{svix-id}`), hex or base64, after `signaturePrefix`, in `signatureHeader`
+ *   (default `x-signature`); the timestamp (seconds or milliseconds since the epoch) in
+ *   `timestampHeader` (default `x-timestamp`) must be within `toleranceSeconds` of now.
+ * - {@link BearerPlan} (spec `BearerAuthenticationPlan`): the token in `headerName`
+ *   (default `Authorization`), after `Bearer ` unless `bearerPrefixEnabled` is false.
+ *
+ * The plans here carry no secret (`secretKey`, `token`): the secrets come from
+ * `VAPI_SERVER_SECRET` and `VAPI_SERVER_SECRET_PREVIOUS`, and any of them may verify (rotation, SEC-5).
+ * A request is accepted when one configured plan verifies it; headers that no plan names (say an
+ * `Authorization` a proxy added beside an HMAC signature) are not looked at.
  */
-export interface AuthConfig {
-  secrets: string[];
-  /** Placeholders `{timestamp}` and `{body}`. @default "{timestamp}.{body}" */
-  payloadFormat: string;
-  /** HMAC requests without `x-timestamp` are rejected. @default true */
-  requireTimestamp: boolean;
-  /** @default 300 */
-  toleranceSeconds: number;
-  signatureHeader: string;
-  timestampHeader: string;
+export interface HmacPlan {
+  type: 'hmac';
+  algorithm: 'sha256' | 'sha512' | 'sha1';
+  /** @default "x-signature" */
+  signatureHeader?: string;
+  /** @default "x-timestamp" */
+  timestampHeader?: string;
+  /** Text before the signature, e.g. `sha256=`. @default "" */
+  signaturePrefix?: string;
+  /** @default true */
+  includeTimestamp?: boolean;
+  /** @default "{timestamp}.{body}", or "{body}" when includeTimestamp is false */
+  payloadFormat?: string;
+  /** Where `{svix-id}` comes from. @default "svix-id" */
+  messageIdHeader?: string;
+  /** @default "hex" */
+  signatureEncoding?: 'hex' | 'base64';
+  /** The secret is base64 and its decoded bytes are the key. @default false */
+  secretIsBase64?: boolean;
 }
 
-export const DEFAULT_AUTH: Omit<AuthConfig, 'secrets'> = {
-  payloadFormat: '{timestamp}.{body}',
-  requireTimestamp: true,
-  toleranceSeconds: 300,
+export interface BearerPlan {
+  type: 'bearer';
+  /** @default "Authorization" */
+  headerName?: string;
+  /** @default true */
+  bearerPrefixEnabled?: boolean;
+}
+
+/** An authentication plan without its secret. */
+export type WebhookAuthPlan = HmacPlan | BearerPlan;
+
+export interface AuthConfig {
+  /** Tried in order; one that verifies is enough. */
+  plans: WebhookAuthPlan[];
+  /** Every active secret: the `secretKey` / `token` of the plans. */
+  secrets: string[];
+  /** @default 300 */
+  toleranceSeconds: number;
+  /**
+   * Public base URLs of `serve` (e.g. `https://clinic.ngrok.app`), for `{url}`: behind a tunnel the
+   * URL Vapi signed is not the one `serve` sees. The request's own Host is tried as well.
+   */
+  publicUrls?: string[];
+}
+
+/** The plan `sync` creates: HMAC-SHA256, hex, over `{timestamp}.{body}` (Vapi's defaults, written out). */
+export const DEFAULT_HMAC_PLAN: HmacPlan = {
+  type: 'hmac',
+  algorithm: 'sha256',
   signatureHeader: 'x-signature',
   timestampHeader: 'x-timestamp',
+  includeTimestamp: true,
+  payloadFormat: '{timestamp}.{body}',
+  signatureEncoding: 'hex',
 };
 
-export type AuthResult = { ok: true; via: 'secret' | 'bearer' | 'hmac' } | { ok: false; reason: string };
+/**
+ * What `serve` accepts before `sync` has created a credential: the default HMAC plan, and the two
+ * shared-secret headers older setups send (`Authorization: Bearer`, the legacy `X-Vapi-Secret`).
+ */
+export const PRE_SYNC_PLANS: WebhookAuthPlan[] = [
+  DEFAULT_HMAC_PLAN,
+  { type: 'bearer', headerName: 'Authorization', bearerPrefixEnabled: true },
+  { type: 'bearer', headerName: 'X-Vapi-Secret', bearerPrefixEnabled: false },
+];
+
+export const DEFAULT_TOLERANCE_SECONDS = 300;
+
+export type AuthResult = { ok: true; via: 'hmac' | 'bearer' } | { ok: false; reason: string };
 
 type Headers = Record<string, string | string[] | undefined>;
 
-/** Verifies a request on its raw bytes; never parses the body. */
-export function verifyRequest(config: AuthConfig, headers: Headers, body: Buffer, nowMs: number): AuthResult {
-  const presented: AuthResult[] = [];
-  const secretHeader = header(headers, 'x-vapi-secret');
-  if (secretHeader !== undefined) {
-    presented.push(matchesAnySecret(config.secrets, secretHeader) ? { ok: true, via: 'secret' } : { ok: false, reason: 'wrong X-Vapi-Secret' });
-  }
-  const authorization = header(headers, 'authorization');
-  if (authorization !== undefined) {
-    // Exactly what Vapi's bearer credential sends: strict, so every changed byte is a rejection.
-    const token = authorization.startsWith('Bearer ') ? authorization.slice(7) : undefined;
-    presented.push(token !== undefined && matchesAnySecret(config.secrets, token) ? { ok: true, via: 'bearer' } : { ok: false, reason: 'wrong Authorization bearer token' });
-  }
-  const signature = header(headers, config.signatureHeader);
-  if (signature !== undefined) presented.push(verifyHmac(config, signature, header(headers, config.timestampHeader), body, nowMs));
-  if (presented.length === 0) return { ok: false, reason: 'no credential (X-Vapi-Secret, Authorization or x-signature)' };
-  return presented.find((r) => !r.ok) ?? presented[0]!;
+/** The request line, for `{method}` and `{url}`. */
+export interface RequestLine {
+  method: string;
+  /** Path and query as received, e.g. `/webhook`. */
+  url: string;
 }
 
-const ALGORITHMS: Record<string, { algo: 'sha256' | 'sha512'; encoding: 'hex' | 'base64' }> = {
-  // Digest lengths differ per algorithm and encoding, so the signature tells which was used.
-  64: { algo: 'sha256', encoding: 'hex' },
-  44: { algo: 'sha256', encoding: 'base64' },
-  128: { algo: 'sha512', encoding: 'hex' },
-  88: { algo: 'sha512', encoding: 'base64' },
-};
+/** The headers a plan reads; `serve` rejects a request with none of them before reading its body (SEC-7). */
+export function credentialHeaders(plans: WebhookAuthPlan[]): string[] {
+  return [...new Set(plans.map((p) => (p.type === 'hmac' ? p.signatureHeader ?? 'x-signature' : p.headerName ?? 'authorization').toLowerCase()))];
+}
 
-function verifyHmac(config: AuthConfig, rawSignature: string, timestamp: string | undefined, body: Buffer, nowMs: number): AuthResult {
-  const prefixed = /^(sha256|sha512)=(.*)$/.exec(rawSignature);
-  const signature = prefixed ? prefixed[2]! : rawSignature;
-  const kind = ALGORITHMS[signature.length];
-  if (!kind || (prefixed && prefixed[1] !== kind.algo)) return { ok: false, reason: 'malformed x-signature' };
-  const given = Buffer.from(signature, kind.encoding);
-  // Node's decoders are lenient (hex case, base64's unused low bits, stray characters): only the
-  // canonical encoding is accepted, so every changed byte of a signature is a rejection.
-  if (given.toString(kind.encoding) !== signature) return { ok: false, reason: 'malformed x-signature' };
+/** Verifies a request on its raw bytes; never parses the body. */
+export function verifyRequest(config: AuthConfig, headers: Headers, body: Buffer, nowMs: number, line: RequestLine = { method: 'POST', url: '/webhook' }): AuthResult {
+  let failure: AuthResult | undefined;
+  for (const plan of config.plans) {
+    const result = plan.type === 'hmac' ? verifyHmac(plan, config, headers, body, nowMs, line) : verifyBearer(plan, config.secrets, headers);
+    if (!result) continue;
+    if (result.ok) return result;
+    failure ??= result;
+  }
+  return failure ?? { ok: false, reason: `no credential (expected ${credentialHeaders(config.plans).join(' or ')})` };
+}
 
-  if (timestamp === undefined) {
-    if (config.requireTimestamp) return { ok: false, reason: `missing ${config.timestampHeader}` };
-  } else {
-    if (!/^\d{1,16}$/.test(timestamp)) return { ok: false, reason: `malformed ${config.timestampHeader}` };
+function verifyBearer(plan: BearerPlan, secrets: string[], headers: Headers): AuthResult | undefined {
+  const name = plan.headerName ?? 'Authorization';
+  const value = header(headers, name);
+  if (value === undefined) return undefined;
+  // Exactly what Vapi sends: strict, so every changed byte is a rejection.
+  const token = plan.bearerPrefixEnabled === false ? value : value.startsWith('Bearer ') ? value.slice(7) : undefined;
+  return token !== undefined && matchesAnySecret(secrets, token) ? { ok: true, via: 'bearer' } : { ok: false, reason: `wrong ${name}` };
+}
+
+function verifyHmac(plan: HmacPlan, config: AuthConfig, headers: Headers, body: Buffer, nowMs: number, line: RequestLine): AuthResult | undefined {
+  const sigName = plan.signatureHeader ?? 'x-signature';
+  const raw = header(headers, sigName);
+  if (raw === undefined) return undefined;
+  const encoding = plan.signatureEncoding ?? 'hex';
+  const prefix = plan.signaturePrefix ?? '';
+  // Svix-style headers may carry several signatures separated by spaces; one must verify.
+  const given: Buffer[] = [];
+  for (const part of raw.includes(' ') && prefix ? raw.split(' ') : [raw]) {
+    if (!part.startsWith(prefix)) continue;
+    const text = part.slice(prefix.length);
+    const bytes = Buffer.from(text, encoding);
+    // Node's decoders are lenient (hex case, base64's unused low bits, stray characters): only the
+    // canonical encoding is accepted, so every changed byte of a signature is a rejection.
+    if (bytes.length && bytes.toString(encoding) === text) given.push(bytes);
+  }
+  if (!given.length) return { ok: false, reason: `malformed ${sigName}` };
+
+  const format = payloadFormatOf(plan);
+  const tsName = plan.timestampHeader ?? 'x-timestamp';
+  const timestamp = header(headers, tsName);
+  if (plan.includeTimestamp !== false || format.includes('{timestamp}')) {
+    if (timestamp === undefined) return { ok: false, reason: `missing ${tsName}` };
+    if (!/^\d{1,16}$/.test(timestamp)) return { ok: false, reason: `malformed ${tsName}` };
     const n = Number(timestamp);
     const ms = n > 1e11 ? n : n * 1000;
-    if (Math.abs(nowMs - ms) > config.toleranceSeconds * 1000) return { ok: false, reason: `${config.timestampHeader} is more than ${config.toleranceSeconds} s off` };
+    if (Math.abs(nowMs - ms) > config.toleranceSeconds * 1000) return { ok: false, reason: `${tsName} is more than ${config.toleranceSeconds} s off` };
   }
-  const payload = signedPayload(config.payloadFormat, timestamp, body);
-  for (const secret of config.secrets) {
-    const expected = createHmac(kind.algo, secret).update(payload).digest();
-    if (expected.length === given.length && timingSafeEqual(expected, given)) return { ok: true, via: 'hmac' };
+  const messageId = header(headers, plan.messageIdHeader ?? 'svix-id');
+  if (format.includes('{svix-id}') && messageId === undefined) return { ok: false, reason: `missing ${plan.messageIdHeader ?? 'svix-id'}` };
+  const urls = format.includes('{url}') ? candidateUrls(config.publicUrls ?? [], headers, line) : [''];
+  for (const url of urls) {
+    const payload = signedPayload(format, { body, timestamp, method: line.method, url, messageId });
+    for (const secret of config.secrets) {
+      const expected = createHmac(plan.algorithm, hmacKey(plan, secret)).update(payload).digest();
+      if (given.some((g) => g.length === expected.length && timingSafeEqual(expected, g))) return { ok: true, via: 'hmac' };
+    }
   }
-  return { ok: false, reason: 'bad x-signature' };
+  return { ok: false, reason: `bad ${sigName}` };
 }
 
-/** The bytes an HMAC covers: `payloadFormat` with `{timestamp}` and `{body}` filled in. */
-export function signedPayload(format: string, timestamp: string | undefined, body: Buffer): Buffer {
-  if (timestamp === undefined && (format === '{timestamp}.{body}' || format === '{body}')) return body;
-  const parts = format.split('{body}');
-  const fill = (s: string) => Buffer.from(s.replaceAll('{timestamp}', timestamp ?? ''));
+/** `payloadFormat`, or Vapi's default for the plan. */
+export function payloadFormatOf(plan: HmacPlan): string {
+  return plan.payloadFormat ?? (plan.includeTimestamp === false ? '{body}' : '{timestamp}.{body}');
+}
+
+function hmacKey(plan: HmacPlan, secret: string): Buffer {
+  return plan.secretIsBase64 ? Buffer.from(secret, 'base64') : Buffer.from(secret, 'utf8');
+}
+
+/** The URL Vapi posted to: each public base URL with the request's path, then what the Host header says. */
+function candidateUrls(publicUrls: string[], headers: Headers, line: RequestLine): string[] {
+  const out = publicUrls.map((u) => `${u.replace(/\/+$/, '').replace(/\/webhook$/, '')}${line.url}`);
+  const host = header(headers, 'x-forwarded-host') ?? header(headers, 'host');
+  if (host) out.push(`${header(headers, 'x-forwarded-proto') ?? 'https'}://${host}${line.url}`, `http://${host}${line.url}`);
+  return [...new Set(out)];
+}
+
+/** What an HMAC covers: `payloadFormat` with its placeholders filled in, the body as raw bytes. */
+export function signedPayload(format: string, parts: { body: Buffer; timestamp?: string; method?: string; url?: string; messageId?: string }): Buffer {
+  const fill = (s: string) =>
+    Buffer.from(
+      s
+        .replaceAll('{timestamp}', parts.timestamp ?? '')
+        .replaceAll('{method}', parts.method ?? 'POST')
+        .replaceAll('{url}', parts.url ?? '')
+        .replaceAll('{svix-id}', parts.messageId ?? ''),
+    );
+  const pieces = format.split('{body}');
   const chunks: Buffer[] = [];
-  parts.forEach((p, i) => {
+  pieces.forEach((p, i) => {
     chunks.push(fill(p));
-    if (i < parts.length - 1) chunks.push(body);
+    if (i < pieces.length - 1) chunks.push(parts.body);
   });
   return Buffer.concat(chunks);
 }
 
-/** Signs a body as Vapi's HMAC credential would (used by `trigger` and tests). */
-export function signBody(
+/**
+ * The headers Vapi would send for `plan` (used by `trigger`): signature, timestamp (ms) and, when
+ * the format needs one, a message id; for a bearer plan, the token header.
+ */
+export function signRequest(
+  plan: WebhookAuthPlan,
   secret: string,
-  body: Buffer,
-  opts: { algorithm?: 'sha256' | 'sha512'; encoding?: 'hex' | 'base64'; prefix?: boolean; timestamp?: string; payloadFormat?: string } = {},
-): string {
-  const algo = opts.algorithm ?? 'sha256';
-  const digest = createHmac(algo, secret)
-    .update(signedPayload(opts.payloadFormat ?? DEFAULT_AUTH.payloadFormat, opts.timestamp, body))
-    .digest(opts.encoding ?? 'hex');
-  return opts.prefix ? `${algo}=${digest}` : digest;
+  req: { body: Buffer; timestamp: string; method?: string; url?: string; messageId?: string },
+): Record<string, string> {
+  if (plan.type === 'bearer') return { [(plan.headerName ?? 'Authorization').toLowerCase()]: plan.bearerPrefixEnabled === false ? secret : `Bearer ${secret}` };
+  const format = payloadFormatOf(plan);
+  const messageId = req.messageId ?? (format.includes('{svix-id}') ? `msg_${createHash('sha256').update(req.body).digest('hex').slice(0, 24)}` : undefined);
+  const digest = createHmac(plan.algorithm, hmacKey(plan, secret))
+    .update(signedPayload(format, { ...req, messageId }))
+    .digest(plan.signatureEncoding ?? 'hex');
+  const headers: Record<string, string> = { [(plan.signatureHeader ?? 'x-signature').toLowerCase()]: `${plan.signaturePrefix ?? ''}${digest}` };
+  if (plan.includeTimestamp !== false || format.includes('{timestamp}')) headers[(plan.timestampHeader ?? 'x-timestamp').toLowerCase()] = req.timestamp;
+  if (messageId !== undefined) headers[(plan.messageIdHeader ?? 'svix-id').toLowerCase()] = messageId;
+  return headers;
+}
+
+/** Signs a body with the default plan's HMAC-SHA256 hex over `{timestamp}.{body}` (tests and `trigger`). */
+export function signBody(secret: string, body: Buffer, opts: { timestamp: string }): string {
+  return signRequest(DEFAULT_HMAC_PLAN, secret, { body, timestamp: opts.timestamp })['x-signature']!;
+}
+
+/**
+ * Reads an authentication plan as Vapi's credential holds it (spec `HMACAuthenticationPlan` or
+ * `BearerAuthenticationPlan`), dropping its secret. @throws Error naming the bad field
+ */
+export function parseAuthPlan(value: unknown): WebhookAuthPlan {
+  const v = value as Record<string, unknown>;
+  if (!v || typeof v !== 'object') throw new Error('an authentication plan must be a JSON object');
+  const strOpt = (k: string) => {
+    if (v[k] === undefined || v[k] === null) return undefined;
+    if (typeof v[k] !== 'string') throw new Error(`"${k}" must be a string`);
+    return v[k] as string;
+  };
+  const boolOpt = (k: string) => {
+    if (v[k] === undefined || v[k] === null) return undefined;
+    if (typeof v[k] !== 'boolean') throw new Error(`"${k}" must be true or false`);
+    return v[k] as boolean;
+  };
+  if (v.type === 'bearer') {
+    return dropUndefined({ type: 'bearer', headerName: strOpt('headerName'), bearerPrefixEnabled: boolOpt('bearerPrefixEnabled') }) as unknown as BearerPlan;
+  }
+  if (v.type !== 'hmac') throw new Error(`"type" must be "hmac" or "bearer" (oauth2 credentials carry no secret serve could check)`);
+  const algorithm = strOpt('algorithm') ?? 'sha256';
+  if (!['sha256', 'sha512', 'sha1'].includes(algorithm)) throw new Error(`"algorithm" must be sha256, sha512 or sha1, not "${algorithm}"`);
+  const signatureEncoding = strOpt('signatureEncoding');
+  if (signatureEncoding !== undefined && signatureEncoding !== 'hex' && signatureEncoding !== 'base64') throw new Error(`"signatureEncoding" must be hex or base64`);
+  return dropUndefined({
+    type: 'hmac',
+    algorithm,
+    signatureHeader: strOpt('signatureHeader'),
+    timestampHeader: strOpt('timestampHeader'),
+    signaturePrefix: strOpt('signaturePrefix'),
+    includeTimestamp: boolOpt('includeTimestamp'),
+    payloadFormat: strOpt('payloadFormat'),
+    messageIdHeader: strOpt('messageIdHeader'),
+    signatureEncoding,
+    secretIsBase64: boolOpt('secretIsBase64'),
+  }) as unknown as HmacPlan;
+}
+
+function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
 }
 
 function matchesAnySecret(secrets: string[], given: string): boolean {

@@ -17,9 +17,12 @@ import { DateTime } from 'luxon';
 export interface Handled {
   status: number;
   body: unknown;
-  outcome: 'ok' | 'replayed' | 'duplicate' | 'tool-error' | 'ignored' | 'spooled' | 'unavailable';
+  outcome: 'ok' | 'replayed' | 'duplicate' | 'tool-error' | 'ignored' | 'spooled' | 'unavailable' | 'unknown-type';
   tools?: string[];
 }
+
+/** What `transfer-destination-request` hears while the call is moved (spec `ToolMessageStart`). */
+export const TRANSFER_MESSAGE = 'Connecting you to our front desk now.';
 
 export interface MessageContext {
   store: Store;
@@ -49,7 +52,8 @@ export interface ToolCallResult {
  * @throws MalformedMessageError (400), StoreUnavailableError (503: a call-log event that could be neither written nor spooled)
  */
 export async function handleMessage(message: Json, raw: Buffer, ctx: MessageContext): Promise<Handled> {
-  const type = message.type as string;
+  // `serverMessages` can ask for final transcripts only; that message is a transcript like any other.
+  const type = (message.type as string).startsWith('transcript[') ? 'transcript' : (message.type as string);
   timestampMs(message); // validates the type of `timestamp`
   switch (type) {
     case 'tool-calls':
@@ -79,10 +83,43 @@ export async function handleMessage(message: Json, raw: Buffer, ctx: MessageCont
       });
       return { status: 200, body: {}, outcome: outcome === 'duplicate' ? 'ok' : outcome };
     }
+    case 'transfer-destination-request':
+      return { status: 200, body: transferDestination(ctx.config), outcome: 'ok' };
+    // The replies below are for features this assistant does not configure (handoffs, a custom knowledge
+    // base, custom endpointing, campaigns); each is still answered in the shape Vapi expects
+    // (spec `ServerMessageResponse*`), so a misconfigured assistant never stalls a call.
+    case 'handoff-destination-request':
+      return { status: 200, body: { destination: {}, error: 'This assistant does not hand calls off to other assistants.' }, outcome: 'ok' };
+    case 'knowledge-base-request':
+      return { status: 200, body: { documents: [] }, outcome: 'ok' };
+    case 'call.endpointing.request':
+      return { status: 200, body: { timeoutSeconds: 1 }, outcome: 'ok' };
+    case 'campaign.predial':
+      return { status: 200, body: { eligible: true }, outcome: 'ok' };
     default:
-      if (!VAPI_MESSAGE_TYPES.has(type)) throw new MalformedMessageError(`unknown message type "${type.slice(0, 64)}"`);
-      return { status: 200, body: {}, outcome: 'ignored' };
+      // Vapi adds message types: an unknown one is acknowledged (and reported once by the app), never refused.
+      return { status: 200, body: {}, outcome: VAPI_MESSAGE_TYPES.has(type) ? 'ignored' : 'unknown-type' };
   }
+}
+
+/**
+ * The front desk for `transfer-destination-request` (spec `ServerMessageResponseTransferDestinationRequest`,
+ * destination `TransferDestinationNumber`): the clinic's `frontDeskNumber`, else the first number
+ * destination of the assistant's `transferCall` tool; without either, an `error` the caller hears.
+ */
+export function transferDestination(config: BotConfig): Json {
+  const number = config.clinic.frontDeskNumber ?? transferToolNumber(config);
+  if (!number) return { error: "Sorry, I can't transfer you right now. Please call the clinic's front desk directly." };
+  return { destination: { type: 'number', number, message: TRANSFER_MESSAGE }, message: { type: 'request-start', content: TRANSFER_MESSAGE } };
+}
+
+function transferToolNumber(config: BotConfig): string | undefined {
+  const model = isObject(config.assistant.model) ? config.assistant.model : {};
+  for (const t of Array.isArray(model.tools) ? model.tools : []) {
+    if (!isObject(t) || t.type !== 'transferCall' || !Array.isArray(t.destinations)) continue;
+    for (const d of t.destinations) if (isObject(d) && d.type === 'number' && typeof d.number === 'string') return d.number;
+  }
+  return undefined;
 }
 
 interface ToolCall {

@@ -12,7 +12,11 @@ export class MalformedMessageError extends Error {
   }
 }
 
-/** Every `message.type` Vapi sends (spec `ServerMessage` union and `serverMessages` enum). */
+/**
+ * Every `message.type` Vapi sends (spec `ServerMessage` union and `CreateAssistantDTO.serverMessages`
+ * enum, where `transcript[transcriptType="final"]` is a transcript), plus the legacy `function-call`.
+ * Others are acknowledged as unknown; Vapi adds types over time.
+ */
 export const VAPI_MESSAGE_TYPES = new Set([
   'assistant-request', 'assistant.started', 'assistant.speechStarted', 'call.delete.failed', 'call.deleted',
   'call.artifact.upload', 'call.endpointing.request', 'campaign.predial', 'chat.created', 'chat.deleted',

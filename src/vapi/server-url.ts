@@ -22,18 +22,22 @@ export interface TunnelRecord {
   previous: {
     assistant?: { id: string; server?: VapiServer };
     tools: Record<string, { id: string; server?: VapiServer }>;
+    /** The phone number `sync --phone-number` pointed at `serve`. */
+    phoneNumber?: { id: string; server?: VapiServer };
   };
 }
 
-async function setServer(kind: 'assistant' | 'tool', id: string, server: VapiServer | undefined, vapi: VapiClient, s: VapiSettings): Promise<void> {
+async function setServer(kind: 'assistant' | 'tool' | 'phone-number', id: string, server: VapiServer | undefined, vapi: VapiClient, s: VapiSettings): Promise<void> {
   if (!server) return;
-  await vapiRequest<unknown>(`point ${kind} ${id}`, s, async () =>
-    kind === 'tool' ? await vapi.tools.update({ id, body: { type: 'function', server } } as never) : await vapi.assistants.update({ id, server } as never),
-  );
+  await vapiRequest<unknown>(`point ${kind} ${id}`, s, async () => {
+    if (kind === 'tool') return vapi.tools.update({ id, body: { type: 'function', server } } as never);
+    if (kind === 'phone-number') return vapi.phoneNumbers.update({ id, body: { server } } as never);
+    return vapi.assistants.update({ id, server } as never);
+  });
 }
 
 /**
- * Points the synced assistant and tools at `webhookUrl`, keeping each one's other server
+ * Points the synced assistant, tools and phone number at `webhookUrl`, keeping each one's other server
  * settings (headers, credential, timeout). The record (with the previous servers) is saved
  * before anything on Vapi changes, so an interrupted run can always be undone. With an
  * existing record of this process (the tunnel URL changed), the original previous servers are kept.
@@ -53,12 +57,17 @@ export async function pointServerUrls(webhookUrl: string, config: BotConfig, vap
       const t = (await vapiRequest(`read tool ${name}`, s, () => vapi.tools.get({ id: st.id }))) as unknown as { server?: VapiServer };
       previous.tools[name] = { id: st.id, server: t.server };
     }
+    if (sync?.phoneNumber) {
+      const n = (await vapiRequest('read the phone number', s, () => vapi.phoneNumbers.get({ id: sync.phoneNumber!.id }))) as unknown as { server?: VapiServer };
+      previous.phoneNumber = { id: sync.phoneNumber.id, server: n.server };
+    }
   }
   const record: TunnelRecord = { url: webhookUrl, pid: process.pid, since: now.toISOString(), previous };
   await store.collection('bot_configs').updateOne({ _id: 'default' }, { $set: { 'vapi.tunnel': record } });
   const at = (server: VapiServer | undefined): VapiServer => ({ timeoutSeconds: 20, ...(server ?? {}), url: webhookUrl });
   for (const t of Object.values(previous.tools)) await setServer('tool', t.id, at(t.server), vapi, s);
   if (previous.assistant) await setServer('assistant', previous.assistant.id, at(previous.assistant.server), vapi, s);
+  if (previous.phoneNumber) await setServer('phone-number', previous.phoneNumber.id, at(previous.phoneNumber.server), vapi, s);
   return record;
 }
 
@@ -69,5 +78,6 @@ export async function pointServerUrls(webhookUrl: string, config: BotConfig, vap
 export async function restoreServerUrls(record: TunnelRecord, vapi: VapiClient, s: VapiSettings, store: Store): Promise<void> {
   if (record.previous.assistant) await setServer('assistant', record.previous.assistant.id, record.previous.assistant.server, vapi, s);
   for (const t of Object.values(record.previous.tools)) await setServer('tool', t.id, t.server, vapi, s);
+  if (record.previous.phoneNumber) await setServer('phone-number', record.previous.phoneNumber.id, record.previous.phoneNumber.server, vapi, s);
   await store.collection('bot_configs').updateOne({ _id: 'default' }, { $unset: { 'vapi.tunnel': true } });
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type WebhookEvent } from '../../src/server/app.js';
-import { DEFAULT_AUTH, signBody, type AuthConfig } from '../../src/server/auth.js';
+import { DEFAULT_TOLERANCE_SECONDS, PRE_SYNC_PLANS, signBody, type AuthConfig } from '../../src/server/auth.js';
 import { loadBotConfig } from '../../src/domain/clinic.js';
 import type { Store } from '../../src/store/types.js';
 import { activeSealingKey, hasKeyring, initKeyring, unlock, type Unlocked } from '../../src/domain/keyring.js';
@@ -29,6 +29,8 @@ export interface TestServer {
   callEvents: CallEventWriter;
   dir: string;
   events: WebhookEvent[];
+  /** Warnings the app gave the operator (an unknown message type, once per type). */
+  warnings: string[];
   clock: { now: Date };
   /** POSTs a message signed with HMAC; returns status and parsed body. */
   send(message: Record<string, unknown>, opts?: { headers?: Record<string, string>; raw?: string }): Promise<{ status: number; body: any }>;
@@ -49,9 +51,10 @@ export async function startTestServer(opts: { auth?: AuthConfig | null; dir?: st
   await sealExistingData(store, sealer);
   const clock = { now: new Date(NOW) };
   const events: WebhookEvent[] = [];
-  const auth = opts.auth === null ? undefined : (opts.auth ?? { ...DEFAULT_AUTH, secrets: [SECRET] });
+  const warnings: string[] = [];
+  const auth = opts.auth === null ? undefined : (opts.auth ?? { plans: PRE_SYNC_PLANS, secrets: [SECRET], toleranceSeconds: DEFAULT_TOLERANCE_SECONDS });
   const callEvents = new CallEventWriter(store, opts.spool ? Spool.open<CallEvent>(tmp.dir, { purpose: 'test' }) : undefined, opts.onSpoolEvent);
-  const app = buildApp({ store, sealer, config, now: () => clock.now, auth, callEvents, onEvent: (e) => events.push(e) });
+  const app = buildApp({ store, sealer, config, now: () => clock.now, auth, callEvents, onEvent: (e) => events.push(e), onWarning: (w) => warnings.push(w) });
   await app.ready();
   callEvents.start();
   return {
@@ -62,6 +65,7 @@ export async function startTestServer(opts: { auth?: AuthConfig | null; dir?: st
     callEvents,
     dir: tmp.dir,
     events,
+    warnings,
     clock,
     async send(message, o = {}) {
       const payload = o.raw ?? JSON.stringify({ message });

@@ -1,12 +1,18 @@
 import http from 'node:http';
 import net from 'node:net';
-import { randomUUID } from 'node:crypto';
-import { describeErrors, requestValidator } from './vapi-spec.js';
+import { createHmac, randomUUID } from 'node:crypto';
+import { describeErrors, requestValidator, schemaValidator } from './vapi-spec.js';
 
 /**
- * A local stand-in for Vapi's REST API (the routes the CLI uses), keeping state in memory.
- * Every request body is validated against Vapi's published OpenAPI spec and rejected with
- * Vapi's NestJS-style 400 when the spec rejects it. Requests are recorded for assertions.
+ * A local stand-in for Vapi: the REST routes the CLI uses, with state in memory, and Vapi's side
+ * of the webhook: it sends server messages to the `server.url` of a phone number, assistant or
+ * tool, authenticated with the credential that `server.credentialId` names (HMAC or bearer plan,
+ * as Vapi's docs describe them; written here from the spec, not shared with `src/`), and retries
+ * per the server's `backoffPlan`.
+ *
+ * Every request body is validated against Vapi's published OpenAPI spec and rejected with Vapi's
+ * NestJS-style 400 when the spec rejects it; every server message it sends is valid by the spec's
+ * `ServerMessage*` schema. Requests are recorded for assertions.
  */
 export interface FakeVapi {
   url: string;
@@ -15,13 +21,52 @@ export interface FakeVapi {
   tools: Map<string, Record<string, any>>;
   calls: Map<string, Record<string, any>>;
   chats: Map<string, Record<string, any>>;
+  credentials: Map<string, Record<string, any>>;
+  phoneNumbers: Map<string, Record<string, any>>;
   requests: Array<{ method: string; path: string; body: unknown; status: number }>;
+  /** Every server message sent, one entry per attempt. */
+  deliveries: Delivery[];
   /** Makes the next `n` requests fail with this status (e.g. 500, or 0 to drop the connection). */
   failNext(status: number, n?: number): void;
+  /** Sends one server message to `server` as Vapi would: signed per its credential, retried per its backoffPlan. */
+  deliver(server: Record<string, any> | undefined, message: Record<string, any>): Promise<DeliveryResult>;
+  /** Plays an inbound call to a phone number: assistant-request (when it has no assistant), status updates, tool calls, the end-of-call report. */
+  placeInboundCall(opts: InboundCall): Promise<InboundCallResult>;
   close(): Promise<void>;
 }
 
-const ROUTES: Array<{ method: string; pattern: RegExp; spec?: [string, string]; handle: string }> = [
+export interface Delivery {
+  type: string;
+  url: string;
+  attempt: number;
+  status: number;
+  headers: Record<string, string>;
+}
+
+export interface DeliveryResult {
+  status: number;
+  body: any;
+  attempts: number;
+}
+
+export interface InboundCall {
+  /** E.164 number or id of one of `phoneNumbers`. */
+  to: string;
+  from: string;
+  toolCalls: Array<{ name: string; arguments: Record<string, unknown> }>;
+  /** Extra fields for the end-of-call report (summary etc.). */
+  report?: Record<string, any>;
+}
+
+export interface InboundCallResult {
+  callId: string;
+  assistantRequest?: DeliveryResult;
+  assistantId?: string;
+  toolReplies: DeliveryResult[];
+  report: DeliveryResult;
+}
+
+const ROUTES: Array<{ method: string; pattern: RegExp; spec?: [string, string] | string; handle: string }> = [
   { method: 'POST', pattern: /^\/assistant$/, spec: ['post', '/assistant'], handle: 'createAssistant' },
   { method: 'GET', pattern: /^\/assistant$/, handle: 'listAssistants' },
   { method: 'GET', pattern: /^\/assistant\/([^/]+)$/, handle: 'getAssistant' },
@@ -34,17 +79,51 @@ const ROUTES: Array<{ method: string; pattern: RegExp; spec?: [string, string]; 
   { method: 'POST', pattern: /^\/call$/, spec: ['post', '/call'], handle: 'createCall' },
   { method: 'GET', pattern: /^\/call\/([^/]+)$/, handle: 'getCall' },
   { method: 'GET', pattern: /^\/phone-number$/, handle: 'listPhoneNumbers' },
+  { method: 'GET', pattern: /^\/phone-number\/([^/]+)$/, handle: 'getPhoneNumber' },
+  { method: 'PATCH', pattern: /^\/phone-number\/([^/]+)$/, spec: ['patch', '/phone-number/{id}'], handle: 'updatePhoneNumber' },
+  // The published spec has the credential schemas but not the /credential paths.
+  { method: 'POST', pattern: /^\/credential$/, spec: 'CreateWebhookCredentialDTO', handle: 'createCredential' },
+  { method: 'GET', pattern: /^\/credential$/, handle: 'listCredentials' },
+  { method: 'GET', pattern: /^\/credential\/([^/]+)$/, handle: 'getCredential' },
+  { method: 'PATCH', pattern: /^\/credential\/([^/]+)$/, spec: 'UpdateWebhookCredentialDTO', handle: 'updateCredential' },
   { method: 'POST', pattern: /^\/chat$/, spec: ['post', '/chat'], handle: 'createChat' },
   { method: 'POST', pattern: /^\/analytics$/, spec: ['post', '/analytics'], handle: 'analytics' },
 ];
 
-export async function startFakeVapi(opts: { token?: string } = {}): Promise<FakeVapi> {
+export const FAKE_PHONE_NUMBER = { id: 'pn_fake', number: '+918041234567', provider: 'vapi' };
+
+export async function startFakeVapi(opts: { token?: string; retryDelayScale?: number } = {}): Promise<FakeVapi> {
   const token = opts.token ?? 'vapi-test-key';
-  const state = { assistants: new Map(), tools: new Map(), calls: new Map(), chats: new Map() } as Pick<FakeVapi, 'assistants' | 'tools' | 'calls' | 'chats'>;
-  const requests: FakeVapi['requests'] = [];
-  let failures: Array<number> = [];
+  // Backoff delays are Vapi's, scaled down so a test does not sleep for seconds.
+  const delayScale = opts.retryDelayScale ?? 0.01;
   const now = () => new Date().toISOString();
   const stamp = (body: Record<string, any>) => ({ ...body, id: randomUUID(), orgId: 'org_fake', createdAt: now(), updatedAt: now() });
+  const state = {
+    assistants: new Map(),
+    tools: new Map(),
+    calls: new Map(),
+    chats: new Map(),
+    credentials: new Map(),
+    phoneNumbers: new Map([[FAKE_PHONE_NUMBER.id, { ...FAKE_PHONE_NUMBER, orgId: 'org_fake', createdAt: now(), updatedAt: now(), status: 'active' }]]),
+  } as Pick<FakeVapi, 'assistants' | 'tools' | 'calls' | 'chats' | 'credentials' | 'phoneNumbers'>;
+  const requests: FakeVapi['requests'] = [];
+  const deliveries: Delivery[] = [];
+  let failures: Array<number> = [];
+  // Vapi never returns a credential's secret.
+  const redacted = (c: Record<string, any>) => {
+    const { secretKey: _s, token: _t, ...plan } = c.authenticationPlan ?? {};
+    return { ...c, authenticationPlan: plan };
+  };
+  const list = (m: Map<string, Record<string, any>>) => [...m.values()].sort((a, b) => String(b.createdAt).localeCompare(String(a.createdAt)));
+  const update = (m: Map<string, Record<string, any>>, what: string, id: string, b: Record<string, any>): [number, unknown] => {
+    const x = m.get(id);
+    if (!x) return notFound(what);
+    // Nested objects are replaced, not merged, as on the real API.
+    const next = { ...x, ...b, updatedAt: now() };
+    for (const [k, v] of Object.entries(b)) if (v === null) delete next[k];
+    m.set(id, next);
+    return [200, next];
+  };
 
   const handlers: Record<string, (m: RegExpExecArray, body: any) => [number, unknown]> = {
     createAssistant: (_m, b) => {
@@ -52,16 +131,9 @@ export async function startFakeVapi(opts: { token?: string } = {}): Promise<Fake
       state.assistants.set(a.id, a);
       return [201, a];
     },
-    listAssistants: () => [200, [...state.assistants.values()]],
+    listAssistants: () => [200, list(state.assistants)],
     getAssistant: (m) => (state.assistants.has(m[1]!) ? [200, state.assistants.get(m[1]!)] : notFound('Assistant')),
-    updateAssistant: (m, b) => {
-      const a = state.assistants.get(m[1]!);
-      if (!a) return notFound('Assistant');
-      // Nested objects are replaced, not merged, as on the real API.
-      const next = { ...a, ...b, updatedAt: now() };
-      state.assistants.set(a.id, next);
-      return [200, next];
-    },
+    updateAssistant: (m, b) => update(state.assistants, 'Assistant', m[1]!, b),
     deleteAssistant: (m) => {
       const a = state.assistants.get(m[1]!);
       if (!a) return notFound('Assistant');
@@ -73,15 +145,9 @@ export async function startFakeVapi(opts: { token?: string } = {}): Promise<Fake
       state.tools.set(t.id, t);
       return [201, t];
     },
-    listTools: () => [200, [...state.tools.values()]],
+    listTools: () => [200, list(state.tools)],
     getTool: (m) => (state.tools.has(m[1]!) ? [200, state.tools.get(m[1]!)] : notFound('Tool')),
-    updateTool: (m, b) => {
-      const t = state.tools.get(m[1]!);
-      if (!t) return notFound('Tool');
-      const next = { ...t, ...b, updatedAt: now() };
-      state.tools.set(t.id, next);
-      return [200, next];
-    },
+    updateTool: (m, b) => update(state.tools, 'Tool', m[1]!, b),
     createCall: (_m, b) => {
       if (b.assistantId && !state.assistants.has(b.assistantId)) return [400, { message: [`Couldn't Get Assistant. Assistant Id ${b.assistantId} Doesn't Exist.`], error: 'Bad Request', statusCode: 400 }];
       const c = { ...stamp(b), type: 'outboundPhoneCall', status: b.schedulePlan ? 'scheduled' : 'queued', polls: 0, cost: 0 };
@@ -98,7 +164,20 @@ export async function startFakeVapi(opts: { token?: string } = {}): Promise<Fake
       if (c.status === 'ended') Object.assign(c, { endedReason: 'customer-ended-call', cost: 0.0842, startedAt: c.createdAt, endedAt: now() });
       return [200, c];
     },
-    listPhoneNumbers: () => [200, [{ id: 'pn_fake', number: '+918041234567', provider: 'vapi', orgId: 'org_fake', createdAt: now(), updatedAt: now() }]],
+    listPhoneNumbers: () => [200, [...state.phoneNumbers.values()]],
+    getPhoneNumber: (m) => (state.phoneNumbers.has(m[1]!) ? [200, state.phoneNumbers.get(m[1]!)] : notFound('Phone Number')),
+    updatePhoneNumber: (m, b) => update(state.phoneNumbers, 'Phone Number', m[1]!, b),
+    createCredential: (_m, b) => {
+      const c = stamp(b);
+      state.credentials.set(c.id, c);
+      return [201, redacted(c)];
+    },
+    listCredentials: () => [200, list(state.credentials).map(redacted)],
+    getCredential: (m) => (state.credentials.has(m[1]!) ? [200, redacted(state.credentials.get(m[1]!)!)] : notFound('Credential')),
+    updateCredential: (m, b) => {
+      const r = update(state.credentials, 'Credential', m[1]!, b);
+      return r[0] === 200 ? [200, redacted(r[1] as Record<string, any>)] : r;
+    },
     createChat: (_m, b) => {
       const chat = { ...stamp(b), output: [{ role: 'assistant', content: `You said: ${typeof b.input === 'string' ? b.input : JSON.stringify(b.input)}` }] };
       state.chats.set(chat.id, chat);
@@ -130,7 +209,7 @@ export async function startFakeVapi(opts: { token?: string } = {}): Promise<Fake
       if (!route) return reply(404, { message: `Cannot ${req.method} ${path}`, error: 'Not Found', statusCode: 404 });
       try {
         if (route.spec) {
-          const validate = requestValidator(route.spec[0], route.spec[1]);
+          const validate = typeof route.spec === 'string' ? schemaValidator(route.spec) : requestValidator(route.spec[0], route.spec[1]);
           if (!validate(parsed)) return reply(400, { message: [describeErrors(validate)], error: 'Bad Request', statusCode: 400 });
         }
         const [status, body] = handlers[route.handle]!(route.pattern.exec(path)!, parsed as any);
@@ -143,17 +222,125 @@ export async function startFakeVapi(opts: { token?: string } = {}): Promise<Fake
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as net.AddressInfo;
+
+  /** The headers Vapi adds for a credential (docs `server-authentication.mdx`; spec `HMACAuthenticationPlan`, `BearerAuthenticationPlan`). */
+  const authenticate = (credentialId: string | undefined, body: string, url: string): Record<string, string> => {
+    if (!credentialId) return {};
+    const credential = state.credentials.get(credentialId);
+    if (!credential) throw new Error(`server.credentialId ${credentialId} names no credential`);
+    const plan = credential.authenticationPlan;
+    if (plan.type === 'bearer') return { [plan.headerName ?? 'Authorization']: plan.bearerPrefixEnabled === false ? plan.token : `Bearer ${plan.token}` };
+    const timestamp = String(Date.now());
+    const messageId = `msg_${randomUUID()}`;
+    const includeTimestamp = plan.includeTimestamp ?? true;
+    const format: string = plan.payloadFormat ?? (includeTimestamp ? '{timestamp}.{body}' : '{body}');
+    const payload = format
+      .split('{body}')
+      .map((part) => part.replaceAll('{timestamp}', timestamp).replaceAll('{method}', 'POST').replaceAll('{url}', url).replaceAll('{svix-id}', messageId))
+      .join(body);
+    const key = plan.secretIsBase64 ? Buffer.from(plan.secretKey, 'base64') : plan.secretKey;
+    const signature = createHmac(plan.algorithm, key).update(payload).digest(plan.signatureEncoding ?? 'hex');
+    const headers: Record<string, string> = { [plan.signatureHeader ?? 'x-signature']: `${plan.signaturePrefix ?? ''}${signature}` };
+    if (includeTimestamp) headers[plan.timestampHeader ?? 'x-timestamp'] = timestamp;
+    if (plan.messageIdHeader) headers[plan.messageIdHeader] = messageId;
+    return headers;
+  };
+
+  const deliver: FakeVapi['deliver'] = async (srv, message) => {
+    if (!srv?.url) throw new Error(`no server.url to send ${message.type} to`);
+    const schema = SCHEMA_OF[message.type];
+    if (schema) {
+      const validate = schemaValidator(schema);
+      if (!validate(message)) throw new Error(`the fake built a ${message.type} that the spec rejects: ${describeErrors(validate)}`);
+    }
+    const body = JSON.stringify({ message });
+    const plan = srv.backoffPlan ?? { type: 'fixed', maxRetries: 0, baseDelaySeconds: 0 };
+    const excluded = new Set<number>(plan.excludedStatusCodes ?? []);
+    for (let attempt = 1; ; attempt++) {
+      const headers = { 'content-type': 'application/json', ...(srv.headers ?? {}), ...authenticate(srv.credentialId, body, srv.url) };
+      let status = 0;
+      let reply: any;
+      try {
+        const res = await fetch(srv.url, { method: 'POST', headers, body, signal: AbortSignal.timeout((srv.timeoutSeconds ?? 20) * 1000) });
+        status = res.status;
+        const text = await res.text();
+        reply = text ? JSON.parse(text) : undefined;
+      } catch {
+        status = 0;
+      }
+      deliveries.push({ type: message.type, url: srv.url, attempt, status, headers });
+      const ok = status >= 200 && status < 300;
+      if (ok || excluded.has(status) || attempt > plan.maxRetries) return { status, body: reply, attempts: attempt };
+      const delay = plan.type === 'exponential' ? plan.baseDelaySeconds * 2 ** (attempt - 1) : plan.baseDelaySeconds;
+      await new Promise((r) => setTimeout(r, delay * 1000 * delayScale));
+    }
+  };
+
+  const placeInboundCall: FakeVapi['placeInboundCall'] = async (o) => {
+    const pn = [...state.phoneNumbers.values()].find((p) => p.id === o.to || p.number === o.to);
+    if (!pn) throw new Error(`no phone number ${o.to}`);
+    const callId = `call_${randomUUID()}`;
+    const t = Date.now();
+    const call = { id: callId, orgId: 'org_fake', createdAt: new Date(t).toISOString(), updatedAt: new Date(t).toISOString(), type: 'inboundPhoneCall', status: 'ringing', phoneNumberId: pn.id, customer: { number: o.from } };
+    const common = (type: string) => ({ type, timestamp: Date.now(), call, customer: { number: o.from }, phoneNumber: pn });
+    let assistant: Record<string, any> | undefined = pn.assistantId ? state.assistants.get(pn.assistantId) : undefined;
+    let assistantRequest: DeliveryResult | undefined;
+    if (!assistant) {
+      // No assistant on the number: Vapi asks its server which one to use.
+      assistantRequest = await deliver(pn.server, common('assistant-request'));
+      const r = assistantRequest.body ?? {};
+      assistant = r.assistantId ? state.assistants.get(r.assistantId) : r.assistant;
+      if (!assistant) throw new Error(`assistant-request got no usable assistant: ${JSON.stringify(r).slice(0, 200)}`);
+    }
+    const withAssistant = { ...call, assistantId: assistant.id, status: 'in-progress' };
+    const msg = (type: string, extra: Record<string, any>) => ({ ...common(type), call: withAssistant, ...extra });
+    await deliver(assistant.server, msg('status-update', { status: 'in-progress' }));
+    const toolReplies: DeliveryResult[] = [];
+    for (const [i, tc] of o.toolCalls.entries()) {
+      const tool = ((assistant.model?.toolIds ?? []) as string[]).map((id) => state.tools.get(id)).find((x) => x?.function?.name === tc.name);
+      const toolCall = { id: `call_tool_${i}_${randomUUID().slice(0, 8)}`, type: 'function', function: { name: tc.name, arguments: tc.arguments } };
+      const fn = tool?.function ?? { name: tc.name };
+      toolReplies.push(
+        await deliver(tool?.server ?? assistant.server, msg('tool-calls', { toolCallList: [toolCall], toolWithToolCallList: [{ type: 'function', function: fn, server: tool?.server, toolCall }] })),
+      );
+    }
+    const endedAt = new Date(Date.now() + 1000).toISOString();
+    const report = await deliver(
+      assistant.server,
+      msg('end-of-call-report', {
+        endedReason: 'customer-ended-call',
+        startedAt: call.createdAt,
+        endedAt,
+        cost: 0.0931,
+        artifact: { transcript: 'AI: Welcome!\nUser: I would like an appointment.', messages: [] },
+        analysis: {},
+        ...o.report,
+      }),
+    );
+    return { callId, assistantRequest, assistantId: assistant.id, toolReplies, report };
+  };
+
   return {
     url: `http://127.0.0.1:${port}`,
     token,
     ...state,
     requests,
+    deliveries,
     failNext(status, n = 1) {
       failures = [...failures, ...Array(n).fill(status)];
     },
+    deliver,
+    placeInboundCall,
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
+
+const SCHEMA_OF: Record<string, string> = {
+  'assistant-request': 'ServerMessageAssistantRequest',
+  'status-update': 'ServerMessageStatusUpdate',
+  'tool-calls': 'ServerMessageToolCalls',
+  'end-of-call-report': 'ServerMessageEndOfCallReport',
+};
 
 function notFound(what: string): [number, unknown] {
   return [404, { message: `${what} not found`, error: 'Not Found', statusCode: 404 }];

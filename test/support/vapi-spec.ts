@@ -18,10 +18,19 @@ function fix(node: Json, parent?: Record<string, unknown>): Json {
   if (Array.isArray(node)) return node.map((n) => fix(n));
   if (!node || typeof node !== 'object') return node;
   const obj = node as Record<string, unknown>;
+  // class-validator's placeholders: `type: object` on an enum of strings (BackoffPlan.type) and on
+  // array items of any kind (BackoffPlan.excludedStatusCodes) mean "not checked here".
+  if (obj.type === 'object' && Array.isArray(obj.enum) && obj.enum.every((e) => typeof e === 'string')) return fix({ ...obj, type: 'string' }, parent);
   const out: Record<string, unknown> = {};
+  const required = new Set(Array.isArray(obj.required) ? (obj.required as string[]) : []);
   for (const [k, v] of Object.entries(obj)) {
     if (k === 'properties' && v && typeof v === 'object' && !Array.isArray(v)) {
-      out.properties = Object.fromEntries(Object.entries(v).map(([name, schema]) => [name, fix(schema)]));
+      // @IsOptional() lets null through as well as a missing value (how a PATCH unsets a field).
+      out.properties = Object.fromEntries(
+        Object.entries(v).map(([name, schema]) => [name, required.has(name) ? fix(schema) : { anyOf: [fix(schema), { type: 'null' }] }]),
+      );
+    } else if (k === 'items' && v && typeof v === 'object' && (v as Record<string, unknown>).type === 'object' && Object.keys(v).length === 1) {
+      out.items = {};
     } else if (k === 'nullable' || k === 'discriminator') {
       continue;
     } else if (k === 'oneOf') {
@@ -35,7 +44,6 @@ function fix(node: Json, parent?: Record<string, unknown>): Json {
       out[k] = fix(v, obj);
     }
   }
-  void parent;
   return out;
 }
 
@@ -43,7 +51,7 @@ let cached: { spec: any; ajv: Ajv; validators: Map<string, ValidateFunction> } |
 
 function load() {
   if (cached) return cached;
-  if (!fs.existsSync(SPEC_PATH)) throw new Error(`Vapi's OpenAPI spec is missing at ${SPEC_PATH} (shared/ must sit beside the repository)`);
+  if (!fs.existsSync(SPEC_PATH)) throw new Error(`Vapi's OpenAPI spec is missing at ${SPEC_PATH} (see spec/README.md)`);
   const spec = JSON.parse(fs.readFileSync(SPEC_PATH, 'utf8'));
   const ajv = new Ajv({ strict: false, validateSchema: false, validateFormats: false, allErrors: false });
   ajv.addSchema({ $id: 'vapi', components: fix(spec.components) });
@@ -63,6 +71,32 @@ export function requestValidator(method: string, specPath: string): ValidateFunc
     validators.set(key, v);
   }
   return v;
+}
+
+/** The validator of one component schema, e.g. `schemaValidator('CreateWebhookCredentialDTO')`. Compiled once per process. */
+export function schemaValidator(name: string): ValidateFunction {
+  const { spec, ajv, validators } = load();
+  const key = `#${name}`;
+  let v = validators.get(key);
+  if (!v) {
+    if (!spec.components.schemas[name]) throw new Error(`no schema ${name} in the spec`);
+    v = ajv.compile({ $ref: `vapi#/components/schemas/${name}` });
+    validators.set(key, v);
+  }
+  return v;
+}
+
+/** Every `message.type` of the spec's `ServerMessage` union and `serverMessages` enum, with the schema of each. */
+export function serverMessageTypes(): Array<{ type: string; schema?: string }> {
+  const { spec } = load();
+  const S = spec.components.schemas;
+  const out = new Map<string, string | undefined>();
+  for (const ref of S.ServerMessage.properties.message.oneOf as Array<{ $ref: string }>) {
+    const name = ref.$ref.split('/').pop()!;
+    for (const t of S[name].properties.type.enum as string[]) out.set(t, name);
+  }
+  for (const t of S.CreateAssistantDTO.properties.serverMessages.items.enum as string[]) if (!out.has(t)) out.set(t, undefined);
+  return [...out].map(([type, schema]) => ({ type, schema }));
 }
 
 /** Short text of the first errors, for 400 bodies and test messages. */

@@ -14,6 +14,7 @@ export interface ServeFlags {
   updateAssistant?: boolean;
   vapiKey?: string;
   record?: boolean;
+  authPlan?: string;
 }
 
 export const serveCommand = (deps: Deps) =>
@@ -24,6 +25,7 @@ export const serveCommand = (deps: Deps) =>
     .option('--body-limit <bytes>', 'largest accepted request body in bytes (default 5 MiB)')
     .option('--default-region <code>', 'region (ISO 3166, e.g. IN) for phone numbers said without a country code (default: the clinic config)')
     .addOption(new Option('--insecure-no-auth', 'accept unauthenticated requests (binds to loopback only)'))
+    .option('--auth-plan <json>', "the credential's authenticationPlan (HMAC or bearer, no secret) when it was not made by sync (or $RECEPTIONIST_AUTH_PLAN)")
     .option('--tunnel', 'expose the server through an ngrok tunnel (needs NGROK_AUTHTOKEN) and print its public webhook URL')
     .option('--ngrok-domain <domain>', 'a domain reserved on your ngrok account, for a URL that stays the same (or $NGROK_DOMAIN)')
     .option('--public-url <url>', 'the public URL of a tunnel or proxy you already run (instead of --tunnel)')
@@ -34,9 +36,10 @@ export const serveCommand = (deps: Deps) =>
       'after',
       `
 The webhook secret comes from VAPI_SERVER_SECRET (and VAPI_SERVER_SECRET_PREVIOUS while rotating).
-Vapi may send it as X-Vapi-Secret, Authorization: Bearer, or as the key of an HMAC credential
-(x-signature + x-timestamp). Each request prints one line on stderr; with --json, one JSON
-object per event on stdout.
+serve verifies exactly the plan of the webhook credential that \`sync\` created (HMAC-SHA256 over
+{timestamp}.{body} in x-signature + x-timestamp). Before the first sync it also accepts the secret as
+Authorization: Bearer or X-Vapi-Secret. For a credential made elsewhere, pass its plan with --auth-plan.
+Each request prints one line on stderr; with --json, one JSON object per event on stdout.
 
 With --tunnel (or --public-url) and --update-assistant, the assistant and its tools send their
 server messages to the public URL while serve runs; their previous server URL is put back on
@@ -47,6 +50,7 @@ Examples:
   VAPI_SERVER_SECRET=s3cret receptionist serve
   NGROK_AUTHTOKEN=… receptionist serve --tunnel --update-assistant
   receptionist serve --port 0 --json
+  receptionist serve --auth-plan '{"type":"hmac","algorithm":"sha512","signatureEncoding":"base64"}'
   receptionist serve --insecure-no-auth`,
     )
     .action(async (flags: ServeFlags, cmd: Command) => {

@@ -13,11 +13,12 @@ export function renderServeEvent(e: ServeEvent, g: GlobalOptions, io: IO, now: (
   switch (e.kind) {
     case 'ready':
       io.info(`${c.green('Ready')}  webhook ${c.bold(e.webhookUrl)}  store ${e.dataDir}`);
-      io.info(e.auth === 'none' ? c.yellow('  Authentication is OFF (--insecure-no-auth): loopback only.') : `  Authentication: ${e.secrets} active secret(s) (X-Vapi-Secret, Bearer, or HMAC x-signature)`);
-      if (e.publicWebhookUrl) {
-        io.info(`  Public webhook  ${c.bold(e.publicWebhookUrl)}`);
-        if (e.secretHeader) io.info(`  Vapi must send  ${e.secretHeader}  (the value of VAPI_SERVER_SECRET)`);
+      if (e.auth === 'none') io.info(c.yellow('  Authentication is OFF (--insecure-no-auth): loopback only.'));
+      else {
+        io.info(`  Authentication: ${e.secrets} active secret(s), plan from ${e.authSource}:`);
+        for (const p of e.plans ?? []) io.info(`    ${p}`);
       }
+      if (e.publicWebhookUrl) io.info(`  Public webhook  ${c.bold(e.publicWebhookUrl)}`);
       io.info('  Press Ctrl-C to stop.');
       return;
     case 'message': {
@@ -54,6 +55,9 @@ export function renderServeEvent(e: ServeEvent, g: GlobalOptions, io: IO, now: (
       return;
     case 'failure':
       io.error(`${c.red('Failure')} in ${e.where}: ${e.error}${e.stack ? `\n${e.stack}` : ' (re-run with --debug for the stack)'}`);
+      return;
+    case 'warning':
+      io.error(`${c.yellow('Warning')}: ${e.message}`);
       return;
     case 'stopping':
       io.info('Stopping…');

@@ -3,7 +3,8 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import type { Deps } from '../../deps.js';
 import { AuthError, UsageError, UserError } from '../../errors.js';
 import { resolveSetting } from '../../settings.js';
-import { DEFAULT_AUTH, type AuthConfig } from '../../server/auth.js';
+import { DEFAULT_TOLERANCE_SECONDS, PRE_SYNC_PLANS, parseAuthPlan, type AuthConfig, type WebhookAuthPlan } from '../../server/auth.js';
+import { describePlan } from '../../vapi/credential.js';
 import { buildApp, DEFAULT_BODY_LIMIT, type WebhookEvent } from '../../server/app.js';
 import { ReplyCache } from '../../server/replies.js';
 import { CallEventWriter, type CallEvent, type SpoolEvent } from '../../server/call-events.js';
@@ -35,6 +36,8 @@ export interface ServeOptions {
   record?: boolean;
   /** `--update-assistant`: the Vapi settings to point the synced assistant with. */
   updateAssistant?: VapiSettings;
+  /** Where an explicit authentication plan came from (`--auth-plan`, `RECEPTIONIST_AUTH_PLAN`). */
+  authSource?: string;
 }
 
 /** Events `runServe` reports; the command renders them (stderr lines, or JSON lines with --json). */
@@ -46,16 +49,21 @@ export type ServeEvent =
       dataDir: string;
       auth: 'secret' | 'none';
       secrets: number;
+      /** Where the plans come from: the credential `sync` created, --auth-plan, or the pre-sync defaults. */
+      authSource?: string;
+      /** Each accepted plan in words, e.g. `hmac sha256 hex over {timestamp}.{body} in x-signature`. */
+      plans?: string[];
+      /** The Vapi credential whose plan is verified, when `sync` made one. */
+      credentialId?: string;
       /** The public webhook URL (tunnel or --public-url), when there is one. */
       publicWebhookUrl?: string;
-      /** The header Vapi must send, with the secret masked (`X-Vapi-Secret: e2e-…cdef`). */
-      secretHeader?: string;
     }
   | TunnelEvent
   | { kind: 'assistant'; state: 'pointed' | 'restored'; url: string; assistantId?: string; tools: number; detail?: string }
   | WebhookEvent
   | SpoolEvent
   | { kind: 'failure'; where: string; error: string; stack?: string }
+  | { kind: 'warning'; message: string }
   | { kind: 'stopping'; signal?: string }
   | { kind: 'stopped' };
 
@@ -91,10 +99,6 @@ function parseExposure(flags: ServeFlags, deps: Pick<Deps, 'env'>): Pick<ServeOp
   return { tunnel, publicUrl, updateAssistant };
 }
 
-/** `X-Vapi-Secret: abcd…wxyz`: enough to tell which secret, never the whole of it. */
-function maskedSecretHeader(secret: string): string {
-  return `X-Vapi-Secret: ${secret.slice(0, 4)}…${secret.slice(-4)}`;
-}
 
 /** Flags + env → validated options. @throws UsageError, AuthError */
 export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): ServeOptions {
@@ -123,7 +127,15 @@ export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): S
   if (secrets.some((s) => s.length < 16)) {
     throw new AuthError('The webhook secret is shorter than 16 characters.', 'Use a long random value, e.g. `openssl rand -hex 32`.');
   }
-  const requireTs = deps.env.get('VAPI_HMAC_REQUIRE_TIMESTAMP')?.value;
+  const planSetting = resolveSetting('auth-plan', flags.authPlan, 'RECEPTIONIST_AUTH_PLAN', deps.env);
+  let plans: WebhookAuthPlan[] = [];
+  if (planSetting) {
+    try {
+      plans = [parseAuthPlan(JSON.parse(planSetting.value))];
+    } catch (err) {
+      throw new UsageError(`Invalid authentication plan (from ${planSetting.source}): ${(err as Error).message}.`, 'Give the credential\'s authenticationPlan as JSON without its secret, e.g. {"type":"hmac","algorithm":"sha512","signatureEncoding":"base64"}.');
+    }
+  }
   return {
     port: Number(port.value),
     host: host.value,
@@ -131,13 +143,19 @@ export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): S
     defaultRegion,
     record: flags.record,
     ...exposure,
-    auth: {
-      ...DEFAULT_AUTH,
-      secrets,
-      payloadFormat: deps.env.get('VAPI_HMAC_PAYLOAD_FORMAT')?.value ?? DEFAULT_AUTH.payloadFormat,
-      requireTimestamp: requireTs === undefined ? true : requireTs !== 'false',
-    },
+    // No plans yet: runServe takes the credential `sync` recorded, or the pre-sync defaults.
+    auth: { plans, secrets, toleranceSeconds: DEFAULT_TOLERANCE_SECONDS },
+    authSource: planSetting ? planSetting.source : undefined,
   };
+}
+
+/** The plans to verify: --auth-plan, else the credential `sync` created, else the pre-sync defaults. */
+export function resolveAuth(auth: AuthConfig, authSource: string | undefined, config: BotConfig, publicUrls: string[]): { auth: AuthConfig; source: string } {
+  const withUrls = { ...auth, publicUrls: [...new Set([...publicUrls, ...(config.vapi?.serverUrl ? [config.vapi.serverUrl] : [])])] };
+  if (auth.plans.length) return { auth: withUrls, source: authSource ?? '--auth-plan' };
+  const credential = config.vapi?.credential;
+  if (credential) return { auth: { ...withUrls, plans: [credential.plan] }, source: `credential ${credential.id} (made by sync)` };
+  return { auth: { ...withUrls, plans: PRE_SYNC_PLANS }, source: 'defaults (no credential synced yet)' };
 }
 
 /**
@@ -169,6 +187,7 @@ export async function runServe(
     // The embedded store's own files are that journal, so it needs none.
     const spool = store.kind === 'mongo' ? Spool.open<CallEvent>(g.dataDir.value, { purpose: 'receptionist serve (spool)', onWarning: (m) => deps.io.error(`Warning: ${m}`) }) : undefined;
     callEvents = new CallEventWriter(store, spool, run.onEvent);
+    const resolved = opts.auth ? resolveAuth(opts.auth, opts.authSource, stored, opts.publicUrl ? [opts.publicUrl] : []) : undefined;
     app = buildApp({
       store,
       callEvents,
@@ -176,9 +195,10 @@ export async function runServe(
       sealer,
       config,
       now: deps.now,
-      auth: opts.auth,
+      auth: resolved?.auth,
       bodyLimit: opts.bodyLimit,
       onEvent: run.onEvent,
+      onWarning: (message) => run.onEvent({ kind: 'warning', message }),
       onFailure: (where, err) =>
         run.onEvent({ kind: 'failure', where, error: err instanceof Error ? err.message : String(err), stack: g.debug ? (err as Error)?.stack : undefined }),
     });
@@ -204,6 +224,8 @@ export async function runServe(
         if (pointer) await pointer.point(`${next}/webhook`).catch((err) => run.onEvent({ kind: 'failure', where: 'repointing the assistant', error: (err as Error).message }));
       });
       publicBase = await supervisor.start();
+      // `{url}` in an HMAC payload is the URL Vapi posted to: the tunnel's.
+      resolved?.auth.publicUrls?.push(publicBase);
     }
     const publicWebhookUrl = publicBase ? `${publicBase.replace(/\/+$/, '')}/webhook` : undefined;
     if (opts.updateAssistant && publicWebhookUrl) {
@@ -215,9 +237,10 @@ export async function runServe(
       url,
       webhookUrl: `${url}/webhook`,
       dataDir: store.location,
-      auth: opts.auth ? 'secret' : 'none',
-      secrets: opts.auth?.secrets.length ?? 0,
-      ...(publicWebhookUrl ? { publicWebhookUrl, secretHeader: opts.auth ? maskedSecretHeader(opts.auth.secrets[0]!) : undefined } : {}),
+      auth: resolved ? 'secret' : 'none',
+      secrets: resolved?.auth.secrets.length ?? 0,
+      ...(resolved ? { authSource: resolved.source, plans: resolved.auth.plans.map(describePlan), credentialId: stored.vapi?.credential?.id } : {}),
+      ...(publicWebhookUrl ? { publicWebhookUrl } : {}),
     });
     callEvents.start();
     await new Promise<void>((resolve) => {

@@ -1,12 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import ora from 'ora';
 import type { VapiClient } from '@vapi-ai/server-sdk';
 import type { Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
-import { PendingChangesError, UsageError, UserError } from '../../errors.js';
+import { AuthError, PendingChangesError, UsageError, UserError } from '../../errors.js';
 import { resolveSetting } from '../../settings.js';
 import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
-import { createVapiClient, resolveVapiSettings, vapiRequest, type VapiSettings } from '../../vapi/client.js';
-import { desiredAssistant, desiredTool, planResource, type PlannedResource, type ResourceState, type ServerTarget, type SyncState } from '../../vapi/sync-plan.js';
+import { validateImportedConfig } from '../../domain/bot-config-edit.js';
+import { createVapiClient, resolveVapiSettings, vapiRequest, vapiRest, type VapiSettings } from '../../vapi/client.js';
+import {
+  MANAGED_BY,
+  desiredAssistant,
+  desiredPhoneNumber,
+  desiredTool,
+  planAdopted,
+  planResource,
+  type PlannedResource,
+  type ResourceKind,
+  type ResourceState,
+  type ServerTarget,
+  type SyncState,
+} from '../../vapi/sync-plan.js';
+import { credentialName, desiredCredential, isOurCredential, withoutSecret, type CredentialRecord } from '../../vapi/credential.js';
+import { findPhoneNumber, listPhoneNumbers, type PhoneNumberRow } from '../../vapi/phone-numbers.js';
+import { DEFAULT_HMAC_PLAN } from '../../server/auth.js';
 import type { Store } from '../../store/types.js';
 import { isAlive } from '../../store/local/lock.js';
 import { restoreServerUrls, type TunnelRecord, type VapiServer } from '../../vapi/server-url.js';
@@ -18,14 +36,22 @@ import type { SyncFlags } from './index.js';
 export interface SyncResult {
   baseUrl: string;
   serverUrl: string;
+  /** Where the server URL came from (flag, env, the last sync, the assistant on Vapi). */
+  serverUrlSource: string;
   plan: PlannedResource[];
   applied: boolean;
   assistantId?: string;
+  credentialId?: string;
+  phoneNumber?: string;
 }
 
+type Remote = Record<string, unknown>;
+
 /** The webhook URL: a base URL gets `/webhook`. @throws UsageError when there is none or it is not http(s) */
-export function resolveServerUrl(flag: string | undefined, deps: Pick<Deps, 'env'>, stored: string | undefined): string {
-  const s = resolveSetting('server-url', flag, 'RECEPTIONIST_PUBLIC_URL', deps.env) ?? (stored ? { value: stored, source: 'the last sync' } : undefined);
+export function resolveServerUrl(flag: string | undefined, deps: Pick<Deps, 'env'>, stored: string | undefined, onVapi?: string): { value: string; source: string } {
+  const s =
+    resolveSetting('server-url', flag, 'RECEPTIONIST_PUBLIC_URL', deps.env) ??
+    (stored ? { value: stored, source: 'the last sync' } : onVapi ? { value: onVapi, source: 'the assistant on Vapi' } : undefined);
   if (!s) throw new UsageError('No server URL for the assistant and its tools.', 'Pass --server-url with the public URL of `receptionist serve` (e.g. from `serve --tunnel`), or set RECEPTIONIST_PUBLIC_URL.');
   let url: URL;
   try {
@@ -35,28 +61,123 @@ export function resolveServerUrl(flag: string | undefined, deps: Pick<Deps, 'env
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`Invalid server URL "${s.value}" (from ${s.source}).`, 'Give an http(s) URL.');
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/webhook';
-  return url.toString();
+  return { value: url.toString(), source: s.source };
 }
 
-async function fetchRemote(kind: 'tool' | 'assistant', id: string | undefined, vapi: VapiClient, s: VapiSettings): Promise<Record<string, unknown> | null> {
-  if (!id) return null;
+/** `VAPI_SERVER_SECRET`, which becomes the credential's `secretKey`. @throws AuthError */
+export function requireServerSecret(deps: Pick<Deps, 'env'>): string {
+  const secret = deps.env.get('VAPI_SERVER_SECRET');
+  if (!secret) throw new AuthError('No VAPI_SERVER_SECRET: sync makes it the key of the webhook credential that signs every server message.', 'Set VAPI_SERVER_SECRET (environment or .env) to the secret `serve` runs with, e.g. `openssl rand -hex 32`.');
+  if (secret.value.length < 16) throw new AuthError(`The webhook secret (from ${secret.source}) is shorter than 16 characters.`, 'Use a long random value, e.g. `openssl rand -hex 32`.');
+  return secret.value;
+}
+
+/** `sync --config <file>`: a file written by `config export`. @throws UsageError */
+function readConfigFile(file: string, deps: Pick<Deps, 'cwd'>): Pick<BotConfig, 'clinic' | 'assistant' | 'tools'> {
+  let parsed: unknown;
   try {
-    return (await (kind === 'tool' ? vapi.tools.get({ id }) : vapi.assistants.get({ id }))) as unknown as Record<string, unknown>;
+    parsed = JSON.parse(fs.readFileSync(path.resolve(deps.cwd, file), 'utf8'));
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return null;
-    return vapiRequest(`read ${kind} ${id}`, s, () => Promise.reject(err));
+    throw new UsageError(`Cannot read --config ${file}: ${(err as Error).message}`, 'Give a JSON file written by `receptionist config export`.');
+  }
+  try {
+    return validateImportedConfig(parsed);
+  } catch (err) {
+    throw new UsageError(`--config ${file}: ${(err as Error).message}`, 'Give a JSON file written by `receptionist config export`.');
   }
 }
 
-/** Plans, then (unless --dry-run/--check) applies: tools first, then the assistant with their ids. */
+const isNotFound = (err: unknown) => (err as { statusCode?: number; cause?: { statusCode?: number } }).statusCode === 404 || (err as { cause?: { statusCode?: number } }).cause?.statusCode === 404;
+
+async function getOrNull(what: string, s: VapiSettings, fn: () => Promise<unknown>): Promise<Remote | null> {
+  try {
+    return (await fn()) as Remote;
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    return vapiRequest(what, s, () => Promise.reject(err));
+  }
+}
+
+/** What is on Vapi now for each resource: by the recorded id, else found by its marker (adopted). */
+interface RemoteState {
+  credential: { remote: Remote | null; adopted: boolean };
+  tools: Record<string, { remote: Remote | null; adopted: boolean }>;
+  assistant: { remote: Remote | null; adopted: boolean };
+  phoneNumber?: { row: PhoneNumberRow; remote: Remote | null; adopted: boolean };
+}
+
+async function readRemote(config: BotConfig, state: SyncState, secret: string, phoneSelector: string | undefined, vapi: VapiClient, s: VapiSettings): Promise<RemoteState> {
+  const byId = async (kind: 'tool' | 'assistant', id: string | undefined) =>
+    id ? getOrNull(`read ${kind} ${id}`, s, () => (kind === 'tool' ? vapi.tools.get({ id }) : vapi.assistants.get({ id }))) : null;
+
+  let credential = state.credential?.id ? await getOrNull('read the webhook credential', s, () => vapiRest(s, 'read the webhook credential', 'GET', `/credential/${encodeURIComponent(state.credential!.id)}`)) : null;
+  let credentialAdopted = false;
+  if (!credential) {
+    const all = await vapiRest<Remote[]>(s, 'list credentials', 'GET', '/credential?limit=1000');
+    const ours = (Array.isArray(all) ? all : []).filter(isOurCredential);
+    // The one that carries this secret, else the newest: its secret is then rotated to this one.
+    credential = ours.find((c) => c.name === credentialName(secret)) ?? newest(ours);
+    credentialAdopted = Boolean(credential);
+  }
+
+  const assistantName = String(config.assistant.name ?? 'assistant');
+  let assistant = await byId('assistant', state.assistant?.id);
+  let assistantAdopted = false;
+  if (!assistant) {
+    const all = (await vapiRequest('list assistants', s, () => vapi.assistants.list({ limit: 1000 }))) as unknown as Remote[];
+    const managed = all.filter((a) => (a.metadata as Remote | undefined)?.managedBy === MANAGED_BY);
+    assistant = newest(managed.filter((a) => a.name === assistantName)) ?? (managed.length === 1 ? managed[0]! : null);
+    assistantAdopted = Boolean(assistant);
+  }
+
+  const tools: RemoteState['tools'] = {};
+  let toolList: Remote[] | undefined;
+  for (const tool of config.tools) {
+    const name = tool.function.name;
+    const remote = await byId('tool', state.tools?.[name]?.id);
+    if (remote) {
+      tools[name] = { remote, adopted: false };
+      continue;
+    }
+    toolList ??= (await vapiRequest('list tools', s, () => vapi.tools.list({ limit: 1000 }))) as unknown as Remote[];
+    const attached = new Set(((assistant?.model as Remote | undefined)?.toolIds as string[] | undefined) ?? []);
+    const named = toolList.filter((t) => t.type === 'function' && (t.function as Remote | undefined)?.name === name);
+    const found = named.find((t) => attached.has(String(t.id))) ?? newest(named);
+    tools[name] = { remote: found, adopted: Boolean(found) };
+  }
+
+  let phoneNumber: RemoteState['phoneNumber'];
+  if (phoneSelector) {
+    const row = findPhoneNumber(await listPhoneNumbers(vapi, s), phoneSelector);
+    phoneNumber = { row, remote: row.raw, adopted: state.phoneNumber?.id !== row.id };
+  }
+  return { credential: { remote: credential, adopted: credentialAdopted }, tools, assistant: { remote: assistant, adopted: assistantAdopted }, phoneNumber };
+}
+
+function newest(list: Remote[]): Remote | null {
+  return [...list].sort((a, b) => String(b.createdAt ?? '').localeCompare(String(a.createdAt ?? '')))[0] ?? null;
+}
+
+function planOne(kind: ResourceKind, name: string, body: Remote, st: ResourceState | undefined, found: { remote: Remote | null; adopted: boolean }): PlannedResource {
+  if (found.remote && (found.adopted || !st)) return planAdopted(kind, name, body, found.remote);
+  return planResource(kind, name, body, st, found.remote);
+}
+
+/**
+ * Plans, then (unless --dry-run/--check) applies, in this order: the webhook credential, the tools,
+ * the assistant with their ids, the phone number. Each server gets the credential and the backoff plan.
+ * @throws AuthError (no key or secret), UsageError, PendingChangesError (--check, exit 2), UserError (drift), NetworkError
+ */
 export async function runSync(flags: SyncFlags, g: GlobalOptions, deps: Deps, onPlan: (r: SyncResult) => void): Promise<SyncResult> {
   const settings = resolveVapiSettings(flags, deps.env);
+  const secret = requireServerSecret(deps);
   const isPlanOnly = Boolean(flags.dryRun || flags.check);
+  const fromFile = flags.config ? readConfigFile(flags.config, deps) : undefined;
   const store = await openStore(g, deps, { readOnly: isPlanOnly, purpose: 'receptionist sync' });
   const spinner = progress(g, deps.io, 'Reading the assistant and tools on Vapi…');
   try {
-    let config = await requireBotConfig(store);
-    const target: ServerTarget = { url: resolveServerUrl(flags.serverUrl, deps, config.vapi?.serverUrl), secret: deps.env.get('VAPI_SERVER_SECRET')?.value };
+    const storedConfig = await loadBotConfig(store.collection('bot_configs'));
+    let config: BotConfig = fromFile ? { _id: 'default', ...(storedConfig ?? {}), ...fromFile } : await requireBotConfig(store);
     const vapi = await createVapiClient(settings);
     // `serve --update-assistant` points the assistant at its tunnel: that URL is not drift. If that
     // serve died without putting the previous URL back, do it now.
@@ -64,39 +185,53 @@ export async function runSync(flags: SyncFlags, g: GlobalOptions, deps: Deps, on
     if (tunnel && !isAlive(tunnel.pid) && !isPlanOnly) {
       await restoreServerUrls(tunnel, vapi, settings, store);
       deps.io.info(`Put back the server URL that serve (pid ${tunnel.pid}) had pointed at ${tunnel.url}.`);
-      config = await requireBotConfig(store);
+      config = { ...config, vapi: (await requireBotConfig(store)).vapi };
       tunnel = undefined;
     }
     const liveTunnel = tunnel && isAlive(tunnel.pid) ? tunnel : undefined;
     const state: SyncState = config.vapi?.sync ?? {};
-    const remoteOf = async (kind: 'tool' | 'assistant', st: ResourceState | undefined) => withoutTunnelUrl(await fetchRemote(kind, st?.id, vapi, settings), tunnel?.url, st);
+    const phoneSelector = flags.phoneNumber ?? config.clinic.phoneNumber;
     spinner.start();
-    const plan: PlannedResource[] = [];
+    const found = untunnelled(await readRemote(config, state, secret, phoneSelector, vapi, settings), tunnel, state);
+    const serverUrl = resolveServerUrl(flags.serverUrl, deps, config.vapi?.serverUrl, (found.assistant.remote?.server as Remote | undefined)?.url as string | undefined);
+    const target: ServerTarget = { url: serverUrl.value, credentialId: String(found.credential.remote?.id ?? '(new credential)') };
+
+    const credentialBody = withoutSecret(desiredCredential(secret));
+    const plan: PlannedResource[] = [planOne('credential', String(credentialBody.name), credentialBody, state.credential, { ...found.credential, remote: found.credential.remote && withoutSecret(found.credential.remote) })];
     for (const tool of config.tools) {
       const name = tool.function.name;
-      const st = state.tools?.[name];
-      plan.push(planResource('tool', name, desiredTool(tool, target), st, await remoteOf('tool', st)));
+      plan.push(planOne('tool', name, desiredTool(tool, target), state.tools?.[name], found.tools[name]!));
     }
-    const toolIds = config.tools.map((t) => state.tools?.[t.function.name]?.id ?? `(new ${t.function.name})`);
-    const assistantName = String((config.assistant as { name?: string }).name ?? 'assistant');
-    plan.push(planResource('assistant', assistantName, desiredAssistant(config, toolIds, target), state.assistant, await remoteOf('assistant', state.assistant)));
+    const toolIds = config.tools.map((t) => String(found.tools[t.function.name]?.remote?.id ?? `(new ${t.function.name})`));
+    const assistantName = String(config.assistant.name ?? 'assistant');
+    plan.push(planOne('assistant', assistantName, desiredAssistant(config, toolIds, target), state.assistant, found.assistant));
+    if (found.phoneNumber) plan.push(planOne('phone-number', found.phoneNumber.row.number ?? found.phoneNumber.row.id, desiredPhoneNumber(target), state.phoneNumber, found.phoneNumber));
     spinner.stop();
-    const result: SyncResult = { baseUrl: settings.baseUrl.value, serverUrl: target.url, plan, applied: false, assistantId: state.assistant?.id };
+    const result: SyncResult = {
+      baseUrl: settings.baseUrl.value,
+      serverUrl: target.url,
+      serverUrlSource: serverUrl.source,
+      plan,
+      applied: false,
+      assistantId: found.assistant.remote ? String(found.assistant.remote.id) : undefined,
+      credentialId: found.credential.remote ? String(found.credential.remote.id) : undefined,
+      phoneNumber: found.phoneNumber?.row.number,
+    };
     onPlan(result);
 
     const pending = plan.filter((p) => p.action !== 'unchanged');
     if (flags.check) {
-      if (pending.length) throw new PendingChangesError(`${pending.length} resource(s) on Vapi differ from the stored config.`, 'Run `receptionist sync` to apply them.');
+      if (pending.length) throw new PendingChangesError(`${pending.length} resource(s) on Vapi differ from the ${fromFile ? `config in ${flags.config}` : 'stored config'}.`, 'Run `receptionist sync` to apply them.');
       return result;
     }
-    if (flags.dryRun || !pending.length) return result;
+    if (flags.dryRun) return result;
     const drifted = plan.filter((p) => p.action === 'drifted');
     if (drifted.length && !flags.force) {
       throw new UserError(`${drifted.length} resource(s) were changed on Vapi since the last sync (shown above); sync refuses to overwrite them.`, 'Fold those changes into the stored config (`receptionist config set …`), or re-run with --force to overwrite them.');
     }
-    await apply(config, plan, target, vapi, settings, store, spinner, liveTunnel);
-    const saved = (await loadBotConfig(store.collection('bot_configs')))!;
-    return { ...result, applied: true, assistantId: saved.vapi?.assistantId };
+    if (!pending.length && !plan.some((p) => p.adopted) && !fromFile && !flags.phoneNumber) return result;
+    const applied = await apply({ config, plan, found, secret, serverUrl: target.url, phoneSelector, fromFile: Boolean(fromFile), vapi, s: settings, store, spinner, liveTunnel });
+    return { ...result, applied: pending.length > 0, assistantId: applied.assistantId, credentialId: applied.credentialId };
   } finally {
     spinner.stop();
     await store.close();
@@ -104,60 +239,135 @@ export async function runSync(flags: SyncFlags, g: GlobalOptions, deps: Deps, on
 }
 
 /**
- * A remote resource as if it were not pointed at the tunnel: a `server.url` equal to the
- * tunnel's is read as the URL last synced, so it is neither drift nor a change.
+ * Remote resources as if they were not pointed at a live or dead `serve`'s tunnel: a `server.url`
+ * equal to the tunnel's reads as the URL last synced, so it is neither drift nor a change.
  */
-function withoutTunnelUrl(remote: Record<string, unknown> | null, tunnelUrl: string | undefined, st: ResourceState | undefined): Record<string, unknown> | null {
-  const server = remote?.server as Record<string, unknown> | undefined;
-  if (!remote || !tunnelUrl || server?.url !== tunnelUrl) return remote;
-  return { ...remote, server: { ...server, url: (st?.received.server as { url?: string } | undefined)?.url } };
+function untunnelled(found: RemoteState, tunnel: TunnelRecord | undefined, state: SyncState): RemoteState {
+  if (!tunnel) return found;
+  const fix = (remote: Remote | null, st: ResourceState | undefined): Remote | null => {
+    const server = remote?.server as Remote | undefined;
+    if (!remote || server?.url !== tunnel.url) return remote;
+    return { ...remote, server: { ...server, url: (st?.received.server as { url?: string } | undefined)?.url } };
+  };
+  return {
+    ...found,
+    assistant: { ...found.assistant, remote: fix(found.assistant.remote, state.assistant) },
+    tools: Object.fromEntries(Object.entries(found.tools).map(([n, f]) => [n, { ...f, remote: fix(f.remote, state.tools?.[n]) }])),
+    phoneNumber: found.phoneNumber && { ...found.phoneNumber, remote: fix(found.phoneNumber.remote, state.phoneNumber) },
+  };
 }
 
-async function apply(config: BotConfig, plan: PlannedResource[], target: ServerTarget, vapi: VapiClient, s: VapiSettings, store: Store, spinner: ReturnType<typeof ora>, liveTunnel?: TunnelRecord): Promise<void> {
-  const vapiState = { ...(config.vapi ?? {}), serverUrl: target.url, sync: { ...(config.vapi?.sync ?? {}), tools: { ...(config.vapi?.sync?.tools ?? {}) } } };
+interface ApplyInput {
+  config: BotConfig;
+  plan: PlannedResource[];
+  found: RemoteState;
+  secret: string;
+  serverUrl: string;
+  phoneSelector?: string;
+  fromFile: boolean;
+  vapi: VapiClient;
+  s: VapiSettings;
+  store: Store;
+  spinner: ReturnType<typeof ora>;
+  liveTunnel?: TunnelRecord;
+}
+
+async function apply(x: ApplyInput): Promise<{ assistantId?: string; credentialId?: string }> {
+  const { config, plan, vapi, s, store, spinner, liveTunnel } = x;
+  const sync: SyncState = { ...(config.vapi?.sync ?? {}), tools: { ...(config.vapi?.sync?.tools ?? {}) } };
+  const vapiState: NonNullable<BotConfig['vapi']> = { ...(config.vapi ?? {}), serverUrl: x.serverUrl, sync };
+  const configs = store.collection<BotConfig>('bot_configs');
+  if (!(await loadBotConfig(configs))) await configs.insertOne({ _id: 'default', clinic: config.clinic, assistant: config.assistant, tools: config.tools } as BotConfig);
+  if (x.fromFile) await configs.updateOne({ _id: 'default' }, { $set: { clinic: config.clinic, assistant: config.assistant, tools: config.tools } });
+  if (x.phoneSelector) await configs.updateOne({ _id: 'default' }, { $set: { 'clinic.phoneNumber': x.phoneSelector } });
   // Each success is recorded at once, so a failure half-way loses no id.
   const record = async () => {
-    vapiState.toolIds = Object.fromEntries(Object.entries(vapiState.sync.tools).map(([n, st]) => [n, st.id]));
-    vapiState.assistantId = vapiState.sync.assistant?.id;
+    vapiState.toolIds = Object.fromEntries(Object.entries(sync.tools ?? {}).map(([n, st]) => [n, st.id]));
+    vapiState.assistantId = sync.assistant?.id;
     // Field by field: `vapi.tunnel` belongs to a running serve and is not ours to overwrite.
-    const { serverUrl, sync, toolIds, assistantId } = vapiState;
-    await store.collection('bot_configs').updateOne({ _id: 'default' }, { $set: { 'vapi.serverUrl': serverUrl, 'vapi.sync': sync, 'vapi.toolIds': toolIds, 'vapi.assistantId': assistantId } });
+    const { serverUrl, toolIds, assistantId, credential, phoneNumber } = vapiState;
+    await configs.updateOne({ _id: 'default' }, { $set: { 'vapi.serverUrl': serverUrl, 'vapi.sync': sync, 'vapi.toolIds': toolIds, 'vapi.assistantId': assistantId, 'vapi.credential': credential, 'vapi.phoneNumber': phoneNumber } });
   };
-  const write = async (p: PlannedResource, body: Record<string, unknown>): Promise<ResourceState> => {
+  const adoptedState = (p: PlannedResource, remote: Remote): ResourceState => ({ id: String(remote.id), sent: p.body, received: remote });
+  const write = async (p: PlannedResource, body: Remote): Promise<ResourceState> => {
     spinner.start(`${p.action === 'create' ? 'Creating' : 'Updating'} ${p.kind} ${p.name}…`);
     const what = `${p.action} ${p.kind} ${p.name}`;
     // While a serve's tunnel is live, Vapi keeps sending to it; what is recorded is the synced URL,
     // and the tunnel record will put that back when serve stops.
-    const sent = liveTunnel ? { ...body, server: { ...(body.server as object), url: liveTunnel.url } } : body;
+    const pointed = liveTunnel && p.kind !== 'credential';
+    const sent = pointed ? { ...body, server: { ...(body.server as object), url: liveTunnel.url } } : body;
+    const isCreate = p.action === 'create';
     const remote = (await vapiRequest(what, s, async () => {
-      if (p.kind === 'tool') {
-        return p.action === 'create' ? vapi.tools.create(sent as never) : vapi.tools.update({ id: p.id!, body: sent } as never);
+      switch (p.kind) {
+        case 'credential':
+          return isCreate ? vapiRest(s, what, 'POST', '/credential', sent) : vapiRest(s, what, 'PATCH', `/credential/${encodeURIComponent(p.id!)}`, sent);
+        case 'tool':
+          return isCreate ? vapi.tools.create(sent as never) : vapi.tools.update({ id: p.id!, body: sent } as never);
+        case 'assistant':
+          return isCreate ? vapi.assistants.create(sent as never) : vapi.assistants.update({ id: p.id!, ...sent } as never);
+        case 'phone-number':
+          return vapi.phoneNumbers.update({ id: p.id!, body: sent } as never);
       }
-      return p.action === 'create' ? vapi.assistants.create(sent as never) : vapi.assistants.update({ id: p.id!, ...sent } as never);
-    })) as unknown as Record<string, unknown>;
-    const received = liveTunnel ? { ...remote, server: { ...(remote.server as object), url: target.url } } : remote;
-    if (liveTunnel) {
+    })) as unknown as Remote;
+    const received = pointed ? { ...remote, server: { ...(remote.server as object), url: x.serverUrl } } : remote;
+    if (pointed && p.kind !== 'credential') {
       const previous = { id: String(remote.id), server: body.server as VapiServer };
       if (p.kind === 'tool') liveTunnel.previous.tools[p.name] = previous;
-      else liveTunnel.previous.assistant = previous;
-      await store.collection('bot_configs').updateOne({ _id: 'default' }, { $set: { 'vapi.tunnel': liveTunnel } });
+      else if (p.kind === 'assistant') liveTunnel.previous.assistant = previous;
+      else liveTunnel.previous.phoneNumber = previous;
+      await configs.updateOne({ _id: 'default' }, { $set: { 'vapi.tunnel': liveTunnel } });
     }
-    return { id: String(remote.id), sent: body, received };
+    return { id: String(remote.id), sent: p.kind === 'credential' ? withoutSecret(body) : body, received: p.kind === 'credential' ? withoutSecret(received) : received };
   };
-  for (const p of plan.filter((x) => x.kind === 'tool')) {
-    if (p.action === 'unchanged') continue;
-    vapiState.sync.tools[p.name] = await write(p, p.body);
+  /** Writes what changed (bodies are rebuilt with the real ids); an adopted resource that needs no write is recorded as found. */
+  const step = async (p: PlannedResource, body: Remote, remote: Remote | null): Promise<ResourceState | undefined> => {
+    const compared = p.kind === 'credential' ? withoutSecret(body) : body;
+    const needsWrite = p.action !== 'unchanged' || JSON.stringify(compared) !== JSON.stringify(p.body);
+    if (needsWrite) return write({ ...p, action: p.action === 'unchanged' ? 'update' : p.action }, body);
+    return p.adopted && remote ? adoptedState(p, remote) : undefined;
+  };
+
+  // 1. The credential: every server below names it.
+  const credentialPlan = plan.find((p) => p.kind === 'credential')!;
+  const credentialState = await step(credentialPlan, desiredCredential(x.secret), x.found.credential.remote && withoutSecret(x.found.credential.remote));
+  if (credentialState) {
+    sync.credential = credentialState;
+    const credential: CredentialRecord = { id: credentialState.id, name: credentialName(x.secret), plan: DEFAULT_HMAC_PLAN };
+    vapiState.credential = credential;
     await record();
   }
-  const assistant = plan.find((x) => x.kind === 'assistant')!;
-  const toolIds = config.tools.map((t) => vapiState.sync.tools[t.function.name]!.id);
-  const body = desiredAssistant(config, toolIds, target);
-  const needsWrite = assistant.action !== 'unchanged' || JSON.stringify(body) !== JSON.stringify(assistant.body);
-  if (needsWrite) {
-    vapiState.sync.assistant = await write({ ...assistant, action: assistant.action === 'unchanged' ? 'update' : assistant.action }, body);
+  const credentialId = sync.credential?.id ?? String(x.found.credential.remote?.id);
+  const target: ServerTarget = { url: x.serverUrl, credentialId };
+
+  // 2. Tools, then 3. the assistant with their ids.
+  for (const tool of config.tools) {
+    const p = plan.find((q) => q.kind === 'tool' && q.name === tool.function.name)!;
+    const st = await step(p, desiredTool(tool, target), x.found.tools[p.name]?.remote ?? null);
+    if (st) {
+      sync.tools![p.name] = st;
+      await record();
+    }
+  }
+  const assistantPlan = plan.find((p) => p.kind === 'assistant')!;
+  const toolIds = config.tools.map((t) => sync.tools![t.function.name]?.id ?? String(x.found.tools[t.function.name]?.remote?.id));
+  const assistantState = await step(assistantPlan, desiredAssistant(config, toolIds, target), x.found.assistant.remote);
+  if (assistantState) {
+    sync.assistant = assistantState;
     await record();
+  }
+
+  // 4. The phone number: inbound calls reach `serve` as assistant-request.
+  const phonePlan = plan.find((p) => p.kind === 'phone-number');
+  if (phonePlan && x.found.phoneNumber) {
+    const st = await step(phonePlan, desiredPhoneNumber(target), x.found.phoneNumber.remote);
+    if (st) {
+      sync.phoneNumber = st;
+      vapiState.phoneNumber = { id: x.found.phoneNumber.row.id, number: x.found.phoneNumber.row.number };
+      await record();
+    }
   }
   spinner.stop();
+  return { assistantId: sync.assistant?.id, credentialId };
 }
 
 const SYMBOL: Record<PlannedResource['action'], string> = { create: '+', update: '~', unchanged: '=', drifted: '!' };
@@ -169,9 +379,10 @@ function short(v: unknown): string {
 
 export function renderPlan(r: SyncResult, g: GlobalOptions, io: IO): void {
   if (g.json) return io.line(JSON.stringify({ ...r, plan: r.plan.map(({ body: _b, ...p }) => p) }));
-  io.line(`Plan for Vapi at ${r.baseUrl}, webhook ${r.serverUrl}:`);
+  io.line(`Plan for Vapi at ${r.baseUrl}, webhook ${r.serverUrl} (from ${r.serverUrlSource}):`);
   for (const p of r.plan) {
-    io.line(`  ${SYMBOL[p.action]} ${p.kind.padEnd(9)} ${p.name.padEnd(26)} ${p.action === 'drifted' ? 'changed on Vapi since the last sync' : p.action}`);
+    const what = p.action === 'drifted' ? 'changed on Vapi since the last sync' : `${p.action}${p.adopted ? ` (found on Vapi: ${p.id})` : ''}`;
+    io.line(`  ${SYMBOL[p.action]} ${p.kind.padEnd(12)} ${p.name.padEnd(26)} ${what}`);
     if (p.action === 'update' || p.action === 'drifted') for (const c of p.changes.slice(0, 12)) io.line(`      ${c.path}: ${short(c.from)} → ${short(c.to)}`);
     if (p.action === 'drifted') for (const c of p.remoteChanges.slice(0, 12)) io.line(`      on Vapi: ${c.path}: ${short(c.from)} → ${short(c.to)}`);
   }
