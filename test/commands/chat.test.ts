@@ -10,7 +10,7 @@ import { tempDir } from '../support/store.js';
 import { commandEnv } from '../support/command-env.js';
 
 const PW = 'chat-admin-passphrase';
-const { ctx, run } = commandEnv();
+const { ctx, run } = commandEnv({ VAPI_SERVER_SECRET: 'chat-hook-secret-0123456789' });
 beforeEach(async () => {
   await run(['seed']);
   await run(['users', 'add', 'admin', '--password-stdin'], { stdin: PW });

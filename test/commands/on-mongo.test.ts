@@ -7,7 +7,7 @@ import { useMongo } from '../support/mongo.js';
 // "Every command works on MongoDB exactly as on the embedded store": one session of commands,
 // run on each backend, must print the same (ids, keys and times normalised).
 const server = useMongo();
-const { ctx, run } = commandEnv();
+const { ctx, run } = commandEnv({ VAPI_SERVER_SECRET: 'same-session-secret-0123456789' });
 const PW = 'same-on-both-passphrase\n';
 let dbSeq = 0;
 
@@ -53,6 +53,8 @@ test('the same session of commands prints the same on the embedded store and on 
   const local = await runSession({});
   // A fresh start for the second backend: no store, no .env (the blind-index key).
   for (const f of ['store', '.env']) fs.rmSync(path.join(ctx.tmp.dir, f), { recursive: true, force: true });
+  // …and a fresh Vapi account, or the second sync would adopt what the first one made.
+  for (const m of [ctx.fake.assistants, ctx.fake.tools, ctx.fake.credentials, ctx.fake.calls, ctx.fake.chats]) m.clear();
   const env = { MONGODB_URI: server.uri(), MONGODB_DB: `receptionist_same_${process.pid}_${++dbSeq}` };
   const mongo = await runSession(env);
   expect(local.filter((s) => !/ → 0\n/.test(s))).toEqual([]);

@@ -84,11 +84,12 @@ describe('serve --tunnel --update-assistant', () => {
     const fake = fakeTunnels();
     const s = startServe(['--tunnel', '--update-assistant'], fake.factory);
     const ready = await s.ready();
-    expect(ready).toMatchObject({ publicWebhookUrl: 'https://t1.tunnel.test/webhook', secretHeader: 'X-Vapi-Secret: tunn…cdef' });
+    const credentialId = [...ctx.fake.credentials.keys()][0];
+    expect(ready).toMatchObject({ publicWebhookUrl: 'https://t1.tunnel.test/webhook', credentialId, plans: ['hmac sha256 hex over {timestamp}.{body} in x-signature (+ x-timestamp)'] });
     expect(fake.opened[0]!.o).toMatchObject({ host: '127.0.0.1', port: Number(new URL(ready.url).port), authtoken: 'ngrok-test-token' });
     expect(urls()).toEqual({ assistant: ['https://t1.tunnel.test/webhook'], tools: ['https://t1.tunnel.test/webhook'] });
-    // The secret header and timeout of the synced server stay.
-    expect([...ctx.fake.assistants.values()][0]!.server).toEqual({ url: 'https://t1.tunnel.test/webhook', timeoutSeconds: 20, headers: { 'X-Vapi-Secret': SECRET } });
+    // The credential, timeout and backoff plan of the synced server stay.
+    expect([...ctx.fake.assistants.values()][0]!.server).toEqual({ url: 'https://t1.tunnel.test/webhook', timeoutSeconds: 20, credentialId, backoffPlan: { type: 'exponential', maxRetries: 4, baseDelaySeconds: 1, excludedStatusCodes: [400, 401, 413] } });
     // A sync meanwhile sees no drift and changes nothing.
     const check = await run(['sync', '--check']);
     expect(check.err).toBe('');
@@ -122,7 +123,7 @@ describe('serve --tunnel --update-assistant', () => {
       const synced = await run(['sync']);
       expect(synced.code).toBe(0);
       expect(synced.err).toContain(`Put back the server URL that serve (pid ${dead}) had pointed at https://gone.tunnel.test/webhook.`);
-      expect(synced.out).toMatch(/0 to create, 0 to update, 10 unchanged, 0 changed on Vapi/);
+      expect(synced.out).toMatch(/0 to create, 0 to update, 11 unchanged, 0 changed on Vapi/);
     } else {
       const s = startServe(['--public-url', 'https://mine.example.org', '--update-assistant'], fakeTunnels().factory);
       await s.ready();

@@ -1,33 +1,53 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, test, vi } from 'vitest';
 import fc from 'fast-check';
-import { DEFAULT_AUTH, signBody, verifyRequest, type AuthConfig } from '../../src/server/auth.js';
+import { DEFAULT_HMAC_PLAN, PRE_SYNC_PLANS, signBody, verifyRequest, type AuthConfig, type WebhookAuthPlan } from '../../src/server/auth.js';
 import { startTestServer, toolCalls, NOW, SECRET } from '../support/app.js';
 
 const RUNS = 10_000;
 const NOW_MS = NOW.getTime();
 const secrets = [SECRET, 'previous-secret-abcdef0123456789'];
-const config: AuthConfig = { ...DEFAULT_AUTH, secrets };
+const PUBLIC = 'https://clinic.ngrok.app';
+const LINE = { method: 'POST', url: '/webhook' };
+const cfg = (plans: WebhookAuthPlan[]): AuthConfig => ({ plans, secrets, toleranceSeconds: 300, publicUrls: [PUBLIC] });
 
-type Mode = { name: string; sign: (body: Buffer, secret: string) => Record<string, string>; config?: AuthConfig; coversBody: boolean };
+/**
+ * What Vapi sends for a plan, written here from the spec's description of `HMACAuthenticationPlan`
+ * and `BearerAuthenticationPlan` (not with the code under test).
+ */
+function vapiHeaders(plan: WebhookAuthPlan, secret: string, body: Buffer): Record<string, string> {
+  if (plan.type === 'bearer') return { [(plan.headerName ?? 'authorization').toLowerCase()]: plan.bearerPrefixEnabled === false ? secret : `Bearer ${secret}` };
+  const ts = String(NOW_MS);
+  const id = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W';
+  const withTs = plan.includeTimestamp !== false;
+  const format = plan.payloadFormat ?? (withTs ? '{timestamp}.{body}' : '{body}');
+  const fill = (x: string) => x.replaceAll('{timestamp}', ts).replaceAll('{method}', 'POST').replaceAll('{url}', `${PUBLIC}/webhook`).replaceAll('{svix-id}', id);
+  const parts = format.split('{body}');
+  const payload = Buffer.concat(parts.flatMap((p, i) => (i < parts.length - 1 ? [Buffer.from(fill(p)), body] : [Buffer.from(fill(p))])));
+  const key = plan.secretIsBase64 ? Buffer.from(secret, 'base64') : Buffer.from(secret);
+  const sig = createHmac(plan.algorithm, key).update(payload).digest(plan.signatureEncoding ?? 'hex');
+  const h: Record<string, string> = { [(plan.signatureHeader ?? 'x-signature').toLowerCase()]: `${plan.signaturePrefix ?? ''}${sig}` };
+  if (withTs) h[(plan.timestampHeader ?? 'x-timestamp').toLowerCase()] = ts;
+  if (plan.messageIdHeader) h[plan.messageIdHeader.toLowerCase()] = id;
+  return h;
+}
 
-const hmacMode = (algorithm: 'sha256' | 'sha512', encoding: 'hex' | 'base64', prefix: boolean, withTimestamp: boolean): Mode => ({
-  name: `hmac ${algorithm} ${encoding}${prefix ? ' prefixed' : ''}${withTimestamp ? ' +timestamp' : ' no timestamp'}`,
-  coversBody: true,
-  config: withTimestamp ? config : { ...config, requireTimestamp: false },
-  sign: (body, secret) => {
-    const ts = String(NOW_MS);
-    const h: Record<string, string> = { 'x-signature': signBody(secret, body, { algorithm, encoding, prefix, timestamp: withTimestamp ? ts : undefined }) };
-    if (withTimestamp) h['x-timestamp'] = ts;
-    return h;
-  },
-});
-
-const MODES: Mode[] = [
-  { name: 'X-Vapi-Secret', coversBody: false, sign: (_b, s) => ({ 'x-vapi-secret': s }) },
-  { name: 'Authorization: Bearer', coversBody: false, sign: (_b, s) => ({ authorization: `Bearer ${s}` }) },
-  ...(['sha256', 'sha512'] as const).flatMap((a) =>
-    (['hex', 'base64'] as const).flatMap((e) => [hmacMode(a, e, false, true), hmacMode(a, e, true, true), hmacMode(a, e, false, false)]),
+const hmac = (extra: Partial<Extract<WebhookAuthPlan, { type: 'hmac' }>>): WebhookAuthPlan => ({ type: 'hmac', algorithm: 'sha256', ...extra });
+const MODES: Array<{ name: string; plan: WebhookAuthPlan }> = [
+  ...(['sha1', 'sha256', 'sha512'] as const).flatMap((algorithm) =>
+    (['hex', 'base64'] as const).map((signatureEncoding) => ({ name: `hmac ${algorithm} ${signatureEncoding}`, plan: hmac({ algorithm, signatureEncoding }) })),
   ),
+  { name: 'hmac, GitHub-style prefix', plan: hmac({ signaturePrefix: 'sha256=' }) },
+  { name: 'hmac without timestamp', plan: hmac({ includeTimestamp: false }) },
+  { name: 'hmac, custom headers', plan: hmac({ algorithm: 'sha512', signatureHeader: 'X-Vapi-Signature', timestampHeader: 'X-Vapi-Timestamp' }) },
+  { name: 'hmac over {method} {url} {timestamp} {body}', plan: hmac({ payloadFormat: '{method} {url}\n{timestamp}.{body}' }) },
+  {
+    name: 'hmac, Svix-style (svix-id, base64 secret, v1, prefix)',
+    plan: hmac({ payloadFormat: '{svix-id}.{timestamp}.{body}', messageIdHeader: 'svix-id', signatureHeader: 'svix-signature', timestampHeader: 'svix-timestamp', signaturePrefix: 'v1,', signatureEncoding: 'base64', secretIsBase64: true }),
+  },
+  { name: 'bearer in Authorization', plan: { type: 'bearer' } },
+  { name: 'bearer in X-Vapi-Secret without prefix', plan: { type: 'bearer', headerName: 'X-Vapi-Secret', bearerPrefixEnabled: false } },
+  { name: 'bearer in a custom header', plan: { type: 'bearer', headerName: 'x-clinic-token' } },
 ];
 
 const body = fc.uint8Array({ minLength: 0, maxLength: 256 }).map((a) => Buffer.from(a));
@@ -40,13 +60,18 @@ function flipByte(s: string, index: number, xor: number): string {
   return b.toString('latin1');
 }
 
-describe('SEC-1: the signature gate', () => {
-  describe.each(MODES)('$name', (mode) => {
-    const cfg = mode.config ?? config;
+describe('SEC-1: the signature gate, for every plan Vapi can send', () => {
+  describe.each(MODES)('$name', ({ plan }) => {
+    const config = cfg([plan]);
+    const covers = plan.type === 'hmac';
 
-    test('every genuine request passes, under either active secret (SEC-5)', () => {
+    test('every genuine request passes, under either active secret (SEC-5), also beside an unrelated Authorization header', () => {
       fc.assert(
-        fc.property(body, secretIndex, (b, i) => verifyRequest(cfg, mode.sign(b, secrets[i]!), b, NOW_MS).ok),
+        fc.property(body, secretIndex, fc.boolean(), (b, i, proxy) => {
+          const h = vapiHeaders(plan, secrets[i]!, b);
+          const extra = proxy && !('authorization' in h) ? { authorization: 'Basic cHJveHk6cHJveHk=' } : {};
+          return verifyRequest(config, { ...h, ...extra }, b, NOW_MS, LINE).ok;
+        }),
         { numRuns: RUNS },
       );
     });
@@ -54,31 +79,32 @@ describe('SEC-1: the signature gate', () => {
     test('any flipped byte of a credential header, a wrong secret or a missing header is rejected', () => {
       fc.assert(
         fc.property(body, secretIndex, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.constantFrom('flip', 'wrong-secret', 'missing'), (b, i, at, xor, kind) => {
-          const headers = mode.sign(b, secrets[i]!);
-          if (kind === 'wrong-secret') return !verifyRequest(cfg, mode.sign(b, 'not-the-secret-0123456789'), b, NOW_MS).ok;
-          if (kind === 'missing') return !verifyRequest(cfg, {}, b, NOW_MS).ok;
+          const headers = vapiHeaders(plan, secrets[i]!, b);
+          if (kind === 'wrong-secret') return !verifyRequest(config, vapiHeaders(plan, 'bm90LXRoZS1zZWNyZXQtMDEyMzQ1Njc4OQ==', b), b, NOW_MS, LINE).ok;
+          if (kind === 'missing') return !verifyRequest(config, {}, b, NOW_MS, LINE).ok;
           const names = Object.keys(headers);
           const name = names[at % names.length]!;
           const mutated = { ...headers, [name]: flipByte(headers[name]!, Math.floor(at / names.length), xor) };
-          return !verifyRequest(cfg, mutated, b, NOW_MS).ok;
+          return !verifyRequest(config, mutated, b, NOW_MS, LINE).ok;
         }),
         { numRuns: RUNS },
       );
     });
 
-    // A shared secret does not cover the body; only the HMAC modes can detect a changed body.
-    if (mode.coversBody) test('any flipped byte of the body, or a truncated body, is rejected', () => {
-      fc.assert(
-        fc.property(body.filter((b) => b.length > 0), secretIndex, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean(), (b, i, at, xor, truncate) => {
-          const headers = mode.sign(b, secrets[i]!);
-          const changed = Buffer.from(b);
-          if (truncate) return !verifyRequest(cfg, headers, changed.subarray(0, at % changed.length), NOW_MS).ok;
-          changed[at % changed.length] = changed[at % changed.length]! ^ xor;
-          return !verifyRequest(cfg, headers, changed, NOW_MS).ok;
-        }),
-        { numRuns: RUNS },
-      );
-    });
+    // A bearer token does not cover the body; only an HMAC can detect a changed body.
+    if (covers)
+      test('any flipped byte of the body, or a truncated body, is rejected', () => {
+        fc.assert(
+          fc.property(body.filter((b) => b.length > 0), secretIndex, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean(), (b, i, at, xor, truncate) => {
+            const headers = vapiHeaders(plan, secrets[i]!, b);
+            const changed = Buffer.from(b);
+            if (truncate) return !verifyRequest(config, headers, changed.subarray(0, at % changed.length), NOW_MS, LINE).ok;
+            changed[at % changed.length] = changed[at % changed.length]! ^ xor;
+            return !verifyRequest(config, headers, changed, NOW_MS, LINE).ok;
+          }),
+          { numRuns: RUNS },
+        );
+      });
   });
 
   test('a timestamp more than 300 s off is rejected, within 300 s accepted (seconds or ms)', () => {
@@ -86,7 +112,7 @@ describe('SEC-1: the signature gate', () => {
       fc.property(body, fc.integer({ min: -3_600_000, max: 3_600_000 }), fc.boolean(), (b, offset, inSeconds) => {
         const t = NOW_MS + offset;
         const ts = inSeconds ? String(Math.floor(t / 1000)) : String(t);
-        const ok = verifyRequest(config, { 'x-timestamp': ts, 'x-signature': signBody(SECRET, b, { timestamp: ts }) }, b, NOW_MS).ok;
+        const ok = verifyRequest(cfg([DEFAULT_HMAC_PLAN]), { 'x-timestamp': ts, 'x-signature': signBody(SECRET, b, { timestamp: ts }) }, b, NOW_MS).ok;
         const skew = Math.abs(NOW_MS - (inSeconds ? Math.floor(t / 1000) * 1000 : t));
         return ok === skew <= 300_000;
       }),
@@ -94,9 +120,26 @@ describe('SEC-1: the signature gate', () => {
     );
   });
 
-  test('a valid shared secret does not excuse a bad signature beside it', () => {
+  test('the plan is exact: a signature made under another plan is refused, whatever it is beside', () => {
+    const b = Buffer.from('{"message":{"type":"hang"}}');
+    const synced = cfg([DEFAULT_HMAC_PLAN]);
+    expect(verifyRequest(synced, vapiHeaders(hmac({ algorithm: 'sha512' }), SECRET, b), b, NOW_MS)).toEqual({ ok: false, reason: 'bad x-signature' });
+    expect(verifyRequest(synced, vapiHeaders(hmac({ signaturePrefix: 'sha256=' }), SECRET, b), b, NOW_MS)).toEqual({ ok: false, reason: 'malformed x-signature' });
+    // With a credential synced, a shared secret in a header is not a credential.
+    expect(verifyRequest(synced, { 'x-vapi-secret': SECRET }, b, NOW_MS)).toEqual({ ok: false, reason: 'no credential (expected x-signature)' });
+    expect(verifyRequest(synced, { authorization: `Bearer ${SECRET}`, 'x-signature': 'a'.repeat(64), 'x-timestamp': String(NOW_MS) }, b, NOW_MS)).toEqual({ ok: false, reason: 'bad x-signature' });
+    // Before any sync: the default HMAC plan, or the secret as Bearer or X-Vapi-Secret.
+    const preSync = cfg(PRE_SYNC_PLANS);
+    for (const h of [vapiHeaders(DEFAULT_HMAC_PLAN, SECRET, b), { authorization: `Bearer ${SECRET}` }, { 'x-vapi-secret': SECRET }]) expect(verifyRequest(preSync, h, b, NOW_MS).ok).toBe(true);
+  });
+
+  test('{url} is the public URL Vapi posted to, or what the Host header says', () => {
+    const plan = hmac({ payloadFormat: '{url}|{body}', includeTimestamp: false });
     const b = Buffer.from('{}');
-    expect(verifyRequest(config, { 'x-vapi-secret': SECRET, 'x-signature': 'a'.repeat(64), 'x-timestamp': String(NOW_MS) }, b, NOW_MS)).toEqual({ ok: false, reason: 'bad x-signature' });
+    const sign = (url: string) => ({ 'x-signature': createHmac('sha256', SECRET).update(`${url}|{}`).digest('hex') });
+    expect(verifyRequest(cfg([plan]), sign(`${PUBLIC}/webhook`), b, NOW_MS, LINE).ok).toBe(true);
+    expect(verifyRequest({ ...cfg([plan]), publicUrls: [] }, { ...sign('https://proxy.example/webhook'), host: 'proxy.example' }, b, NOW_MS, LINE).ok).toBe(true);
+    expect(verifyRequest(cfg([plan]), sign('https://elsewhere.example/webhook'), b, NOW_MS, LINE).ok).toBe(false);
   });
 });
 
@@ -109,6 +152,7 @@ describe('over HTTP', () => {
       const sig = signBody(SECRET, Buffer.from(raw), { timestamp: ts });
       expect((await s.send({}, { raw, headers: { 'x-timestamp': ts, 'x-signature': sig } })).status).toBe(200);
       expect((await s.send({}, { raw, headers: { 'x-vapi-secret': SECRET } })).status).toBe(200);
+      expect((await s.send({}, { raw, headers: { authorization: `Bearer ${SECRET}` } })).status).toBe(200);
       const parse = vi.spyOn(JSON, 'parse');
       await fc.assert(
         fc.asyncProperty(fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean(), async (at, xor, inBody) => {

@@ -103,3 +103,38 @@ export function serverMessageTypes(): Array<{ type: string; schema?: string }> {
 export function describeErrors(v: ValidateFunction): string {
   return (v.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
 }
+
+/**
+ * The smallest value a component schema accepts: every required property filled with the first
+ * enum value, `"x"`, `1`, `false`, `[]` or a nested minimal object (first branch of a oneOf/anyOf).
+ * For building messages of every type; check the result with `schemaValidator`.
+ */
+export function minimalInstance(name: string): Record<string, unknown> {
+  const { spec } = load();
+  const S = spec.components.schemas as Record<string, any>;
+  const build = (schema: any, depth: number): unknown => {
+    if (!schema || depth > 12) return {};
+    if (schema.$ref) return build(S[schema.$ref.split('/').pop()], depth + 1);
+    if (schema.allOf) return Object.assign({}, ...schema.allOf.map((s: any) => build(s, depth + 1)));
+    const branches = schema.oneOf ?? schema.anyOf;
+    if (branches) return build(branches[0], depth + 1);
+    if (schema.enum) return schema.enum[0];
+    switch (schema.type) {
+      case 'string':
+        return 'x'.repeat(Math.max(1, schema.minLength ?? 1));
+      case 'number':
+      case 'integer':
+        return schema.minimum ?? 1;
+      case 'boolean':
+        return false;
+      case 'array':
+        return schema.minItems ? [build(schema.items, depth + 1)] : [];
+      default: {
+        const out: Record<string, unknown> = {};
+        for (const k of schema.required ?? []) out[k] = build(schema.properties?.[k], depth + 1);
+        return out;
+      }
+    }
+  };
+  return build(S[name], 0) as Record<string, unknown>;
+}
