@@ -19,7 +19,7 @@ export const ENV_VARS = {
   NGROK_DOMAIN: 'A domain reserved on your ngrok account, for serve --tunnel (same as --ngrok-domain)',
   VAPI_BASE_URL: 'Vapi API base URL (default https://api.vapi.ai; https://api.eu.vapi.ai for EU organisations)',
   VAPI_TIMEOUT_SECONDS: 'Timeout of one Vapi API request in seconds (default 30)',
-  VAPI_CONNECT_TIMEOUT_MS: 'How long connecting to Vapi may take before it counts as unreachable (exit 6), ms (default 4000)',
+  VAPI_CONNECT_TIMEOUT_MS: 'How long connecting to Vapi may take before it counts as unreachable (exit 6), ms (default 3000)',
   RECEPTIONIST_PUBLIC_URL: 'Public URL of `serve` that `sync` points the assistant and tools at (same as --server-url)',
   RECEPTIONIST_ASSISTANT_ID: 'Assistant for `call` and `chat` (default: the one `sync` created)',
   RECEPTIONIST_PHONE_NUMBER_ID: 'Vapi phone number that places outbound calls (default: the only one, if there is one)',

@@ -9,7 +9,7 @@ export interface VapiSettings {
   baseUrl: Resolved<string>;
   /** Timeout of one request once connected, seconds (`VAPI_TIMEOUT_SECONDS`). @default 30 */
   timeoutSeconds: number;
-  /** Connecting (DNS, TCP, TLS) must finish within this, so an unreachable Vapi fails fast, ms (`VAPI_CONNECT_TIMEOUT_MS`). @default 4000 */
+  /** Connecting (DNS, TCP, TLS) must finish within this, so an unreachable Vapi fails fast, ms (`VAPI_CONNECT_TIMEOUT_MS`). @default 3000 */
   connectTimeoutMs: number;
   /** Retries of a 429 or 5xx answer (never of a connection failure or another status). @default 2 */
   maxRetries: number;
@@ -29,7 +29,7 @@ export function resolveVapiSettings(flags: { vapiKey?: string }, env: Env): Vapi
   const timeoutSeconds = timeout ? Number(timeout.value) : 30;
   if (!(timeoutSeconds > 0)) throw new UsageError(`Invalid VAPI_TIMEOUT_SECONDS "${timeout?.value}" (from ${timeout?.source}).`);
   const connect = env.get('VAPI_CONNECT_TIMEOUT_MS');
-  const connectTimeoutMs = connect ? Number(connect.value) : 4000;
+  const connectTimeoutMs = connect ? Number(connect.value) : 3000;
   if (!(connectTimeoutMs > 0)) throw new UsageError(`Invalid VAPI_CONNECT_TIMEOUT_MS "${connect?.value}" (from ${connect?.source}).`);
   return { apiKey, baseUrl: { ...baseUrl, value: baseUrl.value.replace(/\/+$/, '') }, timeoutSeconds, connectTimeoutMs, maxRetries: 2, retryBaseMs: 500 };
 }

@@ -26,6 +26,26 @@ describe('receptionist call', () => {
     expect(callsPosted()).toHaveLength(0);
   });
 
+  test('--dry-run with every id given never contacts Vapi, and needs no key', async () => {
+    const before = ctx.fake.requests.length;
+    const r = await run(['call', '+919812345678', '--var', 'name=Asha', '--assistant', 'asst_given', '--phone-number-id', 'pn_given', '--dry-run', '--json'], { env: { VAPI_API_KEY: '', VAPI_BASE_URL: 'http://127.0.0.1:9' } });
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).request).toMatchObject({ assistantId: 'asst_given', phoneNumberId: 'pn_given' });
+    expect(ctx.fake.requests.length).toBe(before);
+    // Without the phone number id it has to ask Vapi, and says so.
+    const asks = await run(['call', '+919812345678', '--var', 'name=Asha', '--assistant', 'asst_given', '--dry-run'], { env: { VAPI_API_KEY: '' } });
+    expect(asks.code).toBe(5);
+    expect(asks.err).toContain('No Vapi API key.');
+  });
+
+  test('the number sync points at serve is the default caller id', async () => {
+    expect((await run(['sync', '--phone-number', '+918041234567'])).code).toBe(0);
+    const before = ctx.fake.requests.length;
+    const r = await run(['call', '+919812345678', '--var', 'name=Asha', '--dry-run', '--json']);
+    expect(JSON.parse(r.out).request.phoneNumberId).toBe('pn_fake');
+    expect(ctx.fake.requests.length).toBe(before);
+  });
+
   test('places a call, and --wait follows it to the end', async () => {
     const r = await run(['call', '+919812345678', '--var', 'name=Asha', '--wait', '--schedule-at', '2026-12-01T10:00:00+05:30']);
     expect(r.code, r.err).toBe(0);

@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import type { VapiClient } from '@vapi-ai/server-sdk';
 import type { Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
-import { PartialFailureError, UsageError, UserError } from '../../errors.js';
+import { AuthError, PartialFailureError, UsageError, UserError } from '../../errors.js';
 import { resolveSetting } from '../../settings.js';
 import type { BotConfig } from '../../domain/clinic.js';
 import { toE164 } from '../../domain/contact.js';
@@ -76,9 +76,12 @@ function targetsFrom(numbers: string[], flags: CallFlags, base: Record<string, s
   });
 }
 
-async function resolvePhoneNumberId(flag: string | undefined, deps: Deps, vapi: VapiClient, s: VapiSettings): Promise<string> {
+/** --phone-number-id, $RECEPTIONIST_PHONE_NUMBER_ID, the number `sync --phone-number` points at serve, else the account's only one. */
+async function resolvePhoneNumberId(flag: string | undefined, deps: Deps, config: BotConfig, client: () => Promise<{ vapi: VapiClient; s: VapiSettings }>): Promise<string> {
   const set = resolveSetting('phone-number-id', flag, 'RECEPTIONIST_PHONE_NUMBER_ID', deps.env);
   if (set) return set.value;
+  if (config.vapi?.phoneNumber?.id) return config.vapi.phoneNumber.id;
+  const { vapi, s } = await client();
   const numbers = (await vapiRequest('list phone numbers', s, () => vapi.phoneNumbers.list())) as unknown as Array<{ id: string; number?: string }>;
   if (numbers.length === 1) return numbers[0]!.id;
   throw new UserError(
@@ -119,7 +122,13 @@ export async function runCall(numbers: string[], flags: CallFlags, g: GlobalOpti
     if (!Number.isFinite(t)) throw new UsageError(`Invalid --schedule-at "${flags.scheduleAt}"`, 'Give an ISO time such as 2026-12-01T10:00:00+05:30.');
     scheduleAt = new Date(t).toISOString();
   }
-  const settings = resolveVapiSettings(flags, deps.env);
+  // A dry run with every id given never contacts Vapi, so it needs no key either.
+  let settings: VapiSettings | undefined;
+  try {
+    settings = resolveVapiSettings(flags, deps.env);
+  } catch (err) {
+    if (!(flags.dryRun && err instanceof AuthError)) throw err;
+  }
   const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist call' });
   let config: BotConfig;
   try {
@@ -129,14 +138,20 @@ export async function runCall(numbers: string[], flags: CallFlags, g: GlobalOpti
   }
   const assistant = resolveAssistant(flags.assistant, deps, config, 'call with');
   const region = deps.env.get('RECEPTIONIST_DEFAULT_REGION')?.value ?? config.clinic.defaultRegion;
-  const vapi = await createVapiClient(settings);
-  const phoneNumberId = await resolvePhoneNumberId(flags.phoneNumberId, deps, vapi, settings);
+  let client: { vapi: VapiClient; s: VapiSettings } | undefined;
+  const vapiClient = async () => {
+    if (!settings) resolveVapiSettings(flags, deps.env); // throws the AuthError with its hint
+    client ??= { vapi: await createVapiClient(settings!), s: settings! };
+    return client;
+  };
+  const phoneNumberId = await resolvePhoneNumberId(flags.phoneNumberId, deps, config, vapiClient);
 
   const results: CallResult[] = targets.map((t) => {
     const r = requestFor(t, config, assistant.value, phoneNumberId, scheduleAt, region);
     return { target: t.label, number: r.number, ok: !r.error, request: r.body, error: r.error };
   });
   if (flags.dryRun) return results;
+  const { vapi, s: vapiSettings } = await vapiClient();
 
   const spinner = progress(g, deps.io);
   const todo = results.filter((r) => r.ok);
@@ -147,9 +162,9 @@ export async function runCall(numbers: string[], flags: CallFlags, g: GlobalOpti
     try {
       const call = (await vapi.calls.create(r.request as never)) as unknown as { id: string; status?: string };
       Object.assign(r, { callId: call.id, status: call.status });
-      if (flags.wait) Object.assign(r, await follow(vapi, call.id, pollMs, settings));
+      if (flags.wait) Object.assign(r, await follow(vapi, call.id, pollMs, vapiSettings));
     } catch (err) {
-      const e = vapiError(`place the call to ${r.number}`, settings, err);
+      const e = vapiError(`place the call to ${r.number}`, vapiSettings, err);
       if ((err as { statusCode?: number }).statusCode === 401) throw e;
       Object.assign(r, { ok: false, error: e.message });
     } finally {

@@ -15,7 +15,7 @@ export async function runPhoneNumbersList(flags: { vapiKey?: string }, deps: Dep
 export function renderPhoneNumbers(rows: PhoneNumberRow[], g: GlobalOptions, io: IO): void {
   if (g.json) return io.line(JSON.stringify(rows.map(({ raw: _raw, ...r }) => r)));
   if (!rows.length) return io.info('No phone numbers on this Vapi account. Buy or import one in the Vapi dashboard.');
-  const table = new Table({ head: ['ID', 'Number', 'Provider', 'Name', 'Points at'], style: { head: [] } });
+  const table = new Table({ head: ['ID', 'Number', 'Provider', 'Name', 'Points at'], style: { head: [], border: [] } });
   for (const r of rows) table.push([r.id, r.number ?? '', r.provider, r.name ?? '', r.pointsAt]);
   io.line(table.toString());
 }
