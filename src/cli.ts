@@ -17,6 +17,7 @@ import { chatCommand } from './commands/chat/index.js';
 import { metricsCommand } from './commands/metrics/index.js';
 import { migrateCommand } from './commands/migrate/index.js';
 import { phoneNumbersCommand } from './commands/phone-numbers/index.js';
+import { preflightCommand } from './commands/preflight/index.js';
 
 const VERSION = '0.1.0';
 
@@ -33,7 +34,7 @@ export function buildProgram(deps: Deps): Command {
     .addOption(new Option('--debug', 'print stack traces of failures'))
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `\n${envHelp()}\n\nExit codes: 0 ok, 1 error, 2 usage, 3 store, 4 input needed, 5 auth, 6 network, 70 internal, 130 cancelled.`);
-  for (const make of [seedCommand, serveCommand, triggerCommand, logsCommand, usersCommand, keysCommand, auditCommand, optionsCommand, configCommand, syncCommand, callCommand, chatCommand, metricsCommand, migrateCommand, phoneNumbersCommand]) program.addCommand(make(deps));
+  for (const make of [seedCommand, serveCommand, triggerCommand, logsCommand, usersCommand, keysCommand, auditCommand, optionsCommand, configCommand, syncCommand, callCommand, chatCommand, metricsCommand, migrateCommand, phoneNumbersCommand, preflightCommand]) program.addCommand(make(deps));
   return program;
 }
 

@@ -19,3 +19,12 @@ export function parseBlindIndexKey(value: string): Buffer | undefined {
   const key = Buffer.from(value, 'base64url');
   return key.length === 32 && key.toString('base64url') === value ? key : undefined;
 }
+
+/**
+ * A check value of the key (22 characters of an HMAC under it), kept on the key documents so that
+ * `preflight` can tell whether the key in the environment is the one the store's indexes were made
+ * with. It reveals nothing of the key.
+ */
+export function blindIndexCheck(key: Buffer): string {
+  return createHmac('sha256', key).update('receptionist blind-index check v1').digest('base64url').slice(0, 22);
+}

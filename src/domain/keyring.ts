@@ -201,3 +201,14 @@ function isWellFormedWrap(w: unknown): w is PasswordWrap {
       typeof x.kdf.salt === 'string' && typeof x.iv === 'string' && typeof x.tag === 'string' && typeof x.ciphertext === 'string',
   );
 }
+
+/** Records the blind-index key's check value on every key document (after `users add`, `keys rotate`, `keys reindex`). */
+export async function recordBlindIndexCheck(store: Store, check: string): Promise<void> {
+  await keys(store).updateMany({}, { $set: { blindIndexCheck: check } });
+}
+
+/** The check value recorded with the keys, or undefined for a store made before it was recorded. */
+export async function storedBlindIndexCheck(store: Store): Promise<string | undefined> {
+  const docs = await keys(store).find({});
+  return docs.map((d) => d.blindIndexCheck).find((c): c is string => typeof c === 'string');
+}

@@ -1,9 +1,10 @@
 import type { Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
 import { UserError } from '../../errors.js';
-import { hasKeyring, rotate } from '../../domain/keyring.js';
+import { hasKeyring, recordBlindIndexCheck, rotate } from '../../domain/keyring.js';
+import { blindIndexKeyFromEnv } from '../shared/sealer.js';
 import { reindexPhones } from '../../domain/seal-migration.js';
-import { parseBlindIndexKey } from '../../crypto/blind-index.js';
+import { blindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js';
 import { appendAudit } from '../../domain/audit.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { Credentials, ensureBlindIndexKey } from '../shared/credentials.js';
@@ -29,6 +30,8 @@ export async function runKeysRotate(flags: KeysFlags, g: GlobalOptions, deps: De
   return withKeyring(g, deps, 'receptionist keys rotate', async (store) => {
     const me = await unlockActing(store, creds, flags.username);
     const r = await rotate(store, me, deps.now());
+    const blindKey = blindIndexKeyFromEnv(deps.env);
+    if (blindKey) await recordBlindIndexCheck(store, blindIndexCheck(blindKey));
     await appendAudit(store, { at: deps.now().toISOString(), user: me.username, action: 'keys.rotate', details: r });
     return { ...r, by: me.username };
   });
@@ -56,6 +59,7 @@ export async function runKeysReindex(flags: KeysFlags, g: GlobalOptions, deps: D
     const me = await unlockActing(store, creds, flags.username);
     const bik = ensureBlindIndexKey(deps);
     const counts = await reindexPhones(store, me, parseBlindIndexKey(bik.key)!);
+    await recordBlindIndexCheck(store, blindIndexCheck(parseBlindIndexKey(bik.key)!));
     await appendAudit(store, { at: deps.now().toISOString(), user: me.username, action: 'keys.reindex', details: { ...counts, newKey: Boolean(bik.file) } });
     return { by: me.username, blindIndexKeyFile: bik.file, ...counts };
   });

@@ -99,7 +99,7 @@ async function getOrNull(what: string, s: VapiSettings, fn: () => Promise<unknow
 }
 
 /** What is on Vapi now for each resource: by the recorded id, else found by its marker (adopted). */
-interface RemoteState {
+export interface RemoteState {
   credential: { remote: Remote | null; adopted: boolean };
   tools: Record<string, { remote: Remote | null; adopted: boolean }>;
   assistant: { remote: Remote | null; adopted: boolean };
@@ -164,6 +164,45 @@ function planOne(kind: ResourceKind, name: string, body: Remote, st: ResourceSta
 }
 
 /**
+ * What `sync` would do, from the config and what is on Vapi (read only): one planned resource each
+ * for the credential, the tools, the assistant and, when one is chosen, the phone number. `preflight`
+ * uses it too. @throws UsageError (no server URL; a bad phone number), UserError (no such phone number), NetworkError, AuthError
+ */
+export async function planSync(
+  config: BotConfig,
+  o: { serverUrl?: string; phoneSelector?: string; secret: string; tunnel?: TunnelRecord },
+  deps: Pick<Deps, 'env'>,
+  vapi: VapiClient,
+  settings: VapiSettings,
+): Promise<{ plan: PlannedResource[]; found: RemoteState; result: SyncResult }> {
+  const state: SyncState = config.vapi?.sync ?? {};
+  const found = untunnelled(await readRemote(config, state, o.secret, o.phoneSelector, vapi, settings), o.tunnel, state);
+  const serverUrl = resolveServerUrl(o.serverUrl, deps, config.vapi?.serverUrl, (found.assistant.remote?.server as Remote | undefined)?.url as string | undefined);
+  const target: ServerTarget = { url: serverUrl.value, credentialId: String(found.credential.remote?.id ?? '(new credential)') };
+  const credentialBody = withoutSecret(desiredCredential(o.secret));
+  const plan: PlannedResource[] = [planOne('credential', String(credentialBody.name), credentialBody, state.credential, { ...found.credential, remote: found.credential.remote && withoutSecret(found.credential.remote) })];
+  for (const tool of config.tools) {
+    const name = tool.function.name;
+    plan.push(planOne('tool', name, desiredTool(tool, target), state.tools?.[name], found.tools[name]!));
+  }
+  const toolIds = config.tools.map((t) => String(found.tools[t.function.name]?.remote?.id ?? `(new ${t.function.name})`));
+  const assistantName = String(config.assistant.name ?? 'assistant');
+  plan.push(planOne('assistant', assistantName, desiredAssistant(config, toolIds, target), state.assistant, found.assistant));
+  if (found.phoneNumber) plan.push(planOne('phone-number', found.phoneNumber.row.number ?? found.phoneNumber.row.id, desiredPhoneNumber(target), state.phoneNumber, found.phoneNumber));
+  const result: SyncResult = {
+    baseUrl: settings.baseUrl.value,
+    serverUrl: target.url,
+    serverUrlSource: serverUrl.source,
+    plan,
+    applied: false,
+    assistantId: found.assistant.remote ? String(found.assistant.remote.id) : undefined,
+    credentialId: found.credential.remote ? String(found.credential.remote.id) : undefined,
+    phoneNumber: found.phoneNumber?.row.number,
+  };
+  return { plan, found, result };
+}
+
+/**
  * Plans, then (unless --dry-run/--check) applies, in this order: the webhook credential, the tools,
  * the assistant with their ids, the phone number. Each server gets the credential and the backoff plan.
  * @throws AuthError (no key or secret), UsageError, PendingChangesError (--check, exit 2), UserError (drift), NetworkError
@@ -189,34 +228,11 @@ export async function runSync(flags: SyncFlags, g: GlobalOptions, deps: Deps, on
       tunnel = undefined;
     }
     const liveTunnel = tunnel && isAlive(tunnel.pid) ? tunnel : undefined;
-    const state: SyncState = config.vapi?.sync ?? {};
     const phoneSelector = flags.phoneNumber ?? config.clinic.phoneNumber;
     spinner.start();
-    const found = untunnelled(await readRemote(config, state, secret, phoneSelector, vapi, settings), tunnel, state);
-    const serverUrl = resolveServerUrl(flags.serverUrl, deps, config.vapi?.serverUrl, (found.assistant.remote?.server as Remote | undefined)?.url as string | undefined);
-    const target: ServerTarget = { url: serverUrl.value, credentialId: String(found.credential.remote?.id ?? '(new credential)') };
-
-    const credentialBody = withoutSecret(desiredCredential(secret));
-    const plan: PlannedResource[] = [planOne('credential', String(credentialBody.name), credentialBody, state.credential, { ...found.credential, remote: found.credential.remote && withoutSecret(found.credential.remote) })];
-    for (const tool of config.tools) {
-      const name = tool.function.name;
-      plan.push(planOne('tool', name, desiredTool(tool, target), state.tools?.[name], found.tools[name]!));
-    }
-    const toolIds = config.tools.map((t) => String(found.tools[t.function.name]?.remote?.id ?? `(new ${t.function.name})`));
-    const assistantName = String(config.assistant.name ?? 'assistant');
-    plan.push(planOne('assistant', assistantName, desiredAssistant(config, toolIds, target), state.assistant, found.assistant));
-    if (found.phoneNumber) plan.push(planOne('phone-number', found.phoneNumber.row.number ?? found.phoneNumber.row.id, desiredPhoneNumber(target), state.phoneNumber, found.phoneNumber));
+    const planned = await planSync(config, { serverUrl: flags.serverUrl, phoneSelector, secret, tunnel }, deps, vapi, settings);
     spinner.stop();
-    const result: SyncResult = {
-      baseUrl: settings.baseUrl.value,
-      serverUrl: target.url,
-      serverUrlSource: serverUrl.source,
-      plan,
-      applied: false,
-      assistantId: found.assistant.remote ? String(found.assistant.remote.id) : undefined,
-      credentialId: found.credential.remote ? String(found.credential.remote.id) : undefined,
-      phoneNumber: found.phoneNumber?.row.number,
-    };
+    const { plan, found, result } = planned;
     onPlan(result);
 
     const pending = plan.filter((p) => p.action !== 'unchanged');
@@ -230,7 +246,7 @@ export async function runSync(flags: SyncFlags, g: GlobalOptions, deps: Deps, on
       throw new UserError(`${drifted.length} resource(s) were changed on Vapi since the last sync (shown above); sync refuses to overwrite them.`, 'Fold those changes into the stored config (`receptionist config set …`), or re-run with --force to overwrite them.');
     }
     if (!pending.length && !plan.some((p) => p.adopted) && !fromFile && !flags.phoneNumber) return result;
-    const applied = await apply({ config, plan, found, secret, serverUrl: target.url, phoneSelector, fromFile: Boolean(fromFile), vapi, s: settings, store, spinner, liveTunnel });
+    const applied = await apply({ config, plan, found, secret, serverUrl: result.serverUrl, phoneSelector, fromFile: Boolean(fromFile), vapi, s: settings, store, spinner, liveTunnel });
     return { ...result, applied: pending.length > 0, assistantId: applied.assistantId, credentialId: applied.credentialId };
   } finally {
     spinner.stop();

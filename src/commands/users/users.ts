@@ -3,12 +3,12 @@ import type { IO } from '../../io.js';
 import { AuthError, StoreError, UserError } from '../../errors.js';
 import { SealError } from '../../crypto/seal.js';
 import type { Store } from '../../store/types.js';
-import { addUser, changePassword, hasKeyring, initKeyring, KeyringAuthError, KeyringError, listUsers, removeUser, unlock, type Unlocked } from '../../domain/keyring.js';
+import { addUser, changePassword, hasKeyring, initKeyring, KeyringAuthError, KeyringError, listUsers, recordBlindIndexCheck, removeUser, unlock, type Unlocked } from '../../domain/keyring.js';
 import { appendAudit } from '../../domain/audit.js';
 import { activeSealingKey } from '../../domain/keyring.js';
 import { createSealer } from '../../domain/sealer.js';
 import { sealExistingData, type SealMigrationResult } from '../../domain/seal-migration.js';
-import { parseBlindIndexKey } from '../../crypto/blind-index.js';
+import { blindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore } from '../shared/store.js';
 import { Credentials, ensureBlindIndexKey } from '../shared/credentials.js';
@@ -57,6 +57,7 @@ export async function createFirstAdmin(store: Store, username: string, creds: Cr
   const password = await creds.newPassword(`Password for ${username}`);
   const { keyId } = await initKeyring(store, username, password, deps.now());
   const bik = ensureBlindIndexKey(deps);
+  await recordBlindIndexCheck(store, blindIndexCheck(parseBlindIndexKey(bik.key)!));
   // Whatever was stored in plaintext before the keys existed is sealed now.
   const sealed = await sealExistingData(store, createSealer((await activeSealingKey(store))!, parseBlindIndexKey(bik.key)!));
   await appendAudit(store, { at: deps.now().toISOString(), user: username, action: 'keys.init', details: { keyId, sealed } });

@@ -1,0 +1,187 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import chalk, { Chalk } from 'chalk';
+import type { Deps } from '../../deps.js';
+import type { IO } from '../../io.js';
+import { PartialFailureError, UserError } from '../../errors.js';
+import { packageRoot } from '../../paths.js';
+import { resolveSetting } from '../../settings.js';
+import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
+import { activeSealingKey, listUsers, storedBlindIndexCheck } from '../../domain/keyring.js';
+import { blindIndexCheck } from '../../crypto/blind-index.js';
+import { createVapiClient, resolveVapiSettings, vapiRequest, type VapiSettings } from '../../vapi/client.js';
+import type { Store } from '../../store/types.js';
+import type { GlobalOptions } from '../shared/globals.js';
+import { openStore } from '../shared/store.js';
+import { blindIndexKeyFromEnv } from '../shared/sealer.js';
+import { planSync, requireServerSecret, resolveServerUrl } from '../sync/sync.js';
+import type { PreflightFlags } from './index.js';
+
+/** One line of the report. */
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** What to do when it failed. */
+  fix?: string;
+}
+
+export interface PreflightResult {
+  ok: boolean;
+  checks: Check[];
+}
+
+/** Bits of a secret by the alphabet it draws from (hex 4, base64 6, else the classes it uses), 0 for a repeated pattern. */
+export function secretBits(secret: string): number {
+  if (new Set(secret).size < 8) return 0;
+  if (/^[0-9a-f]+$/i.test(secret)) return secret.length * 4;
+  if (/^[A-Za-z0-9+/_=-]+$/.test(secret)) return Math.floor(secret.length * Math.log2(Math.min(64, alphabet(secret))));
+  return Math.floor(secret.length * Math.log2(alphabet(secret)));
+}
+
+function alphabet(s: string): number {
+  return (/[a-z]/.test(s) ? 26 : 0) + (/[A-Z]/.test(s) ? 26 : 0) + (/[0-9]/.test(s) ? 10 : 0) + (/[^A-Za-z0-9]/.test(s) ? 32 : 0);
+}
+
+/** `>=22.13` from package.json against this Node. */
+function nodeCheck(): Check {
+  const engines = (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { engines?: { node?: string } }).engines?.node ?? '>=22.13';
+  const [wantMajor, wantMinor] = (/(\d+)\.(\d+)/.exec(engines) ?? ['', '22', '13']).slice(1).map(Number) as [number, number];
+  const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+  const ok = major > wantMajor || (major === wantMajor && minor >= wantMinor);
+  return { name: 'node', ok, detail: `Node ${process.versions.node} (receptionist needs ${engines})`, fix: ok ? undefined : 'Install Node 22 or 24 LTS.' };
+}
+
+/**
+ * Runs every check; never throws for a failed check (each becomes a ✗ line), only for a store that
+ * cannot be opened at all. Reads only.
+ */
+export async function runPreflight(flags: PreflightFlags, g: GlobalOptions, deps: Deps): Promise<PreflightResult> {
+  const checks: Check[] = [nodeCheck()];
+  const attempt = async (name: string, fn: () => Promise<Omit<Check, 'name'> | Array<Check>>) => {
+    try {
+      const r = await fn();
+      if (Array.isArray(r)) checks.push(...r);
+      else checks.push({ name, ...r });
+    } catch (err) {
+      const e = err as UserError;
+      checks.push({ name, ok: false, detail: e.message, fix: e instanceof UserError ? e.hint : undefined });
+    }
+  };
+
+  let store: Store | undefined;
+  let config: BotConfig | null = null;
+  await attempt('store', async () => {
+    store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist preflight' });
+    config = await loadBotConfig(store.collection('bot_configs'));
+    if (!config) return { ok: false, detail: `the store at ${store.location} has no bot config`, fix: 'Run `receptionist seed`.' };
+    if (store.kind === 'local') {
+      fs.accessSync(store.location, fs.constants.W_OK);
+      return { ok: true, detail: `${store.location} is writable` };
+    }
+    return { ok: true, detail: `${store.location} answers` };
+  });
+  try {
+    await attempt('keys', async () => {
+      if (!store) throw new UserError('no store');
+      const admins = (await listUsers(store)).filter((u) => u.role === 'admin');
+      const key = await activeSealingKey(store);
+      if (!admins.length || !key) return { ok: false, detail: 'no admin, so no encryption keys: patients’ data cannot be sealed', fix: 'Run `receptionist users add <name> --role admin`.' };
+      return { ok: true, detail: `${admins.length} admin(s); records are sealed to key ${key.keyId}` };
+    });
+    await attempt('blind-index key', async () => {
+      if (!store) throw new UserError('no store');
+      const key = blindIndexKeyFromEnv(deps.env);
+      if (!key) return { ok: false, detail: 'RECEPTIONIST_BLIND_INDEX_KEY is not set: callers cannot be recognised', fix: 'Restore it from your backup of .env, or run `receptionist keys reindex`.' };
+      const stored = await storedBlindIndexCheck(store);
+      if (!stored) return { ok: false, detail: 'the store has no check value for the blind-index key (made before it was recorded)', fix: 'Run `receptionist keys reindex` once; it records one.' };
+      if (stored !== blindIndexCheck(key)) return { ok: false, detail: 'RECEPTIONIST_BLIND_INDEX_KEY is not the key the store’s indexes were made with: no caller would be recognised', fix: 'Restore the right .env, or run `receptionist keys reindex` to rebuild the indexes with this key.' };
+      return { ok: true, detail: 'RECEPTIONIST_BLIND_INDEX_KEY matches the store' };
+    });
+
+    let secret: string | undefined;
+    await attempt('webhook secret', async () => {
+      secret = requireServerSecret(deps);
+      const bits = secretBits(secret);
+      if (bits < 128) return { ok: false, detail: `VAPI_SERVER_SECRET has about ${bits} bits; it needs at least 128`, fix: 'Use `openssl rand -hex 32`, then run `receptionist sync` to put it in the credential.' };
+      return { ok: true, detail: `VAPI_SERVER_SECRET has about ${bits} bits` };
+    });
+
+    let settings: VapiSettings | undefined;
+    let vapi: Awaited<ReturnType<typeof createVapiClient>> | undefined;
+    await attempt('vapi key', async () => {
+      settings = resolveVapiSettings(flags, deps.env);
+      vapi = await createVapiClient(settings);
+      await vapiRequest('check the API key', settings, () => vapi!.assistants.list({ limit: 1 }));
+      return { ok: true, detail: `accepted by ${settings.baseUrl.value}` };
+    });
+
+    const synced = config as BotConfig | null;
+    if (synced && secret && vapi && settings) {
+      const publicSetting = resolveSetting('public-url', flags.publicUrl, 'RECEPTIONIST_PUBLIC_URL', deps.env);
+      await attempt('sync', async () => {
+        const { plan, found, result } = await planSync(synced, { serverUrl: publicSetting?.value, phoneSelector: synced.clinic.phoneNumber, secret: secret!, tunnel: synced.vapi?.tunnel }, deps, vapi!, settings!);
+        const out: Check[] = [];
+        const kinds = [['credential', 'the webhook credential'], ['tool', 'the tools'], ['assistant', 'the assistant'], ['phone-number', 'the phone number']] as const;
+        for (const [kind, label] of kinds) {
+          const items = plan.filter((p) => p.kind === kind);
+          if (kind === 'phone-number' && !items.length) {
+            out.push({ name: 'phone-number', ok: false, detail: 'no phone number points at serve, so inbound calls never reach assistant-request', fix: 'Run `receptionist sync --phone-number <E.164 or id>` (see `receptionist phone-numbers list`).' });
+            continue;
+          }
+          const off = items.filter((p) => p.action !== 'unchanged');
+          const what = (p: (typeof items)[number]) => `${p.name}: ${p.action === 'create' ? 'not on Vapi' : p.action === 'drifted' ? 'changed on Vapi since the last sync' : `differs (${p.changes.map((c) => c.path).slice(0, 3).join(', ')})`}`;
+          out.push(
+            off.length
+              ? { name: kind, ok: false, detail: `${label}: ${off.map(what).join('; ')}`, fix: off.some((p) => p.action === 'drifted') ? 'Fold the changes into the config, or run `receptionist sync --force`.' : 'Run `receptionist sync`.' }
+              : { name: kind, ok: true, detail: `${label} ${items.length > 1 ? `(${items.length}) are` : 'is'} in sync${kind === 'credential' ? ` (${result.credentialId}, with the current secret)` : ''}` },
+          );
+        }
+        // Every server names the credential and posts to the public webhook URL.
+        const servers: Array<[string, Record<string, unknown> | undefined]> = [
+          ['assistant', found.assistant.remote?.server as Record<string, unknown> | undefined],
+          ...Object.entries(found.tools).map(([n, f]) => [`tool ${n}`, f.remote?.server] as [string, Record<string, unknown> | undefined]),
+          ...(found.phoneNumber ? [['phone number', found.phoneNumber.remote?.server] as [string, Record<string, unknown> | undefined]] : []),
+        ];
+        const credentialId = result.credentialId;
+        const noCredential = servers.filter(([, srv]) => !credentialId || srv?.credentialId !== credentialId).map(([n]) => n);
+        out.push(noCredential.length ? { name: 'credential attached', ok: false, detail: `no credential on: ${noCredential.join(', ')}`, fix: 'Run `receptionist sync`.' } : { name: 'credential attached', ok: true, detail: `every server (${servers.length}) uses credential ${credentialId}` });
+        const publicWebhook = resolveServerUrl(publicSetting?.value, deps, synced.vapi?.serverUrl).value;
+        const elsewhere = servers.filter(([, srv]) => srv?.url !== publicWebhook).map(([n, srv]) => `${n} → ${String(srv?.url ?? '(none)')}`);
+        out.push(elsewhere.length ? { name: 'server urls', ok: false, detail: `not pointed at ${publicWebhook}: ${elsewhere.slice(0, 4).join(', ')}${elsewhere.length > 4 ? ', …' : ''}`, fix: 'Run `receptionist sync --server-url <public URL>`, or `serve --update-assistant`.' } : { name: 'server urls', ok: true, detail: `every server (${servers.length}) posts to ${publicWebhook}` });
+        out.push(await healthCheck(publicWebhook));
+        return out;
+      });
+    }
+  } finally {
+    await (store as Store | undefined)?.close();
+  }
+  return { ok: checks.every((c) => c.ok), checks };
+}
+
+/** `GET <public origin>/health` through the tunnel or proxy, within 5 s. */
+async function healthCheck(webhookUrl: string): Promise<Check> {
+  const url = new URL('/health', webhookUrl).toString();
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    const body = (await res.json().catch(() => undefined)) as { ok?: boolean } | undefined;
+    if (res.ok && body?.ok) return { name: 'public health', ok: true, detail: `GET ${url} answers` };
+    return { name: 'public health', ok: false, detail: `GET ${url} answered HTTP ${res.status}, not serve's {"ok":true}`, fix: 'Check that the tunnel forwards to `receptionist serve`.' };
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    return { name: 'public health', ok: false, detail: `GET ${url} did not answer (${cause})`, fix: 'Start `receptionist serve --tunnel` (or your tunnel to it), then check again.' };
+  }
+}
+
+/** One line per check on stdout (or one JSON object); exit 1 when any failed. @throws PartialFailureError */
+export function renderPreflight(r: PreflightResult, g: GlobalOptions, io: IO): void {
+  const c = g.color ? chalk : new Chalk({ level: 0 });
+  if (g.json) io.line(JSON.stringify(r));
+  else
+    for (const check of r.checks) {
+      io.line(`${check.ok ? c.green('✓') : c.red('✗')} ${check.name.padEnd(19)} ${check.detail}`);
+      if (!check.ok && check.fix) io.line(`  ${''.padEnd(19)} ${c.dim('→')} ${check.fix}`);
+    }
+  const failed = r.checks.filter((x) => !x.ok).length;
+  if (failed) throw new PartialFailureError(`${failed} of ${r.checks.length} checks failed.`);
+}
