@@ -17,7 +17,7 @@ export async function postSigned(url: string, message: unknown): Promise<{ statu
 
 /** Runs the built CLI once (no TTY, no inherited secrets). */
 export function cli(args: string[], opts: { cwd: string; env?: Record<string, string>; input?: string }) {
-  return execa('node', [BIN, ...args], {
+  return execa(process.execPath, [BIN, ...args], {
     cwd: opts.cwd,
     env: { VAPI_SERVER_SECRET: E2E_SECRET, ...opts.env },
     extendEnv: false,
@@ -35,7 +35,7 @@ export interface RunningServe {
 
 /** Starts `serve --port 0 --json` and waits for its ready event. */
 export async function startServe(cwd: string, extra: string[] = [], env: Record<string, string> = {}): Promise<RunningServe> {
-  const proc = execa('node', [BIN, 'serve', '--port', '0', '--json', ...extra], {
+  const proc = execa(process.execPath, [BIN, 'serve', '--port', '0', '--json', ...extra], {
     cwd,
     env: { VAPI_SERVER_SECRET: E2E_SECRET, ...env },
     extendEnv: false,

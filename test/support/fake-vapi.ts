@@ -264,7 +264,11 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
         const res = await fetch(srv.url, { method: 'POST', headers, body, signal: AbortSignal.timeout((srv.timeoutSeconds ?? 20) * 1000) });
         status = res.status;
         const text = await res.text();
-        reply = text ? JSON.parse(text) : undefined;
+        try {
+          reply = text ? JSON.parse(text) : undefined;
+        } catch {
+          reply = text;
+        }
       } catch {
         status = 0;
       }
@@ -298,7 +302,8 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     const toolReplies: DeliveryResult[] = [];
     for (const [i, tc] of o.toolCalls.entries()) {
       const tool = ((assistant.model?.toolIds ?? []) as string[]).map((id) => state.tools.get(id)).find((x) => x?.function?.name === tc.name);
-      const toolCall = { id: `call_tool_${i}_${randomUUID().slice(0, 8)}`, type: 'function', function: { name: tc.name, arguments: tc.arguments } };
+      // The spec types `arguments` as a JSON string (real captures also show objects; serve takes both).
+      const toolCall = { id: `call_tool_${i}_${randomUUID().slice(0, 8)}`, type: 'function', function: { name: tc.name, arguments: JSON.stringify(tc.arguments) } };
       const fn = tool?.function ?? { name: tc.name };
       toolReplies.push(
         await deliver(tool?.server ?? assistant.server, msg('tool-calls', { toolCallList: [toolCall], toolWithToolCallList: [{ type: 'function', function: fn, server: tool?.server, toolCall }] })),
