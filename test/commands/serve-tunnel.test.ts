@@ -36,12 +36,13 @@ const { ctx, run } = commandEnv({ VAPI_SERVER_SECRET: SECRET, NGROK_AUTHTOKEN: '
 async function seededAndSynced() {
   expect((await run(['seed'])).code).toBe(0);
   expect((await run(['users', 'add', 'admin', '--password-stdin'], { stdin: PW })).code).toBe(0);
-  expect((await run(['sync', '--server-url', 'https://clinic.example.com'])).code).toBe(0);
+  expect((await run(['sync', '--server-url', 'https://clinic.example.com', '--phone-number', '+918041234567'])).code).toBe(0);
 }
 
 const urls = () => ({
   assistant: [...ctx.fake.assistants.values()].map((a) => a.server?.url),
   tools: [...new Set([...ctx.fake.tools.values()].map((t) => t.server?.url))],
+  phoneNumber: [...ctx.fake.phoneNumbers.values()].map((p) => p.server?.url),
 });
 
 /** Starts `serve` in-process; `stop(reason)` plays SIGINT, SIGTERM or a fatal error. */
@@ -80,14 +81,14 @@ describe('serve --tunnel --update-assistant', () => {
     ['fatal', new Error('boom from a bug'), 70],
   ])('prints the public URL and header, points the assistant and tools at it, and restores them on %s', async (reason, error, code) => {
     await seededAndSynced();
-    expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED] });
+    expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED], phoneNumber: [SYNCED] });
     const fake = fakeTunnels();
     const s = startServe(['--tunnel', '--update-assistant'], fake.factory);
     const ready = await s.ready();
     const credentialId = [...ctx.fake.credentials.keys()][0];
     expect(ready).toMatchObject({ publicWebhookUrl: 'https://t1.tunnel.test/webhook', credentialId, plans: ['hmac sha256 hex over {timestamp}.{body} in x-signature (+ x-timestamp)'] });
     expect(fake.opened[0]!.o).toMatchObject({ host: '127.0.0.1', port: Number(new URL(ready.url).port), authtoken: 'ngrok-test-token' });
-    expect(urls()).toEqual({ assistant: ['https://t1.tunnel.test/webhook'], tools: ['https://t1.tunnel.test/webhook'] });
+    expect(urls()).toEqual({ assistant: ['https://t1.tunnel.test/webhook'], tools: ['https://t1.tunnel.test/webhook'], phoneNumber: ['https://t1.tunnel.test/webhook'] });
     // The credential, timeout and backoff plan of the synced server stay.
     expect([...ctx.fake.assistants.values()][0]!.server).toEqual({ url: 'https://t1.tunnel.test/webhook', timeoutSeconds: 20, credentialId, backoffPlan: { type: 'exponential', maxRetries: 4, baseDelaySeconds: 1, excludedStatusCodes: [400, 401, 413] } });
     // A sync meanwhile sees no drift and changes nothing.
@@ -98,7 +99,7 @@ describe('serve --tunnel --update-assistant', () => {
     s.stop(reason, error);
     const exit = await s.done;
     expect(exit).toBe(code);
-    expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED] });
+    expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED], phoneNumber: [SYNCED] });
     expect(fake.opened[0]!.closed).toBe(true);
     expect(s.events().map((e) => `${e.kind}:${e.state ?? ''}`).filter((k) => /^(tunnel|assistant|ready|stopped)/.test(k))).toEqual([
       'tunnel:open', 'assistant:pointed', 'ready:', 'assistant:restored', 'tunnel:closed', 'stopped:',
@@ -123,7 +124,7 @@ describe('serve --tunnel --update-assistant', () => {
       const synced = await run(['sync']);
       expect(synced.code).toBe(0);
       expect(synced.err).toContain(`Put back the server URL that serve (pid ${dead}) had pointed at https://gone.tunnel.test/webhook.`);
-      expect(synced.out).toMatch(/0 to create, 0 to update, 11 unchanged, 0 changed on Vapi/);
+      expect(synced.out).toMatch(/0 to create, 0 to update, 12 unchanged, 0 changed on Vapi/);
     } else {
       const s = startServe(['--public-url', 'https://mine.example.org', '--update-assistant'], fakeTunnels().factory);
       await s.ready();
@@ -134,7 +135,7 @@ describe('serve --tunnel --update-assistant', () => {
       s.stop('SIGINT');
       expect(await s.done).toBe(0);
     }
-    expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED] });
+    expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED], phoneNumber: [SYNCED] });
   });
 
   test('a dropped tunnel is reported; the library reconnecting is reported too; --json carries the events', async () => {
@@ -148,7 +149,7 @@ describe('serve --tunnel --update-assistant', () => {
     expect(await s.done).toBe(0);
     expect(s.events().filter((e) => e.kind === 'tunnel').map((e) => e.state)).toEqual(['open', 'disconnected', 'reconnected', 'closed']);
     // Without --update-assistant nothing on Vapi changed.
-    expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED] });
+    expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED], phoneNumber: [SYNCED] });
   });
 
   test('--public-url uses a tunnel the user runs', async () => {
@@ -158,13 +159,13 @@ describe('serve --tunnel --update-assistant', () => {
     expect(urls().assistant).toEqual(['https://mine.example.org/webhook']);
     s.stop('SIGTERM');
     expect(await s.done).toBe(0);
-    expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED] });
+    expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED], phoneNumber: [SYNCED] });
   });
 });
 
 describe('serve --tunnel: bad input leaves nothing half-started', () => {
   const expectUntouchedAndFree = async () => {
-    expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED] });
+    expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED], phoneNumber: [SYNCED] });
     // The store is not left locked: another process can open it for writing.
     const store = await openLocalStore({ dir: path.join(ctx.tmp.dir, 'store'), purpose: 'test' });
     await store.close();

@@ -102,6 +102,19 @@ describe('server messages', () => {
     }
   });
 
+  test('end-of-call-report takes summary and success from artifact.structuredOutputs (analysisPlan\'s successor), else from analysis', async () => {
+    const outputs = { 'so-1': { name: 'callSummary', result: 'Booked Dr. Mehta.' }, 'so-2': { name: 'callSuccessful', result: true } };
+    await s.send(report('call_so', { analysis: {}, artifact: { transcript: 'AI: Hi', messages: [], structuredOutputs: outputs } }));
+    await s.send(report('call_old'));
+    const { dataKeys } = await s.unlock();
+    const open = async (callId: string, field: 'summary' | 'successEvaluation') => {
+      const row = (await s.store.callLogs.list()).find((r) => r.callId === callId)!;
+      return openField(row[field], callLogContext(callId, field), dataKeys);
+    };
+    expect([await open('call_so', 'summary'), await open('call_so', 'successEvaluation')]).toEqual(['Booked Dr. Mehta.', 'true']);
+    expect([await open('call_old', 'summary'), await open('call_old', 'successEvaluation')]).toEqual(['Booked.', 'true']);
+  });
+
   test('GET /health answers', async () => {
     expect((await s.app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ ok: true, spoolDepth: 0 });
   });
@@ -140,6 +153,26 @@ describe('malformed input gets a clear 4xx, nothing is recorded, and the server 
     const res = await s.send({}, { raw: '{"message": "+919812345678 secret transcript' });
     expect(JSON.stringify(res.body)).not.toContain('9812345678');
     expect(JSON.stringify(s.events)).not.toContain('9812345678');
+  });
+});
+
+describe('reply codes against the backoffPlan sync writes', () => {
+  test('a refusal a retry cannot fix (400, 401, 413) is excluded from retries; only a store outage gets a 5xx', async () => {
+    const { BACKOFF_PLAN } = await import('../../src/vapi/sync-plan.js');
+    const excluded = new Set<number>(BACKOFF_PLAN.excludedStatusCodes);
+    expect(BACKOFF_PLAN.maxRetries).toBeGreaterThanOrEqual(3);
+    const malformed = await s.send({}, { raw: '{"message": {' });
+    const unauthenticated = await s.send(toolCalls('c', ['list_doctors', {}]), { headers: {} });
+    const badSignature = await s.send(toolCalls('c', ['list_doctors', {}]), { headers: { 'x-timestamp': String(NOW.getTime()), 'x-signature': 'a'.repeat(64) } });
+    const tooLarge = await s.send({}, { raw: JSON.stringify({ message: { type: 'hang', pad: 'x'.repeat(5 * 1024 * 1024) } }) });
+    for (const r of [malformed, unauthenticated, badSignature, tooLarge]) expect(excluded.has(r.status), `status ${r.status}`).toBe(true);
+    vi.spyOn(s.store.callLogs, 'append').mockRejectedValueOnce(new StoreUnavailableError('disk full'));
+    const outage = await s.send(report('call_retry'));
+    expect(outage.status).toBe(503);
+    expect(excluded.has(503)).toBe(false);
+    // Everything else Vapi sends, a tool that fails included, is a 200.
+    expect((await s.send(toolCalls('c', ['launch_rocket', {}]))).status).toBe(200);
+    expect((await s.send(report('call_retry'))).status).toBe(200);
   });
 });
 
