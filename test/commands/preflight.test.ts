@@ -5,6 +5,9 @@ import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { commandEnv } from '../support/command-env.js';
 import { secretBits } from '../../src/commands/preflight/preflight.js';
+import { useMongo } from '../support/mongo.js';
+
+const mongo = useMongo();
 
 const SECRET = '6f1c2a9be03d4c7e8a5b1f0d9e2c3b4a';
 const { ctx, run } = commandEnv({ VAPI_SERVER_SECRET: SECRET });
@@ -60,6 +63,14 @@ describe('receptionist preflight', () => {
     const other = Buffer.alloc(32, 9).toString('base64url');
     const r = await run(['preflight'], { env: { RECEPTIONIST_BLIND_INDEX_KEY: other } });
     expect(r.out).toContain('✗ blind-index key     RECEPTIONIST_BLIND_INDEX_KEY is not the key the store’s indexes were made with');
+  });
+
+  test('on MongoDB the store check writes (and removes) a probe', async () => {
+    const env = { MONGODB_URI: mongo.uri(), MONGODB_DB: `receptionist_preflight_${process.pid}` };
+    expect((await run(['seed'], { env })).code).toBe(0);
+    const r = await run(['preflight'], { env });
+    expect(r.out).toMatch(/✓ store +mongodb:\/\/\S+ \(database receptionist_preflight_\d+\) is writable/);
+    expect(r.out).toContain('✗ keys');
   });
 
   test.each([

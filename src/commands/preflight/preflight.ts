@@ -79,7 +79,11 @@ export async function runPreflight(flags: PreflightFlags, g: GlobalOptions, deps
       fs.accessSync(store.location, fs.constants.W_OK);
       return { ok: true, detail: `${store.location} is writable` };
     }
-    return { ok: true, detail: `${store.location} answers` };
+    // MongoDB: a write that leaves nothing behind proves the user may write (the readWrite role).
+    const probe = store.collection('replies');
+    await probe.updateOne({ _id: 'preflight-probe' }, { $set: { at: deps.now().toISOString() } }, { upsert: true });
+    await probe.deleteMany({ _id: 'preflight-probe' });
+    return { ok: true, detail: `${store.location} is writable` };
   });
   try {
     await attempt('keys', async () => {
