@@ -117,6 +117,19 @@ describe('receptionist end to end', () => {
     expect(wrong.stderr).toContain('The server rejected the request (401).');
   });
 
+  test('--auth-plan: serve verifies a credential made elsewhere (sha512, base64, custom header, {url}); trigger signs with the same plan', async () => {
+    await setup(tmp.dir);
+    const plan = JSON.stringify({ type: 'hmac', algorithm: 'sha512', signatureEncoding: 'base64', signatureHeader: 'x-clinic-signature', payloadFormat: '{method} {url} {timestamp}.{body}' });
+    const s = await serve(['--auth-plan', plan]);
+    const signed = await cli(['trigger', 'status-update', '--url', s.url], { cwd: tmp.dir, env: { RECEPTIONIST_AUTH_PLAN: plan } });
+    expect(signed.exitCode, signed.stderr).toBe(0);
+    const defaultPlan = await cli(['trigger', 'status-update', '--url', s.url], { cwd: tmp.dir });
+    expect(defaultPlan.exitCode).toBe(5);
+    const bad = await cli(['serve', '--auth-plan', '{"type":"hmac","algorithm":"md5"}'], { cwd: tmp.dir });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('Invalid authentication plan (from --auth-plan): "algorithm" must be sha256, sha512 or sha1, not "md5".');
+  });
+
   test('--default-region reads national numbers in that region', async () => {
     await setup(tmp.dir);
     const s = await serve(['--default-region', 'US']);

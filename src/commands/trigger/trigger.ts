@@ -7,7 +7,7 @@ import type { IO } from '../../io.js';
 import { AuthError, NetworkError, StoreError, UsageError, UserError } from '../../errors.js';
 import { templatesDir } from '../../paths.js';
 import { resolveSetting } from '../../settings.js';
-import { signBody } from '../../server/auth.js';
+import { DEFAULT_HMAC_PLAN, parseAuthPlan, signRequest, type WebhookAuthPlan } from '../../server/auth.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import type { TriggerFlags } from './index.js';
 
@@ -166,9 +166,17 @@ async function send(body: Buffer, flags: Pick<TriggerFlags, 'url' | 'auth'>, dep
     if (flags.auth === 'secret') headers['x-vapi-secret'] = secret;
     if (flags.auth === 'bearer') headers.authorization = `Bearer ${secret}`;
     if (flags.auth === 'hmac') {
-      const ts = String(deps.now().getTime());
-      headers['x-timestamp'] = ts;
-      headers['x-signature'] = signBody(secret, body, { timestamp: ts });
+      // Signed as Vapi would with the plan serve verifies: RECEPTIONIST_AUTH_PLAN when set, else the one sync creates.
+      const planSetting = deps.env.get('RECEPTIONIST_AUTH_PLAN');
+      let plan: WebhookAuthPlan = DEFAULT_HMAC_PLAN;
+      if (planSetting) {
+        try {
+          plan = parseAuthPlan(JSON.parse(planSetting.value));
+        } catch (err) {
+          throw new UsageError(`Invalid authentication plan (from ${planSetting.source}): ${(err as Error).message}.`);
+        }
+      }
+      Object.assign(headers, signRequest(plan, secret, { body, timestamp: String(deps.now().getTime()), url: url.value }));
     }
   }
   let res: Response;
