@@ -99,7 +99,6 @@ function parseExposure(flags: ServeFlags, deps: Pick<Deps, 'env'>): Pick<ServeOp
   return { tunnel, publicUrl, updateAssistant };
 }
 
-
 /** Flags + env → validated options. @throws UsageError, AuthError */
 export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): ServeOptions {
   const port = resolveSetting('port', flags.port, 'RECEPTIONIST_PORT', deps.env, '3000');
@@ -220,7 +219,8 @@ export async function runServe(
       // Forward to where the server listens; a wildcard bind is reached through loopback.
       const forwardHost = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
       supervisor = new TunnelSupervisor(deps.tunnel, { host: forwardHost, port: address.port, ...opts.tunnel }, run.onEvent, async (next) => {
-        // A reopened tunnel with a new URL (no reserved domain): repoint the assistant.
+        // A reopened tunnel with a new URL (no reserved domain): repoint the assistant; `{url}` may now be it.
+        resolved?.auth.publicUrls?.push(next);
         if (pointer) await pointer.point(`${next}/webhook`).catch((err) => run.onEvent({ kind: 'failure', where: 'repointing the assistant', error: (err as Error).message }));
       });
       publicBase = await supervisor.start();
