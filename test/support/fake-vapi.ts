@@ -274,6 +274,12 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
       }
       deliveries.push({ type: message.type, url: srv.url, attempt, status, headers });
       const ok = status >= 200 && status < 300;
+      const replySchema = REPLY_SCHEMA_OF[message.type];
+      if (ok && replySchema) {
+        // Vapi reads these replies: one it could not use is a failure of the server, not of the fake.
+        const validate = schemaValidator(replySchema);
+        if (!validate(reply)) throw new Error(`serve answered ${message.type} with a reply the spec rejects: ${describeErrors(validate)}`);
+      }
       if (ok || excluded.has(status) || attempt > plan.maxRetries) return { status, body: reply, attempts: attempt };
       const delay = plan.type === 'exponential' ? plan.baseDelaySeconds * 2 ** (attempt - 1) : plan.baseDelaySeconds;
       await new Promise((r) => setTimeout(r, delay * 1000 * delayScale));
@@ -345,6 +351,11 @@ const SCHEMA_OF: Record<string, string> = {
   'status-update': 'ServerMessageStatusUpdate',
   'tool-calls': 'ServerMessageToolCalls',
   'end-of-call-report': 'ServerMessageEndOfCallReport',
+};
+
+const REPLY_SCHEMA_OF: Record<string, string> = {
+  'assistant-request': 'ServerMessageResponseAssistantRequest',
+  'tool-calls': 'ServerMessageResponseToolCalls',
 };
 
 function notFound(what: string): [number, unknown] {
