@@ -3,10 +3,11 @@ import type { IO } from '../../io.js';
 import { listAudit, type AuditEntry } from '../../domain/audit.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore } from '../shared/store.js';
-import { parseLogsOptions } from '../logs/logs.js';
+import { parseLimit, parseSince } from '../shared/options.js';
 
 export async function runAudit(flags: { since?: string; limit?: string }, g: GlobalOptions, deps: Deps): Promise<AuditEntry[]> {
-  const { since, limit } = parseLogsOptions(flags, deps.now());
+  const since = parseSince(flags.since, deps.now());
+  const limit = parseLimit(flags.limit);
   const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist audit' });
   try {
     return await listAudit(store, { since, limit });

@@ -16,7 +16,7 @@ export const keysCommand = (deps: Deps) => {
       .option('--password-stdin', 'read the new password from stdin')
       .action(async (username: string, flags: KeysFlags, cmd: Command) => {
         const { runKeysInit } = await import('./keys.js');
-        const { render } = await import('../users/users.js');
+        const { renderUsersResult: render } = await import('../shared/admin.js');
         const g = globalsOf(cmd, deps);
         render(await runKeysInit(username, flags, g, deps), g, deps.io);
       }),

@@ -8,7 +8,7 @@ import { blindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js
 import { appendAudit } from '../../domain/audit.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { Credentials, ensureBlindIndexKey } from '../shared/credentials.js';
-import { createFirstAdmin, unlockActing, withKeyring, type UsersResult } from '../users/users.js';
+import { createFirstAdmin, unlockActing, withKeyring, type UsersResult } from '../shared/admin.js';
 import type { KeysFlags } from './index.js';
 
 export async function runKeysInit(username: string, flags: KeysFlags, g: GlobalOptions, deps: Deps): Promise<UsersResult> {

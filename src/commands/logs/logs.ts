@@ -8,7 +8,8 @@ import { SEALED_CALL_LOG_FIELDS, type CallLogRecord, type Store } from '../../st
 import { callLogContext, type CallStatus } from '../../domain/call-records.js';
 import type { Appointment } from '../../domain/appointments.js';
 import { hasKeyring, unlock, type Unlocked } from '../../domain/keyring.js';
-import { asUserFacing } from '../users/users.js';
+import { asUserFacing, unlockForDecrypt } from '../shared/admin.js';
+import { parseLimit, parseSince } from '../shared/options.js';
 import { openField, SEALED_PLACEHOLDER } from '../../domain/sealer.js';
 import { appendAudit } from '../../domain/audit.js';
 import { toE164 } from '../../domain/contact.js';
@@ -43,21 +44,8 @@ export type LogRow = Omit<CallLogRecord, 'customerIndex'> & {
 
 /** @throws UsageError for a bad --since, --limit or --caller */
 export function parseLogsOptions(flags: LogsFlags, now: Date, env?: Env): LogsOptions {
-  let since: Date | undefined;
-  if (flags.since) {
-    const rel = /^(\d+)\s*(m|h|d)$/.exec(flags.since.trim());
-    if (rel) since = new Date(now.getTime() - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'm' | 'h' | 'd']);
-    else {
-      const t = Date.parse(flags.since);
-      if (!Number.isFinite(t)) throw new UsageError(`Invalid --since "${flags.since}"`, 'Use an ISO date (2026-11-01, 2026-11-01T09:00Z) or a duration (30m, 24h, 7d).');
-      since = new Date(t);
-    }
-  }
-  let limit: number | undefined;
-  if (flags.limit !== undefined) {
-    limit = Number(flags.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`Invalid --limit "${flags.limit}"`, 'Give a whole number of at least 1.');
-  }
+  const since = parseSince(flags.since, now);
+  const limit = parseLimit(flags.limit);
   let caller: string | undefined;
   if (flags.caller) {
     caller = toE164(flags.caller, env?.get('RECEPTIONIST_DEFAULT_REGION')?.value ?? 'IN');
@@ -133,14 +121,6 @@ async function bookingsByCall(store: Store, callIds: string[]): Promise<Map<stri
     out.set(a.callId!, list);
   }
   return out;
-}
-
-/** The admin's keys, after the username and password (prompts, --password-stdin or env). @throws UserError (no admins), AuthError, NeedsInputError */
-export async function unlockForDecrypt(store: Store, opts: { username?: string; passwordStdin?: boolean }, deps: Deps): Promise<Unlocked> {
-  if (!(await hasKeyring(store))) throw new UserError('There are no admins, so nothing can be decrypted.', 'Create the first admin with `receptionist users add <username> --role admin`.');
-  const creds = new Credentials(deps, Boolean(opts.passwordStdin));
-  const username = await creds.username(opts.username);
-  return unlock(store, username, await creds.password());
 }
 
 function openOrFail(value: string, callId: string, field: string, keys: Unlocked['dataKeys']): string {

@@ -6,7 +6,7 @@ import { loadBotConfig } from '../../domain/clinic.js';
 import { createVapiClient, resolveVapiSettings, vapiRequest } from '../../vapi/client.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore } from '../shared/store.js';
-import { parseLogsOptions } from '../logs/logs.js';
+import { parseLimit, parseSince } from '../shared/options.js';
 import type { MetricsFlags } from './index.js';
 
 /** One group's figures. Minutes and costs are totals over the group; cost in USD. */
@@ -29,7 +29,7 @@ export interface MetricsResult {
 const round = (n: number, d: number) => Math.round(n * 10 ** d) / 10 ** d;
 
 export async function runMetrics(flags: MetricsFlags, g: GlobalOptions, deps: Deps): Promise<MetricsResult> {
-  const since = parseLogsOptions({ since: flags.since }, deps.now()).since!;
+  const since = parseSince(flags.since, deps.now())!;
   const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist metrics' });
   try {
     const zone = (await loadBotConfig(store.collection('bot_configs')))?.clinic.timeZone ?? 'UTC';

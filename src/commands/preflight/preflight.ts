@@ -14,7 +14,7 @@ import type { Store } from '../../store/types.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore } from '../shared/store.js';
 import { blindIndexKeyFromEnv } from '../shared/sealer.js';
-import { planSync, requireServerSecret, resolveServerUrl } from '../sync/sync.js';
+import { planSync, requireServerSecret, resolveServerUrl } from '../../vapi/sync-remote.js';
 import type { PreflightFlags } from './index.js';
 
 /** One line of the report. */

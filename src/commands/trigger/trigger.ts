@@ -210,7 +210,7 @@ async function send(body: Buffer, flags: Pick<TriggerFlags, 'url' | 'auth'>, dep
  */
 export async function runReplay(callId: string, flags: TriggerFlags, g: GlobalOptions, deps: Deps, onSent: (r: TriggerResult) => void): Promise<TriggerResult[]> {
   const { openStore } = await import('../shared/store.js');
-  const { unlockForDecrypt } = await import('../logs/logs.js');
+  const { unlockForDecrypt } = await import('../shared/admin.js');
   const { appendAudit } = await import('../../domain/audit.js');
   const { openField } = await import('../../domain/sealer.js');
   const { recordingContext } = await import('../../domain/recordings.js');
@@ -229,7 +229,7 @@ export async function runReplay(callId: string, flags: TriggerFlags, g: GlobalOp
     });
     await appendAudit(store, { at: deps.now().toISOString(), user: unlocked.username, action: 'decrypt', details: { command: 'trigger --replay', call: callId, records: messages.length } });
   } catch (err) {
-    const { asUserFacing } = await import('../users/users.js');
+    const { asUserFacing } = await import('../shared/admin.js');
     throw asUserFacing(err);
   } finally {
     await store.close();
