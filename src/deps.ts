@@ -67,3 +67,24 @@ export function createDeps(): Deps {
     tunnel: ngrokTunnels,
   };
 }
+
+/**
+ * Facts about this OS process, for the few places that must name it: the lock file and the
+ * tunnel record (which process holds them, and is it still alive), a temp-file suffix, and the
+ * Node version `preflight` checks. The only reads of `process.*` outside `createDeps`.
+ */
+export const thisProcess = {
+  /** This process's pid. */
+  pid: process.pid,
+  /** "24.11.0" */
+  nodeVersion: process.versions.node,
+  /** True while a process with this pid exists (EPERM: it exists but is not ours). */
+  isAlive(pid: number): boolean {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  },
+};

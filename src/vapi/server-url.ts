@@ -1,6 +1,7 @@
 import type { VapiClient } from '@vapi-ai/server-sdk';
 import type { BotConfig } from '../domain/clinic.js';
 import type { Store } from '../store/types.js';
+import { thisProcess } from '../deps.js';
 import { vapiRequest, type VapiSettings } from './client.js';
 
 /** A Vapi `Server` object (spec `Server`): where messages go and how they authenticate. */
@@ -46,7 +47,7 @@ async function setServer(kind: 'assistant' | 'tool' | 'phone-number', id: string
 export async function pointServerUrls(webhookUrl: string, config: BotConfig, vapi: VapiClient, s: VapiSettings, store: Store, now: Date): Promise<TunnelRecord> {
   const sync = config.vapi?.sync;
   const existing = config.vapi?.tunnel as TunnelRecord | undefined;
-  let previous = existing?.pid === process.pid ? existing.previous : undefined;
+  let previous = existing?.pid === thisProcess.pid ? existing.previous : undefined;
   if (!previous) {
     previous = { tools: {} };
     if (sync?.assistant) {
@@ -62,7 +63,7 @@ export async function pointServerUrls(webhookUrl: string, config: BotConfig, vap
       previous.phoneNumber = { id: sync.phoneNumber.id, server: n.server };
     }
   }
-  const record: TunnelRecord = { url: webhookUrl, pid: process.pid, since: now.toISOString(), previous };
+  const record: TunnelRecord = { url: webhookUrl, pid: thisProcess.pid, since: now.toISOString(), previous };
   await store.collection('bot_configs').updateOne({ _id: 'default' }, { $set: { 'vapi.tunnel': record } });
   const at = (server: VapiServer | undefined): VapiServer => ({ timeoutSeconds: 20, ...(server ?? {}), url: webhookUrl });
   for (const t of Object.values(previous.tools)) await setServer('tool', t.id, at(t.server), vapi, s);

@@ -56,7 +56,7 @@ test('DUR-2 on the built binary: MongoDB stops, a report is acknowledged and spo
   expect(double.collection('receptionist', 'call_logs').map((d) => d._id)).toEqual(['call_spooled']);
   const result = await a.stop('SIGTERM');
   const events = String(result.stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  expect(events.filter((e) => e.kind === 'spool').map(({ time, reason, ...e }) => e)).toEqual([
+  expect(events.filter((e) => e.kind === 'spool').map(({ time: _time, reason: _reason, ...e }) => e)).toEqual([
     { kind: 'spool', state: 'queued', depth: 1 },
     { kind: 'spool', state: 'drained', written: 1, depth: 0 },
   ]);

@@ -72,11 +72,11 @@ describe('receptionist end to end', () => {
     const stopped = await s.stop('SIGTERM');
     running.length = 0;
     expect(stopped.exitCode).toBe(0);
-    const lines = stopped.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = String(stopped.stdout).trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
     expect(lines.at(-1)).toMatchObject({ kind: 'stopped' });
     expect(lines.filter((l) => l.kind === 'message')).toHaveLength(14);
     // No caller data in what serve printed.
-    expect(stopped.stdout + stopped.stderr).not.toMatch(/9812345678|asha|transcript/i);
+    expect(`${String(stopped.stdout)}${String(stopped.stderr)}`).not.toMatch(/9812345678|asha|transcript/i);
   });
 
   test('a second serve on the same store is refused with a clear message', async () => {

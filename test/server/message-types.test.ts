@@ -15,7 +15,7 @@ const call = { id: 'call_types', orgId: 'org', createdAt: NOW.toISOString(), upd
 
 /** The smallest message of each type that its `ServerMessage*` schema accepts, with a real call id. */
 function minimal(type: string, schema?: string): Record<string, unknown> {
-  const base = { ...(schema ? minimalInstance(schema) : {}), type, timestamp: NOW.getTime(), call };
+  const base: Record<string, unknown> = { ...(schema ? minimalInstance(schema) : {}), type, timestamp: NOW.getTime(), call };
   switch (type) {
     case 'status-update':
       return { ...base, status: 'in-progress' };

@@ -119,7 +119,7 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     const x = m.get(id);
     if (!x) return notFound(what);
     // Nested objects are replaced, not merged, as on the real API.
-    const next = { ...x, ...b, updatedAt: now() };
+    const next: Record<string, any> = { ...x, ...b, updatedAt: now() };
     for (const [k, v] of Object.entries(b)) if (v === null) delete next[k];
     m.set(id, next);
     return [200, next];
@@ -247,11 +247,12 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
   };
 
   const deliver: FakeVapi['deliver'] = async (srv, message) => {
-    if (!srv?.url) throw new Error(`no server.url to send ${message.type} to`);
-    const schema = SCHEMA_OF[message.type];
+    if (!srv?.url) throw new Error(`no server.url to send ${String(message.type)} to`);
+    const type = String(message.type);
+    const schema = SCHEMA_OF[type];
     if (schema) {
       const validate = schemaValidator(schema);
-      if (!validate(message)) throw new Error(`the fake built a ${message.type} that the spec rejects: ${describeErrors(validate)}`);
+      if (!validate(message)) throw new Error(`the fake built a ${type} that the spec rejects: ${describeErrors(validate)}`);
     }
     const body = JSON.stringify({ message });
     const plan = srv.backoffPlan ?? { type: 'fixed', maxRetries: 0, baseDelaySeconds: 0 };
@@ -270,7 +271,7 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
           reply = text;
         }
       } catch {
-        status = 0;
+        // No answer (refused, reset, timed out): recorded as status 0, retried like a failure.
       }
       deliveries.push({ type: message.type, url: srv.url, attempt, status, headers });
       const ok = status >= 200 && status < 300;

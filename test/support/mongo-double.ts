@@ -117,7 +117,7 @@ export async function startMongoDouble(): Promise<MongoDouble> {
       case 'aggregate':
         return { cursor: { id: Long.ZERO, ns, firstBatch: structuredClone(aggregate(c.docs, cmd.pipeline ?? [])) }, ok: 1 };
       case 'count':
-        return { n: find(c.docs, cmd.query ?? {}).count(), ok: 1 };
+        return { n: find(c.docs, cmd.query ?? {}).all().length, ok: 1 };
       case 'update': {
         const ups = (cmd.updates as Doc[] | undefined) ?? sequences.updates ?? [];
         let n = 0;

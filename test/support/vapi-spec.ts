@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { packageRoot } from '../../src/paths.js';
 
 /**
@@ -63,13 +63,12 @@ function load() {
 export function requestValidator(method: string, specPath: string): ValidateFunction {
   const { spec, ajv, validators } = load();
   const key = `${method} ${specPath}`;
-  let v = validators.get(key);
-  if (!v) {
-    const schema = spec.paths[specPath]?.[method]?.requestBody?.content?.['application/json']?.schema;
-    if (!schema) throw new Error(`no request body for ${key} in the spec`);
-    v = ajv.compile(JSON.parse(JSON.stringify(fix(schema)).replace(/"#\/components\//g, '"vapi#/components/')));
-    validators.set(key, v);
-  }
+  const known = validators.get(key);
+  if (known) return known;
+  const schema = spec.paths[specPath]?.[method]?.requestBody?.content?.['application/json']?.schema;
+  if (!schema) throw new Error(`no request body for ${key} in the spec`);
+  const v = ajv.compile(JSON.parse(JSON.stringify(fix(schema)).replace(/"#\/components\//g, '"vapi#/components/')));
+  validators.set(key, v);
   return v;
 }
 
@@ -77,12 +76,11 @@ export function requestValidator(method: string, specPath: string): ValidateFunc
 export function schemaValidator(name: string): ValidateFunction {
   const { spec, ajv, validators } = load();
   const key = `#${name}`;
-  let v = validators.get(key);
-  if (!v) {
-    if (!spec.components.schemas[name]) throw new Error(`no schema ${name} in the spec`);
-    v = ajv.compile({ $ref: `vapi#/components/schemas/${name}` });
-    validators.set(key, v);
-  }
+  const known = validators.get(key);
+  if (known) return known;
+  if (!spec.components.schemas[name]) throw new Error(`no schema ${name} in the spec`);
+  const v = ajv.compile({ $ref: `vapi#/components/schemas/${name}` });
+  validators.set(key, v);
   return v;
 }
 

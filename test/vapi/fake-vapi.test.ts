@@ -26,10 +26,10 @@ test('the SDK creates and updates tools and assistants on the fake, which keeps 
 });
 
 test('a bad key gets 401 and a body the spec rejects gets 400, both as VapiError', async () => {
-  const denied = await client('wrong').assistants.list().catch((e) => e);
+  const denied = (await client('wrong').assistants.list().catch((e: unknown) => e)) as VapiError;
   expect(denied).toBeInstanceOf(VapiError);
   expect(denied.statusCode).toBe(401);
-  const bad = await client().assistants.create({ voice: { provider: 'nope', voiceId: 'x' } } as never).catch((e) => e);
+  const bad = (await client().assistants.create({ voice: { provider: 'nope', voiceId: 'x' } } as never).catch((e: unknown) => e)) as VapiError;
   expect(bad.statusCode).toBe(400);
   expect(JSON.stringify(bad.body)).toMatch(/voice/);
 });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import chalk, { Chalk } from 'chalk';
-import type { Deps } from '../../deps.js';
+import { thisProcess, type Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
 import { PartialFailureError, UserError } from '../../errors.js';
 import { packageRoot } from '../../paths.js';
@@ -47,9 +47,9 @@ function alphabet(s: string): number {
 function nodeCheck(): Check {
   const engines = (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { engines?: { node?: string } }).engines?.node ?? '>=22.13';
   const [wantMajor, wantMinor] = (/(\d+)\.(\d+)/.exec(engines) ?? ['', '22', '13']).slice(1).map(Number) as [number, number];
-  const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+  const [major, minor] = thisProcess.nodeVersion.split('.').map(Number) as [number, number];
   const ok = major > wantMajor || (major === wantMajor && minor >= wantMinor);
-  return { name: 'node', ok, detail: `Node ${process.versions.node} (receptionist needs ${engines})`, fix: ok ? undefined : 'Install Node 22 or 24 LTS.' };
+  return { name: 'node', ok, detail: `Node ${thisProcess.nodeVersion} (receptionist needs ${engines})`, fix: ok ? undefined : 'Install Node 22 or 24 LTS.' };
 }
 
 /**

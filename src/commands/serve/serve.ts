@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { isSupportedCountry } from 'libphonenumber-js';
-import type { Deps } from '../../deps.js';
+import { thisProcess, type Deps } from '../../deps.js';
 import { AuthError, UsageError, UserError } from '../../errors.js';
 import { resolveSetting } from '../../settings.js';
 import { DEFAULT_TOLERANCE_SECONDS, PRE_SYNC_PLANS, parseAuthPlan, type AuthConfig, type WebhookAuthPlan } from '../../server/auth.js';
@@ -12,7 +12,6 @@ import { Spool } from '../../store/spool.js';
 import { TunnelSupervisor, type TunnelEvent } from '../../tunnel/supervisor.js';
 import { createVapiClient, resolveVapiSettings, type VapiSettings } from '../../vapi/client.js';
 import { pointServerUrls, restoreServerUrls, type TunnelRecord } from '../../vapi/server-url.js';
-import { isAlive } from '../../store/local/lock.js';
 import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
 import type { Store } from '../../store/types.js';
 import { writeOnlySealer } from '../shared/sealer.js';
@@ -279,7 +278,7 @@ class AssistantPointer {
   static async create(settings: VapiSettings, store: Store, config: BotConfig, deps: Deps, onEvent: (e: ServeEvent) => void): Promise<AssistantPointer> {
     if (!config.vapi?.sync?.assistant) throw new UserError('--update-assistant needs a synced assistant, and this store has none.', 'Run `receptionist sync --server-url <public URL>` once first.');
     const left = config.vapi.tunnel;
-    if (left && left.pid !== process.pid && isAlive(left.pid)) {
+    if (left && left.pid !== thisProcess.pid && thisProcess.isAlive(left.pid)) {
       throw new UserError(`Another serve (pid ${left.pid}) has the assistant pointed at ${left.url}.`, 'Stop it first, or run this one without --update-assistant.');
     }
     const p = new AssistantPointer(settings, await createVapiClient(settings), store, deps, onEvent);
@@ -299,7 +298,7 @@ class AssistantPointer {
   /** Never throws: a failure is reported with the way to fix it (the record stays for the next serve or sync). */
   async restore(): Promise<void> {
     const record = this.record ?? ((await loadBotConfig(this.store.collection('bot_configs')).catch(() => null))?.vapi?.tunnel as TunnelRecord | undefined);
-    if (!record || record.pid !== process.pid) return;
+    if (!record || record.pid !== thisProcess.pid) return;
     this.record = undefined;
     try {
       await restoreServerUrls(record, this.vapi, this.settings, this.store);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ora from 'ora';
 import type { VapiClient } from '@vapi-ai/server-sdk';
-import type { Deps } from '../../deps.js';
+import { thisProcess, type Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
 import { PendingChangesError, UsageError, UserError } from '../../errors.js';
 import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
@@ -13,7 +13,6 @@ import { desiredAssistant, desiredPhoneNumber, desiredTool, type PlannedResource
 import { credentialName, desiredCredential, withoutSecret, type CredentialRecord } from '../../vapi/credential.js';
 import { DEFAULT_HMAC_PLAN } from '../../server/auth.js';
 import type { Store } from '../../store/types.js';
-import { isAlive } from '../../store/local/lock.js';
 import { restoreServerUrls, type TunnelRecord, type VapiServer } from '../../vapi/server-url.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore, requireBotConfig } from '../shared/store.js';
@@ -58,13 +57,13 @@ export async function runSync(flags: SyncFlags, g: GlobalOptions, deps: Deps, on
     // `serve --update-assistant` points the assistant at its tunnel: that URL is not drift. If that
     // serve died without putting the previous URL back, do it now.
     let tunnel = config.vapi?.tunnel;
-    if (tunnel && !isAlive(tunnel.pid) && !isPlanOnly) {
+    if (tunnel && !thisProcess.isAlive(tunnel.pid) && !isPlanOnly) {
       await restoreServerUrls(tunnel, vapi, settings, store);
       deps.io.info(`Put back the server URL that serve (pid ${tunnel.pid}) had pointed at ${tunnel.url}.`);
       config = { ...config, vapi: (await requireBotConfig(store)).vapi };
       tunnel = undefined;
     }
-    const liveTunnel = tunnel && isAlive(tunnel.pid) ? tunnel : undefined;
+    const liveTunnel = tunnel && thisProcess.isAlive(tunnel.pid) ? tunnel : undefined;
     const phoneSelector = flags.phoneNumber ?? config.clinic.phoneNumber;
     spinner.start();
     const planned = await planSync(config, { serverUrl: flags.serverUrl, phoneSelector, secret, tunnel }, deps, vapi, settings);

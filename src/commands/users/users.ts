@@ -1,14 +1,7 @@
 import type { Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
-import { AuthError, StoreError, UserError } from '../../errors.js';
-import { SealError } from '../../crypto/seal.js';
-import type { Store } from '../../store/types.js';
-import { addUser, changePassword, hasKeyring, initKeyring, KeyringAuthError, KeyringError, listUsers, recordBlindIndexCheck, removeUser, unlock, type Unlocked } from '../../domain/keyring.js';
+import { addUser, changePassword, hasKeyring, listUsers, removeUser } from '../../domain/keyring.js';
 import { appendAudit } from '../../domain/audit.js';
-import { activeSealingKey } from '../../domain/keyring.js';
-import { createSealer } from '../../domain/sealer.js';
-import { sealExistingData, type SealMigrationResult } from '../../domain/seal-migration.js';
-import { blindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore } from '../shared/store.js';
 import { Credentials } from '../shared/credentials.js';

@@ -5,43 +5,12 @@ import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { StoreUnavailableError, type CallLogRecord, type CallLogStore } from '../types.js';
 import { StoreError } from '../../errors.js';
+import { thisProcess } from '../../deps.js';
+import { CALL_LOG_COLUMNS, escapeCell, unescapeCell } from '../csv-cells.js';
 
-/** Column order of `calls.csv`; the last column, `checksum`, guards each row against tearing. */
-export const CALL_LOG_COLUMNS = [
-  'callId',
-  'callType',
-  'assistantId',
-  'startedAt',
-  'endedAt',
-  'durationSeconds',
-  'endedReason',
-  'cost',
-  'costBreakdown',
-  'customerNumber',
-  'customerIndex',
-  'summary',
-  'transcript',
-  'recordingUrl',
-  'successEvaluation',
-  'receivedAt',
-] as const satisfies readonly (keyof CallLogRecord)[];
+export { CALL_LOG_COLUMNS, escapeCell, unescapeCell };
 
 const HEADER = [...CALL_LOG_COLUMNS, 'checksum'];
-const FORMULA_TRIGGER = /^\s*[=+\-@\t\r]/;
-
-/**
- * Makes a cell safe to open in a spreadsheet (DUR-4): a cell that starts, after any spaces,
- * with `= + - @`, a tab or a CR, or with the escape quote itself, gets a leading `'`.
- * `unescapeCell` undoes it exactly, so every value round-trips.
- */
-export function escapeCell(value: string): string {
-  return FORMULA_TRIGGER.test(value) || value.startsWith("'") ? `'${value}` : value;
-}
-
-export function unescapeCell(value: string): string {
-  return value.startsWith("'") ? value.slice(1) : value;
-}
-
 function checksum(cells: string[]): string {
   return createHash('sha256').update(JSON.stringify(cells)).digest('hex').slice(0, 16);
 }
@@ -132,7 +101,7 @@ function rowBytes(r: CallLogRecord): Buffer {
 
 /** Writes a whole log to `file` atomically: temp file, fsync, rename, fsync of the directory. Returns its size. */
 export function writeAtomically(file: string, records: CallLogRecord[]): number {
-  const tmp = `${file}.rewrite-${process.pid}`;
+  const tmp = `${file}.rewrite-${thisProcess.pid}`;
   const body = Buffer.concat([Buffer.from(stringify([HEADER])), ...records.map(rowBytes)]);
   const fd = fs.openSync(tmp, 'w', 0o600);
   try {

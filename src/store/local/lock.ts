@@ -1,3 +1,4 @@
+import { thisProcess } from '../../deps.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StoreError } from '../../errors.js';
@@ -13,7 +14,7 @@ export interface DirLock {
   release(): void;
 }
 
-export function acquireDirLock(dir: string, purpose: string, pid = process.pid): DirLock {
+export function acquireDirLock(dir: string, purpose: string, pid = thisProcess.pid): DirLock {
   const file = path.join(dir, 'LOCK');
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -59,12 +60,5 @@ function readOwner(file: string): { pid: number; purpose: string } | undefined {
   }
 }
 
-/** True while a process with this pid exists (EPERM: it exists but is not ours). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** True while a process with this pid exists. */
+export const isAlive = (pid: number): boolean => thisProcess.isAlive(pid);
