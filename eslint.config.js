@@ -5,8 +5,14 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 const ambient = [
-  { selector: "MemberExpression[object.name='process']", message: 'Read process.* only in src/deps.ts (createDeps) and src/io.ts; pass what you need through Deps.' },
-  { selector: "MemberExpression[object.name='console']", message: 'Write through the IO seam (deps.io), never console.*.' },
+  {
+    selector: "MemberExpression[object.name='process']",
+    message: 'Read process.* only in src/deps.ts (createDeps) and src/io.ts; pass what you need through Deps.',
+  },
+  {
+    selector: "MemberExpression[object.name='console']",
+    message: 'Write through the IO seam (deps.io), never console.*.',
+  },
 ];
 
 export default tseslint.config(
@@ -15,9 +21,38 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   prettier,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', fetch: 'readonly', AbortSignal: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', performance: 'readonly', structuredClone: 'readonly', Response: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', AbortController: 'readonly', queueMicrotask: 'readonly', setImmediate: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        AbortSignal: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        performance: 'readonly',
+        structuredClone: 'readonly',
+        Response: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        AbortController: 'readonly',
+        queueMicrotask: 'readonly',
+        setImmediate: 'readonly',
+      },
+    },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          caughtErrors: 'none',
+        },
+      ],
     },
   },
   {
@@ -32,8 +67,15 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { regex: '^\\.\\./(?!shared/|\\.\\./)[\\w-]+/', message: 'A command never imports another command: move what both need to src/commands/shared/ or src/domain/.' },
-            { regex: '(^|/)store/local/', message: 'Only src/store/ knows the embedded store; go through the Store interfaces.' },
+            {
+              regex: '^\\.\\./(?!shared/|\\.\\./)[\\w-]+/',
+              message:
+                'A command never imports another command: move what both need to src/commands/shared/ or src/domain/.',
+            },
+            {
+              regex: '(^|/)store/local/',
+              message: 'Only src/store/ knows the embedded store; go through the Store interfaces.',
+            },
           ],
         },
       ],
@@ -43,12 +85,26 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/store/**', 'src/commands/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)store/local/', message: 'Only src/store/ knows the embedded store; go through the Store interfaces.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)store/local/',
+              message: 'Only src/store/ knows the embedded store; go through the Store interfaces.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['test/**/*.ts'],
     // Tests read loose JSON and assert exact table spacing.
-    rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off', 'no-regex-spaces': 'off' },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-regex-spaces': 'off',
+    },
   },
 );

@@ -24,12 +24,33 @@ export async function cryptoBench() {
     let store = await openLocalStore({ dir });
     await initKeyring(store, 'admin', password, new Date());
     const sealer = createSealer(await activeSealingKey(store), blindKey);
-    const transcript = 'AI: Welcome! Are you calling for a doctor appointment or AC support today?\nUser: I would like to book a general physician for Tuesday at eleven.\n'.repeat(8);
-    const records = Array.from({ length: 10_000 }, (_, i) => sealCallLog({
-      callId: `call_${i}`, callType: 'inboundPhoneCall', assistantId: 'a', startedAt: '2026-11-01T10:00:00.000Z', endedAt: new Date(Date.UTC(2026, 10, 1, 10, 0, i)).toISOString(),
-      durationSeconds: 120, endedReason: 'customer-ended-call', cost: 0.1, costBreakdown: '', customerNumber: `+9198${String(10000000 + i)}`, customerIndex: '',
-      summary: 'Booked a visit.', transcript, recordingUrl: `https://rec/${i}.wav`, successEvaluation: 'true', receivedAt: '2026-11-01T10:03:00.000Z',
-    }, sealer));
+    const transcript =
+      'AI: Welcome! Are you calling for a doctor appointment or AC support today?\nUser: I would like to book a general physician for Tuesday at eleven.\n'.repeat(
+        8,
+      );
+    const records = Array.from({ length: 10_000 }, (_, i) =>
+      sealCallLog(
+        {
+          callId: `call_${i}`,
+          callType: 'inboundPhoneCall',
+          assistantId: 'a',
+          startedAt: '2026-11-01T10:00:00.000Z',
+          endedAt: new Date(Date.UTC(2026, 10, 1, 10, 0, i)).toISOString(),
+          durationSeconds: 120,
+          endedReason: 'customer-ended-call',
+          cost: 0.1,
+          costBreakdown: '',
+          customerNumber: `+9198${String(10000000 + i)}`,
+          customerIndex: '',
+          summary: 'Booked a visit.',
+          transcript,
+          recordingUrl: `https://rec/${i}.wav`,
+          successEvaluation: 'true',
+          receivedAt: '2026-11-01T10:03:00.000Z',
+        },
+        sealer,
+      ),
+    );
     await store.close();
     writeAtomically(path.join(dir, 'calls.csv'), records);
 
@@ -48,7 +69,11 @@ export async function cryptoBench() {
     const runs = [];
     for (let i = 0; i < 3; i++) {
       const t = performance.now();
-      const r = spawnSync('node', [path.join(root, 'bin', 'receptionist.js'), '--data-dir', dir, 'logs', '--decrypt', '--json'], { env, maxBuffer: 1 << 30 });
+      const r = spawnSync(
+        'node',
+        [path.join(root, 'bin', 'receptionist.js'), '--data-dir', dir, 'logs', '--decrypt', '--json'],
+        { env, maxBuffer: 1 << 30 },
+      );
       if (r.status !== 0) throw new Error(`logs --decrypt exited ${r.status}: ${r.stderr}`);
       if (JSON.parse(r.stdout).length !== 10_000) throw new Error('wrong number of records');
       runs.push(performance.now() - t);
@@ -58,10 +83,17 @@ export async function cryptoBench() {
     store = await openLocalStore({ dir });
     const customers = store.collection('customers');
     for (let b = 0; b < 100; b++) {
-      await Promise.all(Array.from({ length: 1000 }, (_, j) => {
-        const i = b * 1000 + j;
-        return customers.insertOne({ _id: `c${i}`, name: `Customer ${i}`, phoneIndex: blindIndex(blindKey, `+9197${String(10000000 + i)}`), phone: 'sealed:v1:x:y' });
-      }));
+      await Promise.all(
+        Array.from({ length: 1000 }, (_, j) => {
+          const i = b * 1000 + j;
+          return customers.insertOne({
+            _id: `c${i}`,
+            name: `Customer ${i}`,
+            phoneIndex: blindIndex(blindKey, `+9197${String(10000000 + i)}`),
+            phone: 'sealed:v1:x:y',
+          });
+        }),
+      );
     }
     const lookups = [];
     for (let i = 0; i < 200; i++) {
@@ -72,7 +104,12 @@ export async function cryptoBench() {
       if (found?._id !== `c${n}`) throw new Error('lookup failed');
     }
     await store.close();
-    return { unlockMs: median(unlocks), decryptMs: median(runs), lookupMs: median(lookups), lookupP99Ms: [...lookups].sort((a, b) => a - b)[197] };
+    return {
+      unlockMs: median(unlocks),
+      decryptMs: median(runs),
+      lookupMs: median(lookups),
+      lookupP99Ms: [...lookups].sort((a, b) => a - b)[197],
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -16,7 +16,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function loadDouble() {
   const src = fs.readFileSync(path.join(root, 'test', 'support', 'mongo-double.ts'), 'utf8');
-  const js = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const js = ts.transpileModule(src, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
   const out = path.join(root, 'bench', '.cache', 'mongo-double.mjs');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, js);
@@ -26,7 +28,9 @@ async function loadDouble() {
 function run(args, env, input) {
   const p = spawn('node', [bin, ...args], { env, stdio: ['pipe', 'ignore', 'inherit'] });
   p.stdin.end(input ?? '');
-  return new Promise((resolve, reject) => p.on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`receptionist ${args[0]} exited ${c}`)))));
+  return new Promise((resolve, reject) =>
+    p.on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`receptionist ${args[0]} exited ${c}`)))),
+  );
 }
 
 export async function dur2Bench() {
@@ -34,7 +38,13 @@ export async function dur2Bench() {
   const double = await startMongoDouble();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'receptionist-bench-dur2-'));
   const secret = randomBytes(24).toString('hex');
-  const env = { ...process.env, MONGODB_URI: double.uri, VAPI_SERVER_SECRET: secret, RECEPTIONIST_DATA_DIR: dir, RECEPTIONIST_BLIND_INDEX_KEY: randomBytes(32).toString('base64url') };
+  const env = {
+    ...process.env,
+    MONGODB_URI: double.uri,
+    VAPI_SERVER_SECRET: secret,
+    RECEPTIONIST_DATA_DIR: dir,
+    RECEPTIONIST_BLIND_INDEX_KEY: randomBytes(32).toString('base64url'),
+  };
   let proc;
   try {
     // Not spawnSync: the double answers from this process's event loop.
@@ -53,12 +63,36 @@ export async function dur2Bench() {
       const body = JSON.stringify({ message });
       const t = String(Date.now());
       const started = performance.now();
-      const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-timestamp': t, 'x-signature': createHmac('sha256', secret).update(`${t}.${body}`).digest('hex') } });
+      const res = await fetch(url, {
+        method: 'POST',
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-timestamp': t,
+          'x-signature': createHmac('sha256', secret).update(`${t}.${body}`).digest('hex'),
+        },
+      });
       const json = await res.json();
       return { ms: performance.now() - started, status: res.status, json };
     };
-    const tool = (i) => ({ type: 'tool-calls', call: { id: `bench_dur2_${i}` }, toolCallList: [{ id: `tc_${i}`, type: 'function', function: { name: 'get_warranty_info', arguments: { customerId: 'CUST-1001' } } }] });
-    const report = (i) => ({ type: 'end-of-call-report', endedReason: 'customer-ended-call', endedAt: new Date().toISOString(), call: { id: `bench_spooled_${i}` }, artifact: { transcript: 'AI: Hello\nUser: Hi' } });
+    const tool = (i) => ({
+      type: 'tool-calls',
+      call: { id: `bench_dur2_${i}` },
+      toolCallList: [
+        {
+          id: `tc_${i}`,
+          type: 'function',
+          function: { name: 'get_warranty_info', arguments: { customerId: 'CUST-1001' } },
+        },
+      ],
+    });
+    const report = (i) => ({
+      type: 'end-of-call-report',
+      endedReason: 'customer-ended-call',
+      endedAt: new Date().toISOString(),
+      call: { id: `bench_spooled_${i}` },
+      artifact: { transcript: 'AI: Hello\nUser: Hi' },
+    });
     for (let i = 0; i < 20; i++) await post(tool(`warm_${i}`));
 
     await double.stop();
@@ -84,8 +118,21 @@ export async function dur2Bench() {
     await double.start();
     while ((await depth()) > 0) await new Promise((r) => setTimeout(r, 20));
     const drainMs = performance.now() - back;
-    const written = double.collection('receptionist', 'call_logs').filter((d) => String(d._id).startsWith('bench_spooled_')).length;
-    return { toolP50: median(toolMs), toolMax: Math.max(...toolMs), apologies, tools: toolMs.length, ackP50: median(ackMs), ackMax: Math.max(...ackMs), spooled, drainMs, written, N };
+    const written = double
+      .collection('receptionist', 'call_logs')
+      .filter((d) => String(d._id).startsWith('bench_spooled_')).length;
+    return {
+      toolP50: median(toolMs),
+      toolMax: Math.max(...toolMs),
+      apologies,
+      tools: toolMs.length,
+      ackP50: median(ackMs),
+      ackMax: Math.max(...ackMs),
+      spooled,
+      drainMs,
+      written,
+      N,
+    };
   } finally {
     proc?.kill('SIGTERM');
     if (proc) await new Promise((r) => proc.on('exit', r));

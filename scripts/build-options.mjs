@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 
-const specPath = process.argv[2] ?? path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'spec', 'vapi-openapi.json');
+const specPath =
+  process.argv[2] ?? path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'spec', 'vapi-openapi.json');
 const raw = fs.readFileSync(specPath);
 const spec = JSON.parse(raw);
 const S = spec.components.schemas;
@@ -17,21 +18,30 @@ function choices(prop) {
   if (!prop) return { values: [], isFreeForm: false };
   const branches = prop.oneOf ?? prop.anyOf ?? [prop];
   const values = [...new Set(branches.flatMap((b) => b.enum ?? []))];
-  const isFreeForm = branches.some((b) => b.type === 'string' && !b.enum) || (!prop.enum && !prop.oneOf && !prop.anyOf && prop.type === 'string');
+  const isFreeForm =
+    branches.some((b) => b.type === 'string' && !b.enum) ||
+    (!prop.enum && !prop.oneOf && !prop.anyOf && prop.type === 'string');
   return { values, isFreeForm };
 }
 
 function providers(kind) {
-  return S.CreateAssistantDTO.properties[kind].oneOf.map((ref) => {
-    const schema = S[refName(ref)];
-    const p = schema.properties;
-    const provider = p.provider.enum[0];
-    const entry = { provider, schema: refName(ref), required: (schema.required ?? []).filter((r) => r !== 'provider') };
-    if (kind === 'voice') Object.assign(entry, { voiceIds: choices(p.voiceId), models: choices(p.model) });
-    if (kind === 'transcriber') Object.assign(entry, { models: choices(p.model ?? p.speechModel), languages: choices(p.language) });
-    if (kind === 'model') Object.assign(entry, { models: choices(p.model) });
-    return entry;
-  }).sort((a, b) => a.provider.localeCompare(b.provider));
+  return S.CreateAssistantDTO.properties[kind].oneOf
+    .map((ref) => {
+      const schema = S[refName(ref)];
+      const p = schema.properties;
+      const provider = p.provider.enum[0];
+      const entry = {
+        provider,
+        schema: refName(ref),
+        required: (schema.required ?? []).filter((r) => r !== 'provider'),
+      };
+      if (kind === 'voice') Object.assign(entry, { voiceIds: choices(p.voiceId), models: choices(p.model) });
+      if (kind === 'transcriber')
+        Object.assign(entry, { models: choices(p.model ?? p.speechModel), languages: choices(p.language) });
+      if (kind === 'model') Object.assign(entry, { models: choices(p.model) });
+      return entry;
+    })
+    .sort((a, b) => a.provider.localeCompare(b.provider));
 }
 
 const out = {
@@ -43,4 +53,6 @@ const out = {
 };
 const dest = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'templates', 'options.json');
 fs.writeFileSync(dest, `${JSON.stringify(out, null, 2)}\n`);
-console.log(`wrote ${dest}: ${out.voices.length} voice, ${out.transcribers.length} transcriber, ${out.models.length} model providers`);
+console.log(
+  `wrote ${dest}: ${out.voices.length} voice, ${out.transcribers.length} transcriber, ${out.models.length} model providers`,
+);

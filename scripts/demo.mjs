@@ -30,7 +30,12 @@ const run = async (args) => {
 await run(['seed']);
 say('receptionist users add admin --role admin --password-stdin   (the first admin creates the encryption keys)');
 {
-  const r = await execa('node', [bin, 'users', 'add', 'admin', '--role', 'admin', '--password-stdin'], { env, input: `${adminPassword}\n`, reject: false, stderr: 'inherit' });
+  const r = await execa('node', [bin, 'users', 'add', 'admin', '--role', 'admin', '--password-stdin'], {
+    env,
+    input: `${adminPassword}\n`,
+    reject: false,
+    stderr: 'inherit',
+  });
   if (r.exitCode !== 0) throw new Error(`users add exited ${r.exitCode}`);
 }
 say('receptionist serve --port 0   (in the background; its log lines follow each request)');
@@ -40,16 +45,24 @@ const url = await new Promise((resolve, reject) => {
   readline.createInterface({ input: serve.stdout }).on('line', (l) => {
     const e = JSON.parse(l);
     if (e.kind === 'ready') resolve(e.webhookUrl);
-    if (e.kind === 'message') process.stdout.write(`  [serve] ${e.type} ${e.tools?.join(',') ?? ''} ${e.status} ${e.outcome} ${e.ms}ms\n`);
+    if (e.kind === 'message')
+      process.stdout.write(`  [serve] ${e.type} ${e.tools?.join(',') ?? ''} ${e.status} ${e.outcome} ${e.ms}ms\n`);
   });
   serve.then((r) => reject(new Error(`serve exited: ${r.stderr}`)));
 });
 try {
   const callId = `call_demo_${randomBytes(4).toString('hex')}`;
   for (const event of [
-    'assistant-request', 'status-update', 'tool-calls.list_doctors', 'tool-calls.check_availability',
-    'tool-calls.book_appointment', 'tool-calls.get_ac_purchase_details', 'tool-calls.get_warranty_info',
-    'tool-calls.ac_troubleshooting', 'tool-calls.schedule_ac_service', 'end-of-call-report',
+    'assistant-request',
+    'status-update',
+    'tool-calls.list_doctors',
+    'tool-calls.check_availability',
+    'tool-calls.book_appointment',
+    'tool-calls.get_ac_purchase_details',
+    'tool-calls.get_warranty_info',
+    'tool-calls.ac_troubleshooting',
+    'tool-calls.schedule_ac_service',
+    'end-of-call-report',
   ]) {
     await run(['trigger', event, '--url', url, '--call-id', callId]);
   }
@@ -58,4 +71,6 @@ try {
   serve.kill('SIGTERM');
   await serve;
 }
-process.stdout.write(`\nDone. Sensitive fields show as [sealed] above. To read them as the demo admin (password ${adminPassword}):\n  RECEPTIONIST_BLIND_INDEX_KEY=${env.RECEPTIONIST_BLIND_INDEX_KEY} npx receptionist logs --data-dir ${dataDir} --decrypt --username admin\n`);
+process.stdout.write(
+  `\nDone. Sensitive fields show as [sealed] above. To read them as the demo admin (password ${adminPassword}):\n  RECEPTIONIST_BLIND_INDEX_KEY=${env.RECEPTIONIST_BLIND_INDEX_KEY} npx receptionist logs --data-dir ${dataDir} --decrypt --username admin\n`,
+);

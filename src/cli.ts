@@ -28,13 +28,37 @@ export function buildProgram(deps: Deps): Command {
     .version(VERSION, '-v, --version')
     .option('--data-dir <dir>', 'directory of the embedded store (default ./.receptionist, or $RECEPTIONIST_DATA_DIR)')
     .option('--mongodb-uri <uri>', 'use MongoDB instead of the embedded store (or $MONGODB_URI)')
-    .option('--log-to <target>', 'where call logs go: mongo or csv (default: the store in use, or $RECEPTIONIST_LOG_TO)')
+    .option(
+      '--log-to <target>',
+      'where call logs go: mongo or csv (default: the store in use, or $RECEPTIONIST_LOG_TO)',
+    )
     .option('--json', 'machine-readable output: JSON on stdout')
     .option('--no-color', 'disable colors')
     .addOption(new Option('--debug', 'print stack traces of failures'))
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', `\n${envHelp()}\n\nExit codes: 0 ok, 1 error, 2 usage, 3 store, 4 input needed, 5 auth, 6 network, 70 internal, 130 cancelled.`);
-  for (const make of [seedCommand, serveCommand, triggerCommand, logsCommand, usersCommand, keysCommand, auditCommand, optionsCommand, configCommand, syncCommand, callCommand, chatCommand, metricsCommand, migrateCommand, phoneNumbersCommand, preflightCommand]) program.addCommand(make(deps));
+    .addHelpText(
+      'after',
+      `\n${envHelp()}\n\nExit codes: 0 ok, 1 error, 2 usage, 3 store, 4 input needed, 5 auth, 6 network, 70 internal, 130 cancelled.`,
+    );
+  for (const make of [
+    seedCommand,
+    serveCommand,
+    triggerCommand,
+    logsCommand,
+    usersCommand,
+    keysCommand,
+    auditCommand,
+    optionsCommand,
+    configCommand,
+    syncCommand,
+    callCommand,
+    chatCommand,
+    metricsCommand,
+    migrateCommand,
+    phoneNumbersCommand,
+    preflightCommand,
+  ])
+    program.addCommand(make(deps));
   return program;
 }
 

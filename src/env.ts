@@ -4,22 +4,30 @@
  */
 export const ENV_VARS = {
   RECEPTIONIST_DATA_DIR: 'Directory of the embedded store (default ./.receptionist)',
-  MONGODB_URI: 'Use MongoDB instead of the embedded store (same as --mongodb-uri), e.g. mongodb+srv://user:pass@cluster/db',
+  MONGODB_URI:
+    'Use MongoDB instead of the embedded store (same as --mongodb-uri), e.g. mongodb+srv://user:pass@cluster/db',
   MONGODB_DB: 'MongoDB database name (default: the one in MONGODB_URI, else receptionist)',
-  RECEPTIONIST_LOG_TO: 'Where call logs go: "mongo" (collection call_logs) or "csv" (<data-dir>/calls.csv); default: the store in use (same as --log-to)',
-  VAPI_SERVER_SECRET: 'Webhook secret (≥ 128 bits, e.g. `openssl rand -hex 32`): the secretKey of the HMAC credential `sync` creates, which `serve` verifies',
-  VAPI_SERVER_SECRET_PREVIOUS: 'The secret before a rotation, still accepted by `serve` until every credential carries the new one',
-  RECEPTIONIST_AUTH_PLAN: 'The authenticationPlan (JSON, without its secret) of a webhook credential not made by `sync`, for `serve` (same as --auth-plan)',
-  RECEPTIONIST_BLIND_INDEX_KEY: 'Key of the phone-number blind index (created by the first `users add` into .env; back it up)',
+  RECEPTIONIST_LOG_TO:
+    'Where call logs go: "mongo" (collection call_logs) or "csv" (<data-dir>/calls.csv); default: the store in use (same as --log-to)',
+  VAPI_SERVER_SECRET:
+    'Webhook secret (≥ 128 bits, e.g. `openssl rand -hex 32`): the secretKey of the HMAC credential `sync` creates, which `serve` verifies',
+  VAPI_SERVER_SECRET_PREVIOUS:
+    'The secret before a rotation, still accepted by `serve` until every credential carries the new one',
+  RECEPTIONIST_AUTH_PLAN:
+    'The authenticationPlan (JSON, without its secret) of a webhook credential not made by `sync`, for `serve` (same as --auth-plan)',
+  RECEPTIONIST_BLIND_INDEX_KEY:
+    'Key of the phone-number blind index (created by the first `users add` into .env; back it up)',
   RECEPTIONIST_PASSWORD: 'Password of the acting admin, for scripts (never pass a password in argv)',
   RECEPTIONIST_NEW_PASSWORD: 'The new password for `users add` / `users passwd`, for scripts',
   RECEPTIONIST_USERNAME: 'Username of the acting admin, for scripts (same as --username)',
-  VAPI_API_KEY: 'Vapi private API key for sync, call, chat, metrics --remote and serve --update-assistant (same as --vapi-key)',
+  VAPI_API_KEY:
+    'Vapi private API key for sync, call, chat, metrics --remote and serve --update-assistant (same as --vapi-key)',
   NGROK_AUTHTOKEN: 'ngrok authtoken for serve --tunnel (dashboard.ngrok.com → Your Authtoken)',
   NGROK_DOMAIN: 'A domain reserved on your ngrok account, for serve --tunnel (same as --ngrok-domain)',
   VAPI_BASE_URL: 'Vapi API base URL (default https://api.vapi.ai; https://api.eu.vapi.ai for EU organisations)',
   VAPI_TIMEOUT_SECONDS: 'Timeout of one Vapi API request in seconds (default 30)',
-  VAPI_CONNECT_TIMEOUT_MS: 'How long connecting to Vapi may take before it counts as unreachable (exit 6), ms (default 3000)',
+  VAPI_CONNECT_TIMEOUT_MS:
+    'How long connecting to Vapi may take before it counts as unreachable (exit 6), ms (default 3000)',
   RECEPTIONIST_PUBLIC_URL: 'Public URL of `serve` that `sync` points the assistant and tools at (same as --server-url)',
   RECEPTIONIST_ASSISTANT_ID: 'Assistant for `call` and `chat` (default: the one `sync` created)',
   RECEPTIONIST_PHONE_NUMBER_ID: 'Vapi phone number that places outbound calls (default: the only one, if there is one)',
@@ -27,7 +35,8 @@ export const ENV_VARS = {
   RECEPTIONIST_PORT: 'Port of `serve` (default 3000; 0 picks a free one)',
   RECEPTIONIST_HOST: 'Interface `serve` binds to (default 127.0.0.1)',
   RECEPTIONIST_URL: 'Webhook URL `trigger` sends to (default http://127.0.0.1:3000/webhook)',
-  RECEPTIONIST_DEFAULT_REGION: 'Region for phone numbers without a country code, ISO 3166 (default from the clinic config, IN)',
+  RECEPTIONIST_DEFAULT_REGION:
+    'Region for phone numbers without a country code, ISO 3166 (default from the clinic config, IN)',
   DEBUG: 'Set to 1 to print stack traces (same as --debug)',
   NO_COLOR: 'Set to disable colors (same as --no-color)',
 } as const;

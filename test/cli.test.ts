@@ -13,8 +13,21 @@ describe('receptionist', () => {
     const d = deps();
     expect(await main(['--help'], d)).toBe(0);
     const out = d.io.stdout();
-    for (const word of ['seed', 'serve', 'trigger', 'logs', 'VAPI_SERVER_SECRET', 'VAPI_SERVER_SECRET_PREVIOUS', 'RECEPTIONIST_DATA_DIR', 'RECEPTIONIST_PORT', 'DEBUG']) expect(out).toContain(word);
-    expect(out).toContain('Exit codes: 0 ok, 1 error, 2 usage, 3 store, 4 input needed, 5 auth, 6 network, 70 internal, 130 cancelled.');
+    for (const word of [
+      'seed',
+      'serve',
+      'trigger',
+      'logs',
+      'VAPI_SERVER_SECRET',
+      'VAPI_SERVER_SECRET_PREVIOUS',
+      'RECEPTIONIST_DATA_DIR',
+      'RECEPTIONIST_PORT',
+      'DEBUG',
+    ])
+      expect(out).toContain(word);
+    expect(out).toContain(
+      'Exit codes: 0 ok, 1 error, 2 usage, 3 store, 4 input needed, 5 auth, 6 network, 70 internal, 130 cancelled.',
+    );
   });
 
   test('--version prints the version and exits 0', async () => {
@@ -38,7 +51,11 @@ describe('parsing', () => {
   test.each([
     { flags: {}, env: secret, expected: { port: 3000, host: '127.0.0.1', bodyLimit: 5 * 1024 * 1024 } },
     { flags: { port: '0' }, env: { ...secret, RECEPTIONIST_PORT: '4000' }, expected: { port: 0 } },
-    { flags: {}, env: { ...secret, RECEPTIONIST_PORT: '4000', RECEPTIONIST_HOST: '::1' }, expected: { port: 4000, host: '::1' } },
+    {
+      flags: {},
+      env: { ...secret, RECEPTIONIST_PORT: '4000', RECEPTIONIST_HOST: '::1' },
+      expected: { port: 4000, host: '::1' },
+    },
     { flags: { insecureNoAuth: true }, env: {}, expected: { auth: undefined } },
     { flags: { defaultRegion: 'us' }, env: secret, expected: { defaultRegion: 'US' } },
   ])('serve $flags with $env', ({ flags, env, expected }) => {
@@ -46,7 +63,11 @@ describe('parsing', () => {
   });
 
   test('serve keeps both secrets while rotating, and reads them from .env', () => {
-    const env = createEnv({ VAPI_SERVER_SECRET: 'new-secret-0123456789' }, { VAPI_SERVER_SECRET_PREVIOUS: 'old-secret-0123456789' }, '.env');
+    const env = createEnv(
+      { VAPI_SERVER_SECRET: 'new-secret-0123456789' },
+      { VAPI_SERVER_SECRET_PREVIOUS: 'old-secret-0123456789' },
+      '.env',
+    );
     expect(parseServeOptions({}, { env }).auth?.secrets).toEqual(['new-secret-0123456789', 'old-secret-0123456789']);
   });
 
@@ -55,7 +76,11 @@ describe('parsing', () => {
     [{}, createEnv({}, { RECEPTIONIST_PORT: 'x' }, '.env'), /Invalid port "x" \(from RECEPTIONIST_PORT in \.env\)/],
     [{}, createEnv({ VAPI_SERVER_SECRET: 'short' }, {}, '.env'), /shorter than 16 characters/],
     [{ bodyLimit: '10' }, secretEnv(), /Invalid --body-limit "10"/],
-    [{}, createEnv({ VAPI_SERVER_SECRET: 'x'.repeat(20), RECEPTIONIST_DEFAULT_REGION: 'XX' }, {}, '.env'), /Unknown region "XX" \(from \$RECEPTIONIST_DEFAULT_REGION\)/],
+    [
+      {},
+      createEnv({ VAPI_SERVER_SECRET: 'x'.repeat(20), RECEPTIONIST_DEFAULT_REGION: 'XX' }, {}, '.env'),
+      /Unknown region "XX" \(from \$RECEPTIONIST_DEFAULT_REGION\)/,
+    ],
   ])('serve rejects %o', (flags, env, message) => {
     expect(() => parseServeOptions(flags, { env })).toThrow(message);
   });
@@ -63,7 +88,10 @@ describe('parsing', () => {
   const now = new Date('2026-11-21T04:30:00Z');
   test.each([
     [{ since: '24h' }, { since: new Date('2026-11-20T04:30:00Z') }],
-    [{ since: '7d', limit: '5' }, { since: new Date('2026-11-14T04:30:00Z'), limit: 5 }],
+    [
+      { since: '7d', limit: '5' },
+      { since: new Date('2026-11-14T04:30:00Z'), limit: 5 },
+    ],
     [{ since: '2026-11-01' }, { since: new Date('2026-11-01T00:00:00Z') }],
     [{ csv: true }, { csv: true }],
   ])('logs %o', (flags, expected) => {
@@ -74,7 +102,12 @@ describe('parsing', () => {
   });
 
   test('trigger --set writes nested paths, JSON values, and args.X into the first tool call', () => {
-    const p: any = { message: { toolCallList: [{ function: { arguments: {} } }], toolWithToolCallList: [{ toolCall: { function: { arguments: {} } } }] } };
+    const p: any = {
+      message: {
+        toolCallList: [{ function: { arguments: {} } }],
+        toolWithToolCallList: [{ toolCall: { function: { arguments: {} } } }],
+      },
+    };
     applySet(p, 'message.call.id=abc');
     applySet(p, 'message.cost=0.5');
     applySet(p, 'args.date=tomorrow at 10am');
@@ -86,7 +119,11 @@ describe('parsing', () => {
   });
 
   test('trigger placeholders keep numbers numeric and name a weekday at least 3 days ahead', () => {
-    const out = fillPlaceholders({ t: '{{timestamp}}', d: '{{date:tue}} at 10am', id: 'x-{{callId}}' }, { timestamp: 5, callId: 'c1', timeZone: 'Asia/Kolkata' }, now);
+    const out = fillPlaceholders(
+      { t: '{{timestamp}}', d: '{{date:tue}} at 10am', id: 'x-{{callId}}' },
+      { timestamp: 5, callId: 'c1', timeZone: 'Asia/Kolkata' },
+      now,
+    );
     expect(out).toEqual({ t: 5, d: 'Tuesday 24 November at 10am', id: 'x-c1' });
   });
 });

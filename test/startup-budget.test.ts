@@ -27,8 +27,28 @@ vi.mock('cli-progress', loaded('cli-progress'));
 vi.mock('ajv', loaded('ajv'));
 
 test('--help of the program and of every command loads no heavy module', async () => {
-  const commands = ['seed', 'serve', 'trigger', 'logs', 'users', 'keys', 'audit', 'options', 'config', 'sync', 'call', 'chat', 'metrics', 'migrate'];
-  for (const argv of [['--help'], ...commands.map((c) => [c, '--help']), ['config', 'set', '--help'], ['users', 'add', '--help']]) {
+  const commands = [
+    'seed',
+    'serve',
+    'trigger',
+    'logs',
+    'users',
+    'keys',
+    'audit',
+    'options',
+    'config',
+    'sync',
+    'call',
+    'chat',
+    'metrics',
+    'migrate',
+  ];
+  for (const argv of [
+    ['--help'],
+    ...commands.map((c) => [c, '--help']),
+    ['config', 'set', '--help'],
+    ['users', 'add', '--help'],
+  ]) {
     const d = testDeps();
     const code = await main(argv, d);
     expect(code, d.io.stderr()).toBe(0);

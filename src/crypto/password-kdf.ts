@@ -34,20 +34,34 @@ export class UnwrapError extends Error {
 
 function deriveKey(password: string, kdf: KdfParams): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), Buffer.from(kdf.salt, 'base64url'), 32, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.N * kdf.r * 2 }, (err, key) =>
-      err ? reject(err) : resolve(key),
+    scrypt(
+      password.normalize('NFKC'),
+      Buffer.from(kdf.salt, 'base64url'),
+      32,
+      { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.N * kdf.r * 2 },
+      (err, key) => (err ? reject(err) : resolve(key)),
     ),
   );
 }
 
 /** Encrypts `secret` under `password`. `aad` binds the wrap to its owner and key (e.g. "admin|k1"). */
-export async function wrapWithPassword(secret: Buffer, password: string, aad: string, params: Omit<KdfParams, 'name' | 'salt'> = OWASP_SCRYPT): Promise<PasswordWrap> {
+export async function wrapWithPassword(
+  secret: Buffer,
+  password: string,
+  aad: string,
+  params: Omit<KdfParams, 'name' | 'salt'> = OWASP_SCRYPT,
+): Promise<PasswordWrap> {
   const kdf: KdfParams = { name: 'scrypt', ...params, salt: randomBytes(16).toString('base64url') };
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', await deriveKey(password, kdf), iv);
   cipher.setAAD(Buffer.from(aad));
   const ciphertext = Buffer.concat([cipher.update(secret), cipher.final()]);
-  return { kdf, iv: iv.toString('base64url'), tag: cipher.getAuthTag().toString('base64url'), ciphertext: ciphertext.toString('base64url') };
+  return {
+    kdf,
+    iv: iv.toString('base64url'),
+    tag: cipher.getAuthTag().toString('base64url'),
+    ciphertext: ciphertext.toString('base64url'),
+  };
 }
 
 /** @throws UnwrapError for a wrong password, a different `aad`, or a tampered wrap */

@@ -1,4 +1,14 @@
-import { createCipheriv, createDecipheriv, createPublicKey, createPrivateKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPublicKey,
+  createPrivateKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 
 /**
  * Sealed fields: write-only encryption of one value to a public key (architecture
@@ -35,7 +45,6 @@ export class SealError extends Error {
   }
 }
 
-
 // JWK import is about ten times faster than DER for X25519 keys.
 function publicKeyObject(raw: Buffer): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: raw.toString('base64url') }, format: 'jwk' });
@@ -47,7 +56,10 @@ const privateKeyObjects = new WeakMap<SealingKeyPair, KeyObject>();
 function privateKeyObject(key: SealingKeyPair): KeyObject {
   let obj = privateKeyObjects.get(key);
   if (!obj) {
-    obj = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', x: key.publicKey, d: key.privateKey.toString('base64url') }, format: 'jwk' });
+    obj = createPrivateKey({
+      key: { kty: 'OKP', crv: 'X25519', x: key.publicKey, d: key.privateKey.toString('base64url') },
+      format: 'jwk',
+    });
     privateKeyObjects.set(key, obj);
   }
   return obj;
@@ -63,10 +75,16 @@ const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex
  * (seen here under load: ExportJWKEdKey holds the key mutex that ~KeyGenJob then waits for).
  */
 function ephemeralKeyPair(): { privateKey: KeyObject; publicRaw: Buffer; privateRaw: Buffer } {
-  const pair = generateKeyPairSync('x25519', { publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' } });
+  const pair = generateKeyPairSync('x25519', {
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+  });
   const publicRaw = pair.publicKey.subarray(X25519_SPKI_PREFIX.length);
   const privateRaw = pair.privateKey.subarray(X25519_PKCS8_PREFIX.length);
-  const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', x: publicRaw.toString('base64url'), d: privateRaw.toString('base64url') }, format: 'jwk' });
+  const privateKey = createPrivateKey({
+    key: { kty: 'OKP', crv: 'X25519', x: publicRaw.toString('base64url'), d: privateRaw.toString('base64url') },
+    format: 'jwk',
+  });
   return { privateKey, publicRaw, privateRaw };
 }
 
@@ -93,10 +111,18 @@ export function seal(plaintext: string, ctx: SealContext, key: { keyId: string; 
  * record); each field still has its own IV and its own AAD, and the stored form of each field
  * is complete on its own.
  */
-export function sealFields(values: Record<string, string>, record: Omit<SealContext, 'field'>, key: { keyId: string; publicKey: string }): Record<string, string> {
+export function sealFields(
+  values: Record<string, string>,
+  record: Omit<SealContext, 'field'>,
+  key: { keyId: string; publicKey: string },
+): Record<string, string> {
   const recipient = Buffer.from(key.publicKey, 'base64url');
   const eph = ephemeralKeyPair();
-  const aesKey = derive(diffieHellman({ privateKey: eph.privateKey, publicKey: publicKeyObject(recipient) }), eph.publicRaw, recipient);
+  const aesKey = derive(
+    diffieHellman({ privateKey: eph.privateKey, publicKey: publicKeyObject(recipient) }),
+    eph.publicRaw,
+    recipient,
+  );
   const ephRaw = eph.publicRaw;
   const out: Record<string, string> = {};
   for (const [field, plaintext] of Object.entries(values)) {
@@ -104,7 +130,8 @@ export function sealFields(values: Record<string, string>, record: Omit<SealCont
     const cipher = createCipheriv('aes-256-gcm', aesKey, iv);
     cipher.setAAD(aad({ ...record, field }, key.keyId));
     const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    out[field] = `${SEALED_PREFIX}${key.keyId}:${Buffer.concat([ephRaw, iv, cipher.getAuthTag(), ct]).toString('base64url')}`;
+    out[field] =
+      `${SEALED_PREFIX}${key.keyId}:${Buffer.concat([ephRaw, iv, cipher.getAuthTag(), ct]).toString('base64url')}`;
   }
   return out;
 }
@@ -116,7 +143,11 @@ function openingKey(key: SealingKeyPair, ephRaw: Buffer): Buffer {
   const id = `${key.keyId}:${ephRaw.toString('base64url')}`;
   let k = derivedKeys.get(id);
   if (!k) {
-    k = derive(diffieHellman({ privateKey: privateKeyObject(key), publicKey: publicKeyObject(ephRaw) }), ephRaw, Buffer.from(key.publicKey, 'base64url'));
+    k = derive(
+      diffieHellman({ privateKey: privateKeyObject(key), publicKey: publicKeyObject(ephRaw) }),
+      ephRaw,
+      Buffer.from(key.publicKey, 'base64url'),
+    );
     if (derivedKeys.size >= 64) derivedKeys.delete(derivedKeys.keys().next().value!);
     derivedKeys.set(id, k);
   }

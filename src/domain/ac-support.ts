@@ -26,10 +26,16 @@ export function warrantyOf(p: AcPurchase, today: DateTime): WarrantyStatus {
 
 /** The guide whose keywords best match the caller's words, if any. */
 export function findGuide(guides: TroubleshootingGuide[], symptom: string): TroubleshootingGuide | undefined {
-  const text = ` ${symptom.toLowerCase().replace(/[^a-z0-9 ]/g, ' ').replace(/\s+/g, ' ')} `;
+  const text = ` ${symptom
+    .toLowerCase()
+    .replace(/[^a-z0-9 ]/g, ' ')
+    .replace(/\s+/g, ' ')} `;
   let best: { guide: TroubleshootingGuide; score: number } | undefined;
   for (const guide of guides) {
-    const score = guide.keywords.reduce((n, k) => (text.includes(` ${k} `) || text.includes(` ${k}`) ? n + k.length : n), 0);
+    const score = guide.keywords.reduce(
+      (n, k) => (text.includes(` ${k} `) || text.includes(` ${k}`) ? n + k.length : n),
+      0,
+    );
     if (score > 0 && (!best || score > best.score)) best = { guide, score };
   }
   return best?.guide;

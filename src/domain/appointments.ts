@@ -87,8 +87,16 @@ export class AppointmentBook {
   }
 
   /** Free future slots of these doctors on `day` (clinic zone), optionally within a window of minutes. */
-  async freeSlotsOnDay(doctors: Doctor[], day: DateTime, window?: { from: number; to: number }): Promise<Array<{ doctor: Doctor; start: DateTime }>> {
-    const taken = await this.occupied(doctors.map((d) => d._id), day.startOf('day'), day.startOf('day').plus({ days: 1 }));
+  async freeSlotsOnDay(
+    doctors: Doctor[],
+    day: DateTime,
+    window?: { from: number; to: number },
+  ): Promise<Array<{ doctor: Doctor; start: DateTime }>> {
+    const taken = await this.occupied(
+      doctors.map((d) => d._id),
+      day.startOf('day'),
+      day.startOf('day').plus({ days: 1 }),
+    );
     const nowMs = this.now().getTime();
     const out: Array<{ doctor: Doctor; start: DateTime }> = [];
     for (const doctor of doctors) {
@@ -160,7 +168,13 @@ export class AppointmentBook {
     try {
       return { ok: true, appointment: await this.col.insertOne(doc) };
     } catch (err) {
-      if (err instanceof DuplicateKeyError && err.key !== 'sourceKey' && err.key !== 'appointmentId' && err.key !== '_id') return { ok: false, reason: 'taken' };
+      if (
+        err instanceof DuplicateKeyError &&
+        err.key !== 'sourceKey' &&
+        err.key !== 'appointmentId' &&
+        err.key !== '_id'
+      )
+        return { ok: false, reason: 'taken' };
       throw err;
     }
   }
@@ -168,7 +182,12 @@ export class AppointmentBook {
   /** The live hold this call placed on a slot, if any. */
   async heldBy(callId: string, doctor: Doctor, start: DateTime): Promise<Appointment | null> {
     if (!callId) return null;
-    return this.col.findOne({ activeSlot: slotKey(doctor._id, start), status: 'held', holdOwner: callId, holdExpiresAt: { $gt: this.now().getTime() } });
+    return this.col.findOne({
+      activeSlot: slotKey(doctor._id, start),
+      status: 'held',
+      holdOwner: callId,
+      holdExpiresAt: { $gt: this.now().getTime() },
+    });
   }
 
   /** Turns a live hold into a booking; false when the hold expired or is gone. */
@@ -177,7 +196,11 @@ export class AppointmentBook {
     const res = await this.col.updateOne(
       { appointmentId: held.appointmentId, status: 'held', holdExpiresAt: { $gt: nowMs } },
       {
-        $set: { ...this.sealed(fields, held.rootId ?? held.appointmentId), status: 'confirmed', confirmedAt: this.now().toISOString() },
+        $set: {
+          ...this.sealed(fields, held.rootId ?? held.appointmentId),
+          status: 'confirmed',
+          confirmedAt: this.now().toISOString(),
+        },
         $unset: { holdExpiresAt: true, holdOwner: true },
       },
     );
@@ -186,7 +209,10 @@ export class AppointmentBook {
 
   /** Gives a hold's slot back (used when a later step fails). */
   async release(appointmentId: string): Promise<void> {
-    await this.col.updateOne({ appointmentId, status: 'held' }, { $set: { status: 'expired' }, $unset: { activeSlot: true } });
+    await this.col.updateOne(
+      { appointmentId, status: 'held' },
+      { $set: { status: 'expired' }, $unset: { activeSlot: true } },
+    );
   }
 
   async find(appointmentId: string): Promise<Appointment | null> {
@@ -211,7 +237,12 @@ export class AppointmentBook {
    * Moves a confirmed appointment: the new slot is claimed and confirmed before the old one is
    * released, so the patient never ends up with neither. Returns the new appointment.
    */
-  async reschedule(old: Appointment, doctor: Doctor, start: DateTime, sourceKey: string): Promise<ClaimResult | { ok: false; reason: 'gone' }> {
+  async reschedule(
+    old: Appointment,
+    doctor: Doctor,
+    start: DateTime,
+    sourceKey: string,
+  ): Promise<ClaimResult | { ok: false; reason: 'gone' }> {
     const claim = await this.hold(doctor, start, {
       patientName: old.patientName,
       // Already sealed, bound to the chain's root: copied as they are.
@@ -250,7 +281,11 @@ export class AppointmentBook {
 export const SEALED_APPOINTMENT_FIELDS = ['email', 'phone', 'reason', 'cancelReason'] as const;
 
 /** Seals what is still plaintext among the sensitive fields and adds the phone's blind index. */
-export function sealAppointmentFields(fields: Partial<Appointment>, rootId: string, sealer: FieldSealer): Partial<Appointment> {
+export function sealAppointmentFields(
+  fields: Partial<Appointment>,
+  rootId: string,
+  sealer: FieldSealer,
+): Partial<Appointment> {
   return sealNamedFields(fields, SEALED_APPOINTMENT_FIELDS, { collection: 'appointments', recordId: rootId }, sealer);
 }
 
@@ -258,12 +293,21 @@ export function sealAppointmentFields(fields: Partial<Appointment>, rootId: stri
  * Records the patient as a customer, found later by the blind index of their number
  * (assistant-request). An existing customer with that number (an AC customer, say) is updated.
  */
-export async function upsertPatient(store: Store, patient: Patient, nowIso: string, sealer: FieldSealer): Promise<void> {
+export async function upsertPatient(
+  store: Store,
+  patient: Patient,
+  nowIso: string,
+  sealer: FieldSealer,
+): Promise<void> {
   const col = store.collection<Customer>('customers');
   const phoneIndex = sealer.index(patient.phone);
   const existing = await col.findOne({ phoneIndex });
   const _id = existing?._id ?? `p-${phoneIndex.slice(0, 24)}`;
-  const fields = sealCustomerFields({ name: patient.name, email: patient.email, phone: patient.phone, updatedAt: nowIso }, _id, sealer);
+  const fields = sealCustomerFields(
+    { name: patient.name, email: patient.email, phone: patient.phone, updatedAt: nowIso },
+    _id,
+    sealer,
+  );
   await col.updateOne({ _id }, { $set: fields }, { upsert: true });
 }
 

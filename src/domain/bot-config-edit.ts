@@ -9,7 +9,10 @@ import { accepts, optionsCatalog, type Choices, type ProviderOptions } from '../
 
 /** A rejected change: the message names the key and lists what is accepted. */
 export class ConfigValueError extends Error {
-  constructor(message: string, readonly accepted?: string[]) {
+  constructor(
+    message: string,
+    readonly accepted?: string[],
+  ) {
     super(message);
     this.name = 'ConfigValueError';
   }
@@ -34,7 +37,8 @@ export function getConfigValue(config: BotConfig, key: string): unknown {
 }
 
 function systemMessage(config: BotConfig): { role: string; content: string } | undefined {
-  const messages = ((config.assistant as Json).model as Json | undefined)?.messages as Array<{ role: string; content: string }> | undefined;
+  const messages = ((config.assistant as Json).model as Json | undefined)?.messages as
+    Array<{ role: string; content: string }> | undefined;
   return messages?.find((m) => m.role === 'system');
 }
 
@@ -43,27 +47,37 @@ function systemMessage(config: BotConfig): { role: string; content: string } | u
  * validates the result against the options Vapi accepts. Returns the new config and the changes.
  * @throws ConfigValueError naming the key, with the accepted values
  */
-export function applyConfigChanges(config: BotConfig, pairs: Array<[string, string]>): { config: BotConfig; changes: ConfigChange[] } {
+export function applyConfigChanges(
+  config: BotConfig,
+  pairs: Array<[string, string]>,
+): { config: BotConfig; changes: ConfigChange[] } {
   const next = structuredClone(config);
   const a = next.assistant as Json;
   const before = (key: string) => getConfigValue(config, key);
   const changes: ConfigChange[] = [];
   const given = new Map(pairs);
-  for (const [key] of pairs) if (!(key in CONFIG_KEYS)) throw new ConfigValueError(`Unknown key "${key}".`, Object.keys(CONFIG_KEYS));
+  for (const [key] of pairs)
+    if (!(key in CONFIG_KEYS)) throw new ConfigValueError(`Unknown key "${key}".`, Object.keys(CONFIG_KEYS));
 
   for (const [key, value] of pairs) {
     const [group, field] = key.split('.') as [string, string | undefined];
     if (key === 'name') {
-      if (!value.trim() || value.length > 40) throw new ConfigValueError('name must be 1 to 40 characters (a Vapi limit).');
+      if (!value.trim() || value.length > 40)
+        throw new ConfigValueError('name must be 1 to 40 characters (a Vapi limit).');
       a.name = value;
     } else if (key === 'firstMessage') {
       a.firstMessage = value;
     } else if (key === 'systemPrompt') {
       const model = (a.model ?? {}) as Json;
-      const messages = ((model.messages as Array<{ role: string; content: string }>) ?? []).filter((m) => m.role !== 'system');
+      const messages = ((model.messages as Array<{ role: string; content: string }>) ?? []).filter(
+        (m) => m.role !== 'system',
+      );
       a.model = { ...model, messages: [{ role: 'system', content: value }, ...messages] };
     } else if (key === 'serverMessages') {
-      const list = value.split(',').map((v) => v.trim()).filter(Boolean);
+      const list = value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
       const allowed = optionsCatalog().serverMessages;
       const bad = list.filter((m) => !allowed.includes(m));
       if (bad.length) throw new ConfigValueError(`serverMessages: Vapi does not send ${bad.join(', ')}.`, allowed);
@@ -75,16 +89,24 @@ export function applyConfigChanges(config: BotConfig, pairs: Array<[string, stri
       if (field === 'provider' && value !== current.provider) {
         // A new provider keeps only what it accepts of the old settings.
         const p = providerOptions(group, value);
-        for (const [k, choices] of [['voiceId', p.voiceIds], ['model', p.models], ['language', p.languages]] as const) {
-          if (typeof current[k] === 'string' && !given.has(`${group}.${k}`) && !accepts(choices, current[k] as string)) delete current[k];
+        for (const [k, choices] of [
+          ['voiceId', p.voiceIds],
+          ['model', p.models],
+          ['language', p.languages],
+        ] as const) {
+          if (typeof current[k] === 'string' && !given.has(`${group}.${k}`) && !accepts(choices, current[k] as string))
+            delete current[k];
         }
-        if (group !== 'model') for (const k of Object.keys(current)) if (!['provider', 'voiceId', 'model', 'language'].includes(k)) delete current[k];
+        if (group !== 'model')
+          for (const k of Object.keys(current))
+            if (!['provider', 'voiceId', 'model', 'language'].includes(k)) delete current[k];
       }
       current[field!] = field === 'temperature' ? temperature(value) : value;
       a[group] = current;
     }
   }
-  for (const group of ['voice', 'transcriber', 'model'] as const) validateProviderObject(group, a[group] as Json | undefined);
+  for (const group of ['voice', 'transcriber', 'model'] as const)
+    validateProviderObject(group, a[group] as Json | undefined);
   for (const [key] of pairs) {
     const to = getConfigValue(next, key);
     if (JSON.stringify(to) !== JSON.stringify(before(key))) changes.push({ key, from: before(key), to });
@@ -97,7 +119,11 @@ const CATALOG_KIND = { voice: 'voices', transcriber: 'transcribers', model: 'mod
 function providerOptions(group: 'voice' | 'transcriber' | 'model', provider: string): ProviderOptions {
   const all = optionsCatalog()[CATALOG_KIND[group]];
   const p = all.find((x) => x.provider === provider);
-  if (!p) throw new ConfigValueError(`${group}.provider "${provider}" is not one Vapi accepts.`, all.map((x) => x.provider));
+  if (!p)
+    throw new ConfigValueError(
+      `${group}.provider "${provider}" is not one Vapi accepts.`,
+      all.map((x) => x.provider),
+    );
   return p;
 }
 
@@ -116,34 +142,44 @@ function validateProviderObject(group: 'voice' | 'transcriber' | 'model', obj: J
   for (const r of p.required) {
     if (obj[r] === undefined && ['voiceId', 'model', 'language'].includes(r)) {
       const choices = r === 'voiceId' ? p.voiceIds : r === 'model' ? p.models : p.languages;
-      throw new ConfigValueError(`${p.provider} needs ${group}.${r} too: set both in one command, e.g. \`receptionist config set ${group}.provider ${p.provider} ${group}.${r} ${choices?.values[0] ?? '<value>'}\`.`, choices?.values);
+      throw new ConfigValueError(
+        `${p.provider} needs ${group}.${r} too: set both in one command, e.g. \`receptionist config set ${group}.provider ${p.provider} ${group}.${r} ${choices?.values[0] ?? '<value>'}\`.`,
+        choices?.values,
+      );
     }
   }
 }
 
 function temperature(v: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || n > 2) throw new ConfigValueError('model.temperature must be a number from 0 to 2.');
+  if (!Number.isFinite(n) || n < 0 || n > 2)
+    throw new ConfigValueError('model.temperature must be a number from 0 to 2.');
   return n;
 }
 
 function clinicValue(field: string, v: string): unknown {
   if (field === 'timeZone') {
-    if (!IANAZone.isValidZone(v)) throw new ConfigValueError(`clinic.timeZone "${v}" is not an IANA time zone (e.g. Asia/Kolkata, Europe/London).`);
+    if (!IANAZone.isValidZone(v))
+      throw new ConfigValueError(`clinic.timeZone "${v}" is not an IANA time zone (e.g. Asia/Kolkata, Europe/London).`);
     return v;
   }
   if (field === 'defaultRegion') {
-    if (!isSupportedCountry(v.toUpperCase())) throw new ConfigValueError(`clinic.defaultRegion "${v}" is not an ISO 3166 region code (e.g. IN, US, GB).`);
+    if (!isSupportedCountry(v.toUpperCase()))
+      throw new ConfigValueError(`clinic.defaultRegion "${v}" is not an ISO 3166 region code (e.g. IN, US, GB).`);
     return v.toUpperCase();
   }
   if (['slotMinutes', 'holdMinutes', 'bookingHorizonDays'].includes(field)) {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > 1440) throw new ConfigValueError(`clinic.${field} must be a whole number from 1 to 1440.`);
+    if (!Number.isInteger(n) || n < 1 || n > 1440)
+      throw new ConfigValueError(`clinic.${field} must be a whole number from 1 to 1440.`);
     return n;
   }
   if (field === 'frontDeskNumber') {
     const parsed = parsePhoneNumberFromString(v);
-    if (!parsed?.isValid()) throw new ConfigValueError(`clinic.frontDeskNumber "${v}" is not a phone number in E.164 form (e.g. +918041234567).`);
+    if (!parsed?.isValid())
+      throw new ConfigValueError(
+        `clinic.frontDeskNumber "${v}" is not a phone number in E.164 form (e.g. +918041234567).`,
+      );
     return parsed.number;
   }
   if (field === 'hipaaEnabled') {
@@ -159,15 +195,22 @@ function clinicValue(field: string, v: string): unknown {
  */
 export function validateImportedConfig(input: unknown): Pick<BotConfig, 'clinic' | 'assistant' | 'tools'> {
   const o = input as Partial<BotConfig> | null;
-  if (!o || typeof o !== 'object') throw new ConfigValueError('The file must hold a JSON object {clinic, assistant, tools}.');
-  if (!o.assistant || typeof o.assistant !== 'object') throw new ConfigValueError('"assistant" must be an object (a Vapi CreateAssistantDTO).');
+  if (!o || typeof o !== 'object')
+    throw new ConfigValueError('The file must hold a JSON object {clinic, assistant, tools}.');
+  if (!o.assistant || typeof o.assistant !== 'object')
+    throw new ConfigValueError('"assistant" must be an object (a Vapi CreateAssistantDTO).');
   if (!Array.isArray(o.tools)) throw new ConfigValueError('"tools" must be an array of Vapi function tools.');
   for (const [i, t] of o.tools.entries()) {
-    if (t?.type !== 'function' || !/^[a-zA-Z0-9_-]{1,64}$/.test(t?.function?.name ?? '')) throw new ConfigValueError(`tools[${i}] must be {"type":"function","function":{"name": …}} with a name of 1–64 letters, digits, _ or -.`);
+    if (t?.type !== 'function' || !/^[a-zA-Z0-9_-]{1,64}$/.test(t?.function?.name ?? ''))
+      throw new ConfigValueError(
+        `tools[${i}] must be {"type":"function","function":{"name": …}} with a name of 1–64 letters, digits, _ or -.`,
+      );
   }
   if (!o.clinic || typeof o.clinic !== 'object') throw new ConfigValueError('"clinic" must be an object.');
-  for (const f of ['timeZone', 'defaultRegion', 'slotMinutes', 'holdMinutes', 'bookingHorizonDays'] as const) clinicValue(f, String((o.clinic as unknown as Json)[f]));
+  for (const f of ['timeZone', 'defaultRegion', 'slotMinutes', 'holdMinutes', 'bookingHorizonDays'] as const)
+    clinicValue(f, String((o.clinic as unknown as Json)[f]));
   const a = o.assistant as Json;
-  for (const group of ['voice', 'transcriber', 'model'] as const) validateProviderObject(group, a[group] as Json | undefined);
+  for (const group of ['voice', 'transcriber', 'model'] as const)
+    validateProviderObject(group, a[group] as Json | undefined);
   return { clinic: o.clinic, assistant: o.assistant, tools: o.tools };
 }

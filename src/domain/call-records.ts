@@ -38,10 +38,20 @@ export function callLogFromReport(m: Json, receivedAt: Date): CallLogRecord {
     costBreakdown: breakdown === undefined ? '' : JSON.stringify(breakdown),
     customerNumber: customerNumberOf(m) ?? '',
     customerIndex: '',
-    summary: (typeof summary === 'string' ? summary : summary === undefined || summary === null ? undefined : JSON.stringify(summary)) ?? str(m, 'analysis.summary') ?? str(m, 'summary') ?? '',
+    summary:
+      (typeof summary === 'string'
+        ? summary
+        : summary === undefined || summary === null
+          ? undefined
+          : JSON.stringify(summary)) ??
+      str(m, 'analysis.summary') ??
+      str(m, 'summary') ??
+      '',
     transcript: str(m, 'artifact.transcript') ?? str(m, 'transcript') ?? '',
-    recordingUrl: str(m, 'artifact.recordingUrl') ?? str(m, 'artifact.recording.mono.combinedUrl') ?? str(m, 'recordingUrl') ?? '',
-    successEvaluation: success === undefined || success === null ? '' : typeof success === 'string' ? success : JSON.stringify(success),
+    recordingUrl:
+      str(m, 'artifact.recordingUrl') ?? str(m, 'artifact.recording.mono.combinedUrl') ?? str(m, 'recordingUrl') ?? '',
+    successEvaluation:
+      success === undefined || success === null ? '' : typeof success === 'string' ? success : JSON.stringify(success),
     receivedAt: receivedAt.toISOString(),
   };
 }
@@ -55,7 +65,8 @@ function structuredOutput(m: Json, name: string): unknown {
   const outputs = at(m, 'artifact.structuredOutputs');
   if (!outputs || typeof outputs !== 'object') return undefined;
   for (const o of Object.values(outputs as Record<string, unknown>)) {
-    if (o && typeof o === 'object' && (o as { name?: unknown }).name === name) return (o as { result?: unknown }).result;
+    if (o && typeof o === 'object' && (o as { name?: unknown }).name === name)
+      return (o as { result?: unknown }).result;
   }
   return undefined;
 }
@@ -68,8 +79,12 @@ export function callLogContext(callId: string, field: string): SealContext {
 /** Seals the sensitive fields of a record and sets its blind index (idempotent: sealed values are kept). */
 export function sealCallLog(record: CallLogRecord, sealer: FieldSealer): CallLogRecord {
   const out = { ...record };
-  if (record.customerNumber && !isSealed(record.customerNumber)) out.customerIndex = sealer.index(record.customerNumber);
-  const fields = Object.fromEntries(SEALED_CALL_LOG_FIELDS.map((f) => [f, record[f]])) as Record<(typeof SEALED_CALL_LOG_FIELDS)[number], string>;
+  if (record.customerNumber && !isSealed(record.customerNumber))
+    out.customerIndex = sealer.index(record.customerNumber);
+  const fields = Object.fromEntries(SEALED_CALL_LOG_FIELDS.map((f) => [f, record[f]])) as Record<
+    (typeof SEALED_CALL_LOG_FIELDS)[number],
+    string
+  >;
   return { ...out, ...sealer.sealRecord(fields, { collection: 'call_logs', recordId: record.callId }) };
 }
 

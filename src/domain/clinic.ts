@@ -42,7 +42,12 @@ export interface Doctor extends Doc {
 export interface BotConfig extends Doc {
   clinic: ClinicSettings;
   assistant: Record<string, unknown> & { name?: string; firstMessage?: string };
-  tools: Array<{ type: 'function'; function: { name: string; description?: string; parameters?: unknown } } & Record<string, unknown>>;
+  tools: Array<
+    { type: 'function'; function: { name: string; description?: string; parameters?: unknown } } & Record<
+      string,
+      unknown
+    >
+  >;
   /** What `sync` recorded: ids on Vapi, the server URL used, and per-resource state for drift detection. */
   vapi?: {
     assistantId?: string;
@@ -84,6 +89,8 @@ export interface TroubleshootingGuide extends Doc {
   steps: string[];
 }
 
-export async function loadBotConfig(col: { findOne(q: Record<string, unknown>): Promise<unknown> }): Promise<BotConfig | null> {
+export async function loadBotConfig(col: {
+  findOne(q: Record<string, unknown>): Promise<unknown>;
+}): Promise<BotConfig | null> {
   return (await col.findOne({ _id: 'default' })) as BotConfig | null;
 }

@@ -22,6 +22,6 @@ export const CONFIG_KEYS: Record<string, string> = {
   'clinic.holdMinutes': 'how long a held slot stays reserved, minutes',
   'clinic.bookingHorizonDays': 'how far ahead bookings are accepted, days',
   'clinic.frontDeskNumber': 'E.164 number of the front desk, where transfers go (e.g. +918041234567)',
-  'clinic.hipaaEnabled': "true to set the assistant's compliancePlan.hipaaEnabled (needs Vapi's HIPAA add-on; Vapi then keeps no recordings or transcripts)",
+  'clinic.hipaaEnabled':
+    "true to set the assistant's compliancePlan.hipaaEnabled (needs Vapi's HIPAA add-on; Vapi then keeps no recordings or transcripts)",
 };
-

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Collection, Store } from '../store/types.js';
 import { generateSealingKeyPair, open, seal, SealError, type SealingKeyPair } from '../crypto/seal.js';
-import { unwrapWithPassword, UnwrapError, wrapWithPassword, type KdfParams, type PasswordWrap } from '../crypto/password-kdf.js';
+import {
+  unwrapWithPassword,
+  UnwrapError,
+  wrapWithPassword,
+  type KdfParams,
+  type PasswordWrap,
+} from '../crypto/password-kdf.js';
 
 /**
  * The keyring (collections `keys` and `users`).
@@ -77,19 +83,36 @@ export async function hasKeyring(store: Store): Promise<boolean> {
   return (await users(store).count({})) > 0;
 }
 
-async function newUserDoc(username: string, password: string, now: Date, kdf?: Omit<KdfParams, 'name' | 'salt'>): Promise<{ doc: UserDoc; pair: SealingKeyPair }> {
+async function newUserDoc(
+  username: string,
+  password: string,
+  now: Date,
+  kdf?: Omit<KdfParams, 'name' | 'salt'>,
+): Promise<{ doc: UserDoc; pair: SealingKeyPair }> {
   const pair = generateSealingKeyPair(`u-${username}`);
   const wrap = await wrapWithPassword(pair.privateKey, password, `user|${username}`, kdf);
   const at = now.toISOString();
-  return { doc: { _id: username, role: 'admin', publicKey: pair.publicKey, wrap, createdAt: at, passwordChangedAt: at }, pair };
+  return {
+    doc: { _id: username, role: 'admin', publicKey: pair.publicKey, wrap, createdAt: at, passwordChangedAt: at },
+    pair,
+  };
 }
 
 /**
  * Creates the first admin and the first data key. @throws KeyringError when a keyring exists.
  * `kdf` lowers the scrypt cost for tests only.
  */
-export async function initKeyring(store: Store, username: string, password: string, now: Date, kdf?: Omit<KdfParams, 'name' | 'salt'>): Promise<{ keyId: string }> {
-  if (!USERNAME.test(username)) throw new KeyringError(`Invalid username "${username}": 2–32 characters, lowercase letters, digits, . _ -, starting with a letter.`);
+export async function initKeyring(
+  store: Store,
+  username: string,
+  password: string,
+  now: Date,
+  kdf?: Omit<KdfParams, 'name' | 'salt'>,
+): Promise<{ keyId: string }> {
+  if (!USERNAME.test(username))
+    throw new KeyringError(
+      `Invalid username "${username}": 2–32 characters, lowercase letters, digits, . _ -, starting with a letter.`,
+    );
   if (await hasKeyring(store)) throw new KeyringError('A keyring exists already.');
   const { doc } = await newUserDoc(username, password, now, kdf);
   const data = generateSealingKeyPair(newKeyId(now));
@@ -99,7 +122,12 @@ export async function initKeyring(store: Store, username: string, password: stri
     publicKey: data.publicKey,
     status: 'active',
     createdAt: now.toISOString(),
-    grants: { [username]: seal(data.privateKey.toString('base64url'), grantContext(data.keyId, username), { keyId: `u-${username}`, publicKey: doc.publicKey }) },
+    grants: {
+      [username]: seal(data.privateKey.toString('base64url'), grantContext(data.keyId, username), {
+        keyId: `u-${username}`,
+        publicKey: doc.publicKey,
+      }),
+    },
   });
   return { keyId: data.keyId };
 }
@@ -118,7 +146,10 @@ export interface Unlocked {
  */
 export async function unlock(store: Store, username: string, password: string): Promise<Unlocked> {
   const user = await users(store).findOne({ _id: username });
-  if (user && !isWellFormedWrap(user.wrap)) throw new KeyringError(`The keyring entry of ${username} is damaged; restore the store from a backup, or have another admin remove and re-add ${username}.`);
+  if (user && !isWellFormedWrap(user.wrap))
+    throw new KeyringError(
+      `The keyring entry of ${username} is damaged; restore the store from a backup, or have another admin remove and re-add ${username}.`,
+    );
   // Derive even for an unknown user, so timing does not tell which usernames exist.
   const wrap = user?.wrap ?? (await wrapWithPassword(Buffer.alloc(32), randomBytes(16).toString('hex'), 'none'));
   let privateKey: Buffer;
@@ -136,7 +167,11 @@ export async function unlock(store: Store, username: string, password: string): 
     const grant = k.grants[username];
     if (!grant) continue;
     try {
-      dataKeys.set(k._id, { keyId: k._id, publicKey: k.publicKey, privateKey: Buffer.from(open(grant, grantContext(k._id, username), userKeys), 'base64url') });
+      dataKeys.set(k._id, {
+        keyId: k._id,
+        publicKey: k.publicKey,
+        privateKey: Buffer.from(open(grant, grantContext(k._id, username), userKeys), 'base64url'),
+      });
     } catch (err) {
       if (err instanceof SealError) throw new KeyringAuthError();
       throw err;
@@ -146,19 +181,38 @@ export async function unlock(store: Store, username: string, password: string): 
 }
 
 /** Adds an admin; every data key the granting admin holds is granted to the new one too. */
-export async function addUser(store: Store, by: Unlocked, username: string, password: string, now: Date, kdf?: Omit<KdfParams, 'name' | 'salt'>): Promise<void> {
-  if (!USERNAME.test(username)) throw new KeyringError(`Invalid username "${username}": 2–32 characters, lowercase letters, digits, . _ -, starting with a letter.`);
+export async function addUser(
+  store: Store,
+  by: Unlocked,
+  username: string,
+  password: string,
+  now: Date,
+  kdf?: Omit<KdfParams, 'name' | 'salt'>,
+): Promise<void> {
+  if (!USERNAME.test(username))
+    throw new KeyringError(
+      `Invalid username "${username}": 2–32 characters, lowercase letters, digits, . _ -, starting with a letter.`,
+    );
   if (await users(store).findOne({ _id: username })) throw new KeyringError(`User "${username}" exists already.`);
   const { doc } = await newUserDoc(username, password, now, kdf);
   await users(store).insertOne(doc);
   for (const [keyId, key] of by.dataKeys) {
-    const grant = seal(key.privateKey.toString('base64url'), grantContext(keyId, username), { keyId: `u-${username}`, publicKey: doc.publicKey });
+    const grant = seal(key.privateKey.toString('base64url'), grantContext(keyId, username), {
+      keyId: `u-${username}`,
+      publicKey: doc.publicKey,
+    });
     await keys(store).updateOne({ _id: keyId }, { $set: { [`grants.${username}`]: grant } });
   }
 }
 
 /** Re-wraps the admin's own private key under a new password; no record is re-encrypted. */
-export async function changePassword(store: Store, me: Unlocked, newPassword: string, now: Date, kdf?: Omit<KdfParams, 'name' | 'salt'>): Promise<void> {
+export async function changePassword(
+  store: Store,
+  me: Unlocked,
+  newPassword: string,
+  now: Date,
+  kdf?: Omit<KdfParams, 'name' | 'salt'>,
+): Promise<void> {
   const wrap = await wrapWithPassword(me.userKey.privateKey, newPassword, `user|${me.username}`, kdf);
   await users(store).updateOne({ _id: me.username }, { $set: { wrap, passwordChangedAt: now.toISOString() } });
 }
@@ -166,7 +220,8 @@ export async function changePassword(store: Store, me: Unlocked, newPassword: st
 /** Removes an admin and their grants. @throws KeyringError for the last admin or an unknown user */
 export async function removeUser(store: Store, username: string): Promise<void> {
   if (!(await users(store).findOne({ _id: username }))) throw new KeyringError(`No user "${username}".`);
-  if ((await users(store).count({})) <= 1) throw new KeyringError('The last admin cannot be removed: nobody could read sealed data any more.');
+  if ((await users(store).count({})) <= 1)
+    throw new KeyringError('The last admin cannot be removed: nobody could read sealed data any more.');
   await users(store).deleteMany({ _id: username });
   for (const k of await keys(store).find({})) {
     if (k.grants[username]) await keys(store).updateOne({ _id: k._id }, { $unset: { [`grants.${username}`]: true } });
@@ -181,24 +236,47 @@ export async function rotate(store: Store, by: Unlocked, now: Date): Promise<{ k
   const data = generateSealingKeyPair(newKeyId(now));
   const grants: Record<string, string> = {};
   for (const u of await users(store).find({})) {
-    grants[u._id] = seal(data.privateKey.toString('base64url'), grantContext(data.keyId, u._id), { keyId: `u-${u._id}`, publicKey: u.publicKey });
+    grants[u._id] = seal(data.privateKey.toString('base64url'), grantContext(data.keyId, u._id), {
+      keyId: `u-${u._id}`,
+      publicKey: u.publicKey,
+    });
   }
   const retired = (await keys(store).find({ status: 'active' })).map((k) => k._id);
-  await keys(store).insertOne({ _id: data.keyId, publicKey: data.publicKey, status: 'active', createdAt: now.toISOString(), grants });
+  await keys(store).insertOne({
+    _id: data.keyId,
+    publicKey: data.publicKey,
+    status: 'active',
+    createdAt: now.toISOString(),
+    grants,
+  });
   await keys(store).updateMany({ _id: { $in: retired } }, { $set: { status: 'retired' } });
   by.dataKeys.set(data.keyId, data);
   return { keyId: data.keyId, retired };
 }
 
-export async function listUsers(store: Store): Promise<Array<Pick<UserDoc, '_id' | 'role' | 'createdAt' | 'passwordChangedAt'>>> {
-  return (await users(store).find({}, { sort: { _id: 1 } })).map(({ _id, role, createdAt, passwordChangedAt }) => ({ _id, role, createdAt, passwordChangedAt }));
+export async function listUsers(
+  store: Store,
+): Promise<Array<Pick<UserDoc, '_id' | 'role' | 'createdAt' | 'passwordChangedAt'>>> {
+  return (await users(store).find({}, { sort: { _id: 1 } })).map(({ _id, role, createdAt, passwordChangedAt }) => ({
+    _id,
+    role,
+    createdAt,
+    passwordChangedAt,
+  }));
 }
 
 function isWellFormedWrap(w: unknown): w is PasswordWrap {
   const x = w as PasswordWrap | undefined;
   return Boolean(
-    x && x.kdf?.name === 'scrypt' && Number.isInteger(x.kdf.N) && Number.isInteger(x.kdf.r) && Number.isInteger(x.kdf.p) &&
-      typeof x.kdf.salt === 'string' && typeof x.iv === 'string' && typeof x.tag === 'string' && typeof x.ciphertext === 'string',
+    x &&
+    x.kdf?.name === 'scrypt' &&
+    Number.isInteger(x.kdf.N) &&
+    Number.isInteger(x.kdf.r) &&
+    Number.isInteger(x.kdf.p) &&
+    typeof x.kdf.salt === 'string' &&
+    typeof x.iv === 'string' &&
+    typeof x.tag === 'string' &&
+    typeof x.ciphertext === 'string',
   );
 }
 

@@ -51,13 +51,27 @@ export function slotKey(doctorId: string, start: DateTime): string {
 
 /** Doctors matching a requested name or speciality (loose: "cardiologist" finds cardiology). */
 export function matchDoctors(doctors: Doctor[], opts: { doctor?: string; specialty?: string }): Doctor[] {
-  const norm = (s: string) => s.toLowerCase().replace(/\bdr\.?\s*/g, '').replace(/[^a-z ]/g, '').trim();
+  const norm = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/\bdr\.?\s*/g, '')
+      .replace(/[^a-z ]/g, '')
+      .trim();
   if (opts.doctor && norm(opts.doctor)) {
     const want = norm(opts.doctor).split(' ').filter(Boolean);
-    return doctors.filter((d) => want.every((w) => norm(d.name).split(' ').some((n) => n.startsWith(w) || w.startsWith(n))));
+    return doctors.filter((d) =>
+      want.every((w) =>
+        norm(d.name)
+          .split(' ')
+          .some((n) => n.startsWith(w) || w.startsWith(n)),
+      ),
+    );
   }
   if (opts.specialty && norm(opts.specialty)) {
-    const stem = (s: string) => norm(s).replace(/(ist|ists|y|ic|ics|ian|ians)$/, '').slice(0, 7);
+    const stem = (s: string) =>
+      norm(s)
+        .replace(/(ist|ists|y|ic|ics|ian|ians)$/, '')
+        .slice(0, 7);
     const want = stem(opts.specialty);
     return doctors.filter((d) => {
       const have = stem(d.specialty);

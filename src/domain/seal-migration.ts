@@ -5,7 +5,12 @@ import { callLogContext, sealCallLog } from './call-records.js';
 import { openField } from './sealer.js';
 import type { Unlocked } from './keyring.js';
 import { blindIndex } from '../crypto/blind-index.js';
-import { SEALED_APPOINTMENT_FIELDS, sealAppointmentFields, sealCustomerFields, type Appointment } from './appointments.js';
+import {
+  SEALED_APPOINTMENT_FIELDS,
+  sealAppointmentFields,
+  sealCustomerFields,
+  type Appointment,
+} from './appointments.js';
 import type { Customer } from './clinic.js';
 import type { FieldSealer } from './sealer.js';
 
@@ -22,13 +27,17 @@ export interface SealMigrationResult {
  * @throws StoreUnavailableError
  */
 export async function sealExistingData(store: Store, sealer: FieldSealer): Promise<SealMigrationResult> {
-  const callLogs = await store.callLogs.rewrite((r) => (SEALED_CALL_LOG_FIELDS.some((f) => r[f] && !isSealed(r[f])) ? sealCallLog(r, sealer) : r));
+  const callLogs = await store.callLogs.rewrite((r) =>
+    SEALED_CALL_LOG_FIELDS.some((f) => r[f] && !isSealed(r[f])) ? sealCallLog(r, sealer) : r,
+  );
 
   let appointments = 0;
   const appts = store.collection<Appointment>('appointments');
   for (const a of await appts.find({})) {
     if (!SEALED_APPOINTMENT_FIELDS.some((f) => typeof a[f] === 'string' && a[f] && !isSealed(a[f]))) continue;
-    const picked = Object.fromEntries(SEALED_APPOINTMENT_FIELDS.filter((f) => typeof a[f] === 'string').map((f) => [f, a[f]]));
+    const picked = Object.fromEntries(
+      SEALED_APPOINTMENT_FIELDS.filter((f) => typeof a[f] === 'string').map((f) => [f, a[f]]),
+    );
     await appts.updateOne({ _id: a._id }, { $set: sealAppointmentFields(picked, a.rootId ?? a.appointmentId, sealer) });
     appointments++;
   }
@@ -64,7 +73,11 @@ export async function reindexPhones(store: Store, admin: Unlocked, blindKey: Buf
   let appointments = 0;
   const appts = store.collection<Appointment>('appointments');
   for (const a of await appts.find({ phone: { $exists: true } })) {
-    const number = openField(a.phone!, { collection: 'appointments', recordId: a.rootId ?? a.appointmentId, field: 'phone' }, admin.dataKeys);
+    const number = openField(
+      a.phone!,
+      { collection: 'appointments', recordId: a.rootId ?? a.appointmentId, field: 'phone' },
+      admin.dataKeys,
+    );
     if (a.phoneIndex === index(number)) continue;
     await appts.updateOne({ _id: a._id }, { $set: { phoneIndex: index(number) } });
     appointments++;

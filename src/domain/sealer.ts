@@ -15,7 +15,11 @@ export interface FieldSealer {
   index(e164: string): string;
 }
 
-export function createSealer(key: { keyId: string; publicKey: string }, blindIndexKey: Buffer, opts: { indexUnavailable?: string } = {}): FieldSealer {
+export function createSealer(
+  key: { keyId: string; publicKey: string },
+  blindIndexKey: Buffer,
+  opts: { indexUnavailable?: string } = {},
+): FieldSealer {
   return {
     keyId: key.keyId,
     seal: (value, ctx) => (value === '' || isSealed(value) ? value : seal(value, ctx, key)),
@@ -42,10 +46,18 @@ export const SEALED_PLACEHOLDER = '[sealed]';
  * Seals the named fields of one record that are still plaintext strings (one ephemeral key per
  * record) and, when `phone` is among them, adds its blind index as `phoneIndex`.
  */
-export function sealNamedFields<T extends Record<string, unknown>>(fields: T, names: readonly string[], record: Omit<SealContext, 'field'>, sealer: FieldSealer): T & { phoneIndex?: string } {
+export function sealNamedFields<T extends Record<string, unknown>>(
+  fields: T,
+  names: readonly string[],
+  record: Omit<SealContext, 'field'>,
+  sealer: FieldSealer,
+): T & { phoneIndex?: string } {
   const out: Record<string, unknown> = { ...fields };
   const phone = fields.phone;
-  if (names.includes('phone') && typeof phone === 'string' && phone && !isSealed(phone)) out.phoneIndex = sealer.index(phone);
-  const values = Object.fromEntries(names.flatMap((n) => (typeof fields[n] === 'string' ? [[n, fields[n] as string]] : [])));
+  if (names.includes('phone') && typeof phone === 'string' && phone && !isSealed(phone))
+    out.phoneIndex = sealer.index(phone);
+  const values = Object.fromEntries(
+    names.flatMap((n) => (typeof fields[n] === 'string' ? [[n, fields[n] as string]] : [])),
+  );
   return Object.assign(out, sealer.sealRecord(values, record)) as T & { phoneIndex?: string };
 }

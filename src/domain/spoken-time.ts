@@ -39,7 +39,10 @@ export function resolveSpokenTime(text: string, now: Date, timeZone: string, ope
     .parse(cleaned, { instant: now, timezone: ref.offset }, { forwardDate: true })
     .filter((r) => !PART_OF_DAY_ONLY.test(r.text.trim()));
   if (results.length === 0) {
-    return { kind: 'question', question: `Sorry, I didn't catch the date in "${text.trim()}". Which day would you like, for example Monday the ${ordinal(ref.plus({ days: 2 }).day)}?` };
+    return {
+      kind: 'question',
+      question: `Sorry, I didn't catch the date in "${text.trim()}". Which day would you like, for example Monday the ${ordinal(ref.plus({ days: 2 }).day)}?`,
+    };
   }
   if (results.length > 1) {
     const days = results.slice(0, 3).map((r) => spokenDay(fromComponents(r.start, timeZone)));
@@ -52,7 +55,11 @@ export function resolveSpokenTime(text: string, now: Date, timeZone: string, ope
   const unread = cleaned.replace(lower, ' ').match(DAY_WORDS);
   if (unread) return { kind: 'question', question: `Sorry, which day did you mean by "${unread[0]}"?` };
 
-  if (/\b(week|weekend|month|fortnight)\b/.test(lower) && !s.isCertain('weekday') && !/\bin \d+ (days?|weeks?)\b/.test(cleaned)) {
+  if (
+    /\b(week|weekend|month|fortnight)\b/.test(lower) &&
+    !s.isCertain('weekday') &&
+    !/\bin \d+ (days?|weeks?)\b/.test(cleaned)
+  ) {
     return { kind: 'question', question: `Which day ${lower.trim()} would suit you?` };
   }
   let day = fromComponents(s, timeZone).startOf('day');
@@ -63,7 +70,10 @@ export function resolveSpokenTime(text: string, now: Date, timeZone: string, ope
     if (thisYear < ref.startOf('day') && thisYear > ref.minus({ days: 31 })) day = thisYear;
   }
   if (s.isCertain('weekday') && s.isCertain('day') && (s.get('weekday') ?? 0) % 7 !== day.weekday % 7) {
-    return { kind: 'question', question: `${day.toFormat('d MMMM yyyy')} is a ${day.toFormat('cccc')}. Which day did you mean?` };
+    return {
+      kind: 'question',
+      question: `${day.toFormat('d MMMM yyyy')} is a ${day.toFormat('cccc')}. Which day did you mean?`,
+    };
   }
   if (s.isCertain('weekday') && !s.isCertain('day')) {
     const weekday = day.toFormat('cccc');
@@ -71,11 +81,17 @@ export function resolveSpokenTime(text: string, now: Date, timeZone: string, ope
     const explicitNext = /\bnext\s+\w+day\b/.test(lower);
     const bare = !/\b(next|this|coming)\s+\w+day\b/.test(lower);
     if (bare && day.weekday === ref.weekday) {
-      return { kind: 'question', question: `Do you mean today, or ${weekday} ${day.plus({ weeks: daysAway === 0 ? 1 : 0 }).toFormat('d MMMM')}?` };
+      return {
+        kind: 'question',
+        question: `Do you mean today, or ${weekday} ${day.plus({ weeks: daysAway === 0 ? 1 : 0 }).toFormat('d MMMM')}?`,
+      };
     }
     if (/\bthis\s+\w+day\b/.test(lower) && day.weekday === ref.weekday) day = ref.startOf('day');
     else if (explicitNext && daysAway <= 2) {
-      return { kind: 'question', question: `Which ${weekday} did you mean: ${spokenDay(day)} or ${spokenDay(day.plus({ weeks: 1 }))}?` };
+      return {
+        kind: 'question',
+        question: `Which ${weekday} did you mean: ${spokenDay(day)} or ${spokenDay(day.plus({ weeks: 1 }))}?`,
+      };
     }
   }
 
@@ -131,7 +147,13 @@ function normalise(text: string): string {
 
 function fromComponents(c: chrono.ParsedComponents, zone: string): DateTime {
   return DateTime.fromObject(
-    { year: c.get('year') ?? undefined, month: c.get('month') ?? undefined, day: c.get('day') ?? undefined, hour: c.get('hour') ?? 0, minute: c.get('minute') ?? 0 },
+    {
+      year: c.get('year') ?? undefined,
+      month: c.get('month') ?? undefined,
+      day: c.get('day') ?? undefined,
+      hour: c.get('hour') ?? 0,
+      minute: c.get('minute') ?? 0,
+    },
     { zone },
   );
 }

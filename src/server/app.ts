@@ -22,7 +22,18 @@ export interface WebhookEvent {
   callId?: string;
   tools?: string[];
   status: number;
-  outcome: 'ok' | 'replayed' | 'duplicate' | 'tool-error' | 'ignored' | 'unknown-type' | 'spooled' | 'unauthorized' | 'invalid' | 'unavailable' | 'error';
+  outcome:
+    | 'ok'
+    | 'replayed'
+    | 'duplicate'
+    | 'tool-error'
+    | 'ignored'
+    | 'unknown-type'
+    | 'spooled'
+    | 'unauthorized'
+    | 'invalid'
+    | 'unavailable'
+    | 'error';
   /** Why it was refused or failed (our own words, never echoing the body). */
   detail?: string;
   ms: number;
@@ -60,7 +71,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     bodyLimit,
     // Slow-header clients are dropped within 10 s (SEC-4); Node checks every second.
     serverFactory: (handler) =>
-      http.createServer({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000, keepAliveTimeout: 5_000 }, handler),
+      http.createServer(
+        { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000, keepAliveTimeout: 5_000 },
+        handler,
+      ),
   });
   const replies = new ReplyCache(opts.store.collection('replies'), opts.now);
   const callEvents = opts.callEvents ?? new CallEventWriter(opts.store, undefined);
@@ -73,7 +87,12 @@ export function buildApp(opts: AppOptions): FastifyInstance {
 
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    const detail = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `body larger than ${bodyLimit} bytes` : status === 500 ? 'internal error' : err.message;
+    const detail =
+      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? `body larger than ${bodyLimit} bytes`
+        : status === 500
+          ? 'internal error'
+          : err.message;
     if (status === 500) onFailure('webhook', err);
     emit({ kind: 'message', type: '-', status, outcome: status === 413 ? 'invalid' : 'error', detail, ms: 0 });
     void reply.code(status).send({ error: detail });
@@ -99,7 +118,14 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   app.addHook('onRequest', async (req, reply) => {
     if (!opts.auth || req.method !== 'POST' || !req.url.startsWith('/webhook')) return;
     if (required.some((h) => req.headers[h] !== undefined)) return;
-    emit({ kind: 'message', type: '-', status: 401, outcome: 'unauthorized', detail: `no credential (expected ${required.join(' or ')})`, ms: 0 });
+    emit({
+      kind: 'message',
+      type: '-',
+      status: 401,
+      outcome: 'unauthorized',
+      detail: `no credential (expected ${required.join(' or ')})`,
+      ms: 0,
+    });
     return reply.code(401).header('connection', 'close').send({ error: 'unauthorized' });
   });
 
@@ -114,8 +140,15 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       return reply.code(e.status).send(body);
     };
     if (opts.auth) {
-      const verdict = verifyRequest(opts.auth, req.headers, raw, opts.now().getTime(), { method: req.method, url: req.url });
-      if (!verdict.ok) return done({ type: '-', status: 401, outcome: 'unauthorized', detail: verdict.reason }, { error: 'unauthorized' });
+      const verdict = verifyRequest(opts.auth, req.headers, raw, opts.now().getTime(), {
+        method: req.method,
+        url: req.url,
+      });
+      if (!verdict.ok)
+        return done(
+          { type: '-', status: 401, outcome: 'unauthorized', detail: verdict.reason },
+          { error: 'unauthorized' },
+        );
     }
     let type = '-';
     let callId: string | undefined;
@@ -135,16 +168,28 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       });
       if (handled.outcome === 'unknown-type' && !unknownTypes.has(type) && unknownTypes.size < 100) {
         unknownTypes.add(type);
-        (opts.onWarning ?? (() => {}))(`Vapi sent a message of type "${type}", which this version does not know; it was acknowledged with 200 {} and ignored.`);
+        (opts.onWarning ?? (() => {}))(
+          `Vapi sent a message of type "${type}", which this version does not know; it was acknowledged with 200 {} and ignored.`,
+        );
       }
-      return done({ type, callId, tools: handled.tools, status: handled.status, outcome: handled.outcome }, handled.body);
+      return done(
+        { type, callId, tools: handled.tools, status: handled.status, outcome: handled.outcome },
+        handled.body,
+      );
     } catch (err) {
-      if (err instanceof MalformedMessageError) return done({ type, callId, status: 400, outcome: 'invalid', detail: err.message }, { error: err.message });
+      if (err instanceof MalformedMessageError)
+        return done({ type, callId, status: 400, outcome: 'invalid', detail: err.message }, { error: err.message });
       if (err instanceof StoreUnavailableError) {
-        return done({ type, callId, status: 503, outcome: 'unavailable', detail: err.message }, { error: 'The store is unavailable; retry shortly.' });
+        return done(
+          { type, callId, status: 503, outcome: 'unavailable', detail: err.message },
+          { error: 'The store is unavailable; retry shortly.' },
+        );
       }
       onFailure(`message ${type}`, err);
-      return done({ type, callId, status: 500, outcome: 'error', detail: 'internal error' }, { error: 'internal error' });
+      return done(
+        { type, callId, status: 500, outcome: 'error', detail: 'internal error' },
+        { error: 'internal error' },
+      );
     }
   });
 

@@ -102,14 +102,29 @@ export interface RequestLine {
 
 /** The headers a plan reads; `serve` rejects a request with none of them before reading its body (SEC-7). */
 export function credentialHeaders(plans: WebhookAuthPlan[]): string[] {
-  return [...new Set(plans.map((p) => (p.type === 'hmac' ? p.signatureHeader ?? 'x-signature' : p.headerName ?? 'authorization').toLowerCase()))];
+  return [
+    ...new Set(
+      plans.map((p) =>
+        (p.type === 'hmac' ? (p.signatureHeader ?? 'x-signature') : (p.headerName ?? 'authorization')).toLowerCase(),
+      ),
+    ),
+  ];
 }
 
 /** Verifies a request on its raw bytes; never parses the body. */
-export function verifyRequest(config: AuthConfig, headers: Headers, body: Buffer, nowMs: number, line: RequestLine = { method: 'POST', url: '/webhook' }): AuthResult {
+export function verifyRequest(
+  config: AuthConfig,
+  headers: Headers,
+  body: Buffer,
+  nowMs: number,
+  line: RequestLine = { method: 'POST', url: '/webhook' },
+): AuthResult {
   let failure: AuthResult | undefined;
   for (const plan of config.plans) {
-    const result = plan.type === 'hmac' ? verifyHmac(plan, config, headers, body, nowMs, line) : verifyBearer(plan, config.secrets, headers);
+    const result =
+      plan.type === 'hmac'
+        ? verifyHmac(plan, config, headers, body, nowMs, line)
+        : verifyBearer(plan, config.secrets, headers);
     if (!result) continue;
     if (result.ok) return result;
     failure ??= result;
@@ -123,10 +138,19 @@ function verifyBearer(plan: BearerPlan, secrets: string[], headers: Headers): Au
   if (value === undefined) return undefined;
   // Exactly what Vapi sends: strict, so every changed byte is a rejection.
   const token = plan.bearerPrefixEnabled === false ? value : value.startsWith('Bearer ') ? value.slice(7) : undefined;
-  return token !== undefined && matchesAnySecret(secrets, token) ? { ok: true, via: 'bearer' } : { ok: false, reason: `wrong ${name}` };
+  return token !== undefined && matchesAnySecret(secrets, token)
+    ? { ok: true, via: 'bearer' }
+    : { ok: false, reason: `wrong ${name}` };
 }
 
-function verifyHmac(plan: HmacPlan, config: AuthConfig, headers: Headers, body: Buffer, nowMs: number, line: RequestLine): AuthResult | undefined {
+function verifyHmac(
+  plan: HmacPlan,
+  config: AuthConfig,
+  headers: Headers,
+  body: Buffer,
+  nowMs: number,
+  line: RequestLine,
+): AuthResult | undefined {
   const sigName = plan.signatureHeader ?? 'x-signature';
   const raw = header(headers, sigName);
   if (raw === undefined) return undefined;
@@ -152,16 +176,19 @@ function verifyHmac(plan: HmacPlan, config: AuthConfig, headers: Headers, body: 
     if (!/^\d{1,16}$/.test(timestamp)) return { ok: false, reason: `malformed ${tsName}` };
     const n = Number(timestamp);
     const ms = n > 1e11 ? n : n * 1000;
-    if (Math.abs(nowMs - ms) > config.toleranceSeconds * 1000) return { ok: false, reason: `${tsName} is more than ${config.toleranceSeconds} s off` };
+    if (Math.abs(nowMs - ms) > config.toleranceSeconds * 1000)
+      return { ok: false, reason: `${tsName} is more than ${config.toleranceSeconds} s off` };
   }
   const messageId = header(headers, plan.messageIdHeader ?? 'svix-id');
-  if (format.includes('{svix-id}') && messageId === undefined) return { ok: false, reason: `missing ${plan.messageIdHeader ?? 'svix-id'}` };
+  if (format.includes('{svix-id}') && messageId === undefined)
+    return { ok: false, reason: `missing ${plan.messageIdHeader ?? 'svix-id'}` };
   const urls = format.includes('{url}') ? candidateUrls(config.publicUrls ?? [], headers, line) : [''];
   for (const url of urls) {
     const payload = signedPayload(format, { body, timestamp, method: line.method, url, messageId });
     for (const secret of config.secrets) {
       const expected = createHmac(plan.algorithm, hmacKey(plan, secret)).update(payload).digest();
-      if (given.some((g) => g.length === expected.length && timingSafeEqual(expected, g))) return { ok: true, via: 'hmac' };
+      if (given.some((g) => g.length === expected.length && timingSafeEqual(expected, g)))
+        return { ok: true, via: 'hmac' };
     }
   }
   return { ok: false, reason: `bad ${sigName}` };
@@ -180,12 +207,16 @@ function hmacKey(plan: HmacPlan, secret: string): Buffer {
 function candidateUrls(publicUrls: string[], headers: Headers, line: RequestLine): string[] {
   const out = publicUrls.map((u) => `${u.replace(/\/+$/, '').replace(/\/webhook$/, '')}${line.url}`);
   const host = header(headers, 'x-forwarded-host') ?? header(headers, 'host');
-  if (host) out.push(`${header(headers, 'x-forwarded-proto') ?? 'https'}://${host}${line.url}`, `http://${host}${line.url}`);
+  if (host)
+    out.push(`${header(headers, 'x-forwarded-proto') ?? 'https'}://${host}${line.url}`, `http://${host}${line.url}`);
   return [...new Set(out)];
 }
 
 /** What an HMAC covers: `payloadFormat` with its placeholders filled in, the body as raw bytes. */
-export function signedPayload(format: string, parts: { body: Buffer; timestamp?: string; method?: string; url?: string; messageId?: string }): Buffer {
+export function signedPayload(
+  format: string,
+  parts: { body: Buffer; timestamp?: string; method?: string; url?: string; messageId?: string },
+): Buffer {
   const fill = (s: string) =>
     Buffer.from(
       s
@@ -212,14 +243,25 @@ export function signRequest(
   secret: string,
   req: { body: Buffer; timestamp: string; method?: string; url?: string; messageId?: string },
 ): Record<string, string> {
-  if (plan.type === 'bearer') return { [(plan.headerName ?? 'Authorization').toLowerCase()]: plan.bearerPrefixEnabled === false ? secret : `Bearer ${secret}` };
+  if (plan.type === 'bearer')
+    return {
+      [(plan.headerName ?? 'Authorization').toLowerCase()]:
+        plan.bearerPrefixEnabled === false ? secret : `Bearer ${secret}`,
+    };
   const format = payloadFormatOf(plan);
-  const messageId = req.messageId ?? (format.includes('{svix-id}') ? `msg_${createHash('sha256').update(req.body).digest('hex').slice(0, 24)}` : undefined);
+  const messageId =
+    req.messageId ??
+    (format.includes('{svix-id}')
+      ? `msg_${createHash('sha256').update(req.body).digest('hex').slice(0, 24)}`
+      : undefined);
   const digest = createHmac(plan.algorithm, hmacKey(plan, secret))
     .update(signedPayload(format, { ...req, messageId }))
     .digest(plan.signatureEncoding ?? 'hex');
-  const headers: Record<string, string> = { [(plan.signatureHeader ?? 'x-signature').toLowerCase()]: `${plan.signaturePrefix ?? ''}${digest}` };
-  if (plan.includeTimestamp !== false || format.includes('{timestamp}')) headers[(plan.timestampHeader ?? 'x-timestamp').toLowerCase()] = req.timestamp;
+  const headers: Record<string, string> = {
+    [(plan.signatureHeader ?? 'x-signature').toLowerCase()]: `${plan.signaturePrefix ?? ''}${digest}`,
+  };
+  if (plan.includeTimestamp !== false || format.includes('{timestamp}'))
+    headers[(plan.timestampHeader ?? 'x-timestamp').toLowerCase()] = req.timestamp;
   if (messageId !== undefined) headers[(plan.messageIdHeader ?? 'svix-id').toLowerCase()] = messageId;
   return headers;
 }
@@ -247,13 +289,20 @@ export function parseAuthPlan(value: unknown): WebhookAuthPlan {
     return v[k] as boolean;
   };
   if (v.type === 'bearer') {
-    return dropUndefined({ type: 'bearer', headerName: strOpt('headerName'), bearerPrefixEnabled: boolOpt('bearerPrefixEnabled') }) as unknown as BearerPlan;
+    return dropUndefined({
+      type: 'bearer',
+      headerName: strOpt('headerName'),
+      bearerPrefixEnabled: boolOpt('bearerPrefixEnabled'),
+    }) as unknown as BearerPlan;
   }
-  if (v.type !== 'hmac') throw new Error(`"type" must be "hmac" or "bearer" (oauth2 credentials carry no secret serve could check)`);
+  if (v.type !== 'hmac')
+    throw new Error(`"type" must be "hmac" or "bearer" (oauth2 credentials carry no secret serve could check)`);
   const algorithm = strOpt('algorithm') ?? 'sha256';
-  if (!['sha256', 'sha512', 'sha1'].includes(algorithm)) throw new Error(`"algorithm" must be sha256, sha512 or sha1, not "${algorithm}"`);
+  if (!['sha256', 'sha512', 'sha1'].includes(algorithm))
+    throw new Error(`"algorithm" must be sha256, sha512 or sha1, not "${algorithm}"`);
   const signatureEncoding = strOpt('signatureEncoding');
-  if (signatureEncoding !== undefined && signatureEncoding !== 'hex' && signatureEncoding !== 'base64') throw new Error(`"signatureEncoding" must be hex or base64`);
+  if (signatureEncoding !== undefined && signatureEncoding !== 'hex' && signatureEncoding !== 'base64')
+    throw new Error(`"signatureEncoding" must be hex or base64`);
   return dropUndefined({
     type: 'hmac',
     algorithm,

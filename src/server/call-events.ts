@@ -86,7 +86,8 @@ export class CallEventWriter {
     if (spool.depth === 0) {
       this.timer = undefined;
       this.retryMs = FIRST_RETRY_MS;
-      if (this.drainedSinceQueued) this.onEvent({ kind: 'spool', state: 'drained', written: this.drainedSinceQueued, depth: 0 });
+      if (this.drainedSinceQueued)
+        this.onEvent({ kind: 'spool', state: 'drained', written: this.drainedSinceQueued, depth: 0 });
       this.drainedSinceQueued = 0;
       return;
     }

@@ -5,7 +5,16 @@ import type { BotConfig, Customer } from '../domain/clinic.js';
 import { AppointmentBook } from '../domain/appointments.js';
 import { callLogFromReport, sealCallLog } from '../domain/call-records.js';
 import { spokenDateTime } from '../domain/spoken-time.js';
-import { MalformedMessageError, VAPI_MESSAGE_TYPES, callIdOf, customerNumberOf, isObject, str, timestampMs, type Json } from '../vapi/server-message.js';
+import {
+  MalformedMessageError,
+  VAPI_MESSAGE_TYPES,
+  callIdOf,
+  customerNumberOf,
+  isObject,
+  str,
+  timestampMs,
+  type Json,
+} from '../vapi/server-message.js';
 import { toolHandlers } from './tools/index.js';
 import { ToolInputError, type ToolContext } from './tools/context.js';
 import type { ReplyCache } from './replies.js';
@@ -69,7 +78,8 @@ export async function handleMessage(message: Json, raw: Buffer, ctx: MessageCont
     case 'status-update': {
       const callId = callIdOf(message);
       const status = str(message, 'status', 'message.status');
-      if (!callId || !status) throw new MalformedMessageError('status-update needs "message.call.id" and "message.status"');
+      if (!callId || !status)
+        throw new MalformedMessageError('status-update needs "message.call.id" and "message.status"');
       const outcome = await ctx.callEvents.write({
         kind: 'call-status',
         status: {
@@ -89,7 +99,11 @@ export async function handleMessage(message: Json, raw: Buffer, ctx: MessageCont
     // base, custom endpointing, campaigns); each is still answered in the shape Vapi expects
     // (spec `ServerMessageResponse*`), so a misconfigured assistant never stalls a call.
     case 'handoff-destination-request':
-      return { status: 200, body: { destination: {}, error: 'This assistant does not hand calls off to other assistants.' }, outcome: 'ok' };
+      return {
+        status: 200,
+        body: { destination: {}, error: 'This assistant does not hand calls off to other assistants.' },
+        outcome: 'ok',
+      };
     case 'knowledge-base-request':
       return { status: 200, body: { documents: [] }, outcome: 'ok' };
     case 'call.endpointing.request':
@@ -110,14 +124,18 @@ export async function handleMessage(message: Json, raw: Buffer, ctx: MessageCont
 export function transferDestination(config: BotConfig): Json {
   const number = config.clinic.frontDeskNumber ?? transferToolNumber(config);
   if (!number) return { error: "Sorry, I can't transfer you right now. Please call the clinic's front desk directly." };
-  return { destination: { type: 'number', number, message: TRANSFER_MESSAGE }, message: { type: 'request-start', content: TRANSFER_MESSAGE } };
+  return {
+    destination: { type: 'number', number, message: TRANSFER_MESSAGE },
+    message: { type: 'request-start', content: TRANSFER_MESSAGE },
+  };
 }
 
 function transferToolNumber(config: BotConfig): string | undefined {
   const model = isObject(config.assistant.model) ? config.assistant.model : {};
   for (const t of Array.isArray(model.tools) ? model.tools : []) {
     if (!isObject(t) || t.type !== 'transferCall' || !Array.isArray(t.destinations)) continue;
-    for (const d of t.destinations) if (isObject(d) && d.type === 'number' && typeof d.number === 'string') return d.number;
+    for (const d of t.destinations)
+      if (isObject(d) && d.type === 'number' && typeof d.number === 'string') return d.number;
   }
   return undefined;
 }
@@ -134,11 +152,13 @@ function toolCallsOf(message: Json): ToolCall[] {
     ? message.toolWithToolCallList.map((t) => (isObject(t) ? t.toolCall : undefined))
     : undefined;
   const list = message.toolCallList ?? message.toolCalls ?? fromPairs;
-  if (!Array.isArray(list) || list.length === 0) throw new MalformedMessageError('tool-calls message has no "toolCallList"');
+  if (!Array.isArray(list) || list.length === 0)
+    throw new MalformedMessageError('tool-calls message has no "toolCallList"');
   return list.map((item, i) => {
     if (!isObject(item)) throw new MalformedMessageError(`toolCallList[${i}] must be an object`);
     const id = str(item, 'id', `toolCallList[${i}].id`) ?? str(item, 'toolCallId', `toolCallList[${i}].toolCallId`);
-    const name = str(item, 'function.name', `toolCallList[${i}].function.name`) ?? str(item, 'name', `toolCallList[${i}].name`);
+    const name =
+      str(item, 'function.name', `toolCallList[${i}].function.name`) ?? str(item, 'name', `toolCallList[${i}].name`);
     if (!id) throw new MalformedMessageError(`toolCallList[${i}] has no "id"`);
     if (!name) throw new MalformedMessageError(`toolCallList[${i}] has no "function.name"`);
     const fn = isObject(item.function) ? item.function : {};
@@ -147,7 +167,8 @@ function toolCallsOf(message: Json): ToolCall[] {
 }
 
 /** Spoken when the store cannot answer in time (DUR-2); never cached, so a redelivery retries. */
-export const STORE_DOWN_APOLOGY = "I'm sorry, our system is not responding right now. Please try again in a few minutes, or I can transfer you to the front desk.";
+export const STORE_DOWN_APOLOGY =
+  "I'm sorry, our system is not responding right now. Please try again in a few minutes, or I can transfer you to the front desk.";
 
 async function handleToolCalls(message: Json, ctx: MessageContext): Promise<Handled> {
   const calls = toolCallsOf(message);
@@ -161,7 +182,9 @@ async function handleToolCalls(message: Json, ctx: MessageContext): Promise<Hand
   // the calls not yet answered get a spoken apology, so the caller is never left in silence (DUR-2).
   for (const [i, call] of calls.entries()) {
     try {
-      const { value, isReplay } = await ctx.replies.once(`tool:${callId}:${call.id}`, () => runTool(call, message, callId, ctx));
+      const { value, isReplay } = await ctx.replies.once(`tool:${callId}:${call.id}`, () =>
+        runTool(call, message, callId, ctx),
+      );
       if (isReplay) replayed++;
       if (value.error) failed++;
       results[i] = value;
@@ -171,7 +194,9 @@ async function handleToolCalls(message: Json, ctx: MessageContext): Promise<Hand
       break;
     }
   }
-  const body = { results: calls.map((c, i) => results[i] ?? { toolCallId: c.id, name: c.name, error: STORE_DOWN_APOLOGY }) };
+  const body = {
+    results: calls.map((c, i) => results[i] ?? { toolCallId: c.id, name: c.name, error: STORE_DOWN_APOLOGY }),
+  };
   return {
     status: 200,
     body,
@@ -180,10 +205,22 @@ async function handleToolCalls(message: Json, ctx: MessageContext): Promise<Hand
   };
 }
 
-async function runTool(call: ToolCall, message: Json, callId: string, ctx: MessageContext): Promise<{ value: ToolCallResult; cache: boolean }> {
+async function runTool(
+  call: ToolCall,
+  message: Json,
+  callId: string,
+  ctx: MessageContext,
+): Promise<{ value: ToolCallResult; cache: boolean }> {
   const base = { toolCallId: call.id, name: call.name };
   const handler = Object.hasOwn(toolHandlers, call.name) ? toolHandlers[call.name] : undefined;
-  if (!handler) return { value: { ...base, error: `Unknown tool "${call.name.slice(0, 64)}". Known tools: ${Object.keys(toolHandlers).join(', ')}.` }, cache: true };
+  if (!handler)
+    return {
+      value: {
+        ...base,
+        error: `Unknown tool "${call.name.slice(0, 64)}". Known tools: ${Object.keys(toolHandlers).join(', ')}.`,
+      },
+      cache: true,
+    };
   let args = call.args;
   if (typeof args === 'string') {
     try {
@@ -209,7 +246,10 @@ async function runTool(call: ToolCall, message: Json, callId: string, ctx: Messa
     if (err instanceof StoreUnavailableError) throw err;
     ctx.onToolFailure(call.name, err);
     // Not cached: a redelivery may succeed.
-    return { value: { ...base, error: 'Sorry, something went wrong on our side. Please try again in a moment.' }, cache: false };
+    return {
+      value: { ...base, error: 'Sorry, something went wrong on our side. Please try again in a moment.' },
+      cache: false,
+    };
   }
 }
 
@@ -228,7 +268,12 @@ async function handleFunctionCall(message: Json, raw: Buffer, ctx: MessageContex
     return { status: 200, body: { error: STORE_DOWN_APOLOGY }, outcome: 'unavailable', tools: [name] };
   }
   const { value, isReplay } = once;
-  return { status: 200, body: value.error ? { error: value.error } : { result: value.result }, outcome: isReplay ? 'replayed' : value.error ? 'tool-error' : 'ok', tools: [name] };
+  return {
+    status: 200,
+    body: value.error ? { error: value.error } : { result: value.result },
+    outcome: isReplay ? 'replayed' : value.error ? 'tool-error' : 'ok',
+    tools: [name],
+  };
 }
 
 /**
@@ -260,7 +305,9 @@ async function assistantReply(message: Json, ctx: MessageContext): Promise<Json>
   if (!customer) return base;
   const latest = await new AppointmentBook(ctx.store, ctx.config.clinic, ctx.now, ctx.sealer).latestFor(phoneIndex);
   const zone = ctx.config.clinic.timeZone;
-  const lastAppointment = latest ? `${latest.doctorName} on ${spokenDateTime(DateTime.fromISO(latest.start, { zone }))}` : '';
+  const lastAppointment = latest
+    ? `${latest.doctorName} on ${spokenDateTime(DateTime.fromISO(latest.start, { zone }))}`
+    : '';
   const firstName = customer.name.split(/\s+/)[0] ?? customer.name;
   return {
     ...base,

@@ -21,7 +21,10 @@ export class ReplyCache {
     private readonly now: () => Date,
   ) {}
 
-  async once<T>(key: string, compute: () => Promise<{ value: T; cache: boolean }>): Promise<{ value: T; isReplay: boolean }> {
+  async once<T>(
+    key: string,
+    compute: () => Promise<{ value: T; cache: boolean }>,
+  ): Promise<{ value: T; isReplay: boolean }> {
     const running = this.inflight.get(key);
     if (running) return { value: (await running) as T, isReplay: true };
     const stored = await this.col.findOne({ _id: key });

@@ -34,4 +34,3 @@ export function escapeCell(value: string): string {
 export function unescapeCell(value: string): string {
   return value.startsWith("'") ? value.slice(1) : value;
 }
-

@@ -22,8 +22,21 @@ export const DOCUMENT_SCHEMAS: Record<CollectionName | 'call_logs' | 'audit' | '
   bot_configs: s({ _id: 'string', clinic: 'object', assistant: 'object', tools: 'array' }),
   doctors: s({ _id: 'string', name: 'string', weeklyHours: 'object' }),
   customers: s({ _id: 'string', name: 'string' }),
-  appointments: s({ _id: 'string', appointmentId: 'string', status: 'string', doctorId: 'string', start: 'string', startMs: 'number' }),
-  ac_purchases: s({ _id: 'string', customerId: 'string', serialNumber: 'string', model: 'string', purchaseDate: 'string' }),
+  appointments: s({
+    _id: 'string',
+    appointmentId: 'string',
+    status: 'string',
+    doctorId: 'string',
+    start: 'string',
+    startMs: 'number',
+  }),
+  ac_purchases: s({
+    _id: 'string',
+    customerId: 'string',
+    serialNumber: 'string',
+    model: 'string',
+    purchaseDate: 'string',
+  }),
   ac_service_visits: s({ _id: 'string', visitId: 'string' }),
   troubleshooting_guides: s({ _id: 'string', title: 'string', keywords: 'array', steps: 'array' }),
   call_status: s({ _id: 'string', status: 'string', at: 'number' }),
@@ -55,10 +68,13 @@ let compiled: Map<string, ValidateFunction> | undefined;
 export function documentProblem(collection: keyof typeof DOCUMENT_SCHEMAS, doc: unknown): string | undefined {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'not an object';
   const version = (doc as { schemaVersion?: unknown }).schemaVersion;
-  if (version !== undefined && (typeof version !== 'number' || version > SCHEMA_VERSION)) return `written by a newer receptionist (schemaVersion ${JSON.stringify(version)}; this build reads ${SCHEMA_VERSION})`;
+  if (version !== undefined && (typeof version !== 'number' || version > SCHEMA_VERSION))
+    return `written by a newer receptionist (schemaVersion ${JSON.stringify(version)}; this build reads ${SCHEMA_VERSION})`;
   if (!compiled) {
     const ajv = new Ajv({ allErrors: false, strict: false });
-    compiled = new Map(Object.entries(DOCUMENT_SCHEMAS).map(([name, schema]) => [name, ajv.compile({ type: 'object', ...schema })]));
+    compiled = new Map(
+      Object.entries(DOCUMENT_SCHEMAS).map(([name, schema]) => [name, ajv.compile({ type: 'object', ...schema })]),
+    );
   }
   const validate = compiled.get(collection)!;
   if (validate(doc)) return undefined;

@@ -49,7 +49,11 @@ export class Spool<T> {
       try {
         fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       } catch (err) {
-        throw new StoreError(`Cannot create the spool directory ${dir}: ${(err as Error).message}`, 'Pass --data-dir with a writable directory.', { cause: err });
+        throw new StoreError(
+          `Cannot create the spool directory ${dir}: ${(err as Error).message}`,
+          'Pass --data-dir with a writable directory.',
+          { cause: err },
+        );
       }
       let lock: DirLock;
       try {
@@ -62,7 +66,10 @@ export class Spool<T> {
       spool.load(opts.onWarning ?? (() => {}));
       return spool;
     }
-    throw new StoreError(`All ${MAX_SLOTS} spool slots under ${root} are in use.`, 'Stop some serve processes, or give each one its own --data-dir.');
+    throw new StoreError(
+      `All ${MAX_SLOTS} spool slots under ${root} are in use.`,
+      'Stop some serve processes, or give each one its own --data-dir.',
+    );
   }
 
   private load(warn: (m: string) => void): void {
@@ -70,7 +77,10 @@ export class Spool<T> {
     try {
       text = fs.readFileSync(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new StoreError(`Cannot read the spool ${this.file}: ${(err as Error).message}`, undefined, { cause: err });
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new StoreError(`Cannot read the spool ${this.file}: ${(err as Error).message}`, undefined, {
+          cause: err,
+        });
     }
     const lines = text.split('\n');
     const torn = lines.pop(); // '' when the file ends with a newline

@@ -6,11 +6,18 @@
 
 export type Doc = { _id: string } & Record<string, unknown>;
 export type Query = Record<string, unknown>;
-export type Update = { $set?: Record<string, unknown>; $unset?: Record<string, true | 1 | ''>; $inc?: Record<string, number> };
+export type Update = {
+  $set?: Record<string, unknown>;
+  $unset?: Record<string, true | 1 | ''>;
+  $inc?: Record<string, number>;
+};
 
 /** Thrown by `insertOne`/`updateOne` when a unique index would be violated. `key` names the index field when known. */
 export class DuplicateKeyError extends Error {
-  constructor(readonly key: string | undefined, options?: ErrorOptions) {
+  constructor(
+    readonly key: string | undefined,
+    options?: ErrorOptions,
+  ) {
     super(`duplicate key${key ? ` on ${key}` : ''}`, options);
     this.name = 'DuplicateKeyError';
   }
@@ -78,7 +85,10 @@ export type CollectionName = (typeof COLLECTIONS)[number];
 export const INDEXES: Record<CollectionName, IndexSpec[]> = {
   bot_configs: [],
   doctors: [],
-  customers: [{ field: 'phoneIndex', sparse: true }, { field: 'customerId', unique: true, sparse: true }],
+  customers: [
+    { field: 'phoneIndex', sparse: true },
+    { field: 'customerId', unique: true, sparse: true },
+  ],
   // activeSlot is set only while an appointment holds its slot: one active appointment per slot.
   appointments: [
     { field: 'appointmentId', unique: true },
@@ -87,7 +97,10 @@ export const INDEXES: Record<CollectionName, IndexSpec[]> = {
     { field: 'phoneIndex', sparse: true },
   ],
   ac_purchases: [{ field: 'customerId' }],
-  ac_service_visits: [{ field: 'visitId', unique: true }, { field: 'sourceKey', unique: true, sparse: true }],
+  ac_service_visits: [
+    { field: 'visitId', unique: true },
+    { field: 'sourceKey', unique: true, sparse: true },
+  ],
   troubleshooting_guides: [],
   call_status: [],
   replies: [],
@@ -143,7 +156,12 @@ export interface CallLogStore {
 }
 
 /** The fields of a call log that are sealed at rest. */
-export const SEALED_CALL_LOG_FIELDS = ['customerNumber', 'summary', 'transcript', 'recordingUrl'] as const satisfies readonly (keyof CallLogRecord)[];
+export const SEALED_CALL_LOG_FIELDS = [
+  'customerNumber',
+  'summary',
+  'transcript',
+  'recordingUrl',
+] as const satisfies readonly (keyof CallLogRecord)[];
 
 /** One audit record: who did what, when. Holds no sensitive value. */
 export interface AuditEntry {

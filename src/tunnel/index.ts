@@ -32,13 +32,25 @@ export function ngrokError(err: unknown, opts: { domain?: string }): Error {
   const e = err as { message?: string; errorCode?: string; code?: string };
   const text = `${e.errorCode ?? e.code ?? ''} ${e.message ?? String(err)}`;
   const code = /ERR_NGROK_(\d+)/.exec(text)?.[1];
-  if (code && ['105', '106', '107', '4018', '108'].includes(code) || /authtoken|authentication failed/i.test(text)) {
-    return new AuthError(`ngrok rejected the authtoken (NGROK_AUTHTOKEN): ${firstLine(e.message)}`, 'Copy your authtoken from https://dashboard.ngrok.com/get-started/your-authtoken into NGROK_AUTHTOKEN.', { cause: err });
+  if ((code && ['105', '106', '107', '4018', '108'].includes(code)) || /authtoken|authentication failed/i.test(text)) {
+    return new AuthError(
+      `ngrok rejected the authtoken (NGROK_AUTHTOKEN): ${firstLine(e.message)}`,
+      'Copy your authtoken from https://dashboard.ngrok.com/get-started/your-authtoken into NGROK_AUTHTOKEN.',
+      { cause: err },
+    );
   }
   if (opts.domain && ((code && ['313', '319', '320', '326', '3200'].includes(code)) || /domain|hostname/i.test(text))) {
-    return new UsageError(`ngrok refused the domain ${opts.domain} (--ngrok-domain): ${firstLine(e.message)}`, 'Use a domain reserved on your ngrok account (dashboard → Domains), or drop --ngrok-domain.', { cause: err });
+    return new UsageError(
+      `ngrok refused the domain ${opts.domain} (--ngrok-domain): ${firstLine(e.message)}`,
+      'Use a domain reserved on your ngrok account (dashboard → Domains), or drop --ngrok-domain.',
+      { cause: err },
+    );
   }
-  return new NetworkError(`Cannot open the ngrok tunnel: ${firstLine(e.message)}.`, 'Check the network connection (ngrok needs outbound TLS to connect.ngrok-agent.com:443), or pass --public-url with a tunnel you already run.', { cause: err });
+  return new NetworkError(
+    `Cannot open the ngrok tunnel: ${firstLine(e.message)}.`,
+    'Check the network connection (ngrok needs outbound TLS to connect.ngrok-agent.com:443), or pass --public-url with a tunnel you already run.',
+    { cause: err },
+  );
 }
 
 function firstLine(s: string | undefined): string {

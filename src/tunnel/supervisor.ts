@@ -72,7 +72,14 @@ export class TunnelSupervisor {
 
   private schedule(ms: number, error?: string): void {
     clearTimeout(this.timer);
-    if (this.attempt > 0) this.onEvent({ kind: 'tunnel', state: 'reconnecting', attempt: this.attempt, inMs: ms, ...(error ? { error } : {}) });
+    if (this.attempt > 0)
+      this.onEvent({
+        kind: 'tunnel',
+        state: 'reconnecting',
+        attempt: this.attempt,
+        inMs: ms,
+        ...(error ? { error } : {}),
+      });
     this.timer = setTimeout(() => void this.reopen(), ms);
     this.timer.unref();
   }
@@ -94,7 +101,10 @@ export class TunnelSupervisor {
       if (changed) await this.onUrl(next.url);
     } catch (err) {
       const first = this.opts.firstBackoffMs ?? 1000;
-      this.schedule(Math.min(first * 2 ** (this.attempt - 1), this.opts.maxBackoffMs ?? 30_000), (err as Error).message);
+      this.schedule(
+        Math.min(first * 2 ** (this.attempt - 1), this.opts.maxBackoffMs ?? 30_000),
+        (err as Error).message,
+      );
     }
   }
 

@@ -32,7 +32,11 @@ export function credentialName(secret: string): string {
 
 /** The body `sync` sends, with the secret (spec `CreateWebhookCredentialDTO`). */
 export function desiredCredential(secret: string): Record<string, unknown> {
-  return { provider: 'webhook', name: credentialName(secret), authenticationPlan: { ...DEFAULT_HMAC_PLAN, secretKey: secret } };
+  return {
+    provider: 'webhook',
+    name: credentialName(secret),
+    authenticationPlan: { ...DEFAULT_HMAC_PLAN, secretKey: secret },
+  };
 }
 
 /** The same body with the secret left out: what is compared, recorded and shown. */
@@ -50,9 +54,13 @@ export function isOurCredential(c: Record<string, unknown>): boolean {
 
 /** "hmac sha256 hex over {timestamp}.{body} in x-signature (+ x-timestamp)", "bearer in Authorization". */
 export function describePlan(plan: WebhookAuthPlan): string {
-  if (plan.type === 'bearer') return `bearer in ${plan.headerName ?? 'Authorization'}${plan.bearerPrefixEnabled === false ? ' (no "Bearer " prefix)' : ''}`;
+  if (plan.type === 'bearer')
+    return `bearer in ${plan.headerName ?? 'Authorization'}${plan.bearerPrefixEnabled === false ? ' (no "Bearer " prefix)' : ''}`;
   const format = payloadFormatOf(plan);
-  const ts = plan.includeTimestamp !== false || format.includes('{timestamp}') ? ` (+ ${plan.timestampHeader ?? 'x-timestamp'})` : '';
+  const ts =
+    plan.includeTimestamp !== false || format.includes('{timestamp}')
+      ? ` (+ ${plan.timestampHeader ?? 'x-timestamp'})`
+      : '';
   const prefix = plan.signaturePrefix ? ` prefixed "${plan.signaturePrefix}"` : '';
   return `hmac ${plan.algorithm} ${plan.signatureEncoding ?? 'hex'}${prefix} over ${format} in ${plan.signatureHeader ?? 'x-signature'}${ts}`;
 }

@@ -46,7 +46,9 @@ export function toPhoneNumberRow(p: Record<string, unknown>): PhoneNumberRow {
 
 /** Every phone number of the account. @throws AuthError, NetworkError, UserError from Vapi */
 export async function listPhoneNumbers(vapi: VapiClient, s: VapiSettings): Promise<PhoneNumberRow[]> {
-  const list = (await vapiRequest('list phone numbers', s, () => vapi.phoneNumbers.list({ limit: 1000 }))) as unknown as Record<string, unknown>[];
+  const list = (await vapiRequest('list phone numbers', s, () =>
+    vapi.phoneNumbers.list({ limit: 1000 }),
+  )) as unknown as Record<string, unknown>[];
   return list.map(toPhoneNumberRow);
 }
 
@@ -59,13 +61,27 @@ export function findPhoneNumber(rows: PhoneNumberRow[], selector: string): Phone
   if (byId) return byId;
   const looksLikeNumber = /^\+?[\d\s().-]+$/.test(selector);
   if (!looksLikeNumber) {
-    throw new UserError(`No phone number with id "${selector}" on this Vapi account.`, rows.length ? `There are: ${rows.map((r) => `${r.number ?? '?'} (${r.id})`).join(', ')}.` : 'Buy or import one in the Vapi dashboard first.');
+    throw new UserError(
+      `No phone number with id "${selector}" on this Vapi account.`,
+      rows.length
+        ? `There are: ${rows.map((r) => `${r.number ?? '?'} (${r.id})`).join(', ')}.`
+        : 'Buy or import one in the Vapi dashboard first.',
+    );
   }
   const parsed = parsePhoneNumberFromString(selector.trim());
-  if (!parsed?.isValid()) throw new UsageError(`"${selector}" is not a phone number in E.164 form.`, 'Give it with its country code, e.g. +918041234567, or give the Vapi phone-number id.');
+  if (!parsed?.isValid())
+    throw new UsageError(
+      `"${selector}" is not a phone number in E.164 form.`,
+      'Give it with its country code, e.g. +918041234567, or give the Vapi phone-number id.',
+    );
   const match = rows.find((r) => r.number === parsed.number);
   if (!match) {
-    throw new UserError(`${parsed.number} is not a phone number of this Vapi account.`, rows.length ? `There are: ${rows.map((r) => `${r.number ?? '?'} (${r.id})`).join(', ')}.` : 'Buy or import one in the Vapi dashboard first.');
+    throw new UserError(
+      `${parsed.number} is not a phone number of this Vapi account.`,
+      rows.length
+        ? `There are: ${rows.map((r) => `${r.number ?? '?'} (${r.id})`).join(', ')}.`
+        : 'Buy or import one in the Vapi dashboard first.',
+    );
   }
   return match;
 }

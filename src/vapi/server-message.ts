@@ -18,12 +18,38 @@ export class MalformedMessageError extends Error {
  * Others are acknowledged as unknown; Vapi adds types over time.
  */
 export const VAPI_MESSAGE_TYPES = new Set([
-  'assistant-request', 'assistant.started', 'assistant.speechStarted', 'call.delete.failed', 'call.deleted',
-  'call.artifact.upload', 'call.endpointing.request', 'campaign.predial', 'chat.created', 'chat.deleted',
-  'conversation-update', 'end-of-call-report', 'function-call', 'handoff-destination-request', 'hang',
-  'knowledge-base-request', 'language-change-detected', 'language-changed', 'model-output', 'phone-call-control',
-  'session.created', 'session.deleted', 'session.updated', 'speech-update', 'status-update', 'tool-calls',
-  'transcript', 'transfer-destination-request', 'transfer-update', 'user-interrupted', 'voice-input', 'voice-request',
+  'assistant-request',
+  'assistant.started',
+  'assistant.speechStarted',
+  'call.delete.failed',
+  'call.deleted',
+  'call.artifact.upload',
+  'call.endpointing.request',
+  'campaign.predial',
+  'chat.created',
+  'chat.deleted',
+  'conversation-update',
+  'end-of-call-report',
+  'function-call',
+  'handoff-destination-request',
+  'hang',
+  'knowledge-base-request',
+  'language-change-detected',
+  'language-changed',
+  'model-output',
+  'phone-call-control',
+  'session.created',
+  'session.deleted',
+  'session.updated',
+  'speech-update',
+  'status-update',
+  'tool-calls',
+  'transcript',
+  'transfer-destination-request',
+  'transfer-update',
+  'user-interrupted',
+  'voice-input',
+  'voice-request',
 ]);
 
 /** Parses the raw body into `{ message: { type, … } }`. @throws MalformedMessageError */
@@ -39,7 +65,8 @@ export function parseEnvelope(raw: Buffer): Json {
   if (!isObject(body)) throw new MalformedMessageError('body must be a JSON object {"message": {…}}');
   const message = body.message;
   if (!isObject(message)) throw new MalformedMessageError('missing "message" object');
-  if (typeof message.type !== 'string' || !message.type) throw new MalformedMessageError('missing "message.type" string');
+  if (typeof message.type !== 'string' || !message.type)
+    throw new MalformedMessageError('missing "message.type" string');
   return message;
 }
 
@@ -83,7 +110,8 @@ export function timestampMs(message: Json): number | undefined {
     const ms = /^\d+$/.test(t) ? Number(t) : Date.parse(t);
     if (Number.isFinite(ms)) return ms;
   }
-  if (t !== undefined && t !== null) throw new MalformedMessageError('"message.timestamp" must be epoch milliseconds or an ISO date');
+  if (t !== undefined && t !== null)
+    throw new MalformedMessageError('"message.timestamp" must be epoch milliseconds or an ISO date');
   return undefined;
 }
 
@@ -94,5 +122,8 @@ export function callIdOf(message: Json): string | undefined {
 
 /** The caller's number: `message.customer.number`, else `message.call.customer.number`; web calls have none. */
 export function customerNumberOf(message: Json): string | undefined {
-  return str(message, 'customer.number', 'message.customer.number') ?? str(message, 'call.customer.number', 'message.call.customer.number');
+  return (
+    str(message, 'customer.number', 'message.customer.number') ??
+    str(message, 'call.customer.number', 'message.call.customer.number')
+  );
 }

@@ -60,7 +60,11 @@ export function hashOf(body: unknown): string {
 
 function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v);
 }
 
@@ -72,7 +76,12 @@ export function diff(from: unknown, to: unknown, path = ''): FieldChange[] {
     const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
     return keys.flatMap((k) => diff(from[k], to[k], path ? `${path}.${k}` : k));
   }
-  if (Array.isArray(from) && Array.isArray(to) && from.length === to.length && from.some((x) => x && typeof x === 'object')) {
+  if (
+    Array.isArray(from) &&
+    Array.isArray(to) &&
+    from.length === to.length &&
+    from.some((x) => x && typeof x === 'object')
+  ) {
     return from.flatMap((x, i) => diff(x, to[i], `${path}[${i}]`));
   }
   return [{ path: path || '(whole)', from, to }];
@@ -91,11 +100,21 @@ export interface ServerTarget {
  * Vapi's default is no retry at all. What cannot succeed on a retry is excluded: 400 (malformed),
  * 401 (wrong credential), 413 (too large). `serve` answers 503 only for what a retry can fix.
  */
-export const BACKOFF_PLAN = { type: 'exponential', maxRetries: 4, baseDelaySeconds: 1, excludedStatusCodes: [400, 401, 413] } as const;
+export const BACKOFF_PLAN = {
+  type: 'exponential',
+  maxRetries: 4,
+  baseDelaySeconds: 1,
+  excludedStatusCodes: [400, 401, 413],
+} as const;
 
 /** The `server` of every resource `sync` writes (spec `Server`): no secret in `headers`. */
 export function serverOf(target: ServerTarget): Record<string, unknown> {
-  return { url: target.url, timeoutSeconds: 20, credentialId: target.credentialId, backoffPlan: { ...BACKOFF_PLAN, excludedStatusCodes: [...BACKOFF_PLAN.excludedStatusCodes] } };
+  return {
+    url: target.url,
+    timeoutSeconds: 20,
+    credentialId: target.credentialId,
+    backoffPlan: { ...BACKOFF_PLAN, excludedStatusCodes: [...BACKOFF_PLAN.excludedStatusCodes] },
+  };
 }
 
 /** The marker in `assistant.metadata` by which `sync` finds its assistant again. */
@@ -138,26 +157,62 @@ export function desiredPhoneNumber(target: ServerTarget): Record<string, unknown
  */
 export function project(remote: unknown, desired: unknown): unknown {
   if (desired === null) return remote === undefined ? null : remote;
-  if (Array.isArray(desired)) return Array.isArray(remote) && remote.length === desired.length ? remote.map((r, i) => project(r, desired[i])) : remote;
+  if (Array.isArray(desired))
+    return Array.isArray(remote) && remote.length === desired.length
+      ? remote.map((r, i) => project(r, desired[i]))
+      : remote;
   if (desired && typeof desired === 'object') {
     if (!remote || typeof remote !== 'object' || Array.isArray(remote)) return remote;
     const r = remote as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(desired).filter((k) => k in r || (desired as Record<string, unknown>)[k] === null).map((k) => [k, project(r[k], (desired as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(desired)
+        .filter((k) => k in r || (desired as Record<string, unknown>)[k] === null)
+        .map((k) => [k, project(r[k], (desired as Record<string, unknown>)[k])]),
+    );
   }
   return remote;
 }
 
 /** A resource found on Vapi without a recorded state: unchanged when it already holds what we send. */
-export function planAdopted(kind: ResourceKind, name: string, body: Record<string, unknown>, remote: Record<string, unknown>): PlannedResource {
+export function planAdopted(
+  kind: ResourceKind,
+  name: string,
+  body: Record<string, unknown>,
+  remote: Record<string, unknown>,
+): PlannedResource {
   const changes = diff(project(remote, body), body);
-  return { kind, name, action: changes.length ? 'update' : 'unchanged', id: String(remote.id), adopted: true, body, changes, remoteChanges: [] };
+  return {
+    kind,
+    name,
+    action: changes.length ? 'update' : 'unchanged',
+    id: String(remote.id),
+    adopted: true,
+    body,
+    changes,
+    remoteChanges: [],
+  };
 }
 
 /** What to do with one resource, given what we would send, the recorded state and the remote object (null: gone). */
-export function planResource(kind: ResourceKind, name: string, body: Record<string, unknown>, state: ResourceState | undefined, remote: Record<string, unknown> | null): PlannedResource {
+export function planResource(
+  kind: ResourceKind,
+  name: string,
+  body: Record<string, unknown>,
+  state: ResourceState | undefined,
+  remote: Record<string, unknown> | null,
+): PlannedResource {
   if (!state || !remote) return { kind, name, action: 'create', body, changes: diff({}, body), remoteChanges: [] };
   const remoteChanges = diff(normalise(state.received), normalise(remote));
-  if (remoteChanges.length) return { kind, name, action: 'drifted', id: state.id, body, changes: diff(state.sent, body), remoteChanges };
+  if (remoteChanges.length)
+    return { kind, name, action: 'drifted', id: state.id, body, changes: diff(state.sent, body), remoteChanges };
   const changes = diff(state.sent, body);
-  return { kind, name, action: changes.length ? 'update' : 'unchanged', id: state.id, body, changes, remoteChanges: [] };
+  return {
+    kind,
+    name,
+    action: changes.length ? 'update' : 'unchanged',
+    id: state.id,
+    body,
+    changes,
+    remoteChanges: [],
+  };
 }

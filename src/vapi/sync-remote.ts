@@ -4,7 +4,19 @@ import { AuthError, UsageError } from '../errors.js';
 import { resolveSetting } from '../settings.js';
 import type { BotConfig } from '../domain/clinic.js';
 import { vapiRequest, vapiRest, type VapiSettings } from './client.js';
-import { MANAGED_BY, desiredAssistant, desiredPhoneNumber, desiredTool, planAdopted, planResource, type PlannedResource, type ResourceKind, type ResourceState, type ServerTarget, type SyncState } from './sync-plan.js';
+import {
+  MANAGED_BY,
+  desiredAssistant,
+  desiredPhoneNumber,
+  desiredTool,
+  planAdopted,
+  planResource,
+  type PlannedResource,
+  type ResourceKind,
+  type ResourceState,
+  type ServerTarget,
+  type SyncState,
+} from './sync-plan.js';
 import { credentialName, desiredCredential, isOurCredential, withoutSecret } from './credential.js';
 import { findPhoneNumber, listPhoneNumbers, type PhoneNumberRow } from './phone-numbers.js';
 import type { TunnelRecord } from './server-url.js';
@@ -28,21 +40,36 @@ export interface SyncResult {
   phoneNumber?: string;
 }
 
-
-
 /** The webhook URL: a base URL gets `/webhook`. @throws UsageError when there is none or it is not http(s) */
-export function resolveServerUrl(flag: string | undefined, deps: { env: Env }, stored: string | undefined, onVapi?: string): { value: string; source: string } {
+export function resolveServerUrl(
+  flag: string | undefined,
+  deps: { env: Env },
+  stored: string | undefined,
+  onVapi?: string,
+): { value: string; source: string } {
   const s =
     resolveSetting('server-url', flag, 'RECEPTIONIST_PUBLIC_URL', deps.env) ??
-    (stored ? { value: stored, source: 'the last sync' } : onVapi ? { value: onVapi, source: 'the assistant on Vapi' } : undefined);
-  if (!s) throw new UsageError('No server URL for the assistant and its tools.', 'Pass --server-url with the public URL of `receptionist serve` (e.g. from `serve --tunnel`), or set RECEPTIONIST_PUBLIC_URL.');
+    (stored
+      ? { value: stored, source: 'the last sync' }
+      : onVapi
+        ? { value: onVapi, source: 'the assistant on Vapi' }
+        : undefined);
+  if (!s)
+    throw new UsageError(
+      'No server URL for the assistant and its tools.',
+      'Pass --server-url with the public URL of `receptionist serve` (e.g. from `serve --tunnel`), or set RECEPTIONIST_PUBLIC_URL.',
+    );
   let url: URL;
   try {
     url = new URL(s.value);
   } catch {
-    throw new UsageError(`Invalid server URL "${s.value}" (from ${s.source}).`, 'Give an http(s) URL such as https://clinic.ngrok.app.');
+    throw new UsageError(
+      `Invalid server URL "${s.value}" (from ${s.source}).`,
+      'Give an http(s) URL such as https://clinic.ngrok.app.',
+    );
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`Invalid server URL "${s.value}" (from ${s.source}).`, 'Give an http(s) URL.');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new UsageError(`Invalid server URL "${s.value}" (from ${s.source}).`, 'Give an http(s) URL.');
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/webhook';
   return { value: url.toString(), source: s.source };
 }
@@ -50,12 +77,22 @@ export function resolveServerUrl(flag: string | undefined, deps: { env: Env }, s
 /** `VAPI_SERVER_SECRET`, which becomes the credential's `secretKey`. @throws AuthError */
 export function requireServerSecret(deps: { env: Env }): string {
   const secret = deps.env.get('VAPI_SERVER_SECRET');
-  if (!secret) throw new AuthError('No VAPI_SERVER_SECRET: sync makes it the key of the webhook credential that signs every server message.', 'Set VAPI_SERVER_SECRET (environment or .env) to the secret `serve` runs with, e.g. `openssl rand -hex 32`.');
-  if (secret.value.length < 16) throw new AuthError(`The webhook secret (from ${secret.source}) is shorter than 16 characters.`, 'Use a long random value, e.g. `openssl rand -hex 32`.');
+  if (!secret)
+    throw new AuthError(
+      'No VAPI_SERVER_SECRET: sync makes it the key of the webhook credential that signs every server message.',
+      'Set VAPI_SERVER_SECRET (environment or .env) to the secret `serve` runs with, e.g. `openssl rand -hex 32`.',
+    );
+  if (secret.value.length < 16)
+    throw new AuthError(
+      `The webhook secret (from ${secret.source}) is shorter than 16 characters.`,
+      'Use a long random value, e.g. `openssl rand -hex 32`.',
+    );
   return secret.value;
 }
 
-const isNotFound = (err: unknown) => (err as { statusCode?: number; cause?: { statusCode?: number } }).statusCode === 404 || (err as { cause?: { statusCode?: number } }).cause?.statusCode === 404;
+const isNotFound = (err: unknown) =>
+  (err as { statusCode?: number; cause?: { statusCode?: number } }).statusCode === 404 ||
+  (err as { cause?: { statusCode?: number } }).cause?.statusCode === 404;
 
 async function getOrNull(what: string, s: VapiSettings, fn: () => Promise<unknown>): Promise<Remote | null> {
   try {
@@ -74,11 +111,26 @@ export interface RemoteState {
   phoneNumber?: { row: PhoneNumberRow; remote: Remote | null; adopted: boolean };
 }
 
-async function readRemote(config: BotConfig, state: SyncState, secret: string, phoneSelector: string | undefined, vapi: VapiClient, s: VapiSettings): Promise<RemoteState> {
+async function readRemote(
+  config: BotConfig,
+  state: SyncState,
+  secret: string,
+  phoneSelector: string | undefined,
+  vapi: VapiClient,
+  s: VapiSettings,
+): Promise<RemoteState> {
   const byId = async (kind: 'tool' | 'assistant', id: string | undefined) =>
-    id ? getOrNull(`read ${kind} ${id}`, s, () => (kind === 'tool' ? vapi.tools.get({ id }) : vapi.assistants.get({ id }))) : null;
+    id
+      ? getOrNull(`read ${kind} ${id}`, s, () =>
+          kind === 'tool' ? vapi.tools.get({ id }) : vapi.assistants.get({ id }),
+        )
+      : null;
 
-  let credential = state.credential?.id ? await getOrNull('read the webhook credential', s, () => vapiRest(s, 'read the webhook credential', 'GET', `/credential/${encodeURIComponent(state.credential!.id)}`)) : null;
+  let credential = state.credential?.id
+    ? await getOrNull('read the webhook credential', s, () =>
+        vapiRest(s, 'read the webhook credential', 'GET', `/credential/${encodeURIComponent(state.credential!.id)}`),
+      )
+    : null;
   let credentialAdopted = false;
   if (!credential) {
     const all = await vapiRest<Remote[]>(s, 'list credentials', 'GET', '/credential?limit=1000');
@@ -92,7 +144,9 @@ async function readRemote(config: BotConfig, state: SyncState, secret: string, p
   let assistant = await byId('assistant', state.assistant?.id);
   let assistantAdopted = false;
   if (!assistant) {
-    const all = (await vapiRequest('list assistants', s, () => vapi.assistants.list({ limit: 1000 }))) as unknown as Remote[];
+    const all = (await vapiRequest('list assistants', s, () =>
+      vapi.assistants.list({ limit: 1000 }),
+    )) as unknown as Remote[];
     const managed = all.filter((a) => (a.metadata as Remote | undefined)?.managedBy === MANAGED_BY);
     assistant = newest(managed.filter((a) => a.name === assistantName)) ?? (managed.length === 1 ? managed[0]! : null);
     assistantAdopted = Boolean(assistant);
@@ -119,14 +173,25 @@ async function readRemote(config: BotConfig, state: SyncState, secret: string, p
     const row = findPhoneNumber(await listPhoneNumbers(vapi, s), phoneSelector);
     phoneNumber = { row, remote: row.raw, adopted: state.phoneNumber?.id !== row.id };
   }
-  return { credential: { remote: credential, adopted: credentialAdopted }, tools, assistant: { remote: assistant, adopted: assistantAdopted }, phoneNumber };
+  return {
+    credential: { remote: credential, adopted: credentialAdopted },
+    tools,
+    assistant: { remote: assistant, adopted: assistantAdopted },
+    phoneNumber,
+  };
 }
 
 function newest(list: Remote[]): Remote | null {
   return [...list].sort((a, b) => String(b.createdAt ?? '').localeCompare(String(a.createdAt ?? '')))[0] ?? null;
 }
 
-function planOne(kind: ResourceKind, name: string, body: Remote, st: ResourceState | undefined, found: { remote: Remote | null; adopted: boolean }): PlannedResource {
+function planOne(
+  kind: ResourceKind,
+  name: string,
+  body: Remote,
+  st: ResourceState | undefined,
+  found: { remote: Remote | null; adopted: boolean },
+): PlannedResource {
   if (found.remote && (found.adopted || !st)) return planAdopted(kind, name, body, found.remote);
   return planResource(kind, name, body, st, found.remote);
 }
@@ -144,19 +209,49 @@ export async function planSync(
   settings: VapiSettings,
 ): Promise<{ plan: PlannedResource[]; found: RemoteState; result: SyncResult }> {
   const state: SyncState = config.vapi?.sync ?? {};
-  const found = untunnelled(await readRemote(config, state, o.secret, o.phoneSelector, vapi, settings), o.tunnel, state);
-  const serverUrl = resolveServerUrl(o.serverUrl, deps, config.vapi?.serverUrl, (found.assistant.remote?.server as Remote | undefined)?.url as string | undefined);
-  const target: ServerTarget = { url: serverUrl.value, credentialId: String(found.credential.remote?.id ?? '(new credential)') };
+  const found = untunnelled(
+    await readRemote(config, state, o.secret, o.phoneSelector, vapi, settings),
+    o.tunnel,
+    state,
+  );
+  const serverUrl = resolveServerUrl(
+    o.serverUrl,
+    deps,
+    config.vapi?.serverUrl,
+    (found.assistant.remote?.server as Remote | undefined)?.url as string | undefined,
+  );
+  const target: ServerTarget = {
+    url: serverUrl.value,
+    credentialId: String(found.credential.remote?.id ?? '(new credential)'),
+  };
   const credentialBody = withoutSecret(desiredCredential(o.secret));
-  const plan: PlannedResource[] = [planOne('credential', String(credentialBody.name), credentialBody, state.credential, { ...found.credential, remote: found.credential.remote && withoutSecret(found.credential.remote) })];
+  const plan: PlannedResource[] = [
+    planOne('credential', String(credentialBody.name), credentialBody, state.credential, {
+      ...found.credential,
+      remote: found.credential.remote && withoutSecret(found.credential.remote),
+    }),
+  ];
   for (const tool of config.tools) {
     const name = tool.function.name;
     plan.push(planOne('tool', name, desiredTool(tool, target), state.tools?.[name], found.tools[name]!));
   }
-  const toolIds = config.tools.map((t) => String(found.tools[t.function.name]?.remote?.id ?? `(new ${t.function.name})`));
+  const toolIds = config.tools.map((t) =>
+    String(found.tools[t.function.name]?.remote?.id ?? `(new ${t.function.name})`),
+  );
   const assistantName = String(config.assistant.name ?? 'assistant');
-  plan.push(planOne('assistant', assistantName, desiredAssistant(config, toolIds, target), state.assistant, found.assistant));
-  if (found.phoneNumber) plan.push(planOne('phone-number', found.phoneNumber.row.number ?? found.phoneNumber.row.id, desiredPhoneNumber(target), state.phoneNumber, found.phoneNumber));
+  plan.push(
+    planOne('assistant', assistantName, desiredAssistant(config, toolIds, target), state.assistant, found.assistant),
+  );
+  if (found.phoneNumber)
+    plan.push(
+      planOne(
+        'phone-number',
+        found.phoneNumber.row.number ?? found.phoneNumber.row.id,
+        desiredPhoneNumber(target),
+        state.phoneNumber,
+        found.phoneNumber,
+      ),
+    );
   const result: SyncResult = {
     baseUrl: settings.baseUrl.value,
     serverUrl: target.url,
@@ -184,8 +279,12 @@ function untunnelled(found: RemoteState, tunnel: TunnelRecord | undefined, state
   return {
     ...found,
     assistant: { ...found.assistant, remote: fix(found.assistant.remote, state.assistant) },
-    tools: Object.fromEntries(Object.entries(found.tools).map(([n, f]) => [n, { ...f, remote: fix(f.remote, state.tools?.[n]) }])),
-    phoneNumber: found.phoneNumber && { ...found.phoneNumber, remote: fix(found.phoneNumber.remote, state.phoneNumber) },
+    tools: Object.fromEntries(
+      Object.entries(found.tools).map(([n, f]) => [n, { ...f, remote: fix(f.remote, state.tools?.[n]) }]),
+    ),
+    phoneNumber: found.phoneNumber && {
+      ...found.phoneNumber,
+      remote: fix(found.phoneNumber.remote, state.phoneNumber),
+    },
   };
 }
-

@@ -4,7 +4,19 @@
  */
 
 /** Vapi's built-in variables, filled without variableValues (docs `fern/assistants/dynamic-variables.mdx`). */
-const BUILT_IN_ROOTS = new Set(['now', 'date', 'time', 'month', 'day', 'year', 'customer', 'phoneNumber', 'call', 'assistant', 'transport']);
+const BUILT_IN_ROOTS = new Set([
+  'now',
+  'date',
+  'time',
+  'month',
+  'day',
+  'year',
+  'customer',
+  'phoneNumber',
+  'call',
+  'assistant',
+  'transport',
+]);
 
 export interface Placeholders {
   /** Names the caller must give. */
@@ -29,7 +41,10 @@ export function placeholdersIn(...texts: Array<string | undefined>): Placeholder
 }
 
 /** What is wrong with a set of variables: missing required ones, and ones the assistant never uses. */
-export function checkVariables(p: Placeholders, given: Record<string, unknown>): { missing: string[]; unknown: string[] } {
+export function checkVariables(
+  p: Placeholders,
+  given: Record<string, unknown>,
+): { missing: string[]; unknown: string[] } {
   const known = new Set([...p.required, ...p.optional]);
   return {
     missing: p.required.filter((n) => given[n] === undefined || given[n] === ''),

@@ -17,10 +17,21 @@ const callsPosted = () => ctx.fake.requests.filter((r) => r.method === 'POST' &&
 
 describe('receptionist call', () => {
   test('--dry-run prints the exact body: E.164 number, variableValues, the synced assistant and the only phone number', async () => {
-    const r = await run(['call', '98123 45678', '--var', 'name=Asha', '--var', 'lastAppointment=Dr. Mehta on Tuesday', '--dry-run', '--json']);
+    const r = await run([
+      'call',
+      '98123 45678',
+      '--var',
+      'name=Asha',
+      '--var',
+      'lastAppointment=Dr. Mehta on Tuesday',
+      '--dry-run',
+      '--json',
+    ]);
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out).request).toEqual({
-      assistantId: assistantId(), phoneNumberId: 'pn_fake', customer: { number: '+919812345678', name: 'Asha' },
+      assistantId: assistantId(),
+      phoneNumberId: 'pn_fake',
+      customer: { number: '+919812345678', name: 'Asha' },
       assistantOverrides: { variableValues: { name: 'Asha', lastAppointment: 'Dr. Mehta on Tuesday' } },
     });
     expect(callsPosted()).toHaveLength(0);
@@ -28,12 +39,28 @@ describe('receptionist call', () => {
 
   test('--dry-run with every id given never contacts Vapi, and needs no key', async () => {
     const before = ctx.fake.requests.length;
-    const r = await run(['call', '+919812345678', '--var', 'name=Asha', '--assistant', 'asst_given', '--phone-number-id', 'pn_given', '--dry-run', '--json'], { env: { VAPI_API_KEY: '', VAPI_BASE_URL: 'http://127.0.0.1:9' } });
+    const r = await run(
+      [
+        'call',
+        '+919812345678',
+        '--var',
+        'name=Asha',
+        '--assistant',
+        'asst_given',
+        '--phone-number-id',
+        'pn_given',
+        '--dry-run',
+        '--json',
+      ],
+      { env: { VAPI_API_KEY: '', VAPI_BASE_URL: 'http://127.0.0.1:9' } },
+    );
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out).request).toMatchObject({ assistantId: 'asst_given', phoneNumberId: 'pn_given' });
     expect(ctx.fake.requests.length).toBe(before);
     // Without the phone number id it has to ask Vapi, and says so.
-    const asks = await run(['call', '+919812345678', '--var', 'name=Asha', '--assistant', 'asst_given', '--dry-run'], { env: { VAPI_API_KEY: '' } });
+    const asks = await run(['call', '+919812345678', '--var', 'name=Asha', '--assistant', 'asst_given', '--dry-run'], {
+      env: { VAPI_API_KEY: '' },
+    });
     expect(asks.code).toBe(5);
     expect(asks.err).toContain('No Vapi API key.');
   });
@@ -47,9 +74,19 @@ describe('receptionist call', () => {
   });
 
   test('places a call, and --wait follows it to the end', async () => {
-    const r = await run(['call', '+919812345678', '--var', 'name=Asha', '--wait', '--schedule-at', '2026-12-01T10:00:00+05:30']);
+    const r = await run([
+      'call',
+      '+919812345678',
+      '--var',
+      'name=Asha',
+      '--wait',
+      '--schedule-at',
+      '2026-12-01T10:00:00+05:30',
+    ]);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(/^\+919812345678  \+919812345678  [0-9a-f-]{36}  ended  customer-ended-call  \d+(\.\d+)?s  \$0\.0842\n$/);
+    expect(r.out).toMatch(
+      /^\+919812345678  \+919812345678  [0-9a-f-]{36}  ended  customer-ended-call  \d+(\.\d+)?s  \$0\.0842\n$/,
+    );
     expect(callsPosted()[0]!.body).toMatchObject({ schedulePlan: { earliestAt: '2026-12-01T04:30:00.000Z' } });
   });
 
@@ -57,7 +94,9 @@ describe('receptionist call', () => {
     const r = await run(['call', '+919812345678', '12345', '--var', 'nmae=Asha']);
     expect(r.code).toBe(1);
     expect(r.out).toContain('12345  failed  "12345" is not a valid phone number');
-    expect(r.out).toContain('+919812345678  failed  unknown variables: nmae (the assistant uses: lastAppointment, name)');
+    expect(r.out).toContain(
+      '+919812345678  failed  unknown variables: nmae (the assistant uses: lastAppointment, name)',
+    );
     const ok = await run(['call', '+919812345678', '12345']);
     expect(ok.code).toBe(1);
     expect(ok.err).toContain('Error: 1 of 2 calls failed; the others were placed.');
@@ -73,19 +112,35 @@ describe('receptionist call', () => {
 
   test('--from-csv: one call per row, columns as variables, one JSON object per row, bad rows reported', async () => {
     const csv = path.join(ctx.tmp.dir, 'reminders.csv');
-    fs.writeFileSync(csv, 'number,name,lastAppointment\n+919812345678,Asha,Tuesday\n+919876543210,Rohit,\n,NoNumber,x\n');
+    fs.writeFileSync(
+      csv,
+      'number,name,lastAppointment\n+919812345678,Asha,Tuesday\n+919876543210,Rohit,\n,NoNumber,x\n',
+    );
     const r = await run(['call', '--from-csv', csv, '--concurrency', '2', '--json']);
     expect(r.code).toBe(1);
-    const rows = r.out.trim().split('\n').map((l) => JSON.parse(l));
-    expect(rows.map((x) => [x.target, x.ok])).toEqual([['row 2', true], ['row 3', true], ['row 4', false]]);
+    const rows = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.map((x) => [x.target, x.ok])).toEqual([
+      ['row 2', true],
+      ['row 3', true],
+      ['row 4', false],
+    ]);
     expect(rows[2].error).toBe('no number (or phone) column');
-    expect(callsPosted().map((c) => (c.body as any).assistantOverrides.variableValues.name).sort()).toEqual(['Asha', 'Rohit']);
+    expect(
+      callsPosted()
+        .map((c) => (c.body as any).assistantOverrides.variableValues.name)
+        .sort(),
+    ).toEqual(['Asha', 'Rohit']);
   });
 
   test("a call Vapi refuses (400) reports Vapi's own message for that number", async () => {
     const r = await run(['call', '+919812345678', '--assistant', 'asst_missing']);
     expect(r.code).toBe(1);
-    expect(r.out).toBe("+919812345678  failed  Vapi refused to place the call to +919812345678 (HTTP 400): Couldn't Get Assistant. Assistant Id asst_missing Doesn't Exist.\n");
+    expect(r.out).toBe(
+      "+919812345678  failed  Vapi refused to place the call to +919812345678 (HTTP 400): Couldn't Get Assistant. Assistant Id asst_missing Doesn't Exist.\n",
+    );
   });
 
   test('without a synced assistant it says to sync', async () => {
@@ -95,7 +150,9 @@ describe('receptionist call', () => {
       await main(['--data-dir', other.dir, 'seed'], d);
       const code = await main(['--data-dir', other.dir, 'call', '+919812345678'], d);
       expect(code).toBe(1);
-      expect(d.io.stderr()).toContain('Error: No assistant to call with.\n  Run `receptionist sync` first, or pass --assistant.');
+      expect(d.io.stderr()).toContain(
+        'Error: No assistant to call with.\n  Run `receptionist sync` first, or pass --assistant.',
+      );
     } finally {
       other.cleanup();
     }

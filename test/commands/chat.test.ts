@@ -17,20 +17,24 @@ beforeEach(async () => {
   await run(['sync', '--server-url', 'https://clinic.example.com']);
 });
 
-
 describe('receptionist chat', () => {
   test('--message sends one turn, prints the reply, and records it sealed', async () => {
     const r = await run(['chat', '-m', 'I need a cardiologist, my number is +919812345678', '--json']);
     expect(r.code, r.err).toBe(0);
     const t = JSON.parse(r.out);
     expect(t.reply).toBe('You said: I need a cardiologist, my number is +919812345678');
-    expect(ctx.fake.requests.find((q) => q.path === '/chat')!.body).toEqual({ assistantId: [...ctx.fake.assistants.keys()][0], input: 'I need a cardiologist, my number is +919812345678' });
+    expect(ctx.fake.requests.find((q) => q.path === '/chat')!.body).toEqual({
+      assistantId: [...ctx.fake.assistants.keys()][0],
+      input: 'I need a cardiologist, my number is +919812345678',
+    });
     const file = fs.readFileSync(path.join(ctx.tmp.dir, 'store', 'chats.jsonl'), 'utf8');
     expect(file).not.toMatch(/cardiologist|9812345678/);
     const store = await openLocalStore({ dir: path.join(ctx.tmp.dir, 'store'), readOnly: true });
     const [rec] = await store.chats.list();
     const keys = (await unlock(store, 'admin', PW)).dataKeys;
-    expect(openField(rec!.input, { collection: 'chats', recordId: t.chatId, field: 'input' }, keys)).toBe('I need a cardiologist, my number is +919812345678');
+    expect(openField(rec!.input, { collection: 'chats', recordId: t.chatId, field: 'input' }, keys)).toBe(
+      'I need a cardiologist, my number is +919812345678',
+    );
     expect(openField(rec!.output, { collection: 'chats', recordId: t.chatId, field: 'output' }, keys)).toBe(t.reply);
     await store.close();
   });
@@ -38,14 +42,19 @@ describe('receptionist chat', () => {
   test('--previous-chat-id continues a conversation', async () => {
     const first = JSON.parse((await run(['chat', '-m', 'hello', '--json'])).out);
     await run(['chat', '-m', 'Tuesday at 11', '--previous-chat-id', first.chatId]);
-    expect(ctx.fake.requests.filter((q) => q.path === '/chat')[1]!.body).toMatchObject({ previousChatId: first.chatId, input: 'Tuesday at 11' });
+    expect(ctx.fake.requests.filter((q) => q.path === '/chat')[1]!.body).toMatchObject({
+      previousChatId: first.chatId,
+      input: 'Tuesday at 11',
+    });
   });
 
   test('on a terminal it loops until an empty line, chaining the turns', async () => {
     const r = await run(['chat'], { tty: true, answers: ['hi', 'again', ''] });
     expect(r.code, r.err).toBe(0);
     expect(r.out).toBe('You said: hi\nYou said: again\n');
-    const bodies = ctx.fake.requests.filter((q) => q.path === '/chat').map((q) => q.body as { previousChatId?: string });
+    const bodies = ctx.fake.requests
+      .filter((q) => q.path === '/chat')
+      .map((q) => q.body as { previousChatId?: string });
     expect(bodies[0]!.previousChatId).toBeUndefined();
     expect(bodies[1]!.previousChatId).toBe([...ctx.fake.chats.keys()][0]);
   });
@@ -54,7 +63,10 @@ describe('receptionist chat', () => {
     expect((await run(['chat'])).code).toBe(4);
     const other = tempDir();
     try {
-      const d = testDeps({ cwd: other.dir, env: { VAPI_API_KEY: ctx.fake.token, VAPI_BASE_URL: ctx.fake.url, RECEPTIONIST_ASSISTANT_ID: 'a1' } });
+      const d = testDeps({
+        cwd: other.dir,
+        env: { VAPI_API_KEY: ctx.fake.token, VAPI_BASE_URL: ctx.fake.url, RECEPTIONIST_ASSISTANT_ID: 'a1' },
+      });
       await main(['--data-dir', other.dir, 'seed'], d);
       expect(await main(['--data-dir', other.dir, 'chat', '-m', 'hi'], d)).toBe(1);
       expect(d.io.stderr()).toContain("The store has no encryption keys, so patients' data could not be sealed.");

@@ -22,9 +22,22 @@ const exported = async () => JSON.parse((await run(['config', 'export'])).out);
 
 describe('receptionist config', () => {
   test('set changes keys together, prints the changes, and the result is still a valid Vapi assistant', async () => {
-    const r = await run(['config', 'set', 'voice.provider', 'deepgram', 'voice.voiceId', 'asteria', 'transcriber.language', 'en-IN', 'firstMessage', 'Namaste!']);
+    const r = await run([
+      'config',
+      'set',
+      'voice.provider',
+      'deepgram',
+      'voice.voiceId',
+      'asteria',
+      'transcriber.language',
+      'en-IN',
+      'firstMessage',
+      'Namaste!',
+    ]);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toBe('voice.provider: "azure" → "deepgram"\nvoice.voiceId: "en-IN-NeerjaNeural" → "asteria"\ntranscriber.language: "en" → "en-IN"\nfirstMessage: "Welcome! Are you calling for a doctor appointment or AC support today?" → "Namaste!"\n');
+    expect(r.out).toBe(
+      'voice.provider: "azure" → "deepgram"\nvoice.voiceId: "en-IN-NeerjaNeural" → "asteria"\ntranscriber.language: "en" → "en-IN"\nfirstMessage: "Welcome! Are you calling for a doctor appointment or AC support today?" → "Namaste!"\n',
+    );
     const { assistant } = await exported();
     expect(assistant.voice).toMatchObject({ provider: 'deepgram', voiceId: 'asteria' });
     const validate = requestValidator('post', '/assistant');
@@ -33,8 +46,14 @@ describe('receptionist config', () => {
 
   test.each([
     [['voice.provider', 'nope'], /voice\.provider "nope" is not one Vapi accepts\.\n  Accepted: 11labs, azure/],
-    [['voice.provider', 'deepgram'], /voice\.voiceId "en-IN-NeerjaNeural" is not accepted by deepgram|deepgram needs voice\.voiceId too/],
-    [['transcriber.provider', '11labs', 'transcriber.model', 'whisper-9000'], /transcriber\.model "whisper-9000" is not accepted by 11labs\.\n  Accepted: scribe_v1/],
+    [
+      ['voice.provider', 'deepgram'],
+      /voice\.voiceId "en-IN-NeerjaNeural" is not accepted by deepgram|deepgram needs voice\.voiceId too/,
+    ],
+    [
+      ['transcriber.provider', '11labs', 'transcriber.model', 'whisper-9000'],
+      /transcriber\.model "whisper-9000" is not accepted by 11labs\.\n  Accepted: scribe_v1/,
+    ],
     [['clinic.timeZone', 'Mars/Base'], /not an IANA time zone/],
     [['name', 'x'.repeat(41)], /name must be 1 to 40 characters/],
     [['colour', 'blue'], /Unknown key "colour"/],

@@ -8,9 +8,29 @@ const { ctx, run } = commandEnv();
 beforeEach(async () => {
   await run(['seed']);
   const store = await openLocalStore({ dir: path.join(ctx.tmp.dir, 'store') });
-  const rec = (callId: string, endedAt: string, durationSeconds: number, cost: number | null, endedReason: string): CallLogRecord => ({
-    callId, callType: 'inboundPhoneCall', assistantId: 'asst_1', startedAt: '', endedAt, durationSeconds, endedReason, cost, costBreakdown: '',
-    customerNumber: '', customerIndex: '', summary: '', transcript: '', recordingUrl: '', successEvaluation: '', receivedAt: endedAt,
+  const rec = (
+    callId: string,
+    endedAt: string,
+    durationSeconds: number,
+    cost: number | null,
+    endedReason: string,
+  ): CallLogRecord => ({
+    callId,
+    callType: 'inboundPhoneCall',
+    assistantId: 'asst_1',
+    startedAt: '',
+    endedAt,
+    durationSeconds,
+    endedReason,
+    cost,
+    costBreakdown: '',
+    customerNumber: '',
+    customerIndex: '',
+    summary: '',
+    transcript: '',
+    recordingUrl: '',
+    successEvaluation: '',
+    receivedAt: endedAt,
   });
   // 2026-11-20 in Kolkata: two calls; 2026-11-21 (the 20th 20:00 UTC is already the 21st in Kolkata): one.
   await store.callLogs.append(rec('c1', '2026-11-20T05:00:00.000Z', 120, 0.1, 'customer-ended-call'));
@@ -19,7 +39,6 @@ beforeEach(async () => {
   await store.callLogs.append(rec('old', '2026-09-01T05:00:00.000Z', 600, 9, 'customer-ended-call'));
   await store.close();
 });
-
 
 describe('receptionist metrics', () => {
   test('by day in the clinic zone: calls, minutes, total and average cost (calls without a cost not averaged)', async () => {
@@ -33,7 +52,9 @@ describe('receptionist metrics', () => {
 
   test('by ended reason, as a table with a total when piped', async () => {
     const r = await run(['metrics', '--by', 'endedReason', '--since', '7d']);
-    expect(r.out).toBe('Ended reason\tCalls\tMinutes\tTotal cost\tAvg cost\ncustomer-ended-call\t2\t2.5\t$0.1000\t$0.1000\nsilence-timed-out\t1\t1.0\t$0.3000\t$0.3000\nTotal\t3\t3.5\t$0.4000\t$0.2000\n');
+    expect(r.out).toBe(
+      'Ended reason\tCalls\tMinutes\tTotal cost\tAvg cost\ncustomer-ended-call\t2\t2.5\t$0.1000\t$0.1000\nsilence-timed-out\t1\t1.0\t$0.3000\t$0.3000\nTotal\t3\t3.5\t$0.4000\t$0.2000\n',
+    );
   });
 
   test('--remote asks Vapi /analytics with a spec-valid query', async () => {
@@ -41,7 +62,15 @@ describe('receptionist metrics', () => {
     expect(r.code, r.err).toBe(0);
     const req = ctx.fake.requests.find((q) => q.path === '/analytics')!;
     expect(req.status).toBe(201);
-    expect(req.body).toMatchObject({ queries: [{ table: 'call', groupBy: ['assistantId'], operations: expect.arrayContaining([{ operation: 'count', column: 'id' }]) }] });
+    expect(req.body).toMatchObject({
+      queries: [
+        {
+          table: 'call',
+          groupBy: ['assistantId'],
+          operations: expect.arrayContaining([{ operation: 'count', column: 'id' }]),
+        },
+      ],
+    });
     expect(r.err).toMatch(/^No calls since 2026-10-22 \(Vapi analytics\)\./);
   });
 });

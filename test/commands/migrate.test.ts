@@ -25,14 +25,43 @@ async function populatedLocalStore(): Promise<string> {
   const blind = parseBlindIndexKey(/=(\S+)/.exec(fs.readFileSync(path.join(ctx.tmp.dir, '.env'), 'utf8'))![1]!)!;
   const store = await openLocalStore({ dir });
   const sealer = createSealer((await activeSealingKey(store))!, blind);
-  await recordCallLog(store, { callId: 'call_1', callType: 'webCall', assistantId: 'a', startedAt: '', endedAt: '2026-11-20T10:00:00.000Z', durationSeconds: 1, endedReason: 'hangup', cost: 0.1, costBreakdown: '', customerNumber: '+919812345678', customerIndex: '', summary: 'secret summary', transcript: 'secret transcript', recordingUrl: '', successEvaluation: '', receivedAt: '2026-11-20T10:00:01.000Z' }, sealer);
-  await store.chats.append({ chatId: 'chat_1', assistantId: 'a', at: '2026-11-20T10:00:00.000Z', input: sealer.seal('hi', { collection: 'chats', recordId: 'chat_1', field: 'input' }), output: 'x' });
+  await recordCallLog(
+    store,
+    {
+      callId: 'call_1',
+      callType: 'webCall',
+      assistantId: 'a',
+      startedAt: '',
+      endedAt: '2026-11-20T10:00:00.000Z',
+      durationSeconds: 1,
+      endedReason: 'hangup',
+      cost: 0.1,
+      costBreakdown: '',
+      customerNumber: '+919812345678',
+      customerIndex: '',
+      summary: 'secret summary',
+      transcript: 'secret transcript',
+      recordingUrl: '',
+      successEvaluation: '',
+      receivedAt: '2026-11-20T10:00:01.000Z',
+    },
+    sealer,
+  );
+  await store.chats.append({
+    chatId: 'chat_1',
+    assistantId: 'a',
+    at: '2026-11-20T10:00:00.000Z',
+    input: sealer.seal('hi', { collection: 'chats', recordId: 'chat_1', field: 'input' }),
+    output: 'x',
+  });
   await store.close();
   return dir;
 }
 
 const everything = async (store: Store) => ({
-  ...Object.fromEntries(await Promise.all(COLLECTIONS.map(async (n) => [n, await store.collection(n).find({}, { sort: { _id: 1 } })]))),
+  ...Object.fromEntries(
+    await Promise.all(COLLECTIONS.map(async (n) => [n, await store.collection(n).find({}, { sort: { _id: 1 } })])),
+  ),
   call_logs: await store.callLogs.list(),
   audit: await store.audit.list(),
   chats: await store.chats.list(),
@@ -46,8 +75,16 @@ describe('migrate', () => {
     const first = await run(['migrate', '--from', 'local', '--to', 'mongo', '--json'], { env });
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
-    const report = JSON.parse(first.out) as { collections: Array<{ name: string; source: number; inserted: number; unchanged: number; inTarget: number }> };
-    expect(report.collections.map((c) => c.name)).toEqual([...COLLECTIONS, 'call_logs', 'audit', 'chats', 'recordings']);
+    const report = JSON.parse(first.out) as {
+      collections: Array<{ name: string; source: number; inserted: number; unchanged: number; inTarget: number }>;
+    };
+    expect(report.collections.map((c) => c.name)).toEqual([
+      ...COLLECTIONS,
+      'call_logs',
+      'audit',
+      'chats',
+      'recordings',
+    ]);
     for (const c of report.collections) expect([c.name, c.inserted, c.inTarget]).toEqual([c.name, c.source, c.source]);
     expect(report.collections.find((c) => c.name === 'doctors')!.source).toBe(5);
 
@@ -62,13 +99,22 @@ describe('migrate', () => {
     }
 
     // Again: nothing to write.
-    const again = JSON.parse((await run(['migrate', '--from', 'local', '--to', 'mongo', '--json'], { env })).out) as typeof report;
+    const again = JSON.parse(
+      (await run(['migrate', '--from', 'local', '--to', 'mongo', '--json'], { env })).out,
+    ) as typeof report;
     for (const c of again.collections) expect([c.name, c.inserted, c.unchanged]).toEqual([c.name, 0, c.source]);
 
     // The copy opens with the same password: logs --decrypt on MongoDB shows the plaintext.
-    const decrypted = await run(['logs', '--decrypt', '--json', '--username', 'asha', '--password-stdin'], { env, stdin: PW });
+    const decrypted = await run(['logs', '--decrypt', '--json', '--username', 'asha', '--password-stdin'], {
+      env,
+      stdin: PW,
+    });
     expect(decrypted.code).toBe(0);
-    expect(JSON.parse(decrypted.out)[0]).toMatchObject({ callId: 'call_1', summary: 'secret summary', customerNumber: '+919812345678' });
+    expect(JSON.parse(decrypted.out)[0]).toMatchObject({
+      callId: 'call_1',
+      summary: 'secret summary',
+      customerNumber: '+919812345678',
+    });
 
     // And back, into an empty data directory.
     const back = path.join(ctx.tmp.dir, 'back');
@@ -88,8 +134,16 @@ describe('migrate', () => {
   test('a document from a newer version or failing validation is skipped with a warning naming its id; the rest is copied', async () => {
     const dir = await populatedLocalStore();
     const store = await openLocalStore({ dir });
-    await store.collection('doctors').insertOne({ _id: 'doc_future', name: 'Dr. Future', weeklyHours: {}, schemaVersion: 2 });
-    await store.collection('appointments').insertOne({ _id: 'appt_bad', appointmentId: 'appt_bad', status: 'confirmed', doctorId: 'd', start: '2026-11-23T10:00' });
+    await store
+      .collection('doctors')
+      .insertOne({ _id: 'doc_future', name: 'Dr. Future', weeklyHours: {}, schemaVersion: 2 });
+    await store.collection('appointments').insertOne({
+      _id: 'appt_bad',
+      appointmentId: 'appt_bad',
+      status: 'confirmed',
+      doctorId: 'd',
+      start: '2026-11-23T10:00',
+    });
     await store.close();
     const env = { MONGODB_URI: server.uri(), MONGODB_DB: `receptionist_migrate_${process.pid}_${++dbSeq}` };
     const r = await run(['migrate', '--from', 'local', '--to', 'mongo'], { env });
@@ -103,9 +157,16 @@ describe('migrate', () => {
   });
 
   test('bad input: same backend, no MongoDB URI, an unknown backend (exit 2); a locked local target (exit 3)', async () => {
-    expect(await run(['migrate', '--from', 'mongo', '--to', 'mongo'], { env: { MONGODB_URI: 'mongodb://x' } })).toMatchObject({ code: 2, err: expect.stringContaining('--from and --to are both "mongo"') });
-    expect(await run(['migrate', '--from', 'local', '--to', 'mongo'])).toMatchObject({ code: 2, err: expect.stringContaining('migrate needs a MongoDB URI.') });
-    expect(await run(['migrate', '--from', 'local', '--to', 'postgres'], { env: { MONGODB_URI: 'mongodb://x' } })).toMatchObject({ code: 2, err: expect.stringContaining('Invalid --to "postgres"') });
+    expect(
+      await run(['migrate', '--from', 'mongo', '--to', 'mongo'], { env: { MONGODB_URI: 'mongodb://x' } }),
+    ).toMatchObject({ code: 2, err: expect.stringContaining('--from and --to are both "mongo"') });
+    expect(await run(['migrate', '--from', 'local', '--to', 'mongo'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('migrate needs a MongoDB URI.'),
+    });
+    expect(
+      await run(['migrate', '--from', 'local', '--to', 'postgres'], { env: { MONGODB_URI: 'mongodb://x' } }),
+    ).toMatchObject({ code: 2, err: expect.stringContaining('Invalid --to "postgres"') });
     const held = await openLocalStore({ dir: path.join(ctx.tmp.dir, 'store'), purpose: 'receptionist serve' });
     try {
       const r = await run(['migrate', '--from', 'mongo', '--to', 'local'], { env: { MONGODB_URI: server.uri() } });
@@ -123,10 +184,19 @@ describe('migrate', () => {
     const real = target.collection.bind(target);
     // A target that acknowledges the doctors but keeps none of them.
     const dropsDoctors = (name: Parameters<Store['collection']>[0]) =>
-      new Proxy(real(name), { get: (col, prop) => (prop === 'replaceOne' ? async () => 'inserted' : Reflect.get(col, prop).bind(col)) });
-    const lossy: Store = { ...target, collection: ((name: Parameters<Store['collection']>[0]) => (name === 'doctors' ? dropsDoctors(name) : real(name))) as Store['collection'] };
+      new Proxy(real(name), {
+        get: (col, prop) => (prop === 'replaceOne' ? async () => 'inserted' : Reflect.get(col, prop).bind(col)),
+      });
+    const lossy: Store = {
+      ...target,
+      collection: ((name: Parameters<Store['collection']>[0]) =>
+        name === 'doctors' ? dropsDoctors(name) : real(name)) as Store['collection'],
+    };
     try {
-      const err = await copyStore(source, lossy, { dryRun: false, progress: { start() {}, tick() {}, stop() {} } }).catch((e) => e);
+      const err = await copyStore(source, lossy, {
+        dryRun: false,
+        progress: { start() {}, tick() {}, stop() {} },
+      }).catch((e) => e);
       expect(err.exitCode).toBe(3);
       expect(err.message).toMatch(/^The count check failed: doctors has 0 of 5 in /);
     } finally {
@@ -136,7 +206,10 @@ describe('migrate', () => {
 
   test('a progress bar on a terminal', async () => {
     await populatedLocalStore();
-    const r = await run(['migrate', '--from', 'local', '--to', 'mongo'], { tty: true, env: { MONGODB_URI: server.uri(), MONGODB_DB: `receptionist_migrate_${process.pid}_${++dbSeq}` } });
+    const r = await run(['migrate', '--from', 'local', '--to', 'mongo'], {
+      tty: true,
+      env: { MONGODB_URI: server.uri(), MONGODB_DB: `receptionist_migrate_${process.pid}_${++dbSeq}` },
+    });
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/Copying \S+\s+\[[█░]+\] \d+\/\d+/);
   });
@@ -147,10 +220,35 @@ test('logs on MongoDB skips a call log from a newer version, or without its fiel
   const dbName = `receptionist_migrate_${process.pid}_${++dbSeq}`;
   const env = { MONGODB_URI: server.uri(), MONGODB_DB: dbName };
   const store = await openMongoStore({ uri: env.MONGODB_URI, dbName });
-  const row = { callType: 'webCall', assistantId: 'a', startedAt: '', durationSeconds: 1, endedReason: 'x', cost: null, costBreakdown: '', customerNumber: '', customerIndex: '', summary: '', transcript: '', recordingUrl: '', successEvaluation: '', receivedAt: '' };
+  const row = {
+    callType: 'webCall',
+    assistantId: 'a',
+    startedAt: '',
+    durationSeconds: 1,
+    endedReason: 'x',
+    cost: null,
+    costBreakdown: '',
+    customerNumber: '',
+    customerIndex: '',
+    summary: '',
+    transcript: '',
+    recordingUrl: '',
+    successEvaluation: '',
+    receivedAt: '',
+  };
   await store.callLogs.append({ ...row, callId: 'call_ok', endedAt: '2026-11-20T10:00:00.000Z' });
-  await store.callLogs.append({ ...row, callId: 'call_v2', endedAt: '2026-11-20T11:00:00.000Z', schemaVersion: 2 } as never);
-  await store.callLogs.append({ ...row, callId: 'call_broken', endedAt: '2026-11-20T12:00:00.000Z', transcript: 42 } as never);
+  await store.callLogs.append({
+    ...row,
+    callId: 'call_v2',
+    endedAt: '2026-11-20T11:00:00.000Z',
+    schemaVersion: 2,
+  } as never);
+  await store.callLogs.append({
+    ...row,
+    callId: 'call_broken',
+    endedAt: '2026-11-20T12:00:00.000Z',
+    transcript: 42,
+  } as never);
   await store.close();
   const r = await run(['logs', '--json'], { env });
   expect(r.code).toBe(0);

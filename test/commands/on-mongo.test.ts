@@ -54,7 +54,8 @@ test('the same session of commands prints the same on the embedded store and on 
   // A fresh start for the second backend: no store, no .env (the blind-index key).
   for (const f of ['store', '.env']) fs.rmSync(path.join(ctx.tmp.dir, f), { recursive: true, force: true });
   // …and a fresh Vapi account, or the second sync would adopt what the first one made.
-  for (const m of [ctx.fake.assistants, ctx.fake.tools, ctx.fake.credentials, ctx.fake.calls, ctx.fake.chats]) m.clear();
+  for (const m of [ctx.fake.assistants, ctx.fake.tools, ctx.fake.credentials, ctx.fake.calls, ctx.fake.chats])
+    m.clear();
   const env = { MONGODB_URI: server.uri(), MONGODB_DB: `receptionist_same_${process.pid}_${++dbSeq}` };
   const mongo = await runSession(env);
   expect(local.filter((s) => !/ → 0\n/.test(s))).toEqual([]);

@@ -15,8 +15,13 @@ describe('receptionist options', () => {
     const r = await run(['options', 'voices', '--json']);
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.out) as Array<{ provider: string; voiceIds: { values: string[]; isFreeForm: boolean } }>;
-    expect(rows.map((p) => p.provider)).toEqual(expect.arrayContaining(['11labs', 'vapi', 'openai', 'deepgram', 'cartesia', 'playht']));
-    expect(rows.find((p) => p.provider === '11labs')!.voiceIds).toEqual({ values: expect.arrayContaining(['burt', 'sarah']), isFreeForm: true });
+    expect(rows.map((p) => p.provider)).toEqual(
+      expect.arrayContaining(['11labs', 'vapi', 'openai', 'deepgram', 'cartesia', 'playht']),
+    );
+    expect(rows.find((p) => p.provider === '11labs')!.voiceIds).toEqual({
+      values: expect.arrayContaining(['burt', 'sarah']),
+      isFreeForm: true,
+    });
     // Deepgram's Aura voices are an enum only.
     expect(rows.find((p) => p.provider === 'deepgram')!.voiceIds.isFreeForm).toBe(false);
   });
@@ -30,7 +35,9 @@ describe('receptionist options', () => {
   test('an unknown provider exits 2 listing the accepted ones; an unknown kind too', async () => {
     const r = await run(['options', 'models', '--provider', 'nope']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^Error: Unknown model provider "nope"\.\n  Vapi accepts: anthropic, anthropic-bedrock, .*openai/);
+    expect(r.err).toMatch(
+      /^Error: Unknown model provider "nope"\.\n  Vapi accepts: anthropic, anthropic-bedrock, .*openai/,
+    );
     expect((await run(['options', 'colours'])).code).toBe(2);
   });
 

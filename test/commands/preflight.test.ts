@@ -15,7 +15,11 @@ let health: http.Server;
 let publicUrl: string;
 beforeEach(async () => {
   // Stands in for `serve` behind its tunnel: only /health is asked for.
-  health = http.createServer((req, res) => res.writeHead(req.url === '/health' ? 200 : 404, { 'content-type': 'application/json' }).end('{"ok":true,"spoolDepth":0}'));
+  health = http.createServer((req, res) =>
+    res
+      .writeHead(req.url === '/health' ? 200 : 404, { 'content-type': 'application/json' })
+      .end('{"ok":true,"spoolDepth":0}'),
+  );
   await new Promise<void>((r) => health.listen(0, '127.0.0.1', r));
   publicUrl = `http://127.0.0.1:${(health.address() as net.AddressInfo).port}`;
   await run(['seed']);
@@ -25,18 +29,39 @@ afterEach(async () => {
 });
 
 /** The blind-index key `users add` wrote to <cwd>/.env. */
-const blindKey = () => ({ RECEPTIONIST_BLIND_INDEX_KEY: /RECEPTIONIST_BLIND_INDEX_KEY=(\S+)/.exec(fs.readFileSync(path.join(ctx.tmp.dir, '.env'), 'utf8'))![1]! });
-const lines = (out: string) => out.trim().split('\n').filter((l) => /^[✓✗]/.test(l));
+const blindKey = () => ({
+  RECEPTIONIST_BLIND_INDEX_KEY: /RECEPTIONIST_BLIND_INDEX_KEY=(\S+)/.exec(
+    fs.readFileSync(path.join(ctx.tmp.dir, '.env'), 'utf8'),
+  )![1]!,
+});
+const lines = (out: string) =>
+  out
+    .trim()
+    .split('\n')
+    .filter((l) => /^[✓✗]/.test(l));
 
 describe('receptionist preflight', () => {
   test('a line is live: every check passes, exit 0', async () => {
-    expect((await run(['users', 'add', 'admin', '--password-stdin'], { stdin: 'preflight-passphrase\n' })).code).toBe(0);
+    expect((await run(['users', 'add', 'admin', '--password-stdin'], { stdin: 'preflight-passphrase\n' })).code).toBe(
+      0,
+    );
     expect((await run(['sync', '--server-url', publicUrl, '--phone-number', '+918041234567'])).code).toBe(0);
     const r = await run(['preflight'], { env: blindKey() });
     expect(r.code, r.out + r.err).toBe(0);
     expect(lines(r.out).map((l) => l.slice(0, 22).trim())).toEqual([
-      '✓ node', '✓ store', '✓ keys', '✓ blind-index key', '✓ webhook secret', '✓ vapi key',
-      '✓ credential', '✓ tool', '✓ assistant', '✓ phone-number', '✓ credential attached', '✓ server urls', '✓ public health',
+      '✓ node',
+      '✓ store',
+      '✓ keys',
+      '✓ blind-index key',
+      '✓ webhook secret',
+      '✓ vapi key',
+      '✓ credential',
+      '✓ tool',
+      '✓ assistant',
+      '✓ phone-number',
+      '✓ credential attached',
+      '✓ server urls',
+      '✓ public health',
     ]);
     expect(r.out).toContain(`✓ server urls         every server (11) posts to ${publicUrl}/webhook`);
     expect(r.out).toContain(`✓ public health       GET ${publicUrl}/health answers`);
@@ -47,12 +72,16 @@ describe('receptionist preflight', () => {
 
   test('what is missing or wrong is a ✗ with its fix, and exit 1', async () => {
     // No admin yet, a weak secret, never synced, nothing listening at the public URL.
-    const r = await run(['preflight', '--public-url', 'http://127.0.0.1:9'], { env: { VAPI_SERVER_SECRET: 'password12345678' } });
+    const r = await run(['preflight', '--public-url', 'http://127.0.0.1:9'], {
+      env: { VAPI_SERVER_SECRET: 'password12345678' },
+    });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/Error: \d+ of 13 checks failed\./);
     expect(r.out).toContain('✗ keys                no admin, so no encryption keys');
     expect(r.out).toContain('→ Run `receptionist users add <name> --role admin`.');
-    expect(r.out).toMatch(/✗ webhook secret +VAPI_SERVER_SECRET has about \d+ bits; it needs at least 128\n +→ Use `openssl rand -hex 32`/);
+    expect(r.out).toMatch(
+      /✗ webhook secret +VAPI_SERVER_SECRET has about \d+ bits; it needs at least 128\n +→ Use `openssl rand -hex 32`/,
+    );
     expect(r.out).toContain('✗ credential          the webhook credential: receptionist webhook');
     expect(r.out).toContain('✗ phone-number        no phone number points at serve');
     expect(r.out).toContain('✗ public health       GET http://127.0.0.1:9/health did not answer');
@@ -62,7 +91,9 @@ describe('receptionist preflight', () => {
     await run(['users', 'add', 'admin', '--password-stdin'], { stdin: 'preflight-passphrase\n' });
     const other = Buffer.alloc(32, 9).toString('base64url');
     const r = await run(['preflight'], { env: { RECEPTIONIST_BLIND_INDEX_KEY: other } });
-    expect(r.out).toContain('✗ blind-index key     RECEPTIONIST_BLIND_INDEX_KEY is not the key the store’s indexes were made with');
+    expect(r.out).toContain(
+      '✗ blind-index key     RECEPTIONIST_BLIND_INDEX_KEY is not the key the store’s indexes were made with',
+    );
   });
 
   test('on MongoDB the store check writes (and removes) a probe', async () => {

@@ -28,7 +28,12 @@ function fakeTunnels(opts: { fail?: Error[] } = {}) {
       return { url: t.url, close: async () => void (t.closed = true) };
     },
   };
-  return { factory, opened, drop: () => opened.at(-1)!.o.onStatus('closed'), back: () => opened.at(-1)!.o.onStatus('connected') };
+  return {
+    factory,
+    opened,
+    drop: () => opened.at(-1)!.o.onStatus('closed'),
+    back: () => opened.at(-1)!.o.onStatus('connected'),
+  };
 }
 
 const { ctx, run } = commandEnv({ VAPI_SERVER_SECRET: SECRET, NGROK_AUTHTOKEN: 'ngrok-test-token' });
@@ -36,7 +41,9 @@ const { ctx, run } = commandEnv({ VAPI_SERVER_SECRET: SECRET, NGROK_AUTHTOKEN: '
 async function seededAndSynced() {
   expect((await run(['seed'])).code).toBe(0);
   expect((await run(['users', 'add', 'admin', '--password-stdin'], { stdin: PW })).code).toBe(0);
-  expect((await run(['sync', '--server-url', 'https://clinic.example.com', '--phone-number', '+918041234567'])).code).toBe(0);
+  expect(
+    (await run(['sync', '--server-url', 'https://clinic.example.com', '--phone-number', '+918041234567'])).code,
+  ).toBe(0);
 }
 
 const urls = () => ({
@@ -49,7 +56,18 @@ const urls = () => ({
 function startServe(argv: string[], tunnel: TunnelFactory, env: Record<string, string> = {}) {
   let shutdown: (reason: string, error?: unknown) => void = () => {};
   const d: Deps & ReturnType<typeof testDeps> = {
-    ...testDeps({ cwd: ctx.tmp.dir, stdin: Readable.from([]), dotenv: readDotenv(ctx.tmp.dir).values, env: { VAPI_API_KEY: ctx.fake.token, VAPI_BASE_URL: ctx.fake.url, VAPI_SERVER_SECRET: SECRET, NGROK_AUTHTOKEN: 'ngrok-test-token', ...env } }),
+    ...testDeps({
+      cwd: ctx.tmp.dir,
+      stdin: Readable.from([]),
+      dotenv: readDotenv(ctx.tmp.dir).values,
+      env: {
+        VAPI_API_KEY: ctx.fake.token,
+        VAPI_BASE_URL: ctx.fake.url,
+        VAPI_SERVER_SECRET: SECRET,
+        NGROK_AUTHTOKEN: 'ngrok-test-token',
+        ...env,
+      },
+    }),
     tunnel,
     onShutdown: (h) => {
       shutdown = h;
@@ -57,7 +75,12 @@ function startServe(argv: string[], tunnel: TunnelFactory, env: Record<string, s
     },
   };
   const done = main(['--data-dir', path.join(ctx.tmp.dir, 'store'), 'serve', '--port', '0', '--json', ...argv], d);
-  const events = () => d.io.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+  const events = () =>
+    d.io
+      .stdout()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, any>);
   return {
     done,
     events,
@@ -79,36 +102,59 @@ describe('serve --tunnel --update-assistant', () => {
     ['SIGINT', undefined, 0],
     ['SIGTERM', undefined, 0],
     ['fatal', new Error('boom from a bug'), 70],
-  ])('prints the public URL and header, points the assistant and tools at it, and restores them on %s', async (reason, error, code) => {
-    await seededAndSynced();
-    expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED], phoneNumber: [SYNCED] });
-    const fake = fakeTunnels();
-    const s = startServe(['--tunnel', '--update-assistant'], fake.factory);
-    const ready = await s.ready();
-    const credentialId = [...ctx.fake.credentials.keys()][0];
-    expect(ready).toMatchObject({ publicWebhookUrl: 'https://t1.tunnel.test/webhook', credentialId, plans: ['hmac sha256 hex over {timestamp}.{body} in x-signature (+ x-timestamp)'] });
-    expect(fake.opened[0]!.o).toMatchObject({ host: '127.0.0.1', port: Number(new URL(ready.url).port), authtoken: 'ngrok-test-token' });
-    expect(urls()).toEqual({ assistant: ['https://t1.tunnel.test/webhook'], tools: ['https://t1.tunnel.test/webhook'], phoneNumber: ['https://t1.tunnel.test/webhook'] });
-    // The credential, timeout and backoff plan of the synced server stay.
-    expect([...ctx.fake.assistants.values()][0]!.server).toEqual({ url: 'https://t1.tunnel.test/webhook', timeoutSeconds: 20, credentialId, backoffPlan: { type: 'exponential', maxRetries: 4, baseDelaySeconds: 1, excludedStatusCodes: [400, 401, 413] } });
-    // A sync meanwhile sees no drift and changes nothing.
-    const check = await run(['sync', '--check']);
-    expect(check.err).toBe('');
-    expect(check.code).toBe(0);
+  ])(
+    'prints the public URL and header, points the assistant and tools at it, and restores them on %s',
+    async (reason, error, code) => {
+      await seededAndSynced();
+      expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED], phoneNumber: [SYNCED] });
+      const fake = fakeTunnels();
+      const s = startServe(['--tunnel', '--update-assistant'], fake.factory);
+      const ready = await s.ready();
+      const credentialId = [...ctx.fake.credentials.keys()][0];
+      expect(ready).toMatchObject({
+        publicWebhookUrl: 'https://t1.tunnel.test/webhook',
+        credentialId,
+        plans: ['hmac sha256 hex over {timestamp}.{body} in x-signature (+ x-timestamp)'],
+      });
+      expect(fake.opened[0]!.o).toMatchObject({
+        host: '127.0.0.1',
+        port: Number(new URL(ready.url).port),
+        authtoken: 'ngrok-test-token',
+      });
+      expect(urls()).toEqual({
+        assistant: ['https://t1.tunnel.test/webhook'],
+        tools: ['https://t1.tunnel.test/webhook'],
+        phoneNumber: ['https://t1.tunnel.test/webhook'],
+      });
+      // The credential, timeout and backoff plan of the synced server stay.
+      expect([...ctx.fake.assistants.values()][0]!.server).toEqual({
+        url: 'https://t1.tunnel.test/webhook',
+        timeoutSeconds: 20,
+        credentialId,
+        backoffPlan: { type: 'exponential', maxRetries: 4, baseDelaySeconds: 1, excludedStatusCodes: [400, 401, 413] },
+      });
+      // A sync meanwhile sees no drift and changes nothing.
+      const check = await run(['sync', '--check']);
+      expect(check.err).toBe('');
+      expect(check.code).toBe(0);
 
-    s.stop(reason, error);
-    const exit = await s.done;
-    expect(exit).toBe(code);
-    expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED], phoneNumber: [SYNCED] });
-    expect(fake.opened[0]!.closed).toBe(true);
-    expect(s.events().map((e) => `${e.kind}:${e.state ?? ''}`).filter((k) => /^(tunnel|assistant|ready|stopped)/.test(k))).toEqual([
-      'tunnel:open', 'assistant:pointed', 'ready:', 'assistant:restored', 'tunnel:closed', 'stopped:',
-    ]);
-    if (error) expect(s.err()).toContain('boom from a bug');
-    // Nothing of the tunnel is left in the store.
-    const store = await openLocalStore({ dir: path.join(ctx.tmp.dir, 'store'), readOnly: true });
-    expect(((await store.collection('bot_configs').findOne({ _id: 'default' })) as any).vapi.tunnel).toBeUndefined();
-  });
+      s.stop(reason, error);
+      const exit = await s.done;
+      expect(exit).toBe(code);
+      expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED], phoneNumber: [SYNCED] });
+      expect(fake.opened[0]!.closed).toBe(true);
+      expect(
+        s
+          .events()
+          .map((e) => `${e.kind}:${e.state ?? ''}`)
+          .filter((k) => /^(tunnel|assistant|ready|stopped)/.test(k)),
+      ).toEqual(['tunnel:open', 'assistant:pointed', 'ready:', 'assistant:restored', 'tunnel:closed', 'stopped:']);
+      if (error) expect(s.err()).toContain('boom from a bug');
+      // Nothing of the tunnel is left in the store.
+      const store = await openLocalStore({ dir: path.join(ctx.tmp.dir, 'store'), readOnly: true });
+      expect(((await store.collection('bot_configs').findOne({ _id: 'default' })) as any).vapi.tunnel).toBeUndefined();
+    },
+  );
 
   test.each(['sync', 'serve'])('a serve killed without cleanup: the next %s puts the URL back', async (next) => {
     await seededAndSynced();
@@ -116,14 +162,24 @@ describe('serve --tunnel --update-assistant', () => {
     const store = await openLocalStore({ dir: path.join(ctx.tmp.dir, 'store') });
     const a = [...ctx.fake.assistants.values()][0]!;
     const tools = [...ctx.fake.tools.values()];
-    const record = { url: 'https://gone.tunnel.test/webhook', pid: Number(dead), since: '2026-11-21T04:00:00Z', previous: { assistant: { id: a.id, server: a.server }, tools: Object.fromEntries(tools.map((t) => [t.function.name, { id: t.id, server: t.server }])) } };
+    const record = {
+      url: 'https://gone.tunnel.test/webhook',
+      pid: Number(dead),
+      since: '2026-11-21T04:00:00Z',
+      previous: {
+        assistant: { id: a.id, server: a.server },
+        tools: Object.fromEntries(tools.map((t) => [t.function.name, { id: t.id, server: t.server }])),
+      },
+    };
     await store.collection('bot_configs').updateOne({ _id: 'default' }, { $set: { 'vapi.tunnel': record } });
     await store.close();
     for (const x of [a, ...tools]) x.server = { ...x.server, url: record.url };
     if (next === 'sync') {
       const synced = await run(['sync']);
       expect(synced.code).toBe(0);
-      expect(synced.err).toContain(`Put back the server URL that serve (pid ${dead}) had pointed at https://gone.tunnel.test/webhook.`);
+      expect(synced.err).toContain(
+        `Put back the server URL that serve (pid ${dead}) had pointed at https://gone.tunnel.test/webhook.`,
+      );
       expect(synced.out).toMatch(/0 to create, 0 to update, 12 unchanged, 0 changed on Vapi/);
     } else {
       const s = startServe(['--public-url', 'https://mine.example.org', '--update-assistant'], fakeTunnels().factory);
@@ -147,7 +203,12 @@ describe('serve --tunnel --update-assistant', () => {
     fake.back();
     s.stop('SIGINT');
     expect(await s.done).toBe(0);
-    expect(s.events().filter((e) => e.kind === 'tunnel').map((e) => e.state)).toEqual(['open', 'disconnected', 'reconnected', 'closed']);
+    expect(
+      s
+        .events()
+        .filter((e) => e.kind === 'tunnel')
+        .map((e) => e.state),
+    ).toEqual(['open', 'disconnected', 'reconnected', 'closed']);
     // Without --update-assistant nothing on Vapi changed.
     expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED], phoneNumber: [SYNCED] });
   });
@@ -197,7 +258,9 @@ describe('serve --tunnel: bad input leaves nothing half-started', () => {
   test('the real @ngrok/ngrok fails at once offline, and the command says so (exit 6)', async () => {
     await seededAndSynced();
     const started = Date.now();
-    const s = startServe(['--tunnel', '--update-assistant'], ngrokTunnels, { NGROK_AUTHTOKEN: '2fake_offline_token_0123456789' });
+    const s = startServe(['--tunnel', '--update-assistant'], ngrokTunnels, {
+      NGROK_AUTHTOKEN: '2fake_offline_token_0123456789',
+    });
     const code = await s.done;
     expect(s.err()).toMatch(/^Error: (Cannot open the ngrok tunnel: |ngrok rejected the authtoken)/m);
     expect([5, 6]).toContain(code);
@@ -221,16 +284,33 @@ describe('TunnelSupervisor', () => {
     const fake = fakeTunnels();
     const events: TunnelEvent[] = [];
     const urlsSeen: string[] = [];
-    const sup = new TunnelSupervisor(fake.factory, { host: '127.0.0.1', port: 1, authtoken: 't', graceMs: 10, firstBackoffMs: 10, maxBackoffMs: 40 }, (e) => events.push(e), async (u) => void urlsSeen.push(u));
+    const sup = new TunnelSupervisor(
+      fake.factory,
+      { host: '127.0.0.1', port: 1, authtoken: 't', graceMs: 10, firstBackoffMs: 10, maxBackoffMs: 40 },
+      (e) => events.push(e),
+      async (u) => void urlsSeen.push(u),
+    );
     expect(await sup.start()).toBe('https://t1.tunnel.test');
     // The next two opens fail.
     const realOpen = fake.factory.open;
     let failures = 2;
     fake.factory.open = async (o) => (failures-- > 0 ? Promise.reject(new Error('offline')) : realOpen(o));
     fake.drop();
-    for (let i = 0; i < 100 && !events.some((e) => e.state === 'reconnected'); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(events.map((e) => (e.state === 'reconnecting' ? `reconnecting#${e.attempt}+${e.inMs}` : e.state))).toEqual(['open', 'disconnected', 'reconnecting#1+10', 'reconnecting#2+20', 'reconnected']);
-    expect(events.at(-1)).toEqual({ kind: 'tunnel', state: 'reconnected', url: 'https://t2.tunnel.test', changed: true });
+    for (let i = 0; i < 100 && !events.some((e) => e.state === 'reconnected'); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(events.map((e) => (e.state === 'reconnecting' ? `reconnecting#${e.attempt}+${e.inMs}` : e.state))).toEqual([
+      'open',
+      'disconnected',
+      'reconnecting#1+10',
+      'reconnecting#2+20',
+      'reconnected',
+    ]);
+    expect(events.at(-1)).toEqual({
+      kind: 'tunnel',
+      state: 'reconnected',
+      url: 'https://t2.tunnel.test',
+      changed: true,
+    });
     expect(urlsSeen).toEqual(['https://t2.tunnel.test']);
     expect(fake.opened[0]!.closed).toBe(true);
     await sup.close();
@@ -240,10 +320,35 @@ describe('TunnelSupervisor', () => {
 
 test('ngrok errors name the setting: authtoken → exit 5, a domain not yours → 2, anything else → 6', async () => {
   const { ngrokError } = await import('../../src/tunnel/index.js');
-  const token = ngrokError(Object.assign(new Error('authentication failed: The authtoken you specified is properly formed, but it is invalid.\n\nERR_NGROK_107'), { errorCode: 'ERR_NGROK_107' }), {});
-  expect([token.message, (token as AuthError).exitCode]).toEqual(['ngrok rejected the authtoken (NGROK_AUTHTOKEN): authentication failed: The authtoken you specified is properly formed, but it is invalid', 5]);
-  const domain = ngrokError(Object.assign(new Error('failed to start tunnel: You must reserve a custom hostname in your dashboard before you can bind it.\n\nERR_NGROK_319'), { errorCode: 'ERR_NGROK_319' }), { domain: 'clinic.ngrok.app' });
-  expect([domain.message, (domain as AuthError).exitCode]).toEqual(['ngrok refused the domain clinic.ngrok.app (--ngrok-domain): failed to start tunnel: You must reserve a custom hostname in your dashboard before you can bind it', 2]);
+  const token = ngrokError(
+    Object.assign(
+      new Error(
+        'authentication failed: The authtoken you specified is properly formed, but it is invalid.\n\nERR_NGROK_107',
+      ),
+      { errorCode: 'ERR_NGROK_107' },
+    ),
+    {},
+  );
+  expect([token.message, (token as AuthError).exitCode]).toEqual([
+    'ngrok rejected the authtoken (NGROK_AUTHTOKEN): authentication failed: The authtoken you specified is properly formed, but it is invalid',
+    5,
+  ]);
+  const domain = ngrokError(
+    Object.assign(
+      new Error(
+        'failed to start tunnel: You must reserve a custom hostname in your dashboard before you can bind it.\n\nERR_NGROK_319',
+      ),
+      { errorCode: 'ERR_NGROK_319' },
+    ),
+    { domain: 'clinic.ngrok.app' },
+  );
+  expect([domain.message, (domain as AuthError).exitCode]).toEqual([
+    'ngrok refused the domain clinic.ngrok.app (--ngrok-domain): failed to start tunnel: You must reserve a custom hostname in your dashboard before you can bind it',
+    2,
+  ]);
   const offline = ngrokError(new Error('failed to connect session: failed to establish tcp connection'), {});
-  expect([offline.message, (offline as AuthError).exitCode]).toEqual(['Cannot open the ngrok tunnel: failed to connect session: failed to establish tcp connection.', 6]);
+  expect([offline.message, (offline as AuthError).exitCode]).toEqual([
+    'Cannot open the ngrok tunnel: failed to connect session: failed to establish tcp connection.',
+    6,
+  ]);
 });

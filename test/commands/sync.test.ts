@@ -12,7 +12,10 @@ beforeEach(async () => {
   await run(['seed']);
 });
 
-const writes = () => ctx.fake.requests.filter((r) => r.method !== 'GET' && r.status < 300).map((r) => `${r.method} ${r.path.replace(/[0-9a-f-]{36}/, ':id')}`);
+const writes = () =>
+  ctx.fake.requests
+    .filter((r) => r.method !== 'GET' && r.status < 300)
+    .map((r) => `${r.method} ${r.path.replace(/[0-9a-f-]{36}/, ':id')}`);
 const SERVER = {
   url: 'https://clinic.example.com/webhook',
   timeoutSeconds: 20,
@@ -23,13 +26,27 @@ describe('receptionist sync', () => {
   test('creates the credential, the tools, then the assistant, each server with the credential and a backoffPlan; a second run changes nothing', async () => {
     const first = await run(['sync', '--server-url', 'https://clinic.example.com']);
     expect(first.code, first.err).toBe(0);
-    expect(first.out).toMatch(/^Plan for Vapi at http:\/\/127\.0\.0\.1:\d+, webhook https:\/\/clinic\.example\.com\/webhook \(from --server-url\):\n  \+ credential   receptionist webhook [0-9a-f]{8} create\n  \+ tool         list_doctors +create\n/);
+    expect(first.out).toMatch(
+      /^Plan for Vapi at http:\/\/127\.0\.0\.1:\d+, webhook https:\/\/clinic\.example\.com\/webhook \(from --server-url\):\n  \+ credential   receptionist webhook [0-9a-f]{8} create\n  \+ tool         list_doctors +create\n/,
+    );
     expect(first.out).toMatch(/11 to create, 0 to update, 0 unchanged, 0 changed on Vapi\.\n$/);
     expect(writes()).toEqual(['POST /credential', ...Array(9).fill('POST /tool'), 'POST /assistant']);
 
     expect(ctx.fake.credentials.size).toBe(1);
     const credential = [...ctx.fake.credentials.values()][0]!;
-    expect(credential).toMatchObject({ provider: 'webhook', name: credentialName(SECRET), authenticationPlan: { type: 'hmac', algorithm: 'sha256', secretKey: SECRET, signatureHeader: 'x-signature', timestampHeader: 'x-timestamp', payloadFormat: '{timestamp}.{body}', signatureEncoding: 'hex' } });
+    expect(credential).toMatchObject({
+      provider: 'webhook',
+      name: credentialName(SECRET),
+      authenticationPlan: {
+        type: 'hmac',
+        algorithm: 'sha256',
+        secretKey: SECRET,
+        signatureHeader: 'x-signature',
+        timestampHeader: 'x-timestamp',
+        payloadFormat: '{timestamp}.{body}',
+        signatureEncoding: 'hex',
+      },
+    });
     const server = { ...SERVER, credentialId: credential.id };
     const assistant = [...ctx.fake.assistants.values()][0]!;
     expect(assistant.server).toEqual(server);
@@ -39,7 +56,8 @@ describe('receptionist sync', () => {
     for (const t of ctx.fake.tools.values()) expect(t.server).toEqual(server);
     // No secret travels as a header, and none is kept in the store.
     expect(JSON.stringify([...ctx.fake.assistants.values(), ...ctx.fake.tools.values()])).not.toContain(SECRET);
-    for (const f of fs.readdirSync(path.join(ctx.tmp.dir, 'store'))) expect(fs.readFileSync(path.join(ctx.tmp.dir, 'store', f), 'utf8')).not.toContain(SECRET);
+    for (const f of fs.readdirSync(path.join(ctx.tmp.dir, 'store')))
+      expect(fs.readFileSync(path.join(ctx.tmp.dir, 'store', f), 'utf8')).not.toContain(SECRET);
 
     const before = writes().length;
     const second = await run(['sync']);
@@ -57,7 +75,9 @@ describe('receptionist sync', () => {
     expect(check.err).toContain('1 resource(s) on Vapi differ from the stored config.');
     const before = writes().length;
     const dry = await run(['sync', '--dry-run']);
-    expect(dry.out).toContain('  ~ assistant    Sunrise Receptionist       update\n      voice.voiceId: "en-IN-NeerjaNeural" → "en-IN-PrabhatNeural"\n');
+    expect(dry.out).toContain(
+      '  ~ assistant    Sunrise Receptionist       update\n      voice.voiceId: "en-IN-NeerjaNeural" → "en-IN-PrabhatNeural"\n',
+    );
     expect(writes().length).toBe(before);
     const apply = await run(['sync']);
     expect(apply.code, apply.err).toBe(0);
@@ -72,8 +92,12 @@ describe('receptionist sync', () => {
     ctx.fake.assistants.set(a.id, { ...a, firstMessage: 'Edited in the dashboard' });
     const refused = await run(['sync']);
     expect(refused.code).toBe(1);
-    expect(refused.out).toContain('  ! assistant    Sunrise Receptionist       changed on Vapi since the last sync\n      on Vapi: firstMessage: "Welcome! Are you calling for a doctor appointment or AC … → "Edited in the dashboard"\n');
-    expect(refused.err).toContain('1 resource(s) were changed on Vapi since the last sync (shown above); sync refuses to overwrite them.');
+    expect(refused.out).toContain(
+      '  ! assistant    Sunrise Receptionist       changed on Vapi since the last sync\n      on Vapi: firstMessage: "Welcome! Are you calling for a doctor appointment or AC … → "Edited in the dashboard"\n',
+    );
+    expect(refused.err).toContain(
+      '1 resource(s) were changed on Vapi since the last sync (shown above); sync refuses to overwrite them.',
+    );
     expect(ctx.fake.assistants.get(a.id)!.firstMessage).toBe('Edited in the dashboard');
     expect((await run(['sync', '--force'])).code).toBe(0);
     expect(ctx.fake.assistants.get(a.id)!.firstMessage).toMatch(/^Welcome!/);
@@ -127,7 +151,9 @@ describe('receptionist sync', () => {
     const rotated = 'rotated-secret-abcdef0123456789';
     const check = await run(['sync', '--check'], { env: { VAPI_SERVER_SECRET: rotated } });
     expect(check.code).toBe(2);
-    expect(check.out).toContain(`~ credential   ${credentialName(rotated)} update\n      name: "${credentialName(SECRET)}" → "${credentialName(rotated)}"`);
+    expect(check.out).toContain(
+      `~ credential   ${credentialName(rotated)} update\n      name: "${credentialName(SECRET)}" → "${credentialName(rotated)}"`,
+    );
     const before = writes().length;
     expect((await run(['sync'], { env: { VAPI_SERVER_SECRET: rotated } })).code).toBe(0);
     expect(writes().slice(before)).toEqual(['PATCH /credential/:id']);
@@ -138,7 +164,9 @@ describe('receptionist sync', () => {
   test('--phone-number points the number at serve (no assistant: assistant-request), shows it in the plan and is remembered', async () => {
     const r = await run(['sync', '--server-url', 'https://clinic.example.com', '--phone-number', '+91 80 4123 4567']);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain('  ~ phone-number +918041234567              update (found on Vapi: pn_fake)\n      server: (unset) → {"url":"https://clinic.example.com/webhook"');
+    expect(r.out).toContain(
+      '  ~ phone-number +918041234567              update (found on Vapi: pn_fake)\n      server: (unset) → {"url":"https://clinic.example.com/webhook"',
+    );
     const pn = ctx.fake.phoneNumbers.get(FAKE_PHONE_NUMBER.id)!;
     expect(pn.server).toEqual({ ...SERVER, credentialId: [...ctx.fake.credentials.keys()][0] });
     expect(pn.assistantId).toBeUndefined();
@@ -158,7 +186,9 @@ describe('receptionist sync', () => {
   test('bad input: no key, a rejected key, no secret, Vapi unreachable, no server URL, an unknown phone number, a bad --config', async () => {
     const noKey = await run(['sync', '--server-url', 'https://x.example'], { env: { VAPI_API_KEY: '' } });
     expect(noKey.code).toBe(5);
-    expect(noKey.err).toBe('Error: No Vapi API key.\n  Pass --vapi-key, or set VAPI_API_KEY (environment or .env) to your private key from the Vapi dashboard.\n');
+    expect(noKey.err).toBe(
+      'Error: No Vapi API key.\n  Pass --vapi-key, or set VAPI_API_KEY (environment or .env) to your private key from the Vapi dashboard.\n',
+    );
     const rejected = await run(['sync', '--server-url', 'https://x.example', '--vapi-key', 'wrong']);
     expect(rejected.code).toBe(5);
     expect(rejected.err).toMatch(/^Error: Vapi rejected the API key \(401\)\.\n  Check the key from --vapi-key/);
@@ -166,16 +196,24 @@ describe('receptionist sync', () => {
     expect(noSecret.code).toBe(5);
     expect(noSecret.err).toMatch(/^Error: No VAPI_SERVER_SECRET/);
     const port = await freePort();
-    const down = await run(['sync', '--server-url', 'https://x.example'], { env: { VAPI_BASE_URL: `http://127.0.0.1:${port}` } });
+    const down = await run(['sync', '--server-url', 'https://x.example'], {
+      env: { VAPI_BASE_URL: `http://127.0.0.1:${port}` },
+    });
     expect(down.code).toBe(6);
-    expect(down.err).toMatch(new RegExp(`^Error: Cannot reach Vapi at http://127\\.0\\.0\\.1:${port} to list credentials: connection refused\\.`));
+    expect(down.err).toMatch(
+      new RegExp(
+        `^Error: Cannot reach Vapi at http://127\\.0\\.0\\.1:${port} to list credentials: connection refused\\.`,
+      ),
+    );
     expect(down.err).not.toMatch(/at .*\.js:\d+/);
     const noUrl = await run(['sync']);
     expect(noUrl.code).toBe(2);
     expect(noUrl.err).toContain('No server URL for the assistant and its tools.');
     const unknownNumber = await run(['sync', '--server-url', 'https://x.example', '--phone-number', '+14155550100']);
     expect(unknownNumber.code).toBe(1);
-    expect(unknownNumber.err).toContain('Error: +14155550100 is not a phone number of this Vapi account.\n  There are: +918041234567 (pn_fake).');
+    expect(unknownNumber.err).toContain(
+      'Error: +14155550100 is not a phone number of this Vapi account.\n  There are: +918041234567 (pn_fake).',
+    );
     const notANumber = await run(['sync', '--server-url', 'https://x.example', '--phone-number', '+12']);
     expect(notANumber.code).toBe(2);
     fs.writeFileSync(path.join(ctx.tmp.dir, 'bad.json'), '{"assistant": 1}');

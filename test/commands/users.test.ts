@@ -20,8 +20,17 @@ afterEach(() => tmp.cleanup());
 const PW_ASHA = 'asha-long-passphrase';
 const PW_RAVI = 'ravi-long-passphrase';
 
-async function run(argv: string[], opts: { stdin?: string; tty?: boolean; answers?: string[]; env?: Record<string, string> } = {}) {
-  const d = testDeps({ cwd: tmp.dir, tty: opts.tty, answers: opts.answers, env: opts.env, stdin: Readable.from(opts.stdin === undefined ? [] : [opts.stdin]) });
+async function run(
+  argv: string[],
+  opts: { stdin?: string; tty?: boolean; answers?: string[]; env?: Record<string, string> } = {},
+) {
+  const d = testDeps({
+    cwd: tmp.dir,
+    tty: opts.tty,
+    answers: opts.answers,
+    env: opts.env,
+    stdin: Readable.from(opts.stdin === undefined ? [] : [opts.stdin]),
+  });
   const code = await main(['--data-dir', path.join(tmp.dir, 'store'), ...argv], d);
   return { code, out: d.io.stdout(), err: d.io.stderr(), asked: d.prompter.asked };
 }
@@ -37,12 +46,17 @@ describe('receptionist users / keys', () => {
   test('the first admin creates the keys and writes the blind-index key to .env with a backup warning', async () => {
     const r = await run(['users', 'add', 'asha', '--password-stdin'], { stdin: `${PW_ASHA}\n` });
     expect(r.code, r.err).toBe(0);
-    expect(r.err).toMatch(/^Created admin asha and encryption key k20261121[0-9a-f]{6}\.\nWarning: wrote RECEPTIONIST_BLIND_INDEX_KEY to .*\.env\. Back it up/);
+    expect(r.err).toMatch(
+      /^Created admin asha and encryption key k20261121[0-9a-f]{6}\.\nWarning: wrote RECEPTIONIST_BLIND_INDEX_KEY to .*\.env\. Back it up/,
+    );
     const env = fs.readFileSync(path.join(tmp.dir, '.env'), 'utf8');
     expect(env).toMatch(/^RECEPTIONIST_BLIND_INDEX_KEY=[A-Za-z0-9_-]{43}\n$/);
     expect(fs.statSync(path.join(tmp.dir, '.env')).mode & 0o777).toBe(0o600);
     // The key is never in the store.
-    const storeFiles = fs.readdirSync(path.join(tmp.dir, 'store')).map((f) => fs.readFileSync(path.join(tmp.dir, 'store', f), 'utf8')).join('');
+    const storeFiles = fs
+      .readdirSync(path.join(tmp.dir, 'store'))
+      .map((f) => fs.readFileSync(path.join(tmp.dir, 'store', f), 'utf8'))
+      .join('');
     expect(storeFiles).not.toContain(env.split('=')[1]!.trim());
   });
 
@@ -51,18 +65,30 @@ describe('receptionist users / keys', () => {
     const ok = await run(['users', 'add', 'ravi'], { tty: true, answers: ['asha', PW_ASHA, PW_RAVI, PW_RAVI] });
     expect(ok.code, ok.err).toBe(0);
     expect(ok.asked).toEqual(['Username', 'Password', 'Password for ravi', 'Password for ravi (again)']);
-    const mismatch = await run(['users', 'add', 'mira'], { tty: true, answers: ['asha', PW_ASHA, 'mira-passphrase-1', 'mira-passphrase-2'] });
+    const mismatch = await run(['users', 'add', 'mira'], {
+      tty: true,
+      answers: ['asha', PW_ASHA, 'mira-passphrase-1', 'mira-passphrase-2'],
+    });
     expect(mismatch.code).toBe(2);
     expect(mismatch.err).toContain('Error: The two passwords differ.');
-    expect(JSON.parse((await run(['users', 'list', '--json'])).out).map((u: { username: string }) => u.username)).toEqual(['asha', 'ravi']);
+    expect(
+      JSON.parse((await run(['users', 'list', '--json'])).out).map((u: { username: string }) => u.username),
+    ).toEqual(['asha', 'ravi']);
   });
 
   test('a wrong password or unknown user exits 5 with one message and changes nothing', async () => {
     await run(['users', 'add', 'asha', '--password-stdin'], { stdin: PW_ASHA });
-    for (const [user, pw] of [['asha', 'wrong-passphrase!'], ['nobody', PW_ASHA]]) {
-      const r = await run(['users', 'add', 'ravi', '--username', user!, '--password-stdin'], { stdin: `${pw}\n${PW_RAVI}\n` });
+    for (const [user, pw] of [
+      ['asha', 'wrong-passphrase!'],
+      ['nobody', PW_ASHA],
+    ]) {
+      const r = await run(['users', 'add', 'ravi', '--username', user!, '--password-stdin'], {
+        stdin: `${pw}\n${PW_RAVI}\n`,
+      });
       expect(r.code).toBe(5);
-      expect(r.err).toBe('Error: Wrong username or password.\n  Check the username and password; `receptionist users list` shows the admins.\n');
+      expect(r.err).toBe(
+        'Error: Wrong username or password.\n  Check the username and password; `receptionist users list` shows the admins.\n',
+      );
       expect(r.out).toBe('');
     }
     expect(JSON.parse((await run(['users', 'list', '--json'])).out)).toHaveLength(1);
@@ -70,17 +96,40 @@ describe('receptionist users / keys', () => {
 
   test('passwd, remove (never the last admin) and keys rotate, each audited', async () => {
     await run(['keys', 'init', 'asha', '--password-stdin'], { stdin: PW_ASHA });
-    expect((await run(['users', 'add', 'ravi', '--username', 'asha', '--password-stdin'], { stdin: `${PW_ASHA}\n${PW_RAVI}\n` })).code).toBe(0);
-    expect((await run(['users', 'passwd', 'ravi', '--password-stdin'], { stdin: `${PW_RAVI}\nravi-new-passphrase\n` })).code).toBe(0);
-    expect((await run(['keys', 'rotate', '--username', 'ravi', '--password-stdin'], { stdin: 'ravi-new-passphrase\n' })).code).toBe(0);
-    expect((await run(['users', 'remove', 'ravi', '--password-stdin'], { env: { RECEPTIONIST_USERNAME: 'asha', RECEPTIONIST_PASSWORD: PW_ASHA } })).code).toBe(0);
+    expect(
+      (
+        await run(['users', 'add', 'ravi', '--username', 'asha', '--password-stdin'], {
+          stdin: `${PW_ASHA}\n${PW_RAVI}\n`,
+        })
+      ).code,
+    ).toBe(0);
+    expect(
+      (await run(['users', 'passwd', 'ravi', '--password-stdin'], { stdin: `${PW_RAVI}\nravi-new-passphrase\n` })).code,
+    ).toBe(0);
+    expect(
+      (await run(['keys', 'rotate', '--username', 'ravi', '--password-stdin'], { stdin: 'ravi-new-passphrase\n' }))
+        .code,
+    ).toBe(0);
+    expect(
+      (
+        await run(['users', 'remove', 'ravi', '--password-stdin'], {
+          env: { RECEPTIONIST_USERNAME: 'asha', RECEPTIONIST_PASSWORD: PW_ASHA },
+        })
+      ).code,
+    ).toBe(0);
     const last = await run(['users', 'remove', 'asha', '--username', 'asha', '--password-stdin'], { stdin: PW_ASHA });
     expect(last.code).toBe(1);
     expect(last.err).toContain('The last admin cannot be removed');
     const store = await openLocalStore({ dir: path.join(tmp.dir, 'store'), readOnly: true });
     // Same fixed clock for every entry: compare as a set.
     const audit = (await store.audit.list()).map((a) => `${a.action} by ${a.user}`).sort();
-    expect(audit).toEqual(['keys.init by asha', 'keys.rotate by ravi', 'users.add by asha', 'users.passwd by ravi', 'users.remove by asha']);
+    expect(audit).toEqual([
+      'keys.init by asha',
+      'keys.rotate by ravi',
+      'users.add by asha',
+      'users.passwd by ravi',
+      'users.remove by asha',
+    ]);
     expect(await store.collection('keys').count({ status: 'active' })).toBe(1);
     await store.close();
   });
@@ -90,16 +139,44 @@ describe('receptionist users / keys', () => {
     const dir = path.join(tmp.dir, 'store');
     const before = await openLocalStore({ dir });
     await before.callLogs.append({
-      callId: 'call_plain', callType: 'webCall', assistantId: 'a', startedAt: '', endedAt: '2026-11-20T10:00:00.000Z', durationSeconds: 5, endedReason: 'x',
-      cost: null, costBreakdown: '', customerNumber: '+919812345678', customerIndex: '', summary: 'plain summary', transcript: 'plain transcript', recordingUrl: '', successEvaluation: '', receivedAt: '2026-11-20T10:00:00.000Z',
+      callId: 'call_plain',
+      callType: 'webCall',
+      assistantId: 'a',
+      startedAt: '',
+      endedAt: '2026-11-20T10:00:00.000Z',
+      durationSeconds: 5,
+      endedReason: 'x',
+      cost: null,
+      costBreakdown: '',
+      customerNumber: '+919812345678',
+      customerIndex: '',
+      summary: 'plain summary',
+      transcript: 'plain transcript',
+      recordingUrl: '',
+      successEvaluation: '',
+      receivedAt: '2026-11-20T10:00:00.000Z',
     });
     await before.close();
     const r = await run(['users', 'add', 'asha', '--password-stdin'], { stdin: PW_ASHA });
     expect(r.code, r.err).toBe(0);
     expect(r.err).toContain('Sealed existing records in place: 1 call logs, 0 appointments, 3 customers.');
-    for (const f of fs.readdirSync(dir)) expect([f, fs.readFileSync(path.join(dir, f), 'utf8')]).not.toEqual([f, expect.stringMatching(/9812345678|plain summary|plain transcript|asha\.verma@example\.com/)]);
-    const decrypted = await run(['logs', '--decrypt', '--json', '--username', 'asha', '--password-stdin'], { stdin: PW_ASHA, env: { RECEPTIONIST_BLIND_INDEX_KEY: /=(\S+)/.exec(fs.readFileSync(path.join(tmp.dir, '.env'), 'utf8'))![1]! } });
-    expect(JSON.parse(decrypted.out)).toEqual([expect.objectContaining({ callId: 'call_plain', customerNumber: '+919812345678', summary: 'plain summary', transcript: 'plain transcript' })]);
+    for (const f of fs.readdirSync(dir))
+      expect([f, fs.readFileSync(path.join(dir, f), 'utf8')]).not.toEqual([
+        f,
+        expect.stringMatching(/9812345678|plain summary|plain transcript|asha\.verma@example\.com/),
+      ]);
+    const decrypted = await run(['logs', '--decrypt', '--json', '--username', 'asha', '--password-stdin'], {
+      stdin: PW_ASHA,
+      env: { RECEPTIONIST_BLIND_INDEX_KEY: /=(\S+)/.exec(fs.readFileSync(path.join(tmp.dir, '.env'), 'utf8'))![1]! },
+    });
+    expect(JSON.parse(decrypted.out)).toEqual([
+      expect.objectContaining({
+        callId: 'call_plain',
+        customerNumber: '+919812345678',
+        summary: 'plain summary',
+        transcript: 'plain transcript',
+      }),
+    ]);
   });
 
   test('a lost blind-index key: serve refuses and names keys reindex; reindex makes a new key and lookups work again', async () => {
@@ -108,15 +185,24 @@ describe('receptionist users / keys', () => {
     fs.rmSync(path.join(tmp.dir, '.env'));
     const serve = await run(['serve', '--port', '0'], { env: { VAPI_SERVER_SECRET: 'x'.repeat(20) } });
     expect(serve.code).toBe(1);
-    expect(serve.err).toContain('RECEPTIONIST_BLIND_INDEX_KEY is not set, so callers cannot be looked up by phone.\n  Restore it from your backup of .env, or run `receptionist keys reindex`');
+    expect(serve.err).toContain(
+      'RECEPTIONIST_BLIND_INDEX_KEY is not set, so callers cannot be looked up by phone.\n  Restore it from your backup of .env, or run `receptionist keys reindex`',
+    );
     const r = await run(['keys', 'reindex', '--username', 'asha', '--password-stdin'], { stdin: PW_ASHA });
     expect(r.code, r.err).toBe(0);
-    expect(r.err).toMatch(/^Rebuilt the blind index: 0 call logs, 0 appointments, 3 customers\.\nWarning: wrote a new RECEPTIONIST_BLIND_INDEX_KEY/);
+    expect(r.err).toMatch(
+      /^Rebuilt the blind index: 0 call logs, 0 appointments, 3 customers\.\nWarning: wrote a new RECEPTIONIST_BLIND_INDEX_KEY/,
+    );
     const key = parseBlindIndexKey(/=(\S+)/.exec(fs.readFileSync(path.join(tmp.dir, '.env'), 'utf8'))![1]!)!;
     const store = await openLocalStore({ dir: path.join(tmp.dir, 'store'), readOnly: true });
-    expect(await store.collection('customers').findOne({ phoneIndex: blindIndex(key, '+919812345678') })).toMatchObject({ name: 'Asha Verma' });
+    expect(await store.collection('customers').findOne({ phoneIndex: blindIndex(key, '+919812345678') })).toMatchObject(
+      { name: 'Asha Verma' },
+    );
     await store.close();
-    expect(JSON.parse((await run(['audit', '--json'])).out).map((a: { action: string }) => a.action)).toEqual(['keys.reindex', 'keys.init']);
+    expect(JSON.parse((await run(['audit', '--json'])).out).map((a: { action: string }) => a.action)).toEqual([
+      'keys.reindex',
+      'keys.init',
+    ]);
   });
 
   test('Ctrl-C at a prompt exits 130 quietly', async () => {
@@ -146,15 +232,45 @@ describe('receptionist users / keys', () => {
     const store = await openLocalStore({ dir: path.join(tmp.dir, 'store') });
     const sealer = createSealer((await activeSealingKey(store))!, blind);
     for (const id of ['call_a', 'call_b']) {
-      await recordCallLog(store, { callId: id, callType: 'webCall', assistantId: '', startedAt: '', endedAt: `2026-11-20T10:00:0${id === 'call_a' ? 1 : 2}.000Z`, durationSeconds: 1, endedReason: 'x', cost: null, costBreakdown: '', customerNumber: '+919812345678', customerIndex: '', summary: `secret summary ${id}`, transcript: 'secret transcript', recordingUrl: '', successEvaluation: '', receivedAt: '' }, sealer);
+      await recordCallLog(
+        store,
+        {
+          callId: id,
+          callType: 'webCall',
+          assistantId: '',
+          startedAt: '',
+          endedAt: `2026-11-20T10:00:0${id === 'call_a' ? 1 : 2}.000Z`,
+          durationSeconds: 1,
+          endedReason: 'x',
+          cost: null,
+          costBreakdown: '',
+          customerNumber: '+919812345678',
+          customerIndex: '',
+          summary: `secret summary ${id}`,
+          transcript: 'secret transcript',
+          recordingUrl: '',
+          successEvaluation: '',
+          receivedAt: '',
+        },
+        sealer,
+      );
     }
     // Flip one character inside call_b's sealed transcript (the row checksum is recomputed, as an attacker would).
-    await store.callLogs.rewrite((r) => (r.callId === 'call_b' ? { ...r, transcript: r.transcript.slice(0, -5) + (r.transcript.at(-5) === 'A' ? 'B' : 'A') + r.transcript.slice(-4) } : r));
+    await store.callLogs.rewrite((r) =>
+      r.callId === 'call_b'
+        ? {
+            ...r,
+            transcript: r.transcript.slice(0, -5) + (r.transcript.at(-5) === 'A' ? 'B' : 'A') + r.transcript.slice(-4),
+          }
+        : r,
+    );
     await store.close();
     const r = await run(['logs', '--decrypt', '--json', '--username', 'asha', '--password-stdin'], { stdin: PW_ASHA });
     expect(r.code).toBe(3);
     expect(r.out).toBe('');
-    expect(r.err).toMatch(/^Error: Call call_b: the sealed transcript failed authentication \(tampered with, damaged, or sealed to a key you do not hold\)\. Nothing was shown\./);
+    expect(r.err).toMatch(
+      /^Error: Call call_b: the sealed transcript failed authentication \(tampered with, damaged, or sealed to a key you do not hold\)\. Nothing was shown\./,
+    );
     expect(r.err).not.toContain('secret');
   });
 

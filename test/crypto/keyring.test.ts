@@ -1,7 +1,17 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { openLocalStore } from '../../src/store/local/index.js';
 import type { Store } from '../../src/store/types.js';
-import { activeSealingKey, addUser, changePassword, initKeyring, KeyringAuthError, listUsers, removeUser, rotate, unlock } from '../../src/domain/keyring.js';
+import {
+  activeSealingKey,
+  addUser,
+  changePassword,
+  initKeyring,
+  KeyringAuthError,
+  listUsers,
+  removeUser,
+  rotate,
+  unlock,
+} from '../../src/domain/keyring.js';
 import { open, seal, SealError } from '../../src/crypto/seal.js';
 import { tempDir } from '../support/store.js';
 
@@ -59,7 +69,10 @@ describe('keyring', () => {
     const key = (await activeSealingKey(store))!;
     expect(key.keyId).toBe(keyId);
     const after = seal('new', ctx, key);
-    for (const [u, pw] of [['asha', 'pw-asha'], ['ravi', 'pw-ravi']]) {
+    for (const [u, pw] of [
+      ['asha', 'pw-asha'],
+      ['ravi', 'pw-ravi'],
+    ]) {
       const me = await unlock(store, u!, pw!);
       expect([open(before, ctx, me.dataKeys), open(after, ctx, me.dataKeys)]).toEqual(['old', 'new']);
     }
@@ -70,7 +83,9 @@ describe('keyring', () => {
     const key = (await activeSealingKey(store))!;
     const sealed = seal('+919812345678', ctx, key);
     // What serve can build from the store: the public key only, under any key id.
-    const publicOnly = new Map([[key.keyId, { keyId: key.keyId, publicKey: key.publicKey, privateKey: Buffer.from(key.publicKey, 'base64url') }]]);
+    const publicOnly = new Map([
+      [key.keyId, { keyId: key.keyId, publicKey: key.publicKey, privateKey: Buffer.from(key.publicKey, 'base64url') }],
+    ]);
     expect(() => open(sealed, ctx, publicOnly)).toThrow(SealError);
     expect(() => open(sealed, ctx, new Map())).toThrow(SealError);
     // The stored keyring holds no private key in the clear.

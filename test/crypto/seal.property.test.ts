@@ -4,15 +4,33 @@ import { generateSealingKeyPair, open, seal, SealError, type SealContext } from 
 import { OWASP_SCRYPT, unwrapWithPassword, UnwrapError, wrapWithPassword } from '../../src/crypto/password-kdf.js';
 import { blindIndex, newBlindIndexKey, parseBlindIndexKey } from '../../src/crypto/blind-index.js';
 
-const FIXED_MESSAGES = ['sealed value failed authentication (tampered, moved, or wrong key)', 'sealed value is truncated'];
+const FIXED_MESSAGES = [
+  'sealed value failed authentication (tampered, moved, or wrong key)',
+  'sealed value is truncated',
+];
 const k1 = generateSealingKeyPair('k1');
 const k2 = generateSealingKeyPair('k2');
-const keys = new Map([[k1.keyId, k1], [k2.keyId, k2]]);
-const ctx = fc.record({ collection: fc.constantFrom('call_logs', 'appointments', 'customers'), recordId: fc.string({ minLength: 1, maxLength: 20 }), field: fc.constantFrom('transcript', 'email', 'phone', 'summary') });
+const keys = new Map([
+  [k1.keyId, k1],
+  [k2.keyId, k2],
+]);
+const ctx = fc.record({
+  collection: fc.constantFrom('call_logs', 'appointments', 'customers'),
+  recordId: fc.string({ minLength: 1, maxLength: 20 }),
+  field: fc.constantFrom('transcript', 'email', 'phone', 'summary'),
+});
 
 describe('ENC-1: sealed fields are authenticated and bound to their record and field', () => {
   test('round trips succeed (10,000 cases)', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), ctx, fc.boolean(), (text, c, second) => open(seal(text, c, second ? k2 : k1), c, keys) === text), { numRuns: 10_000 });
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 300 }),
+        ctx,
+        fc.boolean(),
+        (text, c, second) => open(seal(text, c, second ? k2 : k1), c, keys) === text,
+      ),
+      { numRuns: 10_000 },
+    );
   });
 
   test('any flipped bit fails to open, and no plaintext comes out (10,000 cases)', () => {
@@ -73,8 +91,12 @@ describe('ENC-2: password wraps', () => {
     const wrap = await wrapWithPassword(Buffer.from('s'), 'pw', 'admin|k1', { N: 2 ** 10, r: 8, p: 1 });
     await expect(unwrapWithPassword(wrap, 'PW', 'admin|k1')).rejects.toBeInstanceOf(UnwrapError);
     await expect(unwrapWithPassword(wrap, 'pw', 'eve|k1')).rejects.toBeInstanceOf(UnwrapError);
-    await expect(unwrapWithPassword({ ...wrap, ciphertext: 'AAAA' }, 'pw', 'admin|k1')).rejects.toBeInstanceOf(UnwrapError);
-    await expect(unwrapWithPassword({ ...wrap, kdf: { ...wrap.kdf, N: 2 ** 11 } }, 'pw', 'admin|k1')).rejects.toBeInstanceOf(UnwrapError);
+    await expect(unwrapWithPassword({ ...wrap, ciphertext: 'AAAA' }, 'pw', 'admin|k1')).rejects.toBeInstanceOf(
+      UnwrapError,
+    );
+    await expect(
+      unwrapWithPassword({ ...wrap, kdf: { ...wrap.kdf, N: 2 ** 11 } }, 'pw', 'admin|k1'),
+    ).rejects.toBeInstanceOf(UnwrapError);
   });
 });
 

@@ -38,7 +38,10 @@ describe('spoken dates and times in the clinic zone', () => {
     ['next week', '? Which day next week would suit you?'],
     ['tomorrow at 6', '? Did you mean 6 in the morning or 6 in the evening?'],
     ['Monday the 27th at 11am', '? 27 November 2026 is a Friday. Which day did you mean?'],
-    ['whenever', '? Sorry, I didn\'t catch the date in "whenever". Which day would you like, for example Monday the 23rd?'],
+    [
+      'whenever',
+      '? Sorry, I didn\'t catch the date in "whenever". Which day would you like, for example Monday the 23rd?',
+    ],
     ['', '? Which day and time would you like?'],
   ])('"%s" is a question: %s', (text, expected) => expect(resolve(text)).toBe(expected));
 
@@ -47,7 +50,10 @@ describe('spoken dates and times in the clinic zone', () => {
   });
 
   test('across a DST change the wall-clock time is kept', () => {
-    const r = resolveSpokenTime('Sunday 29 March 2026 at 10am', new Date('2026-03-27T09:00:00Z'), 'Europe/London', { from: 540, to: 1080 });
+    const r = resolveSpokenTime('Sunday 29 March 2026 at 10am', new Date('2026-03-27T09:00:00Z'), 'Europe/London', {
+      from: 540,
+      to: 1080,
+    });
     expect(r.kind === 'exact' && r.start.toISO()).toBe('2026-03-29T10:00:00.000+01:00');
   });
 });

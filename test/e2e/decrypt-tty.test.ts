@@ -42,7 +42,21 @@ async function loggedCall(): Promise<void> {
 }
 
 function startInTmux(command: string): void {
-  tmux('new-session', '-d', '-s', 'main', '-x', '160', '-y', '50', '-c', tmp.dir, '-e', 'NO_COLOR=1', `${command}; echo "EXIT=$?"; sleep 60`);
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    'main',
+    '-x',
+    '160',
+    '-y',
+    '50',
+    '-c',
+    tmp.dir,
+    '-e',
+    'NO_COLOR=1',
+    `${command}; echo "EXIT=$?"; sleep 60`,
+  );
 }
 
 test('logs --decrypt prompts for username and hidden password, then shows the call in full', async () => {

@@ -39,24 +39,37 @@ async function flakyTunnel(target: () => string): Promise<{ url: string; refused
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
       const body = Buffer.concat(chunks);
-      const type = body.length ? (JSON.parse(body.toString('utf8')) as { message?: { type?: string } }).message?.type : undefined;
+      const type = body.length
+        ? (JSON.parse(body.toString('utf8')) as { message?: { type?: string } }).message?.type
+        : undefined;
       if (type === 'end-of-call-report' && !refused.includes(type)) {
         refused.push(type);
         res.writeHead(503, { 'content-type': 'text/plain' }).end('tunnel agent reconnecting');
         return;
       }
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>;
-      const r = await fetch(`${target()}${req.url}`, { method: req.method, headers, body: req.method === 'GET' ? undefined : body });
-      res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await r.arrayBuffer()));
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k)),
+      ) as Record<string, string>;
+      const r = await fetch(`${target()}${req.url}`, {
+        method: req.method,
+        headers,
+        body: req.method === 'GET' ? undefined : body,
+      });
+      res
+        .writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' })
+        .end(Buffer.from(await r.arrayBuffer()));
     });
   });
   await new Promise<void>((r) => tunnel!.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(tunnel.address() as net.AddressInfo).port}`, refused };
 }
 
-test('go live: seed → users add → sync --phone-number → serve → preflight → an inbound call → logs; a fresh checkout\'s sync --check exits 0', async () => {
+test("go live: seed → users add → sync --phone-number → serve → preflight → an inbound call → logs; a fresh checkout's sync --check exits 0", async () => {
   const vapiEnv = { VAPI_API_KEY: fake.token, VAPI_BASE_URL: fake.url };
-  const step = async (args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string; code?: number } = {}) => {
+  const step = async (
+    args: string[],
+    opts: { env?: Record<string, string>; input?: string; cwd?: string; code?: number } = {},
+  ) => {
     const r = await cli(args, { cwd: opts.cwd ?? tmp.dir, env: { ...vapiEnv, ...opts.env }, input: opts.input });
     expect(r.exitCode, `${args.join(' ')}: ${r.stdout}\n${r.stderr}`).toBe(opts.code ?? 0);
     return r;
@@ -80,17 +93,36 @@ test('go live: seed → users add → sync --phone-number → serve → prefligh
     from: '+919812345678',
     toolCalls: [
       { name: 'check_availability', arguments: { date: `${tuesday} at 10am`, specialty: 'general medicine' } },
-      { name: 'book_appointment', arguments: { name: 'Asha Verma', email: 'asha dot verma at example dot com', phone: '98123 45678', date: `${tuesday} at 10am`, reason: 'fever', specialty: 'general medicine' } },
+      {
+        name: 'book_appointment',
+        arguments: {
+          name: 'Asha Verma',
+          email: 'asha dot verma at example dot com',
+          phone: '98123 45678',
+          date: `${tuesday} at 10am`,
+          reason: 'fever',
+          specialty: 'general medicine',
+        },
+      },
     ],
     report: { analysis: { summary: 'Booked a general physician.' } },
   });
 
   // assistant-request came through the phone number, signed with the credential sync created: the synced
   // assistant, with the caller recognised.
-  expect(call.assistantRequest).toMatchObject({ status: 200, attempts: 1, body: { assistantId: [...fake.assistants.keys()][0], assistantOverrides: { variableValues: { name: 'Asha Verma' } } } });
+  expect(call.assistantRequest).toMatchObject({
+    status: 200,
+    attempts: 1,
+    body: {
+      assistantId: [...fake.assistants.keys()][0],
+      assistantOverrides: { variableValues: { name: 'Asha Verma' } },
+    },
+  });
   expect(call.toolReplies.map((r) => r.body.results[0].result)).toEqual([
     expect.stringMatching(new RegExp(`^Yes, Dr\\. Anil Mehta is free on ${tuesday} at 10 AM`)),
-    expect.stringMatching(new RegExp(`^You're booked with Dr\\. Anil Mehta on ${tuesday} at 10 AM\\. Your appointment ID is`)),
+    expect.stringMatching(
+      new RegExp(`^You're booked with Dr\\. Anil Mehta on ${tuesday} at 10 AM\\. Your appointment ID is`),
+    ),
   ]);
   // The 503 was retried per the backoffPlan, and the retry reached serve.
   expect(edge.refused).toEqual(['end-of-call-report']);
@@ -105,7 +137,12 @@ test('go live: seed → users add → sync --phone-number → serve → prefligh
 
   const logs = JSON.parse((await step(['logs', '--json'])).stdout) as Array<Record<string, unknown>>;
   expect(logs).toHaveLength(1);
-  expect(logs[0]).toMatchObject({ callId: call.callId, endedReason: 'customer-ended-call', cost: 0.0931, bookings: [expect.stringMatching(/^Asha Verma with Dr\. Anil Mehta at /)] });
+  expect(logs[0]).toMatchObject({
+    callId: call.callId,
+    endedReason: 'customer-ended-call',
+    cost: 0.0931,
+    bookings: [expect.stringMatching(/^Asha Verma with Dr\. Anil Mehta at /)],
+  });
 
   const stopped = await serve.stop('SIGTERM');
   serve = undefined;

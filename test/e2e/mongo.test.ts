@@ -27,19 +27,39 @@ test('BOOK-1 across two serve processes sharing MongoDB: 200 concurrent bookings
   const a = await startServe(tmp.dir, [], env);
   const b = await startServe(tmp.dir, [], env);
   running.push(a, b);
-  const args = { name: 'A B', email: 'a@b.co', phone: '+919812345678', date: 'Monday 7 December at 10am', reason: 'x', doctor: 'Rao' };
-  const results = await Promise.all(Array.from({ length: 200 }, (_, i) =>
-    post(i % 2 ? a.url : b.url, { type: 'tool-calls', call: { id: `call_${i}` }, toolCallList: [{ id: `tc_${i}`, function: { name: 'book_appointment', arguments: args } }] }),
-  ));
+  const args = {
+    name: 'A B',
+    email: 'a@b.co',
+    phone: '+919812345678',
+    date: 'Monday 7 December at 10am',
+    reason: 'x',
+    doctor: 'Rao',
+  };
+  const results = await Promise.all(
+    Array.from({ length: 200 }, (_, i) =>
+      post(i % 2 ? a.url : b.url, {
+        type: 'tool-calls',
+        call: { id: `call_${i}` },
+        toolCallList: [{ id: `tc_${i}`, function: { name: 'book_appointment', arguments: args } }],
+      }),
+    ),
+  );
   expect(results.every((r) => r.status === 200)).toBe(true);
   const booked = results.filter((r) => /^You're booked/.test(r.body.results[0].result ?? ''));
   expect(booked).toHaveLength(1);
   // No database in the URI: the store uses 'receptionist'.
   expect(double.collection('receptionist', 'appointments').filter((d) => d.activeSlot)).toHaveLength(1);
   // The call log and logs work on MongoDB too.
-  await post(a.url, { type: 'end-of-call-report', endedReason: 'hangup', call: { id: 'call_0' }, artifact: { transcript: 'secret words' } });
+  await post(a.url, {
+    type: 'end-of-call-report',
+    endedReason: 'hangup',
+    call: { id: 'call_0' },
+    artifact: { transcript: 'secret words' },
+  });
   const logs = JSON.parse((await cli(['logs', '--json'], { cwd: tmp.dir, env })).stdout);
-  expect(logs.map((r: { callId: string; transcript: string }) => [r.callId, r.transcript])).toEqual([['call_0', '[sealed]']]);
+  expect(logs.map((r: { callId: string; transcript: string }) => [r.callId, r.transcript])).toEqual([
+    ['call_0', '[sealed]'],
+  ]);
 });
 
 test('DUR-2 on the built binary: MongoDB stops, a report is acknowledged and spooled, serve reports the depth and the drain', async () => {
@@ -48,19 +68,28 @@ test('DUR-2 on the built binary: MongoDB stops, a report is acknowledged and spo
   const a = await startServe(tmp.dir, [], env);
   running.push(a);
   await double.stop();
-  expect((await post(a.url, { type: 'end-of-call-report', endedReason: 'hangup', call: { id: 'call_spooled' } })).status).toBe(200);
+  expect(
+    (await post(a.url, { type: 'end-of-call-report', endedReason: 'hangup', call: { id: 'call_spooled' } })).status,
+  ).toBe(200);
   const health = a.url.replace('/webhook', '/health');
   expect(await (await fetch(health)).json()).toEqual({ ok: true, spoolDepth: 1 });
   await double.start();
-  for (let i = 0; i < 200 && ((await (await fetch(health)).json()) as { spoolDepth: number }).spoolDepth > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 200 && ((await (await fetch(health)).json()) as { spoolDepth: number }).spoolDepth > 0; i++)
+    await new Promise((r) => setTimeout(r, 100));
   expect(double.collection('receptionist', 'call_logs').map((d) => d._id)).toEqual(['call_spooled']);
   const result = await a.stop('SIGTERM');
-  const events = String(result.stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const events = String(result.stdout)
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   expect(events.filter((e) => e.kind === 'spool').map(({ time: _time, reason: _reason, ...e }) => e)).toEqual([
     { kind: 'spool', state: 'queued', depth: 1 },
     { kind: 'spool', state: 'drained', written: 1, depth: 0 },
   ]);
-  expect(events.find((e) => e.kind === 'message' && e.type === 'end-of-call-report')).toMatchObject({ status: 200, outcome: 'spooled' });
+  expect(events.find((e) => e.kind === 'message' && e.type === 'end-of-call-report')).toMatchObject({
+    status: 200,
+    outcome: 'spooled',
+  });
 }, 60_000);
 
 test('--log-to csv keeps call logs in <data-dir>/calls.csv while the rest is on MongoDB; --log-to mongo needs MongoDB', async () => {
@@ -68,7 +97,9 @@ test('--log-to csv keeps call logs in <data-dir>/calls.csv while the rest is on 
   await setup(tmp.dir, env);
   const a = await startServe(tmp.dir, [], env);
   running.push(a);
-  expect((await post(a.url, { type: 'end-of-call-report', endedReason: 'hangup', call: { id: 'call_csv' } })).status).toBe(200);
+  expect(
+    (await post(a.url, { type: 'end-of-call-report', endedReason: 'hangup', call: { id: 'call_csv' } })).status,
+  ).toBe(200);
   expect(double.collection('receptionist', 'call_logs')).toEqual([]);
   expect(fs.readFileSync(path.join(tmp.dir, '.receptionist', 'calls.csv'), 'utf8')).toContain('call_csv');
   const logs = await cli(['logs', '--json', '--log-to', 'csv'], { cwd: tmp.dir, env: { MONGODB_URI: double.uri } });

@@ -40,31 +40,63 @@ describe('receptionist end to end', () => {
       expect(r.exitCode, `${event}: ${r.stderr}`).toBe(0);
       const reply = JSON.parse(r.stdout) as { status: number; body: any };
       expect(reply.status).toBe(200);
-      if (event.startsWith('tool-calls.')) expect(reply.body.results[0].result ?? reply.body.results[0].error).toBeTruthy();
+      if (event.startsWith('tool-calls.'))
+        expect(reply.body.results[0].result ?? reply.body.results[0].error).toBeTruthy();
     }
     // The phrase is built from the clock (a Tuesday at least 3 days ahead), so the test holds on any date.
     const tuesday = fillPlaceholders('{{date:tue}}', { timeZone: 'Asia/Kolkata' }, new Date()) as string;
-    const booked = await cli(['trigger', 'tool-calls.book_appointment', '--url', s.url, '--set', `args.date="${tuesday} at 9:30am"`], { cwd: tmp.dir });
+    const booked = await cli(
+      ['trigger', 'tool-calls.book_appointment', '--url', s.url, '--set', `args.date="${tuesday} at 9:30am"`],
+      { cwd: tmp.dir },
+    );
     expect(booked.stdout).toContain(`You're booked with Dr. Anil Mehta on ${tuesday} at 9:30 AM`);
 
     const logs = await cli(['logs', '--json'], { cwd: tmp.dir });
     expect(logs.exitCode).toBe(0);
     const rows = JSON.parse(logs.stdout) as Array<Record<string, unknown>>;
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ callId: 'call_e2e', status: 'ended', endedReason: 'customer-ended-call', durationSeconds: 154, cost: 0.1124, customerNumber: '[sealed]', transcript: '[sealed]' });
+    expect(rows[0]).toMatchObject({
+      callId: 'call_e2e',
+      status: 'ended',
+      endedReason: 'customer-ended-call',
+      durationSeconds: 154,
+      cost: 0.1124,
+      customerNumber: '[sealed]',
+      transcript: '[sealed]',
+    });
     expect(fs.readFileSync(`${tmp.dir}/.receptionist/calls.csv`, 'utf8')).not.toContain('9812345678');
     // The receptionist's view: who was booked with whom and when, without the sealed fields.
-    expect(rows[0]!.bookings).toEqual([expect.stringMatching(/^Asha Verma with Dr\. Anil Mehta at 20\d\d-\d\d-\d\dT05:30:00\.000Z \(confirmed\)$/)]);
+    expect(rows[0]!.bookings).toEqual([
+      expect.stringMatching(/^Asha Verma with Dr\. Anil Mehta at 20\d\d-\d\d-\d\dT05:30:00\.000Z \(confirmed\)$/),
+    ]);
 
-    const decrypted = await cli(['logs', '--decrypt', '--username', 'admin', '--password-stdin', '--caller', '+919812345678', '--json'], { cwd: tmp.dir, input: `${E2E_ADMIN.password}\n` });
+    const decrypted = await cli(
+      ['logs', '--decrypt', '--username', 'admin', '--password-stdin', '--caller', '+919812345678', '--json'],
+      { cwd: tmp.dir, input: `${E2E_ADMIN.password}\n` },
+    );
     expect(decrypted.exitCode, decrypted.stderr).toBe(0);
-    expect(JSON.parse(decrypted.stdout)[0]).toMatchObject({ callId: 'call_e2e', customerNumber: '+919812345678', transcript: expect.stringMatching(/^AI: Welcome!/) });
-    const wrong = await cli(['logs', '--decrypt', '--username', 'admin', '--password-stdin'], { cwd: tmp.dir, input: 'not-the-password\n' });
+    expect(JSON.parse(decrypted.stdout)[0]).toMatchObject({
+      callId: 'call_e2e',
+      customerNumber: '+919812345678',
+      transcript: expect.stringMatching(/^AI: Welcome!/),
+    });
+    const wrong = await cli(['logs', '--decrypt', '--username', 'admin', '--password-stdin'], {
+      cwd: tmp.dir,
+      input: 'not-the-password\n',
+    });
     expect(wrong.exitCode).toBe(5);
     expect(wrong.stdout).toBe('');
     expect(wrong.stderr).toContain('Error: Wrong username or password.');
-    const audit = fs.readFileSync(`${tmp.dir}/.receptionist/audit.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(audit.at(-1)).toMatchObject({ user: 'admin', action: 'decrypt', details: { command: 'logs', records: 1, caller: expect.stringMatching(/^index:/) } });
+    const audit = fs
+      .readFileSync(`${tmp.dir}/.receptionist/audit.jsonl`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(audit.at(-1)).toMatchObject({
+      user: 'admin',
+      action: 'decrypt',
+      details: { command: 'logs', records: 1, caller: expect.stringMatching(/^index:/) },
+    });
     expect(JSON.stringify(audit)).not.toContain('9812345678');
     const csv = await cli(['logs', '--csv', '--limit', '1'], { cwd: tmp.dir });
     expect(csv.stdout.split('\n')[0]).toMatch(/^callId,callType,assistantId/);
@@ -72,7 +104,10 @@ describe('receptionist end to end', () => {
     const stopped = await s.stop('SIGTERM');
     running.length = 0;
     expect(stopped.exitCode).toBe(0);
-    const lines = String(stopped.stdout).trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
+    const lines = String(stopped.stdout)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string });
     expect(lines.at(-1)).toMatchObject({ kind: 'stopped' });
     expect(lines.filter((l) => l.kind === 'message')).toHaveLength(14);
     // No caller data in what serve printed.
@@ -84,17 +119,23 @@ describe('receptionist end to end', () => {
     await serve();
     const second = await cli(['serve', '--port', '0'], { cwd: tmp.dir });
     expect(second.exitCode).toBe(3);
-    expect(second.stderr).toMatch(/^Error: The store at .* is in use by another receptionist process \(pid \d+, receptionist serve\)\.\n  Stop that process first, or pass --data-dir/);
+    expect(second.stderr).toMatch(
+      /^Error: The store at .* is in use by another receptionist process \(pid \d+, receptionist serve\)\.\n  Stop that process first, or pass --data-dir/,
+    );
   });
 
   test('serve without a secret refuses to start (exit 5); --insecure-no-auth only binds to loopback (exit 2)', async () => {
     await cli(['seed'], { cwd: tmp.dir });
     const noSecret = await cli(['serve'], { cwd: tmp.dir, env: { VAPI_SERVER_SECRET: '' } });
     expect(noSecret.exitCode).toBe(5);
-    expect(noSecret.stderr).toContain('Error: No webhook secret: serve refuses to accept unauthenticated requests.\n  Set VAPI_SERVER_SECRET');
+    expect(noSecret.stderr).toContain(
+      'Error: No webhook secret: serve refuses to accept unauthenticated requests.\n  Set VAPI_SERVER_SECRET',
+    );
     const exposed = await cli(['serve', '--insecure-no-auth', '--host', '0.0.0.0'], { cwd: tmp.dir });
     expect(exposed.exitCode).toBe(2);
-    expect(exposed.stderr).toMatch(/--insecure-no-auth only binds to loopback, but the host is 0\.0\.0\.0 \(from --host\)/);
+    expect(exposed.stderr).toMatch(
+      /--insecure-no-auth only binds to loopback, but the host is 0\.0\.0\.0 \(from --host\)/,
+    );
   });
 
   test('serve before seed says to seed; a bad port names where it came from', async () => {
@@ -110,34 +151,56 @@ describe('receptionist end to end', () => {
     fs.writeFileSync(`${tmp.dir}/.env`, 'VAPI_SERVER_SECRET=from-dotenv-0123456789\n');
     await setup(tmp.dir, { VAPI_SERVER_SECRET: '' });
     const s = await serve([], { VAPI_SERVER_SECRET: '' });
-    const ok = await cli(['trigger', 'status-update', '--url', s.url], { cwd: tmp.dir, env: { VAPI_SERVER_SECRET: '' } });
+    const ok = await cli(['trigger', 'status-update', '--url', s.url], {
+      cwd: tmp.dir,
+      env: { VAPI_SERVER_SECRET: '' },
+    });
     expect(ok.exitCode).toBe(0);
-    const wrong = await cli(['trigger', 'status-update', '--url', s.url], { cwd: tmp.dir, env: { VAPI_SERVER_SECRET: 'wrong-secret-0123456789' } });
+    const wrong = await cli(['trigger', 'status-update', '--url', s.url], {
+      cwd: tmp.dir,
+      env: { VAPI_SERVER_SECRET: 'wrong-secret-0123456789' },
+    });
     expect(wrong.exitCode).toBe(5);
     expect(wrong.stderr).toContain('The server rejected the request (401).');
   });
 
   test('--auth-plan: serve verifies a credential made elsewhere (sha512, base64, custom header, {url}); trigger signs with the same plan', async () => {
     await setup(tmp.dir);
-    const plan = JSON.stringify({ type: 'hmac', algorithm: 'sha512', signatureEncoding: 'base64', signatureHeader: 'x-clinic-signature', payloadFormat: '{method} {url} {timestamp}.{body}' });
+    const plan = JSON.stringify({
+      type: 'hmac',
+      algorithm: 'sha512',
+      signatureEncoding: 'base64',
+      signatureHeader: 'x-clinic-signature',
+      payloadFormat: '{method} {url} {timestamp}.{body}',
+    });
     const s = await serve(['--auth-plan', plan]);
-    const signed = await cli(['trigger', 'status-update', '--url', s.url], { cwd: tmp.dir, env: { RECEPTIONIST_AUTH_PLAN: plan } });
+    const signed = await cli(['trigger', 'status-update', '--url', s.url], {
+      cwd: tmp.dir,
+      env: { RECEPTIONIST_AUTH_PLAN: plan },
+    });
     expect(signed.exitCode, signed.stderr).toBe(0);
     const defaultPlan = await cli(['trigger', 'status-update', '--url', s.url], { cwd: tmp.dir });
     expect(defaultPlan.exitCode).toBe(5);
     const bad = await cli(['serve', '--auth-plan', '{"type":"hmac","algorithm":"md5"}'], { cwd: tmp.dir });
     expect(bad.exitCode).toBe(2);
-    expect(bad.stderr).toContain('Invalid authentication plan (from --auth-plan): "algorithm" must be sha256, sha512 or sha1, not "md5".');
+    expect(bad.stderr).toContain(
+      'Invalid authentication plan (from --auth-plan): "algorithm" must be sha256, sha512 or sha1, not "md5".',
+    );
   });
 
   test('--default-region reads national numbers in that region', async () => {
     await setup(tmp.dir);
     const s = await serve(['--default-region', 'US']);
-    const r = await cli(['trigger', 'tool-calls.book_appointment', '--url', s.url, '--set', 'args.phone=(415) 555-2671'], { cwd: tmp.dir });
+    const r = await cli(
+      ['trigger', 'tool-calls.book_appointment', '--url', s.url, '--set', 'args.phone=(415) 555-2671'],
+      { cwd: tmp.dir },
+    );
     expect(r.stdout).toMatch(/You're booked/);
     await s.stop();
     running.length = 0;
-    const key = parseBlindIndexKey(/RECEPTIONIST_BLIND_INDEX_KEY=(\S+)/.exec(fs.readFileSync(`${tmp.dir}/.env`, 'utf8'))![1]!)!;
+    const key = parseBlindIndexKey(
+      /RECEPTIONIST_BLIND_INDEX_KEY=(\S+)/.exec(fs.readFileSync(`${tmp.dir}/.env`, 'utf8'))![1]!,
+    )!;
     const stored = fs.readFileSync(`${tmp.dir}/.receptionist/appointments.db`, 'utf8');
     expect(stored).toContain(`"phoneIndex":"${blindIndex(key, '+14155552671')}"`);
     expect(stored).not.toContain('4155552671');
@@ -149,7 +212,9 @@ describe('receptionist end to end', () => {
     const { port } = new URL(s.url);
     const started = Date.now();
     const closed = new Promise<number>((resolve) => {
-      const sock = net.connect(Number(port), '127.0.0.1', () => sock.write('POST /webhook HTTP/1.1\r\nHost: x\r\nX-Slow: '));
+      const sock = net.connect(Number(port), '127.0.0.1', () =>
+        sock.write('POST /webhook HTTP/1.1\r\nHost: x\r\nX-Slow: '),
+      );
       sock.on('close', () => resolve(Date.now() - started));
       sock.on('error', () => {});
       sock.resume(); // read the 408 so that 'close' can follow
@@ -165,7 +230,9 @@ describe('receptionist end to end', () => {
     const port = await freePort();
     const r = await cli(['trigger', 'status-update', '--url', `http://127.0.0.1:${port}/webhook`], { cwd: tmp.dir });
     expect(r.exitCode).toBe(6);
-    expect(r.stderr).toContain(`Cannot reach http://127.0.0.1:${port}/webhook (from --url): ECONNREFUSED\n  Start \`receptionist serve\` first`);
+    expect(r.stderr).toContain(
+      `Cannot reach http://127.0.0.1:${port}/webhook (from --url): ECONNREFUSED\n  Start \`receptionist serve\` first`,
+    );
   });
 });
 
@@ -183,11 +250,33 @@ describe('DUR-1: kill -9 during load', () => {
         for (let i = 0; !stop; i++) {
           const id = `t${trial}_w${w}_${i}`;
           try {
-            const r = await send({ type: 'end-of-call-report', endedReason: 'hangup', call: { id }, artifact: { transcript: 'x' } });
+            const r = await send({
+              type: 'end-of-call-report',
+              endedReason: 'hangup',
+              call: { id },
+              artifact: { transcript: 'x' },
+            });
             if (r.status === 200) acked.add(id);
             if (i % 10 === 0) {
-              const b = await send({ type: 'tool-calls', call: { id }, toolCallList: [{ id: `b_${id}`, function: { name: 'schedule_ac_service', arguments: { customerId: 'CUST-1001', date: 'Wednesday 2 December in the morning', issue: 'noise' } } }] });
-              if (b.status === 200) ackedBookings.add(b.body.results[0].result.match(/visit ID is (.*?)\./)[1].replace(/ /g, ''));
+              const b = await send({
+                type: 'tool-calls',
+                call: { id },
+                toolCallList: [
+                  {
+                    id: `b_${id}`,
+                    function: {
+                      name: 'schedule_ac_service',
+                      arguments: {
+                        customerId: 'CUST-1001',
+                        date: 'Wednesday 2 December in the morning',
+                        issue: 'noise',
+                      },
+                    },
+                  },
+                ],
+              });
+              if (b.status === 200)
+                ackedBookings.add(b.body.results[0].result.match(/visit ID is (.*?)\./)[1].replace(/ /g, ''));
             }
           } catch {
             return; // connection dropped by the kill

@@ -16,7 +16,11 @@ afterEach(async () => {
 });
 
 test('seed → sync → sync (nothing changes) → config set → sync --check (exit 2) → sync → call --dry-run → call', async () => {
-  const env = { VAPI_API_KEY: fake.token, VAPI_BASE_URL: fake.url, RECEPTIONIST_PUBLIC_URL: 'https://clinic.example.com' };
+  const env = {
+    VAPI_API_KEY: fake.token,
+    VAPI_BASE_URL: fake.url,
+    RECEPTIONIST_PUBLIC_URL: 'https://clinic.example.com',
+  };
   const step = async (args: string[], code = 0) => {
     const r = await cli(args, { cwd: tmp.dir, env });
     expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(code);
@@ -30,10 +34,15 @@ test('seed → sync → sync (nothing changes) → config set → sync --check (
   expect(writes()).toBe(before);
   await step(['config', 'set', 'voice.voiceId', 'en-IN-PrabhatNeural']);
   expect((await step(['sync', '--check'], 2)).stderr).toContain('1 resource(s) on Vapi differ from the stored config.');
-  expect((await step(['sync'])).stdout).toMatch(/~ assistant .*update\n\s+voice\.voiceId: "en-IN-NeerjaNeural" → "en-IN-PrabhatNeural"/);
+  expect((await step(['sync'])).stdout).toMatch(
+    /~ assistant .*update\n\s+voice\.voiceId: "en-IN-NeerjaNeural" → "en-IN-PrabhatNeural"/,
+  );
   expect([...fake.assistants.values()][0]!.voice.voiceId).toBe('en-IN-PrabhatNeural');
   const dry = await step(['call', '+919812345678', '--var', 'name=Asha', '--dry-run', '--json']);
-  expect(JSON.parse(dry.stdout).request).toMatchObject({ customer: { number: '+919812345678', name: 'Asha' }, assistantOverrides: { variableValues: { name: 'Asha' } } });
+  expect(JSON.parse(dry.stdout).request).toMatchObject({
+    customer: { number: '+919812345678', name: 'Asha' },
+    assistantOverrides: { variableValues: { name: 'Asha' } },
+  });
   expect(fake.calls.size).toBe(0);
   const placed = await step(['call', '+919812345678', '--var', 'name=Asha', '--json']);
   expect(JSON.parse(placed.stdout)).toMatchObject({ ok: true, number: '+919812345678', status: 'queued' });

@@ -1,7 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, test, vi } from 'vitest';
 import fc from 'fast-check';
-import { DEFAULT_HMAC_PLAN, PRE_SYNC_PLANS, signBody, verifyRequest, type AuthConfig, type WebhookAuthPlan } from '../../src/server/auth.js';
+import {
+  DEFAULT_HMAC_PLAN,
+  PRE_SYNC_PLANS,
+  signBody,
+  verifyRequest,
+  type AuthConfig,
+  type WebhookAuthPlan,
+} from '../../src/server/auth.js';
 import { startTestServer, toolCalls, NOW, SECRET } from '../support/app.js';
 
 const RUNS = 10_000;
@@ -16,37 +23,76 @@ const cfg = (plans: WebhookAuthPlan[]): AuthConfig => ({ plans, secrets, toleran
  * and `BearerAuthenticationPlan` (not with the code under test).
  */
 function vapiHeaders(plan: WebhookAuthPlan, secret: string, body: Buffer): Record<string, string> {
-  if (plan.type === 'bearer') return { [(plan.headerName ?? 'authorization').toLowerCase()]: plan.bearerPrefixEnabled === false ? secret : `Bearer ${secret}` };
+  if (plan.type === 'bearer')
+    return {
+      [(plan.headerName ?? 'authorization').toLowerCase()]:
+        plan.bearerPrefixEnabled === false ? secret : `Bearer ${secret}`,
+    };
   const ts = String(NOW_MS);
   const id = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W';
   const withTs = plan.includeTimestamp !== false;
   const format = plan.payloadFormat ?? (withTs ? '{timestamp}.{body}' : '{body}');
-  const fill = (x: string) => x.replaceAll('{timestamp}', ts).replaceAll('{method}', 'POST').replaceAll('{url}', `${PUBLIC}/webhook`).replaceAll('{svix-id}', id);
+  const fill = (x: string) =>
+    x
+      .replaceAll('{timestamp}', ts)
+      .replaceAll('{method}', 'POST')
+      .replaceAll('{url}', `${PUBLIC}/webhook`)
+      .replaceAll('{svix-id}', id);
   const parts = format.split('{body}');
-  const payload = Buffer.concat(parts.flatMap((p, i) => (i < parts.length - 1 ? [Buffer.from(fill(p)), body] : [Buffer.from(fill(p))])));
+  const payload = Buffer.concat(
+    parts.flatMap((p, i) => (i < parts.length - 1 ? [Buffer.from(fill(p)), body] : [Buffer.from(fill(p))])),
+  );
   const key = plan.secretIsBase64 ? Buffer.from(secret, 'base64') : Buffer.from(secret);
-  const sig = createHmac(plan.algorithm, key).update(payload).digest(plan.signatureEncoding ?? 'hex');
-  const h: Record<string, string> = { [(plan.signatureHeader ?? 'x-signature').toLowerCase()]: `${plan.signaturePrefix ?? ''}${sig}` };
+  const sig = createHmac(plan.algorithm, key)
+    .update(payload)
+    .digest(plan.signatureEncoding ?? 'hex');
+  const h: Record<string, string> = {
+    [(plan.signatureHeader ?? 'x-signature').toLowerCase()]: `${plan.signaturePrefix ?? ''}${sig}`,
+  };
   if (withTs) h[(plan.timestampHeader ?? 'x-timestamp').toLowerCase()] = ts;
   if (plan.messageIdHeader) h[plan.messageIdHeader.toLowerCase()] = id;
   return h;
 }
 
-const hmac = (extra: Partial<Extract<WebhookAuthPlan, { type: 'hmac' }>>): WebhookAuthPlan => ({ type: 'hmac', algorithm: 'sha256', ...extra });
+const hmac = (extra: Partial<Extract<WebhookAuthPlan, { type: 'hmac' }>>): WebhookAuthPlan => ({
+  type: 'hmac',
+  algorithm: 'sha256',
+  ...extra,
+});
 const MODES: Array<{ name: string; plan: WebhookAuthPlan }> = [
   ...(['sha1', 'sha256', 'sha512'] as const).flatMap((algorithm) =>
-    (['hex', 'base64'] as const).map((signatureEncoding) => ({ name: `hmac ${algorithm} ${signatureEncoding}`, plan: hmac({ algorithm, signatureEncoding }) })),
+    (['hex', 'base64'] as const).map((signatureEncoding) => ({
+      name: `hmac ${algorithm} ${signatureEncoding}`,
+      plan: hmac({ algorithm, signatureEncoding }),
+    })),
   ),
   { name: 'hmac, GitHub-style prefix', plan: hmac({ signaturePrefix: 'sha256=' }) },
   { name: 'hmac without timestamp', plan: hmac({ includeTimestamp: false }) },
-  { name: 'hmac, custom headers', plan: hmac({ algorithm: 'sha512', signatureHeader: 'X-Vapi-Signature', timestampHeader: 'X-Vapi-Timestamp' }) },
-  { name: 'hmac over {method} {url} {timestamp} {body}', plan: hmac({ payloadFormat: '{method} {url}\n{timestamp}.{body}' }) },
+  {
+    name: 'hmac, custom headers',
+    plan: hmac({ algorithm: 'sha512', signatureHeader: 'X-Vapi-Signature', timestampHeader: 'X-Vapi-Timestamp' }),
+  },
+  {
+    name: 'hmac over {method} {url} {timestamp} {body}',
+    plan: hmac({ payloadFormat: '{method} {url}\n{timestamp}.{body}' }),
+  },
   {
     name: 'hmac, Svix-style (svix-id, base64 secret, v1, prefix)',
-    plan: hmac({ payloadFormat: '{svix-id}.{timestamp}.{body}', messageIdHeader: 'svix-id', signatureHeader: 'svix-signature', timestampHeader: 'svix-timestamp', signaturePrefix: 'v1,', signatureEncoding: 'base64', secretIsBase64: true }),
+    plan: hmac({
+      payloadFormat: '{svix-id}.{timestamp}.{body}',
+      messageIdHeader: 'svix-id',
+      signatureHeader: 'svix-signature',
+      timestampHeader: 'svix-timestamp',
+      signaturePrefix: 'v1,',
+      signatureEncoding: 'base64',
+      secretIsBase64: true,
+    }),
   },
   { name: 'bearer in Authorization', plan: { type: 'bearer' } },
-  { name: 'bearer in X-Vapi-Secret without prefix', plan: { type: 'bearer', headerName: 'X-Vapi-Secret', bearerPrefixEnabled: false } },
+  {
+    name: 'bearer in X-Vapi-Secret without prefix',
+    plan: { type: 'bearer', headerName: 'X-Vapi-Secret', bearerPrefixEnabled: false },
+  },
   { name: 'bearer in a custom header', plan: { type: 'bearer', headerName: 'x-clinic-token' } },
 ];
 
@@ -78,15 +124,29 @@ describe('SEC-1: the signature gate, for every plan Vapi can send', () => {
 
     test('any flipped byte of a credential header, a wrong secret or a missing header is rejected', () => {
       fc.assert(
-        fc.property(body, secretIndex, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.constantFrom('flip', 'wrong-secret', 'missing'), (b, i, at, xor, kind) => {
-          const headers = vapiHeaders(plan, secrets[i]!, b);
-          if (kind === 'wrong-secret') return !verifyRequest(config, vapiHeaders(plan, 'bm90LXRoZS1zZWNyZXQtMDEyMzQ1Njc4OQ==', b), b, NOW_MS, LINE).ok;
-          if (kind === 'missing') return !verifyRequest(config, {}, b, NOW_MS, LINE).ok;
-          const names = Object.keys(headers);
-          const name = names[at % names.length]!;
-          const mutated = { ...headers, [name]: flipByte(headers[name]!, Math.floor(at / names.length), xor) };
-          return !verifyRequest(config, mutated, b, NOW_MS, LINE).ok;
-        }),
+        fc.property(
+          body,
+          secretIndex,
+          fc.nat(),
+          fc.integer({ min: 1, max: 255 }),
+          fc.constantFrom('flip', 'wrong-secret', 'missing'),
+          (b, i, at, xor, kind) => {
+            const headers = vapiHeaders(plan, secrets[i]!, b);
+            if (kind === 'wrong-secret')
+              return !verifyRequest(
+                config,
+                vapiHeaders(plan, 'bm90LXRoZS1zZWNyZXQtMDEyMzQ1Njc4OQ==', b),
+                b,
+                NOW_MS,
+                LINE,
+              ).ok;
+            if (kind === 'missing') return !verifyRequest(config, {}, b, NOW_MS, LINE).ok;
+            const names = Object.keys(headers);
+            const name = names[at % names.length]!;
+            const mutated = { ...headers, [name]: flipByte(headers[name]!, Math.floor(at / names.length), xor) };
+            return !verifyRequest(config, mutated, b, NOW_MS, LINE).ok;
+          },
+        ),
         { numRuns: RUNS },
       );
     });
@@ -95,13 +155,21 @@ describe('SEC-1: the signature gate, for every plan Vapi can send', () => {
     if (covers)
       test('any flipped byte of the body, or a truncated body, is rejected', () => {
         fc.assert(
-          fc.property(body.filter((b) => b.length > 0), secretIndex, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean(), (b, i, at, xor, truncate) => {
-            const headers = vapiHeaders(plan, secrets[i]!, b);
-            const changed = Buffer.from(b);
-            if (truncate) return !verifyRequest(config, headers, changed.subarray(0, at % changed.length), NOW_MS, LINE).ok;
-            changed[at % changed.length] = changed[at % changed.length]! ^ xor;
-            return !verifyRequest(config, headers, changed, NOW_MS, LINE).ok;
-          }),
+          fc.property(
+            body.filter((b) => b.length > 0),
+            secretIndex,
+            fc.nat(),
+            fc.integer({ min: 1, max: 255 }),
+            fc.boolean(),
+            (b, i, at, xor, truncate) => {
+              const headers = vapiHeaders(plan, secrets[i]!, b);
+              const changed = Buffer.from(b);
+              if (truncate)
+                return !verifyRequest(config, headers, changed.subarray(0, at % changed.length), NOW_MS, LINE).ok;
+              changed[at % changed.length] = changed[at % changed.length]! ^ xor;
+              return !verifyRequest(config, headers, changed, NOW_MS, LINE).ok;
+            },
+          ),
           { numRuns: RUNS },
         );
       });
@@ -112,7 +180,12 @@ describe('SEC-1: the signature gate, for every plan Vapi can send', () => {
       fc.property(body, fc.integer({ min: -3_600_000, max: 3_600_000 }), fc.boolean(), (b, offset, inSeconds) => {
         const t = NOW_MS + offset;
         const ts = inSeconds ? String(Math.floor(t / 1000)) : String(t);
-        const ok = verifyRequest(cfg([DEFAULT_HMAC_PLAN]), { 'x-timestamp': ts, 'x-signature': signBody(SECRET, b, { timestamp: ts }) }, b, NOW_MS).ok;
+        const ok = verifyRequest(
+          cfg([DEFAULT_HMAC_PLAN]),
+          { 'x-timestamp': ts, 'x-signature': signBody(SECRET, b, { timestamp: ts }) },
+          b,
+          NOW_MS,
+        ).ok;
         const skew = Math.abs(NOW_MS - (inSeconds ? Math.floor(t / 1000) * 1000 : t));
         return ok === skew <= 300_000;
       }),
@@ -123,14 +196,35 @@ describe('SEC-1: the signature gate, for every plan Vapi can send', () => {
   test('the plan is exact: a signature made under another plan is refused, whatever it is beside', () => {
     const b = Buffer.from('{"message":{"type":"hang"}}');
     const synced = cfg([DEFAULT_HMAC_PLAN]);
-    expect(verifyRequest(synced, vapiHeaders(hmac({ algorithm: 'sha512' }), SECRET, b), b, NOW_MS)).toEqual({ ok: false, reason: 'bad x-signature' });
-    expect(verifyRequest(synced, vapiHeaders(hmac({ signaturePrefix: 'sha256=' }), SECRET, b), b, NOW_MS)).toEqual({ ok: false, reason: 'malformed x-signature' });
+    expect(verifyRequest(synced, vapiHeaders(hmac({ algorithm: 'sha512' }), SECRET, b), b, NOW_MS)).toEqual({
+      ok: false,
+      reason: 'bad x-signature',
+    });
+    expect(verifyRequest(synced, vapiHeaders(hmac({ signaturePrefix: 'sha256=' }), SECRET, b), b, NOW_MS)).toEqual({
+      ok: false,
+      reason: 'malformed x-signature',
+    });
     // With a credential synced, a shared secret in a header is not a credential.
-    expect(verifyRequest(synced, { 'x-vapi-secret': SECRET }, b, NOW_MS)).toEqual({ ok: false, reason: 'no credential (expected x-signature)' });
-    expect(verifyRequest(synced, { authorization: `Bearer ${SECRET}`, 'x-signature': 'a'.repeat(64), 'x-timestamp': String(NOW_MS) }, b, NOW_MS)).toEqual({ ok: false, reason: 'bad x-signature' });
+    expect(verifyRequest(synced, { 'x-vapi-secret': SECRET }, b, NOW_MS)).toEqual({
+      ok: false,
+      reason: 'no credential (expected x-signature)',
+    });
+    expect(
+      verifyRequest(
+        synced,
+        { authorization: `Bearer ${SECRET}`, 'x-signature': 'a'.repeat(64), 'x-timestamp': String(NOW_MS) },
+        b,
+        NOW_MS,
+      ),
+    ).toEqual({ ok: false, reason: 'bad x-signature' });
     // Before any sync: the default HMAC plan, or the secret as Bearer or X-Vapi-Secret.
     const preSync = cfg(PRE_SYNC_PLANS);
-    for (const h of [vapiHeaders(DEFAULT_HMAC_PLAN, SECRET, b), { authorization: `Bearer ${SECRET}` }, { 'x-vapi-secret': SECRET }]) expect(verifyRequest(preSync, h, b, NOW_MS).ok).toBe(true);
+    for (const h of [
+      vapiHeaders(DEFAULT_HMAC_PLAN, SECRET, b),
+      { authorization: `Bearer ${SECRET}` },
+      { 'x-vapi-secret': SECRET },
+    ])
+      expect(verifyRequest(preSync, h, b, NOW_MS).ok).toBe(true);
   });
 
   test('{url} is the public URL Vapi posted to, or what the Host header says', () => {
@@ -138,7 +232,15 @@ describe('SEC-1: the signature gate, for every plan Vapi can send', () => {
     const b = Buffer.from('{}');
     const sign = (url: string) => ({ 'x-signature': createHmac('sha256', SECRET).update(`${url}|{}`).digest('hex') });
     expect(verifyRequest(cfg([plan]), sign(`${PUBLIC}/webhook`), b, NOW_MS, LINE).ok).toBe(true);
-    expect(verifyRequest({ ...cfg([plan]), publicUrls: [] }, { ...sign('https://proxy.example/webhook'), host: 'proxy.example' }, b, NOW_MS, LINE).ok).toBe(true);
+    expect(
+      verifyRequest(
+        { ...cfg([plan]), publicUrls: [] },
+        { ...sign('https://proxy.example/webhook'), host: 'proxy.example' },
+        b,
+        NOW_MS,
+        LINE,
+      ).ok,
+    ).toBe(true);
     expect(verifyRequest(cfg([plan]), sign('https://elsewhere.example/webhook'), b, NOW_MS, LINE).ok).toBe(false);
   });
 });
@@ -157,7 +259,11 @@ describe('over HTTP', () => {
       await fc.assert(
         fc.asyncProperty(fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean(), async (at, xor, inBody) => {
           const r = inBody ? flipByte(raw, at, xor) : raw;
-          const h = { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': inBody ? sig : flipByte(sig, at, xor) };
+          const h = {
+            'content-type': 'application/json',
+            'x-timestamp': ts,
+            'x-signature': inBody ? sig : flipByte(sig, at, xor),
+          };
           // inject directly: the helper's send() parses the reply, which would count here.
           return (await s.app.inject({ method: 'POST', url: '/webhook', headers: h, payload: r })).statusCode === 401;
         }),

@@ -11,11 +11,23 @@ afterAll(async () => {
   await s.close();
 });
 
-const call = { id: 'call_types', orgId: 'org', createdAt: NOW.toISOString(), updatedAt: NOW.toISOString(), type: 'inboundPhoneCall', status: 'in-progress' };
+const call = {
+  id: 'call_types',
+  orgId: 'org',
+  createdAt: NOW.toISOString(),
+  updatedAt: NOW.toISOString(),
+  type: 'inboundPhoneCall',
+  status: 'in-progress',
+};
 
 /** The smallest message of each type that its `ServerMessage*` schema accepts, with a real call id. */
 function minimal(type: string, schema?: string): Record<string, unknown> {
-  const base: Record<string, unknown> = { ...(schema ? minimalInstance(schema) : {}), type, timestamp: NOW.getTime(), call };
+  const base: Record<string, unknown> = {
+    ...(schema ? minimalInstance(schema) : {}),
+    type,
+    timestamp: NOW.getTime(),
+    call,
+  };
   switch (type) {
     case 'status-update':
       return { ...base, status: 'in-progress' };
@@ -23,7 +35,18 @@ function minimal(type: string, schema?: string): Record<string, unknown> {
       return { ...base, endedReason: 'customer-ended-call', artifact: { messages: [] }, analysis: {} };
     case 'tool-calls': {
       const toolCall = { id: 'tc_1', type: 'function', function: { name: 'list_doctors', arguments: '{}' } };
-      return { ...base, toolCallList: [toolCall], toolWithToolCallList: [{ ...(base.toolWithToolCallList as object[])[0], type: 'function', function: { name: 'list_doctors' }, toolCall }] };
+      return {
+        ...base,
+        toolCallList: [toolCall],
+        toolWithToolCallList: [
+          {
+            ...(base.toolWithToolCallList as object[])[0],
+            type: 'function',
+            function: { name: 'list_doctors' },
+            toolCall,
+          },
+        ],
+      };
     }
     case 'function-call':
       // Legacy (still in the serverMessages enum, no schema of its own): the 2024 shape.
@@ -48,7 +71,16 @@ describe('every server message type in the spec', () => {
   const types = serverMessageTypes();
 
   test('the spec lists the types this test covers', () => {
-    expect(types.map((t) => t.type)).toEqual(expect.arrayContaining(['tool-calls', 'end-of-call-report', 'transcript[transcriptType="final"]', 'transfer-destination-request', 'assistant.started', 'campaign.predial']));
+    expect(types.map((t) => t.type)).toEqual(
+      expect.arrayContaining([
+        'tool-calls',
+        'end-of-call-report',
+        'transcript[transcriptType="final"]',
+        'transfer-destination-request',
+        'assistant.started',
+        'campaign.predial',
+      ]),
+    );
     expect(types.length).toBeGreaterThanOrEqual(30);
   });
 
@@ -66,7 +98,9 @@ describe('every server message type in the spec', () => {
       expect(res.body).toEqual({ result: expect.stringMatching(/^We have 5 doctors: Dr\. Anil Mehta/) });
     } else if (replySchema) {
       const valid = schemaValidator(replySchema);
-      expect(valid(res.body), `${type} reply ${JSON.stringify(res.body).slice(0, 200)}: ${describeErrors(valid)}`).toBe(true);
+      expect(valid(res.body), `${type} reply ${JSON.stringify(res.body).slice(0, 200)}: ${describeErrors(valid)}`).toBe(
+        true,
+      );
     } else {
       expect(res.body).toEqual({});
     }
@@ -81,7 +115,10 @@ describe('every server message type in the spec', () => {
 
   test('transfer-destination-request is answered with the front desk from the clinic config', async () => {
     const res = await s.send(minimal('transfer-destination-request', 'ServerMessageTransferDestinationRequest'));
-    expect(res.body).toEqual({ destination: { type: 'number', number: '+918041234567', message: TRANSFER_MESSAGE }, message: { type: 'request-start', content: TRANSFER_MESSAGE } });
+    expect(res.body).toEqual({
+      destination: { type: 'number', number: '+918041234567', message: TRANSFER_MESSAGE },
+      message: { type: 'request-start', content: TRANSFER_MESSAGE },
+    });
   });
 
   test('a type Vapi adds later gets 200 {} and one warning line, however often it comes', async () => {
@@ -89,7 +126,9 @@ describe('every server message type in the spec', () => {
       const res = await s.send({ type: 'assistant.thinkingStarted', timestamp: NOW.getTime(), call });
       expect(res).toEqual({ status: 200, body: {} });
     }
-    expect(s.warnings).toEqual(['Vapi sent a message of type "assistant.thinkingStarted", which this version does not know; it was acknowledged with 200 {} and ignored.']);
+    expect(s.warnings).toEqual([
+      'Vapi sent a message of type "assistant.thinkingStarted", which this version does not know; it was acknowledged with 200 {} and ignored.',
+    ]);
     expect(s.events.at(-1)).toMatchObject({ type: 'assistant.thinkingStarted', status: 200, outcome: 'unknown-type' });
     s.warnings.length = 0;
   });

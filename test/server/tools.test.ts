@@ -24,42 +24,86 @@ describe('clinic tools', () => {
   });
 
   test('list_doctors filters by a loosely named speciality', async () => {
-    expect((await call('list_doctors', { specialty: 'cardiologist' })).result).toBe('We have Dr. Priya Rao, cardiology, on Monday, Wednesday and Friday.');
-    expect((await call('list_doctors', { specialty: 'neurology' })).result).toBe("We don't have neurology at this clinic. We have cardiology, dermatology, general medicine, orthopedics and pediatrics.");
+    expect((await call('list_doctors', { specialty: 'cardiologist' })).result).toBe(
+      'We have Dr. Priya Rao, cardiology, on Monday, Wednesday and Friday.',
+    );
+    expect((await call('list_doctors', { specialty: 'neurology' })).result).toBe(
+      "We don't have neurology at this clinic. We have cardiology, dermatology, general medicine, orthopedics and pediatrics.",
+    );
   });
 
   test('check_availability lists free times of a day and holds an exact free time for the call', async () => {
     const day = await call('check_availability', { date: 'Tuesday 24 November', specialty: 'cardiology' });
     expect(day.result).toMatch(/^Nothing is free on Tuesday 24 November\. The nearest free times are/);
     const morning = await call('check_availability', { date: 'Monday 23 November morning', specialty: 'cardiology' });
-    expect(morning.result).toBe('On Monday 23 November morning I have 10 AM, 10:30 AM, 11 AM and 11:30 AM. Which time suits you?');
+    expect(morning.result).toBe(
+      'On Monday 23 November morning I have 10 AM, 10:30 AM, 11 AM and 11:30 AM. Which time suits you?',
+    );
     const exact = await call('check_availability', { date: 'Monday 23 November at 10:30am', doctor: 'Rao' });
-    expect(exact.result).toBe("Yes, Dr. Priya Rao is free on Monday 23 November at 10:30 AM. I've held it for you for 5 minutes.");
+    expect(exact.result).toBe(
+      "Yes, Dr. Priya Rao is free on Monday 23 November at 10:30 AM. I've held it for you for 5 minutes.",
+    );
     // Another call sees it taken while held.
     const other = await call('check_availability', { date: 'Monday 23 November at 10:30am', doctor: 'Rao' }, 'call_2');
-    expect(other.result).toMatch(/^Monday 23 November at 10:30 AM is already taken\. The nearest free times are .*10 AM.*11 AM/);
+    expect(other.result).toMatch(
+      /^Monday 23 November at 10:30 AM is already taken\. The nearest free times are .*10 AM.*11 AM/,
+    );
   });
 
   test('book_appointment books, speaks the appointment ID, and records the patient', async () => {
     const r = await call('book_appointment', {
-      name: 'Ravi Kumar', email: 'ravi dot kumar at example dot com', phone: '98450 12345',
-      date: 'Tuesday 24 November at 11am', reason: 'fever', specialty: 'general medicine',
+      name: 'Ravi Kumar',
+      email: 'ravi dot kumar at example dot com',
+      phone: '98450 12345',
+      date: 'Tuesday 24 November at 11am',
+      reason: 'fever',
+      specialty: 'general medicine',
     });
-    expect(r.result).toMatch(/^You're booked with Dr\. Anil Mehta on Tuesday 24 November at 11 AM\. Your appointment ID is ([A-Z0-9] ){5}[A-Z0-9]\.$/);
+    expect(r.result).toMatch(
+      /^You're booked with Dr\. Anil Mehta on Tuesday 24 November at 11 AM\. Your appointment ID is ([A-Z0-9] ){5}[A-Z0-9]\.$/,
+    );
     const id = r.result!.match(/ID is (.*)\.$/)![1]!.replace(/ /g, '');
     const appt = (await s.store.collection('appointments').findOne({ appointmentId: id }))!;
-    expect(appt).toMatchObject({ status: 'confirmed', patientName: 'Ravi Kumar', doctorId: 'dr-mehta', start: '2026-11-24T05:30:00.000Z', phoneIndex: s.sealer.index('+919845012345') });
+    expect(appt).toMatchObject({
+      status: 'confirmed',
+      patientName: 'Ravi Kumar',
+      doctorId: 'dr-mehta',
+      start: '2026-11-24T05:30:00.000Z',
+      phoneIndex: s.sealer.index('+919845012345'),
+    });
     // Email, phone and reason are sealed at rest; the admin opens them to what the caller said, normalised.
     const { dataKeys } = await s.unlock();
-    const openAppt = (f: string) => openField(appt[f] as string, { collection: 'appointments', recordId: id, field: f }, dataKeys);
-    expect([appt.email, appt.phone, appt.reason]).toEqual([expect.stringMatching(/^sealed:v1:/), expect.stringMatching(/^sealed:v1:/), expect.stringMatching(/^sealed:v1:/)]);
-    expect([openAppt('email'), openAppt('phone'), openAppt('reason')]).toEqual(['ravi.kumar@example.com', '+919845012345', 'fever']);
-    expect(await s.store.collection('customers').findOne({ phoneIndex: s.sealer.index('+919845012345') })).toMatchObject({ name: 'Ravi Kumar' });
+    const openAppt = (f: string) =>
+      openField(appt[f] as string, { collection: 'appointments', recordId: id, field: f }, dataKeys);
+    expect([appt.email, appt.phone, appt.reason]).toEqual([
+      expect.stringMatching(/^sealed:v1:/),
+      expect.stringMatching(/^sealed:v1:/),
+      expect.stringMatching(/^sealed:v1:/),
+    ]);
+    expect([openAppt('email'), openAppt('phone'), openAppt('reason')]).toEqual([
+      'ravi.kumar@example.com',
+      '+919845012345',
+      'fever',
+    ]);
+    expect(
+      await s.store.collection('customers').findOne({ phoneIndex: s.sealer.index('+919845012345') }),
+    ).toMatchObject({ name: 'Ravi Kumar' });
   });
 
   test('book_appointment confirms the hold the same call placed', async () => {
     await call('check_availability', { date: 'Monday 23 November at 11am', doctor: 'Dr. Rao' }, 'call_h');
-    const r = await call('book_appointment', { name: 'A B', email: 'a@b.co', phone: '+919812345678', date: 'Monday 23 November at 11am', reason: 'checkup', doctor: 'Rao' }, 'call_h');
+    const r = await call(
+      'book_appointment',
+      {
+        name: 'A B',
+        email: 'a@b.co',
+        phone: '+919812345678',
+        date: 'Monday 23 November at 11am',
+        reason: 'checkup',
+        doctor: 'Rao',
+      },
+      'call_h',
+    );
     expect(r.result).toMatch(/^You're booked with Dr\. Priya Rao on Monday 23 November at 11 AM/);
     const active = await s.store.collection('appointments').find({ activeSlot: { $exists: true } });
     expect(active).toHaveLength(1);
@@ -69,49 +113,92 @@ describe('clinic tools', () => {
     const base = { name: 'A B', email: 'a@b.co', phone: '+919812345678', reason: 'x', doctor: 'Rao' };
     await call('book_appointment', { ...base, date: 'Monday 23 November at 10am' });
     const taken = await call('book_appointment', { ...base, date: 'Monday 23 November at 10am' }, 'call_2');
-    expect(taken.result).toMatch(/^Sorry, Monday 23 November at 10 AM is already taken\. The nearest free times are Monday 23 November at 10:30 AM/);
+    expect(taken.result).toMatch(
+      /^Sorry, Monday 23 November at 10 AM is already taken\. The nearest free times are Monday 23 November at 10:30 AM/,
+    );
     const past = await call('book_appointment', { ...base, date: 'Friday 20 November at 3pm' });
     expect(past.result).toMatch(/^Friday 20 November at 3 PM has already passed\. The nearest free times are/);
     const closed = await call('book_appointment', { ...base, date: 'Monday 23 November at 4pm' });
-    expect(closed.result).toMatch(/^Dr\. Priya Rao doesn't see patients at 4 PM on Monday 23 November\. The nearest free times are/);
+    expect(closed.result).toMatch(
+      /^Dr\. Priya Rao doesn't see patients at 4 PM on Monday 23 November\. The nearest free times are/,
+    );
   });
 
   test('an ambiguous or unreadable date gets a question back, never a booking', async () => {
     const base = { name: 'A B', email: 'a@b.co', phone: '+919812345678', reason: 'x', specialty: 'general medicine' };
-    expect((await call('book_appointment', { ...base, date: 'next Monday at 10am' })).result).toBe('Which Monday did you mean: Monday 23 November or Monday 30 November?');
-    expect((await call('book_appointment', { ...base, date: 'sometime soon' })).result).toMatch(/^Sorry, I didn't catch the date/);
-    expect((await call('book_appointment', { ...base, date: 'Tuesday 24 November' })).result).toBe('What time on Tuesday 24 November? The first free times are 9 AM, 9:30 AM and 10 AM.');
-    expect((await call('book_appointment', { ...base, date: 'next week' })).result).toBe('Which day next week would suit you?');
+    expect((await call('book_appointment', { ...base, date: 'next Monday at 10am' })).result).toBe(
+      'Which Monday did you mean: Monday 23 November or Monday 30 November?',
+    );
+    expect((await call('book_appointment', { ...base, date: 'sometime soon' })).result).toMatch(
+      /^Sorry, I didn't catch the date/,
+    );
+    expect((await call('book_appointment', { ...base, date: 'Tuesday 24 November' })).result).toBe(
+      'What time on Tuesday 24 November? The first free times are 9 AM, 9:30 AM and 10 AM.',
+    );
+    expect((await call('book_appointment', { ...base, date: 'next week' })).result).toBe(
+      'Which day next week would suit you?',
+    );
     expect(await s.store.collection('appointments').count({})).toBe(0);
   });
 
   test('bad email or phone is asked again', async () => {
     const base = { name: 'A B', reason: 'x', date: 'Tuesday 24 November at 11am', specialty: 'general medicine' };
-    expect((await call('book_appointment', { ...base, email: 'asha at gmail', phone: '+919812345678' })).result).toMatch(/doesn't look complete/);
-    expect((await call('book_appointment', { ...base, email: 'a@b.co', phone: '12345' })).result).toMatch(/^The phone number 12345 doesn't look right/);
+    expect(
+      (await call('book_appointment', { ...base, email: 'asha at gmail', phone: '+919812345678' })).result,
+    ).toMatch(/doesn't look complete/);
+    expect((await call('book_appointment', { ...base, email: 'a@b.co', phone: '12345' })).result).toMatch(
+      /^The phone number 12345 doesn't look right/,
+    );
   });
 
   test('a missing or wrongly typed argument is an error entry naming it', async () => {
-    expect(await call('book_appointment', { name: 'A' })).toMatchObject({ error: expect.stringMatching(/^Missing email/) });
-    expect(await call('check_availability', { date: ['x'] })).toMatchObject({ error: 'Argument date must be a string, got array.' });
+    expect(await call('book_appointment', { name: 'A' })).toMatchObject({
+      error: expect.stringMatching(/^Missing email/),
+    });
+    expect(await call('check_availability', { date: ['x'] })).toMatchObject({
+      error: 'Argument date must be a string, got array.',
+    });
   });
 
   test('reschedule claims the new slot and frees the old one; cancel frees its slot', async () => {
-    const booked = await call('book_appointment', { name: 'A B', email: 'a@b.co', phone: '+919812345678', date: 'Monday 23 November at 10am', reason: 'x', doctor: 'Rao' });
+    const booked = await call('book_appointment', {
+      name: 'A B',
+      email: 'a@b.co',
+      phone: '+919812345678',
+      date: 'Monday 23 November at 10am',
+      reason: 'x',
+      doctor: 'Rao',
+    });
     const id = booked.result!.match(/ID is (.*)\.$/)![1]!;
     const moved = await call('reschedule_appointment', { appointmentId: id, date: 'Wednesday 25 November at 3pm' });
-    expect(moved.result).toMatch(/^Done\. Your appointment with Dr\. Priya Rao is now on Wednesday 25 November at 3 PM\. Your new appointment ID is /);
+    expect(moved.result).toMatch(
+      /^Done\. Your appointment with Dr\. Priya Rao is now on Wednesday 25 November at 3 PM\. Your new appointment ID is /,
+    );
     const newId = moved.result!.match(/new appointment ID is (.*)\.$/)![1]!;
     // The moved appointment's sealed fields are bound to the first one of the chain and still open.
     const movedDoc = (await s.store.collection('appointments').findOne({ appointmentId: newId.replace(/ /g, '') }))!;
     expect(movedDoc.rootId).toBe(id.replace(/ /g, ''));
-    expect(openField(movedDoc.email as string, { collection: 'appointments', recordId: movedDoc.rootId as string, field: 'email' }, (await s.unlock()).dataKeys)).toBe('a@b.co');
-    expect((await call('cancel_appointment', { appointmentId: id })).result).toBe(`The appointment ${id} was moved; its new ID is ${newId}.`);
+    expect(
+      openField(
+        movedDoc.email as string,
+        { collection: 'appointments', recordId: movedDoc.rootId as string, field: 'email' },
+        (await s.unlock()).dataKeys,
+      ),
+    ).toBe('a@b.co');
+    expect((await call('cancel_appointment', { appointmentId: id })).result).toBe(
+      `The appointment ${id} was moved; its new ID is ${newId}.`,
+    );
     // The old slot is free again.
-    expect((await call('check_availability', { date: 'Monday 23 November at 10am', doctor: 'Rao' }, 'call_9')).result).toMatch(/^Yes/);
-    expect((await call('cancel_appointment', { appointmentId: newId.toLowerCase() })).result).toBe('Your appointment with Dr. Priya Rao on Wednesday 25 November at 3 PM is cancelled.');
+    expect(
+      (await call('check_availability', { date: 'Monday 23 November at 10am', doctor: 'Rao' }, 'call_9')).result,
+    ).toMatch(/^Yes/);
+    expect((await call('cancel_appointment', { appointmentId: newId.toLowerCase() })).result).toBe(
+      'Your appointment with Dr. Priya Rao on Wednesday 25 November at 3 PM is cancelled.',
+    );
     expect((await call('cancel_appointment', { appointmentId: newId })).result).toMatch(/is already cancelled\.$/);
-    expect((await call('cancel_appointment', { appointmentId: 'ZZZZZZ' })).result).toBe("I couldn't find an appointment with ID Z Z Z Z Z Z. Could you read the ID to me again, one character at a time?");
+    expect((await call('cancel_appointment', { appointmentId: 'ZZZZZZ' })).result).toBe(
+      "I couldn't find an appointment with ID Z Z Z Z Z Z. Could you read the ID to me again, one character at a time?",
+    );
   });
 });
 
@@ -123,29 +210,64 @@ describe('AC tools', () => {
   });
 
   test('an unknown customer ID gets "no result found"', async () => {
-    expect((await call('get_ac_purchase_details', { customerId: 'CUST-9999' })).result).toMatch(/^No result found for customer ID CUST-9999\./);
-    expect((await call('get_warranty_info', { customerId: '42' })).result).toMatch(/^No result found for customer ID CUST-42\./);
+    expect((await call('get_ac_purchase_details', { customerId: 'CUST-9999' })).result).toMatch(
+      /^No result found for customer ID CUST-9999\./,
+    );
+    expect((await call('get_warranty_info', { customerId: '42' })).result).toMatch(
+      /^No result found for customer ID CUST-42\./,
+    );
   });
 
   test('warranty: active, expired, and a question when the customer has several units', async () => {
     expect((await call('get_warranty_info', { customerId: 'CUST-1001' })).result).toBe(
       'Your CoolAir Inverter 1.5 ton split, serial CA-55X-2024-0187, is under full warranty until 12 April 2027; the compressor is covered until 12 April 2030.',
     );
-    expect((await call('get_warranty_info', { customerId: 'CUST-1002' })).result).toMatch(/which has ended; the compressor warranty ended on 3 May 2025\.$/);
-    expect((await call('get_warranty_info', { customerId: 'CUST-1003' })).result).toMatch(/^You have 2 units with us: .* Which one is it about\?$/);
-    expect((await call('get_warranty_info', { customerId: 'CUST-1003', serialNumber: '0051' })).result).toMatch(/^Your CoolAir Portable 1 ton/);
+    expect((await call('get_warranty_info', { customerId: 'CUST-1002' })).result).toMatch(
+      /which has ended; the compressor warranty ended on 3 May 2025\.$/,
+    );
+    expect((await call('get_warranty_info', { customerId: 'CUST-1003' })).result).toMatch(
+      /^You have 2 units with us: .* Which one is it about\?$/,
+    );
+    expect((await call('get_warranty_info', { customerId: 'CUST-1003', serialNumber: '0051' })).result).toMatch(
+      /^Your CoolAir Portable 1 ton/,
+    );
   });
 
   test('schedule_ac_service books a window with a visit ID, and asks for a window when none was said', async () => {
-    const r = await call('schedule_ac_service', { customerId: 'CUST-1001', date: 'Wednesday 25 November in the morning', issue: 'not cooling' });
-    expect(r.result).toMatch(/^A technician will visit on Wednesday 25 November in the morning, between 9 AM and 1 PM\. Your visit ID is S V( [A-Z0-9]){6}\. The visit is free because the unit is under warranty\.$/);
-    expect(await s.store.collection('ac_service_visits').count({ customerId: 'CUST-1001', window: 'morning', date: '2026-11-25' })).toBe(1);
-    expect((await call('schedule_ac_service', { customerId: 'CUST-1001', date: 'Wednesday 25 November', issue: 'noise' })).result).toMatch(/^Would you like the technician on Wednesday 25 November in the morning/);
-    expect((await call('schedule_ac_service', { customerId: 'CUST-1001', date: 'Sunday 29 November at 10am', issue: 'noise' })).result).toMatch(/^Our technicians don't visit on Sundays/);
+    const r = await call('schedule_ac_service', {
+      customerId: 'CUST-1001',
+      date: 'Wednesday 25 November in the morning',
+      issue: 'not cooling',
+    });
+    expect(r.result).toMatch(
+      /^A technician will visit on Wednesday 25 November in the morning, between 9 AM and 1 PM\. Your visit ID is S V( [A-Z0-9]){6}\. The visit is free because the unit is under warranty\.$/,
+    );
+    expect(
+      await s.store
+        .collection('ac_service_visits')
+        .count({ customerId: 'CUST-1001', window: 'morning', date: '2026-11-25' }),
+    ).toBe(1);
+    expect(
+      (await call('schedule_ac_service', { customerId: 'CUST-1001', date: 'Wednesday 25 November', issue: 'noise' }))
+        .result,
+    ).toMatch(/^Would you like the technician on Wednesday 25 November in the morning/);
+    expect(
+      (
+        await call('schedule_ac_service', {
+          customerId: 'CUST-1001',
+          date: 'Sunday 29 November at 10am',
+          issue: 'noise',
+        })
+      ).result,
+    ).toMatch(/^Our technicians don't visit on Sundays/);
   });
 
   test('troubleshooting steps for a symptom, and an offer of a visit for an unknown one', async () => {
-    expect((await call('ac_troubleshooting', { symptom: 'water is dripping from the unit' })).result).toMatch(/^Water drips from the indoor unit\. First: Switch the unit off/);
-    expect((await call('ac_troubleshooting', { symptom: 'it sings opera' })).result).toMatch(/^I don't have steps for "it sings opera"\. I can book a technician visit/);
+    expect((await call('ac_troubleshooting', { symptom: 'water is dripping from the unit' })).result).toMatch(
+      /^Water drips from the indoor unit\. First: Switch the unit off/,
+    );
+    expect((await call('ac_troubleshooting', { symptom: 'it sings opera' })).result).toMatch(
+      /^I don't have steps for "it sings opera"\. I can book a technician visit/,
+    );
   });
 });

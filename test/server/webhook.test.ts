@@ -39,11 +39,23 @@ describe('server messages', () => {
     expect(rows).toHaveLength(1);
     const row = rows[0]!;
     expect(row).toMatchObject({
-      callId: 'call_a', callType: 'inboundPhoneCall', assistantId: 'asst_1', durationSeconds: 210, endedReason: 'customer-ended-call',
-      cost: 0.21, costBreakdown: '{"stt":0.01,"llm":0.1,"total":0.21}', successEvaluation: 'true', customerIndex: s.sealer.index('+919812345678'),
+      callId: 'call_a',
+      callType: 'inboundPhoneCall',
+      assistantId: 'asst_1',
+      durationSeconds: 210,
+      endedReason: 'customer-ended-call',
+      cost: 0.21,
+      costBreakdown: '{"stt":0.01,"llm":0.1,"total":0.21}',
+      successEvaluation: 'true',
+      customerIndex: s.sealer.index('+919812345678'),
     });
     // Sensitive fields are sealed at rest, and open to the admin's keys only.
-    const plain = { customerNumber: '+919812345678', summary: 'Booked.', transcript: 'AI: Hello\nUser: =HYPERLINK("x")', recordingUrl: 'https://rec/1.wav' };
+    const plain = {
+      customerNumber: '+919812345678',
+      summary: 'Booked.',
+      transcript: 'AI: Hello\nUser: =HYPERLINK("x")',
+      recordingUrl: 'https://rec/1.wav',
+    };
     const { dataKeys } = await s.unlock();
     for (const [field, value] of Object.entries(plain)) {
       const stored = row[field as keyof typeof plain];
@@ -55,33 +67,80 @@ describe('server messages', () => {
   });
 
   test('a web call without a customer and with epoch-ms timestamps is logged with no number', async () => {
-    await s.send(report('call_web', { customer: undefined, timestamp: NOW.getTime(), call: { id: 'call_web', type: 'webCall' }, durationSeconds: 12.5 }));
-    expect((await s.store.callLogs.list())[0]).toMatchObject({ callId: 'call_web', customerNumber: '', callType: 'webCall', durationSeconds: 12.5 });
+    await s.send(
+      report('call_web', {
+        customer: undefined,
+        timestamp: NOW.getTime(),
+        call: { id: 'call_web', type: 'webCall' },
+        durationSeconds: 12.5,
+      }),
+    );
+    expect((await s.store.callLogs.list())[0]).toMatchObject({
+      callId: 'call_web',
+      customerNumber: '',
+      callType: 'webCall',
+      durationSeconds: 12.5,
+    });
   });
 
   test('status-update keeps the latest status even when messages arrive out of order', async () => {
     await s.send({ type: 'status-update', status: 'in-progress', timestamp: 2000, call: { id: 'c1' } });
     await s.send({ type: 'status-update', status: 'ringing', timestamp: 1000, call: { id: 'c1' } });
-    expect(await s.store.collection('call_status').findOne({ _id: 'c1' })).toMatchObject({ status: 'in-progress', at: 2000 });
+    expect(await s.store.collection('call_status').findOne({ _id: 'c1' })).toMatchObject({
+      status: 'in-progress',
+      at: 2000,
+    });
   });
 
   test('assistant-request: a known caller gets the assistant plus variableValues; an unknown one the default', async () => {
-    await s.send(toolCalls('c0', ['book_appointment', { name: 'Asha Verma', email: 'asha@example.com', phone: '+919812345678', date: 'Tuesday 24 November at 9am', reason: 'x', specialty: 'general medicine' }]));
-    const known = await s.send({ type: 'assistant-request', call: { id: 'c2', customer: { number: '+919812345678' } }, customer: { number: '+919812345678' } });
+    await s.send(
+      toolCalls('c0', [
+        'book_appointment',
+        {
+          name: 'Asha Verma',
+          email: 'asha@example.com',
+          phone: '+919812345678',
+          date: 'Tuesday 24 November at 9am',
+          reason: 'x',
+          specialty: 'general medicine',
+        },
+      ]),
+    );
+    const known = await s.send({
+      type: 'assistant-request',
+      call: { id: 'c2', customer: { number: '+919812345678' } },
+      customer: { number: '+919812345678' },
+    });
     expect(known.status).toBe(200);
     expect(known.body.assistant.name).toBe('Sunrise Receptionist');
     expect(known.body.assistant.model.tools.map((t: any) => t.function?.name ?? t.type)).toContain('book_appointment');
-    expect(known.body.assistantOverrides.variableValues).toEqual({ name: 'Asha Verma', lastAppointment: 'Dr. Anil Mehta on Tuesday 24 November at 9 AM' });
-    const unknown = await s.send({ type: 'assistant-request', call: { id: 'c3' }, customer: { number: '+14155550100' } });
+    expect(known.body.assistantOverrides.variableValues).toEqual({
+      name: 'Asha Verma',
+      lastAppointment: 'Dr. Anil Mehta on Tuesday 24 November at 9 AM',
+    });
+    const unknown = await s.send({
+      type: 'assistant-request',
+      call: { id: 'c3' },
+      customer: { number: '+14155550100' },
+    });
     expect(unknown.body.assistantOverrides).toBeUndefined();
-    expect(unknown.body.assistant.firstMessage).toBe('Welcome! Are you calling for a doctor appointment or AC support today?');
+    expect(unknown.body.assistant.firstMessage).toBe(
+      'Welcome! Are you calling for a doctor appointment or AC support today?',
+    );
   });
 
   test('tool arguments may arrive as a JSON string; the legacy toolCalls list and parallel calls are answered in order', async () => {
-    const msg = toolCalls('c4', ['list_doctors', JSON.stringify({ specialty: 'cardiology' }), 'tc_a'], ['get_warranty_info', { customerId: 'CUST-1002' }, 'tc_b']);
+    const msg = toolCalls(
+      'c4',
+      ['list_doctors', JSON.stringify({ specialty: 'cardiology' }), 'tc_a'],
+      ['get_warranty_info', { customerId: 'CUST-1002' }, 'tc_b'],
+    );
     const legacy = { ...msg, toolCalls: msg.toolCallList, toolCallList: undefined, toolWithToolCallList: undefined };
     const res = await s.send(legacy);
-    expect(res.body.results.map((r: any) => [r.toolCallId, r.name])).toEqual([['tc_a', 'list_doctors'], ['tc_b', 'get_warranty_info']]);
+    expect(res.body.results.map((r: any) => [r.toolCallId, r.name])).toEqual([
+      ['tc_a', 'list_doctors'],
+      ['tc_b', 'get_warranty_info'],
+    ]);
     expect(res.body.results[0].result).toMatch(/Priya Rao/);
   });
 
@@ -92,27 +151,51 @@ describe('server messages', () => {
   });
 
   test('legacy function-call is answered {result}', async () => {
-    const res = await s.send({ type: 'function-call', call: { id: 'c6' }, functionCall: { name: 'get_ac_purchase_details', parameters: { customerId: 'CUST-9' } } });
-    expect(res.body).toEqual({ result: 'No result found for customer ID CUST-9. Could you check the ID on your invoice and read it again?' });
+    const res = await s.send({
+      type: 'function-call',
+      call: { id: 'c6' },
+      functionCall: { name: 'get_ac_purchase_details', parameters: { customerId: 'CUST-9' } },
+    });
+    expect(res.body).toEqual({
+      result: 'No result found for customer ID CUST-9. Could you check the ID on your invoice and read it again?',
+    });
   });
 
   test('other Vapi message types get 200 {} at once', async () => {
-    for (const type of ['conversation-update', 'speech-update', 'transcript', 'hang', 'user-interrupted', 'model-output']) {
+    for (const type of [
+      'conversation-update',
+      'speech-update',
+      'transcript',
+      'hang',
+      'user-interrupted',
+      'model-output',
+    ]) {
       expect(await s.send({ type, call: { id: 'c7' } })).toEqual({ status: 200, body: {} });
     }
   });
 
-  test('end-of-call-report takes summary and success from artifact.structuredOutputs (analysisPlan\'s successor), else from analysis', async () => {
-    const outputs = { 'so-1': { name: 'callSummary', result: 'Booked Dr. Mehta.' }, 'so-2': { name: 'callSuccessful', result: true } };
-    await s.send(report('call_so', { analysis: {}, artifact: { transcript: 'AI: Hi', messages: [], structuredOutputs: outputs } }));
+  test("end-of-call-report takes summary and success from artifact.structuredOutputs (analysisPlan's successor), else from analysis", async () => {
+    const outputs = {
+      'so-1': { name: 'callSummary', result: 'Booked Dr. Mehta.' },
+      'so-2': { name: 'callSuccessful', result: true },
+    };
+    await s.send(
+      report('call_so', { analysis: {}, artifact: { transcript: 'AI: Hi', messages: [], structuredOutputs: outputs } }),
+    );
     await s.send(report('call_old'));
     const { dataKeys } = await s.unlock();
     const open = async (callId: string, field: 'summary' | 'successEvaluation') => {
       const row = (await s.store.callLogs.list()).find((r) => r.callId === callId)!;
       return openField(row[field], callLogContext(callId, field), dataKeys);
     };
-    expect([await open('call_so', 'summary'), await open('call_so', 'successEvaluation')]).toEqual(['Booked Dr. Mehta.', 'true']);
-    expect([await open('call_old', 'summary'), await open('call_old', 'successEvaluation')]).toEqual(['Booked.', 'true']);
+    expect([await open('call_so', 'summary'), await open('call_so', 'successEvaluation')]).toEqual([
+      'Booked Dr. Mehta.',
+      'true',
+    ]);
+    expect([await open('call_old', 'summary'), await open('call_old', 'successEvaluation')]).toEqual([
+      'Booked.',
+      'true',
+    ]);
   });
 
   test('GET /health answers', async () => {
@@ -127,11 +210,31 @@ describe('malformed input gets a clear 4xx, nothing is recorded, and the server 
     ['an array', '[1,2]', /^body must be a JSON object/],
     ['no message', '{"msg":{}}', /^missing "message" object$/],
     ['no type', '{"message":{"call":{}}}', /^missing "message.type" string$/],
-    ['report without call id', '{"message":{"type":"end-of-call-report","endedReason":"x"}}', /^end-of-call-report has no "message.call.id"$/],
-    ['wrong type of call id', '{"message":{"type":"end-of-call-report","call":{"id":{"x":1}}}}', /^"message.call.id" must be a string$/],
-    ['wrong type of cost', '{"message":{"type":"end-of-call-report","call":{"id":"c"},"cost":"lots"}}', /^"cost" must be a number$/],
-    ['tool-calls without list', '{"message":{"type":"tool-calls","call":{"id":"c"}}}', /^tool-calls message has no "toolCallList"$/],
-    ['tool call without id', '{"message":{"type":"tool-calls","toolCallList":[{"function":{"name":"list_doctors"}}]}}', /^toolCallList\[0\] has no "id"$/],
+    [
+      'report without call id',
+      '{"message":{"type":"end-of-call-report","endedReason":"x"}}',
+      /^end-of-call-report has no "message.call.id"$/,
+    ],
+    [
+      'wrong type of call id',
+      '{"message":{"type":"end-of-call-report","call":{"id":{"x":1}}}}',
+      /^"message.call.id" must be a string$/,
+    ],
+    [
+      'wrong type of cost',
+      '{"message":{"type":"end-of-call-report","call":{"id":"c"},"cost":"lots"}}',
+      /^"cost" must be a number$/,
+    ],
+    [
+      'tool-calls without list',
+      '{"message":{"type":"tool-calls","call":{"id":"c"}}}',
+      /^tool-calls message has no "toolCallList"$/,
+    ],
+    [
+      'tool call without id',
+      '{"message":{"type":"tool-calls","toolCallList":[{"function":{"name":"list_doctors"}}]}}',
+      /^toolCallList\[0\] has no "id"$/,
+    ],
     ['bad timestamp', '{"message":{"type":"hang","timestamp":{"a":1}}}', /timestamp/],
   ];
   test.each(cases)('%s', async (_name, raw, reason) => {
@@ -163,9 +266,15 @@ describe('reply codes against the backoffPlan sync writes', () => {
     expect(BACKOFF_PLAN.maxRetries).toBeGreaterThanOrEqual(3);
     const malformed = await s.send({}, { raw: '{"message": {' });
     const unauthenticated = await s.send(toolCalls('c', ['list_doctors', {}]), { headers: {} });
-    const badSignature = await s.send(toolCalls('c', ['list_doctors', {}]), { headers: { 'x-timestamp': String(NOW.getTime()), 'x-signature': 'a'.repeat(64) } });
-    const tooLarge = await s.send({}, { raw: JSON.stringify({ message: { type: 'hang', pad: 'x'.repeat(5 * 1024 * 1024) } }) });
-    for (const r of [malformed, unauthenticated, badSignature, tooLarge]) expect(excluded.has(r.status), `status ${r.status}`).toBe(true);
+    const badSignature = await s.send(toolCalls('c', ['list_doctors', {}]), {
+      headers: { 'x-timestamp': String(NOW.getTime()), 'x-signature': 'a'.repeat(64) },
+    });
+    const tooLarge = await s.send(
+      {},
+      { raw: JSON.stringify({ message: { type: 'hang', pad: 'x'.repeat(5 * 1024 * 1024) } }) },
+    );
+    for (const r of [malformed, unauthenticated, badSignature, tooLarge])
+      expect(excluded.has(r.status), `status ${r.status}`).toBe(true);
     vi.spyOn(s.store.callLogs, 'append').mockRejectedValueOnce(new StoreUnavailableError('disk full'));
     const outage = await s.send(report('call_retry'));
     expect(outage.status).toBe(503);
@@ -178,7 +287,9 @@ describe('reply codes against the backoffPlan sync writes', () => {
 
 describe('a store that cannot be written', () => {
   test('gets 503 and recovers when the store does', async () => {
-    const append = vi.spyOn(s.store.callLogs, 'append').mockRejectedValueOnce(new StoreUnavailableError('cannot append: ENOSPC'));
+    const append = vi
+      .spyOn(s.store.callLogs, 'append')
+      .mockRejectedValueOnce(new StoreUnavailableError('cannot append: ENOSPC'));
     expect((await s.send(report('call_x'))).status).toBe(503);
     expect(s.events.at(-1)).toMatchObject({ status: 503, outcome: 'unavailable' });
     expect((await s.send(report('call_x'))).status).toBe(200);
@@ -192,7 +303,14 @@ describe('a store that cannot be written', () => {
     const saved = fs.readFileSync(file);
     fs.rmSync(file);
     fs.mkdirSync(file);
-    const args = { name: 'A B', email: 'a@b.co', phone: '+919812345678', date: 'Monday 23 November at 10am', reason: 'x', doctor: 'Rao' };
+    const args = {
+      name: 'A B',
+      email: 'a@b.co',
+      phone: '+919812345678',
+      date: 'Monday 23 November at 10am',
+      reason: 'x',
+      doctor: 'Rao',
+    };
     const down = await s.send(toolCalls('c', ['book_appointment', args, 'tc_1']));
     expect(down.status).toBe(200);
     expect(only(down.body)).toEqual({ toolCallId: 'tc_1', name: 'book_appointment', error: STORE_DOWN_APOLOGY });
@@ -207,7 +325,14 @@ describe('a store that cannot be written', () => {
 });
 
 describe('replays and redeliveries', () => {
-  const book = { name: 'A B', email: 'a@b.co', phone: '+919812345678', date: 'Monday 23 November at 10am', reason: 'x', doctor: 'Rao' };
+  const book = {
+    name: 'A B',
+    email: 'a@b.co',
+    phone: '+919812345678',
+    date: 'Monday 23 November at 10am',
+    reason: 'x',
+    doctor: 'Rao',
+  };
 
   test('SEC-2: 1,000 byte-identical replays, sequential and concurrent, add no booking and get the first reply', async () => {
     const raw = JSON.stringify({ message: toolCalls('c_r', ['book_appointment', book, 'tc_replay']) });
@@ -239,7 +364,10 @@ describe('replays and redeliveries', () => {
   test('a HMAC timestamp more than 300 s off is rejected', async () => {
     const raw = JSON.stringify({ message: toolCalls('c', ['list_doctors', {}]) });
     const ts = String(NOW.getTime() - 301_000);
-    const res = await s.send({}, { raw, headers: { 'x-timestamp': ts, 'x-signature': signBody(SECRET, Buffer.from(raw), { timestamp: ts }) } });
+    const res = await s.send(
+      {},
+      { raw, headers: { 'x-timestamp': ts, 'x-signature': signBody(SECRET, Buffer.from(raw), { timestamp: ts }) } },
+    );
     expect(res.status).toBe(401);
     expect(s.events.at(-1)?.detail).toBe('x-timestamp is more than 300 s off');
   });
@@ -251,14 +379,22 @@ describe('replays and redeliveries', () => {
       s.clock.now = new Date(NOW.getTime() + i * 1000);
       replies.push((await s.send(toolCalls('c_b2', ['book_appointment', book, 'tc_same']))).body);
     }
-    replies.push(...(await Promise.all(Array.from({ length: 6 }, () => s.send(toolCalls('c_b2', ['book_appointment', book, 'tc_same'])).then((r) => r.body)))));
+    replies.push(
+      ...(await Promise.all(
+        Array.from({ length: 6 }, () =>
+          s.send(toolCalls('c_b2', ['book_appointment', book, 'tc_same'])).then((r) => r.body),
+        ),
+      )),
+    );
     expect(new Set(replies.map((r) => JSON.stringify(r))).size).toBe(1);
     expect(await s.store.collection('appointments').count({ status: 'confirmed' })).toBe(1);
   });
 
   test('BOOK-1: 1,000 concurrent bookings of one slot give exactly one booking', async () => {
     const results = await Promise.all(
-      Array.from({ length: 1000 }, (_, i) => s.send(toolCalls(`call_${i}`, ['book_appointment', { ...book, name: `Patient ${i}` }, `tc_${i}`]))),
+      Array.from({ length: 1000 }, (_, i) =>
+        s.send(toolCalls(`call_${i}`, ['book_appointment', { ...book, name: `Patient ${i}` }, `tc_${i}`])),
+      ),
     );
     const booked = results.filter((r) => /^You're booked/.test(only(r.body).result ?? ''));
     expect(booked).toHaveLength(1);
@@ -267,7 +403,9 @@ describe('replays and redeliveries', () => {
   });
 
   test('BOOK-3: a hold expires at its expiry time and the slot is bookable again', async () => {
-    const held = await s.send(toolCalls('holder', ['check_availability', { date: 'Monday 23 November at 10am', doctor: 'Rao' }]));
+    const held = await s.send(
+      toolCalls('holder', ['check_availability', { date: 'Monday 23 November at 10am', doctor: 'Rao' }]),
+    );
     expect(only(held.body).result).toMatch(/held it for you for 5 minutes/);
     const blocked = await s.send(toolCalls('other', ['book_appointment', book]));
     expect(only(blocked.body).result).toMatch(/already taken/);

@@ -17,19 +17,42 @@ const server = useMongo();
 
 let dbSeq = 0;
 const backends: Array<[string, () => Promise<{ store: Store; cleanup: () => void }>]> = [
-  ['local', async () => {
-    const tmp = tempDir();
-    return { store: await openLocalStore({ dir: tmp.dir }), cleanup: tmp.cleanup };
-  }],
-  ['mongo', async () => {
-    const store = await openMongoStore({ uri: server.uri(), dbName: `receptionist_contract_${process.pid}_${++dbSeq}` });
-    return { store, cleanup: () => {} };
-  }],
+  [
+    'local',
+    async () => {
+      const tmp = tempDir();
+      return { store: await openLocalStore({ dir: tmp.dir }), cleanup: tmp.cleanup };
+    },
+  ],
+  [
+    'mongo',
+    async () => {
+      const store = await openMongoStore({
+        uri: server.uri(),
+        dbName: `receptionist_contract_${process.pid}_${++dbSeq}`,
+      });
+      return { store, cleanup: () => {} };
+    },
+  ],
 ];
 
 const rec = (callId: string, endedAt: string): CallLogRecord => ({
-  callId, callType: 'webCall', assistantId: 'a', startedAt: '', endedAt, durationSeconds: 1, endedReason: 'x', cost: null, costBreakdown: '',
-  customerNumber: '', customerIndex: '', summary: '', transcript: '', recordingUrl: '', successEvaluation: '', receivedAt: endedAt,
+  callId,
+  callType: 'webCall',
+  assistantId: 'a',
+  startedAt: '',
+  endedAt,
+  durationSeconds: 1,
+  endedReason: 'x',
+  cost: null,
+  costBreakdown: '',
+  customerNumber: '',
+  customerIndex: '',
+  summary: '',
+  transcript: '',
+  recordingUrl: '',
+  successEvaluation: '',
+  receivedAt: endedAt,
 });
 
 describe.each(backends)('store contract: %s', (_name, open) => {
@@ -45,10 +68,17 @@ describe.each(backends)('store contract: %s', (_name, open) => {
 
   test('find, sort, limit, count, update operators, upsert, delete', async () => {
     const col = store.collection('doctors');
-    for (const [id, n] of [['a', 3], ['b', 1], ['c', 2]] as const) await col.insertOne({ _id: id, n, name: id });
+    for (const [id, n] of [
+      ['a', 3],
+      ['b', 1],
+      ['c', 2],
+    ] as const)
+      await col.insertOne({ _id: id, n, name: id });
     expect((await col.find({ n: { $gte: 2 } }, { sort: { n: -1 }, limit: 1 })).map((d) => d._id)).toEqual(['a']);
     expect(await col.count({ n: { $in: [1, 2] } })).toBe(2);
-    expect(await col.updateOne({ _id: 'b' }, { $set: { x: 1 }, $inc: { n: 5 }, $unset: { name: true } })).toEqual({ matched: 1 });
+    expect(await col.updateOne({ _id: 'b' }, { $set: { x: 1 }, $inc: { n: 5 }, $unset: { name: true } })).toEqual({
+      matched: 1,
+    });
     expect(await col.findOne({ _id: 'b' })).toEqual({ _id: 'b', n: 6, x: 1 });
     expect(await col.updateOne({ _id: 'zz' }, { $set: { n: 0 } })).toEqual({ matched: 0 });
     await col.updateOne({ _id: 'd' }, { $set: { n: 9 } }, { upsert: true });
@@ -76,19 +106,38 @@ describe.each(backends)('store contract: %s', (_name, open) => {
     expect(await store.callLogs.append(rec('c1', '2026-11-20T10:00:00.000Z'))).toBe(false);
     await store.callLogs.append(rec('c2', '2026-11-21T10:00:00.000Z'));
     expect((await store.callLogs.list()).map((r) => r.callId)).toEqual(['c2', 'c1']);
-    expect((await store.callLogs.list({ since: new Date('2026-11-21T00:00:00Z') })).map((r) => r.callId)).toEqual(['c2']);
+    expect((await store.callLogs.list({ since: new Date('2026-11-21T00:00:00Z') })).map((r) => r.callId)).toEqual([
+      'c2',
+    ]);
     expect(await store.callLogs.has('c1')).toBe(true);
     await store.audit.append({ at: '2026-11-21T00:00:00.000Z', user: 'u', action: 'decrypt', details: { n: 1 } });
-    expect(await store.audit.list()).toEqual([{ at: '2026-11-21T00:00:00.000Z', user: 'u', action: 'decrypt', details: { n: 1 } }]);
+    expect(await store.audit.list()).toEqual([
+      { at: '2026-11-21T00:00:00.000Z', user: 'u', action: 'decrypt', details: { n: 1 } },
+    ]);
   });
 
   test('BOOK-1 on this backend: 200 concurrent claims of one slot, exactly one wins', async () => {
-    const clinic: ClinicSettings = { name: 'c', timeZone: 'Asia/Kolkata', defaultRegion: 'IN', slotMinutes: 30, holdMinutes: 5, bookingHorizonDays: 60, locale: 'en-IN' };
-    const doctor: Doctor = { _id: 'dr', name: 'Dr. X', specialty: 'general', weeklyHours: { mon: [['09:00', '17:00']] } };
+    const clinic: ClinicSettings = {
+      name: 'c',
+      timeZone: 'Asia/Kolkata',
+      defaultRegion: 'IN',
+      slotMinutes: 30,
+      holdMinutes: 5,
+      bookingHorizonDays: 60,
+      locale: 'en-IN',
+    };
+    const doctor: Doctor = {
+      _id: 'dr',
+      name: 'Dr. X',
+      specialty: 'general',
+      weeklyHours: { mon: [['09:00', '17:00']] },
+    };
     const sealer = createSealer(generateSealingKeyPair('k1'), Buffer.alloc(32, 1));
     const book = new AppointmentBook(store, clinic, () => new Date('2026-11-21T04:30:00Z'), sealer);
     const start = DateTime.fromISO('2026-11-23T10:00:00', { zone: 'Asia/Kolkata' });
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => book.hold(doctor, start, { sourceKey: `s${i}` })));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => book.hold(doctor, start, { sourceKey: `s${i}` })),
+    );
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(await store.collection('appointments').count({ activeSlot: { $exists: true } })).toBe(1);
   });
@@ -97,17 +146,29 @@ describe.each(backends)('store contract: %s', (_name, open) => {
 test('a socket the server ended is a connection failure (found by bench/dur2.mjs: it was a 500), a server answer is not', () => {
   const ended = Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' });
   expect(isConnectionError(ended)).toBe(true);
-  expect(isConnectionError(new Error('wrapped', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }))).toBe(true);
+  expect(
+    isConnectionError(
+      new Error('wrapped', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }),
+    ),
+  ).toBe(true);
   expect(isConnectionError(Object.assign(new Error('x'), { name: 'MongoServerSelectionError' }))).toBe(true);
-  expect(isConnectionError(Object.assign(new Error('E11000 duplicate key'), { name: 'MongoServerError', code: 11000 }))).toBe(false);
+  expect(
+    isConnectionError(Object.assign(new Error('E11000 duplicate key'), { name: 'MongoServerError', code: 11000 })),
+  ).toBe(false);
   expect(isConnectionError(new TypeError('undefined is not a function'))).toBe(false);
 });
 
 describe('MongoDB that cannot be used: one message naming the setting and the cause, a documented exit code', () => {
   test('unreachable: NetworkError (exit 6) within seconds', async () => {
     const started = Date.now();
-    const err = await openMongoStore({ uri: 'mongodb://127.0.0.1:9/?directConnection=true', serverSelectionTimeoutMS: 500, openWithinMS: 1000 }).catch((e) => e);
-    expect(err.message).toMatch(/^MongoDB at mongodb:\/\/127\.0\.0\.1:9\/\?directConnection=true \(from MONGODB_URI\) is unreachable: no server answered \(connect ECONNREFUSED/);
+    const err = await openMongoStore({
+      uri: 'mongodb://127.0.0.1:9/?directConnection=true',
+      serverSelectionTimeoutMS: 500,
+      openWithinMS: 1000,
+    }).catch((e) => e);
+    expect(err.message).toMatch(
+      /^MongoDB at mongodb:\/\/127\.0\.0\.1:9\/\?directConnection=true \(from MONGODB_URI\) is unreachable: no server answered \(connect ECONNREFUSED/,
+    );
     expect(err.exitCode).toBe(6);
     expect(Date.now() - started).toBeLessThan(10_000);
   });
@@ -120,24 +181,38 @@ describe('MongoDB that cannot be used: one message naming the setting and the ca
     expect(scheme.exitCode).toBe(2);
   });
 
-  test.skipIf(Boolean(process.env.MONGODB_URI))('failed authentication: AuthError (exit 5), the password redacted', async () => {
-    const uri = server.uri().replace('mongodb://', 'mongodb://clinic:hunter2@');
-    const err = await openMongoStore({ uri, source: 'MONGODB_URI in .env' }).catch((e) => e);
-    expect(err.message).toBe(`MongoDB at ${uri.replace('clinic:hunter2@', '***@')} (from MONGODB_URI in .env) refused the credentials: authentication failed.`);
-    expect(err.message).not.toContain('hunter2');
-    expect(err.exitCode).toBe(5);
-  });
+  test.skipIf(Boolean(process.env.MONGODB_URI))(
+    'failed authentication: AuthError (exit 5), the password redacted',
+    async () => {
+      const uri = server.uri().replace('mongodb://', 'mongodb://clinic:hunter2@');
+      const err = await openMongoStore({ uri, source: 'MONGODB_URI in .env' }).catch((e) => e);
+      expect(err.message).toBe(
+        `MongoDB at ${uri.replace('clinic:hunter2@', '***@')} (from MONGODB_URI in .env) refused the credentials: authentication failed.`,
+      );
+      expect(err.message).not.toContain('hunter2');
+      expect(err.exitCode).toBe(5);
+    },
+  );
 
-  test.skipIf(Boolean(process.env.MONGODB_URI))('a user without the needed privileges: StoreError (exit 3) saying which role to grant', async () => {
-    const d = await startMongoDouble();
-    try {
-      d.deny('createIndexes', { code: 13, codeName: 'Unauthorized', errmsg: 'not authorized on receptionist to execute command { createIndexes: "customers" }' });
-      const err = await openMongoStore({ uri: d.uri }).catch((e) => e);
-      expect(err.message).toMatch(/the user lacks the privileges receptionist needs \(not authorized on receptionist/);
-      expect(err.hint).toMatch(/readWrite/);
-      expect(err.exitCode).toBe(3);
-    } finally {
-      await d.close();
-    }
-  });
+  test.skipIf(Boolean(process.env.MONGODB_URI))(
+    'a user without the needed privileges: StoreError (exit 3) saying which role to grant',
+    async () => {
+      const d = await startMongoDouble();
+      try {
+        d.deny('createIndexes', {
+          code: 13,
+          codeName: 'Unauthorized',
+          errmsg: 'not authorized on receptionist to execute command { createIndexes: "customers" }',
+        });
+        const err = await openMongoStore({ uri: d.uri }).catch((e) => e);
+        expect(err.message).toMatch(
+          /the user lacks the privileges receptionist needs \(not authorized on receptionist/,
+        );
+        expect(err.hint).toMatch(/readWrite/);
+        expect(err.exitCode).toBe(3);
+      } finally {
+        await d.close();
+      }
+    },
+  );
 });

@@ -15,31 +15,56 @@ beforeEach(() => {
 afterEach(() => tmp.cleanup());
 
 const record = (callId: string, over: Partial<CallLogRecord> = {}): CallLogRecord => ({
-  callId, callType: 'inboundPhoneCall', assistantId: 'a', startedAt: '2026-11-21T04:00:00.000Z', endedAt: `2026-11-21T04:0${callId.length % 10}:00.000Z`,
-  durationSeconds: 61.5, endedReason: 'customer-ended-call', cost: 0.12, costBreakdown: '{"total":0.12}', customerNumber: '+919812345678', customerIndex: 'idx',
-  summary: 'Booked, "quoted", with, commas', transcript: 'AI: Hi\nUser: नमस्ते — =SUM(A1)\r\nAI: bye', recordingUrl: '', successEvaluation: 'true',
-  receivedAt: '2026-11-21T04:10:00.000Z', ...over,
+  callId,
+  callType: 'inboundPhoneCall',
+  assistantId: 'a',
+  startedAt: '2026-11-21T04:00:00.000Z',
+  endedAt: `2026-11-21T04:0${callId.length % 10}:00.000Z`,
+  durationSeconds: 61.5,
+  endedReason: 'customer-ended-call',
+  cost: 0.12,
+  costBreakdown: '{"total":0.12}',
+  customerNumber: '+919812345678',
+  customerIndex: 'idx',
+  summary: 'Booked, "quoted", with, commas',
+  transcript: 'AI: Hi\nUser: नमस्ते — =SUM(A1)\r\nAI: bye',
+  recordingUrl: '',
+  successEvaluation: 'true',
+  receivedAt: '2026-11-21T04:10:00.000Z',
+  ...over,
 });
 
 describe('DUR-4: formula-safe cells', () => {
   test('cells never start with a formula trigger, also after leading spaces, and every cell round-trips', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('=', '+', '-', '@', '\t', '\r', ' ', "'", 'a', '1', ',', '"', '\n', 'é') }), (v) => {
-        const e = escapeCell(v);
-        return !/^\s*[=+\-@\t\r]/.test(e) && unescapeCell(e) === v;
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('=', '+', '-', '@', '\t', '\r', ' ', "'", 'a', '1', ',', '"', '\n', 'é') }),
+        (v) => {
+          const e = escapeCell(v);
+          return !/^\s*[=+\-@\t\r]/.test(e) && unescapeCell(e) === v;
+        },
+      ),
       { numRuns: 10_000 },
     );
-    fc.assert(fc.property(fc.string(), (v) => unescapeCell(escapeCell(v)) === v), { numRuns: 10_000 });
+    fc.assert(
+      fc.property(fc.string(), (v) => unescapeCell(escapeCell(v)) === v),
+      { numRuns: 10_000 },
+    );
   });
 
   test('a written log holds no cell that a spreadsheet would run, and reads back exactly', async () => {
     const log = await CsvCallLog.open(file, () => {});
-    const evil = record('c1', { summary: '=cmd|" /C calc"!A0', transcript: '  +1+1', endedReason: '@SUM(1)', customerNumber: '-2' });
+    const evil = record('c1', {
+      summary: '=cmd|" /C calc"!A0',
+      transcript: '  +1+1',
+      endedReason: '@SUM(1)',
+      customerNumber: '-2',
+    });
     await log.append(evil);
     await log.close();
     const text = fs.readFileSync(file, 'utf8');
-    for (const line of text.split('\n').slice(1)) expect(line.split(',').every((c) => !/^"?\s*[=+\-@]/.test(c))).toBe(true);
+    for (const line of text.split('\n').slice(1))
+      expect(line.split(',').every((c) => !/^"?\s*[=+\-@]/.test(c))).toBe(true);
     expect((await (await CsvCallLog.snapshot(file)).list())[0]).toEqual(evil);
   });
 });
@@ -60,7 +85,12 @@ describe('DUR-3: torn rows', () => {
       fs.writeFileSync(file, full.subarray(0, cut));
       const complete = rowEnds.filter((e) => e <= cut).length;
       const snap = await (await CsvCallLog.snapshot(file)).list();
-      expect(snap.map((r) => r.callId).sort()).toEqual(records.slice(0, complete).map((r) => r.callId).sort());
+      expect(snap.map((r) => r.callId).sort()).toEqual(
+        records
+          .slice(0, complete)
+          .map((r) => r.callId)
+          .sort(),
+      );
       for (const r of snap) expect(records).toContainEqual(r);
       const reopened = await CsvCallLog.open(file, () => {});
       expect(await reopened.list()).toHaveLength(complete);
@@ -98,7 +128,13 @@ describe('DUR-3: torn rows', () => {
     const rows = await log.list();
     await log.close();
     expect(rows.map((r) => r.callId)).toEqual(['call_new', 'call_old']);
-    expect(rows[1]).toMatchObject({ callId: 'call_old', customerNumber: '+919812345678', transcript: 'AI: hi', customerIndex: '', cost: null });
+    expect(rows[1]).toMatchObject({
+      callId: 'call_old',
+      customerNumber: '+919812345678',
+      transcript: 'AI: hi',
+      customerIndex: '',
+      cost: null,
+    });
     expect(fs.readFileSync(file, 'utf8').split('\n')[0]).toContain('customerIndex');
   });
 

@@ -18,7 +18,12 @@ const report = (callId: string) => ({
   customer: { number: '+919812345678' },
   artifact: { transcript: `secret transcript of ${callId}` },
 });
-const status = (callId: string, s: string, at: number) => ({ type: 'status-update', status: s, timestamp: at, call: { id: callId } });
+const status = (callId: string, s: string, at: number) => ({
+  type: 'status-update',
+  status: s,
+  timestamp: at,
+  call: { id: callId },
+});
 
 async function until(cond: () => boolean, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
@@ -37,7 +42,12 @@ describe.skipIf(Boolean(process.env.MONGODB_URI))('DUR-2: MongoDB goes down mid-
   const db = 'receptionist_dur2';
   beforeEach(async () => {
     double = await startMongoDouble();
-    const store = await openMongoStore({ uri: double.uri, dbName: db, serverSelectionTimeoutMS: 1000, socketTimeoutMS: 1200 });
+    const store = await openMongoStore({
+      uri: double.uri,
+      dbName: db,
+      serverSelectionTimeoutMS: 1000,
+      socketTimeoutMS: 1200,
+    });
     s = await startTestServer({ store, spool: true, onSpoolEvent: (e) => spoolEvents.push(e) });
   });
   afterEach(async () => {
@@ -92,7 +102,10 @@ describe.skipIf(Boolean(process.env.MONGODB_URI))('DUR-2: MongoDB goes down mid-
     // Sealed before spooling: neither the journal nor MongoDB holds the transcript in clear.
     expect(JSON.stringify(rows)).not.toContain('secret transcript');
     // The newest status wins, whatever the order of arrival.
-    expect(double.collection(db, 'call_status').find((d) => d._id === 'down_0')).toMatchObject({ status: 'ended', at: 900 });
+    expect(double.collection(db, 'call_status').find((d) => d._id === 'down_0')).toMatchObject({
+      status: 'ended',
+      at: 900,
+    });
     // The journal is empty once drained.
     const journal = path.join(s.dir, 'spool', '0', 'journal.jsonl');
     expect(fs.readFileSync(journal, 'utf8')).toBe('');

@@ -13,7 +13,9 @@ afterEach(() => tmp.cleanup());
 
 test('one writer per directory; a lock left by a dead process is taken over at once', async () => {
   const a = await openLocalStore({ dir: tmp.dir, purpose: 'first' });
-  await expect(openLocalStore({ dir: tmp.dir, purpose: 'second' })).rejects.toThrow(/is in use by another receptionist process \(pid \d+, first\)/);
+  await expect(openLocalStore({ dir: tmp.dir, purpose: 'second' })).rejects.toThrow(
+    /is in use by another receptionist process \(pid \d+, first\)/,
+  );
   await a.close();
   fs.writeFileSync(path.join(tmp.dir, 'LOCK'), JSON.stringify({ pid: 2 ** 22 + 12345, purpose: 'crashed' }));
   const b = await openLocalStore({ dir: tmp.dir, purpose: 'after crash' });
@@ -37,7 +39,10 @@ test('unique sparse indexes: one active appointment per slot, any number of inac
   const s = await openLocalStore({ dir: tmp.dir });
   const col = s.collection('appointments');
   await col.insertOne({ _id: 'a', appointmentId: 'a', activeSlot: 'dr|t' });
-  await expect(col.insertOne({ _id: 'b', appointmentId: 'b', activeSlot: 'dr|t' })).rejects.toMatchObject({ name: 'DuplicateKeyError', key: 'activeSlot' });
+  await expect(col.insertOne({ _id: 'b', appointmentId: 'b', activeSlot: 'dr|t' })).rejects.toMatchObject({
+    name: 'DuplicateKeyError',
+    key: 'activeSlot',
+  });
   await col.insertOne({ _id: 'c', appointmentId: 'c' });
   await col.insertOne({ _id: 'd', appointmentId: 'd' });
   expect(await col.count({})).toBe(3);

@@ -17,8 +17,19 @@ afterEach(async () => {
 test('the official driver works against the double: CRUD, sort/limit, count, upsert', async () => {
   const col = client.db('t').collection<{ _id: string; a?: number; b?: string }>('things');
   await col.insertOne({ _id: 'x', a: 1 });
-  await col.insertMany([{ _id: 'y', a: 3 }, { _id: 'z', a: 2 }]);
-  expect((await col.find({ a: { $gte: 2 } }).sort({ a: -1 }).limit(1).toArray()).map((d) => d._id)).toEqual(['y']);
+  await col.insertMany([
+    { _id: 'y', a: 3 },
+    { _id: 'z', a: 2 },
+  ]);
+  expect(
+    (
+      await col
+        .find({ a: { $gte: 2 } })
+        .sort({ a: -1 })
+        .limit(1)
+        .toArray()
+    ).map((d) => d._id),
+  ).toEqual(['y']);
   expect(await col.countDocuments({ a: { $gt: 1 } })).toBe(2);
   expect((await col.updateOne({ _id: 'x' }, { $set: { b: 'hi' }, $inc: { a: 10 } })).modifiedCount).toBe(1);
   expect(await col.findOne({ _id: 'x' })).toEqual({ _id: 'x', a: 11, b: 'hi' });
@@ -29,7 +40,10 @@ test('the official driver works against the double: CRUD, sort/limit, count, ups
 
 test('unique partial indexes are enforced with error 11000, like MongoDB', async () => {
   const col = client.db('t').collection('appts');
-  await col.createIndex({ activeSlot: 1 }, { unique: true, partialFilterExpression: { activeSlot: { $exists: true } } });
+  await col.createIndex(
+    { activeSlot: 1 },
+    { unique: true, partialFilterExpression: { activeSlot: { $exists: true } } },
+  );
   await col.insertOne({ _id: 'a' as never, activeSlot: 'dr|t1' });
   const err = await col.insertOne({ _id: 'b' as never, activeSlot: 'dr|t1' }).catch((e) => e);
   expect(err).toBeInstanceOf(MongoServerError);

@@ -33,7 +33,10 @@ export interface TestServer {
   warnings: string[];
   clock: { now: Date };
   /** POSTs a message signed with HMAC; returns status and parsed body. */
-  send(message: Record<string, unknown>, opts?: { headers?: Record<string, string>; raw?: string }): Promise<{ status: number; body: any }>;
+  send(
+    message: Record<string, unknown>,
+    opts?: { headers?: Record<string, string>; raw?: string },
+  ): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 
@@ -41,7 +44,15 @@ export interface TestServer {
  * A seeded store (local in a temp dir, or `opts.store` seeded in place) behind the webhook app.
  * `opts.spool`: call-log events go through a `CallEventWriter` with a spool in the temp dir.
  */
-export async function startTestServer(opts: { auth?: AuthConfig | null; dir?: string; store?: Store; spool?: boolean; onSpoolEvent?: (e: SpoolEvent) => void } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: {
+    auth?: AuthConfig | null;
+    dir?: string;
+    store?: Store;
+    spool?: boolean;
+    onSpoolEvent?: (e: SpoolEvent) => void;
+  } = {},
+): Promise<TestServer> {
   const tmp = opts.dir ? { dir: opts.dir, cleanup: () => {} } : tempDir();
   const store = opts.store ?? (await seededStore(tmp.dir));
   if (opts.store) await seedStore(store, { force: false });
@@ -52,9 +63,25 @@ export async function startTestServer(opts: { auth?: AuthConfig | null; dir?: st
   const clock = { now: new Date(NOW) };
   const events: WebhookEvent[] = [];
   const warnings: string[] = [];
-  const auth = opts.auth === null ? undefined : (opts.auth ?? { plans: PRE_SYNC_PLANS, secrets: [SECRET], toleranceSeconds: DEFAULT_TOLERANCE_SECONDS });
-  const callEvents = new CallEventWriter(store, opts.spool ? Spool.open<CallEvent>(tmp.dir, { purpose: 'test' }) : undefined, opts.onSpoolEvent);
-  const app = buildApp({ store, sealer, config, now: () => clock.now, auth, callEvents, onEvent: (e) => events.push(e), onWarning: (w) => warnings.push(w) });
+  const auth =
+    opts.auth === null
+      ? undefined
+      : (opts.auth ?? { plans: PRE_SYNC_PLANS, secrets: [SECRET], toleranceSeconds: DEFAULT_TOLERANCE_SECONDS });
+  const callEvents = new CallEventWriter(
+    store,
+    opts.spool ? Spool.open<CallEvent>(tmp.dir, { purpose: 'test' }) : undefined,
+    opts.onSpoolEvent,
+  );
+  const app = buildApp({
+    store,
+    sealer,
+    config,
+    now: () => clock.now,
+    auth,
+    callEvents,
+    onEvent: (e) => events.push(e),
+    onWarning: (w) => warnings.push(w),
+  });
   await app.ready();
   callEvents.start();
   return {
@@ -70,8 +97,16 @@ export async function startTestServer(opts: { auth?: AuthConfig | null; dir?: st
     async send(message, o = {}) {
       const payload = o.raw ?? JSON.stringify({ message });
       const ts = String(clock.now.getTime());
-      const headers = o.headers ?? { 'x-timestamp': ts, 'x-signature': signBody(SECRET, Buffer.from(payload), { timestamp: ts }) };
-      const res = await app.inject({ method: 'POST', url: '/webhook', headers: { 'content-type': 'application/json', ...headers }, payload });
+      const headers = o.headers ?? {
+        'x-timestamp': ts,
+        'x-signature': signBody(SECRET, Buffer.from(payload), { timestamp: ts }),
+      };
+      const res = await app.inject({
+        method: 'POST',
+        url: '/webhook',
+        headers: { 'content-type': 'application/json', ...headers },
+        payload,
+      });
       let body: unknown = res.body;
       try {
         body = JSON.parse(res.body);
@@ -91,8 +126,15 @@ export async function startTestServer(opts: { auth?: AuthConfig | null; dir?: st
 
 let seq = 0;
 /** A `tool-calls` message with one call (or several). */
-export function toolCalls(callId: string, ...calls: Array<[name: string, args: unknown, id?: string]>): Record<string, unknown> {
-  const list = calls.map(([name, args, id]) => ({ id: id ?? `tc_${++seq}`, type: 'function', function: { name, arguments: args } }));
+export function toolCalls(
+  callId: string,
+  ...calls: Array<[name: string, args: unknown, id?: string]>
+): Record<string, unknown> {
+  const list = calls.map(([name, args, id]) => ({
+    id: id ?? `tc_${++seq}`,
+    type: 'function',
+    function: { name, arguments: args },
+  }));
   return {
     type: 'tool-calls',
     timestamp: NOW.getTime(),

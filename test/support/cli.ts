@@ -11,7 +11,15 @@ export const E2E_SECRET = 'e2e-secret-0123456789abcdef';
 export async function postSigned(url: string, message: unknown): Promise<{ status: number; body: any }> {
   const body = Buffer.from(JSON.stringify({ message }));
   const ts = String(Date.now());
-  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': signBody(E2E_SECRET, body, { timestamp: ts }) } });
+  const res = await fetch(url, {
+    method: 'POST',
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-timestamp': ts,
+      'x-signature': signBody(E2E_SECRET, body, { timestamp: ts }),
+    },
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -34,7 +42,11 @@ export interface RunningServe {
 }
 
 /** Starts `serve --port 0 --json` and waits for its ready event. */
-export async function startServe(cwd: string, extra: string[] = [], env: Record<string, string> = {}): Promise<RunningServe> {
+export async function startServe(
+  cwd: string,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+): Promise<RunningServe> {
   const proc = execa(process.execPath, [BIN, 'serve', '--port', '0', '--json', ...extra], {
     cwd,
     env: { VAPI_SERVER_SECRET: E2E_SECRET, ...env },
@@ -69,6 +81,10 @@ export const E2E_ADMIN = { username: 'admin', password: 'e2e-admin-passphrase' }
 export async function setup(cwd: string, env: Record<string, string> = {}): Promise<void> {
   const seeded = await cli(['seed'], { cwd, env });
   if (seeded.exitCode !== 0) throw new Error(`seed failed: ${seeded.stderr}`);
-  const admin = await cli(['users', 'add', E2E_ADMIN.username, '--password-stdin'], { cwd, env, input: `${E2E_ADMIN.password}\n` });
+  const admin = await cli(['users', 'add', E2E_ADMIN.username, '--password-stdin'], {
+    cwd,
+    env,
+    input: `${E2E_ADMIN.password}\n`,
+  });
   if (admin.exitCode !== 0) throw new Error(`users add failed: ${admin.stderr}`);
 }

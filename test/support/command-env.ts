@@ -20,7 +20,10 @@ export function commandEnv(baseEnv: Record<string, string> = {}) {
     await ctx.fake.close();
     ctx.tmp.cleanup();
   });
-  async function run(argv: string[], opts: { env?: Record<string, string>; stdin?: string; tty?: boolean; answers?: string[] } = {}) {
+  async function run(
+    argv: string[],
+    opts: { env?: Record<string, string>; stdin?: string; tty?: boolean; answers?: string[] } = {},
+  ) {
     const d = testDeps({
       cwd: ctx.tmp.dir,
       tty: opts.tty,

@@ -16,7 +16,16 @@ export function scriptedPrompter(answers: string[] = []): Prompter & { asked: st
 }
 
 /** Deps for in-process command tests: buffers for IO, a fixed clock, no network. */
-export function testDeps(opts: { env?: Record<string, string>; dotenv?: Record<string, string>; cwd?: string; tty?: boolean; answers?: string[]; stdin?: NodeJS.ReadableStream } = {}): Deps & { io: TestIO; prompter: ReturnType<typeof scriptedPrompter> } {
+export function testDeps(
+  opts: {
+    env?: Record<string, string>;
+    dotenv?: Record<string, string>;
+    cwd?: string;
+    tty?: boolean;
+    answers?: string[];
+    stdin?: NodeJS.ReadableStream;
+  } = {},
+): Deps & { io: TestIO; prompter: ReturnType<typeof scriptedPrompter> } {
   return {
     io: createTestIO({ isTTY: opts.tty, stdin: opts.stdin }),
     env: createEnv(opts.env ?? {}, opts.dotenv ?? {}, '.env'),

@@ -80,12 +80,22 @@ const ROUTES: Array<{ method: string; pattern: RegExp; spec?: [string, string] |
   { method: 'GET', pattern: /^\/call\/([^/]+)$/, handle: 'getCall' },
   { method: 'GET', pattern: /^\/phone-number$/, handle: 'listPhoneNumbers' },
   { method: 'GET', pattern: /^\/phone-number\/([^/]+)$/, handle: 'getPhoneNumber' },
-  { method: 'PATCH', pattern: /^\/phone-number\/([^/]+)$/, spec: ['patch', '/phone-number/{id}'], handle: 'updatePhoneNumber' },
+  {
+    method: 'PATCH',
+    pattern: /^\/phone-number\/([^/]+)$/,
+    spec: ['patch', '/phone-number/{id}'],
+    handle: 'updatePhoneNumber',
+  },
   // The published spec has the credential schemas but not the /credential paths.
   { method: 'POST', pattern: /^\/credential$/, spec: 'CreateWebhookCredentialDTO', handle: 'createCredential' },
   { method: 'GET', pattern: /^\/credential$/, handle: 'listCredentials' },
   { method: 'GET', pattern: /^\/credential\/([^/]+)$/, handle: 'getCredential' },
-  { method: 'PATCH', pattern: /^\/credential\/([^/]+)$/, spec: 'UpdateWebhookCredentialDTO', handle: 'updateCredential' },
+  {
+    method: 'PATCH',
+    pattern: /^\/credential\/([^/]+)$/,
+    spec: 'UpdateWebhookCredentialDTO',
+    handle: 'updateCredential',
+  },
   { method: 'POST', pattern: /^\/chat$/, spec: ['post', '/chat'], handle: 'createChat' },
   { method: 'POST', pattern: /^\/analytics$/, spec: ['post', '/analytics'], handle: 'analytics' },
 ];
@@ -97,14 +107,25 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
   // Backoff delays are Vapi's, scaled down so a test does not sleep for seconds.
   const delayScale = opts.retryDelayScale ?? 0.01;
   const now = () => new Date().toISOString();
-  const stamp = (body: Record<string, any>) => ({ ...body, id: randomUUID(), orgId: 'org_fake', createdAt: now(), updatedAt: now() });
+  const stamp = (body: Record<string, any>) => ({
+    ...body,
+    id: randomUUID(),
+    orgId: 'org_fake',
+    createdAt: now(),
+    updatedAt: now(),
+  });
   const state = {
     assistants: new Map(),
     tools: new Map(),
     calls: new Map(),
     chats: new Map(),
     credentials: new Map(),
-    phoneNumbers: new Map([[FAKE_PHONE_NUMBER.id, { ...FAKE_PHONE_NUMBER, orgId: 'org_fake', createdAt: now(), updatedAt: now(), status: 'active' }]]),
+    phoneNumbers: new Map([
+      [
+        FAKE_PHONE_NUMBER.id,
+        { ...FAKE_PHONE_NUMBER, orgId: 'org_fake', createdAt: now(), updatedAt: now(), status: 'active' },
+      ],
+    ]),
   } as Pick<FakeVapi, 'assistants' | 'tools' | 'calls' | 'chats' | 'credentials' | 'phoneNumbers'>;
   const requests: FakeVapi['requests'] = [];
   const deliveries: Delivery[] = [];
@@ -114,8 +135,14 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     const { secretKey: _s, token: _t, ...plan } = c.authenticationPlan ?? {};
     return { ...c, authenticationPlan: plan };
   };
-  const list = (m: Map<string, Record<string, any>>) => [...m.values()].sort((a, b) => String(b.createdAt).localeCompare(String(a.createdAt)));
-  const update = (m: Map<string, Record<string, any>>, what: string, id: string, b: Record<string, any>): [number, unknown] => {
+  const list = (m: Map<string, Record<string, any>>) =>
+    [...m.values()].sort((a, b) => String(b.createdAt).localeCompare(String(a.createdAt)));
+  const update = (
+    m: Map<string, Record<string, any>>,
+    what: string,
+    id: string,
+    b: Record<string, any>,
+  ): [number, unknown] => {
     const x = m.get(id);
     if (!x) return notFound(what);
     // Nested objects are replaced, not merged, as on the real API.
@@ -149,8 +176,22 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     getTool: (m) => (state.tools.has(m[1]!) ? [200, state.tools.get(m[1]!)] : notFound('Tool')),
     updateTool: (m, b) => update(state.tools, 'Tool', m[1]!, b),
     createCall: (_m, b) => {
-      if (b.assistantId && !state.assistants.has(b.assistantId)) return [400, { message: [`Couldn't Get Assistant. Assistant Id ${b.assistantId} Doesn't Exist.`], error: 'Bad Request', statusCode: 400 }];
-      const c = { ...stamp(b), type: 'outboundPhoneCall', status: b.schedulePlan ? 'scheduled' : 'queued', polls: 0, cost: 0 };
+      if (b.assistantId && !state.assistants.has(b.assistantId))
+        return [
+          400,
+          {
+            message: [`Couldn't Get Assistant. Assistant Id ${b.assistantId} Doesn't Exist.`],
+            error: 'Bad Request',
+            statusCode: 400,
+          },
+        ];
+      const c = {
+        ...stamp(b),
+        type: 'outboundPhoneCall',
+        status: b.schedulePlan ? 'scheduled' : 'queued',
+        polls: 0,
+        cost: 0,
+      };
       state.calls.set(c.id, c);
       return [201, c];
     },
@@ -161,11 +202,13 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
       const order = ['scheduled', 'queued', 'ringing', 'in-progress', 'ended'];
       const i = order.indexOf(c.status);
       if (i >= 0 && i < order.length - 1) c.status = order[i + 1];
-      if (c.status === 'ended') Object.assign(c, { endedReason: 'customer-ended-call', cost: 0.0842, startedAt: c.createdAt, endedAt: now() });
+      if (c.status === 'ended')
+        Object.assign(c, { endedReason: 'customer-ended-call', cost: 0.0842, startedAt: c.createdAt, endedAt: now() });
       return [200, c];
     },
     listPhoneNumbers: () => [200, [...state.phoneNumbers.values()]],
-    getPhoneNumber: (m) => (state.phoneNumbers.has(m[1]!) ? [200, state.phoneNumbers.get(m[1]!)] : notFound('Phone Number')),
+    getPhoneNumber: (m) =>
+      state.phoneNumbers.has(m[1]!) ? [200, state.phoneNumbers.get(m[1]!)] : notFound('Phone Number'),
     updatePhoneNumber: (m, b) => update(state.phoneNumbers, 'Phone Number', m[1]!, b),
     createCredential: (_m, b) => {
       const c = stamp(b);
@@ -173,13 +216,22 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
       return [201, redacted(c)];
     },
     listCredentials: () => [200, list(state.credentials).map(redacted)],
-    getCredential: (m) => (state.credentials.has(m[1]!) ? [200, redacted(state.credentials.get(m[1]!)!)] : notFound('Credential')),
+    getCredential: (m) =>
+      state.credentials.has(m[1]!) ? [200, redacted(state.credentials.get(m[1]!)!)] : notFound('Credential'),
     updateCredential: (m, b) => {
       const r = update(state.credentials, 'Credential', m[1]!, b);
       return r[0] === 200 ? [200, redacted(r[1] as Record<string, any>)] : r;
     },
     createChat: (_m, b) => {
-      const chat = { ...stamp(b), output: [{ role: 'assistant', content: `You said: ${typeof b.input === 'string' ? b.input : JSON.stringify(b.input)}` }] };
+      const chat = {
+        ...stamp(b),
+        output: [
+          {
+            role: 'assistant',
+            content: `You said: ${typeof b.input === 'string' ? b.input : JSON.stringify(b.input)}`,
+          },
+        ],
+      };
       state.chats.set(chat.id, chat);
       return [201, chat];
     },
@@ -204,13 +256,22 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
       const fail = failures.shift();
       if (fail === 0) return req.socket.destroy();
       if (fail) return reply(fail, { message: 'injected failure', statusCode: fail });
-      if (req.headers.authorization !== `Bearer ${token}`) return reply(401, { message: 'Invalid Key. Hot tip, you may be using the private key instead of the public key, or vice versa.', error: 'Unauthorized', statusCode: 401 });
+      if (req.headers.authorization !== `Bearer ${token}`)
+        return reply(401, {
+          message: 'Invalid Key. Hot tip, you may be using the private key instead of the public key, or vice versa.',
+          error: 'Unauthorized',
+          statusCode: 401,
+        });
       const route = ROUTES.find((r) => r.method === req.method && r.pattern.test(path));
       if (!route) return reply(404, { message: `Cannot ${req.method} ${path}`, error: 'Not Found', statusCode: 404 });
       try {
         if (route.spec) {
-          const validate = typeof route.spec === 'string' ? schemaValidator(route.spec) : requestValidator(route.spec[0], route.spec[1]);
-          if (!validate(parsed)) return reply(400, { message: [describeErrors(validate)], error: 'Bad Request', statusCode: 400 });
+          const validate =
+            typeof route.spec === 'string'
+              ? schemaValidator(route.spec)
+              : requestValidator(route.spec[0], route.spec[1]);
+          if (!validate(parsed))
+            return reply(400, { message: [describeErrors(validate)], error: 'Bad Request', statusCode: 400 });
         }
         const [status, body] = handlers[route.handle]!(route.pattern.exec(path)!, parsed as any);
         reply(status, body);
@@ -229,18 +290,31 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     const credential = state.credentials.get(credentialId);
     if (!credential) throw new Error(`server.credentialId ${credentialId} names no credential`);
     const plan = credential.authenticationPlan;
-    if (plan.type === 'bearer') return { [plan.headerName ?? 'Authorization']: plan.bearerPrefixEnabled === false ? plan.token : `Bearer ${plan.token}` };
+    if (plan.type === 'bearer')
+      return {
+        [plan.headerName ?? 'Authorization']: plan.bearerPrefixEnabled === false ? plan.token : `Bearer ${plan.token}`,
+      };
     const timestamp = String(Date.now());
     const messageId = `msg_${randomUUID()}`;
     const includeTimestamp = plan.includeTimestamp ?? true;
     const format: string = plan.payloadFormat ?? (includeTimestamp ? '{timestamp}.{body}' : '{body}');
     const payload = format
       .split('{body}')
-      .map((part) => part.replaceAll('{timestamp}', timestamp).replaceAll('{method}', 'POST').replaceAll('{url}', url).replaceAll('{svix-id}', messageId))
+      .map((part) =>
+        part
+          .replaceAll('{timestamp}', timestamp)
+          .replaceAll('{method}', 'POST')
+          .replaceAll('{url}', url)
+          .replaceAll('{svix-id}', messageId),
+      )
       .join(body);
     const key = plan.secretIsBase64 ? Buffer.from(plan.secretKey, 'base64') : plan.secretKey;
-    const signature = createHmac(plan.algorithm, key).update(payload).digest(plan.signatureEncoding ?? 'hex');
-    const headers: Record<string, string> = { [plan.signatureHeader ?? 'x-signature']: `${plan.signaturePrefix ?? ''}${signature}` };
+    const signature = createHmac(plan.algorithm, key)
+      .update(payload)
+      .digest(plan.signatureEncoding ?? 'hex');
+    const headers: Record<string, string> = {
+      [plan.signatureHeader ?? 'x-signature']: `${plan.signaturePrefix ?? ''}${signature}`,
+    };
     if (includeTimestamp) headers[plan.timestampHeader ?? 'x-timestamp'] = timestamp;
     if (plan.messageIdHeader) headers[plan.messageIdHeader] = messageId;
     return headers;
@@ -252,17 +326,27 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     const schema = SCHEMA_OF[type];
     if (schema) {
       const validate = schemaValidator(schema);
-      if (!validate(message)) throw new Error(`the fake built a ${type} that the spec rejects: ${describeErrors(validate)}`);
+      if (!validate(message))
+        throw new Error(`the fake built a ${type} that the spec rejects: ${describeErrors(validate)}`);
     }
     const body = JSON.stringify({ message });
     const plan = srv.backoffPlan ?? { type: 'fixed', maxRetries: 0, baseDelaySeconds: 0 };
     const excluded = new Set<number>(plan.excludedStatusCodes ?? []);
     for (let attempt = 1; ; attempt++) {
-      const headers = { 'content-type': 'application/json', ...(srv.headers ?? {}), ...authenticate(srv.credentialId, body, srv.url) };
+      const headers = {
+        'content-type': 'application/json',
+        ...(srv.headers ?? {}),
+        ...authenticate(srv.credentialId, body, srv.url),
+      };
       let status = 0;
       let reply: any;
       try {
-        const res = await fetch(srv.url, { method: 'POST', headers, body, signal: AbortSignal.timeout((srv.timeoutSeconds ?? 20) * 1000) });
+        const res = await fetch(srv.url, {
+          method: 'POST',
+          headers,
+          body,
+          signal: AbortSignal.timeout((srv.timeoutSeconds ?? 20) * 1000),
+        });
         status = res.status;
         const text = await res.text();
         try {
@@ -279,7 +363,8 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
       if (ok && replySchema) {
         // Vapi reads these replies: one it could not use is a failure of the server, not of the fake.
         const validate = schemaValidator(replySchema);
-        if (!validate(reply)) throw new Error(`serve answered ${message.type} with a reply the spec rejects: ${describeErrors(validate)}`);
+        if (!validate(reply))
+          throw new Error(`serve answered ${message.type} with a reply the spec rejects: ${describeErrors(validate)}`);
       }
       if (ok || excluded.has(status) || attempt > plan.maxRetries) return { status, body: reply, attempts: attempt };
       const delay = plan.type === 'exponential' ? plan.baseDelaySeconds * 2 ** (attempt - 1) : plan.baseDelaySeconds;
@@ -292,8 +377,23 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     if (!pn) throw new Error(`no phone number ${o.to}`);
     const callId = `call_${randomUUID()}`;
     const t = Date.now();
-    const call = { id: callId, orgId: 'org_fake', createdAt: new Date(t).toISOString(), updatedAt: new Date(t).toISOString(), type: 'inboundPhoneCall', status: 'ringing', phoneNumberId: pn.id, customer: { number: o.from } };
-    const common = (type: string) => ({ type, timestamp: Date.now(), call, customer: { number: o.from }, phoneNumber: pn });
+    const call = {
+      id: callId,
+      orgId: 'org_fake',
+      createdAt: new Date(t).toISOString(),
+      updatedAt: new Date(t).toISOString(),
+      type: 'inboundPhoneCall',
+      status: 'ringing',
+      phoneNumberId: pn.id,
+      customer: { number: o.from },
+    };
+    const common = (type: string) => ({
+      type,
+      timestamp: Date.now(),
+      call,
+      customer: { number: o.from },
+      phoneNumber: pn,
+    });
     let assistant: Record<string, any> | undefined = pn.assistantId ? state.assistants.get(pn.assistantId) : undefined;
     let assistantRequest: DeliveryResult | undefined;
     if (!assistant) {
@@ -308,12 +408,24 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     await deliver(assistant.server, msg('status-update', { status: 'in-progress' }));
     const toolReplies: DeliveryResult[] = [];
     for (const [i, tc] of o.toolCalls.entries()) {
-      const tool = ((assistant.model?.toolIds ?? []) as string[]).map((id) => state.tools.get(id)).find((x) => x?.function?.name === tc.name);
+      const tool = ((assistant.model?.toolIds ?? []) as string[])
+        .map((id) => state.tools.get(id))
+        .find((x) => x?.function?.name === tc.name);
       // The spec types `arguments` as a JSON string (real captures also show objects; serve takes both).
-      const toolCall = { id: `call_tool_${i}_${randomUUID().slice(0, 8)}`, type: 'function', function: { name: tc.name, arguments: JSON.stringify(tc.arguments) } };
+      const toolCall = {
+        id: `call_tool_${i}_${randomUUID().slice(0, 8)}`,
+        type: 'function',
+        function: { name: tc.name, arguments: JSON.stringify(tc.arguments) },
+      };
       const fn = tool?.function ?? { name: tc.name };
       toolReplies.push(
-        await deliver(tool?.server ?? assistant.server, msg('tool-calls', { toolCallList: [toolCall], toolWithToolCallList: [{ type: 'function', function: fn, server: tool?.server, toolCall }] })),
+        await deliver(
+          tool?.server ?? assistant.server,
+          msg('tool-calls', {
+            toolCallList: [toolCall],
+            toolWithToolCallList: [{ type: 'function', function: fn, server: tool?.server, toolCall }],
+          }),
+        ),
       );
     }
     const endedAt = new Date(Date.now() + 1000).toISOString();

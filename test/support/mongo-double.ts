@@ -53,15 +53,20 @@ export async function startMongoDouble(): Promise<MongoDouble> {
     const values = fields.map((f) => f.split('.').reduce<any>((o, k) => (o == null ? undefined : o[k]), doc));
     if (ix.sparse && values.every((v) => v === undefined)) return undefined;
     if (ix.partialFilterExpression && !new Query(ix.partialFilterExpression).test(doc)) return undefined;
-    return JSON.stringify(values.map((v) => (v instanceof ObjectId ? v.toHexString() : v ?? null)));
+    return JSON.stringify(values.map((v) => (v instanceof ObjectId ? v.toHexString() : (v ?? null))));
   };
 
   /** The first unique index `doc` would violate among `others`. */
-  const violation = (c: { docs: Doc[]; indexes: Index[] }, doc: Doc, skip?: Doc): { ix: Index; value: Doc } | undefined => {
+  const violation = (
+    c: { docs: Doc[]; indexes: Index[] },
+    doc: Doc,
+    skip?: Doc,
+  ): { ix: Index; value: Doc } | undefined => {
     for (const ix of c.indexes.filter((i) => i.unique)) {
       const k = keyOf(doc, ix);
       if (k === undefined) continue;
-      if (c.docs.some((o) => o !== skip && keyOf(o, ix) === k)) return { ix, value: Object.fromEntries(Object.keys(ix.key).map((f) => [f, doc[f]])) };
+      if (c.docs.some((o) => o !== skip && keyOf(o, ix) === k))
+        return { ix, value: Object.fromEntries(Object.keys(ix.key).map((f) => [f, doc[f]])) };
     }
     return undefined;
   };
@@ -78,10 +83,25 @@ export async function startMongoDouble(): Promise<MongoDouble> {
     const name = Object.keys(cmd)[0]!;
     const lower = name.toLowerCase();
     if (lower === 'ismaster' || lower === 'hello') {
-      return { ismaster: true, isWritablePrimary: true, helloOk: true, maxBsonObjectSize: 16 * 1024 * 1024, maxMessageSizeBytes: 48_000_000, maxWriteBatchSize: 100_000, localTime: new Date(), logicalSessionTimeoutMinutes: 30, connectionId: 1, minWireVersion: 0, maxWireVersion: 21, readOnly: false, ok: 1 };
+      return {
+        ismaster: true,
+        isWritablePrimary: true,
+        helloOk: true,
+        maxBsonObjectSize: 16 * 1024 * 1024,
+        maxMessageSizeBytes: 48_000_000,
+        maxWriteBatchSize: 100_000,
+        localTime: new Date(),
+        logicalSessionTimeoutMinutes: 30,
+        connectionId: 1,
+        minWireVersion: 0,
+        maxWireVersion: 21,
+        readOnly: false,
+        ok: 1,
+      };
     }
     // The double has no users: any authentication attempt fails, as a wrong password would.
-    if (lower === 'saslstart' || lower === 'authenticate') return { ok: 0, code: 18, codeName: 'AuthenticationFailed', errmsg: 'Authentication failed.' };
+    if (lower === 'saslstart' || lower === 'authenticate')
+      return { ok: 0, code: 18, codeName: 'AuthenticationFailed', errmsg: 'Authentication failed.' };
     const denied = denials.get(name);
     if (denied) return { ok: 0, ...denied };
     if (['ping', 'endsessions', 'killcursors', 'abortTransaction'.toLowerCase()].includes(lower)) return { ok: 1 };
@@ -115,7 +135,10 @@ export async function startMongoDouble(): Promise<MongoDouble> {
         return { cursor: { id: Long.ZERO, ns, firstBatch: structuredClone(cursor.all()) }, ok: 1 };
       }
       case 'aggregate':
-        return { cursor: { id: Long.ZERO, ns, firstBatch: structuredClone(aggregate(c.docs, cmd.pipeline ?? [])) }, ok: 1 };
+        return {
+          cursor: { id: Long.ZERO, ns, firstBatch: structuredClone(aggregate(c.docs, cmd.pipeline ?? [])) },
+          ok: 1,
+        };
       case 'count':
         return { n: find(c.docs, cmd.query ?? {}).all().length, ok: 1 };
       case 'update': {
@@ -128,7 +151,11 @@ export async function startMongoDouble(): Promise<MongoDouble> {
           const matches = c.docs.filter((d) => new Query(u.q ?? {}).test(d));
           const targets = u.multi ? matches : matches.slice(0, 1);
           if (!targets.length && u.upsert) {
-            const base: Doc = Object.fromEntries(Object.entries(u.q ?? {}).filter(([k, v]) => !k.startsWith('$') && (typeof v !== 'object' || v === null || v instanceof ObjectId)));
+            const base: Doc = Object.fromEntries(
+              Object.entries(u.q ?? {}).filter(
+                ([k, v]) => !k.startsWith('$') && (typeof v !== 'object' || v === null || v instanceof ObjectId),
+              ),
+            );
             const replacement = !Object.keys(u.u).some((k) => k.startsWith('$'));
             const doc = replacement ? { _id: base._id, ...structuredClone(u.u) } : { ...base };
             if (!replacement) applyUpdate(doc, u.u);
@@ -156,7 +183,13 @@ export async function startMongoDouble(): Promise<MongoDouble> {
             if (changed.length) nModified++;
           }
         });
-        return { n, nModified, ...(upserted.length ? { upserted } : {}), ...(writeErrors.length ? { writeErrors } : {}), ok: 1 };
+        return {
+          n,
+          nModified,
+          ...(upserted.length ? { upserted } : {}),
+          ...(writeErrors.length ? { writeErrors } : {}),
+          ok: 1,
+        };
       }
       case 'delete': {
         let n = 0;
@@ -273,7 +306,10 @@ export async function startMongoDouble(): Promise<MongoDouble> {
       }
     });
   });
-  const listen = (port: number) => new Promise<number>((resolve) => server.listen(port, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+  const listen = (port: number) =>
+    new Promise<number>((resolve) =>
+      server.listen(port, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)),
+    );
   const port = await listen(0);
   return {
     uri: `mongodb://127.0.0.1:${port}/?directConnection=true`,

@@ -20,16 +20,26 @@ function fix(node: Json, parent?: Record<string, unknown>): Json {
   const obj = node as Record<string, unknown>;
   // class-validator's placeholders: `type: object` on an enum of strings (BackoffPlan.type) and on
   // array items of any kind (BackoffPlan.excludedStatusCodes) mean "not checked here".
-  if (obj.type === 'object' && Array.isArray(obj.enum) && obj.enum.every((e) => typeof e === 'string')) return fix({ ...obj, type: 'string' }, parent);
+  if (obj.type === 'object' && Array.isArray(obj.enum) && obj.enum.every((e) => typeof e === 'string'))
+    return fix({ ...obj, type: 'string' }, parent);
   const out: Record<string, unknown> = {};
   const required = new Set(Array.isArray(obj.required) ? (obj.required as string[]) : []);
   for (const [k, v] of Object.entries(obj)) {
     if (k === 'properties' && v && typeof v === 'object' && !Array.isArray(v)) {
       // @IsOptional() lets null through as well as a missing value (how a PATCH unsets a field).
       out.properties = Object.fromEntries(
-        Object.entries(v).map(([name, schema]) => [name, required.has(name) ? fix(schema) : { anyOf: [fix(schema), { type: 'null' }] }]),
+        Object.entries(v).map(([name, schema]) => [
+          name,
+          required.has(name) ? fix(schema) : { anyOf: [fix(schema), { type: 'null' }] },
+        ]),
       );
-    } else if (k === 'items' && v && typeof v === 'object' && (v as Record<string, unknown>).type === 'object' && Object.keys(v).length === 1) {
+    } else if (
+      k === 'items' &&
+      v &&
+      typeof v === 'object' &&
+      (v as Record<string, unknown>).type === 'object' &&
+      Object.keys(v).length === 1
+    ) {
       out.items = {};
     } else if (k === 'nullable' || k === 'discriminator') {
       continue;
@@ -93,13 +103,17 @@ export function serverMessageTypes(): Array<{ type: string; schema?: string }> {
     const name = ref.$ref.split('/').pop()!;
     for (const t of S[name].properties.type.enum as string[]) out.set(t, name);
   }
-  for (const t of S.CreateAssistantDTO.properties.serverMessages.items.enum as string[]) if (!out.has(t)) out.set(t, undefined);
+  for (const t of S.CreateAssistantDTO.properties.serverMessages.items.enum as string[])
+    if (!out.has(t)) out.set(t, undefined);
   return [...out].map(([type, schema]) => ({ type, schema }));
 }
 
 /** Short text of the first errors, for 400 bodies and test messages. */
 export function describeErrors(v: ValidateFunction): string {
-  return (v.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
+  return (v.errors ?? [])
+    .slice(0, 3)
+    .map((e) => `${e.instancePath || '/'} ${e.message}`)
+    .join('; ');
 }
 
 /**

@@ -5,7 +5,9 @@ import { createVapiClient, resolveVapiSettings, vapiRequest, vapiRest } from '..
 import { NetworkError, UserError } from '../../src/errors.js';
 import { freePort } from '../support/net.js';
 
-const env = (vars: Record<string, string>) => ({ get: (k: string) => (vars[k] === undefined ? undefined : { value: vars[k]!, source: `$${k}` }) });
+const env = (vars: Record<string, string>) => ({
+  get: (k: string) => (vars[k] === undefined ? undefined : { value: vars[k]!, source: `$${k}` }),
+});
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of closers.splice(0)) await c();
@@ -17,7 +19,9 @@ async function scripted(statuses: number[]) {
   const server = http.createServer((req, res) => {
     const status = statuses.shift() ?? 200;
     seen.push(status);
-    res.writeHead(status, { 'content-type': 'application/json' }).end(status === 200 ? '[]' : JSON.stringify({ message: `status ${status}` }));
+    res
+      .writeHead(status, { 'content-type': 'application/json' })
+      .end(status === 200 ? '[]' : JSON.stringify({ message: `status ${status}` }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   closers.push(() => new Promise((r) => server.close(() => r())));
@@ -31,10 +35,13 @@ describe('Vapi requests fail fast and retry only what a retry can fix', () => {
       sockets.add(socket.on('error', () => {}));
     });
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    closers.push(() => new Promise((r) => {
-      for (const x of sockets) x.destroy();
-      silent.close(() => r());
-    }));
+    closers.push(
+      () =>
+        new Promise((r) => {
+          for (const x of sockets) x.destroy();
+          silent.close(() => r());
+        }),
+    );
     const port = (silent.address() as net.AddressInfo).port;
     const s = resolveVapiSettings({}, env({ VAPI_API_KEY: 'k', VAPI_BASE_URL: `https://127.0.0.1:${port}` }));
     const vapi = await createVapiClient(s);
@@ -43,7 +50,9 @@ describe('Vapi requests fail fast and retry only what a retry can fix', () => {
     const ms = performance.now() - started;
     expect(err).toBeInstanceOf(NetworkError);
     expect((err as NetworkError).exitCode).toBe(6);
-    expect((err as Error).message).toBe(`Cannot reach Vapi at https://127.0.0.1:${port} to list assistants: no answer within 3 s (connect timeout).`);
+    expect((err as Error).message).toBe(
+      `Cannot reach Vapi at https://127.0.0.1:${port} to list assistants: no answer within 3 s (connect timeout).`,
+    );
     expect(ms).toBeLessThan(5_000);
   }, 15_000);
 
@@ -51,7 +60,9 @@ describe('Vapi requests fail fast and retry only what a retry can fix', () => {
     const port = await freePort();
     const s = resolveVapiSettings({}, env({ VAPI_API_KEY: 'k', VAPI_BASE_URL: `http://127.0.0.1:${port}` }));
     const err = await vapiRest(s, 'list credentials', 'GET', '/credential').catch((e) => e);
-    expect((err as Error).message).toBe(`Cannot reach Vapi at http://127.0.0.1:${port} to list credentials: connection refused.`);
+    expect((err as Error).message).toBe(
+      `Cannot reach Vapi at http://127.0.0.1:${port} to list credentials: connection refused.`,
+    );
   });
 
   test('429 and 5xx are retried (twice), other statuses are not', async () => {
@@ -69,7 +80,9 @@ describe('Vapi requests fail fast and retry only what a retry can fix', () => {
 
     for (const status of [400, 404, 408, 409]) {
       const once = await scripted([status]);
-      const e = await vapiRest({ ...s, baseUrl: { value: once.url, source: 'test' } }, 'read it', 'GET', '/x').catch((x) => x);
+      const e = await vapiRest({ ...s, baseUrl: { value: once.url, source: 'test' } }, 'read it', 'GET', '/x').catch(
+        (x) => x,
+      );
       expect(e).toBeInstanceOf(UserError);
       expect(once.seen).toEqual([status]);
     }

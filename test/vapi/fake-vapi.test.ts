@@ -18,18 +18,32 @@ test('the SDK creates and updates tools and assistants on the fake, which keeps 
   const config = defaultBotConfig();
   const tool = await vapi.tools.create(config.tools[0] as never);
   expect(fake.tools.get((tool as { id: string }).id)).toMatchObject({ function: { name: 'list_doctors' } });
-  await vapi.tools.update({ id: (tool as { id: string }).id, body: { function: { name: 'list_doctors', description: 'changed' } } } as never);
+  await vapi.tools.update({
+    id: (tool as { id: string }).id,
+    body: { function: { name: 'list_doctors', description: 'changed' } },
+  } as never);
   expect(fake.tools.get((tool as { id: string }).id)!.function.description).toBe('changed');
-  const asst = await vapi.assistants.create({ ...(config.assistant as object), model: { provider: 'openai', model: 'gpt-4o', toolIds: [(tool as { id: string }).id] } } as never);
+  const asst = await vapi.assistants.create({
+    ...(config.assistant as object),
+    model: { provider: 'openai', model: 'gpt-4o', toolIds: [(tool as { id: string }).id] },
+  } as never);
   expect(fake.assistants.get(asst.id)!.model.toolIds).toEqual([(tool as { id: string }).id]);
-  expect(fake.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['POST /tool 201', `PATCH /tool/${(tool as { id: string }).id} 200`, 'POST /assistant 201']);
+  expect(fake.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+    'POST /tool 201',
+    `PATCH /tool/${(tool as { id: string }).id} 200`,
+    'POST /assistant 201',
+  ]);
 });
 
 test('a bad key gets 401 and a body the spec rejects gets 400, both as VapiError', async () => {
-  const denied = (await client('wrong').assistants.list().catch((e: unknown) => e)) as VapiError;
+  const denied = (await client('wrong')
+    .assistants.list()
+    .catch((e: unknown) => e)) as VapiError;
   expect(denied).toBeInstanceOf(VapiError);
   expect(denied.statusCode).toBe(401);
-  const bad = (await client().assistants.create({ voice: { provider: 'nope', voiceId: 'x' } } as never).catch((e: unknown) => e)) as VapiError;
+  const bad = (await client()
+    .assistants.create({ voice: { provider: 'nope', voiceId: 'x' } } as never)
+    .catch((e: unknown) => e)) as VapiError;
   expect(bad.statusCode).toBe(400);
   expect(JSON.stringify(bad.body)).toMatch(/voice/);
 });

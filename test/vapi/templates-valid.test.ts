@@ -11,7 +11,8 @@ test("the seeded assistant is a valid CreateAssistantDTO by Vapi's published spe
 
 test('every seeded tool is a valid POST /tool body, and bad values are rejected', () => {
   const validate = requestValidator('post', '/tool');
-  for (const tool of defaultBotConfig().tools) expect(validate(tool), `${tool.function.name}: ${describeErrors(validate)}`).toBe(true);
+  for (const tool of defaultBotConfig().tools)
+    expect(validate(tool), `${tool.function.name}: ${describeErrors(validate)}`).toBe(true);
   expect(validate({ type: 'function', function: { name: 'bad name!' } })).toBe(false);
   expect(requestValidator('post', '/assistant')({ voice: { provider: 'nope', voiceId: 'x' } })).toBe(false);
 });

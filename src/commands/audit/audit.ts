@@ -5,7 +5,11 @@ import type { GlobalOptions } from '../shared/globals.js';
 import { openStore } from '../shared/store.js';
 import { parseLimit, parseSince } from '../shared/options.js';
 
-export async function runAudit(flags: { since?: string; limit?: string }, g: GlobalOptions, deps: Deps): Promise<AuditEntry[]> {
+export async function runAudit(
+  flags: { since?: string; limit?: string },
+  g: GlobalOptions,
+  deps: Deps,
+): Promise<AuditEntry[]> {
   const since = parseSince(flags.since, deps.now());
   const limit = parseLimit(flags.limit);
   const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist audit' });

@@ -52,52 +52,101 @@ function readJsonVars(file: string, cwd: string): Record<string, string> {
   try {
     parsed = JSON.parse(fs.readFileSync(path.resolve(cwd, file), 'utf8'));
   } catch (err) {
-    throw new UsageError(`Cannot read --vars ${file}: ${(err as Error).message}`, 'Give a JSON object, e.g. {"name": "Asha"}.');
+    throw new UsageError(
+      `Cannot read --vars ${file}: ${(err as Error).message}`,
+      'Give a JSON object, e.g. {"name": "Asha"}.',
+    );
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`--vars ${file} must hold a JSON object.`);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new UsageError(`--vars ${file} must hold a JSON object.`);
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
 }
 
 function targetsFrom(numbers: string[], flags: CallFlags, base: Record<string, string>, cwd: string): Target[] {
   if (flags.fromCsv && numbers.length) throw new UsageError('Give numbers or --from-csv, not both.');
   if (!flags.fromCsv) {
-    if (!numbers.length) throw new UsageError('Give at least one number to call, or --from-csv.', 'E.g. `receptionist call +919812345678 --var name=Asha`.');
+    if (!numbers.length)
+      throw new UsageError(
+        'Give at least one number to call, or --from-csv.',
+        'E.g. `receptionist call +919812345678 --var name=Asha`.',
+      );
     return numbers.map((n) => ({ label: n, rawNumber: n, variables: base }));
   }
   let rows: Array<Record<string, string>>;
   try {
-    rows = parse(fs.readFileSync(path.resolve(cwd, flags.fromCsv), 'utf8'), { columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: true });
+    rows = parse(fs.readFileSync(path.resolve(cwd, flags.fromCsv), 'utf8'), {
+      columns: true,
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      relax_column_count: true,
+    });
   } catch (err) {
-    throw new UsageError(`Cannot read --from-csv ${flags.fromCsv}: ${(err as Error).message}`, 'Give a CSV with a header row and a number (or phone) column.');
+    throw new UsageError(
+      `Cannot read --from-csv ${flags.fromCsv}: ${(err as Error).message}`,
+      'Give a CSV with a header row and a number (or phone) column.',
+    );
   }
   return rows.map((row, i) => {
     const { number, phone, ...vars } = row;
-    return { label: `row ${i + 2}`, rawNumber: number ?? phone ?? '', variables: { ...base, ...Object.fromEntries(Object.entries(vars).filter(([, v]) => v !== undefined)) } };
+    return {
+      label: `row ${i + 2}`,
+      rawNumber: number ?? phone ?? '',
+      variables: { ...base, ...Object.fromEntries(Object.entries(vars).filter(([, v]) => v !== undefined)) },
+    };
   });
 }
 
 /** --phone-number-id, $RECEPTIONIST_PHONE_NUMBER_ID, the number `sync --phone-number` points at serve, else the account's only one. */
-async function resolvePhoneNumberId(flag: string | undefined, deps: Deps, config: BotConfig, client: () => Promise<{ vapi: VapiClient; s: VapiSettings }>): Promise<string> {
+async function resolvePhoneNumberId(
+  flag: string | undefined,
+  deps: Deps,
+  config: BotConfig,
+  client: () => Promise<{ vapi: VapiClient; s: VapiSettings }>,
+): Promise<string> {
   const set = resolveSetting('phone-number-id', flag, 'RECEPTIONIST_PHONE_NUMBER_ID', deps.env);
   if (set) return set.value;
   if (config.vapi?.phoneNumber?.id) return config.vapi.phoneNumber.id;
   const { vapi, s } = await client();
-  const numbers = (await vapiRequest('list phone numbers', s, () => vapi.phoneNumbers.list())) as unknown as Array<{ id: string; number?: string }>;
+  const numbers = (await vapiRequest('list phone numbers', s, () => vapi.phoneNumbers.list())) as unknown as Array<{
+    id: string;
+    number?: string;
+  }>;
   if (numbers.length === 1) return numbers[0]!.id;
   throw new UserError(
-    numbers.length ? `Your Vapi organisation has ${numbers.length} phone numbers; choose one.` : 'Your Vapi organisation has no phone number to call from.',
-    numbers.length ? `Pass --phone-number-id or set RECEPTIONIST_PHONE_NUMBER_ID: ${numbers.map((n) => `${n.id} (${n.number ?? '?'})`).join(', ')}` : 'Buy or import one in the Vapi dashboard.',
+    numbers.length
+      ? `Your Vapi organisation has ${numbers.length} phone numbers; choose one.`
+      : 'Your Vapi organisation has no phone number to call from.',
+    numbers.length
+      ? `Pass --phone-number-id or set RECEPTIONIST_PHONE_NUMBER_ID: ${numbers.map((n) => `${n.id} (${n.number ?? '?'})`).join(', ')}`
+      : 'Buy or import one in the Vapi dashboard.',
   );
 }
 
-function requestFor(t: Target, config: BotConfig, assistantId: string, phoneNumberId: string, scheduleAt: string | undefined, region: string): { body?: Record<string, unknown>; number?: string; error?: string } {
+function requestFor(
+  t: Target,
+  config: BotConfig,
+  assistantId: string,
+  phoneNumberId: string,
+  scheduleAt: string | undefined,
+  region: string,
+): { body?: Record<string, unknown>; number?: string; error?: string } {
   const number = toE164(t.rawNumber, region);
-  if (!number) return { error: t.rawNumber ? `"${t.rawNumber}" is not a valid phone number` : 'no number (or phone) column' };
-  const a = config.assistant as { firstMessage?: string; model?: { messages?: Array<{ role: string; content: string }> } };
+  if (!number)
+    return { error: t.rawNumber ? `"${t.rawNumber}" is not a valid phone number` : 'no number (or phone) column' };
+  const a = config.assistant as {
+    firstMessage?: string;
+    model?: { messages?: Array<{ role: string; content: string }> };
+  };
   const placeholders = placeholdersIn(a.firstMessage, ...(a.model?.messages ?? []).map((m) => m.content));
   const { missing, unknown } = checkVariables(placeholders, t.variables);
   if (missing.length || unknown.length) {
-    const parts = [missing.length ? `missing variables: ${missing.join(', ')}` : '', unknown.length ? `unknown variables: ${unknown.join(', ')} (the assistant uses: ${[...placeholders.required, ...placeholders.optional].join(', ') || 'none'})` : ''];
+    const parts = [
+      missing.length ? `missing variables: ${missing.join(', ')}` : '',
+      unknown.length
+        ? `unknown variables: ${unknown.join(', ')} (the assistant uses: ${[...placeholders.required, ...placeholders.optional].join(', ') || 'none'})`
+        : '',
+    ];
     return { number, error: parts.filter(Boolean).join('; ') };
   }
   const body: Record<string, unknown> = {
@@ -111,15 +160,25 @@ function requestFor(t: Target, config: BotConfig, assistantId: string, phoneNumb
 }
 
 /** Validates every target first, then places the calls (in parallel up to --concurrency). */
-export async function runCall(numbers: string[], flags: CallFlags, g: GlobalOptions, deps: Deps): Promise<CallResult[]> {
+export async function runCall(
+  numbers: string[],
+  flags: CallFlags,
+  g: GlobalOptions,
+  deps: Deps,
+): Promise<CallResult[]> {
   const base = { ...(flags.vars ? readJsonVars(flags.vars, deps.cwd) : {}), ...parseVarPairs(flags.var) };
   const targets = targetsFrom(numbers, flags, base, deps.cwd);
   const concurrency = Number(flags.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 50) throw new UsageError(`Invalid --concurrency "${flags.concurrency}"`, 'Give a whole number from 1 to 50.');
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 50)
+    throw new UsageError(`Invalid --concurrency "${flags.concurrency}"`, 'Give a whole number from 1 to 50.');
   let scheduleAt: string | undefined;
   if (flags.scheduleAt) {
     const t = Date.parse(flags.scheduleAt);
-    if (!Number.isFinite(t)) throw new UsageError(`Invalid --schedule-at "${flags.scheduleAt}"`, 'Give an ISO time such as 2026-12-01T10:00:00+05:30.');
+    if (!Number.isFinite(t))
+      throw new UsageError(
+        `Invalid --schedule-at "${flags.scheduleAt}"`,
+        'Give an ISO time such as 2026-12-01T10:00:00+05:30.',
+      );
     scheduleAt = new Date(t).toISOString();
   }
   // A dry run with every id given never contacts Vapi, so it needs no key either.
@@ -172,9 +231,11 @@ export async function runCall(numbers: string[], flags: CallFlags, g: GlobalOpti
     }
   };
   const queue = [...todo];
-  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-    for (let r = queue.shift(); r; r = queue.shift()) await work(r);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+      for (let r = queue.shift(); r; r = queue.shift()) await work(r);
+    }),
+  );
   spinner.stop();
   return results;
 }
@@ -182,7 +243,13 @@ export async function runCall(numbers: string[], flags: CallFlags, g: GlobalOpti
 /** Polls the call until it ends; returns its outcome. */
 async function follow(vapi: VapiClient, id: string, pollMs: number, s: VapiSettings): Promise<Partial<CallResult>> {
   for (;;) {
-    const c = (await vapiRequest(`read call ${id}`, s, () => vapi.calls.get({ id }))) as unknown as { status: string; endedReason?: string; cost?: number; startedAt?: string; endedAt?: string };
+    const c = (await vapiRequest(`read call ${id}`, s, () => vapi.calls.get({ id }))) as unknown as {
+      status: string;
+      endedReason?: string;
+      cost?: number;
+      startedAt?: string;
+      endedAt?: string;
+    };
     if (c.status === 'ended') {
       const duration = c.startedAt && c.endedAt ? (Date.parse(c.endedAt) - Date.parse(c.startedAt)) / 1000 : undefined;
       return { status: c.status, endedReason: c.endedReason, cost: c.cost, durationSeconds: duration };
@@ -194,10 +261,27 @@ async function follow(vapi: VapiClient, id: string, pollMs: number, s: VapiSetti
 export function renderCallResults(results: CallResult[], flags: CallFlags, g: GlobalOptions, io: IO): void {
   for (const r of results) {
     if (g.json) io.line(JSON.stringify(flags.dryRun ? r : { ...r, request: undefined }));
-    else if (flags.dryRun) io.line(r.ok ? `POST /call ${JSON.stringify(r.request, null, 2)}` : `${r.target}: ${r.error}`);
+    else if (flags.dryRun)
+      io.line(r.ok ? `POST /call ${JSON.stringify(r.request, null, 2)}` : `${r.target}: ${r.error}`);
     else if (!r.ok) io.line(`${r.target}  failed  ${r.error}`);
-    else io.line([r.target, r.number, r.callId, r.status, r.endedReason, r.durationSeconds === undefined ? '' : `${r.durationSeconds}s`, r.cost === undefined ? '' : `$${r.cost}`].filter((x) => x !== undefined && x !== '').join('  '));
+    else
+      io.line(
+        [
+          r.target,
+          r.number,
+          r.callId,
+          r.status,
+          r.endedReason,
+          r.durationSeconds === undefined ? '' : `${r.durationSeconds}s`,
+          r.cost === undefined ? '' : `$${r.cost}`,
+        ]
+          .filter((x) => x !== undefined && x !== '')
+          .join('  '),
+      );
   }
   const failed = results.filter((r) => !r.ok).length;
-  if (failed) throw new PartialFailureError(`${failed} of ${results.length} ${flags.dryRun ? 'requests are invalid' : 'calls failed'}; the others ${flags.dryRun ? 'are shown above' : 'were placed'}.`);
+  if (failed)
+    throw new PartialFailureError(
+      `${failed} of ${results.length} ${flags.dryRun ? 'requests are invalid' : 'calls failed'}; the others ${flags.dryRun ? 'are shown above' : 'were placed'}.`,
+    );
 }

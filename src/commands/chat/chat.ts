@@ -25,8 +25,19 @@ function replyOf(chat: { output?: Array<{ role?: string; content?: unknown }> })
     .join('\n');
 }
 
-async function turn(input: string, previousChatId: string | undefined, assistantId: string, vapi: VapiClient, s: VapiSettings, store: Store, sealer: FieldSealer, now: Date): Promise<ChatTurn> {
-  const chat = (await vapiRequest('send the chat message', s, () => vapi.chats.create({ assistantId, input, ...(previousChatId ? { previousChatId } : {}) } as never))) as unknown as { id: string; output?: Array<{ role?: string; content?: unknown }> };
+async function turn(
+  input: string,
+  previousChatId: string | undefined,
+  assistantId: string,
+  vapi: VapiClient,
+  s: VapiSettings,
+  store: Store,
+  sealer: FieldSealer,
+  now: Date,
+): Promise<ChatTurn> {
+  const chat = (await vapiRequest('send the chat message', s, () =>
+    vapi.chats.create({ assistantId, input, ...(previousChatId ? { previousChatId } : {}) } as never),
+  )) as unknown as { id: string; output?: Array<{ role?: string; content?: unknown }> };
   const reply = replyOf(chat);
   const sealed = sealer.sealRecord({ input, output: reply }, { collection: 'chats', recordId: chat.id });
   await store.chats.append({ chatId: chat.id, previousChatId, assistantId, at: now.toISOString(), ...sealed });
@@ -47,7 +58,16 @@ export async function runChat(flags: ChatFlags, g: GlobalOptions, deps: Deps): P
     const turns: ChatTurn[] = [];
     const show = (t: ChatTurn) => (g.json ? deps.io.line(JSON.stringify(t)) : deps.io.line(t.reply));
     if (flags.message !== undefined) {
-      const t = await turn(flags.message, flags.previousChatId, assistant.value, vapi, settings, store, sealer, deps.now());
+      const t = await turn(
+        flags.message,
+        flags.previousChatId,
+        assistant.value,
+        vapi,
+        settings,
+        store,
+        sealer,
+        deps.now(),
+      );
       show(t);
       if (!g.json) deps.io.info(`(chat ${t.chatId}; continue with --previous-chat-id ${t.chatId})`);
       return [t];

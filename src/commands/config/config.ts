@@ -3,18 +3,35 @@ import path from 'node:path';
 import type { Deps } from '../../deps.js';
 import { NeedsInputError, UsageError } from '../../errors.js';
 import type { BotConfig } from '../../domain/clinic.js';
-import { applyConfigChanges, ConfigValueError, getConfigValue, validateImportedConfig, type ConfigChange } from '../../domain/bot-config-edit.js';
+import {
+  applyConfigChanges,
+  ConfigValueError,
+  getConfigValue,
+  validateImportedConfig,
+  type ConfigChange,
+} from '../../domain/bot-config-edit.js';
 import { optionsCatalog } from '../../vapi/options.js';
 import type { Store } from '../../store/types.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore, requireBotConfig } from '../shared/store.js';
 
-async function withConfig<T>(g: GlobalOptions, deps: Deps, write: boolean, fn: (store: Store, config: BotConfig) => Promise<T>): Promise<T> {
+async function withConfig<T>(
+  g: GlobalOptions,
+  deps: Deps,
+  write: boolean,
+  fn: (store: Store, config: BotConfig) => Promise<T>,
+): Promise<T> {
   const store = await openStore(g, deps, { readOnly: !write, purpose: 'receptionist config' });
   try {
     return await fn(store, await requireBotConfig(store));
   } catch (err) {
-    if (err instanceof ConfigValueError) throw new UsageError(err.message, err.accepted?.length ? `Accepted: ${err.accepted.slice(0, 40).join(', ')}${err.accepted.length > 40 ? ', …' : ''}` : undefined);
+    if (err instanceof ConfigValueError)
+      throw new UsageError(
+        err.message,
+        err.accepted?.length
+          ? `Accepted: ${err.accepted.slice(0, 40).join(', ')}${err.accepted.length > 40 ? ', …' : ''}`
+          : undefined,
+      );
     throw err;
   } finally {
     await store.close();
@@ -37,7 +54,25 @@ function renderChanges(changes: ConfigChange[], g: GlobalOptions, deps: Deps): v
 export async function show(_args: unknown[], g: GlobalOptions, deps: Deps): Promise<void> {
   await withConfig(g, deps, false, async (_s, config) => {
     if (g.json) return deps.io.line(JSON.stringify(exportable(config), null, deps.io.isOutTTY ? 2 : undefined));
-    const keys = ['name', 'firstMessage', 'voice.provider', 'voice.voiceId', 'voice.model', 'transcriber.provider', 'transcriber.model', 'transcriber.language', 'model.provider', 'model.model', 'model.temperature', 'serverMessages', 'clinic.name', 'clinic.timeZone', 'clinic.defaultRegion', 'clinic.slotMinutes', 'clinic.holdMinutes'];
+    const keys = [
+      'name',
+      'firstMessage',
+      'voice.provider',
+      'voice.voiceId',
+      'voice.model',
+      'transcriber.provider',
+      'transcriber.model',
+      'transcriber.language',
+      'model.provider',
+      'model.model',
+      'model.temperature',
+      'serverMessages',
+      'clinic.name',
+      'clinic.timeZone',
+      'clinic.defaultRegion',
+      'clinic.slotMinutes',
+      'clinic.holdMinutes',
+    ];
     for (const k of keys) {
       const v = getConfigValue(config, k);
       if (v !== undefined) deps.io.line(`${k.padEnd(22)}${Array.isArray(v) ? v.join(', ') : String(v)}`);
@@ -50,7 +85,11 @@ export async function show(_args: unknown[], g: GlobalOptions, deps: Deps): Prom
 /** `config set <key> <value> …` */
 export async function set(args: unknown[], g: GlobalOptions, deps: Deps): Promise<void> {
   const words = args[0] as string[];
-  if (words.length % 2 !== 0) throw new UsageError('config set takes key value pairs.', 'E.g. `receptionist config set voice.provider 11labs voice.voiceId burt`.');
+  if (words.length % 2 !== 0)
+    throw new UsageError(
+      'config set takes key value pairs.',
+      'E.g. `receptionist config set voice.provider 11labs voice.voiceId burt`.',
+    );
   const pairs: Array<[string, string]> = [];
   for (let i = 0; i < words.length; i += 2) pairs.push([words[i]!, words[i + 1]!]);
   const changes = await withConfig(g, deps, true, async (store, config) => {
@@ -63,25 +102,45 @@ export async function set(args: unknown[], g: GlobalOptions, deps: Deps): Promis
 
 /** `config edit`: provider, then value, picked from the options Vapi accepts. */
 export async function edit(_args: unknown[], g: GlobalOptions, deps: Deps): Promise<void> {
-  if (!deps.io.canPrompt) throw new NeedsInputError('`receptionist config set <key> <value>` (config edit needs a terminal)');
+  if (!deps.io.canPrompt)
+    throw new NeedsInputError('`receptionist config set <key> <value>` (config edit needs a terminal)');
   const changes = await withConfig(g, deps, true, async (store, config) => {
     const group = (await deps.prompter.select('What do you want to change?', [
-      { value: 'voice', name: `Voice (now ${String(getConfigValue(config, 'voice.provider'))} / ${String(getConfigValue(config, 'voice.voiceId'))})` },
-      { value: 'transcriber', name: `Transcriber (now ${String(getConfigValue(config, 'transcriber.provider'))} / ${String(getConfigValue(config, 'transcriber.model') ?? '-')})` },
-      { value: 'model', name: `Model (now ${String(getConfigValue(config, 'model.provider'))} / ${String(getConfigValue(config, 'model.model'))})` },
+      {
+        value: 'voice',
+        name: `Voice (now ${String(getConfigValue(config, 'voice.provider'))} / ${String(getConfigValue(config, 'voice.voiceId'))})`,
+      },
+      {
+        value: 'transcriber',
+        name: `Transcriber (now ${String(getConfigValue(config, 'transcriber.provider'))} / ${String(getConfigValue(config, 'transcriber.model') ?? '-')})`,
+      },
+      {
+        value: 'model',
+        name: `Model (now ${String(getConfigValue(config, 'model.provider'))} / ${String(getConfigValue(config, 'model.model'))})`,
+      },
     ])) as 'voice' | 'transcriber' | 'model';
     const kind = ({ voice: 'voices', transcriber: 'transcribers', model: 'models' } as const)[group];
     const providers = optionsCatalog()[kind];
-    const provider = await deps.prompter.select('Provider', providers.map((p) => ({ value: p.provider })));
+    const provider = await deps.prompter.select(
+      'Provider',
+      providers.map((p) => ({ value: p.provider })),
+    );
     const p = providers.find((x) => x.provider === provider)!;
     const field = group === 'voice' ? 'voiceId' : 'model';
     const choices = group === 'voice' ? p.voiceIds : p.models;
     let value: string | undefined;
     if (choices?.values.length) {
-      value = await deps.prompter.select(group === 'voice' ? 'Voice' : 'Model', [...choices.values.map((v) => ({ value: v })), ...(choices.isFreeForm ? [{ value: '\u0000other', name: 'Other (type it)' }] : [])]);
+      value = await deps.prompter.select(group === 'voice' ? 'Voice' : 'Model', [
+        ...choices.values.map((v) => ({ value: v })),
+        ...(choices.isFreeForm ? [{ value: '\u0000other', name: 'Other (type it)' }] : []),
+      ]);
     }
-    if (!value || value === '\u0000other') value = (await deps.prompter.input(group === 'voice' ? `${provider} voice id` : `${provider} model`)).trim();
-    const r = applyConfigChanges(config, [[`${group}.provider`, provider], [`${group}.${field}`, value]]);
+    if (!value || value === '\u0000other')
+      value = (await deps.prompter.input(group === 'voice' ? `${provider} voice id` : `${provider} model`)).trim();
+    const r = applyConfigChanges(config, [
+      [`${group}.provider`, provider],
+      [`${group}.${field}`, value],
+    ]);
     if (r.changes.length) await save(store, r.config);
     return r.changes;
   });
@@ -110,7 +169,10 @@ export async function importConfig(args: unknown[], g: GlobalOptions, deps: Deps
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new UsageError(`Cannot read ${args[0] as string}: ${(err as Error).message}`, 'Give a JSON file written by `receptionist config export`.');
+    throw new UsageError(
+      `Cannot read ${args[0] as string}: ${(err as Error).message}`,
+      'Give a JSON file written by `receptionist config export`.',
+    );
   }
   await withConfig(g, deps, true, async (store, config) => {
     const imported = validateImportedConfig(parsed);

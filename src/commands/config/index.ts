@@ -4,24 +4,49 @@ import { globalsOf } from '../shared/globals.js';
 import { CONFIG_KEYS } from '../../domain/config-keys.js';
 
 export const configCommand = (deps: Deps) => {
-  const config = new Command('config').description('Show and change the stored bot config (nothing reaches Vapi until `sync`)');
-  const run = (name: string) => async (...args: unknown[]) => {
-    const cmd = args[args.length - 1] as Command;
-    const mod = await import('./config.js');
-    const g = globalsOf(cmd, deps);
-    await (mod as unknown as Record<string, (a: unknown[], g: ReturnType<typeof globalsOf>, d: Deps) => Promise<void>>)[name]!(args.slice(0, -1), g, deps);
-  };
+  const config = new Command('config').description(
+    'Show and change the stored bot config (nothing reaches Vapi until `sync`)',
+  );
+  const run =
+    (name: string) =>
+    async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      const mod = await import('./config.js');
+      const g = globalsOf(cmd, deps);
+      await (
+        mod as unknown as Record<string, (a: unknown[], g: ReturnType<typeof globalsOf>, d: Deps) => Promise<void>>
+      )[name]!(args.slice(0, -1), g, deps);
+    };
   config.addCommand(new Command('show').description('Print the bot config').action(run('show')));
   config.addCommand(
     new Command('set')
       .description('Set one or more keys: config set <key> <value> [<key> <value> …]')
       .argument('<pairs...>', 'key value pairs, e.g. voice.provider 11labs voice.voiceId burt')
-      .addHelpText('after', () => `\nKeys:\n${Object.entries(CONFIG_KEYS).map(([k, d]) => `  ${k.padEnd(26)}${d}`).join('\n')}\n\nExamples:\n  receptionist config set voice.voiceId Kylie\n  receptionist config set voice.provider 11labs voice.voiceId burt\n  receptionist config set firstMessage "Hello! Clinic or AC support?"`)
+      .addHelpText(
+        'after',
+        () =>
+          `\nKeys:\n${Object.entries(CONFIG_KEYS)
+            .map(([k, d]) => `  ${k.padEnd(26)}${d}`)
+            .join(
+              '\n',
+            )}\n\nExamples:\n  receptionist config set voice.voiceId Kylie\n  receptionist config set voice.provider 11labs voice.voiceId burt\n  receptionist config set firstMessage "Hello! Clinic or AC support?"`,
+      )
       .action(run('set')),
   );
-  config.addCommand(new Command('edit').description('Pick a voice, transcriber or model interactively').action(run('edit')));
-  config.addCommand(new Command('export').description('Write the config as JSON (to a file, or stdout)').argument('[file]').action(run('exportConfig')));
-  config.addCommand(new Command('import').description('Replace the config with a JSON file written by `config export`').argument('<file>').action(run('importConfig')));
+  config.addCommand(
+    new Command('edit').description('Pick a voice, transcriber or model interactively').action(run('edit')),
+  );
+  config.addCommand(
+    new Command('export')
+      .description('Write the config as JSON (to a file, or stdout)')
+      .argument('[file]')
+      .action(run('exportConfig')),
+  );
+  config.addCommand(
+    new Command('import')
+      .description('Replace the config with a JSON file written by `config export`')
+      .argument('<file>')
+      .action(run('importConfig')),
+  );
   return config;
 };
-

@@ -8,7 +8,7 @@ export interface KeysFlags {
 }
 
 export const keysCommand = (deps: Deps) => {
-  const keys = new Command('keys').description('Manage the encryption keys that seal patients\' data');
+  const keys = new Command('keys').description("Manage the encryption keys that seal patients' data");
   keys.addCommand(
     new Command('init')
       .description('Create the encryption keys and the first admin (same as the first `users add`)')
@@ -34,10 +34,15 @@ export const keysCommand = (deps: Deps) => {
   );
   keys.addCommand(
     new Command('reindex')
-      .description('Rebuild the phone-number blind index, with a new RECEPTIONIST_BLIND_INDEX_KEY if the old one is lost')
+      .description(
+        'Rebuild the phone-number blind index, with a new RECEPTIONIST_BLIND_INDEX_KEY if the old one is lost',
+      )
       .option('--username <name>', 'the acting admin (or $RECEPTIONIST_USERNAME)')
       .option('--password-stdin', 'read the password from stdin')
-      .addHelpText('after', '\nDecrypts every sealed phone number (as an admin) and indexes it under the key in the environment;\nwithout one, a new key is written to ./.env. Stop `serve` first; restart it with the new key.')
+      .addHelpText(
+        'after',
+        '\nDecrypts every sealed phone number (as an admin) and indexes it under the key in the environment;\nwithout one, a new key is written to ./.env. Stop `serve` first; restart it with the new key.',
+      )
       .action(async (flags: KeysFlags, cmd: Command) => {
         const { runKeysReindex, renderReindex } = await import('./keys.js');
         const g = globalsOf(cmd, deps);

@@ -11,10 +11,19 @@ import { Credentials, ensureBlindIndexKey } from '../shared/credentials.js';
 import { createFirstAdmin, unlockActing, withKeyring, type UsersResult } from '../shared/admin.js';
 import type { KeysFlags } from './index.js';
 
-export async function runKeysInit(username: string, flags: KeysFlags, g: GlobalOptions, deps: Deps): Promise<UsersResult> {
+export async function runKeysInit(
+  username: string,
+  flags: KeysFlags,
+  g: GlobalOptions,
+  deps: Deps,
+): Promise<UsersResult> {
   const creds = new Credentials(deps, Boolean(flags.passwordStdin));
   return withKeyring(g, deps, 'receptionist keys init', async (store) => {
-    if (await hasKeyring(store)) throw new UserError('The keys exist already.', 'Add admins with `receptionist users add`, or rotate with `receptionist keys rotate`.');
+    if (await hasKeyring(store))
+      throw new UserError(
+        'The keys exist already.',
+        'Add admins with `receptionist users add`, or rotate with `receptionist keys rotate`.',
+      );
     return createFirstAdmin(store, username, creds, deps);
   });
 }
@@ -39,7 +48,9 @@ export async function runKeysRotate(flags: KeysFlags, g: GlobalOptions, deps: De
 
 export function renderRotate(r: RotateResult, g: GlobalOptions, io: IO): void {
   if (g.json) return io.line(JSON.stringify(r));
-  io.info(`New records are sealed to key ${r.keyId}; retired ${r.retired.join(', ') || 'nothing'} (still used to read older records).`);
+  io.info(
+    `New records are sealed to key ${r.keyId}; retired ${r.retired.join(', ') || 'nothing'} (still used to read older records).`,
+  );
   io.info('A running `serve` picks the new key up when it restarts.');
 }
 
@@ -60,13 +71,23 @@ export async function runKeysReindex(flags: KeysFlags, g: GlobalOptions, deps: D
     const bik = ensureBlindIndexKey(deps);
     const counts = await reindexPhones(store, me, parseBlindIndexKey(bik.key)!);
     await recordBlindIndexCheck(store, blindIndexCheck(parseBlindIndexKey(bik.key)!));
-    await appendAudit(store, { at: deps.now().toISOString(), user: me.username, action: 'keys.reindex', details: { ...counts, newKey: Boolean(bik.file) } });
+    await appendAudit(store, {
+      at: deps.now().toISOString(),
+      user: me.username,
+      action: 'keys.reindex',
+      details: { ...counts, newKey: Boolean(bik.file) },
+    });
     return { by: me.username, blindIndexKeyFile: bik.file, ...counts };
   });
 }
 
 export function renderReindex(r: ReindexResult, g: GlobalOptions, io: IO): void {
   if (g.json) return io.line(JSON.stringify(r));
-  io.info(`Rebuilt the blind index: ${r.callLogs} call logs, ${r.appointments} appointments, ${r.customers} customers.`);
-  if (r.blindIndexKeyFile) io.error(`Warning: wrote a new RECEPTIONIST_BLIND_INDEX_KEY to ${r.blindIndexKeyFile}. Back it up, and restart serve with it.`);
+  io.info(
+    `Rebuilt the blind index: ${r.callLogs} call logs, ${r.appointments} appointments, ${r.customers} customers.`,
+  );
+  if (r.blindIndexKeyFile)
+    io.error(
+      `Warning: wrote a new RECEPTIONIST_BLIND_INDEX_KEY to ${r.blindIndexKeyFile}. Back it up, and restart serve with it.`,
+    );
 }

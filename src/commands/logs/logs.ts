@@ -48,9 +48,22 @@ export function parseLogsOptions(flags: LogsFlags, now: Date, env?: Env): LogsOp
   let caller: string | undefined;
   if (flags.caller) {
     caller = toE164(flags.caller, env?.get('RECEPTIONIST_DEFAULT_REGION')?.value ?? 'IN');
-    if (!caller) throw new UsageError(`Invalid --caller "${flags.caller}"`, 'Give a phone number, best in E.164 form such as +919812345678.');
+    if (!caller)
+      throw new UsageError(
+        `Invalid --caller "${flags.caller}"`,
+        'Give a phone number, best in E.164 form such as +919812345678.',
+      );
   }
-  return { since, limit, csv: Boolean(flags.csv), decrypt: Boolean(flags.decrypt), username: flags.username, passwordStdin: Boolean(flags.passwordStdin), caller, call: flags.call };
+  return {
+    since,
+    limit,
+    csv: Boolean(flags.csv),
+    decrypt: Boolean(flags.decrypt),
+    username: flags.username,
+    passwordStdin: Boolean(flags.passwordStdin),
+    caller,
+    call: flags.call,
+  };
 }
 
 /**
@@ -64,7 +77,10 @@ export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): 
   try {
     // The password's key derivation runs in the thread pool while this thread reads the log.
     // Both settle before the store closes, so no read outlives the command.
-    const [u, l] = await Promise.allSettled([opts.decrypt ? unlockForDecrypt(store, opts, deps) : undefined, store.callLogs.list({ since: opts.since })]);
+    const [u, l] = await Promise.allSettled([
+      opts.decrypt ? unlockForDecrypt(store, opts, deps) : undefined,
+      store.callLogs.list({ since: opts.since }),
+    ]);
     if (u.status === 'rejected') throw u.reason;
     if (l.status === 'rejected') throw l.reason;
     const unlocked = u.value;
@@ -90,7 +106,10 @@ export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): 
     }
     // Without the blind-index key, an admin can still filter by comparing opened numbers.
     const filtered = opts.caller && !callerIndex ? rows.filter((r) => r.customerNumber === opts.caller) : rows;
-    const booked = await bookingsByCall(store, filtered.map((r) => r.callId));
+    const booked = await bookingsByCall(
+      store,
+      filtered.map((r) => r.callId),
+    );
     for (const r of filtered) r.bookings = booked.get(r.callId) ?? [];
     const result = withLiveCalls(filtered, await store.collection<CallStatus>('call_status').find({}), opts);
     if (unlocked) {
@@ -98,7 +117,14 @@ export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): 
         at: deps.now().toISOString(),
         user: unlocked.username,
         action: 'decrypt',
-        details: { command: 'logs', since: opts.since?.toISOString(), limit: opts.limit, call: opts.call, caller: callerIndex ? `index:${callerIndex}` : opts.caller ? 'by comparison' : undefined, records: result.length },
+        details: {
+          command: 'logs',
+          since: opts.since?.toISOString(),
+          limit: opts.limit,
+          call: opts.call,
+          caller: callerIndex ? `index:${callerIndex}` : opts.caller ? 'by comparison' : undefined,
+          records: result.length,
+        },
       });
     }
     return result;
@@ -113,7 +139,12 @@ export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): 
 async function bookingsByCall(store: Store, callIds: string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (!callIds.length) return out;
-  const appts = await store.collection<Appointment>('appointments').find({ callId: { $in: callIds }, status: { $in: ['confirmed', 'cancelled', 'rescheduled'] } }, { sort: { startMs: 1 } });
+  const appts = await store
+    .collection<Appointment>('appointments')
+    .find(
+      { callId: { $in: callIds }, status: { $in: ['confirmed', 'cancelled', 'rescheduled'] } },
+      { sort: { startMs: 1 } },
+    );
   for (const a of appts) {
     const list = out.get(a.callId!) ?? [];
     list.push(`${a.patientName ?? 'patient'} with ${a.doctorName} at ${a.start} (${a.status})`);
@@ -127,7 +158,10 @@ function openOrFail(value: string, callId: string, field: string, keys: Unlocked
     return openField(value, callLogContext(callId, field), keys);
   } catch (err) {
     if (err instanceof SealError) {
-      throw new StoreError(`Call ${callId}: the sealed ${field} failed authentication (tampered with, damaged, or sealed to a key you do not hold). Nothing was shown.`, 'Restore calls.csv from a backup, or check the keys with `receptionist users list`.');
+      throw new StoreError(
+        `Call ${callId}: the sealed ${field} failed authentication (tampered with, damaged, or sealed to a key you do not hold). Nothing was shown.`,
+        'Restore calls.csv from a backup, or check the keys with `receptionist users list`.',
+      );
     }
     throw err;
   }
@@ -137,7 +171,10 @@ function blindIndexOf(e164: string, deps: Deps, canCompare: boolean): string | u
   const key = blindIndexKeyFromEnv(deps.env);
   if (key) return blindIndex(key, e164);
   if (canCompare) return undefined;
-  throw new UserError('--caller needs RECEPTIONIST_BLIND_INDEX_KEY (or --decrypt).', 'Restore the key from your backup of .env, or add --decrypt.');
+  throw new UserError(
+    '--caller needs RECEPTIONIST_BLIND_INDEX_KEY (or --decrypt).',
+    'Restore the key from your backup of .env, or add --decrypt.',
+  );
 }
 
 /** Adds calls that have a status but no report yet (still running), then sorts and limits. */
@@ -151,7 +188,13 @@ function withLiveCalls(rows: LogRow[], statuses: CallStatus[], opts: LogsOptions
       const at = new Date(s.at).toISOString();
       if (opts.since && at < opts.since.toISOString()) continue;
       const { customerIndex: _i, ...empty } = emptyRecord(s._id, at);
-      out.push({ ...empty, callType: s.callType ?? '', assistantId: s.assistantId ?? '', status: s.status, bookings: [] });
+      out.push({
+        ...empty,
+        callType: s.callType ?? '',
+        assistantId: s.assistantId ?? '',
+        status: s.status,
+        bookings: [],
+      });
     }
   }
   out.sort((a, b) => sortKey(b).localeCompare(sortKey(a)));
@@ -162,35 +205,73 @@ const sortKey = (r: LogRow) => r.endedAt || r.startedAt || r.receivedAt;
 
 function emptyRecord(callId: string, at: string): CallLogRecord {
   return {
-    callId, callType: '', assistantId: '', startedAt: at, endedAt: '', durationSeconds: null, endedReason: '', cost: null,
-    costBreakdown: '', customerNumber: '', customerIndex: '', summary: '', transcript: '', recordingUrl: '', successEvaluation: '', receivedAt: at,
+    callId,
+    callType: '',
+    assistantId: '',
+    startedAt: at,
+    endedAt: '',
+    durationSeconds: null,
+    endedReason: '',
+    cost: null,
+    costBreakdown: '',
+    customerNumber: '',
+    customerIndex: '',
+    summary: '',
+    transcript: '',
+    recordingUrl: '',
+    successEvaluation: '',
+    receivedAt: at,
   };
 }
 
 export function renderLogs(rows: LogRow[], opts: LogsOptions & { json: boolean }, io: IO): void {
   // Indented for a person at a terminal; compact when piped (jq indents it again if wanted).
-  if (opts.json) return io.line(JSON.stringify(opts.call ? (rows[0] ?? null) : rows, null, io.isOutTTY ? 2 : undefined));
+  if (opts.json)
+    return io.line(JSON.stringify(opts.call ? (rows[0] ?? null) : rows, null, io.isOutTTY ? 2 : undefined));
   if (opts.call && !opts.csv) {
     const r = rows[0];
     if (!r) return io.info(`No call ${opts.call}.`);
     const fields: Array<[string, unknown]> = [
-      ['Call', r.callId], ['Type', r.callType], ['Assistant', r.assistantId], ['Started', r.startedAt], ['Ended', r.endedAt],
-      ['Duration', r.durationSeconds === null ? '' : `${r.durationSeconds}s`], ['Ended reason', r.endedReason], ['Cost', r.cost === null ? '' : `$${r.cost}`],
-      ['Caller', r.customerNumber], ['Booked', r.bookings.join('; ')], ['Recording', r.recordingUrl], ['Success', r.successEvaluation], ['Summary', r.summary],
+      ['Call', r.callId],
+      ['Type', r.callType],
+      ['Assistant', r.assistantId],
+      ['Started', r.startedAt],
+      ['Ended', r.endedAt],
+      ['Duration', r.durationSeconds === null ? '' : `${r.durationSeconds}s`],
+      ['Ended reason', r.endedReason],
+      ['Cost', r.cost === null ? '' : `$${r.cost}`],
+      ['Caller', r.customerNumber],
+      ['Booked', r.bookings.join('; ')],
+      ['Recording', r.recordingUrl],
+      ['Success', r.successEvaluation],
+      ['Summary', r.summary],
     ];
     for (const [k, v] of fields) io.line(`${`${k}:`.padEnd(14)}${String(v ?? '')}`);
     io.line('Transcript:');
-    io.line(r.transcript.split('\n').map((l) => `  ${l}`).join('\n'));
+    io.line(
+      r.transcript
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n'),
+    );
     return;
   }
   if (opts.csv || !io.isOutTTY) {
     const columns = [...CALL_LOG_COLUMNS.filter((c) => c !== 'customerIndex'), 'status', 'bookings'] as const;
-    const cell = (r: LogRow, c: (typeof columns)[number]) => (c === 'bookings' ? r.bookings.join('; ') : r[c] === null ? '' : String(r[c]));
-    io.write(stringify([columns as unknown as string[], ...rows.map((r) => columns.map((c) => escapeCell(cell(r, c))))]));
+    const cell = (r: LogRow, c: (typeof columns)[number]) =>
+      c === 'bookings' ? r.bookings.join('; ') : r[c] === null ? '' : String(r[c]);
+    io.write(
+      stringify([columns as unknown as string[], ...rows.map((r) => columns.map((c) => escapeCell(cell(r, c))))]),
+    );
     return;
   }
   if (!rows.length) return io.info('No calls logged yet.');
-  const table = new Table({ head: ['Ended', 'Call ID', 'Type', 'Status', 'Duration', 'Ended reason', 'Cost', 'Caller', 'Booked', 'Summary'], style: { head: [] }, wordWrap: true, colWidths: [null, null, null, null, null, null, null, null, 30, 40] as unknown as number[] });
+  const table = new Table({
+    head: ['Ended', 'Call ID', 'Type', 'Status', 'Duration', 'Ended reason', 'Cost', 'Caller', 'Booked', 'Summary'],
+    style: { head: [] },
+    wordWrap: true,
+    colWidths: [null, null, null, null, null, null, null, null, 30, 40] as unknown as number[],
+  });
   for (const r of rows) {
     table.push([
       (r.endedAt || r.startedAt).replace('T', ' ').slice(0, 16),

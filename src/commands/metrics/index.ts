@@ -16,7 +16,10 @@ export const metricsCommand = (deps: Deps) =>
     .option('--since <when>', 'from this time: an ISO date, or 24h, 7d, 30d', '30d')
     .option('--remote', "ask Vapi's /analytics instead of the local logs")
     .option('--vapi-key <key>', 'Vapi private API key (or $VAPI_API_KEY), for --remote')
-    .addHelpText('after', '\nExamples:\n  receptionist metrics\n  receptionist metrics --by endedReason --since 7d\n  receptionist metrics --remote --by assistant --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  receptionist metrics\n  receptionist metrics --by endedReason --since 7d\n  receptionist metrics --remote --by assistant --json',
+    )
     .action(async (flags: MetricsFlags, cmd: Command) => {
       const { runMetrics, renderMetrics } = await import('./metrics.js');
       const g = globalsOf(cmd, deps);

@@ -33,10 +33,16 @@ export async function runMetrics(flags: MetricsFlags, g: GlobalOptions, deps: De
   const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist metrics' });
   try {
     const zone = (await loadBotConfig(store.collection('bot_configs')))?.clinic.timeZone ?? 'UTC';
-    if (flags.remote) return { source: 'vapi', since: since.toISOString(), rows: await remote(flags, since, zone, deps) };
+    if (flags.remote)
+      return { source: 'vapi', since: since.toISOString(), rows: await remote(flags, since, zone, deps) };
     const groups = new Map<string, { calls: number; seconds: number; cost: number; costed: number }>();
     for (const r of await store.callLogs.list({ since })) {
-      const key = flags.by === 'day' ? DateTime.fromISO(r.endedAt || r.receivedAt, { zone }).toISODate()! : flags.by === 'assistant' ? r.assistantId || '(none)' : r.endedReason || '(none)';
+      const key =
+        flags.by === 'day'
+          ? DateTime.fromISO(r.endedAt || r.receivedAt, { zone }).toISODate()!
+          : flags.by === 'assistant'
+            ? r.assistantId || '(none)'
+            : r.endedReason || '(none)';
       const gr = groups.get(key) ?? { calls: 0, seconds: 0, cost: 0, costed: 0 };
       gr.calls++;
       gr.seconds += r.durationSeconds ?? 0;
@@ -48,7 +54,14 @@ export async function runMetrics(flags: MetricsFlags, g: GlobalOptions, deps: De
     }
     const rows = [...groups.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([group, x]) => ({ group, calls: x.calls, minutes: round(x.seconds / 60, 1), totalCost: round(x.cost, 4), averageCost: x.costed ? round(x.cost / x.costed, 4) : 0, callsWithCost: x.costed }));
+      .map(([group, x]) => ({
+        group,
+        calls: x.calls,
+        minutes: round(x.seconds / 60, 1),
+        totalCost: round(x.cost, 4),
+        averageCost: x.costed ? round(x.cost / x.costed, 4) : 0,
+        callsWithCost: x.costed,
+      }));
     return { source: 'local', since: since.toISOString(), rows };
   } finally {
     await store.close();
@@ -63,7 +76,12 @@ async function remote(flags: MetricsFlags, since: Date, zone: string, deps: Deps
   const query = {
     table: 'call',
     name: 'receptionist_metrics',
-    timeRange: { ...(flags.by === 'day' ? { step: 'day' } : {}), start: since.toISOString(), end: deps.now().toISOString(), timezone: zone },
+    timeRange: {
+      ...(flags.by === 'day' ? { step: 'day' } : {}),
+      start: since.toISOString(),
+      end: deps.now().toISOString(),
+      timezone: zone,
+    },
     ...(groupBy.length ? { groupBy } : {}),
     operations: [
       { operation: 'count', column: 'id' },
@@ -72,7 +90,9 @@ async function remote(flags: MetricsFlags, since: Date, zone: string, deps: Deps
       { operation: 'avg', column: 'cost' },
     ],
   };
-  const res = (await vapiRequest('read analytics', settings, () => vapi.analytics.get({ queries: [query] } as never))) as unknown as Array<{ result?: Array<Record<string, unknown>> }>;
+  const res = (await vapiRequest('read analytics', settings, () =>
+    vapi.analytics.get({ queries: [query] } as never),
+  )) as unknown as Array<{ result?: Array<Record<string, unknown>> }>;
   return (res[0]?.result ?? []).map((r) => ({
     group: String(r.date ?? r.assistantId ?? r.endedReason ?? 'all'),
     calls: Number(r.countId ?? 0),
@@ -85,11 +105,40 @@ async function remote(flags: MetricsFlags, since: Date, zone: string, deps: Deps
 
 export function renderMetrics(r: MetricsResult, flags: MetricsFlags, g: GlobalOptions, io: IO): void {
   if (g.json) return io.line(JSON.stringify(r));
-  if (!r.rows.length) return io.info(`No calls since ${r.since.slice(0, 10)} (${r.source === 'vapi' ? 'Vapi analytics' : 'local call logs'}).`);
-  const total = r.rows.reduce((t, x) => ({ calls: t.calls + x.calls, minutes: t.minutes + x.minutes, cost: t.cost + x.totalCost, costed: t.costed + x.callsWithCost }), { calls: 0, minutes: 0, cost: 0, costed: 0 });
-  const head = [flags.by === 'day' ? 'Day' : flags.by === 'assistant' ? 'Assistant' : 'Ended reason', 'Calls', 'Minutes', 'Total cost', 'Avg cost'];
-  const rows = r.rows.map((x) => [x.group, String(x.calls), x.minutes.toFixed(1), `$${x.totalCost.toFixed(4)}`, `$${x.averageCost.toFixed(4)}`]);
-  const totalRow = ['Total', String(total.calls), total.minutes.toFixed(1), `$${total.cost.toFixed(4)}`, total.costed ? `$${(total.cost / total.costed).toFixed(4)}` : ''];
+  if (!r.rows.length)
+    return io.info(
+      `No calls since ${r.since.slice(0, 10)} (${r.source === 'vapi' ? 'Vapi analytics' : 'local call logs'}).`,
+    );
+  const total = r.rows.reduce(
+    (t, x) => ({
+      calls: t.calls + x.calls,
+      minutes: t.minutes + x.minutes,
+      cost: t.cost + x.totalCost,
+      costed: t.costed + x.callsWithCost,
+    }),
+    { calls: 0, minutes: 0, cost: 0, costed: 0 },
+  );
+  const head = [
+    flags.by === 'day' ? 'Day' : flags.by === 'assistant' ? 'Assistant' : 'Ended reason',
+    'Calls',
+    'Minutes',
+    'Total cost',
+    'Avg cost',
+  ];
+  const rows = r.rows.map((x) => [
+    x.group,
+    String(x.calls),
+    x.minutes.toFixed(1),
+    `$${x.totalCost.toFixed(4)}`,
+    `$${x.averageCost.toFixed(4)}`,
+  ]);
+  const totalRow = [
+    'Total',
+    String(total.calls),
+    total.minutes.toFixed(1),
+    `$${total.cost.toFixed(4)}`,
+    total.costed ? `$${(total.cost / total.costed).toFixed(4)}` : '',
+  ];
   if (!io.isOutTTY) {
     for (const row of [head, ...rows, totalRow]) io.line(row.join('\t'));
     return;

@@ -35,7 +35,11 @@ export type Progress = { start(total: number): void; tick(collection: string): v
 const BACKENDS = new Set<Backend>(['local', 'mongo']);
 
 function backend(flag: string, value: string | undefined): Backend {
-  if (!value || !BACKENDS.has(value as Backend)) throw new UsageError(`Invalid --${flag} "${value ?? ''}".`, 'Use --from local --to mongo, or --from mongo --to local.');
+  if (!value || !BACKENDS.has(value as Backend))
+    throw new UsageError(
+      `Invalid --${flag} "${value ?? ''}".`,
+      'Use --from local --to mongo, or --from mongo --to local.',
+    );
   return value as Backend;
 }
 
@@ -48,13 +52,25 @@ function backend(flag: string, value: string | undefined): Backend {
  * @throws UsageError (same or unknown backends, no MongoDB URI), StoreError (a count check failed,
  *   store locked), and the open errors of either store
  */
-export async function runMigrate(flags: MigrateFlags, g: GlobalOptions, deps: Deps, progress: Progress): Promise<MigrateResult> {
+export async function runMigrate(
+  flags: MigrateFlags,
+  g: GlobalOptions,
+  deps: Deps,
+  progress: Progress,
+): Promise<MigrateResult> {
   const from = backend('from', flags.from);
   const to = backend('to', flags.to);
-  if (from === to) throw new UsageError(`--from and --to are both "${from}".`, 'Use --from local --to mongo, or --from mongo --to local.');
+  if (from === to)
+    throw new UsageError(
+      `--from and --to are both "${from}".`,
+      'Use --from local --to mongo, or --from mongo --to local.',
+    );
   if (!g.mongodbUri) throw new UsageError('migrate needs a MongoDB URI.', 'Set MONGODB_URI or pass --mongodb-uri.');
   const open = (b: Backend, readOnly: boolean) =>
-    openStore({ ...g, logTo: undefined, mongodbUri: b === 'mongo' ? g.mongodbUri : undefined }, deps, { purpose: 'receptionist migrate', readOnly });
+    openStore({ ...g, logTo: undefined, mongodbUri: b === 'mongo' ? g.mongodbUri : undefined }, deps, {
+      purpose: 'receptionist migrate',
+      readOnly,
+    });
   // A local source is read as a snapshot (safe while serve runs); the target is opened for writing.
   const source = await open(from, true);
   let target: Store | undefined;
@@ -69,7 +85,11 @@ export async function runMigrate(flags: MigrateFlags, g: GlobalOptions, deps: De
 }
 
 /** The copy itself, between two open stores. @throws StoreError when a count check fails */
-export async function copyStore(source: Store, target: Store, opts: { dryRun: boolean; progress: Progress }): Promise<MigrateResult> {
+export async function copyStore(
+  source: Store,
+  target: Store,
+  opts: { dryRun: boolean; progress: Progress },
+): Promise<MigrateResult> {
   const warnings: string[] = [];
   const reports: CollectionReport[] = [];
   const docs = new Map<string, Doc[]>();
@@ -78,7 +98,13 @@ export async function copyStore(source: Store, target: Store, opts: { dryRun: bo
   const audit = await source.audit.list();
   const chats = await source.chats.list();
   const recordings = await source.recordings.list();
-  opts.progress.start([...docs.values()].reduce((n, d) => n + d.length, 0) + callLogs.length + audit.length + chats.length + recordings.length);
+  opts.progress.start(
+    [...docs.values()].reduce((n, d) => n + d.length, 0) +
+      callLogs.length +
+      audit.length +
+      chats.length +
+      recordings.length,
+  );
 
   const usable = <T>(collection: Parameters<typeof documentProblem>[0], items: T[]): T[] =>
     items.filter((d) => {
@@ -92,7 +118,15 @@ export async function copyStore(source: Store, target: Store, opts: { dryRun: bo
 
   for (const name of COLLECTIONS) {
     const all = docs.get(name)!;
-    const r: CollectionReport = { name, source: all.length, inserted: 0, replaced: 0, unchanged: 0, skipped: 0, inTarget: 0 };
+    const r: CollectionReport = {
+      name,
+      source: all.length,
+      inserted: 0,
+      replaced: 0,
+      unchanged: 0,
+      skipped: 0,
+      inTarget: 0,
+    };
     const col = target.collection(name);
     const copied: string[] = [];
     for (const doc of usable(name, all)) {
@@ -104,7 +138,9 @@ export async function copyStore(source: Store, target: Store, opts: { dryRun: bo
           r[await col.replaceOne(doc)]++;
         } catch (err) {
           if (!(err instanceof DuplicateKeyError)) throw err;
-          warnings.push(`${name} ${doc._id}: another document in the target holds the same ${err.key ?? 'unique key'}; skipped`);
+          warnings.push(
+            `${name} ${doc._id}: another document in the target holds the same ${err.key ?? 'unique key'}; skipped`,
+          );
           opts.progress.tick(name);
           continue;
         }
@@ -118,7 +154,15 @@ export async function copyStore(source: Store, target: Store, opts: { dryRun: bo
   }
 
   {
-    const r: CollectionReport = { name: 'call_logs', source: callLogs.length, inserted: 0, replaced: 0, unchanged: 0, skipped: 0, inTarget: 0 };
+    const r: CollectionReport = {
+      name: 'call_logs',
+      source: callLogs.length,
+      inserted: 0,
+      replaced: 0,
+      unchanged: 0,
+      skipped: 0,
+      inTarget: 0,
+    };
     const copied: string[] = [];
     for (const rec of usable('call_logs', callLogs)) {
       // Call logs are written once per call: an existing row is kept as it is.
@@ -137,9 +181,29 @@ export async function copyStore(source: Store, target: Store, opts: { dryRun: bo
     reports.push(r);
   }
 
-  reports.push(await copyLog('audit', usable('audit', audit), audit.length, target.audit, (e) => JSON.stringify([e.at, e.user, e.action, e.details]), opts));
-  reports.push(await copyLog('chats', usable('chats', chats), chats.length, target.chats, (c) => `${c.chatId}\u0000${c.at}`, opts));
-  reports.push(await copyLog('recordings', usable('recordings', recordings), recordings.length, target.recordings, (r) => `${r.callId}\u0000${r.at}\u0000${r.seq}`, opts));
+  reports.push(
+    await copyLog(
+      'audit',
+      usable('audit', audit),
+      audit.length,
+      target.audit,
+      (e) => JSON.stringify([e.at, e.user, e.action, e.details]),
+      opts,
+    ),
+  );
+  reports.push(
+    await copyLog('chats', usable('chats', chats), chats.length, target.chats, (c) => `${c.chatId}\u0000${c.at}`, opts),
+  );
+  reports.push(
+    await copyLog(
+      'recordings',
+      usable('recordings', recordings),
+      recordings.length,
+      target.recordings,
+      (r) => `${r.callId}\u0000${r.at}\u0000${r.seq}`,
+      opts,
+    ),
+  );
 
   const short = reports.filter((r) => r.inTarget !== r.source - r.skipped);
   if (short.length) {
@@ -152,8 +216,23 @@ export async function copyStore(source: Store, target: Store, opts: { dryRun: bo
 }
 
 /** Appends the entries of an append-only log the target lacks (matched by `key`), in order. */
-async function copyLog<T>(name: string, entries: T[], total: number, target: AppendLog<T>, key: (e: T) => string, opts: { dryRun: boolean; progress: Progress }): Promise<CollectionReport> {
-  const r: CollectionReport = { name, source: total, inserted: 0, replaced: 0, unchanged: 0, skipped: total - entries.length, inTarget: 0 };
+async function copyLog<T>(
+  name: string,
+  entries: T[],
+  total: number,
+  target: AppendLog<T>,
+  key: (e: T) => string,
+  opts: { dryRun: boolean; progress: Progress },
+): Promise<CollectionReport> {
+  const r: CollectionReport = {
+    name,
+    source: total,
+    inserted: 0,
+    replaced: 0,
+    unchanged: 0,
+    skipped: total - entries.length,
+    inTarget: 0,
+  };
   const have = new Set((await target.list()).map(key));
   for (const e of entries) {
     if (have.has(key(e))) r.unchanged++;

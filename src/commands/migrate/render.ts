@@ -8,7 +8,13 @@ import type { MigrateResult, Progress } from './migrate.js';
 export function progressBar(g: GlobalOptions, io: IO): Progress {
   if (!io.isErrTTY || g.json) return { start() {}, tick() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
-    { stream: io.err, format: 'Copying {collection} [{bar}] {value}/{total}', hideCursor: true, clearOnComplete: true, noTTYOutput: true },
+    {
+      stream: io.err,
+      format: 'Copying {collection} [{bar}] {value}/{total}',
+      hideCursor: true,
+      clearOnComplete: true,
+      noTTYOutput: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
@@ -31,10 +37,16 @@ export function progressBar(g: GlobalOptions, io: IO): Progress {
 export function renderMigrate(r: MigrateResult, g: GlobalOptions, io: IO): void {
   for (const w of r.warnings) io.error(`Warning: ${w}`);
   if (g.json) return io.line(JSON.stringify(r));
-  const table = new Table({ head: ['collection', 'source', 'new', 'updated', 'unchanged', 'skipped', 'in target'], style: { head: g.color ? ['cyan'] : [], border: g.color ? ['grey'] : [] } });
-  for (const c of r.collections) table.push([c.name, c.source, c.inserted, c.replaced, c.unchanged, c.skipped, `${c.inTarget} ✓`]);
+  const table = new Table({
+    head: ['collection', 'source', 'new', 'updated', 'unchanged', 'skipped', 'in target'],
+    style: { head: g.color ? ['cyan'] : [], border: g.color ? ['grey'] : [] },
+  });
+  for (const c of r.collections)
+    table.push([c.name, c.source, c.inserted, c.replaced, c.unchanged, c.skipped, `${c.inTarget} ✓`]);
   io.line(table.toString());
   const total = r.collections.reduce((n, c) => n + c.inserted + c.replaced, 0);
   const verb = r.dryRun ? 'Would write' : 'Wrote';
-  io.info(`${verb} ${total} record(s) from ${r.from} to ${r.to}; every count checked.${r.warnings.length ? ` ${r.warnings.length} skipped (see warnings).` : ''}`);
+  io.info(
+    `${verb} ${total} record(s) from ${r.from} to ${r.to}; every count checked.${r.warnings.length ? ` ${r.warnings.length} skipped (see warnings).` : ''}`,
+  );
 }

@@ -9,7 +9,11 @@ export function runOptions(kind: OptionKind, provider: string | undefined): Prov
   const all = optionsCatalog()[kind];
   if (!provider) return all;
   const one = all.filter((p) => p.provider === provider);
-  if (!one.length) throw new UsageError(`Unknown ${kind.slice(0, -1)} provider "${provider}".`, `Vapi accepts: ${all.map((p) => p.provider).join(', ')}.`);
+  if (!one.length)
+    throw new UsageError(
+      `Unknown ${kind.slice(0, -1)} provider "${provider}".`,
+      `Vapi accepts: ${all.map((p) => p.provider).join(', ')}.`,
+    );
   return one;
 }
 
@@ -26,8 +30,10 @@ export function renderOptions(rows: ProviderOptions[], kind: OptionKind, g: Glob
   const full = rows.length === 1;
   const max = full ? Infinity : 6;
   const columns: Array<[string, (p: ProviderOptions) => string]> = [['Provider', (p) => p.provider]];
-  if (kind === 'voices') columns.push(['Voice IDs', (p) => list(p.voiceIds, max)], ['Models', (p) => list(p.models, max)]);
-  if (kind === 'transcribers') columns.push(['Models', (p) => list(p.models, max)], ['Languages', (p) => list(p.languages, max)]);
+  if (kind === 'voices')
+    columns.push(['Voice IDs', (p) => list(p.voiceIds, max)], ['Models', (p) => list(p.models, max)]);
+  if (kind === 'transcribers')
+    columns.push(['Models', (p) => list(p.models, max)], ['Languages', (p) => list(p.languages, max)]);
   if (kind === 'models') columns.push(['Models', (p) => list(p.models, max)]);
   columns.push(['Also required', (p) => p.required.join(', ')]);
   if (!io.isOutTTY) {
@@ -35,7 +41,12 @@ export function renderOptions(rows: ProviderOptions[], kind: OptionKind, g: Glob
     for (const p of rows) io.line(columns.map(([, f]) => f(p)).join('\t'));
     return;
   }
-  const table = new Table({ head: columns.map(([h]) => h), style: { head: [] }, wordWrap: true, colWidths: columns.map((_, i) => (i === 0 ? 16 : full ? 60 : 40)) });
+  const table = new Table({
+    head: columns.map(([h]) => h),
+    style: { head: [] },
+    wordWrap: true,
+    colWidths: columns.map((_, i) => (i === 0 ? 16 : full ? 60 : 40)),
+  });
   for (const p of rows) table.push(columns.map(([, f]) => f(p)));
   io.line(table.toString());
 }

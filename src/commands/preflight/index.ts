@@ -10,7 +10,10 @@ export interface PreflightFlags {
 export const preflightCommand = (deps: Deps) =>
   new Command('preflight')
     .description('Check everything a live phone line needs, one line per check with the fix (exit 1 when any fails)')
-    .option('--public-url <url>', 'the public URL of `serve` (default $RECEPTIONIST_PUBLIC_URL, else the one sync used)')
+    .option(
+      '--public-url <url>',
+      'the public URL of `serve` (default $RECEPTIONIST_PUBLIC_URL, else the one sync used)',
+    )
     .option('--vapi-key <key>', 'Vapi private API key (or $VAPI_API_KEY)')
     .addHelpText(
       'after',

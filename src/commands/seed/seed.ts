@@ -27,7 +27,11 @@ function readTemplate<T>(...parts: string[]): T {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
   } catch (err) {
-    throw new UserError(`Cannot read the template ${file}: ${(err as Error).message}`, 'Reinstall receptionist; its templates/ folder is damaged.', { cause: err });
+    throw new UserError(
+      `Cannot read the template ${file}: ${(err as Error).message}`,
+      'Reinstall receptionist; its templates/ folder is damaged.',
+      { cause: err },
+    );
   }
 }
 
@@ -43,13 +47,20 @@ export function defaultBotConfig(): BotConfig {
 
 /** The sample records per collection, each with its stable `_id`. */
 export function sampleData(): Array<[CollectionName, Doc[]]> {
-  const withId = <T extends Record<string, unknown>>(rows: T[], key: keyof T) => rows.map((r) => ({ ...r, _id: String(r[key]) }) as Doc);
+  const withId = <T extends Record<string, unknown>>(rows: T[], key: keyof T) =>
+    rows.map((r) => ({ ...r, _id: String(r[key]) }) as Doc);
   return [
     ['bot_configs', [defaultBotConfig()]],
     ['doctors', withId(readTemplate<Array<Record<string, unknown>>>('sample-data', 'doctors.json'), 'id')],
     ['customers', withId(readTemplate<Array<Record<string, unknown>>>('sample-data', 'customers.json'), 'customerId')],
-    ['ac_purchases', withId(readTemplate<Array<Record<string, unknown>>>('sample-data', 'ac-purchases.json'), 'serialNumber')],
-    ['troubleshooting_guides', withId(readTemplate<Array<Record<string, unknown>>>('sample-data', 'troubleshooting.json'), 'id')],
+    [
+      'ac_purchases',
+      withId(readTemplate<Array<Record<string, unknown>>>('sample-data', 'ac-purchases.json'), 'serialNumber'),
+    ],
+    [
+      'troubleshooting_guides',
+      withId(readTemplate<Array<Record<string, unknown>>>('sample-data', 'troubleshooting.json'), 'id'),
+    ],
   ];
 }
 
@@ -98,6 +109,8 @@ export function renderSeed(result: SeedResult, g: GlobalOptions, io: IO): void {
   }
   io.info(`Seeded the store at ${result.dataDir}`);
   for (const c of result.collections) {
-    io.line(`  ${c.collection.padEnd(24)} ${String(c.written).padStart(3)} written  ${String(c.kept).padStart(3)} kept${c.kept ? ' (use --force to overwrite)' : ''}`);
+    io.line(
+      `  ${c.collection.padEnd(24)} ${String(c.written).padStart(3)} written  ${String(c.kept).padStart(3)} kept${c.kept ? ' (use --force to overwrite)' : ''}`,
+    );
   }
 }

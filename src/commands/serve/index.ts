@@ -23,13 +23,28 @@ export const serveCommand = (deps: Deps) =>
     .option('-p, --port <port>', 'port to listen on; 0 picks a free one (default 3000, or $RECEPTIONIST_PORT)')
     .option('--host <host>', 'interface to bind (default 127.0.0.1, or $RECEPTIONIST_HOST)')
     .option('--body-limit <bytes>', 'largest accepted request body in bytes (default 5 MiB)')
-    .option('--default-region <code>', 'region (ISO 3166, e.g. IN) for phone numbers said without a country code (default: the clinic config)')
+    .option(
+      '--default-region <code>',
+      'region (ISO 3166, e.g. IN) for phone numbers said without a country code (default: the clinic config)',
+    )
     .addOption(new Option('--insecure-no-auth', 'accept unauthenticated requests (binds to loopback only)'))
-    .option('--auth-plan <json>', "the credential's authenticationPlan (HMAC or bearer, no secret) when it was not made by sync (or $RECEPTIONIST_AUTH_PLAN)")
-    .option('--tunnel', 'expose the server through an ngrok tunnel (needs NGROK_AUTHTOKEN) and print its public webhook URL')
-    .option('--ngrok-domain <domain>', 'a domain reserved on your ngrok account, for a URL that stays the same (or $NGROK_DOMAIN)')
+    .option(
+      '--auth-plan <json>',
+      "the credential's authenticationPlan (HMAC or bearer, no secret) when it was not made by sync (or $RECEPTIONIST_AUTH_PLAN)",
+    )
+    .option(
+      '--tunnel',
+      'expose the server through an ngrok tunnel (needs NGROK_AUTHTOKEN) and print its public webhook URL',
+    )
+    .option(
+      '--ngrok-domain <domain>',
+      'a domain reserved on your ngrok account, for a URL that stays the same (or $NGROK_DOMAIN)',
+    )
     .option('--public-url <url>', 'the public URL of a tunnel or proxy you already run (instead of --tunnel)')
-    .option('--update-assistant', "point the synced assistant's and tools' server URL at the public URL while serving; restored on exit")
+    .option(
+      '--update-assistant',
+      "point the synced assistant's and tools' server URL at the public URL while serving; restored on exit",
+    )
     .option('--vapi-key <key>', 'Vapi private API key for --update-assistant (or $VAPI_API_KEY)')
     .option('--record', 'keep every incoming message (sealed) so that `trigger --replay <call-id>` can send it again')
     .addHelpText(
@@ -64,7 +79,10 @@ Examples:
         controller.abort();
       });
       try {
-        await runServe(parseServeOptions(flags, deps), g, deps, { signal: controller.signal, onEvent: (e) => renderServeEvent(e, g, deps.io, deps.now) });
+        await runServe(parseServeOptions(flags, deps), g, deps, {
+          signal: controller.signal,
+          onEvent: (e) => renderServeEvent(e, g, deps.io, deps.now),
+        });
       } finally {
         off();
       }

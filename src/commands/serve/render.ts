@@ -23,7 +23,11 @@ export function renderServeEvent(e: ServeEvent, g: GlobalOptions, io: IO, now: (
       return;
     case 'message': {
       const ok = e.status < 400;
-      const status = ok ? c.green(String(e.status)) : e.status >= 500 ? c.red(String(e.status)) : c.yellow(String(e.status));
+      const status = ok
+        ? c.green(String(e.status))
+        : e.status >= 500
+          ? c.red(String(e.status))
+          : c.yellow(String(e.status));
       const parts = [
         now().toISOString().slice(11, 23),
         e.type.padEnd(20),
@@ -38,23 +42,43 @@ export function renderServeEvent(e: ServeEvent, g: GlobalOptions, io: IO, now: (
       return;
     }
     case 'spool':
-      if (e.state === 'queued') io.error(`${c.yellow('Spooled')}  call event acknowledged; the store is unavailable (${e.reason}). Spool depth ${e.depth}.`);
-      else if (e.state === 'pending') io.error(`${c.yellow('Spool')}  ${e.depth} call event(s) from an earlier run in ${e.file}; writing them to the store.`);
-      else io.info(`${c.green('Spool drained')}  ${e.written} call event(s) written to the store in order. Spool depth 0.`);
+      if (e.state === 'queued')
+        io.error(
+          `${c.yellow('Spooled')}  call event acknowledged; the store is unavailable (${e.reason}). Spool depth ${e.depth}.`,
+        );
+      else if (e.state === 'pending')
+        io.error(
+          `${c.yellow('Spool')}  ${e.depth} call event(s) from an earlier run in ${e.file}; writing them to the store.`,
+        );
+      else
+        io.info(
+          `${c.green('Spool drained')}  ${e.written} call event(s) written to the store in order. Spool depth 0.`,
+        );
       return;
     case 'tunnel':
       if (e.state === 'open') io.info(`${c.green('Tunnel')}  ${e.url} → this server`);
-      else if (e.state === 'disconnected') io.error(`${c.yellow('Tunnel dropped')}  ${e.url}; the local server keeps serving. Reconnecting…`);
-      else if (e.state === 'reconnecting') io.error(`${c.yellow('Tunnel')}  attempt ${e.attempt} failed${e.error ? ` (${e.error})` : ''}; next in ${Math.round(e.inMs / 1000)} s`);
-      else if (e.state === 'reconnected') io.info(`${c.green('Tunnel back')}  ${e.url}${e.changed ? ' (a new URL)' : ''}`);
+      else if (e.state === 'disconnected')
+        io.error(`${c.yellow('Tunnel dropped')}  ${e.url}; the local server keeps serving. Reconnecting…`);
+      else if (e.state === 'reconnecting')
+        io.error(
+          `${c.yellow('Tunnel')}  attempt ${e.attempt} failed${e.error ? ` (${e.error})` : ''}; next in ${Math.round(e.inMs / 1000)} s`,
+        );
+      else if (e.state === 'reconnected')
+        io.info(`${c.green('Tunnel back')}  ${e.url}${e.changed ? ' (a new URL)' : ''}`);
       else io.info('Tunnel closed.');
       return;
     case 'assistant':
-      if (e.state === 'pointed') io.info(`${c.green('Assistant')}  ${e.assistantId ?? ''} and ${e.tools} tool(s) now send to ${e.url}`);
-      else io.info(`${c.green('Assistant restored')}  ${e.assistantId ?? ''} and ${e.tools} tool(s) send to ${e.url || 'their previous server'} again${e.detail ? ` (${e.detail})` : ''}`);
+      if (e.state === 'pointed')
+        io.info(`${c.green('Assistant')}  ${e.assistantId ?? ''} and ${e.tools} tool(s) now send to ${e.url}`);
+      else
+        io.info(
+          `${c.green('Assistant restored')}  ${e.assistantId ?? ''} and ${e.tools} tool(s) send to ${e.url || 'their previous server'} again${e.detail ? ` (${e.detail})` : ''}`,
+        );
       return;
     case 'failure':
-      io.error(`${c.red('Failure')} in ${e.where}: ${e.error}${e.stack ? `\n${e.stack}` : ' (re-run with --debug for the stack)'}`);
+      io.error(
+        `${c.red('Failure')} in ${e.where}: ${e.error}${e.stack ? `\n${e.stack}` : ' (re-run with --debug for the stack)'}`,
+      );
       return;
     case 'warning':
       io.error(`${c.yellow('Warning')}: ${e.message}`);

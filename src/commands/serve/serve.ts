@@ -3,7 +3,13 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import { thisProcess, type Deps } from '../../deps.js';
 import { AuthError, UsageError, UserError } from '../../errors.js';
 import { resolveSetting } from '../../settings.js';
-import { DEFAULT_TOLERANCE_SECONDS, PRE_SYNC_PLANS, parseAuthPlan, type AuthConfig, type WebhookAuthPlan } from '../../server/auth.js';
+import {
+  DEFAULT_TOLERANCE_SECONDS,
+  PRE_SYNC_PLANS,
+  parseAuthPlan,
+  type AuthConfig,
+  type WebhookAuthPlan,
+} from '../../server/auth.js';
 import { describePlan } from '../../vapi/credential.js';
 import { buildApp, DEFAULT_BODY_LIMIT, type WebhookEvent } from '../../server/app.js';
 import { ReplyCache } from '../../server/replies.js';
@@ -58,7 +64,14 @@ export type ServeEvent =
       publicWebhookUrl?: string;
     }
   | TunnelEvent
-  | { kind: 'assistant'; state: 'pointed' | 'restored'; url: string; assistantId?: string; tools: number; detail?: string }
+  | {
+      kind: 'assistant';
+      state: 'pointed' | 'restored';
+      url: string;
+      assistantId?: string;
+      tools: number;
+      detail?: string;
+    }
   | WebhookEvent
   | SpoolEvent
   | { kind: 'failure'; where: string; error: string; stack?: string }
@@ -72,9 +85,16 @@ const REPLY_RETENTION_DAYS = 2;
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** --tunnel / --public-url / --update-assistant, checked before anything starts. @throws UsageError, AuthError */
-function parseExposure(flags: ServeFlags, deps: Pick<Deps, 'env'>): Pick<ServeOptions, 'tunnel' | 'publicUrl' | 'updateAssistant'> {
+function parseExposure(
+  flags: ServeFlags,
+  deps: Pick<Deps, 'env'>,
+): Pick<ServeOptions, 'tunnel' | 'publicUrl' | 'updateAssistant'> {
   const domain = resolveSetting('ngrok-domain', flags.ngrokDomain, 'NGROK_DOMAIN', deps.env);
-  if (flags.tunnel && flags.publicUrl) throw new UsageError('--tunnel and --public-url cannot be used together.', 'Use --tunnel for an ngrok tunnel, or --public-url for one you already run.');
+  if (flags.tunnel && flags.publicUrl)
+    throw new UsageError(
+      '--tunnel and --public-url cannot be used together.',
+      'Use --tunnel for an ngrok tunnel, or --public-url for one you already run.',
+    );
   if (flags.ngrokDomain && !flags.tunnel) throw new UsageError('--ngrok-domain needs --tunnel.');
   let publicUrl: string | undefined;
   if (flags.publicUrl) {
@@ -82,18 +102,30 @@ function parseExposure(flags: ServeFlags, deps: Pick<Deps, 'env'>): Pick<ServeOp
     try {
       u = new URL(flags.publicUrl);
     } catch {
-      throw new UsageError(`Invalid --public-url "${flags.publicUrl}".`, 'Give the https URL of your tunnel or proxy, e.g. https://clinic.example.com.');
+      throw new UsageError(
+        `Invalid --public-url "${flags.publicUrl}".`,
+        'Give the https URL of your tunnel or proxy, e.g. https://clinic.example.com.',
+      );
     }
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new UsageError(`Invalid --public-url "${flags.publicUrl}".`, 'Give an http(s) URL.');
+    if (u.protocol !== 'https:' && u.protocol !== 'http:')
+      throw new UsageError(`Invalid --public-url "${flags.publicUrl}".`, 'Give an http(s) URL.');
     publicUrl = u.toString().replace(/\/+$/, '');
   }
   let tunnel: ServeOptions['tunnel'];
   if (flags.tunnel) {
     const token = deps.env.get('NGROK_AUTHTOKEN');
-    if (!token?.value) throw new AuthError('--tunnel needs an ngrok authtoken: NGROK_AUTHTOKEN is not set.', 'Copy it from https://dashboard.ngrok.com/get-started/your-authtoken into NGROK_AUTHTOKEN (environment or .env), or use --public-url with a tunnel you already run.');
+    if (!token?.value)
+      throw new AuthError(
+        '--tunnel needs an ngrok authtoken: NGROK_AUTHTOKEN is not set.',
+        'Copy it from https://dashboard.ngrok.com/get-started/your-authtoken into NGROK_AUTHTOKEN (environment or .env), or use --public-url with a tunnel you already run.',
+      );
     tunnel = { authtoken: token.value, domain: domain?.value };
   }
-  if (flags.updateAssistant && !tunnel && !publicUrl) throw new UsageError('--update-assistant needs a public URL to point the assistant at.', 'Add --tunnel, or --public-url <url>.');
+  if (flags.updateAssistant && !tunnel && !publicUrl)
+    throw new UsageError(
+      '--update-assistant needs a public URL to point the assistant at.',
+      'Add --tunnel, or --public-url <url>.',
+    );
   const updateAssistant = flags.updateAssistant ? resolveVapiSettings(flags, deps.env) : undefined;
   return { tunnel, publicUrl, updateAssistant };
 }
@@ -101,29 +133,60 @@ function parseExposure(flags: ServeFlags, deps: Pick<Deps, 'env'>): Pick<ServeOp
 /** Flags + env → validated options. @throws UsageError, AuthError */
 export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): ServeOptions {
   const port = resolveSetting('port', flags.port, 'RECEPTIONIST_PORT', deps.env, '3000');
-  if (!/^\d+$/.test(port.value) || Number(port.value) > 65535) throw new UsageError(`Invalid port "${port.value}" (from ${port.source})`, 'Use a number from 0 to 65535; 0 picks a free port.');
+  if (!/^\d+$/.test(port.value) || Number(port.value) > 65535)
+    throw new UsageError(
+      `Invalid port "${port.value}" (from ${port.source})`,
+      'Use a number from 0 to 65535; 0 picks a free port.',
+    );
   const host = resolveSetting('host', flags.host, 'RECEPTIONIST_HOST', deps.env, '127.0.0.1');
   const bodyLimit = flags.bodyLimit === undefined ? DEFAULT_BODY_LIMIT : Number(flags.bodyLimit);
-  if (!Number.isInteger(bodyLimit) || bodyLimit < 1024) throw new UsageError(`Invalid --body-limit "${flags.bodyLimit}"`, 'Give a size in bytes, at least 1024.');
+  if (!Number.isInteger(bodyLimit) || bodyLimit < 1024)
+    throw new UsageError(`Invalid --body-limit "${flags.bodyLimit}"`, 'Give a size in bytes, at least 1024.');
   const region = resolveSetting('default-region', flags.defaultRegion, 'RECEPTIONIST_DEFAULT_REGION', deps.env);
   const defaultRegion = region?.value.toUpperCase();
   if (region && !isSupportedCountry(defaultRegion!)) {
-    throw new UsageError(`Unknown region "${region.value}" (from ${region.source})`, 'Use a two-letter ISO 3166 code such as IN, US or GB.');
+    throw new UsageError(
+      `Unknown region "${region.value}" (from ${region.source})`,
+      'Use a two-letter ISO 3166 code such as IN, US or GB.',
+    );
   }
   const exposure = parseExposure(flags, deps);
   if (flags.insecureNoAuth) {
-    if (exposure.tunnel || exposure.publicUrl) throw new UsageError('--insecure-no-auth cannot be used with --tunnel or --public-url: the server would be public without authentication.', 'Set VAPI_SERVER_SECRET and drop --insecure-no-auth.');
+    if (exposure.tunnel || exposure.publicUrl)
+      throw new UsageError(
+        '--insecure-no-auth cannot be used with --tunnel or --public-url: the server would be public without authentication.',
+        'Set VAPI_SERVER_SECRET and drop --insecure-no-auth.',
+      );
     if (!LOOPBACK.has(host.value)) {
-      throw new UsageError(`--insecure-no-auth only binds to loopback, but the host is ${host.value} (from ${host.source})`, 'Drop --host, or set VAPI_SERVER_SECRET and drop --insecure-no-auth.');
+      throw new UsageError(
+        `--insecure-no-auth only binds to loopback, but the host is ${host.value} (from ${host.source})`,
+        'Drop --host, or set VAPI_SERVER_SECRET and drop --insecure-no-auth.',
+      );
     }
-    return { port: Number(port.value), host: host.value, bodyLimit, auth: undefined, defaultRegion, record: flags.record, ...exposure };
+    return {
+      port: Number(port.value),
+      host: host.value,
+      bodyLimit,
+      auth: undefined,
+      defaultRegion,
+      record: flags.record,
+      ...exposure,
+    };
   }
-  const secrets = [deps.env.get('VAPI_SERVER_SECRET'), deps.env.get('VAPI_SERVER_SECRET_PREVIOUS')].flatMap((s) => (s ? [s.value] : []));
+  const secrets = [deps.env.get('VAPI_SERVER_SECRET'), deps.env.get('VAPI_SERVER_SECRET_PREVIOUS')].flatMap((s) =>
+    s ? [s.value] : [],
+  );
   if (!secrets.length) {
-    throw new AuthError('No webhook secret: serve refuses to accept unauthenticated requests.', 'Set VAPI_SERVER_SECRET (environment or .env), or pass --insecure-no-auth for a local test.');
+    throw new AuthError(
+      'No webhook secret: serve refuses to accept unauthenticated requests.',
+      'Set VAPI_SERVER_SECRET (environment or .env), or pass --insecure-no-auth for a local test.',
+    );
   }
   if (secrets.some((s) => s.length < 16)) {
-    throw new AuthError('The webhook secret is shorter than 16 characters.', 'Use a long random value, e.g. `openssl rand -hex 32`.');
+    throw new AuthError(
+      'The webhook secret is shorter than 16 characters.',
+      'Use a long random value, e.g. `openssl rand -hex 32`.',
+    );
   }
   const planSetting = resolveSetting('auth-plan', flags.authPlan, 'RECEPTIONIST_AUTH_PLAN', deps.env);
   let plans: WebhookAuthPlan[] = [];
@@ -131,7 +194,10 @@ export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): S
     try {
       plans = [parseAuthPlan(JSON.parse(planSetting.value))];
     } catch (err) {
-      throw new UsageError(`Invalid authentication plan (from ${planSetting.source}): ${(err as Error).message}.`, 'Give the credential\'s authenticationPlan as JSON without its secret, e.g. {"type":"hmac","algorithm":"sha512","signatureEncoding":"base64"}.');
+      throw new UsageError(
+        `Invalid authentication plan (from ${planSetting.source}): ${(err as Error).message}.`,
+        'Give the credential\'s authenticationPlan as JSON without its secret, e.g. {"type":"hmac","algorithm":"sha512","signatureEncoding":"base64"}.',
+      );
     }
   }
   return {
@@ -148,11 +214,20 @@ export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): S
 }
 
 /** The plans to verify: --auth-plan, else the credential `sync` created, else the pre-sync defaults. */
-export function resolveAuth(auth: AuthConfig, authSource: string | undefined, config: BotConfig, publicUrls: string[]): { auth: AuthConfig; source: string } {
-  const withUrls = { ...auth, publicUrls: [...new Set([...publicUrls, ...(config.vapi?.serverUrl ? [config.vapi.serverUrl] : [])])] };
+export function resolveAuth(
+  auth: AuthConfig,
+  authSource: string | undefined,
+  config: BotConfig,
+  publicUrls: string[],
+): { auth: AuthConfig; source: string } {
+  const withUrls = {
+    ...auth,
+    publicUrls: [...new Set([...publicUrls, ...(config.vapi?.serverUrl ? [config.vapi.serverUrl] : [])])],
+  };
   if (auth.plans.length) return { auth: withUrls, source: authSource ?? '--auth-plan' };
   const credential = config.vapi?.credential;
-  if (credential) return { auth: { ...withUrls, plans: [credential.plan] }, source: `credential ${credential.id} (made by sync)` };
+  if (credential)
+    return { auth: { ...withUrls, plans: [credential.plan] }, source: `credential ${credential.id} (made by sync)` };
   return { auth: { ...withUrls, plans: PRE_SYNC_PLANS }, source: 'defaults (no credential synced yet)' };
 }
 
@@ -174,7 +249,9 @@ export async function runServe(
   let pointer: AssistantPointer | undefined;
   try {
     const stored = await requireBotConfig(store);
-    const config = opts.defaultRegion ? { ...stored, clinic: { ...stored.clinic, defaultRegion: opts.defaultRegion } } : stored;
+    const config = opts.defaultRegion
+      ? { ...stored, clinic: { ...stored.clinic, defaultRegion: opts.defaultRegion } }
+      : stored;
     const sealer = await writeOnlySealer(store, deps);
     // Vapi's retries end within the hour; bookings and visits stay deduplicated by their own
     // sourceKey index after a reply is pruned. The local store keeps replies in memory.
@@ -183,9 +260,17 @@ export async function runServe(
     pruneTimer = setInterval(() => void replies.prune(REPLY_RETENTION_DAYS).catch(() => undefined), 3_600_000).unref();
     // MongoDB can go away while serve runs: call-log events then wait in a local journal (DUR-2).
     // The embedded store's own files are that journal, so it needs none.
-    const spool = store.kind === 'mongo' ? Spool.open<CallEvent>(g.dataDir.value, { purpose: 'receptionist serve (spool)', onWarning: (m) => deps.io.error(`Warning: ${m}`) }) : undefined;
+    const spool =
+      store.kind === 'mongo'
+        ? Spool.open<CallEvent>(g.dataDir.value, {
+            purpose: 'receptionist serve (spool)',
+            onWarning: (m) => deps.io.error(`Warning: ${m}`),
+          })
+        : undefined;
     callEvents = new CallEventWriter(store, spool, run.onEvent);
-    const resolved = opts.auth ? resolveAuth(opts.auth, opts.authSource, stored, opts.publicUrl ? [opts.publicUrl] : []) : undefined;
+    const resolved = opts.auth
+      ? resolveAuth(opts.auth, opts.authSource, stored, opts.publicUrl ? [opts.publicUrl] : [])
+      : undefined;
     app = buildApp({
       store,
       callEvents,
@@ -198,14 +283,27 @@ export async function runServe(
       onEvent: run.onEvent,
       onWarning: (message) => run.onEvent({ kind: 'warning', message }),
       onFailure: (where, err) =>
-        run.onEvent({ kind: 'failure', where, error: err instanceof Error ? err.message : String(err), stack: g.debug ? (err as Error)?.stack : undefined }),
+        run.onEvent({
+          kind: 'failure',
+          where,
+          error: err instanceof Error ? err.message : String(err),
+          stack: g.debug ? (err as Error)?.stack : undefined,
+        }),
     });
     try {
       await app.listen({ port: opts.port, host: opts.host });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE') throw new UserError(`Port ${opts.port} on ${opts.host} is already in use.`, 'Pass --port 0 for a free port, or stop the other server.');
-      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`Cannot bind to host ${opts.host}.`, 'Pass --host with an address of this machine, e.g. 127.0.0.1.');
+      if (code === 'EADDRINUSE')
+        throw new UserError(
+          `Port ${opts.port} on ${opts.host} is already in use.`,
+          'Pass --port 0 for a free port, or stop the other server.',
+        );
+      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+        throw new UsageError(
+          `Cannot bind to host ${opts.host}.`,
+          'Pass --host with an address of this machine, e.g. 127.0.0.1.',
+        );
       throw err;
     }
     const address = app.server.address() as net.AddressInfo;
@@ -216,12 +314,23 @@ export async function runServe(
     let publicBase = opts.publicUrl;
     if (opts.tunnel) {
       // Forward to where the server listens; a wildcard bind is reached through loopback.
-      const forwardHost = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
-      supervisor = new TunnelSupervisor(deps.tunnel, { host: forwardHost, port: address.port, ...opts.tunnel }, run.onEvent, async (next) => {
-        // A reopened tunnel with a new URL (no reserved domain): repoint the assistant; `{url}` may now be it.
-        resolved?.auth.publicUrls?.push(next);
-        if (pointer) await pointer.point(`${next}/webhook`).catch((err) => run.onEvent({ kind: 'failure', where: 'repointing the assistant', error: (err as Error).message }));
-      });
+      const forwardHost =
+        address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+      supervisor = new TunnelSupervisor(
+        deps.tunnel,
+        { host: forwardHost, port: address.port, ...opts.tunnel },
+        run.onEvent,
+        async (next) => {
+          // A reopened tunnel with a new URL (no reserved domain): repoint the assistant; `{url}` may now be it.
+          resolved?.auth.publicUrls?.push(next);
+          if (pointer)
+            await pointer
+              .point(`${next}/webhook`)
+              .catch((err) =>
+                run.onEvent({ kind: 'failure', where: 'repointing the assistant', error: (err as Error).message }),
+              );
+        },
+      );
       publicBase = await supervisor.start();
       // `{url}` in an HMAC payload is the URL Vapi posted to: the tunnel's.
       resolved?.auth.publicUrls?.push(publicBase);
@@ -238,7 +347,13 @@ export async function runServe(
       dataDir: store.location,
       auth: resolved ? 'secret' : 'none',
       secrets: resolved?.auth.secrets.length ?? 0,
-      ...(resolved ? { authSource: resolved.source, plans: resolved.auth.plans.map(describePlan), credentialId: stored.vapi?.credential?.id } : {}),
+      ...(resolved
+        ? {
+            authSource: resolved.source,
+            plans: resolved.auth.plans.map(describePlan),
+            credentialId: stored.vapi?.credential?.id,
+          }
+        : {}),
       ...(publicWebhookUrl ? { publicWebhookUrl } : {}),
     });
     callEvents.start();
@@ -275,16 +390,36 @@ class AssistantPointer {
   ) {}
 
   /** @throws UserError (not synced; another live serve holds the assistant) */
-  static async create(settings: VapiSettings, store: Store, config: BotConfig, deps: Deps, onEvent: (e: ServeEvent) => void): Promise<AssistantPointer> {
-    if (!config.vapi?.sync?.assistant) throw new UserError('--update-assistant needs a synced assistant, and this store has none.', 'Run `receptionist sync --server-url <public URL>` once first.');
+  static async create(
+    settings: VapiSettings,
+    store: Store,
+    config: BotConfig,
+    deps: Deps,
+    onEvent: (e: ServeEvent) => void,
+  ): Promise<AssistantPointer> {
+    if (!config.vapi?.sync?.assistant)
+      throw new UserError(
+        '--update-assistant needs a synced assistant, and this store has none.',
+        'Run `receptionist sync --server-url <public URL>` once first.',
+      );
     const left = config.vapi.tunnel;
     if (left && left.pid !== thisProcess.pid && thisProcess.isAlive(left.pid)) {
-      throw new UserError(`Another serve (pid ${left.pid}) has the assistant pointed at ${left.url}.`, 'Stop it first, or run this one without --update-assistant.');
+      throw new UserError(
+        `Another serve (pid ${left.pid}) has the assistant pointed at ${left.url}.`,
+        'Stop it first, or run this one without --update-assistant.',
+      );
     }
     const p = new AssistantPointer(settings, await createVapiClient(settings), store, deps, onEvent);
     if (left) {
       await restoreServerUrls(left, p.vapi, settings, store);
-      onEvent({ kind: 'assistant', state: 'restored', url: left.previous.assistant?.server?.url ?? '', assistantId: left.previous.assistant?.id, tools: Object.keys(left.previous.tools).length, detail: `left by serve pid ${left.pid}, which did not stop cleanly` });
+      onEvent({
+        kind: 'assistant',
+        state: 'restored',
+        url: left.previous.assistant?.server?.url ?? '',
+        assistantId: left.previous.assistant?.id,
+        tools: Object.keys(left.previous.tools).length,
+        detail: `left by serve pid ${left.pid}, which did not stop cleanly`,
+      });
     }
     return p;
   }
@@ -292,19 +427,38 @@ class AssistantPointer {
   async point(webhookUrl: string): Promise<void> {
     const config = (await loadBotConfig(this.store.collection('bot_configs')))!;
     this.record = await pointServerUrls(webhookUrl, config, this.vapi, this.settings, this.store, this.deps.now());
-    this.onEvent({ kind: 'assistant', state: 'pointed', url: webhookUrl, assistantId: this.record.previous.assistant?.id, tools: Object.keys(this.record.previous.tools).length });
+    this.onEvent({
+      kind: 'assistant',
+      state: 'pointed',
+      url: webhookUrl,
+      assistantId: this.record.previous.assistant?.id,
+      tools: Object.keys(this.record.previous.tools).length,
+    });
   }
 
   /** Never throws: a failure is reported with the way to fix it (the record stays for the next serve or sync). */
   async restore(): Promise<void> {
-    const record = this.record ?? ((await loadBotConfig(this.store.collection('bot_configs')).catch(() => null))?.vapi?.tunnel as TunnelRecord | undefined);
+    const record =
+      this.record ??
+      ((await loadBotConfig(this.store.collection('bot_configs')).catch(() => null))?.vapi?.tunnel as
+        TunnelRecord | undefined);
     if (!record || record.pid !== thisProcess.pid) return;
     this.record = undefined;
     try {
       await restoreServerUrls(record, this.vapi, this.settings, this.store);
-      this.onEvent({ kind: 'assistant', state: 'restored', url: record.previous.assistant?.server?.url ?? '', assistantId: record.previous.assistant?.id, tools: Object.keys(record.previous.tools).length });
+      this.onEvent({
+        kind: 'assistant',
+        state: 'restored',
+        url: record.previous.assistant?.server?.url ?? '',
+        assistantId: record.previous.assistant?.id,
+        tools: Object.keys(record.previous.tools).length,
+      });
     } catch (err) {
-      this.onEvent({ kind: 'failure', where: 'restoring the assistant\'s server URL', error: `${(err as Error).message} The next \`receptionist serve\` or \`receptionist sync\` puts it back.` });
+      this.onEvent({
+        kind: 'failure',
+        where: "restoring the assistant's server URL",
+        error: `${(err as Error).message} The next \`receptionist serve\` or \`receptionist sync\` puts it back.`,
+      });
     }
   }
 }

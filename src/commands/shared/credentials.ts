@@ -57,7 +57,11 @@ export class Credentials {
       const again = await this.deps.prompter.password(`${label} (again)`);
       if (again !== v) throw new UsageError('The two passwords differ.', 'Run the command again.');
     }
-    if (v.length < MIN_PASSWORD_LENGTH) throw new UsageError(`The password is shorter than ${MIN_PASSWORD_LENGTH} characters.`, 'Use a passphrase of a few words.');
+    if (v.length < MIN_PASSWORD_LENGTH)
+      throw new UsageError(
+        `The password is shorter than ${MIN_PASSWORD_LENGTH} characters.`,
+        'Use a passphrase of a few words.',
+      );
     return v;
   }
 }

@@ -16,7 +16,14 @@ export interface GlobalOptions {
 }
 
 export function globalsOf(command: Command, deps: Deps): GlobalOptions {
-  const o = command.optsWithGlobals() as { dataDir?: string; mongodbUri?: string; logTo?: string; json?: boolean; color?: boolean; debug?: boolean };
+  const o = command.optsWithGlobals() as {
+    dataDir?: string;
+    mongodbUri?: string;
+    logTo?: string;
+    json?: boolean;
+    color?: boolean;
+    debug?: boolean;
+  };
   const dir = resolveSetting('data-dir', o.dataDir, 'RECEPTIONIST_DATA_DIR', deps.env, '.receptionist');
   return {
     dataDir: { value: path.resolve(deps.cwd, dir.value), source: dir.source },

@@ -11,10 +11,22 @@ import type { GlobalOptions } from './globals.js';
  * embedded one. Lazily imported so `--help` loads no store code.
  * @throws StoreError (locked, corrupt), and for MongoDB UsageError (bad URI), AuthError, NetworkError (unreachable)
  */
-export async function openStore(g: GlobalOptions, deps: Deps, opts: { readOnly?: boolean; purpose: string; latencySensitive?: boolean }): Promise<Store> {
+export async function openStore(
+  g: GlobalOptions,
+  deps: Deps,
+  opts: { readOnly?: boolean; purpose: string; latencySensitive?: boolean },
+): Promise<Store> {
   const logTo = g.logTo?.value.toLowerCase();
-  if (g.logTo && logTo !== 'mongo' && logTo !== 'csv') throw new UsageError(`Invalid log target "${g.logTo.value}" (from ${g.logTo.source}).`, 'Use --log-to mongo or --log-to csv.');
-  if (logTo === 'mongo' && !g.mongodbUri) throw new UsageError(`Call logs cannot go to MongoDB (from ${g.logTo!.source}): no MongoDB is configured.`, 'Set MONGODB_URI or pass --mongodb-uri, or use --log-to csv.');
+  if (g.logTo && logTo !== 'mongo' && logTo !== 'csv')
+    throw new UsageError(
+      `Invalid log target "${g.logTo.value}" (from ${g.logTo.source}).`,
+      'Use --log-to mongo or --log-to csv.',
+    );
+  if (logTo === 'mongo' && !g.mongodbUri)
+    throw new UsageError(
+      `Call logs cannot go to MongoDB (from ${g.logTo!.source}): no MongoDB is configured.`,
+      'Set MONGODB_URI or pass --mongodb-uri, or use --log-to csv.',
+    );
   if (g.mongodbUri) {
     const { openMongoStore } = await import('../../store/mongo/index.js');
     const store = await openMongoStore({
@@ -33,14 +45,24 @@ export async function openStore(g: GlobalOptions, deps: Deps, opts: { readOnly?:
     }
   }
   const { openLocalStore } = await import('../../store/local/index.js');
-  return openLocalStore({ dir: g.dataDir.value, readOnly: opts.readOnly, purpose: opts.purpose, onWarning: (m) => deps.io.error(`Warning: ${m}`) });
+  return openLocalStore({
+    dir: g.dataDir.value,
+    readOnly: opts.readOnly,
+    purpose: opts.purpose,
+    onWarning: (m) => deps.io.error(`Warning: ${m}`),
+  });
 }
 
 /**
  * The MongoDB store with call logs in `<data-dir>/calls.csv` (`--log-to csv`). Writing locks
  * the data directory, like the embedded store; reading takes a snapshot.
  */
-async function withCsvCallLogs(store: Store, dataDir: string, opts: { readOnly?: boolean; purpose: string }, deps: Deps): Promise<Store> {
+async function withCsvCallLogs(
+  store: Store,
+  dataDir: string,
+  opts: { readOnly?: boolean; purpose: string },
+  deps: Deps,
+): Promise<Store> {
   const { CsvCallLog } = await import('../../store/local/csv-call-log.js');
   const file = path.join(dataDir, 'calls.csv');
   if (opts.readOnly) return { ...store, callLogs: await CsvCallLog.snapshot(file) };

@@ -7,9 +7,17 @@ import type { BotConfig } from '../../domain/clinic.js';
 import type { GlobalOptions } from './globals.js';
 
 /** The assistant to use: --assistant, $RECEPTIONIST_ASSISTANT_ID, or the one `sync` created. @throws UserError */
-export function resolveAssistant(flag: string | undefined, deps: Pick<Deps, 'env'>, config: BotConfig | null, purpose: string): Resolved<string> {
-  const assistant = resolveSetting('assistant', flag, 'RECEPTIONIST_ASSISTANT_ID', deps.env) ?? (config?.vapi?.assistantId ? { value: config.vapi.assistantId, source: 'the last sync' } : undefined);
-  if (!assistant) throw new UserError(`No assistant to ${purpose}.`, 'Run `receptionist sync` first, or pass --assistant.');
+export function resolveAssistant(
+  flag: string | undefined,
+  deps: Pick<Deps, 'env'>,
+  config: BotConfig | null,
+  purpose: string,
+): Resolved<string> {
+  const assistant =
+    resolveSetting('assistant', flag, 'RECEPTIONIST_ASSISTANT_ID', deps.env) ??
+    (config?.vapi?.assistantId ? { value: config.vapi.assistantId, source: 'the last sync' } : undefined);
+  if (!assistant)
+    throw new UserError(`No assistant to ${purpose}.`, 'Run `receptionist sync` first, or pass --assistant.');
   return assistant;
 }
 

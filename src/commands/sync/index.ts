@@ -14,9 +14,17 @@ export interface SyncFlags {
 
 export const syncCommand = (deps: Deps) =>
   new Command('sync')
-    .description('Create or update the webhook credential, the tools, the assistant and the phone number on Vapi from the config')
-    .option('--server-url <url>', 'public URL of `serve` (or $RECEPTIONIST_PUBLIC_URL; default: the last one used, else the assistant\'s on Vapi)')
-    .option('--phone-number <number>', 'point this Vapi phone number (E.164 or id) at `serve`, for assistant-request on inbound calls; remembered')
+    .description(
+      'Create or update the webhook credential, the tools, the assistant and the phone number on Vapi from the config',
+    )
+    .option(
+      '--server-url <url>',
+      "public URL of `serve` (or $RECEPTIONIST_PUBLIC_URL; default: the last one used, else the assistant's on Vapi)",
+    )
+    .option(
+      '--phone-number <number>',
+      'point this Vapi phone number (E.164 or id) at `serve`, for assistant-request on inbound calls; remembered',
+    )
     .option('--config <file>', 'take the bot config from a file written by `config export` (config as code)')
     .option('--dry-run', 'show the plan and stop')
     .option('--check', 'exit 2 when anything would change (a CI gate)')
@@ -40,6 +48,9 @@ Examples:
       const g = globalsOf(cmd, deps);
       const r = await runSync(flags, g, deps, (plan) => renderPlan(plan, g, deps.io));
       const tools = r.plan.filter((p) => p.kind === 'tool').length;
-      if (r.applied) deps.io.info(`Synced: assistant ${r.assistantId} with ${tools} tools, credential ${r.credentialId}${r.phoneNumber ? `, phone number ${r.phoneNumber}` : ''}, webhook ${r.serverUrl}.`);
+      if (r.applied)
+        deps.io.info(
+          `Synced: assistant ${r.assistantId} with ${tools} tools, credential ${r.credentialId}${r.phoneNumber ? `, phone number ${r.phoneNumber}` : ''}, webhook ${r.serverUrl}.`,
+        );
       else if (!flags.dryRun && !flags.check) deps.io.info('Nothing to change.');
     });

@@ -9,7 +9,15 @@ import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
 import { validateImportedConfig } from '../../domain/bot-config-edit.js';
 import { createVapiClient, resolveVapiSettings, vapiRequest, vapiRest, type VapiSettings } from '../../vapi/client.js';
 import { planSync, requireServerSecret, type RemoteState, type SyncResult } from '../../vapi/sync-remote.js';
-import { desiredAssistant, desiredPhoneNumber, desiredTool, type PlannedResource, type ResourceState, type ServerTarget, type SyncState } from '../../vapi/sync-plan.js';
+import {
+  desiredAssistant,
+  desiredPhoneNumber,
+  desiredTool,
+  type PlannedResource,
+  type ResourceState,
+  type ServerTarget,
+  type SyncState,
+} from '../../vapi/sync-plan.js';
 import { credentialName, desiredCredential, withoutSecret, type CredentialRecord } from '../../vapi/credential.js';
 import { DEFAULT_HMAC_PLAN } from '../../server/auth.js';
 import type { Store } from '../../store/types.js';
@@ -29,12 +37,18 @@ function readConfigFile(file: string, deps: Pick<Deps, 'cwd'>): Pick<BotConfig, 
   try {
     parsed = JSON.parse(fs.readFileSync(path.resolve(deps.cwd, file), 'utf8'));
   } catch (err) {
-    throw new UsageError(`Cannot read --config ${file}: ${(err as Error).message}`, 'Give a JSON file written by `receptionist config export`.');
+    throw new UsageError(
+      `Cannot read --config ${file}: ${(err as Error).message}`,
+      'Give a JSON file written by `receptionist config export`.',
+    );
   }
   try {
     return validateImportedConfig(parsed);
   } catch (err) {
-    throw new UsageError(`--config ${file}: ${(err as Error).message}`, 'Give a JSON file written by `receptionist config export`.');
+    throw new UsageError(
+      `--config ${file}: ${(err as Error).message}`,
+      'Give a JSON file written by `receptionist config export`.',
+    );
   }
 }
 
@@ -43,7 +57,12 @@ function readConfigFile(file: string, deps: Pick<Deps, 'cwd'>): Pick<BotConfig, 
  * the assistant with their ids, the phone number. Each server gets the credential and the backoff plan.
  * @throws AuthError (no key or secret), UsageError, PendingChangesError (--check, exit 2), UserError (drift), NetworkError
  */
-export async function runSync(flags: SyncFlags, g: GlobalOptions, deps: Deps, onPlan: (r: SyncResult) => void): Promise<SyncResult> {
+export async function runSync(
+  flags: SyncFlags,
+  g: GlobalOptions,
+  deps: Deps,
+  onPlan: (r: SyncResult) => void,
+): Promise<SyncResult> {
   const settings = resolveVapiSettings(flags, deps.env);
   const secret = requireServerSecret(deps);
   const isPlanOnly = Boolean(flags.dryRun || flags.check);
@@ -52,7 +71,9 @@ export async function runSync(flags: SyncFlags, g: GlobalOptions, deps: Deps, on
   const spinner = progress(g, deps.io, 'Reading the assistant and tools on Vapi…');
   try {
     const storedConfig = await loadBotConfig(store.collection('bot_configs'));
-    let config: BotConfig = fromFile ? { _id: 'default', ...(storedConfig ?? {}), ...fromFile } : await requireBotConfig(store);
+    let config: BotConfig = fromFile
+      ? { _id: 'default', ...(storedConfig ?? {}), ...fromFile }
+      : await requireBotConfig(store);
     const vapi = await createVapiClient(settings);
     // `serve --update-assistant` points the assistant at its tunnel: that URL is not drift. If that
     // serve died without putting the previous URL back, do it now.
@@ -66,24 +87,55 @@ export async function runSync(flags: SyncFlags, g: GlobalOptions, deps: Deps, on
     const liveTunnel = tunnel && thisProcess.isAlive(tunnel.pid) ? tunnel : undefined;
     const phoneSelector = flags.phoneNumber ?? config.clinic.phoneNumber;
     spinner.start();
-    const planned = await planSync(config, { serverUrl: flags.serverUrl, phoneSelector, secret, tunnel }, deps, vapi, settings);
+    const planned = await planSync(
+      config,
+      { serverUrl: flags.serverUrl, phoneSelector, secret, tunnel },
+      deps,
+      vapi,
+      settings,
+    );
     spinner.stop();
     const { plan, found, result } = planned;
     onPlan(result);
 
     const pending = plan.filter((p) => p.action !== 'unchanged');
     if (flags.check) {
-      if (pending.length) throw new PendingChangesError(`${pending.length} resource(s) on Vapi differ from the ${fromFile ? `config in ${flags.config}` : 'stored config'}.`, 'Run `receptionist sync` to apply them.');
+      if (pending.length)
+        throw new PendingChangesError(
+          `${pending.length} resource(s) on Vapi differ from the ${fromFile ? `config in ${flags.config}` : 'stored config'}.`,
+          'Run `receptionist sync` to apply them.',
+        );
       return result;
     }
     if (flags.dryRun) return result;
     const drifted = plan.filter((p) => p.action === 'drifted');
     if (drifted.length && !flags.force) {
-      throw new UserError(`${drifted.length} resource(s) were changed on Vapi since the last sync (shown above); sync refuses to overwrite them.`, 'Fold those changes into the stored config (`receptionist config set …`), or re-run with --force to overwrite them.');
+      throw new UserError(
+        `${drifted.length} resource(s) were changed on Vapi since the last sync (shown above); sync refuses to overwrite them.`,
+        'Fold those changes into the stored config (`receptionist config set …`), or re-run with --force to overwrite them.',
+      );
     }
     if (!pending.length && !plan.some((p) => p.adopted) && !fromFile && !flags.phoneNumber) return result;
-    const applied = await apply({ config, plan, found, secret, serverUrl: result.serverUrl, phoneSelector, fromFile: Boolean(fromFile), vapi, s: settings, store, spinner, liveTunnel });
-    return { ...result, applied: pending.length > 0, assistantId: applied.assistantId, credentialId: applied.credentialId };
+    const applied = await apply({
+      config,
+      plan,
+      found,
+      secret,
+      serverUrl: result.serverUrl,
+      phoneSelector,
+      fromFile: Boolean(fromFile),
+      vapi,
+      s: settings,
+      store,
+      spinner,
+      liveTunnel,
+    });
+    return {
+      ...result,
+      applied: pending.length > 0,
+      assistantId: applied.assistantId,
+      credentialId: applied.credentialId,
+    };
   } finally {
     spinner.stop();
     await store.close();
@@ -110,8 +162,18 @@ async function apply(x: ApplyInput): Promise<{ assistantId?: string; credentialI
   const sync: SyncState = { ...(config.vapi?.sync ?? {}), tools: { ...(config.vapi?.sync?.tools ?? {}) } };
   const vapiState: NonNullable<BotConfig['vapi']> = { ...(config.vapi ?? {}), serverUrl: x.serverUrl, sync };
   const configs = store.collection<BotConfig>('bot_configs');
-  if (!(await loadBotConfig(configs))) await configs.insertOne({ _id: 'default', clinic: config.clinic, assistant: config.assistant, tools: config.tools } as BotConfig);
-  if (x.fromFile) await configs.updateOne({ _id: 'default' }, { $set: { clinic: config.clinic, assistant: config.assistant, tools: config.tools } });
+  if (!(await loadBotConfig(configs)))
+    await configs.insertOne({
+      _id: 'default',
+      clinic: config.clinic,
+      assistant: config.assistant,
+      tools: config.tools,
+    } as BotConfig);
+  if (x.fromFile)
+    await configs.updateOne(
+      { _id: 'default' },
+      { $set: { clinic: config.clinic, assistant: config.assistant, tools: config.tools } },
+    );
   if (x.phoneSelector) await configs.updateOne({ _id: 'default' }, { $set: { 'clinic.phoneNumber': x.phoneSelector } });
   // Each success is recorded at once, so a failure half-way loses no id.
   const record = async () => {
@@ -119,9 +181,25 @@ async function apply(x: ApplyInput): Promise<{ assistantId?: string; credentialI
     vapiState.assistantId = sync.assistant?.id;
     // Field by field: `vapi.tunnel` belongs to a running serve and is not ours to overwrite.
     const { serverUrl, toolIds, assistantId, credential, phoneNumber } = vapiState;
-    await configs.updateOne({ _id: 'default' }, { $set: { 'vapi.serverUrl': serverUrl, 'vapi.sync': sync, 'vapi.toolIds': toolIds, 'vapi.assistantId': assistantId, 'vapi.credential': credential, 'vapi.phoneNumber': phoneNumber } });
+    await configs.updateOne(
+      { _id: 'default' },
+      {
+        $set: {
+          'vapi.serverUrl': serverUrl,
+          'vapi.sync': sync,
+          'vapi.toolIds': toolIds,
+          'vapi.assistantId': assistantId,
+          'vapi.credential': credential,
+          'vapi.phoneNumber': phoneNumber,
+        },
+      },
+    );
   };
-  const adoptedState = (p: PlannedResource, remote: Remote): ResourceState => ({ id: String(remote.id), sent: p.body, received: remote });
+  const adoptedState = (p: PlannedResource, remote: Remote): ResourceState => ({
+    id: String(remote.id),
+    sent: p.body,
+    received: remote,
+  });
   const write = async (p: PlannedResource, body: Remote): Promise<ResourceState> => {
     spinner.start(`${p.action === 'create' ? 'Creating' : 'Updating'} ${p.kind} ${p.name}…`);
     const what = `${p.action} ${p.kind} ${p.name}`;
@@ -133,11 +211,15 @@ async function apply(x: ApplyInput): Promise<{ assistantId?: string; credentialI
     const remote = (await vapiRequest(what, s, async () => {
       switch (p.kind) {
         case 'credential':
-          return isCreate ? vapiRest(s, what, 'POST', '/credential', sent) : vapiRest(s, what, 'PATCH', `/credential/${encodeURIComponent(p.id!)}`, sent);
+          return isCreate
+            ? vapiRest(s, what, 'POST', '/credential', sent)
+            : vapiRest(s, what, 'PATCH', `/credential/${encodeURIComponent(p.id!)}`, sent);
         case 'tool':
           return isCreate ? vapi.tools.create(sent as never) : vapi.tools.update({ id: p.id!, body: sent } as never);
         case 'assistant':
-          return isCreate ? vapi.assistants.create(sent as never) : vapi.assistants.update({ id: p.id!, ...sent } as never);
+          return isCreate
+            ? vapi.assistants.create(sent as never)
+            : vapi.assistants.update({ id: p.id!, ...sent } as never);
         case 'phone-number':
           return vapi.phoneNumbers.update({ id: p.id!, body: sent } as never);
       }
@@ -150,7 +232,11 @@ async function apply(x: ApplyInput): Promise<{ assistantId?: string; credentialI
       else liveTunnel.previous.phoneNumber = previous;
       await configs.updateOne({ _id: 'default' }, { $set: { 'vapi.tunnel': liveTunnel } });
     }
-    return { id: String(remote.id), sent: p.kind === 'credential' ? withoutSecret(body) : body, received: p.kind === 'credential' ? withoutSecret(received) : received };
+    return {
+      id: String(remote.id),
+      sent: p.kind === 'credential' ? withoutSecret(body) : body,
+      received: p.kind === 'credential' ? withoutSecret(received) : received,
+    };
   };
   /** Writes what changed (bodies are rebuilt with the real ids); an adopted resource that needs no write is recorded as found. */
   const step = async (p: PlannedResource, body: Remote, remote: Remote | null): Promise<ResourceState | undefined> => {
@@ -162,10 +248,18 @@ async function apply(x: ApplyInput): Promise<{ assistantId?: string; credentialI
 
   // 1. The credential: every server below names it.
   const credentialPlan = plan.find((p) => p.kind === 'credential')!;
-  const credentialState = await step(credentialPlan, desiredCredential(x.secret), x.found.credential.remote && withoutSecret(x.found.credential.remote));
+  const credentialState = await step(
+    credentialPlan,
+    desiredCredential(x.secret),
+    x.found.credential.remote && withoutSecret(x.found.credential.remote),
+  );
   if (credentialState) {
     sync.credential = credentialState;
-    const credential: CredentialRecord = { id: credentialState.id, name: credentialName(x.secret), plan: DEFAULT_HMAC_PLAN };
+    const credential: CredentialRecord = {
+      id: credentialState.id,
+      name: credentialName(x.secret),
+      plan: DEFAULT_HMAC_PLAN,
+    };
     vapiState.credential = credential;
     await record();
   }
@@ -182,7 +276,9 @@ async function apply(x: ApplyInput): Promise<{ assistantId?: string; credentialI
     }
   }
   const assistantPlan = plan.find((p) => p.kind === 'assistant')!;
-  const toolIds = config.tools.map((t) => sync.tools![t.function.name]?.id ?? String(x.found.tools[t.function.name]?.remote?.id));
+  const toolIds = config.tools.map(
+    (t) => sync.tools![t.function.name]?.id ?? String(x.found.tools[t.function.name]?.remote?.id),
+  );
   const assistantState = await step(assistantPlan, desiredAssistant(config, toolIds, target), x.found.assistant.remote);
   if (assistantState) {
     sync.assistant = assistantState;
@@ -214,11 +310,19 @@ export function renderPlan(r: SyncResult, g: GlobalOptions, io: IO): void {
   if (g.json) return io.line(JSON.stringify({ ...r, plan: r.plan.map(({ body: _b, ...p }) => p) }));
   io.line(`Plan for Vapi at ${r.baseUrl}, webhook ${r.serverUrl} (from ${r.serverUrlSource}):`);
   for (const p of r.plan) {
-    const what = p.action === 'drifted' ? 'changed on Vapi since the last sync' : `${p.action}${p.adopted ? ` (found on Vapi: ${p.id})` : ''}`;
+    const what =
+      p.action === 'drifted'
+        ? 'changed on Vapi since the last sync'
+        : `${p.action}${p.adopted ? ` (found on Vapi: ${p.id})` : ''}`;
     io.line(`  ${SYMBOL[p.action]} ${p.kind.padEnd(12)} ${p.name.padEnd(26)} ${what}`);
-    if (p.action === 'update' || p.action === 'drifted') for (const c of p.changes.slice(0, 12)) io.line(`      ${c.path}: ${short(c.from)} → ${short(c.to)}`);
-    if (p.action === 'drifted') for (const c of p.remoteChanges.slice(0, 12)) io.line(`      on Vapi: ${c.path}: ${short(c.from)} → ${short(c.to)}`);
+    if (p.action === 'update' || p.action === 'drifted')
+      for (const c of p.changes.slice(0, 12)) io.line(`      ${c.path}: ${short(c.from)} → ${short(c.to)}`);
+    if (p.action === 'drifted')
+      for (const c of p.remoteChanges.slice(0, 12))
+        io.line(`      on Vapi: ${c.path}: ${short(c.from)} → ${short(c.to)}`);
   }
   const count = (a: string) => r.plan.filter((p) => p.action === a).length;
-  io.line(`${count('create')} to create, ${count('update')} to update, ${count('unchanged')} unchanged, ${count('drifted')} changed on Vapi.`);
+  io.line(
+    `${count('create')} to create, ${count('update')} to update, ${count('unchanged')} unchanged, ${count('drifted')} changed on Vapi.`,
+  );
 }

@@ -17,19 +17,28 @@ export interface TriggerFlags {
   passwordStdin?: boolean;
 }
 
-
 export const triggerCommand = (deps: Deps) =>
   new Command('trigger')
     .description('Send a realistic Vapi server message to a running `serve`, signed with the configured secret')
     .argument('[event]', 'event name from templates/events (see --list)')
     .option('--url <url>', 'webhook URL (default http://127.0.0.1:3000/webhook, or $RECEPTIONIST_URL)')
-    .option('--set <path=value>', 'override a field, e.g. message.call.id=abc or args.date="tomorrow at 10am" (repeatable)', collect, [])
+    .option(
+      '--set <path=value>',
+      'override a field, e.g. message.call.id=abc or args.date="tomorrow at 10am" (repeatable)',
+      collect,
+      [],
+    )
     .option('--file <payload.json>', 'send this payload instead of a template')
     .option('--call-id <id>', 'call id to use (default: a new one per run)')
     .option('--customer-number <e164>', 'caller number to use (default +919812345678, a seeded customer)')
-    .addOption(new Option('--auth <mode>', 'how to authenticate').choices(['hmac', 'secret', 'bearer', 'none']).default('hmac'))
+    .addOption(
+      new Option('--auth <mode>', 'how to authenticate').choices(['hmac', 'secret', 'bearer', 'none']).default('hmac'),
+    )
     .option('--list', 'list the events')
-    .option('--replay <call-id>', 'send again, in order, the messages `serve --record` kept for this call (needs an admin password)')
+    .option(
+      '--replay <call-id>',
+      'send again, in order, the messages `serve --record` kept for this call (needs an admin password)',
+    )
     .option('--username <name>', 'the admin opening the recording, for --replay (or $RECEPTIONIST_USERNAME)')
     .option('--password-stdin', 'read the admin password from stdin, for --replay')
     .addHelpText(

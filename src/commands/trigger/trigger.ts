@@ -33,7 +33,10 @@ export function listEvents(): Array<{ event: string; description: string }> {
     .readdirSync(eventsDir())
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => ({ event: f.slice(0, -5), description: (JSON.parse(fs.readFileSync(path.join(eventsDir(), f), 'utf8')) as EventTemplate).description }));
+    .map((f) => ({
+      event: f.slice(0, -5),
+      description: (JSON.parse(fs.readFileSync(path.join(eventsDir(), f), 'utf8')) as EventTemplate).description,
+    }));
 }
 
 export function renderEventList(events: ReturnType<typeof listEvents>, g: GlobalOptions, io: IO): void {
@@ -43,7 +46,12 @@ export function renderEventList(events: ReturnType<typeof listEvents>, g: Global
 }
 
 /** Values for the `{{…}}` placeholders of a template. */
-export function placeholderValues(now: Date, callId: string, customerNumber: string, timeZone: string): Record<string, string | number> {
+export function placeholderValues(
+  now: Date,
+  callId: string,
+  customerNumber: string,
+  timeZone: string,
+): Record<string, string | number> {
   const started = new Date(now.getTime() - 154_000);
   return {
     callId,
@@ -74,7 +82,8 @@ export function fillPlaceholders(value: unknown, vars: Record<string, string | n
     });
   }
   if (Array.isArray(value)) return value.map((v) => fillPlaceholders(v, vars, now));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillPlaceholders(v, vars, now)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillPlaceholders(v, vars, now)]));
   return value;
 }
 
@@ -101,7 +110,10 @@ export function applySet(payload: unknown, assignment: string): void {
     // Plain text.
   }
   const paths = p.startsWith('args.')
-    ? [`message.toolCallList.0.function.arguments.${p.slice(5)}`, `message.toolWithToolCallList.0.toolCall.function.arguments.${p.slice(5)}`]
+    ? [
+        `message.toolCallList.0.function.arguments.${p.slice(5)}`,
+        `message.toolWithToolCallList.0.toolCall.function.arguments.${p.slice(5)}`,
+      ]
     : [p];
   for (p of paths) {
     const keys = p.split('.');
@@ -116,7 +128,11 @@ export function applySet(payload: unknown, assignment: string): void {
 
 function clinicTimeZone(): string {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(templatesDir(), 'bot-config', 'clinic.json'), 'utf8')) as { timeZone: string }).timeZone;
+    return (
+      JSON.parse(fs.readFileSync(path.join(templatesDir(), 'bot-config', 'clinic.json'), 'utf8')) as {
+        timeZone: string;
+      }
+    ).timeZone;
   } catch {
     return 'UTC';
   }
@@ -131,20 +147,32 @@ export async function runTrigger(event: string | undefined, flags: TriggerFlags,
     try {
       template = JSON.parse(fs.readFileSync(path.resolve(deps.cwd, flags.file), 'utf8'));
     } catch (err) {
-      throw new UsageError(`Cannot read ${flags.file}: ${(err as Error).message}`, 'Give a JSON file holding {"message": {"type": …}}.');
+      throw new UsageError(
+        `Cannot read ${flags.file}: ${(err as Error).message}`,
+        'Give a JSON file holding {"message": {"type": …}}.',
+      );
     }
   } else {
     if (!event) throw new UsageError('Name an event, or pass --file.', 'See `receptionist trigger --list`.');
     const file = path.join(eventsDir(), `${event}.json`);
     if (!/^[\w.-]+$/.test(event) || !fs.existsSync(file)) {
-      throw new UsageError(`Unknown event "${event}".`, `Known events: ${listEvents().map((e) => e.event).join(', ')}`);
+      throw new UsageError(
+        `Unknown event "${event}".`,
+        `Known events: ${listEvents()
+          .map((e) => e.event)
+          .join(', ')}`,
+      );
     }
     name = event;
     template = (JSON.parse(fs.readFileSync(file, 'utf8')) as EventTemplate).payload;
   }
   const now = deps.now();
   const callId = flags.callId ?? `call_${randomBytes(8).toString('hex')}`;
-  const payload = fillPlaceholders(template, placeholderValues(now, callId, flags.customerNumber ?? '+919812345678', clinicTimeZone()), now);
+  const payload = fillPlaceholders(
+    template,
+    placeholderValues(now, callId, flags.customerNumber ?? '+919812345678', clinicTimeZone()),
+    now,
+  );
   for (const s of flags.set) applySet(payload, s);
   const body = Buffer.from(JSON.stringify(payload));
 
@@ -157,12 +185,20 @@ export async function runTrigger(event: string | undefined, flags: TriggerFlags,
  * VAPI_SERVER_SECRET as `--auth` says (HMAC over a fresh timestamp by default).
  * @throws AuthError (no secret; a 401), NetworkError (unreachable), UserError (another 4xx/5xx)
  */
-async function send(body: Buffer, flags: Pick<TriggerFlags, 'url' | 'auth'>, deps: Deps): Promise<{ url: string; status: number; body: unknown }> {
+async function send(
+  body: Buffer,
+  flags: Pick<TriggerFlags, 'url' | 'auth'>,
+  deps: Deps,
+): Promise<{ url: string; status: number; body: unknown }> {
   const url = resolveSetting('url', flags.url, 'RECEPTIONIST_URL', deps.env, 'http://127.0.0.1:3000/webhook');
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const secret = deps.env.get('VAPI_SERVER_SECRET')?.value;
   if (flags.auth !== 'none') {
-    if (!secret) throw new AuthError('No VAPI_SERVER_SECRET to sign with.', 'Set it to the secret `serve` uses, or pass --auth none for a server run with --insecure-no-auth.');
+    if (!secret)
+      throw new AuthError(
+        'No VAPI_SERVER_SECRET to sign with.',
+        'Set it to the secret `serve` uses, or pass --auth none for a server run with --insecure-no-auth.',
+      );
     if (flags.auth === 'secret') headers['x-vapi-secret'] = secret;
     if (flags.auth === 'bearer') headers.authorization = `Bearer ${secret}`;
     if (flags.auth === 'hmac') {
@@ -176,16 +212,28 @@ async function send(body: Buffer, flags: Pick<TriggerFlags, 'url' | 'auth'>, dep
           throw new UsageError(`Invalid authentication plan (from ${planSetting.source}): ${(err as Error).message}.`);
         }
       }
-      Object.assign(headers, signRequest(plan, secret, { body, timestamp: String(deps.now().getTime()), url: url.value }));
+      Object.assign(
+        headers,
+        signRequest(plan, secret, { body, timestamp: String(deps.now().getTime()), url: url.value }),
+      );
     }
   }
   let res: Response;
   try {
-    res = await deps.fetch(url.value, { method: 'POST', headers, body: new Uint8Array(body), signal: AbortSignal.timeout(30_000) });
+    res = await deps.fetch(url.value, {
+      method: 'POST',
+      headers,
+      body: new Uint8Array(body),
+      signal: AbortSignal.timeout(30_000),
+    });
   } catch (err) {
     const inner = (err as { cause?: { code?: string; message?: string } }).cause;
     const cause = inner?.code ?? inner?.message ?? (err as Error).message;
-    throw new NetworkError(`Cannot reach ${url.value} (from ${url.source}): ${cause}`, 'Start `receptionist serve` first, or pass --url.', { cause: err });
+    throw new NetworkError(
+      `Cannot reach ${url.value} (from ${url.source}): ${cause}`,
+      'Start `receptionist serve` first, or pass --url.',
+      { cause: err },
+    );
   }
   const text = await res.text();
   let replyBody: unknown = text;
@@ -194,9 +242,16 @@ async function send(body: Buffer, flags: Pick<TriggerFlags, 'url' | 'auth'>, dep
   } catch {
     // Not JSON: show it as text.
   }
-  if (res.status === 401) throw new AuthError(`The server rejected the request (401).`, 'Check that VAPI_SERVER_SECRET is the secret `serve` runs with.');
+  if (res.status === 401)
+    throw new AuthError(
+      `The server rejected the request (401).`,
+      'Check that VAPI_SERVER_SECRET is the secret `serve` runs with.',
+    );
   if (res.status >= 400) {
-    const reason = typeof replyBody === 'object' && replyBody && 'error' in replyBody ? String((replyBody as { error: unknown }).error) : text.slice(0, 200);
+    const reason =
+      typeof replyBody === 'object' && replyBody && 'error' in replyBody
+        ? String((replyBody as { error: unknown }).error)
+        : text.slice(0, 200);
     throw new UserError(`The server answered ${res.status}: ${reason}`);
   }
   return { url: url.value, status: res.status, body: replyBody };
@@ -208,7 +263,13 @@ async function send(body: Buffer, flags: Pick<TriggerFlags, 'url' | 'auth'>, dep
  * secret. Resolves to one result per message.
  * @throws UserError (nothing recorded for the call), AuthError (wrong password; a 401), StoreError (a tampered recording), NetworkError
  */
-export async function runReplay(callId: string, flags: TriggerFlags, g: GlobalOptions, deps: Deps, onSent: (r: TriggerResult) => void): Promise<TriggerResult[]> {
+export async function runReplay(
+  callId: string,
+  flags: TriggerFlags,
+  g: GlobalOptions,
+  deps: Deps,
+  onSent: (r: TriggerResult) => void,
+): Promise<TriggerResult[]> {
   const { openStore } = await import('../shared/store.js');
   const { unlockForDecrypt } = await import('../shared/admin.js');
   const { appendAudit } = await import('../../domain/audit.js');
@@ -218,16 +279,27 @@ export async function runReplay(callId: string, flags: TriggerFlags, g: GlobalOp
   let messages: Buffer[];
   try {
     const recorded = (await store.recordings.list()).filter((r) => r.callId === callId);
-    if (!recorded.length) throw new UserError(`Nothing is recorded for call ${callId} in ${store.location}.`, 'Run `receptionist serve --record` while the call happens, then replay it.');
+    if (!recorded.length)
+      throw new UserError(
+        `Nothing is recorded for call ${callId} in ${store.location}.`,
+        'Run `receptionist serve --record` while the call happens, then replay it.',
+      );
     const unlocked = await unlockForDecrypt(store, flags, deps);
     messages = recorded.map((r) => {
       try {
         return Buffer.from(openField(r.body, recordingContext(r.callId, r.at, r.seq), unlocked.dataKeys));
       } catch {
-        throw new StoreError(`The recording of call ${callId} at ${r.at} failed authentication (tampered with, damaged, or sealed to a key you do not hold). Nothing was sent.`);
+        throw new StoreError(
+          `The recording of call ${callId} at ${r.at} failed authentication (tampered with, damaged, or sealed to a key you do not hold). Nothing was sent.`,
+        );
       }
     });
-    await appendAudit(store, { at: deps.now().toISOString(), user: unlocked.username, action: 'decrypt', details: { command: 'trigger --replay', call: callId, records: messages.length } });
+    await appendAudit(store, {
+      at: deps.now().toISOString(),
+      user: unlocked.username,
+      action: 'decrypt',
+      details: { command: 'trigger --replay', call: callId, records: messages.length },
+    });
   } catch (err) {
     const { asUserFacing } = await import('../shared/admin.js');
     throw asUserFacing(err);

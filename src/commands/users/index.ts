@@ -11,7 +11,7 @@ export interface UsersFlags {
 const auth = (c: Command) =>
   c
     .option('--username <name>', 'the acting admin (or $RECEPTIONIST_USERNAME; prompted on a terminal)')
-    .option('--password-stdin', 'read passwords from stdin, one per line: the acting admin\'s first, then the new one');
+    .option('--password-stdin', "read passwords from stdin, one per line: the acting admin's first, then the new one");
 
 export const usersCommand = (deps: Deps) => {
   const users = new Command('users').description('Manage the admins who can decrypt sealed data');
@@ -20,7 +20,10 @@ export const usersCommand = (deps: Deps) => {
       .description('Add an admin (the first one also creates the encryption keys)')
       .argument('<username>')
       .addOption(new Option('--role <role>', 'role of the new user').choices(['admin']).default('admin'))
-      .addHelpText('after', '\nExamples:\n  receptionist users add asha --role admin\n  printf "%s\\n" "$NEW_PASSWORD" | receptionist users add asha --password-stdin\n  printf "%s\\n%s\\n" "$MY_PASSWORD" "$NEW_PASSWORD" | receptionist users add ravi --username asha --password-stdin')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  receptionist users add asha --role admin\n  printf "%s\\n" "$NEW_PASSWORD" | receptionist users add asha --password-stdin\n  printf "%s\\n%s\\n" "$MY_PASSWORD" "$NEW_PASSWORD" | receptionist users add ravi --username asha --password-stdin',
+      )
       .action(async (username: string, flags: UsersFlags, cmd: Command) => {
         const { runUsersAdd, render } = await import('./users.js');
         render(await runUsersAdd(username, flags, globalsOf(cmd, deps), deps), globalsOf(cmd, deps), deps.io);
@@ -34,7 +37,7 @@ export const usersCommand = (deps: Deps) => {
   );
   users.addCommand(
     auth(new Command('passwd'))
-      .description('Change an admin\'s password (re-wraps their key; nothing is re-encrypted)')
+      .description("Change an admin's password (re-wraps their key; nothing is re-encrypted)")
       .argument('[username]', 'whose password (default: --username)')
       .action(async (username: string | undefined, flags: UsersFlags, cmd: Command) => {
         const { runUsersPasswd, render } = await import('./users.js');

@@ -32,7 +32,8 @@ export const bookAppointment: ToolHandler = async (args, ctx) => {
   if (earlier?.status === 'confirmed') return confirmation(earlier, zone);
 
   const email = normaliseSpokenEmail(rawEmail);
-  if (!email) return `The email address "${rawEmail}" doesn't look complete. Could you spell it out again, letter by letter?`;
+  if (!email)
+    return `The email address "${rawEmail}" doesn't look complete. Could you spell it out again, letter by letter?`;
   const phone = toE164(rawPhone, ctx.config.clinic.defaultRegion);
   if (!phone) return `The phone number ${rawPhone} doesn't look right. Could you say it again, with the country code?`;
 
@@ -43,7 +44,8 @@ export const bookAppointment: ToolHandler = async (args, ctx) => {
   if (time.kind === 'question') return time.question;
   if (time.kind === 'day') {
     const free = await bookings.freeSlotsOnDay(picked.doctors, time.day, time.window);
-    if (!free.length) return `Nothing is free on ${spokenDay(time.day)}. ${await alternatives(bookings, picked.doctors, time.day)}`;
+    if (!free.length)
+      return `Nothing is free on ${spokenDay(time.day)}. ${await alternatives(bookings, picked.doctors, time.day)}`;
     return `What time on ${spokenDay(time.day)}${time.window ? ` ${time.window.label}` : ''}? The first free times are ${spokenList(free.slice(0, 3).map((s) => spokenTime(s.start)))}.`;
   }
   const refused = refusal(ctx, bookings, picked.doctors, time.start);
@@ -57,7 +59,8 @@ export const bookAppointment: ToolHandler = async (args, ctx) => {
       claim = held ? { ok: true as const, appointment: held } : await bookings.hold(doctor, time.start, patient);
     } catch (err) {
       // The same tool call, redelivered to another process, got there first.
-      const first = err instanceof DuplicateKeyError && err.key === 'sourceKey' ? await bookings.findBySource(key) : null;
+      const first =
+        err instanceof DuplicateKeyError && err.key === 'sourceKey' ? await bookings.findBySource(key) : null;
       if (first) return confirmation(first, zone);
       throw err;
     }

@@ -12,13 +12,18 @@ export function pickDoctors(all: Doctor[], args: Record<string, unknown>): { doc
   const found = matchDoctors(all, { doctor, specialty });
   if (found.length) return { doctors: found };
   const specialities = [...new Set(all.map((d) => d.specialty))].sort();
-  if (doctor) return { answer: `We don't have a doctor called ${doctor}. Our doctors are ${spokenList(all.map((d) => `${d.name}, ${d.specialty}`))}.` };
+  if (doctor)
+    return {
+      answer: `We don't have a doctor called ${doctor}. Our doctors are ${spokenList(all.map((d) => `${d.name}, ${d.specialty}`))}.`,
+    };
   return { answer: `We don't have ${specialty} at this clinic. We have ${spokenList(specialities)}.` };
 }
 
 /** "Dr. Rao at 10 AM or 10:30 AM on Monday 24 November; Dr. Mehta at 2 PM on Tuesday…" */
 export function describeSlots(slots: Array<{ doctor: Doctor; start: DateTime }>, multipleDoctors: boolean): string {
-  return spokenList(slots.map((s) => (multipleDoctors ? `${spokenDateTime(s.start)} with ${s.doctor.name}` : spokenDateTime(s.start))));
+  return spokenList(
+    slots.map((s) => (multipleDoctors ? `${spokenDateTime(s.start)} with ${s.doctor.name}` : spokenDateTime(s.start))),
+  );
 }
 
 /** The sentence offering alternatives after a refusal, or the honest lack of them. */
@@ -29,7 +34,12 @@ export async function alternatives(bookings: AppointmentBook, doctors: Doctor[],
 }
 
 /** Why `start` cannot be booked with these doctors before even looking at the calendar, if it can't. */
-export function refusal(ctx: ToolContext, bookings: AppointmentBook, doctors: Doctor[], start: DateTime): string | undefined {
+export function refusal(
+  ctx: ToolContext,
+  bookings: AppointmentBook,
+  doctors: Doctor[],
+  start: DateTime,
+): string | undefined {
   const now = nowInClinic(ctx);
   if (start <= now) return `${spokenDateTime(start)} has already passed.`;
   if (start > now.plus({ days: ctx.config.clinic.bookingHorizonDays })) {

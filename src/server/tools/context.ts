@@ -48,7 +48,8 @@ export function optionalString(args: Record<string, unknown>, key: string): stri
   const v = args[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'number') return String(v);
-  if (typeof v !== 'string') throw new ToolInputError(`Argument ${key} must be a string, got ${Array.isArray(v) ? 'array' : typeof v}.`);
+  if (typeof v !== 'string')
+    throw new ToolInputError(`Argument ${key} must be a string, got ${Array.isArray(v) ? 'array' : typeof v}.`);
   return v.trim() || undefined;
 }
 

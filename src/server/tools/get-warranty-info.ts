@@ -11,7 +11,11 @@ export const getWarrantyInfo: ToolHandler = async (args, ctx) => {
   const { unit } = picked;
   const w = warrantyOf(unit, nowInClinic(ctx));
   const day = (d: typeof w.until) => d.toFormat('d MMMM yyyy');
-  const full = w.isActive ? `is under full warranty until ${day(w.until)}` : `was under full warranty until ${day(w.until)}, which has ended`;
-  const compressor = w.isCompressorActive ? `the compressor is covered until ${day(w.compressorUntil)}` : `the compressor warranty ended on ${day(w.compressorUntil)}`;
+  const full = w.isActive
+    ? `is under full warranty until ${day(w.until)}`
+    : `was under full warranty until ${day(w.until)}, which has ended`;
+  const compressor = w.isCompressorActive
+    ? `the compressor is covered until ${day(w.compressorUntil)}`
+    : `the compressor warranty ended on ${day(w.compressorUntil)}`;
   return `Your ${unit.model}, serial ${unit.serialNumber}, ${full}; ${compressor}.`;
 };

@@ -14,17 +14,20 @@ export const rescheduleAppointment: ToolHandler = async (args, ctx) => {
   const bookings = book(ctx);
   const key = sourceKey(ctx);
   const earlier = await bookings.findBySource(key);
-  if (earlier?.status === 'confirmed' && earlier.rescheduledFrom === id) return moved(earlier.doctorName, earlier.start, earlier.appointmentId, zone);
+  if (earlier?.status === 'confirmed' && earlier.rescheduledFrom === id)
+    return moved(earlier.doctorName, earlier.start, earlier.appointmentId, zone);
 
   const current = await bookings.find(id);
   if (!current || current.status !== 'confirmed') return explainMissing(id, current, zone);
   const doctor = (await doctors(ctx)).find((d) => d._id === current.doctorId);
-  if (!doctor) return `${current.doctorName} no longer works at the clinic, so I can't move this appointment. Shall I cancel it and book with another doctor?`;
+  if (!doctor)
+    return `${current.doctorName} no longer works at the clinic, so I can't move this appointment. Shall I cancel it and book with another doctor?`;
   const time = resolveTime(ctx, when, [doctor]);
   if (time.kind === 'question') return time.question;
   if (time.kind === 'day') {
     const free = await bookings.freeSlotsOnDay([doctor], time.day, time.window);
-    if (!free.length) return `${doctor.name} has nothing free on ${spokenDay(time.day)}. ${await alternatives(bookings, [doctor], time.day)}`;
+    if (!free.length)
+      return `${doctor.name} has nothing free on ${spokenDay(time.day)}. ${await alternatives(bookings, [doctor], time.day)}`;
     return `What time on ${spokenDay(time.day)}? ${doctor.name} is free at ${spokenList(free.slice(0, 3).map((s) => spokenTime(s.start)))}.`;
   }
   if (time.start.toMillis() === current.startMs) return `Your appointment is already on ${spokenDateTime(time.start)}.`;

@@ -42,7 +42,10 @@ export const scheduleAcService: ToolHandler = async (args, ctx) => {
   if (earlier) return visitBooked(earlier);
 
   const today = nowInClinic(ctx);
-  const time = resolveSpokenTime(when, ctx.now(), ctx.config.clinic.timeZone, { from: WINDOWS[0]!.from, to: WINDOWS[1]!.to });
+  const time = resolveSpokenTime(when, ctx.now(), ctx.config.clinic.timeZone, {
+    from: WINDOWS[0]!.from,
+    to: WINDOWS[1]!.to,
+  });
   if (time.kind === 'question') return time.question;
   const day = time.kind === 'exact' ? time.start : time.day;
   const saidPart = time.kind === 'day' ? time.window?.label : undefined;
@@ -55,9 +58,12 @@ export const scheduleAcService: ToolHandler = async (args, ctx) => {
   if (day.startOf('day') <= today.startOf('day')) {
     return `The earliest a technician can come is ${spokenDay(today.plus({ days: today.weekday === 6 ? 2 : 1 }))}. Would that suit you, in the morning or the afternoon?`;
   }
-  if (day.weekday === 7) return `Our technicians don't visit on Sundays. Would ${spokenDay(day.plus({ days: 1 }))} suit you?`;
-  if (minuteOfDay === undefined && !saidPart) return `Would you like the technician on ${spokenDay(day)} in the morning, between 9 AM and 1 PM, or in the afternoon, between 1 PM and 6 PM?`;
-  if (!window) return `Technicians visit between 9 AM and 6 PM. Would the morning or the afternoon of ${spokenDay(day)} suit you?`;
+  if (day.weekday === 7)
+    return `Our technicians don't visit on Sundays. Would ${spokenDay(day.plus({ days: 1 }))} suit you?`;
+  if (minuteOfDay === undefined && !saidPart)
+    return `Would you like the technician on ${spokenDay(day)} in the morning, between 9 AM and 1 PM, or in the afternoon, between 1 PM and 6 PM?`;
+  if (!window)
+    return `Technicians visit between 9 AM and 6 PM. Would the morning or the afternoon of ${spokenDay(day)} suit you?`;
 
   const visit: ServiceVisit = {
     _id: speakableId(6, 'SV'),
@@ -86,7 +92,8 @@ export const scheduleAcService: ToolHandler = async (args, ctx) => {
 function visitBooked(v: ServiceVisit): string {
   const w = WINDOWS.find((x) => x.label === v.window)!;
   const day = spokenDay(DateTime.fromISO(v.date));
-  const cost = v.isInWarranty ? 'The visit is free because the unit is under warranty.' : 'The unit is out of warranty, so the visit charge applies.';
+  const cost = v.isInWarranty
+    ? 'The visit is free because the unit is under warranty.'
+    : 'The unit is out of warranty, so the visit charge applies.';
   return `A technician will visit on ${day} in the ${v.window}, ${w.spoken}. Your visit ID is ${spellOut(v.visitId)}. ${cost}`;
 }
-

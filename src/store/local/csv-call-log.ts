@@ -51,7 +51,9 @@ async function scan(file: string): Promise<ScanResult> {
   let cleanBytes = 0;
   const parser = parse({ info: true, relax_column_count: true, bom: true });
   // pipe() does not forward read errors: hand them to the parser so the loop below sees them.
-  fs.createReadStream(file).on('error', (err) => parser.destroy(err)).pipe(parser);
+  fs.createReadStream(file)
+    .on('error', (err) => parser.destroy(err))
+    .pipe(parser);
   let first = true;
   let lastCleanBytes = 0;
   let header: string[] = HEADER;
@@ -60,7 +62,10 @@ async function scan(file: string): Promise<ScanResult> {
       if (first) {
         first = false;
         if (!isOurHeader(record)) {
-          throw new StoreError(`${file} does not have receptionist's call-log columns.`, 'Move the file away, or point --data-dir at another store.');
+          throw new StoreError(
+            `${file} does not have receptionist's call-log columns.`,
+            'Move the file away, or point --data-dir at another store.',
+          );
         }
         header = record;
         cleanBytes = info.bytes;
@@ -80,7 +85,8 @@ async function scan(file: string): Promise<ScanResult> {
   } catch (err) {
     if (err instanceof StoreError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    if (code && !code.startsWith('CSV_')) throw new StoreUnavailableError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
+    if (code && !code.startsWith('CSV_'))
+      throw new StoreUnavailableError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
     // An unclosed quote or similar: the tail was torn; keep the clean prefix.
   } finally {
     parser.destroy();
@@ -91,7 +97,9 @@ async function scan(file: string): Promise<ScanResult> {
 /** Ours: `callId` first, `checksum` last, every other column one we know. */
 function isOurHeader(record: string[]): boolean {
   const known = new Set<string>(CALL_LOG_COLUMNS);
-  return record[0] === 'callId' && record[record.length - 1] === 'checksum' && record.slice(0, -1).every((c) => known.has(c));
+  return (
+    record[0] === 'callId' && record[record.length - 1] === 'checksum' && record.slice(0, -1).every((c) => known.has(c))
+  );
 }
 
 function rowBytes(r: CallLogRecord): Buffer {

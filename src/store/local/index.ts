@@ -1,6 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { COLLECTIONS, INDEXES, type AuditEntry, type ChatRecord, type RecordedMessage, type CollectionName, type Collection, type Doc, type Store } from '../types.js';
+import {
+  COLLECTIONS,
+  INDEXES,
+  type AuditEntry,
+  type ChatRecord,
+  type RecordedMessage,
+  type CollectionName,
+  type Collection,
+  type Doc,
+  type Store,
+} from '../types.js';
 import { NedbCollection } from './nedb-collection.js';
 import { CsvCallLog } from './csv-call-log.js';
 import { acquireDirLock } from './lock.js';
@@ -27,14 +37,22 @@ export async function openLocalStore(opts: LocalStoreOptions): Promise<Store> {
   const warn = opts.onWarning ?? (() => {});
   if (opts.readOnly) {
     const collections = new Map<CollectionName, Collection>();
-    await Promise.all(COLLECTIONS.map(async (name) => collections.set(name, await NedbCollection.snapshot(path.join(dir, `${name}.db`)))));
+    await Promise.all(
+      COLLECTIONS.map(async (name) =>
+        collections.set(name, await NedbCollection.snapshot(path.join(dir, `${name}.db`))),
+      ),
+    );
     const callLogs = await CsvCallLog.snapshot(path.join(dir, 'calls.csv'));
     return makeStore(dir, collections, callLogs, async () => {});
   }
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new StoreError(`Cannot create the data directory ${dir}: ${(err as Error).message}`, 'Pass --data-dir with a writable directory.', { cause: err });
+    throw new StoreError(
+      `Cannot create the data directory ${dir}: ${(err as Error).message}`,
+      'Pass --data-dir with a writable directory.',
+      { cause: err },
+    );
   }
   const lock = acquireDirLock(dir, opts.purpose ?? 'receptionist');
   try {
@@ -53,7 +71,12 @@ export async function openLocalStore(opts: LocalStoreOptions): Promise<Store> {
   }
 }
 
-function makeStore(dir: string, collections: Map<CollectionName, Collection>, callLogs: CsvCallLog, close: () => Promise<void>): Store {
+function makeStore(
+  dir: string,
+  collections: Map<CollectionName, Collection>,
+  callLogs: CsvCallLog,
+  close: () => Promise<void>,
+): Store {
   const audit = new JsonlLog<AuditEntry>(path.join(dir, 'audit.jsonl'));
   const chats = new JsonlLog<ChatRecord>(path.join(dir, 'chats.jsonl'));
   const recordings = new JsonlLog<RecordedMessage>(path.join(dir, 'recordings.jsonl'));

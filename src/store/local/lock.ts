@@ -31,7 +31,11 @@ export function acquireDirLock(dir: string, purpose: string, pid = thisProcess.p
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new StoreError(`Cannot lock the store at ${dir}: ${(err as Error).message}`, 'Check that the data directory is writable, or pass --data-dir.', { cause: err });
+        throw new StoreError(
+          `Cannot lock the store at ${dir}: ${(err as Error).message}`,
+          'Check that the data directory is writable, or pass --data-dir.',
+          { cause: err },
+        );
       }
       const owner = readOwner(file);
       if (owner && isAlive(owner.pid)) {
@@ -54,7 +58,9 @@ export function acquireDirLock(dir: string, purpose: string, pid = thisProcess.p
 function readOwner(file: string): { pid: number; purpose: string } | undefined {
   try {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: unknown; purpose?: unknown };
-    return typeof parsed.pid === 'number' ? { pid: parsed.pid, purpose: String(parsed.purpose ?? 'unknown') } : undefined;
+    return typeof parsed.pid === 'number'
+      ? { pid: parsed.pid, purpose: String(parsed.purpose ?? 'unknown') }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,14 @@
 import fs from 'node:fs';
 import NedbModule from '@seald-io/nedb';
-import { DuplicateKeyError, StoreUnavailableError, type Collection, type Doc, type IndexSpec, type Query, type Update } from '../types.js';
+import {
+  DuplicateKeyError,
+  StoreUnavailableError,
+  type Collection,
+  type Doc,
+  type IndexSpec,
+  type Query,
+  type Update,
+} from '../types.js';
 import { StoreError } from '../../errors.js';
 
 // The package is CommonJS whose typings declare an ES default export; at run time the
@@ -28,15 +36,24 @@ export class NedbCollection<T extends Doc> implements Collection<T> {
   ) {}
 
   /** Opens (and repairs a torn last line of) a datafile. @throws StoreError when the file is corrupt. */
-  static async open<T extends Doc>(file: string, indexes: IndexSpec[], onWarning: (msg: string) => void): Promise<NedbCollection<T>> {
+  static async open<T extends Doc>(
+    file: string,
+    indexes: IndexSpec[],
+    onWarning: (msg: string) => void,
+  ): Promise<NedbCollection<T>> {
     repairTornTail(file, onWarning);
     const db = new Datastore({ filename: file, corruptAlertThreshold: 0.1 });
     try {
       await db.loadDatabaseAsync();
     } catch (err) {
-      throw new StoreError(`The store file ${file} is corrupt: ${(err as Error).message}`, 'Restore it from a backup, or move it away to start that collection empty.', { cause: err });
+      throw new StoreError(
+        `The store file ${file} is corrupt: ${(err as Error).message}`,
+        'Restore it from a backup, or move it away to start that collection empty.',
+        { cause: err },
+      );
     }
-    for (const ix of indexes) await db.ensureIndexAsync({ fieldName: ix.field, unique: ix.unique ?? false, sparse: ix.sparse ?? false });
+    for (const ix of indexes)
+      await db.ensureIndexAsync({ fieldName: ix.field, unique: ix.unique ?? false, sparse: ix.sparse ?? false });
     return new NedbCollection<T>(db, uniqueFields(indexes), false, file);
   }
 
@@ -85,7 +102,9 @@ export class NedbCollection<T extends Doc> implements Collection<T> {
       return this.write(() => this.db.insertAsync(one!.doc) as Promise<T>, one!.doc).then(one!.resolve, one!.reject);
     }
     try {
-      const docs = (await this.write(() => this.db.insertAsync(batch.map((b) => b.doc)) as unknown as Promise<T[]>)) as T[];
+      const docs = (await this.write(
+        () => this.db.insertAsync(batch.map((b) => b.doc)) as unknown as Promise<T[]>,
+      )) as T[];
       batch.forEach((b, i) => b.resolve(docs[i]!));
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) {
@@ -93,7 +112,8 @@ export class NedbCollection<T extends Doc> implements Collection<T> {
         return;
       }
       // NeDB rolled the whole batch back: insert one by one so each caller gets its own outcome.
-      for (const b of batch) await this.write(() => this.db.insertAsync(b.doc) as Promise<T>, b.doc).then(b.resolve, b.reject);
+      for (const b of batch)
+        await this.write(() => this.db.insertAsync(b.doc) as Promise<T>, b.doc).then(b.resolve, b.reject);
     }
   }
 
@@ -105,11 +125,17 @@ export class NedbCollection<T extends Doc> implements Collection<T> {
   }
 
   async replaceOne(doc: T): Promise<'inserted' | 'replaced'> {
-    return this.write(async () => ((await this.db.updateAsync({ _id: doc._id }, doc, { upsert: true })).upsert ? 'inserted' : 'replaced'), doc);
+    return this.write(
+      async () =>
+        (await this.db.updateAsync({ _id: doc._id }, doc, { upsert: true })).upsert ? 'inserted' : 'replaced',
+      doc,
+    );
   }
 
   async updateMany(query: Query, update: Update): Promise<{ matched: number }> {
-    return this.write(async () => ({ matched: (await this.db.updateAsync(query, update, { multi: true })).numAffected }));
+    return this.write(async () => ({
+      matched: (await this.db.updateAsync(query, update, { multi: true })).numAffected,
+    }));
   }
 
   async deleteMany(query: Query): Promise<{ deleted: number }> {
@@ -126,7 +152,9 @@ export class NedbCollection<T extends Doc> implements Collection<T> {
       await this.db.loadDatabaseAsync();
       this.needsReload = false;
     } catch (err) {
-      throw new StoreUnavailableError(`store file ${this.label} is not readable: ${(err as Error).message}`, { cause: err });
+      throw new StoreUnavailableError(`store file ${this.label} is not readable: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 

@@ -50,8 +50,17 @@ export interface MongoStoreOptions {
 export function isConnectionError(err: unknown, depth = 0): boolean {
   const e = err as { name?: string; code?: unknown; message?: string; cause?: unknown } | undefined;
   if (!e || depth > 3) return false;
-  if (/MongoServerSelectionError|MongoNetwork|MongoTopologyClosed|MongoNotConnected|PoolCleared|MongoClientClosed/.test(e.name ?? '')) return true;
-  if (typeof e.code === 'string' && /^E(PIPE|CONNRESET|CONNREFUSED|CONNABORTED|TIMEDOUT|HOSTUNREACH|NETUNREACH|NOTFOUND)$/.test(e.code)) return true;
+  if (
+    /MongoServerSelectionError|MongoNetwork|MongoTopologyClosed|MongoNotConnected|PoolCleared|MongoClientClosed/.test(
+      e.name ?? '',
+    )
+  )
+    return true;
+  if (
+    typeof e.code === 'string' &&
+    /^E(PIPE|CONNRESET|CONNREFUSED|CONNABORTED|TIMEDOUT|HOSTUNREACH|NETUNREACH|NOTFOUND)$/.test(e.code)
+  )
+    return true;
   if (/socket has been ended by the other party|socket hang up/.test(e.message ?? '')) return true;
   return isConnectionError(e.cause, depth + 1);
 }
@@ -59,7 +68,8 @@ export function isConnectionError(err: unknown, depth = 0): boolean {
 function mapError(err: unknown, what: string): Error {
   const e = err as { code?: number; keyPattern?: Record<string, unknown>; name?: string; message?: string };
   if (e?.code === 11000) return new DuplicateKeyError(Object.keys(e.keyPattern ?? {})[0], { cause: err });
-  if (isConnectionError(err)) return new StoreUnavailableError(`MongoDB is unreachable (${what}): ${e.message}`, { cause: err });
+  if (isConnectionError(err))
+    return new StoreUnavailableError(`MongoDB is unreachable (${what}): ${e.message}`, { cause: err });
   return err as Error;
 }
 
@@ -99,15 +109,22 @@ class MongoCollection<T extends Doc> implements Collection<T> {
   }
 
   updateOne(query: Query, update: Update, opts: { upsert?: boolean } = {}): Promise<{ matched: number }> {
-    return this.run('update', async () => ({ matched: (await this.col.updateOne(query, update as UpdateFilter<Doc>, { upsert: opts.upsert ?? false })).matchedCount }));
+    return this.run('update', async () => ({
+      matched: (await this.col.updateOne(query, update as UpdateFilter<Doc>, { upsert: opts.upsert ?? false }))
+        .matchedCount,
+    }));
   }
 
   replaceOne(doc: T): Promise<'inserted' | 'replaced'> {
-    return this.run('replace', async () => ((await this.col.replaceOne({ _id: doc._id }, doc, { upsert: true })).upsertedCount ? 'inserted' : 'replaced'));
+    return this.run('replace', async () =>
+      (await this.col.replaceOne({ _id: doc._id }, doc, { upsert: true })).upsertedCount ? 'inserted' : 'replaced',
+    );
   }
 
   updateMany(query: Query, update: Update): Promise<{ matched: number }> {
-    return this.run('update', async () => ({ matched: (await this.col.updateMany(query, update as UpdateFilter<Doc>)).matchedCount }));
+    return this.run('update', async () => ({
+      matched: (await this.col.updateMany(query, update as UpdateFilter<Doc>)).matchedCount,
+    }));
   }
 
   deleteMany(query: Query): Promise<{ deleted: number }> {
@@ -155,7 +172,10 @@ class MongoCallLogs implements CallLogStore {
 }
 
 class MongoAppendLog<T extends object> implements AppendLog<T> {
-  constructor(private readonly col: MongoCollection<Doc>, private readonly sort: Record<string, 1>) {}
+  constructor(
+    private readonly col: MongoCollection<Doc>,
+    private readonly sort: Record<string, 1>,
+  ) {}
 
   async append(entry: T): Promise<void> {
     await this.col.insertOne({ _id: `${Date.now()}-${Math.random().toString(36).slice(2, 10)}`, ...entry } as Doc);
@@ -175,10 +195,14 @@ function databaseInUri(uri: string): string | undefined {
 async function createIndexes(db: Db): Promise<void> {
   for (const name of COLLECTIONS) {
     for (const ix of INDEXES[name]) {
-      await db.collection(name).createIndex(
-        { [ix.field]: 1 },
-        ix.unique && ix.sparse ? { unique: true, partialFilterExpression: { [ix.field]: { $exists: true } } } : { unique: ix.unique ?? false, sparse: ix.sparse ?? false },
-      );
+      await db
+        .collection(name)
+        .createIndex(
+          { [ix.field]: 1 },
+          ix.unique && ix.sparse
+            ? { unique: true, partialFilterExpression: { [ix.field]: { $exists: true } } }
+            : { unique: ix.unique ?? false, sparse: ix.sparse ?? false },
+        );
     }
   }
   await db.collection('call_logs').createIndex({ endedAt: -1 });
@@ -190,16 +214,32 @@ function openError(err: unknown, redacted: string, source: string): Error {
   const e = err as { code?: number; codeName?: string; message?: string; name?: string };
   const hint = `Check ${source}: host, credentials and database.`;
   if (e.code === 18 || /Authentication failed|MongoServerError.*auth/i.test(e.message ?? '')) {
-    return new AuthError(`MongoDB at ${redacted} (from ${source}) refused the credentials: authentication failed.`, hint, { cause: err });
+    return new AuthError(
+      `MongoDB at ${redacted} (from ${source}) refused the credentials: authentication failed.`,
+      hint,
+      { cause: err },
+    );
   }
   if (e.code === 13 || e.codeName === 'Unauthorized') {
-    return new StoreError(`MongoDB at ${redacted} (from ${source}): the user lacks the privileges receptionist needs (${e.message}).`, 'Grant the user the readWrite role on the database (creating indexes included).', { cause: err });
+    return new StoreError(
+      `MongoDB at ${redacted} (from ${source}): the user lacks the privileges receptionist needs (${e.message}).`,
+      'Grant the user the readWrite role on the database (creating indexes included).',
+      { cause: err },
+    );
   }
   if (isConnectionError(err)) {
-    return new NetworkError(`MongoDB at ${redacted} (from ${source}) is unreachable: no server answered (${e.message}).`, `${hint} Is the server running and reachable from here?`, { cause: err });
+    return new NetworkError(
+      `MongoDB at ${redacted} (from ${source}) is unreachable: no server answered (${e.message}).`,
+      `${hint} Is the server running and reachable from here?`,
+      { cause: err },
+    );
   }
   if (e.name === 'MongoParseError' || e.name === 'MongoAPIError' || e.name === 'MongoInvalidArgumentError') {
-    return new UsageError(`Invalid MongoDB URI (${redacted}, from ${source}): ${e.message}`, 'Use mongodb://user:password@host:27017/dbname or mongodb+srv://… .', { cause: err });
+    return new UsageError(
+      `Invalid MongoDB URI (${redacted}, from ${source}): ${e.message}`,
+      'Use mongodb://user:password@host:27017/dbname or mongodb+srv://… .',
+      { cause: err },
+    );
   }
   return new StoreError(`Cannot use MongoDB at ${redacted} (from ${source}): ${e.message}.`, hint, { cause: err });
 }
@@ -229,7 +269,11 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
         ignoreUndefined: true,
       });
     } catch (err) {
-      throw new UsageError(`Invalid MongoDB URI (${redacted}, from ${source}): ${(err as Error).message}`, 'Use mongodb://user:password@host:27017/dbname or mongodb+srv://… .', { cause: err });
+      throw new UsageError(
+        `Invalid MongoDB URI (${redacted}, from ${source}): ${(err as Error).message}`,
+        'Use mongodb://user:password@host:27017/dbname or mongodb+srv://… .',
+        { cause: err },
+      );
     }
     try {
       await client.connect();
@@ -248,7 +292,8 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
   return {
     kind: 'mongo',
     location: `${redacted} (database ${db.databaseName})`,
-    collection: <T extends Doc>(name: (typeof COLLECTIONS)[number]) => collections.get(name) as unknown as Collection<T>,
+    collection: <T extends Doc>(name: (typeof COLLECTIONS)[number]) =>
+      collections.get(name) as unknown as Collection<T>,
     callLogs: new MongoCallLogs(wrap('call_logs')),
     audit: new MongoAppendLog<AuditEntry>(wrap('audit'), { at: 1 }),
     chats: new MongoAppendLog<ChatRecord>(wrap('chats'), { at: 1 }),
