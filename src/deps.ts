@@ -16,6 +16,12 @@ export interface Deps {
   /** The clock. */
   now: () => Date;
   cwd: string;
+  /**
+   * The project: the nearest folder, `cwd` or a parent, that holds a `.receptionist` store (found
+   * the way git finds `.git`), else `cwd`. The default store and `.env` live here, so a command run
+   * from a subfolder uses the same ones.
+   */
+  projectDir: string;
   prompter: Prompter;
   /** HTTP client (`trigger`). */
   fetch: typeof fetch;
@@ -27,6 +33,18 @@ export interface Deps {
   onShutdown: (handler: (reason: string, error?: unknown) => void) => () => void;
   /** Opens public tunnels (`serve --tunnel`): ngrok; a fake in tests. */
   tunnel: TunnelFactory;
+}
+
+/** The nearest of `cwd` and its parents that holds a `.receptionist` directory, else `cwd`. */
+export function findProjectDir(cwd: string): string {
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    try {
+      if (fs.statSync(path.join(dir, '.receptionist')).isDirectory()) return dir;
+    } catch {
+      // not here: look one level up
+    }
+    if (path.dirname(dir) === dir) return path.resolve(cwd);
+  }
 }
 
 /** Reads `.env` from `cwd` if present (Node's own parser, same syntax as dotenv). */
@@ -41,7 +59,8 @@ export function readDotenv(cwd: string): { values: Record<string, string>; path:
 
 export function createDeps(): Deps {
   const cwd = process.cwd();
-  const dotenv = readDotenv(cwd);
+  const projectDir = findProjectDir(cwd);
+  const dotenv = readDotenv(projectDir);
   const io = createProcessIO();
   return {
     io,
@@ -49,6 +68,7 @@ export function createDeps(): Deps {
     env: createEnv(process.env, dotenv.values, '.env'),
     now: () => new Date(),
     cwd,
+    projectDir,
     fetch: globalThis.fetch,
     onShutdown(handler) {
       const on = (signal: NodeJS.Signals) => handler(signal);

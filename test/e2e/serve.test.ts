@@ -188,6 +188,30 @@ describe('receptionist end to end', () => {
     );
   });
 
+  test("the store is found the way git finds .git: a subfolder uses the project's store and .env; a folder without one is an error", async () => {
+    await setup(tmp.dir);
+    const sub = `${tmp.dir}/notes/2026`;
+    fs.mkdirSync(sub, { recursive: true });
+    const fromSub = await cli(['logs', '--json'], { cwd: sub });
+    expect(fromSub.exitCode, fromSub.stderr).toBe(0);
+    expect(JSON.parse(fromSub.stdout)).toEqual([]);
+    // users list reads the same keyring; the blind-index key came from the project's .env.
+    expect((await cli(['users', 'list', '--json'], { cwd: sub })).stdout).toContain('"username":"admin"');
+    const elsewhere = tempDir('receptionist-no-store-');
+    try {
+      const none = await cli(['logs'], { cwd: elsewhere.dir });
+      expect(none.exitCode).toBe(3);
+      expect(none.stderr).toBe(
+        `Error: There is no store at ${fs.realpathSync(elsewhere.dir)}/.receptionist (from default).\n  Run \`receptionist seed\` in the project folder first, or pass --data-dir (or set RECEPTIONIST_DATA_DIR) to where the store is.`,
+      );
+      const typo = await cli(['logs', '--data-dir', 'recepionist'], { cwd: tmp.dir });
+      expect(typo.exitCode).toBe(3);
+      expect(typo.stderr).toContain('(from --data-dir)');
+    } finally {
+      elsewhere.cleanup();
+    }
+  });
+
   test('--default-region reads national numbers in that region', async () => {
     await setup(tmp.dir);
     const s = await serve(['--default-region', 'US']);

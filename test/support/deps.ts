@@ -32,6 +32,7 @@ export function testDeps(
     prompter: scriptedPrompter(opts.answers),
     now: () => new Date('2026-11-21T04:30:00Z'),
     cwd: opts.cwd ?? '/tmp',
+    projectDir: opts.cwd ?? '/tmp',
     fetch: () => Promise.reject(new Error('no network in tests')),
     onShutdown: () => () => {},
     tunnel: { open: () => Promise.reject(new Error('no tunnel in tests')) },

@@ -68,12 +68,12 @@ export class Credentials {
 
 /**
  * Makes sure a blind-index key exists: in the environment or `.env` already, or newly written
- * to `<cwd>/.env` (mode 600). Returns whether one was created.
+ * to `<project>/.env` (mode 600), beside the default store. Returns whether one was created.
  */
 export function ensureBlindIndexKey(deps: Deps): { key: string; file?: string } {
   const existing = blindIndexKeyFromEnv(deps.env);
   if (existing) return { key: existing.toString('base64url') };
-  const file = path.join(deps.cwd, '.env');
+  const file = path.join(deps.projectDir, '.env');
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   const sep = text && !text.endsWith('\n') ? '\n' : '';
   const key = newBlindIndexKey();

@@ -26,7 +26,15 @@ export function globalsOf(command: Command, deps: Deps): GlobalOptions {
   };
   const dir = resolveSetting('data-dir', o.dataDir, 'RECEPTIONIST_DATA_DIR', deps.env, '.receptionist');
   return {
-    dataDir: { value: path.resolve(deps.cwd, dir.value), source: dir.source },
+    // A flag or environment value is relative to where the command runs; the default, and a value
+    // from the project's .env, to the project (so a subfolder finds the same store).
+    dataDir: {
+      value: path.resolve(
+        dir.source === 'default' || dir.source.endsWith('.env') ? deps.projectDir : deps.cwd,
+        dir.value,
+      ),
+      source: dir.source,
+    },
     mongodbUri: resolveSetting('mongodb-uri', o.mongodbUri, 'MONGODB_URI', deps.env),
     logTo: resolveSetting('log-to', o.logTo, 'RECEPTIONIST_LOG_TO', deps.env),
     json: Boolean(o.json),

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Deps } from '../../deps.js';
 import type { Store } from '../../store/types.js';
-import { UsageError, UserError } from '../../errors.js';
+import { StoreError, UsageError, UserError } from '../../errors.js';
 import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
 import type { GlobalOptions } from './globals.js';
 
@@ -14,7 +14,7 @@ import type { GlobalOptions } from './globals.js';
 export async function openStore(
   g: GlobalOptions,
   deps: Deps,
-  opts: { readOnly?: boolean; purpose: string; latencySensitive?: boolean },
+  opts: { readOnly?: boolean; purpose: string; latencySensitive?: boolean; allowMissing?: boolean },
 ): Promise<Store> {
   const logTo = g.logTo?.value.toLowerCase();
   if (g.logTo && logTo !== 'mongo' && logTo !== 'csv')
@@ -43,6 +43,15 @@ export async function openStore(
       await store.close();
       throw err;
     }
+  }
+  // Reading a folder that holds no store is a typo or the wrong folder, not an empty store.
+  if (opts.readOnly && !opts.allowMissing && !holdsLocalStore(g.dataDir.value)) {
+    throw new StoreError(
+      `There is no store at ${g.dataDir.value} (from ${g.dataDir.source}).`,
+      g.dataDir.source === 'default'
+        ? 'Run `receptionist seed` in the project folder first, or pass --data-dir (or set RECEPTIONIST_DATA_DIR) to where the store is.'
+        : 'Check the path, or run `receptionist seed` there first.',
+    );
   }
   const { openLocalStore } = await import('../../store/local/index.js');
   return openLocalStore({
@@ -92,4 +101,13 @@ export async function requireBotConfig(store: Store, hint = 'Run `receptionist s
   const config = await loadBotConfig(store.collection('bot_configs'));
   if (!config) throw new UserError(`The store at ${store.location} has no bot config.`, hint);
   return config;
+}
+
+/** Does this folder hold an embedded store (any of its files)? */
+function holdsLocalStore(dir: string): boolean {
+  try {
+    return fs.readdirSync(dir).some((f) => f.endsWith('.db') || f === 'calls.csv' || f === 'audit.jsonl');
+  } catch {
+    return false;
+  }
 }

@@ -67,7 +67,8 @@ export async function runSync(
   const secret = requireServerSecret(deps);
   const isPlanOnly = Boolean(flags.dryRun || flags.check);
   const fromFile = flags.config ? readConfigFile(flags.config, deps) : undefined;
-  const store = await openStore(g, deps, { readOnly: isPlanOnly, purpose: 'receptionist sync' });
+  // With --config, a fresh checkout has no store yet: the ids are found on Vapi.
+  const store = await openStore(g, deps, { readOnly: isPlanOnly, purpose: 'receptionist sync', allowMissing: Boolean(fromFile) });
   const spinner = progress(g, deps.io, 'Reading the assistant and tools on Vapi…');
   try {
     const storedConfig = await loadBotConfig(store.collection('bot_configs'));
