@@ -18,6 +18,8 @@ export const EXIT = {
   auth: 5,
   /** A remote peer (a server, Vapi) could not be reached or failed. */
   network: 6,
+  /** `sync --check`: Vapi differs from the config; nothing is wrong with the command itself. */
+  pending: 7,
   /** A bug in receptionist itself. */
   internal: 70,
   /** Cancelled with Ctrl-C. */
@@ -77,7 +79,7 @@ export class CancelledError extends Error {
 
 /** `sync --check` found changes to apply (exit 2, like `terraform plan -detailed-exitcode`). */
 export class PendingChangesError extends UserError {
-  override readonly exitCode = EXIT.usage;
+  override readonly exitCode = EXIT.pending;
 }
 
 /** A command finished, but some of its items failed; the command already printed them. */

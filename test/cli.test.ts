@@ -26,7 +26,7 @@ describe('receptionist', () => {
     ])
       expect(out).toContain(word);
     expect(out).toContain(
-      'Exit codes: 0 ok, 1 error, 2 usage, 3 store, 4 input needed, 5 auth, 6 network, 70 internal, 130 cancelled.',
+      'Exit codes: 0 ok, 1 error, 2 usage, 3 store, 4 input needed, 5 auth, 6 network, 7 sync --check found changes, 70 internal, 130 cancelled.',
     );
   });
 

@@ -5,6 +5,7 @@ import { main } from '../../src/cli.js';
 import { testDeps } from '../support/deps.js';
 import { tempDir } from '../support/store.js';
 import { commandEnv } from '../support/command-env.js';
+import { freePort } from '../support/net.js';
 
 const { ctx, run } = commandEnv({ VAPI_SERVER_SECRET: 'hook-secret-0123456789', RECEPTIONIST_POLL_INTERVAL_MS: '5' });
 beforeEach(async () => {
@@ -140,6 +141,20 @@ describe('receptionist call', () => {
     expect(r.code).toBe(1);
     expect(r.out).toBe(
       "+919812345678  failed  Vapi refused to place the call to +919812345678 (HTTP 400): Couldn't Get Assistant. Assistant Id asst_missing Doesn't Exist.\n",
+    );
+  });
+
+  test('Vapi unreachable stops the command with exit 6, instead of failing every number one by one', async () => {
+    const port = await freePort();
+    const r = await run(
+      ['call', '+919812345678', '+919876543210', '--var', 'name=Asha', '--phone-number-id', 'pn_fake'],
+      { env: { VAPI_BASE_URL: `http://127.0.0.1:${port}` } },
+    );
+    expect(r.code).toBe(6);
+    expect(r.err).toMatch(
+      new RegExp(
+        `^Error: Cannot reach Vapi at http://127\\.0\\.0\\.1:${port} to place the call to \\+91\\d+: connection refused\\.`,
+      ),
     );
   });
 

@@ -71,7 +71,7 @@ describe('receptionist sync', () => {
     await run(['sync', '--server-url', 'https://clinic.example.com']);
     await run(['config', 'set', 'voice.voiceId', 'en-IN-PrabhatNeural']);
     const check = await run(['sync', '--check']);
-    expect(check.code).toBe(2);
+    expect(check.code).toBe(7);
     expect(check.err).toContain('1 resource(s) on Vapi differ from the stored config.');
     const before = writes().length;
     const dry = await run(['sync', '--dry-run']);
@@ -139,7 +139,7 @@ describe('receptionist sync', () => {
     const file = JSON.parse(fs.readFileSync(exported, 'utf8'));
     file.assistant.firstMessage = 'Namaste! Clinic or AC support?';
     fs.writeFileSync(exported, JSON.stringify(file));
-    expect((await run([...fresh, 'sync', '--check', '--config', exported])).code).toBe(2);
+    expect((await run([...fresh, 'sync', '--check', '--config', exported])).code).toBe(7);
     expect((await run([...fresh, 'sync', '--config', exported])).code).toBe(0);
     expect(writes().slice(before)).toEqual(['PATCH /assistant/:id']);
     expect(counts()).toEqual([1, 9, 1]);
@@ -150,7 +150,7 @@ describe('receptionist sync', () => {
     const id = [...ctx.fake.credentials.keys()][0]!;
     const rotated = 'rotated-secret-abcdef0123456789';
     const check = await run(['sync', '--check'], { env: { VAPI_SERVER_SECRET: rotated } });
-    expect(check.code).toBe(2);
+    expect(check.code).toBe(7);
     expect(check.out).toContain(
       `~ credential   ${credentialName(rotated)} update\n      name: "${credentialName(SECRET)}" → "${credentialName(rotated)}"`,
     );

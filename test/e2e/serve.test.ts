@@ -212,6 +212,18 @@ describe('receptionist end to end', () => {
     }
   });
 
+  test('exit codes: trigger --url that is not a URL 2, logs --call with an unknown id 1', async () => {
+    await setup(tmp.dir);
+    const bad = await cli(['trigger', 'status-update', '--url', 'not-a-url'], { cwd: tmp.dir });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('Error: Invalid URL "not-a-url" (from --url).');
+    const unknown = await cli(['logs', '--call', 'call_nope'], { cwd: tmp.dir });
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr).toMatch(
+      /^Error: No call call_nope in the store at .*\.receptionist\.\n {2}`receptionist logs` lists the calls it holds\.$/,
+    );
+  });
+
   test('--default-region reads national numbers in that region', async () => {
     await setup(tmp.dir);
     const s = await serve(['--default-region', 'US']);

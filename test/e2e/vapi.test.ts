@@ -33,7 +33,7 @@ test('seed → sync → sync (nothing changes) → config set → sync --check (
   expect((await step(['sync'])).stdout).toMatch(/0 to create, 0 to update, 11 unchanged/);
   expect(writes()).toBe(before);
   await step(['config', 'set', 'voice.voiceId', 'en-IN-PrabhatNeural']);
-  expect((await step(['sync', '--check'], 2)).stderr).toContain('1 resource(s) on Vapi differ from the stored config.');
+  expect((await step(['sync', '--check'], 7)).stderr).toContain('1 resource(s) on Vapi differ from the stored config.');
   expect((await step(['sync'])).stdout).toMatch(
     /~ assistant .*update\n\s+voice\.voiceId: "en-IN-NeerjaNeural" → "en-IN-PrabhatNeural"/,
   );

@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import type { VapiClient } from '@vapi-ai/server-sdk';
 import type { Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
-import { AuthError, PartialFailureError, UsageError, UserError } from '../../errors.js';
+import { AuthError, NetworkError, PartialFailureError, UsageError, UserError } from '../../errors.js';
 import { resolveSetting } from '../../settings.js';
 import type { BotConfig } from '../../domain/clinic.js';
 import { toE164 } from '../../domain/contact.js';
@@ -224,7 +224,8 @@ export async function runCall(
       if (flags.wait) Object.assign(r, await follow(vapi, call.id, pollMs, vapiSettings));
     } catch (err) {
       const e = vapiError(`place the call to ${r.number}`, vapiSettings, err);
-      if ((err as { statusCode?: number }).statusCode === 401) throw e;
+      // A rejected key or an unreachable Vapi fails every number alike: the command stops (exit 5 / 6).
+      if ((err as { statusCode?: number }).statusCode === 401 || e instanceof NetworkError) throw e;
       Object.assign(r, { ok: false, error: e.message });
     } finally {
       spinner.text = `Placing calls: ${++done}/${todo.length}`;

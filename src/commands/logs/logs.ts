@@ -112,6 +112,12 @@ export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): 
     );
     for (const r of filtered) r.bookings = booked.get(r.callId) ?? [];
     const result = withLiveCalls(filtered, await store.collection<CallStatus>('call_status').find({}), opts);
+    if (opts.call && !result.some((r) => r.callId === opts.call)) {
+      throw new UserError(
+        `No call ${opts.call} in the store at ${store.location}.`,
+        '`receptionist logs` lists the calls it holds.',
+      );
+    }
     if (unlocked) {
       await appendAudit(store, {
         at: deps.now().toISOString(),

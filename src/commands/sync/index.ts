@@ -27,7 +27,7 @@ export const syncCommand = (deps: Deps) =>
     )
     .option('--config <file>', 'take the bot config from a file written by `config export` (config as code)')
     .option('--dry-run', 'show the plan and stop')
-    .option('--check', 'exit 2 when anything would change (a CI gate)')
+    .option('--check', 'exit 7 when anything would change (a CI gate)')
     .option('--force', 'overwrite changes made on Vapi since the last sync')
     .option('--vapi-key <key>', 'Vapi private API key (or $VAPI_API_KEY)')
     .addHelpText(
@@ -41,7 +41,7 @@ Every server gets the webhook credential (HMAC with VAPI_SERVER_SECRET) and a ba
 Examples:
   receptionist sync --server-url https://clinic.ngrok.app --phone-number +918041234567
   receptionist sync --dry-run
-  receptionist sync --check --config receptionist.config.json   # in CI: exit 2 when Vapi differs`,
+  receptionist sync --check --config receptionist.config.json   # in CI: exit 7 when Vapi differs`,
     )
     .action(async (flags: SyncFlags, cmd: Command) => {
       const { runSync, renderPlan } = await import('./sync.js');

@@ -68,7 +68,11 @@ export async function runSync(
   const isPlanOnly = Boolean(flags.dryRun || flags.check);
   const fromFile = flags.config ? readConfigFile(flags.config, deps) : undefined;
   // With --config, a fresh checkout has no store yet: the ids are found on Vapi.
-  const store = await openStore(g, deps, { readOnly: isPlanOnly, purpose: 'receptionist sync', allowMissing: Boolean(fromFile) });
+  const store = await openStore(g, deps, {
+    readOnly: isPlanOnly,
+    purpose: 'receptionist sync',
+    allowMissing: Boolean(fromFile),
+  });
   const spinner = progress(g, deps.io, 'Reading the assistant and tools on Vapi…');
   try {
     const storedConfig = await loadBotConfig(store.collection('bot_configs'));

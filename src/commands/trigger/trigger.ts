@@ -191,6 +191,12 @@ async function send(
   deps: Deps,
 ): Promise<{ url: string; status: number; body: unknown }> {
   const url = resolveSetting('url', flags.url, 'RECEPTIONIST_URL', deps.env, 'http://127.0.0.1:3000/webhook');
+  if (!/^https?:\/\/[^\s/]+/.test(url.value) || !URL.canParse(url.value)) {
+    throw new UsageError(
+      `Invalid URL "${url.value}" (from ${url.source}).`,
+      'Give the webhook URL of `serve`, e.g. http://127.0.0.1:3000/webhook.',
+    );
+  }
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const secret = deps.env.get('VAPI_SERVER_SECRET')?.value;
   if (flags.auth !== 'none') {
