@@ -1,11 +1,12 @@
 // PERF-4, ENC-2 and ENC-4, on the built code (dist/): decrypting 10,000 call logs after one
 // password unlock, the unlock itself, and a caller lookup by blind index over 100,000 customers.
+import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => import(path.join(root, 'dist', p));
 const { openLocalStore } = await dist('store/local/index.js');
 const { writeAtomically } = await dist('store/local/csv-call-log.js');

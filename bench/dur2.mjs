@@ -2,6 +2,7 @@
 // transpiled here), then the database stops. Measures how long a tool call takes to answer
 // with its apology, how long a spooled end-of-call-report takes to be acknowledged, and how
 // long the spool takes to drain once the database is back.
+import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -10,7 +11,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import ts from 'typescript';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'receptionist.js');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

@@ -2,6 +2,7 @@
 // npm run bench: PERF-1 (open-loop latency), PERF-2 (throughput vs a bare Fastify route in the
 // same run), PERF-3 (startup vs `node -e ""`), PERF-5 (RSS), DUR-2 (MongoDB down). Writes docs/benchmarks.md.
 // BENCH_SECONDS shortens PERF-1 (default 60, as the target says).
+import { fileURLToPath } from 'node:url';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, createHmac } from 'node:crypto';
 import fs from 'node:fs';
@@ -13,7 +14,7 @@ import autocannon from 'autocannon';
 import { cryptoBench } from './crypto.mjs';
 import { dur2Bench } from './dur2.mjs';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'receptionist.js');
 const SECRET = randomBytes(24).toString('hex');
 const PERF1_SECONDS = Number(process.env.BENCH_SECONDS ?? 60);

@@ -2,12 +2,13 @@
 // Regenerates templates/options.json (the voice, transcriber and model options behind
 // `receptionist options` and `config set`) from Vapi's published OpenAPI spec:
 //   node scripts/build-options.mjs [spec/vapi-openapi.json]  (source and date: spec/README.md)
+import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 
 const specPath =
-  process.argv[2] ?? path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'spec', 'vapi-openapi.json');
+  process.argv[2] ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'spec', 'vapi-openapi.json');
 const raw = fs.readFileSync(specPath);
 const spec = JSON.parse(raw);
 const S = spec.components.schemas;
@@ -51,7 +52,7 @@ const out = {
   models: providers('model'),
   serverMessages: [...new Set(S.CreateAssistantDTO.properties.serverMessages.items.enum)],
 };
-const dest = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'templates', 'options.json');
+const dest = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'templates', 'options.json');
 fs.writeFileSync(dest, `${JSON.stringify(out, null, 2)}\n`);
 console.log(
   `wrote ${dest}: ${out.voices.length} voice, ${out.transcribers.length} transcriber, ${out.models.length} model providers`,

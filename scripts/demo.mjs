@@ -2,13 +2,14 @@
 // The quickstart's main job on the embedded store: seed, start `serve`, send every sample
 // Vapi event with `trigger` as one call, show the replies and the call log, then stop.
 // Uses a fresh store in ./.receptionist-demo and a throwaway secret; needs no network.
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { randomBytes } from 'node:crypto';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'receptionist.js');
 const dataDir = path.join(process.cwd(), '.receptionist-demo');
 fs.rmSync(dataDir, { recursive: true, force: true });
