@@ -21,6 +21,8 @@ export interface IO {
   readonly canPrompt: boolean;
   /** Colors enabled (a TTY, and neither --no-color nor NO_COLOR). */
   color: boolean;
+  /** Width of the terminal on stdout, for tables (100 when it is not a terminal). */
+  readonly columns: number;
 }
 
 export function createProcessIO(): IO {
@@ -47,6 +49,7 @@ export function createProcessIO(): IO {
     isErrTTY,
     canPrompt: Boolean(process.stdin.isTTY) && isOutTTY,
     color: isErrTTY && !process.env.NO_COLOR,
+    columns: process.stdout.columns || 100,
   };
 }
 
@@ -56,7 +59,7 @@ export interface TestIO extends IO {
   stderr(): string;
 }
 
-export function createTestIO(opts: { isTTY?: boolean; stdin?: NodeJS.ReadableStream } = {}): TestIO {
+export function createTestIO(opts: { isTTY?: boolean; stdin?: NodeJS.ReadableStream; columns?: number } = {}): TestIO {
   let out = '';
   let err = '';
   const sink = (append: (s: string) => void) =>
@@ -81,6 +84,7 @@ export function createTestIO(opts: { isTTY?: boolean; stdin?: NodeJS.ReadableStr
     isErrTTY: tty,
     canPrompt: tty,
     color: false,
+    columns: opts.columns ?? 120,
     stdout: () => out,
     stderr: () => err,
   };

@@ -35,5 +35,5 @@ export const logsCommand = (deps: Deps) =>
       const { runLogs, parseLogsOptions, renderLogs } = await import('./logs.js');
       const g = globalsOf(cmd, deps);
       const opts = parseLogsOptions(flags, deps.now(), deps.env);
-      renderLogs(await runLogs(opts, g, deps), { ...opts, json: g.json }, deps.io);
+      renderLogs(await runLogs(opts, g, deps), { ...opts, json: g.json, color: g.color }, deps.io);
     });

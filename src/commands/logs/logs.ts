@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import Table from 'cli-table3';
+import { renderTable } from '../shared/table.js';
 import type { Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
 import { StoreError, UsageError, UserError } from '../../errors.js';
@@ -230,7 +230,7 @@ function emptyRecord(callId: string, at: string): CallLogRecord {
   };
 }
 
-export function renderLogs(rows: LogRow[], opts: LogsOptions & { json: boolean }, io: IO): void {
+export function renderLogs(rows: LogRow[], opts: LogsOptions & { json: boolean; color: boolean }, io: IO): void {
   // Indented for a person at a terminal; compact when piped (jq indents it again if wanted).
   if (opts.json)
     return io.line(JSON.stringify(opts.call ? (rows[0] ?? null) : rows, null, io.isOutTTY ? 2 : undefined));
@@ -272,25 +272,29 @@ export function renderLogs(rows: LogRow[], opts: LogsOptions & { json: boolean }
     return;
   }
   if (!rows.length) return io.info('No calls logged yet.');
-  const table = new Table({
-    head: ['Ended', 'Call ID', 'Type', 'Status', 'Duration', 'Ended reason', 'Cost', 'Caller', 'Booked', 'Summary'],
-    style: { head: [] },
-    wordWrap: true,
-    colWidths: [null, null, null, null, null, null, null, null, 30, 40] as unknown as number[],
-  });
-  for (const r of rows) {
-    table.push([
-      (r.endedAt || r.startedAt).replace('T', ' ').slice(0, 16),
-      r.callId,
-      r.callType,
-      r.status,
-      r.durationSeconds === null ? '' : `${Math.round(r.durationSeconds)}s`,
-      r.endedReason,
-      r.cost === null ? '' : `$${r.cost.toFixed(4)}`,
-      r.customerNumber,
-      r.bookings.join('\n'),
-      r.summary,
-    ]);
-  }
-  io.line(table.toString());
+  const head = [
+    'Ended',
+    'Call ID',
+    'Type',
+    'Status',
+    'Duration',
+    'Ended reason',
+    'Cost',
+    'Caller',
+    'Booked',
+    'Summary',
+  ];
+  const cells = rows.map((r) => [
+    (r.endedAt || r.startedAt).replace('T', ' ').slice(0, 16),
+    r.callId,
+    r.callType,
+    r.status,
+    r.durationSeconds === null ? '' : `${Math.round(r.durationSeconds)}s`,
+    r.endedReason,
+    r.cost === null ? '' : `$${r.cost.toFixed(4)}`,
+    r.customerNumber,
+    r.bookings.join('\n'),
+    r.summary,
+  ]);
+  io.line(renderTable(head, cells, io, opts.color));
 }

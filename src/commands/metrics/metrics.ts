@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import { renderTable } from '../shared/table.js';
 import { DateTime } from 'luxon';
 import type { Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
@@ -143,7 +143,5 @@ export function renderMetrics(r: MetricsResult, flags: MetricsFlags, g: GlobalOp
     for (const row of [head, ...rows, totalRow]) io.line(row.join('\t'));
     return;
   }
-  const table = new Table({ head, style: { head: [] } });
-  table.push(...rows, totalRow);
-  io.line(table.toString());
+  io.line(renderTable(head, [...rows, totalRow], io, g.color));
 }

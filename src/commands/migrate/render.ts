@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import Table from 'cli-table3';
+import { renderTable } from '../shared/table.js';
 import type { IO } from '../../io.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import type { MigrateResult, Progress } from './migrate.js';
@@ -37,13 +37,17 @@ export function progressBar(g: GlobalOptions, io: IO): Progress {
 export function renderMigrate(r: MigrateResult, g: GlobalOptions, io: IO): void {
   for (const w of r.warnings) io.error(`Warning: ${w}`);
   if (g.json) return io.line(JSON.stringify(r));
-  const table = new Table({
-    head: ['collection', 'source', 'new', 'updated', 'unchanged', 'skipped', 'in target'],
-    style: { head: g.color ? ['cyan'] : [], border: g.color ? ['grey'] : [] },
-  });
-  for (const c of r.collections)
-    table.push([c.name, c.source, c.inserted, c.replaced, c.unchanged, c.skipped, `${c.inTarget} ✓`]);
-  io.line(table.toString());
+  const head = ['collection', 'source', 'new', 'updated', 'unchanged', 'skipped', 'in target'];
+  const rows = r.collections.map((c) => [
+    c.name,
+    c.source,
+    c.inserted,
+    c.replaced,
+    c.unchanged,
+    c.skipped,
+    `${c.inTarget} ✓`,
+  ]);
+  io.line(renderTable(head, rows, io, g.color));
   const total = r.collections.reduce((n, c) => n + c.inserted + c.replaced, 0);
   const verb = r.dryRun ? 'Would write' : 'Wrote';
   io.info(

@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import { renderTable } from '../shared/table.js';
 import type { IO } from '../../io.js';
 import { UsageError } from '../../errors.js';
 import { optionsCatalog, type Choices, type OptionKind, type ProviderOptions } from '../../vapi/options.js';
@@ -41,12 +41,12 @@ export function renderOptions(rows: ProviderOptions[], kind: OptionKind, g: Glob
     for (const p of rows) io.line(columns.map(([, f]) => f(p)).join('\t'));
     return;
   }
-  const table = new Table({
-    head: columns.map(([h]) => h),
-    style: { head: [] },
-    wordWrap: true,
-    colWidths: columns.map((_, i) => (i === 0 ? 16 : full ? 60 : 40)),
-  });
-  for (const p of rows) table.push(columns.map(([, f]) => f(p)));
-  io.line(table.toString());
+  io.line(
+    renderTable(
+      columns.map(([h]) => h),
+      rows.map((p) => columns.map(([, f]) => f(p))),
+      io,
+      g.color,
+    ),
+  );
 }

@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import { renderTable } from '../shared/table.js';
 import type { Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
 import { createVapiClient, resolveVapiSettings } from '../../vapi/client.js';
@@ -15,7 +15,13 @@ export async function runPhoneNumbersList(flags: { vapiKey?: string }, deps: Dep
 export function renderPhoneNumbers(rows: PhoneNumberRow[], g: GlobalOptions, io: IO): void {
   if (g.json) return io.line(JSON.stringify(rows.map(({ raw: _raw, ...r }) => r)));
   if (!rows.length) return io.info('No phone numbers on this Vapi account. Buy or import one in the Vapi dashboard.');
-  const table = new Table({ head: ['ID', 'Number', 'Provider', 'Name', 'Points at'], style: { head: [], border: [] } });
-  for (const r of rows) table.push([r.id, r.number ?? '', r.provider, r.name ?? '', r.pointsAt]);
-  io.line(table.toString());
+  const head = ['ID', 'Number', 'Provider', 'Name', 'Points at'];
+  io.line(
+    renderTable(
+      head,
+      rows.map((r) => [r.id, r.number ?? '', r.provider, r.name ?? '', r.pointsAt]),
+      io,
+      g.color,
+    ),
+  );
 }
