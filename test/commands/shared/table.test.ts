@@ -26,8 +26,8 @@ describe('tables', () => {
   });
 
   test('without color nothing is escaped, borders included; with color the borders are grey', () => {
-    expect(renderTable(head, rows, { columns: 120 }, false)).not.toMatch(/\x1b\[/);
-    expect(renderTable(head, rows, { columns: 120 }, true)).toMatch(/\x1b\[90m┌/);
+    expect(renderTable(head, rows, { columns: 120 }, false)).not.toContain('\u001b[');
+    expect(renderTable(head, rows, { columns: 120 }, true)).toContain('\u001b[90m┌');
   });
 
   test('fit takes from the widest first and never goes below 6', () => {
