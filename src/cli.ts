@@ -88,6 +88,6 @@ export async function main(argv: string[], deps: Deps = createDeps()): Promise<n
       if (err.exitCode === 0) return EXIT.ok;
       return EXIT.usage; // commander already printed the message
     }
-    return reportError(err, deps.io, debug);
+    return reportError(err, deps.io, debug, argv.includes('--json'));
   }
 }

@@ -92,11 +92,26 @@ interface ErrorSink {
 /**
  * Maps any thrown value to an exit code and prints it on stderr.
  * User errors print their message and hint; anything else is a bug and prints one line
- * (the stack only with `debug`).
+ * (the stack only with `debug`). With `json`, one JSON object instead:
+ * `{"code": "auth", "exitCode": 5, "message": "…", "hint": "…"}` (`code` is the name in {@link EXIT}).
  */
-export function reportError(err: unknown, io: ErrorSink, debug: boolean): ExitCode {
+export function reportError(err: unknown, io: ErrorSink, debug: boolean, json = false): ExitCode {
   if (err instanceof CancelledError || (err instanceof Error && err.name === 'ExitPromptError')) {
     return EXIT.cancelled;
+  }
+  if (json) {
+    const exitCode = err instanceof UserError ? err.exitCode : EXIT.internal;
+    const code = (Object.keys(EXIT) as Array<keyof typeof EXIT>).find((k) => EXIT[k] === exitCode) ?? 'error';
+    const message =
+      err instanceof UserError
+        ? err.message
+        : `unexpected failure: ${err instanceof Error ? err.message : String(err)}`;
+    const hint =
+      err instanceof UserError ? err.hint : 'Re-run with --debug (or DEBUG=1) for the stack trace, and report it.';
+    if (!(err instanceof PartialFailureError && !err.message))
+      io.error(JSON.stringify({ code, exitCode, message, ...(hint ? { hint } : {}) }));
+    if (debug) io.error(String((err as Error)?.stack ?? ''));
+    return exitCode;
   }
   if (err instanceof UserError) {
     if (!(err instanceof PartialFailureError) || err.message) io.error(`Error: ${err.message}`);

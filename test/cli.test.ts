@@ -9,6 +9,18 @@ import { applySet, fillPlaceholders } from '../src/commands/trigger/trigger.js';
 const deps = (env: Record<string, string> = {}) => testDeps({ env });
 
 describe('receptionist', () => {
+  test('under --json an error is one JSON object on stderr, with its code and the fix', async () => {
+    const d = deps({ VAPI_API_KEY: '' });
+    expect(await main(['phone-numbers', 'list', '--json'], d)).toBe(5);
+    expect(d.io.stdout()).toBe('');
+    expect(JSON.parse(d.io.stderr())).toEqual({
+      code: 'auth',
+      exitCode: 5,
+      message: 'No Vapi API key.',
+      hint: 'Pass --vapi-key, or set VAPI_API_KEY (environment or .env) to your private key from the Vapi dashboard.',
+    });
+  });
+
   test('--help lists every command and every environment variable', async () => {
     const d = deps();
     expect(await main(['--help'], d)).toBe(0);

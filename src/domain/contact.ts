@@ -1,4 +1,5 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+// The full ("max") metadata: the default build accepts numbers such as 5555555555 that no carrier assigns.
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 
 /**
  * Normalises a phone number as transcribed ("98123 45678", "+91-98123-45678") to E.164,

@@ -262,7 +262,10 @@ describe('serve --tunnel: bad input leaves nothing half-started', () => {
       NGROK_AUTHTOKEN: '2fake_offline_token_0123456789',
     });
     const code = await s.done;
-    expect(s.err()).toMatch(/^Error: (Cannot open the ngrok tunnel: |ngrok rejected the authtoken)/m);
+    // serve runs with --json here, so the error is one JSON object on stderr.
+    expect(s.err()).toMatch(
+      /^\{"code":"(network|auth)","exitCode":[56],"message":"(Cannot open the ngrok tunnel: |ngrok rejected the authtoken)/m,
+    );
     expect([5, 6]).toContain(code);
     expect(Date.now() - started).toBeLessThan(15_000);
     await expectUntouchedAndFree();

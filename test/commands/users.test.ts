@@ -268,9 +268,13 @@ describe('receptionist users / keys', () => {
     const r = await run(['logs', '--decrypt', '--json', '--username', 'asha', '--password-stdin'], { stdin: PW_ASHA });
     expect(r.code).toBe(3);
     expect(r.out).toBe('');
-    expect(r.err).toMatch(
-      /^Error: Call call_b: the sealed transcript failed authentication \(tampered with, damaged, or sealed to a key you do not hold\)\. Nothing was shown\./,
-    );
+    // Under --json the error is one JSON object on stderr.
+    expect(JSON.parse(r.err)).toMatchObject({
+      code: 'store',
+      exitCode: 3,
+      message:
+        'Call call_b: the sealed transcript failed authentication (tampered with, damaged, or sealed to a key you do not hold). Nothing was shown.',
+    });
     expect(r.err).not.toContain('secret');
   });
 
