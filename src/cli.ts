@@ -18,6 +18,7 @@ import { metricsCommand } from './commands/metrics/index.js';
 import { migrateCommand } from './commands/migrate/index.js';
 import { phoneNumbersCommand } from './commands/phone-numbers/index.js';
 import { preflightCommand } from './commands/preflight/index.js';
+import { completionCommand } from './commands/completion/index.js';
 
 const VERSION = '0.1.0';
 
@@ -36,6 +37,7 @@ export function buildProgram(deps: Deps): Command {
     .option('--no-color', 'disable colors')
     .addOption(new Option('--debug', 'print stack traces of failures'))
     .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ showGlobalOptions: true })
     .addHelpText(
       'after',
       `\n${envHelp()}\n\nExit codes: 0 ok, 1 error, 2 usage, 3 store, 4 input needed, 5 auth, 6 network, 7 sync --check found changes, 70 internal, 130 cancelled.`,
@@ -57,8 +59,15 @@ export function buildProgram(deps: Deps): Command {
     migrateCommand,
     phoneNumbersCommand,
     preflightCommand,
+    completionCommand,
   ])
     program.addCommand(make(deps));
+  // Every subcommand's help lists the global flags (--data-dir, --json, …) too.
+  const showGlobals = (c: Command) => {
+    c.configureHelp({ showGlobalOptions: true });
+    c.commands.forEach(showGlobals);
+  };
+  showGlobals(program);
   return program;
 }
 

@@ -9,6 +9,24 @@ import { applySet, fillPlaceholders } from '../src/commands/trigger/trigger.js';
 const deps = (env: Record<string, string> = {}) => testDeps({ env });
 
 describe('receptionist', () => {
+  test('every leaf command has examples in its help, and shows the global flags', async () => {
+    const { buildProgram } = await import('../src/cli.js');
+    const leaves: string[][] = [];
+    const walk = (c: import('commander').Command, path: string[]) => {
+      const subs = c.commands.filter((x) => x.name() !== 'help');
+      if (!subs.length && path.length) leaves.push(path);
+      for (const x of subs) walk(x, [...path, x.name()]);
+    };
+    walk(buildProgram(deps()), []);
+    expect(leaves.length).toBeGreaterThan(25);
+    for (const leaf of leaves) {
+      const d = deps();
+      expect(await main([...leaf, '--help'], d), leaf.join(' ')).toBe(0);
+      expect(d.io.stdout(), `${leaf.join(' ')} --help`).toMatch(/\nExamples:\n {2}(\S+=\S+ )*receptionist /);
+      expect(d.io.stdout(), `${leaf.join(' ')} --help`).toContain('--data-dir <dir>');
+    }
+  });
+
   test('under --json an error is one JSON object on stderr, with its code and the fix', async () => {
     const d = deps({ VAPI_API_KEY: '' });
     expect(await main(['phone-numbers', 'list', '--json'], d)).toBe(5);

@@ -35,7 +35,7 @@ export const callCommand = (deps: Deps) =>
     .option('--vapi-key <key>', 'Vapi private API key (or $VAPI_API_KEY)')
     .addHelpText(
       'after',
-      '\nExamples:\n  receptionist call +919812345678 --var name=Asha --var slot="Tuesday 11 AM"\n  receptionist call 98123 45678 --dry-run\n  receptionist call --from-csv reminders.csv --concurrency 8 --json\n  receptionist call +919812345678 --wait',
+      '\nExamples:\n  receptionist call +919812345678 --var name=Asha --var slot="Tuesday 11 AM"\n  receptionist call "98123 45678" --dry-run\n  receptionist call --from-csv reminders.csv --concurrency 8 --json\n  receptionist call +919812345678 --wait',
     )
     .action(async (numbers: string[], flags: CallFlags, cmd: Command) => {
       const { runCall, renderCallResults } = await import('./call.js');

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { Deps } from '../../deps.js';
+import { examples } from '../shared/help.js';
 import { globalsOf } from '../shared/globals.js';
 import { CONFIG_KEYS } from '../../domain/config-keys.js';
 
@@ -17,7 +18,15 @@ export const configCommand = (deps: Deps) => {
         mod as unknown as Record<string, (a: unknown[], g: ReturnType<typeof globalsOf>, d: Deps) => Promise<void>>
       )[name]!(args.slice(0, -1), g, deps);
     };
-  config.addCommand(new Command('show').description('Print the bot config').action(run('show')));
+  config.addCommand(
+    new Command('show')
+      .description('Print the bot config')
+      .addHelpText(
+        'after',
+        examples('receptionist config show', 'receptionist config show --json | jq .assistant.voice'),
+      )
+      .action(run('show')),
+  );
   config.addCommand(
     new Command('set')
       .description('Set one or more keys: config set <key> <value> [<key> <value> …]')
@@ -34,18 +43,26 @@ export const configCommand = (deps: Deps) => {
       .action(run('set')),
   );
   config.addCommand(
-    new Command('edit').description('Pick a voice, transcriber or model interactively').action(run('edit')),
+    new Command('edit')
+      .description('Pick a voice, transcriber or model interactively')
+      .addHelpText('after', examples('receptionist config edit'))
+      .action(run('edit')),
   );
   config.addCommand(
     new Command('export')
       .description('Write the config as JSON (to a file, or stdout)')
       .argument('[file]')
+      .addHelpText(
+        'after',
+        examples('receptionist config export receptionist.config.json', 'receptionist config export | jq .clinic'),
+      )
       .action(run('exportConfig')),
   );
   config.addCommand(
     new Command('import')
       .description('Replace the config with a JSON file written by `config export`')
       .argument('<file>')
+      .addHelpText('after', examples('receptionist config import receptionist.config.json'))
       .action(run('importConfig')),
   );
   return config;

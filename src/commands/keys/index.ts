@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { Deps } from '../../deps.js';
+import { examples } from '../shared/help.js';
 import { globalsOf } from '../shared/globals.js';
 
 export interface KeysFlags {
@@ -14,6 +15,13 @@ export const keysCommand = (deps: Deps) => {
       .description('Create the encryption keys and the first admin (same as the first `users add`)')
       .argument('<username>', 'the first admin')
       .option('--password-stdin', 'read the new password from stdin')
+      .addHelpText(
+        'after',
+        examples(
+          'receptionist keys init asha',
+          'printf "%s\\n" "$NEW_PASSWORD" | receptionist keys init asha --password-stdin',
+        ),
+      )
       .action(async (username: string, flags: KeysFlags, cmd: Command) => {
         const { runKeysInit } = await import('./keys.js');
         const { renderUsersResult: render } = await import('../shared/admin.js');
@@ -26,6 +34,13 @@ export const keysCommand = (deps: Deps) => {
       .description('Create a new key for new records; old records stay readable with the retired key')
       .option('--username <name>', 'the acting admin (or $RECEPTIONIST_USERNAME)')
       .option('--password-stdin', 'read the password from stdin')
+      .addHelpText(
+        'after',
+        examples(
+          'receptionist keys rotate --username asha',
+          'printf "%s\\n" "$PASSWORD" | receptionist keys rotate --username asha --password-stdin',
+        ),
+      )
       .action(async (flags: KeysFlags, cmd: Command) => {
         const { runKeysRotate, renderRotate } = await import('./keys.js');
         const g = globalsOf(cmd, deps);
@@ -41,7 +56,8 @@ export const keysCommand = (deps: Deps) => {
       .option('--password-stdin', 'read the password from stdin')
       .addHelpText(
         'after',
-        '\nDecrypts every sealed phone number (as an admin) and indexes it under the key in the environment;\nwithout one, a new key is written to ./.env. Stop `serve` first; restart it with the new key.',
+        '\nDecrypts every sealed phone number (as an admin) and indexes it under the key in the environment;\nwithout one, a new key is written to .env. Stop `serve` first; restart it with the new key.\n' +
+          examples('receptionist keys reindex --username asha'),
       )
       .action(async (flags: KeysFlags, cmd: Command) => {
         const { runKeysReindex, renderReindex } = await import('./keys.js');

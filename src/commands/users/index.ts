@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import type { Deps } from '../../deps.js';
+import { examples } from '../shared/help.js';
 import { globalsOf } from '../shared/globals.js';
 
 export interface UsersFlags {
@@ -30,15 +31,22 @@ export const usersCommand = (deps: Deps) => {
       }),
   );
   users.addCommand(
-    new Command('list').description('List the admins').action(async (_f: unknown, cmd: Command) => {
-      const { runUsersList, renderList } = await import('./users.js');
-      renderList(await runUsersList(globalsOf(cmd, deps), deps), globalsOf(cmd, deps), deps.io);
-    }),
+    new Command('list')
+      .description('List the admins')
+      .addHelpText('after', examples('receptionist users list', 'receptionist users list --json'))
+      .action(async (_f: unknown, cmd: Command) => {
+        const { runUsersList, renderList } = await import('./users.js');
+        renderList(await runUsersList(globalsOf(cmd, deps), deps), globalsOf(cmd, deps), deps.io);
+      }),
   );
   users.addCommand(
     auth(new Command('passwd'))
       .description("Change an admin's password (re-wraps their key; nothing is re-encrypted)")
       .argument('[username]', 'whose password (default: --username)')
+      .addHelpText(
+        'after',
+        examples('receptionist users passwd asha', 'receptionist users passwd ravi --username asha'),
+      )
       .action(async (username: string | undefined, flags: UsersFlags, cmd: Command) => {
         const { runUsersPasswd, render } = await import('./users.js');
         render(await runUsersPasswd(username, flags, globalsOf(cmd, deps), deps), globalsOf(cmd, deps), deps.io);
@@ -48,6 +56,7 @@ export const usersCommand = (deps: Deps) => {
     auth(new Command('remove'))
       .description('Remove an admin (the last one cannot be removed)')
       .argument('<username>')
+      .addHelpText('after', examples('receptionist users remove ravi --username asha'))
       .action(async (username: string, flags: UsersFlags, cmd: Command) => {
         const { runUsersRemove, render } = await import('./users.js');
         render(await runUsersRemove(username, flags, globalsOf(cmd, deps), deps), globalsOf(cmd, deps), deps.io);
