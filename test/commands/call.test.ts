@@ -91,6 +91,31 @@ describe('receptionist call', () => {
     expect(callsPosted()[0]!.body).toMatchObject({ schedulePlan: { earliestAt: '2026-12-01T04:30:00.000Z' } });
   });
 
+  test('--schedule-at is ISO, read in the clinic zone without an offset; past times and other text are refused', async () => {
+    // The test clock is 2026-11-21T04:30Z (10:00 in Asia/Kolkata).
+    const at = async (value: string) =>
+      run(['call', '+919812345678', '--var', 'name=Asha', '--dry-run', '--json', '--schedule-at', value]);
+    expect(JSON.parse((await at('2026-12-01T10:00')).out).request.schedulePlan).toEqual({
+      earliestAt: '2026-12-01T04:30:00.000Z',
+    });
+    const past = await at('2026-11-21T09:00');
+    expect(past.code).toBe(2);
+    expect(JSON.parse(past.err).message).toBe('--schedule-at 2026-11-21T09:00 is in the past.');
+    const words = await at('tomorrow 10am');
+    expect(words.code).toBe(2);
+    expect(JSON.parse(words.err).message).toBe('Invalid --schedule-at "tomorrow 10am"');
+  });
+
+  test.each([
+    [1, 1, false, 'The call failed; none was placed.'],
+    [2, 2, true, 'All 2 requests are invalid; none would be placed.'],
+    [1, 3, false, '1 of 3 calls failed; the other 2 were placed.'],
+    [2, 3, true, '2 of 3 requests are invalid; the other one is shown above.'],
+  ])('summary: %i of %i failed (dry run %s)', async (failed, total, dryRun, text) => {
+    const { callSummary } = await import('../../src/commands/call/call.js');
+    expect(callSummary(failed, total, dryRun)).toBe(text);
+  });
+
   test('an invalid number or an unknown variable fails that number only; the others are placed; exit 1', async () => {
     const r = await run(['call', '+919812345678', '12345', '--var', 'nmae=Asha']);
     expect(r.code).toBe(1);
@@ -100,7 +125,7 @@ describe('receptionist call', () => {
     );
     const ok = await run(['call', '+919812345678', '12345']);
     expect(ok.code).toBe(1);
-    expect(ok.err).toContain('Error: 1 of 2 calls failed; the others were placed.');
+    expect(ok.err).toContain('Error: 1 of 2 calls failed; the other one was placed.');
     expect(callsPosted()).toHaveLength(1);
   });
 

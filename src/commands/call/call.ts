@@ -13,6 +13,7 @@ import { createVapiClient, resolveVapiSettings, vapiError, vapiRequest, type Vap
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore, requireBotConfig } from '../shared/store.js';
 import { progress, resolveAssistant } from '../shared/vapi.js';
+import { parseIsoTime } from '../shared/parse.js';
 import type { CallFlags } from './index.js';
 
 /** One number (or CSV row) to call. */
@@ -171,16 +172,6 @@ export async function runCall(
   const concurrency = Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 50)
     throw new UsageError(`Invalid --concurrency "${flags.concurrency}"`, 'Give a whole number from 1 to 50.');
-  let scheduleAt: string | undefined;
-  if (flags.scheduleAt) {
-    const t = Date.parse(flags.scheduleAt);
-    if (!Number.isFinite(t))
-      throw new UsageError(
-        `Invalid --schedule-at "${flags.scheduleAt}"`,
-        'Give an ISO time such as 2026-12-01T10:00:00+05:30.',
-      );
-    scheduleAt = new Date(t).toISOString();
-  }
   // A dry run with every id given never contacts Vapi, so it needs no key either.
   let settings: VapiSettings | undefined;
   try {
@@ -196,6 +187,17 @@ export async function runCall(
     await store.close();
   }
   const assistant = resolveAssistant(flags.assistant, deps, config, 'call with');
+  // --schedule-at: ISO, read in the clinic's zone when it has no offset, and not in the past.
+  let scheduleAt: string | undefined;
+  if (flags.scheduleAt) {
+    const at = parseIsoTime(flags.scheduleAt, '--schedule-at', config.clinic.timeZone);
+    if (at.getTime() < deps.now().getTime())
+      throw new UsageError(
+        `--schedule-at ${flags.scheduleAt} is in the past.`,
+        'Give a later time, or leave it out to call now.',
+      );
+    scheduleAt = at.toISOString();
+  }
   const region = deps.env.get('RECEPTIONIST_DEFAULT_REGION')?.value ?? config.clinic.defaultRegion;
   let client: { vapi: VapiClient; s: VapiSettings } | undefined;
   const vapiClient = async () => {
@@ -281,8 +283,16 @@ export function renderCallResults(results: CallResult[], flags: CallFlags, g: Gl
       );
   }
   const failed = results.filter((r) => !r.ok).length;
-  if (failed)
-    throw new PartialFailureError(
-      `${failed} of ${results.length} ${flags.dryRun ? 'requests are invalid' : 'calls failed'}; the others ${flags.dryRun ? 'are shown above' : 'were placed'}.`,
-    );
+  if (failed) throw new PartialFailureError(callSummary(failed, results.length, Boolean(flags.dryRun)));
+}
+
+/** "1 of 3 calls failed; the other 2 were placed." and the like, in plain English. */
+export function callSummary(failed: number, total: number, dryRun: boolean): string {
+  const ok = total - failed;
+  const noun = (n: number) => (dryRun ? (n === 1 ? 'request' : 'requests') : n === 1 ? 'call' : 'calls');
+  const bad = dryRun ? (failed === 1 ? 'is invalid' : 'are invalid') : 'failed';
+  if (ok === 0)
+    return `${total === 1 ? `The ${noun(1)}` : `All ${total} ${noun(total)}`} ${bad}; ${dryRun ? 'none would be placed' : 'none was placed'}.`;
+  const rest = dryRun ? `${ok === 1 ? 'is' : 'are'} shown above` : `${ok === 1 ? 'was' : 'were'} placed`;
+  return `${failed} of ${total} ${noun(total)} ${bad}; the other ${ok === 1 ? 'one' : ok} ${rest}.`;
 }

@@ -9,7 +9,7 @@ import { callLogContext, type CallStatus } from '../../domain/call-records.js';
 import type { Appointment } from '../../domain/appointments.js';
 import type { Unlocked } from '../../domain/keyring.js';
 import { asUserFacing, unlockForDecrypt } from '../shared/admin.js';
-import { parseLimit, parseSince } from '../shared/options.js';
+import { parseLimit, parseSince } from '../shared/parse.js';
 import { openField, SEALED_PLACEHOLDER } from '../../domain/sealer.js';
 import { appendAudit } from '../../domain/audit.js';
 import { toE164 } from '../../domain/contact.js';

@@ -6,7 +6,7 @@ import { loadBotConfig } from '../../domain/clinic.js';
 import { createVapiClient, resolveVapiSettings, vapiRequest } from '../../vapi/client.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore } from '../shared/store.js';
-import { parseSince } from '../shared/options.js';
+import { parseSince } from '../shared/parse.js';
 import type { MetricsFlags } from './index.js';
 
 /** One group's figures. Minutes and costs are totals over the group; cost in USD. */

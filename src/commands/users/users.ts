@@ -2,6 +2,7 @@ import type { Deps } from '../../deps.js';
 import type { IO } from '../../io.js';
 import { addUser, changePassword, hasKeyring, listUsers, removeUser } from '../../domain/keyring.js';
 import { appendAudit } from '../../domain/audit.js';
+import { renderTable } from '../shared/table.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import { openStore } from '../shared/store.js';
 import { Credentials } from '../shared/credentials.js';
@@ -90,6 +91,10 @@ export function renderList(rows: Awaited<ReturnType<typeof runUsersList>>, g: Gl
       ),
     );
   if (!rows.length) return io.info('No admins yet. Create one with `receptionist users add <username> --role admin`.');
+  if (io.isOutTTY) {
+    const cells = rows.map((r) => [r._id, r.role, r.createdAt.slice(0, 10), r.passwordChangedAt.slice(0, 10)]);
+    return io.line(renderTable(['Username', 'Role', 'Created', 'Password changed'], cells, io, g.color));
+  }
   for (const r of rows)
     io.line(
       `${r._id}\t${r.role}\tcreated ${r.createdAt.slice(0, 10)}\tpassword changed ${r.passwordChangedAt.slice(0, 10)}`,
