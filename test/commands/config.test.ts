@@ -21,6 +21,37 @@ async function run(argv: string[], opts: { tty?: boolean; answers?: string[] } =
 const exported = async () => JSON.parse((await run(['config', 'export'])).out);
 
 describe('receptionist config', () => {
+  test('a change that would stop call logging, or drop most of the system prompt, needs --force; @file reads a value', async () => {
+    const off = await run(['config', 'set', 'serverMessages', 'tool-calls,status-update']);
+    expect(off.code).toBe(2);
+    expect(off.err).toContain(
+      'Error: Without "end-of-call-report" in serverMessages no call is logged any more.\n  Re-run with --force',
+    );
+    expect((await exported()).assistant.serverMessages).toContain('end-of-call-report');
+    const forced = await run(['config', 'set', 'serverMessages', 'tool-calls,status-update', '--force']);
+    expect(forced.code).toBe(0);
+    expect(forced.err).toContain('Warning: Without "end-of-call-report" in serverMessages no call is logged any more.');
+
+    const short = await run(['config', 'set', 'systemPrompt', 'Be nice.']);
+    expect(short.code).toBe(2);
+    expect(short.err).toMatch(/The new system prompt replaces the whole current one \(\d+ → 8 characters\)\./);
+    fs.writeFileSync(
+      path.join(tmp.dir, 'prompt.txt'),
+      `${'You are the receptionist of Sunrise Clinic. '.repeat(40)}\n`,
+    );
+    const fromFile = await run(['config', 'set', 'systemPrompt', '@prompt.txt']);
+    expect(fromFile.code, fromFile.err).toBe(0);
+    const prompt = (await exported()).assistant.model.messages.find(
+      (m: { role: string }) => m.role === 'system',
+    ).content;
+    expect(prompt).toBe('You are the receptionist of Sunrise Clinic. '.repeat(40));
+    expect((await run(['config', 'set', 'firstMessage', '@@home'])).code).toBe(0);
+    expect((await exported()).assistant.firstMessage).toBe('@home');
+    const missing = await run(['config', 'set', 'firstMessage', '@nope.txt']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('Error: Cannot read nope.txt:');
+  });
+
   test('set changes keys together, prints the changes, and the result is still a valid Vapi assistant', async () => {
     const r = await run([
       'config',

@@ -82,6 +82,46 @@ export async function show(_args: unknown[], g: GlobalOptions, deps: Deps): Prom
   });
 }
 
+/** `@file.txt` is the file's text (for long prompts); `@@x` is the literal `@x`. @throws UsageError */
+function valueOf(word: string, deps: Pick<Deps, 'cwd'>): string {
+  if (word.startsWith('@@')) return word.slice(1);
+  if (!word.startsWith('@')) return word;
+  try {
+    return fs.readFileSync(path.resolve(deps.cwd, word.slice(1)), 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new UsageError(
+      `Cannot read ${word.slice(1)}: ${(err as Error).message}`,
+      'Give @<file> with the text, or @@ for a value that starts with @.',
+    );
+  }
+}
+
+/**
+ * Changes that are legal but rarely meant: call logging switched off (no `end-of-call-report` in
+ * `serverMessages`), tool calls no longer sent, or most of a system prompt replaced by a much shorter one.
+ */
+export function riskyChanges(before: BotConfig, after: BotConfig): string[] {
+  const out: string[] = [];
+  const messages = (c: BotConfig) => (c.assistant as { serverMessages?: string[] }).serverMessages;
+  const was = messages(before);
+  const now = messages(after);
+  if (now && JSON.stringify(was) !== JSON.stringify(now)) {
+    if (!now.includes('end-of-call-report'))
+      out.push('Without "end-of-call-report" in serverMessages no call is logged any more.');
+    if (!now.includes('tool-calls'))
+      out.push('Without "tool-calls" in serverMessages the assistant\'s tools get no answers.');
+  }
+  const prompt = (c: BotConfig) => getConfigValue(c, 'systemPrompt') as string | undefined;
+  const oldPrompt = prompt(before) ?? '';
+  const newPrompt = prompt(after) ?? '';
+  if (oldPrompt !== newPrompt && oldPrompt.length > 200 && newPrompt.length < oldPrompt.length / 2) {
+    out.push(
+      `The new system prompt replaces the whole current one (${oldPrompt.length} → ${newPrompt.length} characters).`,
+    );
+  }
+  return out;
+}
+
 /** `config set <key> <value> …` */
 export async function set(args: unknown[], g: GlobalOptions, deps: Deps): Promise<void> {
   const words = args[0] as string[];
@@ -90,10 +130,16 @@ export async function set(args: unknown[], g: GlobalOptions, deps: Deps): Promis
       'config set takes key value pairs.',
       'E.g. `receptionist config set voice.provider 11labs voice.voiceId burt`.',
     );
+  const force = Boolean((args[1] as { force?: boolean } | undefined)?.force);
   const pairs: Array<[string, string]> = [];
-  for (let i = 0; i < words.length; i += 2) pairs.push([words[i]!, words[i + 1]!]);
+  for (let i = 0; i < words.length; i += 2) pairs.push([words[i]!, valueOf(words[i + 1]!, deps)]);
   const changes = await withConfig(g, deps, true, async (store, config) => {
     const r = applyConfigChanges(config, pairs);
+    const risks = riskyChanges(config, r.config);
+    if (risks.length && !force) {
+      throw new UsageError(risks.join(' '), 'Re-run with --force if that is what you want.');
+    }
+    for (const risk of risks) deps.io.error(`Warning: ${risk}`);
     if (r.changes.length) await save(store, r.config);
     return r.changes;
   });

@@ -31,6 +31,10 @@ export const configCommand = (deps: Deps) => {
     new Command('set')
       .description('Set one or more keys: config set <key> <value> [<key> <value> …]')
       .argument('<pairs...>', 'key value pairs, e.g. voice.provider 11labs voice.voiceId burt')
+      .option(
+        '--force',
+        'apply a change that would stop call logging or tool answers, or replace most of the system prompt',
+      )
       .addHelpText(
         'after',
         () =>
@@ -38,7 +42,7 @@ export const configCommand = (deps: Deps) => {
             .map(([k, d]) => `  ${k.padEnd(26)}${d}`)
             .join(
               '\n',
-            )}\n\nExamples:\n  receptionist config set voice.voiceId Kylie\n  receptionist config set voice.provider 11labs voice.voiceId burt\n  receptionist config set firstMessage "Hello! Clinic or AC support?"`,
+            )}\n\nA value @file.txt is the text of that file (@@x for a literal @x).\n\nExamples:\n  receptionist config set systemPrompt @prompt.txt\n  receptionist config set voice.voiceId Kylie\n  receptionist config set voice.provider 11labs voice.voiceId burt\n  receptionist config set firstMessage "Hello! Clinic or AC support?"`,
       )
       .action(run('set')),
   );
