@@ -6,3 +6,6 @@ import module from 'node:module';
 module.enableCompileCache?.();
 const { main } = await import('../dist/cli.js');
 process.exitCode = await main(process.argv.slice(2));
+// main() has closed what it opened; should anything still hold the process (a socket a forced
+// `serve` stop left open), end it shortly after, without cutting off output being written.
+setTimeout(() => process.exit(), 2_000).unref();

@@ -156,6 +156,35 @@ describe('serve --tunnel --update-assistant', () => {
     },
   );
 
+  test('a second Ctrl-C while stopping stops at once (exit 130), saying what was skipped', async () => {
+    await seededAndSynced();
+    let closing = false;
+    // A tunnel that never finishes closing: the clean stop would wait for it.
+    const factory: TunnelFactory = {
+      async open() {
+        return { url: 'https://stuck.tunnel.test', close: () => ((closing = true), new Promise<void>(() => {})) };
+      },
+    };
+    const s = startServe(['--tunnel', '--update-assistant'], factory);
+    await s.ready();
+    s.stop('SIGINT');
+    for (let i = 0; i < 200 && !closing; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(closing).toBe(true);
+    // The assistant's URL was restored before the tunnel step hung.
+    expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED], phoneNumber: [SYNCED] });
+    s.stop('SIGINT');
+    expect(await s.done).toBe(130);
+    expect(s.events()).toContainEqual(
+      expect.objectContaining({
+        kind: 'failure',
+        where: 'stopping',
+        error: expect.stringMatching(
+          /^Stopped at once \(second signal\) while closing the tunnel; the rest was skipped\./,
+        ),
+      }),
+    );
+  });
+
   test.each(['sync', 'serve'])('a serve killed without cleanup: the next %s puts the URL back', async (next) => {
     await seededAndSynced();
     const dead = spawnSync('node', ['-e', 'console.log(process.pid)']).stdout.toString().trim();

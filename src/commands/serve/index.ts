@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import type { Deps } from '../../deps.js';
+import { CancelledError } from '../../errors.js';
 import { globalsOf } from '../shared/globals.js';
 
 export interface ServeFlags {
@@ -74,13 +75,21 @@ Examples:
       const g = globalsOf(cmd, deps);
       const controller = new AbortController();
       let fatal: unknown;
+      // The first SIGINT/SIGTERM stops cleanly (within a deadline); a second one stops at once.
+      const force = new AbortController();
+      let forced = false;
       const off = deps.onShutdown((reason, error) => {
         if (reason === 'fatal') fatal = error ?? new Error('fatal error');
+        if (controller.signal.aborted && reason !== 'fatal') {
+          forced = true;
+          force.abort();
+        }
         controller.abort();
       });
       try {
         await runServe(parseServeOptions(flags, deps), g, deps, {
           signal: controller.signal,
+          force: force.signal,
           onEvent: (e) => renderServeEvent(e, g, deps.io, deps.now),
         });
       } finally {
@@ -88,4 +97,5 @@ Examples:
       }
       // Cleaned up (the assistant's URL restored); now the fatal error ends the command (exit 70).
       if (fatal) throw fatal;
+      if (forced) throw new CancelledError();
     });

@@ -79,6 +79,37 @@ export type ServeEvent =
   | { kind: 'stopping'; signal?: string }
   | { kind: 'stopped' };
 
+/** How long `serve` may take to stop cleanly after SIGINT/SIGTERM before it stops anyway, ms. */
+export const SHUTDOWN_DEADLINE_MS = 15_000;
+
+/** Waits for `work`, at most `ms`, or until `force` aborts. */
+async function bounded(
+  work: Promise<unknown> | undefined,
+  ms: number,
+  force?: AbortSignal,
+): Promise<'done' | 'timeout' | 'forced'> {
+  if (!work) return 'done';
+  if (force?.aborted) return 'forced';
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      work.then(
+        () => 'done' as const,
+        () => 'done' as const,
+      ),
+      new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, ms)))),
+      new Promise<'forced'>((resolve) => {
+        onAbort = () => resolve('forced');
+        force?.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) force?.removeEventListener('abort', onAbort);
+  }
+}
+
 /** How long first replies are kept for redeliveries (SEC-2, BOOK-2). */
 const REPLY_RETENTION_DAYS = 2;
 
@@ -239,7 +270,14 @@ export async function runServe(
   opts: ServeOptions,
   g: GlobalOptions,
   deps: Deps,
-  run: { signal: AbortSignal; onEvent: (e: ServeEvent) => void },
+  run: {
+    signal: AbortSignal;
+    onEvent: (e: ServeEvent) => void;
+    /** A second Ctrl-C: skip what is left of the cleanup. */
+    force?: AbortSignal;
+    /** The whole cleanup may take at most this long, ms. @default SHUTDOWN_DEADLINE_MS */
+    deadlineMs?: number;
+  },
 ): Promise<void> {
   const store = await openStore(g, deps, { purpose: 'receptionist serve', latencySensitive: true });
   let app: ReturnType<typeof buildApp> | undefined;
@@ -364,12 +402,28 @@ export async function runServe(
     run.onEvent({ kind: 'stopping' });
   } finally {
     // Reverse order: the assistant's URL first (while Vapi can still reach us), then the tunnel, the server, the store.
-    await pointer?.restore();
-    await supervisor?.close();
+    // Each step is bounded by the deadline and a second Ctrl-C; what is skipped is said, and the
+    // next serve or sync puts the assistant's URL back.
+    const until = Date.now() + (run.deadlineMs ?? SHUTDOWN_DEADLINE_MS);
+    let skipped: string | undefined;
+    const step = async (what: string, fn: () => Promise<unknown> | undefined) => {
+      if (skipped) return;
+      const outcome = await bounded(fn(), until - Date.now(), run.force);
+      if (outcome !== 'done') {
+        skipped = what;
+        run.onEvent({
+          kind: 'failure',
+          where: 'stopping',
+          error: `${outcome === 'forced' ? 'Stopped at once (second signal)' : 'Cleanup took too long'} while ${what}; the rest was skipped. The next \`receptionist serve\` or \`receptionist sync\` puts the assistant's server URL back.`,
+        });
+      }
+    };
+    await step("restoring the assistant's server URL", () => pointer?.restore());
+    await step('closing the tunnel', () => supervisor?.close());
     clearInterval(pruneTimer);
-    await app?.close();
-    await callEvents?.close();
-    await store.close();
+    await step('closing the server', () => app?.close());
+    await step('writing spooled call events', () => callEvents?.close());
+    await step('closing the store', () => store.close());
   }
   run.onEvent({ kind: 'stopped' });
 }
