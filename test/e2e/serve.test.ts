@@ -64,6 +64,9 @@ describe('receptionist end to end', () => {
       customerNumber: '[sealed]',
       transcript: '[sealed]',
     });
+    // --json has JSON types: an object, a boolean, null for what is absent.
+    expect(rows[0]!.costBreakdown).toMatchObject({ total: 0.1124, llm: 0.0503 });
+    expect(rows[0]!.successEvaluation).toBe(true);
     expect(fs.readFileSync(`${tmp.dir}/.receptionist/calls.csv`, 'utf8')).not.toContain('9812345678');
     // The receptionist's view: who was booked with whom and when, without the sealed fields.
     expect(rows[0]!.bookings).toEqual([

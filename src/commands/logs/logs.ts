@@ -230,10 +230,35 @@ function emptyRecord(callId: string, at: string): CallLogRecord {
   };
 }
 
+/**
+ * A row as `--json` prints it: JSON types, not CSV text: `costBreakdown` an object, a success
+ * evaluation of "true"/"false" a boolean, and an absent value `null` rather than "".
+ */
+export function jsonRow(r: LogRow): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) out[k] = v === '' ? null : v;
+  if (typeof r.costBreakdown === 'string' && r.costBreakdown) {
+    try {
+      out.costBreakdown = JSON.parse(r.costBreakdown);
+    } catch {
+      // not JSON (an older row): kept as the text it is
+    }
+  }
+  if (r.successEvaluation === 'true' || r.successEvaluation === 'false')
+    out.successEvaluation = r.successEvaluation === 'true';
+  return out;
+}
+
 export function renderLogs(rows: LogRow[], opts: LogsOptions & { json: boolean; color: boolean }, io: IO): void {
   // Indented for a person at a terminal; compact when piped (jq indents it again if wanted).
   if (opts.json)
-    return io.line(JSON.stringify(opts.call ? (rows[0] ?? null) : rows, null, io.isOutTTY ? 2 : undefined));
+    return io.line(
+      JSON.stringify(
+        opts.call ? (rows[0] ? jsonRow(rows[0]) : null) : rows.map(jsonRow),
+        null,
+        io.isOutTTY ? 2 : undefined,
+      ),
+    );
   if (opts.call && !opts.csv) {
     const r = rows[0];
     if (!r) return io.info(`No call ${opts.call}.`);
