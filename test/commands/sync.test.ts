@@ -147,6 +147,7 @@ describe('receptionist sync', () => {
 
   test('rotating VAPI_SERVER_SECRET updates the credential (and only it)', async () => {
     await run(['sync', '--server-url', 'https://clinic.example.com']);
+    ctx.fake.expect('PATCH', /^\/credential\/[0-9a-f-]{36}$/);
     const id = [...ctx.fake.credentials.keys()][0]!;
     const rotated = 'rotated-secret-abcdef0123456789';
     const check = await run(['sync', '--check'], { env: { VAPI_SERVER_SECRET: rotated } });
@@ -162,6 +163,8 @@ describe('receptionist sync', () => {
   });
 
   test('--phone-number points the number at serve (no assistant: assistant-request), shows it in the plan and is remembered', async () => {
+    ctx.fake.expect('PATCH', '/phone-number/pn_fake');
+    ctx.fake.expect('POST', '/credential');
     const r = await run(['sync', '--server-url', 'https://clinic.example.com', '--phone-number', '+91 80 4123 4567']);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain(

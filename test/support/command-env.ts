@@ -17,8 +17,13 @@ export function commandEnv(baseEnv: Record<string, string> = {}) {
     ctx.fake = await startFakeVapi();
   });
   afterEach(async () => {
-    await ctx.fake.close();
-    ctx.tmp.cleanup();
+    // An expected Vapi request that never came fails the test (ctx.fake.expect(…)).
+    try {
+      ctx.fake.verify();
+    } finally {
+      await ctx.fake.close();
+      ctx.tmp.cleanup();
+    }
   });
   async function run(
     argv: string[],

@@ -28,6 +28,14 @@ export interface FakeVapi {
   deliveries: Delivery[];
   /** Makes the next `n` requests fail with this status (e.g. 500, or 0 to drop the connection). */
   failNext(status: number, n?: number): void;
+  /**
+   * Declares a request the test expects, e.g. `expect('POST', '/credential')` or
+   * `expect('PATCH', /^\/phone-number\//, 1)`; `verify()` fails the test if any never came
+   * (at least `times`, default 1, answered 2xx). As gh's httpmock `Registry.Verify`.
+   */
+  expect(method: string, path: string | RegExp, times?: number): void;
+  /** @throws Error listing every expected request that did not come */
+  verify(): void;
   /** Sends one server message to `server` as Vapi would: signed per its credential, retried per its backoffPlan. */
   deliver(server: Record<string, any> | undefined, message: Record<string, any>): Promise<DeliveryResult>;
   /** Plays an inbound call to a phone number: assistant-request (when it has no assistant), status updates, tool calls, the end-of-call report. */
@@ -130,6 +138,7 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
   const requests: FakeVapi['requests'] = [];
   const deliveries: Delivery[] = [];
   let failures: Array<number> = [];
+  const expectations: Array<{ method: string; path: string | RegExp; times: number }> = [];
   // Vapi never returns a credential's secret.
   const redacted = (c: Record<string, any>) => {
     const { secretKey: _s, token: _t, ...plan } = c.authenticationPlan ?? {};
@@ -455,6 +464,23 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     },
     deliver,
     placeInboundCall,
+    expect(method, path, times = 1) {
+      expectations.push({ method, path, times });
+    },
+    verify() {
+      const missing = expectations.filter(({ method, path, times }) => {
+        const seen = requests.filter(
+          (r) =>
+            r.method === method && r.status < 300 && (typeof path === 'string' ? r.path === path : path.test(r.path)),
+        );
+        return seen.length < times;
+      });
+      if (missing.length) {
+        throw new Error(
+          `fake Vapi: expected but never received: ${missing.map((m) => `${m.method} ${String(m.path)} ×${m.times}`).join(', ')}`,
+        );
+      }
+    },
     close: () => new Promise((r) => server.close(() => r())),
   };
 }

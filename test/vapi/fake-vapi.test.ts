@@ -47,3 +47,15 @@ test('a bad key gets 401 and a body the spec rejects gets 400, both as VapiError
   expect(bad.statusCode).toBe(400);
   expect(JSON.stringify(bad.body)).toMatch(/voice/);
 });
+
+test('verify() fails when an expected request never came, and passes once it did', async () => {
+  const fake = await startFakeVapi();
+  try {
+    fake.expect('GET', '/assistant');
+    expect(() => fake.verify()).toThrow('fake Vapi: expected but never received: GET /assistant ×1');
+    await fetch(`${fake.url}/assistant`, { headers: { authorization: `Bearer ${fake.token}` } });
+    expect(() => fake.verify()).not.toThrow();
+  } finally {
+    await fake.close();
+  }
+});
