@@ -41,6 +41,16 @@ beforeEach(async () => {
 });
 
 describe('receptionist metrics', () => {
+  test('logs on a terminal shows times in the clinic zone, and says which zone', async () => {
+    const r = await run(['logs', '--limit', '1'], { tty: true });
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain("Times are in the clinic's zone, Asia/Kolkata.");
+    // 20:00 UTC on the 20th is 01:30 on the 21st in Kolkata.
+    expect(r.out).toMatch(/│ 2026-11-21 +│ c3 /);
+    expect(r.out).toMatch(/│ 01:30 +│/);
+    expect(r.out).not.toContain('20:00');
+  });
+
   test('by day in the clinic zone: calls, minutes, total and average cost (calls without a cost not averaged)', async () => {
     const r = await run(['metrics', '--json']);
     expect(r.code, r.err).toBe(0);

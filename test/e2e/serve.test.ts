@@ -70,7 +70,8 @@ describe('receptionist end to end', () => {
     expect(fs.readFileSync(`${tmp.dir}/.receptionist/calls.csv`, 'utf8')).not.toContain('9812345678');
     // The receptionist's view: who was booked with whom and when, without the sealed fields.
     expect(rows[0]!.bookings).toEqual([
-      expect.stringMatching(/^Asha Verma with Dr\. Anil Mehta at 20\d\d-\d\d-\d\dT05:30:00\.000Z \(confirmed\)$/),
+      // 11 AM in the clinic's zone, with its offset.
+      expect.stringMatching(/^Asha Verma with Dr\. Anil Mehta at 20\d\d-\d\d-\d\dT11:00:00\.000\+05:30 \(confirmed\)$/),
     ]);
 
     const decrypted = await cli(

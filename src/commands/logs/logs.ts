@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { stringify } from 'csv-stringify/sync';
 import { renderTable } from '../shared/table.js';
 import type { Deps } from '../../deps.js';
@@ -7,6 +8,7 @@ import { documentId, documentProblem } from '../../store/schemas.js';
 import { SEALED_CALL_LOG_FIELDS, type CallLogRecord, type Store } from '../../store/types.js';
 import { callLogContext, type CallStatus } from '../../domain/call-records.js';
 import type { Appointment } from '../../domain/appointments.js';
+import { loadBotConfig } from '../../domain/clinic.js';
 import type { Unlocked } from '../../domain/keyring.js';
 import { asUserFacing, unlockForDecrypt } from '../shared/admin.js';
 import { parseLimit, parseSince } from '../shared/parse.js';
@@ -72,7 +74,13 @@ export function parseLogsOptions(flags: LogsFlags, now: Date, env?: Env): LogsOp
  * written. A record that fails to open stops the command before anything is printed (ENC-6).
  * @throws AuthError (wrong username or password), StoreError (a tampered record), NeedsInputError
  */
-export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): Promise<LogRow[]> {
+/** The calls, and the clinic's IANA time zone in which a person reads their times. */
+export interface LogsResult {
+  rows: LogRow[];
+  timeZone: string;
+}
+
+export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): Promise<LogsResult> {
   const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist logs' });
   try {
     // The password's key derivation runs in the thread pool while this thread reads the log.
@@ -106,9 +114,11 @@ export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): 
     }
     // Without the blind-index key, an admin can still filter by comparing opened numbers.
     const filtered = opts.caller && !callerIndex ? rows.filter((r) => r.customerNumber === opts.caller) : rows;
+    const timeZone = (await loadBotConfig(store.collection('bot_configs')))?.clinic.timeZone ?? 'UTC';
     const booked = await bookingsByCall(
       store,
       filtered.map((r) => r.callId),
+      timeZone,
     );
     for (const r of filtered) r.bookings = booked.get(r.callId) ?? [];
     const result = withLiveCalls(filtered, await store.collection<CallStatus>('call_status').find({}), opts);
@@ -133,7 +143,7 @@ export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): 
         },
       });
     }
-    return result;
+    return { rows: result, timeZone };
   } catch (err) {
     throw asUserFacing(err);
   } finally {
@@ -142,7 +152,7 @@ export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): 
 }
 
 /** Appointments made during these calls: patient name, doctor and time stay readable (the receptionist's view). */
-async function bookingsByCall(store: Store, callIds: string[]): Promise<Map<string, string[]>> {
+async function bookingsByCall(store: Store, callIds: string[], zone: string): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (!callIds.length) return out;
   const appts = await store
@@ -153,7 +163,9 @@ async function bookingsByCall(store: Store, callIds: string[]): Promise<Map<stri
     );
   for (const a of appts) {
     const list = out.get(a.callId!) ?? [];
-    list.push(`${a.patientName ?? 'patient'} with ${a.doctorName} at ${a.start} (${a.status})`);
+    // ISO with the clinic's offset: the time the clinic speaks of, and still exact for a script.
+    const at = DateTime.fromISO(a.start, { zone }).toISO() ?? a.start;
+    list.push(`${a.patientName ?? 'patient'} with ${a.doctorName} at ${at} (${a.status})`);
     out.set(a.callId!, list);
   }
   return out;
@@ -249,7 +261,17 @@ export function jsonRow(r: LogRow): Record<string, unknown> {
   return out;
 }
 
-export function renderLogs(rows: LogRow[], opts: LogsOptions & { json: boolean; color: boolean }, io: IO): void {
+/** A time as a person at the clinic reads it: `2026-12-01 15:00` in its zone. */
+function local(iso: string, zone: string): string {
+  const t = DateTime.fromISO(iso, { zone: 'utc' });
+  return t.isValid ? t.setZone(zone).toFormat('yyyy-MM-dd HH:mm') : iso;
+}
+
+export function renderLogs(
+  { rows, timeZone }: LogsResult,
+  opts: LogsOptions & { json: boolean; color: boolean },
+  io: IO,
+): void {
   // Indented for a person at a terminal; compact when piped (jq indents it again if wanted).
   if (opts.json)
     return io.line(
@@ -266,8 +288,8 @@ export function renderLogs(rows: LogRow[], opts: LogsOptions & { json: boolean; 
       ['Call', r.callId],
       ['Type', r.callType],
       ['Assistant', r.assistantId],
-      ['Started', r.startedAt],
-      ['Ended', r.endedAt],
+      ['Started', r.startedAt ? `${local(r.startedAt, timeZone)} (${timeZone})` : ''],
+      ['Ended', r.endedAt ? `${local(r.endedAt, timeZone)} (${timeZone})` : ''],
       ['Duration', r.durationSeconds === null ? '' : `${r.durationSeconds}s`],
       ['Ended reason', r.endedReason],
       ['Cost', r.cost === null ? '' : `$${r.cost}`],
@@ -297,6 +319,7 @@ export function renderLogs(rows: LogRow[], opts: LogsOptions & { json: boolean; 
     return;
   }
   if (!rows.length) return io.info('No calls logged yet.');
+  io.info(`Times are in the clinic's zone, ${timeZone}.`);
   const head = [
     'Ended',
     'Call ID',
@@ -310,7 +333,7 @@ export function renderLogs(rows: LogRow[], opts: LogsOptions & { json: boolean; 
     'Summary',
   ];
   const cells = rows.map((r) => [
-    (r.endedAt || r.startedAt).replace('T', ' ').slice(0, 16),
+    local(r.endedAt || r.startedAt, timeZone),
     r.callId,
     r.callType,
     r.status,

@@ -11,7 +11,14 @@ export function renderTable(head: string[], rows: Cell[][], io: Pick<IO, 'column
   const text = (c: Cell) => String(c);
   const longest = (s: string) => Math.max(0, ...s.split('\n').map((l) => l.length));
   const natural = head.map((h, i) => Math.max(longest(h), ...rows.map((r) => longest(text(r[i] ?? '')))) + 2);
-  const widths = fit(natural, Math.max(40, io.columns) - (head.length + 1));
+  // Prose (summaries, bookings) wraps cleanly; ids, times and numbers only give way when nothing else can.
+  const wrappable = head.map((_, i) =>
+    rows.some((r) => {
+      const t = text(r[i] ?? '');
+      return t.length > 24 && /\s/.test(t.trim());
+    }),
+  );
+  const widths = fit(natural, Math.max(40, io.columns) - (head.length + 1), wrappable);
   const table = new Table({
     head,
     colWidths: widths,
@@ -22,18 +29,31 @@ export function renderTable(head: string[], rows: Cell[][], io: Pick<IO, 'column
   return table.toString();
 }
 
-/** Column widths (padding included) that add up to at most `total`: the widest give way first, none below 6. */
-export function fit(natural: number[], total: number): number[] {
+/**
+ * Column widths (padding included) that add up to at most `total`: the widest give way first, none
+ * below 6; with `first`, those columns give way first (down to 18) before any other does.
+ */
+export function fit(natural: number[], total: number, first?: boolean[]): number[] {
   const widths = [...natural];
   let excess = widths.reduce((a, b) => a + b, 0) - total;
-  while (excess > 0) {
-    const max = Math.max(...widths);
-    if (max <= 6) break;
-    const i = widths.indexOf(max);
-    const second = Math.max(6, ...widths.filter((_, j) => j !== i));
-    const cut = Math.max(1, Math.min(excess, max - second));
-    widths[i] = max - cut;
-    excess -= cut;
-  }
+  const shrink = (among: number[], floor: number) => {
+    while (excess > 0 && among.length) {
+      const max = Math.max(...among.map((i) => widths[i]!));
+      if (max <= floor) return;
+      const i = among.find((j) => widths[j] === max)!;
+      const second = Math.max(floor, ...among.filter((j) => j !== i).map((j) => widths[j]!));
+      const cut = Math.max(1, Math.min(excess, max - second));
+      widths[i] = max - cut;
+      excess -= cut;
+    }
+  };
+  const all = widths.map((_, i) => i);
+  // Prose columns first, down to 18; then every column, down to 6.
+  if (first)
+    shrink(
+      all.filter((i) => first[i]),
+      18,
+    );
+  shrink(all, 6);
   return widths;
 }
