@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { CsvCallLog, escapeCell, unescapeCell } from '../../src/store/local/csv-call-log.js';
+import { CsvCallLog } from '../../src/store/local/csv-call-log.js';
+import { escapeCell, unescapeCell } from '../../src/store/csv-cells.js';
 import type { CallLogRecord } from '../../src/store/types.js';
 import { tempDir } from '../support/store.js';
 

@@ -8,8 +8,6 @@ import { StoreError } from '../../errors.js';
 import { thisProcess } from '../../deps.js';
 import { CALL_LOG_COLUMNS, escapeCell, unescapeCell } from '../csv-cells.js';
 
-export { CALL_LOG_COLUMNS, escapeCell, unescapeCell };
-
 const HEADER = [...CALL_LOG_COLUMNS, 'checksum'];
 function checksum(cells: string[]): string {
   return createHash('sha256').update(JSON.stringify(cells)).digest('hex').slice(0, 16);

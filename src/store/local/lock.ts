@@ -38,7 +38,7 @@ export function acquireDirLock(dir: string, purpose: string, pid = thisProcess.p
         );
       }
       const owner = readOwner(file);
-      if (owner && isAlive(owner.pid)) {
+      if (owner && thisProcess.isAlive(owner.pid)) {
         throw new StoreError(
           `The store at ${dir} is in use by another receptionist process (pid ${owner.pid}, ${owner.purpose}).`,
           'Stop that process first, or pass --data-dir to use another store.',
@@ -65,6 +65,3 @@ function readOwner(file: string): { pid: number; purpose: string } | undefined {
     return undefined;
   }
 }
-
-/** True while a process with this pid exists. */
-export const isAlive = (pid: number): boolean => thisProcess.isAlive(pid);
