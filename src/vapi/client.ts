@@ -207,6 +207,9 @@ export async function vapiRequest<T>(what: string, s: VapiSettings, fn: () => Pr
 }
 
 export function vapiError(what: string, s: VapiSettings, err: unknown): Error {
+  // Already translated (a vapiRest failure inside vapiRequest): keep it, or "connect timeout" in its
+  // message would be taken for a fetch failure and wrapped a second time.
+  if (err instanceof UserError) return err;
   const e = err as { statusCode?: number; body?: unknown; message?: string; name?: string };
   if (
     e?.name !== 'VapiError' &&

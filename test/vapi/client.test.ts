@@ -1,7 +1,7 @@
 import net from 'node:net';
 import http from 'node:http';
 import { afterEach, describe, expect, test } from 'vitest';
-import { createVapiClient, resolveVapiSettings, vapiRequest, vapiRest } from '../../src/vapi/client.js';
+import { createVapiClient, resolveVapiSettings, vapiError, vapiRequest, vapiRest } from '../../src/vapi/client.js';
 import { NetworkError, UserError } from '../../src/errors.js';
 import { freePort } from '../support/net.js';
 
@@ -87,4 +87,14 @@ describe('Vapi requests fail fast and retry only what a retry can fix', () => {
       expect(once.seen).toEqual([status]);
     }
   });
+});
+
+test('an error already translated is not translated again (a vapiRest failure inside vapiRequest)', async () => {
+  const s = resolveVapiSettings({}, env({ VAPI_API_KEY: 'k', VAPI_BASE_URL: 'https://127.0.0.1:9' }));
+  const first = new NetworkError(
+    'Cannot reach Vapi at https://127.0.0.1:9 to list credentials: no answer within 3 s (connect timeout).',
+  );
+  expect(vapiError('read the webhook credential', s, first)).toBe(first);
+  const wrapped = await vapiRequest('update credential', s, () => Promise.reject(first)).catch((e: unknown) => e);
+  expect(wrapped).toBe(first);
 });

@@ -55,7 +55,7 @@ function readConfigFile(file: string, deps: Pick<Deps, 'cwd'>): Pick<BotConfig, 
 /**
  * Plans, then (unless --dry-run/--check) applies, in this order: the webhook credential, the tools,
  * the assistant with their ids, the phone number. Each server gets the credential and the backoff plan.
- * @throws AuthError (no key or secret), UsageError, PendingChangesError (--check, exit 2), UserError (drift), NetworkError
+ * @throws AuthError (no key or secret), UsageError, PendingChangesError (--check, exit 7), UserError (drift), NetworkError
  */
 export async function runSync(
   flags: SyncFlags,
@@ -230,7 +230,7 @@ async function apply(x: ApplyInput): Promise<{ assistantId?: string; credentialI
       }
     })) as unknown as Remote;
     const received = pointed ? { ...remote, server: { ...(remote.server as object), url: x.serverUrl } } : remote;
-    if (pointed && p.kind !== 'credential') {
+    if (pointed) {
       const previous = { id: String(remote.id), server: body.server as VapiServer };
       if (p.kind === 'tool') liveTunnel.previous.tools[p.name] = previous;
       else if (p.kind === 'assistant') liveTunnel.previous.assistant = previous;
