@@ -99,6 +99,25 @@ export default tseslint.config(
     },
   },
   {
+    // A command's index.ts is its definition only: `--help` must load nothing else (house style 4.14).
+    files: ['src/commands/*/index.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(?!commander$|\\.\\./shared/(command|flags|options|help)\\.js$|\\.\\./\\.\\./domain/config-keys\\.js$)',
+              message:
+                "A command's index.ts is a defineCommand() definition: import commander and ../shared/{command,flags,options,help}.js only; the run module loads on use.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     // Tests read loose JSON and assert exact table spacing.
     rules: {

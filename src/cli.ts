@@ -2,28 +2,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { createDeps, type Deps } from './deps.js';
 import { envHelp } from './env.js';
 import { EXIT, reportError } from './errors.js';
-import { seedCommand } from './commands/seed/index.js';
-import { serveCommand } from './commands/serve/index.js';
-import { triggerCommand } from './commands/trigger/index.js';
-import { logsCommand } from './commands/logs/index.js';
-import { usersCommand } from './commands/users/index.js';
-import { keysCommand } from './commands/keys/index.js';
-import { auditCommand } from './commands/audit/index.js';
-import { optionsCommand } from './commands/options/index.js';
-import { configCommand } from './commands/config/index.js';
-import { syncCommand } from './commands/sync/index.js';
-import { callCommand } from './commands/call/index.js';
-import { chatCommand } from './commands/chat/index.js';
-import { metricsCommand } from './commands/metrics/index.js';
-import { migrateCommand } from './commands/migrate/index.js';
-import { phoneNumbersCommand } from './commands/phone-numbers/index.js';
-import { preflightCommand } from './commands/preflight/index.js';
-import { completionCommand } from './commands/completion/index.js';
+import { COMMANDS } from './commands/index.js';
+import { toCommander, type Session } from './commands/shared/command.js';
 
 const VERSION = '0.1.0';
 
 /** The commander program. Subcommand definitions are cheap; their run modules load on use. */
-export function buildProgram(deps: Deps): Command {
+export function buildProgram(deps: Deps, session: Session = { contexts: [] }): Command {
   const program = new Command('receptionist')
     .description('Run a Vapi voice receptionist for a clinic that also sells and services air conditioners.')
     .version(VERSION, '-v, --version')
@@ -42,26 +27,7 @@ export function buildProgram(deps: Deps): Command {
       'after',
       `\n${envHelp()}\n\nExit codes: 0 ok, 1 error, 2 usage, 3 store, 4 input needed, 5 auth, 6 network, 7 sync --check found changes, 70 internal, 130 cancelled.`,
     );
-  for (const make of [
-    seedCommand,
-    serveCommand,
-    triggerCommand,
-    logsCommand,
-    usersCommand,
-    keysCommand,
-    auditCommand,
-    optionsCommand,
-    configCommand,
-    syncCommand,
-    callCommand,
-    chatCommand,
-    metricsCommand,
-    migrateCommand,
-    phoneNumbersCommand,
-    preflightCommand,
-    completionCommand,
-  ])
-    program.addCommand(make(deps));
+  for (const def of COMMANDS) program.addCommand(toCommander(def, deps, session));
   // Every subcommand's help lists the global flags (--data-dir, --json, …) too.
   const showGlobals = (c: Command) => {
     c.configureHelp({ showGlobalOptions: true });
@@ -76,7 +42,8 @@ export function buildProgram(deps: Deps): Command {
  * Never calls `process.exit`.
  */
 export async function main(argv: string[], deps: Deps = createDeps()): Promise<number> {
-  const program = buildProgram(deps);
+  const session: Session = { contexts: [] };
+  const program = buildProgram(deps, session);
   program.exitOverride();
   program.configureOutput({
     writeOut: (s) => deps.io.write(s),
@@ -89,14 +56,20 @@ export async function main(argv: string[], deps: Deps = createDeps()): Promise<n
   };
   program.commands.forEach(configure);
   const debug = argv.includes('--debug') || deps.env.get('DEBUG')?.value === '1';
+  let failure: unknown;
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT.ok;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.exitCode === 0) return EXIT.ok;
-      return EXIT.usage; // commander already printed the message
-    }
-    return reportError(err, deps.io, debug, argv.includes('--json'));
+    failure = err;
+  } finally {
+    // What the command opened (store, keys) is closed whether it succeeded or not.
+    for (const ctx of session.contexts.splice(0))
+      await ctx.close().catch((err: unknown) => {
+        failure ??= err;
+      });
   }
+  if (failure === undefined) return EXIT.ok;
+  if (failure instanceof CommanderError) return failure.exitCode === 0 ? EXIT.ok : EXIT.usage; // commander printed it
+  const { toUserError } = await import('./commands/shared/user-errors.js');
+  return reportError(toUserError(failure), deps.io, debug, argv.includes('--json'));
 }

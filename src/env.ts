@@ -37,6 +37,8 @@ export const ENV_VARS = {
   RECEPTIONIST_URL: 'Webhook URL `trigger` sends to (default http://127.0.0.1:3000/webhook)',
   RECEPTIONIST_DEFAULT_REGION:
     'Region for phone numbers without a country code, ISO 3166 (default from the clinic config, IN)',
+  VISUAL: 'Editor for `config edit --editor` (before $EDITOR)',
+  EDITOR: 'Editor for `config edit --editor` when $VISUAL is not set (default vi)',
   DEBUG: 'Set to 1 to print stack traces (same as --debug)',
   NO_COLOR: 'Set to disable colors (same as --no-color)',
 } as const;

@@ -89,7 +89,7 @@ describe('parsing', () => {
     { flags: { insecureNoAuth: true }, env: {}, expected: { auth: undefined } },
     { flags: { defaultRegion: 'us' }, env: secret, expected: { defaultRegion: 'US' } },
   ])('serve $flags with $env', ({ flags, env, expected }) => {
-    expect(parseServeOptions(flags, { env: createEnv(env, {}, '.env') })).toMatchObject(expected);
+    expect(parseServeOptions(flags, createEnv(env, {}, '.env'))).toMatchObject(expected);
   });
 
   test('serve keeps both secrets while rotating, and reads them from .env', () => {
@@ -98,7 +98,7 @@ describe('parsing', () => {
       { VAPI_SERVER_SECRET_PREVIOUS: 'old-secret-0123456789' },
       '.env',
     );
-    expect(parseServeOptions({}, { env }).auth?.secrets).toEqual(['new-secret-0123456789', 'old-secret-0123456789']);
+    expect(parseServeOptions({}, env).auth?.secrets).toEqual(['new-secret-0123456789', 'old-secret-0123456789']);
   });
 
   test.each([
@@ -112,24 +112,31 @@ describe('parsing', () => {
       /Unknown region "XX" \(from \$RECEPTIONIST_DEFAULT_REGION\)/,
     ],
   ])('serve rejects %o', (flags, env, message) => {
-    expect(() => parseServeOptions(flags, { env })).toThrow(message);
+    expect(() => parseServeOptions(flags, env)).toThrow(message);
   });
 
   const now = new Date('2026-11-21T04:30:00Z');
   test.each([
-    [{ since: '24h' }, { since: new Date('2026-11-20T04:30:00Z') }],
+    [{ since: '24h' }, { since: { ms: 86_400_000, text: '24h' } }],
     [
       { since: '7d', limit: '5' },
-      { since: new Date('2026-11-14T04:30:00Z'), limit: 5 },
+      { since: { ms: 7 * 86_400_000, text: '7d' }, limit: 5 },
     ],
-    [{ since: '2026-11-01' }, { since: new Date('2026-11-01T00:00:00Z') }],
-    [{ csv: true }, { csv: true }],
+    [{ since: '2026-11-01' }, { since: { iso: '2026-11-01' } }],
+    [{ csv: true }, { csv: true, raw: false }],
+    [
+      { csv: true, raw: true },
+      { csv: true, raw: true },
+    ],
   ])('logs %o', (flags, expected) => {
-    expect(parseLogsOptions(flags, now)).toMatchObject(expected);
+    expect(parseLogsOptions(flags)).toMatchObject(expected);
   });
-  test.each([[{ since: 'yesterdayish' }], [{ limit: '0' }], [{ limit: 'ten' }]])('logs rejects %o', (flags) => {
-    expect(() => parseLogsOptions(flags, now)).toThrow(/Invalid --(since|limit)/);
-  });
+  test.each([[{ since: 'yesterdayish' }], [{ since: '2026-13-45' }], [{ limit: '0' }], [{ limit: 'ten' }]])(
+    'logs rejects %o',
+    (flags) => {
+      expect(() => parseLogsOptions(flags)).toThrow(/Invalid --(since|limit)/);
+    },
+  );
 
   test('trigger --set writes nested paths, JSON values, and args.X into the first tool call', () => {
     const p: any = {

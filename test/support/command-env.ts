@@ -30,6 +30,7 @@ export function commandEnv(baseEnv: Record<string, string> = {}) {
     opts: { env?: Record<string, string>; stdin?: string; tty?: boolean; answers?: string[] } = {},
   ) {
     const d = testDeps({
+      fetch: loopbackFetch,
       cwd: ctx.tmp.dir,
       tty: opts.tty,
       answers: opts.answers,
@@ -41,3 +42,11 @@ export function commandEnv(baseEnv: Record<string, string> = {}) {
   }
   return { ctx, run };
 }
+
+/** `fetch` for loopback only (a server this test started); anything else is refused. */
+export const loopbackFetch: typeof fetch = (input, init) => {
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+    return Promise.reject(new Error(`no network beyond loopback in tests (${url.host})`));
+  return globalThis.fetch(input, init);
+};

@@ -24,6 +24,7 @@ export function testDeps(
     tty?: boolean;
     answers?: string[];
     stdin?: NodeJS.ReadableStream;
+    fetch?: typeof fetch;
   } = {},
 ): Deps & { io: TestIO; prompter: ReturnType<typeof scriptedPrompter> } {
   return {
@@ -33,7 +34,7 @@ export function testDeps(
     now: () => new Date('2026-11-21T04:30:00Z'),
     cwd: opts.cwd ?? '/tmp',
     projectDir: opts.cwd ?? '/tmp',
-    fetch: () => Promise.reject(new Error('no network in tests')),
+    fetch: opts.fetch ?? (() => Promise.reject(new Error('no network in tests'))),
     onShutdown: () => () => {},
     tunnel: { open: () => Promise.reject(new Error('no tunnel in tests')) },
   };

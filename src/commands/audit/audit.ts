@@ -1,27 +1,44 @@
-import type { Deps } from '../../deps.js';
-import type { IO } from '../../io.js';
+import { DateTime } from 'luxon';
 import { listAudit, type AuditEntry } from '../../domain/audit.js';
-import type { GlobalOptions } from '../shared/globals.js';
-import { openStore } from '../shared/store.js';
-import { parseLimit, parseSince } from '../shared/parse.js';
+import { loadBotConfig } from '../../domain/clinic.js';
+import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import type { Context } from '../shared/context.js';
+import { parseLimit, parseSinceFlag, resolveSince, type Since } from '../shared/parse.js';
 import { renderTable } from '../shared/table.js';
 
-export async function runAudit(
-  flags: { since?: string; limit?: string },
-  g: GlobalOptions,
-  deps: Deps,
-): Promise<AuditEntry[]> {
-  const since = parseSince(flags.since, deps.now());
-  const limit = parseLimit(flags.limit);
-  const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist audit' });
-  try {
-    return await listAudit(store, { since, limit });
-  } finally {
-    await store.close();
-  }
+export interface AuditOptions {
+  since?: Since;
+  limit?: number;
 }
 
-export function renderAudit(rows: AuditEntry[], g: GlobalOptions, io: IO): void {
+/** @throws UsageError for a bad --since or --limit */
+export function parseAuditOptions(flags: Flags): AuditOptions {
+  return {
+    since: parseSinceFlag(flags.since as string | undefined),
+    limit: parseLimit(flags.limit as string | undefined),
+  };
+}
+
+/** The records, newest first, and the clinic's IANA zone they are read in. */
+export interface AuditResult {
+  rows: AuditEntry[];
+  timeZone: string;
+}
+
+/** @throws StoreError (no store), UsageError (--since in the future) */
+export async function runAudit(opts: AuditOptions, ctx: Context): Promise<AuditResult> {
+  const store = await ctx.store({ readOnly: true });
+  const timeZone = (await loadBotConfig(store.collection('bot_configs')))?.clinic.timeZone ?? 'UTC';
+  const since = resolveSince(opts.since, ctx.now(), timeZone);
+  return { rows: await listAudit(store, { since, limit: opts.limit }), timeZone };
+}
+
+/** A table on a terminal, tab-separated lines when piped, or with --json an array of records. */
+export function renderAudit(
+  { rows, timeZone }: AuditResult,
+  _o: AuditOptions,
+  { io, globals: g }: RenderContext,
+): void {
   if (g.json) return io.line(JSON.stringify(rows, null, 2));
   if (!rows.length) return io.info('No audit records yet.');
   const details = (r: AuditEntry) =>
@@ -29,9 +46,16 @@ export function renderAudit(rows: AuditEntry[], g: GlobalOptions, io: IO): void 
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
       .join(' ');
+  const local = (at: string) => DateTime.fromISO(at, { zone: timeZone });
   if (io.isOutTTY) {
-    const cells = rows.map((r) => [r.at.replace('T', ' ').slice(0, 19), r.user, r.action, details(r)]);
-    return io.line(renderTable(['Time (UTC)', 'User', 'Action', 'Details'], cells, io, g.color));
+    const cells = rows.map((r) => [local(r.at).toFormat('yyyy-MM-dd HH:mm:ss'), r.user, r.action, details(r)]);
+    io.line(renderTable(['Time', 'User', 'Action', 'Details'], cells, io, g.color));
+    return io.error(`Times are in the clinic's zone, ${timeZone}.`);
   }
-  for (const r of rows) io.line(`${r.at}  ${r.user.padEnd(12)}  ${r.action.padEnd(13)}  ${details(r)}`);
+  for (const r of rows)
+    io.line(
+      `${local(r.at).toISO({ suppressMilliseconds: true })}  ${r.user.padEnd(12)}  ${r.action.padEnd(13)}  ${details(r)}`,
+    );
 }
+
+export const audit = implement({ parse: parseAuditOptions, run: runAudit, render: renderAudit });

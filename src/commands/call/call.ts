@@ -3,18 +3,63 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { VapiClient } from '@vapi-ai/server-sdk';
 import type { Deps } from '../../deps.js';
-import type { IO } from '../../io.js';
-import { AuthError, NetworkError, PartialFailureError, UsageError, UserError } from '../../errors.js';
+import { NetworkError, PartialFailureError, UsageError, UserError } from '../../errors.js';
 import { resolveSetting } from '../../settings.js';
 import type { BotConfig } from '../../domain/clinic.js';
 import { toE164 } from '../../domain/contact.js';
 import { checkVariables, placeholdersIn } from '../../vapi/variables.js';
-import { createVapiClient, resolveVapiSettings, vapiError, vapiRequest, type VapiSettings } from '../../vapi/client.js';
-import type { GlobalOptions } from '../shared/globals.js';
-import { openStore, requireBotConfig } from '../shared/store.js';
+import { vapiError, vapiRequest, type VapiSettings } from '../../vapi/client.js';
+import { requireBotConfig } from '../shared/store.js';
 import { progress, resolveAssistant } from '../shared/vapi.js';
 import { parseIsoTime } from '../shared/parse.js';
-import type { CallFlags } from './index.js';
+import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import type { Context } from '../shared/context.js';
+
+export interface CallOptions {
+  numbers: string[];
+  /** `--var key=value`, parsed. */
+  vars: Record<string, string>;
+  /** `--vars <file.json>` */
+  varsFile?: string;
+  fromCsv?: string;
+  concurrency: number;
+  assistant?: string;
+  phoneNumberId?: string;
+  /** `--schedule-at`, as given (read in the clinic's zone by run). */
+  scheduleAt?: string;
+  wait: boolean;
+  dryRun: boolean;
+}
+
+/** @throws UsageError (a --var without =, a bad --concurrency, numbers and --from-csv together, neither) */
+export function parseCallOptions(flags: Flags): CallOptions {
+  const numbers = (flags.numbers as string[] | undefined) ?? [];
+  const fromCsv = flags.fromCsv as string | undefined;
+  if (fromCsv && numbers.length) throw new UsageError('Give numbers or --from-csv, not both.');
+  if (!fromCsv && !numbers.length)
+    throw new UsageError(
+      'Give at least one number to call, or --from-csv.',
+      'E.g. `receptionist call +919812345678 --var name=Asha`.',
+    );
+  const rawConcurrency = (flags.concurrency as string | undefined) ?? '4';
+  const concurrency = Number(rawConcurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 50)
+    throw new UsageError(`Invalid --concurrency "${rawConcurrency}"`, 'Give a whole number from 1 to 50.');
+  return {
+    numbers,
+    vars: parseVarPairs((flags.var as string[] | undefined) ?? []),
+    varsFile: flags.vars as string | undefined,
+    fromCsv,
+    concurrency,
+    assistant: flags.assistant as string | undefined,
+    phoneNumberId: flags.phoneNumberId as string | undefined,
+    scheduleAt: flags.scheduleAt as string | undefined,
+    wait: flags.wait === true,
+    dryRun: flags.dryRun === true,
+  };
+}
+
+type CallFlags = CallOptions;
 
 /** One number (or CSV row) to call. */
 interface Target {
@@ -64,13 +109,7 @@ function readJsonVars(file: string, cwd: string): Record<string, string> {
 }
 
 function targetsFrom(numbers: string[], flags: CallFlags, base: Record<string, string>, cwd: string): Target[] {
-  if (flags.fromCsv && numbers.length) throw new UsageError('Give numbers or --from-csv, not both.');
   if (!flags.fromCsv) {
-    if (!numbers.length)
-      throw new UsageError(
-        'Give at least one number to call, or --from-csv.',
-        'E.g. `receptionist call +919812345678 --var name=Asha`.',
-      );
     return numbers.map((n) => ({ label: n, rawNumber: n, variables: base }));
   }
   let rows: Array<Record<string, string>>;
@@ -105,6 +144,7 @@ async function resolvePhoneNumberId(
   config: BotConfig,
   client: () => Promise<{ vapi: VapiClient; s: VapiSettings }>,
 ): Promise<string> {
+  // Only asks Vapi when nothing names a number.
   const set = resolveSetting('phone-number-id', flag, 'RECEPTIONIST_PHONE_NUMBER_ID', deps.env);
   if (set) return set.value;
   if (config.vapi?.phoneNumber?.id) return config.vapi.phoneNumber.id;
@@ -160,32 +200,20 @@ function requestFor(
   return { body, number };
 }
 
-/** Validates every target first, then places the calls (in parallel up to --concurrency). */
-export async function runCall(
-  numbers: string[],
-  flags: CallFlags,
-  g: GlobalOptions,
-  deps: Deps,
-): Promise<CallResult[]> {
-  const base = { ...(flags.vars ? readJsonVars(flags.vars, deps.cwd) : {}), ...parseVarPairs(flags.var) };
-  const targets = targetsFrom(numbers, flags, base, deps.cwd);
-  const concurrency = Number(flags.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 50)
-    throw new UsageError(`Invalid --concurrency "${flags.concurrency}"`, 'Give a whole number from 1 to 50.');
+/**
+ * Validates every target first, then places the calls (in parallel up to --concurrency); with
+ * --dry-run only the request bodies. @throws UsageError (unreadable files, --schedule-at in the past),
+ *   AuthError (no key, rejected key), NetworkError (Vapi unreachable: exit 6), UserError (no assistant, no phone number)
+ */
+export async function runCall(flags: CallOptions, ctx: Context): Promise<CallResult[]> {
+  const deps: Deps = ctx;
+  const base = { ...(flags.varsFile ? readJsonVars(flags.varsFile, deps.cwd) : {}), ...flags.vars };
+  const targets = targetsFrom(flags.numbers, flags, base, deps.cwd);
+  const concurrency = flags.concurrency;
   // A dry run with every id given never contacts Vapi, so it needs no key either.
-  let settings: VapiSettings | undefined;
-  try {
-    settings = resolveVapiSettings(flags, deps.env);
-  } catch (err) {
-    if (!(flags.dryRun && err instanceof AuthError)) throw err;
-  }
-  const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist call' });
-  let config: BotConfig;
-  try {
-    config = await requireBotConfig(store, 'Run `receptionist seed` and `receptionist sync` first.');
-  } finally {
-    await store.close();
-  }
+  if (!flags.dryRun) ctx.vapiSettings();
+  const store = await ctx.store({ readOnly: true });
+  const config = await requireBotConfig(store, 'Run `receptionist seed` and `receptionist sync` first.');
   const assistant = resolveAssistant(flags.assistant, deps, config, 'call with');
   // --schedule-at: ISO, read in the clinic's zone when it has no offset, and not in the past.
   let scheduleAt: string | undefined;
@@ -199,12 +227,7 @@ export async function runCall(
     scheduleAt = at.toISOString();
   }
   const region = deps.env.get('RECEPTIONIST_DEFAULT_REGION')?.value ?? config.clinic.defaultRegion;
-  let client: { vapi: VapiClient; s: VapiSettings } | undefined;
-  const vapiClient = async () => {
-    if (!settings) resolveVapiSettings(flags, deps.env); // throws the AuthError with its hint
-    client ??= { vapi: await createVapiClient(settings!), s: settings! };
-    return client;
-  };
+  const vapiClient = async () => ({ vapi: await ctx.vapi(), s: ctx.vapiSettings() });
   const phoneNumberId = await resolvePhoneNumberId(flags.phoneNumberId, deps, config, vapiClient);
 
   const results: CallResult[] = targets.map((t) => {
@@ -214,7 +237,7 @@ export async function runCall(
   if (flags.dryRun) return results;
   const { vapi, s: vapiSettings } = await vapiClient();
 
-  const spinner = progress(g, deps.io);
+  const spinner = progress(ctx.globals, deps.io);
   const todo = results.filter((r) => r.ok);
   let done = 0;
   spinner.start(`Placing calls: 0/${todo.length}`);
@@ -261,7 +284,11 @@ async function follow(vapi: VapiClient, id: string, pollMs: number, s: VapiSetti
   }
 }
 
-export function renderCallResults(results: CallResult[], flags: CallFlags, g: GlobalOptions, io: IO): void {
+/**
+ * One line per call (the request bodies with --dry-run); with --json one object per call (NDJSON).
+ * @throws PartialFailureError when any failed (exit 1), after printing them all
+ */
+export function renderCallResults(results: CallResult[], flags: CallOptions, { io, globals: g }: RenderContext): void {
   for (const r of results) {
     if (g.json) io.line(JSON.stringify(flags.dryRun ? r : { ...r, request: undefined }));
     else if (flags.dryRun)
@@ -296,3 +323,5 @@ export function callSummary(failed: number, total: number, dryRun: boolean): str
   const rest = dryRun ? `${ok === 1 ? 'is' : 'are'} shown above` : `${ok === 1 ? 'was' : 'were'} placed`;
   return `${failed} of ${total} ${noun(total)} ${bad}; the other ${ok === 1 ? 'one' : ok} ${rest}.`;
 }
+
+export const call = implement({ parse: parseCallOptions, run: runCall, render: renderCallResults });

@@ -1,26 +1,43 @@
-import { Command } from 'commander';
-import type { Deps } from '../../deps.js';
-import { globalsOf } from '../shared/globals.js';
+import { Option } from 'commander';
+import { defineCommand } from '../shared/command.js';
+import { adminOptions, assistantOption, limitOption, vapiKeyOption } from '../shared/flags.js';
 
-export interface ChatFlags {
-  message?: string;
-  previousChatId?: string;
-  assistant?: string;
-  vapiKey?: string;
-}
-
-export const chatCommand = (deps: Deps) =>
-  new Command('chat')
-    .description("A text conversation with the assistant through Vapi's chat API (recorded, sealed)")
-    .option('-m, --message <text>', 'send one message and print the reply (for scripts)')
-    .option('--previous-chat-id <id>', 'continue an earlier conversation')
-    .option('--assistant <id>', 'assistant id (or $RECEPTIONIST_ASSISTANT_ID; default: the synced one)')
-    .option('--vapi-key <key>', 'Vapi private API key (or $VAPI_API_KEY)')
-    .addHelpText(
-      'after',
-      '\nOn a terminal without --message, it asks for each message; an empty line or Ctrl-C ends it.\n\nExamples:\n  receptionist chat\n  receptionist chat -m "I need a cardiologist next week" --json\n  receptionist chat -m "Tuesday at 11 please" --previous-chat-id <id>',
-    )
-    .action(async (flags: ChatFlags, cmd: Command) => {
-      const { runChat } = await import('./chat.js');
-      await runChat(flags, globalsOf(cmd, deps), deps);
-    });
+export const chatCommand = defineCommand({
+  name: 'chat',
+  summary: "A text conversation with the assistant through Vapi's chat API (recorded, sealed)",
+  options: [
+    new Option('-m, --message <text>', 'send one message and print the reply (for scripts)'),
+    new Option('--previous-chat-id <id>', 'continue an earlier conversation'),
+    assistantOption(),
+    vapiKeyOption(),
+  ],
+  details: `On a terminal without --message, it asks for each message; an empty line or Ctrl-C ends it.
+Each turn is recorded, sealed; \`receptionist chat log --decrypt\` reads them back.
+With --json: one object {chatId, previousChatId, reply} per turn (NDJSON).`,
+  examples: [
+    'receptionist chat',
+    'receptionist chat -m "I need a cardiologist next week" --json',
+    'receptionist chat -m "Tuesday at 11 please" --previous-chat-id <id>',
+  ],
+  load: () => import('./chat.js').then((m) => m.chat),
+  subcommands: [
+    {
+      name: 'log',
+      summary: 'The recorded chat turns, oldest first (sealed unless --decrypt)',
+      options: [
+        new Option('--decrypt', 'show what was written and answered, after username and password prompts; audited'),
+        adminOptions({ who: 'admin for --decrypt' }),
+        new Option('--chat <id>', 'one conversation: this turn and the turns it continued'),
+        limitOption('turns (the newest)'),
+      ],
+      details:
+        "Times are in the clinic's zone. With --json: one array of {chatId, previousChatId, assistantId, at, input, output}.",
+      examples: [
+        'receptionist chat log',
+        'receptionist chat log --decrypt --username asha --limit 20',
+        'receptionist chat log --decrypt --chat <id> --json',
+      ],
+      load: () => import('./chat.js').then((m) => m.log),
+    },
+  ],
+});

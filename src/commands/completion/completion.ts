@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { implement, type Flags } from '../shared/command.js';
+import type { Context } from '../shared/context.js';
 
 /** One command of the program, as completion needs it. */
 export interface CompletionNode {
@@ -77,3 +79,11 @@ export function completionScript(shell: 'bash' | 'zsh' | 'fish', root: Completio
     return `# receptionist completion for zsh (receptionist completion zsh)\nautoload -U +X bashcompinit && bashcompinit\n${bash(root)}`;
   return bash(root);
 }
+
+type Shell = 'bash' | 'zsh' | 'fish';
+
+export const completion = implement({
+  parse: (flags: Flags): Shell => flags.shell as Shell,
+  run: async (shell: Shell, ctx: Context) => completionScript(shell, commandTree(ctx.program)),
+  render: (script: string, _shell, { io }) => io.write(script),
+});

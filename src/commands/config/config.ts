@@ -1,41 +1,26 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Deps } from '../../deps.js';
-import { NeedsInputError, UsageError } from '../../errors.js';
+import { NeedsInputError, UsageError, UserError } from '../../errors.js';
 import type { BotConfig } from '../../domain/clinic.js';
 import {
   applyConfigChanges,
-  ConfigValueError,
   getConfigValue,
   validateImportedConfig,
   type ConfigChange,
 } from '../../domain/bot-config-edit.js';
 import { optionsCatalog } from '../../vapi/options.js';
 import type { Store } from '../../store/types.js';
-import type { GlobalOptions } from '../shared/globals.js';
-import { openStore, requireBotConfig } from '../shared/store.js';
+import { requireBotConfig } from '../shared/store.js';
+import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import type { Context } from '../shared/context.js';
 
-async function withConfig<T>(
-  g: GlobalOptions,
-  deps: Deps,
-  write: boolean,
-  fn: (store: Store, config: BotConfig) => Promise<T>,
-): Promise<T> {
-  const store = await openStore(g, deps, { readOnly: !write, purpose: 'receptionist config' });
-  try {
-    return await fn(store, await requireBotConfig(store));
-  } catch (err) {
-    if (err instanceof ConfigValueError)
-      throw new UsageError(
-        err.message,
-        err.accepted?.length
-          ? `Accepted: ${err.accepted.slice(0, 40).join(', ')}${err.accepted.length > 40 ? ', …' : ''}`
-          : undefined,
-      );
-    throw err;
-  } finally {
-    await store.close();
-  }
+/** The store and its bot config. @throws StoreError, UserError (no config: run seed) */
+async function withConfig(ctx: Context, write: boolean): Promise<{ store: Store; config: BotConfig }> {
+  const store = await ctx.store({ readOnly: !write });
+  return { store, config: await requireBotConfig(store) };
 }
 
 async function save(store: Store, config: BotConfig): Promise<void> {
@@ -43,17 +28,18 @@ async function save(store: Store, config: BotConfig): Promise<void> {
   await store.collection('bot_configs').updateOne({ _id }, { $set: fields });
 }
 
-function renderChanges(changes: ConfigChange[], g: GlobalOptions, deps: Deps): void {
-  if (g.json) return deps.io.line(JSON.stringify({ changes }));
-  if (!changes.length) return deps.io.info('Nothing changed.');
-  for (const c of changes) deps.io.line(`${c.key}: ${JSON.stringify(c.from) ?? '(unset)'} → ${JSON.stringify(c.to)}`);
-  deps.io.info('Saved. Run `receptionist sync` to push it to Vapi.');
+/** The changes, one per line, or with --json `{changes: [{key, from, to}]}`. */
+function renderChanges(changes: ConfigChange[], _o: unknown, { io, globals }: RenderContext): void {
+  if (globals.json) return io.line(JSON.stringify({ changes }));
+  if (!changes.length) return io.info('Nothing changed.');
+  for (const c of changes) io.line(`${c.key}: ${JSON.stringify(c.from) ?? '(unset)'} → ${JSON.stringify(c.to)}`);
+  io.info('Saved. Run `receptionist sync` to push it to Vapi.');
 }
 
-/** `config show` */
-export async function show(_args: unknown[], g: GlobalOptions, deps: Deps): Promise<void> {
-  await withConfig(g, deps, false, async (_s, config) => {
-    if (g.json) return deps.io.line(JSON.stringify(exportable(config), null, deps.io.isOutTTY ? 2 : undefined));
+/** `config show`: the main keys, or with --json the config as `config export` writes it. */
+function renderShow(config: BotConfig, _o: unknown, { io, globals }: RenderContext): void {
+  {
+    if (globals.json) return io.line(JSON.stringify(exportable(config), null, io.isOutTTY ? 2 : undefined));
     const keys = [
       'name',
       'firstMessage',
@@ -75,11 +61,11 @@ export async function show(_args: unknown[], g: GlobalOptions, deps: Deps): Prom
     ];
     for (const k of keys) {
       const v = getConfigValue(config, k);
-      if (v !== undefined) deps.io.line(`${k.padEnd(22)}${Array.isArray(v) ? v.join(', ') : String(v)}`);
+      if (v !== undefined) io.line(`${k.padEnd(22)}${Array.isArray(v) ? v.join(', ') : String(v)}`);
     }
-    deps.io.line(`${'tools'.padEnd(22)}${config.tools.map((t) => t.function.name).join(', ')}`);
-    deps.io.line(`${'vapi.assistantId'.padEnd(22)}${config.vapi?.assistantId ?? '(not synced)'}`);
-  });
+    io.line(`${'tools'.padEnd(22)}${config.tools.map((t) => t.function.name).join(', ')}`);
+    io.line(`${'vapi.assistantId'.padEnd(22)}${config.vapi?.assistantId ?? '(not synced)'}`);
+  }
 }
 
 /** `@file.txt` is the file's text (for long prompts); `@@x` is the literal `@x`. @throws UsageError */
@@ -122,35 +108,52 @@ export function riskyChanges(before: BotConfig, after: BotConfig): string[] {
   return out;
 }
 
-/** `config set <key> <value> …` */
-export async function set(args: unknown[], g: GlobalOptions, deps: Deps): Promise<void> {
-  const words = args[0] as string[];
+export interface SetOptions {
+  pairs: Array<[string, string]>;
+  force: boolean;
+}
+
+/** `config set`'s key value pairs (`@file` values are read by run). @throws UsageError (odd number of words) */
+export function parseSetOptions(flags: Flags): SetOptions {
+  const words = flags.pairs as string[];
   if (words.length % 2 !== 0)
     throw new UsageError(
       'config set takes key value pairs.',
       'E.g. `receptionist config set voice.provider 11labs voice.voiceId burt`.',
     );
-  const force = Boolean((args[1] as { force?: boolean } | undefined)?.force);
-  const pairs: Array<[string, string]> = [];
-  for (let i = 0; i < words.length; i += 2) pairs.push([words[i]!, valueOf(words[i + 1]!, deps)]);
-  const changes = await withConfig(g, deps, true, async (store, config) => {
-    const r = applyConfigChanges(config, pairs);
-    const risks = riskyChanges(config, r.config);
-    if (risks.length && !force) {
-      throw new UsageError(risks.join(' '), 'Re-run with --force if that is what you want.');
-    }
-    for (const risk of risks) deps.io.error(`Warning: ${risk}`);
-    if (r.changes.length) await save(store, r.config);
-    return r.changes;
-  });
-  renderChanges(changes, g, deps);
+  return { pairs: pairsOf(words), force: flags.force === true };
 }
 
-/** `config edit`: provider, then value, picked from the options Vapi accepts. */
-export async function edit(_args: unknown[], g: GlobalOptions, deps: Deps): Promise<void> {
+function pairsOf(words: string[]): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i < words.length; i += 2) pairs.push([words[i]!, words[i + 1]!]);
+  return pairs;
+}
+
+/** `config set <key> <value> …` @throws UsageError (unknown key, invalid value, risky without --force) */
+export async function runSet(opts: SetOptions, ctx: Context): Promise<ConfigChange[]> {
+  const { store, config } = await withConfig(ctx, true);
+  const r = applyConfigChanges(
+    config,
+    opts.pairs.map(([k, v]) => [k, valueOf(v, ctx)]),
+  );
+  const risks = riskyChanges(config, r.config);
+  if (risks.length && !opts.force) {
+    throw new UsageError(risks.join(' '), 'Re-run with --force if that is what you want.');
+  }
+  for (const risk of risks) ctx.io.error(`Warning: ${risk}`);
+  if (r.changes.length) await save(store, r.config);
+  return r.changes;
+}
+
+/** `config edit`: provider, then value, picked from the options Vapi accepts; or `--editor`. */
+export async function runEdit(opts: { editor: boolean }, ctx: Context): Promise<ConfigChange[]> {
+  if (opts.editor) return runEditor(ctx);
+  const deps = ctx;
   if (!deps.io.canPrompt)
     throw new NeedsInputError('`receptionist config set <key> <value>` (config edit needs a terminal)');
-  const changes = await withConfig(g, deps, true, async (store, config) => {
+  {
+    const { store, config } = await withConfig(ctx, true);
     const group = (await deps.prompter.select('What do you want to change?', [
       {
         value: 'voice',
@@ -189,40 +192,108 @@ export async function edit(_args: unknown[], g: GlobalOptions, deps: Deps): Prom
     ]);
     if (r.changes.length) await save(store, r.config);
     return r.changes;
-  });
-  renderChanges(changes, g, deps);
+  }
+}
+
+/**
+ * `config edit --editor`: the config as `config export` writes it, opened in `$VISUAL` or `$EDITOR`
+ * (else `vi`); saved when the editor exits 0 and the text is a valid config. The keys of
+ * `clinic`, `assistant` and each tool that changed are reported.
+ * @throws UsageError (invalid JSON or config: the edited file is kept and named), UserError (editor failed)
+ */
+async function runEditor(ctx: Context): Promise<ConfigChange[]> {
+  const { store, config } = await withConfig(ctx, true);
+  const editor = ctx.env.get('VISUAL')?.value || ctx.env.get('EDITOR')?.value || 'vi';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'receptionist-config-'));
+  const file = path.join(dir, 'receptionist.config.json');
+  const before = exportable(config);
+  fs.writeFileSync(file, `${JSON.stringify(before, null, 2)}\n`, { mode: 0o600 });
+  const r = spawnSync(`${editor} "${file}"`, { shell: true, stdio: 'inherit' });
+  if (r.status !== 0) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new UserError(
+      `The editor (${editor}) exited with ${r.status ?? r.signal ?? r.error?.message}; nothing changed.`,
+    );
+  }
+  let imported: ReturnType<typeof validateImportedConfig>;
+  try {
+    imported = validateImportedConfig(JSON.parse(fs.readFileSync(file, 'utf8')));
+  } catch (err) {
+    throw new UsageError(
+      `The edited config is not valid, so nothing changed: ${(err as Error).message}`,
+      `Your text is kept in ${file}; fix it and run \`receptionist config import ${file}\`.`,
+    );
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  const changes = diffTop(before, imported);
+  if (changes.length) await save(store, { ...config, ...imported });
+  return changes;
+}
+
+/** The changed second-level keys of an exported config (`assistant.voice`, `tools.book_appointment`). */
+function diffTop(before: ReturnType<typeof exportable>, after: ReturnType<typeof exportable>): ConfigChange[] {
+  const out: ConfigChange[] = [];
+  const byName = (tools: BotConfig['tools']) => Object.fromEntries(tools.map((t) => [t.function.name, t]));
+  const pairs: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
+    ['clinic', before.clinic as unknown as Record<string, unknown>, after.clinic as unknown as Record<string, unknown>],
+    ['assistant', before.assistant as Record<string, unknown>, after.assistant as Record<string, unknown>],
+    ['tools', byName(before.tools), byName(after.tools)],
+  ];
+  for (const [group, a, b] of pairs)
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)]))
+      if (JSON.stringify(a[key]) !== JSON.stringify(b[key]))
+        out.push({ key: `${group}.${key}`, from: a[key], to: b[key] } as ConfigChange);
+  return out;
 }
 
 function exportable(config: BotConfig) {
   return { clinic: config.clinic, assistant: config.assistant, tools: config.tools };
 }
 
-/** `config export [file]` */
-export async function exportConfig(args: unknown[], g: GlobalOptions, deps: Deps): Promise<void> {
-  const file = args[0] as string | undefined;
-  await withConfig(g, deps, false, async (_s, config) => {
-    const text = `${JSON.stringify(exportable(config), null, 2)}\n`;
-    if (!file) return deps.io.write(text);
-    fs.writeFileSync(path.resolve(deps.cwd, file), text);
-    deps.io.info(`Wrote ${file}.`);
-  });
+/** `config export [file]`: the text (to stdout unless a file is named). */
+export async function runExport(opts: { file?: string }, ctx: Context): Promise<{ text: string; file?: string }> {
+  const { config } = await withConfig(ctx, false);
+  const text = `${JSON.stringify(exportable(config), null, 2)}\n`;
+  if (opts.file) fs.writeFileSync(path.resolve(ctx.cwd, opts.file), text);
+  return { text, file: opts.file };
 }
 
-/** `config import <file>`: validated first; the ids recorded by `sync` are kept. */
-export async function importConfig(args: unknown[], g: GlobalOptions, deps: Deps): Promise<void> {
-  const file = path.resolve(deps.cwd, args[0] as string);
+/** `config import <file>`: validated first; the ids recorded by `sync` are kept. @throws UsageError */
+export async function runImport(opts: { file: string }, ctx: Context): Promise<{ file: string }> {
+  const file = path.resolve(ctx.cwd, opts.file);
   let parsed: unknown;
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new UsageError(
-      `Cannot read ${args[0] as string}: ${(err as Error).message}`,
+      `Cannot read ${opts.file}: ${(err as Error).message}`,
       'Give a JSON file written by `receptionist config export`.',
     );
   }
-  await withConfig(g, deps, true, async (store, config) => {
-    const imported = validateImportedConfig(parsed);
-    await save(store, { ...config, ...imported });
-  });
-  deps.io.info(`Imported ${args[0] as string}. Run \`receptionist sync\` to push it to Vapi.`);
+  const { store, config } = await withConfig(ctx, true);
+  await save(store, { ...config, ...validateImportedConfig(parsed) });
+  return { file: opts.file };
 }
+
+const none = () => undefined;
+export const show = implement({
+  parse: none,
+  run: async (_o: unknown, ctx: Context) => (await withConfig(ctx, false)).config,
+  render: renderShow,
+});
+export const set = implement({ parse: parseSetOptions, run: runSet, render: renderChanges });
+export const edit = implement({
+  parse: (flags: Flags) => ({ editor: flags.editor === true }),
+  run: runEdit,
+  render: renderChanges,
+});
+export const exportConfig = implement({
+  parse: (flags: Flags) => ({ file: flags.file as string | undefined }),
+  run: runExport,
+  render: (r, _o, { io }) => (r.file ? io.info(`Wrote ${r.file}.`) : io.write(r.text)),
+});
+export const importConfig = implement({
+  parse: (flags: Flags) => ({ file: flags.file as string }),
+  run: runImport,
+  render: (r, _o, { io }) => io.info(`Imported ${r.file}. Run \`receptionist sync\` to push it to Vapi.`),
+});

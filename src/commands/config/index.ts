@@ -1,73 +1,67 @@
-import { Command } from 'commander';
-import type { Deps } from '../../deps.js';
-import { examples } from '../shared/help.js';
-import { globalsOf } from '../shared/globals.js';
+import { Argument, Option } from 'commander';
+import { defineCommand } from '../shared/command.js';
 import { CONFIG_KEYS } from '../../domain/config-keys.js';
 
-export const configCommand = (deps: Deps) => {
-  const config = new Command('config').description(
-    'Show and change the stored bot config (nothing reaches Vapi until `sync`)',
-  );
-  const run =
-    (name: string) =>
-    async (...args: unknown[]) => {
-      const cmd = args[args.length - 1] as Command;
-      const mod = await import('./config.js');
-      const g = globalsOf(cmd, deps);
-      await (
-        mod as unknown as Record<string, (a: unknown[], g: ReturnType<typeof globalsOf>, d: Deps) => Promise<void>>
-      )[name]!(args.slice(0, -1), g, deps);
-    };
-  config.addCommand(
-    new Command('show')
-      .description('Print the bot config')
-      .addHelpText(
-        'after',
-        examples('receptionist config show', 'receptionist config show --json | jq .assistant.voice'),
-      )
-      .action(run('show')),
-  );
-  config.addCommand(
-    new Command('set')
-      .description('Set one or more keys: config set <key> <value> [<key> <value> …]')
-      .argument('<pairs...>', 'key value pairs, e.g. voice.provider 11labs voice.voiceId burt')
-      .option(
-        '--force',
-        'apply a change that would stop call logging or tool answers, or replace most of the system prompt',
-      )
-      .addHelpText(
-        'after',
-        () =>
-          `\nKeys:\n${Object.entries(CONFIG_KEYS)
-            .map(([k, d]) => `  ${k.padEnd(26)}${d}`)
-            .join(
-              '\n',
-            )}\n\nA value @file.txt is the text of that file (@@x for a literal @x).\n\nExamples:\n  receptionist config set systemPrompt @prompt.txt\n  receptionist config set voice.voiceId Kylie\n  receptionist config set voice.provider 11labs voice.voiceId burt\n  receptionist config set firstMessage "Hello! Clinic or AC support?"`,
-      )
-      .action(run('set')),
-  );
-  config.addCommand(
-    new Command('edit')
-      .description('Pick a voice, transcriber or model interactively')
-      .addHelpText('after', examples('receptionist config edit'))
-      .action(run('edit')),
-  );
-  config.addCommand(
-    new Command('export')
-      .description('Write the config as JSON (to a file, or stdout)')
-      .argument('[file]')
-      .addHelpText(
-        'after',
-        examples('receptionist config export receptionist.config.json', 'receptionist config export | jq .clinic'),
-      )
-      .action(run('exportConfig')),
-  );
-  config.addCommand(
-    new Command('import')
-      .description('Replace the config with a JSON file written by `config export`')
-      .argument('<file>')
-      .addHelpText('after', examples('receptionist config import receptionist.config.json'))
-      .action(run('importConfig')),
-  );
-  return config;
-};
+export const configCommand = defineCommand({
+  name: 'config',
+  summary: 'Show and change the stored bot config (nothing reaches Vapi until `sync`)',
+  subcommands: [
+    {
+      name: 'show',
+      summary: 'Print the bot config',
+      details: 'With --json: one object {clinic, assistant, tools}, as `config export` writes it.',
+      examples: ['receptionist config show', 'receptionist config show --json | jq .assistant.voice'],
+      load: () => import('./config.js').then((m) => m.show),
+    },
+    {
+      name: 'set',
+      summary: 'Set one or more keys: config set <key> <value> [<key> <value> …]',
+      arguments: [new Argument('<pairs...>', 'key value pairs, e.g. voice.provider 11labs voice.voiceId burt')],
+      options: [
+        new Option(
+          '--force',
+          'apply a change that would stop call logging or tool answers, or replace most of the system prompt',
+        ),
+      ],
+      details: () =>
+        `Keys:\n${Object.entries(CONFIG_KEYS)
+          .map(([k, d]) => `  ${k.padEnd(26)}${d}`)
+          .join(
+            '\n',
+          )}\n\nA value @file.txt is the text of that file (@@x for a literal @x).\nWith --json: one object {changes: [{key, from, to}]}.`,
+      examples: [
+        'receptionist config set systemPrompt @prompt.txt',
+        'receptionist config set voice.voiceId Kylie',
+        'receptionist config set voice.provider 11labs voice.voiceId burt',
+        'receptionist config set firstMessage "Hello! Clinic or AC support?"',
+      ],
+      load: () => import('./config.js').then((m) => m.set),
+    },
+    {
+      name: 'edit',
+      summary: 'Pick a voice, transcriber or model interactively, or edit the whole config in $EDITOR',
+      options: [
+        new Option(
+          '--editor',
+          'open the config (as `config export` writes it) in $VISUAL or $EDITOR; saved when valid',
+        ),
+      ],
+      examples: ['receptionist config edit', 'EDITOR="code --wait" receptionist config edit --editor'],
+      load: () => import('./config.js').then((m) => m.edit),
+    },
+    {
+      name: 'export',
+      summary: 'Write the config as JSON (to a file, or stdout)',
+      arguments: [new Argument('[file]')],
+      examples: ['receptionist config export receptionist.config.json', 'receptionist config export | jq .clinic'],
+      load: () => import('./config.js').then((m) => m.exportConfig),
+    },
+    {
+      name: 'import',
+      summary: 'Replace the config with a JSON file written by `config export`',
+      arguments: [new Argument('<file>')],
+      examples: ['receptionist config import receptionist.config.json'],
+      load: () => import('./config.js').then((m) => m.importConfig),
+    },
+  ],
+});

@@ -1,39 +1,39 @@
-import { Command } from 'commander';
-import type { Deps } from '../../deps.js';
-import { globalsOf } from '../shared/globals.js';
+import { Option } from 'commander';
+import { defineCommand } from '../shared/command.js';
+import { adminOptions, limitOption, sinceOption } from '../shared/flags.js';
 
-export interface LogsFlags {
-  since?: string;
-  limit?: string;
-  csv?: boolean;
-  decrypt?: boolean;
-  username?: string;
-  passwordStdin?: boolean;
-  caller?: string;
-  call?: string;
-}
-
-export const logsCommand = (deps: Deps) =>
-  new Command('logs')
-    .description('List call logs, newest first (a table on a terminal, CSV when piped, or --json)')
-    .option('--since <when>', 'only calls that ended after this: an ISO date/time, or a duration like 30m, 24h, 7d')
-    .option('--limit <n>', 'at most this many calls')
-    .option('--csv', 'CSV output (the default when stdout is not a terminal)')
-    .option(
+export const logsCommand = defineCommand({
+  name: 'logs',
+  summary: 'List call logs, newest first (a table on a terminal, CSV when piped, or --json)',
+  options: [
+    sinceOption('calls that ended'),
+    limitOption('calls'),
+    new Option('--csv', 'CSV output (the default when stdout is not a terminal)'),
+    new Option(
+      '--raw',
+      "CSV cells as stored, without the spreadsheet formula guard (phone numbers keep their leading '+' unquoted)",
+    ),
+    new Option(
       '--decrypt',
       'show sealed fields (caller number, summary, transcript, recording URL) after username and password prompts; audited',
-    )
-    .option('--username <name>', 'admin for --decrypt (or $RECEPTIONIST_USERNAME; prompted on a terminal)')
-    .option('--password-stdin', 'read the --decrypt password from stdin (or set $RECEPTIONIST_PASSWORD)')
-    .option('--caller <number>', 'only calls from this number, found through the blind index')
-    .option('--call <id>', 'one call in full, transcript included (with --decrypt)')
-    .addHelpText(
-      'after',
-      '\nSafe to run while `serve` is running: it reads a snapshot. Without --decrypt, sealed fields show as [sealed].\n\nExamples:\n  receptionist logs --since 24h\n  receptionist logs --json --limit 5 | jq .\n  receptionist logs --decrypt --caller +919812345678\n  receptionist logs --decrypt --call call_123\n  printf "%s\\n" "$PASSWORD" | receptionist logs --decrypt --username asha --password-stdin --csv > calls.csv',
-    )
-    .action(async (flags: LogsFlags, cmd: Command) => {
-      const { runLogs, parseLogsOptions, renderLogs } = await import('./logs.js');
-      const g = globalsOf(cmd, deps);
-      const opts = parseLogsOptions(flags, deps.now(), deps.env);
-      renderLogs(await runLogs(opts, g, deps), { ...opts, json: g.json, color: g.color }, deps.io);
-    });
+    ),
+    adminOptions({
+      who: 'admin for --decrypt',
+      stdin: 'read the --decrypt password from stdin (or set $RECEPTIONIST_PASSWORD)',
+    }),
+    new Option('--caller <number>', 'only calls from this number, found through the blind index'),
+    new Option('--call <id>', 'one call in full, transcript included (with --decrypt)'),
+  ],
+  details: `Safe to run while \`serve\` is running: it reads a snapshot. Without --decrypt, sealed fields show as [sealed].
+Times are in the clinic's zone. With --json: one array of calls (one object with --call), times ISO 8601
+in UTC, bookings with the clinic's offset. CSV cells that a spreadsheet would run as a formula (=, +, -, @)
+get a leading ' unless --raw.`,
+  examples: [
+    'receptionist logs --since 24h',
+    'receptionist logs --json --limit 5 | jq .',
+    'receptionist logs --decrypt --caller +919812345678',
+    'receptionist logs --decrypt --call call_123',
+    'printf "%s\\n" "$PASSWORD" | receptionist logs --decrypt --username asha --password-stdin --csv > calls.csv',
+  ],
+  load: () => import('./logs.js').then((m) => m.logs),
+});

@@ -2,16 +2,14 @@ import { DateTime } from 'luxon';
 import { stringify } from 'csv-stringify/sync';
 import { renderTable } from '../shared/table.js';
 import type { Deps } from '../../deps.js';
-import type { IO } from '../../io.js';
 import { StoreError, UsageError, UserError } from '../../errors.js';
 import { documentId, documentProblem } from '../../store/schemas.js';
-import { SEALED_CALL_LOG_FIELDS, type CallLogRecord, type Store } from '../../store/types.js';
+import { SEALED_CALL_LOG_FIELDS } from '../../store/types.js';
 import { callLogContext, type CallStatus } from '../../domain/call-records.js';
-import type { Appointment } from '../../domain/appointments.js';
+import { bookingsByCall, withLiveCalls, type LogRow } from '../../domain/call-log-query.js';
 import { loadBotConfig } from '../../domain/clinic.js';
 import type { Unlocked } from '../../domain/keyring.js';
-import { asUserFacing, unlockForDecrypt } from '../shared/admin.js';
-import { parseLimit, parseSince } from '../shared/parse.js';
+import { parseLimit, parseSinceFlag, resolveSince, type Since } from '../shared/parse.js';
 import { openField, SEALED_PLACEHOLDER } from '../../domain/sealer.js';
 import { appendAudit } from '../../domain/audit.js';
 import { toE164 } from '../../domain/contact.js';
@@ -20,155 +18,127 @@ import { blindIndex } from '../../crypto/blind-index.js';
 import { blindIndexKeyFromEnv } from '../shared/sealer.js';
 import type { Env } from '../../env.js';
 import { CALL_LOG_COLUMNS, escapeCell } from '../../store/csv-cells.js';
-import type { GlobalOptions } from '../shared/globals.js';
-import { openStore } from '../shared/store.js';
-import type { LogsFlags } from './index.js';
+import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import type { Context } from '../shared/context.js';
+
+export type { LogRow };
 
 export interface LogsOptions {
-  since?: Date;
+  since?: Since;
   limit?: number;
   csv: boolean;
+  /** CSV cells without the spreadsheet formula guard (`+91…` stays `+91…`). */
+  raw: boolean;
   decrypt: boolean;
-  username?: string;
-  passwordStdin: boolean;
   /** E.164 */
   caller?: string;
   call?: string;
 }
 
-/** A call-log row plus the latest status and what was booked during the call (readable fields only). */
-export type LogRow = Omit<CallLogRecord, 'customerIndex'> & {
-  status: string;
-  /** "Asha Verma with Dr. Anil Mehta at 2026-12-01T05:30:00.000Z (confirmed)", one per appointment made in the call. */
-  bookings: string[];
-};
-
-/** @throws UsageError for a bad --since, --limit or --caller */
-export function parseLogsOptions(flags: LogsFlags, now: Date, env?: Env): LogsOptions {
-  const since = parseSince(flags.since, now);
-  const limit = parseLimit(flags.limit);
+/** @throws UsageError for a bad --since, --limit or --caller, */
+export function parseLogsOptions(flags: Flags, env?: Env): LogsOptions {
+  const since = parseSinceFlag(flags.since as string | undefined);
+  const limit = parseLimit(flags.limit as string | undefined);
   let caller: string | undefined;
-  if (flags.caller) {
-    caller = toE164(flags.caller, env?.get('RECEPTIONIST_DEFAULT_REGION')?.value ?? 'IN');
+  const callerFlag = flags.caller as string | undefined;
+  if (callerFlag) {
+    caller = toE164(callerFlag, env?.get('RECEPTIONIST_DEFAULT_REGION')?.value ?? 'IN');
     if (!caller)
       throw new UsageError(
-        `Invalid --caller "${flags.caller}"`,
+        `Invalid --caller "${callerFlag}"`,
         'Give a phone number, best in E.164 form such as +919812345678.',
       );
   }
   return {
     since,
     limit,
-    csv: Boolean(flags.csv),
-    decrypt: Boolean(flags.decrypt),
-    username: flags.username,
-    passwordStdin: Boolean(flags.passwordStdin),
+    csv: flags.csv === true,
+    raw: flags.raw === true,
+    decrypt: flags.decrypt === true,
     caller,
-    call: flags.call,
+    call: flags.call as string | undefined,
   };
 }
 
-/**
- * Reads a snapshot of the store (no lock: safe while `serve` writes). Sealed fields come back
- * as `[sealed]`, or, with `decrypt`, opened with the admin's keys after an audit record is
- * written. A record that fails to open stops the command before anything is printed (ENC-6).
- * @throws AuthError (wrong username or password), StoreError (a tampered record), NeedsInputError
- */
 /** The calls, and the clinic's IANA time zone in which a person reads their times. */
 export interface LogsResult {
   rows: LogRow[];
   timeZone: string;
 }
 
-export async function runLogs(opts: LogsOptions, g: GlobalOptions, deps: Deps): Promise<LogsResult> {
-  const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist logs' });
-  try {
-    // The password's key derivation runs in the thread pool while this thread reads the log.
-    // Both settle before the store closes, so no read outlives the command.
-    const [u, l] = await Promise.allSettled([
-      opts.decrypt ? unlockForDecrypt(store, opts, deps) : undefined,
-      store.callLogs.list({ since: opts.since }),
-    ]);
-    if (u.status === 'rejected') throw u.reason;
-    if (l.status === 'rejected') throw l.reason;
-    const unlocked = u.value;
-    // A row from a newer receptionist, or one a tool outside receptionist damaged, is skipped by name.
-    const all = l.value.filter((r) => {
-      const problem = documentProblem('call_logs', r);
-      if (problem) deps.io.error(`Warning: call log ${documentId(r)}: ${problem}; skipped.`);
-      return !problem;
+/**
+ * Reads a snapshot of the store (no lock: safe while `serve` writes). Sealed fields come back
+ * as `[sealed]`, or, with `decrypt`, opened with the admin's keys after an audit record is
+ * written. A record that fails to open stops the command before anything is printed (ENC-6).
+ * @throws AuthError (wrong username or password), StoreError (a tampered record), NeedsInputError,
+ *   UsageError (--since in the future), UserError (--call unknown)
+ */
+export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResult> {
+  const store = await ctx.store({ readOnly: true });
+  const timeZone = (await loadBotConfig(store.collection('bot_configs')))?.clinic.timeZone ?? 'UTC';
+  const since = resolveSince(opts.since, ctx.now(), timeZone);
+  // The password's key derivation runs in the thread pool while this thread reads the log.
+  // Both settle before the store closes, so no read outlives the command.
+  const [u, l] = await Promise.allSettled([opts.decrypt ? ctx.keyring() : undefined, store.callLogs.list({ since })]);
+  if (u.status === 'rejected') throw u.reason;
+  if (l.status === 'rejected') throw l.reason;
+  const unlocked = u.value;
+  // A row from a newer receptionist, or one a tool outside receptionist damaged, is skipped by name.
+  const all = l.value.filter((r) => {
+    const problem = documentProblem('call_logs', r);
+    if (problem) ctx.io.error(`Warning: call log ${documentId(r)}: ${problem}; skipped.`);
+    return !problem;
+  });
+  let logged = all;
+  if (opts.call) logged = logged.filter((r) => r.callId === opts.call);
+  const callerIndex = opts.caller ? blindIndexOf(opts.caller, ctx, Boolean(unlocked)) : undefined;
+  if (opts.caller && callerIndex) logged = logged.filter((r) => r.customerIndex === callerIndex);
+  const rows: LogRow[] = [];
+  for (const r of logged) {
+    const { customerIndex: _index, ...rest } = r;
+    const row = { ...rest, status: 'ended', bookings: [] } as LogRow;
+    for (const f of SEALED_CALL_LOG_FIELDS) {
+      if (unlocked) row[f] = openOrFail(r[f], r.callId, f, unlocked.dataKeys);
+      else if (isSealed(r[f])) row[f] = SEALED_PLACEHOLDER;
+    }
+    rows.push(row);
+  }
+  // Without the blind-index key, an admin can still filter by comparing opened numbers.
+  const filtered = opts.caller && !callerIndex ? rows.filter((r) => r.customerNumber === opts.caller) : rows;
+  const booked = await bookingsByCall(
+    store,
+    filtered.map((r) => r.callId),
+    timeZone,
+  );
+  for (const r of filtered) r.bookings = booked.get(r.callId) ?? [];
+  const result = withLiveCalls(filtered, await store.collection<CallStatus>('call_status').find({}), {
+    since,
+    limit: opts.limit,
+    call: opts.call,
+    byCaller: Boolean(opts.caller),
+  });
+  if (opts.call && !result.some((r) => r.callId === opts.call)) {
+    throw new UserError(
+      `No call ${opts.call} in the store at ${store.location}.`,
+      '`receptionist logs` lists the calls it holds.',
+    );
+  }
+  if (unlocked) {
+    await appendAudit(store, {
+      at: ctx.now().toISOString(),
+      user: unlocked.username,
+      action: 'decrypt',
+      details: {
+        command: 'logs',
+        since: since?.toISOString(),
+        limit: opts.limit,
+        call: opts.call,
+        caller: callerIndex ? `index:${callerIndex}` : opts.caller ? 'by comparison' : undefined,
+        records: result.length,
+      },
     });
-    let logged = all;
-    if (opts.call) logged = logged.filter((r) => r.callId === opts.call);
-    const callerIndex = opts.caller ? blindIndexOf(opts.caller, deps, Boolean(unlocked)) : undefined;
-    if (opts.caller && callerIndex) logged = logged.filter((r) => r.customerIndex === callerIndex);
-    const rows: LogRow[] = [];
-    for (const r of logged) {
-      const { customerIndex: _index, ...rest } = r;
-      const row = { ...rest, status: 'ended', bookings: [] } as LogRow;
-      for (const f of SEALED_CALL_LOG_FIELDS) {
-        if (unlocked) row[f] = openOrFail(r[f], r.callId, f, unlocked.dataKeys);
-        else if (isSealed(r[f])) row[f] = SEALED_PLACEHOLDER;
-      }
-      rows.push(row);
-    }
-    // Without the blind-index key, an admin can still filter by comparing opened numbers.
-    const filtered = opts.caller && !callerIndex ? rows.filter((r) => r.customerNumber === opts.caller) : rows;
-    const timeZone = (await loadBotConfig(store.collection('bot_configs')))?.clinic.timeZone ?? 'UTC';
-    const booked = await bookingsByCall(
-      store,
-      filtered.map((r) => r.callId),
-      timeZone,
-    );
-    for (const r of filtered) r.bookings = booked.get(r.callId) ?? [];
-    const result = withLiveCalls(filtered, await store.collection<CallStatus>('call_status').find({}), opts);
-    if (opts.call && !result.some((r) => r.callId === opts.call)) {
-      throw new UserError(
-        `No call ${opts.call} in the store at ${store.location}.`,
-        '`receptionist logs` lists the calls it holds.',
-      );
-    }
-    if (unlocked) {
-      await appendAudit(store, {
-        at: deps.now().toISOString(),
-        user: unlocked.username,
-        action: 'decrypt',
-        details: {
-          command: 'logs',
-          since: opts.since?.toISOString(),
-          limit: opts.limit,
-          call: opts.call,
-          caller: callerIndex ? `index:${callerIndex}` : opts.caller ? 'by comparison' : undefined,
-          records: result.length,
-        },
-      });
-    }
-    return { rows: result, timeZone };
-  } catch (err) {
-    throw asUserFacing(err);
-  } finally {
-    await store.close();
   }
-}
-
-/** Appointments made during these calls: patient name, doctor and time stay readable (the receptionist's view). */
-async function bookingsByCall(store: Store, callIds: string[], zone: string): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  if (!callIds.length) return out;
-  const appts = await store
-    .collection<Appointment>('appointments')
-    .find(
-      { callId: { $in: callIds }, status: { $in: ['confirmed', 'cancelled', 'rescheduled'] } },
-      { sort: { startMs: 1 } },
-    );
-  for (const a of appts) {
-    const list = out.get(a.callId!) ?? [];
-    // ISO with the clinic's offset: the time the clinic speaks of, and still exact for a script.
-    const at = DateTime.fromISO(a.start, { zone }).toISO() ?? a.start;
-    list.push(`${a.patientName ?? 'patient'} with ${a.doctorName} at ${at} (${a.status})`);
-    out.set(a.callId!, list);
-  }
-  return out;
+  return { rows: result, timeZone };
 }
 
 function openOrFail(value: string, callId: string, field: string, keys: Unlocked['dataKeys']): string {
@@ -185,7 +155,7 @@ function openOrFail(value: string, callId: string, field: string, keys: Unlocked
   }
 }
 
-function blindIndexOf(e164: string, deps: Deps, canCompare: boolean): string | undefined {
+function blindIndexOf(e164: string, deps: Pick<Deps, 'env'>, canCompare: boolean): string | undefined {
   const key = blindIndexKeyFromEnv(deps.env);
   if (key) return blindIndex(key, e164);
   if (canCompare) return undefined;
@@ -193,53 +163,6 @@ function blindIndexOf(e164: string, deps: Deps, canCompare: boolean): string | u
     '--caller needs RECEPTIONIST_BLIND_INDEX_KEY (or --decrypt).',
     'Restore the key from your backup of .env, or add --decrypt.',
   );
-}
-
-/** Adds calls that have a status but no report yet (still running), then sorts and limits. */
-function withLiveCalls(rows: LogRow[], statuses: CallStatus[], opts: LogsOptions): LogRow[] {
-  const byId = new Map(statuses.map((s) => [s._id, s]));
-  const out = rows.map((r) => ({ ...r, endedReason: r.endedReason || byId.get(r.callId)?.endedReason || '' }));
-  const loggedIds = new Set(rows.map((r) => r.callId));
-  if (!opts.caller) {
-    for (const s of statuses) {
-      if (loggedIds.has(s._id) || s.status === 'ended' || (opts.call && s._id !== opts.call)) continue;
-      const at = new Date(s.at).toISOString();
-      if (opts.since && at < opts.since.toISOString()) continue;
-      const { customerIndex: _i, ...empty } = emptyRecord(s._id, at);
-      out.push({
-        ...empty,
-        callType: s.callType ?? '',
-        assistantId: s.assistantId ?? '',
-        status: s.status,
-        bookings: [],
-      });
-    }
-  }
-  out.sort((a, b) => sortKey(b).localeCompare(sortKey(a)));
-  return opts.limit ? out.slice(0, opts.limit) : out;
-}
-
-const sortKey = (r: LogRow) => r.endedAt || r.startedAt || r.receivedAt;
-
-function emptyRecord(callId: string, at: string): CallLogRecord {
-  return {
-    callId,
-    callType: '',
-    assistantId: '',
-    startedAt: at,
-    endedAt: '',
-    durationSeconds: null,
-    endedReason: '',
-    cost: null,
-    costBreakdown: '',
-    customerNumber: '',
-    customerIndex: '',
-    summary: '',
-    transcript: '',
-    recordingUrl: '',
-    successEvaluation: '',
-    receivedAt: at,
-  };
 }
 
 /**
@@ -267,13 +190,13 @@ function local(iso: string, zone: string): string {
   return t.isValid ? t.setZone(zone).toFormat('yyyy-MM-dd HH:mm') : iso;
 }
 
-export function renderLogs(
-  { rows, timeZone }: LogsResult,
-  opts: LogsOptions & { json: boolean; color: boolean },
-  io: IO,
-): void {
+/**
+ * A table on a terminal, CSV when piped or with --csv (cells guarded against spreadsheet formulas
+ * unless --raw), one call in full with --call; with --json an array of rows (one object, or null, with --call).
+ */
+export function renderLogs({ rows, timeZone }: LogsResult, opts: LogsOptions, { io, globals }: RenderContext): void {
   // Indented for a person at a terminal; compact when piped (jq indents it again if wanted).
-  if (opts.json)
+  if (globals.json)
     return io.line(
       JSON.stringify(
         opts.call ? (rows[0] ? jsonRow(rows[0]) : null) : rows.map(jsonRow),
@@ -314,7 +237,10 @@ export function renderLogs(
     const cell = (r: LogRow, c: (typeof columns)[number]) =>
       c === 'bookings' ? r.bookings.join('; ') : r[c] === null ? '' : String(r[c]);
     io.write(
-      stringify([columns as unknown as string[], ...rows.map((r) => columns.map((c) => escapeCell(cell(r, c))))]),
+      stringify([
+        columns as unknown as string[],
+        ...rows.map((r) => columns.map((c) => (opts.raw ? cell(r, c) : escapeCell(cell(r, c))))),
+      ]),
     );
     return;
   }
@@ -344,5 +270,11 @@ export function renderLogs(
     r.bookings.join('\n'),
     r.summary,
   ]);
-  io.line(renderTable(head, cells, io, opts.color));
+  io.line(renderTable(head, cells, io, globals.color));
 }
+
+export const logs = implement({
+  parse: (flags: Flags, env: Env) => parseLogsOptions(flags, env),
+  run: runLogs,
+  render: renderLogs,
+});

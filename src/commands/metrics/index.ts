@@ -1,27 +1,22 @@
-import { Command, Option } from 'commander';
-import type { Deps } from '../../deps.js';
-import { globalsOf } from '../shared/globals.js';
+import { Option } from 'commander';
+import { defineCommand } from '../shared/command.js';
+import { sinceOption, vapiKeyOption } from '../shared/flags.js';
 
-export interface MetricsFlags {
-  by: 'day' | 'assistant' | 'endedReason';
-  since: string;
-  remote?: boolean;
-  vapiKey?: string;
-}
-
-export const metricsCommand = (deps: Deps) =>
-  new Command('metrics')
-    .description('Calls, minutes, total and average cost, from the local call logs or (--remote) Vapi analytics')
-    .addOption(new Option('--by <group>', 'group by').choices(['day', 'assistant', 'endedReason']).default('day'))
-    .option('--since <when>', 'from this time: an ISO date, or 24h, 7d, 30d', '30d')
-    .option('--remote', "ask Vapi's /analytics instead of the local logs")
-    .option('--vapi-key <key>', 'Vapi private API key (or $VAPI_API_KEY), for --remote')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  receptionist metrics\n  receptionist metrics --by endedReason --since 7d\n  receptionist metrics --remote --by assistant --json',
-    )
-    .action(async (flags: MetricsFlags, cmd: Command) => {
-      const { runMetrics, renderMetrics } = await import('./metrics.js');
-      const g = globalsOf(cmd, deps);
-      renderMetrics(await runMetrics(flags, g, deps), flags, g, deps.io);
-    });
+export const metricsCommand = defineCommand({
+  name: 'metrics',
+  summary: 'Calls, minutes, total and average cost, from the local call logs or (--remote) Vapi analytics',
+  options: [
+    new Option('--by <group>', 'group by').choices(['day', 'assistant', 'endedReason']).default('day'),
+    sinceOption('calls', '30d'),
+    new Option('--remote', "ask Vapi's /analytics instead of the local logs"),
+    vapiKeyOption(', for --remote'),
+  ],
+  details:
+    "Days are the clinic's days (its IANA zone). With --json: one object {source, since, timeZone, rows: [{group, calls, minutes, totalCost, averageCost, callsWithCost}]}.",
+  examples: [
+    'receptionist metrics',
+    'receptionist metrics --by endedReason --since 7d',
+    'receptionist metrics --remote --by assistant --json',
+  ],
+  load: () => import('./metrics.js').then((m) => m.metrics),
+});

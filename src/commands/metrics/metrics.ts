@@ -1,13 +1,25 @@
 import { renderTable } from '../shared/table.js';
 import { DateTime } from 'luxon';
-import type { Deps } from '../../deps.js';
-import type { IO } from '../../io.js';
 import { loadBotConfig } from '../../domain/clinic.js';
-import { createVapiClient, resolveVapiSettings, vapiRequest } from '../../vapi/client.js';
-import type { GlobalOptions } from '../shared/globals.js';
-import { openStore } from '../shared/store.js';
-import { parseSince } from '../shared/parse.js';
-import type { MetricsFlags } from './index.js';
+import { vapiRequest } from '../../vapi/client.js';
+import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import type { Context } from '../shared/context.js';
+import { parseSinceFlag, resolveSince, type Since } from '../shared/parse.js';
+
+export interface MetricsOptions {
+  by: 'day' | 'assistant' | 'endedReason';
+  since: Since;
+  remote: boolean;
+}
+
+/** @throws UsageError for a bad --since */
+export function parseMetricsOptions(flags: Flags): MetricsOptions {
+  return {
+    by: (flags.by as MetricsOptions['by'] | undefined) ?? 'day',
+    since: parseSinceFlag((flags.since as string | undefined) ?? '30d')!,
+    remote: flags.remote === true,
+  };
+}
 
 /** One group's figures. Minutes and costs are totals over the group; cost in USD. */
 export interface MetricsRow {
@@ -22,56 +34,56 @@ export interface MetricsRow {
 
 export interface MetricsResult {
   source: 'local' | 'vapi';
+  /** ISO 8601, UTC. */
   since: string;
+  /** The clinic's IANA zone: the days are its days. */
+  timeZone: string;
   rows: MetricsRow[];
 }
 
 const round = (n: number, d: number) => Math.round(n * 10 ** d) / 10 ** d;
 
-export async function runMetrics(flags: MetricsFlags, g: GlobalOptions, deps: Deps): Promise<MetricsResult> {
-  const since = parseSince(flags.since, deps.now())!;
-  const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist metrics' });
-  try {
-    const zone = (await loadBotConfig(store.collection('bot_configs')))?.clinic.timeZone ?? 'UTC';
-    if (flags.remote)
-      return { source: 'vapi', since: since.toISOString(), rows: await remote(flags, since, zone, deps) };
-    const groups = new Map<string, { calls: number; seconds: number; cost: number; costed: number }>();
-    for (const r of await store.callLogs.list({ since })) {
-      const key =
-        flags.by === 'day'
-          ? DateTime.fromISO(r.endedAt || r.receivedAt, { zone }).toISODate()!
-          : flags.by === 'assistant'
-            ? r.assistantId || '(none)'
-            : r.endedReason || '(none)';
-      const gr = groups.get(key) ?? { calls: 0, seconds: 0, cost: 0, costed: 0 };
-      gr.calls++;
-      gr.seconds += r.durationSeconds ?? 0;
-      if (r.cost !== null) {
-        gr.cost += r.cost;
-        gr.costed++;
-      }
-      groups.set(key, gr);
+/** Figures per group since `since`. @throws StoreError; with --remote AuthError, NetworkError */
+export async function runMetrics(flags: MetricsOptions, ctx: Context): Promise<MetricsResult> {
+  const store = await ctx.store({ readOnly: true });
+  const zone = (await loadBotConfig(store.collection('bot_configs')))?.clinic.timeZone ?? 'UTC';
+  const since = resolveSince(flags.since, ctx.now(), zone)!;
+  const head = { since: since.toISOString(), timeZone: zone };
+  if (flags.remote) return { source: 'vapi', ...head, rows: await remote(flags, since, zone, ctx) };
+  const groups = new Map<string, { calls: number; seconds: number; cost: number; costed: number }>();
+  for (const r of await store.callLogs.list({ since })) {
+    const key =
+      flags.by === 'day'
+        ? DateTime.fromISO(r.endedAt || r.receivedAt, { zone }).toISODate()!
+        : flags.by === 'assistant'
+          ? r.assistantId || '(none)'
+          : r.endedReason || '(none)';
+    const gr = groups.get(key) ?? { calls: 0, seconds: 0, cost: 0, costed: 0 };
+    gr.calls++;
+    gr.seconds += r.durationSeconds ?? 0;
+    if (r.cost !== null) {
+      gr.cost += r.cost;
+      gr.costed++;
     }
-    const rows = [...groups.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([group, x]) => ({
-        group,
-        calls: x.calls,
-        minutes: round(x.seconds / 60, 1),
-        totalCost: round(x.cost, 4),
-        averageCost: x.costed ? round(x.cost / x.costed, 4) : 0,
-        callsWithCost: x.costed,
-      }));
-    return { source: 'local', since: since.toISOString(), rows };
-  } finally {
-    await store.close();
+    groups.set(key, gr);
   }
+  const rows = [...groups.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([group, x]) => ({
+      group,
+      calls: x.calls,
+      minutes: round(x.seconds / 60, 1),
+      totalCost: round(x.cost, 4),
+      averageCost: x.costed ? round(x.cost / x.costed, 4) : 0,
+      callsWithCost: x.costed,
+    }));
+  return { source: 'local', ...head, rows };
 }
 
 /** Vapi `POST /analytics` (spec `AnalyticsQueryDTO`): count, duration and cost per group. */
-async function remote(flags: MetricsFlags, since: Date, zone: string, deps: Deps): Promise<MetricsRow[]> {
-  const settings = resolveVapiSettings(flags, deps.env);
-  const vapi = await createVapiClient(settings);
+async function remote(flags: MetricsOptions, since: Date, zone: string, ctx: Context): Promise<MetricsRow[]> {
+  const settings = ctx.vapiSettings();
+  const vapi = await ctx.vapi();
   const groupBy = flags.by === 'assistant' ? ['assistantId'] : flags.by === 'endedReason' ? ['endedReason'] : [];
   const query = {
     table: 'call',
@@ -79,7 +91,7 @@ async function remote(flags: MetricsFlags, since: Date, zone: string, deps: Deps
     timeRange: {
       ...(flags.by === 'day' ? { step: 'day' } : {}),
       start: since.toISOString(),
-      end: deps.now().toISOString(),
+      end: ctx.now().toISOString(),
       timezone: zone,
     },
     ...(groupBy.length ? { groupBy } : {}),
@@ -103,7 +115,7 @@ async function remote(flags: MetricsFlags, since: Date, zone: string, deps: Deps
   }));
 }
 
-export function renderMetrics(r: MetricsResult, flags: MetricsFlags, g: GlobalOptions, io: IO): void {
+export function renderMetrics(r: MetricsResult, flags: MetricsOptions, { io, globals: g }: RenderContext): void {
   if (g.json) return io.line(JSON.stringify(r));
   if (!r.rows.length)
     return io.info(
@@ -145,3 +157,5 @@ export function renderMetrics(r: MetricsResult, flags: MetricsFlags, g: GlobalOp
   }
   io.line(renderTable(head, [...rows, totalRow], io, g.color));
 }
+
+export const metrics = implement({ parse: parseMetricsOptions, run: runMetrics, render: renderMetrics });

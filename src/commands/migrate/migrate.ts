@@ -1,11 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Deps } from '../../deps.js';
 import { StoreError, UsageError } from '../../errors.js';
 import { COLLECTIONS, DuplicateKeyError, type AppendLog, type Doc, type Store } from '../../store/types.js';
 import { documentId, documentProblem } from '../../store/schemas.js';
-import type { GlobalOptions } from '../shared/globals.js';
-import { openStore } from '../shared/store.js';
-import type { MigrateFlags } from './index.js';
+import { implement, type Flags } from '../shared/command.js';
+import type { Context } from '../shared/context.js';
+import { progressBar, renderMigrate } from './render.js';
 
 export type Backend = 'local' | 'mongo';
 
@@ -43,44 +42,44 @@ function backend(flag: string, value: string | undefined): Backend {
   return value as Backend;
 }
 
+export interface MigrateOptions {
+  from: Backend;
+  to: Backend;
+  dryRun: boolean;
+}
+
+/** @throws UsageError (unknown or equal backends) */
+export function parseMigrateOptions(flags: Flags): MigrateOptions {
+  const from = backend('from', flags.from as string | undefined);
+  const to = backend('to', flags.to as string | undefined);
+  if (from === to)
+    throw new UsageError(
+      `--from and --to are both "${from}".`,
+      'Use --from local --to mongo, or --from mongo --to local.',
+    );
+  return { from, to, dryRun: flags.dryRun === true };
+}
+
 /**
  * Copies every record from one backend to the other: the eleven collections, call logs, audit
  * and chats. Documents are copied verbatim (sealed fields stay sealed, to the same keys, so
  * the keyring travels with them), upserted by id, so a second run changes nothing. A document
  * from a newer version or failing validation is skipped with a warning naming its id. Then
  * every collection is counted in the target.
- * @throws UsageError (same or unknown backends, no MongoDB URI), StoreError (a count check failed,
- *   store locked), and the open errors of either store
+ * @throws UsageError (no MongoDB URI), StoreError (a count check failed, store locked), and the
+ *   open errors of either store
  */
-export async function runMigrate(
-  flags: MigrateFlags,
-  g: GlobalOptions,
-  deps: Deps,
-  progress: Progress,
-): Promise<MigrateResult> {
-  const from = backend('from', flags.from);
-  const to = backend('to', flags.to);
-  if (from === to)
-    throw new UsageError(
-      `--from and --to are both "${from}".`,
-      'Use --from local --to mongo, or --from mongo --to local.',
-    );
-  if (!g.mongodbUri) throw new UsageError('migrate needs a MongoDB URI.', 'Set MONGODB_URI or pass --mongodb-uri.');
-  const open = (b: Backend, readOnly: boolean) =>
-    openStore({ ...g, logTo: undefined, mongodbUri: b === 'mongo' ? g.mongodbUri : undefined }, deps, {
-      purpose: 'receptionist migrate',
-      readOnly,
-    });
+export async function runMigrate(opts: MigrateOptions, ctx: Context): Promise<MigrateResult> {
+  if (!ctx.globals.mongodbUri)
+    throw new UsageError('migrate needs a MongoDB URI.', 'Set MONGODB_URI or pass --mongodb-uri.');
   // A local source is read as a snapshot (safe while serve runs); the target is opened for writing.
-  const source = await open(from, true);
-  let target: Store | undefined;
+  const source = await ctx.store({ backend: opts.from, readOnly: true });
+  const target = await ctx.store({ backend: opts.to, readOnly: opts.dryRun });
+  const progress = progressBar(ctx.globals, ctx.io);
   try {
-    target = await open(to, Boolean(flags.dryRun));
-    return await copyStore(source, target, { dryRun: Boolean(flags.dryRun), progress });
+    return await copyStore(source, target, { dryRun: opts.dryRun, progress });
   } finally {
     progress.stop();
-    await target?.close();
-    await source.close();
   }
 }
 
@@ -257,3 +256,5 @@ async function countIds(ids: string[], count: (chunk: string[]) => Promise<numbe
   for (let i = 0; i < ids.length; i += 1000) n += await count(ids.slice(i, i + 1000));
   return n;
 }
+
+export const migrate = implement({ parse: parseMigrateOptions, run: runMigrate, render: renderMigrate });

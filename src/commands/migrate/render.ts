@@ -34,7 +34,11 @@ export function progressBar(g: GlobalOptions, io: IO): Progress {
 }
 
 /** Warnings on stderr; then a table per collection (or one JSON object with --json). */
-export function renderMigrate(r: MigrateResult, g: GlobalOptions, io: IO): void {
+export function renderMigrate(
+  r: MigrateResult,
+  _o: unknown,
+  { io, globals: g }: { io: IO; globals: GlobalOptions },
+): void {
   for (const w of r.warnings) io.error(`Warning: ${w}`);
   if (g.json) return io.line(JSON.stringify(r));
   const head = ['collection', 'source', 'new', 'updated', 'unchanged', 'skipped', 'in target'];

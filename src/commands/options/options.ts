@@ -1,11 +1,19 @@
 import { renderTable } from '../shared/table.js';
-import type { IO } from '../../io.js';
 import { UsageError } from '../../errors.js';
 import { optionsCatalog, type Choices, type OptionKind, type ProviderOptions } from '../../vapi/options.js';
-import type { GlobalOptions } from '../shared/globals.js';
+import { implement, type Flags, type RenderContext } from '../shared/command.js';
+
+export interface OptionsOptions {
+  kind: OptionKind;
+  provider?: string;
+}
+
+export function parseOptionsOptions(flags: Flags): OptionsOptions {
+  return { kind: flags.kind as OptionKind, provider: flags.provider as string | undefined };
+}
 
 /** @throws UsageError for an unknown provider (the known ones listed) */
-export function runOptions(kind: OptionKind, provider: string | undefined): ProviderOptions[] {
+export async function runOptions({ kind, provider }: OptionsOptions): Promise<ProviderOptions[]> {
   const all = optionsCatalog()[kind];
   if (!provider) return all;
   const one = all.filter((p) => p.provider === provider);
@@ -25,7 +33,11 @@ function list(c: Choices | undefined, max: number): string {
   return `${shown}${more}${free}` || '-';
 }
 
-export function renderOptions(rows: ProviderOptions[], kind: OptionKind, g: GlobalOptions, io: IO): void {
+export function renderOptions(
+  rows: ProviderOptions[],
+  { kind }: OptionsOptions,
+  { io, globals: g }: RenderContext,
+): void {
   if (g.json) return io.line(JSON.stringify(rows, null, io.isOutTTY ? 2 : undefined));
   const full = rows.length === 1;
   const max = full ? Infinity : 6;
@@ -50,3 +62,5 @@ export function renderOptions(rows: ProviderOptions[], kind: OptionKind, g: Glob
     ),
   );
 }
+
+export const options = implement({ parse: parseOptionsOptions, run: runOptions, render: renderOptions });

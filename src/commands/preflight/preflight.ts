@@ -2,20 +2,28 @@ import fs from 'node:fs';
 import path from 'node:path';
 import chalk, { Chalk } from 'chalk';
 import { thisProcess, type Deps } from '../../deps.js';
-import type { IO } from '../../io.js';
 import { PartialFailureError, UserError } from '../../errors.js';
 import { packageRoot } from '../../paths.js';
 import { resolveSetting } from '../../settings.js';
 import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
 import { activeSealingKey, listUsers, storedBlindIndexCheck } from '../../domain/keyring.js';
 import { blindIndexCheck } from '../../crypto/blind-index.js';
-import { createVapiClient, resolveVapiSettings, vapiRequest, type VapiSettings } from '../../vapi/client.js';
+import { vapiRequest, type VapiSettings } from '../../vapi/client.js';
+import type { VapiClient } from '@vapi-ai/server-sdk';
 import type { Store } from '../../store/types.js';
-import type { GlobalOptions } from '../shared/globals.js';
-import { openStore } from '../shared/store.js';
+import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import type { Context } from '../shared/context.js';
 import { blindIndexKeyFromEnv } from '../shared/sealer.js';
 import { planSync, requireServerSecret, resolveServerUrl } from '../../vapi/sync-remote.js';
-import type { PreflightFlags } from './index.js';
+
+export interface PreflightOptions {
+  /** `--public-url` */
+  publicUrl?: string;
+}
+
+export function parsePreflightOptions(flags: Flags): PreflightOptions {
+  return { publicUrl: flags.publicUrl as string | undefined };
+}
 
 /** One line of the report. */
 export interface Check {
@@ -71,7 +79,8 @@ function nodeCheck(): Check {
  * Runs every check; never throws for a failed check (each becomes a ✗ line), only for a store that
  * cannot be opened at all. Reads only.
  */
-export async function runPreflight(flags: PreflightFlags, g: GlobalOptions, deps: Deps): Promise<PreflightResult> {
+export async function runPreflight(flags: PreflightOptions, ctx: Context): Promise<PreflightResult> {
+  const deps: Deps = ctx;
   const checks: Check[] = [nodeCheck()];
   const attempt = async (name: string, fn: () => Promise<Omit<Check, 'name'> | Array<Check>>) => {
     try {
@@ -87,7 +96,7 @@ export async function runPreflight(flags: PreflightFlags, g: GlobalOptions, deps
   let store: Store | undefined;
   let config: BotConfig | null = null;
   await attempt('store', async () => {
-    store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist preflight' });
+    store = await ctx.store({ readOnly: true });
     config = await loadBotConfig(store.collection('bot_configs'));
     if (!config)
       return { ok: false, detail: `the store at ${store.location} has no bot config`, fix: 'Run `receptionist seed`.' };
@@ -101,7 +110,7 @@ export async function runPreflight(flags: PreflightFlags, g: GlobalOptions, deps
     await probe.deleteMany({ _id: 'preflight-probe' });
     return { ok: true, detail: `${store.location} is writable` };
   });
-  try {
+  {
     await attempt('keys', async () => {
       if (!store) throw new UserError('no store');
       const admins = (await listUsers(store)).filter((u) => u.role === 'admin');
@@ -154,10 +163,10 @@ export async function runPreflight(flags: PreflightFlags, g: GlobalOptions, deps
     });
 
     let settings: VapiSettings | undefined;
-    let vapi: Awaited<ReturnType<typeof createVapiClient>> | undefined;
+    let vapi: VapiClient | undefined;
     await attempt('vapi key', async () => {
-      settings = resolveVapiSettings(flags, deps.env);
-      vapi = await createVapiClient(settings);
+      settings = ctx.vapiSettings();
+      vapi = await ctx.vapi();
       await vapiRequest('check the API key', settings, () => vapi!.assistants.list({ limit: 1 }));
       return { ok: true, detail: `accepted by ${settings.baseUrl.value}` };
     });
@@ -267,18 +276,16 @@ export async function runPreflight(flags: PreflightFlags, g: GlobalOptions, deps
               }
             : { name: 'server urls', ok: true, detail: `every server (${servers.length}) posts to ${publicWebhook}` },
         );
-        out.push(await healthCheck(publicWebhook));
+        out.push(await healthCheck(publicWebhook, ctx.fetch));
         return out;
       });
     }
-  } finally {
-    await (store as Store | undefined)?.close();
   }
   return { ok: checks.every((c) => c.ok), checks };
 }
 
 /** `GET <public origin>/health` through the tunnel or proxy, within 5 s. */
-async function healthCheck(webhookUrl: string): Promise<Check> {
+async function healthCheck(webhookUrl: string, fetch: Deps['fetch']): Promise<Check> {
   const url = new URL('/health', webhookUrl).toString();
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
@@ -302,7 +309,7 @@ async function healthCheck(webhookUrl: string): Promise<Check> {
 }
 
 /** One line per check on stdout (or one JSON object); exit 1 when any failed. @throws PartialFailureError */
-export function renderPreflight(r: PreflightResult, g: GlobalOptions, io: IO): void {
+export function renderPreflight(r: PreflightResult, _o: unknown, { io, globals: g }: RenderContext): void {
   const c = g.color ? chalk : new Chalk({ level: 0 });
   if (g.json) io.line(JSON.stringify(r));
   else
@@ -313,3 +320,5 @@ export function renderPreflight(r: PreflightResult, g: GlobalOptions, io: IO): v
   const failed = r.checks.filter((x) => !x.ok).length;
   if (failed) throw new PartialFailureError(`${failed} of ${r.checks.length} checks failed.`);
 }
+
+export const preflight = implement({ parse: parsePreflightOptions, run: runPreflight, render: renderPreflight });

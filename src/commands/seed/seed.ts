@@ -1,13 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Deps } from '../../deps.js';
-import type { IO } from '../../io.js';
 import { templatesDir } from '../../paths.js';
 import { UserError } from '../../errors.js';
 import type { CollectionName, Doc, Store } from '../../store/types.js';
 import type { BotConfig } from '../../domain/clinic.js';
-import type { GlobalOptions } from '../shared/globals.js';
-import { openStore } from '../shared/store.js';
+import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import type { Context } from '../shared/context.js';
 import { writeOnlySealer } from '../shared/sealer.js';
 import { hasKeyring } from '../../domain/keyring.js';
 import { sealExistingData } from '../../domain/seal-migration.js';
@@ -89,21 +87,24 @@ export async function seedStore(store: Store, opts: SeedOptions): Promise<SeedRe
   return out;
 }
 
-export async function runSeed(opts: SeedOptions, g: GlobalOptions, deps: Deps): Promise<SeedResult> {
-  const store = await openStore(g, deps, { purpose: 'receptionist seed' });
-  try {
-    // Once keys exist, sample customers are sealed like any other record.
-    const sealer = (await hasKeyring(store)) ? await writeOnlySealer(store, deps) : undefined;
-    const collections = await seedStore(store, opts);
-    if (sealer) await sealExistingData(store, sealer);
-    return { dataDir: store.location, collections };
-  } finally {
-    await store.close();
-  }
+/** `seed`'s options from its flags. */
+export function parseSeedOptions(flags: Flags): SeedOptions {
+  return { force: flags.force === true };
 }
 
-export function renderSeed(result: SeedResult, g: GlobalOptions, io: IO): void {
-  if (g.json) {
+/** Seeds the store, sealing sample customers when keys exist. @throws StoreError, UserError (damaged templates) */
+export async function runSeed(opts: SeedOptions, ctx: Context): Promise<SeedResult> {
+  const store = await ctx.store();
+  // Once keys exist, sample customers are sealed like any other record.
+  const sealer = (await hasKeyring(store)) ? await writeOnlySealer(store, ctx) : undefined;
+  const collections = await seedStore(store, opts);
+  if (sealer) await sealExistingData(store, sealer);
+  return { dataDir: store.location, collections };
+}
+
+/** The counts per collection, or with --json `{dataDir, collections: [{collection, written, kept}]}`. */
+export function renderSeed(result: SeedResult, _opts: SeedOptions, { io, globals }: RenderContext): void {
+  if (globals.json) {
     io.line(JSON.stringify(result, null, 2));
     return;
   }
@@ -114,3 +115,5 @@ export function renderSeed(result: SeedResult, g: GlobalOptions, io: IO): void {
     );
   }
 }
+
+export const seed = implement({ parse: parseSeedOptions, run: runSeed, render: renderSeed });

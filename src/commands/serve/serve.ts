@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { isSupportedCountry } from 'libphonenumber-js';
-import { thisProcess, type Deps } from '../../deps.js';
+import type { Deps } from '../../deps.js';
 import { AuthError, UsageError, UserError } from '../../errors.js';
 import { resolveSetting } from '../../settings.js';
 import {
@@ -16,14 +16,32 @@ import { ReplyCache } from '../../server/replies.js';
 import { CallEventWriter, type CallEvent, type SpoolEvent } from '../../server/call-events.js';
 import { Spool } from '../../store/spool.js';
 import { TunnelSupervisor, type TunnelEvent } from '../../tunnel/supervisor.js';
-import { createVapiClient, resolveVapiSettings, type VapiSettings } from '../../vapi/client.js';
-import { pointServerUrls, restoreServerUrls, type TunnelRecord } from '../../vapi/server-url.js';
-import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
-import type { Store } from '../../store/types.js';
+import { resolveVapiSettings, type VapiSettings } from '../../vapi/client.js';
+import { AssistantPointer, type AssistantPointerEvent } from '../../vapi/assistant-pointer.js';
+import type { BotConfig } from '../../domain/clinic.js';
+import type { Env } from '../../env.js';
+import { CancelledError } from '../../errors.js';
 import { writeOnlySealer } from '../shared/sealer.js';
-import type { GlobalOptions } from '../shared/globals.js';
-import { openStore, requireBotConfig } from '../shared/store.js';
-import type { ServeFlags } from './index.js';
+import { requireBotConfig } from '../shared/store.js';
+import { implement, type Flags } from '../shared/command.js';
+import type { Context } from '../shared/context.js';
+import { renderServeEvent } from './render.js';
+
+/** serve's flags as commander parses them. */
+interface ServeFlags {
+  port?: string;
+  host?: string;
+  insecureNoAuth?: boolean;
+  bodyLimit?: string;
+  defaultRegion?: string;
+  tunnel?: boolean;
+  ngrokDomain?: string;
+  publicUrl?: string;
+  updateAssistant?: boolean;
+  vapiKey?: string;
+  record?: boolean;
+  authPlan?: string;
+}
 
 export interface ServeOptions {
   port: number;
@@ -64,14 +82,7 @@ export type ServeEvent =
       publicWebhookUrl?: string;
     }
   | TunnelEvent
-  | {
-      kind: 'assistant';
-      state: 'pointed' | 'restored';
-      url: string;
-      assistantId?: string;
-      tools: number;
-      detail?: string;
-    }
+  | AssistantPointerEvent
   | WebhookEvent
   | SpoolEvent
   | { kind: 'failure'; where: string; error: string; stack?: string }
@@ -162,7 +173,9 @@ function parseExposure(
 }
 
 /** Flags + env → validated options. @throws UsageError, AuthError */
-export function parseServeOptions(flags: ServeFlags, deps: Pick<Deps, 'env'>): ServeOptions {
+export function parseServeOptions(commanderFlags: Flags, env: Env): ServeOptions {
+  const flags = commanderFlags as ServeFlags;
+  const deps = { env };
   const port = resolveSetting('port', flags.port, 'RECEPTIONIST_PORT', deps.env, '3000');
   if (!/^\d+$/.test(port.value) || Number(port.value) > 65535)
     throw new UsageError(
@@ -268,8 +281,7 @@ export function resolveAuth(
  */
 export async function runServe(
   opts: ServeOptions,
-  g: GlobalOptions,
-  deps: Deps,
+  ctx: Context,
   run: {
     signal: AbortSignal;
     onEvent: (e: ServeEvent) => void;
@@ -279,7 +291,9 @@ export async function runServe(
     deadlineMs?: number;
   },
 ): Promise<void> {
-  const store = await openStore(g, deps, { purpose: 'receptionist serve', latencySensitive: true });
+  const deps: Deps = ctx;
+  const g = ctx.globals;
+  const store = await ctx.store({ latencySensitive: true });
   let app: ReturnType<typeof buildApp> | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   let callEvents: CallEventWriter | undefined;
@@ -423,96 +437,41 @@ export async function runServe(
     clearInterval(pruneTimer);
     await step('closing the server', () => app?.close());
     await step('writing spooled call events', () => callEvents?.close());
-    await step('closing the store', () => store.close());
+    await step('closing the store', () => ctx.close());
   }
   run.onEvent({ kind: 'stopped' });
 }
 
 /**
- * `--update-assistant`: points the synced assistant and tools at the public URL and puts the
- * previous server back on `restore()`. A record left by a `serve` that died is undone first.
+ * `serve` until SIGINT/SIGTERM: the first one stops cleanly (within the deadline), a second one at
+ * once (exit 130); a fatal error stops cleanly, then ends the command with that error (exit 70).
+ * Events are printed as they come (stderr lines, or NDJSON on stdout with --json).
  */
-class AssistantPointer {
-  private record: TunnelRecord | undefined;
-
-  private constructor(
-    private readonly settings: VapiSettings,
-    private readonly vapi: Awaited<ReturnType<typeof createVapiClient>>,
-    private readonly store: Store,
-    private readonly deps: Deps,
-    private readonly onEvent: (e: ServeEvent) => void,
-  ) {}
-
-  /** @throws UserError (not synced; another live serve holds the assistant) */
-  static async create(
-    settings: VapiSettings,
-    store: Store,
-    config: BotConfig,
-    deps: Deps,
-    onEvent: (e: ServeEvent) => void,
-  ): Promise<AssistantPointer> {
-    if (!config.vapi?.sync?.assistant)
-      throw new UserError(
-        '--update-assistant needs a synced assistant, and this store has none.',
-        'Run `receptionist sync --server-url <public URL>` once first.',
-      );
-    const left = config.vapi.tunnel;
-    if (left && left.pid !== thisProcess.pid && thisProcess.isAlive(left.pid)) {
-      throw new UserError(
-        `Another serve (pid ${left.pid}) has the assistant pointed at ${left.url}.`,
-        'Stop it first, or run this one without --update-assistant.',
-      );
+export async function serveUntilSignalled(opts: ServeOptions, ctx: Context): Promise<void> {
+  const controller = new AbortController();
+  let fatal: unknown;
+  const force = new AbortController();
+  let forced = false;
+  const off = ctx.onShutdown((reason, error) => {
+    if (reason === 'fatal') fatal = error ?? new Error('fatal error');
+    if (controller.signal.aborted && reason !== 'fatal') {
+      forced = true;
+      force.abort();
     }
-    const p = new AssistantPointer(settings, await createVapiClient(settings), store, deps, onEvent);
-    if (left) {
-      await restoreServerUrls(left, p.vapi, settings, store);
-      onEvent({
-        kind: 'assistant',
-        state: 'restored',
-        url: left.previous.assistant?.server?.url ?? '',
-        assistantId: left.previous.assistant?.id,
-        tools: Object.keys(left.previous.tools).length,
-        detail: `left by serve pid ${left.pid}, which did not stop cleanly`,
-      });
-    }
-    return p;
-  }
-
-  async point(webhookUrl: string): Promise<void> {
-    const config = (await loadBotConfig(this.store.collection('bot_configs')))!;
-    this.record = await pointServerUrls(webhookUrl, config, this.vapi, this.settings, this.store, this.deps.now());
-    this.onEvent({
-      kind: 'assistant',
-      state: 'pointed',
-      url: webhookUrl,
-      assistantId: this.record.previous.assistant?.id,
-      tools: Object.keys(this.record.previous.tools).length,
+    controller.abort();
+  });
+  try {
+    await runServe(opts, ctx, {
+      signal: controller.signal,
+      force: force.signal,
+      onEvent: (e) => renderServeEvent(e, ctx.globals, ctx.io, ctx.now),
     });
+  } finally {
+    off();
   }
-
-  /** Never throws: a failure is reported with the way to fix it (the record stays for the next serve or sync). */
-  async restore(): Promise<void> {
-    const record =
-      this.record ??
-      ((await loadBotConfig(this.store.collection('bot_configs')).catch(() => null))?.vapi?.tunnel as
-        TunnelRecord | undefined);
-    if (!record || record.pid !== thisProcess.pid) return;
-    this.record = undefined;
-    try {
-      await restoreServerUrls(record, this.vapi, this.settings, this.store);
-      this.onEvent({
-        kind: 'assistant',
-        state: 'restored',
-        url: record.previous.assistant?.server?.url ?? '',
-        assistantId: record.previous.assistant?.id,
-        tools: Object.keys(record.previous.tools).length,
-      });
-    } catch (err) {
-      this.onEvent({
-        kind: 'failure',
-        where: "restoring the assistant's server URL",
-        error: `${(err as Error).message} The next \`receptionist serve\` or \`receptionist sync\` puts it back.`,
-      });
-    }
-  }
+  // Cleaned up (the assistant's URL restored); now the fatal error ends the command (exit 70).
+  if (fatal) throw fatal;
+  if (forced) throw new CancelledError();
 }
+
+export const serve = implement({ parse: parseServeOptions, run: serveUntilSignalled });

@@ -19,27 +19,46 @@ export function parseIsoTime(flag: string, name: string, zone: string): Date {
   return t.toJSDate();
 }
 
+/** A parsed `--since`: a duration before now, or an ISO time (read in the clinic's zone once it is known). */
+export type Since = { ms: number; text: string } | { iso: string };
+
 /**
- * `--since 30m|24h|7d|<ISO date>` as a time before `now`; undefined when not given. An ISO date
- * without an offset is read in `zone`. @throws UsageError (not a duration or ISO date; in the future)
+ * `--since 30m|24h|7d|<ISO date>`, checked for syntax only (parse is pure: the clinic's zone is in
+ * the store); undefined when not given. @throws UsageError (neither a duration nor an ISO date)
  */
-export function parseSince(flag: string | undefined, now: Date, zone = 'UTC'): Date | undefined {
-  if (!flag) return undefined;
+export function parseSinceFlag(flag: string | undefined): Since | undefined {
+  if (flag === undefined || flag === '') return undefined;
   const rel = /^(\d+)\s*(m|h|d)$/.exec(flag.trim());
   if (rel)
-    return new Date(
-      now.getTime() - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'm' | 'h' | 'd'],
-    );
-  if (!/^\d{4}-\d\d/.test(flag.trim())) {
+    return { ms: Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'm' | 'h' | 'd'], text: flag };
+  if (!/^\d{4}-\d\d/.test(flag.trim()) || !DateTime.fromISO(flag.trim()).isValid) {
     throw new UsageError(
       `Invalid --since "${flag}"`,
       'Use an ISO date (2026-11-01, 2026-11-01T09:00) or a duration (30m, 24h, 7d).',
     );
   }
-  const since = parseIsoTime(flag, '--since', zone);
-  if (since.getTime() > now.getTime())
-    throw new UsageError(`--since ${flag} is in the future.`, 'Give a time in the past, or a duration such as 24h.');
-  return since;
+  return { iso: flag };
+}
+
+/**
+ * The time a {@link Since} names: `now` minus the duration, or the ISO time (without an offset,
+ * read in `zone`, IANA). @throws UsageError when it is in the future
+ */
+export function resolveSince(since: Since | undefined, now: Date, zone: string): Date | undefined {
+  if (!since) return undefined;
+  if ('ms' in since) return new Date(now.getTime() - since.ms);
+  const at = parseIsoTime(since.iso, '--since', zone);
+  if (at.getTime() > now.getTime())
+    throw new UsageError(
+      `--since ${since.iso} is in the future (read in ${zone}).`,
+      'Give a time in the past, or a duration such as 24h.',
+    );
+  return at;
+}
+
+/** {@link parseSinceFlag} then {@link resolveSince}. @throws UsageError */
+export function parseSince(flag: string | undefined, now: Date, zone = 'UTC'): Date | undefined {
+  return resolveSince(parseSinceFlag(flag), now, zone);
 }
 
 /** `--limit N`, a whole number ≥ 1; undefined when not given. @throws UsageError */

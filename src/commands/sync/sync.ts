@@ -3,11 +3,10 @@ import path from 'node:path';
 import ora from 'ora';
 import type { VapiClient } from '@vapi-ai/server-sdk';
 import { thisProcess, type Deps } from '../../deps.js';
-import type { IO } from '../../io.js';
 import { PendingChangesError, UsageError, UserError } from '../../errors.js';
 import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
 import { validateImportedConfig } from '../../domain/bot-config-edit.js';
-import { createVapiClient, resolveVapiSettings, vapiRequest, vapiRest, type VapiSettings } from '../../vapi/client.js';
+import { vapiRequest, vapiRest, type VapiSettings } from '../../vapi/client.js';
 import { planSync, requireServerSecret, type RemoteState, type SyncResult } from '../../vapi/sync-remote.js';
 import {
   desiredAssistant,
@@ -22,10 +21,38 @@ import { credentialName, desiredCredential, withoutSecret, type CredentialRecord
 import { DEFAULT_HMAC_PLAN } from '../../server/auth.js';
 import type { Store } from '../../store/types.js';
 import { restoreServerUrls, type TunnelRecord, type VapiServer } from '../../vapi/server-url.js';
-import type { GlobalOptions } from '../shared/globals.js';
-import { openStore, requireBotConfig } from '../shared/store.js';
+import { requireBotConfig } from '../shared/store.js';
 import { progress } from '../shared/vapi.js';
-import type { SyncFlags } from './index.js';
+import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import type { Context } from '../shared/context.js';
+
+export interface SyncOptions {
+  serverUrl?: string;
+  /** `--phone-number`: E.164 or a Vapi phone number id. */
+  phoneNumber?: string;
+  /** `--config <file>` */
+  config?: string;
+  dryRun: boolean;
+  check: boolean;
+  force: boolean;
+}
+
+/** @throws UsageError (--dry-run with --check) */
+export function parseSyncOptions(flags: Flags): SyncOptions {
+  if (flags.dryRun && flags.check)
+    throw new UsageError(
+      '--dry-run and --check both only plan; give one.',
+      '--check also exits 7 when anything differs.',
+    );
+  return {
+    serverUrl: flags.serverUrl as string | undefined,
+    phoneNumber: flags.phoneNumber as string | undefined,
+    config: flags.config as string | undefined,
+    dryRun: flags.dryRun === true,
+    check: flags.check === true,
+    force: flags.force === true,
+  };
+}
 
 export type { SyncResult };
 
@@ -57,29 +84,23 @@ function readConfigFile(file: string, deps: Pick<Deps, 'cwd'>): Pick<BotConfig, 
  * the assistant with their ids, the phone number. Each server gets the credential and the backoff plan.
  * @throws AuthError (no key or secret), UsageError, PendingChangesError (--check, exit 7), UserError (drift), NetworkError
  */
-export async function runSync(
-  flags: SyncFlags,
-  g: GlobalOptions,
-  deps: Deps,
-  onPlan: (r: SyncResult) => void,
-): Promise<SyncResult> {
-  const settings = resolveVapiSettings(flags, deps.env);
+export async function runSync(flags: SyncOptions, ctx: Context): Promise<SyncResult> {
+  const deps: Deps = ctx;
+  const g = ctx.globals;
+  const onPlan = (r: SyncResult) => renderPlan(r, flags, ctx);
+  const settings = ctx.vapiSettings();
   const secret = requireServerSecret(deps);
   const isPlanOnly = Boolean(flags.dryRun || flags.check);
   const fromFile = flags.config ? readConfigFile(flags.config, deps) : undefined;
   // With --config, a fresh checkout has no store yet: the ids are found on Vapi.
-  const store = await openStore(g, deps, {
-    readOnly: isPlanOnly,
-    purpose: 'receptionist sync',
-    allowMissing: Boolean(fromFile),
-  });
+  const store = await ctx.store({ readOnly: isPlanOnly, allowMissing: Boolean(fromFile) });
   const spinner = progress(g, deps.io, 'Reading the assistant and tools on Vapi…');
   try {
     const storedConfig = await loadBotConfig(store.collection('bot_configs'));
     let config: BotConfig = fromFile
       ? { _id: 'default', ...(storedConfig ?? {}), ...fromFile }
       : await requireBotConfig(store);
-    const vapi = await createVapiClient(settings);
+    const vapi = await ctx.vapi();
     // `serve --update-assistant` points the assistant at its tunnel: that URL is not drift. If that
     // serve died without putting the previous URL back, do it now.
     let tunnel = config.vapi?.tunnel;
@@ -143,7 +164,6 @@ export async function runSync(
     };
   } finally {
     spinner.stop();
-    await store.close();
   }
 }
 
@@ -311,7 +331,8 @@ function short(v: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
 
-export function renderPlan(r: SyncResult, g: GlobalOptions, io: IO): void {
+/** The plan (printed before anything is applied); with --json one object {…, plan: [...]}. */
+export function renderPlan(r: SyncResult, _o: unknown, { io, globals: g }: RenderContext): void {
   if (g.json) return io.line(JSON.stringify({ ...r, plan: r.plan.map(({ body: _b, ...p }) => p) }));
   io.line(`Plan for Vapi at ${r.baseUrl}, webhook ${r.serverUrl} (from ${r.serverUrlSource}):`);
   for (const p of r.plan) {
@@ -331,3 +352,15 @@ export function renderPlan(r: SyncResult, g: GlobalOptions, io: IO): void {
     `${count('create')} to create, ${count('update')} to update, ${count('unchanged')} unchanged, ${count('drifted')} changed on Vapi.`,
   );
 }
+
+/** What was done, on stderr, after the plan. */
+export function renderSynced(r: SyncResult, flags: SyncOptions, { io }: RenderContext): void {
+  const tools = r.plan.filter((p) => p.kind === 'tool').length;
+  if (r.applied)
+    io.info(
+      `Synced: assistant ${r.assistantId} with ${tools} tools, credential ${r.credentialId}${r.phoneNumber ? `, phone number ${r.phoneNumber}` : ''}, webhook ${r.serverUrl}.`,
+    );
+  else if (!flags.dryRun && !flags.check) io.info('Nothing to change.');
+}
+
+export const sync = implement({ parse: parseSyncOptions, run: runSync, render: renderSynced });

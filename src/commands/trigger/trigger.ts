@@ -3,13 +3,53 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { Deps } from '../../deps.js';
-import type { IO } from '../../io.js';
 import { AuthError, NetworkError, StoreError, UsageError, UserError } from '../../errors.js';
 import { templatesDir } from '../../paths.js';
 import { resolveSetting } from '../../settings.js';
 import { DEFAULT_HMAC_PLAN, parseAuthPlan, signRequest, type WebhookAuthPlan } from '../../server/auth.js';
-import type { GlobalOptions } from '../shared/globals.js';
-import type { TriggerFlags } from './index.js';
+import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import type { Context } from '../shared/context.js';
+import { appendAudit } from '../../domain/audit.js';
+import { openField } from '../../domain/sealer.js';
+import { recordingContext } from '../../domain/recordings.js';
+
+export interface TriggerOptions {
+  /** What to do: list the events, send one event or file, or replay a recorded call. */
+  mode: 'list' | 'send' | 'replay';
+  event?: string;
+  file?: string;
+  /** `--replay <call-id>` */
+  replay?: string;
+  url?: string;
+  set: string[];
+  callId?: string;
+  customerNumber?: string;
+  auth: 'hmac' | 'secret' | 'bearer' | 'none';
+}
+
+/** @throws UsageError (--replay with an event or --file; no event and no --file; --list with either) */
+export function parseTriggerOptions(flags: Flags): TriggerOptions {
+  const event = flags.event as string | undefined;
+  const file = flags.file as string | undefined;
+  const replay = flags.replay as string | undefined;
+  if (replay && (event || file)) throw new UsageError('--replay sends a recorded call; it takes no event or --file.');
+  const mode = flags.list ? 'list' : replay ? 'replay' : 'send';
+  if (mode === 'send' && !event && !file)
+    throw new UsageError('Name an event, or pass --file.', 'See `receptionist trigger --list`.');
+  return {
+    mode,
+    event,
+    file,
+    replay,
+    url: flags.url as string | undefined,
+    set: (flags.set as string[] | undefined) ?? [],
+    callId: flags.callId as string | undefined,
+    customerNumber: flags.customerNumber as string | undefined,
+    auth: ((flags.auth as string | undefined) ?? 'hmac') as TriggerOptions['auth'],
+  };
+}
+
+type TriggerFlags = TriggerOptions;
 
 export interface TriggerResult {
   event: string;
@@ -39,7 +79,7 @@ export function listEvents(): Array<{ event: string; description: string }> {
     }));
 }
 
-export function renderEventList(events: ReturnType<typeof listEvents>, g: GlobalOptions, io: IO): void {
+function renderEventList(events: ReturnType<typeof listEvents>, { io, globals: g }: RenderContext): void {
   if (g.json) return io.line(JSON.stringify(events, null, 2));
   const w = Math.max(...events.map((e) => e.event.length));
   for (const e of events) io.line(`${e.event.padEnd(w)}  ${e.description}`);
@@ -139,7 +179,8 @@ function clinicTimeZone(): string {
 }
 
 /** Builds, signs and sends one event; returns the server's reply. @throws UsageError, AuthError (401), NetworkError */
-export async function runTrigger(event: string | undefined, flags: TriggerFlags, deps: Deps): Promise<TriggerResult> {
+export async function runTrigger(flags: TriggerOptions, deps: Deps): Promise<TriggerResult> {
+  const event = flags.event;
   let template: unknown;
   let name: string;
   if (flags.file) {
@@ -177,7 +218,9 @@ export async function runTrigger(event: string | undefined, flags: TriggerFlags,
   const body = Buffer.from(JSON.stringify(payload));
 
   const sent = await send(body, flags, deps);
-  return { event: name, callId, ...sent };
+  // The id the server saw: --set or a --file payload may name their own.
+  const sentId = (payload as { message?: { call?: { id?: unknown } } }).message?.call?.id;
+  return { event: name, callId: typeof sentId === 'string' ? sentId : callId, ...sent };
 }
 
 /**
@@ -272,25 +315,19 @@ async function send(
 export async function runReplay(
   callId: string,
   flags: TriggerFlags,
-  g: GlobalOptions,
-  deps: Deps,
+  ctx: Context,
   onSent: (r: TriggerResult) => void,
 ): Promise<TriggerResult[]> {
-  const { openStore } = await import('../shared/store.js');
-  const { unlockForDecrypt } = await import('../shared/admin.js');
-  const { appendAudit } = await import('../../domain/audit.js');
-  const { openField } = await import('../../domain/sealer.js');
-  const { recordingContext } = await import('../../domain/recordings.js');
-  const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist trigger --replay' });
+  const store = await ctx.store({ readOnly: true });
   let messages: Buffer[];
-  try {
+  {
     const recorded = (await store.recordings.list()).filter((r) => r.callId === callId);
     if (!recorded.length)
       throw new UserError(
         `Nothing is recorded for call ${callId} in ${store.location}.`,
         'Run `receptionist serve --record` while the call happens, then replay it.',
       );
-    const unlocked = await unlockForDecrypt(store, flags, deps);
+    const unlocked = await ctx.keyring();
     messages = recorded.map((r) => {
       try {
         return Buffer.from(openField(r.body, recordingContext(r.callId, r.at, r.seq), unlocked.dataKeys));
@@ -301,29 +338,47 @@ export async function runReplay(
       }
     });
     await appendAudit(store, {
-      at: deps.now().toISOString(),
+      at: ctx.now().toISOString(),
       user: unlocked.username,
       action: 'decrypt',
       details: { command: 'trigger --replay', call: callId, records: messages.length },
     });
-  } catch (err) {
-    const { asUserFacing } = await import('../shared/admin.js');
-    throw asUserFacing(err);
-  } finally {
-    await store.close();
   }
   const results: TriggerResult[] = [];
   for (const body of messages) {
     const type = String((JSON.parse(body.toString('utf8')) as { message?: { type?: unknown } }).message?.type ?? '?');
-    const r = { event: type, callId, ...(await send(body, flags, deps)) };
+    const r = { event: type, callId, ...(await send(body, flags, ctx)) };
     onSent(r);
     results.push(r);
   }
   return results;
 }
 
-export function renderTrigger(r: TriggerResult, g: GlobalOptions, io: IO): void {
+/** One reply: a line naming the event, URL, call and status, then the body; with --json one object. */
+export function renderTrigger(r: TriggerResult, { io, globals: g }: RenderContext): void {
   if (g.json) return io.line(JSON.stringify(r));
   io.info(`${r.event} → ${r.url}  call=${r.callId}  ${r.status}`);
   io.line(typeof r.body === 'string' ? r.body : JSON.stringify(r.body, null, 2));
 }
+
+export type TriggerOutcome =
+  | { mode: 'list'; events: ReturnType<typeof listEvents> }
+  | { mode: 'send'; result: TriggerResult }
+  | { mode: 'replay'; results: TriggerResult[] };
+
+/** `trigger`: list, send, or replay (each reply printed as it comes: NDJSON with --json). */
+export async function run(opts: TriggerOptions, ctx: Context): Promise<TriggerOutcome> {
+  if (opts.mode === 'list') return { mode: 'list', events: listEvents() };
+  if (opts.mode === 'replay')
+    return { mode: 'replay', results: await runReplay(opts.replay!, opts, ctx, (r) => renderTrigger(r, ctx)) };
+  return { mode: 'send', result: await runTrigger(opts, ctx) };
+}
+
+export const trigger = implement({
+  parse: parseTriggerOptions,
+  run,
+  render: (o: TriggerOutcome, _opts, out) => {
+    if (o.mode === 'list') renderEventList(o.events, out);
+    if (o.mode === 'send') renderTrigger(o.result, out);
+  },
+});

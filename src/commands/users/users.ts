@@ -1,84 +1,70 @@
-import type { Deps } from '../../deps.js';
-import type { IO } from '../../io.js';
 import { addUser, changePassword, hasKeyring, listUsers, removeUser } from '../../domain/keyring.js';
 import { appendAudit } from '../../domain/audit.js';
 import { renderTable } from '../shared/table.js';
-import type { GlobalOptions } from '../shared/globals.js';
-import { openStore } from '../shared/store.js';
-import { Credentials } from '../shared/credentials.js';
-import { createFirstAdmin, unlockActing, withKeyring, type UsersResult } from '../shared/admin.js';
+import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import type { Context } from '../shared/context.js';
+import { createFirstAdmin, renderUsersResult, type UsersResult } from '../shared/admin.js';
 
 export type { UsersResult };
-import type { UsersFlags } from './index.js';
 
-export async function runUsersAdd(
-  username: string,
-  flags: UsersFlags,
-  g: GlobalOptions,
-  deps: Deps,
-): Promise<UsersResult> {
-  const creds = new Credentials(deps, Boolean(flags.passwordStdin));
-  return withKeyring(g, deps, 'receptionist users add', async (store) => {
-    if (!(await hasKeyring(store))) return createFirstAdmin(store, username, creds, deps);
-    const me = await unlockActing(store, creds, flags.username);
-    await addUser(store, me, username, await creds.newPassword(`Password for ${username}`), deps.now());
-    await appendAudit(store, {
-      at: deps.now().toISOString(),
-      user: me.username,
-      action: 'users.add',
-      details: { username },
-    });
-    return { action: 'users.add', username, by: me.username };
-  });
+/** The user a `users` subcommand acts on (`passwd`: undefined means the acting admin, --username). */
+export interface UserTarget {
+  username?: string;
 }
 
-export async function runUsersPasswd(
-  username: string | undefined,
-  flags: UsersFlags,
-  g: GlobalOptions,
-  deps: Deps,
-): Promise<UsersResult> {
-  const creds = new Credentials(deps, Boolean(flags.passwordStdin));
-  return withKeyring(g, deps, 'receptionist users passwd', async (store) => {
-    const me = await unlockActing(store, creds, username ?? flags.username);
-    await changePassword(store, me, await creds.newPassword(`New password for ${me.username}`), deps.now());
-    await appendAudit(store, { at: deps.now().toISOString(), user: me.username, action: 'users.passwd', details: {} });
-    return { action: 'users.passwd', username: me.username };
-  });
+export function parseUserTarget(flags: Flags): UserTarget {
+  return { username: flags.user as string | undefined };
 }
 
-export async function runUsersRemove(
-  username: string,
-  flags: UsersFlags,
-  g: GlobalOptions,
-  deps: Deps,
-): Promise<UsersResult> {
-  const creds = new Credentials(deps, Boolean(flags.passwordStdin));
-  return withKeyring(g, deps, 'receptionist users remove', async (store) => {
-    const me = await unlockActing(store, creds, flags.username);
-    await removeUser(store, username);
-    await appendAudit(store, {
-      at: deps.now().toISOString(),
-      user: me.username,
-      action: 'users.remove',
-      details: { username },
-    });
-    return { action: 'users.remove', username, by: me.username };
-  });
+/**
+ * `users add`: the first one creates the keyring; later ones need an admin's password.
+ * @throws AuthError, NeedsInputError, UsageError (bad username, short password)
+ */
+export async function runUsersAdd({ username }: UserTarget, ctx: Context): Promise<UsersResult> {
+  const store = await ctx.store();
+  const name = username!;
+  if (!(await hasKeyring(store))) return createFirstAdmin(store, name, ctx);
+  const me = await ctx.keyring();
+  const creds = await ctx.credentials();
+  await addUser(store, me, name, await creds.newPassword(`Password for ${name}`), ctx.now());
+  await audit(ctx, me.username, 'users.add', { username: name });
+  return { action: 'users.add', username: name, by: me.username };
 }
 
-export async function runUsersList(g: GlobalOptions, deps: Deps) {
-  const store = await openStore(g, deps, { readOnly: true, purpose: 'receptionist users list' });
-  try {
-    return await listUsers(store);
-  } finally {
-    await store.close();
-  }
+/** `users passwd`: the acting admin's own password. @throws AuthError, NeedsInputError, UsageError */
+export async function runUsersPasswd({ username }: UserTarget, ctx: Context): Promise<UsersResult> {
+  const store = await ctx.store();
+  const me = await ctx.keyring(username);
+  const creds = await ctx.credentials();
+  await changePassword(store, me, await creds.newPassword(`New password for ${me.username}`), ctx.now());
+  await audit(ctx, me.username, 'users.passwd', {});
+  return { action: 'users.passwd', username: me.username };
 }
 
-export { renderUsersResult as render } from '../shared/admin.js';
+/** `users remove`. @throws AuthError, UserError (the last admin) */
+export async function runUsersRemove({ username }: UserTarget, ctx: Context): Promise<UsersResult> {
+  const store = await ctx.store();
+  const me = await ctx.keyring();
+  await removeUser(store, username!);
+  await audit(ctx, me.username, 'users.remove', { username });
+  return { action: 'users.remove', username: username!, by: me.username };
+}
 
-export function renderList(rows: Awaited<ReturnType<typeof runUsersList>>, g: GlobalOptions, io: IO): void {
+async function audit(ctx: Context, user: string, action: string, details: Record<string, unknown>): Promise<void> {
+  await appendAudit(await ctx.store(), { at: ctx.now().toISOString(), user, action, details });
+}
+
+/** `users list` */
+export async function runUsersList(_o: unknown, ctx: Context) {
+  return listUsers(await ctx.store({ readOnly: true }));
+}
+
+/** A table on a terminal, tab-separated lines when piped, or with --json an array of users. */
+export function renderList(
+  rows: Awaited<ReturnType<typeof runUsersList>>,
+  _o: unknown,
+  { io, globals: g }: RenderContext,
+): void {
   if (g.json)
     return io.line(
       JSON.stringify(
@@ -100,3 +86,9 @@ export function renderList(rows: Awaited<ReturnType<typeof runUsersList>>, g: Gl
       `${r._id}\t${r.role}\tcreated ${r.createdAt.slice(0, 10)}\tpassword changed ${r.passwordChangedAt.slice(0, 10)}`,
     );
 }
+
+const render = (r: UsersResult, _o: unknown, out: RenderContext) => renderUsersResult(r, out);
+export const add = implement({ parse: parseUserTarget, run: runUsersAdd, render });
+export const passwd = implement({ parse: parseUserTarget, run: runUsersPasswd, render });
+export const remove = implement({ parse: parseUserTarget, run: runUsersRemove, render });
+export const list = implement({ parse: () => undefined, run: runUsersList, render: renderList });

@@ -19,7 +19,7 @@ describe('--since and --limit', () => {
     ['yesterday', /^Invalid --since "yesterday"$/],
     ['Nov 1 2026', /^Invalid --since "Nov 1 2026"$/],
     ['2026-13-01', /^Invalid --since "2026-13-01"$/],
-    ['2026-12-24', /^--since 2026-12-24 is in the future\.$/],
+    ['2026-12-24', /^--since 2026-12-24 is in the future \(read in UTC\)\.$/],
   ])('--since %s is refused', (flag, message) => {
     expect(() => parseSince(flag, NOW)).toThrow(message);
   });

@@ -1,0 +1,65 @@
+import { AuthError, NetworkError, StoreError, UsageError, UserError } from '../../errors.js';
+import { KeyringAuthError, KeyringError } from '../../domain/keyring.js';
+import { ConfigValueError } from '../../domain/bot-config-edit.js';
+import { SealError } from '../../crypto/seal.js';
+import { UnwrapError } from '../../crypto/password-kdf.js';
+import { StoreUnavailableError } from '../../store/types.js';
+
+/**
+ * The neutral errors of the domain, crypto and store layers as the errors a user sees, with the
+ * next step. `main` applies it to every failure before `reportError`, so a translation a command
+ * forgot can never surface as exit 70. Loaded only when something failed.
+ */
+const TABLE: Array<[new (...args: never[]) => Error, (err: never) => UserError]> = [
+  [
+    KeyringAuthError,
+    (e: KeyringAuthError) =>
+      new AuthError(e.message, 'Check the username and password; `receptionist users list` shows the admins.'),
+  ],
+  [UnwrapError, () => new AuthError('Wrong username or password.', 'Check the username and password.')],
+  [KeyringError, (e: KeyringError) => new UserError(e.message)],
+  [
+    SealError,
+    (e: SealError) =>
+      new StoreError(`A sealed record failed authentication: ${e.message}.`, 'Restore the store from a backup.', {
+        cause: e,
+      }),
+  ],
+  [
+    ConfigValueError,
+    (e: ConfigValueError) =>
+      new UsageError(
+        e.message,
+        e.accepted?.length
+          ? `Accepted: ${e.accepted.slice(0, 40).join(', ')}${e.accepted.length > 40 ? ', …' : ''}`
+          : undefined,
+      ),
+  ],
+  [
+    StoreUnavailableError,
+    (e: StoreUnavailableError) =>
+      new StoreError(e.message, 'Check the disk (space, permissions) or that the database is up, then retry.', {
+        cause: e,
+      }),
+  ],
+];
+
+/** Node's file-system errors (a path the user gave or the data dir) by their `code`. */
+const SYSTEM: Record<string, (e: NodeJS.ErrnoException) => UserError> = {
+  ENOSPC: (e) => new StoreError(`The disk is full: ${e.message}.`, 'Free some space and retry.', { cause: e }),
+  EACCES: (e) =>
+    new StoreError(`Permission denied: ${e.path ?? e.message}.`, 'Check the owner and mode of that path.', {
+      cause: e,
+    }),
+  EROFS: (e) => new StoreError(`The file system is read-only: ${e.message}.`, undefined, { cause: e }),
+  ECONNREFUSED: (e) => new NetworkError(`Connection refused: ${e.message}.`, undefined, { cause: e }),
+};
+
+/** The user-facing form of `err` (unchanged when it is one already, or when nothing matches: a bug, exit 70). */
+export function toUserError(err: unknown): unknown {
+  if (err instanceof UserError) return err;
+  for (const [type, translate] of TABLE) if (err instanceof type) return translate(err as never);
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code && code in SYSTEM) return SYSTEM[code]!(err as NodeJS.ErrnoException);
+  return err;
+}
