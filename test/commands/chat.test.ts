@@ -39,6 +39,48 @@ describe('receptionist chat', () => {
     await store.close();
   });
 
+  test('chat log reads the turns back: sealed without a password, in full with --decrypt (audited)', async () => {
+    const first = JSON.parse((await run(['chat', '-m', 'my number is +919812345678', '--json'])).out);
+    const second = JSON.parse(
+      (await run(['chat', '-m', 'Tuesday at 11', '--previous-chat-id', first.chatId, '--json'])).out,
+    );
+    await run(['chat', '-m', 'another conversation']);
+
+    const sealed = await run(['chat', 'log', '--json']);
+    expect(sealed.code, sealed.err).toBe(0);
+    const rows = JSON.parse(sealed.out);
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatchObject({ chatId: first.chatId, input: '[sealed]', output: '[sealed]' });
+
+    const opened = await run(
+      ['chat', 'log', '--decrypt', '--username', 'admin', '--password-stdin', '--chat', second.chatId],
+      {
+        stdin: `${PW}\n`,
+      },
+    );
+    expect(opened.code, opened.err).toBe(0);
+    // The conversation only, oldest first, times in the clinic's zone (04:30 UTC is 10:00 in Kolkata).
+    expect(opened.out).toBe(
+      [
+        `2026-11-21 10:00  ${first.chatId}`,
+        '  You:       my number is +919812345678',
+        '  Assistant: You said: my number is +919812345678',
+        `2026-11-21 10:00  ${second.chatId} (after ${first.chatId})`,
+        '  You:       Tuesday at 11',
+        '  Assistant: You said: Tuesday at 11',
+        '',
+      ].join('\n'),
+    );
+    const audit = JSON.parse((await run(['audit', '--json'])).out);
+    expect(audit[0]).toMatchObject({ user: 'admin', action: 'decrypt', details: { command: 'chat log', records: 2 } });
+
+    const wrong = await run(['chat', 'log', '--decrypt', '--username', 'admin', '--password-stdin'], {
+      stdin: 'not-the-password\n',
+    });
+    expect(wrong.code).toBe(5);
+    expect(wrong.out).toBe('');
+  });
+
   test('--previous-chat-id continues a conversation', async () => {
     const first = JSON.parse((await run(['chat', '-m', 'hello', '--json'])).out);
     await run(['chat', '-m', 'Tuesday at 11', '--previous-chat-id', first.chatId]);

@@ -13,8 +13,8 @@ beforeEach(async () => {
 });
 afterEach(() => tmp.cleanup());
 
-async function run(argv: string[], opts: { tty?: boolean; answers?: string[] } = {}) {
-  const d = testDeps({ cwd: tmp.dir, tty: opts.tty, answers: opts.answers });
+async function run(argv: string[], opts: { tty?: boolean; answers?: string[]; env?: Record<string, string> } = {}) {
+  const d = testDeps({ cwd: tmp.dir, tty: opts.tty, answers: opts.answers, env: opts.env });
   const code = await main(['--data-dir', path.join(tmp.dir, 'store'), ...argv], d);
   return { code, out: d.io.stdout(), err: d.io.stderr(), asked: d.prompter.asked };
 }
@@ -102,6 +102,39 @@ describe('receptionist config', () => {
     expect(r.asked).toEqual(['What do you want to change?', 'Provider', 'Voice']);
     expect((await exported()).assistant.voice).toEqual({ provider: '11labs', voiceId: 'sarah' });
     expect((await run(['config', 'edit'])).code).toBe(4);
+  });
+
+  test('edit --editor saves what the editor wrote when it is valid; invalid text changes nothing and is kept', async () => {
+    // An "editor" that changes the first message, run the way $EDITOR is: `<editor> <file>`.
+    const editor = path.join(tmp.dir, 'editor.mjs');
+    fs.writeFileSync(
+      editor,
+      `import fs from 'node:fs';
+const file = process.argv[2];
+const c = JSON.parse(fs.readFileSync(file, 'utf8'));
+if (process.env.BREAK) fs.writeFileSync(file, '{"clinic": ');
+else { c.assistant.firstMessage = 'Edited hello'; fs.writeFileSync(file, JSON.stringify(c)); }
+`,
+    );
+    const EDITOR = `"${process.execPath}" "${editor}"`;
+    const ok = await run(['config', 'edit', '--editor', '--json'], { env: { EDITOR } });
+    expect(ok.code, ok.err).toBe(0);
+    expect(JSON.parse(ok.out).changes).toEqual([
+      expect.objectContaining({ key: 'assistant.firstMessage', to: 'Edited hello' }),
+    ]);
+    expect((await exported()).assistant.firstMessage).toBe('Edited hello');
+
+    const bad = await run(['config', 'edit', '--editor'], { env: { VISUAL: `BREAK=1 ${EDITOR}` } });
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/The edited config is not valid, so nothing changed/);
+    const kept = /kept in (\S+receptionist\.config\.json)/.exec(bad.err)![1]!;
+    expect(fs.readFileSync(kept, 'utf8')).toBe('{"clinic": ');
+    fs.rmSync(path.dirname(kept), { recursive: true, force: true });
+    expect((await exported()).assistant.firstMessage).toBe('Edited hello');
+
+    const failing = await run(['config', 'edit', '--editor'], { env: { EDITOR: 'false' } });
+    expect(failing.code).toBe(1);
+    expect(failing.err).toContain('The editor (false) exited with 1; nothing changed.');
   });
 
   test('export and import round-trip through a file; a bad file changes nothing', async () => {

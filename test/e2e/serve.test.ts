@@ -104,6 +104,18 @@ describe('receptionist end to end', () => {
     expect(JSON.stringify(audit)).not.toContain('9812345678');
     const csv = await cli(['logs', '--csv', '--limit', '1'], { cwd: tmp.dir });
     expect(csv.stdout.split('\n')[0]).toMatch(/^callId,callType,assistantId/);
+    // Decrypted numbers are guarded against spreadsheet formulas unless --raw asks for them as they are.
+    const decryptCsv = (extra: string[]) =>
+      cli(['logs', '--decrypt', '--username', 'admin', '--password-stdin', '--csv', '--call', 'call_e2e', ...extra], {
+        cwd: tmp.dir,
+        input: `${E2E_ADMIN.password}\n`,
+      });
+    const guarded = await decryptCsv([]);
+    expect(guarded.exitCode, guarded.stderr).toBe(0);
+    expect(guarded.stdout).toContain(",'+919812345678,");
+    const raw = await decryptCsv(['--raw']);
+    expect(raw.stdout).toContain(',+919812345678,');
+    expect(raw.stdout).not.toContain("'+919812345678");
 
     const stopped = await s.stop('SIGTERM');
     running.length = 0;

@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { main } from '../../src/cli.js';
+import { testDeps } from '../support/deps.js';
+import { tempDir } from '../support/store.js';
+import { loopbackFetch } from '../support/command-env.js';
+
+// A stand-in for `serve` that records what it was sent and answers {}.
+let server: http.Server;
+let url: string;
+const received: Array<{ headers: http.IncomingHttpHeaders; body: any }> = [];
+let tmp: ReturnType<typeof tempDir>;
+beforeEach(async () => {
+  tmp = tempDir();
+  received.length = 0;
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      res.setHeader('content-type', 'application/json');
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook`;
+});
+afterEach(async () => {
+  await new Promise((r) => server.close(r));
+  tmp.cleanup();
+});
+
+async function run(argv: string[]) {
+  const d = testDeps({ cwd: tmp.dir, fetch: loopbackFetch, env: { VAPI_SERVER_SECRET: 'trigger-secret-0123456789' } });
+  const code = await main(argv, d);
+  return { code, out: d.io.stdout(), err: d.io.stderr() };
+}
+
+describe('receptionist trigger', () => {
+  test('--file reports the call id its payload carries, not a made-up one', async () => {
+    fs.writeFileSync(
+      path.join(tmp.dir, 'p.json'),
+      JSON.stringify({ message: { type: 'status-update', status: 'in-progress', call: { id: 'call_from_file' } } }),
+    );
+    const r = await run(['trigger', '--file', 'p.json', '--url', url, '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ event: 'p.json', callId: 'call_from_file', status: 200 });
+    expect(received[0]!.body.message.call.id).toBe('call_from_file');
+    expect(received[0]!.headers['x-signature']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('--set message.call.id is the id reported; a template gets a fresh one otherwise', async () => {
+    const set = JSON.parse(
+      (await run(['trigger', 'end-of-call-report', '--url', url, '--set', 'message.call.id=call_set', '--json'])).out,
+    );
+    expect(set.callId).toBe('call_set');
+    const fresh = JSON.parse((await run(['trigger', 'end-of-call-report', '--url', url, '--json'])).out);
+    expect(fresh.callId).toMatch(/^call_[0-9a-f]{16}$/);
+    expect(received[1]!.body.message.call.id).toBe(fresh.callId);
+  });
+
+  test('bad input: no event (2), a URL that is not one (2), --replay with --file (2)', async () => {
+    expect((await run(['trigger', '--url', url])).code).toBe(2);
+    expect((await run(['trigger', 'end-of-call-report', '--url', 'not-a-url'])).code).toBe(2);
+    const both = await run(['trigger', '--replay', 'call_1', '--file', 'p.json']);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain('--replay sends a recorded call; it takes no event or --file.');
+    expect(received).toEqual([]);
+  });
+});
