@@ -8,31 +8,18 @@ export interface Resolved<T> {
 
 /**
  * Resolves a setting: flag > environment > `.env` file > default, keeping the source so an
- * error can say where a bad value came from.
+ * error can say where a bad value came from. With a `fallback` there is always a value.
  */
-export function resolveSetting(
+export function resolveSetting<F extends string | undefined = undefined>(
   flagName: string,
   flagValue: string | undefined,
   envName: EnvVarName,
   env: Env,
-  fallback: string,
-): Resolved<string>;
-export function resolveSetting(
-  flagName: string,
-  flagValue: string | undefined,
-  envName: EnvVarName,
-  env: Env,
-  fallback?: string,
-): Resolved<string> | undefined;
-export function resolveSetting(
-  flagName: string,
-  flagValue: string | undefined,
-  envName: EnvVarName,
-  env: Env,
-  fallback?: string,
-): Resolved<string> | undefined {
-  if (flagValue !== undefined) return { value: flagValue, source: `--${flagName}` };
+  fallback?: F,
+): F extends string ? Resolved<string> : Resolved<string> | undefined {
+  type Out = F extends string ? Resolved<string> : Resolved<string> | undefined;
+  if (flagValue !== undefined) return { value: flagValue, source: `--${flagName}` } as Out;
   const fromEnv = env.get(envName);
-  if (fromEnv) return fromEnv;
-  return fallback === undefined ? undefined : { value: fallback, source: 'default' };
+  if (fromEnv) return fromEnv as Out;
+  return (fallback === undefined ? undefined : { value: fallback, source: 'default' }) as Out;
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { ensurePrivateDir } from './private-dir.js';
 import path from 'node:path';
 import { StoreError } from '../errors.js';
 import { acquireDirLock, type DirLock } from './local/lock.js';
@@ -46,15 +47,7 @@ export class Spool<T> {
     const root = path.join(path.resolve(dataDir), 'spool');
     for (let slot = 0; slot < MAX_SLOTS; slot++) {
       const dir = path.join(root, String(slot));
-      try {
-        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      } catch (err) {
-        throw new StoreError(
-          `Cannot create the spool directory ${dir}: ${(err as Error).message}`,
-          'Pass --data-dir with a writable directory.',
-          { cause: err },
-        );
-      }
+      ensurePrivateDir(dir, 'spool directory');
       let lock: DirLock;
       try {
         lock = acquireDirLock(dir, opts.purpose);

@@ -1,8 +1,8 @@
 import { DateTime } from 'luxon';
 import { listAudit, type AuditEntry } from '../../domain/audit.js';
-import { loadBotConfig } from '../../domain/clinic.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
+import { readWithClinicZone, type ZonedRows } from '../shared/store.js';
 import { parseLimit, parseSinceFlag, resolveSince, type Since } from '../shared/parse.js';
 import { renderTable } from '../shared/table.js';
 
@@ -20,15 +20,11 @@ export function parseAuditOptions(flags: Flags): AuditOptions {
 }
 
 /** The records, newest first, and the clinic's IANA zone they are read in. */
-export interface AuditResult {
-  rows: AuditEntry[];
-  timeZone: string;
-}
+export type AuditResult = ZonedRows<AuditEntry>;
 
 /** @throws StoreError (no store), UsageError (--since in the future) */
 export async function runAudit(opts: AuditOptions, ctx: Context): Promise<AuditResult> {
-  const store = await ctx.store({ readOnly: true });
-  const timeZone = (await loadBotConfig(store.collection('bot_configs')))?.clinic.timeZone ?? 'UTC';
+  const { store, timeZone } = await readWithClinicZone(ctx);
   const since = resolveSince(opts.since, ctx.now(), timeZone);
   return { rows: await listAudit(store, { since, limit: opts.limit }), timeZone };
 }

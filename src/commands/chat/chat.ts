@@ -9,6 +9,7 @@ import { vapiRequest, type VapiSettings } from '../../vapi/client.js';
 import type { ChatRecord, Store } from '../../store/types.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
+import { readWithClinicZone, type ZonedRows } from '../shared/store.js';
 import { parseLimit } from '../shared/parse.js';
 import { resolveAssistant } from '../shared/vapi.js';
 import { writeOnlySealer } from '../shared/sealer.js';
@@ -127,18 +128,14 @@ export function parseChatLogOptions(flags: Flags): ChatLogOptions {
 }
 
 /** The recorded turns, oldest first, and the clinic's IANA zone their times are read in. */
-export interface ChatLogResult {
-  turns: ChatRecord[];
-  timeZone: string;
-}
+export type ChatLogResult = ZonedRows<ChatRecord>;
 
 /**
  * `chat log`: the recorded turns (the newest `limit`), input and output `[sealed]` unless
  * `--decrypt` (an admin's password; audited). @throws AuthError, NeedsInputError, StoreError (a tampered turn)
  */
 export async function runChatLog(opts: ChatLogOptions, ctx: Context): Promise<ChatLogResult> {
-  const store = await ctx.store({ readOnly: true });
-  const timeZone = (await loadBotConfig(store.collection('bot_configs')))?.clinic.timeZone ?? 'UTC';
+  const { store, timeZone } = await readWithClinicZone(ctx);
   let turns = await store.chats.list();
   if (opts.chat) {
     const byId = new Map(turns.map((t) => [t.chatId, t]));
@@ -154,7 +151,7 @@ export async function runChatLog(opts: ChatLogOptions, ctx: Context): Promise<Ch
   if (opts.limit) turns = turns.slice(-opts.limit);
   if (!opts.decrypt) {
     const hide = (v: string) => (isSealed(v) ? SEALED_PLACEHOLDER : v);
-    return { turns: turns.map((t) => ({ ...t, input: hide(t.input), output: hide(t.output) })), timeZone };
+    return { rows: turns.map((t) => ({ ...t, input: hide(t.input), output: hide(t.output) })), timeZone };
   }
   const me = await ctx.keyring();
   const opened = turns.map((t) => {
@@ -175,12 +172,12 @@ export async function runChatLog(opts: ChatLogOptions, ctx: Context): Promise<Ch
     action: 'decrypt',
     details: { command: 'chat log', chat: opts.chat, limit: opts.limit, records: opened.length },
   });
-  return { turns: opened, timeZone };
+  return { rows: opened, timeZone };
 }
 
 /** Each turn: its time in the clinic's zone and chat id, then what was sent and answered; --json an array. */
 export function renderChatLog(
-  { turns, timeZone }: ChatLogResult,
+  { rows: turns, timeZone }: ChatLogResult,
   _o: ChatLogOptions,
   { io, globals }: RenderContext,
 ): void {

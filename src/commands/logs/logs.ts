@@ -7,7 +7,6 @@ import { documentId, documentProblem } from '../../store/schemas.js';
 import { SEALED_CALL_LOG_FIELDS } from '../../store/types.js';
 import { callLogContext, type CallStatus } from '../../domain/call-records.js';
 import { bookingsByCall, withLiveCalls, type LogRow } from '../../domain/call-log-query.js';
-import { loadBotConfig } from '../../domain/clinic.js';
 import type { Unlocked } from '../../domain/keyring.js';
 import { parseLimit, parseSinceFlag, resolveSince, type Since } from '../shared/parse.js';
 import { openField, SEALED_PLACEHOLDER } from '../../domain/sealer.js';
@@ -20,6 +19,7 @@ import type { Env } from '../../env.js';
 import { CALL_LOG_COLUMNS, escapeCell } from '../../store/csv-cells.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
+import { readWithClinicZone, type ZonedRows } from '../shared/store.js';
 
 export type { LogRow };
 
@@ -61,10 +61,7 @@ export function parseLogsOptions(flags: Flags, env?: Env): LogsOptions {
 }
 
 /** The calls, and the clinic's IANA time zone in which a person reads their times. */
-export interface LogsResult {
-  rows: LogRow[];
-  timeZone: string;
-}
+export type LogsResult = ZonedRows<LogRow>;
 
 /**
  * Reads a snapshot of the store (no lock: safe while `serve` writes). Sealed fields come back
@@ -74,8 +71,7 @@ export interface LogsResult {
  *   UsageError (--since in the future), UserError (--call unknown)
  */
 export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResult> {
-  const store = await ctx.store({ readOnly: true });
-  const timeZone = (await loadBotConfig(store.collection('bot_configs')))?.clinic.timeZone ?? 'UTC';
+  const { store, timeZone } = await readWithClinicZone(ctx);
   const since = resolveSince(opts.since, ctx.now(), timeZone);
   // The password's key derivation runs in the thread pool while this thread reads the log.
   // Both settle before the store closes, so no read outlives the command.

@@ -1,9 +1,9 @@
 import { renderTable } from '../shared/table.js';
 import { DateTime } from 'luxon';
-import { loadBotConfig } from '../../domain/clinic.js';
 import { vapiRequest } from '../../vapi/client.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
+import { readWithClinicZone } from '../shared/store.js';
 import { parseSinceFlag, resolveSince, type Since } from '../shared/parse.js';
 
 export interface MetricsOptions {
@@ -45,8 +45,7 @@ const round = (n: number, d: number) => Math.round(n * 10 ** d) / 10 ** d;
 
 /** Figures per group since `since`. @throws StoreError; with --remote AuthError, NetworkError */
 export async function runMetrics(flags: MetricsOptions, ctx: Context): Promise<MetricsResult> {
-  const store = await ctx.store({ readOnly: true });
-  const zone = (await loadBotConfig(store.collection('bot_configs')))?.clinic.timeZone ?? 'UTC';
+  const { store, timeZone: zone } = await readWithClinicZone(ctx);
   const since = resolveSince(flags.since, ctx.now(), zone)!;
   const head = { since: since.toISOString(), timeZone: zone };
   if (flags.remote) return { source: 'vapi', ...head, rows: await remote(flags, since, zone, ctx) };

@@ -5,6 +5,7 @@ import type { Store } from '../../store/types.js';
 import { StoreError, UsageError, UserError } from '../../errors.js';
 import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
 import type { GlobalOptions } from './globals.js';
+import type { Context } from './context.js';
 
 /**
  * Opens the configured store: MongoDB when --mongodb-uri / MONGODB_URI is set, else the
@@ -101,6 +102,21 @@ export async function requireBotConfig(store: Store, hint = 'Run `receptionist s
   const config = await loadBotConfig(store.collection('bot_configs'));
   if (!config) throw new UserError(`The store at ${store.location} has no bot config.`, hint);
   return config;
+}
+
+/** Rows a person reads, with the clinic's IANA time zone their times are shown in. */
+export interface ZonedRows<T> {
+  rows: T[];
+  timeZone: string;
+}
+
+/**
+ * The store read-only (a snapshot: safe while `serve` writes), and the clinic's IANA time zone in
+ * which a person reads its times (UTC before `seed`). @throws like {@link openStore}
+ */
+export async function readWithClinicZone(ctx: Context): Promise<{ store: Store; timeZone: string }> {
+  const store = await ctx.store({ readOnly: true });
+  return { store, timeZone: (await loadBotConfig(store.collection('bot_configs')))?.clinic.timeZone ?? 'UTC' };
 }
 
 /** Does this folder hold an embedded store (any of its files)? */

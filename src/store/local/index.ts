@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { ensurePrivateDir } from '../private-dir.js';
 import path from 'node:path';
 import {
   COLLECTIONS,
@@ -15,7 +15,6 @@ import { NedbCollection } from './nedb-collection.js';
 import { CsvCallLog } from './csv-call-log.js';
 import { acquireDirLock } from './lock.js';
 import { JsonlLog } from './jsonl-log.js';
-import { StoreError } from '../../errors.js';
 
 export interface LocalStoreOptions {
   /** Data directory; created if missing (writable mode). */
@@ -45,15 +44,7 @@ export async function openLocalStore(opts: LocalStoreOptions): Promise<Store> {
     const callLogs = await CsvCallLog.snapshot(path.join(dir, 'calls.csv'));
     return makeStore(dir, collections, callLogs, async () => {});
   }
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw new StoreError(
-      `Cannot create the data directory ${dir}: ${(err as Error).message}`,
-      'Pass --data-dir with a writable directory.',
-      { cause: err },
-    );
-  }
+  ensurePrivateDir(dir, 'data directory');
   const lock = acquireDirLock(dir, opts.purpose ?? 'receptionist');
   try {
     const collections = new Map<CollectionName, Collection>();
