@@ -99,6 +99,27 @@ export default tseslint.config(
     },
   },
   {
+    // The domain knows no adapter: vapi/ and server/ depend on it, never the other way round.
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(vapi|server|commands|tunnel)/',
+              message: 'src/domain imports no adapter (vapi, server, commands, tunnel): pass what it needs in.',
+            },
+            {
+              regex: '(^|/)store/local/',
+              message: 'Only src/store/ knows the embedded store; go through the Store interfaces.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // A command's index.ts is its definition only: `--help` must load nothing else (house style 4.14).
     files: ['src/commands/*/index.ts'],
     rules: {

@@ -1,57 +1,63 @@
 import { SEALED_CALL_LOG_FIELDS, type CallLogRecord, type Store } from '../store/types.js';
 import { isSealed, type SealContext } from '../crypto/seal.js';
 import type { FieldSealer } from './sealer.js';
-import { MalformedMessageError, at, callIdOf, customerNumberOf, num, str, type Json } from '../vapi/server-message.js';
+
+/** The fields of an `end-of-call-report` a call log keeps (spec `ServerMessageEndOfCallReport`, and `Artifact`). */
+export interface EndOfCallReport {
+  callId: string;
+  callType?: string;
+  assistantId?: string;
+  /** ISO 8601 */
+  startedAt?: string;
+  /** ISO 8601 */
+  endedAt?: string;
+  /** `durationSeconds`, else `durationMs` / 1000, else from the two times; seconds. */
+  durationSeconds?: number;
+  endedReason?: string;
+  /** USD: `cost`, else `costBreakdown.total`. */
+  cost?: number;
+  /** `costBreakdown` (or the `costs` list), as sent. */
+  costBreakdown?: unknown;
+  customerNumber?: string;
+  /** `artifact.structuredOutputs` by output name: `result` of each. */
+  structuredOutputs: Record<string, unknown>;
+  /** The deprecated `analysisPlan`'s `analysis.summary` and `analysis.successEvaluation`. */
+  analysis: { summary?: string; successEvaluation?: unknown };
+  /** A top-level `summary` (real payloads carry one outside the spec). */
+  summary?: string;
+  /** `artifact.transcript`, else a top-level `transcript`. */
+  transcript?: string;
+  /** `artifact.recordingUrl`, `artifact.recording.mono.combinedUrl`, else a top-level `recordingUrl`. */
+  recordingUrl?: string;
+}
 
 /**
- * Builds the call-log record from an `end-of-call-report` (spec `ServerMessageEndOfCallReport`,
- * plus fields real payloads carry outside the spec: `durationSeconds`, `costBreakdown`,
- * top-level `summary`/`transcript`/`recordingUrl`). `message.call` is a snapshot from call
- * creation, so outcome fields come from the top level first.
- * @throws MalformedMessageError without `message.call.id` or with a field of the wrong type
+ * An `end-of-call-report` (parsed at the edge: {@link EndOfCallReport}) as the call-log record: the
+ * summary and success evaluation from the assistant's structured outputs (`artifactPlan`), else
+ * the deprecated `analysis`, else a top-level summary; absent values as '' or null.
  */
-export function callLogFromReport(m: Json, receivedAt: Date): CallLogRecord {
-  const callId = callIdOf(m);
-  if (!callId) throw new MalformedMessageError('end-of-call-report has no "message.call.id"');
-  const startedAt = str(m, 'startedAt') ?? str(m, 'call.startedAt') ?? '';
-  const endedAt = str(m, 'endedAt') ?? str(m, 'call.endedAt') ?? '';
-  const ms = num(m, 'durationMs');
-  let durationSeconds = num(m, 'durationSeconds') ?? (ms === undefined ? undefined : ms / 1000);
-  if (durationSeconds === undefined && startedAt && endedAt) {
-    const d = (Date.parse(endedAt) - Date.parse(startedAt)) / 1000;
-    if (Number.isFinite(d) && d >= 0) durationSeconds = d;
-  }
-  const breakdown = at(m, 'costBreakdown') ?? at(m, 'costs');
-  // The deprecated `analysisPlan` writes `analysis.*`; its replacement, `artifactPlan.structuredOutputs`,
-  // writes `artifact.structuredOutputs` keyed by output id, each `{name, result}`.
-  const success = structuredOutput(m, SUCCESS_OUTPUT) ?? at(m, 'analysis.successEvaluation');
-  const summary = structuredOutput(m, SUMMARY_OUTPUT);
+export function callLogFromReport(r: EndOfCallReport, receivedAt: Date): CallLogRecord {
+  const text = (v: unknown): string =>
+    v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+  const summary = r.structuredOutputs[SUMMARY_OUTPUT];
+  const success = r.structuredOutputs[SUCCESS_OUTPUT] ?? r.analysis.successEvaluation;
   return {
-    callId,
-    callType: str(m, 'call.type') ?? '',
-    assistantId: str(m, 'call.assistantId') ?? str(m, 'assistant.id') ?? '',
-    startedAt,
-    endedAt,
-    durationSeconds: durationSeconds === undefined ? null : Math.round(durationSeconds * 1000) / 1000,
-    endedReason: str(m, 'endedReason') ?? str(m, 'call.endedReason') ?? '',
-    cost: num(m, 'cost') ?? num(m, 'costBreakdown.total') ?? null,
-    costBreakdown: breakdown === undefined ? '' : JSON.stringify(breakdown),
-    customerNumber: customerNumberOf(m) ?? '',
+    callId: r.callId,
+    callType: r.callType ?? '',
+    assistantId: r.assistantId ?? '',
+    startedAt: r.startedAt ?? '',
+    endedAt: r.endedAt ?? '',
+    durationSeconds: r.durationSeconds === undefined ? null : Math.round(r.durationSeconds * 1000) / 1000,
+    endedReason: r.endedReason ?? '',
+    cost: r.cost ?? null,
+    costBreakdown: r.costBreakdown === undefined ? '' : JSON.stringify(r.costBreakdown),
+    customerNumber: r.customerNumber ?? '',
     customerIndex: '',
     summary:
-      (typeof summary === 'string'
-        ? summary
-        : summary === undefined || summary === null
-          ? undefined
-          : JSON.stringify(summary)) ??
-      str(m, 'analysis.summary') ??
-      str(m, 'summary') ??
-      '',
-    transcript: str(m, 'artifact.transcript') ?? str(m, 'transcript') ?? '',
-    recordingUrl:
-      str(m, 'artifact.recordingUrl') ?? str(m, 'artifact.recording.mono.combinedUrl') ?? str(m, 'recordingUrl') ?? '',
-    successEvaluation:
-      success === undefined || success === null ? '' : typeof success === 'string' ? success : JSON.stringify(success),
+      (summary === undefined || summary === null ? undefined : text(summary)) ?? r.analysis.summary ?? r.summary ?? '',
+    transcript: r.transcript ?? '',
+    recordingUrl: r.recordingUrl ?? '',
+    successEvaluation: text(success),
     receivedAt: receivedAt.toISOString(),
   };
 }
@@ -59,17 +65,6 @@ export function callLogFromReport(m: Json, receivedAt: Date): CallLogRecord {
 /** The `name`s of the structured outputs in `templates/bot-config/assistant.json` (`artifactPlan.structuredOutputs`). */
 export const SUMMARY_OUTPUT = 'callSummary';
 export const SUCCESS_OUTPUT = 'callSuccessful';
-
-/** `artifact.structuredOutputs[<id>].result` of the output named `name` (spec `Artifact.structuredOutputs`). */
-function structuredOutput(m: Json, name: string): unknown {
-  const outputs = at(m, 'artifact.structuredOutputs');
-  if (!outputs || typeof outputs !== 'object') return undefined;
-  for (const o of Object.values(outputs as Record<string, unknown>)) {
-    if (o && typeof o === 'object' && (o as { name?: unknown }).name === name)
-      return (o as { result?: unknown }).result;
-  }
-  return undefined;
-}
 
 /** Where a call-log field is sealed: bound to its call id and field name. */
 export function callLogContext(callId: string, field: string): SealContext {

@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Store } from '../store/types.js';
 import { StoreUnavailableError } from '../store/types.js';
 import type { BotConfig } from '../domain/clinic.js';
-import { MalformedMessageError, callIdOf, parseEnvelope } from '../vapi/server-message.js';
+import { MalformedMessageError, parseEnvelope, parseServerMessage } from '../vapi/server-message.js';
 import { credentialHeaders, verifyRequest, type AuthConfig } from './auth.js';
 import { handleMessage } from './messages.js';
 import { ReplyCache } from './replies.js';
@@ -153,9 +153,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     let type = '-';
     let callId: string | undefined;
     try {
-      const message = parseEnvelope(raw);
-      type = String(message.type).slice(0, 64);
-      callId = callIdOf(message);
+      const envelope = parseEnvelope(raw);
+      type = String(envelope.type).slice(0, 64);
+      const message = parseServerMessage(envelope);
+      callId = message.callId;
       if (opts.record) await recordMessage(callId ?? '', type, raw);
       const handled = await handleMessage(message, raw, {
         store: opts.store,

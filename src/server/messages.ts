@@ -5,16 +5,7 @@ import type { BotConfig, Customer } from '../domain/clinic.js';
 import { AppointmentBook } from '../domain/appointments.js';
 import { callLogFromReport, sealCallLog } from '../domain/call-records.js';
 import { spokenDateTime } from '../domain/spoken-time.js';
-import {
-  MalformedMessageError,
-  VAPI_MESSAGE_TYPES,
-  callIdOf,
-  customerNumberOf,
-  isObject,
-  str,
-  timestampMs,
-  type Json,
-} from '../vapi/server-message.js';
+import { isObject, type Json, type ServerMessage, type ToolCall } from '../vapi/server-message.js';
 import { toolHandlers } from './tools/index.js';
 import { ToolInputError, type ToolContext } from './tools/context.js';
 import type { ReplyCache } from './replies.js';
@@ -60,11 +51,8 @@ export interface ToolCallResult {
  * the assistant without caller details); call-log events are spooled when a spool is set.
  * @throws MalformedMessageError (400), StoreUnavailableError (503: a call-log event that could be neither written nor spooled)
  */
-export async function handleMessage(message: Json, raw: Buffer, ctx: MessageContext): Promise<Handled> {
-  // `serverMessages` can ask for final transcripts only; that message is a transcript like any other.
-  const type = (message.type as string).startsWith('transcript[') ? 'transcript' : (message.type as string);
-  timestampMs(message); // validates the type of `timestamp`
-  switch (type) {
+export async function handleMessage(message: ServerMessage, raw: Buffer, ctx: MessageContext): Promise<Handled> {
+  switch (message.type) {
     case 'tool-calls':
       return handleToolCalls(message, ctx);
     case 'function-call':
@@ -72,23 +60,19 @@ export async function handleMessage(message: Json, raw: Buffer, ctx: MessageCont
     case 'assistant-request':
       return handleAssistantRequest(message, ctx);
     case 'end-of-call-report': {
-      const record = sealCallLog(callLogFromReport(message, ctx.now()), ctx.sealer);
+      const record = sealCallLog(callLogFromReport(message.report, ctx.now()), ctx.sealer);
       return { status: 200, body: {}, outcome: await ctx.callEvents.write({ kind: 'call-log', record }) };
     }
     case 'status-update': {
-      const callId = callIdOf(message);
-      const status = str(message, 'status', 'message.status');
-      if (!callId || !status)
-        throw new MalformedMessageError('status-update needs "message.call.id" and "message.status"');
       const outcome = await ctx.callEvents.write({
         kind: 'call-status',
         status: {
-          _id: callId,
-          status,
-          endedReason: str(message, 'endedReason'),
-          at: timestampMs(message) ?? ctx.now().getTime(),
-          callType: str(message, 'call.type'),
-          assistantId: str(message, 'call.assistantId'),
+          _id: message.callId!,
+          status: message.status,
+          endedReason: message.endedReason,
+          at: message.timestampMs ?? ctx.now().getTime(),
+          callType: message.callType,
+          assistantId: message.assistantId,
         },
       });
       return { status: 200, body: {}, outcome: outcome === 'duplicate' ? 'ok' : outcome };
@@ -110,9 +94,9 @@ export async function handleMessage(message: Json, raw: Buffer, ctx: MessageCont
       return { status: 200, body: { timeoutSeconds: 1 }, outcome: 'ok' };
     case 'campaign.predial':
       return { status: 200, body: { eligible: true }, outcome: 'ok' };
-    default:
+    case 'other':
       // Vapi adds message types: an unknown one is acknowledged (and reported once by the app), never refused.
-      return { status: 200, body: {}, outcome: VAPI_MESSAGE_TYPES.has(type) ? 'ignored' : 'unknown-type' };
+      return { status: 200, body: {}, outcome: message.known ? 'ignored' : 'unknown-type' };
   }
 }
 
@@ -140,39 +124,16 @@ function transferToolNumber(config: BotConfig): string | undefined {
   return undefined;
 }
 
-interface ToolCall {
-  id: string;
-  name: string;
-  args: unknown;
-}
-
-/** `toolCallList` (current), `toolCalls` (legacy) or `toolWithToolCallList[].toolCall`, in that order. */
-function toolCallsOf(message: Json): ToolCall[] {
-  const fromPairs = Array.isArray(message.toolWithToolCallList)
-    ? message.toolWithToolCallList.map((t) => (isObject(t) ? t.toolCall : undefined))
-    : undefined;
-  const list = message.toolCallList ?? message.toolCalls ?? fromPairs;
-  if (!Array.isArray(list) || list.length === 0)
-    throw new MalformedMessageError('tool-calls message has no "toolCallList"');
-  return list.map((item, i) => {
-    if (!isObject(item)) throw new MalformedMessageError(`toolCallList[${i}] must be an object`);
-    const id = str(item, 'id', `toolCallList[${i}].id`) ?? str(item, 'toolCallId', `toolCallList[${i}].toolCallId`);
-    const name =
-      str(item, 'function.name', `toolCallList[${i}].function.name`) ?? str(item, 'name', `toolCallList[${i}].name`);
-    if (!id) throw new MalformedMessageError(`toolCallList[${i}] has no "id"`);
-    if (!name) throw new MalformedMessageError(`toolCallList[${i}] has no "function.name"`);
-    const fn = isObject(item.function) ? item.function : {};
-    return { id, name, args: fn.arguments ?? item.arguments ?? item.parameters ?? fn.parameters ?? {} };
-  });
-}
-
 /** Spoken when the store cannot answer in time (DUR-2); never cached, so a redelivery retries. */
 export const STORE_DOWN_APOLOGY =
   "I'm sorry, our system is not responding right now. Please try again in a few minutes, or I can transfer you to the front desk.";
 
-async function handleToolCalls(message: Json, ctx: MessageContext): Promise<Handled> {
-  const calls = toolCallsOf(message);
-  const callId = callIdOf(message) ?? '';
+async function handleToolCalls(
+  message: Extract<ServerMessage, { type: 'tool-calls' }>,
+  ctx: MessageContext,
+): Promise<Handled> {
+  const calls = message.toolCalls;
+  const callId = message.callId ?? '';
   const results: (ToolCallResult | undefined)[] = calls.map(() => undefined);
   let replayed = 0;
   let failed = 0;
@@ -207,7 +168,7 @@ async function handleToolCalls(message: Json, ctx: MessageContext): Promise<Hand
 
 async function runTool(
   call: ToolCall,
-  message: Json,
+  message: ServerMessage,
   callId: string,
   ctx: MessageContext,
 ): Promise<{ value: ToolCallResult; cache: boolean }> {
@@ -221,22 +182,15 @@ async function runTool(
       },
       cache: true,
     };
-  let args = call.args;
-  if (typeof args === 'string') {
-    try {
-      args = args.trim() ? JSON.parse(args) : {};
-    } catch {
-      return { value: { ...base, error: 'The tool arguments are not valid JSON.' }, cache: true };
-    }
-  }
-  if (!isObject(args)) return { value: { ...base, error: 'The tool arguments must be a JSON object.' }, cache: true };
+  if (!call.arguments.ok) return { value: { ...base, error: call.arguments.error }, cache: true };
+  const args = call.arguments.value;
   const toolCtx: ToolContext = {
     store: ctx.store,
     config: ctx.config,
     now: ctx.now,
     callId,
     toolCallId: call.id,
-    customerNumber: customerNumberOf(message),
+    customerNumber: message.customerNumber,
     sealer: ctx.sealer,
   };
   try {
@@ -254,12 +208,15 @@ async function runTool(
 }
 
 /** Legacy `function-call` (`functionCall: {name, parameters}`), answered `{result}`; keyed by body hash since it has no id. */
-async function handleFunctionCall(message: Json, raw: Buffer, ctx: MessageContext): Promise<Handled> {
-  const name = str(message, 'functionCall.name', 'message.functionCall.name');
-  if (!name) throw new MalformedMessageError('function-call has no "message.functionCall.name"');
+async function handleFunctionCall(
+  message: Extract<ServerMessage, { type: 'function-call' }>,
+  raw: Buffer,
+  ctx: MessageContext,
+): Promise<Handled> {
+  const { name } = message.functionCall;
   const id = createHash('sha256').update(raw).digest('hex').slice(0, 32);
-  const callId = callIdOf(message) ?? '';
-  const call = { id, name, args: (message.functionCall as Json).parameters ?? {} };
+  const callId = message.callId ?? '';
+  const call: ToolCall = { id, name, arguments: message.functionCall.arguments };
   let once;
   try {
     once = await ctx.replies.once(`fn:${callId}:${id}`, () => runTool(call, message, callId, ctx));
@@ -281,8 +238,8 @@ async function handleFunctionCall(message: Json, raw: Buffer, ctx: MessageContex
  * assistant inline; a caller known by number gets `variableValues` { name, lastAppointment }
  * and a personal first message. Must answer well within Vapi's 7.5 s.
  */
-async function handleAssistantRequest(message: Json, ctx: MessageContext): Promise<Handled> {
-  const callId = callIdOf(message) ?? '';
+async function handleAssistantRequest(message: ServerMessage, ctx: MessageContext): Promise<Handled> {
+  const callId = message.callId ?? '';
   const compute = async () => ({ value: await assistantReply(message, ctx), cache: Boolean(callId) });
   try {
     const { value, isReplay } = callId
@@ -296,9 +253,9 @@ async function handleAssistantRequest(message: Json, ctx: MessageContext): Promi
   }
 }
 
-async function assistantReply(message: Json, ctx: MessageContext): Promise<Json> {
+async function assistantReply(message: ServerMessage, ctx: MessageContext): Promise<Json> {
   const base = baseAssistant(ctx.config);
-  const number = customerNumberOf(message);
+  const number = message.customerNumber;
   if (!number) return base;
   const phoneIndex = ctx.sealer.index(number);
   const customer = await ctx.store.collection<Customer>('customers').findOne({ phoneIndex });

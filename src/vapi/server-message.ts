@@ -1,8 +1,12 @@
 /**
- * Reading Vapi server messages defensively (spec `ServerMessage*`; vapi-reference.md §2).
- * A field that is present with the wrong type is a malformed message (400); a missing
- * optional field is fine.
+ * Vapi server messages, parsed once at the edge into typed shapes (spec `ServerMessage*`;
+ * vapi-reference.md §2); the handlers never read raw paths. The parser is lenient where real
+ * traffic differs from the spec (ISO or epoch `timestamp`, `null` for absent fields, tool
+ * `arguments` as an object or a JSON string, numbers as numeric strings) and strict about the
+ * rest: a field present with the wrong type is a malformed message (400).
  */
+import type { EndOfCallReport } from '../domain/call-records.js';
+
 export type Json = Record<string, unknown>;
 
 export class MalformedMessageError extends Error {
@@ -75,7 +79,7 @@ export function isObject(v: unknown): v is Json {
 }
 
 /** Reads `obj.a.b…`; undefined when any step is absent. */
-export function at(obj: unknown, path: string): unknown {
+function at(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
   for (const k of path.split('.')) {
     if (!isObject(cur)) return undefined;
@@ -85,7 +89,7 @@ export function at(obj: unknown, path: string): unknown {
 }
 
 /** A string at `path`, or undefined; numbers are accepted as text. @throws MalformedMessageError on another type */
-export function str(obj: unknown, path: string, label = path): string | undefined {
+function str(obj: unknown, path: string, label = path): string | undefined {
   const v = at(obj, path);
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v;
@@ -94,7 +98,7 @@ export function str(obj: unknown, path: string, label = path): string | undefine
 }
 
 /** A number at `path` (numeric strings accepted), or undefined. @throws MalformedMessageError */
-export function num(obj: unknown, path: string, label = path): number | undefined {
+function num(obj: unknown, path: string, label = path): number | undefined {
   const v = at(obj, path);
   if (v === undefined || v === null || v === '') return undefined;
   const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
@@ -103,7 +107,7 @@ export function num(obj: unknown, path: string, label = path): number | undefine
 }
 
 /** `message.timestamp` (epoch ms number or ISO string, both seen from Vapi) as epoch ms. */
-export function timestampMs(message: Json): number | undefined {
+function timestampMs(message: Json): number | undefined {
   const t = message.timestamp;
   if (typeof t === 'number' && Number.isFinite(t)) return t;
   if (typeof t === 'string') {
@@ -116,14 +120,187 @@ export function timestampMs(message: Json): number | undefined {
 }
 
 /** The call id: `message.call.id`. */
-export function callIdOf(message: Json): string | undefined {
+function callIdOf(message: Json): string | undefined {
   return str(message, 'call.id', 'message.call.id');
 }
 
 /** The caller's number: `message.customer.number`, else `message.call.customer.number`; web calls have none. */
-export function customerNumberOf(message: Json): string | undefined {
+function customerNumberOf(message: Json): string | undefined {
   return (
     str(message, 'customer.number', 'message.customer.number') ??
     str(message, 'call.customer.number', 'message.call.customer.number')
   );
+}
+
+/** What every message may carry (spec `ServerMessage*`: `timestamp`, `call`, `customer`). */
+export interface MessageCommon {
+  /** `message.timestamp` as epoch ms. */
+  timestampMs?: number;
+  /** `message.call.id` */
+  callId?: string;
+  /** `message.call.type`: inboundPhoneCall, outboundPhoneCall, webCall. */
+  callType?: string;
+  /** `message.call.assistantId` */
+  assistantId?: string;
+  /** The caller, E.164 as Vapi sends it: `message.customer.number`, else `message.call.customer.number`. */
+  customerNumber?: string;
+}
+
+/** One tool call of a `tool-calls` message (spec `ToolCall`), its arguments parsed. */
+export interface ToolCall {
+  /** The `toolCallId` the reply must name. */
+  id: string;
+  name: string;
+  /** The arguments as an object, or why they are not one (answered as that tool's error, not a 400). */
+  arguments: { ok: true; value: Json } | { ok: false; error: string };
+}
+
+/** The types the handlers answer in their own way; every other known or unknown type is `other`. */
+export type AnsweredType =
+  | 'transfer-destination-request'
+  | 'handoff-destination-request'
+  | 'knowledge-base-request'
+  | 'call.endpointing.request'
+  | 'campaign.predial';
+
+/** A parsed server message, by `type` (`transcript[transcriptType="final"]` is a `transcript`: `other`). */
+export type ServerMessage = MessageCommon &
+  (
+    | { type: 'tool-calls'; toolCalls: ToolCall[] }
+    | { type: 'function-call'; functionCall: { name: string; arguments: ToolCall['arguments'] } }
+    | { type: 'assistant-request' }
+    | { type: 'end-of-call-report'; report: EndOfCallReport }
+    | { type: 'status-update'; status: string; endedReason?: string }
+    | { type: AnsweredType }
+    | { type: 'other'; vapiType: string; known: boolean }
+  );
+
+const ANSWERED = new Set<string>([
+  'transfer-destination-request',
+  'handoff-destination-request',
+  'knowledge-base-request',
+  'call.endpointing.request',
+  'campaign.predial',
+]);
+
+/**
+ * The typed message of an envelope from {@link parseEnvelope}.
+ * @throws MalformedMessageError (a field of the wrong type; a tool call without id or name; a
+ *   status-update without call id or status; an end-of-call-report without call id)
+ */
+export function parseServerMessage(message: Json): ServerMessage {
+  const rawType = message.type as string;
+  const common: MessageCommon = {
+    timestampMs: timestampMs(message),
+    callId: callIdOf(message),
+    callType: str(message, 'call.type', 'message.call.type'),
+    assistantId: str(message, 'call.assistantId', 'message.call.assistantId'),
+    customerNumber: customerNumberOf(message),
+  };
+  switch (rawType) {
+    case 'tool-calls':
+      return { ...common, type: 'tool-calls', toolCalls: toolCallsOf(message) };
+    case 'function-call': {
+      const name = str(message, 'functionCall.name', 'message.functionCall.name');
+      if (!name) throw new MalformedMessageError('function-call has no "message.functionCall.name"');
+      const fn = isObject(message.functionCall) ? message.functionCall : {};
+      return { ...common, type: 'function-call', functionCall: { name, arguments: argumentsOf(fn.parameters ?? {}) } };
+    }
+    case 'assistant-request':
+      return { ...common, type: 'assistant-request' };
+    case 'end-of-call-report':
+      return { ...common, type: 'end-of-call-report', report: reportOf(message, common) };
+    case 'status-update': {
+      const status = str(message, 'status', 'message.status');
+      if (!common.callId || !status)
+        throw new MalformedMessageError('status-update needs "message.call.id" and "message.status"');
+      return { ...common, type: 'status-update', status, endedReason: str(message, 'endedReason') };
+    }
+    default:
+      if (ANSWERED.has(rawType)) return { ...common, type: rawType as AnsweredType };
+      return {
+        ...common,
+        type: 'other',
+        vapiType: rawType,
+        // `serverMessages` can ask for final transcripts only; that message is a transcript like any other.
+        known: VAPI_MESSAGE_TYPES.has(rawType.startsWith('transcript[') ? 'transcript' : rawType),
+      };
+  }
+}
+
+/** `toolCallList` (current), `toolCalls` (legacy) or `toolWithToolCallList[].toolCall`, in that order. */
+function toolCallsOf(message: Json): ToolCall[] {
+  const fromPairs = Array.isArray(message.toolWithToolCallList)
+    ? message.toolWithToolCallList.map((t) => (isObject(t) ? t.toolCall : undefined))
+    : undefined;
+  const list = message.toolCallList ?? message.toolCalls ?? fromPairs;
+  if (!Array.isArray(list) || list.length === 0)
+    throw new MalformedMessageError('tool-calls message has no "toolCallList"');
+  return list.map((item, i) => {
+    if (!isObject(item)) throw new MalformedMessageError(`toolCallList[${i}] must be an object`);
+    const id = str(item, 'id', `toolCallList[${i}].id`) ?? str(item, 'toolCallId', `toolCallList[${i}].toolCallId`);
+    const name =
+      str(item, 'function.name', `toolCallList[${i}].function.name`) ?? str(item, 'name', `toolCallList[${i}].name`);
+    if (!id) throw new MalformedMessageError(`toolCallList[${i}] has no "id"`);
+    if (!name) throw new MalformedMessageError(`toolCallList[${i}] has no "function.name"`);
+    const fn = isObject(item.function) ? item.function : {};
+    return {
+      id,
+      name,
+      arguments: argumentsOf(fn.arguments ?? item.arguments ?? item.parameters ?? fn.parameters ?? {}),
+    };
+  });
+}
+
+/** Tool arguments: an object, or a JSON string of one (both sent by Vapi). */
+function argumentsOf(args: unknown): ToolCall['arguments'] {
+  let value = args;
+  if (typeof value === 'string') {
+    try {
+      value = value.trim() ? JSON.parse(value) : {};
+    } catch {
+      return { ok: false, error: 'The tool arguments are not valid JSON.' };
+    }
+  }
+  if (!isObject(value)) return { ok: false, error: 'The tool arguments must be a JSON object.' };
+  return { ok: true, value };
+}
+
+/** `message.call` is a snapshot from call creation, so outcome fields come from the top level first. */
+function reportOf(m: Json, common: MessageCommon): EndOfCallReport {
+  if (!common.callId) throw new MalformedMessageError('end-of-call-report has no "message.call.id"');
+  const startedAt = str(m, 'startedAt') ?? str(m, 'call.startedAt');
+  const endedAt = str(m, 'endedAt') ?? str(m, 'call.endedAt');
+  const ms = num(m, 'durationMs');
+  let durationSeconds = num(m, 'durationSeconds') ?? (ms === undefined ? undefined : ms / 1000);
+  if (durationSeconds === undefined && startedAt && endedAt) {
+    const d = (Date.parse(endedAt) - Date.parse(startedAt)) / 1000;
+    if (Number.isFinite(d) && d >= 0) durationSeconds = d;
+  }
+  const structuredOutputs: Record<string, unknown> = {};
+  const outputs = at(m, 'artifact.structuredOutputs');
+  if (isObject(outputs))
+    for (const o of Object.values(outputs))
+      if (isObject(o) && typeof o.name === 'string') structuredOutputs[o.name] = o.result;
+  return {
+    callId: common.callId,
+    callType: common.callType,
+    assistantId: common.assistantId ?? str(m, 'assistant.id'),
+    startedAt,
+    endedAt,
+    durationSeconds,
+    endedReason: str(m, 'endedReason') ?? str(m, 'call.endedReason'),
+    cost: num(m, 'cost') ?? num(m, 'costBreakdown.total'),
+    costBreakdown: at(m, 'costBreakdown') ?? at(m, 'costs'),
+    customerNumber: common.customerNumber,
+    structuredOutputs,
+    analysis: {
+      summary: str(m, 'analysis.summary'),
+      successEvaluation: at(m, 'analysis.successEvaluation') ?? undefined,
+    },
+    summary: str(m, 'summary'),
+    transcript: str(m, 'artifact.transcript') ?? str(m, 'transcript'),
+    recordingUrl:
+      str(m, 'artifact.recordingUrl') ?? str(m, 'artifact.recording.mono.combinedUrl') ?? str(m, 'recordingUrl'),
+  };
 }

@@ -10,7 +10,7 @@ import {
   getConfigValue,
   validateImportedConfig,
   type ConfigChange,
-} from '../../domain/bot-config-edit.js';
+} from '../../vapi/bot-config-edit.js';
 import { optionsCatalog } from '../../vapi/options.js';
 import type { Store } from '../../store/types.js';
 import { requireBotConfig } from '../shared/store.js';

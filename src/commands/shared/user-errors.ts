@@ -1,6 +1,6 @@
 import { AuthError, NetworkError, StoreError, UsageError, UserError } from '../../errors.js';
 import { KeyringAuthError, KeyringError } from '../../domain/keyring.js';
-import { ConfigValueError } from '../../domain/bot-config-edit.js';
+import { ConfigValueError } from '../../vapi/bot-config-edit.js';
 import { SealError } from '../../crypto/seal.js';
 import { UnwrapError } from '../../crypto/password-kdf.js';
 import { StoreUnavailableError } from '../../store/types.js';

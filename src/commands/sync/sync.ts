@@ -5,7 +5,7 @@ import type { VapiClient } from '@vapi-ai/server-sdk';
 import { thisProcess, type Deps } from '../../deps.js';
 import { PendingChangesError, UsageError, UserError } from '../../errors.js';
 import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
-import { validateImportedConfig } from '../../domain/bot-config-edit.js';
+import { validateImportedConfig } from '../../vapi/bot-config-edit.js';
 import { vapiRequest, vapiRest, type VapiSettings } from '../../vapi/client.js';
 import { planSync, requireServerSecret, type RemoteState, type SyncResult } from '../../vapi/sync-remote.js';
 import {

@@ -6,7 +6,7 @@ import { createContext } from '../../../src/commands/shared/context.js';
 import { toUserError } from '../../../src/commands/shared/user-errors.js';
 import { COMMANDS } from '../../../src/commands/index.js';
 import { KeyringAuthError, KeyringError } from '../../../src/domain/keyring.js';
-import { ConfigValueError } from '../../../src/domain/bot-config-edit.js';
+import { ConfigValueError } from '../../../src/vapi/bot-config-edit.js';
 import { SealError } from '../../../src/crypto/seal.js';
 import { StoreUnavailableError } from '../../../src/store/types.js';
 import type { GlobalOptions } from '../../../src/commands/shared/globals.js';

@@ -1,11 +1,11 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { IANAZone } from 'luxon';
 import { isSupportedCountry } from 'libphonenumber-js';
-import type { BotConfig } from './clinic.js';
-import { CONFIG_KEYS } from './config-keys.js';
+import type { BotConfig } from '../domain/clinic.js';
+import { CONFIG_KEYS } from '../domain/config-keys.js';
 
 export { CONFIG_KEYS };
-import { accepts, optionsCatalog, type Choices, type ProviderOptions } from '../vapi/options.js';
+import { accepts, optionsCatalog, type Choices, type ProviderOptions } from './options.js';
 
 /** A rejected change: the message names the key and lists what is accepted. */
 export class ConfigValueError extends Error {
