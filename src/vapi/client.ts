@@ -61,7 +61,7 @@ export async function createVapiClient(s: VapiSettings): Promise<VapiClient> {
     baseUrl: s.baseUrl.value,
     timeoutInSeconds: s.timeoutSeconds,
     maxRetries: 0,
-    fetch: fetch as never,
+    fetch,
   });
 }
 
@@ -87,7 +87,11 @@ export async function vapiFetch(s: VapiSettings): Promise<typeof globalThis.fetc
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {
-        res = (await undiciFetch(input as string, { ...rest, dispatcher } as never)) as unknown as Response;
+        // undici's own RequestInit (with its dispatcher) and Response, bridged to the DOM types the SDK uses.
+        res = (await undiciFetch(
+          input as string,
+          { ...rest, dispatcher } as Parameters<typeof undiciFetch>[1],
+        )) as unknown as Response;
       } catch (err) {
         if ((err as Error).name === 'AbortError') throw err;
         throw new Error(`fetch failed: ${networkCause(err, s)}`, { cause: err });

@@ -1,4 +1,5 @@
 import type { VapiClient } from '@vapi-ai/server-sdk';
+import type { Vapi } from '@vapi-ai/server-sdk';
 import type { BotConfig } from '../domain/clinic.js';
 import type { Store } from '../store/types.js';
 import { thisProcess } from '../deps.js';
@@ -37,9 +38,12 @@ async function setServer(
 ): Promise<void> {
   if (!server) return;
   await vapiRequest<unknown>(`point ${kind} ${id}`, s, async () => {
-    if (kind === 'tool') return vapi.tools.update({ id, body: { type: 'function', server } } as never);
-    if (kind === 'phone-number') return vapi.phoneNumbers.update({ id, body: { server } } as never);
-    return vapi.assistants.update({ id, server } as never);
+    // Our server record is the spec's `Server` (url, credentialId, backoffPlan, timeoutSeconds, headers).
+    const srv = server as Vapi.Server;
+    if (kind === 'tool') return vapi.tools.update({ id, body: { type: 'function', server: srv } });
+    if (kind === 'phone-number')
+      return vapi.phoneNumbers.update({ id, body: { server: srv } as Vapi.UpdatePhoneNumbersRequestBody });
+    return vapi.assistants.update({ id, server: srv });
   });
 }
 

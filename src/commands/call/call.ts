@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { Vapi } from '@vapi-ai/server-sdk';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { VapiClient } from '@vapi-ai/server-sdk';
@@ -244,7 +245,11 @@ export async function runCall(flags: CallOptions, ctx: Context): Promise<CallRes
   const pollMs = Number(deps.env.get('RECEPTIONIST_POLL_INTERVAL_MS')?.value ?? 2000);
   const work = async (r: CallResult) => {
     try {
-      const call = (await vapi.calls.create(r.request as never)) as unknown as { id: string; status?: string };
+      // The body is built by requestFor (spec `CreateCallDTO`), and checked against the spec by the tests.
+      const call = (await vapi.calls.create(r.request as Vapi.CreateCallDto)) as unknown as {
+        id: string;
+        status?: string;
+      };
       Object.assign(r, { callId: call.id, status: call.status });
       if (flags.wait) Object.assign(r, await follow(vapi, call.id, pollMs, vapiSettings));
     } catch (err) {

@@ -53,7 +53,7 @@ async function turn(
   now: Date,
 ): Promise<ChatTurn> {
   const chat = (await vapiRequest('send the chat message', s, () =>
-    vapi.chats.create({ assistantId, input, ...(previousChatId ? { previousChatId } : {}) } as never),
+    vapi.chats.create({ assistantId, input, ...(previousChatId ? { previousChatId } : {}) }),
   )) as unknown as { id: string; output?: Array<{ role?: string; content?: unknown }> };
   const reply = replyOf(chat);
   const sealed = sealer.sealRecord({ input, output: reply }, { collection: 'chats', recordId: chat.id });

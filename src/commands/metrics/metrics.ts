@@ -1,4 +1,5 @@
 import { renderTable } from '../shared/table.js';
+import type { Vapi } from '@vapi-ai/server-sdk';
 import { DateTime } from 'luxon';
 import { vapiRequest } from '../../vapi/client.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
@@ -83,12 +84,13 @@ export async function runMetrics(flags: MetricsOptions, ctx: Context): Promise<M
 async function remote(flags: MetricsOptions, since: Date, zone: string, ctx: Context): Promise<MetricsRow[]> {
   const settings = ctx.vapiSettings();
   const vapi = await ctx.vapi();
-  const groupBy = flags.by === 'assistant' ? ['assistantId'] : flags.by === 'endedReason' ? ['endedReason'] : [];
-  const query = {
+  const groupBy: Vapi.AnalyticsQueryGroupByItem[] =
+    flags.by === 'assistant' ? ['assistantId'] : flags.by === 'endedReason' ? ['endedReason'] : [];
+  const query: Vapi.AnalyticsQuery = {
     table: 'call',
     name: 'receptionist_metrics',
     timeRange: {
-      ...(flags.by === 'day' ? { step: 'day' } : {}),
+      ...(flags.by === 'day' ? { step: 'day' as const } : {}),
       start: since.toISOString(),
       end: ctx.now().toISOString(),
       timezone: zone,
@@ -102,7 +104,7 @@ async function remote(flags: MetricsOptions, since: Date, zone: string, ctx: Con
     ],
   };
   const res = (await vapiRequest('read analytics', settings, () =>
-    vapi.analytics.get({ queries: [query] } as never),
+    vapi.analytics.get({ queries: [query] }),
   )) as unknown as Array<{ result?: Array<Record<string, unknown>> }>;
   return (res[0]?.result ?? []).map((r) => ({
     group: String(r.date ?? r.assistantId ?? r.endedReason ?? 'all'),

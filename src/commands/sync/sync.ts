@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { Vapi } from '@vapi-ai/server-sdk';
 import path from 'node:path';
 import ora from 'ora';
 import type { VapiClient } from '@vapi-ai/server-sdk';
@@ -240,13 +241,16 @@ async function apply(x: ApplyInput): Promise<{ assistantId?: string; credentialI
             ? vapiRest(s, what, 'POST', '/credential', sent)
             : vapiRest(s, what, 'PATCH', `/credential/${encodeURIComponent(p.id!)}`, sent);
         case 'tool':
-          return isCreate ? vapi.tools.create(sent as never) : vapi.tools.update({ id: p.id!, body: sent } as never);
+          // The bodies are built from the config, which the tests validate against Vapi's spec (schema names below).
+          return isCreate
+            ? vapi.tools.create(sent as unknown as Vapi.CreateToolsRequest)
+            : vapi.tools.update({ id: p.id!, body: sent as unknown as Vapi.UpdateToolsRequestBody });
         case 'assistant':
           return isCreate
-            ? vapi.assistants.create(sent as never)
-            : vapi.assistants.update({ id: p.id!, ...sent } as never);
+            ? vapi.assistants.create(sent as unknown as Vapi.CreateAssistantDto)
+            : vapi.assistants.update({ id: p.id!, ...(sent as unknown as Omit<Vapi.UpdateAssistantDto, 'id'>) });
         case 'phone-number':
-          return vapi.phoneNumbers.update({ id: p.id!, body: sent } as never);
+          return vapi.phoneNumbers.update({ id: p.id!, body: sent as unknown as Vapi.UpdatePhoneNumbersRequestBody });
       }
     })) as unknown as Remote;
     const received = pointed ? { ...remote, server: { ...(remote.server as object), url: x.serverUrl } } : remote;
