@@ -56,8 +56,20 @@ export class TunnelSupervisor {
     return this.factory.open({ ...tunnelOpts, onStatus: (s) => this.onStatus(s) });
   }
 
+  /**
+   * serve is stopping: the tunnel stays up for what is left of the cleanup (restoring the
+   * assistant's URL), but a drop is no longer reported or reopened: a session that ends with the
+   * process (ngrok sees the same Ctrl-C) is not a dropped tunnel, and nothing says "Reconnecting…".
+   */
+  stopping(): void {
+    this.quiet = true;
+    clearTimeout(this.timer);
+  }
+
+  private quiet = false;
+
   private onStatus(status: 'closed' | 'connected'): void {
-    if (this.closed) return;
+    if (this.closed || this.quiet) return;
     if (status === 'closed' && !this.down) {
       this.down = true;
       this.onEvent({ kind: 'tunnel', state: 'disconnected', url: this.tunnel?.url ?? '' });
@@ -85,14 +97,14 @@ export class TunnelSupervisor {
   }
 
   private async reopen(): Promise<void> {
-    if (this.closed || !this.down) return;
+    if (this.closed || this.quiet || !this.down) return;
     this.attempt++;
     const old = this.tunnel;
     this.tunnel = undefined;
     await old?.close().catch(() => undefined);
     try {
       const next = await this.open();
-      if (this.closed) return void (await next.close().catch(() => undefined));
+      if (this.closed || this.quiet) return void (await next.close().catch(() => undefined));
       this.tunnel = next;
       this.down = false;
       this.attempt = 0;

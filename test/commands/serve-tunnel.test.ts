@@ -242,6 +242,24 @@ describe('serve --tunnel --update-assistant', () => {
     expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED], phoneNumber: [SYNCED] });
   });
 
+  test('a tunnel that ends with the process on Ctrl-C is not reported as dropped: no "Reconnecting…" before exit', async () => {
+    await seededAndSynced();
+    const fake = fakeTunnels();
+    const s = startServe(['--tunnel', '--update-assistant'], fake.factory);
+    await s.ready();
+    s.stop('SIGINT');
+    fake.drop(); // ngrok's session ends on the same signal, while serve is restoring the assistant's URL
+    expect(await s.done).toBe(0);
+    const kinds = s.events().map((e) => (e.kind === 'tunnel' ? `tunnel ${e.state}` : e.kind));
+    expect(kinds.filter((k) => /^(tunnel|stopping|stopped)/.test(k))).toEqual([
+      'tunnel open',
+      'stopping',
+      'tunnel closed',
+      'stopped',
+    ]);
+    expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED], phoneNumber: [SYNCED] });
+  });
+
   test('--public-url uses a tunnel the user runs', async () => {
     await seededAndSynced();
     const s = startServe(['--public-url', 'https://mine.example.org/', '--update-assistant'], fakeTunnels().factory);

@@ -383,6 +383,9 @@ export async function runServe(
               );
         },
       );
+      // At the signal itself, before anything else runs: ngrok's session may end on the same Ctrl-C.
+      const quiet = supervisor;
+      run.signal.addEventListener('abort', () => quiet.stopping(), { once: true });
       publicBase = await supervisor.start();
       // `{url}` in an HMAC payload is the URL Vapi posted to: the tunnel's.
       resolved?.auth.publicUrls?.push(publicBase);
@@ -418,6 +421,7 @@ export async function runServe(
     // Reverse order: the assistant's URL first (while Vapi can still reach us), then the tunnel, the server, the store.
     // Each step is bounded by the deadline and a second Ctrl-C; what is skipped is said, and the
     // next serve or sync puts the assistant's URL back.
+    supervisor?.stopping(); // also when serve stops on an error
     const until = Date.now() + (run.deadlineMs ?? SHUTDOWN_DEADLINE_MS);
     let skipped: string | undefined;
     const step = async (what: string, fn: () => Promise<unknown> | undefined) => {
