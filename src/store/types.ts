@@ -148,11 +148,12 @@ export interface CallLogStore {
   /** Records, newest `endedAt` first. */
   list(opts?: { since?: Date; limit?: number }): Promise<CallLogRecord[]>;
   /**
-   * Rewrites every record through `transform` (a migration, e.g. sealing plaintext rows),
-   * atomically: either all rows are rewritten or none. Returns how many changed.
+   * Rewrites every record through `transform` (a migration, e.g. sealing plaintext rows; `null`
+   * removes the row, e.g. `trigger --purge`), atomically: either all rows are rewritten or none.
+   * Returns how many changed or were removed.
    * @throws StoreUnavailableError
    */
-  rewrite(transform: (r: CallLogRecord) => CallLogRecord): Promise<number>;
+  rewrite(transform: (r: CallLogRecord) => CallLogRecord | null): Promise<number>;
 }
 
 /** The fields of a call log that are sealed at rest. */

@@ -58,7 +58,7 @@ describe('receptionist trigger', () => {
     );
     expect(set.callId).toBe('call_set');
     const fresh = JSON.parse((await run(['trigger', 'end-of-call-report', '--url', url, '--json'])).out);
-    expect(fresh.callId).toMatch(/^call_[0-9a-f]{16}$/);
+    expect(fresh.callId).toMatch(/^trigger-[0-9a-f]{16}$/);
     expect(received[1]!.body.message.call.id).toBe(fresh.callId);
   });
 
@@ -69,5 +69,80 @@ describe('receptionist trigger', () => {
     expect(both.code).toBe(2);
     expect(both.err).toContain('--replay sends a recorded call; it takes no event or --file.');
     expect(received).toEqual([]);
+  });
+});
+
+describe('receptionist trigger --purge', () => {
+  test("removes what trigger's made-up calls left, frees their slots, and keeps real calls", async () => {
+    const { startTestServer, toolCalls } = await import('../support/app.js');
+    const { openLocalStore } = await import('../../src/store/local/index.js');
+    const s = await startTestServer({ dir: tmp.dir });
+    const fake = 'trigger-0123456789abcdef';
+    const booking = {
+      name: 'Ravi Kumar',
+      email: 'ravi dot kumar at example dot com',
+      phone: '98450 12345',
+      date: 'Tuesday 24 November at 11am',
+      reason: 'fever',
+      specialty: 'general medicine',
+    };
+    for (const callId of [fake, 'call_real']) {
+      await s.send(toolCalls(callId, ['check_availability', { date: 'Monday 23 November at 10:30am', doctor: 'Rao' }]));
+      await s.send(
+        toolCalls(callId, [
+          'book_appointment',
+          { ...booking, date: callId === fake ? booking.date : 'Wednesday 25 November at 11am' },
+        ]),
+      );
+      await s.send({ type: 'status-update', status: 'in-progress', call: { id: callId } });
+      await s.send({ type: 'end-of-call-report', call: { id: callId }, endedReason: 'customer-ended-call' });
+    }
+    await s.close();
+
+    const dir = path.join(tmp.dir);
+    const dry = await run(['--data-dir', dir, 'trigger', '--purge', '--dry-run', '--json']);
+    expect(dry.code, dry.err).toBe(0);
+    expect(JSON.parse(dry.out)).toEqual({
+      dryRun: true,
+      calls: [fake],
+      callLogs: 1,
+      statuses: 1,
+      appointments: 2, // the hold on Monday and the booking on Tuesday
+      visits: 0,
+      replies: 2,
+    });
+    const purged = await run(['--data-dir', dir, 'trigger', '--purge']);
+    expect(purged.code, purged.err).toBe(0);
+    expect(purged.err).toContain('Removed 1 made-up call(s): 1 call log(s), 1 status(es), 2 appointment(s) or hold(s)');
+
+    const store = await openLocalStore({ dir, readOnly: true });
+    try {
+      expect((await store.callLogs.list()).map((r) => r.callId)).toEqual(['call_real']);
+      const left = await store.collection('appointments').find({});
+      expect(left.every((a) => a.callId === 'call_real' || a.holdOwner === 'call_real')).toBe(true);
+      expect(left.length).toBeGreaterThan(0);
+      expect((await store.collection('call_status').find({})).map((d) => d._id)).toEqual(['call_real']);
+      expect((await store.collection('replies').find({})).every((r) => !String(r._id).includes(fake))).toBe(true);
+      expect((await store.audit.list()).at(-1)).toMatchObject({ action: 'trigger.purge', details: { calls: 1 } });
+    } finally {
+      await store.close();
+    }
+    // A second run finds nothing.
+    expect((await run(['--data-dir', dir, 'trigger', '--purge'])).err).toContain('No calls made up by trigger');
+    // Tuesday 11 AM with Dr. Mehta is free again.
+    const again = await startTestServer({ dir: tmp.dir });
+    const free = await again.send(
+      toolCalls('call_next', [
+        'check_availability',
+        { date: 'Tuesday 24 November at 11am', specialty: 'general medicine' },
+      ]),
+    );
+    await again.close();
+    expect(free.body.results[0].result).toMatch(/is free on Tuesday 24 November at 11 AM/);
+  });
+
+  test('--purge with an event, or --dry-run alone, is a usage error', async () => {
+    expect((await run(['trigger', '--purge', 'end-of-call-report'])).code).toBe(2);
+    expect((await run(['trigger', '--dry-run'])).code).toBe(2);
   });
 });

@@ -110,6 +110,13 @@ describe.each(backends)('store contract: %s', (_name, open) => {
       'c2',
     ]);
     expect(await store.callLogs.has('c1')).toBe(true);
+    // rewrite: a transform changes rows, null removes one (and its id may be logged again).
+    expect(await store.callLogs.rewrite((r) => (r.callId === 'c1' ? null : { ...r, endedReason: 'rewritten' }))).toBe(
+      2,
+    );
+    expect((await store.callLogs.list()).map((r) => [r.callId, r.endedReason])).toEqual([['c2', 'rewritten']]);
+    expect(await store.callLogs.has('c1')).toBe(false);
+    expect(await store.callLogs.append(rec('c1', '2026-11-20T10:00:00.000Z'))).toBe(true);
     await store.audit.append({ at: '2026-11-21T00:00:00.000Z', user: 'u', action: 'decrypt', details: { n: 1 } });
     expect(await store.audit.list()).toEqual([
       { at: '2026-11-21T00:00:00.000Z', user: 'u', action: 'decrypt', details: { n: 1 } },

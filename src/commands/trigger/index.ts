@@ -21,6 +21,11 @@ export const triggerCommand = defineCommand({
     new Option('--auth <mode>', 'how to authenticate').choices(['hmac', 'secret', 'bearer', 'none']).default('hmac'),
     new Option('--list', 'list the events'),
     new Option(
+      '--purge',
+      'remove from the store everything trigger\'s made-up calls left (ids "trigger-…"): call logs, statuses, bookings and holds, AC visits, stored replies',
+    ),
+    new Option('--dry-run', 'with --purge: count what would be removed, remove nothing'),
+    new Option(
       '--replay <call-id>',
       'send again, in order, the messages `serve --record` kept for this call (needs an admin password)',
     ),
@@ -33,13 +38,15 @@ export const triggerCommand = defineCommand({
 {{customerNumber}} {{assistantId}} {{date:tue}} (the first Tuesday at least 3 days ahead).
 "args.X" in --set is short for the first tool call's function.arguments.X.
 With --json: one object {event, url, callId, status, body} per message sent (NDJSON for --replay);
---list --json is one array.`,
+--list --json is one array; --purge --json one object. Without --call-id the calls get ids "trigger-<hex>",
+so \`trigger --purge\` can take them out of a real store again (stop \`serve\` first on the embedded store).`,
   examples: [
     'receptionist trigger --list',
     'receptionist trigger tool-calls.book_appointment --set args.date="next Friday at 3pm"',
     'receptionist trigger end-of-call-report --call-id call_123',
     'receptionist trigger --file my-payload.json --auth secret',
     'receptionist trigger --replay call_123 --url http://127.0.0.1:3001/webhook',
+    'receptionist trigger --purge --dry-run',
   ],
   load: () => import('./trigger.js').then((m) => m.trigger),
 });

@@ -12,10 +12,13 @@ import type { Context } from '../shared/context.js';
 import { appendAudit } from '../../domain/audit.js';
 import { openField } from '../../domain/sealer.js';
 import { recordingContext } from '../../domain/recordings.js';
+import { purgeCalls, TRIGGER_CALL_PREFIX, type PurgeResult } from '../../domain/purge.js';
 
 export interface TriggerOptions {
-  /** What to do: list the events, send one event or file, or replay a recorded call. */
-  mode: 'list' | 'send' | 'replay';
+  /** What to do: list the events, send one event or file, replay a recorded call, or purge trigger's calls. */
+  mode: 'list' | 'send' | 'replay' | 'purge';
+  /** With --purge: count, remove nothing. */
+  dryRun: boolean;
   event?: string;
   file?: string;
   /** `--replay <call-id>` */
@@ -33,7 +36,10 @@ export function parseTriggerOptions(flags: Flags): TriggerOptions {
   const file = flags.file as string | undefined;
   const replay = flags.replay as string | undefined;
   if (replay && (event || file)) throw new UsageError('--replay sends a recorded call; it takes no event or --file.');
-  const mode = flags.list ? 'list' : replay ? 'replay' : 'send';
+  if (flags.purge && (event || file || replay))
+    throw new UsageError('--purge removes the calls trigger made up; it takes no event, --file or --replay.');
+  if (flags.dryRun && !flags.purge) throw new UsageError('--dry-run goes with --purge.');
+  const mode = flags.list ? 'list' : flags.purge ? 'purge' : replay ? 'replay' : 'send';
   if (mode === 'send' && !event && !file)
     throw new UsageError('Name an event, or pass --file.', 'See `receptionist trigger --list`.');
   return {
@@ -46,6 +52,7 @@ export function parseTriggerOptions(flags: Flags): TriggerOptions {
     callId: flags.callId as string | undefined,
     customerNumber: flags.customerNumber as string | undefined,
     auth: ((flags.auth as string | undefined) ?? 'hmac') as TriggerOptions['auth'],
+    dryRun: flags.dryRun === true,
   };
 }
 
@@ -208,7 +215,7 @@ export async function runTrigger(flags: TriggerOptions, deps: Deps): Promise<Tri
     template = (JSON.parse(fs.readFileSync(file, 'utf8')) as EventTemplate).payload;
   }
   const now = deps.now();
-  const callId = flags.callId ?? `call_${randomBytes(8).toString('hex')}`;
+  const callId = flags.callId ?? `${TRIGGER_CALL_PREFIX}${randomBytes(8).toString('hex')}`;
   const payload = fillPlaceholders(
     template,
     placeholderValues(now, callId, flags.customerNumber ?? '+919812345678', clinicTimeZone()),
@@ -361,14 +368,38 @@ export function renderTrigger(r: TriggerResult, { io, globals: g }: RenderContex
   io.line(typeof r.body === 'string' ? r.body : JSON.stringify(r.body, null, 2));
 }
 
+/** What was (or would be) removed; with --json one object. */
+function renderPurge(r: PurgeResult, { io, globals }: RenderContext): void {
+  if (globals.json) return io.line(JSON.stringify(r));
+  if (!r.calls.length)
+    return io.info(`No calls made up by trigger (ids starting "${TRIGGER_CALL_PREFIX}") in the store.`);
+  io.info(
+    `${r.dryRun ? 'Would remove' : 'Removed'} ${r.calls.length} made-up call(s): ${r.callLogs} call log(s), ${r.statuses} status(es), ${r.appointments} appointment(s) or hold(s), ${r.visits} AC visit(s), ${r.replies} stored repl${r.replies === 1 ? 'y' : 'ies'}.`,
+  );
+  if (r.dryRun) io.info('Run it again without --dry-run to remove them.');
+}
+
 export type TriggerOutcome =
   | { mode: 'list'; events: ReturnType<typeof listEvents> }
+  | { mode: 'purge'; purged: PurgeResult }
   | { mode: 'send'; result: TriggerResult }
   | { mode: 'replay'; results: TriggerResult[] };
 
 /** `trigger`: list, send, or replay (each reply printed as it comes: NDJSON with --json). */
 export async function run(opts: TriggerOptions, ctx: Context): Promise<TriggerOutcome> {
   if (opts.mode === 'list') return { mode: 'list', events: listEvents() };
+  if (opts.mode === 'purge') {
+    const store = await ctx.store({ readOnly: opts.dryRun });
+    const purged = await purgeCalls(store, (id) => id.startsWith(TRIGGER_CALL_PREFIX), { dryRun: opts.dryRun });
+    if (!opts.dryRun && purged.calls.length)
+      await appendAudit(store, {
+        at: ctx.now().toISOString(),
+        user: '-',
+        action: 'trigger.purge',
+        details: { ...purged, calls: purged.calls.length },
+      });
+    return { mode: 'purge', purged };
+  }
   if (opts.mode === 'replay')
     return { mode: 'replay', results: await runReplay(opts.replay!, opts, ctx, (r) => renderTrigger(r, ctx)) };
   return { mode: 'send', result: await runTrigger(opts, ctx) };
@@ -379,6 +410,7 @@ export const trigger = implement({
   run,
   render: (o: TriggerOutcome, _opts, out) => {
     if (o.mode === 'list') renderEventList(o.events, out);
+    if (o.mode === 'purge') renderPurge(o.purged, out);
     if (o.mode === 'send') renderTrigger(o.result, out);
   },
 });

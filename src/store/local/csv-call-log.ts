@@ -239,16 +239,22 @@ export class CsvCallLog implements CallLogStore {
     return opts.limit ? rows.slice(0, opts.limit) : rows;
   }
 
-  rewrite(transform: (r: CallLogRecord) => CallLogRecord): Promise<number> {
+  rewrite(transform: (r: CallLogRecord) => CallLogRecord | null): Promise<number> {
     const run = this.queue.then(async () => {
       if (!this.fh) throw new StoreError('This command opened the call log read-only.');
       const { records } = await scan(this.file);
       let changed = 0;
-      const next = records.map((r) => {
+      const next: CallLogRecord[] = [];
+      for (const r of records) {
         const t = transform(r);
+        if (t === null) {
+          this.ids.delete(r.callId);
+          changed++;
+          continue;
+        }
         if (JSON.stringify(t) !== JSON.stringify(r)) changed++;
-        return t;
-      });
+        next.push(t);
+      }
       if (!changed) return 0;
       await this.fh.close();
       try {

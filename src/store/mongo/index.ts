@@ -159,10 +159,15 @@ class MongoCallLogs implements CallLogStore {
     return rows.map(({ _id, ...r }) => r as unknown as CallLogRecord);
   }
 
-  async rewrite(transform: (r: CallLogRecord) => CallLogRecord): Promise<number> {
+  async rewrite(transform: (r: CallLogRecord) => CallLogRecord | null): Promise<number> {
     let changed = 0;
     for (const r of await this.list()) {
       const t = transform(r);
+      if (t === null) {
+        await this.col.deleteMany({ _id: r.callId });
+        changed++;
+        continue;
+      }
       if (JSON.stringify(t) === JSON.stringify(r)) continue;
       await this.col.updateOne({ _id: r.callId }, { $set: { ...t } });
       changed++;
