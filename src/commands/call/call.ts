@@ -12,7 +12,7 @@ import { checkVariables, placeholdersIn } from '../../vapi/variables.js';
 import { vapiError, vapiRequest, type VapiSettings } from '../../vapi/client.js';
 import { requireBotConfig } from '../shared/store.js';
 import { progress, resolveAssistant } from '../shared/vapi.js';
-import { parseIsoTime } from '../shared/parse.js';
+import { parseIsoTime, parseKeyValues } from '../shared/parse.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
 
@@ -48,7 +48,7 @@ export function parseCallOptions(flags: Flags): CallOptions {
     throw new UsageError(`Invalid --concurrency "${rawConcurrency}"`, 'Give a whole number from 1 to 50.');
   return {
     numbers,
-    vars: parseVarPairs((flags.var as string[] | undefined) ?? []),
+    vars: parseKeyValues((flags.var as string[] | undefined) ?? [], 'var'),
     varsFile: flags.vars as string | undefined,
     fromCsv,
     concurrency,
@@ -82,16 +82,6 @@ export interface CallResult {
   durationSeconds?: number;
   cost?: number;
   error?: string;
-}
-
-function parseVarPairs(pairs: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of pairs) {
-    const eq = p.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--var needs key=value, got "${p}".`);
-    out[p.slice(0, eq).trim()] = p.slice(eq + 1);
-  }
-  return out;
 }
 
 function readJsonVars(file: string, cwd: string): Record<string, string> {

@@ -69,3 +69,14 @@ export function parseLimit(flag: string | undefined): number | undefined {
     throw new UsageError(`Invalid --limit "${flag}"`, 'Give a whole number of at least 1.');
   return limit;
 }
+
+/** Repeated `--<flag> key=value` values as an object (the value may hold `=`). @throws UsageError without `=` */
+export function parseKeyValues(pairs: string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--${flag} needs key=value, got "${p}".`);
+    out[p.slice(0, eq).trim()] = p.slice(eq + 1);
+  }
+  return out;
+}

@@ -15,6 +15,12 @@ export const triggerCommand = defineCommand({
     )
       .argParser(collect)
       .default([]),
+    new Option(
+      '--var <name=value>',
+      'a value for a {{name}} placeholder of the template, e.g. appointmentId="K 7 M H Q P" (repeatable)',
+    )
+      .argParser(collect)
+      .default([]),
     new Option('--file <payload.json>', 'send this payload instead of a template'),
     new Option('--call-id <id>', 'call id to use (default: a new one per run)'),
     new Option('--customer-number <e164>', 'caller number to use (default +919812345678, a seeded customer)'),
@@ -35,7 +41,8 @@ export const triggerCommand = defineCommand({
     }),
   ],
   details: `Placeholders in templates: {{callId}} {{toolCallId}} {{timestamp}} {{startedAt}} {{endedAt}}
-{{customerNumber}} {{assistantId}} {{date:tue}} (the first Tuesday at least 3 days ahead).
+{{customerNumber}} {{assistantId}} {{appointmentId}} {{date:tue}} (the first Tuesday at least 3 days ahead);
+--var sets any of them.
 "args.X" in --set is short for the first tool call's function.arguments.X.
 With --json: one object {event, url, callId, status, body} per message sent (NDJSON for --replay);
 --list --json is one array; --purge --json one object. Without --call-id the calls get ids "trigger-<hex>",

@@ -8,6 +8,7 @@ import { templatesDir } from '../../paths.js';
 import { resolveSetting } from '../../settings.js';
 import { DEFAULT_HMAC_PLAN, parseAuthPlan, signRequest, type WebhookAuthPlan } from '../../server/auth.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { parseKeyValues } from '../shared/parse.js';
 import type { Context } from '../shared/context.js';
 import { appendAudit } from '../../domain/audit.js';
 import { openField } from '../../domain/sealer.js';
@@ -25,6 +26,8 @@ export interface TriggerOptions {
   replay?: string;
   url?: string;
   set: string[];
+  /** `--var name=value`: values for the template's `{{name}}` placeholders. */
+  vars: Record<string, string>;
   callId?: string;
   customerNumber?: string;
   auth: 'hmac' | 'secret' | 'bearer' | 'none';
@@ -49,6 +52,7 @@ export function parseTriggerOptions(flags: Flags): TriggerOptions {
     replay,
     url: flags.url as string | undefined,
     set: (flags.set as string[] | undefined) ?? [],
+    vars: parseKeyValues((flags.var as string[] | undefined) ?? [], 'var'),
     callId: flags.callId as string | undefined,
     customerNumber: flags.customerNumber as string | undefined,
     auth: ((flags.auth as string | undefined) ?? 'hmac') as TriggerOptions['auth'],
@@ -110,6 +114,8 @@ export function placeholderValues(
     durationSeconds: 154,
     customerNumber,
     assistantId: 'asst_demo',
+    /** What the sample transcript speaks; pass the ID book_appointment returned with --var. */
+    appointmentId: 'K 7 M H Q P',
     timeZone,
   };
 }
@@ -218,7 +224,7 @@ export async function runTrigger(flags: TriggerOptions, deps: Deps): Promise<Tri
   const callId = flags.callId ?? `${TRIGGER_CALL_PREFIX}${randomBytes(8).toString('hex')}`;
   const payload = fillPlaceholders(
     template,
-    placeholderValues(now, callId, flags.customerNumber ?? '+919812345678', clinicTimeZone()),
+    { ...placeholderValues(now, callId, flags.customerNumber ?? '+919812345678', clinicTimeZone()), ...flags.vars },
     now,
   );
   for (const s of flags.set) applySet(payload, s);
@@ -365,7 +371,56 @@ export async function runReplay(
 export function renderTrigger(r: TriggerResult, { io, globals: g }: RenderContext): void {
   if (g.json) return io.line(JSON.stringify(r));
   io.info(`${r.event} → ${r.url}  call=${r.callId}  ${r.status}`);
-  io.line(typeof r.body === 'string' ? r.body : JSON.stringify(r.body, null, 2));
+  io.line(
+    assistantSummary(r.body) ??
+      toolResults(r.body) ??
+      (typeof r.body === 'string' ? r.body : JSON.stringify(r.body, null, 2)),
+  );
+}
+
+/** A `tool-calls` reply (spec `ToolCallResult[]`) as what each tool said: `name: result` or `name: error: …`. */
+function toolResults(body: unknown): string | undefined {
+  const results = (body as { results?: unknown } | null)?.results;
+  if (!Array.isArray(results) || !results.length) return undefined;
+  return results
+    .map((x: { name?: string; result?: string; error?: string }) =>
+      x.error === undefined ? `${x.name}: ${x.result}` : `${x.name}: error: ${x.error}`,
+    )
+    .join('\n');
+}
+
+/**
+ * An `assistant-request` reply with an inline assistant (spec `CreateAssistantDTO`, hundreds of
+ * lines) in a few lines a person reads; `--json` keeps it whole. Undefined for any other body.
+ */
+export function assistantSummary(body: unknown): string | undefined {
+  type Part = { provider?: string; model?: string; voiceId?: string; language?: string };
+  type Assistant = {
+    name?: string;
+    firstMessage?: string;
+    model?: Part & { tools?: Array<{ type?: string; function?: { name?: string } }> };
+    voice?: Part;
+    transcriber?: Part;
+  };
+  const b = body as {
+    assistant?: Assistant;
+    assistantOverrides?: { firstMessage?: string; variableValues?: Record<string, unknown> };
+  } | null;
+  const a = b?.assistant;
+  if (!a || typeof a !== 'object') return undefined;
+  const tools = (a.model?.tools ?? []).map((t) => t.function?.name ?? t.type ?? '?');
+  const lines = [
+    `Inline assistant "${a.name ?? '(unnamed)'}" (not synced yet: \`receptionist sync\` gives it an id)`,
+    `  model        ${a.model?.provider ?? '?'} / ${a.model?.model ?? '?'}`,
+    `  voice        ${a.voice?.provider ?? '?'} / ${a.voice?.voiceId ?? '?'}`,
+    `  transcriber  ${a.transcriber?.provider ?? '?'} / ${a.transcriber?.model ?? a.transcriber?.language ?? '?'}`,
+    `  tools        ${tools.length}: ${tools.join(', ')}`,
+    `  first        ${JSON.stringify(b?.assistantOverrides?.firstMessage ?? a.firstMessage ?? '')}`,
+  ];
+  const vars = b?.assistantOverrides?.variableValues;
+  if (vars) lines.push(`  variables    ${Object.keys(vars).join(', ')} (the caller is known)`);
+  lines.push('  (--json prints the whole assistant)');
+  return lines.join('\n');
 }
 
 /** What was (or would be) removed; with --json one object. */
