@@ -24,6 +24,8 @@ describe('receptionist', () => {
       expect(await main([...leaf, '--help'], d), leaf.join(' ')).toBe(0);
       expect(d.io.stdout(), `${leaf.join(' ')} --help`).toMatch(/\nExamples:\n {2}(\S+=\S+ )*receptionist /);
       expect(d.io.stdout(), `${leaf.join(' ')} --help`).toContain('--data-dir <dir>');
+      // Each says what --json prints: one array, one object, or NDJSON for a stream.
+      expect(d.io.stdout(), `${leaf.join(' ')} --help`).toMatch(/with --json/i);
     }
   });
 

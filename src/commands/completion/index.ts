@@ -5,6 +5,7 @@ export const completionCommand = defineCommand({
   name: 'completion',
   summary: 'Print a shell completion script for bash, zsh or fish',
   arguments: [new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish'])],
+  details: 'Prints a shell script; with --json the script is the same (it is not data).',
   examples: [
     'receptionist completion bash > /etc/bash_completion.d/receptionist',
     "echo 'source <(receptionist completion zsh)' >> ~/.zshrc",

@@ -295,5 +295,8 @@ export const exportConfig = implement({
 export const importConfig = implement({
   parse: (flags: Flags) => ({ file: flags.file as string }),
   run: runImport,
-  render: (r, _o, { io }) => io.info(`Imported ${r.file}. Run \`receptionist sync\` to push it to Vapi.`),
+  render: (r, _o, { io, globals }) =>
+    globals.json
+      ? io.line(JSON.stringify({ imported: r.file }))
+      : io.info(`Imported ${r.file}. Run \`receptionist sync\` to push it to Vapi.`),
 });

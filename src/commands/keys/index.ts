@@ -11,6 +11,7 @@ export const keysCommand = defineCommand({
       summary: 'Create the encryption keys and the first admin (same as the first `users add`)',
       arguments: [new Argument('<user>', 'the first admin')],
       options: [new Option('--password-stdin', 'read the new password from stdin (or set $RECEPTIONIST_NEW_PASSWORD)')],
+      details: 'With --json: one object {action, username, keyId, blindIndexKeyFile, sealed}.',
       examples: [
         'receptionist keys init asha',
         'printf "%s\\n" "$NEW_PASSWORD" | receptionist keys init asha --password-stdin',
@@ -21,6 +22,7 @@ export const keysCommand = defineCommand({
       name: 'rotate',
       summary: 'Create a new key for new records; old records stay readable with the retired key',
       options: [adminOptions()],
+      details: 'With --json: one object {keyId, retired, by}.',
       examples: [
         'receptionist keys rotate --username asha',
         'printf "%s\\n" "$PASSWORD" | receptionist keys rotate --username asha --password-stdin',
@@ -32,7 +34,7 @@ export const keysCommand = defineCommand({
       summary: 'Rebuild the phone-number blind index, with a new RECEPTIONIST_BLIND_INDEX_KEY if the old one is lost',
       options: [adminOptions()],
       details:
-        'Decrypts every sealed phone number (as an admin) and indexes it under the key in the environment;\nwithout one, a new key is written to .env. Stop `serve` first; restart it with the new key.',
+        'Decrypts every sealed phone number (as an admin) and indexes it under the key in the environment;\nwithout one, a new key is written to .env. Stop `serve` first; restart it with the new key.\nWith --json: one object {by, blindIndexKeyFile, callLogs, appointments, customers}.',
       examples: ['receptionist keys reindex --username asha'],
       load: () => import('./keys.js').then((m) => m.reindex),
     },

@@ -16,6 +16,7 @@ export const usersCommand = defineCommand({
       summary: 'Add an admin (the first one also creates the encryption keys)',
       arguments: [new Argument('<user>', 'username')],
       options: [new Option('--role <role>', 'role of the new user').choices(['admin']).default('admin'), acting()],
+      details: 'With --json: one object {action, username, by, keyId, blindIndexKeyFile, sealed}.',
       examples: [
         'receptionist users add asha --role admin',
         'printf "%s\\n" "$NEW_PASSWORD" | receptionist users add asha --password-stdin',
@@ -35,6 +36,7 @@ export const usersCommand = defineCommand({
       summary: "Change an admin's password (re-wraps their key; nothing is re-encrypted)",
       arguments: [new Argument('[user]', 'whose password (default: --username)')],
       options: [acting()],
+      details: 'With --json: one object {action, username, by, keyId, blindIndexKeyFile, sealed}.',
       examples: ['receptionist users passwd asha', 'receptionist users passwd ravi --username asha'],
       load: () => import('./users.js').then((m) => m.passwd),
     },
@@ -43,6 +45,7 @@ export const usersCommand = defineCommand({
       summary: 'Remove an admin (the last one cannot be removed)',
       arguments: [new Argument('<user>', 'username')],
       options: [acting()],
+      details: 'With --json: one object {action, username, by, keyId, blindIndexKeyFile, sealed}.',
       examples: ['receptionist users remove ravi --username asha'],
       load: () => import('./users.js').then((m) => m.remove),
     },
