@@ -28,16 +28,36 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/**
+ * Why a layer below the CLI (store, Vapi, tunnel) failed, when the fix is a flag: the adapter
+ * names the reason, and the CLI's table (`commands/shared/user-errors.ts`) adds the hint with
+ * the flag, so no adapter knows the command line.
+ */
+export type FailureReason =
+  | 'data-dir-unwritable'
+  | 'store-locked'
+  | 'spool-full'
+  | 'foreign-call-log'
+  | 'no-server-url'
+  | 'no-vapi-key'
+  | 'ngrok-domain'
+  | 'ngrok-unreachable'
+  | 'not-synced'
+  | 'assistant-held';
+
 /** An expected failure: printed as `Error: <message>` plus an optional next step, no stack. */
 export class UserError extends Error {
   readonly exitCode: ExitCode = EXIT.error;
+  /** Set by an adapter instead of a hint; see {@link FailureReason}. */
+  readonly reason?: FailureReason;
   constructor(
     message: string,
-    readonly hint?: string,
-    options?: ErrorOptions,
+    public hint?: string,
+    options?: ErrorOptions & { reason?: FailureReason },
   ) {
     super(message, options);
     this.name = new.target.name;
+    this.reason = options?.reason;
   }
 }
 

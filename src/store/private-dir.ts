@@ -9,10 +9,9 @@ export function ensurePrivateDir(dir: string, what: string): void {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new StoreError(
-      `Cannot create the ${what} ${dir}: ${(err as Error).message}`,
-      'Pass --data-dir with a writable directory.',
-      { cause: err },
-    );
+    throw new StoreError(`Cannot create the ${what} ${dir}: ${(err as Error).message}`, undefined, {
+      cause: err,
+      reason: 'data-dir-unwritable',
+    });
   }
 }

@@ -59,10 +59,7 @@ export class Spool<T> {
       spool.load(opts.onWarning ?? (() => {}));
       return spool;
     }
-    throw new StoreError(
-      `All ${MAX_SLOTS} spool slots under ${root} are in use.`,
-      'Stop some serve processes, or give each one its own --data-dir.',
-    );
+    throw new StoreError(`All ${MAX_SLOTS} spool slots under ${root} are in use.`, undefined, { reason: 'spool-full' });
   }
 
   private load(warn: (m: string) => void): void {

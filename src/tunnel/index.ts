@@ -40,17 +40,15 @@ export function ngrokError(err: unknown, opts: { domain?: string }): Error {
     );
   }
   if (opts.domain && ((code && ['313', '319', '320', '326', '3200'].includes(code)) || /domain|hostname/i.test(text))) {
-    return new UsageError(
-      `ngrok refused the domain ${opts.domain} (--ngrok-domain): ${firstLine(e.message)}`,
-      'Use a domain reserved on your ngrok account (dashboard → Domains), or drop --ngrok-domain.',
-      { cause: err },
-    );
+    return new UsageError(`ngrok refused the domain ${opts.domain}: ${firstLine(e.message)}`, undefined, {
+      cause: err,
+      reason: 'ngrok-domain',
+    });
   }
-  return new NetworkError(
-    `Cannot open the ngrok tunnel: ${firstLine(e.message)}.`,
-    'Check the network connection (ngrok needs outbound TLS to connect.ngrok-agent.com:443), or pass --public-url with a tunnel you already run.',
-    { cause: err },
-  );
+  return new NetworkError(`Cannot open the ngrok tunnel: ${firstLine(e.message)}.`, undefined, {
+    cause: err,
+    reason: 'ngrok-unreachable',
+  });
 }
 
 function firstLine(s: string | undefined): string {

@@ -42,15 +42,15 @@ export class AssistantPointer {
   ): Promise<AssistantPointer> {
     if (!config.vapi?.sync?.assistant)
       throw new UserError(
-        '--update-assistant needs a synced assistant, and this store has none.',
-        'Run `receptionist sync --server-url <public URL>` once first.',
+        'Pointing the assistant at a public URL needs a synced assistant, and this store has none.',
+        undefined,
+        { reason: 'not-synced' },
       );
     const left = config.vapi.tunnel;
     if (left && left.pid !== thisProcess.pid && thisProcess.isAlive(left.pid)) {
-      throw new UserError(
-        `Another serve (pid ${left.pid}) has the assistant pointed at ${left.url}.`,
-        'Stop it first, or run this one without --update-assistant.',
-      );
+      throw new UserError(`Another serve (pid ${left.pid}) has the assistant pointed at ${left.url}.`, undefined, {
+        reason: 'assistant-held',
+      });
     }
     const p = new AssistantPointer(settings, await createVapiClient(settings), store, deps, onEvent);
     if (left) {

@@ -22,11 +22,7 @@ export const DEFAULT_VAPI_BASE_URL = 'https://api.vapi.ai';
 /** Flags + env → settings. @throws AuthError without a key, UsageError for a bad URL or timeout */
 export function resolveVapiSettings(flags: { vapiKey?: string }, env: Env): VapiSettings {
   const apiKey = resolveSetting('vapi-key', flags.vapiKey, 'VAPI_API_KEY', env);
-  if (!apiKey)
-    throw new AuthError(
-      'No Vapi API key.',
-      'Pass --vapi-key, or set VAPI_API_KEY (environment or .env) to your private key from the Vapi dashboard.',
-    );
+  if (!apiKey) throw new AuthError('No Vapi API key.', undefined, { reason: 'no-vapi-key' });
   const baseUrl = resolveSetting('base-url', undefined, 'VAPI_BASE_URL', env, DEFAULT_VAPI_BASE_URL);
   if (!/^https?:\/\/[^\s]+$/.test(baseUrl.value))
     throw new UsageError(

@@ -55,10 +55,7 @@ export function resolveServerUrl(
         ? { value: onVapi, source: 'the assistant on Vapi' }
         : undefined);
   if (!s)
-    throw new UsageError(
-      'No server URL for the assistant and its tools.',
-      'Pass --server-url with the public URL of `receptionist serve` (e.g. from `serve --tunnel`), or set RECEPTIONIST_PUBLIC_URL.',
-    );
+    throw new UsageError('No server URL for the assistant and its tools.', undefined, { reason: 'no-server-url' });
   let url: URL;
   try {
     url = new URL(s.value);

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { main } from '../../src/cli.js';
 import { readDotenv, type Deps } from '../../src/deps.js';
-import { NetworkError, AuthError } from '../../src/errors.js';
+import { NetworkError, AuthError, type UserError } from '../../src/errors.js';
 import { ngrokTunnels, type TunnelFactory, type TunnelOptions } from '../../src/tunnel/index.js';
 import { TunnelSupervisor, type TunnelEvent } from '../../src/tunnel/supervisor.js';
 import { openLocalStore } from '../../src/store/local/index.js';
@@ -324,7 +324,8 @@ describe('serve --tunnel: bad input leaves nothing half-started', () => {
     const fake = fakeTunnels();
     const s = startServe(['--tunnel', '--update-assistant'], fake.factory);
     expect(await s.done).toBe(1);
-    expect(s.err()).toContain('--update-assistant needs a synced assistant');
+    expect(s.err()).toContain('Pointing the assistant at a public URL needs a synced assistant');
+    expect(s.err()).toContain('or drop --update-assistant');
     expect(fake.opened[0]!.closed).toBe(true);
   });
 });
@@ -393,12 +394,16 @@ test('ngrok errors name the setting: authtoken â†’ exit 5, a domain not yours â†
     { domain: 'clinic.ngrok.app' },
   );
   expect([domain.message, (domain as AuthError).exitCode]).toEqual([
-    'ngrok refused the domain clinic.ngrok.app (--ngrok-domain): failed to start tunnel: You must reserve a custom hostname in your dashboard before you can bind it',
+    'ngrok refused the domain clinic.ngrok.app: failed to start tunnel: You must reserve a custom hostname in your dashboard before you can bind it',
     2,
   ]);
+  // The adapter names the reason; the CLI's table adds the flag that fixes it.
+  const { toUserError } = await import('../../src/commands/shared/user-errors.js');
+  expect((toUserError(domain) as UserError).hint).toContain('--ngrok-domain');
   const offline = ngrokError(new Error('failed to connect session: failed to establish tcp connection'), {});
   expect([offline.message, (offline as AuthError).exitCode]).toEqual([
     'Cannot open the ngrok tunnel: failed to connect session: failed to establish tcp connection.',
     6,
   ]);
+  expect((toUserError(offline) as UserError).hint).toContain('--public-url');
 });

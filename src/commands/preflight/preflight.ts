@@ -12,6 +12,7 @@ import { vapiRequest, type VapiSettings } from '../../vapi/client.js';
 import type { VapiClient } from '@vapi-ai/server-sdk';
 import type { Store } from '../../store/types.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { toUserError } from '../shared/user-errors.js';
 import type { Context } from '../shared/context.js';
 import { blindIndexKeyFromEnv } from '../shared/sealer.js';
 import { planSync, requireServerSecret, resolveServerUrl } from '../../vapi/sync-remote.js';
@@ -87,8 +88,8 @@ export async function runPreflight(flags: PreflightOptions, ctx: Context): Promi
       const r = await fn();
       if (Array.isArray(r)) checks.push(...r);
       else checks.push({ name, ...r });
-    } catch (err) {
-      const e = err as UserError;
+    } catch (thrown) {
+      const e = toUserError(thrown) as UserError;
       checks.push({ name, ok: false, detail: e.message, fix: e instanceof UserError ? e.hint : undefined });
     }
   };

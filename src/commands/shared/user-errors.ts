@@ -1,4 +1,4 @@
-import { AuthError, NetworkError, StoreError, UsageError, UserError } from '../../errors.js';
+import { AuthError, NetworkError, StoreError, UsageError, UserError, type FailureReason } from '../../errors.js';
 import { KeyringAuthError, KeyringError } from '../../domain/keyring.js';
 import { ConfigValueError } from '../../vapi/bot-config-edit.js';
 import { SealError } from '../../crypto/seal.js';
@@ -55,9 +55,29 @@ const SYSTEM: Record<string, (e: NodeJS.ErrnoException) => UserError> = {
   ECONNREFUSED: (e) => new NetworkError(`Connection refused: ${e.message}.`, undefined, { cause: e }),
 };
 
+/** The next step, with the flag, for each reason an adapter gives (adapters never name flags). */
+const HINTS: Record<FailureReason, string> = {
+  'data-dir-unwritable': 'Check that the folder is writable, or pass --data-dir (or set RECEPTIONIST_DATA_DIR).',
+  'store-locked': 'Stop that process first, or pass --data-dir to use another store.',
+  'spool-full': 'Stop some serve processes, or give each one its own --data-dir.',
+  'foreign-call-log': 'Move the file away, or point --data-dir at another store.',
+  'no-server-url':
+    'Pass --server-url with the public URL of `receptionist serve` (e.g. from `serve --tunnel`), or set RECEPTIONIST_PUBLIC_URL.',
+  'no-vapi-key':
+    'Pass --vapi-key, or set VAPI_API_KEY (environment or .env) to your private key from the Vapi dashboard.',
+  'ngrok-domain': 'Use a domain reserved on your ngrok account (dashboard → Domains) in --ngrok-domain, or drop it.',
+  'ngrok-unreachable':
+    'Check the network connection (ngrok needs outbound TLS to connect.ngrok-agent.com:443), or pass --public-url with a tunnel you already run.',
+  'not-synced': 'Run `receptionist sync --server-url <public URL>` once first, or drop --update-assistant.',
+  'assistant-held': 'Stop it first, or run this one without --update-assistant.',
+};
+
 /** The user-facing form of `err` (unchanged when it is one already, or when nothing matches: a bug, exit 70). */
 export function toUserError(err: unknown): unknown {
-  if (err instanceof UserError) return err;
+  if (err instanceof UserError) {
+    if (err.reason && !err.hint) err.hint = HINTS[err.reason];
+    return err;
+  }
   for (const [type, translate] of TABLE) if (err instanceof type) return translate(err as never);
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code && code in SYSTEM) return SYSTEM[code]!(err as NodeJS.ErrnoException);

@@ -60,10 +60,9 @@ async function scan(file: string): Promise<ScanResult> {
       if (first) {
         first = false;
         if (!isOurHeader(record)) {
-          throw new StoreError(
-            `${file} does not have receptionist's call-log columns.`,
-            'Move the file away, or point --data-dir at another store.',
-          );
+          throw new StoreError(`${file} does not have receptionist's call-log columns.`, undefined, {
+            reason: 'foreign-call-log',
+          });
         }
         header = record;
         cleanBytes = info.bytes;

@@ -31,17 +31,17 @@ export function acquireDirLock(dir: string, purpose: string, pid = thisProcess.p
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new StoreError(
-          `Cannot lock the store at ${dir}: ${(err as Error).message}`,
-          'Check that the data directory is writable, or pass --data-dir.',
-          { cause: err },
-        );
+        throw new StoreError(`Cannot lock the store at ${dir}: ${(err as Error).message}`, undefined, {
+          cause: err,
+          reason: 'data-dir-unwritable',
+        });
       }
       const owner = readOwner(file);
       if (owner && thisProcess.isAlive(owner.pid)) {
         throw new StoreError(
           `The store at ${dir} is in use by another receptionist process (pid ${owner.pid}, ${owner.purpose}).`,
-          'Stop that process first, or pass --data-dir to use another store.',
+          undefined,
+          { reason: 'store-locked' },
         );
       }
       // The owner is gone (crash, kill -9): the lock is stale.
