@@ -53,7 +53,7 @@ export function withLiveCalls(rows: LogRow[], statuses: CallStatus[], opts: Call
       if (loggedIds.has(s._id) || s.status === 'ended' || (opts.call && s._id !== opts.call)) continue;
       const at = new Date(s.at).toISOString();
       if (opts.since && at < opts.since.toISOString()) continue;
-      const { customerIndex: _i, ...empty } = emptyRecord(s._id, at);
+      const { customerIndex: _i, ...empty } = emptyCallLog(s._id, at);
       out.push({
         ...empty,
         callType: s.callType ?? '',
@@ -69,7 +69,8 @@ export function withLiveCalls(rows: LogRow[], statuses: CallStatus[], opts: Call
 
 const sortKey = (r: LogRow) => r.endedAt || r.startedAt || r.receivedAt;
 
-function emptyRecord(callId: string, at: string): CallLogRecord {
+/** A call-log record with nothing known but its id and when it was seen (ISO 8601): a live call, or a fixture. */
+export function emptyCallLog(callId: string, at: string): CallLogRecord {
   return {
     callId,
     callType: '',

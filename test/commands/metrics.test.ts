@@ -1,3 +1,4 @@
+import { emptyCallLog } from '../../src/domain/call-log-query.js';
 import path from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { openLocalStore } from '../../src/store/local/index.js';
@@ -15,7 +16,7 @@ beforeEach(async () => {
     cost: number | null,
     endedReason: string,
   ): CallLogRecord => ({
-    callId,
+    ...emptyCallLog(callId, endedAt),
     callType: 'inboundPhoneCall',
     assistantId: 'asst_1',
     startedAt: '',
@@ -23,14 +24,6 @@ beforeEach(async () => {
     durationSeconds,
     endedReason,
     cost,
-    costBreakdown: '',
-    customerNumber: '',
-    customerIndex: '',
-    summary: '',
-    transcript: '',
-    recordingUrl: '',
-    successEvaluation: '',
-    receivedAt: endedAt,
   });
   // 2026-11-20 in Kolkata: two calls; 2026-11-21 (the 20th 20:00 UTC is already the 21st in Kolkata): one.
   await store.callLogs.append(rec('c1', '2026-11-20T05:00:00.000Z', 120, 0.1, 'customer-ended-call'));

@@ -1,3 +1,4 @@
+import { emptyCallLog } from '../../src/domain/call-log-query.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -221,20 +222,12 @@ test('logs on MongoDB skips a call log from a newer version, or without its fiel
   const env = { MONGODB_URI: server.uri(), MONGODB_DB: dbName };
   const store = await openMongoStore({ uri: env.MONGODB_URI, dbName });
   const row = {
+    ...emptyCallLog('', ''),
     callType: 'webCall',
     assistantId: 'a',
     startedAt: '',
     durationSeconds: 1,
     endedReason: 'x',
-    cost: null,
-    costBreakdown: '',
-    customerNumber: '',
-    customerIndex: '',
-    summary: '',
-    transcript: '',
-    recordingUrl: '',
-    successEvaluation: '',
-    receivedAt: '',
   };
   await store.callLogs.append({ ...row, callId: 'call_ok', endedAt: '2026-11-20T10:00:00.000Z' });
   await store.callLogs.append({

@@ -1,3 +1,4 @@
+import { emptyCallLog } from '../../src/domain/call-log-query.js';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { DateTime } from 'luxon';
 import { openLocalStore } from '../../src/store/local/index.js';
@@ -37,22 +38,13 @@ const backends: Array<[string, () => Promise<{ store: Store; cleanup: () => void
 ];
 
 const rec = (callId: string, endedAt: string): CallLogRecord => ({
-  callId,
+  ...emptyCallLog(callId, endedAt),
   callType: 'webCall',
   assistantId: 'a',
   startedAt: '',
   endedAt,
   durationSeconds: 1,
   endedReason: 'x',
-  cost: null,
-  costBreakdown: '',
-  customerNumber: '',
-  customerIndex: '',
-  summary: '',
-  transcript: '',
-  recordingUrl: '',
-  successEvaluation: '',
-  receivedAt: endedAt,
 });
 
 describe.each(backends)('store contract: %s', (_name, open) => {
