@@ -1,8 +1,10 @@
+import { DateTime } from 'luxon';
 import { addUser, changePassword, hasKeyring, listUsers, removeUser } from '../../domain/keyring.js';
 import { appendAudit } from '../../domain/audit.js';
 import { renderTable } from '../shared/table.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
+import { readWithClinicZone, type ZonedRows } from '../shared/store.js';
 import { createFirstAdmin, renderUsersResult, type UsersResult } from '../shared/admin.js';
 
 export type { UsersResult };
@@ -54,17 +56,21 @@ async function audit(ctx: Context, user: string, action: string, details: Record
   await appendAudit(await ctx.store(), { at: ctx.now().toISOString(), user, action, details });
 }
 
-/** `users list` */
-export async function runUsersList(_o: unknown, ctx: Context) {
-  return listUsers(await ctx.store({ readOnly: true }));
+type UserRow = Awaited<ReturnType<typeof listUsers>>[number];
+
+/** `users list`: the admins, and the clinic's zone their dates are read in. */
+export async function runUsersList(_o: unknown, ctx: Context): Promise<ZonedRows<UserRow>> {
+  const { store, timeZone } = await readWithClinicZone(ctx);
+  return { rows: await listUsers(store), timeZone };
 }
 
 /** A table on a terminal, tab-separated lines when piped, or with --json an array of users. */
 export function renderList(
-  rows: Awaited<ReturnType<typeof runUsersList>>,
+  { rows, timeZone }: ZonedRows<UserRow>,
   _o: unknown,
   { io, globals: g }: RenderContext,
 ): void {
+  const day = (iso: string) => DateTime.fromISO(iso, { zone: timeZone }).toISODate() ?? iso.slice(0, 10);
   if (g.json)
     return io.line(
       JSON.stringify(
@@ -78,13 +84,11 @@ export function renderList(
     );
   if (!rows.length) return io.info('No admins yet. Create one with `receptionist users add <username> --role admin`.');
   if (io.isOutTTY) {
-    const cells = rows.map((r) => [r._id, r.role, r.createdAt.slice(0, 10), r.passwordChangedAt.slice(0, 10)]);
+    const cells = rows.map((r) => [r._id, r.role, day(r.createdAt), day(r.passwordChangedAt)]);
     return io.line(renderTable(['Username', 'Role', 'Created', 'Password changed'], cells, io, g.color));
   }
   for (const r of rows)
-    io.line(
-      `${r._id}\t${r.role}\tcreated ${r.createdAt.slice(0, 10)}\tpassword changed ${r.passwordChangedAt.slice(0, 10)}`,
-    );
+    io.line(`${r._id}\t${r.role}\tcreated ${day(r.createdAt)}\tpassword changed ${day(r.passwordChangedAt)}`);
 }
 
 const render = (r: UsersResult, _o: unknown, out: RenderContext) => renderUsersResult(r, out);
