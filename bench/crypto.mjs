@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => import(path.join(root, 'dist', p));
-const { openLocalStore } = await dist('store/local/index.js');
+const { openSqliteStore } = await dist('store/sqlite/index.js');
 const { writeAtomically } = await dist('store/local/csv-call-log.js');
 const { initKeyring, activeSealingKey, unlock } = await dist('domain/keyring.js');
 const { createSealer } = await dist('domain/sealer.js');
@@ -22,7 +22,7 @@ export async function cryptoBench() {
   try {
     const password = 'bench-admin-passphrase';
     const blindKey = Buffer.alloc(32, 9);
-    let store = await openLocalStore({ dir });
+    let store = await openSqliteStore({ dir });
     await initKeyring(store, 'admin', password, new Date());
     const sealer = createSealer(await activeSealingKey(store), blindKey);
     const transcript =
@@ -56,7 +56,7 @@ export async function cryptoBench() {
     writeAtomically(path.join(dir, 'calls.csv'), records);
 
     // ENC-2: one unlock at the stored (OWASP) parameters.
-    store = await openLocalStore({ dir, readOnly: true });
+    store = await openSqliteStore({ dir, readOnly: true });
     const unlocks = [];
     for (let i = 0; i < 3; i++) {
       const t = performance.now();
@@ -81,7 +81,7 @@ export async function cryptoBench() {
     }
 
     // ENC-4: lookup by blind index over 100,000 customers.
-    store = await openLocalStore({ dir });
+    store = await openSqliteStore({ dir });
     const customers = store.collection('customers');
     for (let b = 0; b < 100; b++) {
       await Promise.all(

@@ -4,6 +4,14 @@
 import module from 'node:module';
 
 module.enableCompileCache?.();
+// node:sqlite (the embedded store) is stable in use but still flagged experimental on Node 22 and
+// 24; its one-time warning would land in every command's stderr. Other warnings print as usual.
+const defaults = process.listeners('warning');
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (w.name === 'ExperimentalWarning' && /SQLite/i.test(w.message)) return;
+  for (const l of defaults) l(w);
+});
 const { main } = await import('../dist/cli.js');
 process.exitCode = await main(process.argv.slice(2));
 // main() has closed what it opened; should anything still hold the process (a socket a forced

@@ -12,7 +12,6 @@ const { loaded } = vi.hoisted(() => ({
   },
 }));
 vi.mock('fastify', loaded('fastify'));
-vi.mock('@seald-io/nedb', loaded('@seald-io/nedb'));
 vi.mock('csv-parse', loaded('csv-parse'));
 vi.mock('csv-stringify/sync', loaded('csv-stringify'));
 vi.mock('cli-table3', loaded('cli-table3'));

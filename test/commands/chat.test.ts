@@ -1,12 +1,11 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli.js';
-import { openLocalStore } from '../../src/store/local/index.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { unlock } from '../../src/domain/keyring.js';
 import { openField } from '../../src/domain/sealer.js';
 import { testDeps } from '../support/deps.js';
-import { tempDir } from '../support/store.js';
+import { storeText, tempDir } from '../support/store.js';
 import { commandEnv } from '../support/command-env.js';
 
 const PW = 'chat-admin-passphrase';
@@ -27,9 +26,9 @@ describe('receptionist chat', () => {
       assistantId: [...ctx.fake.assistants.keys()][0],
       input: 'I need a cardiologist, my number is +919812345678',
     });
-    const file = fs.readFileSync(path.join(ctx.tmp.dir, 'store', 'chats.jsonl'), 'utf8');
+    const file = storeText(path.join(ctx.tmp.dir, 'store'));
     expect(file).not.toMatch(/cardiologist|9812345678/);
-    const store = await openLocalStore({ dir: path.join(ctx.tmp.dir, 'store'), readOnly: true });
+    const store = await openSqliteStore({ dir: path.join(ctx.tmp.dir, 'store'), readOnly: true });
     const [rec] = await store.chats.list();
     const keys = (await unlock(store, 'admin', PW)).dataKeys;
     expect(openField(rec!.input, { collection: 'chats', recordId: t.chatId, field: 'input' }, keys)).toBe(

@@ -1,14 +1,14 @@
 import { emptyCallLog } from '../../src/domain/call-log-query.js';
 import path from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { openLocalStore } from '../../src/store/local/index.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { CallLogRecord } from '../../src/store/types.js';
 import { commandEnv } from '../support/command-env.js';
 
 const { ctx, run } = commandEnv();
 beforeEach(async () => {
   await run(['seed']);
-  const store = await openLocalStore({ dir: path.join(ctx.tmp.dir, 'store') });
+  const store = await openSqliteStore({ dir: path.join(ctx.tmp.dir, 'store') });
   const rec = (
     callId: string,
     endedAt: string,

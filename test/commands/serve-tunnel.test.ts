@@ -7,7 +7,7 @@ import { readDotenv, type Deps } from '../../src/deps.js';
 import { NetworkError, AuthError, type UserError } from '../../src/errors.js';
 import { ngrokTunnels, type TunnelFactory, type TunnelOptions } from '../../src/tunnel/index.js';
 import { TunnelSupervisor, type TunnelEvent } from '../../src/tunnel/supervisor.js';
-import { openLocalStore } from '../../src/store/local/index.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { commandEnv } from '../support/command-env.js';
 import { testDeps } from '../support/deps.js';
 
@@ -151,7 +151,7 @@ describe('serve --tunnel --update-assistant', () => {
       ).toEqual(['tunnel:open', 'assistant:pointed', 'ready:', 'assistant:restored', 'tunnel:closed', 'stopped:']);
       if (error) expect(s.err()).toContain('boom from a bug');
       // Nothing of the tunnel is left in the store.
-      const store = await openLocalStore({ dir: path.join(ctx.tmp.dir, 'store'), readOnly: true });
+      const store = await openSqliteStore({ dir: path.join(ctx.tmp.dir, 'store'), readOnly: true });
       expect(((await store.collection('bot_configs').findOne({ _id: 'default' })) as any).vapi.tunnel).toBeUndefined();
     },
   );
@@ -188,7 +188,7 @@ describe('serve --tunnel --update-assistant', () => {
   test.each(['sync', 'serve'])('a serve killed without cleanup: the next %s puts the URL back', async (next) => {
     await seededAndSynced();
     const dead = spawnSync('node', ['-e', 'console.log(process.pid)']).stdout.toString().trim();
-    const store = await openLocalStore({ dir: path.join(ctx.tmp.dir, 'store') });
+    const store = await openSqliteStore({ dir: path.join(ctx.tmp.dir, 'store') });
     const a = [...ctx.fake.assistants.values()][0]!;
     const tools = [...ctx.fake.tools.values()];
     const record = {
@@ -275,7 +275,7 @@ describe('serve --tunnel: bad input leaves nothing half-started', () => {
   const expectUntouchedAndFree = async () => {
     expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED], phoneNumber: [SYNCED] });
     // The store is not left locked: another process can open it for writing.
-    const store = await openLocalStore({ dir: path.join(ctx.tmp.dir, 'store'), purpose: 'test' });
+    const store = await openSqliteStore({ dir: path.join(ctx.tmp.dir, 'store') });
     await store.close();
   };
 

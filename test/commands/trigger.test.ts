@@ -75,7 +75,7 @@ describe('receptionist trigger', () => {
 describe('receptionist trigger --purge', () => {
   test("removes what trigger's made-up calls left, frees their slots, and keeps real calls", async () => {
     const { startTestServer, toolCalls } = await import('../support/app.js');
-    const { openLocalStore } = await import('../../src/store/local/index.js');
+    const { openSqliteStore } = await import('../../src/store/sqlite/index.js');
     const s = await startTestServer({ dir: tmp.dir });
     const fake = 'trigger-0123456789abcdef';
     const booking = {
@@ -115,7 +115,7 @@ describe('receptionist trigger --purge', () => {
     expect(purged.code, purged.err).toBe(0);
     expect(purged.err).toContain('Removed 1 made-up call(s): 1 call log(s), 1 status(es), 2 appointment(s) or hold(s)');
 
-    const store = await openLocalStore({ dir, readOnly: true });
+    const store = await openSqliteStore({ dir, readOnly: true });
     try {
       expect((await store.callLogs.list()).map((r) => r.callId)).toEqual(['call_real']);
       const left = await store.collection('appointments').find({});

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli.js';
-import { openLocalStore } from '../../src/store/local/index.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { blindIndex, parseBlindIndexKey } from '../../src/crypto/blind-index.js';
 import { activeSealingKey } from '../../src/domain/keyring.js';
 import { createSealer } from '../../src/domain/sealer.js';
@@ -133,7 +133,7 @@ describe('receptionist users / keys', () => {
     const last = await run(['users', 'remove', 'asha', '--username', 'asha', '--password-stdin'], { stdin: PW_ASHA });
     expect(last.code).toBe(1);
     expect(last.err).toContain('The last admin cannot be removed');
-    const store = await openLocalStore({ dir: path.join(tmp.dir, 'store'), readOnly: true });
+    const store = await openSqliteStore({ dir: path.join(tmp.dir, 'store'), readOnly: true });
     // Same fixed clock for every entry: compare as a set.
     const audit = (await store.audit.list()).map((a) => `${a.action} by ${a.user}`).sort();
     expect(audit).toEqual([
@@ -150,7 +150,7 @@ describe('receptionist users / keys', () => {
   test('the first admin seals, in place, records stored in plaintext before the keys existed; nothing is lost', async () => {
     expect((await run(['seed'])).code).toBe(0);
     const dir = path.join(tmp.dir, 'store');
-    const before = await openLocalStore({ dir });
+    const before = await openSqliteStore({ dir });
     await before.callLogs.append({
       callId: 'call_plain',
       callType: 'webCall',
@@ -207,7 +207,7 @@ describe('receptionist users / keys', () => {
       /^Rebuilt the blind index: 0 call logs, 0 appointments, 3 customers\.\nWarning: wrote a new RECEPTIONIST_BLIND_INDEX_KEY/,
     );
     const key = parseBlindIndexKey(/=(\S+)/.exec(fs.readFileSync(path.join(tmp.dir, '.env'), 'utf8'))![1]!)!;
-    const store = await openLocalStore({ dir: path.join(tmp.dir, 'store'), readOnly: true });
+    const store = await openSqliteStore({ dir: path.join(tmp.dir, 'store'), readOnly: true });
     expect(await store.collection('customers').findOne({ phoneIndex: blindIndex(key, '+919812345678') })).toMatchObject(
       { name: 'Asha Verma' },
     );
@@ -230,7 +230,7 @@ describe('receptionist users / keys', () => {
 
   test('a damaged keyring entry gets a clear message, not a stack', async () => {
     await run(['users', 'add', 'asha', '--password-stdin'], { stdin: PW_ASHA });
-    const store = await openLocalStore({ dir: path.join(tmp.dir, 'store') });
+    const store = await openSqliteStore({ dir: path.join(tmp.dir, 'store') });
     await store.collection('users').updateOne({ _id: 'asha' }, { $set: { wrap: { kdf: 'garbage' } } });
     await store.close();
     const r = await run(['logs', '--decrypt', '--username', 'asha', '--password-stdin'], { stdin: PW_ASHA });
@@ -242,7 +242,7 @@ describe('receptionist users / keys', () => {
   test('ENC-6: a tampered sealed field stops logs --decrypt before any plaintext is printed', async () => {
     await run(['users', 'add', 'asha', '--password-stdin'], { stdin: PW_ASHA });
     const blind = parseBlindIndexKey(/=(\S+)/.exec(fs.readFileSync(path.join(tmp.dir, '.env'), 'utf8'))![1]!)!;
-    const store = await openLocalStore({ dir: path.join(tmp.dir, 'store') });
+    const store = await openSqliteStore({ dir: path.join(tmp.dir, 'store') });
     const sealer = createSealer((await activeSealingKey(store))!, blind);
     for (const id of ['call_a', 'call_b']) {
       await recordCallLog(

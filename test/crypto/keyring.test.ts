@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { openLocalStore } from '../../src/store/local/index.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
 import {
   activeSealingKey,
@@ -21,7 +21,7 @@ let tmp: ReturnType<typeof tempDir>;
 let store: Store;
 beforeEach(async () => {
   tmp = tempDir();
-  store = await openLocalStore({ dir: tmp.dir });
+  store = await openSqliteStore({ dir: tmp.dir });
 });
 afterEach(async () => {
   await store.close();

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { cli, postSigned, setup, startServe, E2E_ADMIN, type RunningServe } from '../support/cli.js';
-import { tempDir } from '../support/store.js';
+import { storeText, tempDir } from '../support/store.js';
 
 // serve --record keeps a call; trigger --replay sends it to another server, which logs the same call.
 let a: ReturnType<typeof tempDir>;
@@ -109,11 +109,8 @@ test('a call recorded by serve --record replays into another server as identical
   expect(original.transcript).toBe('AI: Hello\nUser: I need a doctor');
   expect(await decryptedRow(b.dir)).toEqual(original);
   // The recording is sealed at rest, and the replay was audited.
-  const fs = await import('node:fs');
   const path = await import('node:path');
-  expect(fs.readFileSync(path.join(a.dir, '.receptionist', 'recordings.jsonl'), 'utf8')).not.toContain(
-    'I need a doctor',
-  );
+  expect(storeText(path.join(a.dir, '.receptionist'))).not.toContain('I need a doctor');
   const audit = JSON.parse((await cli(['audit', '--json'], { cwd: a.dir })).stdout);
   expect(
     audit.some(

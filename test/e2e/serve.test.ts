@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { cli, postSigned, setup, startServe, E2E_ADMIN, type RunningServe } from '../support/cli.js';
-import { tempDir } from '../support/store.js';
+import { storeText, tempDir } from '../support/store.js';
 import { freePort } from '../support/net.js';
 import { blindIndex, parseBlindIndexKey } from '../../src/crypto/blind-index.js';
 import { fillPlaceholders } from '../../src/commands/trigger/trigger.js';
+import { startFakeVapi } from '../support/fake-vapi.js';
 
 let tmp: ReturnType<typeof tempDir>;
 const running: RunningServe[] = [];
@@ -67,7 +68,7 @@ describe('receptionist end to end', () => {
     // --json has JSON types: an object, a boolean, null for what is absent.
     expect(rows[0]!.costBreakdown).toMatchObject({ total: 0.1124, llm: 0.0503 });
     expect(rows[0]!.successEvaluation).toBe(true);
-    expect(fs.readFileSync(`${tmp.dir}/.receptionist/calls.csv`, 'utf8')).not.toContain('9812345678');
+    expect(storeText(`${tmp.dir}/.receptionist`)).not.toContain('9812345678');
     // The receptionist's view: who was booked with whom and when, without the sealed fields.
     expect(rows[0]!.bookings).toEqual([
       // 11 AM in the clinic's zone, with its offset.
@@ -91,12 +92,9 @@ describe('receptionist end to end', () => {
     expect(wrong.exitCode).toBe(5);
     expect(wrong.stdout).toBe('');
     expect(wrong.stderr).toContain('Error: Wrong username or password.');
-    const audit = fs
-      .readFileSync(`${tmp.dir}/.receptionist/audit.jsonl`, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(audit.at(-1)).toMatchObject({
+    // Newest first.
+    const audit = JSON.parse((await cli(['audit', '--json'], { cwd: tmp.dir })).stdout) as unknown[];
+    expect(audit[0]).toMatchObject({
       user: 'admin',
       action: 'decrypt',
       details: { command: 'logs', records: 1, caller: expect.stringMatching(/^index:/) },
@@ -130,14 +128,62 @@ describe('receptionist end to end', () => {
     expect(`${String(stopped.stdout)}${String(stopped.stderr)}`).not.toMatch(/9812345678|asha|transcript/i);
   });
 
-  test('a second serve on the same store is refused with a clear message', async () => {
+  test('two serves share one store, BOOK-1 holds across them, and every command writes while they run', async () => {
     await setup(tmp.dir);
-    await serve();
-    const second = await cli(['serve', '--port', '0'], { cwd: tmp.dir });
-    expect(second.exitCode).toBe(3);
-    expect(second.stderr).toMatch(
-      /^Error: The store at .* is in use by another receptionist process \(pid \d+, receptionist serve\)\.\n  Stop that process first, or pass --data-dir/,
-    );
+    const [a, b] = [await serve(), await serve()];
+    // 40 callers, half through each server, all asking for the same slot: exactly one gets it.
+    const book = (i: number) => ({
+      type: 'tool-calls',
+      call: { id: `call_race_${i}` },
+      toolCallList: [
+        {
+          id: `tc_${i}`,
+          type: 'function',
+          function: {
+            name: 'book_appointment',
+            arguments: {
+              name: `Caller ${i}`,
+              email: `c${i}@example.com`,
+              phone: '+919812345678',
+              date: `${fillPlaceholders('{{date:tue}}', { timeZone: 'Asia/Kolkata' }, new Date()) as string} at 10am`,
+              reason: 'x',
+              specialty: 'general medicine',
+            },
+          },
+        },
+      ],
+    });
+    const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => postSigned((i % 2 ? a : b).url, book(i))));
+    const results = replies.map((r) => String(r.body.results?.[0]?.result ?? r.body.results?.[0]?.error));
+    expect(
+      results.filter((t) => t.startsWith("You're booked")),
+      results.join('\n'),
+    ).toHaveLength(1);
+    // Commands that write, while both serves hold the store open.
+    const fake = await startFakeVapi();
+    try {
+      const env = { VAPI_API_KEY: fake.token, VAPI_BASE_URL: fake.url };
+      const set = await cli(['config', 'set', 'firstMessage', 'Hello from a live line'], { cwd: tmp.dir });
+      expect(set.exitCode, set.stderr).toBe(0);
+      const added = await cli(['users', 'add', 'ravi', '--username', 'admin', '--password-stdin'], {
+        cwd: tmp.dir,
+        input: `${E2E_ADMIN.password}\nravi-passphrase-1234\n`,
+      });
+      expect(added.exitCode, added.stderr).toBe(0);
+      const plan = await cli(['sync', '--dry-run', '--server-url', 'https://clinic.example.com'], {
+        cwd: tmp.dir,
+        env,
+      });
+      expect(plan.exitCode, plan.stderr).toBe(0);
+      expect(plan.stdout).toMatch(/\+ assistant/);
+      const logs = await cli(['logs', '--json'], { cwd: tmp.dir });
+      expect(logs.exitCode, logs.stderr).toBe(0);
+    } finally {
+      await fake.close();
+    }
+    // Both still answer, and see the new config at once? The config is read at start: a restart picks it up.
+    expect((await postSigned(a.url, { type: 'status-update', status: 'ended', call: { id: 'c1' } })).status).toBe(200);
+    expect((await postSigned(b.url, { type: 'status-update', status: 'ended', call: { id: 'c2' } })).status).toBe(200);
   });
 
   test('serve without a secret refuses to start (exit 5); --insecure-no-auth only binds to loopback (exit 2)', async () => {
@@ -253,7 +299,7 @@ describe('receptionist end to end', () => {
     const key = parseBlindIndexKey(
       /RECEPTIONIST_BLIND_INDEX_KEY=(\S+)/.exec(fs.readFileSync(`${tmp.dir}/.env`, 'utf8'))![1]!,
     )!;
-    const stored = fs.readFileSync(`${tmp.dir}/.receptionist/appointments.db`, 'utf8');
+    const stored = storeText(`${tmp.dir}/.receptionist`);
     expect(stored).toContain(`"phoneIndex":"${blindIndex(key, '+14155552671')}"`);
     expect(stored).not.toContain('4155552671');
   });
@@ -358,7 +404,7 @@ describe('DUR-1: kill -9 during load', () => {
     const s = await serve();
     await s.stop();
     running.length = 0;
-    const visits = fs.readFileSync(`${tmp.dir}/.receptionist/ac_service_visits.db`, 'utf8');
+    const visits = storeText(`${tmp.dir}/.receptionist`);
     for (const v of ackedBookings) expect(visits).toContain(`"visitId":"${v}"`);
   });
 });

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { startTestServer, toolCalls, only, NOW, SECRET, type TestServer } from '../support/app.js';
@@ -62,7 +63,13 @@ describe('server messages', () => {
       expect(stored).toMatch(/^sealed:v1:/);
       expect(openField(stored, callLogContext('call_a', field), dataKeys)).toBe(value);
     }
-    expect(fs.readFileSync(path.join(s.dir, 'calls.csv'), 'utf8')).not.toMatch(/9812345678|Booked\.|HYPERLINK|rec\/1/);
+    // Nothing in plaintext at rest: the store file and its write-ahead log.
+    const atRest = ['receptionist.db', 'receptionist.db-wal']
+      .filter((f) => fs.existsSync(path.join(s.dir, f)))
+      .map((f) => fs.readFileSync(path.join(s.dir, f)).toString('latin1'))
+      .join('');
+    expect(atRest).toContain('call_a');
+    expect(atRest).not.toMatch(/9812345678|Booked\.|HYPERLINK|rec\/1/);
     expect(s.events.map((e) => e.outcome)).toEqual(['ok', 'duplicate']);
   });
 
@@ -297,12 +304,10 @@ describe('a store that cannot be written', () => {
     expect((await s.store.callLogs.list()).map((r) => r.callId)).toEqual(['call_x']);
   });
 
-  test('a NeDB file that cannot be appended to: the tool call gets a spoken apology (not cached), nothing half-written is read back, then recovery', async () => {
-    // Root ignores file modes, so make the datafile path unwritable by replacing it with a directory.
-    const file = path.join(s.dir, 'appointments.db');
-    const saved = fs.readFileSync(file);
-    fs.rmSync(file);
-    fs.mkdirSync(file);
+  test('a store another process holds locked past the busy timeout: a spoken apology (not cached), then recovery', async () => {
+    // Another writer holds the write lock (a long transaction, a stuck process).
+    const other = new DatabaseSync(path.join(s.dir, 'receptionist.db'));
+    other.exec('BEGIN EXCLUSIVE');
     const args = {
       name: 'A B',
       email: 'a@b.co',
@@ -315,8 +320,8 @@ describe('a store that cannot be written', () => {
     expect(down.status).toBe(200);
     expect(only(down.body)).toEqual({ toolCallId: 'tc_1', name: 'book_appointment', error: STORE_DOWN_APOLOGY });
     expect(s.events.at(-1)).toMatchObject({ status: 200, outcome: 'unavailable' });
-    fs.rmdirSync(file);
-    fs.writeFileSync(file, saved);
+    other.exec('ROLLBACK');
+    other.close();
     const retry = await s.send(toolCalls('c', ['book_appointment', args, 'tc_1']));
     expect(retry.status).toBe(200);
     expect(only(retry.body).result).toMatch(/^You're booked with Dr\. Priya Rao/);

@@ -1,7 +1,7 @@
 import { emptyCallLog } from '../../src/domain/call-log-query.js';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { DateTime } from 'luxon';
-import { openLocalStore } from '../../src/store/local/index.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { isConnectionError, openMongoStore } from '../../src/store/mongo/index.js';
 import { DuplicateKeyError, type CallLogRecord, type Store } from '../../src/store/types.js';
 import { AppointmentBook } from '../../src/domain/appointments.js';
@@ -19,10 +19,10 @@ const server = useMongo();
 let dbSeq = 0;
 const backends: Array<[string, () => Promise<{ store: Store; cleanup: () => void }>]> = [
   [
-    'local',
+    'sqlite',
     async () => {
       const tmp = tempDir();
-      return { store: await openLocalStore({ dir: tmp.dir }), cleanup: tmp.cleanup };
+      return { store: await openSqliteStore({ dir: tmp.dir }), cleanup: tmp.cleanup };
     },
   ],
   [

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Deps } from '../../deps.js';
 import type { Store } from '../../store/types.js';
 import { StoreError, UsageError, UserError } from '../../errors.js';
@@ -28,6 +26,13 @@ export async function openStore(
       `Call logs cannot go to MongoDB (from ${g.logTo!.source}): no MongoDB is configured.`,
       'Set MONGODB_URI or pass --mongodb-uri, or use --log-to csv.',
     );
+  const warn = (m: string) => deps.io.error(`Warning: ${m}`);
+  const embedded = await import('../../store/embedded.js');
+  const csv = (store: Store) =>
+    embedded.withCsvCallLogs(store, g.dataDir.value, { ...opts, onWarning: warn }).catch(async (err: unknown) => {
+      await store.close();
+      throw err;
+    });
   if (g.mongodbUri) {
     const { openMongoStore } = await import('../../store/mongo/index.js');
     const store = await openMongoStore({
@@ -37,16 +42,10 @@ export async function openStore(
       // serve: a tool call must answer within 1.5 s while the database is down (DUR-2).
       ...(opts.latencySensitive ? { serverSelectionTimeoutMS: 1000, socketTimeoutMS: 1200 } : {}),
     });
-    if (logTo !== 'csv') return store;
-    try {
-      return await withCsvCallLogs(store, g.dataDir.value, opts, deps);
-    } catch (err) {
-      await store.close();
-      throw err;
-    }
+    return logTo === 'csv' ? csv(store) : store;
   }
   // Reading a folder that holds no store is a typo or the wrong folder, not an empty store.
-  if (opts.readOnly && !opts.allowMissing && !holdsLocalStore(g.dataDir.value)) {
+  if (opts.readOnly && !opts.allowMissing && !embedded.holdsEmbeddedStore(g.dataDir.value)) {
     throw new StoreError(
       `There is no store at ${g.dataDir.value} (from ${g.dataDir.source}).`,
       g.dataDir.source === 'default'
@@ -54,47 +53,14 @@ export async function openStore(
         : 'Check the path, or run `receptionist seed` there first.',
     );
   }
-  const { openLocalStore } = await import('../../store/local/index.js');
-  return openLocalStore({
+  const store = await embedded.openEmbeddedStore({
     dir: g.dataDir.value,
     readOnly: opts.readOnly,
-    purpose: opts.purpose,
-    onWarning: (m) => deps.io.error(`Warning: ${m}`),
+    // serve: a tool call must answer within 1.5 s even when another process holds the write lock (DUR-2).
+    busyTimeoutMs: opts.latencySensitive ? 1000 : undefined,
+    onWarning: warn,
   });
-}
-
-/**
- * The MongoDB store with call logs in `<data-dir>/calls.csv` (`--log-to csv`). Writing locks
- * the data directory, like the embedded store; reading takes a snapshot.
- */
-async function withCsvCallLogs(
-  store: Store,
-  dataDir: string,
-  opts: { readOnly?: boolean; purpose: string },
-  deps: Deps,
-): Promise<Store> {
-  const { CsvCallLog } = await import('../../store/local/csv-call-log.js');
-  const file = path.join(dataDir, 'calls.csv');
-  if (opts.readOnly) return { ...store, callLogs: await CsvCallLog.snapshot(file) };
-  const { acquireDirLock } = await import('../../store/local/lock.js');
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const lock = acquireDirLock(dataDir, opts.purpose);
-  try {
-    const callLogs = await CsvCallLog.open(file, (m) => deps.io.error(`Warning: ${m}`));
-    return {
-      ...store,
-      location: `${store.location}, call logs in ${file}`,
-      callLogs,
-      async close() {
-        await callLogs.close();
-        lock.release();
-        await store.close();
-      },
-    };
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
+  return logTo === 'csv' ? csv(store) : store;
 }
 
 /** The stored bot config. @throws UserError naming the store, with `hint` (default: run seed) */
@@ -117,13 +83,4 @@ export interface ZonedRows<T> {
 export async function readWithClinicZone(ctx: Context): Promise<{ store: Store; timeZone: string }> {
   const store = await ctx.store({ readOnly: true });
   return { store, timeZone: (await loadBotConfig(store.collection('bot_configs')))?.clinic.timeZone ?? 'UTC' };
-}
-
-/** Does this folder hold an embedded store (any of its files)? */
-function holdsLocalStore(dir: string): boolean {
-  try {
-    return fs.readdirSync(dir).some((f) => f.endsWith('.db') || f === 'calls.csv' || f === 'audit.jsonl');
-  } catch {
-    return false;
-  }
 }

@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import type { DatabaseSync } from 'node:sqlite';
+import {
+  DuplicateKeyError,
+  type Collection,
+  type CollectionName,
+  type Doc,
+  type IndexSpec,
+  type Query,
+  type Update,
+} from '../types.js';
+import { StoreError } from '../../errors.js';
+import { applyUpdate, fieldExpr, orderClause, upsertBase, whereClause, type SqlValue } from './query.js';
+import { asStoreError, transaction } from './db.js';
+
+/** The table of a collection. */
+export const tableOf = (name: CollectionName) => `c_${name}`;
+
+/** An index's name, from which a unique violation is traced back to its field. */
+export const indexName = (name: CollectionName, ix: IndexSpec) =>
+  `${ix.unique ? 'ux' : 'ix'}_${name}_${ix.field.replace(/\W/g, '_')}`;
+
+/** The DDL of a collection: `id` and the JSON `doc`, and one expression index per {@link IndexSpec}. */
+export function collectionDdl(name: CollectionName, indexes: IndexSpec[]): string[] {
+  const table = tableOf(name);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL) STRICT`,
+    ...indexes.map(
+      (ix) =>
+        `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${indexName(name, ix)} ON ${table} (${fieldExpr(ix.field)})` +
+        (ix.sparse ? ` WHERE ${fieldExpr(ix.field)} IS NOT NULL` : ''),
+    ),
+  ];
+}
+
+/**
+ * A `Collection` on one SQLite table. Every call is one statement or one `BEGIN IMMEDIATE`
+ * transaction, committed (WAL, `synchronous=FULL`) before its promise resolves; other processes
+ * writing the same file wait on the busy timeout, so `serve` and any command can write at once.
+ */
+export class SqliteCollection<T extends Doc> implements Collection<T> {
+  private readonly table: string;
+  private readonly uniqueByIndex: Map<string, string>;
+
+  constructor(
+    private readonly db: DatabaseSync,
+    private readonly name: CollectionName,
+    indexes: IndexSpec[],
+    private readonly readOnly: boolean,
+  ) {
+    this.table = tableOf(name);
+    this.uniqueByIndex = new Map(indexes.filter((i) => i.unique).map((i) => [indexName(name, i), i.field]));
+  }
+
+  async findOne(query: Query): Promise<T | null> {
+    return (await this.find(query, { limit: 1 }))[0] ?? null;
+  }
+
+  async find(query: Query, opts: { sort?: Record<string, 1 | -1>; limit?: number } = {}): Promise<T[]> {
+    return this.guard(() => this.select(query, opts));
+  }
+
+  async count(query: Query): Promise<number> {
+    return this.guard(() => {
+      const { sql, params } = whereClause(query);
+      const row = this.db.prepare(`SELECT count(*) AS n FROM ${this.table} WHERE ${sql}`).get(...params) as {
+        n: number;
+      };
+      return row.n;
+    });
+  }
+
+  async insertOne(doc: T): Promise<T> {
+    return this.write(() => {
+      const withId = (doc._id ? doc : { ...doc, _id: randomBytes(8).toString('hex') }) as T;
+      this.insert(withId);
+      return withId;
+    });
+  }
+
+  async updateOne(query: Query, update: Update, opts: { upsert?: boolean } = {}): Promise<{ matched: number }> {
+    return this.write(() => {
+      const [found] = this.select(query, { limit: 1 });
+      if (found) {
+        this.put(applyUpdate(found, update));
+        return { matched: 1 };
+      }
+      if (opts.upsert) {
+        const base = upsertBase(query);
+        const doc = applyUpdate({ _id: randomBytes(8).toString('hex'), ...base } as T, update);
+        this.insert(doc);
+      }
+      return { matched: 0 };
+    });
+  }
+
+  async updateMany(query: Query, update: Update): Promise<{ matched: number }> {
+    return this.write(() => {
+      const found = this.select(query, {});
+      for (const d of found) this.put(applyUpdate(d, update));
+      return { matched: found.length };
+    });
+  }
+
+  async replaceOne(doc: T): Promise<'inserted' | 'replaced'> {
+    return this.write(() => {
+      const exists = this.db.prepare(`SELECT 1 FROM ${this.table} WHERE id = ?`).get(doc._id);
+      if (exists) this.put(doc);
+      else this.insert(doc);
+      return exists ? 'replaced' : 'inserted';
+    });
+  }
+
+  async deleteMany(query: Query): Promise<{ deleted: number }> {
+    return this.write(() => {
+      const { sql, params } = whereClause(query);
+      return { deleted: Number(this.db.prepare(`DELETE FROM ${this.table} WHERE ${sql}`).run(...params).changes) };
+    });
+  }
+
+  /** Old versions of rewritten rows are overwritten in place (`secure_delete`); this also empties the WAL. */
+  async compact(): Promise<void> {
+    if (this.readOnly) throw new StoreError('This command opened the store read-only.');
+    this.guard(() => this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)'));
+  }
+
+  private select(query: Query, opts: { sort?: Record<string, 1 | -1>; limit?: number }): T[] {
+    const { sql, params } = whereClause(query);
+    const limit = opts.limit ? ` LIMIT ${Math.floor(opts.limit)}` : '';
+    const rows = this.db
+      .prepare(`SELECT id, doc FROM ${this.table} WHERE ${sql} ${orderClause(opts.sort)}${limit}`)
+      .all(...(params as SqlValue[])) as Array<{ id: string; doc: string }>;
+    return rows.map((r) => ({ _id: r.id, ...(JSON.parse(r.doc) as object) }) as T);
+  }
+
+  private insert(doc: T): void {
+    const { _id, ...rest } = doc;
+    this.db.prepare(`INSERT INTO ${this.table} (id, doc) VALUES (?, ?)`).run(_id, JSON.stringify(rest));
+  }
+
+  private put(doc: T): void {
+    const { _id, ...rest } = doc;
+    this.db.prepare(`UPDATE ${this.table} SET doc = ? WHERE id = ?`).run(JSON.stringify(rest), _id);
+  }
+
+  private write<R>(fn: () => R): Promise<R> {
+    if (this.readOnly) return Promise.reject(new StoreError('This command opened the store read-only.'));
+    return this.guard(() => transaction(this.db, fn));
+  }
+
+  /** Runs `fn`, with SQLite's errors as the store's: a unique violation names its field. */
+  private guard<R>(fn: () => R): Promise<R> {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      const unique = /UNIQUE constraint failed: (?:index '([^']+)'|(\w+)\.id)/.exec((err as Error).message);
+      if (unique) {
+        const field = unique[1] ? this.uniqueByIndex.get(unique[1]) : '_id';
+        return Promise.reject(new DuplicateKeyError(field, { cause: err }));
+      }
+      return Promise.reject(asStoreError(err, `the ${this.name} collection`));
+    }
+  }
+}

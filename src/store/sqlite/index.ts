@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import {
+  COLLECTIONS,
+  INDEXES,
+  type AuditEntry,
+  type ChatRecord,
+  type Collection,
+  type CollectionName,
+  type Doc,
+  type RecordedMessage,
+  type Store,
+} from '../types.js';
+import { StoreError } from '../../errors.js';
+import { ensurePrivateDir } from '../private-dir.js';
+import { collectionDdl, SqliteCollection } from './collection.js';
+import { configure, transaction } from './db.js';
+import { LOGS_DDL, SqliteAppendLog, SqliteCallLog } from './logs.js';
+import { importNedbStore, holdsNedbStore } from './import-nedb.js';
+
+/** The embedded store's file in the data directory. */
+export const STORE_FILE = 'receptionist.db';
+
+/**
+ * Schema migrations, in order; `PRAGMA user_version` is how many have run. A store from a newer
+ * receptionist (a higher version) is refused rather than misread.
+ */
+const MIGRATIONS: string[][] = [[...COLLECTIONS.flatMap((name) => collectionDdl(name, INDEXES[name])), ...LOGS_DDL]];
+
+export interface SqliteStoreOptions {
+  /** Data directory; created if missing (unless read-only). */
+  dir: string;
+  /** The store is read, never written (commands that only read); safe while others write. */
+  readOnly?: boolean;
+  /** How long a write waits for another process's transaction, ms (`serve` waits less: a caller is on the line). */
+  busyTimeoutMs?: number;
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * The embedded store: one SQLite file (`<dir>/receptionist.db`, Node's built-in `node:sqlite`),
+ * WAL, `synchronous=FULL`. Any number of processes may read and write it at once (`serve` and
+ * every command). A data directory written by the NeDB version is imported on first open; its
+ * files move to `<dir>/nedb-backup-<time>/`.
+ * @throws StoreError (not a receptionist store, newer schema, unreadable, not writable)
+ */
+export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> {
+  const dir = path.resolve(opts.dir);
+  const file = path.join(dir, STORE_FILE);
+  const warn = opts.onWarning ?? (() => {});
+  const exists = fs.existsSync(file);
+  if (!opts.readOnly) ensurePrivateDir(dir, 'data directory');
+  // Nothing to read: an empty store in memory (`sync --config` on a fresh checkout), never a new file.
+  const inMemory = Boolean(opts.readOnly) && !exists && !holdsNedbStore(dir);
+  const db = inMemory ? new DatabaseSync(':memory:') : openFile(file);
+  try {
+    if (!inMemory) configure(db, opts.busyTimeoutMs);
+    migrate(db, file);
+    if (!exists && holdsNedbStore(dir)) {
+      const imported = await importNedbStore(db, dir, (fn) => transaction(db, fn));
+      warn(
+        `imported the NeDB store in ${dir} (${imported.total} records); the old files are in ${imported.backup}. Remove that folder once you have checked the store.`,
+      );
+    }
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const readOnly = Boolean(opts.readOnly);
+  const collections = new Map<CollectionName, Collection>(
+    COLLECTIONS.map((name) => [name, new SqliteCollection(db, name, INDEXES[name], readOnly)]),
+  );
+  let closed = false;
+  return {
+    kind: 'local',
+    location: dir,
+    collection<T extends Doc>(name: CollectionName) {
+      return collections.get(name) as unknown as Collection<T>;
+    },
+    callLogs: new SqliteCallLog(db, readOnly),
+    audit: new SqliteAppendLog<AuditEntry>(db, 'audit'),
+    chats: new SqliteAppendLog<ChatRecord>(db, 'chats'),
+    recordings: new SqliteAppendLog<RecordedMessage>(db, 'recordings'),
+    async close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}
+
+function openFile(file: string): DatabaseSync {
+  try {
+    // Patients' data: readable by this user only (SQLite gives its -wal and -shm files the same mode).
+    if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
+    return new DatabaseSync(file);
+  } catch (err) {
+    throw new StoreError(`Cannot open the store ${file}: ${(err as Error).message}`, undefined, {
+      cause: err,
+      reason: 'data-dir-unwritable',
+    });
+  }
+}
+
+/** Runs the migrations not yet applied, each in one transaction. @throws StoreError */
+function migrate(db: DatabaseSync, file: string): void {
+  let version: number;
+  try {
+    version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+    if (version === 0 && db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table'").get())
+      throw new StoreError(`${file} is an SQLite database, but not a receptionist store.`);
+  } catch (err) {
+    if (err instanceof StoreError) throw err;
+    throw new StoreError(`The store ${file} cannot be read: ${(err as Error).message}`, 'Restore it from a backup.', {
+      cause: err,
+    });
+  }
+  if (version > MIGRATIONS.length)
+    throw new StoreError(
+      `The store ${file} was written by a newer receptionist (schema ${version}; this one knows ${MIGRATIONS.length}).`,
+      'Upgrade receptionist.',
+    );
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    transaction(db, () => {
+      for (const sql of MIGRATIONS[v]!) db.exec(sql);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+    });
+  }
+}

@@ -1,0 +1,124 @@
+import type { DatabaseSync } from 'node:sqlite';
+import type { AppendLog, CallLogRecord, CallLogStore } from '../types.js';
+import { StoreError } from '../../errors.js';
+import { CALL_LOG_COLUMNS } from '../csv-cells.js';
+import { asStoreError, transaction } from './db.js';
+
+/** The DDL of the call log (one column per `CallLogRecord` field) and of the append-only logs. */
+export const LOGS_DDL = [
+  `CREATE TABLE IF NOT EXISTS call_logs (
+     callId TEXT PRIMARY KEY, callType TEXT NOT NULL, assistantId TEXT NOT NULL, startedAt TEXT NOT NULL,
+     endedAt TEXT NOT NULL, durationSeconds REAL, endedReason TEXT NOT NULL, cost REAL, costBreakdown TEXT NOT NULL,
+     customerNumber TEXT NOT NULL, customerIndex TEXT NOT NULL, summary TEXT NOT NULL, transcript TEXT NOT NULL,
+     recordingUrl TEXT NOT NULL, successEvaluation TEXT NOT NULL, receivedAt TEXT NOT NULL,
+     sortAt TEXT GENERATED ALWAYS AS (coalesce(nullif(endedAt, ''), receivedAt)) VIRTUAL
+   ) STRICT`,
+  'CREATE INDEX IF NOT EXISTS ix_call_logs_sortAt ON call_logs (sortAt)',
+  `CREATE INDEX IF NOT EXISTS ix_call_logs_customerIndex ON call_logs (customerIndex) WHERE customerIndex != ''`,
+  ...['audit', 'chats', 'recordings'].map(
+    (name) =>
+      `CREATE TABLE IF NOT EXISTS log_${name} (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL) STRICT`,
+  ),
+];
+
+const COLUMNS = CALL_LOG_COLUMNS as readonly (keyof CallLogRecord)[];
+
+/** Call logs in the `call_logs` table: by id, by end time (`sortAt`), by caller blind index. */
+export class SqliteCallLog implements CallLogStore {
+  constructor(
+    private readonly db: DatabaseSync,
+    private readonly readOnly: boolean,
+  ) {}
+
+  async has(callId: string): Promise<boolean> {
+    return this.run(() => Boolean(this.db.prepare('SELECT 1 FROM call_logs WHERE callId = ?').get(callId)));
+  }
+
+  async append(record: CallLogRecord): Promise<boolean> {
+    this.writable();
+    return this.run(() => {
+      const sql = `INSERT OR IGNORE INTO call_logs (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
+      return Number(this.db.prepare(sql).run(...COLUMNS.map((c) => record[c])).changes) === 1;
+    });
+  }
+
+  async list(opts: { since?: Date; limit?: number } = {}): Promise<CallLogRecord[]> {
+    return this.run(() => {
+      const where = opts.since ? 'WHERE sortAt >= ?' : '';
+      const limit = opts.limit ? ` LIMIT ${Math.floor(opts.limit)}` : '';
+      const rows = this.db
+        .prepare(`SELECT ${COLUMNS.join(', ')} FROM call_logs ${where} ORDER BY sortAt DESC, callId DESC${limit}`)
+        .all(...(opts.since ? [opts.since.toISOString()] : []));
+      return rows.map((r) => ({ ...r }) as unknown as CallLogRecord);
+    });
+  }
+
+  async rewrite(transform: (r: CallLogRecord) => CallLogRecord | null): Promise<number> {
+    this.writable();
+    return this.run(() =>
+      transaction(this.db, () => {
+        let changed = 0;
+        const all = this.db.prepare(`SELECT ${COLUMNS.join(', ')} FROM call_logs`).all() as unknown as CallLogRecord[];
+        const del = this.db.prepare('DELETE FROM call_logs WHERE callId = ?');
+        const set = this.db.prepare(
+          `UPDATE call_logs SET ${COLUMNS.filter((c) => c !== 'callId')
+            .map((c) => `${c} = ?`)
+            .join(', ')} WHERE callId = ?`,
+        );
+        for (const r of all) {
+          const row = { ...r };
+          const t = transform(row);
+          if (t === null) {
+            del.run(r.callId);
+            changed++;
+          } else if (JSON.stringify(t) !== JSON.stringify(row)) {
+            set.run(...COLUMNS.filter((c) => c !== 'callId').map((c) => t[c]), r.callId);
+            changed++;
+          }
+        }
+        return changed;
+      }),
+    );
+  }
+
+  private writable(): void {
+    if (this.readOnly) throw new StoreError('This command opened the call log read-only.');
+  }
+
+  private run<R>(fn: () => R): Promise<R> {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(asStoreError(err, 'the call log'));
+    }
+  }
+}
+
+/**
+ * An append-only log (audit, chats, recordings) in `log_<name>`, oldest first. A command that
+ * only reads the store still appends here (`logs --decrypt` writes its audit record, `chat` its turns).
+ */
+export class SqliteAppendLog<T> implements AppendLog<T> {
+  constructor(
+    private readonly db: DatabaseSync,
+    private readonly name: 'audit' | 'chats' | 'recordings',
+  ) {}
+
+  async append(entry: T): Promise<void> {
+    try {
+      this.db.prepare(`INSERT INTO log_${this.name} (entry) VALUES (?)`).run(JSON.stringify(entry));
+    } catch (err) {
+      throw asStoreError(err, `the ${this.name} log`);
+    }
+  }
+
+  async list(): Promise<T[]> {
+    try {
+      return (this.db.prepare(`SELECT entry FROM log_${this.name} ORDER BY seq`).all() as Array<{ entry: string }>).map(
+        (r) => JSON.parse(r.entry) as T,
+      );
+    } catch (err) {
+      throw asStoreError(err, `the ${this.name} log`);
+    }
+  }
+}
