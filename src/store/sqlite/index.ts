@@ -49,10 +49,12 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
   const dir = path.resolve(opts.dir);
   const file = path.join(dir, STORE_FILE);
   const warn = opts.onWarning ?? (() => {});
-  const exists = fs.existsSync(file);
+  let exists = fs.existsSync(file);
   if (!opts.readOnly) ensurePrivateDir(dir, 'data directory');
   // Nothing to read: an empty store in memory (`sync --config` on a fresh checkout), never a new file.
   const inMemory = Boolean(opts.readOnly) && !exists && !holdsNedbStore(dir);
+  // `wx`: of two processes opening a new store at once, one creates the file (and imports); the other finds it.
+  if (!inMemory && !exists) exists = !createPrivateFile(file);
   const db = inMemory ? new DatabaseSync(':memory:') : openFile(file);
   try {
     if (!inMemory) configure(db, opts.busyTimeoutMs);
@@ -65,6 +67,8 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     }
   } catch (err) {
     db.close();
+    // A file this open created (a failed import, say) goes again, so the next open starts over.
+    if (!exists && !inMemory) for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
     throw err;
   }
   const readOnly = Boolean(opts.readOnly);
@@ -90,10 +94,22 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
   };
 }
 
+/** Creates the store file readable by this user only (SQLite gives -wal and -shm the same mode); false if it exists. */
+function createPrivateFile(file: string): boolean {
+  try {
+    fs.closeSync(fs.openSync(file, 'wx', 0o600));
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new StoreError(`Cannot create the store ${file}: ${(err as Error).message}`, undefined, {
+      cause: err,
+      reason: 'data-dir-unwritable',
+    });
+  }
+}
+
 function openFile(file: string): DatabaseSync {
   try {
-    // Patients' data: readable by this user only (SQLite gives its -wal and -shm files the same mode).
-    if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
     return new DatabaseSync(file);
   } catch (err) {
     throw new StoreError(`Cannot open the store ${file}: ${(err as Error).message}`, undefined, {

@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { execa } from 'execa';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { openSqliteStore, STORE_FILE } from '../../src/store/sqlite/index.js';
+import { unlock } from '../../src/domain/keyring.js';
+import { openField } from '../../src/domain/sealer.js';
+import { callLogContext } from '../../src/domain/call-records.js';
+import { packageRoot } from '../../src/paths.js';
+import { tempDir } from '../support/store.js';
+
+let tmp: ReturnType<typeof tempDir>;
+beforeEach(() => {
+  tmp = tempDir();
+});
+afterEach(() => tmp.cleanup());
+
+const FIXTURE = path.join(packageRoot(), 'test', 'fixtures', 'nedb-store', 'data');
+
+test('a store written by the NeDB version is imported on first open: every record, sealed fields still open', async () => {
+  const dir = path.join(tmp.dir, 'data');
+  fs.cpSync(FIXTURE, dir, { recursive: true });
+  const before = Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+  const warnings: string[] = [];
+  const store = await openSqliteStore({ dir, onWarning: (w) => warnings.push(w) });
+  try {
+    expect(warnings).toEqual([
+      expect.stringMatching(/^imported the NeDB store in .* \(\d+ records\); the old files are in .*nedb-backup-/),
+    ]);
+    // Counts from the fixture files (last line per _id, index lines and deletions left out).
+    expect(await store.collection('doctors').count({})).toBe(5);
+    expect(await store.collection('customers').count({})).toBe(3);
+    expect(await store.collection('appointments').count({ status: 'confirmed' })).toBe(1);
+    expect(await store.collection('ac_service_visits').count({})).toBe(1);
+    expect(await store.collection('users').count({})).toBe(1);
+    expect((await store.callLogs.list()).map((r) => r.callId).sort()).toEqual(['call_fixture_1', 'call_fixture_2']);
+    expect((await store.audit.list()).map((a) => a.action)).toEqual(['keys.init']);
+    // Sealed at rest before, still sealed, and the admin's password still opens them.
+    const me = await unlock(store, 'admin', 'fixture-admin-pass');
+    const [log] = (await store.callLogs.list()).filter((r) => r.callId === 'call_fixture_1');
+    expect(openField(log!.transcript, callLogContext('call_fixture_1', 'transcript'), me.dataKeys)).toMatch(
+      /^AI: Welcome!/,
+    );
+    // The unique indexes hold on the imported data.
+    const booked = (await store.collection('appointments').findOne({ status: 'confirmed' }))!;
+    await expect(
+      store.collection('appointments').insertOne({ _id: 'dup', appointmentId: 'X', activeSlot: booked.activeSlot }),
+    ).rejects.toMatchObject({ name: 'DuplicateKeyError', key: 'activeSlot' });
+  } finally {
+    await store.close();
+  }
+  // The old files moved, byte for byte, into the backup folder; the next open imports nothing.
+  const [backup] = fs.readdirSync(dir).filter((f) => f.startsWith('nedb-backup-'));
+  for (const [f, text] of Object.entries(before))
+    expect(fs.readFileSync(path.join(dir, backup!, f), 'utf8')).toBe(text);
+  expect(fs.readdirSync(dir).sort()).toEqual([backup, STORE_FILE].sort());
+  const again: string[] = [];
+  await (await openSqliteStore({ dir, onWarning: (w) => again.push(w) })).close();
+  expect(again).toEqual([]);
+});
+
+test('a damaged NeDB line is refused, nothing is imported and nothing is moved', async () => {
+  const dir = path.join(tmp.dir, 'data');
+  fs.cpSync(FIXTURE, dir, { recursive: true });
+  const file = path.join(dir, 'customers.db');
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  lines.splice(2, 0, '{"_id": "broken", ');
+  fs.writeFileSync(file, lines.join('\n'));
+  await expect(openSqliteStore({ dir })).rejects.toThrow(/customers\.db line 3 is not JSON; nothing was imported/);
+  expect(fs.readdirSync(dir).some((f) => f.startsWith('nedb-backup-'))).toBe(false);
+  expect(fs.existsSync(path.join(dir, STORE_FILE))).toBe(false);
+  // After the fix, the next open imports everything.
+  fs.writeFileSync(file, lines.filter((l) => !l.startsWith('{"_id": "broken"')).join('\n'));
+  const store = await openSqliteStore({ dir });
+  expect(await store.collection('customers').count({})).toBe(3);
+  await store.close();
+});
+
+test('a file from a newer receptionist, or an SQLite file that is not a store, is refused; the file is mode 600', async () => {
+  const store = await openSqliteStore({ dir: tmp.dir });
+  await store.close();
+  const file = path.join(tmp.dir, STORE_FILE);
+  expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  const db = new DatabaseSync(file);
+  db.exec('PRAGMA user_version = 99');
+  db.close();
+  await expect(openSqliteStore({ dir: tmp.dir })).rejects.toThrow(/written by a newer receptionist \(schema 99/);
+  const other = path.join(tmp.dir, 'other');
+  fs.mkdirSync(other);
+  const foreign = new DatabaseSync(path.join(other, STORE_FILE));
+  foreign.exec('CREATE TABLE notes (x TEXT)');
+  foreign.close();
+  await expect(openSqliteStore({ dir: other })).rejects.toThrow(/is an SQLite database, but not a receptionist store/);
+});
+
+test('two processes write at once: every insert lands, none lost, the unique index holds across them', async () => {
+  const store = await openSqliteStore({ dir: tmp.dir });
+  await store.close();
+  const writer = `
+    const { openSqliteStore } = await import(${JSON.stringify(path.join(packageRoot(), 'dist', 'store', 'sqlite', 'index.js'))});
+    const s = await openSqliteStore({ dir: process.argv[1] });
+    const tag = process.argv[2];
+    let dup = 0;
+    for (let i = 0; i < 200; i++) {
+      await s.collection('doctors').insertOne({ _id: tag + i, name: tag });
+      try { await s.collection('appointments').insertOne({ _id: tag + 'a' + i, appointmentId: tag + i, activeSlot: 'slot' + i }); }
+      catch (e) { if (e.name === 'DuplicateKeyError') dup++; else throw e; }
+    }
+    await s.close();
+    console.log(dup);
+  `;
+  const run = (tag: string) =>
+    execa(process.execPath, ['--input-type=module', '-e', writer, tmp.dir, tag], { reject: false, all: true });
+  const [a, b] = await Promise.all([run('a'), run('b')]);
+  expect(a.exitCode, a.all).toBe(0);
+  expect(b.exitCode, b.all).toBe(0);
+  const s = await openSqliteStore({ dir: tmp.dir, readOnly: true });
+  expect(await s.collection('doctors').count({})).toBe(400);
+  // Each of the 200 slots was claimed exactly once, by one process or the other.
+  expect(await s.collection('appointments').count({})).toBe(200);
+  expect(Number(a.stdout) + Number(b.stdout)).toBe(200);
+  await s.close();
+});
