@@ -15,6 +15,9 @@ export type LogRow = Omit<CallLogRecord, 'customerIndex'> & {
   bookings: string[];
 };
 
+/** Vapi's call statuses (spec `Call.status`) of a call that has not ended. */
+export const LIVE_STATUSES = ['scheduled', 'queued', 'ringing', 'in-progress', 'forwarding'];
+
 /** Which calls: `since` (ended after), one `call` id, and whether a caller filter is on (live calls have no caller). */
 export interface CallLogFilter {
   since?: Date;

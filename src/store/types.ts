@@ -39,6 +39,8 @@ export interface IndexSpec {
   unique?: boolean;
   /** Documents without the field are not indexed (so a unique index only binds documents that have it). */
   sparse?: boolean;
+  /** Further key fields after `field` (a compound index, for a range on the last one). */
+  then?: string[];
 }
 
 /** A collection of documents with a MongoDB-like API. Every write is durable once its promise resolves. */
@@ -95,6 +97,11 @@ export const INDEXES: Record<CollectionName, IndexSpec[]> = {
     { field: 'activeSlot', unique: true, sparse: true },
     { field: 'sourceKey', unique: true, sparse: true },
     { field: 'phoneIndex', sparse: true },
+    // check_availability: a doctor's active appointments in a time range.
+    { field: 'doctorId', then: ['startMs'] },
+    // A call's bookings (logs) and holds.
+    { field: 'callId', sparse: true },
+    { field: 'holdOwner', sparse: true },
   ],
   ac_purchases: [{ field: 'customerId' }],
   ac_service_visits: [
@@ -102,8 +109,10 @@ export const INDEXES: Record<CollectionName, IndexSpec[]> = {
     { field: 'sourceKey', unique: true, sparse: true },
   ],
   troubleshooting_guides: [],
-  call_status: [],
-  replies: [],
+  // logs: the calls still running.
+  call_status: [{ field: 'status' }],
+  // Pruned by age, by range.
+  replies: [{ field: 'createdAt' }],
   keys: [],
   users: [],
 };
@@ -140,13 +149,25 @@ export interface CallLogRecord {
 }
 
 /** Where call logs go: `calls.csv` on the local store, `call_logs` on MongoDB. */
+/** What {@link CallLogStore.list} filters by. */
+export interface CallLogQuery {
+  since?: Date;
+  limit?: number;
+  callId?: string;
+  customerIndex?: string;
+}
+
 export interface CallLogStore {
   /** True when a record for this call id exists (a repeat report is ignored). */
   has(callId: string): Promise<boolean>;
   /** Appends one record durably. Returns false (and writes nothing) when the call id exists. @throws StoreUnavailableError */
   append(record: CallLogRecord): Promise<boolean>;
-  /** Records, newest `endedAt` first. */
-  list(opts?: { since?: Date; limit?: number }): Promise<CallLogRecord[]>;
+  /**
+   * Records, newest `endedAt` (else `receivedAt`) first: those that ended at or after `since`,
+   * of one `callId`, of one caller (`customerIndex`, the blind index); at most `limit`.
+   * The store filters, sorts and limits (by its indexes), so a page costs the same at any size.
+   */
+  list(opts?: CallLogQuery): Promise<CallLogRecord[]>;
   /**
    * Rewrites every record through `transform` (a migration, e.g. sealing plaintext rows; `null`
    * removes the row, e.g. `trigger --purge`), atomically: either all rows are rewritten or none.

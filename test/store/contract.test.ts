@@ -102,6 +102,14 @@ describe.each(backends)('store contract: %s', (_name, open) => {
       'c2',
     ]);
     expect(await store.callLogs.has('c1')).toBe(true);
+    // The store filters and limits: by call id, by caller blind index (never matching ''), newest first.
+    await store.callLogs.append({ ...rec('c3', '2026-11-22T10:00:00.000Z'), customerIndex: 'idx-asha' });
+    await store.callLogs.append({ ...rec('c4', '2026-11-23T10:00:00.000Z'), customerIndex: 'idx-asha' });
+    expect((await store.callLogs.list({ limit: 2 })).map((r) => r.callId)).toEqual(['c4', 'c3']);
+    expect((await store.callLogs.list({ customerIndex: 'idx-asha', limit: 1 })).map((r) => r.callId)).toEqual(['c4']);
+    expect((await store.callLogs.list({ customerIndex: '' })).map((r) => r.callId)).toEqual([]);
+    expect((await store.callLogs.list({ callId: 'c1' })).map((r) => r.callId)).toEqual(['c1']);
+    expect(await store.callLogs.rewrite((r) => (r.callId === 'c3' || r.callId === 'c4' ? null : r))).toBe(2);
     // rewrite: a transform changes rows, null removes one (and its id may be logged again).
     expect(await store.callLogs.rewrite((r) => (r.callId === 'c1' ? null : { ...r, endedReason: 'rewritten' }))).toBe(
       2,

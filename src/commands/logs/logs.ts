@@ -6,7 +6,7 @@ import { StoreError, UsageError, UserError } from '../../errors.js';
 import { documentId, documentProblem } from '../../store/schemas.js';
 import { SEALED_CALL_LOG_FIELDS } from '../../store/types.js';
 import { callLogContext, type CallStatus } from '../../domain/call-records.js';
-import { bookingsByCall, withLiveCalls, type LogRow } from '../../domain/call-log-query.js';
+import { bookingsByCall, LIVE_STATUSES, withLiveCalls, type LogRow } from '../../domain/call-log-query.js';
 import type { Unlocked } from '../../domain/keyring.js';
 import { parseLimit, parseSinceFlag, resolveSince, type Since } from '../shared/parse.js';
 import { openField, SEALED_PLACEHOLDER } from '../../domain/sealer.js';
@@ -73,22 +73,28 @@ export type LogsResult = ZonedRows<LogRow>;
 export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResult> {
   const { store, timeZone } = await readWithClinicZone(ctx);
   const since = resolveSince(opts.since, ctx.now(), timeZone);
+  // Without the blind-index key an admin can still find a caller, by comparing opened numbers.
+  const callerIndex = opts.caller ? blindIndexOf(opts.caller, ctx, opts.decrypt) : undefined;
+  const byComparison = Boolean(opts.caller && !callerIndex);
+  // The store filters, sorts and limits: only the page shown is read (and opened).
+  const query = {
+    since,
+    callId: opts.call,
+    customerIndex: callerIndex,
+    limit: byComparison ? undefined : opts.limit,
+  };
   // The password's key derivation runs in the thread pool while this thread reads the log.
   // Both settle before the store closes, so no read outlives the command.
-  const [u, l] = await Promise.allSettled([opts.decrypt ? ctx.keyring() : undefined, store.callLogs.list({ since })]);
+  const [u, l] = await Promise.allSettled([opts.decrypt ? ctx.keyring() : undefined, store.callLogs.list(query)]);
   if (u.status === 'rejected') throw u.reason;
   if (l.status === 'rejected') throw l.reason;
   const unlocked = u.value;
   // A row from a newer receptionist, or one a tool outside receptionist damaged, is skipped by name.
-  const all = l.value.filter((r) => {
+  const logged = l.value.filter((r) => {
     const problem = documentProblem('call_logs', r);
     if (problem) ctx.io.error(`Warning: call log ${documentId(r)}: ${problem}; skipped.`);
     return !problem;
   });
-  let logged = all;
-  if (opts.call) logged = logged.filter((r) => r.callId === opts.call);
-  const callerIndex = opts.caller ? blindIndexOf(opts.caller, ctx, Boolean(unlocked)) : undefined;
-  if (opts.caller && callerIndex) logged = logged.filter((r) => r.customerIndex === callerIndex);
   const rows: LogRow[] = [];
   for (const r of logged) {
     const { customerIndex: _index, ...rest } = r;
@@ -99,20 +105,31 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
     }
     rows.push(row);
   }
-  // Without the blind-index key, an admin can still filter by comparing opened numbers.
-  const filtered = opts.caller && !callerIndex ? rows.filter((r) => r.customerNumber === opts.caller) : rows;
-  const booked = await bookingsByCall(
-    store,
-    filtered.map((r) => r.callId),
-    timeZone,
-  );
-  for (const r of filtered) r.bookings = booked.get(r.callId) ?? [];
-  const result = withLiveCalls(filtered, await store.collection<CallStatus>('call_status').find({}), {
+  const filtered = byComparison ? rows.filter((r) => r.customerNumber === opts.caller) : rows;
+  // Calls still running: a status, no report yet (a caller filter leaves them out: they have no number).
+  const live = opts.caller
+    ? []
+    : await store
+        .collection<CallStatus>('call_status')
+        .find(opts.call ? { _id: opts.call, status: { $in: LIVE_STATUSES } } : { status: { $in: LIVE_STATUSES } });
+  // A report without an endedReason takes the one its last status-update carried.
+  const unexplained = filtered.filter((r) => !r.endedReason).map((r) => r.callId);
+  const statuses = unexplained.length
+    ? [...live, ...(await store.collection<CallStatus>('call_status').find({ _id: { $in: unexplained } }))]
+    : live;
+  const result = withLiveCalls(filtered, statuses, {
     since,
     limit: opts.limit,
     call: opts.call,
     byCaller: Boolean(opts.caller),
   });
+  // What was booked, for the calls shown only.
+  const booked = await bookingsByCall(
+    store,
+    result.map((r) => r.callId),
+    timeZone,
+  );
+  for (const r of result) r.bookings = booked.get(r.callId) ?? r.bookings;
   if (opts.call && !result.some((r) => r.callId === opts.call)) {
     throw new UserError(
       `No call ${opts.call} in the store at ${store.location}.`,
@@ -129,7 +146,7 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
         since: since?.toISOString(),
         limit: opts.limit,
         call: opts.call,
-        caller: callerIndex ? `index:${callerIndex}` : opts.caller ? 'by comparison' : undefined,
+        caller: callerIndex ? `index:${callerIndex}` : byComparison ? 'by comparison' : undefined,
         records: result.length,
       },
     });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
-import { StoreUnavailableError, type CallLogRecord, type CallLogStore } from '../types.js';
+import { StoreUnavailableError, type CallLogQuery, type CallLogRecord, type CallLogStore } from '../types.js';
 import { StoreError } from '../../errors.js';
 import { thisProcess } from '../../deps.js';
 import { CALL_LOG_COLUMNS, escapeCell, unescapeCell } from '../csv-cells.js';
@@ -230,10 +230,15 @@ export class CsvCallLog implements CallLogStore {
     return true;
   }
 
-  async list(opts: { since?: Date; limit?: number } = {}): Promise<CallLogRecord[]> {
+  async list(opts: CallLogQuery = {}): Promise<CallLogRecord[]> {
     const all = this.isSnapshot ? await this.rows() : (await scan(this.file)).records;
     const since = opts.since?.toISOString();
-    const rows = all.filter((r) => !since || (r.endedAt || r.receivedAt) >= since);
+    const rows = all.filter(
+      (r) =>
+        (!since || (r.endedAt || r.receivedAt) >= since) &&
+        (opts.callId === undefined || r.callId === opts.callId) &&
+        (opts.customerIndex === undefined || (r.customerIndex !== '' && r.customerIndex === opts.customerIndex)),
+    );
     rows.sort((a, b) => (b.endedAt || b.receivedAt).localeCompare(a.endedAt || a.receivedAt));
     return opts.limit ? rows.slice(0, opts.limit) : rows;
   }

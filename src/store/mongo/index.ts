@@ -6,6 +6,7 @@ import {
   StoreUnavailableError,
   type AppendLog,
   type AuditEntry,
+  type CallLogQuery,
   type CallLogRecord,
   type CallLogStore,
   type ChatRecord,
@@ -153,8 +154,13 @@ class MongoCallLogs implements CallLogStore {
     }
   }
 
-  async list(opts: { since?: Date; limit?: number } = {}): Promise<CallLogRecord[]> {
-    const query = opts.since ? { endedAt: { $gte: opts.since.toISOString() } } : {};
+  async list(opts: CallLogQuery = {}): Promise<CallLogRecord[]> {
+    if (opts.customerIndex === '') return []; // a call without a number matches no caller
+    const query = {
+      ...(opts.since ? { endedAt: { $gte: opts.since.toISOString() } } : {}),
+      ...(opts.callId !== undefined ? { _id: opts.callId } : {}),
+      ...(opts.customerIndex !== undefined ? { customerIndex: opts.customerIndex } : {}),
+    };
     const rows = await this.col.find(query, { sort: { endedAt: -1 }, limit: opts.limit });
     return rows.map(({ _id, ...r }) => r as unknown as CallLogRecord);
   }
@@ -203,7 +209,7 @@ async function createIndexes(db: Db): Promise<void> {
       await db
         .collection(name)
         .createIndex(
-          { [ix.field]: 1 },
+          Object.fromEntries([ix.field, ...(ix.then ?? [])].map((f) => [f, 1])),
           ix.unique && ix.sparse
             ? { unique: true, partialFilterExpression: { [ix.field]: { $exists: true } } }
             : { unique: ix.unique ?? false, sparse: ix.sparse ?? false },

@@ -18,7 +18,7 @@ export const tableOf = (name: CollectionName) => `c_${name}`;
 
 /** An index's name, from which a unique violation is traced back to its field. */
 export const indexName = (name: CollectionName, ix: IndexSpec) =>
-  `${ix.unique ? 'ux' : 'ix'}_${name}_${ix.field.replace(/\W/g, '_')}`;
+  `${ix.unique ? 'ux' : 'ix'}_${name}_${[ix.field, ...(ix.then ?? [])].join('_').replace(/\W/g, '_')}`;
 
 /** The DDL of a collection: `id` and the JSON `doc`, and one expression index per {@link IndexSpec}. */
 export function collectionDdl(name: CollectionName, indexes: IndexSpec[]): string[] {
@@ -27,7 +27,7 @@ export function collectionDdl(name: CollectionName, indexes: IndexSpec[]): strin
     `CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL) STRICT`,
     ...indexes.map(
       (ix) =>
-        `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${indexName(name, ix)} ON ${table} (${fieldExpr(ix.field)})` +
+        `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${indexName(name, ix)} ON ${table} (${[ix.field, ...(ix.then ?? [])].map(fieldExpr).join(', ')})` +
         (ix.sparse ? ` WHERE ${fieldExpr(ix.field)} IS NOT NULL` : ''),
     ),
   ];

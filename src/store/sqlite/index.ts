@@ -59,6 +59,9 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
   try {
     if (!inMemory) configure(db, opts.busyTimeoutMs);
     migrate(db, file);
+    // Indexes added since a store's schema version was set are made now (IF NOT EXISTS: a no-op once there).
+    if (!inMemory && !opts.readOnly)
+      for (const name of COLLECTIONS) for (const sql of collectionDdl(name, INDEXES[name])) db.exec(sql);
     if (!exists && holdsNedbStore(dir)) {
       const imported = await importNedbStore(db, dir, (fn) => transaction(db, fn));
       warn(

@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { AppendLog, CallLogRecord, CallLogStore } from '../types.js';
+import type { AppendLog, CallLogQuery, CallLogRecord, CallLogStore } from '../types.js';
 import { StoreError } from '../../errors.js';
 import { CALL_LOG_COLUMNS } from '../csv-cells.js';
 import { asStoreError, transaction } from './db.js';
@@ -42,13 +42,21 @@ export class SqliteCallLog implements CallLogStore {
     });
   }
 
-  async list(opts: { since?: Date; limit?: number } = {}): Promise<CallLogRecord[]> {
+  async list(opts: CallLogQuery = {}): Promise<CallLogRecord[]> {
     return this.run(() => {
-      const where = opts.since ? 'WHERE sortAt >= ?' : '';
+      const filters: Array<[string, string | undefined]> = [
+        ['sortAt >= ?', opts.since?.toISOString()],
+        ['callId = ?', opts.callId],
+        ["customerIndex = ? AND customerIndex != ''", opts.customerIndex],
+      ];
+      const used = filters.filter(([, v]) => v !== undefined);
+      const conds = used.map(([sql]) => sql);
+      const params = used.map(([, v]) => v!);
+      const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
       const limit = opts.limit ? ` LIMIT ${Math.floor(opts.limit)}` : '';
       const rows = this.db
         .prepare(`SELECT ${COLUMNS.join(', ')} FROM call_logs ${where} ORDER BY sortAt DESC, callId DESC${limit}`)
-        .all(...(opts.since ? [opts.since.toISOString()] : []));
+        .all(...params);
       return rows.map((r) => ({ ...r }) as unknown as CallLogRecord);
     });
   }
