@@ -58,6 +58,9 @@ export interface Patient {
 export type ClaimResult = { ok: true; appointment: Appointment } | { ok: false; reason: 'taken' };
 
 /** Booking operations on one store; `now` is injected so tests control expiry. */
+/** How many fresh ids a new appointment tries before giving up (each collision is independent). */
+const ID_ATTEMPTS = 8;
+
 export class AppointmentBook {
   private readonly col: Collection<Appointment>;
 
@@ -148,34 +151,34 @@ export class AppointmentBook {
       { activeSlot: key, status: 'held', holdExpiresAt: { $lte: nowMs } },
       { $set: { status: 'expired' }, $unset: { activeSlot: true } },
     );
-    const id = speakableId();
-    const rootId = fields.rootId ?? id;
-    const doc: Appointment = {
-      _id: id,
-      appointmentId: id,
-      status: 'held',
-      doctorId: doctor._id,
-      doctorName: doctor.name,
-      specialty: doctor.specialty,
-      start: start.toUTC().toISO()!,
-      startMs: start.toMillis(),
-      activeSlot: key,
-      holdExpiresAt: nowMs + this.clinic.holdMinutes * 60_000,
-      createdAt: this.now().toISOString(),
-      ...this.sealed(fields, rootId),
-      rootId,
-    };
-    try {
-      return { ok: true, appointment: await this.col.insertOne(doc) };
-    } catch (err) {
-      if (
-        err instanceof DuplicateKeyError &&
-        err.key !== 'sourceKey' &&
-        err.key !== 'appointmentId' &&
-        err.key !== '_id'
-      )
-        return { ok: false, reason: 'taken' };
-      throw err;
+    // A new id that happens to be taken is drawn again (6 characters collide at ~30k appointments).
+    for (let attempt = 1; ; attempt++) {
+      const id = speakableId();
+      const rootId = fields.rootId ?? id;
+      const doc: Appointment = {
+        _id: id,
+        appointmentId: id,
+        status: 'held',
+        doctorId: doctor._id,
+        doctorName: doctor.name,
+        specialty: doctor.specialty,
+        start: start.toUTC().toISO()!,
+        startMs: start.toMillis(),
+        activeSlot: key,
+        holdExpiresAt: nowMs + this.clinic.holdMinutes * 60_000,
+        createdAt: this.now().toISOString(),
+        ...this.sealed(fields, rootId),
+        rootId,
+      };
+      try {
+        return { ok: true, appointment: await this.col.insertOne(doc) };
+      } catch (err) {
+        if (!(err instanceof DuplicateKeyError)) throw err;
+        if ((err.key === 'appointmentId' || err.key === '_id') && attempt < ID_ATTEMPTS) continue;
+        if (err.key !== 'sourceKey' && err.key !== 'appointmentId' && err.key !== '_id')
+          return { ok: false, reason: 'taken' };
+        throw err;
+      }
     }
   }
 

@@ -242,7 +242,12 @@ export interface Store {
   readonly callLogs: CallLogStore;
   readonly audit: AuditLog;
   readonly chats: AppendLog<ChatRecord>;
-  /** `serve --record` (local: `recordings.jsonl`; MongoDB: `recordings`). */
+  /**
+   * The backend's own consistency check (SQLite `PRAGMA integrity_check`): the problems found,
+   * none when it is sound. Absent where the backend has none to offer (MongoDB).
+   */
+  integrity?(): Promise<string[]>;
+  /** `serve --record` (embedded: table `log_recordings`; MongoDB: `recordings`). */
   readonly recordings: AppendLog<RecordedMessage>;
   close(): Promise<void>;
 }

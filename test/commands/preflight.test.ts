@@ -48,6 +48,7 @@ describe('receptionist preflight', () => {
     expect((await run(['sync', '--server-url', publicUrl, '--phone-number', '+918041234567'])).code).toBe(0);
     const r = await run(['preflight'], { env: blindKey() });
     expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toMatch(/✓ store +\S+ is writable and passes SQLite's integrity check/);
     expect(lines(r.out).map((l) => l.slice(0, 22).trim())).toEqual([
       '✓ node',
       '✓ store',

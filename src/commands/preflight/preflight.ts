@@ -103,7 +103,14 @@ export async function runPreflight(flags: PreflightOptions, ctx: Context): Promi
       return { ok: false, detail: `the store at ${store.location} has no bot config`, fix: 'Run `receptionist seed`.' };
     if (store.kind === 'local') {
       fs.accessSync(store.location, fs.constants.W_OK);
-      return { ok: true, detail: `${store.location} is writable` };
+      const problems = (await store.integrity?.()) ?? [];
+      if (problems.length)
+        return {
+          ok: false,
+          detail: `${store.location} fails SQLite's integrity check: ${problems.slice(0, 3).join('; ')}`,
+          fix: 'Stop serve and restore the store from a backup (or copy what reads with `receptionist migrate`).',
+        };
+      return { ok: true, detail: `${store.location} is writable and passes SQLite's integrity check` };
     }
     // MongoDB: a write that leaves nothing behind proves the user may write (the readWrite role).
     const probe = store.collection('replies');

@@ -89,6 +89,10 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     audit: new SqliteAppendLog<AuditEntry>(db, 'audit'),
     chats: new SqliteAppendLog<ChatRecord>(db, 'chats'),
     recordings: new SqliteAppendLog<RecordedMessage>(db, 'recordings'),
+    async integrity() {
+      const rows = db.prepare('PRAGMA integrity_check').all() as Array<{ integrity_check: string }>;
+      return rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');
+    },
     async close() {
       if (closed) return;
       closed = true;
