@@ -217,6 +217,8 @@ async function createIndexes(db: Db): Promise<void> {
     }
   }
   await db.collection('call_logs').createIndex({ endedAt: -1 });
+  // logs --caller: a caller's calls, newest first.
+  await db.collection('call_logs').createIndex({ customerIndex: 1, endedAt: -1 });
   await db.collection('recordings').createIndex({ callId: 1, at: 1, seq: 1 });
 }
 
