@@ -157,6 +157,40 @@ export interface CallLogQuery {
   customerIndex?: string;
 }
 
+/** Figures of one group of call logs (`metrics`): seconds and USD summed; `costed` calls have a cost. */
+export interface CallLogTotals {
+  /** The assistant id, the ended reason, or the start of a 15-minute bucket (ISO, UTC). */
+  key: string;
+  calls: number;
+  seconds: number;
+  cost: number;
+  costed: number;
+}
+
+/** How {@link CallLogStore.totals} groups: 15-minute buckets fit every time zone's day (all offsets are multiples of 15 min). */
+export type CallLogGrouping = 'assistantId' | 'endedReason' | 'quarterHour';
+
+/** Totals per group in memory, for a backend without its own aggregation. */
+export function totalsOf(records: CallLogRecord[], by: CallLogGrouping): CallLogTotals[] {
+  const groups = new Map<string, CallLogTotals>();
+  for (const r of records) {
+    const at = r.endedAt || r.receivedAt;
+    const key =
+      by === 'quarterHour'
+        ? `${at.slice(0, 14)}${String(Math.floor(Number(at.slice(14, 16)) / 15) * 15).padStart(2, '0')}:00.000Z`
+        : r[by] || '';
+    const g = groups.get(key) ?? { key, calls: 0, seconds: 0, cost: 0, costed: 0 };
+    g.calls++;
+    g.seconds += r.durationSeconds ?? 0;
+    if (r.cost !== null) {
+      g.cost += r.cost;
+      g.costed++;
+    }
+    groups.set(key, g);
+  }
+  return [...groups.values()];
+}
+
 export interface CallLogStore {
   /** True when a record for this call id exists (a repeat report is ignored). */
   has(callId: string): Promise<boolean>;
@@ -168,6 +202,8 @@ export interface CallLogStore {
    * The store filters, sorts and limits (by its indexes), so a page costs the same at any size.
    */
   list(opts?: CallLogQuery): Promise<CallLogRecord[]>;
+  /** Totals per group of the calls that ended at or after `since`, computed where the data is. */
+  totals(opts: { since?: Date; by: CallLogGrouping }): Promise<CallLogTotals[]>;
   /**
    * Rewrites every record through `transform` (a migration, e.g. sealing plaintext rows; `null`
    * removes the row, e.g. `trigger --purge`), atomically: either all rows are rewritten or none.

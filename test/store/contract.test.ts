@@ -109,7 +109,16 @@ describe.each(backends)('store contract: %s', (_name, open) => {
     expect((await store.callLogs.list({ customerIndex: 'idx-asha', limit: 1 })).map((r) => r.callId)).toEqual(['c4']);
     expect((await store.callLogs.list({ customerIndex: '' })).map((r) => r.callId)).toEqual([]);
     expect((await store.callLogs.list({ callId: 'c1' })).map((r) => r.callId)).toEqual(['c1']);
-    expect(await store.callLogs.rewrite((r) => (r.callId === 'c3' || r.callId === 'c4' ? null : r))).toBe(2);
+    // Totals where the data is: by ended reason, and in 15-minute buckets (10:07 and 10:14 share one).
+    await store.callLogs.append({ ...rec('c5', '2026-11-23T10:14:59.000Z'), cost: 0.5, endedReason: 'y' });
+    const byReason = await store.callLogs.totals({ since: new Date('2026-11-21T00:00:00Z'), by: 'endedReason' });
+    expect(byReason.sort((a, b) => a.key.localeCompare(b.key))).toEqual([
+      { key: 'x', calls: 3, seconds: 3, cost: 0, costed: 0 },
+      { key: 'y', calls: 1, seconds: 1, cost: 0.5, costed: 1 },
+    ]);
+    const buckets = await store.callLogs.totals({ since: new Date('2026-11-23T00:00:00Z'), by: 'quarterHour' });
+    expect(buckets).toEqual([{ key: '2026-11-23T10:00:00.000Z', calls: 2, seconds: 2, cost: 0.5, costed: 1 }]);
+    expect(await store.callLogs.rewrite((r) => (['c3', 'c4', 'c5'].includes(r.callId) ? null : r))).toBe(3);
     // rewrite: a transform changes rows, null removes one (and its id may be logged again).
     expect(await store.callLogs.rewrite((r) => (r.callId === 'c1' ? null : { ...r, endedReason: 'rewritten' }))).toBe(
       2,

@@ -50,21 +50,20 @@ export async function runMetrics(flags: MetricsOptions, ctx: Context): Promise<M
   const since = resolveSince(flags.since, ctx.now(), zone)!;
   const head = { since: since.toISOString(), timeZone: zone };
   if (flags.remote) return { source: 'vapi', ...head, rows: await remote(flags, since, zone, ctx) };
+  // The store sums per group; days are the clinic's, from 15-minute buckets (every zone's offset is a multiple of 15 min).
+  const totals = await store.callLogs.totals({
+    since,
+    by: flags.by === 'day' ? 'quarterHour' : flags.by === 'assistant' ? 'assistantId' : 'endedReason',
+  });
   const groups = new Map<string, { calls: number; seconds: number; cost: number; costed: number }>();
-  for (const r of await store.callLogs.list({ since })) {
+  for (const t of totals) {
     const key =
-      flags.by === 'day'
-        ? DateTime.fromISO(r.endedAt || r.receivedAt, { zone }).toISODate()!
-        : flags.by === 'assistant'
-          ? r.assistantId || '(none)'
-          : r.endedReason || '(none)';
+      flags.by === 'day' ? (DateTime.fromISO(t.key, { zone }).toISODate() ?? t.key.slice(0, 10)) : t.key || '(none)';
     const gr = groups.get(key) ?? { calls: 0, seconds: 0, cost: 0, costed: 0 };
-    gr.calls++;
-    gr.seconds += r.durationSeconds ?? 0;
-    if (r.cost !== null) {
-      gr.cost += r.cost;
-      gr.costed++;
-    }
+    gr.calls += t.calls;
+    gr.seconds += t.seconds;
+    gr.cost += t.cost;
+    gr.costed += t.costed;
     groups.set(key, gr);
   }
   const rows = [...groups.entries()]

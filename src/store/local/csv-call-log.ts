@@ -3,7 +3,15 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
-import { StoreUnavailableError, type CallLogQuery, type CallLogRecord, type CallLogStore } from '../types.js';
+import {
+  StoreUnavailableError,
+  totalsOf,
+  type CallLogGrouping,
+  type CallLogQuery,
+  type CallLogRecord,
+  type CallLogStore,
+  type CallLogTotals,
+} from '../types.js';
 import { StoreError } from '../../errors.js';
 import { thisProcess } from '../../deps.js';
 import { CALL_LOG_COLUMNS, escapeCell, unescapeCell } from '../csv-cells.js';
@@ -241,6 +249,10 @@ export class CsvCallLog implements CallLogStore {
     );
     rows.sort((a, b) => (b.endedAt || b.receivedAt).localeCompare(a.endedAt || a.receivedAt));
     return opts.limit ? rows.slice(0, opts.limit) : rows;
+  }
+
+  async totals(opts: { since?: Date; by: CallLogGrouping }): Promise<CallLogTotals[]> {
+    return totalsOf(await this.list({ since: opts.since }), opts.by);
   }
 
   rewrite(transform: (r: CallLogRecord) => CallLogRecord | null): Promise<number> {

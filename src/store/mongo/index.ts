@@ -6,7 +6,10 @@ import {
   StoreUnavailableError,
   type AppendLog,
   type AuditEntry,
+  type CallLogGrouping,
   type CallLogQuery,
+  type CallLogTotals,
+  totalsOf,
   type CallLogRecord,
   type CallLogStore,
   type ChatRecord,
@@ -163,6 +166,10 @@ class MongoCallLogs implements CallLogStore {
     };
     const rows = await this.col.find(query, { sort: { endedAt: -1 }, limit: opts.limit });
     return rows.map(({ _id, ...r }) => r as unknown as CallLogRecord);
+  }
+
+  async totals(opts: { since?: Date; by: CallLogGrouping }): Promise<CallLogTotals[]> {
+    return totalsOf(await this.list({ since: opts.since }), opts.by);
   }
 
   async rewrite(transform: (r: CallLogRecord) => CallLogRecord | null): Promise<number> {

@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { AppendLog, CallLogQuery, CallLogRecord, CallLogStore } from '../types.js';
+import type { AppendLog, CallLogGrouping, CallLogQuery, CallLogRecord, CallLogStore, CallLogTotals } from '../types.js';
 import { StoreError } from '../../errors.js';
 import { CALL_LOG_COLUMNS } from '../csv-cells.js';
 import { asStoreError, transaction } from './db.js';
@@ -59,6 +59,23 @@ export class SqliteCallLog implements CallLogStore {
         .all(...params);
       return rows.map((r) => ({ ...r }) as unknown as CallLogRecord);
     });
+  }
+
+  async totals(opts: { since?: Date; by: CallLogGrouping }): Promise<CallLogTotals[]> {
+    const key =
+      opts.by === 'quarterHour'
+        ? "substr(sortAt, 1, 14) || printf('%02d', (cast(substr(sortAt, 15, 2) AS INTEGER) / 15) * 15) || ':00.000Z'"
+        : opts.by;
+    return this.run(() =>
+      (
+        this.db
+          .prepare(
+            `SELECT ${key} AS key, count(*) AS calls, total(durationSeconds) AS seconds, total(cost) AS cost,
+               count(cost) AS costed FROM call_logs ${opts.since ? 'WHERE sortAt >= ?' : ''} GROUP BY 1`,
+          )
+          .all(...(opts.since ? [opts.since.toISOString()] : [])) as unknown as CallLogTotals[]
+      ).map((r) => ({ ...r })),
+    );
   }
 
   async rewrite(transform: (r: CallLogRecord) => CallLogRecord | null): Promise<number> {
