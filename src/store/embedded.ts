@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Store } from './types.js';
+import type { CallLogStore, Store } from './types.js';
 import { ensurePrivateDir } from './private-dir.js';
 import { openSqliteStore, STORE_FILE } from './sqlite/index.js';
 import { holdsNedbStore } from './sqlite/import-nedb.js';
@@ -27,28 +27,55 @@ export function holdsEmbeddedStore(dir: string): boolean {
 }
 
 /**
- * `store` with its call logs in `<dataDir>/calls.csv` (`--log-to csv`: fsynced, checksummed,
- * formula-safe cells). Writing takes the data directory's lock (one CSV writer at a time);
- * reading takes a snapshot. Closing closes the CSV, the lock and `store`.
- * @throws StoreError (locked, a damaged CSV)
+ * `--log-to csv`: call logs stay in `store` (the record that is queried and acknowledged), and
+ * every new one is also appended to `<dataDir>/calls.csv` for spreadsheets (fsynced, checksummed,
+ * formula-safe cells). The CSV is derived: on open, calls the store has and the CSV lacks at its
+ * end (a crash between the two writes) are appended; a failed CSV append is a warning, never a
+ * lost call. One process at a time writes the CSV (the data directory's lock); reading opens
+ * nothing. Closing closes the CSV, the lock and `store`.
+ * @throws StoreError (the CSV is locked by another writer, or damaged)
  */
 export async function withCsvCallLogs(
   store: Store,
   dataDir: string,
   opts: { readOnly?: boolean; purpose: string; onWarning?: (message: string) => void },
 ): Promise<Store> {
+  if (opts.readOnly) return store;
+  const warn = opts.onWarning ?? (() => {});
   const file = path.join(dataDir, 'calls.csv');
-  if (opts.readOnly) return { ...store, callLogs: await CsvCallLog.snapshot(file) };
   ensurePrivateDir(dataDir, 'data directory');
   const lock = acquireDirLock(dataDir, opts.purpose);
   try {
-    const callLogs = await CsvCallLog.open(file, opts.onWarning ?? (() => {}));
+    const csv = await CsvCallLog.open(file, warn);
+    await catchUp(store, csv, warn);
+    const callLogs: CallLogStore = {
+      has: (id) => store.callLogs.has(id),
+      list: (q) => store.callLogs.list(q),
+      totals: (q) => store.callLogs.totals(q),
+      async append(record) {
+        const added = await store.callLogs.append(record);
+        if (added)
+          await csv
+            .append(record)
+            .catch((err: unknown) =>
+              warn(
+                `${file}: call ${record.callId} is in the store but not yet in the CSV (${(err as Error).message}); it is added on the next start.`,
+              ),
+            );
+        return added;
+      },
+      async rewrite(transform) {
+        const n = await store.callLogs.rewrite(transform);
+        if (n) await csv.replaceAll(await store.callLogs.list());
+        return n;
+      },
+    };
     return {
       ...store,
-      location: `${store.location}, call logs in ${file}`,
+      location: `${store.location}, call logs also in ${file}`,
       callLogs,
       async close() {
-        await callLogs.close();
+        await csv.close();
         lock.release();
         await store.close();
       },
@@ -56,5 +83,36 @@ export async function withCsvCallLogs(
   } catch (err) {
     lock.release();
     throw err;
+  }
+}
+
+/** Appends, oldest first, the calls the store holds that ended after the CSV's last row and are not in it. */
+async function catchUp(store: Store, csv: CsvCallLog, warn: (m: string) => void): Promise<void> {
+  const [last] = await csv.list({ limit: 1 });
+  // A day back from the CSV's newest row: reports arrive within minutes of their call's end.
+  const since = last ? new Date(Date.parse(last.endedAt || last.receivedAt) - 86_400_000) : undefined;
+  const missing = [];
+  for (const r of await store.callLogs.list({ since })) if (!(await csv.has(r.callId))) missing.push(r);
+  for (const r of missing.reverse()) await csv.append(r);
+  if (missing.length) warn(`calls.csv lacked ${missing.length} call(s) the store holds; they were appended.`);
+}
+
+/** Rewrites `<dataDir>/calls.csv` from the store (`logs export --csv`). Returns the rows written. @throws StoreError (locked) */
+export async function rebuildCsv(
+  store: Store,
+  dataDir: string,
+  purpose: string,
+): Promise<{ file: string; rows: number }> {
+  const file = path.join(dataDir, 'calls.csv');
+  ensurePrivateDir(dataDir, 'data directory');
+  const lock = acquireDirLock(dataDir, purpose);
+  try {
+    const csv = await CsvCallLog.open(file, () => {});
+    const rows = await store.callLogs.list();
+    await csv.replaceAll(rows);
+    await csv.close();
+    return { file, rows: rows.length };
+  } finally {
+    lock.release();
   }
 }

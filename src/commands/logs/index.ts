@@ -36,4 +36,14 @@ get a leading ' unless --raw.`,
     'printf "%s\\n" "$PASSWORD" | receptionist logs --decrypt --username asha --password-stdin --csv > calls.csv',
   ],
   load: () => import('./logs.js').then((m) => m.logs),
+  subcommands: [
+    {
+      name: 'export',
+      summary: 'Rebuild <data-dir>/calls.csv from the store (the CSV that --log-to csv keeps for spreadsheets)',
+      details:
+        'Every call log, oldest first, cells guarded against spreadsheet formulas, sealed fields as stored\n(`logs export --csv` says the same: CSV is the one format). With --json: one object {file, rows}.',
+      examples: ['receptionist logs export --csv', 'receptionist logs export --csv --mongodb-uri "$MONGODB_URI"'],
+      load: () => import('./logs.js').then((m) => m.exportCsv),
+    },
+  ],
 });

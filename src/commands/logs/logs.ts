@@ -291,3 +291,15 @@ export const logs = implement({
   run: runLogs,
   render: renderLogs,
 });
+
+/** `logs export --csv`: calls.csv rebuilt from the store. @throws StoreError (another process writes the CSV) */
+export const exportCsv = implement({
+  parse: () => undefined,
+  run: async (_o: unknown, ctx: Context) => {
+    const store = await ctx.store({ readOnly: true });
+    const { rebuildCsv } = await import('../../store/embedded.js');
+    return rebuildCsv(store, ctx.globals.dataDir.value, ctx.commandPath);
+  },
+  render: (r: { file: string; rows: number }, _o, { io, globals }) =>
+    globals.json ? io.line(JSON.stringify(r)) : io.info(`Wrote ${r.rows} call log(s) to ${r.file}.`),
+});

@@ -286,6 +286,24 @@ export class CsvCallLog implements CallLogStore {
     return run;
   }
 
+  /** Replaces every row with `records` (newest first, as `list` gives them), atomically. @throws StoreUnavailableError */
+  replaceAll(records: CallLogRecord[]): Promise<void> {
+    const run = this.queue.then(async () => {
+      if (!this.fh) throw new StoreError('This command opened the call log read-only.');
+      await this.fh.close();
+      try {
+        this.size = writeAtomically(this.file, [...records].reverse());
+      } catch (err) {
+        throw new StoreUnavailableError(`cannot rewrite ${this.file}: ${(err as Error).message}`, { cause: err });
+      } finally {
+        this.fh = await fs.promises.open(this.file, 'r+');
+      }
+      this.ids = new Set(records.map((r) => r.callId));
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   async close(): Promise<void> {
     await this.queue;
     await this.fh?.close();
