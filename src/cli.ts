@@ -16,7 +16,7 @@ export function buildProgram(deps: Deps, session: Session = { contexts: [] }): C
     .option('--mongodb-uri <uri>', 'use MongoDB instead of the embedded store (or $MONGODB_URI)')
     .option(
       '--log-to <target>',
-      'where call logs go: mongo or csv (default: the store in use, or $RECEPTIONIST_LOG_TO)',
+      'where call logs go: mongo, or csv (the store plus <data-dir>/calls.csv for spreadsheets); default the store in use, or $RECEPTIONIST_LOG_TO',
     )
     .option('--json', 'machine-readable output: JSON on stdout')
     .option('--no-color', 'disable colors')

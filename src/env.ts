@@ -8,7 +8,7 @@ export const ENV_VARS = {
     'Use MongoDB instead of the embedded store (same as --mongodb-uri), e.g. mongodb+srv://user:pass@cluster/db',
   MONGODB_DB: 'MongoDB database name (default: the one in MONGODB_URI, else receptionist)',
   RECEPTIONIST_LOG_TO:
-    'Where call logs go: "mongo" (collection call_logs) or "csv" (<data-dir>/calls.csv); default: the store in use (same as --log-to)',
+    'Where call logs go: "mongo" (collection call_logs) or "csv" (also appended to <data-dir>/calls.csv, derived from the store); default: the store in use (same as --log-to)',
   VAPI_SERVER_SECRET:
     'Webhook secret (≥ 128 bits, e.g. `openssl rand -hex 32`): the secretKey of the HMAC credential `sync` creates, which `serve` verifies',
   VAPI_SERVER_SECRET_PREVIOUS:
