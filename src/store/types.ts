@@ -1,7 +1,7 @@
 /**
- * Store contracts. Both backends (local NeDB + CSV, and MongoDB) implement these; the domain
- * code only sees these interfaces. Queries and updates use the MongoDB operator subset that
- * both backends share: `$lt $lte $gt $gte $in $ne $exists` and `$set $unset $inc`.
+ * Store contracts. Both backends (the embedded SQLite store, and MongoDB) implement these; the
+ * domain code only sees these interfaces. Queries and updates use the MongoDB operator subset
+ * that both backends share: `$lt $lte $gt $gte $in $ne $exists $or` and `$set $unset $inc`.
  */
 
 export type Doc = { _id: string } & Record<string, unknown>;
@@ -67,7 +67,7 @@ export interface Collection<T extends Doc = Doc> {
   compact(): Promise<void>;
 }
 
-/** The named collections of the store (MongoDB collection names; NeDB file names). */
+/** The named collections of the store (MongoDB collection names; SQLite tables `c_<name>`). */
 export const COLLECTIONS = [
   'bot_configs',
   'doctors',
@@ -148,7 +148,6 @@ export interface CallLogRecord {
   receivedAt: string;
 }
 
-/** Where call logs go: `calls.csv` on the local store, `call_logs` on MongoDB. */
 /** What {@link CallLogStore.list} filters by. */
 export interface CallLogQuery {
   since?: Date;

@@ -8,7 +8,7 @@ export interface GlobalOptions {
   dataDir: Resolved<string>;
   /** Set when the MongoDB store is selected. */
   mongodbUri?: Resolved<string>;
-  /** Where call logs go: `csv` (`<data-dir>/calls.csv`) or `mongo` (`call_logs`); default: the store's own. */
+  /** Where call logs go: `mongo` (`call_logs`), or `csv` (the store, plus `<data-dir>/calls.csv`); default: the store's own. */
   logTo?: Resolved<string>;
   json: boolean;
   color: boolean;

@@ -4,9 +4,8 @@ import path from 'node:path';
 import { StoreError } from '../../errors.js';
 
 /**
- * An exclusive lock on a local data directory, held by the process that writes it.
- * NeDB keeps each collection in memory and rewrites its file on load, so two writers on one
- * directory would silently lose each other's writes. The lock file holds the owner's pid;
+ * An exclusive lock on a local data directory, held by the one process that appends to its
+ * `calls.csv` (`--log-to csv`): two appenders would interleave rows. The lock file holds the owner's pid;
  * a lock whose pid is gone (after `kill -9`) is taken over at once, so a crashed `serve`
  * restarts without waiting for a staleness timeout (why not proper-lockfile's mtime scheme).
  */

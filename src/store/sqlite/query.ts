@@ -75,7 +75,7 @@ export function whereClause(query: Query, params: SqlValue[] = []): { sql: strin
   return { sql: parts.length ? parts.join(' AND ') : '1', params };
 }
 
-/** `ORDER BY` text for a sort spec (`_id` last as the tie-break, as NeDB and MongoDB give a stable order). */
+/** `ORDER BY` text for a sort spec (`_id` last as the tie-break, so the order is stable). */
 export function orderClause(sort: Record<string, 1 | -1> | undefined): string {
   const keys = Object.entries(sort ?? {}).map(([f, d]) => `${fieldExpr(f)} ${d === -1 ? 'DESC' : 'ASC'}`);
   return `ORDER BY ${[...keys, 'id ASC'].join(', ')}`;
