@@ -31,59 +31,73 @@ export function holdsEmbeddedStore(dir: string): boolean {
  * every new one is also appended to `<dataDir>/calls.csv` for spreadsheets (fsynced, checksummed,
  * formula-safe cells). The CSV is derived: on open, calls the store has and the CSV lacks at its
  * end (a crash between the two writes) are appended; a failed CSV append is a warning, never a
- * lost call. One process at a time writes the CSV (the data directory's lock); reading opens
- * nothing. Closing closes the CSV, the lock and `store`.
+ * lost call. One process at a time writes the CSV (the data directory's lock), taken on the first
+ * call-log write (at once with `eager`, as serve does), so other commands never wait on it;
+ * reading opens nothing. Closing closes the CSV, the lock and `store`.
  * @throws StoreError (the CSV is locked by another writer, or damaged)
  */
 export async function withCsvCallLogs(
   store: Store,
   dataDir: string,
-  opts: { readOnly?: boolean; purpose: string; onWarning?: (message: string) => void },
+  opts: { readOnly?: boolean; purpose: string; onWarning?: (message: string) => void; eager?: boolean },
 ): Promise<Store> {
   if (opts.readOnly) return store;
   const warn = opts.onWarning ?? (() => {});
   const file = path.join(dataDir, 'calls.csv');
-  ensurePrivateDir(dataDir, 'data directory');
-  const lock = acquireDirLock(dataDir, opts.purpose);
-  try {
-    const csv = await CsvCallLog.open(file, warn);
-    await catchUp(store, csv, warn);
-    const callLogs: CallLogStore = {
-      has: (id) => store.callLogs.has(id),
-      list: (q) => store.callLogs.list(q),
-      totals: (q) => store.callLogs.totals(q),
-      async append(record) {
-        const added = await store.callLogs.append(record);
-        if (added)
-          await csv
-            .append(record)
-            .catch((err: unknown) =>
-              warn(
-                `${file}: call ${record.callId} is in the store but not yet in the CSV (${(err as Error).message}); it is added on the next start.`,
-              ),
-            );
-        return added;
-      },
-      async rewrite(transform) {
-        const n = await store.callLogs.rewrite(transform);
-        if (n) await csv.replaceAll(await store.callLogs.list());
-        return n;
-      },
-    };
-    return {
-      ...store,
-      location: `${store.location}, call logs also in ${file}`,
-      callLogs,
-      async close() {
-        await csv.close();
+  // The CSV (and its lock) is opened when a call log is first written, so `config set` and the
+  // like never wait on a running serve; `eager` (serve) opens it, and catches it up, at once.
+  let opened: Promise<{ csv: CsvCallLog; release: () => void }> | undefined;
+  const csv = () =>
+    (opened ??= (async () => {
+      ensurePrivateDir(dataDir, 'data directory');
+      const lock = acquireDirLock(dataDir, opts.purpose);
+      try {
+        const log = await CsvCallLog.open(file, warn);
+        await catchUp(store, log, warn);
+        return { csv: log, release: () => lock.release() };
+      } catch (err) {
         lock.release();
-        await store.close();
-      },
-    };
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
+        throw err;
+      }
+    })());
+  if (opts.eager) await csv();
+  const callLogs: CallLogStore = {
+    has: (id) => store.callLogs.has(id),
+    list: (q) => store.callLogs.list(q),
+    totals: (q) => store.callLogs.totals(q),
+    async append(record) {
+      const added = await store.callLogs.append(record);
+      if (added)
+        await csv()
+          .then(({ csv: log }) => log.append(record))
+          .catch((err: unknown) =>
+            warn(
+              `${file}: call ${record.callId} is in the store but not yet in the CSV (${(err as Error).message}); it is added on the next start.`,
+            ),
+          );
+      return added;
+    },
+    async rewrite(transform) {
+      const n = await store.callLogs.rewrite(transform);
+      if (n) await (await csv()).csv.replaceAll(await store.callLogs.list());
+      return n;
+    },
+  };
+  return {
+    ...store,
+    location: `${store.location}, call logs also in ${file}`,
+    callLogs,
+    async close() {
+      if (opened) {
+        const o = await opened.catch(() => undefined);
+        if (o) {
+          await o.csv.close();
+          o.release();
+        }
+      }
+      await store.close();
+    },
+  };
 }
 
 /** Appends, oldest first, the calls the store holds that ended after the CSV's last row and are not in it. */

@@ -44,6 +44,9 @@ test('--log-to csv on the embedded store: calls.csv follows the store, a lost ta
       .slice(1)
       .map((l) => l.split(',')[0]);
   expect(rowsOf()).toEqual(['call_a', 'call_b']);
+  // A command that writes no call log is not held up by serve's hold on the CSV.
+  const set = await cli(['config', 'set', 'firstMessage', 'Hello'], { cwd: tmp.dir, env });
+  expect(set.exitCode, set.stderr).toBe(0);
   // The store is the record: logs reads it, with or without --log-to.
   const logs = JSON.parse((await cli(['logs', '--json'], { cwd: tmp.dir })).stdout) as Array<{ callId: string }>;
   expect(logs.map((r) => r.callId)).toEqual(['call_b', 'call_a']);

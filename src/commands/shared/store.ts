@@ -29,10 +29,12 @@ export async function openStore(
   const warn = (m: string) => deps.io.error(`Warning: ${m}`);
   const embedded = await import('../../store/embedded.js');
   const csv = (store: Store) =>
-    embedded.withCsvCallLogs(store, g.dataDir.value, { ...opts, onWarning: warn }).catch(async (err: unknown) => {
-      await store.close();
-      throw err;
-    });
+    embedded
+      .withCsvCallLogs(store, g.dataDir.value, { ...opts, onWarning: warn, eager: opts.latencySensitive })
+      .catch(async (err: unknown) => {
+        await store.close();
+        throw err;
+      });
   if (g.mongodbUri) {
     const { openMongoStore } = await import('../../store/mongo/index.js');
     const store = await openMongoStore({
