@@ -121,7 +121,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   /** Old versions of rewritten rows are overwritten in place (`secure_delete`); this also empties the WAL. */
   async compact(): Promise<void> {
     if (this.readOnly) throw new StoreError('This command opened the store read-only.');
-    this.guard(() => this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)'));
+    await this.guard(() => this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)'));
   }
 
   private select(query: Query, opts: { sort?: Record<string, 1 | -1>; limit?: number }): T[] {
