@@ -60,8 +60,6 @@ export function parseCallOptions(flags: Flags): CallOptions {
   };
 }
 
-type CallFlags = CallOptions;
-
 /** One number (or CSV row) to call. */
 interface Target {
   label: string;
@@ -99,7 +97,7 @@ function readJsonVars(file: string, cwd: string): Record<string, string> {
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
 }
 
-function targetsFrom(numbers: string[], flags: CallFlags, base: Record<string, string>, cwd: string): Target[] {
+function targetsFrom(numbers: string[], flags: CallOptions, base: Record<string, string>, cwd: string): Target[] {
   if (!flags.fromCsv) {
     return numbers.map((n) => ({ label: n, rawNumber: n, variables: base }));
   }

@@ -38,34 +38,32 @@ function renderChanges(changes: ConfigChange[], _o: unknown, { io, globals }: Re
 
 /** `config show`: the main keys, or with --json the config as `config export` writes it. */
 function renderShow(config: BotConfig, _o: unknown, { io, globals }: RenderContext): void {
-  {
-    if (globals.json) return io.line(JSON.stringify(exportable(config), null, io.isOutTTY ? 2 : undefined));
-    const keys = [
-      'name',
-      'firstMessage',
-      'voice.provider',
-      'voice.voiceId',
-      'voice.model',
-      'transcriber.provider',
-      'transcriber.model',
-      'transcriber.language',
-      'model.provider',
-      'model.model',
-      'model.temperature',
-      'serverMessages',
-      'clinic.name',
-      'clinic.timeZone',
-      'clinic.defaultRegion',
-      'clinic.slotMinutes',
-      'clinic.holdMinutes',
-    ];
-    for (const k of keys) {
-      const v = getConfigValue(config, k);
-      if (v !== undefined) io.line(`${k.padEnd(22)}${Array.isArray(v) ? v.join(', ') : String(v)}`);
-    }
-    io.line(`${'tools'.padEnd(22)}${config.tools.map((t) => t.function.name).join(', ')}`);
-    io.line(`${'vapi.assistantId'.padEnd(22)}${config.vapi?.assistantId ?? '(not synced)'}`);
+  if (globals.json) return io.line(JSON.stringify(exportable(config), null, io.isOutTTY ? 2 : undefined));
+  const keys = [
+    'name',
+    'firstMessage',
+    'voice.provider',
+    'voice.voiceId',
+    'voice.model',
+    'transcriber.provider',
+    'transcriber.model',
+    'transcriber.language',
+    'model.provider',
+    'model.model',
+    'model.temperature',
+    'serverMessages',
+    'clinic.name',
+    'clinic.timeZone',
+    'clinic.defaultRegion',
+    'clinic.slotMinutes',
+    'clinic.holdMinutes',
+  ];
+  for (const k of keys) {
+    const v = getConfigValue(config, k);
+    if (v !== undefined) io.line(`${k.padEnd(22)}${Array.isArray(v) ? v.join(', ') : String(v)}`);
   }
+  io.line(`${'tools'.padEnd(22)}${config.tools.map((t) => t.function.name).join(', ')}`);
+  io.line(`${'vapi.assistantId'.padEnd(22)}${config.vapi?.assistantId ?? '(not synced)'}`);
 }
 
 /** `@file.txt` is the file's text (for long prompts); `@@x` is the literal `@x`. @throws UsageError */
@@ -149,50 +147,47 @@ export async function runSet(opts: SetOptions, ctx: Context): Promise<ConfigChan
 /** `config edit`: provider, then value, picked from the options Vapi accepts; or `--editor`. */
 export async function runEdit(opts: { editor: boolean }, ctx: Context): Promise<ConfigChange[]> {
   if (opts.editor) return runEditor(ctx);
-  const deps = ctx;
-  if (!deps.io.canPrompt)
+  if (!ctx.io.canPrompt)
     throw new NeedsInputError('`receptionist config set <key> <value>` (config edit needs a terminal)');
-  {
-    const { store, config } = await withConfig(ctx, true);
-    const group = (await deps.prompter.select('What do you want to change?', [
-      {
-        value: 'voice',
-        name: `Voice (now ${String(getConfigValue(config, 'voice.provider'))} / ${String(getConfigValue(config, 'voice.voiceId'))})`,
-      },
-      {
-        value: 'transcriber',
-        name: `Transcriber (now ${String(getConfigValue(config, 'transcriber.provider'))} / ${String(getConfigValue(config, 'transcriber.model') ?? '-')})`,
-      },
-      {
-        value: 'model',
-        name: `Model (now ${String(getConfigValue(config, 'model.provider'))} / ${String(getConfigValue(config, 'model.model'))})`,
-      },
-    ])) as 'voice' | 'transcriber' | 'model';
-    const kind = ({ voice: 'voices', transcriber: 'transcribers', model: 'models' } as const)[group];
-    const providers = optionsCatalog()[kind];
-    const provider = await deps.prompter.select(
-      'Provider',
-      providers.map((p) => ({ value: p.provider })),
-    );
-    const p = providers.find((x) => x.provider === provider)!;
-    const field = group === 'voice' ? 'voiceId' : 'model';
-    const choices = group === 'voice' ? p.voiceIds : p.models;
-    let value: string | undefined;
-    if (choices?.values.length) {
-      value = await deps.prompter.select(group === 'voice' ? 'Voice' : 'Model', [
-        ...choices.values.map((v) => ({ value: v })),
-        ...(choices.isFreeForm ? [{ value: '\u0000other', name: 'Other (type it)' }] : []),
-      ]);
-    }
-    if (!value || value === '\u0000other')
-      value = (await deps.prompter.input(group === 'voice' ? `${provider} voice id` : `${provider} model`)).trim();
-    const r = applyConfigChanges(config, [
-      [`${group}.provider`, provider],
-      [`${group}.${field}`, value],
+  const { store, config } = await withConfig(ctx, true);
+  const group = (await ctx.prompter.select('What do you want to change?', [
+    {
+      value: 'voice',
+      name: `Voice (now ${String(getConfigValue(config, 'voice.provider'))} / ${String(getConfigValue(config, 'voice.voiceId'))})`,
+    },
+    {
+      value: 'transcriber',
+      name: `Transcriber (now ${String(getConfigValue(config, 'transcriber.provider'))} / ${String(getConfigValue(config, 'transcriber.model') ?? '-')})`,
+    },
+    {
+      value: 'model',
+      name: `Model (now ${String(getConfigValue(config, 'model.provider'))} / ${String(getConfigValue(config, 'model.model'))})`,
+    },
+  ])) as 'voice' | 'transcriber' | 'model';
+  const kind = ({ voice: 'voices', transcriber: 'transcribers', model: 'models' } as const)[group];
+  const providers = optionsCatalog()[kind];
+  const provider = await ctx.prompter.select(
+    'Provider',
+    providers.map((p) => ({ value: p.provider })),
+  );
+  const p = providers.find((x) => x.provider === provider)!;
+  const field = group === 'voice' ? 'voiceId' : 'model';
+  const choices = group === 'voice' ? p.voiceIds : p.models;
+  let value: string | undefined;
+  if (choices?.values.length) {
+    value = await ctx.prompter.select(group === 'voice' ? 'Voice' : 'Model', [
+      ...choices.values.map((v) => ({ value: v })),
+      ...(choices.isFreeForm ? [{ value: '\u0000other', name: 'Other (type it)' }] : []),
     ]);
-    if (r.changes.length) await save(store, r.config);
-    return r.changes;
   }
+  if (!value || value === '\u0000other')
+    value = (await ctx.prompter.input(group === 'voice' ? `${provider} voice id` : `${provider} model`)).trim();
+  const r = applyConfigChanges(config, [
+    [`${group}.provider`, provider],
+    [`${group}.${field}`, value],
+  ]);
+  if (r.changes.length) await save(store, r.config);
+  return r.changes;
 }
 
 /**

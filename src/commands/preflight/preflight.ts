@@ -118,176 +118,174 @@ export async function runPreflight(flags: PreflightOptions, ctx: Context): Promi
     await probe.deleteMany({ _id: 'preflight-probe' });
     return { ok: true, detail: `${store.location} is writable` };
   });
-  {
-    await attempt('keys', async () => {
-      if (!store) throw new UserError('no store');
-      const admins = (await listUsers(store)).filter((u) => u.role === 'admin');
-      const key = await activeSealingKey(store);
-      if (!admins.length || !key)
-        return {
-          ok: false,
-          detail: 'no admin, so no encryption keys: patients’ data cannot be sealed',
-          fix: 'Run `receptionist users add <name> --role admin`.',
-        };
-      return { ok: true, detail: `${admins.length} admin(s); records are sealed to key ${key.keyId}` };
-    });
-    await attempt('blind-index key', async () => {
-      if (!store) throw new UserError('no store');
-      const key = blindIndexKeyFromEnv(deps.env);
-      if (!key)
-        return {
-          ok: false,
-          detail: 'RECEPTIONIST_BLIND_INDEX_KEY is not set: callers cannot be recognised',
-          fix: 'Restore it from your backup of .env, or run `receptionist keys reindex`.',
-        };
-      const stored = await storedBlindIndexCheck(store);
-      if (!stored)
-        return {
-          ok: false,
-          detail: 'the store has no check value for the blind-index key (made before it was recorded)',
-          fix: 'Run `receptionist keys reindex` once; it records one.',
-        };
-      if (stored !== blindIndexCheck(key))
-        return {
-          ok: false,
-          detail:
-            'RECEPTIONIST_BLIND_INDEX_KEY is not the key the store’s indexes were made with: no caller would be recognised',
-          fix: 'Restore the right .env, or run `receptionist keys reindex` to rebuild the indexes with this key.',
-        };
-      return { ok: true, detail: 'RECEPTIONIST_BLIND_INDEX_KEY matches the store' };
-    });
+  await attempt('keys', async () => {
+    if (!store) throw new UserError('no store');
+    const admins = (await listUsers(store)).filter((u) => u.role === 'admin');
+    const key = await activeSealingKey(store);
+    if (!admins.length || !key)
+      return {
+        ok: false,
+        detail: 'no admin, so no encryption keys: patients’ data cannot be sealed',
+        fix: 'Run `receptionist users add <name> --role admin`.',
+      };
+    return { ok: true, detail: `${admins.length} admin(s); records are sealed to key ${key.keyId}` };
+  });
+  await attempt('blind-index key', async () => {
+    if (!store) throw new UserError('no store');
+    const key = blindIndexKeyFromEnv(deps.env);
+    if (!key)
+      return {
+        ok: false,
+        detail: 'RECEPTIONIST_BLIND_INDEX_KEY is not set: callers cannot be recognised',
+        fix: 'Restore it from your backup of .env, or run `receptionist keys reindex`.',
+      };
+    const stored = await storedBlindIndexCheck(store);
+    if (!stored)
+      return {
+        ok: false,
+        detail: 'the store has no check value for the blind-index key (made before it was recorded)',
+        fix: 'Run `receptionist keys reindex` once; it records one.',
+      };
+    if (stored !== blindIndexCheck(key))
+      return {
+        ok: false,
+        detail:
+          'RECEPTIONIST_BLIND_INDEX_KEY is not the key the store’s indexes were made with: no caller would be recognised',
+        fix: 'Restore the right .env, or run `receptionist keys reindex` to rebuild the indexes with this key.',
+      };
+    return { ok: true, detail: 'RECEPTIONIST_BLIND_INDEX_KEY matches the store' };
+  });
 
-    let secret: string | undefined;
-    await attempt('webhook secret', async () => {
-      secret = requireServerSecret(deps);
-      const bits = secretBits(secret);
-      if (bits < 128)
-        return {
-          ok: false,
-          detail: `VAPI_SERVER_SECRET has about ${bits} bits; it needs at least 128`,
-          fix: 'Use `openssl rand -hex 32`, then run `receptionist sync` to put it in the credential.',
-        };
-      return { ok: true, detail: `VAPI_SERVER_SECRET has about ${bits} bits` };
-    });
+  let secret: string | undefined;
+  await attempt('webhook secret', async () => {
+    secret = requireServerSecret(deps);
+    const bits = secretBits(secret);
+    if (bits < 128)
+      return {
+        ok: false,
+        detail: `VAPI_SERVER_SECRET has about ${bits} bits; it needs at least 128`,
+        fix: 'Use `openssl rand -hex 32`, then run `receptionist sync` to put it in the credential.',
+      };
+    return { ok: true, detail: `VAPI_SERVER_SECRET has about ${bits} bits` };
+  });
 
-    let settings: VapiSettings | undefined;
-    let vapi: VapiClient | undefined;
-    await attempt('vapi key', async () => {
-      settings = ctx.vapiSettings();
-      vapi = await ctx.vapi();
-      await vapiRequest('check the API key', settings, () => vapi!.assistants.list({ limit: 1 }));
-      return { ok: true, detail: `accepted by ${settings.baseUrl.value}` };
-    });
+  let settings: VapiSettings | undefined;
+  let vapi: VapiClient | undefined;
+  await attempt('vapi key', async () => {
+    settings = ctx.vapiSettings();
+    vapi = await ctx.vapi();
+    await vapiRequest('check the API key', settings, () => vapi!.assistants.list({ limit: 1 }));
+    return { ok: true, detail: `accepted by ${settings.baseUrl.value}` };
+  });
 
-    const synced = config as BotConfig | null;
-    if (synced && secret && vapi && settings) {
-      const publicSetting = resolveSetting('public-url', flags.publicUrl, 'RECEPTIONIST_PUBLIC_URL', deps.env);
-      await attempt('sync', async () => {
-        const { plan, found, result } = await planSync(
-          synced,
-          {
-            serverUrl: publicSetting?.value,
-            phoneSelector: synced.clinic.phoneNumber,
-            secret: secret!,
-            tunnel: synced.vapi?.tunnel,
-          },
-          deps,
-          vapi!,
-          settings!,
-        );
-        const out: Check[] = [];
-        const kinds = [
-          ['credential', 'the webhook credential'],
-          ['tool', 'the tools'],
-          ['assistant', 'the assistant'],
-          ['phone-number', 'the phone number'],
-        ] as const;
-        for (const [kind, label] of kinds) {
-          const items = plan.filter((p) => p.kind === kind);
-          if (kind === 'phone-number' && !items.length) {
-            out.push({
-              name: 'phone-number',
-              ok: false,
-              detail: 'no phone number points at serve, so inbound calls never reach assistant-request',
-              fix: 'Run `receptionist sync --phone-number <E.164 or id>` (see `receptionist phone-numbers list`).',
-            });
-            continue;
-          }
-          const off = items.filter((p) => p.action !== 'unchanged');
-          const what = (p: (typeof items)[number]) =>
-            `${p.name}: ${
-              p.action === 'create'
-                ? 'not on Vapi'
-                : p.action === 'drifted'
-                  ? 'changed on Vapi since the last sync'
-                  : `differs (${p.changes
-                      .map((c) => c.path)
-                      .slice(0, 3)
-                      .join(', ')})`
-            }`;
-          out.push(
-            off.length
-              ? {
-                  name: kind,
-                  ok: false,
-                  detail: `${label}: ${off.map(what).join('; ')}`,
-                  fix: off.some((p) => p.action === 'drifted')
-                    ? 'Fold the changes into the config, or run `receptionist sync --force`.'
-                    : 'Run `receptionist sync`.',
-                }
-              : {
-                  name: kind,
-                  ok: true,
-                  detail: `${label} ${items.length > 1 ? `(${items.length}) are` : 'is'} in sync${kind === 'credential' ? ` (${result.credentialId}, with the current secret)` : ''}`,
-                },
-          );
+  const synced = config as BotConfig | null;
+  if (synced && secret && vapi && settings) {
+    const publicSetting = resolveSetting('public-url', flags.publicUrl, 'RECEPTIONIST_PUBLIC_URL', deps.env);
+    await attempt('sync', async () => {
+      const { plan, found, result } = await planSync(
+        synced,
+        {
+          serverUrl: publicSetting?.value,
+          phoneSelector: synced.clinic.phoneNumber,
+          secret: secret!,
+          tunnel: synced.vapi?.tunnel,
+        },
+        deps,
+        vapi!,
+        settings!,
+      );
+      const out: Check[] = [];
+      const kinds = [
+        ['credential', 'the webhook credential'],
+        ['tool', 'the tools'],
+        ['assistant', 'the assistant'],
+        ['phone-number', 'the phone number'],
+      ] as const;
+      for (const [kind, label] of kinds) {
+        const items = plan.filter((p) => p.kind === kind);
+        if (kind === 'phone-number' && !items.length) {
+          out.push({
+            name: 'phone-number',
+            ok: false,
+            detail: 'no phone number points at serve, so inbound calls never reach assistant-request',
+            fix: 'Run `receptionist sync --phone-number <E.164 or id>` (see `receptionist phone-numbers list`).',
+          });
+          continue;
         }
-        // Every server names the credential and posts to the public webhook URL.
-        const servers: Array<[string, Record<string, unknown> | undefined]> = [
-          ['assistant', found.assistant.remote?.server as Record<string, unknown> | undefined],
-          ...Object.entries(found.tools).map(
-            ([n, f]) => [`tool ${n}`, f.remote?.server] as [string, Record<string, unknown> | undefined],
-          ),
-          ...(found.phoneNumber
-            ? [['phone number', found.phoneNumber.remote?.server] as [string, Record<string, unknown> | undefined]]
-            : []),
-        ];
-        const credentialId = result.credentialId;
-        const noCredential = servers
-          .filter(([, srv]) => !credentialId || srv?.credentialId !== credentialId)
-          .map(([n]) => n);
+        const off = items.filter((p) => p.action !== 'unchanged');
+        const what = (p: (typeof items)[number]) =>
+          `${p.name}: ${
+            p.action === 'create'
+              ? 'not on Vapi'
+              : p.action === 'drifted'
+                ? 'changed on Vapi since the last sync'
+                : `differs (${p.changes
+                    .map((c) => c.path)
+                    .slice(0, 3)
+                    .join(', ')})`
+          }`;
         out.push(
-          noCredential.length
+          off.length
             ? {
-                name: 'credential attached',
+                name: kind,
                 ok: false,
-                detail: `no credential on: ${noCredential.join(', ')}`,
-                fix: 'Run `receptionist sync`.',
+                detail: `${label}: ${off.map(what).join('; ')}`,
+                fix: off.some((p) => p.action === 'drifted')
+                  ? 'Fold the changes into the config, or run `receptionist sync --force`.'
+                  : 'Run `receptionist sync`.',
               }
             : {
-                name: 'credential attached',
+                name: kind,
                 ok: true,
-                detail: `every server (${servers.length}) uses credential ${credentialId}`,
+                detail: `${label} ${items.length > 1 ? `(${items.length}) are` : 'is'} in sync${kind === 'credential' ? ` (${result.credentialId}, with the current secret)` : ''}`,
               },
         );
-        const publicWebhook = resolveServerUrl(publicSetting?.value, deps, synced.vapi?.serverUrl).value;
-        const elsewhere = servers
-          .filter(([, srv]) => srv?.url !== publicWebhook)
-          .map(([n, srv]) => `${n} → ${String(srv?.url ?? '(none)')}`);
-        out.push(
-          elsewhere.length
-            ? {
-                name: 'server urls',
-                ok: false,
-                detail: `not pointed at ${publicWebhook}: ${elsewhere.slice(0, 4).join(', ')}${elsewhere.length > 4 ? ', …' : ''}`,
-                fix: 'Run `receptionist sync --server-url <public URL>`, or `serve --update-assistant`.',
-              }
-            : { name: 'server urls', ok: true, detail: `every server (${servers.length}) posts to ${publicWebhook}` },
-        );
-        out.push(await healthCheck(publicWebhook, ctx.fetch));
-        return out;
-      });
-    }
+      }
+      // Every server names the credential and posts to the public webhook URL.
+      const servers: Array<[string, Record<string, unknown> | undefined]> = [
+        ['assistant', found.assistant.remote?.server as Record<string, unknown> | undefined],
+        ...Object.entries(found.tools).map(
+          ([n, f]) => [`tool ${n}`, f.remote?.server] as [string, Record<string, unknown> | undefined],
+        ),
+        ...(found.phoneNumber
+          ? [['phone number', found.phoneNumber.remote?.server] as [string, Record<string, unknown> | undefined]]
+          : []),
+      ];
+      const credentialId = result.credentialId;
+      const noCredential = servers
+        .filter(([, srv]) => !credentialId || srv?.credentialId !== credentialId)
+        .map(([n]) => n);
+      out.push(
+        noCredential.length
+          ? {
+              name: 'credential attached',
+              ok: false,
+              detail: `no credential on: ${noCredential.join(', ')}`,
+              fix: 'Run `receptionist sync`.',
+            }
+          : {
+              name: 'credential attached',
+              ok: true,
+              detail: `every server (${servers.length}) uses credential ${credentialId}`,
+            },
+      );
+      const publicWebhook = resolveServerUrl(publicSetting?.value, deps, synced.vapi?.serverUrl).value;
+      const elsewhere = servers
+        .filter(([, srv]) => srv?.url !== publicWebhook)
+        .map(([n, srv]) => `${n} → ${String(srv?.url ?? '(none)')}`);
+      out.push(
+        elsewhere.length
+          ? {
+              name: 'server urls',
+              ok: false,
+              detail: `not pointed at ${publicWebhook}: ${elsewhere.slice(0, 4).join(', ')}${elsewhere.length > 4 ? ', …' : ''}`,
+              fix: 'Run `receptionist sync --server-url <public URL>`, or `serve --update-assistant`.',
+            }
+          : { name: 'server urls', ok: true, detail: `every server (${servers.length}) posts to ${publicWebhook}` },
+      );
+      out.push(await healthCheck(publicWebhook, ctx.fetch));
+      return out;
+    });
   }
   return { ok: checks.every((c) => c.ok), checks };
 }

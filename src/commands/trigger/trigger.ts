@@ -60,8 +60,6 @@ export function parseTriggerOptions(flags: Flags): TriggerOptions {
   };
 }
 
-type TriggerFlags = TriggerOptions;
-
 export interface TriggerResult {
   event: string;
   url: string;
@@ -243,7 +241,7 @@ export async function runTrigger(flags: TriggerOptions, deps: Deps): Promise<Tri
  */
 async function send(
   body: Buffer,
-  flags: Pick<TriggerFlags, 'url' | 'auth'>,
+  flags: Pick<TriggerOptions, 'url' | 'auth'>,
   deps: Deps,
 ): Promise<{ url: string; status: number; body: unknown }> {
   const url = resolveSetting('url', flags.url, 'RECEPTIONIST_URL', deps.env, 'http://127.0.0.1:3000/webhook');
@@ -327,36 +325,33 @@ async function send(
  */
 export async function runReplay(
   callId: string,
-  flags: TriggerFlags,
+  flags: TriggerOptions,
   ctx: Context,
   onSent: (r: TriggerResult) => void,
 ): Promise<TriggerResult[]> {
   const store = await ctx.store({ readOnly: true });
-  let messages: Buffer[];
-  {
-    const recorded = (await store.recordings.list()).filter((r) => r.callId === callId);
-    if (!recorded.length)
-      throw new UserError(
-        `Nothing is recorded for call ${callId} in ${store.location}.`,
-        'Run `receptionist serve --record` while the call happens, then replay it.',
+  const recorded = (await store.recordings.list()).filter((r) => r.callId === callId);
+  if (!recorded.length)
+    throw new UserError(
+      `Nothing is recorded for call ${callId} in ${store.location}.`,
+      'Run `receptionist serve --record` while the call happens, then replay it.',
+    );
+  const unlocked = await ctx.keyring();
+  const messages = recorded.map((r) => {
+    try {
+      return Buffer.from(openField(r.body, recordingContext(r.callId, r.at, r.seq), unlocked.dataKeys));
+    } catch {
+      throw new StoreError(
+        `The recording of call ${callId} at ${r.at} failed authentication (tampered with, damaged, or sealed to a key you do not hold). Nothing was sent.`,
       );
-    const unlocked = await ctx.keyring();
-    messages = recorded.map((r) => {
-      try {
-        return Buffer.from(openField(r.body, recordingContext(r.callId, r.at, r.seq), unlocked.dataKeys));
-      } catch {
-        throw new StoreError(
-          `The recording of call ${callId} at ${r.at} failed authentication (tampered with, damaged, or sealed to a key you do not hold). Nothing was sent.`,
-        );
-      }
-    });
-    await appendAudit(store, {
-      at: ctx.now().toISOString(),
-      user: unlocked.username,
-      action: 'decrypt',
-      details: { command: 'trigger --replay', call: callId, records: messages.length },
-    });
-  }
+    }
+  });
+  await appendAudit(store, {
+    at: ctx.now().toISOString(),
+    user: unlocked.username,
+    action: 'decrypt',
+    details: { command: 'trigger --replay', call: callId, records: messages.length },
+  });
   const results: TriggerResult[] = [];
   for (const body of messages) {
     const type = String((JSON.parse(body.toString('utf8')) as { message?: { type?: unknown } }).message?.type ?? '?');
