@@ -1,3 +1,4 @@
+import { RAVI_BOOKING } from '../support/app.js';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -78,20 +79,12 @@ describe('receptionist trigger --purge', () => {
     const { openSqliteStore } = await import('../../src/store/sqlite/index.js');
     const s = await startTestServer({ dir: tmp.dir });
     const fake = 'trigger-0123456789abcdef';
-    const booking = {
-      name: 'Ravi Kumar',
-      email: 'ravi dot kumar at example dot com',
-      phone: '98450 12345',
-      date: 'Tuesday 24 November at 11am',
-      reason: 'fever',
-      specialty: 'general medicine',
-    };
     for (const callId of [fake, 'call_real']) {
       await s.send(toolCalls(callId, ['check_availability', { date: 'Monday 23 November at 10:30am', doctor: 'Rao' }]));
       await s.send(
         toolCalls(callId, [
           'book_appointment',
-          { ...booking, date: callId === fake ? booking.date : 'Wednesday 25 November at 11am' },
+          { ...RAVI_BOOKING, date: callId === fake ? RAVI_BOOKING.date : 'Wednesday 25 November at 11am' },
         ]),
       );
       await s.send({ type: 'status-update', status: 'in-progress', call: { id: callId } });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { startTestServer, toolCalls, only, type TestServer } from '../support/app.js';
+import { startTestServer, toolCalls, only, type TestServer, RAO_BOOKING, RAVI_BOOKING } from '../support/app.js';
 import { openField } from '../../src/domain/sealer.js';
 
 let s: TestServer;
@@ -51,14 +51,7 @@ describe('clinic tools', () => {
   });
 
   test('book_appointment books, speaks the appointment ID, and records the patient', async () => {
-    const r = await call('book_appointment', {
-      name: 'Ravi Kumar',
-      email: 'ravi dot kumar at example dot com',
-      phone: '98450 12345',
-      date: 'Tuesday 24 November at 11am',
-      reason: 'fever',
-      specialty: 'general medicine',
-    });
+    const r = await call('book_appointment', RAVI_BOOKING);
     expect(r.result).toMatch(
       /^You're booked with Dr\. Anil Mehta on Tuesday 24 November at 11 AM\. Your appointment ID is ([A-Z0-9] ){5}[A-Z0-9]\.$/,
     );
@@ -161,14 +154,7 @@ describe('clinic tools', () => {
   });
 
   test('reschedule claims the new slot and frees the old one; cancel frees its slot', async () => {
-    const booked = await call('book_appointment', {
-      name: 'A B',
-      email: 'a@b.co',
-      phone: '+919812345678',
-      date: 'Monday 23 November at 10am',
-      reason: 'x',
-      doctor: 'Rao',
-    });
+    const booked = await call('book_appointment', RAO_BOOKING);
     const id = booked.result!.match(/ID is (.*)\.$/)![1]!;
     const moved = await call('reschedule_appointment', { appointmentId: id, date: 'Wednesday 25 November at 3pm' });
     expect(moved.result).toMatch(

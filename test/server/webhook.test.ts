@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { startTestServer, toolCalls, only, NOW, SECRET, type TestServer } from '../support/app.js';
+import { startTestServer, toolCalls, only, NOW, SECRET, type TestServer, RAO_BOOKING } from '../support/app.js';
 import { signBody } from '../../src/server/auth.js';
 import { StoreUnavailableError } from '../../src/store/types.js';
 import { STORE_DOWN_APOLOGY } from '../../src/server/messages.js';
@@ -308,21 +308,13 @@ describe('a store that cannot be written', () => {
     // Another writer holds the write lock (a long transaction, a stuck process).
     const other = new DatabaseSync(path.join(s.dir, 'receptionist.db'));
     other.exec('BEGIN EXCLUSIVE');
-    const args = {
-      name: 'A B',
-      email: 'a@b.co',
-      phone: '+919812345678',
-      date: 'Monday 23 November at 10am',
-      reason: 'x',
-      doctor: 'Rao',
-    };
-    const down = await s.send(toolCalls('c', ['book_appointment', args, 'tc_1']));
+    const down = await s.send(toolCalls('c', ['book_appointment', RAO_BOOKING, 'tc_1']));
     expect(down.status).toBe(200);
     expect(only(down.body)).toEqual({ toolCallId: 'tc_1', name: 'book_appointment', error: STORE_DOWN_APOLOGY });
     expect(s.events.at(-1)).toMatchObject({ status: 200, outcome: 'unavailable' });
     other.exec('ROLLBACK');
     other.close();
-    const retry = await s.send(toolCalls('c', ['book_appointment', args, 'tc_1']));
+    const retry = await s.send(toolCalls('c', ['book_appointment', RAO_BOOKING, 'tc_1']));
     expect(retry.status).toBe(200);
     expect(only(retry.body).result).toMatch(/^You're booked with Dr\. Priya Rao/);
     expect(await s.store.collection('appointments').count({ status: 'confirmed' })).toBe(1);
@@ -330,14 +322,7 @@ describe('a store that cannot be written', () => {
 });
 
 describe('replays and redeliveries', () => {
-  const book = {
-    name: 'A B',
-    email: 'a@b.co',
-    phone: '+919812345678',
-    date: 'Monday 23 November at 10am',
-    reason: 'x',
-    doctor: 'Rao',
-  };
+  const book = RAO_BOOKING;
 
   test('SEC-2: 1,000 byte-identical replays, sequential and concurrent, add no booking and get the first reply', async () => {
     const raw = JSON.stringify({ message: toolCalls('c_r', ['book_appointment', book, 'tc_replay']) });

@@ -4,11 +4,7 @@ import { DateTime } from 'luxon';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { isConnectionError, openMongoStore } from '../../src/store/mongo/index.js';
 import { DuplicateKeyError, type CallLogRecord, type Store } from '../../src/store/types.js';
-import { AppointmentBook } from '../../src/domain/appointments.js';
-import { createSealer } from '../../src/domain/sealer.js';
-import { generateSealingKeyPair } from '../../src/crypto/seal.js';
-import type { ClinicSettings, Doctor } from '../../src/domain/clinic.js';
-import { tempDir } from '../support/store.js';
+import { MONDAY_DOCTOR, tempDir, testAppointmentBook } from '../support/store.js';
 import { startMongoDouble } from '../support/mongo-double.js';
 import { useMongo } from '../support/mongo.js';
 
@@ -133,23 +129,8 @@ describe.each(backends)('store contract: %s', (_name, open) => {
   });
 
   test('BOOK-1 on this backend: 200 concurrent claims of one slot, exactly one wins', async () => {
-    const clinic: ClinicSettings = {
-      name: 'c',
-      timeZone: 'Asia/Kolkata',
-      defaultRegion: 'IN',
-      slotMinutes: 30,
-      holdMinutes: 5,
-      bookingHorizonDays: 60,
-      locale: 'en-IN',
-    };
-    const doctor: Doctor = {
-      _id: 'dr',
-      name: 'Dr. X',
-      specialty: 'general',
-      weeklyHours: { mon: [['09:00', '17:00']] },
-    };
-    const sealer = createSealer(generateSealingKeyPair('k1'), Buffer.alloc(32, 1));
-    const book = new AppointmentBook(store, clinic, () => new Date('2026-11-21T04:30:00Z'), sealer);
+    const book = testAppointmentBook(store);
+    const doctor = MONDAY_DOCTOR;
     const start = DateTime.fromISO('2026-11-23T10:00:00', { zone: 'Asia/Kolkata' });
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, i) => book.hold(doctor, start, { sourceKey: `s${i}` })),

@@ -17,6 +17,26 @@ export const ADMIN = { username: 'admin', password: 'admin-passphrase-123' };
 export const FAST_KDF = { N: 2 ** 10, r: 8, p: 1 };
 export const BLIND_KEY = Buffer.alloc(32, 7);
 
+/** book_appointment arguments: Dr. Priya Rao (cardiology) on Monday 23 November at 10 AM. */
+export const RAO_BOOKING = {
+  name: 'A B',
+  email: 'a@b.co',
+  phone: '+919812345678',
+  date: 'Monday 23 November at 10am',
+  reason: 'x',
+  doctor: 'Rao',
+};
+
+/** book_appointment arguments as a caller says them: a general physician on Tuesday 24 November at 11 AM. */
+export const RAVI_BOOKING = {
+  name: 'Ravi Kumar',
+  email: 'ravi dot kumar at example dot com',
+  phone: '98450 12345',
+  date: 'Tuesday 24 November at 11am',
+  reason: 'fever',
+  specialty: 'general medicine',
+};
+
 /** Saturday 21 November 2026, 10:00 in Asia/Kolkata: the fixed "now" of server tests. */
 export const NOW = new Date('2026-11-21T04:30:00.000Z');
 

@@ -4,6 +4,10 @@ import path from 'node:path';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { seedStore } from '../../src/commands/seed/seed.js';
 import type { Store } from '../../src/store/types.js';
+import { AppointmentBook } from '../../src/domain/appointments.js';
+import type { ClinicSettings, Doctor } from '../../src/domain/clinic.js';
+import { createSealer } from '../../src/domain/sealer.js';
+import { generateSealingKeyPair } from '../../src/crypto/seal.js';
 
 /** A temp directory removed by the returned cleanup. */
 export function tempDir(prefix = 'receptionist-test-'): { dir: string; cleanup: () => void } {
@@ -28,4 +32,30 @@ export function storeText(dataDir: string): string {
     .filter((f) => fs.existsSync(f))
     .map((f) => fs.readFileSync(f).toString('latin1'))
     .join('');
+}
+
+/** A doctor who works Mondays 09:00–17:00, for appointment-book tests without seed data. */
+export const MONDAY_DOCTOR: Doctor = {
+  _id: 'dr',
+  name: 'Dr. X',
+  specialty: 'general',
+  weeklyHours: { mon: [['09:00', '17:00']] },
+};
+
+/**
+ * An appointment book on `store` for a minimal clinic in Asia/Kolkata (30-minute slots, 5-minute
+ * holds), its clock at Saturday 21 November 2026, 10:00 there, sealing to a throwaway key.
+ */
+export function testAppointmentBook(store: Store): AppointmentBook {
+  const clinic: ClinicSettings = {
+    name: 'c',
+    timeZone: 'Asia/Kolkata',
+    defaultRegion: 'IN',
+    slotMinutes: 30,
+    holdMinutes: 5,
+    bookingHorizonDays: 60,
+    locale: 'en-IN',
+  };
+  const sealer = createSealer(generateSealingKeyPair('k1'), Buffer.alloc(32, 1));
+  return new AppointmentBook(store, clinic, () => new Date('2026-11-21T04:30:00Z'), sealer);
 }
