@@ -37,7 +37,7 @@ const { createSealer } = await dist('domain/sealer.js');
 const { activeSealingKey } = await dist('domain/keyring.js');
 const { fillPlaceholders, placeholderValues } = await dist('commands/trigger/trigger.js');
 const { openSqliteStore } = await dist('store/sqlite/index.js');
-const { CALL_LOG_COLUMNS } = await dist('store/csv-cells.js');
+const { INSERT_CALL_LOG, callLogValues } = await dist('store/sqlite/logs.js');
 
 if (!fs.existsSync(path.join(dir, 'done'))) {
   fs.rmSync(dir, { recursive: true, force: true });
@@ -56,9 +56,7 @@ if (!fs.existsSync(path.join(dir, 'done'))) {
     fs.readFileSync(path.join(root, 'templates', 'events', 'end-of-call-report.json'), 'utf8'),
   );
   const db = new DatabaseSync(path.join(dataDir, 'receptionist.db'));
-  const insert = db.prepare(
-    `INSERT INTO call_logs (${CALL_LOG_COLUMNS.join(', ')}) VALUES (${CALL_LOG_COLUMNS.map(() => '?').join(', ')})`,
-  );
+  const insert = db.prepare(INSERT_CALL_LOG);
   // The newest call ended an hour before the build; `--since 30d` then covers 30 days of calls.
   const start = Date.now() - 3_600_000 - N * 90_000;
   const t0 = performance.now();
@@ -78,7 +76,7 @@ if (!fs.existsSync(path.join(dir, 'done'))) {
       bytes += body.length;
       const parsed = parseServerMessage(parseEnvelope(body));
       const record = sealCallLog(callLogFromReport(parsed.report, now), sealer);
-      insert.run(...CALL_LOG_COLUMNS.map((c) => record[c]));
+      insert.run(...callLogValues(record));
     }
     db.exec('COMMIT');
     if ((i / 10_000) % 10 === 0) process.stderr.write(`  built ${i + 10_000} of ${N} call logs\n`);

@@ -4,7 +4,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { COLLECTIONS, type CollectionName, type Doc } from '../types.js';
 import { StoreError } from '../../errors.js';
 import { CsvCallLog } from '../local/csv-call-log.js';
-import { CALL_LOG_COLUMNS } from '../csv-cells.js';
+import { callLogValues, INSERT_CALL_LOG } from './logs.js';
 import { tableOf } from './collection.js';
 
 /** The files of the NeDB version's data directory. */
@@ -102,10 +102,8 @@ export async function importNedbStore(
       const insert = db.prepare(`INSERT INTO ${tableOf(name)} (id, doc) VALUES (?, ?)`);
       for (const { _id, ...rest } of list) insert.run(_id, JSON.stringify(rest));
     }
-    const insertCall = db.prepare(
-      `INSERT OR IGNORE INTO call_logs (${CALL_LOG_COLUMNS.join(', ')}) VALUES (${CALL_LOG_COLUMNS.map(() => '?').join(', ')})`,
-    );
-    for (const r of calls) insertCall.run(...CALL_LOG_COLUMNS.map((c) => r[c]));
+    const insertCall = db.prepare(INSERT_CALL_LOG);
+    for (const r of calls) insertCall.run(...callLogValues(r));
     for (const [name, entries] of Object.entries(logs)) {
       const insert = db.prepare(`INSERT INTO log_${name} (entry) VALUES (?)`);
       for (const e of entries) insert.run(JSON.stringify(e));

@@ -24,9 +24,10 @@ export const STORE_FILE = 'receptionist.db';
 
 /**
  * Schema migrations, in order; `PRAGMA user_version` is how many have run. A store from a newer
- * receptionist (a higher version) is refused rather than misread.
+ * receptionist (a higher version) is refused rather than misread. The collections' indexes are
+ * not here: they follow `INDEXES` and are made on open (see {@link openSqliteStore}).
  */
-const MIGRATIONS: string[][] = [[...COLLECTIONS.flatMap((name) => collectionDdl(name, INDEXES[name])), ...LOGS_DDL]];
+const MIGRATIONS: string[][] = [[...COLLECTIONS.flatMap((name) => collectionDdl(name, [])), ...LOGS_DDL]];
 
 export interface SqliteStoreOptions {
   /** Data directory; created if missing (unless read-only). */
@@ -52,17 +53,19 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
   let exists = fs.existsSync(file);
   if (!opts.readOnly) ensurePrivateDir(dir, 'data directory');
   // Nothing to read: an empty store in memory (`sync --config` on a fresh checkout), never a new file.
-  const inMemory = Boolean(opts.readOnly) && !exists && !holdsNedbStore(dir);
+  const legacy = !exists && holdsNedbStore(dir);
+  const inMemory = Boolean(opts.readOnly) && !exists && !legacy;
   // `wx`: of two processes opening a new store at once, one creates the file (and imports); the other finds it.
   if (!inMemory && !exists) exists = !createPrivateFile(file);
   const db = inMemory ? new DatabaseSync(':memory:') : openFile(file);
   try {
     if (!inMemory) configure(db, opts.busyTimeoutMs);
     migrate(db, file);
-    // Indexes added since a store's schema version was set are made now (IF NOT EXISTS: a no-op once there).
-    if (!inMemory && !opts.readOnly)
+    // The indexes of INDEXES, new ones included (IF NOT EXISTS: a no-op once there); before an import,
+    // so the imported records meet the unique ones.
+    if (!inMemory && (!opts.readOnly || !exists))
       for (const name of COLLECTIONS) for (const sql of collectionDdl(name, INDEXES[name])) db.exec(sql);
-    if (!exists && holdsNedbStore(dir)) {
+    if (!exists && legacy) {
       const imported = await importNedbStore(db, dir, (fn) => transaction(db, fn));
       warn(
         `imported the NeDB store in ${dir} (${imported.total} records); the old files are in ${imported.backup}. Remove that folder once you have checked the store.`,

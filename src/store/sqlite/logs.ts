@@ -23,6 +23,12 @@ export const LOGS_DDL = [
 
 const COLUMNS = CALL_LOG_COLUMNS as readonly (keyof CallLogRecord)[];
 
+/** Inserts one call log; a call id already there is left as it is. Bind {@link callLogValues}. */
+export const INSERT_CALL_LOG = `INSERT OR IGNORE INTO call_logs (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
+
+/** A record's values in {@link INSERT_CALL_LOG}'s column order. */
+export const callLogValues = (r: CallLogRecord) => COLUMNS.map((c) => r[c]);
+
 /** Call logs in the `call_logs` table: by id, by end time (`sortAt`), by caller blind index. */
 export class SqliteCallLog implements CallLogStore {
   constructor(
@@ -37,8 +43,7 @@ export class SqliteCallLog implements CallLogStore {
   async append(record: CallLogRecord): Promise<boolean> {
     this.writable();
     return this.run(() => {
-      const sql = `INSERT OR IGNORE INTO call_logs (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
-      return Number(this.db.prepare(sql).run(...COLUMNS.map((c) => record[c])).changes) === 1;
+      return Number(this.db.prepare(INSERT_CALL_LOG).run(...callLogValues(record)).changes) === 1;
     });
   }
 
