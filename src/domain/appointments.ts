@@ -151,9 +151,13 @@ export class AppointmentBook {
       { activeSlot: key, status: 'held', holdExpiresAt: { $lte: nowMs } },
       { $set: { status: 'expired' }, $unset: { activeSlot: true } },
     );
+    // Looked up first: in a MongoDB transaction a unique violation aborts the whole step, so the
+    // indexes only catch what another process wrote since (then the step is retried or refused).
+    if (await this.col.findOne({ activeSlot: key })) return { ok: false, reason: 'taken' };
     // A new id that happens to be taken is drawn again (6 characters collide at ~30k appointments).
     for (let attempt = 1; ; attempt++) {
       const id = speakableId();
+      if (attempt < ID_ATTEMPTS && (await this.col.findOne({ appointmentId: id }))) continue;
       const rootId = fields.rootId ?? id;
       const doc: Appointment = {
         _id: id,
@@ -237,10 +241,20 @@ export class AppointmentBook {
   }
 
   /**
-   * Moves a confirmed appointment: the new slot is claimed and confirmed before the old one is
-   * released, so the patient never ends up with neither. Returns the new appointment.
+   * Moves a confirmed appointment in one atomic step: the new slot is claimed and confirmed and
+   * the old one released together, so the patient never ends up with neither, or with both.
+   * Returns the new appointment.
    */
   async reschedule(
+    old: Appointment,
+    doctor: Doctor,
+    start: DateTime,
+    sourceKey: string,
+  ): Promise<ClaimResult | { ok: false; reason: 'gone' }> {
+    return this.store.atomically(() => this.move(old, doctor, start, sourceKey));
+  }
+
+  private async move(
     old: Appointment,
     doctor: Doctor,
     start: DateTime,
@@ -259,8 +273,6 @@ export class AppointmentBook {
       sourceKey,
     });
     if (!claim.ok) return claim;
-    // Confirm the new one before releasing the old: a crash in between leaves two bookings
-    // for the same patient (visible, fixable), never none.
     await this.confirm(claim.appointment, {});
     const moved = await this.col.updateOne(
       { appointmentId: old.appointmentId, status: 'confirmed' },

@@ -76,7 +76,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         handler,
       ),
   });
-  const replies = new ReplyCache(opts.store.collection('replies'), opts.now);
+  const replies = new ReplyCache(opts.store, opts.now);
   const callEvents = opts.callEvents ?? new CallEventWriter(opts.store, undefined);
   const emit = opts.onEvent ?? (() => {});
   const onFailure = opts.onFailure ?? (() => {});

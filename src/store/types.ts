@@ -284,5 +284,15 @@ export interface Store {
   integrity?(): Promise<string[]>;
   /** `serve --record` (embedded: table `log_recordings`; MongoDB: `recordings`). */
   readonly recordings: AppendLog<RecordedMessage>;
+  /**
+   * Runs `fn` as one atomic step: the writes it makes through this store commit together when it
+   * resolves, and none of them is kept when it throws or the process dies before (a booking, its
+   * hold release and its stored reply). SQLite: one `BEGIN IMMEDIATE` transaction, steps of one
+   * process one after another; MongoDB: a multi-document transaction where the deployment has
+   * them (replica set, sharded cluster, Atlas); a standalone server runs the writes one by one.
+   * A step inside a step joins it.
+   * @throws what `fn` throws; StoreUnavailableError when the step cannot begin or commit
+   */
+  atomically<R>(fn: () => Promise<R>): Promise<R>;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import net from 'node:net';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { cli, postSigned, setup, startServe, E2E_ADMIN, type RunningServe } from '../support/cli.js';
 import { storeText, tempDir } from '../support/store.js';
@@ -335,10 +336,11 @@ describe('receptionist end to end', () => {
 });
 
 describe('DUR-1: kill -9 during load', () => {
-  test('no acknowledged call log or booking is lost, none duplicated after restart (3 trials)', async () => {
+  test('no acknowledged call log or booking is lost, none duplicated after restart, none without its reply (3 trials)', async () => {
     await setup(tmp.dir);
     const acked = new Set<string>();
     const ackedBookings = new Set<string>();
+    const sentBookings = new Map<string, { message: unknown; answer?: string }>();
     for (let trial = 0; trial < 3; trial++) {
       const s = await serve();
       const send = (message: unknown) => postSigned(s.url, message);
@@ -356,7 +358,7 @@ describe('DUR-1: kill -9 during load', () => {
             });
             if (r.status === 200) acked.add(id);
             if (i % 10 === 0) {
-              const b = await send({
+              const message = {
                 type: 'tool-calls',
                 call: { id },
                 toolCallList: [
@@ -372,9 +374,14 @@ describe('DUR-1: kill -9 during load', () => {
                     },
                   },
                 ],
-              });
-              if (b.status === 200)
-                ackedBookings.add(b.body.results[0].result.match(/visit ID is (.*?)\./)[1].replace(/ /g, ''));
+              };
+              const sent = { message } as { message: unknown; answer?: string };
+              sentBookings.set(`b_${id}`, sent);
+              const b = await send(message);
+              if (b.status === 200) {
+                sent.answer = b.body.results[0].result;
+                ackedBookings.add(sent.answer!.match(/visit ID is (.*?)\./)![1]!.replace(/ /g, ''));
+              }
             }
           } catch {
             return; // connection dropped by the kill
@@ -400,11 +407,36 @@ describe('DUR-1: kill -9 during load', () => {
     const logged = rows.map((r) => r.callId);
     expect(new Set(logged).size).toBe(logged.length);
     for (const id of acked) expect(logged).toContain(id);
+    // Each visit and its stored reply were one step: no visit without its reply, no reply without its visit.
+    const db = new DatabaseSync(`${tmp.dir}/.receptionist/receptionist.db`, { readOnly: true });
+    const visitKeys = db
+      .prepare("SELECT json_extract(doc, '$.sourceKey') AS k FROM c_ac_service_visits WHERE k IS NOT NULL")
+      .all()
+      .map((r) => `tool:${String(r.k)}`);
+    const replyKeys = db
+      .prepare("SELECT id FROM c_replies WHERE id LIKE 'tool:%:b_%'")
+      .all()
+      .map((r) => String(r.id));
+    db.close();
+    expect(visitKeys.sort()).toEqual(replyKeys.sort());
     // Restart once more: the store opens cleanly after the last kill, and every acknowledged visit is there.
     const s = await serve();
-    await s.stop();
-    running.length = 0;
     const visits = storeText(`${tmp.dir}/.receptionist`);
     for (const v of ackedBookings) expect(visits).toContain(`"visitId":"${v}"`);
+    // Vapi redelivers every request: an acknowledged one gets its first answer, any other books once now.
+    for (const sent of sentBookings.values()) {
+      const again = await postSigned(s.url, sent.message);
+      expect(again.status).toBe(200);
+      if (sent.answer) expect(again.body.results[0].result).toBe(sent.answer);
+      else expect(again.body.results[0].result).toMatch(/visit ID is/);
+    }
+    await s.stop();
+    running.length = 0;
+    const after = new DatabaseSync(`${tmp.dir}/.receptionist/receptionist.db`, { readOnly: true });
+    const booked = after
+      .prepare("SELECT count(*) AS n FROM c_ac_service_visits WHERE json_extract(doc, '$.sourceKey') IS NOT NULL")
+      .get() as { n: number };
+    after.close();
+    expect(booked.n).toBe(sentBookings.size);
   });
 });

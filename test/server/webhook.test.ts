@@ -304,6 +304,23 @@ describe('a store that cannot be written', () => {
     expect((await s.store.callLogs.list()).map((r) => r.callId)).toEqual(['call_x']);
   });
 
+  test('a booking whose reply cannot be stored leaves nothing behind; the redelivery books it once', async () => {
+    const insert = vi
+      .spyOn(s.store.collection('replies'), 'insertOne')
+      .mockRejectedValueOnce(new StoreUnavailableError('cannot write: ENOSPC'));
+    const msg = toolCalls('c_atomic', ['book_appointment', RAO_BOOKING, 'tc_atomic']);
+    const customers = await s.store.collection('customers').find({}, { sort: { _id: 1 } });
+    expect(only((await s.send(msg)).body).error).toBe(STORE_DOWN_APOLOGY);
+    // The hold, the booking and the patient were one step with the reply: all rolled back.
+    expect(await s.store.collection('appointments').count({})).toBe(0);
+    expect(await s.store.collection('customers').find({}, { sort: { _id: 1 } })).toEqual(customers);
+    const retry = await s.send(msg);
+    expect(only(retry.body).result).toMatch(/^You're booked with Dr\. Priya Rao/);
+    expect(insert).toHaveBeenCalledTimes(2);
+    expect(await s.store.collection('appointments').count({})).toBe(1);
+    expect((await s.send(msg)).body).toEqual(retry.body);
+  });
+
   test('a store another process holds locked past the busy timeout: a spoken apology (not cached), then recovery', async () => {
     // Another writer holds the write lock (a long transaction, a stuck process).
     const other = new DatabaseSync(path.join(s.dir, 'receptionist.db'));

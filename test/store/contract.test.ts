@@ -128,6 +128,30 @@ describe.each(backends)('store contract: %s', (_name, open) => {
     ]);
   });
 
+  test('atomically: the writes of a step commit together, none of them when it throws; a step in a step joins it', async () => {
+    const col = store.collection('doctors');
+    const kept = await store.atomically(async () => {
+      await col.insertOne({ _id: 'a', name: 'A' });
+      await store.atomically(() => col.insertOne({ _id: 'b', name: 'B' }));
+      return 'done';
+    });
+    expect(kept).toBe('done');
+    const err = await store
+      .atomically(async () => {
+        await col.insertOne({ _id: 'c', name: 'C' });
+        await col.updateOne({ _id: 'a' }, { $set: { name: 'changed' } });
+        await store.collection('appointments').deleteMany({});
+        throw new Error('crash in the middle');
+      })
+      .catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toBe('crash in the middle');
+    expect((await col.find({}, { sort: { _id: 1 } })).map((d) => [d._id, d.name])).toEqual([
+      ['a', 'A'],
+      ['b', 'B'],
+    ]);
+  });
+
   test('BOOK-1 on this backend: 200 concurrent claims of one slot, exactly one wins', async () => {
     const book = testAppointmentBook(store);
     const doctor = MONDAY_DOCTOR;

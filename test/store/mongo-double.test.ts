@@ -53,3 +53,28 @@ test('unique partial indexes are enforced with error 11000, like MongoDB', async
   await col.insertOne({ _id: 'd' as never });
   expect(await col.countDocuments({})).toBe(3);
 });
+
+test('a standalone server: the store warns once that steps are not atomic, and runs them write by write', async () => {
+  const standalone = await startMongoDouble({ standalone: true });
+  const warnings: string[] = [];
+  const { openMongoStore } = await import('../../src/store/mongo/index.js');
+  const store = await openMongoStore({ uri: standalone.uri, onWarning: (m) => warnings.push(m) });
+  try {
+    expect(warnings).toEqual([
+      expect.stringMatching(/is a standalone server, which has no multi-document transactions/),
+    ]);
+    const col = store.collection('doctors');
+    const err = await store
+      .atomically(async () => {
+        await col.insertOne({ _id: 'kept', name: 'x' });
+        throw new Error('fails after a write');
+      })
+      .catch((e: Error) => e.message);
+    expect(err).toBe('fails after a write');
+    // Without a transaction the write stands (what the warning says).
+    expect(await col.count({})).toBe(1);
+  } finally {
+    await store.close();
+    await standalone.close();
+  }
+});

@@ -122,3 +122,53 @@ test('two processes write at once: every insert lands, none lost, the unique ind
   expect(Number(a.stdout) + Number(b.stdout)).toBe(200);
   await s.close();
 });
+
+test('an atomic step holds the shared connection: a write of another request waits for it and is not undone with it', async () => {
+  const store = await openSqliteStore({ dir: tmp.dir });
+  const col = store.collection('doctors');
+  let inStep!: () => void;
+  const entered = new Promise<void>((r) => (inStep = r));
+  const step = store
+    .atomically(async () => {
+      await col.insertOne({ _id: 'in-step', name: 'x' });
+      inStep();
+      await new Promise((r) => setTimeout(r, 50));
+      throw new Error('the step fails');
+    })
+    .catch((e: Error) => e.message);
+  await entered;
+  // Another request's write while the step is open: it must wait, then stand on its own.
+  const other = col.insertOne({ _id: 'other', name: 'y' });
+  expect(await step).toBe('the step fails');
+  await other;
+  expect((await col.find({})).map((d) => d._id)).toEqual(['other']);
+  await store.close();
+});
+
+test('kill -9 in the middle of an atomic step: nothing of it is in the store, which opens cleanly', async () => {
+  const store = await openSqliteStore({ dir: tmp.dir });
+  await store.close();
+  const child = `
+    const { openSqliteStore } = await import(${JSON.stringify(path.join(packageRoot(), 'dist', 'store', 'sqlite', 'index.js'))});
+    const s = await openSqliteStore({ dir: process.argv[1] });
+    await s.collection('doctors').insertOne({ _id: 'before', name: 'committed' });
+    await s.atomically(async () => {
+      await s.collection('appointments').insertOne({ _id: 'A1', appointmentId: 'A1', activeSlot: 'd1@t' });
+      await s.collection('replies').insertOne({ _id: 'tool:c:t', reply: 'booked A1' });
+      console.log('in step');
+      await new Promise(() => setInterval(() => {}, 1000));
+    });
+  `;
+  const proc = execa(process.execPath, ['--input-type=module', '-e', child, tmp.dir], { reject: false });
+  await new Promise<void>((resolve) =>
+    proc.stdout!.on('data', (d: Buffer) => String(d).includes('in step') && resolve()),
+  );
+  proc.kill('SIGKILL');
+  await proc;
+  const s = await openSqliteStore({ dir: tmp.dir });
+  expect(await s.integrity!()).toEqual([]);
+  expect(await s.collection('doctors').count({})).toBe(1);
+  expect(await s.collection('appointments').count({})).toBe(0);
+  expect(await s.collection('replies').count({})).toBe(0);
+  await s.close();
+});

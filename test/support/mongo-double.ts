@@ -7,6 +7,11 @@ import { aggregate, find, Query, update as applyUpdate } from 'mingo';
  * handshake, OP_MSG for everything else, BSON from the `bson` package, query and update
  * semantics from `mingo`, unique indexes (sparse and partial) enforced, error 11000 on a
  * duplicate key. One in-memory server per instance; `stop()`/`start()` simulate an outage.
+ *
+ * It answers as the primary of replica set `rs0`, so the driver runs multi-document transactions:
+ * a transaction's writes apply at once and an abort puts every collection back as it was at
+ * `startTransaction` (no isolation between sessions: enough for one test at a time, not a server).
+ * `{ standalone: true }` answers as a standalone server, which refuses transactions.
  */
 export interface MongoDouble {
   uri: string;
@@ -34,11 +39,24 @@ const OP_REPLY = 1;
 const OP_QUERY = 2004;
 const OP_MSG = 2013;
 
-export async function startMongoDouble(): Promise<MongoDouble> {
+export async function startMongoDouble(opts: { standalone?: boolean } = {}): Promise<MongoDouble> {
   const dbs = new Map<string, Map<string, { docs: Doc[]; indexes: Index[] }>>();
   const sockets = new Set<net.Socket>();
   const denials = new Map<string, { code: number; codeName: string; errmsg: string }>();
   let requestId = 1;
+  let port = 0;
+  /** Open transactions by session id: every collection's documents as they were at `startTransaction`. */
+  const transactions = new Map<string, Map<string, Map<string, Doc[]>>>();
+  const snapshot = () =>
+    new Map([...dbs].map(([db, cols]) => [db, new Map([...cols].map(([name, c]) => [name, c.docs.slice()]))]));
+  const restore = (snap: Map<string, Map<string, Doc[]>>) => {
+    for (const [db, cols] of dbs)
+      for (const [name, c] of cols) {
+        const docs = snap.get(db)?.get(name);
+        if (docs) c.docs = docs;
+        else cols.delete(name);
+      }
+  };
 
   const coll = (db: string, name: string) => {
     let d = dbs.get(db);
@@ -83,7 +101,11 @@ export async function startMongoDouble(): Promise<MongoDouble> {
     const name = Object.keys(cmd)[0]!;
     const lower = name.toLowerCase();
     if (lower === 'ismaster' || lower === 'hello') {
+      const host = `127.0.0.1:${port}`;
       return {
+        ...(opts.standalone
+          ? {}
+          : { setName: 'rs0', setVersion: 1, hosts: [host], me: host, primary: host, secondary: false }),
         ismaster: true,
         isWritablePrimary: true,
         helloOk: true,
@@ -104,7 +126,22 @@ export async function startMongoDouble(): Promise<MongoDouble> {
       return { ok: 0, code: 18, codeName: 'AuthenticationFailed', errmsg: 'Authentication failed.' };
     const denied = denials.get(name);
     if (denied) return { ok: 0, ...denied };
-    if (['ping', 'endsessions', 'killcursors', 'abortTransaction'.toLowerCase()].includes(lower)) return { ok: 1 };
+    const session = cmd.lsid?.id ? Buffer.from(cmd.lsid.id.buffer ?? cmd.lsid.id).toString('hex') : undefined;
+    if (cmd.txnNumber !== undefined && opts.standalone)
+      return {
+        ok: 0,
+        code: 20,
+        codeName: 'IllegalOperation',
+        errmsg: 'Transaction numbers are only allowed on a replica set member or mongos',
+      };
+    if (cmd.startTransaction && session) transactions.set(session, snapshot());
+    if (lower === 'committransaction' || lower === 'aborttransaction') {
+      const snap = session ? transactions.get(session) : undefined;
+      if (snap && lower === 'aborttransaction') restore(snap);
+      if (session) transactions.delete(session);
+      return { ok: 1 };
+    }
+    if (['ping', 'endsessions', 'killcursors'].includes(lower)) return { ok: 1 };
     if (lower === 'buildinfo') return { version: '7.0.0-double', versionArray: [7, 0, 0, 0], ok: 1 };
     const c = coll(db, String(cmd[name]));
     const ns = `${db}.${String(cmd[name])}`;
@@ -310,7 +347,7 @@ export async function startMongoDouble(): Promise<MongoDouble> {
     new Promise<number>((resolve) =>
       server.listen(port, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)),
     );
-  const port = await listen(0);
+  port = await listen(0);
   return {
     uri: `mongodb://127.0.0.1:${port}/?directConnection=true`,
     port,

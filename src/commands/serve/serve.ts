@@ -306,8 +306,8 @@ export async function runServe(
       : stored;
     const sealer = await writeOnlySealer(store, deps);
     // Vapi's retries end within the hour; bookings and visits stay deduplicated by their own
-    // sourceKey index after a reply is pruned. The local store keeps replies in memory.
-    const replies = new ReplyCache(store.collection('replies'), deps.now);
+    // sourceKey index after a reply is pruned.
+    const replies = new ReplyCache(store, deps.now);
     await replies.prune(REPLY_RETENTION_DAYS);
     pruneTimer = setInterval(() => void replies.prune(REPLY_RETENTION_DAYS).catch(() => undefined), 3_600_000).unref();
     // MongoDB can go away while serve runs: call-log events then wait in a local journal (DUR-2).

@@ -41,6 +41,7 @@ export async function openStore(
       uri: g.mongodbUri.value,
       source: g.mongodbUri.source,
       dbName: deps.env.get('MONGODB_DB')?.value,
+      onWarning: opts.readOnly ? undefined : warn,
       // serve: a tool call must answer within 1.5 s while the database is down (DUR-2).
       ...(opts.latencySensitive ? { serverSelectionTimeoutMS: 1000, socketTimeoutMS: 1200 } : {}),
     });

@@ -1,4 +1,5 @@
-import type { Collection as DriverCollection, Db, MongoClient, UpdateFilter } from 'mongodb';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ClientSession, Collection as DriverCollection, Db, MongoClient, UpdateFilter } from 'mongodb';
 import {
   COLLECTIONS,
   DuplicateKeyError,
@@ -43,6 +44,8 @@ export interface MongoStoreOptions {
   socketTimeoutMS?: number;
   /** How long opening may keep trying to reach a server, ms (a first TLS connection to Atlas can take seconds). @default 5000 */
   openWithinMS?: number;
+  /** Told once when the server is standalone (no multi-document transactions). */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -77,6 +80,15 @@ function mapError(err: unknown, what: string): Error {
   return err as Error;
 }
 
+/** The session of the atomic step the running code belongs to (follows it across `await`). */
+const sessions = new AsyncLocalStorage<ClientSession>();
+
+/** The driver options that put an operation in the current atomic step, if any. */
+const inStep = (): { session?: ClientSession } => {
+  const session = sessions.getStore();
+  return session ? { session } : {};
+};
+
 class MongoCollection<T extends Doc> implements Collection<T> {
   constructor(private readonly col: DriverCollection<Doc>) {}
 
@@ -89,12 +101,12 @@ class MongoCollection<T extends Doc> implements Collection<T> {
   }
 
   findOne(query: Query): Promise<T | null> {
-    return this.run('findOne', async () => (await this.col.findOne(query)) as T | null);
+    return this.run('findOne', async () => (await this.col.findOne(query, inStep())) as T | null);
   }
 
   find(query: Query, opts: { sort?: Record<string, 1 | -1>; limit?: number } = {}): Promise<T[]> {
     return this.run('find', async () => {
-      let c = this.col.find(query);
+      let c = this.col.find(query, inStep());
       if (opts.sort) c = c.sort(opts.sort);
       if (opts.limit) c = c.limit(opts.limit);
       return (await c.toArray()) as T[];
@@ -102,37 +114,40 @@ class MongoCollection<T extends Doc> implements Collection<T> {
   }
 
   count(query: Query): Promise<number> {
-    return this.run('count', () => this.col.countDocuments(query));
+    return this.run('count', () => this.col.countDocuments(query, inStep()));
   }
 
   insertOne(doc: T): Promise<T> {
     return this.run('insert', async () => {
-      await this.col.insertOne({ ...doc });
+      await this.col.insertOne({ ...doc }, inStep());
       return doc;
     });
   }
 
   updateOne(query: Query, update: Update, opts: { upsert?: boolean } = {}): Promise<{ matched: number }> {
     return this.run('update', async () => ({
-      matched: (await this.col.updateOne(query, update as UpdateFilter<Doc>, { upsert: opts.upsert ?? false }))
-        .matchedCount,
+      matched: (
+        await this.col.updateOne(query, update as UpdateFilter<Doc>, { upsert: opts.upsert ?? false, ...inStep() })
+      ).matchedCount,
     }));
   }
 
   replaceOne(doc: T): Promise<'inserted' | 'replaced'> {
     return this.run('replace', async () =>
-      (await this.col.replaceOne({ _id: doc._id }, doc, { upsert: true })).upsertedCount ? 'inserted' : 'replaced',
+      (await this.col.replaceOne({ _id: doc._id }, doc, { upsert: true, ...inStep() })).upsertedCount
+        ? 'inserted'
+        : 'replaced',
     );
   }
 
   updateMany(query: Query, update: Update): Promise<{ matched: number }> {
     return this.run('update', async () => ({
-      matched: (await this.col.updateMany(query, update as UpdateFilter<Doc>)).matchedCount,
+      matched: (await this.col.updateMany(query, update as UpdateFilter<Doc>, inStep())).matchedCount,
     }));
   }
 
   deleteMany(query: Query): Promise<{ deleted: number }> {
-    return this.run('delete', async () => ({ deleted: (await this.col.deleteMany(query)).deletedCount }));
+    return this.run('delete', async () => ({ deleted: (await this.col.deleteMany(query, inStep())).deletedCount }));
   }
 
   async compact(): Promise<void> {
@@ -278,6 +293,7 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
   const openWithin = opts.openWithinMS ?? 5000;
   let client: MongoClient;
   let db: Db;
+  let transactions = false;
   for (;;) {
     try {
       client = new MongoClient(opts.uri, {
@@ -298,8 +314,14 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
     try {
       await client.connect();
       db = client.db(opts.dbName ?? databaseInUri(opts.uri) ?? 'receptionist');
-      await db.command({ ping: 1 });
+      const hello = await db.command({ hello: 1 });
+      // Multi-document transactions need a replica set member or mongos (a standalone server refuses them).
+      transactions = Boolean(hello.setName) || hello.msg === 'isdbgrid' || Boolean(client.options.loadBalanced);
       await createIndexes(db);
+      if (!transactions)
+        opts.onWarning?.(
+          `MongoDB at ${redacted} is a standalone server, which has no multi-document transactions: a booking and its stored reply are written one after the other, so a crash between them can leave a booking whose redelivery is answered anew. Run it as a replica set (one member is enough), as Atlas does.`,
+        );
       break;
     } catch (err) {
       await client.close().catch(() => undefined);
@@ -318,6 +340,18 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
     audit: new MongoAppendLog<AuditEntry>(wrap('audit'), { at: 1 }),
     chats: new MongoAppendLog<ChatRecord>(wrap('chats'), { at: 1 }),
     recordings: new MongoAppendLog<RecordedMessage>(wrap('recordings'), { at: 1, seq: 1 }),
+    async atomically<R>(fn: () => Promise<R>): Promise<R> {
+      if (!transactions || sessions.getStore()) return fn();
+      const session = client.startSession();
+      try {
+        // withTransaction retries `fn` on a transient conflict (another process wrote the same documents).
+        return await session.withTransaction(() => sessions.run(session, fn));
+      } catch (err) {
+        throw mapError(err, 'transaction');
+      } finally {
+        await session.endSession().catch(() => undefined);
+      }
+    },
     close: () => client.close(),
   };
 }

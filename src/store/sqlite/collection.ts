@@ -11,7 +11,7 @@ import {
 } from '../types.js';
 import { StoreError } from '../../errors.js';
 import { applyUpdate, fieldExpr, orderClause, upsertBase, whereClause, type SqlValue } from './query.js';
-import { asStoreError, transaction } from './db.js';
+import { asStoreError, transaction, whenFree } from './db.js';
 
 /** The table of a collection. */
 export const tableOf = (name: CollectionName) => `c_${name}`;
@@ -150,6 +150,8 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
 
   /** Runs `fn`, with SQLite's errors as the store's: a unique violation names its field. */
   private guard<R>(fn: () => R): Promise<R> {
+    const wait = whenFree(this.db);
+    if (wait) return wait.then(() => this.guard(fn));
     try {
       return Promise.resolve(fn());
     } catch (err) {

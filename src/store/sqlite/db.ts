@@ -1,4 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { StoreUnavailableError } from '../types.js';
 
 /** How long a writer waits for another process's transaction before it gives up, ms. */
@@ -56,4 +57,69 @@ export function asStoreError(err: unknown, what: string): unknown {
   )
     return new StoreUnavailableError(`cannot use ${what}: ${message}`, { cause: err });
   return err;
+}
+
+/** The atomic step running on each connection: its context token and when it ends. */
+const steps = new WeakMap<DatabaseSync, { token: object; done: Promise<void> }>();
+/** The last atomic step queued on each connection (they run one after another). */
+const queues = new WeakMap<DatabaseSync, Promise<void>>();
+/** Which atomic step the running code belongs to (follows it across `await`). */
+const context = new AsyncLocalStorage<object>();
+
+/**
+ * Waits while another context's atomic step holds `db` (its `BEGIN IMMEDIATE` is open on this
+ * shared connection, so a statement run now would join it). `undefined` when nothing holds it,
+ * so the common path costs no promise.
+ */
+export function whenFree(db: DatabaseSync): Promise<void> | undefined {
+  const step = steps.get(db);
+  if (!step || step.token === context.getStore()) return undefined;
+  return step.done.then(() => whenFree(db));
+}
+
+/**
+ * Runs the async `fn` as one `BEGIN IMMEDIATE` transaction on `db`: every statement it runs
+ * (through the gated collections and logs) commits together when it resolves, and none remains
+ * when it throws or the process dies first. Steps on one connection run one after another;
+ * other statements of this process wait for the step to end ({@link whenFree}); other processes
+ * wait on the busy timeout. A step inside a step joins it.
+ * @throws what `fn` throws (after the rollback); StoreUnavailableError when BEGIN or COMMIT fails
+ */
+export async function atomically<R>(db: DatabaseSync, fn: () => Promise<R>): Promise<R> {
+  const running = steps.get(db);
+  if (running && running.token === context.getStore()) return fn();
+  const previous = queues.get(db);
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const mine = (previous ?? Promise.resolve()).then(() => done);
+  queues.set(db, mine);
+  try {
+    if (previous) await previous;
+    const token = {};
+    steps.set(db, { token, done });
+    try {
+      db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      throw asStoreError(err, 'the store');
+    }
+    open.add(db);
+    try {
+      const result = await context.run(token, fn);
+      db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        db.exec('ROLLBACK');
+      } catch {
+        // SQLite already rolled back (e.g. on a full disk).
+      }
+      throw asStoreError(err, 'the store');
+    } finally {
+      open.delete(db);
+    }
+  } finally {
+    steps.delete(db);
+    if (queues.get(db) === mine) queues.delete(db);
+    finish();
+  }
 }

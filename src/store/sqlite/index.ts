@@ -15,7 +15,7 @@ import {
 import { StoreError } from '../../errors.js';
 import { ensurePrivateDir } from '../private-dir.js';
 import { collectionDdl, SqliteCollection } from './collection.js';
-import { configure, transaction } from './db.js';
+import { atomically, configure, transaction, whenFree } from './db.js';
 import { LOGS_DDL, SqliteAppendLog, SqliteCallLog } from './logs.js';
 import { importNedbStore, holdsNedbStore } from './import-nedb.js';
 
@@ -92,7 +92,9 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     audit: new SqliteAppendLog<AuditEntry>(db, 'audit'),
     chats: new SqliteAppendLog<ChatRecord>(db, 'chats'),
     recordings: new SqliteAppendLog<RecordedMessage>(db, 'recordings'),
+    atomically: (fn) => (readOnly ? fn() : atomically(db, fn)),
     async integrity() {
+      await whenFree(db);
       const rows = db.prepare('PRAGMA integrity_check').all() as Array<{ integrity_check: string }>;
       return rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');
     },

@@ -2,7 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { AppendLog, CallLogGrouping, CallLogQuery, CallLogRecord, CallLogStore, CallLogTotals } from '../types.js';
 import { StoreError } from '../../errors.js';
 import { CALL_LOG_COLUMNS } from '../csv-cells.js';
-import { asStoreError, transaction } from './db.js';
+import { asStoreError, transaction, whenFree } from './db.js';
 
 /** The DDL of the call log (one column per `CallLogRecord` field) and of the append-only logs. */
 export const LOGS_DDL = [
@@ -116,6 +116,8 @@ export class SqliteCallLog implements CallLogStore {
   }
 
   private run<R>(fn: () => R): Promise<R> {
+    const wait = whenFree(this.db);
+    if (wait) return wait.then(() => this.run(fn));
     try {
       return Promise.resolve(fn());
     } catch (err) {
@@ -135,6 +137,7 @@ export class SqliteAppendLog<T> implements AppendLog<T> {
   ) {}
 
   async append(entry: T): Promise<void> {
+    await whenFree(this.db);
     try {
       this.db.prepare(`INSERT INTO log_${this.name} (entry) VALUES (?)`).run(JSON.stringify(entry));
     } catch (err) {
@@ -143,6 +146,7 @@ export class SqliteAppendLog<T> implements AppendLog<T> {
   }
 
   async list(): Promise<T[]> {
+    await whenFree(this.db);
     try {
       return (this.db.prepare(`SELECT entry FROM log_${this.name} ORDER BY seq`).all() as Array<{ entry: string }>).map(
         (r) => JSON.parse(r.entry) as T,
