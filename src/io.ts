@@ -9,6 +9,11 @@ export interface IO {
   write(text: string): void;
   /** One line of data on stdout. */
   line(text: string): void;
+  /**
+   * Writes data to stdout, then waits while stdout's buffer is full (a slow pipe), so a long
+   * output never piles up in memory. False when the reader has gone (`| head`): stop writing.
+   */
+  drain(text: string): Promise<boolean>;
   /** One line of status on stderr. */
   info(text: string): void;
   /** One line of error on stderr. */
@@ -39,6 +44,20 @@ export function createProcessIO(): IO {
   };
   return {
     write: (t) => out(t),
+    async drain(t) {
+      if (isOutClosed) return false;
+      if (!process.stdout.write(t))
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            process.stdout.off('drain', done);
+            process.stdout.off('close', done);
+            resolve();
+          };
+          process.stdout.on('drain', done);
+          process.stdout.on('close', done);
+        });
+      return !isOutClosed;
+    },
     line: (t) => out(`${t}\n`),
     info: (t) => void process.stderr.write(`${t}\n`),
     error: (t) => void process.stderr.write(`${t}\n`),
@@ -74,6 +93,10 @@ export function createTestIO(opts: { isTTY?: boolean; stdin?: NodeJS.ReadableStr
   const tty = opts.isTTY ?? false;
   return {
     write: (t) => void (out += t),
+    drain: async (t) => {
+      out += t;
+      return true;
+    },
     line: (t) => void (out += `${t}\n`),
     info: (t) => void (err += `${t}\n`),
     error: (t) => void (err += `${t}\n`),

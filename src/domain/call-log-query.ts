@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { CallLogRecord, Store } from '../store/types.js';
+import type { CallLogQuery, CallLogRecord, Store } from '../store/types.js';
 import type { CallStatus } from './call-records.js';
 import type { Appointment } from './appointments.js';
 
@@ -18,12 +18,11 @@ export type LogRow = Omit<CallLogRecord, 'customerIndex'> & {
 /** Vapi's call statuses (spec `Call.status`) of a call that has not ended. */
 export const LIVE_STATUSES = ['scheduled', 'queued', 'ringing', 'in-progress', 'forwarding'];
 
-/** Which calls: `since` (ended after), one `call` id, and whether a caller filter is on (live calls have no caller). */
+/** Which calls: `since` (ended after), one `call` id, at most `limit` rows. */
 export interface CallLogFilter {
   since?: Date;
   limit?: number;
   call?: string;
-  byCaller?: boolean;
 }
 
 /** Appointments made during these calls: patient name, doctor and time stay readable (the receptionist's view). */
@@ -46,31 +45,107 @@ export async function bookingsByCall(store: Store, callIds: string[], zone: stri
   return out;
 }
 
-/** Adds calls that have a status but no report yet (still running), then sorts and limits. */
-export function withLiveCalls(rows: LogRow[], statuses: CallStatus[], opts: CallLogFilter): LogRow[] {
-  const byId = new Map(statuses.map((s) => [s._id, s]));
-  const out = rows.map((r) => ({ ...r, endedReason: r.endedReason || byId.get(r.callId)?.endedReason || '' }));
-  const loggedIds = new Set(rows.map((r) => r.callId));
-  if (!opts.byCaller) {
-    for (const s of statuses) {
-      if (loggedIds.has(s._id) || s.status === 'ended' || (opts.call && s._id !== opts.call)) continue;
-      const at = new Date(s.at).toISOString();
-      if (opts.since && at < opts.since.toISOString()) continue;
-      const { customerIndex: _i, ...empty } = emptyCallLog(s._id, at);
-      out.push({
-        ...empty,
-        callType: s.callType ?? '',
-        assistantId: s.assistantId ?? '',
-        status: s.status,
-        bookings: [],
-      });
-    }
-  }
-  out.sort((a, b) => sortKey(b).localeCompare(sortKey(a)));
-  return opts.limit ? out.slice(0, opts.limit) : out;
+/** How {@link logRows} turns stored records into rows. */
+export interface LogRowsOptions extends CallLogFilter {
+  /** The clinic's IANA time zone, for the booking times. */
+  timeZone: string;
+  /** Statuses of calls still running (no report yet): merged in by time. Empty with a caller filter (they have no number). */
+  live: CallStatus[];
+  /** False for a record that must not be shown (a damaged or newer one, said by the caller); it is skipped. */
+  accept: (r: CallLogRecord) => boolean;
+  /** The sealed fields as the row shows them: opened, or `[sealed]`. @throws to stop the listing */
+  reveal: (r: CallLogRecord) => Partial<CallLogRecord>;
+  /** Keeps only the rows it returns true for (a caller found by comparing opened numbers). */
+  keep?: (r: LogRow) => boolean;
 }
 
-const sortKey = (r: LogRow) => r.endedAt || r.startedAt || r.receivedAt;
+/** Records per read of the store's stream and per look-up of their statuses and bookings. */
+const CHUNK = 200;
+
+/**
+ * The rows of `query` (a {@link Store.callLogs} query, which filters, sorts and limits in the
+ * store), newest first, with calls still running merged in by time, each with its bookings and,
+ * for a report without one, the ended reason of its last status. Read a chunk at a time, so
+ * memory stays bounded at any store size.
+ */
+export async function* logRows(store: Store, query: CallLogQuery, o: LogRowsOptions): AsyncIterable<LogRow> {
+  const live = await liveRows(store, o);
+  const limit = o.limit ?? Infinity;
+  let shown = 0;
+  let next = 0;
+  for await (const chunk of chunks(store.callLogs.stream(query), CHUNK)) {
+    const rows = chunk
+      .filter(o.accept)
+      .map((r): LogRow => {
+        const { customerIndex: _index, ...rest } = r;
+        return { ...rest, ...o.reveal(r), status: 'ended', bookings: [] } as LogRow;
+      })
+      .filter(o.keep ?? (() => true));
+    const unexplained = rows.filter((r) => !r.endedReason).map((r) => r.callId);
+    const reasons = new Map(
+      unexplained.length
+        ? (await store.collection<CallStatus>('call_status').find({ _id: { $in: unexplained } })).map((s) => [
+            s._id,
+            s.endedReason ?? '',
+          ])
+        : [],
+    );
+    const booked = await bookingsByCall(
+      store,
+      rows.map((r) => r.callId),
+      o.timeZone,
+    );
+    for (const r of rows) {
+      while (next < live.length && sortKey(live[next]!) > sortKey(r)) {
+        if (shown++ >= limit) return;
+        yield live[next++]!;
+      }
+      if (shown++ >= limit) return;
+      yield { ...r, endedReason: r.endedReason || reasons.get(r.callId) || '', bookings: booked.get(r.callId) ?? [] };
+    }
+  }
+  while (next < live.length) {
+    if (shown++ >= limit) return;
+    yield live[next++]!;
+  }
+}
+
+/** Rows for the calls that have a live status but no report, newest first. */
+async function liveRows(store: Store, o: LogRowsOptions): Promise<LogRow[]> {
+  const out: LogRow[] = [];
+  for (const s of o.live) {
+    if (s.status === 'ended' || (o.call && s._id !== o.call)) continue;
+    const at = new Date(s.at).toISOString();
+    if (o.since && at < o.since.toISOString()) continue;
+    // A report that came before its last status: the call is logged, not running.
+    if (await store.callLogs.has(s._id)) continue;
+    const { customerIndex: _i, ...empty } = emptyCallLog(s._id, at);
+    out.push({
+      ...empty,
+      callType: s.callType ?? '',
+      assistantId: s.assistantId ?? '',
+      status: s.status,
+      bookings: [],
+    });
+  }
+  return out.sort((a, b) => sortKey(b).localeCompare(sortKey(a)));
+}
+
+/** Where a row sorts: when it ended, else when it was received (the store's order). */
+const sortKey = (r: LogRow) => r.endedAt || r.receivedAt;
+
+/** The items of `source` in arrays of up to `size`. */
+async function* chunks<T>(source: AsyncIterable<T>, size: number): AsyncIterable<T[]> {
+  let chunk: T[] = [];
+  for await (const item of source) {
+    chunk.push(item);
+    if (chunk.length >= size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length) yield chunk;
+}
 
 /** A call-log record with nothing known but its id and when it was seen (ISO 8601): a live call, or a fixture. */
 export function emptyCallLog(callId: string, at: string): CallLogRecord {

@@ -64,6 +64,7 @@ export async function withCsvCallLogs(
   const callLogs: CallLogStore = {
     has: (id) => store.callLogs.has(id),
     list: (q) => store.callLogs.list(q),
+    stream: (q) => store.callLogs.stream(q),
     totals: (q) => store.callLogs.totals(q),
     async append(record) {
       const added = await store.callLogs.append(record);

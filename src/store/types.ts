@@ -154,6 +154,8 @@ export interface CallLogQuery {
   limit?: number;
   callId?: string;
   customerIndex?: string;
+  /** Start at this row (inclusive), by its place in the order: its `endedAt` (else `receivedAt`) and `callId`. */
+  startAt?: { at: string; callId: string };
 }
 
 /** Figures of one group of call logs (`metrics`): seconds and USD summed; `costed` calls have a cost. */
@@ -201,6 +203,13 @@ export interface CallLogStore {
    * The store filters, sorts and limits (by its indexes), so a page costs the same at any size.
    */
   list(opts?: CallLogQuery): Promise<CallLogRecord[]>;
+  /**
+   * The records {@link list} would return, in the same order, read a page at a time (SQLite:
+   * keyset pages; MongoDB: a cursor), so memory stays bounded at any store size. Rows written
+   * while it runs may or may not appear.
+   * @throws StoreUnavailableError (from the iteration)
+   */
+  stream(opts?: CallLogQuery): AsyncIterable<CallLogRecord>;
   /** Totals per group of the calls that ended at or after `since`, computed where the data is. */
   totals(opts: { since?: Date; by: CallLogGrouping }): Promise<CallLogTotals[]>;
   /**

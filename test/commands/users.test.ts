@@ -268,9 +268,9 @@ describe('receptionist users / keys', () => {
         sealer,
       );
     }
-    // Flip one character inside call_b's sealed transcript (the row checksum is recomputed, as an attacker would).
+    // Flip one character inside call_a's sealed transcript, the second row printed (the row checksum is recomputed, as an attacker would).
     await store.callLogs.rewrite((r) =>
-      r.callId === 'call_b'
+      r.callId === 'call_a'
         ? {
             ...r,
             transcript: r.transcript.slice(0, -5) + (r.transcript.at(-5) === 'A' ? 'B' : 'A') + r.transcript.slice(-4),
@@ -286,7 +286,7 @@ describe('receptionist users / keys', () => {
       code: 'store',
       exitCode: 3,
       message:
-        'Call call_b: the sealed transcript failed authentication (tampered with, damaged, or sealed to a key you do not hold). Nothing was shown.',
+        'Call call_a: the sealed transcript failed authentication (tampered with, damaged, or sealed to a key you do not hold). Nothing was shown.',
     });
     expect(r.err).not.toContain('secret');
   });

@@ -128,6 +128,26 @@ describe.each(backends)('store contract: %s', (_name, open) => {
     ]);
   });
 
+  test('call logs stream a page at a time in the order list gives, ties broken by call id; startAt resumes a listing', async () => {
+    // More rows than one page (1,000), three to a timestamp, so pages end inside a tie.
+    const ids = Array.from({ length: 1_050 }, (_, i) => `call_${String(i).padStart(4, '0')}`);
+    for (const [i, id] of ids.entries())
+      await store.callLogs.append(rec(id, new Date(Date.UTC(2026, 10, 20, 0, Math.floor(i / 3))).toISOString()));
+    const listed = (await store.callLogs.list()).map((r) => r.callId);
+    expect(listed).toEqual([...ids].reverse());
+    const streamed: string[] = [];
+    for await (const r of store.callLogs.stream()) streamed.push(r.callId);
+    expect(streamed).toEqual(listed);
+    const limited: string[] = [];
+    for await (const r of store.callLogs.stream({ limit: 1_001 })) limited.push(r.callId);
+    expect(limited).toEqual(listed.slice(0, 1_001));
+    const from = (await store.callLogs.list({ callId: listed[500]! }))[0]!;
+    const resumed: string[] = [];
+    for await (const r of store.callLogs.stream({ startAt: { at: from.endedAt, callId: from.callId }, limit: 3 }))
+      resumed.push(r.callId);
+    expect(resumed).toEqual(listed.slice(500, 503));
+  });
+
   test('atomically: the writes of a step commit together, none of them when it throws; a step in a step joins it', async () => {
     const col = store.collection('doctors');
     const kept = await store.atomically(async () => {

@@ -25,8 +25,10 @@ export const logsCommand = defineCommand({
     new Option('--call <id>', 'one call in full, transcript included (with --decrypt)'),
   ],
   details: `Safe to run while \`serve\` is running: it reads a snapshot. Without --decrypt, sealed fields show as [sealed].
-Times are in the clinic's zone. With --json: one array of calls (one object with --call), times ISO 8601
-in UTC, bookings with the clinic's offset. CSV cells that a spreadsheet would run as a formula (=, +, -, @)
+A table on a terminal shows the newest 50 calls unless --limit says otherwise; --json and CSV write every
+call asked for, as they are read (memory stays bounded at any store size). Times are in the clinic's zone.
+With --json: one array of calls (one object with --call), times ISO 8601 in UTC, bookings with the
+clinic's offset. CSV cells that a spreadsheet would run as a formula (=, +, -, @)
 get a leading ' unless --raw.`,
   examples: [
     'receptionist logs --since 24h',

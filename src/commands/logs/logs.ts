@@ -4,9 +4,9 @@ import { renderTable } from '../shared/table.js';
 import type { Deps } from '../../deps.js';
 import { StoreError, UsageError, UserError } from '../../errors.js';
 import { documentId, documentProblem } from '../../store/schemas.js';
-import { SEALED_CALL_LOG_FIELDS } from '../../store/types.js';
+import { SEALED_CALL_LOG_FIELDS, type CallLogQuery } from '../../store/types.js';
 import { callLogContext, type CallStatus } from '../../domain/call-records.js';
-import { bookingsByCall, LIVE_STATUSES, withLiveCalls, type LogRow } from '../../domain/call-log-query.js';
+import { LIVE_STATUSES, logRows, type LogRow } from '../../domain/call-log-query.js';
 import type { Unlocked } from '../../domain/keyring.js';
 import { parseLimit, parseSinceFlag, resolveSince, type Since } from '../shared/parse.js';
 import { openField, SEALED_PLACEHOLDER } from '../../domain/sealer.js';
@@ -16,10 +16,11 @@ import { isSealed, SealError } from '../../crypto/seal.js';
 import { blindIndex } from '../../crypto/blind-index.js';
 import { blindIndexKeyFromEnv } from '../shared/sealer.js';
 import type { Env } from '../../env.js';
+import type { IO } from '../../io.js';
 import { CALL_LOG_COLUMNS, escapeCell } from '../../store/csv-cells.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
-import { readWithClinicZone, type ZonedRows } from '../shared/store.js';
+import { readWithClinicZone } from '../shared/store.js';
 
 export type { LogRow };
 
@@ -60,13 +61,29 @@ export function parseLogsOptions(flags: Flags, env?: Env): LogsOptions {
   };
 }
 
-/** The calls, and the clinic's IANA time zone in which a person reads their times. */
-export type LogsResult = ZonedRows<LogRow>;
+/** How many rows a table on a terminal shows without --limit (as `gh run list` does). */
+export const TABLE_ROWS = 50;
+
+/** Opened rows `--decrypt` keeps in memory to print without reading them twice (UTF-16 units, ~64 MB). */
+const KEEP_OPENED = 32 * 1024 * 1024;
+
+/**
+ * The calls, newest first, read from the store as they are printed (memory stays bounded at any
+ * store size), and the clinic's IANA time zone in which a person reads their times. `more`: a
+ * terminal's table was cut at {@link TABLE_ROWS}.
+ */
+export interface LogsResult {
+  rows: AsyncIterable<LogRow> | LogRow[];
+  timeZone: string;
+  more?: boolean;
+}
 
 /**
  * Reads a snapshot of the store (no lock: safe while `serve` writes). Sealed fields come back
  * as `[sealed]`, or, with `decrypt`, opened with the admin's keys after an audit record is
- * written. A record that fails to open stops the command before anything is printed (ENC-6).
+ * written. With `decrypt`, every record is opened before the first is printed, so a record that
+ * fails to open releases nothing (ENC-6): when the opened rows exceed ~64 MB they are read
+ * and opened a second time, from the first row of the first pass, as they are printed.
  * @throws AuthError (wrong username or password), StoreError (a tampered record), NeedsInputError,
  *   UsageError (--since in the future), UserError (--call unknown)
  */
@@ -76,61 +93,62 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
   // Without the blind-index key an admin can still find a caller, by comparing opened numbers.
   const callerIndex = opts.caller ? blindIndexOf(opts.caller, ctx, opts.decrypt) : undefined;
   const byComparison = Boolean(opts.caller && !callerIndex);
-  // The store filters, sorts and limits: only the page shown is read (and opened).
-  const query = {
-    since,
-    callId: opts.call,
-    customerIndex: callerIndex,
-    limit: byComparison ? undefined : opts.limit,
-  };
-  // The password's key derivation runs in the thread pool while this thread reads the log.
-  // Both settle before the store closes, so no read outlives the command.
-  const [u, l] = await Promise.allSettled([opts.decrypt ? ctx.keyring() : undefined, store.callLogs.list(query)]);
-  if (u.status === 'rejected') throw u.reason;
-  if (l.status === 'rejected') throw l.reason;
-  const unlocked = u.value;
-  // A row from a newer receptionist, or one a tool outside receptionist damaged, is skipped by name.
-  const logged = l.value.filter((r) => {
-    const problem = documentProblem('call_logs', r);
-    if (problem) ctx.io.error(`Warning: call log ${documentId(r)}: ${problem}; skipped.`);
-    return !problem;
-  });
-  const rows: LogRow[] = [];
-  for (const r of logged) {
-    const { customerIndex: _index, ...rest } = r;
-    const row = { ...rest, status: 'ended', bookings: [] } as LogRow;
-    for (const f of SEALED_CALL_LOG_FIELDS) {
-      if (unlocked) row[f] = openOrFail(r[f], r.callId, f, unlocked.dataKeys);
-      else if (isSealed(r[f])) row[f] = SEALED_PLACEHOLDER;
-    }
-    rows.push(row);
-  }
-  const filtered = byComparison ? rows.filter((r) => r.customerNumber === opts.caller) : rows;
+  // A person at a terminal gets a page (and is told there is more); scripts get everything asked for.
+  const table = ctx.io.isOutTTY && !ctx.globals.json && !opts.csv && !opts.call;
+  const paged = table && opts.limit === undefined;
+  const limit = opts.limit ?? (paged ? TABLE_ROWS + 1 : undefined);
+  const unlocked = opts.decrypt ? await ctx.keyring() : undefined;
   // Calls still running: a status, no report yet (a caller filter leaves them out: they have no number).
   const live = opts.caller
     ? []
     : await store
         .collection<CallStatus>('call_status')
         .find(opts.call ? { _id: opts.call, status: { $in: LIVE_STATUSES } } : { status: { $in: LIVE_STATUSES } });
-  // A report without an endedReason takes the one its last status-update carried.
-  const unexplained = filtered.filter((r) => !r.endedReason).map((r) => r.callId);
-  const statuses = unexplained.length
-    ? [...live, ...(await store.collection<CallStatus>('call_status').find({ _id: { $in: unexplained } }))]
-    : live;
-  const result = withLiveCalls(filtered, statuses, {
-    since,
-    limit: opts.limit,
-    call: opts.call,
-    byCaller: Boolean(opts.caller),
-  });
-  // What was booked, for the calls shown only.
-  const booked = await bookingsByCall(
-    store,
-    result.map((r) => r.callId),
-    timeZone,
-  );
-  for (const r of result) r.bookings = booked.get(r.callId) ?? r.bookings;
-  if (opts.call && !result.some((r) => r.callId === opts.call)) {
+  // The store filters, sorts and limits: only the rows shown are read (and opened).
+  const query = { since, callId: opts.call, customerIndex: callerIndex, limit: byComparison ? undefined : limit };
+  const read = (q: CallLogQuery) =>
+    logRows(store, q, {
+      timeZone,
+      live,
+      since,
+      limit,
+      call: opts.call,
+      // A row from a newer receptionist, or one a tool outside receptionist damaged, is skipped by name.
+      accept: (r) => {
+        const problem = documentProblem('call_logs', r);
+        if (problem) ctx.io.error(`Warning: call log ${documentId(r)}: ${problem}; skipped.`);
+        return !problem;
+      },
+      reveal: (r) =>
+        Object.fromEntries(
+          SEALED_CALL_LOG_FIELDS.map((f) => [
+            f,
+            unlocked ? openOrFail(r[f], r.callId, f, unlocked.dataKeys) : isSealed(r[f]) ? SEALED_PLACEHOLDER : r[f],
+          ]),
+        ),
+      keep: byComparison ? (r) => r.customerNumber === opts.caller : undefined,
+    });
+  let rows: AsyncIterable<LogRow> | LogRow[] = read(query);
+  let count: number | undefined;
+  if (unlocked || opts.call || table) {
+    // Read (and open) every row before printing any; kept when they fit, else read again below.
+    let kept: LogRow[] | undefined = [];
+    let size = 0;
+    let first: LogRow | undefined;
+    count = 0;
+    for await (const r of rows) {
+      count++;
+      if (r.status === 'ended') first ??= r;
+      if (kept) {
+        kept.push(r);
+        size += JSON.stringify(r).length;
+        if (size > KEEP_OPENED) kept = undefined;
+      }
+    }
+    rows =
+      kept ?? read({ ...query, startAt: first && { at: first.endedAt || first.receivedAt, callId: first.callId } });
+  }
+  if (opts.call && count === 0) {
     throw new UserError(
       `No call ${opts.call} in the store at ${store.location}.`,
       '`receptionist logs` lists the calls it holds.',
@@ -147,11 +165,13 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
         limit: opts.limit,
         call: opts.call,
         caller: callerIndex ? `index:${callerIndex}` : byComparison ? 'by comparison' : undefined,
-        records: result.length,
+        records: count,
       },
     });
   }
-  return { rows: result, timeZone };
+  if (paged && Array.isArray(rows) && rows.length > TABLE_ROWS)
+    return { rows: rows.slice(0, TABLE_ROWS), timeZone, more: true };
+  return { rows, timeZone };
 }
 
 function openOrFail(value: string, callId: string, field: string, keys: Unlocked['dataKeys']): string {
@@ -205,20 +225,19 @@ function local(iso: string, zone: string): string {
 
 /**
  * A table on a terminal, CSV when piped or with --csv (cells guarded against spreadsheet formulas
- * unless --raw), one call in full with --call; with --json an array of rows (one object, or null, with --call).
+ * unless --raw), one call in full with --call; with --json an array of rows (one object, or null,
+ * with --call). JSON and CSV are written as the rows are read, waiting while stdout is full.
  */
-export function renderLogs({ rows, timeZone }: LogsResult, opts: LogsOptions, { io, globals }: RenderContext): void {
-  // Indented for a person at a terminal; compact when piped (jq indents it again if wanted).
-  if (globals.json)
-    return io.line(
-      JSON.stringify(
-        opts.call ? (rows[0] ? jsonRow(rows[0]) : null) : rows.map(jsonRow),
-        null,
-        io.isOutTTY ? 2 : undefined,
-      ),
-    );
+export async function renderLogs(
+  { rows, timeZone, more }: LogsResult,
+  opts: LogsOptions,
+  { io, globals }: RenderContext,
+): Promise<void> {
+  if (globals.json && !opts.call) return writeJsonArray(io, rows);
   if (opts.call && !opts.csv) {
-    const r = rows[0];
+    const [r] = Array.isArray(rows) ? rows : [];
+    // Indented for a person at a terminal; compact when piped (jq indents it again if wanted).
+    if (globals.json) return io.line(JSON.stringify(r ? jsonRow(r) : null, null, io.isOutTTY ? 2 : undefined));
     if (!r) return io.info(`No call ${opts.call}.`);
     const fields: Array<[string, unknown]> = [
       ['Call', r.callId],
@@ -249,15 +268,18 @@ export function renderLogs({ rows, timeZone }: LogsResult, opts: LogsOptions, { 
     const columns = [...CALL_LOG_COLUMNS.filter((c) => c !== 'customerIndex'), 'status', 'bookings'] as const;
     const cell = (r: LogRow, c: (typeof columns)[number]) =>
       c === 'bookings' ? r.bookings.join('; ') : r[c] === null ? '' : String(r[c]);
-    io.write(
-      stringify([
-        columns as unknown as string[],
-        ...rows.map((r) => columns.map((c) => (opts.raw ? cell(r, c) : escapeCell(cell(r, c))))),
-      ]),
-    );
+    io.write(stringify([columns as unknown as string[]]));
+    for await (const batch of batches(rows))
+      if (
+        !(await io.drain(
+          stringify(batch.map((r) => columns.map((c) => (opts.raw ? cell(r, c) : escapeCell(cell(r, c)))))),
+        ))
+      )
+        return;
     return;
   }
-  if (!rows.length) return io.info('No calls logged yet.');
+  const shown = Array.isArray(rows) ? rows : [];
+  if (!shown.length) return io.info('No calls logged yet.');
   io.info(`Times are in the clinic's zone, ${timeZone}.`);
   const head = [
     'Ended',
@@ -271,7 +293,7 @@ export function renderLogs({ rows, timeZone }: LogsResult, opts: LogsOptions, { 
     'Booked',
     'Summary',
   ];
-  const cells = rows.map((r) => [
+  const cells = shown.map((r) => [
     local(r.endedAt || r.startedAt, timeZone),
     r.callId,
     r.callType,
@@ -284,6 +306,40 @@ export function renderLogs({ rows, timeZone }: LogsResult, opts: LogsOptions, { 
     r.summary,
   ]);
   io.line(renderTable(head, cells, io, globals.color));
+  if (more) io.info(`The newest ${TABLE_ROWS} calls. More with --limit <n>, --since, or all with --json or --csv.`);
+}
+
+/**
+ * `--json`: one array, written a batch of rows at a time (indented on a terminal, compact when
+ * piped, as `JSON.stringify` would write the whole array).
+ */
+async function writeJsonArray(io: IO, rows: AsyncIterable<LogRow> | LogRow[]): Promise<void> {
+  const indent = io.isOutTTY ? 2 : undefined;
+  let first = true;
+  for await (const batch of batches(rows)) {
+    const text = batch
+      .map((r) => {
+        const json = JSON.stringify(jsonRow(r), null, indent);
+        return indent ? json.replace(/^/gm, '  ') : json;
+      })
+      .join(indent ? ',\n' : ',');
+    if (!(await io.drain(`${first ? (indent ? '[\n' : '[') : indent ? ',\n' : ','}${text}`))) return;
+    first = false;
+  }
+  io.line(first ? '[]' : indent ? '\n]' : ']');
+}
+
+/** Rows in arrays of up to 100, for writing. */
+async function* batches(rows: AsyncIterable<LogRow> | LogRow[]): AsyncIterable<LogRow[]> {
+  let batch: LogRow[] = [];
+  for await (const r of rows) {
+    batch.push(r);
+    if (batch.length === 100) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
 }
 
 export const logs = implement({

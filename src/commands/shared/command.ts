@@ -20,7 +20,8 @@ export interface CommandModule<O, R> {
   /** @throws UsageError for a bad flag or argument */
   parse(flags: Flags, env: Env, now: Date): O;
   run(options: O, ctx: Context): Promise<R>;
-  render?(result: R, options: O, out: RenderContext): void;
+  /** May return a promise (output written as it is read); the store stays open until it settles. */
+  render?(result: R, options: O, out: RenderContext): void | Promise<void>;
 }
 
 /** Commander's parsed flags (camelCase), plus the positional arguments under their names. */
@@ -98,7 +99,7 @@ export function toCommander(def: CommandDefinition, deps: Deps, session: Session
       });
       session.contexts.push(ctx);
       const result = await impl.run(options, ctx);
-      impl.render?.(result, options, ctx);
+      await impl.render?.(result, options, ctx);
     });
   return cmd;
 }

@@ -251,6 +251,11 @@ export class CsvCallLog implements CallLogStore {
     return opts.limit ? rows.slice(0, opts.limit) : rows;
   }
 
+  /** The CSV is read whole (it is the derived spreadsheet copy, not what commands query). */
+  async *stream(opts: CallLogQuery = {}): AsyncIterable<CallLogRecord> {
+    yield* await this.list(opts);
+  }
+
   async totals(opts: { since?: Date; by: CallLogGrouping }): Promise<CallLogTotals[]> {
     return totalsOf(await this.list({ since: opts.since }), opts.by);
   }

@@ -10,7 +10,6 @@ import {
   type CallLogGrouping,
   type CallLogQuery,
   type CallLogTotals,
-  totalsOf,
   type CallLogRecord,
   type CallLogStore,
   type ChatRecord,
@@ -153,7 +152,29 @@ class MongoCollection<T extends Doc> implements Collection<T> {
   async compact(): Promise<void> {
     // MongoDB rewrites documents in place; nothing superseded stays readable.
   }
+
+  /** Matches read a batch at a time from the server's cursor (bounded memory at any size). */
+  async *iterate(query: Query, opts: { sort?: Record<string, 1 | -1>; limit?: number } = {}): AsyncIterable<T> {
+    let c = this.col.find(query, { ...inStep(), batchSize: CURSOR_BATCH });
+    if (opts.sort) c = c.sort(opts.sort);
+    if (opts.limit) c = c.limit(opts.limit);
+    try {
+      for await (const doc of c) yield doc as T;
+    } catch (err) {
+      throw mapError(err, 'find');
+    } finally {
+      await c.close().catch(() => undefined);
+    }
+  }
+
+  /** An aggregation pipeline, run on the server. */
+  aggregate<R>(pipeline: Record<string, unknown>[]): Promise<R[]> {
+    return this.run('aggregate', async () => (await this.col.aggregate(pipeline, inStep()).toArray()) as R[]);
+  }
 }
+
+/** Documents per cursor batch: ~4 MB of ~4 KB call logs. */
+const CURSOR_BATCH = 1000;
 
 class MongoCallLogs implements CallLogStore {
   constructor(private readonly col: MongoCollection<Doc>) {}
@@ -173,23 +194,67 @@ class MongoCallLogs implements CallLogStore {
   }
 
   async list(opts: CallLogQuery = {}): Promise<CallLogRecord[]> {
-    if (opts.customerIndex === '') return []; // a call without a number matches no caller
+    const rows: CallLogRecord[] = [];
+    for await (const r of this.stream(opts)) rows.push(r);
+    return rows;
+  }
+
+  async *stream(opts: CallLogQuery = {}): AsyncIterable<CallLogRecord> {
+    if (opts.customerIndex === '') return; // a call without a number matches no caller
     const query = {
       ...(opts.since ? { endedAt: { $gte: opts.since.toISOString() } } : {}),
       ...(opts.callId !== undefined ? { _id: opts.callId } : {}),
       ...(opts.customerIndex !== undefined ? { customerIndex: opts.customerIndex } : {}),
+      ...(opts.startAt
+        ? {
+            $or: [
+              { endedAt: { $lt: opts.startAt.at } },
+              { endedAt: opts.startAt.at, _id: { $lte: opts.startAt.callId } },
+            ],
+          }
+        : {}),
     };
-    const rows = await this.col.find(query, { sort: { endedAt: -1 }, limit: opts.limit });
-    return rows.map(({ _id, ...r }) => r as unknown as CallLogRecord);
+    for await (const { _id, ...r } of this.col.iterate(query, { sort: { endedAt: -1, _id: -1 }, limit: opts.limit }))
+      yield r as unknown as CallLogRecord;
   }
 
+  /** `$group` on the server (by the `endedAt` index for `since`); the same figures as {@link totalsOf}. */
   async totals(opts: { since?: Date; by: CallLogGrouping }): Promise<CallLogTotals[]> {
-    return totalsOf(await this.list({ since: opts.since }), opts.by);
+    const at = { $cond: [{ $gt: ['$endedAt', ''] }, '$endedAt', '$receivedAt'] };
+    const key =
+      opts.by === 'quarterHour'
+        ? {
+            $concat: [
+              { $substrCP: [at, 0, 14] },
+              {
+                $arrayElemAt: [
+                  ['00', '15', '30', '45'],
+                  { $floor: { $divide: [{ $toInt: { $substrCP: [at, 14, 2] } }, 15] } },
+                ],
+              },
+              ':00.000Z',
+            ],
+          }
+        : { $ifNull: [`$${opts.by}`, ''] };
+    const number = (f: string) => ({ $cond: [{ $isNumber: `$${f}` }, `$${f}`, 0] });
+    const rows = await this.col.aggregate<CallLogTotals & { _id: string }>([
+      ...(opts.since ? [{ $match: { endedAt: { $gte: opts.since.toISOString() } } }] : []),
+      {
+        $group: {
+          _id: key,
+          calls: { $sum: 1 },
+          seconds: { $sum: number('durationSeconds') },
+          cost: { $sum: number('cost') },
+          costed: { $sum: { $cond: [{ $isNumber: '$cost' }, 1, 0] } },
+        },
+      },
+    ]);
+    return rows.map(({ _id, calls, seconds, cost, costed }) => ({ key: _id, calls, seconds, cost, costed }));
   }
 
   async rewrite(transform: (r: CallLogRecord) => CallLogRecord | null): Promise<number> {
     let changed = 0;
-    for (const r of await this.list()) {
+    for await (const r of this.stream()) {
       const t = transform(r);
       if (t === null) {
         await this.col.deleteMany({ _id: r.callId });

@@ -23,6 +23,9 @@ export const LOGS_DDL = [
 
 const COLUMNS = CALL_LOG_COLUMNS as readonly (keyof CallLogRecord)[];
 
+/** Rows per read of {@link SqliteCallLog.stream} and of a rewrite: ~4 MB of ~4 KB records. */
+const PAGE_ROWS = 1000;
+
 /** Inserts one call log; a call id already there is left as it is. Bind {@link callLogValues}. */
 export const INSERT_CALL_LOG = `INSERT OR IGNORE INTO call_logs (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
 
@@ -48,22 +51,44 @@ export class SqliteCallLog implements CallLogStore {
   }
 
   async list(opts: CallLogQuery = {}): Promise<CallLogRecord[]> {
-    return this.run(() => {
-      const filters: Array<[string, string | undefined]> = [
-        ['sortAt >= ?', opts.since?.toISOString()],
-        ['callId = ?', opts.callId],
-        ["customerIndex = ? AND customerIndex != ''", opts.customerIndex],
-      ];
-      const used = filters.filter(([, v]) => v !== undefined);
-      const conds = used.map(([sql]) => sql);
-      const params = used.map(([, v]) => v!);
-      const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
-      const limit = opts.limit ? ` LIMIT ${Math.floor(opts.limit)}` : '';
-      const rows = this.db
-        .prepare(`SELECT ${COLUMNS.join(', ')} FROM call_logs ${where} ORDER BY sortAt DESC, callId DESC${limit}`)
-        .all(...params);
-      return rows.map((r) => ({ ...r }) as unknown as CallLogRecord);
-    });
+    return this.run(() => this.page(opts, opts.limit));
+  }
+
+  async *stream(opts: CallLogQuery = {}): AsyncIterable<CallLogRecord> {
+    let left = opts.limit ?? Infinity;
+    let after: CallLogRecord | undefined;
+    while (left > 0) {
+      const size = Math.min(PAGE_ROWS, left);
+      const from = after;
+      const rows = await this.run(() => this.page(opts, size, from));
+      yield* rows;
+      if (rows.length < size) return;
+      left -= rows.length;
+      after = rows[rows.length - 1];
+    }
+  }
+
+  /** Up to `limit` rows, newest first, after the row `after` (keyset: `sortAt`, then `callId`). */
+  private page(opts: CallLogQuery, limit: number | undefined, after?: CallLogRecord): CallLogRecord[] {
+    const filters: Array<[string, string[]]> = [];
+    if (opts.since) filters.push(['sortAt >= ?', [opts.since.toISOString()]]);
+    if (opts.callId !== undefined) filters.push(['callId = ?', [opts.callId]]);
+    if (opts.customerIndex !== undefined)
+      filters.push(["customerIndex = ? AND customerIndex != ''", [opts.customerIndex]]);
+    if (after) {
+      const at = after.endedAt || after.receivedAt;
+      filters.push(['(sortAt < ? OR (sortAt = ? AND callId < ?))', [at, at, after.callId]]);
+    } else if (opts.startAt) {
+      const { at, callId } = opts.startAt;
+      filters.push(['(sortAt < ? OR (sortAt = ? AND callId <= ?))', [at, at, callId]]);
+    }
+    const where = filters.length ? `WHERE ${filters.map(([sql]) => sql).join(' AND ')}` : '';
+    const rows = this.db
+      .prepare(
+        `SELECT ${COLUMNS.join(', ')} FROM call_logs ${where} ORDER BY sortAt DESC, callId DESC${limit ? ` LIMIT ${Math.floor(limit)}` : ''}`,
+      )
+      .all(...filters.flatMap(([, v]) => v));
+    return rows.map((r) => ({ ...r }) as unknown as CallLogRecord);
   }
 
   async totals(opts: { since?: Date; by: CallLogGrouping }): Promise<CallLogTotals[]> {
@@ -88,23 +113,29 @@ export class SqliteCallLog implements CallLogStore {
     return this.run(() =>
       transaction(this.db, () => {
         let changed = 0;
-        const all = this.db.prepare(`SELECT ${COLUMNS.join(', ')} FROM call_logs`).all() as unknown as CallLogRecord[];
+        const next = this.db.prepare(
+          `SELECT ${COLUMNS.join(', ')} FROM call_logs WHERE callId > ? ORDER BY callId LIMIT ${PAGE_ROWS}`,
+        );
         const del = this.db.prepare('DELETE FROM call_logs WHERE callId = ?');
         const set = this.db.prepare(
           `UPDATE call_logs SET ${COLUMNS.filter((c) => c !== 'callId')
             .map((c) => `${c} = ?`)
             .join(', ')} WHERE callId = ?`,
         );
-        for (const r of all) {
-          const row = { ...r };
-          const t = transform(row);
-          if (t === null) {
-            del.run(r.callId);
-            changed++;
-          } else if (JSON.stringify(t) !== JSON.stringify(row)) {
-            set.run(...COLUMNS.filter((c) => c !== 'callId').map((c) => t[c]), r.callId);
-            changed++;
+        // A page at a time, in call-id order, so memory stays bounded (all in the one transaction).
+        for (let last = '', page = next.all(last); page.length; page = next.all(last)) {
+          for (const r of page as unknown as CallLogRecord[]) {
+            const row = { ...r };
+            const t = transform(row);
+            if (t === null) {
+              del.run(r.callId);
+              changed++;
+            } else if (JSON.stringify(t) !== JSON.stringify(row)) {
+              set.run(...COLUMNS.filter((c) => c !== 'callId').map((c) => t[c]), r.callId);
+              changed++;
+            }
           }
+          last = String((page[page.length - 1] as { callId: string }).callId);
         }
         return changed;
       }),

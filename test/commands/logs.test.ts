@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { beforeEach, expect, test } from 'vitest';
+import { emptyCallLog } from '../../src/domain/call-log-query.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { TABLE_ROWS } from '../../src/commands/logs/logs.js';
+import { commandEnv } from '../support/command-env.js';
+
+const { ctx, run } = commandEnv();
+
+/** 1,250 logged calls, one a minute from 2026-11-20 00:00 UTC (more than one page of the store's stream), and one still running. */
+beforeEach(async () => {
+  await run(['seed']);
+  const store = await openSqliteStore({ dir: path.join(ctx.tmp.dir, 'store') });
+  for (let i = 0; i < 1_250; i++) {
+    const endedAt = new Date(Date.UTC(2026, 10, 20, 0, i)).toISOString();
+    await store.callLogs.append({
+      ...emptyCallLog(`call_${String(i).padStart(4, '0')}`, endedAt),
+      callType: 'inboundPhoneCall',
+      endedAt,
+      endedReason: 'customer-ended-call',
+    });
+  }
+  // Still running, last seen at 10:00:30 UTC: between call_0600 (ended 10:00) and call_0601 (10:01).
+  await store
+    .collection('call_status')
+    .insertOne({ _id: 'call_live', status: 'in-progress', at: Date.UTC(2026, 10, 20, 10, 0, 30) });
+  await store.close();
+});
+
+test('--json writes every call as one array, newest first, the running call in its place by time', async () => {
+  const r = await run(['logs', '--json']);
+  expect(r.code, r.err).toBe(0);
+  const ids = (JSON.parse(r.out) as Array<{ callId: string; status: string }>).map((row) => row.callId);
+  expect(ids).toHaveLength(1_251);
+  expect(ids.slice(0, 2)).toEqual(['call_1249', 'call_1248']);
+  // call_0600 ended at 10:00:00, the live call was seen at 10:00:30, call_0601 ended at 10:01.
+  expect(ids.slice(ids.indexOf('call_live') - 1, ids.indexOf('call_live') + 2)).toEqual([
+    'call_0601',
+    'call_live',
+    'call_0600',
+  ]);
+  expect(ids.at(-1)).toBe('call_0000');
+});
+
+test('CSV when piped: a header and every call; --limit counts the running call too', async () => {
+  const all = await run(['logs']);
+  expect(all.out.trim().split('\n')).toHaveLength(1 + 1_251);
+  const page = await run(['logs', '--json', '--limit', '650', '--since', '2026-11-20T09:00:00Z']);
+  const ids = (JSON.parse(page.out) as Array<{ callId: string }>).map((row) => row.callId);
+  // 09:00 to 20:49: 710 calls plus the live one; the newest 650 of them.
+  expect(ids).toHaveLength(650);
+  expect(ids[0]).toBe('call_1249');
+  expect(ids).toContain('call_live');
+});
+
+test(`a terminal shows the newest ${TABLE_ROWS} calls and says how to see more`, async () => {
+  const r = await run(['logs'], { tty: true });
+  expect(r.code, r.err).toBe(0);
+  expect(r.out).toContain('call_1249');
+  expect(r.out).toContain(`call_${1249 - TABLE_ROWS + 1}`);
+  expect(r.out).not.toContain(`call_${1249 - TABLE_ROWS}`);
+  expect(r.err).toContain(
+    `The newest ${TABLE_ROWS} calls. More with --limit <n>, --since, or all with --json or --csv.`,
+  );
+  const asked = await run(['logs', '--limit', '60'], { tty: true });
+  expect(asked.out).toContain(`call_${1249 - 59}`);
+  expect(asked.err).not.toContain('The newest');
+});
