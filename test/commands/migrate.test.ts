@@ -251,3 +251,111 @@ test('logs on MongoDB skips a call log from a newer version, or without its fiel
     'Warning: call log call_v2: written by a newer receptionist (schemaVersion 2; this build reads 1); skipped.',
   ]);
 });
+
+describe('migrate --from nedb and --cleanup', () => {
+  const FIXTURE = path.join(process.cwd(), 'test', 'fixtures', 'nedb-store', 'data');
+  const counts = async (dir: string) => {
+    const store = await openSqliteStore({ dir, readOnly: true });
+    try {
+      return {
+        doctors: await store.collection('doctors').count({}),
+        customers: await store.collection('customers').count({}),
+        users: await store.collection('users').count({}),
+        calls: (await store.callLogs.list()).map((r) => r.callId).sort(),
+        audit: (await store.audit.list()).length,
+      };
+    } finally {
+      await store.close();
+    }
+  };
+
+  test('--from nedb --nedb-dir copies a NeDB folder into an existing store, idempotent, leaving that folder as it is', async () => {
+    expect((await run(['seed'])).code).toBe(0);
+    const old = path.join(ctx.tmp.dir, 'old-data');
+    fs.cpSync(FIXTURE, old, { recursive: true });
+    const first = await run(['migrate', '--from', 'nedb', '--to', 'local', '--nedb-dir', old, '--json']);
+    expect(first.code, first.err).toBe(0);
+    const report = JSON.parse(first.out) as { collections: Array<{ name: string; source: number; inTarget: number }> };
+    expect(report.collections.find((c) => c.name === 'call_logs')).toMatchObject({ source: 2, inTarget: 2 });
+    expect(report.collections.find((c) => c.name === 'users')).toMatchObject({ source: 1, inTarget: 1 });
+    expect(await counts(path.join(ctx.tmp.dir, 'store'))).toMatchObject({
+      doctors: 5,
+      users: 1,
+      calls: ['call_fixture_1', 'call_fixture_2'],
+    });
+    // Again: nothing new; the folder it read from is untouched.
+    const again = JSON.parse(
+      (await run(['migrate', '--from', 'nedb', '--to', 'local', '--nedb-dir', old, '--json'])).out,
+    );
+    expect(again.collections.every((c: { inserted: number; replaced: number }) => c.inserted + c.replaced === 0)).toBe(
+      true,
+    );
+    expect(fs.readdirSync(old).sort()).toEqual(fs.readdirSync(FIXTURE).sort());
+    expect(again.backup).toBeUndefined();
+  });
+
+  test('--cleanup removes a backup only when every record in it is in the store; a missing one keeps it (exit 3)', async () => {
+    const dir = path.join(ctx.tmp.dir, 'store');
+    fs.cpSync(FIXTURE, dir, { recursive: true });
+    // The first open imports the NeDB files and keeps them in nedb-backup-<time>/.
+    expect((await run(['logs', '--json'])).code).toBe(0);
+    const [backup] = fs.readdirSync(dir).filter((f) => f.startsWith('nedb-backup-'));
+    expect(backup).toBeDefined();
+    const dry = await run(['migrate', '--cleanup', '--dry-run', '--json']);
+    expect(dry.code, dry.err).toBe(0);
+    const planned = JSON.parse(dry.out) as {
+      backups: Array<{ path: string; records: number; inStore: number; removed: boolean }>;
+    };
+    expect(planned.backups).toEqual([
+      {
+        path: path.join(dir, backup!),
+        records: expect.any(Number),
+        inStore: planned.backups[0]!.records,
+        removed: false,
+      },
+    ]);
+    expect(fs.existsSync(path.join(dir, backup!))).toBe(true);
+    // A record of the backup that the store lost: the backup stays.
+    const store = await openSqliteStore({ dir });
+    await store.collection('doctors').deleteMany({ _id: (await store.collection('doctors').findOne({}))!._id });
+    await store.close();
+    const refused = await run(['migrate', '--cleanup']);
+    expect(refused.code).toBe(3);
+    expect(refused.err).toMatch(/lacks records of .*nedb-backup-.* \(\d+ of \d+\); nothing was removed/);
+    expect(fs.existsSync(path.join(dir, backup!))).toBe(true);
+    // Copied back from the backup, then removed.
+    expect(
+      (await run(['migrate', '--from', 'nedb', '--to', 'local', '--nedb-dir', path.join(dir, backup!)])).code,
+    ).toBe(0);
+    const done = await run(['migrate', '--cleanup']);
+    expect(done.code, done.err).toBe(0);
+    expect(done.err).toMatch(/Removed 1 NeDB backup\(s\); every record is in /);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('nedb-backup-'))).toEqual([]);
+    expect((await run(['migrate', '--cleanup'])).err).toContain('No NeDB backup to remove.');
+  });
+
+  test('bad input: --cleanup with a backend, --nedb-dir without --from nedb, --to nedb, a folder without NeDB files', async () => {
+    expect(await run(['migrate', '--cleanup', '--from', 'nedb'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--cleanup takes no --from, --to or --nedb-dir.'),
+    });
+    expect(await run(['migrate', '--from', 'local', '--to', 'mongo', '--nedb-dir', 'x'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--nedb-dir goes with --from nedb.'),
+    });
+    expect(await run(['migrate', '--from', 'local', '--to', 'nedb'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('Invalid --to "nedb"'),
+    });
+    expect(await run(['migrate', '--to', 'local'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('migrate needs --from.'),
+    });
+    const empty = path.join(ctx.tmp.dir, 'empty');
+    fs.mkdirSync(empty);
+    expect(await run(['migrate', '--from', 'nedb', '--to', 'local', '--nedb-dir', empty])).toMatchObject({
+      code: 3,
+      err: expect.stringContaining('holds no store of the NeDB version'),
+    });
+  });
+});

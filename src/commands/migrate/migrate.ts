@@ -1,12 +1,14 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { StoreError, UsageError } from '../../errors.js';
 import { COLLECTIONS, DuplicateKeyError, type AppendLog, type Doc, type Store } from '../../store/types.js';
 import { documentId, documentProblem } from '../../store/schemas.js';
 import { implement, type Flags } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
-import { progressBar, renderMigrate } from './render.js';
+import { progressBar, renderCleanup, renderMigrate } from './render.js';
 
-export type Backend = 'local' | 'mongo';
+export type Backend = 'local' | 'mongo' | 'nedb';
 
 /** What happened to one collection. `inTarget`: how many of the source's usable documents the target holds afterwards (checked). */
 export interface CollectionReport {
@@ -26,38 +28,52 @@ export interface MigrateResult {
   collections: CollectionReport[];
   /** One line per skipped document: collection, id and why. */
   warnings: string[];
+  /** Where `--from nedb` moved the NeDB files of the data directory (kept until `migrate --cleanup`). */
+  backup?: string;
+}
+
+/** `migrate --cleanup`: each NeDB backup, how many of its records the store holds, and whether it was removed. */
+export interface CleanupResult {
+  dryRun: boolean;
+  store: string;
+  backups: Array<{ path: string; records: number; inStore: number; removed: boolean }>;
 }
 
 /** Reports progress: `total` documents overall, `done` so far, in `collection`. */
 export type Progress = { start(total: number): void; tick(collection: string): void; stop(): void };
 
-const BACKENDS = new Set<Backend>(['local', 'mongo']);
+const FROM = new Set<Backend>(['local', 'mongo', 'nedb']);
+const TO = new Set<Backend>(['local', 'mongo']);
+const HOW = 'Use --from local --to mongo, --from mongo --to local, --from nedb --to local, or --cleanup.';
 
-function backend(flag: string, value: string | undefined): Backend {
-  if (!value || !BACKENDS.has(value as Backend))
-    throw new UsageError(
-      `Invalid --${flag} "${value ?? ''}".`,
-      'Use --from local --to mongo, or --from mongo --to local.',
-    );
+function backend(flag: 'from' | 'to', value: string | undefined): Backend {
+  if (!value || !(flag === 'from' ? FROM : TO).has(value as Backend))
+    throw new UsageError(value ? `Invalid --${flag} "${value}".` : `migrate needs --${flag}.`, HOW);
   return value as Backend;
 }
 
-export interface MigrateOptions {
-  from: Backend;
-  to: Backend;
-  dryRun: boolean;
-}
+export type MigrateOptions =
+  | { cleanup: false; from: Backend; to: Backend; dryRun: boolean; nedbDir?: string }
+  | { cleanup: true; dryRun: boolean };
 
-/** @throws UsageError (unknown or equal backends) */
+/** @throws UsageError (a missing, unknown or equal backend; --cleanup with a backend; --nedb-dir without --from nedb) */
 export function parseMigrateOptions(flags: Flags): MigrateOptions {
+  const dryRun = flags.dryRun === true;
+  if (flags.cleanup === true) {
+    if (flags.from !== undefined || flags.to !== undefined || flags.nedbDir !== undefined)
+      throw new UsageError(
+        '--cleanup takes no --from, --to or --nedb-dir.',
+        'Run `receptionist migrate --cleanup` on its own.',
+      );
+    return { cleanup: true, dryRun };
+  }
   const from = backend('from', flags.from as string | undefined);
   const to = backend('to', flags.to as string | undefined);
-  if (from === to)
-    throw new UsageError(
-      `--from and --to are both "${from}".`,
-      'Use --from local --to mongo, or --from mongo --to local.',
-    );
-  return { from, to, dryRun: flags.dryRun === true };
+  if (from === to) throw new UsageError(`--from and --to are both "${from}".`, HOW);
+  const nedbDir = flags.nedbDir as string | undefined;
+  if (nedbDir !== undefined && from !== 'nedb')
+    throw new UsageError('--nedb-dir goes with --from nedb.', 'Add --from nedb, or leave --nedb-dir out.');
+  return { cleanup: false, from, to, dryRun, nedbDir };
 }
 
 /**
@@ -65,22 +81,85 @@ export function parseMigrateOptions(flags: Flags): MigrateOptions {
  * and chats. Documents are copied verbatim (sealed fields stay sealed, to the same keys, so
  * the keyring travels with them), upserted by id, so a second run changes nothing. A document
  * from a newer version or failing validation is skipped with a warning naming its id. Then
- * every collection is counted in the target.
- * @throws UsageError (no MongoDB URI), StoreError (a count check failed, store locked), and the
- *   open errors of either store
+ * every collection is counted in the target. `--from nedb` reads the NeDB version's files (in
+ * `nedbDir`, default the data directory); when they are the data directory's, they are then
+ * moved to `nedb-backup-<time>/`, kept until `--cleanup`.
+ * @throws UsageError (no MongoDB URI), StoreError (a count check failed, store locked, damaged
+ *   NeDB file), and the open errors of either store
  */
-export async function runMigrate(opts: MigrateOptions, ctx: Context): Promise<MigrateResult> {
-  if (!ctx.globals.mongodbUri)
+export async function runMigrate(opts: MigrateOptions, ctx: Context): Promise<MigrateResult | CleanupResult> {
+  if (opts.cleanup) return cleanup(opts.dryRun, ctx);
+  if ((opts.from === 'mongo' || opts.to === 'mongo') && !ctx.globals.mongodbUri)
     throw new UsageError('migrate needs a MongoDB URI.', 'Set MONGODB_URI or pass --mongodb-uri.');
+  const dataDir = path.resolve(ctx.globals.dataDir.value);
+  const nedbDir = path.resolve(opts.nedbDir ?? dataDir);
   // A local source is read as a snapshot (safe while serve runs); the target is opened for writing.
-  const source = await ctx.store({ backend: opts.from, readOnly: true });
+  // The NeDB files are read before the target opens (a local target would import and move them).
+  const source = await ctx.store({ backend: opts.from, readOnly: true, dir: nedbDir });
   const target = await ctx.store({ backend: opts.to, readOnly: opts.dryRun });
   const progress = progressBar(ctx.globals, ctx.io);
+  let result: MigrateResult;
   try {
-    return await copyStore(source, target, { dryRun: opts.dryRun, progress });
+    result = await copyStore(source, target, { dryRun: opts.dryRun, progress });
   } finally {
     progress.stop();
   }
+  if (opts.from === 'nedb' && !opts.dryRun && nedbDir === dataDir) {
+    const { holdsNedbStore, moveNedbFiles } = await import('../../store/sqlite/import-nedb.js');
+    // Every record is in the target (checked): the old files make way, kept as a backup.
+    if (holdsNedbStore(dataDir)) result.backup = moveNedbFiles(dataDir);
+  }
+  return result;
+}
+
+/**
+ * Removes the data directory's `nedb-backup-*` folders once every record in each is in the
+ * store: each document id in its collection, each call id in the call log, and as many audit,
+ * chat and recording entries. A backup with a record the store lacks is kept (exit 3).
+ * @throws StoreError (a record is missing from the store: nothing is removed)
+ */
+async function cleanup(dryRun: boolean, ctx: Context): Promise<CleanupResult> {
+  const { nedbBackups } = await import('../../store/sqlite/import-nedb.js');
+  const store = await ctx.store({ readOnly: true });
+  const backups: CleanupResult['backups'] = [];
+  for (const dir of nedbBackups(ctx.globals.dataDir.value)) {
+    const backup = await ctx.store({ backend: 'nedb', readOnly: true, dir });
+    const { records, inStore } = await accountFor(backup, store);
+    backups.push({ path: dir, records, inStore, removed: false });
+  }
+  const short = backups.filter((b) => b.inStore < b.records);
+  if (short.length)
+    throw new StoreError(
+      `The store at ${store.location} lacks records of ${short.map((b) => `${b.path} (${b.inStore} of ${b.records})`).join(', ')}; nothing was removed.`,
+      'Run `receptionist migrate --from nedb --to local --nedb-dir <that folder>` to copy them, then --cleanup again.',
+    );
+  if (!dryRun)
+    for (const b of backups) {
+      fs.rmSync(b.path, { recursive: true, force: true });
+      b.removed = true;
+    }
+  return { dryRun, store: store.location, backups };
+}
+
+/** How many of `backup`'s records `store` holds (documents and call logs by id; log entries by count). */
+async function accountFor(backup: Store, store: Store): Promise<{ records: number; inStore: number }> {
+  let records = 0;
+  let inStore = 0;
+  for (const name of COLLECTIONS) {
+    const ids = (await backup.collection(name).find({})).map((d) => d._id);
+    records += ids.length;
+    inStore += await countIds(ids, (chunk) => store.collection(name).count({ _id: { $in: chunk } }));
+  }
+  for await (const r of backup.callLogs.stream()) {
+    records++;
+    if (await store.callLogs.has(r.callId)) inStore++;
+  }
+  for (const log of ['audit', 'chats', 'recordings'] as const) {
+    const n = (await backup[log].list()).length;
+    records += n;
+    inStore += Math.min(n, (await store[log].list()).length);
+  }
+  return { records, inStore };
 }
 
 /** The copy itself, between two open stores. @throws StoreError when a count check fails */
@@ -93,13 +172,14 @@ export async function copyStore(
   const reports: CollectionReport[] = [];
   const docs = new Map<string, Doc[]>();
   for (const name of COLLECTIONS) docs.set(name, await source.collection(name).find({}));
-  const callLogs = await source.callLogs.list();
+  // Call logs are the bulk (a million at a clinic's volume): counted where they are, copied as streamed.
+  const callLogCount = (await source.callLogs.totals({ by: 'endedReason' })).reduce((n, t) => n + t.calls, 0);
   const audit = await source.audit.list();
   const chats = await source.chats.list();
   const recordings = await source.recordings.list();
   opts.progress.start(
     [...docs.values()].reduce((n, d) => n + d.length, 0) +
-      callLogs.length +
+      callLogCount +
       audit.length +
       chats.length +
       recordings.length,
@@ -155,28 +235,25 @@ export async function copyStore(
   {
     const r: CollectionReport = {
       name: 'call_logs',
-      source: callLogs.length,
+      source: 0,
       inserted: 0,
       replaced: 0,
       unchanged: 0,
       skipped: 0,
       inTarget: 0,
     };
-    const copied: string[] = [];
-    for (const rec of usable('call_logs', callLogs)) {
+    for await (const rec of source.callLogs.stream()) {
+      r.source++;
+      if (!usable('call_logs', [rec]).length) continue;
       // Call logs are written once per call: an existing row is kept as it is.
       if (await target.callLogs.has(rec.callId)) r.unchanged++;
       else if (opts.dryRun || (await target.callLogs.append(rec))) r.inserted++;
       else r.unchanged++;
-      copied.push(rec.callId);
+      // Checked as it goes: the row is in the target now.
+      if (opts.dryRun || (await target.callLogs.has(rec.callId))) r.inTarget++;
       opts.progress.tick('call_logs');
     }
-    r.skipped = r.source - copied.length;
-    if (opts.dryRun) r.inTarget = copied.length;
-    else {
-      const have = new Set((await target.callLogs.list()).map((x) => x.callId));
-      r.inTarget = copied.filter((id) => have.has(id)).length;
-    }
+    r.skipped = r.source - r.inserted - r.unchanged;
     reports.push(r);
   }
 
@@ -257,4 +334,9 @@ async function countIds(ids: string[], count: (chunk: string[]) => Promise<numbe
   return n;
 }
 
-export const migrate = implement({ parse: parseMigrateOptions, run: runMigrate, render: renderMigrate });
+export const migrate = implement({
+  parse: parseMigrateOptions,
+  run: runMigrate,
+  render: (r: MigrateResult | CleanupResult, o, out) =>
+    'backups' in r ? renderCleanup(r, o, out) : renderMigrate(r, o, out),
+});

@@ -13,8 +13,13 @@ export interface StoreMode {
   latencySensitive?: boolean;
   /** Reading a data dir that holds no store is not an error (sync --config). */
   allowMissing?: boolean;
-  /** This backend instead of the configured one (`migrate` opens both). */
-  backend?: 'local' | 'mongo';
+  /**
+   * This backend instead of the configured one (`migrate` opens both). `nedb`: the files of the
+   * NeDB version in `dir`, read into memory, read-only (`migrate --from nedb`, `--cleanup`).
+   */
+  backend?: 'local' | 'mongo' | 'nedb';
+  /** The folder of a `nedb` backend. */
+  dir?: string;
 }
 
 /** The shared connection flags the kernel reads for every command that defines them. */
@@ -77,13 +82,19 @@ export function createContext(
     commandPath: init.commandPath,
     program: init.program,
     store(mode = {}) {
-      const key = mode.backend ?? 'configured';
+      const key = `${mode.backend ?? 'configured'}${mode.dir ? `:${mode.dir}` : ''}`;
       const open = stores.get(key);
       if (open) {
         if (open.readOnly && !mode.readOnly) throw new Error(`${init.commandPath} opened the store read-only`);
         return open.store;
       }
       const store = (async () => {
+        if (mode.backend === 'nedb') {
+          const { openNedbSnapshot } = await import('../../store/sqlite/index.js');
+          const s = await openNedbSnapshot(mode.dir ?? init.globals.dataDir.value);
+          closers.push(() => s.close());
+          return s;
+        }
         const { openStore } = await import('./store.js');
         const globals =
           mode.backend === undefined

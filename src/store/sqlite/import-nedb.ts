@@ -78,16 +78,32 @@ function readJsonl(file: string): unknown[] {
   return out;
 }
 
+/** The folders earlier imports moved NeDB-version files into (`<dir>/nedb-backup-<time>/`), oldest first. */
+export function nedbBackups(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.startsWith('nedb-backup-'))
+    .sort()
+    .map((n) => path.join(dir, n));
+}
+
 /**
  * Copies a NeDB-version data directory into the open SQLite store in one transaction, checks
- * every record arrived (count per table), then moves the old files to `nedb-backup-<time>/`.
+ * every record arrived (count per table), then moves the old files to `nedb-backup-<time>/`
+ * (unless `keepFiles`: a read of a backup, say).
  * @throws StoreError (a damaged file, a count that does not match: nothing is moved)
  */
 export async function importNedbStore(
   db: DatabaseSync,
   dir: string,
   inTransaction: <R>(fn: () => R) => R,
-): Promise<{ total: number; backup: string }> {
+  opts: { keepFiles?: boolean } = {},
+): Promise<{ total: number; backup?: string }> {
   const docs = new Map<CollectionName, Doc[]>(COLLECTIONS.map((c) => [c, readNedbFile(path.join(dir, `${c}.db`))]));
   const calls = fs.existsSync(path.join(dir, 'calls.csv'))
     ? await (await CsvCallLog.snapshot(path.join(dir, 'calls.csv'))).list()
@@ -121,14 +137,20 @@ export async function importNedbStore(
           `Importing the NeDB store into ${table}: ${count(table)} of ${n} records arrived; nothing was imported.`,
         );
   });
+  const total =
+    [...docs.values()].reduce((n, d) => n + d.length, 0) +
+    calls.length +
+    Object.values(logs).reduce((n, e) => n + e.length, 0);
+  if (opts.keepFiles) return { total };
+  return { total, backup: moveNedbFiles(dir) };
+}
+
+/** Moves the NeDB version's files in `dir` into a new `nedb-backup-<time>/` (mode 700), returned. */
+export function moveNedbFiles(dir: string): string {
   const backup = path.join(dir, `nedb-backup-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   fs.mkdirSync(backup, { mode: 0o700 });
   for (const f of fs.readdirSync(dir))
     if (NEDB_FILES.includes(f) || f.endsWith('.db~') || f === 'LOCK')
       fs.renameSync(path.join(dir, f), path.join(backup, f));
-  const total =
-    [...docs.values()].reduce((n, d) => n + d.length, 0) +
-    calls.length +
-    Object.values(logs).reduce((n, e) => n + e.length, 0);
-  return { total, backup };
+  return backup;
 }

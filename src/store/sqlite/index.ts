@@ -77,14 +77,38 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     if (!exists && !inMemory) for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
     throw err;
   }
-  const readOnly = Boolean(opts.readOnly);
+  return storeOn(db, dir, Boolean(opts.readOnly));
+}
+
+/**
+ * A NeDB-version data directory (the files themselves, or a `nedb-backup-*` folder) read into an
+ * in-memory store, read-only, its files left where they are: the source of `migrate --from nedb`
+ * and what `migrate --cleanup` checks a backup against.
+ * @throws StoreError (not such a folder, a damaged file)
+ */
+export async function openNedbSnapshot(dir: string): Promise<Store> {
+  if (!holdsNedbStore(dir))
+    throw new StoreError(`${dir} holds no store of the NeDB version (no ${COLLECTIONS[0]}.db, calls.csv, …).`);
+  const db = new DatabaseSync(':memory:');
+  try {
+    migrate(db, ':memory:');
+    for (const name of COLLECTIONS) for (const sql of collectionDdl(name, INDEXES[name])) db.exec(sql);
+    await importNedbStore(db, dir, (fn) => transaction(db, fn), { keepFiles: true });
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return storeOn(db, `${dir} (NeDB version, read-only)`, true);
+}
+
+function storeOn(db: DatabaseSync, location: string, readOnly: boolean): Store {
   const collections = new Map<CollectionName, Collection>(
     COLLECTIONS.map((name) => [name, new SqliteCollection(db, name, INDEXES[name], readOnly)]),
   );
   let closed = false;
   return {
     kind: 'local',
-    location: dir,
+    location,
     collection<T extends Doc>(name: CollectionName) {
       return collections.get(name) as unknown as Collection<T>;
     },
