@@ -7,16 +7,31 @@ function minutes(hhmm: string): number {
   return (h ?? 0) * 60 + (m ?? 0);
 }
 
-/** The doctor's slot start times on `day` (a DateTime in the clinic zone), every `slotMinutes`. */
-export function slotsOnDay(doctor: Doctor, day: DateTime, slotMinutes: number): DateTime[] {
+/**
+ * The doctor's slot start times on `day` (a DateTime in the clinic zone), every `slotMinutes`.
+ * The result is shared (DateTimes are immutable; do not change the array): the same day's slots
+ * are asked for again and again while alternatives are searched, and each start costs a time-zone
+ * offset lookup (Intl), so recent days are remembered by their hours, zone and date.
+ */
+export function slotsOnDay(doctor: Doctor, day: DateTime, slotMinutes: number): readonly DateTime[] {
   const ranges = doctor.weeklyHours[WEEKDAYS[day.weekday - 1]!] ?? [];
+  if (!ranges.length) return [];
+  const key = `${day.zoneName}|${day.toISODate()}|${slotMinutes}|${ranges.flat().join(',')}`;
+  const known = slotCache.get(key);
+  if (known) return known;
   const start = day.startOf('day');
   const out: DateTime[] = [];
   for (const [from, to] of ranges) {
     for (let m = minutes(from); m + slotMinutes <= minutes(to); m += slotMinutes) out.push(start.plus({ minutes: m }));
   }
+  if (slotCache.size >= SLOT_CACHE_DAYS) slotCache.delete(slotCache.keys().next().value!);
+  slotCache.set(key, out);
   return out;
 }
+
+/** Days of slots {@link slotsOnDay} remembers (a few doctors' hours over the booking horizon and more). */
+const SLOT_CACHE_DAYS = 4_096;
+const slotCache = new Map<string, readonly DateTime[]>();
 
 /** True when `start` begins one of the doctor's slots. */
 export function isSlotStart(doctor: Doctor, start: DateTime, slotMinutes: number): boolean {
