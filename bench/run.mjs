@@ -240,6 +240,8 @@ const runDir = fs.mkdtempSync(path.join(root, 'bench', '.cache', 'run-'));
 const dataDir = path.join(runDir, '.receptionist');
 log('copying the scale store for this run…');
 fs.cpSync(path.join(cacheDir, '.receptionist'), dataDir, { recursive: true });
+// The copy's 2 GB of dirty pages are written back now, not during the startup timings.
+spawnSync('sync');
 const env = {
   VAPI_SERVER_SECRET: SECRET,
   RECEPTIONIST_DATA_DIR: dataDir,
@@ -388,8 +390,8 @@ try {
       'PERF-4',
       '`logs --decrypt --json` of 10,000 sealed call logs, whole command (median of 3)',
       `${f(c.decryptMs, 0)} ms, of which one unlock ≈ ${f(c.unlockMs, 0)} ms`,
-      'one KDF + < 2 s',
-      c.decryptMs - c.unlockMs < 2000 ? 'met' : 'not met',
+      'one KDF + < 1 s',
+      c.decryptMs - c.unlockMs < 1000 ? 'met' : 'not met',
     ],
     [
       'ENC-2',

@@ -12,6 +12,13 @@ process.on('warning', (w) => {
   if (w.name === 'ExperimentalWarning' && /SQLite/i.test(w.message)) return;
   for (const l of defaults) l(w);
 });
+// `--version` alone is answered without loading the CLI (commander and every command's definition).
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+  const { VERSION } = await import('../dist/version.js');
+  process.stdout.write(`${VERSION}\n`);
+  process.exit(0);
+}
 const { main } = await import('../dist/cli.js');
 process.exitCode = await main(process.argv.slice(2));
 // main() has closed what it opened; should anything still hold the process (a socket a forced

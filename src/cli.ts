@@ -4,8 +4,7 @@ import { envHelp } from './env.js';
 import { EXIT, reportError } from './errors.js';
 import { COMMANDS } from './commands/index.js';
 import { toCommander, type Session } from './commands/shared/command.js';
-
-const VERSION = '0.1.0';
+import { VERSION } from './version.js';
 
 /** The commander program. Subcommand definitions are cheap; their run modules load on use. */
 export function buildProgram(deps: Deps, session: Session = { contexts: [] }): Command {

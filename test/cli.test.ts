@@ -1,3 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { packageRoot } from '../src/paths.js';
 import { describe, expect, test } from 'vitest';
 import { main } from '../src/cli.js';
 import { createEnv } from '../src/env.js';
@@ -62,10 +66,17 @@ describe('receptionist', () => {
     );
   });
 
-  test('--version prints the version and exits 0', async () => {
+  test("--version prints package.json's version and exits 0, through main and through bin's shortcut alike", async () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as {
+      version: string;
+    };
     const d = deps();
     expect(await main(['--version'], d)).toBe(0);
-    expect(d.io.stdout()).toBe('0.1.0\n');
+    expect(d.io.stdout()).toBe(`${version}\n`);
+    for (const flag of ['--version', '-v']) {
+      const r = await execa(process.execPath, [path.join(packageRoot(), 'bin', 'receptionist.js'), flag]);
+      expect(r.stdout).toBe(version);
+    }
   });
 
   test('an unknown command or option exits 2 with a message', async () => {

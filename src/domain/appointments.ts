@@ -80,12 +80,15 @@ export class AppointmentBook {
 
   /** Start times (epoch ms) of active appointments for these doctors in [from, to). */
   async occupied(doctorIds: string[], from: DateTime, to: DateTime): Promise<Set<string>> {
-    const rows = await this.col.find({
-      doctorId: { $in: doctorIds },
-      startMs: { $gte: from.toMillis(), $lt: to.toMillis() },
-      activeSlot: { $exists: true },
-      $or: [{ status: 'confirmed' }, { holdExpiresAt: { $gt: this.now().getTime() } }],
-    });
+    const rows = await this.col.find(
+      {
+        doctorId: { $in: doctorIds },
+        startMs: { $gte: from.toMillis(), $lt: to.toMillis() },
+        activeSlot: { $exists: true },
+        $or: [{ status: 'confirmed' }, { holdExpiresAt: { $gt: this.now().getTime() } }],
+      },
+      { fields: ['activeSlot'] },
+    );
     return new Set(rows.map((r) => r.activeSlot!));
   }
 

@@ -74,6 +74,9 @@ export async function* logRows(store: Store, query: CallLogQuery, o: LogRowsOpti
   let shown = 0;
   let next = 0;
   for await (const chunk of chunks(store.callLogs.stream(query), CHUNK)) {
+    // A turn of the event loop per chunk: SQLite's reads are synchronous, and without one the
+    // process never runs what frees native memory (finalizers) or anything else queued.
+    await new Promise((resolve) => setImmediate(resolve));
     const rows = chunk
       .filter(o.accept)
       .map((r): LogRow => {

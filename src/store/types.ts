@@ -46,7 +46,11 @@ export interface IndexSpec {
 /** A collection of documents with a MongoDB-like API. Every write is durable once its promise resolves. */
 export interface Collection<T extends Doc = Doc> {
   findOne(query: Query): Promise<T | null>;
-  find(query: Query, opts?: { sort?: Record<string, 1 | -1>; limit?: number }): Promise<T[]>;
+  /**
+   * Matches, sorted and limited by the store. `fields`: only these top-level scalar fields (and
+   * `_id`) are read, not whole documents (a hot path that needs one field of many documents).
+   */
+  find(query: Query, opts?: { sort?: Record<string, 1 | -1>; limit?: number; fields?: string[] }): Promise<T[]>;
   count(query: Query): Promise<number>;
   /** @throws DuplicateKeyError, StoreUnavailableError */
   insertOne(doc: T): Promise<T>;

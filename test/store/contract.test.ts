@@ -129,7 +129,7 @@ describe.each(backends)('store contract: %s', (_name, open) => {
   });
 
   test('call logs stream a page at a time in the order list gives, ties broken by call id; startAt resumes a listing', async () => {
-    // More rows than one page (1,000), three to a timestamp, so pages end inside a tie.
+    // More rows than four pages (250 each), three to a timestamp, so pages end inside a tie.
     const ids = Array.from({ length: 1_050 }, (_, i) => `call_${String(i).padStart(4, '0')}`);
     for (const [i, id] of ids.entries())
       await store.callLogs.append(rec(id, new Date(Date.UTC(2026, 10, 20, 0, Math.floor(i / 3))).toISOString()));
@@ -146,6 +146,16 @@ describe.each(backends)('store contract: %s', (_name, open) => {
     for await (const r of store.callLogs.stream({ startAt: { at: from.endedAt, callId: from.callId }, limit: 3 }))
       resumed.push(r.callId);
     expect(resumed).toEqual(listed.slice(500, 503));
+  });
+
+  test('find with fields reads only those fields (and _id); a missing one is left out', async () => {
+    const col = store.collection('appointments');
+    await col.insertOne({ _id: 'a1', appointmentId: 'A1', activeSlot: 'd|t1', startMs: 5, patientName: 'x' });
+    await col.insertOne({ _id: 'a2', appointmentId: 'A2', startMs: 6 });
+    expect(await col.find({}, { sort: { startMs: 1 }, fields: ['activeSlot', 'startMs'] })).toEqual([
+      { _id: 'a1', activeSlot: 'd|t1', startMs: 5 },
+      { _id: 'a2', startMs: 6 },
+    ]);
   });
 
   test('atomically: the writes of a step commit together, none of them when it throws; a step in a step joins it', async () => {

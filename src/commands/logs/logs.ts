@@ -106,6 +106,8 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
         .find(opts.call ? { _id: opts.call, status: { $in: LIVE_STATUSES } } : { status: { $in: LIVE_STATUSES } });
   // The store filters, sorts and limits: only the rows shown are read (and opened).
   const query = { since, callId: opts.call, customerIndex: callerIndex, limit: byComparison ? undefined : limit };
+  // Told once, though a second pass of --decrypt meets the row again.
+  const skipped = new Set<string>();
   const read = (q: CallLogQuery) =>
     logRows(store, q, {
       timeZone,
@@ -116,7 +118,11 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
       // A row from a newer receptionist, or one a tool outside receptionist damaged, is skipped by name.
       accept: (r) => {
         const problem = documentProblem('call_logs', r);
-        if (problem) ctx.io.error(`Warning: call log ${documentId(r)}: ${problem}; skipped.`);
+        const id = documentId(r);
+        if (problem && !skipped.has(id)) {
+          skipped.add(id);
+          ctx.io.error(`Warning: call log ${id}: ${problem}; skipped.`);
+        }
         return !problem;
       },
       reveal: (r) =>

@@ -103,9 +103,12 @@ class MongoCollection<T extends Doc> implements Collection<T> {
     return this.run('findOne', async () => (await this.col.findOne(query, inStep())) as T | null);
   }
 
-  find(query: Query, opts: { sort?: Record<string, 1 | -1>; limit?: number } = {}): Promise<T[]> {
+  find(query: Query, opts: { sort?: Record<string, 1 | -1>; limit?: number; fields?: string[] } = {}): Promise<T[]> {
     return this.run('find', async () => {
-      let c = this.col.find(query, inStep());
+      let c = this.col.find(query, {
+        ...inStep(),
+        ...(opts.fields ? { projection: Object.fromEntries(opts.fields.map((f) => [f, 1])) } : {}),
+      });
       if (opts.sort) c = c.sort(opts.sort);
       if (opts.limit) c = c.limit(opts.limit);
       return (await c.toArray()) as T[];
@@ -207,9 +210,10 @@ class MongoCallLogs implements CallLogStore {
       ...(opts.customerIndex !== undefined ? { customerIndex: opts.customerIndex } : {}),
       ...(opts.startAt
         ? {
-            $or: [
-              { endedAt: { $lt: opts.startAt.at } },
-              { endedAt: opts.startAt.at, _id: { $lte: opts.startAt.callId } },
+            // A range of the endedAt index, then the tie on the start row's time by id.
+            $and: [
+              { endedAt: { $lte: opts.startAt.at } },
+              { $or: [{ endedAt: { $lt: opts.startAt.at } }, { _id: { $lte: opts.startAt.callId } }] },
             ],
           }
         : {}),

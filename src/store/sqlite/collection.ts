@@ -11,7 +11,7 @@ import {
 } from '../types.js';
 import { StoreError } from '../../errors.js';
 import { applyUpdate, fieldExpr, orderClause, upsertBase, whereClause, type SqlValue } from './query.js';
-import { asStoreError, transaction, whenFree } from './db.js';
+import { asStoreError, prepared, transaction, whenFree } from './db.js';
 
 /** The table of a collection. */
 export const tableOf = (name: CollectionName) => `c_${name}`;
@@ -56,14 +56,34 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     return (await this.find(query, { limit: 1 }))[0] ?? null;
   }
 
-  async find(query: Query, opts: { sort?: Record<string, 1 | -1>; limit?: number } = {}): Promise<T[]> {
-    return this.guard(() => this.select(query, opts));
+  async find(
+    query: Query,
+    opts: { sort?: Record<string, 1 | -1>; limit?: number; fields?: string[] } = {},
+  ): Promise<T[]> {
+    if (!opts.fields) return this.guard(() => this.select(query, opts));
+    const fields = opts.fields;
+    return this.guard(() => {
+      const { sql, params } = whereClause(query);
+      const limit = opts.limit ? ` LIMIT ${Math.floor(opts.limit)}` : '';
+      const columns = fields.map((f, i) => `${fieldExpr(f)} AS f${i}`).join(', ');
+      const rows = prepared(
+        this.db,
+        `SELECT id, ${columns} FROM ${this.table} WHERE ${sql} ${orderClause(opts.sort)}${limit}`,
+      ).all(...(params as SqlValue[])) as Array<Record<string, unknown>>;
+      return rows.map((r) => {
+        const doc: Record<string, unknown> = { _id: r.id };
+        fields.forEach((f, i) => {
+          if (r[`f${i}`] !== null) doc[f] = r[`f${i}`];
+        });
+        return doc as T;
+      });
+    });
   }
 
   async count(query: Query): Promise<number> {
     return this.guard(() => {
       const { sql, params } = whereClause(query);
-      const row = this.db.prepare(`SELECT count(*) AS n FROM ${this.table} WHERE ${sql}`).get(...params) as {
+      const row = prepared(this.db, `SELECT count(*) AS n FROM ${this.table} WHERE ${sql}`).get(...params) as {
         n: number;
       };
       return row.n;
@@ -104,7 +124,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
 
   async replaceOne(doc: T): Promise<'inserted' | 'replaced'> {
     return this.write(() => {
-      const exists = this.db.prepare(`SELECT 1 FROM ${this.table} WHERE id = ?`).get(doc._id);
+      const exists = prepared(this.db, `SELECT 1 FROM ${this.table} WHERE id = ?`).get(doc._id);
       if (exists) this.put(doc);
       else this.insert(doc);
       return exists ? 'replaced' : 'inserted';
@@ -114,7 +134,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   async deleteMany(query: Query): Promise<{ deleted: number }> {
     return this.write(() => {
       const { sql, params } = whereClause(query);
-      return { deleted: Number(this.db.prepare(`DELETE FROM ${this.table} WHERE ${sql}`).run(...params).changes) };
+      return { deleted: Number(prepared(this.db, `DELETE FROM ${this.table} WHERE ${sql}`).run(...params).changes) };
     });
   }
 
@@ -127,20 +147,21 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   private select(query: Query, opts: { sort?: Record<string, 1 | -1>; limit?: number }): T[] {
     const { sql, params } = whereClause(query);
     const limit = opts.limit ? ` LIMIT ${Math.floor(opts.limit)}` : '';
-    const rows = this.db
-      .prepare(`SELECT id, doc FROM ${this.table} WHERE ${sql} ${orderClause(opts.sort)}${limit}`)
-      .all(...(params as SqlValue[])) as Array<{ id: string; doc: string }>;
+    const rows = prepared(
+      this.db,
+      `SELECT id, doc FROM ${this.table} WHERE ${sql} ${orderClause(opts.sort)}${limit}`,
+    ).all(...(params as SqlValue[])) as Array<{ id: string; doc: string }>;
     return rows.map((r) => ({ _id: r.id, ...(JSON.parse(r.doc) as object) }) as T);
   }
 
   private insert(doc: T): void {
     const { _id, ...rest } = doc;
-    this.db.prepare(`INSERT INTO ${this.table} (id, doc) VALUES (?, ?)`).run(_id, JSON.stringify(rest));
+    prepared(this.db, `INSERT INTO ${this.table} (id, doc) VALUES (?, ?)`).run(_id, JSON.stringify(rest));
   }
 
   private put(doc: T): void {
     const { _id, ...rest } = doc;
-    this.db.prepare(`UPDATE ${this.table} SET doc = ? WHERE id = ?`).run(JSON.stringify(rest), _id);
+    prepared(this.db, `UPDATE ${this.table} SET doc = ? WHERE id = ?`).run(JSON.stringify(rest), _id);
   }
 
   private write<R>(fn: () => R): Promise<R> {

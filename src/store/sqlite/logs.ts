@@ -2,7 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { AppendLog, CallLogGrouping, CallLogQuery, CallLogRecord, CallLogStore, CallLogTotals } from '../types.js';
 import { StoreError } from '../../errors.js';
 import { CALL_LOG_COLUMNS } from '../csv-cells.js';
-import { asStoreError, transaction, whenFree } from './db.js';
+import { asStoreError, prepared, transaction, whenFree } from './db.js';
 
 /** The DDL of the call log (one column per `CallLogRecord` field) and of the append-only logs. */
 export const LOGS_DDL = [
@@ -23,8 +23,8 @@ export const LOGS_DDL = [
 
 const COLUMNS = CALL_LOG_COLUMNS as readonly (keyof CallLogRecord)[];
 
-/** Rows per read of {@link SqliteCallLog.stream} and of a rewrite: ~4 MB of ~4 KB records. */
-const PAGE_ROWS = 1000;
+/** Rows per read of {@link SqliteCallLog.stream} and of a rewrite: ~1 MB of ~4 KB records (a bigger page only grows the heap). */
+const PAGE_ROWS = 250;
 
 /** Inserts one call log; a call id already there is left as it is. Bind {@link callLogValues}. */
 export const INSERT_CALL_LOG = `INSERT OR IGNORE INTO call_logs (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
@@ -40,13 +40,13 @@ export class SqliteCallLog implements CallLogStore {
   ) {}
 
   async has(callId: string): Promise<boolean> {
-    return this.run(() => Boolean(this.db.prepare('SELECT 1 FROM call_logs WHERE callId = ?').get(callId)));
+    return this.run(() => Boolean(prepared(this.db, 'SELECT 1 FROM call_logs WHERE callId = ?').get(callId)));
   }
 
   async append(record: CallLogRecord): Promise<boolean> {
     this.writable();
     return this.run(() => {
-      return Number(this.db.prepare(INSERT_CALL_LOG).run(...callLogValues(record)).changes) === 1;
+      return Number(prepared(this.db, INSERT_CALL_LOG).run(...callLogValues(record)).changes) === 1;
     });
   }
 
@@ -75,19 +75,20 @@ export class SqliteCallLog implements CallLogStore {
     if (opts.callId !== undefined) filters.push(['callId = ?', [opts.callId]]);
     if (opts.customerIndex !== undefined)
       filters.push(["customerIndex = ? AND customerIndex != ''", [opts.customerIndex]]);
+    // Keyset: `sortAt <= ?` first, so the page is a range of the sortAt index (an OR of both
+    // conditions makes SQLite gather and sort every older row, per page).
     if (after) {
       const at = after.endedAt || after.receivedAt;
-      filters.push(['(sortAt < ? OR (sortAt = ? AND callId < ?))', [at, at, after.callId]]);
+      filters.push(['sortAt <= ? AND (sortAt < ? OR callId < ?)', [at, at, after.callId]]);
     } else if (opts.startAt) {
       const { at, callId } = opts.startAt;
-      filters.push(['(sortAt < ? OR (sortAt = ? AND callId <= ?))', [at, at, callId]]);
+      filters.push(['sortAt <= ? AND (sortAt < ? OR callId <= ?)', [at, at, callId]]);
     }
     const where = filters.length ? `WHERE ${filters.map(([sql]) => sql).join(' AND ')}` : '';
-    const rows = this.db
-      .prepare(
-        `SELECT ${COLUMNS.join(', ')} FROM call_logs ${where} ORDER BY sortAt DESC, callId DESC${limit ? ` LIMIT ${Math.floor(limit)}` : ''}`,
-      )
-      .all(...filters.flatMap(([, v]) => v));
+    const rows = prepared(
+      this.db,
+      `SELECT ${COLUMNS.join(', ')} FROM call_logs ${where} ORDER BY sortAt DESC, callId DESC${limit ? ` LIMIT ${Math.floor(limit)}` : ''}`,
+    ).all(...filters.flatMap(([, v]) => v));
     return rows.map((r) => ({ ...r }) as unknown as CallLogRecord);
   }
 
@@ -98,12 +99,11 @@ export class SqliteCallLog implements CallLogStore {
         : opts.by;
     return this.run(() =>
       (
-        this.db
-          .prepare(
-            `SELECT ${key} AS key, count(*) AS calls, total(durationSeconds) AS seconds, total(cost) AS cost,
+        prepared(
+          this.db,
+          `SELECT ${key} AS key, count(*) AS calls, total(durationSeconds) AS seconds, total(cost) AS cost,
                count(cost) AS costed FROM call_logs ${opts.since ? 'WHERE sortAt >= ?' : ''} GROUP BY 1`,
-          )
-          .all(...(opts.since ? [opts.since.toISOString()] : [])) as unknown as CallLogTotals[]
+        ).all(...(opts.since ? [opts.since.toISOString()] : [])) as unknown as CallLogTotals[]
       ).map((r) => ({ ...r })),
     );
   }
@@ -113,11 +113,13 @@ export class SqliteCallLog implements CallLogStore {
     return this.run(() =>
       transaction(this.db, () => {
         let changed = 0;
-        const next = this.db.prepare(
+        const next = prepared(
+          this.db,
           `SELECT ${COLUMNS.join(', ')} FROM call_logs WHERE callId > ? ORDER BY callId LIMIT ${PAGE_ROWS}`,
         );
-        const del = this.db.prepare('DELETE FROM call_logs WHERE callId = ?');
-        const set = this.db.prepare(
+        const del = prepared(this.db, 'DELETE FROM call_logs WHERE callId = ?');
+        const set = prepared(
+          this.db,
           `UPDATE call_logs SET ${COLUMNS.filter((c) => c !== 'callId')
             .map((c) => `${c} = ?`)
             .join(', ')} WHERE callId = ?`,
@@ -170,7 +172,7 @@ export class SqliteAppendLog<T> implements AppendLog<T> {
   async append(entry: T): Promise<void> {
     await whenFree(this.db);
     try {
-      this.db.prepare(`INSERT INTO log_${this.name} (entry) VALUES (?)`).run(JSON.stringify(entry));
+      prepared(this.db, `INSERT INTO log_${this.name} (entry) VALUES (?)`).run(JSON.stringify(entry));
     } catch (err) {
       throw asStoreError(err, `the ${this.name} log`);
     }
@@ -179,9 +181,9 @@ export class SqliteAppendLog<T> implements AppendLog<T> {
   async list(): Promise<T[]> {
     await whenFree(this.db);
     try {
-      return (this.db.prepare(`SELECT entry FROM log_${this.name} ORDER BY seq`).all() as Array<{ entry: string }>).map(
-        (r) => JSON.parse(r.entry) as T,
-      );
+      return (
+        prepared(this.db, `SELECT entry FROM log_${this.name} ORDER BY seq`).all() as Array<{ entry: string }>
+      ).map((r) => JSON.parse(r.entry) as T);
     } catch (err) {
       throw asStoreError(err, `the ${this.name} log`);
     }

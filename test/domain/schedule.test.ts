@@ -1,0 +1,22 @@
+import { DateTime } from 'luxon';
+import { expect, test } from 'vitest';
+import { slotKey, slotsOnDay } from '../../src/domain/schedule.js';
+import { MONDAY_DOCTOR } from '../support/store.js';
+
+test('slotKey is the doctor and the UTC ISO start, in any zone', () => {
+  for (const zone of ['Asia/Kolkata', 'America/New_York', 'Australia/Lord_Howe', 'UTC']) {
+    const start = DateTime.fromISO('2026-03-08T02:30:00', { zone });
+    expect(slotKey('d1', start)).toBe(`d1|${start.toUTC().toISO()}`);
+  }
+});
+
+test('slotsOnDay: the same slots for the same day asked again, other ones for another zone or slot length', () => {
+  const day = DateTime.fromISO('2026-11-23', { zone: 'Asia/Kolkata' });
+  const first = slotsOnDay(MONDAY_DOCTOR, day, 30);
+  expect(first.length).toBeGreaterThan(0);
+  expect(first[0]!.toISO()).toMatch(/^2026-11-23T\d\d:\d\d:00\.000\+05:30$/);
+  expect(slotsOnDay(MONDAY_DOCTOR, day.set({ hour: 15 }), 30)).toBe(first);
+  const inLondon = slotsOnDay(MONDAY_DOCTOR, DateTime.fromISO('2026-11-23', { zone: 'Europe/London' }), 30);
+  expect(inLondon[0]!.toISO()).toMatch(/\+00:00$/);
+  expect(slotsOnDay(MONDAY_DOCTOR, day, 60).length).toBeLessThan(first.length);
+});
