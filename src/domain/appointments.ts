@@ -103,6 +103,16 @@ export class AppointmentBook {
       day.startOf('day'),
       day.startOf('day').plus({ days: 1 }),
     );
+    return this.freeOn(doctors, day, taken, window);
+  }
+
+  /** The slots of `day` that are in the future and not in `taken` (keys of {@link occupied}), earliest first. */
+  private freeOn(
+    doctors: Doctor[],
+    day: DateTime,
+    taken: Set<string>,
+    window?: { from: number; to: number },
+  ): Array<{ doctor: Doctor; start: DateTime }> {
     const nowMs = this.now().getTime();
     const out: Array<{ doctor: Doctor; start: DateTime }> = [];
     for (const doctor of doctors) {
@@ -116,17 +126,28 @@ export class AppointmentBook {
     return out.sort((a, b) => a.start.toMillis() - b.start.toMillis());
   }
 
-  /** Up to `n` free slots nearest to `target` (future only, within the booking horizon). */
+  /**
+   * Up to `n` free slots nearest to `target` (future only, within the booking horizon). The
+   * horizon's taken slots are read in one query, then the days are searched outwards from the
+   * target in memory (a full calendar used to cost a query per day, both ways).
+   */
   async nearestFree(doctors: Doctor[], target: DateTime, n = 3): Promise<Array<{ doctor: Doctor; start: DateTime }>> {
     const now = DateTime.fromJSDate(this.now(), { zone: this.clinic.timeZone });
     const horizon = now.plus({ days: this.clinic.bookingHorizonDays });
     const centre = target < now ? now : target;
+    const taken = await this.occupied(
+      doctors.map((d) => d._id),
+      now.startOf('day'),
+      horizon.startOf('day').plus({ days: 1 }),
+    );
     const found: Array<{ doctor: Doctor; start: DateTime }> = [];
     // Search outwards day by day from the target until enough are found.
-    for (let offset = 0; offset <= this.clinic.bookingHorizonDays && found.length < n * 4; offset++) {
-      for (const day of offset === 0 ? [centre] : [centre.plus({ days: offset }), centre.minus({ days: offset })]) {
-        if (day.startOf('day') < now.startOf('day') || day > horizon) continue;
-        found.push(...(await this.freeSlotsOnDay(doctors, day)));
+    const days = bookableDays(now, this.clinic.bookingHorizonDays);
+    const at = days.index.get(centre.toISODate()!) ?? 0;
+    for (let offset = 0; offset < days.list.length && found.length < n * 4; offset++) {
+      for (const i of offset === 0 ? [at] : [at + offset, at - offset]) {
+        const day = days.list[i];
+        if (day && day <= horizon) found.push(...this.freeOn(doctors, day, taken));
       }
     }
     const dist = (s: DateTime) => Math.abs(s.toMillis() - target.toMillis());
@@ -294,6 +315,25 @@ export class AppointmentBook {
     return rows[0] ?? null;
   }
 }
+
+/**
+ * Today and the following `horizonDays` days (starts of day in the clinic's zone) with their ISO
+ * dates, made once per day and zone: searching a full calendar walks them all, and each DateTime
+ * made costs a time-zone offset lookup.
+ */
+function bookableDays(now: DateTime, horizonDays: number): { list: DateTime[]; index: Map<string, number> } {
+  const key = `${now.zoneName}|${now.toISODate()}|${horizonDays}`;
+  let days = dayLists.get(key);
+  if (!days) {
+    const today = now.startOf('day');
+    const list = Array.from({ length: horizonDays + 1 }, (_, i) => today.plus({ days: i }));
+    days = { list, index: new Map(list.map((d, i) => [d.toISODate()!, i])) };
+    if (dayLists.size >= 8) dayLists.delete(dayLists.keys().next().value!);
+    dayLists.set(key, days);
+  }
+  return days;
+}
+const dayLists = new Map<string, { list: DateTime[]; index: Map<string, number> }>();
 
 /** The appointment fields sealed at rest. */
 export const SEALED_APPOINTMENT_FIELDS = ['email', 'phone', 'reason', 'cancelReason'] as const;
