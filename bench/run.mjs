@@ -457,8 +457,11 @@ ${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}
   fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
   const file = path.join(root, 'docs', 'benchmarks.md');
   const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const scale = /<!-- store-scale -->[\s\S]*<!-- \/store-scale -->\n?/.exec(previous)?.[0];
-  fs.writeFileSync(file, scale ? `${md}\n${scale}` : md);
+  // The scale section (store-scale.mjs) and the hand-written notes on the gaps are kept.
+  const kept = ['store-scale', 'gaps']
+    .map((name) => new RegExp(`<!-- ${name} -->[\\s\\S]*<!-- /${name} -->\\n?`).exec(previous)?.[0])
+    .filter(Boolean);
+  fs.writeFileSync(file, [md, ...kept].join('\n'));
   process.stdout.write(md);
 } finally {
   fs.rmSync(runDir, { recursive: true, force: true });
