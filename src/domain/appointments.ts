@@ -143,7 +143,8 @@ export class AppointmentBook {
     const found: Array<{ doctor: Doctor; start: DateTime }> = [];
     // Search outwards day by day from the target until enough are found.
     const days = bookableDays(now, this.clinic.bookingHorizonDays);
-    const at = days.index.get(centre.toISODate()!) ?? 0;
+    // A target past the horizon searches back from its last day.
+    const at = days.index.get(centre.toISODate()!) ?? (centre > horizon ? days.list.length - 1 : 0);
     for (let offset = 0; offset < days.list.length && found.length < n * 4; offset++) {
       for (const i of offset === 0 ? [at] : [at + offset, at - offset]) {
         const day = days.list[i];

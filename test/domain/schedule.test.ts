@@ -1,7 +1,8 @@
 import { DateTime } from 'luxon';
 import { expect, test } from 'vitest';
 import { slotKey, slotsOnDay } from '../../src/domain/schedule.js';
-import { MONDAY_DOCTOR } from '../support/store.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { MONDAY_DOCTOR, tempDir, testAppointmentBook } from '../support/store.js';
 
 test('slotKey is the doctor and the UTC ISO start, in any zone', () => {
   for (const zone of ['Asia/Kolkata', 'America/New_York', 'Australia/Lord_Howe', 'UTC']) {
@@ -19,4 +20,30 @@ test('slotsOnDay: the same slots for the same day asked again, other ones for an
   const inLondon = slotsOnDay(MONDAY_DOCTOR, DateTime.fromISO('2026-11-23', { zone: 'Europe/London' }), 30);
   expect(inLondon[0]!.toISO()).toMatch(/\+00:00$/);
   expect(slotsOnDay(MONDAY_DOCTOR, day, 60).length).toBeLessThan(first.length);
+});
+
+test('nearestFree: around a target inside the horizon, and from the last bookable day for one past it', async () => {
+  const tmp = tempDir();
+  const store = await openSqliteStore({ dir: tmp.dir });
+  try {
+    const book = testAppointmentBook(store);
+    // The clock: Saturday 21 November 2026; the horizon: 60 days, to 20 January 2027; the doctor sees Mondays.
+    const near = await book.nearestFree(
+      [MONDAY_DOCTOR],
+      DateTime.fromISO('2026-11-30T10:00', { zone: 'Asia/Kolkata' }),
+    );
+    expect(near.map((s) => s.start.toISO())).toEqual([
+      '2026-11-30T09:30:00.000+05:30',
+      '2026-11-30T10:00:00.000+05:30',
+      '2026-11-30T10:30:00.000+05:30',
+    ]);
+    const past = await book.nearestFree(
+      [MONDAY_DOCTOR],
+      DateTime.fromISO('2027-03-01T10:00', { zone: 'Asia/Kolkata' }),
+    );
+    expect(past.map((s) => s.start.toISODate())).toEqual(['2027-01-18', '2027-01-18', '2027-01-18']);
+  } finally {
+    await store.close();
+    tmp.cleanup();
+  }
 });
