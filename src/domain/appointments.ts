@@ -61,6 +61,9 @@ export type ClaimResult = { ok: true; appointment: Appointment } | { ok: false; 
 /** How many fresh ids a new appointment tries before giving up (each collision is independent). */
 const ID_ATTEMPTS = 8;
 
+/** How many slots one call may hold at once (`check_availability` of several exact times). */
+export const MAX_HOLDS_PER_CALL = 2;
+
 export class AppointmentBook {
   private readonly col: Collection<Appointment>;
 
@@ -179,6 +182,15 @@ export class AppointmentBook {
     // Looked up first: in a MongoDB transaction a unique violation aborts the whole step, so the
     // indexes only catch what another process wrote since (then the step is retried or refused).
     if (await this.col.findOne({ activeSlot: key })) return { ok: false, reason: 'taken' };
+    // One call holds at most MAX_HOLDS_PER_CALL slots: a new hold gives back the oldest (no hoarding).
+    if (fields.holdOwner) {
+      const live = await this.col.find(
+        { holdOwner: fields.holdOwner, status: 'held', holdExpiresAt: { $gt: nowMs } },
+        { sort: { createdAt: 1, startMs: 1 }, fields: ['appointmentId'] },
+      );
+      for (const old of live.slice(0, Math.max(0, live.length - MAX_HOLDS_PER_CALL + 1)))
+        await this.release(old.appointmentId);
+    }
     // A new id that happens to be taken is drawn again (6 characters collide at ~30k appointments).
     for (let attempt = 1; ; attempt++) {
       const id = speakableId();

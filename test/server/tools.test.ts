@@ -50,6 +50,26 @@ describe('clinic tools', () => {
     );
   });
 
+  test('one call holds at most 2 slots: a third exact time gives back the oldest hold (no slot hoarding)', async () => {
+    const times = ['10am', '10:30am', '11am', '11:30am'].map((t) => `Monday 23 November at ${t}`);
+    for (const date of times) {
+      // A second between the calls, as on a real line: "oldest" is by when the hold was placed.
+      s.clock.now = new Date(s.clock.now.getTime() + 1_000);
+      expect((await call('check_availability', { date, doctor: 'Rao' }, 'call_hoard')).result).toMatch(
+        /^Yes, .*held it/,
+      );
+    }
+    const held = await s.store
+      .collection('appointments')
+      .find({ holdOwner: 'call_hoard', activeSlot: { $exists: true } }, { sort: { startMs: 1 } });
+    // 11 AM and 11:30 AM in Kolkata: the two placed last.
+    expect(held.map((a) => a.start)).toEqual(['2026-11-23T05:30:00.000Z', '2026-11-23T06:00:00.000Z']);
+    // The slots given back are free for another caller at once.
+    expect((await call('check_availability', { date: times[0], doctor: 'Rao' }, 'call_other')).result).toMatch(
+      /^Yes, Dr\. Priya Rao is free on Monday 23 November at 10 AM/,
+    );
+  });
+
   test('book_appointment books, speaks the appointment ID, and records the patient', async () => {
     const r = await call('book_appointment', RAVI_BOOKING);
     expect(r.result).toMatch(
