@@ -217,6 +217,43 @@ export async function changePassword(
   await users(store).updateOne({ _id: me.username }, { $set: { wrap, passwordChangedAt: now.toISOString() } });
 }
 
+/**
+ * An admin sets another admin's password (a forgotten one, say). The old wrap cannot be opened
+ * without the old password, so `username` gets a new key pair wrapped under `newPassword`, and
+ * every data key `by` holds is granted to it anew; a grant of a key `by` does not hold could no
+ * longer be opened, and is removed. Nothing is re-encrypted.
+ * @throws KeyringError for an unknown user
+ */
+export async function resetPassword(
+  store: Store,
+  by: Unlocked,
+  username: string,
+  newPassword: string,
+  now: Date,
+  kdf?: Omit<KdfParams, 'name' | 'salt'>,
+): Promise<void> {
+  if (!(await users(store).findOne({ _id: username }))) throw new KeyringError(`No user "${username}".`);
+  const { doc } = await newUserDoc(username, newPassword, now, kdf);
+  await store.atomically(async () => {
+    await users(store).updateOne(
+      { _id: username },
+      { $set: { publicKey: doc.publicKey, wrap: doc.wrap, passwordChangedAt: now.toISOString() } },
+    );
+    for (const k of await keys(store).find({})) {
+      const key = by.dataKeys.get(k._id);
+      if (key) {
+        const grant = seal(key.privateKey.toString('base64url'), grantContext(k._id, username), {
+          keyId: `u-${username}`,
+          publicKey: doc.publicKey,
+        });
+        await keys(store).updateOne({ _id: k._id }, { $set: { [`grants.${username}`]: grant } });
+      } else if (k.grants[username]) {
+        await keys(store).updateOne({ _id: k._id }, { $unset: { [`grants.${username}`]: true } });
+      }
+    }
+  });
+}
+
 /** Removes an admin and their grants. @throws KeyringError for the last admin or an unknown user */
 export async function removeUser(store: Store, username: string): Promise<void> {
   if (!(await users(store).findOne({ _id: username }))) throw new KeyringError(`No user "${username}".`);

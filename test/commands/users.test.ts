@@ -147,6 +147,36 @@ describe('receptionist users / keys', () => {
     await store.close();
   });
 
+  test("users passwd ravi --username asha sets ravi's password, not asha's; ravi opens sealed data with it", async () => {
+    await run(['keys', 'init', 'asha', '--password-stdin'], { stdin: PW_ASHA });
+    await run(['users', 'add', 'ravi', '--username', 'asha', '--password-stdin'], {
+      stdin: `${PW_ASHA}\n${PW_RAVI}\n`,
+    });
+    const reset = await run(['users', 'passwd', 'ravi', '--username', 'asha', '--password-stdin', '--json'], {
+      stdin: `${PW_ASHA}\nravi-reset-passphrase\n`,
+    });
+    expect(reset.code, reset.err).toBe(0);
+    expect(JSON.parse(reset.out)).toMatchObject({ action: 'users.passwd', username: 'ravi', by: 'asha' });
+    // asha's password is unchanged; ravi's old one is refused and the new one opens his keys.
+    const asUser = (user: string, pw: string) =>
+      run(['keys', 'rotate', '--username', user, '--password-stdin'], { stdin: `${pw}\n` });
+    expect((await asUser('asha', PW_ASHA)).code).toBe(0);
+    expect((await asUser('ravi', PW_RAVI)).code).toBe(5);
+    expect((await asUser('ravi', 'ravi-reset-passphrase')).code).toBe(0);
+    // The same through RECEPTIONIST_USERNAME; an unknown target changes nothing.
+    const unknown = await run(['users', 'passwd', 'nobody', '--password-stdin'], {
+      env: { RECEPTIONIST_USERNAME: 'asha' },
+      stdin: `${PW_ASHA}\nsome-new-passphrase-1\n`,
+    });
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('No user "nobody".');
+    const store = await openSqliteStore({ dir: path.join(tmp.dir, 'store'), readOnly: true });
+    expect((await store.audit.list()).filter((a) => a.action === 'users.passwd')).toEqual([
+      expect.objectContaining({ user: 'asha', details: { username: 'ravi' } }),
+    ]);
+    await store.close();
+  });
+
   test('the first admin seals, in place, records stored in plaintext before the keys existed; nothing is lost', async () => {
     expect((await run(['seed'])).code).toBe(0);
     const dir = path.join(tmp.dir, 'store');

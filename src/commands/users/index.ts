@@ -33,8 +33,8 @@ export const usersCommand = defineCommand({
     },
     {
       name: 'passwd',
-      summary: "Change an admin's password (re-wraps their key; nothing is re-encrypted)",
-      arguments: [new Argument('[user]', 'whose password (default: --username)')],
+      summary: "Change an admin's password: your own, or another admin's as the acting admin (nothing is re-encrypted)",
+      arguments: [new Argument('[user]', 'whose password (default: yours)')],
       options: [acting()],
       details: 'With --json: one object {action, username, by, keyId, blindIndexKeyFile, sealed}.',
       examples: ['receptionist users passwd asha', 'receptionist users passwd ravi --username asha'],

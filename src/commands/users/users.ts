@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
-import { addUser, changePassword, hasKeyring, listUsers, removeUser } from '../../domain/keyring.js';
+import { addUser, changePassword, hasKeyring, listUsers, removeUser, resetPassword } from '../../domain/keyring.js';
+import type { Env } from '../../env.js';
 import { appendAudit } from '../../domain/audit.js';
 import { renderTable } from '../shared/table.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
@@ -9,13 +10,20 @@ import { createFirstAdmin, renderUsersResult, type UsersResult } from '../shared
 
 export type { UsersResult };
 
-/** The user a `users` subcommand acts on (`passwd`: undefined means the acting admin, --username). */
+/**
+ * The user a `users` subcommand acts on (`passwd`: undefined means the acting admin), and the
+ * acting admin when named (`--username` or `RECEPTIONIST_USERNAME`).
+ */
 export interface UserTarget {
   username?: string;
+  acting?: string;
 }
 
-export function parseUserTarget(flags: Flags): UserTarget {
-  return { username: flags.user as string | undefined };
+export function parseUserTarget(flags: Flags, env?: Env): UserTarget {
+  return {
+    username: flags.user as string | undefined,
+    acting: (flags.username as string | undefined) ?? env?.get('RECEPTIONIST_USERNAME')?.value,
+  };
 }
 
 /**
@@ -33,14 +41,26 @@ export async function runUsersAdd({ username }: UserTarget, ctx: Context): Promi
   return { action: 'users.add', username: name, by: me.username };
 }
 
-/** `users passwd`: the acting admin's own password. @throws AuthError, NeedsInputError, UsageError */
-export async function runUsersPasswd({ username }: UserTarget, ctx: Context): Promise<UsersResult> {
+/**
+ * `users passwd [user]`: the named user is always the one whose password changes. Your own (no
+ * user, or no other acting admin named) re-wraps your key; another admin's, as the acting admin,
+ * gives them a new key granted every data key you hold (`resetPassword`).
+ * @throws AuthError, NeedsInputError, UsageError, UserError (no such user)
+ */
+export async function runUsersPasswd({ username, acting }: UserTarget, ctx: Context): Promise<UsersResult> {
   const store = await ctx.store();
-  const me = await ctx.keyring(username);
+  // Without an acting admin named, the target unlocks as themselves.
+  const me = await ctx.keyring(acting ? undefined : username);
   const creds = await ctx.credentials();
-  await changePassword(store, me, await creds.newPassword(`New password for ${me.username}`), ctx.now());
-  await audit(ctx, me.username, 'users.passwd', {});
-  return { action: 'users.passwd', username: me.username };
+  const target = username ?? me.username;
+  if (target === me.username) {
+    await changePassword(store, me, await creds.newPassword(`New password for ${me.username}`), ctx.now());
+    await audit(ctx, me.username, 'users.passwd', {});
+    return { action: 'users.passwd', username: me.username };
+  }
+  await resetPassword(store, me, target, await creds.newPassword(`New password for ${target}`), ctx.now());
+  await audit(ctx, me.username, 'users.passwd', { username: target });
+  return { action: 'users.passwd', username: target, by: me.username };
 }
 
 /** `users remove`. @throws AuthError, UserError (the last admin) */
@@ -93,6 +113,10 @@ export function renderList(
 
 const render = (r: UsersResult, _o: unknown, out: RenderContext) => renderUsersResult(r, out);
 export const add = implement({ parse: parseUserTarget, run: runUsersAdd, render });
-export const passwd = implement({ parse: parseUserTarget, run: runUsersPasswd, render });
+export const passwd = implement({
+  parse: (f: Flags, env: Env) => parseUserTarget(f, env),
+  run: runUsersPasswd,
+  render,
+});
 export const remove = implement({ parse: parseUserTarget, run: runUsersRemove, render });
 export const list = implement({ parse: () => undefined, run: runUsersList, render: renderList });
