@@ -13,19 +13,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
-import { fileURLToPath } from 'node:url';
+import { BLIND_KEY, CALLS as N, cacheDir as dir, dist, root } from './scale-store.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = (p) => import(path.join(root, 'dist', p));
 const bin = path.join(root, 'bin', 'receptionist.js');
-const N = Number(process.env.BENCH_CALLS ?? 1_000_000);
-const dir = path.join(root, 'bench', '.cache', `store-${N}-v2`);
 const dataDir = path.join(dir, '.receptionist');
 const PASSWORD = 'bench-admin-passphrase';
 const env = {
   ...process.env,
   RECEPTIONIST_DATA_DIR: dataDir,
-  RECEPTIONIST_BLIND_INDEX_KEY: Buffer.alloc(32, 9).toString('base64url'),
+  RECEPTIONIST_BLIND_INDEX_KEY: BLIND_KEY.toString('base64url'),
   VAPI_SERVER_SECRET: 'bench-secret-0123456789abcdef',
 };
 const cli = (args, input) =>
@@ -50,7 +46,7 @@ if (!fs.existsSync(path.join(dir, 'done'))) {
     if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
   }
   const store = await openSqliteStore({ dir: dataDir });
-  const sealer = createSealer(await activeSealingKey(store), Buffer.alloc(32, 9));
+  const sealer = createSealer(await activeSealingKey(store), BLIND_KEY);
   await store.close();
   const template = JSON.parse(
     fs.readFileSync(path.join(root, 'templates', 'events', 'end-of-call-report.json'), 'utf8'),
