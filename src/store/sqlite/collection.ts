@@ -11,7 +11,7 @@ import {
 } from '../types.js';
 import { StoreError } from '../../errors.js';
 import { applyUpdate, fieldExpr, orderClause, upsertBase, whereClause, type SqlValue } from './query.js';
-import { asStoreError, prepared, transaction, whenFree } from './db.js';
+import { asStoreError, onConnection, prepared, transaction } from './db.js';
 
 /** The table of a collection. */
 export const tableOf = (name: CollectionName) => `c_${name}`;
@@ -171,17 +171,10 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
 
   /** Runs `fn`, with SQLite's errors as the store's: a unique violation names its field. */
   private guard<R>(fn: () => R): Promise<R> {
-    const wait = whenFree(this.db);
-    if (wait) return wait.then(() => this.guard(fn));
-    try {
-      return Promise.resolve(fn());
-    } catch (err) {
+    return onConnection(this.db, fn, (err) => {
       const unique = /UNIQUE constraint failed: (?:index '([^']+)'|(\w+)\.id)/.exec((err as Error).message);
-      if (unique) {
-        const field = unique[1] ? this.uniqueByIndex.get(unique[1]) : '_id';
-        return Promise.reject(new DuplicateKeyError(field, { cause: err }));
-      }
-      return Promise.reject(asStoreError(err, `the ${this.name} collection`));
-    }
+      if (unique) return new DuplicateKeyError(unique[1] ? this.uniqueByIndex.get(unique[1]) : '_id', { cause: err });
+      return asStoreError(err, `the ${this.name} collection`);
+    });
   }
 }

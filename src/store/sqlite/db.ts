@@ -30,11 +30,7 @@ export function transaction<R>(db: DatabaseSync, fn: () => R): R {
     db.exec('COMMIT');
     return r;
   } catch (err) {
-    try {
-      db.exec('ROLLBACK');
-    } catch {
-      // SQLite already rolled back (e.g. on a full disk).
-    }
+    rollback(db);
     throw err;
   } finally {
     open.delete(db);
@@ -42,6 +38,15 @@ export function transaction<R>(db: DatabaseSync, fn: () => R): R {
 }
 
 const open = new WeakSet<DatabaseSync>();
+
+/** Rolls back the open transaction, which SQLite may have done already (e.g. on a full disk). */
+function rollback(db: DatabaseSync): void {
+  try {
+    db.exec('ROLLBACK');
+  } catch {
+    // already rolled back
+  }
+}
 
 /**
  * SQLite's failures to read or write (full disk, I/O error, busy past the timeout, read-only
@@ -78,6 +83,21 @@ export function whenFree(db: DatabaseSync): Promise<void> | undefined {
 }
 
 /**
+ * Runs the synchronous `fn` on `db` once no other context's atomic step holds it
+ * ({@link whenFree}), its error mapped by `mapError`: the one way the collections and logs of a
+ * connection run their statements.
+ */
+export function onConnection<R>(db: DatabaseSync, fn: () => R, mapError: (err: unknown) => unknown): Promise<R> {
+  const wait = whenFree(db);
+  if (wait) return wait.then(() => onConnection(db, fn, mapError));
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(mapError(err));
+  }
+}
+
+/**
  * Runs the async `fn` as one `BEGIN IMMEDIATE` transaction on `db`: every statement it runs
  * (through the gated collections and logs) commits together when it resolves, and none remains
  * when it throws or the process dies first. Steps on one connection run one after another;
@@ -108,11 +128,7 @@ export async function atomically<R>(db: DatabaseSync, fn: () => Promise<R>): Pro
       db.exec('COMMIT');
       return result;
     } catch (err) {
-      try {
-        db.exec('ROLLBACK');
-      } catch {
-        // SQLite already rolled back (e.g. on a full disk).
-      }
+      rollback(db);
       throw asStoreError(err, 'the store');
     } finally {
       open.delete(db);

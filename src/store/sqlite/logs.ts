@@ -2,7 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { AppendLog, CallLogGrouping, CallLogQuery, CallLogRecord, CallLogStore, CallLogTotals } from '../types.js';
 import { StoreError } from '../../errors.js';
 import { CALL_LOG_COLUMNS } from '../csv-cells.js';
-import { asStoreError, prepared, transaction, whenFree } from './db.js';
+import { asStoreError, onConnection, prepared, transaction } from './db.js';
 
 /** The DDL of the call log (one column per `CallLogRecord` field) and of the append-only logs. */
 export const LOGS_DDL = [
@@ -149,13 +149,7 @@ export class SqliteCallLog implements CallLogStore {
   }
 
   private run<R>(fn: () => R): Promise<R> {
-    const wait = whenFree(this.db);
-    if (wait) return wait.then(() => this.run(fn));
-    try {
-      return Promise.resolve(fn());
-    } catch (err) {
-      return Promise.reject(asStoreError(err, 'the call log'));
-    }
+    return onConnection(this.db, fn, (err) => asStoreError(err, 'the call log'));
   }
 }
 
@@ -170,22 +164,20 @@ export class SqliteAppendLog<T> implements AppendLog<T> {
   ) {}
 
   async append(entry: T): Promise<void> {
-    await whenFree(this.db);
-    try {
-      prepared(this.db, `INSERT INTO log_${this.name} (entry) VALUES (?)`).run(JSON.stringify(entry));
-    } catch (err) {
-      throw asStoreError(err, `the ${this.name} log`);
-    }
+    await this.run(() =>
+      prepared(this.db, `INSERT INTO log_${this.name} (entry) VALUES (?)`).run(JSON.stringify(entry)),
+    );
   }
 
   async list(): Promise<T[]> {
-    await whenFree(this.db);
-    try {
-      return (
-        prepared(this.db, `SELECT entry FROM log_${this.name} ORDER BY seq`).all() as Array<{ entry: string }>
-      ).map((r) => JSON.parse(r.entry) as T);
-    } catch (err) {
-      throw asStoreError(err, `the ${this.name} log`);
-    }
+    return this.run(() =>
+      (prepared(this.db, `SELECT entry FROM log_${this.name} ORDER BY seq`).all() as Array<{ entry: string }>).map(
+        (r) => JSON.parse(r.entry) as T,
+      ),
+    );
+  }
+
+  private run<R>(fn: () => R): Promise<R> {
+    return onConnection(this.db, fn, (err) => asStoreError(err, `the ${this.name} log`));
   }
 }
