@@ -77,7 +77,7 @@ try {
   if (booked.exitCode !== 0) throw new Error(`trigger book_appointment exited ${booked.exitCode}`);
   const result = JSON.parse(booked.stdout).body.results[0].result;
   process.stdout.write(`${result}\n`);
-  const spokenId = /appointment ID is ((?:[A-Z0-9] ?)+)\./.exec(result)?.[1] ?? 'K 7 M H Q P';
+  const spokenId = /appointment ID is ((?:[A-Z0-9],? ?)+)\./.exec(result)?.[1] ?? 'K 7 M, H Q P, X Y 4';
   for (const event of [
     'tool-calls.get_ac_purchase_details',
     'tool-calls.get_warranty_info',

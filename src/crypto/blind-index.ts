@@ -9,6 +9,35 @@ export function blindIndex(key: Buffer, e164: string): string {
   return createHmac('sha256', key).update(`phone:${e164}`).digest('base64url');
 }
 
+/**
+ * Blind index of a person's name, normalised by {@link normaliseName} ("Dr. Ravi  Kumar" and
+ * "kumar ravi" index alike): the second factor a caller without the record's number gives
+ * (issue 13, access rule). Domain-separated from the phone index under the same key.
+ */
+export function blindNameIndex(key: Buffer, name: string): string {
+  return createHmac('sha256', key)
+    .update(`name:${normaliseName(name)}`)
+    .digest('base64url');
+}
+
+const TITLES = new Set(['dr', 'mr', 'mrs', 'ms', 'miss', 'mx', 'shri', 'smt', 'prof']);
+
+/**
+ * A name as compared: diacritics dropped, lower case, letters only, titles removed, words
+ * sorted ("Dr. José  Kumar" → "jose kumar"). '' when nothing is left.
+ */
+export function normaliseName(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\s]/gu, ' ')
+    .split(/\s+/)
+    .filter((w) => w && !TITLES.has(w))
+    .sort()
+    .join(' ');
+}
+
 /** A new 32-byte index key, base64url (what goes into `.env`). */
 export function newBlindIndexKey(): string {
   return randomBytes(32).toString('base64url');

@@ -4,6 +4,7 @@ import type { ClinicSettings, Customer, Doctor } from './clinic.js';
 import { isSlotStart, slotKey, slotsOnDay } from './schedule.js';
 import { speakableId } from './ids.js';
 import { sealNamedFields, type FieldSealer } from './sealer.js';
+import { isSealed } from '../crypto/seal.js';
 
 export type AppointmentStatus = 'held' | 'confirmed' | 'cancelled' | 'expired' | 'rescheduled';
 
@@ -29,6 +30,8 @@ export interface Appointment {
   /** `<callId>:<toolCallId>` of the tool call that created it: one tool call books once. */
   sourceKey?: string;
   patientName?: string;
+  /** Blind index of the patient's normalised name: the second factor of the access rule. */
+  nameIndex?: string;
   /** Sealed at rest, like `phone`, `reason` and `cancelReason`. */
   email?: string;
   phone?: string;
@@ -60,6 +63,9 @@ export type ClaimResult = { ok: true; appointment: Appointment } | { ok: false; 
 /** Booking operations on one store; `now` is injected so tests control expiry. */
 /** How many fresh ids a new appointment tries before giving up (each collision is independent). */
 const ID_ATTEMPTS = 8;
+
+/** Characters of a new appointment ID: 25^9 ≈ 2^41.8, so guessing one is hopeless (issue 13). */
+export const APPOINTMENT_ID_LENGTH = 9;
 
 /** How many slots one call may hold at once (`check_availability` of several exact times). */
 export const MAX_HOLDS_PER_CALL = 2;
@@ -191,9 +197,9 @@ export class AppointmentBook {
       for (const old of live.slice(0, Math.max(0, live.length - MAX_HOLDS_PER_CALL + 1)))
         await this.release(old.appointmentId);
     }
-    // A new id that happens to be taken is drawn again (6 characters collide at ~30k appointments).
+    // A new id that happens to be taken is drawn again (rare: 9 characters collide at ~2M appointments).
     for (let attempt = 1; ; attempt++) {
-      const id = speakableId();
+      const id = speakableId(APPOINTMENT_ID_LENGTH);
       if (attempt < ID_ATTEMPTS && (await this.col.findOne({ appointmentId: id }))) continue;
       const rootId = fields.rootId ?? id;
       const doc: Appointment = {
@@ -303,6 +309,7 @@ export class AppointmentBook {
       email: old.email,
       phone: old.phone,
       phoneIndex: old.phoneIndex,
+      nameIndex: old.nameIndex,
       reason: old.reason,
       rootId: old.rootId ?? old.appointmentId,
       callId: old.callId,
@@ -357,7 +364,21 @@ export function sealAppointmentFields(
   rootId: string,
   sealer: FieldSealer,
 ): Partial<Appointment> {
-  return sealNamedFields(fields, SEALED_APPOINTMENT_FIELDS, { collection: 'appointments', recordId: rootId }, sealer);
+  const out = sealNamedFields(
+    fields,
+    SEALED_APPOINTMENT_FIELDS,
+    { collection: 'appointments', recordId: rootId },
+    sealer,
+  );
+  return withNameIndex(out, 'patientName', sealer);
+}
+
+/** Adds `nameIndex` when the record's name field (`patientName` or `name`) is given as plaintext. */
+function withNameIndex<T extends Record<string, unknown>>(fields: T, nameField: string, sealer: FieldSealer): T {
+  const name = fields[nameField];
+  return typeof name === 'string' && name && !isSealed(name)
+    ? { ...fields, nameIndex: sealer.indexName(name) }
+    : fields;
 }
 
 /**
@@ -384,5 +405,6 @@ export async function upsertPatient(
 
 /** Seals a customer's phone and email (bound to the customer's `_id`) and adds the phone's blind index. */
 export function sealCustomerFields<T extends Partial<Customer>>(fields: T, customerId: string, sealer: FieldSealer): T {
-  return sealNamedFields(fields, ['phone', 'email'], { collection: 'customers', recordId: customerId }, sealer);
+  const out = sealNamedFields(fields, ['phone', 'email'], { collection: 'customers', recordId: customerId }, sealer);
+  return withNameIndex(out, 'name', sealer);
 }

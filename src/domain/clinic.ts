@@ -65,6 +65,8 @@ export interface BotConfig extends Doc {
 export interface Customer extends Doc {
   customerId?: string;
   name: string;
+  /** Blind index of the normalised name: the second factor of the access rule. */
+  nameIndex?: string;
   /** E.164 */
   phone?: string;
   email?: string;

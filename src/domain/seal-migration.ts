@@ -4,7 +4,7 @@ import { SEALED_CALL_LOG_FIELDS } from '../store/types.js';
 import { callLogContext, sealCallLog } from './call-records.js';
 import { openField } from './sealer.js';
 import type { Unlocked } from './keyring.js';
-import { blindIndex } from '../crypto/blind-index.js';
+import { blindIndex, blindNameIndex } from '../crypto/blind-index.js';
 import {
   SEALED_APPOINTMENT_FIELDS,
   sealAppointmentFields,
@@ -34,10 +34,13 @@ export async function sealExistingData(store: Store, sealer: FieldSealer): Promi
   let appointments = 0;
   const appts = store.collection<Appointment>('appointments');
   for (const a of await appts.find({})) {
-    if (!SEALED_APPOINTMENT_FIELDS.some((f) => typeof a[f] === 'string' && a[f] && !isSealed(a[f]))) continue;
-    const picked = Object.fromEntries(
-      SEALED_APPOINTMENT_FIELDS.filter((f) => typeof a[f] === 'string').map((f) => [f, a[f]]),
+    const unindexedName = !a.nameIndex && typeof a.patientName === 'string' && !isSealed(a.patientName);
+    if (!unindexedName && !SEALED_APPOINTMENT_FIELDS.some((f) => typeof a[f] === 'string' && a[f] && !isSealed(a[f])))
+      continue;
+    const picked: Partial<Appointment> = Object.fromEntries(
+      SEALED_APPOINTMENT_FIELDS.filter((f) => typeof a[f] === 'string' && !isSealed(a[f])).map((f) => [f, a[f]]),
     );
+    if (unindexedName) picked.patientName = a.patientName;
     await appts.updateOne({ _id: a._id }, { $set: sealAppointmentFields(picked, a.rootId ?? a.appointmentId, sealer) });
     appointments++;
   }
@@ -45,10 +48,12 @@ export async function sealExistingData(store: Store, sealer: FieldSealer): Promi
   let customers = 0;
   const custs = store.collection<Customer>('customers');
   for (const c of await custs.find({})) {
-    if (![c.phone, c.email].some((v) => typeof v === 'string' && v && !isSealed(v))) continue;
+    const unindexedName = !c.nameIndex && typeof c.name === 'string' && !isSealed(c.name);
+    if (!unindexedName && ![c.phone, c.email].some((v) => typeof v === 'string' && v && !isSealed(v))) continue;
     const picked: Partial<Customer> = {};
-    if (typeof c.phone === 'string') picked.phone = c.phone;
-    if (typeof c.email === 'string') picked.email = c.email;
+    if (typeof c.phone === 'string' && !isSealed(c.phone)) picked.phone = c.phone;
+    if (typeof c.email === 'string' && !isSealed(c.email)) picked.email = c.email;
+    if (unindexedName) picked.name = c.name;
     await custs.updateOne({ _id: c._id }, { $set: sealCustomerFields(picked, c._id, sealer) });
     customers++;
   }
@@ -59,7 +64,7 @@ export async function sealExistingData(store: Store, sealer: FieldSealer): Promi
 }
 
 /**
- * Recomputes every phone blind index under `blindKey`, opening the sealed numbers with an
+ * Recomputes every phone and name blind index under `blindKey`, opening the sealed numbers with an
  * admin's keys (after the index key was lost or replaced). Returns how many records changed.
  * @throws SealError when a sealed number does not open (tampered or another key)
  */
@@ -72,22 +77,38 @@ export async function reindexPhones(store: Store, admin: Unlocked, blindKey: Buf
   });
   let appointments = 0;
   const appts = store.collection<Appointment>('appointments');
-  for (const a of await appts.find({ phone: { $exists: true } })) {
-    const number = openField(
-      a.phone!,
-      { collection: 'appointments', recordId: a.rootId ?? a.appointmentId, field: 'phone' },
-      admin.dataKeys,
-    );
-    if (a.phoneIndex === index(number)) continue;
-    await appts.updateOne({ _id: a._id }, { $set: { phoneIndex: index(number) } });
+  // Names are plaintext today (sealed names would be opened here like the numbers).
+  const nameIndexOf = (name: unknown) =>
+    typeof name === 'string' && name && !isSealed(name) ? blindNameIndex(blindKey, name) : undefined;
+  for (const a of await appts.find({})) {
+    const set: Partial<Appointment> = {};
+    if (typeof a.phone === 'string') {
+      const rootId = a.rootId ?? a.appointmentId;
+      const number = openField(
+        a.phone,
+        { collection: 'appointments', recordId: rootId, field: 'phone' },
+        admin.dataKeys,
+      );
+      if (a.phoneIndex !== index(number)) set.phoneIndex = index(number);
+    }
+    const nameIndex = nameIndexOf(a.patientName);
+    if (nameIndex && a.nameIndex !== nameIndex) set.nameIndex = nameIndex;
+    if (!Object.keys(set).length) continue;
+    await appts.updateOne({ _id: a._id }, { $set: set });
     appointments++;
   }
   let customers = 0;
   const custs = store.collection<Customer>('customers');
-  for (const c of await custs.find({ phone: { $exists: true } })) {
-    const number = openField(c.phone!, { collection: 'customers', recordId: c._id, field: 'phone' }, admin.dataKeys);
-    if (c.phoneIndex === index(number)) continue;
-    await custs.updateOne({ _id: c._id }, { $set: { phoneIndex: index(number) } });
+  for (const c of await custs.find({})) {
+    const set: Partial<Customer> = {};
+    if (typeof c.phone === 'string') {
+      const number = openField(c.phone, { collection: 'customers', recordId: c._id, field: 'phone' }, admin.dataKeys);
+      if (c.phoneIndex !== index(number)) set.phoneIndex = index(number);
+    }
+    const nameIndex = nameIndexOf(c.name);
+    if (nameIndex && c.nameIndex !== nameIndex) set.nameIndex = nameIndex;
+    if (!Object.keys(set).length) continue;
+    await custs.updateOne({ _id: c._id }, { $set: set });
     customers++;
   }
   return { callLogs, appointments, customers };

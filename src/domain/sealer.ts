@@ -1,4 +1,4 @@
-import { blindIndex } from '../crypto/blind-index.js';
+import { blindIndex, blindNameIndex } from '../crypto/blind-index.js';
 import { isSealed, open, seal, sealFields, type SealContext, type SealingKeyPair } from '../crypto/seal.js';
 
 /**
@@ -13,6 +13,8 @@ export interface FieldSealer {
   sealRecord<K extends string>(values: Record<K, string>, record: Omit<SealContext, 'field'>): Record<K, string>;
   /** Blind index of an E.164 number. */
   index(e164: string): string;
+  /** Blind index of a person's name (normalised first; see `normaliseName`). */
+  indexName(name: string): string;
 }
 
 export function createSealer(
@@ -30,6 +32,10 @@ export function createSealer(
     index: (e164) => {
       if (opts.indexUnavailable) throw new Error(opts.indexUnavailable);
       return blindIndex(blindIndexKey, e164);
+    },
+    indexName: (name) => {
+      if (opts.indexUnavailable) throw new Error(opts.indexUnavailable);
+      return blindNameIndex(blindIndexKey, name);
     },
   };
 }

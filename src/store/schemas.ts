@@ -41,6 +41,7 @@ export const DOCUMENT_SCHEMAS: Record<CollectionName | 'call_logs' | 'audit' | '
   troubleshooting_guides: s({ _id: 'string', title: 'string', keywords: 'array', steps: 'array' }),
   call_status: s({ _id: 'string', status: 'string', at: 'number' }),
   replies: s({ _id: 'string', createdAt: 'string' }),
+  access_failures: s({ _id: 'string', count: 'number', lastAt: 'string' }),
   keys: s({ _id: 'string', publicKey: 'string', status: 'string', grants: 'object' }),
   users: s({ _id: 'string', publicKey: 'string', wrap: 'object' }),
   call_logs: s({

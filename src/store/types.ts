@@ -84,6 +84,7 @@ export const COLLECTIONS = [
   'replies',
   'keys',
   'users',
+  'access_failures',
 ] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -117,6 +118,8 @@ export const INDEXES: Record<CollectionName, IndexSpec[]> = {
   call_status: [{ field: 'status' }],
   // Pruned by age, by range.
   replies: [{ field: 'createdAt' }],
+  // Failed ID checks per call (the access rule); pruned by age with the replies.
+  access_failures: [{ field: 'lastAt' }],
   keys: [],
   users: [],
 };

@@ -23,7 +23,7 @@ test('the demo tells one story: the held slot is booked, the ID it returns is th
   const held = /check_availability: Yes, (Dr\. [\w. ]+) is free on (\w+ \d+ \w+ at 11 AM)\. I've held it/.exec(out);
   expect(held, out).not.toBeNull();
   const booked =
-    /You're booked with (Dr\. [\w. ]+) on (\w+ \d+ \w+ at 11 AM)\. Your appointment ID is ((?:[A-Z0-9] ?)+)\./.exec(
+    /You're booked with (Dr\. [\w. ]+) on (\w+ \d+ \w+ at 11 AM)\. Your appointment ID is ((?:[A-Z0-9],? ?)+)\./.exec(
       out,
     );
   expect(booked, out).not.toBeNull();

@@ -8,6 +8,7 @@ import { freePort } from '../support/net.js';
 import { blindIndex, parseBlindIndexKey } from '../../src/crypto/blind-index.js';
 import { fillPlaceholders } from '../../src/commands/trigger/trigger.js';
 import { startFakeVapi } from '../support/fake-vapi.js';
+import { normaliseSpokenId } from '../../src/domain/ids.js';
 
 let tmp: ReturnType<typeof tempDir>;
 const running: RunningServe[] = [];
@@ -368,6 +369,8 @@ describe('DUR-1: kill -9 during load', () => {
                       name: 'schedule_ac_service',
                       arguments: {
                         customerId: 'CUST-1001',
+                        // No caller number here: the name on the account is the second factor.
+                        customerName: 'Asha Verma',
                         date: 'Wednesday 2 December in the morning',
                         issue: 'noise',
                       },
@@ -380,7 +383,7 @@ describe('DUR-1: kill -9 during load', () => {
               const b = await send(message);
               if (b.status === 200) {
                 sent.answer = b.body.results[0].result;
-                ackedBookings.add(sent.answer!.match(/visit ID is (.*?)\./)![1]!.replace(/ /g, ''));
+                ackedBookings.add(normaliseSpokenId(sent.answer!.match(/visit ID is (.*?)\./)![1]!, 'SV-'));
               }
             }
           } catch {

@@ -73,9 +73,9 @@ describe('clinic tools', () => {
   test('book_appointment books, speaks the appointment ID, and records the patient', async () => {
     const r = await call('book_appointment', RAVI_BOOKING);
     expect(r.result).toMatch(
-      /^You're booked with Dr\. Anil Mehta on Tuesday 24 November at 11 AM\. Your appointment ID is ([A-Z0-9] ){5}[A-Z0-9]\.$/,
+      /^You're booked with Dr\. Anil Mehta on Tuesday 24 November at 11 AM\. Your appointment ID is [A-Z0-9] [A-Z0-9] [A-Z0-9], [A-Z0-9] [A-Z0-9] [A-Z0-9], [A-Z0-9] [A-Z0-9] [A-Z0-9]\.$/,
     );
-    const id = r.result!.match(/ID is (.*)\.$/)![1]!.replace(/ /g, '');
+    const id = r.result!.match(/ID is (.*)\.$/)![1]!.replace(/[ ,]/g, '');
     const appt = (await s.store.collection('appointments').findOne({ appointmentId: id }))!;
     expect(appt).toMatchObject({
       status: 'confirmed',
@@ -182,8 +182,8 @@ describe('clinic tools', () => {
     );
     const newId = moved.result!.match(/new appointment ID is (.*)\.$/)![1]!;
     // The moved appointment's sealed fields are bound to the first one of the chain and still open.
-    const movedDoc = (await s.store.collection('appointments').findOne({ appointmentId: newId.replace(/ /g, '') }))!;
-    expect(movedDoc.rootId).toBe(id.replace(/ /g, ''));
+    const movedDoc = (await s.store.collection('appointments').findOne({ appointmentId: newId.replace(/[ ,]/g, '') }))!;
+    expect(movedDoc.rootId).toBe(id.replace(/[ ,]/g, ''));
     expect(
       openField(
         movedDoc.email as string,
@@ -202,8 +202,9 @@ describe('clinic tools', () => {
       'Your appointment with Dr. Priya Rao on Wednesday 25 November at 3 PM is cancelled.',
     );
     expect((await call('cancel_appointment', { appointmentId: newId })).result).toMatch(/is already cancelled\.$/);
+    // An unknown ID is not confirmed as unknown: the caller's number matches no appointment of it.
     expect((await call('cancel_appointment', { appointmentId: 'ZZZZZZ' })).result).toBe(
-      "I couldn't find an appointment with ID Z Z Z Z Z Z. Could you read the ID to me again, one character at a time?",
+      "To protect patients' privacy I need to check two details first: the patient's full name, and the date of appointment Z Z Z Z Z Z.",
     );
   });
 });
@@ -215,12 +216,13 @@ describe('AC tools', () => {
     );
   });
 
-  test('an unknown customer ID gets "no result found"', async () => {
-    expect((await call('get_ac_purchase_details', { customerId: 'CUST-9999' })).result).toMatch(
-      /^No result found for customer ID CUST-9999\./,
-    );
-    expect((await call('get_warranty_info', { customerId: '42' })).result).toMatch(
-      /^No result found for customer ID CUST-42\./,
+  test('an unknown customer ID is answered like a known one until the name on the account is checked', async () => {
+    for (const customerId of ['CUST-9999', 'CUST-1002'])
+      expect((await call('get_ac_purchase_details', { customerId })).result).toBe(
+        `To protect our customers' privacy I need to check one detail first: the full name on the account for customer ID ${customerId}.`,
+      );
+    expect((await call('get_warranty_info', { customerId: '42', customerName: 'Rohit Nair' })).result).toBe(
+      "Those details don't match customer ID CUST-42. Could you check the ID on your invoice and the name on the account, and tell me again?",
     );
   });
 
@@ -228,13 +230,14 @@ describe('AC tools', () => {
     expect((await call('get_warranty_info', { customerId: 'CUST-1001' })).result).toBe(
       'Your CoolAir Inverter 1.5 ton split, serial CA-55X-2024-0187, is under full warranty until 12 April 2027; the compressor is covered until 12 April 2030.',
     );
-    expect((await call('get_warranty_info', { customerId: 'CUST-1002' })).result).toMatch(
+    expect((await call('get_warranty_info', { customerId: 'CUST-1002', customerName: 'rohit nair' })).result).toMatch(
       /which has ended; the compressor warranty ended on 3 May 2025\.$/,
     );
-    expect((await call('get_warranty_info', { customerId: 'CUST-1003' })).result).toMatch(
+    const meera = { customerId: 'CUST-1003', customerName: 'Meera Joshi' };
+    expect((await call('get_warranty_info', meera)).result).toMatch(
       /^You have 2 units with us: .* Which one is it about\?$/,
     );
-    expect((await call('get_warranty_info', { customerId: 'CUST-1003', serialNumber: '0051' })).result).toMatch(
+    expect((await call('get_warranty_info', { ...meera, serialNumber: '0051' })).result).toMatch(
       /^Your CoolAir Portable 1 ton/,
     );
   });
@@ -246,7 +249,7 @@ describe('AC tools', () => {
       issue: 'not cooling',
     });
     expect(r.result).toMatch(
-      /^A technician will visit on Wednesday 25 November in the morning, between 9 AM and 1 PM\. Your visit ID is S V( [A-Z0-9]){6}\. The visit is free because the unit is under warranty\.$/,
+      /^A technician will visit on Wednesday 25 November in the morning, between 9 AM and 1 PM\. Your visit ID is S V, [A-Z0-9] [A-Z0-9] [A-Z0-9], [A-Z0-9] [A-Z0-9] [A-Z0-9], [A-Z0-9] [A-Z0-9] [A-Z0-9]\. The visit is free because the unit is under warranty\.$/,
     );
     expect(
       await s.store

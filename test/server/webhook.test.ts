@@ -164,7 +164,8 @@ describe('server messages', () => {
       functionCall: { name: 'get_ac_purchase_details', parameters: { customerId: 'CUST-9' } },
     });
     expect(res.body).toEqual({
-      result: 'No result found for customer ID CUST-9. Could you check the ID on your invoice and read it again?',
+      result:
+        "To protect our customers' privacy I need to check one detail first: the full name on the account for customer ID CUST-9.",
     });
   });
 

@@ -12,6 +12,7 @@ import {
 } from '../../server/auth.js';
 import { describePlan } from '../../vapi/credential.js';
 import { buildApp, DEFAULT_BODY_LIMIT, type WebhookEvent } from '../../server/app.js';
+import { pruneFailedAttempts } from '../../domain/access.js';
 import { ReplyCache } from '../../server/replies.js';
 import { CallEventWriter, type CallEvent, type SpoolEvent } from '../../server/call-events.js';
 import { Spool } from '../../store/spool.js';
@@ -308,8 +309,15 @@ export async function runServe(
     // Vapi's retries end within the hour; bookings and visits stay deduplicated by their own
     // sourceKey index after a reply is pruned.
     const replies = new ReplyCache(store, deps.now);
-    await replies.prune(REPLY_RETENTION_DAYS);
-    pruneTimer = setInterval(() => void replies.prune(REPLY_RETENTION_DAYS).catch(() => undefined), 3_600_000).unref();
+    const prune = async () => {
+      await replies.prune(REPLY_RETENTION_DAYS);
+      await pruneFailedAttempts(
+        store,
+        new Date(deps.now().getTime() - REPLY_RETENTION_DAYS * 86_400_000).toISOString(),
+      );
+    };
+    await prune();
+    pruneTimer = setInterval(() => void prune().catch(() => undefined), 3_600_000).unref();
     // MongoDB can go away while serve runs: call-log events then wait in a local journal (DUR-2).
     // The embedded store's own files are that journal, so it needs none.
     const spool =

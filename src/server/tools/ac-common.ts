@@ -1,21 +1,25 @@
 import type { AcPurchase, Customer } from '../../domain/clinic.js';
 import { normaliseCustomerId } from '../../domain/ac-support.js';
 import { requireString, type ToolContext } from './context.js';
+import { verifyCaller } from './verify-caller.js';
 
-/** The customer and their units for a spoken customer ID, or the spoken "no result found". */
+/**
+ * The customer and their units for a spoken customer ID, under the access rule (the caller's
+ * number is the customer's, or `customerName` is the name on the account), or what the caller
+ * hears instead. An unknown ID is answered like a known one until the second factor is checked.
+ */
 export async function lookupCustomer(
   args: Record<string, unknown>,
   ctx: ToolContext,
 ): Promise<{ customer: Customer | null; purchases: AcPurchase[]; customerId: string } | { answer: string }> {
   const customerId = normaliseCustomerId(requireString(args, 'customerId', 'the customer ID on their invoice'));
-  const purchases = await ctx.store
-    .collection<AcPurchase>('ac_purchases')
-    .find({ customerId }, { sort: { purchaseDate: -1 } });
-  if (!purchases.length)
-    return {
-      answer: `No result found for customer ID ${customerId}. Could you check the ID on your invoice and read it again?`,
-    };
   const customer = await ctx.store.collection<Customer>('customers').findOne({ customerId });
+  const purchases = customer
+    ? await ctx.store.collection<AcPurchase>('ac_purchases').find({ customerId }, { sort: { purchaseDate: -1 } })
+    : [];
+  const owner = customer && purchases.length ? customer : null;
+  const access = await verifyCaller(ctx, owner, args, { kind: 'account', spoken: customerId });
+  if ('answer' in access) return access;
   return { customer, purchases, customerId };
 }
 

@@ -3,7 +3,7 @@ import type { AcPurchase } from '../../domain/clinic.js';
 import { lookupCustomer } from './ac-common.js';
 import type { ToolHandler } from './context.js';
 
-/** `get_ac_purchase_details({ customerId })` → what was bought, when, where, for how much; or "No result found". */
+/** `get_ac_purchase_details({ customerId, customerName? })` → what was bought, when, where, for how much; or "No result found". */
 export const getAcPurchaseDetails: ToolHandler = async (args, ctx) => {
   const found = await lookupCustomer(args, ctx);
   if ('answer' in found) return found.answer;

@@ -4,9 +4,13 @@ import { normaliseSpokenId, spellOut } from '../../domain/ids.js';
 import { spokenDateTime, spokenDay, spokenList, spokenTime } from '../../domain/spoken-time.js';
 import { book, doctors, requireString, resolveTime, sourceKey, type ToolHandler } from './context.js';
 import { alternatives, refusal } from './clinic-common.js';
-import { explainMissing } from './cancel-appointment.js';
+import { appointmentOwner, explainMissing } from './cancel-appointment.js';
+import { verifyCaller } from './verify-caller.js';
 
-/** `reschedule_appointment({ appointmentId, date })`: same doctor, new time, new appointment ID. */
+/**
+ * `reschedule_appointment({ appointmentId, date, patientName?, appointmentDate? })`: same doctor,
+ * new time, new appointment ID; under the access rule, as `cancel_appointment`.
+ */
 export const rescheduleAppointment: ToolHandler = async (args, ctx) => {
   const zone = ctx.config.clinic.timeZone;
   const id = normaliseSpokenId(requireString(args, 'appointmentId', 'their appointment ID'));
@@ -18,6 +22,11 @@ export const rescheduleAppointment: ToolHandler = async (args, ctx) => {
     return moved(earlier.doctorName, earlier.start, earlier.appointmentId, zone);
 
   const current = await bookings.find(id);
+  const access = await verifyCaller(ctx, appointmentOwner(current, zone), args, {
+    kind: 'appointment',
+    spoken: spellOut(id),
+  });
+  if ('answer' in access) return access.answer;
   if (!current || current.status !== 'confirmed') return explainMissing(id, current, zone);
   const doctor = (await doctors(ctx)).find((d) => d._id === current.doctorId);
   if (!doctor)

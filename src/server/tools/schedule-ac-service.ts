@@ -66,7 +66,7 @@ export const scheduleAcService: ToolHandler = async (args, ctx) => {
     return `Technicians visit between 9 AM and 6 PM. Would the morning or the afternoon of ${spokenDay(day)} suit you?`;
 
   const visit: ServiceVisit = {
-    _id: speakableId(6, 'SV'),
+    _id: speakableId(9, 'SV-'),
     visitId: '',
     customerId: found.customerId,
     serialNumber: unit.serialNumber,
