@@ -4,7 +4,7 @@ import type { Store } from '../store/types.js';
 import { StoreUnavailableError } from '../store/types.js';
 import type { BotConfig } from '../domain/clinic.js';
 import { MalformedMessageError, parseEnvelope, parseServerMessage } from '../vapi/server-message.js';
-import { credentialHeaders, verifyRequest, type AuthConfig } from './auth.js';
+import { preVerifyRequest, verifyRequest, type AuthConfig } from './auth.js';
 import { handleMessage } from './messages.js';
 import { ReplyCache } from './replies.js';
 import { CallEventWriter } from './call-events.js';
@@ -13,6 +13,15 @@ import type { FieldSealer } from '../domain/sealer.js';
 
 /** 5 MiB: an hour-long `end-of-call-report` is 1–2 MB (SEC-4). */
 export const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024;
+
+/** Bytes of request bodies being read at once, over all connections (SEC-7); beyond it, 503 + Retry-After. */
+export const DEFAULT_MAX_BYTES_IN_FLIGHT = 32 * 1024 * 1024;
+
+/** Open connections at once; Node drops the ones beyond at accept (SEC-7). A clinic's calls need a few dozen. */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+
+/** A client must finish its headers within this (SEC-4: dropped within 10 s; checked every 500 ms). */
+export const HEADERS_TIMEOUT_MS = 8_000;
 
 /** One handled request, as `serve` prints it. Carries no body content, secret or caller data. */
 export interface WebhookEvent {
@@ -48,6 +57,10 @@ export interface AppOptions {
   /** undefined: no authentication (`--insecure-no-auth`, loopback only). */
   auth: AuthConfig | undefined;
   bodyLimit?: number;
+  /** @default DEFAULT_MAX_BYTES_IN_FLIGHT */
+  maxBytesInFlight?: number;
+  /** @default DEFAULT_MAX_CONNECTIONS */
+  maxConnections?: number;
   onEvent?: (e: WebhookEvent) => void;
   /** `serve --record`: keep every authenticated, well-formed message, sealed, in `store.recordings`. */
   record?: boolean;
@@ -69,12 +82,20 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit,
-    // Slow-header clients are dropped within 10 s (SEC-4); Node checks every second.
-    serverFactory: (handler) =>
-      http.createServer(
-        { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000, keepAliveTimeout: 5_000 },
+    // Slow-header clients are dropped within 10 s (SEC-4): 8 s, checked every 500 ms.
+    serverFactory: (handler) => {
+      const server = http.createServer(
+        {
+          headersTimeout: HEADERS_TIMEOUT_MS,
+          requestTimeout: 30_000,
+          connectionsCheckingInterval: 500,
+          keepAliveTimeout: 5_000,
+        },
         handler,
-      ),
+      );
+      server.maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+      return server;
+    },
   });
   const replies = new ReplyCache(opts.store, opts.now);
   const callEvents = opts.callEvents ?? new CallEventWriter(opts.store, undefined);
@@ -112,21 +133,43 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     }
   };
 
-  // A request that carries none of the credential headers is refused before its body is read (SEC-7),
-  // and the connection is closed so the rest of the upload is never taken in.
-  const required = opts.auth ? credentialHeaders(opts.auth.plans) : [];
+  // Before a byte of the body is read (SEC-7): a request whose headers already fail (no credential,
+  // a wrong bearer token, a malformed, stale or missing HMAC timestamp) is refused and its
+  // connection closed, so the rest of the upload is never taken in. Then its body must fit the
+  // bytes-in-flight budget (at most `bodyLimit` each, the Content-Length when given).
+  let inFlight = 0;
+  const maxInFlight = opts.maxBytesInFlight ?? DEFAULT_MAX_BYTES_IN_FLIGHT;
   app.addHook('onRequest', async (req, reply) => {
-    if (!opts.auth || req.method !== 'POST' || !req.url.startsWith('/webhook')) return;
-    if (required.some((h) => req.headers[h] !== undefined)) return;
-    emit({
-      kind: 'message',
-      type: '-',
-      status: 401,
-      outcome: 'unauthorized',
-      detail: `no credential (expected ${required.join(' or ')})`,
-      ms: 0,
+    if (req.method !== 'POST' || !req.url.startsWith('/webhook')) return;
+    if (opts.auth) {
+      const verdict = preVerifyRequest(opts.auth, req.headers, opts.now().getTime(), {
+        method: req.method,
+        url: req.url,
+      });
+      if (!verdict.ok) {
+        emit({ kind: 'message', type: '-', status: 401, outcome: 'unauthorized', detail: verdict.reason, ms: 0 });
+        return reply.code(401).header('connection', 'close').send({ error: 'unauthorized' });
+      }
+    }
+    const declared = Number(req.headers['content-length']);
+    const reserve = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, bodyLimit) : bodyLimit;
+    if (inFlight + reserve > maxInFlight) {
+      emit({
+        kind: 'message',
+        type: '-',
+        status: 503,
+        outcome: 'unavailable',
+        detail: `busy: ${inFlight} bytes of bodies in flight`,
+        ms: 0,
+      });
+      return reply.code(503).header('retry-after', '1').header('connection', 'close').send({ error: 'busy' });
+    }
+    inFlight += reserve;
+    let released = false;
+    reply.raw.once('close', () => {
+      if (!released) inFlight -= reserve;
+      released = true;
     });
-    return reply.code(401).header('connection', 'close').send({ error: 'unauthorized' });
   });
 
   // `spoolDepth`: call-log events acknowledged but not yet in the store (DUR-2).

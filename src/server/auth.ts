@@ -119,16 +119,45 @@ export function verifyRequest(
   nowMs: number,
   line: RequestLine = { method: 'POST', url: '/webhook' },
 ): AuthResult {
+  return verifyWith(config, headers, body, nowMs, line) as AuthResult;
+}
+
+/**
+ * What can be told from the headers alone, before a byte of the body is read (SEC-7): a bearer
+ * token is checked in full; an HMAC signature's form, its timestamp (present, well-formed, within
+ * tolerance) and message id are checked, the signature itself waits for the body. `ok: true`
+ * means "read the body, then {@link verifyRequest}"; `ok: false` means refuse now.
+ */
+export function preVerifyRequest(
+  config: AuthConfig,
+  headers: Headers,
+  nowMs: number,
+  line: RequestLine = { method: 'POST', url: '/webhook' },
+): { ok: true } | { ok: false; reason: string } {
+  const result = verifyWith(config, headers, undefined, nowMs, line);
+  return result.ok ? { ok: true } : result;
+}
+
+function verifyWith(
+  config: AuthConfig,
+  headers: Headers,
+  body: Buffer | undefined,
+  nowMs: number,
+  line: RequestLine,
+): AuthResult | { ok: 'pending' } {
   let failure: AuthResult | undefined;
+  let pending = false;
   for (const plan of config.plans) {
     const result =
       plan.type === 'hmac'
         ? verifyHmac(plan, config, headers, body, nowMs, line)
         : verifyBearer(plan, config.secrets, headers);
     if (!result) continue;
-    if (result.ok) return result;
-    failure ??= result;
+    if (result.ok === 'pending') pending = true;
+    else if (result.ok) return result;
+    else failure ??= result;
   }
+  if (pending) return { ok: 'pending' };
   return failure ?? { ok: false, reason: `no credential (expected ${credentialHeaders(config.plans).join(' or ')})` };
 }
 
@@ -147,10 +176,10 @@ function verifyHmac(
   plan: HmacPlan,
   config: AuthConfig,
   headers: Headers,
-  body: Buffer,
+  body: Buffer | undefined,
   nowMs: number,
   line: RequestLine,
-): AuthResult | undefined {
+): AuthResult | { ok: 'pending' } | undefined {
   const sigName = plan.signatureHeader ?? 'x-signature';
   const raw = header(headers, sigName);
   if (raw === undefined) return undefined;
@@ -182,6 +211,8 @@ function verifyHmac(
   const messageId = header(headers, plan.messageIdHeader ?? 'svix-id');
   if (format.includes('{svix-id}') && messageId === undefined)
     return { ok: false, reason: `missing ${plan.messageIdHeader ?? 'svix-id'}` };
+  // Everything but the signature itself holds: that needs the body.
+  if (!body) return { ok: 'pending' };
   const urls = format.includes('{url}') ? candidateUrls(config.publicUrls ?? [], headers, line) : [''];
   for (const url of urls) {
     const payload = signedPayload(format, { body, timestamp, method: line.method, url, messageId });

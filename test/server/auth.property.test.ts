@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {
   DEFAULT_HMAC_PLAN,
   PRE_SYNC_PLANS,
+  preVerifyRequest,
   signBody,
   verifyRequest,
   type AuthConfig,
@@ -286,4 +287,58 @@ describe('over HTTP', () => {
       await s.close();
     }
   });
+});
+
+describe('preVerifyRequest: what the headers alone decide, before the body is read (SEC-7)', () => {
+  const body = Buffer.from('{"message":{"type":"status-update"}}');
+  test('every request Vapi would send passes; the signature itself waits for the body', () => {
+    for (const plan of PRE_SYNC_PLANS)
+      expect(preVerifyRequest(cfg([plan]), vapiHeaders(plan, SECRET, body), NOW_MS, LINE)).toEqual({ ok: true });
+    // A wrong HMAC with a fresh timestamp cannot be told from the headers.
+    expect(
+      preVerifyRequest(cfg(PRE_SYNC_PLANS), { 'x-signature': 'ab'.repeat(32), 'x-timestamp': String(NOW_MS) }, NOW_MS),
+    ).toEqual({ ok: true });
+  });
+  test('a missing credential, a wrong token, a stale or malformed timestamp are refused from the headers', () => {
+    const c = cfg(PRE_SYNC_PLANS);
+    expect(preVerifyRequest(c, {}, NOW_MS)).toMatchObject({ ok: false, reason: /^no credential/ });
+    expect(preVerifyRequest(c, { authorization: 'Bearer nope' }, NOW_MS)).toEqual({
+      ok: false,
+      reason: 'wrong Authorization',
+    });
+    expect(preVerifyRequest(c, { 'x-vapi-secret': 'nope' }, NOW_MS)).toEqual({
+      ok: false,
+      reason: 'wrong X-Vapi-Secret',
+    });
+    const sig = 'ab'.repeat(32);
+    expect(preVerifyRequest(c, { 'x-signature': sig, 'x-timestamp': String(NOW_MS - 3_600_000) }, NOW_MS)).toEqual({
+      ok: false,
+      reason: 'x-timestamp is more than 300 s off',
+    });
+    expect(preVerifyRequest(c, { 'x-signature': sig, 'x-timestamp': '1e308' }, NOW_MS)).toEqual({
+      ok: false,
+      reason: 'malformed x-timestamp',
+    });
+    expect(preVerifyRequest(c, { 'x-signature': 'not hex', 'x-timestamp': String(NOW_MS) }, NOW_MS)).toEqual({
+      ok: false,
+      reason: 'malformed x-signature',
+    });
+  });
+});
+
+test('a body that would overflow the bytes-in-flight budget is turned away busy (503, Retry-After) before it is read', async () => {
+  const s = await startTestServer({ maxBytesInFlight: 4096 });
+  try {
+    const big = await s.app.inject({
+      method: 'POST',
+      url: '/webhook',
+      headers: { 'content-type': 'application/json', 'content-length': '8000', authorization: `Bearer ${SECRET}` },
+      payload: 'x'.repeat(8000),
+    });
+    expect([big.statusCode, big.headers['retry-after'], big.json()]).toEqual([503, '1', { error: 'busy' }]);
+    // The budget is given back after each request: small ones keep being served.
+    for (let i = 0; i < 20; i++) expect((await s.send(toolCalls('c_budget', ['list_doctors', {}]))).status).toBe(200);
+  } finally {
+    await s.close();
+  }
 });

@@ -70,6 +70,7 @@ export async function startTestServer(
     dir?: string;
     store?: Store;
     spool?: boolean;
+    maxBytesInFlight?: number;
     onSpoolEvent?: (e: SpoolEvent) => void;
   } = {},
 ): Promise<TestServer> {
@@ -101,6 +102,7 @@ export async function startTestServer(
     callEvents,
     onEvent: (e) => events.push(e),
     onWarning: (w) => warnings.push(w),
+    maxBytesInFlight: opts.maxBytesInFlight,
   });
   await app.ready();
   callEvents.start();
