@@ -112,3 +112,23 @@ export function createTestIO(opts: { isTTY?: boolean; stdin?: NodeJS.ReadableStr
     stderr: () => err,
   };
 }
+
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Text from outside (ids, message types and values Vapi or anyone else sent) made safe to print
+ * on a terminal: control characters (C0, DEL, C1, bidirectional overrides) are shown as escapes
+ * (`\n`, `\x1b`, `\u202e`), so a value can neither forge a log line nor move the cursor or colour
+ * the screen. Everything else is kept as it is.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (ch) => {
+    const code = ch.charCodeAt(0);
+    return (
+      NAMED[ch] ??
+      (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`)
+    );
+  });
+}

@@ -10,6 +10,7 @@ import { ReplyCache } from './replies.js';
 import { CallEventWriter } from './call-events.js';
 import { recordingContext } from '../domain/recordings.js';
 import type { FieldSealer } from '../domain/sealer.js';
+import { printable } from '../io.js';
 
 /** 5 MiB: an hour-long `end-of-call-report` is 1–2 MB (SEC-4). */
 export const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024;
@@ -213,7 +214,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       if (handled.outcome === 'unknown-type' && !unknownTypes.has(type) && unknownTypes.size < 100) {
         unknownTypes.add(type);
         (opts.onWarning ?? (() => {}))(
-          `Vapi sent a message of type "${type}", which this version does not know; it was acknowledged with 200 {} and ignored.`,
+          `Vapi sent a message of type "${printable(type)}", which this version does not know; it was acknowledged with 200 {} and ignored.`,
         );
       }
       return done(

@@ -8,11 +8,21 @@ import type { CollectionName } from './types.js';
  */
 export const SCHEMA_VERSION = 1;
 
-type Schema = { required: string[]; properties: Record<string, { type: string | string[] }> };
-const s = (props: Record<string, string | string[]>): Schema => ({
+type Property = { type: string | string[]; [keyword: string]: unknown };
+type Schema = { required: string[]; properties: Record<string, Property> };
+const s = (props: Record<string, string | string[] | Property>): Schema => ({
   required: Object.keys(props),
-  properties: Object.fromEntries(Object.entries(props).map(([k, type]) => [k, { type }])),
+  properties: Object.fromEntries(
+    Object.entries(props).map(([k, p]) => [k, typeof p === 'object' && !Array.isArray(p) ? p : { type: p }]),
+  ),
 });
+
+/** Epoch ms from 2000 to 2100: a stored instant outside it (a `1e308`) would break every listing. */
+const EPOCH_MS: Property = { type: 'number', minimum: Date.UTC(2000, 0, 1), maximum: Date.UTC(2100, 0, 1) };
+/** An ISO 8601 instant as receptionist stores them ("2026-11-21T04:28:30.000Z", an offset instead of Z allowed). */
+export const ISO_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/;
+/** {@link ISO_INSTANT}, or '' for none. */
+const ISO_OR_EMPTY: Property = { type: 'string', pattern: `^$|${ISO_INSTANT.source}` };
 
 /**
  * What each stored document must have (JSON Schema, checked with ajv): the fields receptionist
@@ -20,7 +30,23 @@ const s = (props: Record<string, string | string[]>): Schema => ({
  */
 export const DOCUMENT_SCHEMAS: Record<CollectionName | 'call_logs' | 'audit' | 'chats' | 'recordings', Schema> = {
   bot_configs: s({ _id: 'string', clinic: 'object', assistant: 'object', tools: 'array' }),
-  doctors: s({ _id: 'string', name: 'string', weeklyHours: 'object' }),
+  // weeklyHours: { mon: [["10:00", "13:00"], …], … }; a malformed range would break every slot search.
+  doctors: s({
+    _id: 'string',
+    name: 'string',
+    weeklyHours: {
+      type: 'object',
+      additionalProperties: {
+        type: 'array',
+        items: {
+          type: 'array',
+          minItems: 2,
+          maxItems: 2,
+          items: { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$|^24:00$' },
+        },
+      },
+    },
+  }),
   customers: s({ _id: 'string', name: 'string' }),
   appointments: s({
     _id: 'string',
@@ -39,14 +65,14 @@ export const DOCUMENT_SCHEMAS: Record<CollectionName | 'call_logs' | 'audit' | '
   }),
   ac_service_visits: s({ _id: 'string', visitId: 'string' }),
   troubleshooting_guides: s({ _id: 'string', title: 'string', keywords: 'array', steps: 'array' }),
-  call_status: s({ _id: 'string', status: 'string', at: 'number' }),
+  call_status: s({ _id: 'string', status: 'string', at: EPOCH_MS }),
   replies: s({ _id: 'string', createdAt: 'string' }),
   access_failures: s({ _id: 'string', count: 'number', lastAt: 'string' }),
   keys: s({ _id: 'string', publicKey: 'string', status: 'string', grants: 'object' }),
   users: s({ _id: 'string', publicKey: 'string', wrap: 'object' }),
   call_logs: s({
     callId: 'string',
-    endedAt: 'string',
+    endedAt: ISO_OR_EMPTY,
     customerNumber: 'string',
     customerIndex: 'string',
     summary: 'string',

@@ -170,10 +170,24 @@ export interface CallLogTotals {
   /** The assistant id, the ended reason, or the start of a 15-minute bucket (ISO, UTC). */
   key: string;
   calls: number;
+  /** Sum of the in-range `durationSeconds`. */
   seconds: number;
+  /** Sum of the in-range `cost` (USD). */
   cost: number;
+  /** Calls with an in-range cost. */
   costed: number;
+  /** Call ids whose duration or cost is outside {@link CALL_FIGURE_LIMITS}: counted as calls, left out of the sums. */
+  outOfRange: string[];
 }
+
+/**
+ * What a call's figures may be (a report outside them has the figure left out at the edge;
+ * a stored one from an older build is left out of totals and named): duration 0…86,400 s (Vapi's
+ * `maxDurationSeconds` allows at most 12 h), cost 0…10,000 USD.
+ */
+export const CALL_FIGURE_LIMITS = { maxSeconds: 86_400, maxCost: 10_000 } as const;
+
+const inRange = (n: number | null, max: number) => n === null || (Number.isFinite(n) && n >= 0 && n <= max);
 
 /** How {@link CallLogStore.totals} groups: 15-minute buckets fit every time zone's day (all offsets are multiples of 15 min). */
 export type CallLogGrouping = 'assistantId' | 'endedReason' | 'quarterHour';
@@ -187,10 +201,13 @@ export function totalsOf(records: CallLogRecord[], by: CallLogGrouping): CallLog
       by === 'quarterHour'
         ? `${at.slice(0, 14)}${String(Math.floor(Number(at.slice(14, 16)) / 15) * 15).padStart(2, '0')}:00.000Z`
         : r[by] || '';
-    const g = groups.get(key) ?? { key, calls: 0, seconds: 0, cost: 0, costed: 0 };
+    const g = groups.get(key) ?? { key, calls: 0, seconds: 0, cost: 0, costed: 0, outOfRange: [] };
     g.calls++;
-    g.seconds += r.durationSeconds ?? 0;
-    if (r.cost !== null) {
+    const secondsOk = inRange(r.durationSeconds, CALL_FIGURE_LIMITS.maxSeconds);
+    const costOk = inRange(r.cost, CALL_FIGURE_LIMITS.maxCost);
+    if (!secondsOk || !costOk) g.outOfRange.push(r.callId);
+    if (secondsOk) g.seconds += r.durationSeconds ?? 0;
+    if (r.cost !== null && costOk) {
       g.cost += r.cost;
       g.costed++;
     }

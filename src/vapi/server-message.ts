@@ -3,9 +3,11 @@
  * vapi-reference.md §2); the handlers never read raw paths. The parser is lenient where real
  * traffic differs from the spec (ISO or epoch `timestamp`, `null` for absent fields, tool
  * `arguments` as an object or a JSON string, numbers as numeric strings) and strict about the
- * rest: a field present with the wrong type is a malformed message (400).
+ * rest: a field present with the wrong type, or a `timestamp` outside 2000…2100, is a malformed
+ * message (400); a report's measurement out of range is left out of the record.
  */
 import type { EndOfCallReport } from '../domain/call-records.js';
+import { ISO_INSTANT } from '../store/schemas.js';
 
 export type Json = Record<string, unknown>;
 
@@ -106,17 +108,47 @@ function num(obj: unknown, path: string, label = path): number | undefined {
   return n;
 }
 
-/** `message.timestamp` (epoch ms number or ISO string, both seen from Vapi) as epoch ms. */
+/** The instants a message may speak of: 2000-01-01 to 2100-01-01 UTC (epoch ms). Anything else is not a date Vapi meant. */
+export const EARLIEST_MS = Date.UTC(2000, 0, 1);
+export const LATEST_MS = Date.UTC(2100, 0, 1);
+
+/** The longest call a report may state (s); Vapi's `maxDurationSeconds` allows at most 12 h. */
+export const MAX_CALL_SECONDS = 86_400;
+
+/** The highest cost a report may state for one call (USD). */
+export const MAX_CALL_COST = 10_000;
+
+/**
+ * `message.timestamp` (epoch ms number or ISO string, both seen from Vapi) as epoch ms.
+ * @throws MalformedMessageError when it is neither, or outside {@link EARLIEST_MS}…{@link LATEST_MS}
+ *   (a `1e308` would be stored and break every later listing)
+ */
 function timestampMs(message: Json): number | undefined {
   const t = message.timestamp;
-  if (typeof t === 'number' && Number.isFinite(t)) return t;
-  if (typeof t === 'string') {
-    const ms = /^\d+$/.test(t) ? Number(t) : Date.parse(t);
-    if (Number.isFinite(ms)) return ms;
-  }
-  if (t !== undefined && t !== null)
+  if (t === undefined || t === null) return undefined;
+  const ms = typeof t === 'number' ? t : typeof t === 'string' ? (/^\d+$/.test(t) ? Number(t) : Date.parse(t)) : NaN;
+  if (!Number.isFinite(ms))
     throw new MalformedMessageError('"message.timestamp" must be epoch milliseconds or an ISO date');
-  return undefined;
+  if (ms < EARLIEST_MS || ms > LATEST_MS)
+    throw new MalformedMessageError('"message.timestamp" must be between 2000 and 2100');
+  return ms;
+}
+
+/**
+ * A date-time at `path` within 2000…2100, as sent when it is ISO 8601 (Vapi's form), else in UTC
+ * ISO form; undefined when it is not a date in that range (a report keeps its other fields).
+ */
+function instant(obj: unknown, path: string): string | undefined {
+  const v = str(obj, path);
+  if (v === undefined) return undefined;
+  const ms = Date.parse(v);
+  if (!Number.isFinite(ms) || ms < EARLIEST_MS || ms > LATEST_MS) return undefined;
+  return ISO_INSTANT.test(v) ? v : new Date(ms).toISOString();
+}
+
+/** `n` when it is within [min, max], else undefined: a measurement out of range is not recorded. */
+function within(n: number | undefined, min: number, max: number): number | undefined {
+  return n !== undefined && n >= min && n <= max ? n : undefined;
 }
 
 /** The call id: `message.call.id`. */
@@ -266,17 +298,23 @@ function argumentsOf(args: unknown): ToolCall['arguments'] {
   return { ok: true, value };
 }
 
-/** `message.call` is a snapshot from call creation, so outcome fields come from the top level first. */
+/**
+ * `message.call` is a snapshot from call creation, so outcome fields come from the top level first.
+ * A date outside 2000…2100, a duration outside 0…{@link MAX_CALL_SECONDS} or a cost outside
+ * 0…{@link MAX_CALL_COST} is left out (the report is kept: its transcript and summary matter).
+ */
 function reportOf(m: Json, common: MessageCommon): EndOfCallReport {
   if (!common.callId) throw new MalformedMessageError('end-of-call-report has no "message.call.id"');
-  const startedAt = str(m, 'startedAt') ?? str(m, 'call.startedAt');
-  const endedAt = str(m, 'endedAt') ?? str(m, 'call.endedAt');
+  const startedAt = instant(m, 'startedAt') ?? instant(m, 'call.startedAt');
+  const endedAt = instant(m, 'endedAt') ?? instant(m, 'call.endedAt');
   const ms = num(m, 'durationMs');
-  let durationSeconds = num(m, 'durationSeconds') ?? (ms === undefined ? undefined : ms / 1000);
-  if (durationSeconds === undefined && startedAt && endedAt) {
-    const d = (Date.parse(endedAt) - Date.parse(startedAt)) / 1000;
-    if (Number.isFinite(d) && d >= 0) durationSeconds = d;
-  }
+  let durationSeconds = within(
+    num(m, 'durationSeconds') ?? (ms === undefined ? undefined : ms / 1000),
+    0,
+    MAX_CALL_SECONDS,
+  );
+  if (durationSeconds === undefined && startedAt && endedAt)
+    durationSeconds = within((Date.parse(endedAt) - Date.parse(startedAt)) / 1000, 0, MAX_CALL_SECONDS);
   const structuredOutputs: Record<string, unknown> = {};
   const outputs = at(m, 'artifact.structuredOutputs');
   if (isObject(outputs))
@@ -290,7 +328,7 @@ function reportOf(m: Json, common: MessageCommon): EndOfCallReport {
     endedAt,
     durationSeconds,
     endedReason: str(m, 'endedReason') ?? str(m, 'call.endedReason'),
-    cost: num(m, 'cost') ?? num(m, 'costBreakdown.total'),
+    cost: within(num(m, 'cost') ?? num(m, 'costBreakdown.total'), 0, MAX_CALL_COST),
     costBreakdown: at(m, 'costBreakdown') ?? at(m, 'costs'),
     customerNumber: common.customerNumber,
     structuredOutputs,

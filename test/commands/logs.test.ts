@@ -66,3 +66,35 @@ test(`a terminal shows the newest ${TABLE_ROWS} calls and says how to see more`,
   expect(asked.out).toContain(`call_${1249 - 59}`);
   expect(asked.err).not.toContain('The newest');
 });
+
+test('issue 13 item 9: one stored record with an impossible time or figures stops no listing; each is skipped or left out, by name', async () => {
+  const store = await openSqliteStore({ dir: path.join(ctx.tmp.dir, 'store') });
+  // What an older build accepted from a `status-update` with `timestamp: 1e308`, and a report with
+  // a negative duration and an absurd cost; the id carries an escape sequence and a newline.
+  await store.collection('call_status').insertOne({ _id: 'call_1e308', status: 'in-progress', at: 1e308 });
+  await store.callLogs.append({
+    ...emptyCallLog('call_bad\x1b[2J\nforged', '2026-11-20T12:00:30.000Z'),
+    endedAt: '2026-11-20T12:00:30.000Z',
+    durationSeconds: -40,
+    cost: 1e300,
+  });
+  await store.close();
+  for (const argv of [['logs', '--json'], ['logs'], ['logs', '--csv'], ['logs', '--limit', '5']]) {
+    const r = await run(argv);
+    expect(r.code, `${argv.join(' ')}: ${r.err}`).toBe(0);
+    expect(r.err).toContain('Warning: call status call_1e308: "at" must be <= 4102444800000; skipped.');
+    expect(r.err).not.toContain('\x1b');
+  }
+  const json = JSON.parse((await run(['logs', '--json'])).out) as Array<{ callId: string }>;
+  expect(json).toHaveLength(1_252);
+  expect(json.map((x) => x.callId)).not.toContain('call_1e308');
+  const m = await run(['metrics', '--since', '2026-11-19', '--by', 'endedReason', '--json']);
+  expect(m.code, m.err).toBe(0);
+  expect(m.err).toBe(
+    'Warning: 1 call log with an impossible duration or cost (call_bad\\x1b[2J\\nforged) left out of minutes and cost.\n',
+  );
+  const rows = (
+    JSON.parse(m.out) as { rows: Array<{ group: string; calls: number; minutes: number; totalCost: number }> }
+  ).rows;
+  expect(rows.find((r) => r.group === '(none)')).toMatchObject({ calls: 1, minutes: 0, totalCost: 0 });
+});

@@ -52,6 +52,7 @@ describe('receptionist preflight', () => {
     expect(lines(r.out).map((l) => l.slice(0, 22).trim())).toEqual([
       '✓ node',
       '✓ store',
+      '✓ doctors',
       '✓ keys',
       '✓ blind-index key',
       '✓ webhook secret',
@@ -64,11 +65,12 @@ describe('receptionist preflight', () => {
       '✓ server urls',
       '✓ public health',
     ]);
+    expect(r.out).toContain('✓ doctors             5 doctor(s), each with readable weekly hours');
     expect(r.out).toContain(`✓ server urls         every server (11) posts to ${publicUrl}/webhook`);
     expect(r.out).toContain(`✓ public health       GET ${publicUrl}/health answers`);
     const json = JSON.parse((await run(['preflight', '--json'], { env: blindKey() })).out);
     expect(json.ok).toBe(true);
-    expect(json.checks).toHaveLength(13);
+    expect(json.checks).toHaveLength(14);
   });
 
   test('what is missing or wrong is a ✗ with its fix, and exit 1', async () => {
@@ -77,7 +79,7 @@ describe('receptionist preflight', () => {
       env: { VAPI_SERVER_SECRET: 'password12345678' },
     });
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/Error: \d+ of 13 checks failed\./);
+    expect(r.err).toMatch(/Error: \d+ of 14 checks failed\./);
     expect(r.out).toContain('✗ keys                no admin, so no encryption keys');
     expect(r.out).toContain('→ Run `receptionist users add <name> --role admin`.');
     expect(r.out).toMatch(

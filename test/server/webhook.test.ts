@@ -91,12 +91,37 @@ describe('server messages', () => {
   });
 
   test('status-update keeps the latest status even when messages arrive out of order', async () => {
-    await s.send({ type: 'status-update', status: 'in-progress', timestamp: 2000, call: { id: 'c1' } });
-    await s.send({ type: 'status-update', status: 'ringing', timestamp: 1000, call: { id: 'c1' } });
+    const t = NOW.getTime();
+    await s.send({ type: 'status-update', status: 'in-progress', timestamp: t + 2000, call: { id: 'c1' } });
+    await s.send({ type: 'status-update', status: 'ringing', timestamp: t + 1000, call: { id: 'c1' } });
     expect(await s.store.collection('call_status').findOne({ _id: 'c1' })).toMatchObject({
       status: 'in-progress',
-      at: 2000,
+      at: t + 2000,
     });
+  });
+
+  test('a timestamp of 1e308 (or any instant outside 2000…2100) is a malformed message, not a stored status', async () => {
+    for (const timestamp of [1e308, -1, 1000, '9999-01-01T00:00:00Z', 'soon']) {
+      const res = await s.send({ type: 'status-update', status: 'in-progress', timestamp, call: { id: 'c_ts' } });
+      expect(res.status, String(timestamp)).toBe(400);
+    }
+    expect(await s.store.collection('call_status').findOne({ _id: 'c_ts' })).toBeNull();
+  });
+
+  test("an end-of-call-report's impossible dates, durations and costs are left out; the report is kept", async () => {
+    const res = await s.send({
+      type: 'end-of-call-report',
+      call: { id: 'c_bad_numbers' },
+      startedAt: '+275760-09-13T00:00:00.000Z',
+      endedAt: 'yesterday-ish',
+      durationSeconds: -40,
+      cost: 1e300,
+      summary: 'kept',
+    });
+    expect(res.status).toBe(200);
+    const [log] = await s.store.callLogs.list({ callId: 'c_bad_numbers' });
+    expect(log).toMatchObject({ startedAt: '', endedAt: '', durationSeconds: null, cost: null });
+    expect(log!.summary).not.toBe('');
   });
 
   test('assistant-request: a known caller gets the assistant plus variableValues; an unknown one the default', async () => {

@@ -107,14 +107,18 @@ describe.each(backends)('store contract: %s', (_name, open) => {
     expect((await store.callLogs.list({ callId: 'c1' })).map((r) => r.callId)).toEqual(['c1']);
     // Totals where the data is: by ended reason, and in 15-minute buckets (10:07 and 10:14 share one).
     await store.callLogs.append({ ...rec('c5', '2026-11-23T10:14:59.000Z'), cost: 0.5, endedReason: 'y' });
+    // A record an older build stored with impossible figures is counted, left out of the sums, and named.
+    await store.callLogs.append({ ...rec('c6', '2026-11-22T11:00:00.000Z'), durationSeconds: -40, cost: 1e300 });
     const byReason = await store.callLogs.totals({ since: new Date('2026-11-21T00:00:00Z'), by: 'endedReason' });
     expect(byReason.sort((a, b) => a.key.localeCompare(b.key))).toEqual([
-      { key: 'x', calls: 3, seconds: 3, cost: 0, costed: 0 },
-      { key: 'y', calls: 1, seconds: 1, cost: 0.5, costed: 1 },
+      { key: 'x', calls: 4, seconds: 3, cost: 0, costed: 0, outOfRange: ['c6'] },
+      { key: 'y', calls: 1, seconds: 1, cost: 0.5, costed: 1, outOfRange: [] },
     ]);
     const buckets = await store.callLogs.totals({ since: new Date('2026-11-23T00:00:00Z'), by: 'quarterHour' });
-    expect(buckets).toEqual([{ key: '2026-11-23T10:00:00.000Z', calls: 2, seconds: 2, cost: 0.5, costed: 1 }]);
-    expect(await store.callLogs.rewrite((r) => (['c3', 'c4', 'c5'].includes(r.callId) ? null : r))).toBe(3);
+    expect(buckets).toEqual([
+      { key: '2026-11-23T10:00:00.000Z', calls: 2, seconds: 2, cost: 0.5, costed: 1, outOfRange: [] },
+    ]);
+    expect(await store.callLogs.rewrite((r) => (['c3', 'c4', 'c5', 'c6'].includes(r.callId) ? null : r))).toBe(4);
     // rewrite: a transform changes rows, null removes one (and its id may be logged again).
     expect(await store.callLogs.rewrite((r) => (r.callId === 'c1' ? null : { ...r, endedReason: 'rewritten' }))).toBe(
       2,

@@ -18,10 +18,12 @@ const report = (callId: string) => ({
   customer: { number: '+919812345678' },
   artifact: { transcript: `secret transcript of ${callId}` },
 });
+/** Status times are `at` ms after 2026-11-21 04:25 UTC. */
+const T0 = Date.UTC(2026, 10, 21, 4, 25);
 const status = (callId: string, s: string, at: number) => ({
   type: 'status-update',
   status: s,
-  timestamp: at,
+  timestamp: T0 + at,
   call: { id: callId },
 });
 
@@ -104,7 +106,7 @@ describe.skipIf(Boolean(process.env.MONGODB_URI))('DUR-2: MongoDB goes down mid-
     // The newest status wins, whatever the order of arrival.
     expect(double.collection(db, 'call_status').find((d) => d._id === 'down_0')).toMatchObject({
       status: 'ended',
-      at: 900,
+      at: T0 + 900,
     });
     // The journal is empty once drained.
     const journal = path.join(s.dir, 'spool', '0', 'journal.jsonl');

@@ -16,7 +16,7 @@ import { isSealed, SealError } from '../../crypto/seal.js';
 import { blindIndex } from '../../crypto/blind-index.js';
 import { blindIndexKeyFromEnv } from '../shared/sealer.js';
 import type { Env } from '../../env.js';
-import type { IO } from '../../io.js';
+import { printable, type IO } from '../../io.js';
 import { CALL_LOG_COLUMNS, escapeCell } from '../../store/csv-cells.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
@@ -99,11 +99,17 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
   const limit = opts.limit ?? (paged ? TABLE_ROWS + 1 : undefined);
   const unlocked = opts.decrypt ? await ctx.keyring() : undefined;
   // Calls still running: a status, no report yet (a caller filter leaves them out: they have no number).
-  const live = opts.caller
+  const statuses = opts.caller
     ? []
     : await store
         .collection<CallStatus>('call_status')
         .find(opts.call ? { _id: opts.call, status: { $in: LIVE_STATUSES } } : { status: { $in: LIVE_STATUSES } });
+  // A status an older build stored with an impossible time (a `1e308`) is skipped by name, not fatal.
+  const live = statuses.filter((st) => {
+    const problem = documentProblem('call_status', st);
+    if (problem) ctx.io.error(`Warning: call status ${printable(documentId(st))}: ${printable(problem)}; skipped.`);
+    return !problem;
+  });
   // The store filters, sorts and limits: only the rows shown are read (and opened).
   const query = { since, callId: opts.call, customerIndex: callerIndex, limit: byComparison ? undefined : limit };
   // Told once, though a second pass of --decrypt meets the row again.
@@ -121,7 +127,7 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
         const id = documentId(r);
         if (problem && !skipped.has(id)) {
           skipped.add(id);
-          ctx.io.error(`Warning: call log ${id}: ${problem}; skipped.`);
+          ctx.io.error(`Warning: call log ${printable(id)}: ${printable(problem)}; skipped.`);
         }
         return !problem;
       },

@@ -1,4 +1,5 @@
 import { renderTable } from '../shared/table.js';
+import { printable } from '../../io.js';
 import type { Vapi } from '@vapi-ai/server-sdk';
 import { DateTime } from 'luxon';
 import { vapiRequest } from '../../vapi/client.js';
@@ -55,6 +56,15 @@ export async function runMetrics(flags: MetricsOptions, ctx: Context): Promise<M
     since,
     by: flags.by === 'day' ? 'quarterHour' : flags.by === 'assistant' ? 'assistantId' : 'endedReason',
   });
+  // A record an older build stored with an impossible figure: counted, left out of the sums, named.
+  const outOfRange = totals.flatMap((t) => t.outOfRange);
+  if (outOfRange.length)
+    ctx.io.error(
+      `Warning: ${outOfRange.length} call log${outOfRange.length === 1 ? '' : 's'} with an impossible duration or cost (${outOfRange
+        .slice(0, 10)
+        .map(printable)
+        .join(', ')}${outOfRange.length > 10 ? ', …' : ''}) left out of minutes and cost.`,
+    );
   const groups = new Map<string, { calls: number; seconds: number; cost: number; costed: number }>();
   for (const t of totals) {
     const key =

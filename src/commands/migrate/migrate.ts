@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { StoreError, UsageError } from '../../errors.js';
 import { COLLECTIONS, DuplicateKeyError, type AppendLog, type Doc, type Store } from '../../store/types.js';
 import { documentId, documentProblem } from '../../store/schemas.js';
+import { printable } from '../../io.js';
 import { implement, type Flags } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
 import { progressBar, renderCleanup, renderMigrate } from './render.js';
@@ -189,7 +190,7 @@ export async function copyStore(
     items.filter((d) => {
       const problem = documentProblem(collection, d);
       if (problem) {
-        warnings.push(`${collection} ${documentId(d)}: ${problem}; skipped`);
+        warnings.push(`${collection} ${printable(documentId(d))}: ${printable(problem)}; skipped`);
         opts.progress.tick(collection);
       }
       return !problem;

@@ -1,3 +1,5 @@
+import { documentId, documentProblem } from '../../store/schemas.js';
+import { printable } from '../../io.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import chalk, { Chalk } from 'chalk';
@@ -117,6 +119,21 @@ export async function runPreflight(flags: PreflightOptions, ctx: Context): Promi
     await probe.updateOne({ _id: 'preflight-probe' }, { $set: { at: deps.now().toISOString() } }, { upsert: true });
     await probe.deleteMany({ _id: 'preflight-probe' });
     return { ok: true, detail: `${store.location} is writable` };
+  });
+  await attempt('doctors', async () => {
+    if (!store) throw new UserError('no store');
+    const all = await store.collection('doctors').find({});
+    const bad = all.flatMap((d) => {
+      const problem = documentProblem('doctors', d);
+      return problem ? [`${printable(documentId(d))}: ${printable(problem)}`] : [];
+    });
+    if (bad.length)
+      return {
+        ok: false,
+        detail: `${bad.length} of ${all.length} doctor record(s) cannot be read, so the tools leave them out: ${bad.slice(0, 3).join('; ')}`,
+        fix: 'Fix the doctor in templates/ and run `receptionist seed --force`, or edit the record.',
+      };
+    return { ok: true, detail: `${all.length} doctor(s), each with readable weekly hours` };
   });
   await attempt('keys', async () => {
     if (!store) throw new UserError('no store');

@@ -1,5 +1,5 @@
 import chalk, { Chalk } from 'chalk';
-import type { IO } from '../../io.js';
+import { printable, type IO } from '../../io.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import type { ServeEvent } from './serve.js';
 
@@ -30,13 +30,14 @@ export function renderServeEvent(e: ServeEvent, g: GlobalOptions, io: IO, now: (
           : c.yellow(String(e.status));
       const parts = [
         now().toISOString().slice(11, 23),
-        e.type.padEnd(20),
-        e.callId ? `call=${e.callId}` : '',
-        e.tools?.length ? e.tools.join(',') : '',
+        // Type, call id, tool names and detail come from the request: escaped, never raw.
+        printable(e.type).padEnd(20),
+        e.callId ? `call=${printable(e.callId)}` : '',
+        e.tools?.length ? printable(e.tools.join(',')) : '',
         status,
         e.outcome,
         `${e.ms}ms`,
-        e.detail ? `(${e.detail})` : '',
+        e.detail ? `(${printable(e.detail)})` : '',
       ];
       io.info(parts.filter(Boolean).join('  '));
       return;

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Store } from '../../store/types.js';
+import { documentProblem } from '../../store/schemas.js';
 import type { BotConfig, Doctor } from '../../domain/clinic.js';
 import { AppointmentBook } from '../../domain/appointments.js';
 import { openWindow } from '../../domain/schedule.js';
@@ -53,8 +54,14 @@ export function optionalString(args: Record<string, unknown>, key: string): stri
   return v.trim() || undefined;
 }
 
+/**
+ * The clinic's doctors, by name. A doctor record that fails validation (say, hand-edited hours
+ * "10-1") is left out, so that one bad record does not break every tool that searches slots;
+ * `preflight` and `migrate` name it.
+ */
 export async function doctors(ctx: ToolContext): Promise<Doctor[]> {
-  return ctx.store.collection<Doctor>('doctors').find({}, { sort: { name: 1 } });
+  const all = await ctx.store.collection<Doctor>('doctors').find({}, { sort: { name: 1 } });
+  return all.filter((d) => !documentProblem('doctors', d));
 }
 
 export function book(ctx: ToolContext): AppointmentBook {

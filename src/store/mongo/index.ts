@@ -20,6 +20,7 @@ import {
   type Store,
   type Update,
 } from '../types.js';
+import { CALL_FIGURE_LIMITS } from '../types.js';
 import { AuthError, NetworkError, StoreError, UsageError } from '../../errors.js';
 
 /**
@@ -240,20 +241,45 @@ class MongoCallLogs implements CallLogStore {
             ],
           }
         : { $ifNull: [`$${opts.by}`, ''] };
-    const number = (f: string) => ({ $cond: [{ $isNumber: `$${f}` }, `$${f}`, 0] });
+    // A figure is summed when it is a number within CALL_FIGURE_LIMITS; a number outside names its call.
+    const ok = (f: string, max: number) => ({
+      $and: [{ $isNumber: `$${f}` }, { $gte: [`$${f}`, 0] }, { $lte: [`$${f}`, max] }],
+    });
+    const out = (f: string, max: number) => ({ $and: [{ $isNumber: `$${f}` }, { $not: [ok(f, max)] }] });
+    const secondsOk = ok('durationSeconds', CALL_FIGURE_LIMITS.maxSeconds);
+    const costOk = ok('cost', CALL_FIGURE_LIMITS.maxCost);
     const rows = await this.col.aggregate<CallLogTotals & { _id: string }>([
       ...(opts.since ? [{ $match: { endedAt: { $gte: opts.since.toISOString() } } }] : []),
       {
         $group: {
           _id: key,
           calls: { $sum: 1 },
-          seconds: { $sum: number('durationSeconds') },
-          cost: { $sum: number('cost') },
-          costed: { $sum: { $cond: [{ $isNumber: '$cost' }, 1, 0] } },
+          seconds: { $sum: { $cond: [secondsOk, '$durationSeconds', 0] } },
+          cost: { $sum: { $cond: [costOk, '$cost', 0] } },
+          costed: { $sum: { $cond: [costOk, 1, 0] } },
+          outOfRange: {
+            $push: {
+              $cond: [
+                {
+                  $or: [out('durationSeconds', CALL_FIGURE_LIMITS.maxSeconds), out('cost', CALL_FIGURE_LIMITS.maxCost)],
+                },
+                '$callId',
+                null,
+              ],
+            },
+          },
         },
       },
     ]);
-    return rows.map(({ _id, calls, seconds, cost, costed }) => ({ key: _id, calls, seconds, cost, costed }));
+    return rows.map(({ _id, calls, seconds, cost, costed, outOfRange }) => ({
+      key: _id,
+      calls,
+      seconds,
+      cost,
+      costed,
+      // The calls in range pushed null (what real MongoDB and its test double both do alike).
+      outOfRange: outOfRange.filter((id): id is string => typeof id === 'string'),
+    }));
   }
 
   async rewrite(transform: (r: CallLogRecord) => CallLogRecord | null): Promise<number> {

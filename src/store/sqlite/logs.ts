@@ -1,8 +1,13 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { AppendLog, CallLogGrouping, CallLogQuery, CallLogRecord, CallLogStore, CallLogTotals } from '../types.js';
+import { CALL_FIGURE_LIMITS } from '../types.js';
 import { StoreError } from '../../errors.js';
 import { CALL_LOG_COLUMNS } from '../csv-cells.js';
 import { asStoreError, onConnection, prepared, transaction } from './db.js';
+
+/** SQL for a figure within {@link CALL_FIGURE_LIMITS} (or absent): out of range, it is left out of the sums. */
+const SECONDS_OK = `(durationSeconds IS NULL OR durationSeconds BETWEEN 0 AND ${CALL_FIGURE_LIMITS.maxSeconds})`;
+const COST_OK = `(cost IS NULL OR cost BETWEEN 0 AND ${CALL_FIGURE_LIMITS.maxCost})`;
 
 /** The DDL of the call log (one column per `CallLogRecord` field) and of the append-only logs. */
 export const LOGS_DDL = [
@@ -101,10 +106,14 @@ export class SqliteCallLog implements CallLogStore {
       (
         prepared(
           this.db,
-          `SELECT ${key} AS key, count(*) AS calls, total(durationSeconds) AS seconds, total(cost) AS cost,
-               count(cost) AS costed FROM call_logs ${opts.since ? 'WHERE sortAt >= ?' : ''} GROUP BY 1`,
-        ).all(...(opts.since ? [opts.since.toISOString()] : [])) as unknown as CallLogTotals[]
-      ).map((r) => ({ ...r })),
+          `SELECT ${key} AS key, count(*) AS calls, total(CASE WHEN ${SECONDS_OK} THEN durationSeconds END) AS seconds,
+               total(CASE WHEN ${COST_OK} THEN cost END) AS cost, count(CASE WHEN ${COST_OK} THEN cost END) AS costed,
+               group_concat(CASE WHEN NOT (${SECONDS_OK} AND ${COST_OK}) THEN callId END, char(31)) AS outOfRange
+             FROM call_logs ${opts.since ? 'WHERE sortAt >= ?' : ''} GROUP BY 1`,
+        ).all(...(opts.since ? [opts.since.toISOString()] : [])) as unknown as Array<
+          Omit<CallLogTotals, 'outOfRange'> & { outOfRange: string | null }
+        >
+      ).map((r) => ({ ...r, outOfRange: r.outOfRange ? r.outOfRange.split('\x1f') : [] })),
     );
   }
 
