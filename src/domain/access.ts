@@ -63,10 +63,12 @@ function nameMatches(owner: RecordOwner, said: string, sealer: FieldSealer): boo
   return typeof owner.name === 'string' && !isSealed(owner.name) && normaliseName(owner.name) === normaliseName(said);
 }
 
-/** One call's failed attempts (collection `access_failures`, `_id` = Vapi `call.id`). */
+/** One call's failed attempts (collection `access_failures`, `_id` = Vapi `call.id`), by `toolCallId`. */
 interface FailureDoc {
   _id: string;
   count: number;
+  /** The tool calls that failed: a redelivery of one of them is not counted again. */
+  toolCallIds: string[];
   firstAt: string;
   lastAt: string;
   [key: string]: unknown;
@@ -80,14 +82,25 @@ export async function failedAttempts(store: Store, callId: string): Promise<numb
   return doc?.count ?? 0;
 }
 
-/** Counts one more failed attempt for the call; returns the new count. @throws StoreUnavailableError */
-export async function recordFailedAttempt(store: Store, callId: string, nowIso: string): Promise<number> {
+/**
+ * Counts a failed attempt of one tool call (idempotent: the same `toolCallId` counts once, so a
+ * redelivered lookup whose reply is not cached does not count twice); returns the call's count.
+ * Run it inside the tool call's atomic step. @throws StoreUnavailableError
+ */
+export async function recordFailedAttempt(
+  store: Store,
+  callId: string,
+  toolCallId: string,
+  nowIso: string,
+): Promise<number> {
   const col = store.collection<FailureDoc>('access_failures');
   const _id = failureKey(callId);
-  await col.updateOne({ _id }, { $inc: { count: 1 }, $set: { lastAt: nowIso } }, { upsert: true });
   const doc = await col.findOne({ _id });
-  if (doc && !doc.firstAt) await col.updateOne({ _id }, { $set: { firstAt: nowIso } });
-  return doc?.count ?? 1;
+  if (doc?.toolCallIds.includes(toolCallId)) return doc.count;
+  const toolCallIds = [...(doc?.toolCallIds ?? []), toolCallId];
+  if (doc) await col.updateOne({ _id }, { $set: { count: toolCallIds.length, toolCallIds, lastAt: nowIso } });
+  else await col.insertOne({ _id, count: 1, toolCallIds, firstAt: nowIso, lastAt: nowIso });
+  return toolCallIds.length;
 }
 
 /** Drops the counts of calls whose last failed attempt is before `cutoffIso` (run with the reply prune). */

@@ -6,9 +6,9 @@ import { AppointmentBook } from '../domain/appointments.js';
 import { callLogFromReport, sealCallLog } from '../domain/call-records.js';
 import { spokenDateTime } from '../domain/spoken-time.js';
 import { isObject, type Json, type ServerMessage, type ToolCall } from '../vapi/server-message.js';
-import { toolHandlers } from './tools/index.js';
+import { READ_ONLY_TOOLS, toolHandlers } from './tools/index.js';
 import { ToolInputError, type ToolContext } from './tools/context.js';
-import type { ReplyCache } from './replies.js';
+import type { Computed, ReplyCache } from './replies.js';
 import type { CallEventWriter } from './call-events.js';
 import type { FieldSealer } from '../domain/sealer.js';
 import { DateTime } from 'luxon';
@@ -171,7 +171,7 @@ async function runTool(
   message: ServerMessage,
   callId: string,
   ctx: MessageContext,
-): Promise<{ value: ToolCallResult; cache: boolean }> {
+): Promise<Computed<ToolCallResult>> {
   const base = { toolCallId: call.id, name: call.name };
   const handler = Object.hasOwn(toolHandlers, call.name) ? toolHandlers[call.name] : undefined;
   if (!handler)
@@ -194,7 +194,8 @@ async function runTool(
     sealer: ctx.sealer,
   };
   try {
-    return { value: { ...base, result: await handler(args, toolCtx) }, cache: true };
+    const result = await handler(args, toolCtx);
+    return { value: { ...base, result }, cache: READ_ONLY_TOOLS.has(call.name) ? 'writes-only' : true };
   } catch (err) {
     if (err instanceof ToolInputError) return { value: { ...base, error: err.message }, cache: true };
     if (err instanceof StoreUnavailableError) throw err;
@@ -239,13 +240,10 @@ async function handleFunctionCall(
  * and a personal first message. Must answer well within Vapi's 7.5 s.
  */
 async function handleAssistantRequest(message: ServerMessage, ctx: MessageContext): Promise<Handled> {
-  const callId = message.callId ?? '';
-  const compute = async () => ({ value: await assistantReply(message, ctx), cache: Boolean(callId) });
+  // Not kept in the reply cache: it writes nothing, so a redelivery is simply answered again, and
+  // the reply holds the caller's name (and the whole inline assistant before a sync).
   try {
-    const { value, isReplay } = callId
-      ? await ctx.replies.once(`assistant-request:${callId}`, compute)
-      : { value: (await compute()).value, isReplay: false };
-    return { status: 200, body: value, outcome: isReplay ? 'replayed' : 'ok' };
+    return { status: 200, body: await assistantReply(message, ctx), outcome: 'ok' };
   } catch (err) {
     if (!(err instanceof StoreUnavailableError)) throw err;
     // The call must still be answered: the assistant without the caller's details.

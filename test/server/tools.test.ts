@@ -160,7 +160,7 @@ describe('clinic tools', () => {
       (await call('book_appointment', { ...base, email: 'asha at gmail', phone: '+919812345678' })).result,
     ).toMatch(/doesn't look complete/);
     expect((await call('book_appointment', { ...base, email: 'a@b.co', phone: '12345' })).result).toMatch(
-      /^The phone number 12345 doesn't look right/,
+      /^That phone number doesn't look right/,
     );
   });
 

@@ -33,9 +33,10 @@ export const bookAppointment: ToolHandler = async (args, ctx) => {
 
   const email = normaliseSpokenEmail(rawEmail);
   if (!email)
-    return `The email address "${rawEmail}" doesn't look complete. Could you spell it out again, letter by letter?`;
+    // Not quoted back: the reply is kept in the reply cache, which holds no patient's data.
+    return "That email address doesn't look complete. Could you spell it out again, letter by letter?";
   const phone = toE164(rawPhone, ctx.config.clinic.defaultRegion);
-  if (!phone) return `The phone number ${rawPhone} doesn't look right. Could you say it again, with the country code?`;
+  if (!phone) return "That phone number doesn't look right. Could you say it again, with the country code?";
 
   const all = await doctors(ctx);
   const picked = pickDoctors(all, args);

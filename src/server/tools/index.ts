@@ -21,3 +21,15 @@ export const toolHandlers: Record<string, ToolHandler> = {
   schedule_ac_service: scheduleAcService,
   ac_troubleshooting: acTroubleshooting,
 };
+
+/**
+ * Tools that change nothing but the access rule's failed-attempt count (idempotent per
+ * `toolCallId`): their replies are not kept in the reply cache, because they hold patients' and
+ * customers' data (names, serial numbers, prices) and a redelivery can simply be answered again.
+ */
+export const READ_ONLY_TOOLS: ReadonlySet<string> = new Set([
+  'list_doctors',
+  'get_ac_purchase_details',
+  'get_warranty_info',
+  'ac_troubleshooting',
+]);

@@ -24,8 +24,8 @@ export interface Subject {
 /**
  * Applies the access rule (see `domain/access.ts`) to a caller acting on `owner` (`null` when the
  * ID named nothing). Second-factor arguments: `patientName` and `appointmentDate` for an
- * appointment, `customerName` for an AC account. Counts a failed attempt in the call's record,
- * inside the tool call's atomic step, so a redelivery does not count twice.
+ * appointment, `customerName` for an AC account. Counts a failed attempt in the call's record
+ * (once per `toolCallId`, inside the tool call's atomic step), so a redelivery does not count twice.
  * @returns `{ ok: true }` to go on, or the sentence the caller hears instead.
  * @throws StoreUnavailableError
  */
@@ -60,7 +60,7 @@ export async function verifyCaller(
         ? `To protect patients' privacy I need to check two details first: the patient's full name, and the date of appointment ${subject.spoken}.`
         : `To protect our customers' privacy I need to check one detail first: the full name on the account for customer ID ${subject.spoken}.`,
     };
-  const failures = await recordFailedAttempt(ctx.store, ctx.callId, ctx.now().toISOString());
+  const failures = await recordFailedAttempt(ctx.store, ctx.callId, ctx.toolCallId, ctx.now().toISOString());
   if (failures >= MAX_FAILED_ATTEMPTS) return { answer: TRANSFER_ANSWER };
   return {
     answer: isAppointment
