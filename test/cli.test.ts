@@ -90,7 +90,7 @@ describe('receptionist', () => {
 });
 
 describe('parsing', () => {
-  const secret = { VAPI_SERVER_SECRET: 'x'.repeat(20) };
+  const secret = { VAPI_SERVER_SECRET: 'test-secret-0123456789abcdef' };
   test.each([
     { flags: {}, env: secret, expected: { port: 3000, host: '127.0.0.1', bodyLimit: 5 * 1024 * 1024 } },
     { flags: { port: '0' }, env: { ...secret, RECEPTIONIST_PORT: '4000' }, expected: { port: 0 } },
@@ -118,10 +118,31 @@ describe('parsing', () => {
     [{ port: '70000' }, secretEnv(), /Invalid port "70000" \(from --port\)/],
     [{}, createEnv({}, { RECEPTIONIST_PORT: 'x' }, '.env'), /Invalid port "x" \(from RECEPTIONIST_PORT in \.env\)/],
     [{}, createEnv({ VAPI_SERVER_SECRET: 'short' }, {}, '.env'), /shorter than 16 characters/],
+    // Issue 13 item 15: sixteen spaces, a repeated character, a pasted line break were accepted.
+    [{}, createEnv({ VAPI_SERVER_SECRET: ' '.repeat(16) }, {}, '.env'), /begins or ends with white space/],
+    [
+      {},
+      createEnv({ VAPI_SERVER_SECRET: 'x'.repeat(20) }, {}, '.env'),
+      /has about 0 bits of randomness; it needs at least 64/,
+    ],
+    [
+      {},
+      createEnv({ VAPI_SERVER_SECRET: 'test-secret-0123456789abcdef\n' }, {}, '.env'),
+      /begins or ends with white space/,
+    ],
+    [
+      {},
+      createEnv(
+        { VAPI_SERVER_SECRET: 'good-secret-0123456789', VAPI_SERVER_SECRET_PREVIOUS: 'abababababababab' },
+        {},
+        '.env',
+      ),
+      /has about 0 bits/,
+    ],
     [{ bodyLimit: '10' }, secretEnv(), /Invalid --body-limit "10"/],
     [
       {},
-      createEnv({ VAPI_SERVER_SECRET: 'x'.repeat(20), RECEPTIONIST_DEFAULT_REGION: 'XX' }, {}, '.env'),
+      createEnv({ VAPI_SERVER_SECRET: 'test-secret-0123456789abcdef', RECEPTIONIST_DEFAULT_REGION: 'XX' }, {}, '.env'),
       /Unknown region "XX" \(from \$RECEPTIONIST_DEFAULT_REGION\)/,
     ],
   ])('serve rejects %o', (flags, env, message) => {
@@ -179,5 +200,5 @@ describe('parsing', () => {
 });
 
 function secretEnv() {
-  return createEnv({ VAPI_SERVER_SECRET: 'x'.repeat(20) }, {}, '.env');
+  return createEnv({ VAPI_SERVER_SECRET: 'test-secret-0123456789abcdef' }, {}, '.env');
 }

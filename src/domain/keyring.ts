@@ -1,3 +1,4 @@
+import { printable } from '../io.js';
 import { randomBytes } from 'node:crypto';
 import type { Collection, Store } from '../store/types.js';
 import { generateSealingKeyPair, open, seal, SealError, type SealingKeyPair } from '../crypto/seal.js';
@@ -56,7 +57,19 @@ export class KeyringError extends Error {
   }
 }
 
-const USERNAME = /^[a-z][a-z0-9._-]{1,31}$/;
+/**
+ * A username: 2–32 characters, a letter first, then letters, digits, `_` or `-`. No `.`: a name is
+ * a key of each key document's `grants`, and a dotted one ("jo.smith") was written as a nested
+ * path, so its admin could never open anything.
+ */
+const USERNAME = /^[a-z][a-z0-9_-]{1,31}$/;
+
+/** Why `username` cannot be a new user's name, or undefined when it can. */
+export function usernameProblem(username: string): string | undefined {
+  return USERNAME.test(username)
+    ? undefined
+    : `Invalid username "${printable(username)}": 2–32 characters, lowercase letters, digits, _ or -, starting with a letter (no dots).`;
+}
 
 function users(store: Store): Collection<UserDoc> {
   return store.collection<UserDoc>('users');
@@ -111,7 +124,7 @@ export async function initKeyring(
 ): Promise<{ keyId: string }> {
   if (!USERNAME.test(username))
     throw new KeyringError(
-      `Invalid username "${username}": 2–32 characters, lowercase letters, digits, . _ -, starting with a letter.`,
+      `Invalid username "${printable(username)}": 2–32 characters, lowercase letters, digits, _ or -, starting with a letter (no dots).`,
     );
   if (await hasKeyring(store)) throw new KeyringError('A keyring exists already.');
   const { doc } = await newUserDoc(username, password, now, kdf);
@@ -191,7 +204,7 @@ export async function addUser(
 ): Promise<void> {
   if (!USERNAME.test(username))
     throw new KeyringError(
-      `Invalid username "${username}": 2–32 characters, lowercase letters, digits, . _ -, starting with a letter.`,
+      `Invalid username "${printable(username)}": 2–32 characters, lowercase letters, digits, _ or -, starting with a letter (no dots).`,
     );
   if (await users(store).findOne({ _id: username })) throw new KeyringError(`User "${username}" exists already.`);
   const { doc } = await newUserDoc(username, password, now, kdf);

@@ -364,3 +364,36 @@ function header(headers: Headers, name: string): string | undefined {
   const v = headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
 }
+
+/** Bits of a secret by the alphabet it draws from (hex 4, base64 6, else the classes it uses), 0 for a repeated pattern. */
+export function secretBits(secret: string): number {
+  if (new Set(secret).size < 8) return 0;
+  if (/^[0-9a-f]+$/i.test(secret)) return secret.length * 4;
+  if (/^[A-Za-z0-9+/_=-]+$/.test(secret)) return Math.floor(secret.length * Math.log2(Math.min(64, alphabet(secret))));
+  return Math.floor(secret.length * Math.log2(alphabet(secret)));
+}
+
+function alphabet(s: string): number {
+  return (
+    (/[a-z]/.test(s) ? 26 : 0) +
+    (/[A-Z]/.test(s) ? 26 : 0) +
+    (/[0-9]/.test(s) ? 10 : 0) +
+    (/[^A-Za-z0-9]/.test(s) ? 32 : 0)
+  );
+}
+
+/** The least a webhook secret may carry for `serve` and `sync` to use it ({@link secretBits}); `preflight` asks for 128. */
+export const MIN_SECRET_BITS = 64;
+
+/**
+ * Why a webhook secret is refused, or undefined: shorter than 16 characters, white space at an
+ * end (a copying slip: Vapi would sign with something else), or under {@link MIN_SECRET_BITS}
+ * (sixteen spaces, a repeated character or pattern).
+ */
+export function weakSecret(secret: string): string | undefined {
+  if (secret.length < 16) return 'is shorter than 16 characters';
+  if (secret.trim() !== secret) return 'begins or ends with white space';
+  const bits = secretBits(secret);
+  if (bits < MIN_SECRET_BITS) return `has about ${bits} bits of randomness; it needs at least ${MIN_SECRET_BITS}`;
+  return undefined;
+}

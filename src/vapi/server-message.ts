@@ -58,9 +58,36 @@ export const VAPI_MESSAGE_TYPES = new Set([
   'voice-request',
 ]);
 
+/** How deep a body's objects and arrays may nest; Vapi's deepest (an artifact's tool-call arguments) is about a dozen. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Whether JSON text nests objects and arrays deeper than `limit`, by one pass over the bytes
+ * (brackets inside strings are skipped), before it is parsed: a body nested 10,000 deep parses,
+ * then overflows the stack of whatever walks it later (a 500 on every retry).
+ */
+export function nestsDeeperThan(raw: Buffer, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
 /** Parses the raw body into `{ message: { type, … } }`. @throws MalformedMessageError */
 export function parseEnvelope(raw: Buffer): Json {
   if (raw.length === 0) throw new MalformedMessageError('empty body; expected {"message": {"type": …}}');
+  if (nestsDeeperThan(raw, MAX_JSON_DEPTH))
+    throw new MalformedMessageError(`body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels`);
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
@@ -288,6 +315,8 @@ function toolCallsOf(message: Json): ToolCall[] {
 function argumentsOf(args: unknown): ToolCall['arguments'] {
   let value = args;
   if (typeof value === 'string') {
+    if (nestsDeeperThan(Buffer.from(value), MAX_JSON_DEPTH))
+      return { ok: false, error: `The tool arguments nest deeper than ${MAX_JSON_DEPTH} levels.` };
     try {
       value = value.trim() ? JSON.parse(value) : {};
     } catch {

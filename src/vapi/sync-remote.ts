@@ -2,6 +2,7 @@ import type { VapiClient } from '@vapi-ai/server-sdk';
 import type { Env } from '../env.js';
 import { AuthError, UsageError } from '../errors.js';
 import { resolveSetting } from '../settings.js';
+import { weakSecret } from '../server/auth.js';
 import type { BotConfig } from '../domain/clinic.js';
 import { vapiRequest, vapiRest, type VapiSettings } from './client.js';
 import {
@@ -79,9 +80,10 @@ export function requireServerSecret(deps: { env: Env }): string {
       'No VAPI_SERVER_SECRET: sync makes it the key of the webhook credential that signs every server message.',
       'Set VAPI_SERVER_SECRET (environment or .env) to the secret `serve` runs with, e.g. `openssl rand -hex 32`.',
     );
-  if (secret.value.length < 16)
+  const weak = weakSecret(secret.value);
+  if (weak)
     throw new AuthError(
-      `The webhook secret (from ${secret.source}) is shorter than 16 characters.`,
+      `The webhook secret (from ${secret.source}) ${weak}.`,
       'Use a long random value, e.g. `openssl rand -hex 32`.',
     );
   return secret.value;

@@ -8,6 +8,7 @@ import { blindIndex, parseBlindIndexKey } from '../../src/crypto/blind-index.js'
 import { activeSealingKey } from '../../src/domain/keyring.js';
 import { createSealer } from '../../src/domain/sealer.js';
 import { recordCallLog } from '../../src/domain/call-records.js';
+import { emptyCallLog } from '../../src/domain/call-log-query.js';
 import { testDeps } from '../support/deps.js';
 import { tempDir } from '../support/store.js';
 
@@ -226,7 +227,7 @@ describe('receptionist users / keys', () => {
     await run(['seed']);
     await run(['users', 'add', 'asha', '--password-stdin'], { stdin: PW_ASHA });
     fs.rmSync(path.join(tmp.dir, '.env'));
-    const serve = await run(['serve', '--port', '0'], { env: { VAPI_SERVER_SECRET: 'x'.repeat(20) } });
+    const serve = await run(['serve', '--port', '0'], { env: { VAPI_SERVER_SECRET: 'test-secret-0123456789abcdef' } });
     expect(serve.code).toBe(1);
     expect(serve.err).toContain(
       'RECEPTIONIST_BLIND_INDEX_KEY is not set, so callers cannot be looked up by phone.\n  Restore it from your backup of .env, or run `receptionist keys reindex`',
@@ -325,5 +326,31 @@ describe('receptionist users / keys', () => {
     const r = await run(['users', 'add', 'asha', '--password-stdin'], { stdin: 'short\n' });
     expect(r.code).toBe(2);
     expect(r.err).toContain('The password is shorter than 12 characters.');
+  });
+
+  test('issue 13 item 15: `users add jo.smith` is refused with the rule (it made an admin who could never decrypt)', async () => {
+    for (const name of ['jo.smith', 'Jo', 'a', 'jo\x1b[2J']) {
+      const r = await run(['users', 'add', name, '--password-stdin'], { stdin: `${PW_ASHA}\n` });
+      expect(r.code, name).toBe(2);
+      expect(r.err).toMatch(
+        /^Error: Invalid username ".*": 2–32 characters, lowercase letters, digits, _ or -, starting with a letter \(no dots\)\./,
+      );
+      expect(r.err).not.toContain('\x1b');
+    }
+    expect(fs.existsSync(path.join(tmp.dir, '.env'))).toBe(false);
+    // jo_smith works, and opens what is sealed to it.
+    expect((await run(['users', 'add', 'jo_smith', '--password-stdin'], { stdin: `${PW_ASHA}\n` })).code).toBe(0);
+    const store = await openSqliteStore({ dir: path.join(tmp.dir, 'store') });
+    await recordCallLog(
+      store,
+      { ...emptyCallLog('c_jo', '2026-11-20T10:00:00.000Z'), transcript: 'jo can read this' },
+      createSealer((await activeSealingKey(store))!, Buffer.alloc(32, 1)),
+    );
+    await store.close();
+    const logs = await run(['logs', '--decrypt', '--json', '--username', 'jo_smith', '--password-stdin'], {
+      stdin: `${PW_ASHA}\n`,
+    });
+    expect(logs.code, logs.err).toBe(0);
+    expect(logs.out).toContain('jo can read this');
   });
 });

@@ -447,3 +447,24 @@ describe('replays and redeliveries', () => {
     expect(only(after.body).result).toMatch(/^You're booked with Dr\. Priya Rao on Monday 23 November at 10 AM/);
   });
 });
+
+test('issue 13 item 15: a body nested 100,000 deep is a 400 naming the limit, every time, not a 500', async () => {
+  const s = await startTestServer();
+  try {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    for (let i = 0; i < 2; i++) {
+      const res = await s.send(
+        { type: 'end-of-call-report', call: { id: 'c_deep' }, analysis: { successEvaluation: '@' } },
+        {
+          raw: `{"message":{"type":"end-of-call-report","call":{"id":"c_deep"},"analysis":{"successEvaluation":${deep}}}}`,
+        },
+      );
+      expect(res).toEqual({ status: 400, body: { error: 'body nests objects or arrays deeper than 64 levels' } });
+    }
+    // Brackets inside strings do not count; a real report's depth is fine.
+    const text = await s.send({ type: 'end-of-call-report', call: { id: 'c_text' }, summary: '['.repeat(1000) });
+    expect(text.status).toBe(200);
+  } finally {
+    await s.close();
+  }
+});

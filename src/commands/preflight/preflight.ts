@@ -1,3 +1,4 @@
+import { secretBits } from '../../server/auth.js';
 import { documentId, documentProblem } from '../../store/schemas.js';
 import { printable } from '../../io.js';
 import fs from 'node:fs';
@@ -37,26 +38,11 @@ export interface Check {
   fix?: string;
 }
 
+export { secretBits };
+
 export interface PreflightResult {
   ok: boolean;
   checks: Check[];
-}
-
-/** Bits of a secret by the alphabet it draws from (hex 4, base64 6, else the classes it uses), 0 for a repeated pattern. */
-export function secretBits(secret: string): number {
-  if (new Set(secret).size < 8) return 0;
-  if (/^[0-9a-f]+$/i.test(secret)) return secret.length * 4;
-  if (/^[A-Za-z0-9+/_=-]+$/.test(secret)) return Math.floor(secret.length * Math.log2(Math.min(64, alphabet(secret))));
-  return Math.floor(secret.length * Math.log2(alphabet(secret)));
-}
-
-function alphabet(s: string): number {
-  return (
-    (/[a-z]/.test(s) ? 26 : 0) +
-    (/[A-Z]/.test(s) ? 26 : 0) +
-    (/[0-9]/.test(s) ? 10 : 0) +
-    (/[^A-Za-z0-9]/.test(s) ? 32 : 0)
-  );
 }
 
 /** `>=22.13` from package.json against this Node. */

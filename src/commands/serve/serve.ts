@@ -7,6 +7,7 @@ import {
   DEFAULT_TOLERANCE_SECONDS,
   PRE_SYNC_PLANS,
   parseAuthPlan,
+  weakSecret,
   type AuthConfig,
   type WebhookAuthPlan,
 } from '../../server/auth.js';
@@ -227,12 +228,8 @@ export function parseServeOptions(commanderFlags: Flags, env: Env): ServeOptions
       'Set VAPI_SERVER_SECRET (environment or .env), or pass --insecure-no-auth for a local test.',
     );
   }
-  if (secrets.some((s) => s.length < 16)) {
-    throw new AuthError(
-      'The webhook secret is shorter than 16 characters.',
-      'Use a long random value, e.g. `openssl rand -hex 32`.',
-    );
-  }
+  const weak = secrets.map(weakSecret).find(Boolean);
+  if (weak) throw new AuthError(`The webhook secret ${weak}.`, 'Use a long random value, e.g. `openssl rand -hex 32`.');
   const planSetting = resolveSetting('auth-plan', flags.authPlan, 'RECEPTIONIST_AUTH_PLAN', deps.env);
   let plans: WebhookAuthPlan[] = [];
   if (planSetting) {

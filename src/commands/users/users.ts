@@ -1,5 +1,14 @@
 import { DateTime } from 'luxon';
-import { addUser, changePassword, hasKeyring, listUsers, removeUser, resetPassword } from '../../domain/keyring.js';
+import {
+  addUser,
+  changePassword,
+  hasKeyring,
+  listUsers,
+  removeUser,
+  resetPassword,
+  usernameProblem,
+} from '../../domain/keyring.js';
+import { UsageError } from '../../errors.js';
 import type { Env } from '../../env.js';
 import { appendAudit } from '../../domain/audit.js';
 import { renderTable } from '../shared/table.js';
@@ -112,7 +121,15 @@ export function renderList(
 }
 
 const render = (r: UsersResult, _o: unknown, out: RenderContext) => renderUsersResult(r, out);
-export const add = implement({ parse: parseUserTarget, run: runUsersAdd, render });
+/** `users add <user>`: the name is checked before anything is asked or written. @throws UsageError */
+export function parseNewUser(flags: Flags, env?: Env): UserTarget {
+  const target = parseUserTarget(flags, env);
+  const problem = target.username === undefined ? undefined : usernameProblem(target.username);
+  if (problem) throw new UsageError(problem, 'For example `receptionist users add jo_smith --role admin`.');
+  return target;
+}
+
+export const add = implement({ parse: parseNewUser, run: runUsersAdd, render });
 export const passwd = implement({
   parse: (f: Flags, env: Env) => parseUserTarget(f, env),
   run: runUsersPasswd,
