@@ -1,17 +1,62 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { StoreError } from '../errors.js';
 
+/** Modes of what the store writes: files readable by this user only, folders likewise (issue 13 item 7). */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIR_MODE = 0o700;
+
 /**
- * Creates `dir` (and its parents) readable by this user only (mode 700), for patients' data.
- * @throws StoreError naming `what` and the folder when it cannot be created
+ * Creates `dir` (and its parents) readable by this user only (mode 700), for patients' data; a
+ * folder that exists already is tightened to 700 when group or others had any access.
+ * @throws StoreError naming `what`, the folder and the fix when it cannot be created or tightened
  */
 export function ensurePrivateDir(dir: string, what: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   } catch (err) {
     throw new StoreError(`Cannot create the ${what} ${dir}: ${(err as Error).message}`, undefined, {
       cause: err,
       reason: 'data-dir-unwritable',
     });
   }
+  tightenMode(dir, PRIVATE_DIR_MODE, what);
+}
+
+/**
+ * Takes group and others' access away from an existing file or folder (to `mode`: 600 or 700);
+ * absent is fine. Windows has no such modes and is left alone.
+ * @throws StoreError with the `chmod` to run when this user cannot change it (another owner)
+ */
+export function tightenMode(file: string, mode: number, what: string): void {
+  if (os.platform() === 'win32') return;
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    return;
+  }
+  if ((st.mode & 0o077) === 0) return;
+  try {
+    fs.chmodSync(file, mode);
+  } catch (err) {
+    throw new StoreError(
+      `The ${what} ${file} is readable by others (mode ${(st.mode & 0o777).toString(8)}) and cannot be made private: ${(err as Error).message}`,
+      `Run \`chmod ${mode.toString(8)} ${file}\` as its owner.`,
+      { cause: err, reason: 'data-dir-unwritable' },
+    );
+  }
+}
+
+/** Tightens every file directly in `dir` whose name starts with one of `prefixes` (a store file and its -wal, -shm). */
+export function tightenFiles(dir: string, prefixes: string[], what: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names)
+    if (prefixes.some((p) => name.startsWith(p))) tightenMode(path.join(dir, name), PRIVATE_FILE_MODE, what);
 }

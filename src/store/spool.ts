@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { ensurePrivateDir } from './private-dir.js';
+import { ensurePrivateDir, tightenFiles } from './private-dir.js';
 import path from 'node:path';
 import { StoreError } from '../errors.js';
 import { acquireDirLock, type DirLock } from './local/lock.js';
@@ -48,6 +48,7 @@ export class Spool<T> {
     for (let slot = 0; slot < MAX_SLOTS; slot++) {
       const dir = path.join(root, String(slot));
       ensurePrivateDir(dir, 'spool directory');
+      tightenFiles(dir, ['journal'], 'spool journal');
       let lock: DirLock;
       try {
         lock = acquireDirLock(dir, opts.purpose);

@@ -4,6 +4,7 @@ import type { Deps } from '../../deps.js';
 import { NeedsInputError, UsageError } from '../../errors.js';
 import { newBlindIndexKey } from '../../crypto/blind-index.js';
 import { blindIndexKeyFromEnv } from './sealer.js';
+import { PRIVATE_FILE_MODE, tightenMode } from '../../store/private-dir.js';
 
 /** Passwords are at least this long. */
 export const MIN_PASSWORD_LENGTH = 12;
@@ -77,6 +78,8 @@ export function ensureBlindIndexKey(deps: Deps): { key: string; file?: string } 
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   const sep = text && !text.endsWith('\n') ? '\n' : '';
   const key = newBlindIndexKey();
-  fs.writeFileSync(file, `${text}${sep}RECEPTIONIST_BLIND_INDEX_KEY=${key}\n`, { mode: 0o600 });
+  fs.writeFileSync(file, `${text}${sep}RECEPTIONIST_BLIND_INDEX_KEY=${key}\n`, { mode: PRIVATE_FILE_MODE });
+  // An existing .env keeps its mode on write: it now holds the key, so it is made private.
+  tightenMode(file, PRIVATE_FILE_MODE, '.env file');
   return { key, file };
 }

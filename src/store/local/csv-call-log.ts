@@ -15,6 +15,7 @@ import {
 import { StoreError } from '../../errors.js';
 import { thisProcess } from '../../deps.js';
 import { CALL_LOG_COLUMNS, escapeCell, unescapeCell } from '../csv-cells.js';
+import { PRIVATE_FILE_MODE, tightenFiles } from '../private-dir.js';
 
 const HEADER = [...CALL_LOG_COLUMNS, 'checksum'];
 function checksum(cells: string[]): string {
@@ -174,8 +175,10 @@ export class CsvCallLog implements CallLogStore {
   /** Opens for appending (the caller holds the directory lock). */
   static async open(file: string, onWarning: (msg: string) => void): Promise<CsvCallLog> {
     if (!fs.existsSync(file)) {
-      fs.writeFileSync(file, stringify([HEADER]), { flag: 'wx' });
+      fs.writeFileSync(file, stringify([HEADER]), { flag: 'wx', mode: PRIVATE_FILE_MODE });
     }
+    // calls.csv and what was moved aside from it, also when an older build made them readable by others.
+    tightenFiles(path.dirname(file), [path.basename(file)], 'call log');
     const { records, cleanBytes, fileBytes, isOldFormat } = await scan(file);
     if (cleanBytes === 0) {
       throw new StoreError(`${file} has no header row.`, 'Move the file away to start a new call log.');
@@ -186,7 +189,7 @@ export class CsvCallLog implements CallLogStore {
       const tail = Buffer.alloc(fileBytes - cleanBytes);
       fs.readSync(fd, tail, 0, tail.length, cleanBytes);
       fs.closeSync(fd);
-      fs.writeFileSync(aside, tail);
+      fs.writeFileSync(aside, tail, { mode: PRIVATE_FILE_MODE });
       fs.truncateSync(file, cleanBytes);
       onWarning(`${file}: an unfinished last row (${tail.length} bytes) was moved to ${aside}`);
     }

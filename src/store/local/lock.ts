@@ -17,7 +17,10 @@ export function acquireDirLock(dir: string, purpose: string, pid = thisProcess.p
   const file = path.join(dir, 'LOCK');
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      fs.writeFileSync(file, JSON.stringify({ pid, purpose, since: new Date().toISOString() }), { flag: 'wx' });
+      fs.writeFileSync(file, JSON.stringify({ pid, purpose, since: new Date().toISOString() }), {
+        flag: 'wx',
+        mode: 0o600,
+      });
       return {
         release() {
           try {

@@ -13,7 +13,7 @@ import {
   type Store,
 } from '../types.js';
 import { StoreError } from '../../errors.js';
-import { ensurePrivateDir } from '../private-dir.js';
+import { ensurePrivateDir, tightenFiles } from '../private-dir.js';
 import { collectionDdl, SqliteCollection } from './collection.js';
 import { atomically, configure, transaction, whenFree } from './db.js';
 import { LOGS_DDL, SqliteAppendLog, SqliteCallLog } from './logs.js';
@@ -51,7 +51,11 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
   const file = path.join(dir, STORE_FILE);
   const warn = opts.onWarning ?? (() => {});
   let exists = fs.existsSync(file);
-  if (!opts.readOnly) ensurePrivateDir(dir, 'data directory');
+  if (!opts.readOnly) {
+    ensurePrivateDir(dir, 'data directory');
+    // The store file, its -wal and -shm, also when an older build or a copy left them readable by others.
+    tightenFiles(dir, [STORE_FILE], 'store file');
+  }
   // Nothing to read: an empty store in memory (`sync --config` on a fresh checkout), never a new file.
   const legacy = !exists && holdsNedbStore(dir);
   const inMemory = Boolean(opts.readOnly) && !exists && !legacy;
