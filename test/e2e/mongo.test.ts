@@ -4,6 +4,7 @@ import path from 'node:path';
 import { cli, postSigned, setup, startServe, type RunningServe } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
 import { startMongoDouble, type MongoDouble } from '../support/mongo-double.js';
+import { spokenDayAhead } from '../support/dates.js';
 
 // The built binary on MongoDB (the wire double): two `serve` processes share one database.
 let tmp: ReturnType<typeof tempDir>;
@@ -31,7 +32,7 @@ test('BOOK-1 across two serve processes sharing MongoDB: 200 concurrent bookings
     name: 'A B',
     email: 'a@b.co',
     phone: '+919812345678',
-    date: 'Monday 7 December at 10am',
+    date: `${spokenDayAhead(1)} at 10am`,
     reason: 'x',
     doctor: 'Rao',
   };

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { cli, postSigned, setup, startServe, E2E_ADMIN, type RunningServe } from '../support/cli.js';
 import { storeText, tempDir } from '../support/store.js';
+import { spokenDayAhead } from '../support/dates.js';
 
 // serve --record keeps a call; trigger --replay sends it to another server, which logs the same call.
 let a: ReturnType<typeof tempDir>;
@@ -37,7 +38,7 @@ const messages = [
             name: 'Asha Rao',
             email: 'asha@example.com',
             phone: '+919812345678',
-            date: 'Monday 7 December at 11am',
+            date: `${spokenDayAhead(1)} at 11am`,
             reason: 'fever',
             doctor: 'Rao',
           },
