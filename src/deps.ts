@@ -15,6 +15,8 @@ export interface Deps {
   env: Env;
   /** The clock. */
   now: () => Date;
+  /** Waits `ms` milliseconds (an unlock slowed after repeated failures); tests record it instead. */
+  sleep: (ms: number) => Promise<void>;
   cwd: string;
   /**
    * The project: the nearest folder, `cwd` or a parent, that holds a `.receptionist` store (found
@@ -67,6 +69,7 @@ export function createDeps(): Deps {
     prompter: createPrompter(io),
     env: createEnv(process.env, dotenv.values, '.env'),
     now: () => new Date(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     cwd,
     projectDir,
     fetch: globalThis.fetch,

@@ -64,6 +64,16 @@ export async function wrapWithPassword(
   };
 }
 
+/**
+ * A wrap that no password opens, with the given KDF parameters, made without deriving anything:
+ * unwrapping it costs exactly what unwrapping a real one does (one derivation), so an unknown
+ * username takes as long as a known one with a wrong password.
+ */
+export function decoyWrap(params: Omit<KdfParams, 'name' | 'salt'>): PasswordWrap {
+  const b64 = (n: number) => randomBytes(n).toString('base64url');
+  return { kdf: { name: 'scrypt', ...params, salt: b64(16) }, iv: b64(12), tag: b64(16), ciphertext: b64(32) };
+}
+
 /** @throws UnwrapError for a wrong password, a different `aad`, or a tampered wrap */
 export async function unwrapWithPassword(wrap: PasswordWrap, password: string, aad: string): Promise<Buffer> {
   if (wrap.kdf?.name !== 'scrypt') throw new UnwrapError();

@@ -1,8 +1,10 @@
-import { printable } from '../io.js';
 import { randomBytes } from 'node:crypto';
+import { printable } from '../io.js';
 import type { Collection, Store } from '../store/types.js';
 import { generateSealingKeyPair, open, seal, SealError, type SealingKeyPair } from '../crypto/seal.js';
 import {
+  decoyWrap,
+  OWASP_SCRYPT,
   unwrapWithPassword,
   UnwrapError,
   wrapWithPassword,
@@ -157,22 +159,34 @@ export interface Unlocked {
  * Unlocks every data key granted to `username`.
  * @throws KeyringAuthError for an unknown user, a wrong password, or a tampered wrap or grant
  */
-export async function unlock(store: Store, username: string, password: string): Promise<Unlocked> {
+export async function unlock(store: Store, username: string, password: string, guard?: UnlockGuard): Promise<Unlocked> {
   const user = await users(store).findOne({ _id: username });
   if (user && !isWellFormedWrap(user.wrap))
     throw new KeyringError(
-      `The keyring entry of ${username} is damaged; restore the store from a backup, or have another admin remove and re-add ${username}.`,
+      `The keyring entry of ${printable(username)} is damaged; restore the store from a backup, or have another admin remove and re-add ${printable(username)}.`,
     );
-  // Derive even for an unknown user, so timing does not tell which usernames exist.
-  const wrap = user?.wrap ?? (await wrapWithPassword(Buffer.alloc(32), randomBytes(16).toString('hex'), 'none'));
+  if (guard) {
+    const wait = await unlockDelayMs(store, username, guard.now);
+    if (wait) await guard.sleep(wait);
+  }
+  // An unknown user unwraps a decoy with a real user's KDF parameters: one derivation, the same
+  // cost as a wrong password, so timing does not tell which usernames exist.
+  const wrap = user?.wrap ?? decoyWrap(await decoyParams(store));
   let privateKey: Buffer;
   try {
     privateKey = await unwrapWithPassword(wrap, password, `user|${username}`);
+    if (!user) throw new UnwrapError();
   } catch (err) {
-    if (err instanceof UnwrapError) throw new KeyringAuthError();
-    throw err;
+    if (!(err instanceof UnwrapError)) throw err;
+    if (guard)
+      await store.audit.append({
+        at: guard.now.toISOString(),
+        user: username,
+        action: UNLOCK_FAILED,
+        details: { command: guard.command },
+      });
+    throw new KeyringAuthError();
   }
-  if (!user) throw new KeyringAuthError();
   const userKey: SealingKeyPair = { keyId: `u-${username}`, publicKey: user.publicKey, privateKey };
   const dataKeys = new Map<string, SealingKeyPair>();
   const userKeys = new Map([[userKey.keyId, userKey]]);
@@ -191,6 +205,43 @@ export async function unlock(store: Store, username: string, password: string): 
     }
   }
   return { username, userKey, dataKeys };
+}
+
+/** The audit action of a failed unlock (wrong password or unknown user; which is not said). */
+export const UNLOCK_FAILED = 'unlock.failed';
+
+/** Failed unlocks of one user within {@link UNLOCK_WINDOW_MS} that are free; each one after waits longer. */
+export const FREE_UNLOCK_FAILURES = 5;
+export const UNLOCK_WINDOW_MS = 15 * 60_000;
+/** The longest wait before an unlock, however many failures. */
+export const MAX_UNLOCK_DELAY_MS = 30_000;
+
+/** What `unlock` needs to audit failures and slow down guessing (commands pass it; library callers may not). */
+export interface UnlockGuard {
+  now: Date;
+  sleep: (ms: number) => Promise<void>;
+  /** The command that asked, for the audit record (e.g. "logs"). */
+  command?: string;
+}
+
+/**
+ * How long an unlock of `username` waits first: 0 until {@link FREE_UNLOCK_FAILURES} failures
+ * within the last 15 minutes (from the audit log), then 1 s, 2 s, 4 s, … up to 30 s.
+ */
+export async function unlockDelayMs(store: Store, username: string, now: Date): Promise<number> {
+  const since = new Date(now.getTime() - UNLOCK_WINDOW_MS).toISOString();
+  const failures = (await store.audit.list()).filter(
+    (e) => e.action === UNLOCK_FAILED && e.user === username && e.at >= since,
+  ).length;
+  if (failures < FREE_UNLOCK_FAILURES) return 0;
+  return Math.min(1000 * 2 ** (failures - FREE_UNLOCK_FAILURES), MAX_UNLOCK_DELAY_MS);
+}
+
+/** The KDF parameters of the first user (what a real unwrap costs here), else the default. */
+async function decoyParams(store: Store): Promise<Omit<KdfParams, 'name' | 'salt'>> {
+  const [any] = await users(store).find({}, { limit: 1 });
+  const kdf = any && isWellFormedWrap(any.wrap) ? any.wrap.kdf : undefined;
+  return kdf ? { N: kdf.N, r: kdf.r, p: kdf.p } : OWASP_SCRYPT;
 }
 
 /** Adds an admin; every data key the granting admin holds is granted to the new one too. */

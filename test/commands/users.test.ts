@@ -33,7 +33,7 @@ async function run(
     stdin: Readable.from(opts.stdin === undefined ? [] : [opts.stdin]),
   });
   const code = await main(['--data-dir', path.join(tmp.dir, 'store'), ...argv], d);
-  return { code, out: d.io.stdout(), err: d.io.stderr(), asked: d.prompter.asked };
+  return { code, out: d.io.stdout(), err: d.io.stderr(), asked: d.prompter.asked, slept: d.slept };
 }
 
 describe('receptionist users / keys', () => {
@@ -352,5 +352,38 @@ describe('receptionist users / keys', () => {
     });
     expect(logs.code, logs.err).toBe(0);
     expect(logs.out).toContain('jo can read this');
+  });
+
+  test('issue 13 item 6: failed unlocks are audited; after 5 in 15 minutes each further one waits longer', async () => {
+    await run(['users', 'add', 'asha', '--password-stdin'], { stdin: PW_ASHA });
+    const decrypt = (username: string, password: string) =>
+      run(['logs', '--decrypt', '--json', '--username', username, '--password-stdin'], { stdin: `${password}\n` });
+    const waits: number[][] = [];
+    for (let i = 0; i < 7; i++) {
+      const r = await decrypt('asha', `wrong-guess-number-${i}`);
+      expect(r.code).toBe(5);
+      expect(JSON.parse(r.err)).toMatchObject({ exitCode: 5, message: 'Wrong username or password.' });
+      waits.push(r.slept);
+    }
+    expect(waits).toEqual([[], [], [], [], [], [1000], [2000]]);
+    // The right password still works, after its wait; another user is not slowed by asha's failures.
+    const right = await decrypt('asha', PW_ASHA);
+    expect([right.code, right.slept]).toEqual([0, [4000]]);
+    const unknown = await decrypt('mallory', 'whatever-password');
+    expect([unknown.code, unknown.slept, JSON.parse(unknown.err).message]).toEqual([
+      5,
+      [],
+      'Wrong username or password.',
+    ]);
+    const audit = JSON.parse((await run(['audit', '--json'])).out) as Array<{
+      user: string;
+      action: string;
+      details: object;
+    }>;
+    expect(audit.filter((a) => a.action === 'unlock.failed').map((a) => a.user)).toEqual([
+      'mallory',
+      ...Array(7).fill('asha'),
+    ]);
+    expect(audit.find((a) => a.action === 'unlock.failed')!.details).toEqual({ command: 'logs' });
   });
 });

@@ -9,6 +9,7 @@ import { blindIndex, parseBlindIndexKey } from '../../src/crypto/blind-index.js'
 import { fillPlaceholders } from '../../src/commands/trigger/trigger.js';
 import { startFakeVapi } from '../support/fake-vapi.js';
 import { normaliseSpokenId } from '../../src/domain/ids.js';
+import { spokenDayAhead } from '../support/dates.js';
 
 let tmp: ReturnType<typeof tempDir>;
 const running: RunningServe[] = [];
@@ -96,7 +97,9 @@ describe('receptionist end to end', () => {
     expect(wrong.stderr).toContain('Error: Wrong username or password.');
     // Newest first.
     const audit = JSON.parse((await cli(['audit', '--json'], { cwd: tmp.dir })).stdout) as unknown[];
-    expect(audit[0]).toMatchObject({
+    // The wrong password is audited too (issue 13 item 6), after the decrypt it followed.
+    expect(audit[0]).toMatchObject({ user: 'admin', action: 'unlock.failed', details: { command: 'logs' } });
+    expect(audit[1]).toMatchObject({
       user: 'admin',
       action: 'decrypt',
       details: { command: 'logs', records: 1, caller: expect.stringMatching(/^index:/) },
@@ -372,7 +375,7 @@ describe('DUR-1: kill -9 during load', () => {
                         customerId: 'CUST-1001',
                         // No caller number here: the name on the account is the second factor.
                         customerName: 'Asha Verma',
-                        date: 'Wednesday 2 December in the morning',
+                        date: `${spokenDayAhead(3)} in the morning`,
                         issue: 'noise',
                       },
                     },

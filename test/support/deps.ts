@@ -26,8 +26,13 @@ export function testDeps(
     stdin?: NodeJS.ReadableStream;
     fetch?: typeof fetch;
   } = {},
-): Deps & { io: TestIO; prompter: ReturnType<typeof scriptedPrompter> } {
+): Deps & { io: TestIO; prompter: ReturnType<typeof scriptedPrompter>; slept: number[] } {
+  const slept: number[] = [];
   return {
+    slept,
+    sleep: async (ms) => {
+      slept.push(ms);
+    },
     io: createTestIO({ isTTY: opts.tty, stdin: opts.stdin }),
     env: createEnv(opts.env ?? {}, opts.dotenv ?? {}, '.env'),
     prompter: scriptedPrompter(opts.answers),

@@ -137,7 +137,11 @@ export function createContext(
             'Create the first one with `receptionist users add <username> --role admin`.',
           );
         const c = await ctx.credentials();
-        const me = await unlock(store, await c.username(username ?? init.connection.username), await c.password());
+        const me = await unlock(store, await c.username(username ?? init.connection.username), await c.password(), {
+          now: deps.now(),
+          sleep: deps.sleep,
+          command: init.commandPath.replace(/^receptionist /, ''),
+        });
         closers.push(() => wipe(me));
         return me;
       })();
