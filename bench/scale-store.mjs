@@ -11,7 +11,7 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const dist = (p) => import(path.join(root, 'dist', p));
 export const CALLS = Number(process.env.BENCH_CALLS ?? 1_000_000);
 export const APPOINTMENTS = Number(process.env.BENCH_APPOINTMENTS ?? 100_000);
-export const cacheDir = path.join(root, 'bench', '.cache', `store-${CALLS}-v2`);
+export const cacheDir = path.join(root, 'bench', '.cache', `store-${CALLS}-v3`);
 export const BLIND_KEY = Buffer.alloc(32, 9);
 
 /**

@@ -17,6 +17,8 @@ export const ENV_VARS = {
     'The authenticationPlan (JSON, without its secret) of a webhook credential not made by `sync`, for `serve` (same as --auth-plan)',
   RECEPTIONIST_BLIND_INDEX_KEY:
     'Key of the phone-number blind index (created by the first `users add` into .env; back it up)',
+  RECEPTIONIST_SEALING_KEY_PIN:
+    'Fingerprint of the key `serve` seals to (written by the first `users add`, `keys rotate` and `keys pin` into .env); serve refuses any other',
   RECEPTIONIST_PASSWORD: 'Password of the acting admin, for scripts (never pass a password in argv)',
   RECEPTIONIST_NEW_PASSWORD: 'The new password for `users add` / `users passwd`, for scripts',
   RECEPTIONIST_USERNAME: 'Username of the acting admin, for scripts (same as --username)',

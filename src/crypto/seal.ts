@@ -3,6 +3,7 @@ import {
   createDecipheriv,
   createPublicKey,
   createPrivateKey,
+  createHash,
   createSecretKey,
   diffieHellman,
   generateKeyPairSync,
@@ -87,6 +88,25 @@ function ephemeralKeyPair(): { privateKey: KeyObject; publicRaw: Buffer; private
     format: 'jwk',
   });
   return { privateKey, publicRaw, privateRaw };
+}
+
+/**
+ * The pin of a sealing key: `<keyId>:<SHA-256 of its raw public key, base64url, 43 characters>`.
+ * Kept in `.env` (`RECEPTIONIST_SEALING_KEY_PIN`) so that `serve` seals only to the key the admins
+ * made, not to one put into the store in its place.
+ */
+export function sealingKeyPin(key: { keyId: string; publicKey: string }): string {
+  return `${key.keyId}:${createHash('sha256').update(Buffer.from(key.publicKey, 'base64url')).digest('base64url')}`;
+}
+
+/** The raw X25519 public key (base64url) of a raw private key: to check that a key pair belongs together. */
+export function publicKeyOf(privateKey: Buffer): string {
+  const priv = createPrivateKey({
+    key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  return createPublicKey(priv).export({ format: 'jwk' }).x!;
 }
 
 export function generateSealingKeyPair(keyId: string): SealingKeyPair {

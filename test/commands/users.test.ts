@@ -10,6 +10,7 @@ import { createSealer } from '../../src/domain/sealer.js';
 import { recordCallLog } from '../../src/domain/call-records.js';
 import { emptyCallLog } from '../../src/domain/call-log-query.js';
 import { testDeps } from '../support/deps.js';
+import { readDotenv } from '../../src/deps.js';
 import { tempDir } from '../support/store.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -30,6 +31,7 @@ async function run(
     tty: opts.tty,
     answers: opts.answers,
     env: opts.env,
+    dotenv: readDotenv(tmp.dir).values,
     stdin: Readable.from(opts.stdin === undefined ? [] : [opts.stdin]),
   });
   const code = await main(['--data-dir', path.join(tmp.dir, 'store'), ...argv], d);
@@ -64,14 +66,17 @@ describe('receptionist users / keys', () => {
       /^Created admin asha and encryption key k20261121[0-9a-f]{6}\.\nWarning: wrote RECEPTIONIST_BLIND_INDEX_KEY to .*\.env\. Back it up/,
     );
     const env = fs.readFileSync(path.join(tmp.dir, '.env'), 'utf8');
-    expect(env).toMatch(/^RECEPTIONIST_BLIND_INDEX_KEY=[A-Za-z0-9_-]{43}\n$/);
+    // The blind-index key, and the pin of the key serve may seal to (issue 13 item 5).
+    expect(env).toMatch(
+      /^RECEPTIONIST_BLIND_INDEX_KEY=[A-Za-z0-9_-]{43}\nRECEPTIONIST_SEALING_KEY_PIN=k20261121[0-9a-f]{6}:[A-Za-z0-9_-]{43}\n$/,
+    );
     expect(fs.statSync(path.join(tmp.dir, '.env')).mode & 0o777).toBe(0o600);
     // The key is never in the store.
     const storeFiles = fs
       .readdirSync(path.join(tmp.dir, 'store'))
       .map((f) => fs.readFileSync(path.join(tmp.dir, 'store', f), 'utf8'))
       .join('');
-    expect(storeFiles).not.toContain(env.split('=')[1]!.trim());
+    expect(storeFiles).not.toContain(/RECEPTIONIST_BLIND_INDEX_KEY=(\S+)/.exec(env)![1]);
   });
 
   test('on a terminal: username and password prompts, the new password asked twice; a mismatch exits 2', async () => {
@@ -226,7 +231,9 @@ describe('receptionist users / keys', () => {
   test('a lost blind-index key: serve refuses and names keys reindex; reindex makes a new key and lookups work again', async () => {
     await run(['seed']);
     await run(['users', 'add', 'asha', '--password-stdin'], { stdin: PW_ASHA });
-    fs.rmSync(path.join(tmp.dir, '.env'));
+    // The blind-index key is lost; the key pin beside it is kept.
+    const dotenv = path.join(tmp.dir, '.env');
+    fs.writeFileSync(dotenv, fs.readFileSync(dotenv, 'utf8').replace(/^RECEPTIONIST_BLIND_INDEX_KEY=.*\n/m, ''));
     const serve = await run(['serve', '--port', '0'], { env: { VAPI_SERVER_SECRET: 'test-secret-0123456789abcdef' } });
     expect(serve.code).toBe(1);
     expect(serve.err).toContain(
@@ -237,7 +244,9 @@ describe('receptionist users / keys', () => {
     expect(r.err).toMatch(
       /^Rebuilt the blind index: 0 call logs, 0 appointments, 3 customers\.\nWarning: wrote a new RECEPTIONIST_BLIND_INDEX_KEY/,
     );
-    const key = parseBlindIndexKey(/=(\S+)/.exec(fs.readFileSync(path.join(tmp.dir, '.env'), 'utf8'))![1]!)!;
+    const key = parseBlindIndexKey(
+      /RECEPTIONIST_BLIND_INDEX_KEY=(\S+)/.exec(fs.readFileSync(path.join(tmp.dir, '.env'), 'utf8'))![1]!,
+    )!;
     const store = await openSqliteStore({ dir: path.join(tmp.dir, 'store'), readOnly: true });
     expect(await store.collection('customers').findOne({ phoneIndex: blindIndex(key, '+919812345678') })).toMatchObject(
       { name: 'Asha Verma' },

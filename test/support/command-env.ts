@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach } from 'vitest';
 import { main } from '../../src/cli.js';
 import { testDeps } from './deps.js';
+import { readDotenv } from '../../src/deps.js';
 import { tempDir } from './store.js';
 import { startFakeVapi, type FakeVapi } from './fake-vapi.js';
 
@@ -36,6 +37,8 @@ export function commandEnv(baseEnv: Record<string, string> = {}) {
       answers: opts.answers,
       stdin: Readable.from(opts.stdin ? [opts.stdin] : []),
       env: { VAPI_API_KEY: ctx.fake.token, VAPI_BASE_URL: ctx.fake.url, ...baseEnv, ...opts.env },
+      // The project's .env, read as the CLI reads it (the blind-index key and the key pin live there).
+      dotenv: readDotenv(ctx.tmp.dir).values,
     });
     const code = await main(['--data-dir', path.join(ctx.tmp.dir, 'store'), ...argv], d);
     return { code, out: d.io.stdout(), err: d.io.stderr() };

@@ -30,6 +30,15 @@ export const keysCommand = defineCommand({
       load: () => import('./keys.js').then((m) => m.rotate),
     },
     {
+      name: 'pin',
+      summary: "Pin the store's active key in .env, after checking it against your keyring; serve seals only to it",
+      options: [adminOptions()],
+      details:
+        "Writes RECEPTIONIST_SEALING_KEY_PIN (key id and SHA-256 of its public key) to .env. serve refuses to start\nwithout it, or when the store's active key differs (a key put there by someone else). The first\n`users add` and `keys rotate` write it too. With --json: one object {by, keyId, pin, file}.",
+      examples: ['receptionist keys pin --username asha'],
+      load: () => import('./keys.js').then((m) => m.pin),
+    },
+    {
       name: 'reindex',
       summary: 'Rebuild the phone-number blind index, with a new RECEPTIONIST_BLIND_INDEX_KEY if the old one is lost',
       options: [adminOptions()],

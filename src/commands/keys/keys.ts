@@ -1,12 +1,13 @@
 import { UserError } from '../../errors.js';
-import { hasKeyring, recordBlindIndexCheck, rotate as rotateKeys } from '../../domain/keyring.js';
-import { blindIndexKeyFromEnv } from '../shared/sealer.js';
+import { activeSealingKey, hasKeyring, recordBlindIndexCheck, rotate as rotateKeys } from '../../domain/keyring.js';
+import { blindIndexKeyFromEnv, SEALING_KEY_PIN_VAR } from '../shared/sealer.js';
+import { publicKeyOf, sealingKeyPin } from '../../crypto/seal.js';
 import { reindexPhones } from '../../domain/seal-migration.js';
 import { blindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js';
 import { appendAudit } from '../../domain/audit.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
-import { ensureBlindIndexKey } from '../shared/credentials.js';
+import { ensureBlindIndexKey, setDotenvValue } from '../shared/credentials.js';
 import { createFirstAdmin, renderUsersResult, type UsersResult } from '../shared/admin.js';
 
 /** `keys init <user>`. @throws UserError (keys exist already), UsageError, NeedsInputError */
@@ -25,6 +26,8 @@ export interface RotateResult {
   keyId: string;
   retired: string[];
   by: string;
+  /** The .env the new key's pin was written to. */
+  pinFile: string;
 }
 
 /** `keys rotate`. @throws AuthError, NeedsInputError */
@@ -34,8 +37,56 @@ export async function runKeysRotate(_o: unknown, ctx: Context): Promise<RotateRe
   const r = await rotateKeys(store, me, ctx.now());
   const blindKey = blindIndexKeyFromEnv(ctx.env);
   if (blindKey) await recordBlindIndexCheck(store, blindIndexCheck(blindKey));
+  const pinFile = setDotenvValue(ctx, SEALING_KEY_PIN_VAR, sealingKeyPin((await activeSealingKey(store))!));
   await appendAudit(store, { at: ctx.now().toISOString(), user: me.username, action: 'keys.rotate', details: r });
-  return { ...r, by: me.username };
+  return { ...r, by: me.username, pinFile };
+}
+
+/** What `keys pin` did (its `--json` output). */
+export interface PinResult {
+  by: string;
+  keyId: string;
+  pin: string;
+  file: string;
+}
+
+/**
+ * Pins the store's active key in .env after checking it against the acting admin's keyring: the
+ * admin must hold its private key, and that key must be the pair of the public key `serve` would
+ * seal to. A key put into the store by anyone else fails the check and is not pinned.
+ * @throws AuthError, NeedsInputError, UserError (no keys; a key this admin cannot vouch for)
+ */
+export async function runKeysPin(_o: unknown, ctx: Context): Promise<PinResult> {
+  const store = await ctx.store();
+  const me = await ctx.keyring();
+  const key = await activeSealingKey(store);
+  if (!key)
+    throw new UserError(
+      'The store has no encryption keys yet.',
+      'Create the first admin with `receptionist users add`.',
+    );
+  const held = me.dataKeys.get(key.keyId);
+  if (!held || publicKeyOf(held.privateKey) !== key.publicKey)
+    throw new UserError(
+      `The store's active key ${key.keyId} is not one ${me.username}'s keyring holds: it was not made by an admin of this store, so it is not pinned.`,
+      'Restore the store from a backup, or have an admin run `receptionist keys rotate` to make a new key.',
+    );
+  const pin = sealingKeyPin(key);
+  const file = setDotenvValue(ctx, SEALING_KEY_PIN_VAR, pin);
+  await appendAudit(store, {
+    at: ctx.now().toISOString(),
+    user: me.username,
+    action: 'keys.pin',
+    details: { keyId: key.keyId },
+  });
+  return { by: me.username, keyId: key.keyId, pin, file };
+}
+
+export function renderPin(r: PinResult, _o: unknown, { io, globals }: RenderContext): void {
+  if (globals.json) return io.line(JSON.stringify(r));
+  io.info(
+    `Pinned key ${r.keyId} in ${r.file} (${SEALING_KEY_PIN_VAR}); serve seals only to it. Restart serve with this .env.`,
+  );
 }
 
 export function renderRotate(r: RotateResult, _o: unknown, { io, globals }: RenderContext): void {
@@ -43,7 +94,7 @@ export function renderRotate(r: RotateResult, _o: unknown, { io, globals }: Rend
   io.info(
     `New records are sealed to key ${r.keyId}; retired ${r.retired.join(', ') || 'nothing'} (still used to read older records).`,
   );
-  io.info('A running `serve` picks the new key up when it restarts.');
+  io.info(`Pinned it in ${r.pinFile}: restart serve with that .env to seal to the new key.`);
 }
 
 /** What `keys reindex` did (its `--json` output). */
@@ -91,3 +142,4 @@ export const init = implement({
 });
 export const rotate = implement({ parse: none, run: runKeysRotate, render: renderRotate });
 export const reindex = implement({ parse: none, run: runKeysReindex, render: renderReindex });
+export const pin = implement({ parse: none, run: runKeysPin, render: renderPin });

@@ -7,7 +7,9 @@ import { createSealer } from '../../domain/sealer.js';
 import { sealExistingData, type SealMigrationResult } from '../../domain/seal-migration.js';
 import { blindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js';
 import type { Context } from './context.js';
-import { ensureBlindIndexKey } from './credentials.js';
+import { ensureBlindIndexKey, setDotenvValue } from './credentials.js';
+import { SEALING_KEY_PIN_VAR } from './sealer.js';
+import { sealingKeyPin } from '../../crypto/seal.js';
 
 /** What `users add|passwd|remove` and `keys init` did (their `--json` output). */
 export interface UsersResult {
@@ -30,6 +32,8 @@ export async function createFirstAdmin(store: Store, username: string, ctx: Cont
   const { keyId } = await initKeyring(store, username, password, ctx.now());
   const bik = ensureBlindIndexKey(ctx);
   await recordBlindIndexCheck(store, blindIndexCheck(parseBlindIndexKey(bik.key)!));
+  // The key serve may seal to, pinned outside the store (issue 13 item 5).
+  setDotenvValue(ctx, SEALING_KEY_PIN_VAR, sealingKeyPin((await activeSealingKey(store))!));
   const sealed = await sealExistingData(
     store,
     createSealer((await activeSealingKey(store))!, parseBlindIndexKey(bik.key)!),

@@ -74,12 +74,24 @@ export class Credentials {
 export function ensureBlindIndexKey(deps: Deps): { key: string; file?: string } {
   const existing = blindIndexKeyFromEnv(deps.env);
   if (existing) return { key: existing.toString('base64url') };
+  const key = newBlindIndexKey();
+  return { key, file: setDotenvValue(deps, 'RECEPTIONIST_BLIND_INDEX_KEY', key) };
+}
+
+/**
+ * Sets `name=value` in `<project>/.env` (replacing its line, else appending one), mode 600; the
+ * running process's environment is left as it is. Returns the file.
+ */
+export function setDotenvValue(deps: Pick<Deps, 'projectDir'>, name: string, value: string): string {
   const file = path.join(deps.projectDir, '.env');
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const sep = text && !text.endsWith('\n') ? '\n' : '';
-  const key = newBlindIndexKey();
-  fs.writeFileSync(file, `${text}${sep}RECEPTIONIST_BLIND_INDEX_KEY=${key}\n`, { mode: PRIVATE_FILE_MODE });
-  // An existing .env keeps its mode on write: it now holds the key, so it is made private.
+  const line = `${name}=${value}`;
+  const pattern = new RegExp(`^${name}=.*$`, 'm');
+  const next = pattern.test(text)
+    ? text.replace(pattern, line)
+    : `${text}${text && !text.endsWith('\n') ? '\n' : ''}${line}\n`;
+  fs.writeFileSync(file, next, { mode: PRIVATE_FILE_MODE });
+  // An existing .env keeps its mode on write: it holds keys, so it is made private.
   tightenMode(file, PRIVATE_FILE_MODE, '.env file');
-  return { key, file };
+  return file;
 }

@@ -1,9 +1,13 @@
 import type { Deps } from '../../deps.js';
 import { UserError } from '../../errors.js';
 import type { Store } from '../../store/types.js';
-import { activeSealingKey } from '../../domain/keyring.js';
+import { activeSealingKey, storedBlindIndexCheck } from '../../domain/keyring.js';
 import { createSealer, type FieldSealer } from '../../domain/sealer.js';
-import { parseBlindIndexKey } from '../../crypto/blind-index.js';
+import { compareBlindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js';
+import { sealingKeyPin } from '../../crypto/seal.js';
+
+/** Where the fingerprint of the key `serve` may seal to is kept: beside the blind-index key, outside the store. */
+export const SEALING_KEY_PIN_VAR = 'RECEPTIONIST_SEALING_KEY_PIN';
 
 /**
  * The sealer `serve` holds: the active public key from the store and the blind-index key from
@@ -22,6 +26,20 @@ export async function writeOnlySealer(
       'Create the first admin: `receptionist users add <username> --role admin`.',
     );
   }
+  // Key pinning (issue 13 item 5): the store's active key must be the one the admins made, as
+  // pinned in .env; one put in its place (by whoever can write the store) is never sealed to.
+  const pin = deps.env.get(SEALING_KEY_PIN_VAR);
+  if (!pin)
+    throw new UserError(
+      `${SEALING_KEY_PIN_VAR} is not set, so there is no telling whether key ${key.keyId} in the store is the one your admins made.`,
+      'An admin runs `receptionist keys pin --username <admin>` once (it checks the key against their keyring and writes the pin to .env).',
+    );
+  if (pin.value !== sealingKeyPin(key)) {
+    throw new UserError(
+      `The store's active encryption key ${key.keyId} is not the one pinned in ${pin.source}: it may have been put there by someone else, so nothing is sealed to it.`,
+      'If an admin rotated the key, run `receptionist keys pin --username <admin>` (or copy the pin from their .env); otherwise restore the store from a backup and find out who changed the keys.',
+    );
+  }
   const blindKey = blindIndexKeyFromEnv(deps.env);
   if (!blindKey && opts.needsIndex === false) {
     return createSealer(key, Buffer.alloc(0), { indexUnavailable: 'RECEPTIONIST_BLIND_INDEX_KEY is not set' });
@@ -32,6 +50,19 @@ export async function writeOnlySealer(
       'Restore it from your backup of .env, or run `receptionist keys reindex` to create a new one and rebuild the index.',
     );
   }
+  // A stale key (after `keys reindex` elsewhere), or indexes of the version before the memory-hard one.
+  const stored = await storedBlindIndexCheck(store);
+  const verdict = stored ? compareBlindIndexCheck(stored, blindKey) : 'current';
+  if (verdict === 'other-key')
+    throw new UserError(
+      'RECEPTIONIST_BLIND_INDEX_KEY is not the key the store’s indexes were made with (stale after `keys reindex`?): no caller would be recognised.',
+      'Use the .env the last `receptionist keys reindex` wrote, or run `receptionist keys reindex` again.',
+    );
+  if (verdict === 'older-version')
+    throw new UserError(
+      'The store’s blind indexes were made by an older receptionist (a plain HMAC, cheap to brute-force).',
+      'Run `receptionist keys reindex --username <admin>` once: it rebuilds them memory-hard with the same key.',
+    );
   return createSealer(key, blindKey);
 }
 
