@@ -21,6 +21,24 @@ export const BLIND_KEY = Buffer.alloc(32, 9);
  * is half booked), the rest in the past. Each document is what `hold` and `confirm` write:
  * sealed email, phone and reason, the phone's blind index, an active slot.
  */
+/** The 50,000 callers of the scale store: `+9198` and eight digits from 10,000,000. */
+export const CALLERS = Array.from({ length: 50_000 }, (_, k) => `+9198${String(10_000_000 + k).padStart(8, '0')}`);
+
+/**
+ * `sealer` with the callers' blind indexes stretched once each (on the thread pool, 2,000 at a
+ * time) and remembered for the build: the product remembers 20,000 and the build cycles through
+ * 50,000, which would stretch each number 20 times over (the index itself is the product's).
+ */
+export async function withCallerIndexes(sealer) {
+  const memo = new Map();
+  for (let i = 0; i < CALLERS.length; i += 2_000) {
+    const chunk = CALLERS.slice(i, i + 2_000);
+    await sealer.prepare({ phones: chunk });
+    for (const n of chunk) memo.set(n, sealer.index(n));
+  }
+  return { ...sealer, index: (n) => memo.get(n) ?? sealer.index(n) };
+}
+
 export async function addAppointments(dataDir, marker) {
   if (fs.existsSync(marker)) return JSON.parse(fs.readFileSync(marker, 'utf8'));
   const { DateTime } = await import('luxon');
@@ -31,8 +49,9 @@ export async function addAppointments(dataDir, marker) {
   const { sealAppointmentFields } = await dist('domain/appointments.js');
   const { slotKey, slotsOnDay } = await dist('domain/schedule.js');
   const { speakableId } = await dist('domain/ids.js');
+  const { APPOINTMENT_ID_LENGTH } = await dist('domain/appointments.js');
   const store = await openSqliteStore({ dir: dataDir });
-  const sealer = createSealer(await activeSealingKey(store), BLIND_KEY);
+  const sealer = await withCallerIndexes(createSealer(await activeSealingKey(store), BLIND_KEY));
   const config = await loadBotConfig(store.collection('bot_configs'));
   const doctors = await store.collection('doctors').find({});
   await store.close();
@@ -54,9 +73,9 @@ export async function addAppointments(dataDir, marker) {
         if (start > now && i % 2) continue;
         if (start > now) future++;
         // Drawn again when taken, as AppointmentBook.hold does.
-        let id = speakableId();
-        while (exists.get(id)) id = speakableId();
-        const phone = `+9198${String(10_000_000 + (made % 50_000)).padStart(8, '0')}`;
+        let id = speakableId(APPOINTMENT_ID_LENGTH);
+        while (exists.get(id)) id = speakableId(APPOINTMENT_ID_LENGTH);
+        const phone = CALLERS[made % CALLERS.length];
         const doc = {
           appointmentId: id,
           status: 'confirmed',

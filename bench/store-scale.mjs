@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
-import { BLIND_KEY, CALLS as N, cacheDir as dir, dist, root } from './scale-store.mjs';
+import { BLIND_KEY, CALLERS, CALLS as N, cacheDir as dir, dist, root, withCallerIndexes } from './scale-store.mjs';
 
 const bin = path.join(root, 'bin', 'receptionist.js');
 const dataDir = path.join(dir, '.receptionist');
@@ -46,7 +46,7 @@ if (!fs.existsSync(path.join(dir, 'done'))) {
     if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
   }
   const store = await openSqliteStore({ dir: dataDir });
-  const sealer = createSealer(await activeSealingKey(store), BLIND_KEY);
+  const sealer = await withCallerIndexes(createSealer(await activeSealingKey(store), BLIND_KEY));
   await store.close();
   const template = JSON.parse(
     fs.readFileSync(path.join(root, 'templates', 'events', 'end-of-call-report.json'), 'utf8'),
@@ -62,10 +62,10 @@ if (!fs.existsSync(path.join(dir, 'done'))) {
     for (let j = i; j < Math.min(N, i + 10_000); j++) {
       // One call every 90 s up to now (1M calls: ~2.9 years); 50,000 distinct callers.
       const now = new Date(start + j * 90_000);
-      const number = `+9198${String(10_000_000 + (j % 50_000)).padStart(8, '0')}`;
+      const number = CALLERS[j % CALLERS.length];
       const vars = {
         ...placeholderValues(now, `call_bench_${j}`, number, 'Asia/Kolkata'),
-        appointmentId: 'K 7 M H Q P',
+        appointmentId: 'K 7 M, H Q P, X Y 4',
       };
       const message = fillPlaceholders(template.payload, vars, now);
       const body = Buffer.from(JSON.stringify(message));
