@@ -356,7 +356,7 @@ function bookableDays(now: DateTime, horizonDays: number): { list: DateTime[]; i
 const dayLists = new Map<string, { list: DateTime[]; index: Map<string, number> }>();
 
 /** The appointment fields sealed at rest. */
-export const SEALED_APPOINTMENT_FIELDS = ['email', 'phone', 'reason', 'cancelReason'] as const;
+export const SEALED_APPOINTMENT_FIELDS = ['patientName', 'email', 'phone', 'reason', 'cancelReason'] as const;
 
 /** Seals what is still plaintext among the sensitive fields and adds the phone's blind index. */
 export function sealAppointmentFields(
@@ -364,13 +364,13 @@ export function sealAppointmentFields(
   rootId: string,
   sealer: FieldSealer,
 ): Partial<Appointment> {
-  const out = sealNamedFields(
-    fields,
+  // The name's index is taken from the plaintext, then the name is sealed (to the receptionist key).
+  return sealNamedFields(
+    withNameIndex(fields, 'patientName', sealer),
     SEALED_APPOINTMENT_FIELDS,
     { collection: 'appointments', recordId: rootId },
     sealer,
   );
-  return withNameIndex(out, 'patientName', sealer);
 }
 
 /** Adds `nameIndex` when the record's name field (`patientName` or `name`) is given as plaintext. */
@@ -403,8 +403,15 @@ export async function upsertPatient(
   await col.updateOne({ _id }, { $set: fields }, { upsert: true });
 }
 
-/** Seals a customer's phone and email (bound to the customer's `_id`) and adds the phone's blind index. */
+/** The customer fields sealed at rest (the name to the receptionist key, the rest to the admin key). */
+export const SEALED_CUSTOMER_FIELDS = ['name', 'phone', 'email'] as const;
+
+/** Seals a customer's name, phone and email (bound to the customer's `_id`) and adds the blind indexes. */
 export function sealCustomerFields<T extends Partial<Customer>>(fields: T, customerId: string, sealer: FieldSealer): T {
-  const out = sealNamedFields(fields, ['phone', 'email'], { collection: 'customers', recordId: customerId }, sealer);
-  return withNameIndex(out, 'name', sealer);
+  return sealNamedFields(
+    withNameIndex(fields, 'name', sealer),
+    SEALED_CUSTOMER_FIELDS,
+    { collection: 'customers', recordId: customerId },
+    sealer,
+  );
 }

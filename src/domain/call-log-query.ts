@@ -25,8 +25,16 @@ export interface CallLogFilter {
   call?: string;
 }
 
-/** Appointments made during these calls: patient name, doctor and time stay readable (the receptionist's view). */
-export async function bookingsByCall(store: Store, callIds: string[], zone: string): Promise<Map<string, string[]>> {
+/**
+ * Appointments made during these calls: patient name (as `revealName` shows it: opened, or
+ * `[sealed]`), doctor and time (the receptionist's view).
+ */
+export async function bookingsByCall(
+  store: Store,
+  callIds: string[],
+  zone: string,
+  revealName: (a: Appointment) => string = (a) => a.patientName ?? 'patient',
+): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (!callIds.length) return out;
   const appts = await store
@@ -39,7 +47,7 @@ export async function bookingsByCall(store: Store, callIds: string[], zone: stri
     const list = out.get(a.callId!) ?? [];
     // ISO with the clinic's offset: the time the clinic speaks of, and still exact for a script.
     const at = DateTime.fromISO(a.start, { zone }).toISO() ?? a.start;
-    list.push(`${a.patientName ?? 'patient'} with ${a.doctorName} at ${at} (${a.status})`);
+    list.push(`${revealName(a)} with ${a.doctorName} at ${at} (${a.status})`);
     out.set(a.callId!, list);
   }
   return out;
@@ -57,6 +65,8 @@ export interface LogRowsOptions extends CallLogFilter {
   reveal: (r: CallLogRecord) => Partial<CallLogRecord>;
   /** Keeps only the rows it returns true for (a caller found by comparing opened numbers). */
   keep?: (r: LogRow) => boolean;
+  /** A booking's patient name as the row shows it (opened, or `[sealed]`). */
+  revealName?: (a: Appointment) => string;
 }
 
 /** Records per read of the store's stream and per look-up of their statuses and bookings. */
@@ -97,6 +107,7 @@ export async function* logRows(store: Store, query: CallLogQuery, o: LogRowsOpti
       store,
       rows.map((r) => r.callId),
       o.timeZone,
+      o.revealName,
     );
     for (const r of rows) {
       while (next < live.length && sortKey(live[next]!) > sortKey(r)) {

@@ -22,9 +22,17 @@ import {
  *   a password change re-wraps one key and re-encrypts nothing.
  * - `serve` reads only data-key public keys (ENC-3).
  */
+/**
+ * Who may read what (issue 13 item 2). An admin reads everything; a receptionist reads patients'
+ * names (with the times and doctors, which are not sealed) and nothing else: names are sealed to
+ * the receptionist key, which every user holds, the rest to the admin key, which only admins hold.
+ */
+export type Role = 'admin' | 'receptionist';
+export const ROLES: readonly Role[] = ['admin', 'receptionist'];
+
 export interface UserDoc {
   _id: string;
-  role: 'admin';
+  role: Role;
   /** Raw X25519 public key, base64url. */
   publicKey: string;
   wrap: PasswordWrap;
@@ -38,6 +46,8 @@ export interface KeyDoc {
   /** Raw X25519 public key, base64url. */
   publicKey: string;
   status: 'active' | 'retired';
+  /** Whose fields it seals: `admin` (absent: stores from before roles) or `receptionist` (names). */
+  role?: Role;
   createdAt: string;
   /** This key's private key sealed to each admin's public key, by username. */
   grants: Record<string, string>;
@@ -80,18 +90,63 @@ function keys(store: Store): Collection<KeyDoc> {
   return store.collection<KeyDoc>('keys');
 }
 
-function newKeyId(now: Date): string {
-  return `k${now.toISOString().slice(0, 10).replace(/-/g, '')}${randomBytes(3).toString('hex')}`;
+/** `k20261121a1b2c3` for an admin key, `r…` for a receptionist key. */
+function newKeyId(now: Date, role: Role = 'admin'): string {
+  return `${role === 'receptionist' ? 'r' : 'k'}${now.toISOString().slice(0, 10).replace(/-/g, '')}${randomBytes(3).toString('hex')}`;
 }
 
 function grantContext(keyId: string, username: string) {
   return { collection: 'keys', recordId: keyId, field: `grant:${username}` };
 }
 
-/** The key new records are sealed to, or null before `keys init`. Needs no secret. */
+/** The admin key new records are sealed to, or null before `keys init`. Needs no secret. */
 export async function activeSealingKey(store: Store): Promise<{ keyId: string; publicKey: string } | null> {
-  const k = await keys(store).findOne({ status: 'active' });
-  return k ? { keyId: k._id, publicKey: k.publicKey } : null;
+  return (await activeSealingKeys(store)).admin ?? null;
+}
+
+/** A public key new records are sealed to. */
+export type PublicKeyRef = { keyId: string; publicKey: string };
+
+/** The active key of each role (no `receptionist` one in a store from before roles). */
+export async function activeSealingKeys(store: Store): Promise<{ admin?: PublicKeyRef; receptionist?: PublicKeyRef }> {
+  const out: { admin?: PublicKeyRef; receptionist?: PublicKeyRef } = {};
+  for (const k of await keys(store).find({ status: 'active' }, { sort: { createdAt: 1 } }))
+    out[k.role ?? 'admin'] = { keyId: k._id, publicKey: k.publicKey };
+  return out;
+}
+
+/** Seals a data key's private key to one user (a grant). */
+function grantTo(key: SealingKeyPair, user: Pick<UserDoc, '_id' | 'publicKey'>): string {
+  return seal(key.privateKey.toString('base64url'), grantContext(key.keyId, user._id), {
+    keyId: `u-${user._id}`,
+    publicKey: user.publicKey,
+  });
+}
+
+/** Whether a user of `role` may hold a key of `keyRole` (everyone holds the receptionist key). */
+const mayHold = (role: Role, keyRole: Role | undefined) => role === 'admin' || keyRole === 'receptionist';
+
+/**
+ * A new active data key for `role`, granted to every user who may hold it; the old active key of
+ * that role is retired. Returns the new key (its private part is added to `by`).
+ */
+async function newRoleKey(store: Store, by: Unlocked | undefined, role: Role, now: Date): Promise<SealingKeyPair> {
+  const data = generateSealingKeyPair(newKeyId(now, role));
+  const grants: Record<string, string> = {};
+  for (const u of await users(store).find({})) if (mayHold(u.role ?? 'admin', role)) grants[u._id] = grantTo(data, u);
+  const retired = (await keys(store).find({ status: 'active' })).filter((k) => (k.role ?? 'admin') === role);
+  await keys(store).insertOne({
+    _id: data.keyId,
+    publicKey: data.publicKey,
+    status: 'active',
+    role,
+    createdAt: now.toISOString(),
+    grants,
+  });
+  if (retired.length)
+    await keys(store).updateMany({ _id: { $in: retired.map((k) => k._id) } }, { $set: { status: 'retired' } });
+  by?.dataKeys.set(data.keyId, data);
+  return data;
 }
 
 export async function hasKeyring(store: Store): Promise<boolean> {
@@ -103,12 +158,13 @@ async function newUserDoc(
   password: string,
   now: Date,
   kdf?: Omit<KdfParams, 'name' | 'salt'>,
+  role: Role = 'admin',
 ): Promise<{ doc: UserDoc; pair: SealingKeyPair }> {
   const pair = generateSealingKeyPair(`u-${username}`);
   const wrap = await wrapWithPassword(pair.privateKey, password, `user|${username}`, kdf);
   const at = now.toISOString();
   return {
-    doc: { _id: username, role: 'admin', publicKey: pair.publicKey, wrap, createdAt: at, passwordChangedAt: at },
+    doc: { _id: username, role, publicKey: pair.publicKey, wrap, createdAt: at, passwordChangedAt: at },
     pair,
   };
 }
@@ -130,26 +186,16 @@ export async function initKeyring(
     );
   if (await hasKeyring(store)) throw new KeyringError('A keyring exists already.');
   const { doc } = await newUserDoc(username, password, now, kdf);
-  const data = generateSealingKeyPair(newKeyId(now));
   await users(store).insertOne(doc);
-  await keys(store).insertOne({
-    _id: data.keyId,
-    publicKey: data.publicKey,
-    status: 'active',
-    createdAt: now.toISOString(),
-    grants: {
-      [username]: seal(data.privateKey.toString('base64url'), grantContext(data.keyId, username), {
-        keyId: `u-${username}`,
-        publicKey: doc.publicKey,
-      }),
-    },
-  });
+  const data = await newRoleKey(store, undefined, 'admin', now);
+  await newRoleKey(store, undefined, 'receptionist', now);
   return { keyId: data.keyId };
 }
 
 /** An admin's unlocked private keys. */
 export interface Unlocked {
   username: string;
+  role: Role;
   userKey: SealingKeyPair;
   /** Data keys by key id. */
   dataKeys: Map<string, SealingKeyPair>;
@@ -204,7 +250,7 @@ export async function unlock(store: Store, username: string, password: string, g
       throw err;
     }
   }
-  return { username, userKey, dataKeys };
+  return { username, role: user.role ?? 'admin', userKey, dataKeys };
 }
 
 /** The audit action of a failed unlock (wrong password or unknown user; which is not said). */
@@ -244,7 +290,11 @@ async function decoyParams(store: Store): Promise<Omit<KdfParams, 'name' | 'salt
   return kdf ? { N: kdf.N, r: kdf.r, p: kdf.p } : OWASP_SCRYPT;
 }
 
-/** Adds an admin; every data key the granting admin holds is granted to the new one too. */
+/**
+ * Adds a user. An admin is granted every data key the granting admin holds; a receptionist only
+ * the receptionist keys (a store from before roles gets its first receptionist key now).
+ * @throws KeyringError (bad or taken username; `by` is not an admin)
+ */
 export async function addUser(
   store: Store,
   by: Unlocked,
@@ -252,21 +302,24 @@ export async function addUser(
   password: string,
   now: Date,
   kdf?: Omit<KdfParams, 'name' | 'salt'>,
+  role: Role = 'admin',
 ): Promise<void> {
+  if (by.role !== 'admin') throw new KeyringError('Only an admin can add users.');
   if (!USERNAME.test(username))
     throw new KeyringError(
       `Invalid username "${printable(username)}": 2–32 characters, lowercase letters, digits, _ or -, starting with a letter (no dots).`,
     );
   if (await users(store).findOne({ _id: username })) throw new KeyringError(`User "${username}" exists already.`);
-  const { doc } = await newUserDoc(username, password, now, kdf);
-  await users(store).insertOne(doc);
-  for (const [keyId, key] of by.dataKeys) {
-    const grant = seal(key.privateKey.toString('base64url'), grantContext(keyId, username), {
-      keyId: `u-${username}`,
-      publicKey: doc.publicKey,
-    });
-    await keys(store).updateOne({ _id: keyId }, { $set: { [`grants.${username}`]: grant } });
-  }
+  const { doc } = await newUserDoc(username, password, now, kdf, role);
+  await store.atomically(async () => {
+    await users(store).insertOne(doc);
+    if (!(await activeSealingKeys(store)).receptionist) await newRoleKey(store, by, 'receptionist', now);
+    const roles = new Map((await keys(store).find({})).map((k) => [k._id, k.role]));
+    for (const [keyId, key] of by.dataKeys) {
+      if (!mayHold(role, roles.get(keyId))) continue;
+      await keys(store).updateOne({ _id: keyId }, { $set: { [`grants.${username}`]: grantTo(key, doc) } });
+    }
+  });
 }
 
 /** Re-wraps the admin's own private key under a new password; no record is re-encrypted. */
@@ -296,8 +349,9 @@ export async function resetPassword(
   now: Date,
   kdf?: Omit<KdfParams, 'name' | 'salt'>,
 ): Promise<void> {
-  if (!(await users(store).findOne({ _id: username }))) throw new KeyringError(`No user "${username}".`);
-  const { doc } = await newUserDoc(username, newPassword, now, kdf);
+  const target = await users(store).findOne({ _id: username });
+  if (!target) throw new KeyringError(`No user "${username}".`);
+  const { doc } = await newUserDoc(username, newPassword, now, kdf, target.role ?? 'admin');
   await store.atomically(async () => {
     await users(store).updateOne(
       { _id: username },
@@ -305,12 +359,8 @@ export async function resetPassword(
     );
     for (const k of await keys(store).find({})) {
       const key = by.dataKeys.get(k._id);
-      if (key) {
-        const grant = seal(key.privateKey.toString('base64url'), grantContext(k._id, username), {
-          keyId: `u-${username}`,
-          publicKey: doc.publicKey,
-        });
-        await keys(store).updateOne({ _id: k._id }, { $set: { [`grants.${username}`]: grant } });
+      if (key && mayHold(doc.role, k.role)) {
+        await keys(store).updateOne({ _id: k._id }, { $set: { [`grants.${username}`]: grantTo(key, doc) } });
       } else if (k.grants[username]) {
         await keys(store).updateOne({ _id: k._id }, { $unset: { [`grants.${username}`]: true } });
       }
@@ -320,8 +370,10 @@ export async function resetPassword(
 
 /** Removes an admin and their grants. @throws KeyringError for the last admin or an unknown user */
 export async function removeUser(store: Store, username: string): Promise<void> {
-  if (!(await users(store).findOne({ _id: username }))) throw new KeyringError(`No user "${username}".`);
-  if ((await users(store).count({})) <= 1)
+  const user = await users(store).findOne({ _id: username });
+  if (!user) throw new KeyringError(`No user "${username}".`);
+  const admins = (await users(store).find({})).filter((u) => (u.role ?? 'admin') === 'admin');
+  if ((user.role ?? 'admin') === 'admin' && admins.length <= 1)
     throw new KeyringError('The last admin cannot be removed: nobody could read sealed data any more.');
   await users(store).deleteMany({ _id: username });
   for (const k of await keys(store).find({})) {
@@ -334,24 +386,14 @@ export async function removeUser(store: Store, username: string): Promise<void> 
  * records stay readable with the retired key, new ones are sealed to the new key.
  */
 export async function rotate(store: Store, by: Unlocked, now: Date): Promise<{ keyId: string; retired: string[] }> {
-  const data = generateSealingKeyPair(newKeyId(now));
-  const grants: Record<string, string> = {};
-  for (const u of await users(store).find({})) {
-    grants[u._id] = seal(data.privateKey.toString('base64url'), grantContext(data.keyId, u._id), {
-      keyId: `u-${u._id}`,
-      publicKey: u.publicKey,
-    });
-  }
+  if (by.role !== 'admin') throw new KeyringError('Only an admin can rotate the keys.');
   const retired = (await keys(store).find({ status: 'active' })).map((k) => k._id);
-  await keys(store).insertOne({
-    _id: data.keyId,
-    publicKey: data.publicKey,
-    status: 'active',
-    createdAt: now.toISOString(),
-    grants,
+  // Both roles' keys at once: admins get both, receptionists the receptionist one.
+  const data = await store.atomically(async () => {
+    const admin = await newRoleKey(store, by, 'admin', now);
+    await newRoleKey(store, by, 'receptionist', now);
+    return admin;
   });
-  await keys(store).updateMany({ _id: { $in: retired } }, { $set: { status: 'retired' } });
-  by.dataKeys.set(data.keyId, data);
   return { keyId: data.keyId, retired };
 }
 

@@ -1,4 +1,4 @@
-import { isSealed } from '../crypto/seal.js';
+import { isSealed, type SealContext } from '../crypto/seal.js';
 import type { Store } from '../store/types.js';
 import { SEALED_CALL_LOG_FIELDS } from '../store/types.js';
 import { callLogContext, sealCallLog } from './call-records.js';
@@ -49,11 +49,11 @@ export async function sealExistingData(store: Store, sealer: FieldSealer): Promi
   const custs = store.collection<Customer>('customers');
   for (const c of await custs.find({})) {
     const unindexedName = !c.nameIndex && typeof c.name === 'string' && !isSealed(c.name);
-    if (!unindexedName && ![c.phone, c.email].some((v) => typeof v === 'string' && v && !isSealed(v))) continue;
+    if (!unindexedName && ![c.phone, c.email, c.name].some((v) => typeof v === 'string' && v && !isSealed(v))) continue;
     const picked: Partial<Customer> = {};
     if (typeof c.phone === 'string' && !isSealed(c.phone)) picked.phone = c.phone;
     if (typeof c.email === 'string' && !isSealed(c.email)) picked.email = c.email;
-    if (unindexedName) picked.name = c.name;
+    if (typeof c.name === 'string' && !isSealed(c.name)) picked.name = c.name;
     await custs.updateOne({ _id: c._id }, { $set: sealCustomerFields(picked, c._id, sealer) });
     customers++;
   }
@@ -77,9 +77,9 @@ export async function reindexPhones(store: Store, admin: Unlocked, blindKey: Buf
   });
   let appointments = 0;
   const appts = store.collection<Appointment>('appointments');
-  // Names are plaintext today (sealed names would be opened here like the numbers).
-  const nameIndexOf = (name: unknown) =>
-    typeof name === 'string' && name && !isSealed(name) ? blindNameIndex(blindKey, name) : undefined;
+  // Names are sealed (to the receptionist key, which admins hold too): opened like the numbers.
+  const nameIndexOf = (name: unknown, ctx: SealContext) =>
+    typeof name === 'string' && name ? blindNameIndex(blindKey, openField(name, ctx, admin.dataKeys)) : undefined;
   for (const a of await appts.find({})) {
     const set: Partial<Appointment> = {};
     if (typeof a.phone === 'string') {
@@ -91,7 +91,11 @@ export async function reindexPhones(store: Store, admin: Unlocked, blindKey: Buf
       );
       if (a.phoneIndex !== index(number)) set.phoneIndex = index(number);
     }
-    const nameIndex = nameIndexOf(a.patientName);
+    const nameIndex = nameIndexOf(a.patientName, {
+      collection: 'appointments',
+      recordId: a.rootId ?? a.appointmentId,
+      field: 'patientName',
+    });
     if (nameIndex && a.nameIndex !== nameIndex) set.nameIndex = nameIndex;
     if (!Object.keys(set).length) continue;
     await appts.updateOne({ _id: a._id }, { $set: set });
@@ -105,7 +109,7 @@ export async function reindexPhones(store: Store, admin: Unlocked, blindKey: Buf
       const number = openField(c.phone, { collection: 'customers', recordId: c._id, field: 'phone' }, admin.dataKeys);
       if (c.phoneIndex !== index(number)) set.phoneIndex = index(number);
     }
-    const nameIndex = nameIndexOf(c.name);
+    const nameIndex = nameIndexOf(c.name, { collection: 'customers', recordId: c._id, field: 'name' });
     if (nameIndex && c.nameIndex !== nameIndex) set.nameIndex = nameIndex;
     if (!Object.keys(set).length) continue;
     await custs.updateOne({ _id: c._id }, { $set: set });

@@ -1,5 +1,15 @@
 import { blindIndex, blindNameIndex, prepareBlindIndexes } from '../crypto/blind-index.js';
-import { isSealed, open, seal, sealFields, type SealContext, type SealingKeyPair } from '../crypto/seal.js';
+import {
+  isSealed,
+  open,
+  seal,
+  sealFields,
+  sealingKeyPin,
+  type SealContext,
+  type SealingKeyPair,
+} from '../crypto/seal.js';
+import type { Store } from '../store/types.js';
+import { activeSealingKeys } from './keyring.js';
 
 /**
  * What the write side holds: the active public key and the blind-index key. It can seal
@@ -23,17 +33,41 @@ export interface FieldSealer {
   prepare(values: { phones?: string[]; names?: string[] }): Promise<void>;
 }
 
+/**
+ * The fields a receptionist may read, sealed to the receptionist key (every user holds it); every
+ * other sealed field goes to the admin key (issue 13 item 2).
+ */
+export const RECEPTIONIST_FIELDS: ReadonlyArray<readonly [collection: string, field: string]> = [
+  ['appointments', 'patientName'],
+  ['customers', 'name'],
+];
+const forReceptionist = (collection: string, field: string) =>
+  RECEPTIONIST_FIELDS.some(([c, f]) => c === collection && f === field);
+
+/**
+ * A write-only sealer: `key` is the admin key; `opts.receptionistKey` (absent in a store from
+ * before roles: then names go to the admin key too) takes the {@link RECEPTIONIST_FIELDS}.
+ */
 export function createSealer(
   key: { keyId: string; publicKey: string },
   blindIndexKey: Buffer,
-  opts: { indexUnavailable?: string } = {},
+  opts: { indexUnavailable?: string; receptionistKey?: { keyId: string; publicKey: string } } = {},
 ): FieldSealer {
+  const keyFor = (collection: string, field: string) =>
+    opts.receptionistKey && forReceptionist(collection, field) ? opts.receptionistKey : key;
   return {
     keyId: key.keyId,
-    seal: (value, ctx) => (value === '' || isSealed(value) ? value : seal(value, ctx, key)),
+    seal: (value, ctx) =>
+      value === '' || isSealed(value) ? value : seal(value, ctx, keyFor(ctx.collection, ctx.field)),
     sealRecord(values, record) {
-      const todo = Object.fromEntries(Object.entries<string>(values).filter(([, v]) => v !== '' && !isSealed(v)));
-      return { ...values, ...(Object.keys(todo).length ? sealFields(todo, record, key) : {}) };
+      const todo = Object.entries<string>(values).filter(([, v]) => v !== '' && !isSealed(v));
+      const out: Record<string, string> = { ...values };
+      // One ephemeral key per recipient key: the admin's fields, and the receptionist's.
+      for (const target of new Set(todo.map(([f]) => keyFor(record.collection, f)))) {
+        const mine = Object.fromEntries(todo.filter(([f]) => keyFor(record.collection, f) === target));
+        Object.assign(out, sealFields(mine, record, target));
+      }
+      return out as typeof values;
     },
     index: (e164) => {
       if (opts.indexUnavailable) throw new Error(opts.indexUnavailable);
@@ -75,4 +109,26 @@ export function sealNamedFields<T extends Record<string, unknown>>(
     names.flatMap((n) => (typeof fields[n] === 'string' ? [[n, fields[n] as string]] : [])),
   );
   return Object.assign(out, sealer.sealRecord(values, record)) as T & { phoneIndex?: string };
+}
+
+/**
+ * The sealer for a store's active keys (admin, and receptionist when there is one) and a
+ * blind-index key. @throws Error when the store has no keys yet
+ */
+export async function sealerForStore(
+  store: Store,
+  blindIndexKey: Buffer,
+  opts: { indexUnavailable?: string } = {},
+): Promise<FieldSealer> {
+  const { admin, receptionist } = await activeSealingKeys(store);
+  if (!admin) throw new Error('the store has no encryption keys');
+  return createSealer(admin, blindIndexKey, { ...opts, receptionistKey: receptionist });
+}
+
+/** The pin of a store's active keys, admin first (`RECEPTIONIST_SEALING_KEY_PIN`): see `sealingKeyPin`. */
+export function pinOfKeys(keys: {
+  admin?: { keyId: string; publicKey: string };
+  receptionist?: { keyId: string; publicKey: string };
+}): string {
+  return [keys.admin, keys.receptionist].flatMap((k) => (k ? [sealingKeyPin(k)] : [])).join(',');
 }

@@ -8,6 +8,7 @@ import { spokenDateTime } from '../domain/spoken-time.js';
 import { isObject, type Json, type ServerMessage, type ToolCall } from '../vapi/server-message.js';
 import { READ_ONLY_TOOLS, toolHandlers } from './tools/index.js';
 import { toE164 } from '../domain/contact.js';
+import { isSealed } from '../crypto/seal.js';
 import { ToolInputError, type ToolContext } from './tools/context.js';
 import type { Computed, ReplyCache } from './replies.js';
 import type { CallEventWriter } from './call-events.js';
@@ -288,12 +289,14 @@ async function assistantReply(message: ServerMessage, ctx: MessageContext): Prom
   const lastAppointment = latest
     ? `${latest.doctorName} on ${spokenDateTime(DateTime.fromISO(latest.start, { zone }))}`
     : '';
-  const firstName = customer.name.split(/\s+/)[0] ?? customer.name;
+  // The name is sealed (serve cannot open it): a record from before sealing still greets by name.
+  const name = typeof customer.name === 'string' && !isSealed(customer.name) ? customer.name : '';
+  const firstName = name.split(/\s+/)[0] ?? '';
   return {
     ...base,
     assistantOverrides: {
-      variableValues: { name: customer.name, lastAppointment },
-      firstMessage: `Welcome back, ${firstName}! Are you calling about a doctor appointment or AC support today?`,
+      variableValues: { ...(name ? { name } : {}), lastAppointment },
+      firstMessage: `Welcome back${firstName ? `, ${firstName}` : ''}! Are you calling about a doctor appointment or AC support today?`,
     },
   };
 }

@@ -251,6 +251,7 @@ export const SEALED_CALL_LOG_FIELDS = [
   'summary',
   'transcript',
   'recordingUrl',
+  'successEvaluation',
 ] as const satisfies readonly (keyof CallLogRecord)[];
 
 /** One audit record: who did what, when. Holds no sensitive value. */

@@ -33,7 +33,7 @@ test('serve and every sealing command refuse a key put in place of the pinned on
   const serve = await run(['serve', '--port', '0']);
   expect(serve.code).toBe(1);
   expect(serve.err).toMatch(
-    /^Error: The store's active encryption key k\w+ is not the one pinned in RECEPTIONIST_SEALING_KEY_PIN in \.env: it may have been put there by someone else, so nothing is sealed to it\.\n {2}If an admin rotated the key, run `receptionist keys pin/,
+    /^Error: The store's active encryption keys \(k\w+, r\w+\) are not the ones pinned in RECEPTIONIST_SEALING_KEY_PIN in \.env: one may have been put there by someone else, so nothing is sealed to them\.\n {2}If an admin rotated the key, run `receptionist keys pin/,
   );
   expect((await run(['seed'])).code).toBe(1);
   // keys pin checks the key against the admin's keyring: the substitute is not one of theirs.
@@ -66,7 +66,7 @@ test('keys rotate pins the new key: records are sealed to it, and the old pin no
     env: { RECEPTIONIST_SEALING_KEY_PIN: /RECEPTIONIST_SEALING_KEY_PIN=(\S+)/.exec(before)![1]! },
   });
   expect(stale.code).toBe(1);
-  expect(stale.err).toContain(`The store's active encryption key ${keyId} is not the one pinned`);
+  expect(stale.err).toContain(`The store's active encryption keys (${keyId}, r`);
 });
 
 test('a stale blind-index key, or indexes of the version before the memory-hard one, are refused with the fix', async () => {

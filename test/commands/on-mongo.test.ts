@@ -35,7 +35,7 @@ const normalise = (s: string) =>
   s
     .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
-    .replace(/\bk\d{8}[0-9a-f]{6}\b/g, '<key>')
+    .replace(/\b[kr]\d{8}[0-9a-f]{6}\b/g, '<key>')
     .replace(/[A-Za-z0-9_-]{43}=*/g, '<b64>')
     .replace(/"(id|chatId|assistantId|toolId|orgId|sessionId)":"[^"]+"/g, '"$1":"<id>"')
     .replace(/mongodb:\/\/\S+ \(database \w+\)|\/tmp\/\S+?\/store/g, '<store>');

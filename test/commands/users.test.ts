@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import { blindIndex, parseBlindIndexKey } from '../../src/crypto/blind-index.js';
+import { blindIndex, blindNameIndex, parseBlindIndexKey } from '../../src/crypto/blind-index.js';
 import { activeSealingKey } from '../../src/domain/keyring.js';
 import { createSealer } from '../../src/domain/sealer.js';
 import { recordCallLog } from '../../src/domain/call-records.js';
@@ -68,7 +68,7 @@ describe('receptionist users / keys', () => {
     const env = fs.readFileSync(path.join(tmp.dir, '.env'), 'utf8');
     // The blind-index key, and the pin of the key serve may seal to (issue 13 item 5).
     expect(env).toMatch(
-      /^RECEPTIONIST_BLIND_INDEX_KEY=[A-Za-z0-9_-]{43}\nRECEPTIONIST_SEALING_KEY_PIN=k20261121[0-9a-f]{6}:[A-Za-z0-9_-]{43}\n$/,
+      /^RECEPTIONIST_BLIND_INDEX_KEY=[A-Za-z0-9_-]{43}\nRECEPTIONIST_SEALING_KEY_PIN=k20261121[0-9a-f]{6}:[A-Za-z0-9_-]{43},r20261121[0-9a-f]{6}:[A-Za-z0-9_-]{43}\n$/,
     );
     expect(fs.statSync(path.join(tmp.dir, '.env')).mode & 0o777).toBe(0o600);
     // The key is never in the store.
@@ -149,7 +149,8 @@ describe('receptionist users / keys', () => {
       'users.passwd by ravi',
       'users.remove by asha',
     ]);
-    expect(await store.collection('keys').count({ status: 'active' })).toBe(1);
+    // One active key per role: the admin's, and the receptionist's (names).
+    expect(await store.collection('keys').count({ status: 'active' })).toBe(2);
     await store.close();
   });
 
@@ -248,8 +249,9 @@ describe('receptionist users / keys', () => {
       /RECEPTIONIST_BLIND_INDEX_KEY=(\S+)/.exec(fs.readFileSync(path.join(tmp.dir, '.env'), 'utf8'))![1]!,
     )!;
     const store = await openSqliteStore({ dir: path.join(tmp.dir, 'store'), readOnly: true });
+    // Found by the new index: CUST-1001 (its name is sealed; its name index is rebuilt too).
     expect(await store.collection('customers').findOne({ phoneIndex: blindIndex(key, '+919812345678') })).toMatchObject(
-      { name: 'Asha Verma' },
+      { customerId: 'CUST-1001', nameIndex: blindNameIndex(key, 'Asha Verma') },
     );
     await store.close();
     expect(JSON.parse((await run(['audit', '--json'])).out).map((a: { action: string }) => a.action)).toEqual([

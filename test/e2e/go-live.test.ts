@@ -115,7 +115,8 @@ test("go live: seed → users add → sync --phone-number → serve → prefligh
     attempts: 1,
     body: {
       assistantId: [...fake.assistants.keys()][0],
-      assistantOverrides: { variableValues: { name: 'Asha Verma' } },
+      // Recognised by number: the last appointment (the name is sealed; serve cannot open it).
+      assistantOverrides: { firstMessage: expect.stringMatching(/^Welcome back!/) },
     },
   });
   expect(call.toolReplies.map((r) => r.body.results[0].result)).toEqual([
@@ -141,7 +142,7 @@ test("go live: seed → users add → sync --phone-number → serve → prefligh
     callId: call.callId,
     endedReason: 'customer-ended-call',
     cost: 0.0931,
-    bookings: [expect.stringMatching(/^Asha Verma with Dr\. Anil Mehta at /)],
+    bookings: [expect.stringMatching(/^\[sealed\] with Dr\. Anil Mehta at /)],
   });
 
   const stopped = await serve.stop('SIGTERM');

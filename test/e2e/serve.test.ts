@@ -70,12 +70,14 @@ describe('receptionist end to end', () => {
     });
     // --json has JSON types: an object, a boolean, null for what is absent.
     expect(rows[0]!.costBreakdown).toMatchObject({ total: 0.1124, llm: 0.0503 });
-    expect(rows[0]!.successEvaluation).toBe(true);
+    // Vapi's judgement of the call is sealed (issue 13 item 3), like the patient's name.
+    expect(rows[0]!.successEvaluation).toBe('[sealed]');
     expect(storeText(`${tmp.dir}/.receptionist`)).not.toContain('9812345678');
-    // The receptionist's view: who was booked with whom and when, without the sealed fields.
+    expect(storeText(`${tmp.dir}/.receptionist`)).not.toContain('Asha Verma');
+    // Without a password: with whom and when; the name opens for a receptionist or an admin.
     expect(rows[0]!.bookings).toEqual([
       // 11 AM in the clinic's zone, with its offset.
-      expect.stringMatching(/^Asha Verma with Dr\. Anil Mehta at 20\d\d-\d\d-\d\dT11:00:00\.000\+05:30 \(confirmed\)$/),
+      expect.stringMatching(/^\[sealed\] with Dr\. Anil Mehta at 20\d\d-\d\d-\d\dT11:00:00\.000\+05:30 \(confirmed\)$/),
     ]);
 
     const decrypted = await cli(
@@ -85,6 +87,8 @@ describe('receptionist end to end', () => {
     expect(decrypted.exitCode, decrypted.stderr).toBe(0);
     expect(JSON.parse(decrypted.stdout)[0]).toMatchObject({
       callId: 'call_e2e',
+      successEvaluation: true,
+      bookings: [expect.stringMatching(/^Asha Verma with Dr\. Anil Mehta at /)],
       customerNumber: '+919812345678',
       transcript: expect.stringMatching(/^AI: Welcome!/),
     });

@@ -79,28 +79,32 @@ describe('clinic tools', () => {
     const appt = (await s.store.collection('appointments').findOne({ appointmentId: id }))!;
     expect(appt).toMatchObject({
       status: 'confirmed',
-      patientName: 'Ravi Kumar',
       doctorId: 'dr-mehta',
       start: '2026-11-24T05:30:00.000Z',
       phoneIndex: s.sealer.index('+919845012345'),
+      nameIndex: s.sealer.indexName('Ravi Kumar'),
     });
-    // Email, phone and reason are sealed at rest; the admin opens them to what the caller said, normalised.
+    // Name, email, phone and reason are sealed at rest (the name to the receptionist key); the admin
+    // opens them to what the caller said, normalised.
     const { dataKeys } = await s.unlock();
     const openAppt = (f: string) =>
       openField(appt[f] as string, { collection: 'appointments', recordId: id, field: f }, dataKeys);
-    expect([appt.email, appt.phone, appt.reason]).toEqual([
-      expect.stringMatching(/^sealed:v1:/),
-      expect.stringMatching(/^sealed:v1:/),
-      expect.stringMatching(/^sealed:v1:/),
+    expect([appt.patientName, appt.email, appt.phone, appt.reason]).toEqual([
+      expect.stringMatching(/^sealed:v1:r\d{8}[0-9a-f]{6}:/),
+      expect.stringMatching(/^sealed:v1:k\d{8}[0-9a-f]{6}:/),
+      expect.stringMatching(/^sealed:v1:k/),
+      expect.stringMatching(/^sealed:v1:k/),
     ]);
-    expect([openAppt('email'), openAppt('phone'), openAppt('reason')]).toEqual([
+    expect([openAppt('patientName'), openAppt('email'), openAppt('phone'), openAppt('reason')]).toEqual([
+      'Ravi Kumar',
       'ravi.kumar@example.com',
       '+919845012345',
       'fever',
     ]);
+    const customer = (await s.store.collection('customers').findOne({ phoneIndex: s.sealer.index('+919845012345') }))!;
     expect(
-      await s.store.collection('customers').findOne({ phoneIndex: s.sealer.index('+919845012345') }),
-    ).toMatchObject({ name: 'Ravi Kumar' });
+      openField(customer.name as string, { collection: 'customers', recordId: customer._id, field: 'name' }, dataKeys),
+    ).toBe('Ravi Kumar');
   });
 
   test('book_appointment confirms the hold the same call placed', async () => {
@@ -212,7 +216,7 @@ describe('clinic tools', () => {
 describe('AC tools', () => {
   test('purchase details by customer ID, however it is said', async () => {
     expect((await call('get_ac_purchase_details', { customerId: 'cust 1001' })).result).toBe(
-      'Asha Verma bought a CoolAir Inverter 1.5 ton split, serial CA-55X-2024-0187, on 12 April 2025 at our Indiranagar store for 42,990 rupees, installed on 14 April 2025.',
+      'You bought a CoolAir Inverter 1.5 ton split, serial CA-55X-2024-0187, on 12 April 2025 at our Indiranagar store for 42,990 rupees, installed on 14 April 2025.',
     );
   });
 

@@ -47,7 +47,6 @@ describe('server messages', () => {
       endedReason: 'customer-ended-call',
       cost: 0.21,
       costBreakdown: '{"stt":0.01,"llm":0.1,"total":0.21}',
-      successEvaluation: 'true',
       customerIndex: s.sealer.index('+919812345678'),
     });
     // Sensitive fields are sealed at rest, and open to the admin's keys only.
@@ -56,6 +55,8 @@ describe('server messages', () => {
       summary: 'Booked.',
       transcript: 'AI: Hello\nUser: =HYPERLINK("x")',
       recordingUrl: 'https://rec/1.wav',
+      // Vapi's judgement of the call (issue 13 item 3): sealed too.
+      successEvaluation: 'true',
     };
     const { dataKeys } = await s.unlock();
     for (const [field, value] of Object.entries(plain)) {
@@ -146,10 +147,13 @@ describe('server messages', () => {
     expect(known.status).toBe(200);
     expect(known.body.assistant.name).toBe('Sunrise Receptionist');
     expect(known.body.assistant.model.tools.map((t: any) => t.function?.name ?? t.type)).toContain('book_appointment');
+    // The name is sealed at rest and serve cannot open it: the last appointment is all it passes.
     expect(known.body.assistantOverrides.variableValues).toEqual({
-      name: 'Asha Verma',
       lastAppointment: 'Dr. Anil Mehta on Tuesday 24 November at 9 AM',
     });
+    expect(known.body.assistantOverrides.firstMessage).toBe(
+      'Welcome back! Are you calling about a doctor appointment or AC support today?',
+    );
     const unknown = await s.send({
       type: 'assistant-request',
       call: { id: 'c3' },

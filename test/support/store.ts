@@ -6,7 +6,7 @@ import { seedStore } from '../../src/commands/seed/seed.js';
 import type { Store } from '../../src/store/types.js';
 import { AppointmentBook } from '../../src/domain/appointments.js';
 import type { ClinicSettings, Doctor } from '../../src/domain/clinic.js';
-import { createSealer } from '../../src/domain/sealer.js';
+import { createSealer, type FieldSealer } from '../../src/domain/sealer.js';
 import { generateSealingKeyPair } from '../../src/crypto/seal.js';
 
 /** A temp directory removed by the returned cleanup. */
@@ -44,9 +44,10 @@ export const MONDAY_DOCTOR: Doctor = {
 
 /**
  * An appointment book on `store` for a minimal clinic in Asia/Kolkata (30-minute slots, 5-minute
- * holds), its clock at Saturday 21 November 2026, 10:00 there, sealing to a throwaway key.
+ * holds), its clock at Saturday 21 November 2026, 10:00 there, sealing with `sealer` (default: to a
+ * throwaway key).
  */
-export function testAppointmentBook(store: Store): AppointmentBook {
+export function testAppointmentBook(store: Store, sealer?: FieldSealer): AppointmentBook {
   const clinic: ClinicSettings = {
     name: 'c',
     timeZone: 'Asia/Kolkata',
@@ -56,6 +57,10 @@ export function testAppointmentBook(store: Store): AppointmentBook {
     bookingHorizonDays: 60,
     locale: 'en-IN',
   };
-  const sealer = createSealer(generateSealingKeyPair('k1'), Buffer.alloc(32, 1));
-  return new AppointmentBook(store, clinic, () => new Date('2026-11-21T04:30:00Z'), sealer);
+  return new AppointmentBook(
+    store,
+    clinic,
+    () => new Date('2026-11-21T04:30:00Z'),
+    sealer ?? createSealer(generateSealingKeyPair('k1'), Buffer.alloc(32, 1)),
+  );
 }

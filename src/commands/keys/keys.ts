@@ -1,7 +1,8 @@
 import { UserError } from '../../errors.js';
-import { activeSealingKey, hasKeyring, recordBlindIndexCheck, rotate as rotateKeys } from '../../domain/keyring.js';
+import { activeSealingKeys, hasKeyring, recordBlindIndexCheck, rotate as rotateKeys } from '../../domain/keyring.js';
+import { pinOfKeys } from '../../domain/sealer.js';
 import { blindIndexKeyFromEnv, SEALING_KEY_PIN_VAR } from '../shared/sealer.js';
-import { publicKeyOf, sealingKeyPin } from '../../crypto/seal.js';
+import { publicKeyOf } from '../../crypto/seal.js';
 import { reindexPhones } from '../../domain/seal-migration.js';
 import { blindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js';
 import { appendAudit } from '../../domain/audit.js';
@@ -37,7 +38,7 @@ export async function runKeysRotate(_o: unknown, ctx: Context): Promise<RotateRe
   const r = await rotateKeys(store, me, ctx.now());
   const blindKey = blindIndexKeyFromEnv(ctx.env);
   if (blindKey) await recordBlindIndexCheck(store, blindIndexCheck(blindKey));
-  const pinFile = setDotenvValue(ctx, SEALING_KEY_PIN_VAR, sealingKeyPin((await activeSealingKey(store))!));
+  const pinFile = setDotenvValue(ctx, SEALING_KEY_PIN_VAR, pinOfKeys(await activeSealingKeys(store)));
   await appendAudit(store, { at: ctx.now().toISOString(), user: me.username, action: 'keys.rotate', details: r });
   return { ...r, by: me.username, pinFile };
 }
@@ -59,19 +60,23 @@ export interface PinResult {
 export async function runKeysPin(_o: unknown, ctx: Context): Promise<PinResult> {
   const store = await ctx.store();
   const me = await ctx.keyring();
-  const key = await activeSealingKey(store);
-  if (!key)
+  const active = await activeSealingKeys(store);
+  if (!active.admin)
     throw new UserError(
       'The store has no encryption keys yet.',
       'Create the first admin with `receptionist users add`.',
     );
-  const held = me.dataKeys.get(key.keyId);
-  if (!held || publicKeyOf(held.privateKey) !== key.publicKey)
-    throw new UserError(
-      `The store's active key ${key.keyId} is not one ${me.username}'s keyring holds: it was not made by an admin of this store, so it is not pinned.`,
-      'Restore the store from a backup, or have an admin run `receptionist keys rotate` to make a new key.',
-    );
-  const pin = sealingKeyPin(key);
+  for (const k of [active.admin, active.receptionist]) {
+    if (!k) continue;
+    const held = me.dataKeys.get(k.keyId);
+    if (!held || publicKeyOf(held.privateKey) !== k.publicKey)
+      throw new UserError(
+        `The store's active key ${k.keyId} is not one ${me.username}'s keyring holds: it was not made by an admin of this store, so it is not pinned.`,
+        'Restore the store from a backup, or have an admin run `receptionist keys rotate` to make a new key.',
+      );
+  }
+  const key = active.admin;
+  const pin = pinOfKeys(active);
   const file = setDotenvValue(ctx, SEALING_KEY_PIN_VAR, pin);
   await appendAudit(store, {
     at: ctx.now().toISOString(),

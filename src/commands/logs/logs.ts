@@ -12,7 +12,7 @@ import { parseLimit, parseSinceFlag, resolveSince, type Since } from '../shared/
 import { openField, SEALED_PLACEHOLDER } from '../../domain/sealer.js';
 import { appendAudit } from '../../domain/audit.js';
 import { toE164 } from '../../domain/contact.js';
-import { isSealed, SealError } from '../../crypto/seal.js';
+import { isSealed, sealedKeyId, SealError } from '../../crypto/seal.js';
 import { blindIndex } from '../../crypto/blind-index.js';
 import { blindIndexKeyFromEnv } from '../shared/sealer.js';
 import type { Env } from '../../env.js';
@@ -139,6 +139,17 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
           ]),
         ),
       keep: byComparison ? (r) => r.customerNumber === opts.caller : undefined,
+      // Patients' names in the bookings: sealed to the receptionist key (admins hold it too).
+      revealName: (a) => {
+        const name = a.patientName ?? 'patient';
+        if (!isSealed(name)) return name;
+        if (!unlocked || !unlocked.dataKeys.has(sealedKeyId(name))) return SEALED_PLACEHOLDER;
+        return openField(
+          name,
+          { collection: 'appointments', recordId: a.rootId ?? a.appointmentId, field: 'patientName' },
+          unlocked.dataKeys,
+        );
+      },
     });
   let rows: AsyncIterable<LogRow> | LogRow[] = read(query);
   let count: number | undefined;
@@ -178,6 +189,8 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
         call: opts.call,
         caller: callerIndex ? `index:${callerIndex}` : byComparison ? 'by comparison' : undefined,
         records: count,
+        // What was opened follows from the role: a receptionist's opening shows names only.
+        role: unlocked.role,
       },
     });
   }
@@ -186,7 +199,12 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
   return { rows, timeZone };
 }
 
+/**
+ * A sealed call-log field opened, `[sealed]` when it is sealed to a key this user's role does not
+ * hold (a receptionist reading a summary). @throws StoreError when it fails authentication
+ */
 function openOrFail(value: string, callId: string, field: string, keys: Unlocked['dataKeys']): string {
+  if (isSealed(value) && !keys.has(sealedKeyId(value))) return SEALED_PLACEHOLDER;
   try {
     return openField(value, callLogContext(callId, field), keys);
   } catch (err) {

@@ -1,20 +1,21 @@
 import type { IO } from '../../io.js';
 import type { Store } from '../../store/types.js';
 import type { GlobalOptions } from './globals.js';
-import { activeSealingKey, initKeyring, recordBlindIndexCheck } from '../../domain/keyring.js';
+import { activeSealingKeys, initKeyring, recordBlindIndexCheck } from '../../domain/keyring.js';
 import { appendAudit } from '../../domain/audit.js';
-import { createSealer } from '../../domain/sealer.js';
+import { pinOfKeys, sealerForStore } from '../../domain/sealer.js';
 import { sealExistingData, type SealMigrationResult } from '../../domain/seal-migration.js';
 import { blindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js';
 import type { Context } from './context.js';
 import { ensureBlindIndexKey, setDotenvValue } from './credentials.js';
 import { SEALING_KEY_PIN_VAR } from './sealer.js';
-import { sealingKeyPin } from '../../crypto/seal.js';
 
 /** What `users add|passwd|remove` and `keys init` did (their `--json` output). */
 export interface UsersResult {
   action: 'keys.init' | 'users.add' | 'users.passwd' | 'users.remove';
   username: string;
+  /** The new user's role (`users add`). */
+  role?: 'admin' | 'receptionist';
   by?: string;
   keyId?: string;
   /** Set when a blind-index key was written to this .env file. */
@@ -33,11 +34,8 @@ export async function createFirstAdmin(store: Store, username: string, ctx: Cont
   const bik = ensureBlindIndexKey(ctx);
   await recordBlindIndexCheck(store, blindIndexCheck(parseBlindIndexKey(bik.key)!));
   // The key serve may seal to, pinned outside the store (issue 13 item 5).
-  setDotenvValue(ctx, SEALING_KEY_PIN_VAR, sealingKeyPin((await activeSealingKey(store))!));
-  const sealed = await sealExistingData(
-    store,
-    createSealer((await activeSealingKey(store))!, parseBlindIndexKey(bik.key)!),
-  );
+  setDotenvValue(ctx, SEALING_KEY_PIN_VAR, pinOfKeys(await activeSealingKeys(store)));
+  const sealed = await sealExistingData(store, await sealerForStore(store, parseBlindIndexKey(bik.key)!));
   await appendAudit(store, {
     at: ctx.now().toISOString(),
     user: username,
@@ -53,7 +51,7 @@ export function renderUsersResult(r: UsersResult, { io, globals: g }: { io: IO; 
   else {
     const what = {
       'keys.init': `Created admin ${r.username} and encryption key ${r.keyId}.${r.sealed && r.sealed.callLogs + r.sealed.appointments + r.sealed.customers ? ` Sealed existing records in place: ${r.sealed.callLogs} call logs, ${r.sealed.appointments} appointments, ${r.sealed.customers} customers.` : ''}`,
-      'users.add': `Added admin ${r.username}.`,
+      'users.add': `Added ${r.role ?? 'admin'} ${r.username}.`,
       'users.passwd': `Changed the password of ${r.username}; nothing was re-encrypted.`,
       'users.remove': `Removed admin ${r.username}.`,
     }[r.action];

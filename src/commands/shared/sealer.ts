@@ -1,10 +1,9 @@
 import type { Deps } from '../../deps.js';
 import { UserError } from '../../errors.js';
 import type { Store } from '../../store/types.js';
-import { activeSealingKey, storedBlindIndexCheck } from '../../domain/keyring.js';
-import { createSealer, type FieldSealer } from '../../domain/sealer.js';
+import { activeSealingKeys, storedBlindIndexCheck } from '../../domain/keyring.js';
+import { createSealer, pinOfKeys, type FieldSealer } from '../../domain/sealer.js';
 import { compareBlindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js';
-import { sealingKeyPin } from '../../crypto/seal.js';
 
 /** Where the fingerprint of the key `serve` may seal to is kept: beside the blind-index key, outside the store. */
 export const SEALING_KEY_PIN_VAR = 'RECEPTIONIST_SEALING_KEY_PIN';
@@ -19,7 +18,8 @@ export async function writeOnlySealer(
   deps: Pick<Deps, 'env'>,
   opts: { needsIndex?: boolean } = {},
 ): Promise<FieldSealer> {
-  const key = await activeSealingKey(store);
+  const active = await activeSealingKeys(store);
+  const key = active.admin;
   if (!key) {
     throw new UserError(
       "The store has no encryption keys, so patients' data could not be sealed.",
@@ -31,18 +31,22 @@ export async function writeOnlySealer(
   const pin = deps.env.get(SEALING_KEY_PIN_VAR);
   if (!pin)
     throw new UserError(
-      `${SEALING_KEY_PIN_VAR} is not set, so there is no telling whether key ${key.keyId} in the store is the one your admins made.`,
+      `${SEALING_KEY_PIN_VAR} is not set, so there is no telling whether the keys in the store are the ones your admins made.`,
       'An admin runs `receptionist keys pin --username <admin>` once (it checks the key against their keyring and writes the pin to .env).',
     );
-  if (pin.value !== sealingKeyPin(key)) {
+  if (pin.value !== pinOfKeys(active)) {
+    const keyIds = [active.admin, active.receptionist].flatMap((k) => (k ? [k.keyId] : [])).join(', ');
     throw new UserError(
-      `The store's active encryption key ${key.keyId} is not the one pinned in ${pin.source}: it may have been put there by someone else, so nothing is sealed to it.`,
+      `The store's active encryption keys (${keyIds}) are not the ones pinned in ${pin.source}: one may have been put there by someone else, so nothing is sealed to them.`,
       'If an admin rotated the key, run `receptionist keys pin --username <admin>` (or copy the pin from their .env); otherwise restore the store from a backup and find out who changed the keys.',
     );
   }
   const blindKey = blindIndexKeyFromEnv(deps.env);
   if (!blindKey && opts.needsIndex === false) {
-    return createSealer(key, Buffer.alloc(0), { indexUnavailable: 'RECEPTIONIST_BLIND_INDEX_KEY is not set' });
+    return createSealer(key, Buffer.alloc(0), {
+      indexUnavailable: 'RECEPTIONIST_BLIND_INDEX_KEY is not set',
+      receptionistKey: active.receptionist,
+    });
   }
   if (!blindKey) {
     throw new UserError(
@@ -63,7 +67,7 @@ export async function writeOnlySealer(
       'The store’s blind indexes were made by an older receptionist (a plain HMAC, cheap to brute-force).',
       'Run `receptionist keys reindex --username <admin>` once: it rebuilds them memory-hard with the same key.',
     );
-  return createSealer(key, blindKey);
+  return createSealer(key, blindKey, { receptionistKey: active.receptionist });
 }
 
 /**

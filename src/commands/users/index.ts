@@ -9,16 +9,23 @@ const acting = () =>
 
 export const usersCommand = defineCommand({
   name: 'users',
-  summary: 'Manage the admins who can decrypt sealed data',
+  summary: 'Manage who can decrypt sealed data: admins (everything) and receptionists (names only)',
   subcommands: [
     {
       name: 'add',
-      summary: 'Add an admin (the first one also creates the encryption keys)',
+      summary: 'Add an admin or a receptionist (the first user is an admin and creates the encryption keys)',
       arguments: [new Argument('<user>', 'username')],
-      options: [new Option('--role <role>', 'role of the new user').choices(['admin']).default('admin'), acting()],
-      details: 'With --json: one object {action, username, by, keyId, blindIndexKeyFile, sealed}.',
+      options: [
+        new Option('--role <role>', 'admin: reads everything; receptionist: names, times and doctors only')
+          .choices(['admin', 'receptionist'])
+          .default('admin'),
+        acting(),
+      ],
+      details:
+        'A receptionist’s password opens patients’ names (with the times and doctors, which are not sealed) and\nnothing else: never a phone, email, reason, summary or transcript.\nWith --json: one object {action, username, role, by, keyId, blindIndexKeyFile, sealed}.',
       examples: [
         'receptionist users add asha --role admin',
+        'receptionist users add meena --role receptionist --username asha',
         'printf "%s\\n" "$NEW_PASSWORD" | receptionist users add asha --password-stdin',
         'printf "%s\\n%s\\n" "$MY_PASSWORD" "$NEW_PASSWORD" | receptionist users add ravi --username asha --password-stdin',
       ],

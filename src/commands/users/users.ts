@@ -7,6 +7,7 @@ import {
   removeUser,
   resetPassword,
   usernameProblem,
+  type Role,
 } from '../../domain/keyring.js';
 import { UsageError } from '../../errors.js';
 import type { Env } from '../../env.js';
@@ -26,6 +27,8 @@ export type { UsersResult };
 export interface UserTarget {
   username?: string;
   acting?: string;
+  /** `users add --role` (admin by default). */
+  role?: Role;
 }
 
 export function parseUserTarget(flags: Flags, env?: Env): UserTarget {
@@ -39,15 +42,23 @@ export function parseUserTarget(flags: Flags, env?: Env): UserTarget {
  * `users add`: the first one creates the keyring; later ones need an admin's password.
  * @throws AuthError, NeedsInputError, UsageError (bad username, short password)
  */
-export async function runUsersAdd({ username }: UserTarget, ctx: Context): Promise<UsersResult> {
+export async function runUsersAdd({ username, role = 'admin' }: UserTarget, ctx: Context): Promise<UsersResult> {
   const store = await ctx.store();
   const name = username!;
-  if (!(await hasKeyring(store))) return createFirstAdmin(store, name, ctx);
+  if (!(await hasKeyring(store))) {
+    if (role !== 'admin')
+      throw new UsageError(
+        'The first user must be an admin: it creates the encryption keys.',
+        `Run \`receptionist users add <admin> --role admin\` first, then add ${name} as ${role}.`,
+      );
+    return createFirstAdmin(store, name, ctx);
+  }
   const me = await ctx.keyring();
+  if (me.role !== 'admin') throw new UsageError(`${me.username} is a ${me.role}: only an admin can add users.`);
   const creds = await ctx.credentials();
-  await addUser(store, me, name, await creds.newPassword(`Password for ${name}`), ctx.now());
-  await audit(ctx, me.username, 'users.add', { username: name });
-  return { action: 'users.add', username: name, by: me.username };
+  await addUser(store, me, name, await creds.newPassword(`Password for ${name}`), ctx.now(), undefined, role);
+  await audit(ctx, me.username, 'users.add', { username: name, role });
+  return { action: 'users.add', username: name, role, by: me.username };
 }
 
 /**
@@ -123,7 +134,7 @@ export function renderList(
 const render = (r: UsersResult, _o: unknown, out: RenderContext) => renderUsersResult(r, out);
 /** `users add <user>`: the name is checked before anything is asked or written. @throws UsageError */
 export function parseNewUser(flags: Flags, env?: Env): UserTarget {
-  const target = parseUserTarget(flags, env);
+  const target = { ...parseUserTarget(flags, env), role: (flags.role as Role | undefined) ?? 'admin' };
   const problem = target.username === undefined ? undefined : usernameProblem(target.username);
   if (problem) throw new UsageError(problem, 'For example `receptionist users add jo_smith --role admin`.');
   return target;

@@ -7,8 +7,8 @@ import type { ToolHandler } from './context.js';
 export const getAcPurchaseDetails: ToolHandler = async (args, ctx) => {
   const found = await lookupCustomer(args, ctx);
   if ('answer' in found) return found.answer;
-  const who = found.customer?.name ?? `Customer ${found.customerId}`;
-  return `${who} bought ${found.purchases.map(describe).join('; and ')}.`;
+  // The name is sealed at rest (serve cannot open it); the caller has just been checked against it.
+  return `You bought ${found.purchases.map(describe).join('; and ')}.`;
 };
 
 function describe(p: AcPurchase): string {

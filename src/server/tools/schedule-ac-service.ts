@@ -20,6 +20,7 @@ export interface ServiceVisit extends Doc {
   /** ISO date (clinic zone) of the visit. */
   date: string;
   window: string;
+  /** Sealed at rest (admin key). */
   issue: string;
   isInWarranty: boolean;
   status: 'scheduled';
@@ -65,20 +66,21 @@ export const scheduleAcService: ToolHandler = async (args, ctx) => {
   if (!window)
     return `Technicians visit between 9 AM and 6 PM. Would the morning or the afternoon of ${spokenDay(day)} suit you?`;
 
+  const visitId = speakableId(9, 'SV-');
   const visit: ServiceVisit = {
-    _id: speakableId(9, 'SV-'),
-    visitId: '',
+    _id: visitId,
+    visitId,
     customerId: found.customerId,
     serialNumber: unit.serialNumber,
     date: day.toISODate()!,
     window: window.label,
-    issue,
+    // What the caller said is wrong, in their words: sealed (admins read it), like a visit reason.
+    issue: ctx.sealer.seal(issue, { collection: 'ac_service_visits', recordId: visitId, field: 'issue' }),
     isInWarranty: warrantyOf(unit, today).isActive,
     status: 'scheduled',
     sourceKey: key,
     createdAt: ctx.now().toISOString(),
   };
-  visit.visitId = visit._id;
   try {
     await visits.insertOne(visit);
   } catch (err) {
