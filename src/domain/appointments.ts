@@ -87,6 +87,11 @@ export class AppointmentBook {
     return sealAppointmentFields(fields, rootId, this.sealer);
   }
 
+  /** How many days ahead this clinic books (`clinic.bookingHorizonDays`). */
+  get horizonDays(): number {
+    return this.clinic.bookingHorizonDays;
+  }
+
   /** Start times (epoch ms) of active appointments for these doctors in [from, to). */
   async occupied(doctorIds: string[], from: DateTime, to: DateTime): Promise<Set<string>> {
     const rows = await this.col.find(

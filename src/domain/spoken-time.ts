@@ -1,5 +1,5 @@
 import * as chrono from 'chrono-node';
-import { DateTime } from 'luxon';
+import { DateTime, FixedOffsetZone } from 'luxon';
 
 /**
  * What a caller's spoken date and time resolve to, in the clinic's time zone.
@@ -26,16 +26,40 @@ export interface OpenWindow {
 }
 
 /**
- * Resolves spoken text ("next Monday at 2pm", "tomorrow morning") against `now` in `timeZone`
- * (IANA). Never guesses: a missing day, two dates, "next week", "next Monday" said two days
- * before it, or an hour that could be AM or PM within opening hours all become questions.
+ * Whether `locale` (BCP 47, the clinic's) writes the day before the month ("1/12" is 1 December
+ * in en-IN and en-GB, 12 January in en-US), from the locale's own short date pattern.
  */
-export function resolveSpokenTime(text: string, now: Date, timeZone: string, open: OpenWindow): SpokenTime {
+export function isDayFirst(locale: string): boolean {
+  try {
+    const parts = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'numeric' }).formatToParts(
+      new Date(Date.UTC(2026, 11, 1)),
+    );
+    return parts.findIndex((p) => p.type === 'day') < parts.findIndex((p) => p.type === 'month');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves spoken text ("next Monday at 2pm", "tomorrow morning") against `now` in `timeZone`
+ * (IANA), numeric dates in `locale`'s day/month order. Never guesses: a missing day, two dates,
+ * "next week", "next Monday" said two days before it, an hour that could be AM or PM within
+ * opening hours, or a part it could not read ("13/13/2026", "42/99") all become questions. A
+ * stated zone ("10am PST") is honoured: the time is converted to the clinic's zone.
+ */
+export function resolveSpokenTime(
+  text: string,
+  now: Date,
+  timeZone: string,
+  open: OpenWindow,
+  locale = 'en-US',
+): SpokenTime {
   const ref = DateTime.fromJSDate(now, { zone: timeZone });
   const cleaned = withMonthForBareOrdinal(normalise(text), ref);
   if (!cleaned) return { kind: 'question', question: 'Which day and time would you like?' };
+  const parser = isDayFirst(locale) ? chrono.en.GB : chrono;
   // A part of the day on its own ("… in the morning") is read below from the text, not as a date.
-  const results = chrono
+  const results = parser
     .parse(cleaned, { instant: now, timezone: ref.offset }, { forwardDate: true })
     .filter((r) => !PART_OF_DAY_ONLY.test(r.text.trim()));
   if (results.length === 0) {
@@ -52,8 +76,16 @@ export function resolveSpokenTime(text: string, now: Date, timeZone: string, ope
   const s = r.start;
   const lower = r.text.toLowerCase();
   // A day word chrono did not read would be silently dropped: ask instead of guessing.
-  const unread = cleaned.replace(lower, ' ').match(DAY_WORDS);
+  const rest = cleaned.replace(lower, ' ');
+  const unread = rest.match(DAY_WORDS);
   if (unread) return { kind: 'question', question: `Sorry, which day did you mean by "${unread[0]}"?` };
+  // So would a numeric date it could not read ("13/13/2026 4pm" read as 4 PM today).
+  const badDate = rest.match(/\b\d{1,4}\s*[/.-]\s*\d{1,4}(?:\s*[/.-]\s*\d{1,4})?\b/);
+  if (badDate)
+    return {
+      kind: 'question',
+      question: `Sorry, "${badDate[0]}" is not a date I can read. Which day would you like, for example ${spokenDay(ref.plus({ days: 2 }))}?`,
+    };
 
   if (
     /\b(week|weekend|month|fortnight)\b/.test(lower) &&
@@ -96,7 +128,12 @@ export function resolveSpokenTime(text: string, now: Date, timeZone: string, ope
   }
 
   // A bare time ("at 5", "2pm") means today; chrono's forwardDate would move a passed one to tomorrow.
-  if (!s.isCertain('day') && !s.isCertain('weekday') && !/\b(tomorrow|today|tonight|in \d+ days?)\b/.test(cleaned)) {
+  // "In 3 days", "in 2 weeks", "in 10000 years" keep the day they name.
+  if (
+    !s.isCertain('day') &&
+    !s.isCertain('weekday') &&
+    !/\b(tomorrow|today|tonight|in \d+ (days?|weeks?|months?|years?))\b/.test(cleaned)
+  ) {
     day = ref.startOf('day');
   }
   if (!s.isCertain('hour')) {
@@ -113,6 +150,15 @@ export function resolveSpokenTime(text: string, now: Date, timeZone: string, ope
       return { kind: 'question', question: `Did you mean ${hour} in the morning or ${hour} in the evening?` };
     }
     if (pm) hour += 12;
+  }
+  // A zone the caller stated ("10am PST", "3pm GMT"): that wall time there, in the clinic's zone.
+  if (s.isCertain('timezoneOffset')) {
+    const stated = FixedOffsetZone.instance(s.get('timezoneOffset') ?? 0);
+    const there = DateTime.fromObject(
+      { year: day.year, month: day.month, day: day.day, hour, minute },
+      { zone: stated },
+    );
+    return { kind: 'exact', start: there.setZone(timeZone) };
   }
   day = day.set({ hour, minute, second: 0, millisecond: 0 });
   return { kind: 'exact', start: day };

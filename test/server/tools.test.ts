@@ -295,3 +295,40 @@ test('issue 13 item 9: a doctor record with malformed hours is left out; the oth
   );
   expect((await call('list_doctors', {})).result).not.toContain('Broken');
 });
+
+describe('issue 13 item 13: dates and what the caller hears', () => {
+  // The clinic is en-IN (day first) in Asia/Kolkata; the clock is Saturday 21 November 2026, 10:00 there.
+  test('unreadable dates are asked about, not booked as today', async () => {
+    for (const date of ['13/13/2026 4pm', '42/99 at 4pm']) {
+      const r = await call('book_appointment', { ...RAVI_BOOKING, date });
+      expect(r.result, date).toMatch(
+        /^Sorry, "(13\/13\/2026|42\/99)" is not a date I can read\. Which day would you like/,
+      );
+    }
+    expect(await s.store.collection('appointments').count({ status: 'confirmed' })).toBe(0);
+  });
+
+  test('"in 10000 years" is past the booking horizon, and says so', async () => {
+    expect((await call('check_availability', { date: 'in 10000 years', specialty: 'cardiology' })).result).toBe(
+      'I can only book up to 60 days ahead, that is until Wednesday 20 January. Which day before then would suit you?',
+    );
+  });
+
+  test('"1/12" is 1 December in the clinic\'s locale (day first), not 12 January', async () => {
+    expect((await call('check_availability', { date: '1/12 at 10am', doctor: 'Mehta' })).result).toMatch(
+      /^Yes, Dr\. Anil Mehta is free on Tuesday 1 December at 10 AM\./,
+    );
+  });
+
+  test('a stated zone is honoured: "10am PST" is 11:30 PM in Kolkata, not 10 AM', async () => {
+    expect(
+      (await call('check_availability', { date: 'Monday 23 November at 10am PST', doctor: 'Rao' })).result,
+    ).toMatch(/^Dr\. Priya Rao doesn't see patients at 11:30 PM on Monday 23 November\./);
+  });
+
+  test('"12:15" between two appointment times offers the nearest ones', async () => {
+    expect((await call('check_availability', { date: 'Monday 23 November at 12:15', doctor: 'Rao' })).result).toMatch(
+      /^Appointments start every 30 minutes, and 12:15 PM is not one of those times\. The nearest free times are .*12 PM.*12:30 PM/,
+    );
+  });
+});

@@ -1,6 +1,6 @@
 import type { DateTime } from 'luxon';
 import type { Doctor } from '../../domain/clinic.js';
-import { matchDoctors } from '../../domain/schedule.js';
+import { matchDoctors, slotsOnDay } from '../../domain/schedule.js';
 import { spokenDateTime, spokenList, spokenTime, spokenDay } from '../../domain/spoken-time.js';
 import type { AppointmentBook } from '../../domain/appointments.js';
 import { optionalString, type ToolContext, nowInClinic } from './context.js';
@@ -29,7 +29,7 @@ export function describeSlots(slots: Array<{ doctor: Doctor; start: DateTime }>,
 /** The sentence offering alternatives after a refusal, or the honest lack of them. */
 export async function alternatives(bookings: AppointmentBook, doctors: Doctor[], target: DateTime): Promise<string> {
   const near = await bookings.nearestFree(doctors, target);
-  if (!near.length) return 'I have no free times in the next few weeks.';
+  if (!near.length) return `I have no free times in the ${bookings.horizonDays} days I can book ahead.`;
   return `The nearest free times are ${describeSlots(near, doctors.length > 1 && new Set(near.map((s) => s.doctor._id)).size > 1)}.`;
 }
 
@@ -46,6 +46,12 @@ export function refusal(
     return `I can only book up to ${ctx.config.clinic.bookingHorizonDays} days ahead.`;
   }
   if (!doctors.some((d) => bookings.isBookable(d, start))) {
+    // Within a doctor's hours, but between two appointment times ("12:15"): the nearest ones follow.
+    const slot = ctx.config.clinic.slotMinutes;
+    const between = doctors.some((d) =>
+      slotsOnDay(d, start.startOf('day'), slot).some((s) => s < start && start < s.plus({ minutes: slot })),
+    );
+    if (between) return `Appointments start every ${slot} minutes, and ${spokenTime(start)} is not one of those times.`;
     const who = doctors.length === 1 ? `${doctors[0]!.name} doesn't see` : 'None of those doctors sees';
     return `${who} patients at ${spokenTime(start)} on ${spokenDay(start)}.`;
   }

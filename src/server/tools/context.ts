@@ -5,7 +5,7 @@ import type { BotConfig, Doctor } from '../../domain/clinic.js';
 import { AppointmentBook } from '../../domain/appointments.js';
 import { openWindow } from '../../domain/schedule.js';
 import type { FieldSealer } from '../../domain/sealer.js';
-import { resolveSpokenTime, type SpokenTime } from '../../domain/spoken-time.js';
+import { resolveSpokenTime, spokenDay, type SpokenTime } from '../../domain/spoken-time.js';
 
 /** What a tool handler gets besides its arguments. */
 export interface ToolContext {
@@ -72,8 +72,23 @@ export function nowInClinic(ctx: ToolContext): DateTime {
   return DateTime.fromJSDate(ctx.now(), { zone: ctx.config.clinic.timeZone });
 }
 
+/**
+ * The caller's words as a day or a time in the clinic's zone and locale, or the question to ask:
+ * a day or time past the booking horizon is said to be so, with the last day that can be booked
+ * ("in 10000 years" used to be read as today, and "no free times in the next few weeks" misled).
+ */
 export function resolveTime(ctx: ToolContext, text: string, all: Doctor[]): SpokenTime {
-  return resolveSpokenTime(text, ctx.now(), ctx.config.clinic.timeZone, openWindow(all));
+  const { timeZone, bookingHorizonDays, locale } = ctx.config.clinic;
+  const time = resolveSpokenTime(text, ctx.now(), timeZone, openWindow(all), locale);
+  if (time.kind === 'question') return time;
+  const last = nowInClinic(ctx).plus({ days: bookingHorizonDays }).endOf('day');
+  const asked = time.kind === 'day' ? time.day : time.start;
+  if (asked > last)
+    return {
+      kind: 'question',
+      question: `I can only book up to ${bookingHorizonDays} days ahead, that is until ${spokenDay(last)}. Which day before then would suit you?`,
+    };
+  return time;
 }
 
 /** `<callId>:<toolCallId>`: identifies one tool invocation across redeliveries. */

@@ -43,10 +43,13 @@ export const scheduleAcService: ToolHandler = async (args, ctx) => {
   if (earlier) return visitBooked(earlier);
 
   const today = nowInClinic(ctx);
-  const time = resolveSpokenTime(when, ctx.now(), ctx.config.clinic.timeZone, {
-    from: WINDOWS[0]!.from,
-    to: WINDOWS[1]!.to,
-  });
+  const time = resolveSpokenTime(
+    when,
+    ctx.now(),
+    ctx.config.clinic.timeZone,
+    { from: WINDOWS[0]!.from, to: WINDOWS[1]!.to },
+    ctx.config.clinic.locale,
+  );
   if (time.kind === 'question') return time.question;
   const day = time.kind === 'exact' ? time.start : time.day;
   const saidPart = time.kind === 'day' ? time.window?.label : undefined;

@@ -41,7 +41,13 @@ export async function verifyCaller(
   let day: string | undefined;
   const saidDate = isAppointment ? optionalString(args, 'appointmentDate') : undefined;
   if (saidDate) {
-    const parsed = resolveSpokenTime(saidDate, ctx.now(), ctx.config.clinic.timeZone, openWindow(await doctors(ctx)));
+    const parsed = resolveSpokenTime(
+      saidDate,
+      ctx.now(),
+      ctx.config.clinic.timeZone,
+      openWindow(await doctors(ctx)),
+      ctx.config.clinic.locale,
+    );
     if (parsed.kind === 'question')
       return { answer: `Sorry, on which date is appointment ${subject.spoken}? For example, 3 December.` };
     day = (parsed.kind === 'exact' ? parsed.start : parsed.day).toISODate()!;
