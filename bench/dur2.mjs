@@ -26,8 +26,9 @@ async function loadDouble() {
   return import(out);
 }
 
-function run(args, env, input) {
-  const p = spawn('node', [bin, ...args], { env, stdio: ['pipe', 'ignore', 'inherit'] });
+/** A command in `cwd`: its .env (the key pin the first `users add` writes) is that folder's. */
+function run(args, env, input, cwd) {
+  const p = spawn('node', [bin, ...args], { env, cwd, stdio: ['pipe', 'ignore', 'inherit'] });
   p.stdin.end(input ?? '');
   return new Promise((resolve, reject) =>
     p.on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`receptionist ${args[0]} exited ${c}`)))),
@@ -49,9 +50,13 @@ export async function dur2Bench() {
   let proc;
   try {
     // Not spawnSync: the double answers from this process's event loop.
-    await run(['seed'], env);
-    await run(['users', 'add', 'admin', '--password-stdin'], env, 'bench-admin-passphrase\n');
-    proc = spawn('node', [bin, 'serve', '--port', '0', '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    await run(['seed'], env, undefined, dir);
+    await run(['users', 'add', 'admin', '--password-stdin'], env, 'bench-admin-passphrase\n', dir);
+    proc = spawn('node', [bin, 'serve', '--port', '0', '--json'], {
+      env,
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const url = await new Promise((resolve, reject) => {
       readline.createInterface({ input: proc.stdout }).on('line', (l) => {
         const e = JSON.parse(l);

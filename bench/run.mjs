@@ -246,6 +246,10 @@ const env = {
   VAPI_SERVER_SECRET: SECRET,
   RECEPTIONIST_DATA_DIR: dataDir,
   RECEPTIONIST_BLIND_INDEX_KEY: BLIND_KEY.toString('base64url'),
+  // The pin of the scale store's keys, which its first `users add` wrote beside it.
+  RECEPTIONIST_SEALING_KEY_PIN: /RECEPTIONIST_SEALING_KEY_PIN=(\S+)/.exec(
+    fs.readFileSync(path.join(cacheDir, '.env'), 'utf8'),
+  )[1],
 };
 /** What the load did to the store: bookings made by the benchmark's calls, and stored replies. */
 async function storeCounts() {
