@@ -180,10 +180,8 @@ export async function initKeyring(
   now: Date,
   kdf?: Omit<KdfParams, 'name' | 'salt'>,
 ): Promise<{ keyId: string }> {
-  if (!USERNAME.test(username))
-    throw new KeyringError(
-      `Invalid username "${printable(username)}": 2–32 characters, lowercase letters, digits, _ or -, starting with a letter (no dots).`,
-    );
+  const problem = usernameProblem(username);
+  if (problem) throw new KeyringError(problem);
   if (await hasKeyring(store)) throw new KeyringError('A keyring exists already.');
   const { doc } = await newUserDoc(username, password, now, kdf);
   await users(store).insertOne(doc);
@@ -305,10 +303,8 @@ export async function addUser(
   role: Role = 'admin',
 ): Promise<void> {
   if (by.role !== 'admin') throw new KeyringError('Only an admin can add users.');
-  if (!USERNAME.test(username))
-    throw new KeyringError(
-      `Invalid username "${printable(username)}": 2–32 characters, lowercase letters, digits, _ or -, starting with a letter (no dots).`,
-    );
+  const problem = usernameProblem(username);
+  if (problem) throw new KeyringError(problem);
   if (await users(store).findOne({ _id: username })) throw new KeyringError(`User "${username}" exists already.`);
   const { doc } = await newUserDoc(username, password, now, kdf, role);
   await store.atomically(async () => {
