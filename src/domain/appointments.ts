@@ -45,8 +45,12 @@ export interface Appointment {
   createdAt: string;
   confirmedAt?: string;
   cancelledAt?: string;
+  /** Set by versions before moves kept the id: the appointment this one replaced, or replaced it. */
   rescheduledFrom?: string;
   rescheduledTo?: string;
+  /** The times (UTC ISO) a moved appointment had before, oldest first. */
+  movedFrom?: string[];
+  movedAt?: string;
   [key: string]: unknown;
 }
 
@@ -289,49 +293,49 @@ export class AppointmentBook {
   }
 
   /**
-   * Moves a confirmed appointment in one atomic step: the new slot is claimed and confirmed and
-   * the old one released together, so the patient never ends up with neither, or with both.
-   * Returns the new appointment.
+   * Moves a confirmed appointment to `start` (same doctor) in one atomic step, keeping its id:
+   * the new slot is claimed and the old one released together, so the patient never ends up with
+   * neither, or with both. The times it had before are kept in `movedFrom` (UTC ISO).
+   * Returns the moved appointment, `taken` when the new slot is held or booked, `gone` when the
+   * appointment is no longer confirmed.
    */
   async reschedule(
     old: Appointment,
     doctor: Doctor,
     start: DateTime,
-    sourceKey: string,
   ): Promise<ClaimResult | { ok: false; reason: 'gone' }> {
-    return this.store.atomically(() => this.move(old, doctor, start, sourceKey));
-  }
-
-  private async move(
-    old: Appointment,
-    doctor: Doctor,
-    start: DateTime,
-    sourceKey: string,
-  ): Promise<ClaimResult | { ok: false; reason: 'gone' }> {
-    const claim = await this.hold(doctor, start, {
-      patientName: old.patientName,
-      // Already sealed, bound to the chain's root: copied as they are.
-      email: old.email,
-      phone: old.phone,
-      phoneIndex: old.phoneIndex,
-      nameIndex: old.nameIndex,
-      reason: old.reason,
-      rootId: old.rootId ?? old.appointmentId,
-      callId: old.callId,
-      rescheduledFrom: old.appointmentId,
-      sourceKey,
+    return this.store.atomically(async () => {
+      const key = slotKey(doctor._id, start);
+      const nowMs = this.now().getTime();
+      await this.col.updateMany(
+        { activeSlot: key, status: 'held', holdExpiresAt: { $lte: nowMs } },
+        { $set: { status: 'expired' }, $unset: { activeSlot: true } },
+      );
+      // Looked up first, as in `hold`: in a MongoDB transaction a unique violation aborts the step.
+      if (await this.col.findOne({ activeSlot: key })) return { ok: false, reason: 'taken' };
+      const moved = {
+        doctorId: doctor._id,
+        doctorName: doctor.name,
+        specialty: doctor.specialty,
+        start: start.toUTC().toISO()!,
+        startMs: start.toMillis(),
+        activeSlot: key,
+        movedFrom: [...((old.movedFrom as string[] | undefined) ?? []), old.start],
+        movedAt: this.now().toISOString(),
+      };
+      try {
+        const res = await this.col.updateOne(
+          { appointmentId: old.appointmentId, status: 'confirmed' },
+          { $set: moved },
+        );
+        if (res.matched !== 1) return { ok: false, reason: 'gone' };
+      } catch (err) {
+        // Another process claimed the slot since the look-up.
+        if (err instanceof DuplicateKeyError && err.key === 'activeSlot') return { ok: false, reason: 'taken' };
+        throw err;
+      }
+      return { ok: true, appointment: { ...old, ...moved } };
     });
-    if (!claim.ok) return claim;
-    await this.confirm(claim.appointment, {});
-    const moved = await this.col.updateOne(
-      { appointmentId: old.appointmentId, status: 'confirmed' },
-      { $set: { status: 'rescheduled', rescheduledTo: claim.appointment.appointmentId }, $unset: { activeSlot: true } },
-    );
-    if (moved.matched !== 1) {
-      await this.cancel(claim.appointment, 'original appointment was no longer active');
-      return { ok: false, reason: 'gone' };
-    }
-    return { ok: true, appointment: { ...claim.appointment, status: 'confirmed' } };
   }
 
   /** The latest confirmed appointment of a caller, by the blind index of their E.164 number. */

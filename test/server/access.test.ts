@@ -73,7 +73,11 @@ describe('the access rule for callers', () => {
         'call_2',
       ),
     ).toMatch(/^Done\. Your appointment with Dr\. Anil Mehta is now on Wednesday 25 November at 11 AM\./);
-    expect(await statusOf(id)).toBe('rescheduled');
+    // Moved in place: the same ID, at the new time.
+    expect(await statusOf(id)).toBe('confirmed');
+    expect((await s.store.collection('appointments').findOne({ appointmentId: id }))!.start).toBe(
+      '2026-11-25T05:30:00.000Z',
+    );
   });
 
   test(`guessing IDs: after ${MAX_FAILED_ATTEMPTS} failed attempts in a call every answer is the transfer, even the right one`, async () => {

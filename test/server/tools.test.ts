@@ -177,35 +177,42 @@ describe('clinic tools', () => {
     });
   });
 
-  test('reschedule claims the new slot and frees the old one; cancel frees its slot', async () => {
+  test('reschedule keeps the appointment id, claims the new slot and frees the old one; cancel frees its slot', async () => {
     const booked = await call('book_appointment', RAO_BOOKING);
     const id = booked.result!.match(/ID is (.*)\.$/)![1]!;
     const moved = await call('reschedule_appointment', { appointmentId: id, date: 'Wednesday 25 November at 3pm' });
-    expect(moved.result).toMatch(
-      /^Done\. Your appointment with Dr\. Priya Rao is now on Wednesday 25 November at 3 PM\. Your new appointment ID is /,
+    // Issue 13 item 13: the patient keeps the ID they were given (it used to change on every move).
+    expect(moved.result).toBe(
+      `Done. Your appointment with Dr. Priya Rao is now on Wednesday 25 November at 3 PM. Your appointment ID stays ${id}.`,
     );
-    const newId = moved.result!.match(/new appointment ID is (.*)\.$/)![1]!;
-    // The moved appointment's sealed fields are bound to the first one of the chain and still open.
-    const movedDoc = (await s.store.collection('appointments').findOne({ appointmentId: newId.replace(/[ ,]/g, '') }))!;
-    expect(movedDoc.rootId).toBe(id.replace(/[ ,]/g, ''));
+    const doc = (await s.store.collection('appointments').find({ callId: 'call_1' }))!;
+    expect(doc).toHaveLength(1);
+    expect(doc[0]).toMatchObject({
+      appointmentId: id.replace(/[ ,]/g, ''),
+      status: 'confirmed',
+      start: '2026-11-25T09:30:00.000Z',
+      movedFrom: ['2026-11-23T04:30:00.000Z'],
+    });
+    // Its sealed fields are untouched and still open.
     expect(
       openField(
-        movedDoc.email as string,
-        { collection: 'appointments', recordId: movedDoc.rootId as string, field: 'email' },
+        doc[0]!.email as string,
+        { collection: 'appointments', recordId: doc[0]!.rootId as string, field: 'email' },
         (await s.unlock()).dataKeys,
       ),
     ).toBe('a@b.co');
-    expect((await call('cancel_appointment', { appointmentId: id })).result).toBe(
-      `The appointment ${id} was moved; its new ID is ${newId}.`,
-    );
+    // A redelivery after the reply is gone hears where it is, and nothing moves twice.
+    expect(
+      (await call('reschedule_appointment', { appointmentId: id, date: 'Wednesday 25 November at 3pm' })).result,
+    ).toBe('Your appointment is already on Wednesday 25 November at 3 PM.');
     // The old slot is free again.
     expect(
       (await call('check_availability', { date: 'Monday 23 November at 10am', doctor: 'Rao' }, 'call_9')).result,
     ).toMatch(/^Yes/);
-    expect((await call('cancel_appointment', { appointmentId: newId.toLowerCase() })).result).toBe(
+    expect((await call('cancel_appointment', { appointmentId: id.toLowerCase() })).result).toBe(
       'Your appointment with Dr. Priya Rao on Wednesday 25 November at 3 PM is cancelled.',
     );
-    expect((await call('cancel_appointment', { appointmentId: newId })).result).toMatch(/is already cancelled\.$/);
+    expect((await call('cancel_appointment', { appointmentId: id })).result).toMatch(/is already cancelled\.$/);
     // An unknown ID is not confirmed as unknown: the caller's number matches no appointment of it.
     expect((await call('cancel_appointment', { appointmentId: 'ZZZZZZ' })).result).toBe(
       "To protect patients' privacy I need to check two details first: the patient's full name, and the date of appointment Z Z Z Z Z Z.",

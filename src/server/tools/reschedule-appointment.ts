@@ -2,25 +2,20 @@ import { DateTime } from 'luxon';
 import type { Doctor } from '../../domain/clinic.js';
 import { normaliseSpokenId, spellOut } from '../../domain/ids.js';
 import { spokenDateTime, spokenDay, spokenList, spokenTime } from '../../domain/spoken-time.js';
-import { book, doctors, requireString, resolveTime, sourceKey, type ToolHandler } from './context.js';
+import { book, doctors, requireString, resolveTime, type ToolHandler } from './context.js';
 import { alternatives, refusal } from './clinic-common.js';
 import { appointmentOwner, explainMissing } from './cancel-appointment.js';
 import { verifyCaller } from './verify-caller.js';
 
 /**
  * `reschedule_appointment({ appointmentId, date, patientName?, appointmentDate? })`: same doctor,
- * new time, new appointment ID; under the access rule, as `cancel_appointment`.
+ * new time, the same appointment ID; under the access rule, as `cancel_appointment`.
  */
 export const rescheduleAppointment: ToolHandler = async (args, ctx) => {
   const zone = ctx.config.clinic.timeZone;
   const id = normaliseSpokenId(requireString(args, 'appointmentId', 'their appointment ID'));
   const when = requireString(args, 'date', 'the new day and time');
   const bookings = book(ctx);
-  const key = sourceKey(ctx);
-  const earlier = await bookings.findBySource(key);
-  if (earlier?.status === 'confirmed' && earlier.rescheduledFrom === id)
-    return moved(earlier.doctorName, earlier.start, earlier.appointmentId, zone);
-
   const current = await bookings.find(id);
   const access = await verifyCaller(ctx, appointmentOwner(current, zone), args, {
     kind: 'appointment',
@@ -42,12 +37,12 @@ export const rescheduleAppointment: ToolHandler = async (args, ctx) => {
   if (time.start.toMillis() === current.startMs) return `Your appointment is already on ${spokenDateTime(time.start)}.`;
   const refused = refusal(ctx, bookings, [doctor], time.start);
   if (refused) return `${refused} ${await alternatives(bookings, [doctor], time.start)}`;
-  const result = await bookings.reschedule(current, doctor as Doctor, time.start, key);
+  const result = await bookings.reschedule(current, doctor as Doctor, time.start);
   if (result.ok) return moved(doctor.name, result.appointment.start, result.appointment.appointmentId, zone);
   if (result.reason === 'gone') return explainMissing(id, await bookings.find(id), zone);
   return `Sorry, ${spokenDateTime(time.start)} is already taken. ${await alternatives(bookings, [doctor], time.start)}`;
 };
 
-function moved(doctorName: string, startIso: string, newId: string, zone: string): string {
-  return `Done. Your appointment with ${doctorName} is now on ${spokenDateTime(DateTime.fromISO(startIso, { zone }))}. Your new appointment ID is ${spellOut(newId)}.`;
+function moved(doctorName: string, startIso: string, id: string, zone: string): string {
+  return `Done. Your appointment with ${doctorName} is now on ${spokenDateTime(DateTime.fromISO(startIso, { zone }))}. Your appointment ID stays ${spellOut(id)}.`;
 }
