@@ -24,7 +24,8 @@ const callIdOfKey = (key: unknown, at: 0 | 1): string | undefined =>
 
 /**
  * Removes every trace of the calls `matches` picks: call logs, call statuses, appointments and
- * holds, AC visits, stored replies. Slots the calls held or booked are free again. Recordings
+ * holds, AC visits, stored replies, and the access rule's failed-attempt counts (not counted in
+ * the result: they are the calls' own state). Slots the calls held or booked are free again. Recordings
  * (`serve --record`) are an append-only log and stay, sealed.
  * @throws StoreUnavailableError
  */
@@ -50,15 +51,20 @@ export async function purgeCalls(
   );
   const visits = pick(await store.collection('ac_service_visits').find({}), (d) => callIdOfKey(d.sourceKey, 0));
   const replies = pick(await store.collection('replies').find({}), (d) => callIdOfKey(d._id, 1));
+  const failures = (await store.collection('access_failures').find({})).filter((d) => calls.has(d._id));
   if (!opts.dryRun) {
     if (logged.length) await store.callLogs.rewrite((r) => (matches(r.callId) ? null : r));
-    const remove = async (name: 'call_status' | 'appointments' | 'ac_service_visits' | 'replies', docs: Doc[]) => {
+    const remove = async (
+      name: 'call_status' | 'appointments' | 'ac_service_visits' | 'replies' | 'access_failures',
+      docs: Doc[],
+    ) => {
       if (docs.length) await store.collection(name).deleteMany({ _id: { $in: docs.map((d) => d._id) } });
     };
     await remove('call_status', statuses);
     await remove('appointments', appointments);
     await remove('ac_service_visits', visits);
     await remove('replies', replies);
+    await remove('access_failures', failures);
   }
   return {
     dryRun: opts.dryRun,

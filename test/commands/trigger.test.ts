@@ -89,6 +89,13 @@ describe('receptionist trigger --purge', () => {
       );
       await s.send({ type: 'status-update', status: 'in-progress', call: { id: callId } });
       await s.send({ type: 'end-of-call-report', call: { id: callId }, endedReason: 'customer-ended-call' });
+      // A failed ID check (the access rule's count for the call).
+      await s.send(
+        toolCalls(callId, [
+          'cancel_appointment',
+          { appointmentId: 'QQQQQQQQQ', patientName: 'X Y', appointmentDate: '23 November' },
+        ]),
+      );
     }
     await s.close();
 
@@ -102,7 +109,7 @@ describe('receptionist trigger --purge', () => {
       statuses: 1,
       appointments: 2, // the hold on Monday and the booking on Tuesday
       visits: 0,
-      replies: 2,
+      replies: 3, // check, book, and the failed cancel
     });
     const purged = await run(['--data-dir', dir, 'trigger', '--purge']);
     expect(purged.code, purged.err).toBe(0);
@@ -116,6 +123,7 @@ describe('receptionist trigger --purge', () => {
       expect(left.length).toBeGreaterThan(0);
       expect((await store.collection('call_status').find({})).map((d) => d._id)).toEqual(['call_real']);
       expect((await store.collection('replies').find({})).every((r) => !String(r._id).includes(fake))).toBe(true);
+      expect((await store.collection('access_failures').find({})).map((d) => d._id)).toEqual(['call_real']);
       expect((await store.audit.list()).at(-1)).toMatchObject({ action: 'trigger.purge', details: { calls: 1 } });
     } finally {
       await store.close();
