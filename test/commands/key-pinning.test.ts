@@ -3,7 +3,7 @@ import path from 'node:path';
 import { beforeEach, expect, test } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { generateSealingKeyPair, isSealed, sealedKeyId } from '../../src/crypto/seal.js';
-import { blindIndex, parseBlindIndexKey } from '../../src/crypto/blind-index.js';
+import { blindIndex, blindNameIndex, parseBlindIndexKey } from '../../src/crypto/blind-index.js';
 import { createHmac } from 'node:crypto';
 import { commandEnv } from '../support/command-env.js';
 
@@ -80,7 +80,13 @@ test('a stale blind-index key, or indexes of the version before the memory-hard 
   const legacy = createHmac('sha256', key).update('receptionist blind-index check v1').digest('base64url').slice(0, 22);
   await store.collection('keys').updateMany({}, { $set: { blindIndexCheck: legacy } });
   const plain = createHmac('sha256', key).update('phone:+919812345678').digest('base64url');
-  await store.collection('customers').updateMany({ customerId: 'CUST-1001' }, { $set: { phoneIndex: plain } });
+  // …and the name in plaintext, as every version before this one stored it.
+  await store
+    .collection('customers')
+    .updateMany(
+      { customerId: 'CUST-1001' },
+      { $set: { phoneIndex: plain, name: 'Asha Verma' }, $unset: { nameIndex: true } },
+    );
   await store.close();
   const old = await run(['serve', '--port', '0']);
   expect(old.code).toBe(1);
@@ -92,6 +98,9 @@ test('a stale blind-index key, or indexes of the version before the memory-hard 
   expect(asha!.phoneIndex).toBe(blindIndex(key, '+919812345678'));
   expect(asha!.phoneIndex).not.toBe(plain);
   expect(isSealed(asha!.phone) && sealedKeyId(asha!.phone as string)).toMatch(/^k/);
+  // The plaintext name is sealed by the same reindex (to the receptionist key), and indexed.
+  expect(isSealed(asha!.name) && sealedKeyId(asha!.name as string)).toMatch(/^r/);
+  expect(asha!.nameIndex).toBe(blindNameIndex(key, 'Asha Verma'));
   await after.close();
   expect((await run(['seed'])).code).toBe(0);
 });

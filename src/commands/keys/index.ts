@@ -40,10 +40,11 @@ export const keysCommand = defineCommand({
     },
     {
       name: 'reindex',
-      summary: 'Rebuild the phone-number blind index, with a new RECEPTIONIST_BLIND_INDEX_KEY if the old one is lost',
+      summary:
+        'Rebuild the blind indexes (numbers, names), with a new RECEPTIONIST_BLIND_INDEX_KEY if the old one is lost',
       options: [adminOptions()],
       details:
-        'Decrypts every sealed phone number (as an admin) and indexes it under the key in the environment;\nwithout one, a new key is written to .env. Stop `serve` first; restart it with the new key.\nWith --json: one object {by, blindIndexKeyFile, callLogs, appointments, customers}.',
+        'Decrypts every sealed phone number (as an admin) and indexes it under the key in the environment;\nwithout one, a new key is written to .env. Stop `serve` first; restart it with the new key.\nPlaintext left by an older version (names, say) is sealed in place on the way.\nWith --json: one object {by, blindIndexKeyFile, callLogs, appointments, customers, sealed}.',
       examples: ['receptionist keys reindex --username asha'],
       load: () => import('./keys.js').then((m) => m.reindex),
     },

@@ -1,9 +1,9 @@
 import { UserError } from '../../errors.js';
 import { activeSealingKeys, hasKeyring, recordBlindIndexCheck, rotate as rotateKeys } from '../../domain/keyring.js';
-import { pinOfKeys } from '../../domain/sealer.js';
+import { pinOfKeys, sealerForStore } from '../../domain/sealer.js';
 import { blindIndexKeyFromEnv, SEALING_KEY_PIN_VAR } from '../shared/sealer.js';
 import { publicKeyOf } from '../../crypto/seal.js';
-import { reindexPhones } from '../../domain/seal-migration.js';
+import { reindexPhones, sealExistingData, type SealMigrationResult } from '../../domain/seal-migration.js';
 import { blindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js';
 import { appendAudit } from '../../domain/audit.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
@@ -110,6 +110,8 @@ export interface ReindexResult {
   callLogs: number;
   appointments: number;
   customers: number;
+  /** Records whose plaintext sensitive fields were sealed in place (a store from an older version). */
+  sealed: SealMigrationResult;
 }
 
 /** Rebuilds every blind index from the sealed numbers (admins can open them). @throws AuthError, NeedsInputError */
@@ -118,14 +120,16 @@ export async function runKeysReindex(_o: unknown, ctx: Context): Promise<Reindex
   const me = await ctx.keyring();
   const bik = ensureBlindIndexKey(ctx);
   const counts = await reindexPhones(store, me, parseBlindIndexKey(bik.key)!);
+  // A store from an older version still holds names (and the like) in plaintext: sealed now, in place.
+  const sealed = await sealExistingData(store, await sealerForStore(store, parseBlindIndexKey(bik.key)!));
   await recordBlindIndexCheck(store, blindIndexCheck(parseBlindIndexKey(bik.key)!));
   await appendAudit(store, {
     at: ctx.now().toISOString(),
     user: me.username,
     action: 'keys.reindex',
-    details: { ...counts, newKey: Boolean(bik.file) },
+    details: { ...counts, newKey: Boolean(bik.file), sealed },
   });
-  return { by: me.username, blindIndexKeyFile: bik.file, ...counts };
+  return { by: me.username, blindIndexKeyFile: bik.file, ...counts, sealed };
 }
 
 export function renderReindex(r: ReindexResult, _o: unknown, { io, globals }: RenderContext): void {
@@ -133,6 +137,11 @@ export function renderReindex(r: ReindexResult, _o: unknown, { io, globals }: Re
   io.info(
     `Rebuilt the blind index: ${r.callLogs} call logs, ${r.appointments} appointments, ${r.customers} customers.`,
   );
+  const sealed = r.sealed.callLogs + r.sealed.appointments + r.sealed.customers;
+  if (sealed)
+    io.info(
+      `Sealed what an older version left in plaintext: ${r.sealed.callLogs} call logs, ${r.sealed.appointments} appointments, ${r.sealed.customers} customers.`,
+    );
   if (r.blindIndexKeyFile)
     io.error(
       `Warning: wrote a new RECEPTIONIST_BLIND_INDEX_KEY to ${r.blindIndexKeyFile}. Back it up, and restart serve with it.`,
