@@ -104,3 +104,20 @@ test('a stale blind-index key, or indexes of the version before the memory-hard 
   await after.close();
   expect((await run(['seed'])).code).toBe(0);
 });
+
+test('a store from before roles gets its receptionist key with the first receptionist, and the pin follows', async () => {
+  const store = await openSqliteStore({ dir: storeDir() });
+  await store.collection('keys').deleteMany({ role: 'receptionist' });
+  await store.close();
+  fs.writeFileSync(
+    dotenv(),
+    fs.readFileSync(dotenv(), 'utf8').replace(/(RECEPTIONIST_SEALING_KEY_PIN=[^,\n]+),[^\n]*/, '$1'),
+  );
+  expect((await run(['seed'])).code).toBe(0);
+  const add = await run(['users', 'add', 'meena', '--role', 'receptionist', '--username', 'asha', '--password-stdin'], {
+    stdin: `${PW}\nmeena-desk-passphrase\n`,
+  });
+  expect(add.code, add.err).toBe(0);
+  expect(fs.readFileSync(dotenv(), 'utf8')).toMatch(/RECEPTIONIST_SEALING_KEY_PIN=k\w+:[\w-]{43},r\w+:[\w-]{43}\n/);
+  expect((await run(['seed'])).code).toBe(0);
+});
