@@ -103,6 +103,42 @@ describe('DUR-3: torn rows', () => {
     }
   });
 
+  test('issue 13 item 10: one flipped byte in row 10 quarantines that row only; the 55 after it are kept, nothing is torn', async () => {
+    const log = await CsvCallLog.open(file, () => {});
+    for (let i = 0; i < 65; i++)
+      await log.append(record(`call_${String(i).padStart(2, '0')}`, { summary: `summary number ${i}` }));
+    await log.close();
+    const text = fs.readFileSync(file, 'utf8');
+    const at = text.indexOf('summary number 9') + 'summary number'.length - 3; // inside a letter of row 10's summary
+    fs.writeFileSync(file, text.slice(0, at) + String.fromCharCode(text.charCodeAt(at) ^ 0x01) + text.slice(at + 1));
+    const warnings: string[] = [];
+    const reopened = await CsvCallLog.open(file, (w) => warnings.push(w));
+    const ids = (await reopened.list()).map((r) => r.callId);
+    expect(ids).toHaveLength(64);
+    expect(ids).not.toContain('call_09');
+    expect(ids).toContain('call_64');
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /calls\.csv: 1 row\(s\) failed their checksum and were moved to .*calls\.csv\.quarantine-\S+; the other 64 row\(s\) are kept$/,
+      ),
+    ]);
+    expect(fs.readdirSync(tmp.dir).filter((f) => f.includes('.torn-'))).toEqual([]);
+    const aside = fs.readdirSync(tmp.dir).find((f) => f.includes('.quarantine-'))!;
+    const quarantined = fs.readFileSync(path.join(tmp.dir, aside), 'utf8');
+    // The header and the damaged row, byte for byte as it was (its cells may span lines).
+    expect(quarantined.startsWith('callId,')).toBe(true);
+    expect(quarantined).toContain('\ncall_09,');
+    expect(quarantined).not.toMatch(/call_08|call_10/);
+    // Appends go on; the next open finds a clean file.
+    await reopened.append(record('call_new'));
+    await reopened.close();
+    const again: string[] = [];
+    const third = await CsvCallLog.open(file, (w) => again.push(w));
+    expect((await third.list()).map((r) => r.callId)).toContain('call_new');
+    expect(again).toEqual([]);
+    await third.close();
+  });
+
   test('a torn tail is moved aside, never deleted', async () => {
     const log = await CsvCallLog.open(file, () => {});
     await log.append(record('call_a'));

@@ -43,13 +43,19 @@ interface ScanResult {
   records: CallLogRecord[];
   /** The file's header is an older set of our columns: rewrite before appending. */
   isOldFormat: boolean;
-  /** Bytes of the clean prefix: header plus every complete, verified row. */
+  /** Bytes up to the end of the last complete row (verified or quarantined): what follows is a torn tail. */
   cleanBytes: number;
   fileBytes: number;
+  /** Byte ranges of complete rows that fail their checksum or column count (a flipped byte, an edit): quarantined, not torn. */
+  quarantined: Array<{ start: number; end: number }>;
 }
 
 /**
- * Reads `calls.csv` up to the first row that is incomplete or fails its checksum (DUR-3).
+ * Reads `calls.csv` (DUR-3): every complete row that verifies is a record; a complete row that
+ * fails its checksum or has the wrong number of columns (a flipped byte, an edit by hand) is
+ * listed in `quarantined` and the rows after it are still read (issue 13 item 10: one bad row
+ * used to hide every row after it); an unfinished last row, or a quote left open by a cut, ends
+ * the scan as a torn tail.
  * @throws StoreError when the header is not ours.
  */
 async function scan(file: string): Promise<ScanResult> {
@@ -64,6 +70,8 @@ async function scan(file: string): Promise<ScanResult> {
   let first = true;
   let lastCleanBytes = 0;
   let header: string[] = HEADER;
+  const quarantined: Array<{ start: number; end: number }> = [];
+  let lastWasBad = false;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { bytes: number } }>) {
       if (first) {
@@ -78,14 +86,20 @@ async function scan(file: string): Promise<ScanResult> {
         continue;
       }
       const cells = record.slice(0, -1);
-      if (record.length !== header.length || checksum(cells) !== record[record.length - 1]) break;
-      records.push(fromCells(cells, header));
       lastCleanBytes = cleanBytes;
+      if (record.length !== header.length || checksum(cells) !== record[record.length - 1]) {
+        quarantined.push({ start: cleanBytes, end: info.bytes });
+        lastWasBad = true;
+      } else {
+        records.push(fromCells(cells, header));
+        lastWasBad = false;
+      }
       cleanBytes = info.bytes;
     }
-    // Only the last row can lack its line ending (a cut right after its checksum): drop it.
-    if (records.length && cleanBytes === fileBytes && !endsWithNewline(file, fileBytes)) {
-      records.pop();
+    // Only the last row can lack its line ending (a cut right after or inside its checksum): it is torn.
+    if (lastCleanBytes > 0 && cleanBytes === fileBytes && !endsWithNewline(file, fileBytes)) {
+      if (lastWasBad) quarantined.pop();
+      else if (records.length) records.pop();
       cleanBytes = lastCleanBytes;
     }
   } catch (err) {
@@ -97,7 +111,7 @@ async function scan(file: string): Promise<ScanResult> {
   } finally {
     parser.destroy();
   }
-  return { records, cleanBytes, fileBytes, isOldFormat: header.join(',') !== HEADER.join(',') };
+  return { records, cleanBytes, fileBytes, quarantined, isOldFormat: header.join(',') !== HEADER.join(',') };
 }
 
 /** Ours: `callId` first, `checksum` last, every other column one we know. */
@@ -179,12 +193,28 @@ export class CsvCallLog implements CallLogStore {
     }
     // calls.csv and what was moved aside from it, also when an older build made them readable by others.
     tightenFiles(path.dirname(file), [path.basename(file)], 'call log');
-    const { records, cleanBytes, fileBytes, isOldFormat } = await scan(file);
+    const { records, cleanBytes, fileBytes, isOldFormat, quarantined } = await scan(file);
     if (cleanBytes === 0) {
       throw new StoreError(`${file} has no header row.`, 'Move the file away to start a new call log.');
     }
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    if (quarantined.length) {
+      // Rows that cannot be trusted go to a side file, whole and never deleted; every other row stays.
+      const aside = `${file}.quarantine-${stamp}`;
+      const fd = fs.openSync(file, 'r');
+      const parts = quarantined.map(({ start, end }) => {
+        const b = Buffer.alloc(end - start);
+        fs.readSync(fd, b, 0, b.length, start);
+        return b;
+      });
+      fs.closeSync(fd);
+      fs.writeFileSync(aside, Buffer.concat([Buffer.from(stringify([HEADER])), ...parts]), { mode: PRIVATE_FILE_MODE });
+      onWarning(
+        `${file}: ${quarantined.length} row(s) failed their checksum and were moved to ${aside}; the other ${records.length} row(s) are kept`,
+      );
+    }
     if (cleanBytes < fileBytes) {
-      const aside = `${file}.torn-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      const aside = `${file}.torn-${stamp}`;
       const fd = fs.openSync(file, 'r');
       const tail = Buffer.alloc(fileBytes - cleanBytes);
       fs.readSync(fd, tail, 0, tail.length, cleanBytes);
@@ -193,8 +223,8 @@ export class CsvCallLog implements CallLogStore {
       fs.truncateSync(file, cleanBytes);
       onWarning(`${file}: an unfinished last row (${tail.length} bytes) was moved to ${aside}`);
     }
-    // An older column set is brought up to date before anything is appended.
-    const size = isOldFormat ? writeAtomically(file, records) : cleanBytes;
+    // An older column set is brought up to date before anything is appended; quarantined rows leave the file.
+    const size = isOldFormat || quarantined.length ? writeAtomically(file, records) : cleanBytes;
     if (isOldFormat) onWarning(`${file}: converted ${records.length} rows to the current columns`);
     const fh = await fs.promises.open(file, 'r+');
     const log = new CsvCallLog(file, fh, size, false);
