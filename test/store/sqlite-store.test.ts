@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { execa } from 'execa';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { openSqliteStore, STORE_FILE } from '../../src/store/sqlite/index.js';
+import { openNedbSnapshot, openSqliteStore, STORE_FILE } from '../../src/store/sqlite/index.js';
 import { unlock } from '../../src/domain/keyring.js';
 import { openField } from '../../src/domain/sealer.js';
 import { callLogContext } from '../../src/domain/call-records.js';
@@ -60,21 +60,25 @@ test('a store written by the NeDB version is imported on first open: every recor
   expect(again).toEqual([]);
 });
 
-test('a damaged NeDB line is refused, nothing is imported and nothing is moved', async () => {
+test('issue 13 item 10: a damaged NeDB line is not imported but kept in the backup, with a warning; every other record is', async () => {
   const dir = path.join(tmp.dir, 'data');
   fs.cpSync(FIXTURE, dir, { recursive: true });
   const file = path.join(dir, 'customers.db');
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   lines.splice(2, 0, '{"_id": "broken", ');
   fs.writeFileSync(file, lines.join('\n'));
-  await expect(openSqliteStore({ dir })).rejects.toThrow(/customers\.db line 3 is not JSON; nothing was imported/);
-  expect(fs.readdirSync(dir).some((f) => f.startsWith('nedb-backup-'))).toBe(false);
-  expect(fs.existsSync(path.join(dir, STORE_FILE))).toBe(false);
-  // After the fix, the next open imports everything.
-  fs.writeFileSync(file, lines.filter((l) => !l.startsWith('{"_id": "broken"')).join('\n'));
-  const store = await openSqliteStore({ dir });
+  const warnings: string[] = [];
+  const store = await openSqliteStore({ dir, onWarning: (w) => warnings.push(w) });
   expect(await store.collection('customers').count({})).toBe(3);
   await store.close();
+  const backup = fs.readdirSync(dir).find((f) => f.startsWith('nedb-backup-'))!;
+  expect(warnings[0]).toBe(
+    `${file} line 3 is not JSON; it was not imported and is kept, with its whole file, in ${path.join(dir, backup)}`,
+  );
+  // Nothing is lost: the damaged line is still there, byte for byte.
+  expect(fs.readFileSync(path.join(dir, backup, 'customers.db'), 'utf8')).toContain('{"_id": "broken", ');
+  // …and `migrate --cleanup`, which reads the backup as a snapshot, refuses it: the line is not in the store.
+  await expect(openNedbSnapshot(path.join(dir, backup))).rejects.toThrow(/customers\.db line 3 is not JSON/);
 });
 
 test('a file from a newer receptionist, or an SQLite file that is not a store, is refused; the file is mode 600', async () => {

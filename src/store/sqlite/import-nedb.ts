@@ -24,11 +24,12 @@ export function holdsNedbStore(dir: string): boolean {
 /**
  * Reads a NeDB datafile without NeDB: one JSON document per line, the last line per `_id` wins,
  * `$$deleted` removes, `$$indexCreated` lines are index definitions; `{"$$date": ms}` is a date
- * (stored as its ISO text). A torn last line (never acknowledged) is skipped; a damaged line
- * elsewhere is an error, so nothing is silently lost.
- * @throws StoreError naming the file and line
+ * (stored as its ISO text). A torn last line (never acknowledged) is skipped. A damaged line
+ * elsewhere is reported to `onDamaged` (the file itself is kept whole, so nothing is lost), or,
+ * without it, is an error.
+ * @throws StoreError naming the file and line (without `onDamaged`)
  */
-export function readNedbFile(file: string): Doc[] {
+export function readNedbFile(file: string, onDamaged?: (message: string) => void): Doc[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -46,6 +47,7 @@ export function readNedbFile(file: string): Doc[] {
       ) as Record<string, unknown>;
     } catch {
       if (i === lines.length - 1) return; // an unfinished last write
+      if (onDamaged) return onDamaged(`${file} line ${i + 1} is not JSON`);
       throw new StoreError(
         `${file} line ${i + 1} is not JSON; nothing was imported.`,
         'Restore the file from a backup.',
@@ -102,9 +104,11 @@ export async function importNedbStore(
   db: DatabaseSync,
   dir: string,
   inTransaction: <R>(fn: () => R) => R,
-  opts: { keepFiles?: boolean } = {},
+  opts: { keepFiles?: boolean; onDamaged?: (message: string) => void } = {},
 ): Promise<{ total: number; backup?: string }> {
-  const docs = new Map<CollectionName, Doc[]>(COLLECTIONS.map((c) => [c, readNedbFile(path.join(dir, `${c}.db`))]));
+  const docs = new Map<CollectionName, Doc[]>(
+    COLLECTIONS.map((c) => [c, readNedbFile(path.join(dir, `${c}.db`), opts.onDamaged)]),
+  );
   const calls = fs.existsSync(path.join(dir, 'calls.csv'))
     ? await (await CsvCallLog.snapshot(path.join(dir, 'calls.csv'))).list()
     : [];

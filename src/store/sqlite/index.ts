@@ -70,7 +70,13 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     if (!inMemory && (!opts.readOnly || !exists))
       for (const name of COLLECTIONS) for (const sql of collectionDdl(name, INDEXES[name])) db.exec(sql);
     if (!exists && legacy) {
-      const imported = await importNedbStore(db, dir, (fn) => transaction(db, fn));
+      // A damaged line is not imported, and stays in the backup folder with its whole file (issue 13 item 10).
+      const damaged: string[] = [];
+      const imported = await importNedbStore(db, dir, (fn) => transaction(db, fn), {
+        onDamaged: (m) => damaged.push(m),
+      });
+      for (const m of damaged)
+        warn(`${m}; it was not imported and is kept, with its whole file, in ${imported.backup ?? dir}`);
       warn(
         `imported the NeDB store in ${dir} (${imported.total} records); the old files are in ${imported.backup}. Remove that folder once you have checked the store.`,
       );
