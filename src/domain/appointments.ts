@@ -183,6 +183,20 @@ export class AppointmentBook {
   }
 
   /**
+   * Whether slot `key` holds no active appointment, once a hold on it that expired by `nowMs` has
+   * given it back. Looked up first: in a MongoDB transaction a unique violation aborts the whole
+   * step, so the indexes only catch what another process wrote since (then the step is retried or
+   * refused).
+   */
+  private async slotIsFree(key: string, nowMs: number): Promise<boolean> {
+    await this.col.updateMany(
+      { activeSlot: key, status: 'held', holdExpiresAt: { $lte: nowMs } },
+      { $set: { status: 'expired' }, $unset: { activeSlot: true } },
+    );
+    return !(await this.col.findOne({ activeSlot: key }));
+  }
+
+  /**
    * Claims a slot with a hold that expires after the clinic's `holdMinutes` (BOOK-3: an
    * expired hold frees the slot at once, because expiry is checked here, not by a sweeper).
    * @throws DuplicateKeyError on `sourceKey` when this tool call already created an appointment.
@@ -190,13 +204,7 @@ export class AppointmentBook {
   async hold(doctor: Doctor, start: DateTime, fields: Partial<Appointment>): Promise<ClaimResult> {
     const key = slotKey(doctor._id, start);
     const nowMs = this.now().getTime();
-    await this.col.updateMany(
-      { activeSlot: key, status: 'held', holdExpiresAt: { $lte: nowMs } },
-      { $set: { status: 'expired' }, $unset: { activeSlot: true } },
-    );
-    // Looked up first: in a MongoDB transaction a unique violation aborts the whole step, so the
-    // indexes only catch what another process wrote since (then the step is retried or refused).
-    if (await this.col.findOne({ activeSlot: key })) return { ok: false, reason: 'taken' };
+    if (!(await this.slotIsFree(key, nowMs))) return { ok: false, reason: 'taken' };
     // One call holds at most MAX_HOLDS_PER_CALL slots: a new hold gives back the oldest (no hoarding).
     if (fields.holdOwner) {
       const live = await this.col.find(
@@ -306,13 +314,7 @@ export class AppointmentBook {
   ): Promise<ClaimResult | { ok: false; reason: 'gone' }> {
     return this.store.atomically(async () => {
       const key = slotKey(doctor._id, start);
-      const nowMs = this.now().getTime();
-      await this.col.updateMany(
-        { activeSlot: key, status: 'held', holdExpiresAt: { $lte: nowMs } },
-        { $set: { status: 'expired' }, $unset: { activeSlot: true } },
-      );
-      // Looked up first, as in `hold`: in a MongoDB transaction a unique violation aborts the step.
-      if (await this.col.findOne({ activeSlot: key })) return { ok: false, reason: 'taken' };
+      if (!(await this.slotIsFree(key, this.now().getTime()))) return { ok: false, reason: 'taken' };
       const moved = {
         doctorId: doctor._id,
         doctorName: doctor.name,
