@@ -245,6 +245,7 @@ async function handleFunctionCall(
   const call: ToolCall = { id, name, arguments: message.functionCall.arguments };
   let once;
   try {
+    await prepareIndexes(call, message, ctx);
     once = await ctx.replies.once(`fn:${callId}:${id}`, () => runTool(call, message, callId, ctx));
   } catch (err) {
     if (!(err instanceof StoreUnavailableError)) throw err;

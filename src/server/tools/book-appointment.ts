@@ -38,8 +38,6 @@ export const bookAppointment: ToolHandler = async (args, ctx) => {
   const phone = toE164(rawPhone, ctx.config.clinic.defaultRegion);
   if (!phone) return "That phone number doesn't look right. Could you say it again, with the country code?";
 
-  // The phone's and the name's blind indexes are stretched off the event loop, before the atomic step needs them.
-  await ctx.sealer.prepare({ phones: [phone], names: [name] });
   const all = await doctors(ctx);
   const picked = pickDoctors(all, args);
   if ('answer' in picked) return picked.answer;

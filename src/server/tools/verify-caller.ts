@@ -53,7 +53,6 @@ export async function verifyCaller(
     day = (parsed.kind === 'exact' ? parsed.start : parsed.day).toISODate()!;
   }
   const number = ctx.customerNumber && toE164(ctx.customerNumber, ctx.config.clinic.defaultRegion);
-  await ctx.sealer.prepare({ phones: number ? [number] : [], names: name ? [name] : [] });
   const verdict = checkAccess(
     owner,
     { callerIndex: number ? ctx.sealer.index(number) : undefined, name, day },
