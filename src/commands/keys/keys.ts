@@ -8,7 +8,7 @@ import { blindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js
 import { appendAudit } from '../../domain/audit.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
-import { ensureBlindIndexKey, setDotenvValue } from '../shared/credentials.js';
+import { ensureBlindIndexKey, pinActiveKeys, setDotenvValue } from '../shared/credentials.js';
 import { createFirstAdmin, renderUsersResult, type UsersResult } from '../shared/admin.js';
 
 /** `keys init <user>`. @throws UserError (keys exist already), UsageError, NeedsInputError */
@@ -27,8 +27,8 @@ export interface RotateResult {
   keyId: string;
   retired: string[];
   by: string;
-  /** The .env the new key's pin was written to. */
-  pinFile: string;
+  /** The .env the new keys' pin was written to (unset when the environment carried it already). */
+  pinFile?: string;
 }
 
 /** `keys rotate`. @throws AuthError, NeedsInputError */
@@ -38,7 +38,7 @@ export async function runKeysRotate(_o: unknown, ctx: Context): Promise<RotateRe
   const r = await rotateKeys(store, me, ctx.now());
   const blindKey = blindIndexKeyFromEnv(ctx.env);
   if (blindKey) await recordBlindIndexCheck(store, blindIndexCheck(blindKey));
-  const pinFile = setDotenvValue(ctx, SEALING_KEY_PIN_VAR, pinOfKeys(await activeSealingKeys(store)));
+  const { file: pinFile } = await pinActiveKeys(ctx, store);
   await appendAudit(store, { at: ctx.now().toISOString(), user: me.username, action: 'keys.rotate', details: r });
   return { ...r, by: me.username, pinFile };
 }
@@ -99,7 +99,7 @@ export function renderRotate(r: RotateResult, _o: unknown, { io, globals }: Rend
   io.info(
     `New records are sealed to key ${r.keyId}; retired ${r.retired.join(', ') || 'nothing'} (still used to read older records).`,
   );
-  io.info(`Pinned it in ${r.pinFile}: restart serve with that .env to seal to the new key.`);
+  if (r.pinFile) io.info(`Pinned it in ${r.pinFile}: restart serve with that .env to seal to the new key.`);
 }
 
 /** What `keys reindex` did (its `--json` output). */

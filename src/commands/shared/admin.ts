@@ -1,14 +1,13 @@
 import type { IO } from '../../io.js';
 import type { Store } from '../../store/types.js';
 import type { GlobalOptions } from './globals.js';
-import { activeSealingKeys, initKeyring, recordBlindIndexCheck } from '../../domain/keyring.js';
+import { initKeyring, recordBlindIndexCheck } from '../../domain/keyring.js';
 import { appendAudit } from '../../domain/audit.js';
-import { pinOfKeys, sealerForStore } from '../../domain/sealer.js';
+import { sealerForStore } from '../../domain/sealer.js';
 import { sealExistingData, type SealMigrationResult } from '../../domain/seal-migration.js';
 import { blindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js';
 import type { Context } from './context.js';
-import { ensureBlindIndexKey, setDotenvValue } from './credentials.js';
-import { SEALING_KEY_PIN_VAR } from './sealer.js';
+import { ensureBlindIndexKey, pinActiveKeys } from './credentials.js';
 
 /** What `users add|passwd|remove` and `keys init` did (their `--json` output). */
 export interface UsersResult {
@@ -34,7 +33,7 @@ export async function createFirstAdmin(store: Store, username: string, ctx: Cont
   const bik = ensureBlindIndexKey(ctx);
   await recordBlindIndexCheck(store, blindIndexCheck(parseBlindIndexKey(bik.key)!));
   // The key serve may seal to, pinned outside the store (issue 13 item 5).
-  setDotenvValue(ctx, SEALING_KEY_PIN_VAR, pinOfKeys(await activeSealingKeys(store)));
+  await pinActiveKeys(ctx, store);
   const sealed = await sealExistingData(store, await sealerForStore(store, parseBlindIndexKey(bik.key)!));
   await appendAudit(store, {
     at: ctx.now().toISOString(),

@@ -3,7 +3,10 @@ import path from 'node:path';
 import type { Deps } from '../../deps.js';
 import { NeedsInputError, UsageError } from '../../errors.js';
 import { newBlindIndexKey } from '../../crypto/blind-index.js';
-import { blindIndexKeyFromEnv } from './sealer.js';
+import { blindIndexKeyFromEnv, SEALING_KEY_PIN_VAR } from './sealer.js';
+import type { Store } from '../../store/types.js';
+import { activeSealingKeys } from '../../domain/keyring.js';
+import { pinOfKeys } from '../../domain/sealer.js';
 import { PRIVATE_FILE_MODE, tightenMode } from '../../store/private-dir.js';
 
 /** Passwords are at least this long. */
@@ -94,4 +97,18 @@ export function setDotenvValue(deps: Pick<Deps, 'projectDir'>, name: string, val
   // An existing .env keeps its mode on write: it holds keys, so it is made private.
   tightenMode(file, PRIVATE_FILE_MODE, '.env file');
   return file;
+}
+
+/**
+ * Pins the store's active keys in `<project>/.env` (`RECEPTIONIST_SEALING_KEY_PIN`), unless the
+ * environment already carries that pin. Call it only for keys this command made or checked.
+ * Returns the pin and the file written (undefined when nothing needed writing).
+ */
+export async function pinActiveKeys(
+  deps: Pick<Deps, 'projectDir' | 'env'>,
+  store: Store,
+): Promise<{ pin: string; file?: string }> {
+  const pin = pinOfKeys(await activeSealingKeys(store));
+  if (deps.env.get(SEALING_KEY_PIN_VAR)?.value === pin) return { pin };
+  return { pin, file: setDotenvValue(deps, SEALING_KEY_PIN_VAR, pin) };
 }

@@ -7,12 +7,9 @@ import {
   removeUser,
   resetPassword,
   usernameProblem,
-  activeSealingKeys,
   type Role,
 } from '../../domain/keyring.js';
-import { pinOfKeys } from '../../domain/sealer.js';
-import { SEALING_KEY_PIN_VAR } from '../shared/sealer.js';
-import { setDotenvValue } from '../shared/credentials.js';
+import { pinActiveKeys } from '../shared/credentials.js';
 import { UsageError } from '../../errors.js';
 import type { Env } from '../../env.js';
 import { appendAudit } from '../../domain/audit.js';
@@ -62,8 +59,7 @@ export async function runUsersAdd({ username, role = 'admin' }: UserTarget, ctx:
   const creds = await ctx.credentials();
   await addUser(store, me, name, await creds.newPassword(`Password for ${name}`), ctx.now(), undefined, role);
   // A store from before roles gets its first receptionist key here, made by this admin: pinned too.
-  const pin = pinOfKeys(await activeSealingKeys(store));
-  if (ctx.env.get(SEALING_KEY_PIN_VAR)?.value !== pin) setDotenvValue(ctx, SEALING_KEY_PIN_VAR, pin);
+  await pinActiveKeys(ctx, store);
   await audit(ctx, me.username, 'users.add', { username: name, role });
   return { action: 'users.add', username: name, role, by: me.username };
 }
