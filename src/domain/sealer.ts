@@ -3,6 +3,7 @@ import {
   isSealed,
   open,
   seal,
+  sealedKeyId,
   sealFields,
   sealingKeyPin,
   type SealContext,
@@ -90,6 +91,18 @@ export function openField(value: string, ctx: SealContext, keys: ReadonlyMap<str
 
 /** What `logs` shows without a password in place of a sealed value. */
 export const SEALED_PLACEHOLDER = '[sealed]';
+
+/**
+ * A value as the holder of `keys` may see it: plaintext as it is; opened when sealed to one of
+ * `keys`; {@link SEALED_PLACEHOLDER} when sealed to a key they do not hold (a receptionist and an
+ * admin field) or when there are no keys (no password given).
+ * @throws SealError when it is sealed to a held key and does not open (tampered or damaged)
+ */
+export function revealField(value: string, ctx: SealContext, keys?: ReadonlyMap<string, SealingKeyPair>): string {
+  if (!isSealed(value)) return value;
+  if (!keys?.has(sealedKeyId(value))) return SEALED_PLACEHOLDER;
+  return open(value, ctx, keys);
+}
 
 /**
  * Seals the named fields of one record that are still plaintext strings (one ephemeral key per

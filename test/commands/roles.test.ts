@@ -121,6 +121,29 @@ test("the receptionist's keys cannot open what is sealed to the admin key, even 
   ]);
 });
 
+test('a receptionist reading the chat log with her password sees it sealed, not an error; an admin opens it', async () => {
+  const blind = parseBlindIndexKey(
+    /RECEPTIONIST_BLIND_INDEX_KEY=(\S+)/.exec(fs.readFileSync(path.join(ctx.tmp.dir, '.env'), 'utf8'))![1]!,
+  )!;
+  const store = await openSqliteStore({ dir: storeDir() });
+  const sealer = await sealerForStore(store, blind);
+  const at = '2026-11-21T04:00:00.000Z';
+  await store.chats.append({
+    chatId: 'chat_1',
+    assistantId: 'a1',
+    at,
+    input: sealer.seal('my number is +919845012345', { collection: 'chats', recordId: 'chat_1', field: 'input' }),
+    output: sealer.seal('Noted.', { collection: 'chats', recordId: 'chat_1', field: 'output' }),
+  });
+  await store.close();
+  const log = (username: string, password: string) =>
+    run(['chat', 'log', '--decrypt', '--json', '--username', username, '--password-stdin'], { stdin: `${password}\n` });
+  const desk = await log('meena', DESK_PW);
+  expect(desk.code, desk.err).toBe(0);
+  expect(JSON.parse(desk.out)).toMatchObject([{ chatId: 'chat_1', input: '[sealed]', output: '[sealed]' }]);
+  expect(JSON.parse((await log('asha', ADMIN_PW)).out)).toMatchObject([{ input: 'my number is +919845012345' }]);
+});
+
 test('the first user must be an admin', async () => {
   fs.rmSync(storeDir(), { recursive: true });
   fs.rmSync(path.join(ctx.tmp.dir, '.env'));

@@ -2,9 +2,8 @@ import type { VapiClient } from '@vapi-ai/server-sdk';
 import { DateTime } from 'luxon';
 import { CancelledError, NeedsInputError, StoreError } from '../../errors.js';
 import { loadBotConfig } from '../../domain/clinic.js';
-import { openField, SEALED_PLACEHOLDER, type FieldSealer } from '../../domain/sealer.js';
+import { revealField, type FieldSealer } from '../../domain/sealer.js';
 import { appendAudit } from '../../domain/audit.js';
-import { isSealed } from '../../crypto/seal.js';
 import { vapiRequest, type VapiSettings } from '../../vapi/client.js';
 import type { ChatRecord, Store } from '../../store/types.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
@@ -150,14 +149,15 @@ export async function runChatLog(opts: ChatLogOptions, ctx: Context): Promise<Ch
   }
   if (opts.limit) turns = turns.slice(-opts.limit);
   if (!opts.decrypt) {
-    const hide = (v: string) => (isSealed(v) ? SEALED_PLACEHOLDER : v);
-    return { rows: turns.map((t) => ({ ...t, input: hide(t.input), output: hide(t.output) })), timeZone };
+    const hide = (t: ChatRecord, name: 'input' | 'output') =>
+      revealField(t[name], { collection: 'chats', recordId: t.chatId, field: name });
+    return { rows: turns.map((t) => ({ ...t, input: hide(t, 'input'), output: hide(t, 'output') })), timeZone };
   }
   const me = await ctx.keyring();
   const opened = turns.map((t) => {
     const field = (name: 'input' | 'output') => {
       try {
-        return openField(t[name], { collection: 'chats', recordId: t.chatId, field: name }, me.dataKeys);
+        return revealField(t[name], { collection: 'chats', recordId: t.chatId, field: name }, me.dataKeys);
       } catch {
         throw new StoreError(
           `Chat ${t.chatId}: the sealed ${name} failed authentication (tampered with, damaged, or sealed to a key you do not hold). Nothing was shown.`,

@@ -9,10 +9,10 @@ import { callLogContext, type CallStatus } from '../../domain/call-records.js';
 import { LIVE_STATUSES, logRows, type LogRow } from '../../domain/call-log-query.js';
 import type { Unlocked } from '../../domain/keyring.js';
 import { parseLimit, parseSinceFlag, resolveSince, type Since } from '../shared/parse.js';
-import { openField, SEALED_PLACEHOLDER } from '../../domain/sealer.js';
+import { revealField } from '../../domain/sealer.js';
 import { appendAudit } from '../../domain/audit.js';
 import { toE164 } from '../../domain/contact.js';
-import { isSealed, sealedKeyId, SealError } from '../../crypto/seal.js';
+import { SealError } from '../../crypto/seal.js';
 import { blindIndex } from '../../crypto/blind-index.js';
 import { blindIndexKeyFromEnv } from '../shared/sealer.js';
 import type { Env } from '../../env.js';
@@ -132,24 +132,15 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
         return !problem;
       },
       reveal: (r) =>
-        Object.fromEntries(
-          SEALED_CALL_LOG_FIELDS.map((f) => [
-            f,
-            unlocked ? openOrFail(r[f], r.callId, f, unlocked.dataKeys) : isSealed(r[f]) ? SEALED_PLACEHOLDER : r[f],
-          ]),
-        ),
+        Object.fromEntries(SEALED_CALL_LOG_FIELDS.map((f) => [f, openOrFail(r[f], r.callId, f, unlocked?.dataKeys)])),
       keep: byComparison ? (r) => r.customerNumber === opts.caller : undefined,
       // Patients' names in the bookings: sealed to the receptionist key (admins hold it too).
-      revealName: (a) => {
-        const name = a.patientName ?? 'patient';
-        if (!isSealed(name)) return name;
-        if (!unlocked || !unlocked.dataKeys.has(sealedKeyId(name))) return SEALED_PLACEHOLDER;
-        return openField(
-          name,
+      revealName: (a) =>
+        revealField(
+          a.patientName ?? 'patient',
           { collection: 'appointments', recordId: a.rootId ?? a.appointmentId, field: 'patientName' },
-          unlocked.dataKeys,
-        );
-      },
+          unlocked?.dataKeys,
+        ),
     });
   let rows: AsyncIterable<LogRow> | LogRow[] = read(query);
   let count: number | undefined;
@@ -203,10 +194,9 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
  * A sealed call-log field opened, `[sealed]` when it is sealed to a key this user's role does not
  * hold (a receptionist reading a summary). @throws StoreError when it fails authentication
  */
-function openOrFail(value: string, callId: string, field: string, keys: Unlocked['dataKeys']): string {
-  if (isSealed(value) && !keys.has(sealedKeyId(value))) return SEALED_PLACEHOLDER;
+function openOrFail(value: string, callId: string, field: string, keys: Unlocked['dataKeys'] | undefined): string {
   try {
-    return openField(value, callLogContext(callId, field), keys);
+    return revealField(value, callLogContext(callId, field), keys);
   } catch (err) {
     if (err instanceof SealError) {
       throw new StoreError(
