@@ -36,6 +36,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export type FailureReason =
   | 'data-dir-unwritable'
   | 'store-locked'
+  | 'store-unreachable'
   | 'spool-full'
   | 'foreign-call-log'
   | 'no-server-url'

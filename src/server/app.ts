@@ -2,6 +2,7 @@ import http from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Store } from '../store/types.js';
 import { StoreUnavailableError } from '../store/types.js';
+import type { StoreState } from '../store/watched.js';
 import type { BotConfig } from '../domain/clinic.js';
 import { MalformedMessageError, parseEnvelope, parseServerMessage } from '../vapi/server-message.js';
 import { preVerifyRequest, verifyRequest, type AuthConfig } from './auth.js';
@@ -51,6 +52,8 @@ export interface WebhookEvent {
 
 export interface AppOptions {
   store: Store;
+  /** Whether the store answers, for `/health` (`serve` watches it with a `WatchedStore`). @default always 'connected' */
+  storeState?: () => StoreState;
   /** Seals sensitive fields (public key + blind-index key only). */
   sealer: FieldSealer;
   config: BotConfig;
@@ -173,8 +176,13 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     });
   });
 
-  // `spoolDepth`: call-log events acknowledged but not yet in the store (DUR-2).
-  app.get('/health', async () => ({ ok: true, spoolDepth: callEvents.depth }));
+  // `ok`: the process serves. `status`: `degraded` while the store does not answer (tool calls get
+  // the spoken apology, call-log events are spooled). `spoolDepth`: call-log events acknowledged
+  // but not yet in the store (DUR-2). Always 200: a degraded serve still answers Vapi.
+  app.get('/health', async () => {
+    const store = opts.storeState?.() ?? 'connected';
+    return { ok: true, status: store === 'connected' ? 'ok' : 'degraded', store, spoolDepth: callEvents.depth };
+  });
 
   app.post('/webhook', async (req, reply) => {
     const started = performance.now();

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { StoreError } from '../errors.js';
+import { thisProcess } from '../deps.js';
 
 /** Modes of what the store writes: files readable by this user only, folders likewise (issue 13 item 7). */
 export const PRIVATE_FILE_MODE = 0o600;
@@ -59,4 +60,30 @@ export function tightenFiles(dir: string, prefixes: string[], what: string): voi
   }
   for (const name of names)
     if (prefixes.some((p) => name.startsWith(p))) tightenMode(path.join(dir, name), PRIVATE_FILE_MODE, what);
+}
+
+/**
+ * Replaces `file` with `data` atomically, readable by this user only: a temp file beside it
+ * (mode 600), fsync, rename, fsync of the folder. A crash leaves the old file or the new one,
+ * never a part.
+ * @throws the file system's error (ENOSPC, EACCES, …)
+ */
+export function writePrivateFileAtomically(file: string, data: string | Buffer): void {
+  const tmp = `${file}.tmp-${thisProcess.pid}`;
+  const fd = fs.openSync(tmp, 'w', PRIVATE_FILE_MODE);
+  try {
+    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  const dir = fs.openSync(path.dirname(file), 'r');
+  try {
+    fs.fsyncSync(dir);
+  } catch {
+    // Some filesystems cannot fsync a directory; the rename is still atomic.
+  } finally {
+    fs.closeSync(dir);
+  }
 }

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { ensurePrivateDir, tightenFiles } from './private-dir.js';
+import { ensurePrivateDir, tightenFiles, writePrivateFileAtomically } from './private-dir.js';
 import path from 'node:path';
 import { StoreError } from '../errors.js';
 import { acquireDirLock, type DirLock } from './local/lock.js';
@@ -144,15 +144,7 @@ export class Spool<T> {
 
   /** Writes the entries still waiting (an empty file once drained), atomically. */
   private rewriteSync(): void {
-    const tmp = `${this.file}.tmp`;
-    fs.writeFileSync(tmp, this.entries.map((e) => `${JSON.stringify(e)}\n`).join(''), { mode: 0o600 });
-    const fd = fs.openSync(tmp, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, this.file);
+    writePrivateFileAtomically(this.file, this.entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
   }
 
   /** Waits for running writes and releases the slot (entries stay on disk for the next run). */

@@ -236,7 +236,12 @@ describe('server messages', () => {
   });
 
   test('GET /health answers', async () => {
-    expect((await s.app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ ok: true, spoolDepth: 0 });
+    expect((await s.app.inject({ method: 'GET', url: '/health' })).json()).toEqual({
+      ok: true,
+      status: 'ok',
+      store: 'connected',
+      spoolDepth: 0,
+    });
   });
 });
 

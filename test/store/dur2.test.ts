@@ -5,6 +5,7 @@ import { openMongoStore } from '../../src/store/mongo/index.js';
 import { Spool } from '../../src/store/spool.js';
 import { STORE_DOWN_APOLOGY } from '../../src/server/messages.js';
 import type { SpoolEvent } from '../../src/server/call-events.js';
+import type { StoreEvent } from '../../src/store/watched.js';
 import { startTestServer, toolCalls, only, type TestServer } from '../support/app.js';
 import { startMongoDouble, type MongoDouble } from '../support/mongo-double.js';
 import { tempDir } from '../support/store.js';
@@ -41,6 +42,7 @@ describe.skipIf(Boolean(process.env.MONGODB_URI))('DUR-2: MongoDB goes down mid-
   let double: MongoDouble;
   let s: TestServer;
   const spoolEvents: SpoolEvent[] = [];
+  const storeEvents: StoreEvent[] = [];
   const db = 'receptionist_dur2';
   beforeEach(async () => {
     double = await startMongoDouble();
@@ -50,7 +52,12 @@ describe.skipIf(Boolean(process.env.MONGODB_URI))('DUR-2: MongoDB goes down mid-
       serverSelectionTimeoutMS: 1000,
       socketTimeoutMS: 1200,
     });
-    s = await startTestServer({ store, spool: true, onSpoolEvent: (e) => spoolEvents.push(e) });
+    s = await startTestServer({
+      store,
+      spool: true,
+      onSpoolEvent: (e) => spoolEvents.push(e),
+      onStoreEvent: (e) => storeEvents.push(e),
+    });
   });
   afterEach(async () => {
     await s.close();
@@ -83,7 +90,9 @@ describe.skipIf(Boolean(process.env.MONGODB_URI))('DUR-2: MongoDB goes down mid-
     expect(only(tool.body)).toEqual({ toolCallId: 'tc_down', name: 'list_doctors', error: STORE_DOWN_APOLOGY });
     expect(toolMs).toBeLessThan(5_000); // the 1.5 s target is measured in bench/, not asserted here
     expect(spoolEvents.at(-1)).toMatchObject({ kind: 'spool', state: 'queued', depth: 62 });
-    expect((await s.app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ ok: true, spoolDepth: 62 });
+    const health = async () => (await s.app.inject({ method: 'GET', url: '/health' })).json();
+    expect(await health()).toEqual({ ok: true, status: 'degraded', store: 'unreachable', spoolDepth: 62 });
+    expect(storeEvents.map((e) => e.state)).toEqual(['unreachable']);
 
     // Back up, then down again while it drains, then up for good; reports keep coming throughout.
     await double.start();
@@ -93,6 +102,9 @@ describe.skipIf(Boolean(process.env.MONGODB_URI))('DUR-2: MongoDB goes down mid-
     await double.start();
     await until(() => s.callEvents.depth === 0);
     expect(spoolEvents.at(-1)).toMatchObject({ kind: 'spool', state: 'drained', depth: 0 });
+    // /health says so without a request having to fail or succeed first (a probe reads while it is down).
+    await until(() => storeEvents.at(-1)?.state === 'connected');
+    expect(await health()).toEqual({ ok: true, status: 'ok', store: 'connected', spoolDepth: 0 });
 
     const rows = double.collection(db, 'call_logs');
     const ids = rows.map((r) => r._id as string);

@@ -10,6 +10,7 @@ import { seededStore, tempDir } from './store.js';
 import { seedStore } from '../../src/commands/seed/seed.js';
 import { CallEventWriter, type CallEvent, type SpoolEvent } from '../../src/server/call-events.js';
 import { Spool } from '../../src/store/spool.js';
+import { WatchedStore, type StoreEvent } from '../../src/store/watched.js';
 
 export const SECRET = 'test-secret-0123456789abcdef';
 /** The admin every test store is created with; a cheap scrypt cost keeps tests fast. */
@@ -72,6 +73,8 @@ export async function startTestServer(
     spool?: boolean;
     maxBytesInFlight?: number;
     onSpoolEvent?: (e: SpoolEvent) => void;
+    /** Watch the store as serve does (its state in /health); its events go here. */
+    onStoreEvent?: (e: StoreEvent) => void;
   } = {},
 ): Promise<TestServer> {
   const tmp = opts.dir ? { dir: opts.dir, cleanup: () => {} } : tempDir();
@@ -88,13 +91,17 @@ export async function startTestServer(
     opts.auth === null
       ? undefined
       : (opts.auth ?? { plans: PRE_SYNC_PLANS, secrets: [SECRET], toleranceSeconds: DEFAULT_TOLERANCE_SECONDS });
+  const watched = opts.onStoreEvent
+    ? new WatchedStore({ initial: store, kind: store.kind, location: store.location, onEvent: opts.onStoreEvent })
+    : undefined;
   const callEvents = new CallEventWriter(
-    store,
+    watched ?? store,
     opts.spool ? Spool.open<CallEvent>(tmp.dir, { purpose: 'test' }) : undefined,
     opts.onSpoolEvent,
   );
   const app = buildApp({
-    store,
+    store: watched ?? store,
+    storeState: watched ? () => watched.state : undefined,
     sealer,
     config,
     now: () => clock.now,
@@ -140,6 +147,7 @@ export async function startTestServer(
     async close() {
       await app.close();
       await callEvents.close();
+      await watched?.close();
       await store.close();
       tmp.cleanup();
     },

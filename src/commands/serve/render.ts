@@ -56,6 +56,16 @@ export function renderServeEvent(e: ServeEvent, g: GlobalOptions, io: IO, now: (
           `${c.green('Spool drained')}  ${e.written} call event(s) written to the store in order. Spool depth 0.`,
         );
       return;
+    case 'store':
+      if (e.state === 'connected')
+        io.info(
+          `${c.green('Store connected')}  ${e.location}${e.afterMs >= 1000 ? ` after ${Math.round(e.afterMs / 1000)} s` : ''}.`,
+        );
+      else
+        io.error(
+          `${c.yellow('Store unreachable')}  ${e.location} (${printable(e.reason)}): tool calls get the spoken apology and call-log events are spooled until it answers${e.state === 'connecting' ? '; connecting in the background' : ''}.`,
+        );
+      return;
     case 'tunnel':
       if (e.state === 'open') io.info(`${c.green('Tunnel')}  ${e.url} → this server`);
       else if (e.state === 'disconnected')

@@ -1,7 +1,9 @@
 import net from 'node:net';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { isSupportedCountry } from 'libphonenumber-js';
 import type { Deps } from '../../deps.js';
-import { AuthError, UsageError, UserError } from '../../errors.js';
+import { AuthError, NetworkError, UsageError, UserError } from '../../errors.js';
 import { resolveSetting } from '../../settings.js';
 import {
   DEFAULT_TOLERANCE_SECONDS,
@@ -21,6 +23,7 @@ import { TunnelSupervisor, type TunnelEvent } from '../../tunnel/supervisor.js';
 import { resolveVapiSettings, type VapiSettings } from '../../vapi/client.js';
 import { AssistantPointer, type AssistantPointerEvent } from '../../vapi/assistant-pointer.js';
 import type { BotConfig } from '../../domain/clinic.js';
+import type { FieldSealer } from '../../domain/sealer.js';
 import type { Env } from '../../env.js';
 import { CancelledError } from '../../errors.js';
 import { writeOnlySealer } from '../shared/sealer.js';
@@ -28,6 +31,10 @@ import { requireBotConfig } from '../shared/store.js';
 import { implement, type Flags } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
 import { renderServeEvent } from './render.js';
+import { LOCAL_COPY_FILE, openLocalCopy, saveLocalCopy, type LocalCopy } from './local-copy.js';
+import { WatchedStore, type StoreEvent, type WatchedStoreOptions } from '../../store/watched.js';
+import { redactUri } from '../../store/mongo/index.js';
+import type { Store } from '../../store/types.js';
 
 /** serve's flags as commander parses them. */
 interface ServeFlags {
@@ -87,6 +94,7 @@ export type ServeEvent =
   | AssistantPointerEvent
   | WebhookEvent
   | SpoolEvent
+  | StoreEvent
   | { kind: 'failure'; where: string; error: string; stack?: string }
   | { kind: 'warning'; message: string }
   | { kind: 'stopping'; signal?: string }
@@ -274,8 +282,11 @@ export function resolveAuth(
 }
 
 /**
- * Runs the webhook server until `signal` aborts, then closes the server and the store.
- * @throws StoreError (locked, corrupt), UserError (not seeded, port in use)
+ * Runs the webhook server until `signal` aborts, then closes the server and the store. With
+ * MongoDB unreachable at start it starts from the local copy and connects in the background;
+ * when MongoDB then answers with a failure that will not pass, it stops and throws that.
+ * @throws StoreError (locked, corrupt), UserError (not seeded, port in use, keys not the pinned
+ *   ones), NetworkError (MongoDB unreachable and no local copy), AuthError (credentials rejected)
  */
 export async function runServe(
   opts: ServeOptions,
@@ -291,18 +302,46 @@ export async function runServe(
 ): Promise<void> {
   const deps: Deps = ctx;
   const g = ctx.globals;
-  const store = await ctx.store({ latencySensitive: true });
+  // The store failing for good after serve started without it (credentials rejected, keys not the
+  // pinned ones): serve stops, then ends the command with that error.
+  let fatal: unknown;
+  const failed = new AbortController();
+  let onConnected: (s: Store) => Promise<void> = async () => {};
+  const { store, copy } = await openServeStore(ctx, {
+    onEvent: run.onEvent,
+    onConnected: (s) => onConnected(s),
+    onFatal: (err) => {
+      fatal ??= err;
+      failed.abort();
+    },
+  });
   let app: ReturnType<typeof buildApp> | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   let callEvents: CallEventWriter | undefined;
   let supervisor: TunnelSupervisor | undefined;
   let pointer: AssistantPointer | undefined;
   try {
-    const stored = await requireBotConfig(store);
+    // The bot config and the keys to seal to: from the store, or from the local copy when
+    // MongoDB did not answer; either way checked against the pin in .env.
+    const { stored, sealer } = await readStartup(copy ?? store, store.location, deps);
     const config = opts.defaultRegion
       ? { ...stored, clinic: { ...stored.clinic, defaultRegion: opts.defaultRegion } }
       : stored;
-    const sealer = await writeOnlySealer(store, deps);
+    const keepCopy = async (s: Store) => {
+      if (s.kind !== 'mongo') return;
+      await saveLocalCopy(s, g.dataDir.value, deps.now()).catch((err: unknown) =>
+        run.onEvent({
+          kind: 'warning',
+          message: `${(err as Error).message}; serve could not start from it while MongoDB is down.`,
+        }),
+      );
+    };
+    if (copy) {
+      run.onEvent({
+        kind: 'warning',
+        message: `Started from the local copy of the bot config and keys saved ${copy.savedAt} (${copy.file}); tool calls get the spoken apology and call-log events are spooled until MongoDB answers.`,
+      });
+    } else await keepCopy(store);
     // Vapi's retries end within the hour; bookings and visits stay deduplicated by their own
     // sourceKey index after a reply is pruned.
     const replies = new ReplyCache(store, deps.now);
@@ -313,8 +352,11 @@ export async function runServe(
         new Date(deps.now().getTime() - REPLY_RETENTION_DAYS * 86_400_000).toISOString(),
       );
     };
-    await prune();
-    pruneTimer = setInterval(() => void prune().catch(() => undefined), 3_600_000).unref();
+    const maintain = async () => {
+      await prune();
+      pruneTimer = setInterval(() => void prune().catch(() => undefined), 3_600_000).unref();
+    };
+    if (!copy) await maintain();
     // MongoDB can go away while serve runs: call-log events then wait in a local journal (DUR-2).
     // The embedded store's own files are that journal, so it needs none.
     const spool =
@@ -330,6 +372,7 @@ export async function runServe(
       : undefined;
     app = buildApp({
       store,
+      storeState: () => store.state,
       callEvents,
       record: opts.record,
       sealer,
@@ -396,10 +439,31 @@ export async function runServe(
       resolved?.auth.publicUrls?.push(publicBase);
     }
     const publicWebhookUrl = publicBase ? `${publicBase.replace(/\/+$/, '')}/webhook` : undefined;
-    if (opts.updateAssistant && publicWebhookUrl) {
+    const pointAssistant = async () => {
+      if (!opts.updateAssistant || !publicWebhookUrl) return;
       pointer = await AssistantPointer.create(opts.updateAssistant, store, stored, deps, run.onEvent);
       await pointer.point(publicWebhookUrl);
-    }
+    };
+    if (copy) {
+      // MongoDB answers at last: its keys must be the pinned ones too, and the config the one serve runs.
+      onConnected = async (s) => {
+        await writeOnlySealer(s, deps);
+        const current = await requireBotConfig(s);
+        if (!isDeepStrictEqual(current, stored))
+          run.onEvent({
+            kind: 'warning',
+            message: `The bot config in MongoDB differs from the local copy serve started with (saved ${copy.savedAt}); restart serve to use it.`,
+          });
+        await keepCopy(s);
+        // Once the store is in place: pruning, and the assistant (which records its previous URL there).
+        setImmediate(() => {
+          void maintain().catch(() => undefined);
+          void pointAssistant().catch((err: unknown) =>
+            run.onEvent({ kind: 'failure', where: 'pointing the assistant', error: (err as Error).message }),
+          );
+        });
+      };
+    } else await pointAssistant();
     run.onEvent({
       kind: 'ready',
       url,
@@ -418,8 +482,9 @@ export async function runServe(
     });
     callEvents.start();
     await new Promise<void>((resolve) => {
-      if (run.signal.aborted) return resolve();
+      if (run.signal.aborted || failed.signal.aborted) return resolve();
       run.signal.addEventListener('abort', () => resolve(), { once: true });
+      failed.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     run.onEvent({ kind: 'stopping' });
   } finally {
@@ -446,9 +511,84 @@ export async function runServe(
     clearInterval(pruneTimer);
     await step('closing the server', () => app?.close());
     await step('writing spooled call events', () => callEvents?.close());
-    await step('closing the store', () => ctx.close());
+    await step('closing the store', async () => {
+      await store.close();
+      await ctx.close();
+    });
   }
   run.onEvent({ kind: 'stopped' });
+  if (fatal) throw fatal;
+}
+
+/**
+ * The bot config and the sealer, from the store or the local copy (closed after), both checked
+ * as always (the pin). @throws UserError; NetworkError when the local copy does not pass
+ */
+async function readStartup(
+  from: Store | LocalCopy,
+  location: string,
+  deps: Deps,
+): Promise<{ stored: BotConfig; sealer: FieldSealer }> {
+  const copy = 'savedAt' in from ? from : undefined;
+  const store = copy?.store ?? (from as Store);
+  try {
+    return { stored: await requireBotConfig(store), sealer: await writeOnlySealer(store, deps) };
+  } catch (err) {
+    // Keys rotated since the copy was saved, say: what is wrong is first that MongoDB is unreachable.
+    if (copy && err instanceof UserError)
+      throw new NetworkError(
+        `${location} is unreachable, and serve's local copy (saved ${copy.savedAt}) cannot be used instead: ${err.message}`,
+        `${err.hint ?? ''} Or start serve while MongoDB answers: it refreshes the copy.`.trim(),
+        { cause: err },
+      );
+    throw err;
+  } finally {
+    await copy?.store.close();
+  }
+}
+
+/**
+ * serve's store, watched (its state is `/health`'s). MongoDB unreachable at start (no server
+ * answered; not a malformed URI, an unknown host or rejected credentials, which still fail at
+ * once): the local copy of the bot config and keys to start from, and the store opened in the
+ * background (issue 13 item 14).
+ * @throws what opening the store throws; that NetworkError, with the way out, when there is no local copy
+ */
+async function openServeStore(
+  ctx: Context,
+  hooks: Pick<WatchedStoreOptions, 'onEvent' | 'onConnected' | 'onFatal'>,
+): Promise<{ store: WatchedStore; copy?: LocalCopy }> {
+  const g = ctx.globals;
+  const unreachable = (err: unknown) => err instanceof NetworkError && err.reason === 'store-unreachable';
+  try {
+    const opened = await ctx.store({ latencySensitive: true });
+    return { store: new WatchedStore({ initial: opened, kind: opened.kind, location: opened.location, ...hooks }) };
+  } catch (err) {
+    if (!unreachable(err) || !g.mongodbUri) throw err;
+    let copy: LocalCopy | undefined;
+    try {
+      copy = await openLocalCopy(g.dataDir.value);
+    } catch (copyErr) {
+      (err as NetworkError).hint = `${(copyErr as UserError).message} ${(copyErr as UserError).hint ?? ''}`.trim();
+      throw err;
+    }
+    if (!copy) {
+      (err as NetworkError).hint =
+        `${(err as NetworkError).hint ?? ''} serve starts without MongoDB only from the local copy of the bot config and keys that it writes to ${path.join(g.dataDir.value, LOCAL_COPY_FILE)} each time it starts with MongoDB: start it once while MongoDB answers.`.trim();
+      throw err;
+    }
+    const { openStore } = await import('../shared/store.js');
+    const store = new WatchedStore({
+      kind: 'mongo',
+      location: redactUri(g.mongodbUri.value),
+      reason: ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message,
+      // One attempt each time (about 1 s: serve's server selection timeout), with backoff between.
+      connect: () => openStore(g, ctx, { latencySensitive: true, purpose: ctx.commandPath, openWithinMS: 0 }),
+      isTransient: unreachable,
+      ...hooks,
+    });
+    return { store, copy };
+  }
 }
 
 /**

@@ -13,7 +13,14 @@ import type { Context } from './context.js';
 export async function openStore(
   g: GlobalOptions,
   deps: Deps,
-  opts: { readOnly?: boolean; purpose: string; latencySensitive?: boolean; allowMissing?: boolean },
+  opts: {
+    readOnly?: boolean;
+    purpose: string;
+    latencySensitive?: boolean;
+    allowMissing?: boolean;
+    /** MongoDB: how long opening keeps trying to reach a server, ms (0: one attempt). @default 5000 */
+    openWithinMS?: number;
+  },
 ): Promise<Store> {
   const logTo = g.logTo?.value.toLowerCase();
   if (g.logTo && logTo !== 'mongo' && logTo !== 'csv')
@@ -44,6 +51,7 @@ export async function openStore(
       onWarning: opts.readOnly ? undefined : warn,
       // serve: a tool call must answer within 1.5 s while the database is down (DUR-2).
       ...(opts.latencySensitive ? { serverSelectionTimeoutMS: 1000, socketTimeoutMS: 1200 } : {}),
+      openWithinMS: opts.openWithinMS,
     });
     return logTo === 'csv' ? csv(store) : store;
   }

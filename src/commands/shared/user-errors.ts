@@ -59,6 +59,7 @@ const SYSTEM: Record<string, (e: NodeJS.ErrnoException) => UserError> = {
 const HINTS: Record<FailureReason, string> = {
   'data-dir-unwritable': 'Check that the folder is writable, or pass --data-dir (or set RECEPTIONIST_DATA_DIR).',
   'store-locked': 'Stop that process first, or pass --data-dir to use another store.',
+  'store-unreachable': 'Check that MongoDB is running and reachable from here, and MONGODB_URI (or --mongodb-uri).',
   'spool-full': 'Stop some serve processes, or give each one its own --data-dir.',
   'foreign-call-log': 'Move the file away, or point --data-dir at another store.',
   'no-server-url':

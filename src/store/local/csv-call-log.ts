@@ -13,9 +13,8 @@ import {
   type CallLogTotals,
 } from '../types.js';
 import { StoreError } from '../../errors.js';
-import { thisProcess } from '../../deps.js';
 import { CALL_LOG_COLUMNS, escapeCell, unescapeCell } from '../csv-cells.js';
-import { PRIVATE_FILE_MODE, tightenFiles } from '../private-dir.js';
+import { PRIVATE_FILE_MODE, tightenFiles, writePrivateFileAtomically } from '../private-dir.js';
 
 const HEADER = [...CALL_LOG_COLUMNS, 'checksum'];
 function checksum(cells: string[]): string {
@@ -129,24 +128,8 @@ function rowBytes(r: CallLogRecord): Buffer {
 
 /** Writes a whole log to `file` atomically: temp file, fsync, rename, fsync of the directory. Returns its size. */
 export function writeAtomically(file: string, records: CallLogRecord[]): number {
-  const tmp = `${file}.rewrite-${thisProcess.pid}`;
   const body = Buffer.concat([Buffer.from(stringify([HEADER])), ...records.map(rowBytes)]);
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, body);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  const dir = fs.openSync(path.dirname(file), 'r');
-  try {
-    fs.fsyncSync(dir);
-  } catch {
-    // Some filesystems cannot fsync a directory; the rename is still atomic.
-  } finally {
-    fs.closeSync(dir);
-  }
+  writePrivateFileAtomically(file, body);
   return body.length;
 }
 

@@ -72,6 +72,22 @@ export function isConnectionError(err: unknown, depth = 0): boolean {
   return isConnectionError(e.cause, depth + 1);
 }
 
+/**
+ * True when DNS answered that a host of the URI does not exist (`ENOTFOUND`, for every server
+ * tried, or for the SRV record of `mongodb+srv://`): a typo, as opposed to an outage.
+ */
+export function isUnknownHost(err: unknown, depth = 0): boolean {
+  const e = err as { code?: unknown; cause?: unknown; reason?: { servers?: Map<string, { error?: unknown }> } };
+  if (!e || depth > 3) return false;
+  if (e.code === 'ENOTFOUND') return true;
+  const servers = [...(e.reason?.servers?.values() ?? [])];
+  if (servers.length && servers.every((s) => isUnknownHost(s.error, depth + 1))) return true;
+  return isUnknownHost(e.cause, depth + 1);
+}
+
+/** The URI as messages show it: the credentials masked. */
+export const redactUri = (uri: string) => uri.replace(/\/\/[^@/]*@/, '//***@');
+
 function mapError(err: unknown, what: string): Error {
   const e = err as { code?: number; keyPattern?: Record<string, unknown>; name?: string; message?: string };
   if (e?.code === 11000) return new DuplicateKeyError(Object.keys(e.keyPattern ?? {})[0], { cause: err });
@@ -357,11 +373,19 @@ function openError(err: unknown, redacted: string, source: string): Error {
       { cause: err },
     );
   }
+  // A host name DNS says does not exist is a wrong URI, not an outage (one gets EAI_AGAIN).
+  if (isUnknownHost(err)) {
+    return new NetworkError(
+      `MongoDB at ${redacted} (from ${source}): the host does not exist (${e.message}).`,
+      `Check the host name in ${source}.`,
+      { cause: err },
+    );
+  }
   if (isConnectionError(err)) {
     return new NetworkError(
       `MongoDB at ${redacted} (from ${source}) is unreachable: no server answered (${e.message}).`,
       `${hint} Is the server running and reachable from here?`,
-      { cause: err },
+      { cause: err, reason: 'store-unreachable' },
     );
   }
   if (e.name === 'MongoParseError' || e.name === 'MongoAPIError' || e.name === 'MongoInvalidArgumentError') {
@@ -378,12 +402,13 @@ function openError(err: unknown, redacted: string, source: string): Error {
  * Connects (retrying connection failures for `openWithinMS`), checks the server answers, and
  * creates the indexes.
  * @throws UsageError (exit 2: malformed URI), AuthError (5: authentication failed),
- *   NetworkError (6: unreachable), StoreError (3: missing privileges, other server errors)
+ *   NetworkError (6: unreachable, with reason `store-unreachable`; or a host DNS says does not
+ *   exist, without), StoreError (3: missing privileges, other server errors)
  */
 export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
   const source = opts.source ?? 'MONGODB_URI';
   const { MongoClient } = await import('mongodb');
-  const redacted = opts.uri.replace(/\/\/[^@/]*@/, '//***@');
+  const redacted = redactUri(opts.uri);
   const started = Date.now();
   const openWithin = opts.openWithinMS ?? 5000;
   let client: MongoClient;

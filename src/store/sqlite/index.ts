@@ -111,6 +111,30 @@ export async function openNedbSnapshot(dir: string): Promise<Store> {
   return storeOn(db, `${dir} (NeDB version, read-only)`, true);
 }
 
+/**
+ * A read-only store in memory holding `docs` (by collection), nothing else: what `serve` starts
+ * from when MongoDB is unreachable (its local copy of the bot config and the public keys).
+ * @throws StoreError (two documents with one `_id`)
+ */
+export async function openMemorySnapshot(
+  docs: Partial<Record<CollectionName, Doc[]>>,
+  location: string,
+): Promise<Store> {
+  const db = new DatabaseSync(':memory:');
+  try {
+    migrate(db, ':memory:');
+    for (const name of COLLECTIONS) for (const sql of collectionDdl(name, INDEXES[name])) db.exec(sql);
+    for (const [name, list] of Object.entries(docs) as Array<[CollectionName, Doc[]]>) {
+      const col = new SqliteCollection(db, name, INDEXES[name], false);
+      for (const doc of list) await col.insertOne(doc);
+    }
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return storeOn(db, location, true);
+}
+
 function storeOn(db: DatabaseSync, location: string, readOnly: boolean): Store {
   const collections = new Map<CollectionName, Collection>(
     COLLECTIONS.map((name) => [name, new SqliteCollection(db, name, INDEXES[name], readOnly)]),
