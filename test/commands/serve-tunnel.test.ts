@@ -9,6 +9,7 @@ import { ngrokTunnels, type TunnelFactory, type TunnelOptions } from '../../src/
 import { TunnelSupervisor, type TunnelEvent } from '../../src/tunnel/supervisor.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { commandEnv } from '../support/command-env.js';
+import { startMongoDouble } from '../support/mongo-double.js';
 import { testDeps } from '../support/deps.js';
 
 const SECRET = 'tunnel-secret-0123456789abcdef';
@@ -38,11 +39,12 @@ function fakeTunnels(opts: { fail?: Error[] } = {}) {
 
 const { ctx, run } = commandEnv({ VAPI_SERVER_SECRET: SECRET, NGROK_AUTHTOKEN: 'ngrok-test-token' });
 
-async function seededAndSynced() {
-  expect((await run(['seed'])).code).toBe(0);
-  expect((await run(['users', 'add', 'admin', '--password-stdin'], { stdin: PW })).code).toBe(0);
+async function seededAndSynced(env: Record<string, string> = {}) {
+  expect((await run(['seed'], { env })).code).toBe(0);
+  expect((await run(['users', 'add', 'admin', '--password-stdin'], { stdin: PW, env })).code).toBe(0);
   expect(
-    (await run(['sync', '--server-url', 'https://clinic.example.com', '--phone-number', '+918041234567'])).code,
+    (await run(['sync', '--server-url', 'https://clinic.example.com', '--phone-number', '+918041234567'], { env }))
+      .code,
   ).toBe(0);
 }
 
@@ -86,7 +88,8 @@ function startServe(argv: string[], tunnel: TunnelFactory, env: Record<string, s
     events,
     err: () => d.io.stderr(),
     async ready() {
-      for (let i = 0; i < 200; i++) {
+      // Up to 15 s: with MongoDB unreachable, serve tries it for 5 s before it starts without it.
+      for (let i = 0; i < 600; i++) {
         const r = events().find((e) => e.kind === 'ready');
         if (r) return r;
         await new Promise((res) => setTimeout(res, 25));
@@ -155,6 +158,53 @@ describe('serve --tunnel --update-assistant', () => {
       expect(((await store.collection('bot_configs').findOne({ _id: 'default' })) as any).vapi.tunnel).toBeUndefined();
     },
   );
+
+  test('MongoDB unreachable at start: the assistant is pointed once MongoDB answers (it records the previous URL there), and restored on stop', async () => {
+    const double = await startMongoDouble();
+    try {
+      const env = { MONGODB_URI: double.uri };
+      await seededAndSynced(env);
+      const first = startServe([], fakeTunnels().factory, env);
+      await first.ready();
+      first.stop('SIGTERM');
+      expect(await first.done).toBe(0);
+
+      await double.stop();
+      const fake = fakeTunnels();
+      const s = startServe(['--tunnel', '--update-assistant'], fake.factory, env);
+      await s.ready();
+      // Not pointed yet: nothing could record where the assistant pointed before.
+      expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED], phoneNumber: [SYNCED] });
+      await double.start();
+      for (let i = 0; i < 600 && !s.events().some((e) => e.kind === 'assistant'); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(urls()).toEqual({
+        assistant: ['https://t1.tunnel.test/webhook'],
+        tools: ['https://t1.tunnel.test/webhook'],
+        phoneNumber: ['https://t1.tunnel.test/webhook'],
+      });
+      s.stop('SIGINT');
+      expect(await s.done).toBe(0);
+      expect(urls()).toEqual({ assistant: [SYNCED], tools: [SYNCED], phoneNumber: [SYNCED] });
+      expect(
+        s
+          .events()
+          .map((e) => `${e.kind}:${e.state ?? ''}`)
+          .filter((k) => /^(store|tunnel|assistant|ready|stopped)/.test(k)),
+      ).toEqual([
+        'store:connecting',
+        'tunnel:open',
+        'ready:',
+        'store:connected',
+        'assistant:pointed',
+        'assistant:restored',
+        'tunnel:closed',
+        'stopped:',
+      ]);
+    } finally {
+      await double.close();
+    }
+  }, 60_000);
 
   test('a second Ctrl-C while stopping stops at once (exit 130), saying what was skipped', async () => {
     await seededAndSynced();
