@@ -34,7 +34,7 @@ import { renderServeEvent } from './render.js';
 import { LOCAL_COPY_FILE, openLocalCopy, saveLocalCopy, type LocalCopy } from './local-copy.js';
 import { WatchedStore, type StoreEvent, type WatchedStoreOptions } from '../../store/watched.js';
 import { redactUri } from '../../store/mongo/index.js';
-import type { Store } from '../../store/types.js';
+import { StoreUnavailableError, type Store } from '../../store/types.js';
 
 /** serve's flags as commander parses them. */
 interface ServeFlags {
@@ -306,7 +306,11 @@ export async function runServe(
   // pinned ones): serve stops, then ends the command with that error.
   let fatal: unknown;
   const failed = new AbortController();
-  let onConnected: (s: Store) => Promise<void> = async () => {};
+  // Set below, before the first attempt to connect can finish (it is scheduled 1 s on); until
+  // then a store that answers is refused (retried), never used unchecked.
+  let onConnected: (s: Store) => Promise<void> = async () => {
+    throw new StoreUnavailableError('serve is still starting');
+  };
   const { store, copy } = await openServeStore(ctx, {
     onEvent: run.onEvent,
     onConnected: (s) => onConnected(s),
@@ -356,7 +360,26 @@ export async function runServe(
       await prune();
       pruneTimer = setInterval(() => void prune().catch(() => undefined), 3_600_000).unref();
     };
-    if (!copy) await maintain();
+    // Resolves once the store that was unreachable at start has been checked and is in use.
+    let connected: Promise<void> | undefined;
+    if (copy) {
+      connected = new Promise<void>((resolve) => {
+        // MongoDB answers at last: its keys must be the pinned ones too, and the config the one serve runs.
+        onConnected = async (s) => {
+          await writeOnlySealer(s, deps);
+          const current = await requireBotConfig(s);
+          if (!isDeepStrictEqual(current, stored))
+            run.onEvent({
+              kind: 'warning',
+              message: `The bot config in MongoDB differs from the local copy serve started with (saved ${copy.savedAt}); restart serve to use it.`,
+            });
+          await keepCopy(s);
+          // The store is in place once this returns.
+          setImmediate(resolve);
+        };
+      });
+      void connected.then(() => maintain().catch(() => undefined));
+    } else await maintain();
     // MongoDB can go away while serve runs: call-log events then wait in a local journal (DUR-2).
     // The embedded store's own files are that journal, so it needs none.
     const spool =
@@ -440,30 +463,18 @@ export async function runServe(
     }
     const publicWebhookUrl = publicBase ? `${publicBase.replace(/\/+$/, '')}/webhook` : undefined;
     const pointAssistant = async () => {
-      if (!opts.updateAssistant || !publicWebhookUrl) return;
+      if (!opts.updateAssistant || !publicWebhookUrl || run.signal.aborted || failed.signal.aborted) return;
       pointer = await AssistantPointer.create(opts.updateAssistant, store, stored, deps, run.onEvent);
       await pointer.point(publicWebhookUrl);
     };
-    if (copy) {
-      // MongoDB answers at last: its keys must be the pinned ones too, and the config the one serve runs.
-      onConnected = async (s) => {
-        await writeOnlySealer(s, deps);
-        const current = await requireBotConfig(s);
-        if (!isDeepStrictEqual(current, stored))
-          run.onEvent({
-            kind: 'warning',
-            message: `The bot config in MongoDB differs from the local copy serve started with (saved ${copy.savedAt}); restart serve to use it.`,
-          });
-        await keepCopy(s);
-        // Once the store is in place: pruning, and the assistant (which records its previous URL there).
-        setImmediate(() => {
-          void maintain().catch(() => undefined);
-          void pointAssistant().catch((err: unknown) =>
-            run.onEvent({ kind: 'failure', where: 'pointing the assistant', error: (err as Error).message }),
-          );
-        });
-      };
-    } else await pointAssistant();
+    // Without the store at start: once it is in place (the pointer records the previous URL there).
+    if (connected)
+      void connected.then(() =>
+        pointAssistant().catch((err: unknown) =>
+          run.onEvent({ kind: 'failure', where: 'pointing the assistant', error: (err as Error).message }),
+        ),
+      );
+    else await pointAssistant();
     run.onEvent({
       kind: 'ready',
       url,
