@@ -2,6 +2,7 @@
 // (commander and types), so `--help` loads no run module.
 import type { CommandDefinition } from './shared/command.js';
 import { seedCommand } from './seed/index.js';
+import { doctorsCommand } from './doctors/index.js';
 import { serveCommand } from './serve/index.js';
 import { triggerCommand } from './trigger/index.js';
 import { logsCommand } from './logs/index.js';
@@ -23,6 +24,7 @@ import { completionCommand } from './completion/index.js';
 export const COMMANDS: readonly CommandDefinition[] = [
   seedCommand,
   serveCommand,
+  doctorsCommand,
   triggerCommand,
   logsCommand,
   usersCommand,

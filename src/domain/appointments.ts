@@ -340,6 +340,40 @@ export class AppointmentBook {
     });
   }
 
+  /**
+   * Confirmed appointments that have not started yet, earliest first: of one doctor, or all; only
+   * those starting in [`from`, `to`) when given (epoch ms).
+   */
+  async upcoming(opts: { doctorId?: string; from?: number; to?: number } = {}): Promise<Appointment[]> {
+    const startMs: Record<string, number> = { $gt: this.now().getTime() };
+    if (opts.from !== undefined) startMs.$gte = opts.from;
+    if (opts.to !== undefined) startMs.$lt = opts.to;
+    return this.col.find(
+      { ...(opts.doctorId ? { doctorId: opts.doctorId } : {}), status: 'confirmed', startMs },
+      { sort: { startMs: 1 } },
+    );
+  }
+
+  /**
+   * Gives a confirmed appointment to another doctor at the same time, keeping its id (a doctor
+   * leaves). Returns the moved appointment, `taken` when that doctor's slot is held or booked,
+   * `gone` when it is no longer confirmed. Call it inside an atomic step with the others it goes with.
+   */
+  async reassign(appt: Appointment, doctor: Doctor): Promise<ClaimResult | { ok: false; reason: 'gone' }> {
+    const start = DateTime.fromMillis(appt.startMs, { zone: this.clinic.timeZone });
+    const key = slotKey(doctor._id, start);
+    if (!(await this.slotIsFree(key, this.now().getTime()))) return { ok: false, reason: 'taken' };
+    const moved = { doctorId: doctor._id, doctorName: doctor.name, specialty: doctor.specialty, activeSlot: key };
+    try {
+      const res = await this.col.updateOne({ appointmentId: appt.appointmentId, status: 'confirmed' }, { $set: moved });
+      if (res.matched !== 1) return { ok: false, reason: 'gone' };
+    } catch (err) {
+      if (err instanceof DuplicateKeyError && err.key === 'activeSlot') return { ok: false, reason: 'taken' };
+      throw err;
+    }
+    return { ok: true, appointment: { ...appt, ...moved } };
+  }
+
   /** The latest confirmed appointment of a caller, by the blind index of their E.164 number. */
   async latestFor(phoneIndex: string): Promise<Appointment | null> {
     const rows = await this.col.find({ phoneIndex, status: 'confirmed' }, { sort: { startMs: -1 }, limit: 1 });

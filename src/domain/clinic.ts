@@ -28,11 +28,32 @@ export interface ClinicSettings {
   hipaaEnabled?: boolean;
 }
 
+/** Days a doctor does not see patients: ISO dates in the clinic's zone, inclusive. */
+export interface Leave {
+  from: string;
+  to: string;
+  /** Set on a clinic holiday (its name) added to every doctor's leave by `clinicDoctors`. */
+  holiday?: string;
+  note?: string;
+}
+
+/** A day or days the whole clinic is closed (collection `holidays`, `_id` = `from`). */
+export interface Holiday extends Doc {
+  /** ISO dates in the clinic's zone, inclusive. */
+  from: string;
+  to: string;
+  name: string;
+}
+
 /** A doctor and their weekly hours in the clinic's time zone: `{"mon": [["09:00","13:00"]]}`. */
 export interface Doctor extends Doc {
   name: string;
   specialty: string;
   weeklyHours: Partial<Record<Weekday, [string, string][]>>;
+  /** Length of this doctor's appointments, minutes; absent: the clinic's `slotMinutes`. */
+  slotMinutes?: number;
+  /** Days away, oldest first (`doctors leave add`). */
+  leave?: Leave[];
 }
 
 /**

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { WEEKDAYS, type Doctor } from './clinic.js';
 import type { OpenWindow } from './spoken-time.js';
+import { awayOn, slotLength } from './doctors.js';
 
 function minutes(hhmm: string): number {
   const [h, m] = hhmm.split(':').map(Number);
@@ -8,14 +9,17 @@ function minutes(hhmm: string): number {
 }
 
 /**
- * The doctor's slot start times on `day` (a DateTime in the clinic zone), every `slotMinutes`.
+ * The doctor's slot start times on `day` (a DateTime in the clinic zone), every `slotMinutes`
+ * (the clinic's; a doctor's own `slotMinutes` wins); none on a day of leave or a holiday.
  * The result is shared (DateTimes are immutable; do not change the array): the same day's slots
  * are asked for again and again while alternatives are searched, and each start costs a time-zone
  * offset lookup (Intl), so recent days are remembered by their hours, zone and date.
  */
-export function slotsOnDay(doctor: Doctor, day: DateTime, slotMinutes: number): readonly DateTime[] {
+export function slotsOnDay(doctor: Doctor, day: DateTime, clinicSlotMinutes: number): readonly DateTime[] {
   const ranges = doctor.weeklyHours[WEEKDAYS[day.weekday - 1]!] ?? [];
   if (!ranges.length) return [];
+  if (doctor.leave?.length && awayOn(doctor, day.toISODate()!)) return [];
+  const slotMinutes = slotLength(doctor, clinicSlotMinutes);
   const key = `${day.zoneName}|${day.toISODate()}|${slotMinutes}|${ranges.flat().join(',')}`;
   const known = slotCache.get(key);
   if (known) return known;

@@ -47,6 +47,12 @@ export const DOCUMENT_SCHEMAS: Record<CollectionName | 'call_logs' | 'audit' | '
       },
     },
   }),
+  holidays: s({
+    _id: 'string',
+    name: 'string',
+    from: { type: 'string', pattern: '^\\d{4}-\\d\\d-\\d\\d$' },
+    to: { type: 'string', pattern: '^\\d{4}-\\d\\d-\\d\\d$' },
+  }),
   customers: s({ _id: 'string', name: 'string' }),
   appointments: s({
     _id: 'string',

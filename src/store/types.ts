@@ -85,6 +85,7 @@ export const COLLECTIONS = [
   'keys',
   'users',
   'access_failures',
+  'holidays',
 ] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -92,6 +93,7 @@ export type CollectionName = (typeof COLLECTIONS)[number];
 export const INDEXES: Record<CollectionName, IndexSpec[]> = {
   bot_configs: [],
   doctors: [],
+  holidays: [],
   customers: [
     { field: 'phoneIndex', sparse: true },
     { field: 'customerId', unique: true, sparse: true },

@@ -1,6 +1,7 @@
 import type { DateTime } from 'luxon';
 import type { Doctor } from '../../domain/clinic.js';
 import { matchDoctors, slotsOnDay } from '../../domain/schedule.js';
+import { awayOn, slotLength } from '../../domain/doctors.js';
 import { spokenDateTime, spokenList, spokenTime, spokenDay } from '../../domain/spoken-time.js';
 import type { AppointmentBook } from '../../domain/appointments.js';
 import { optionalString, type ToolContext, nowInClinic } from './context.js';
@@ -46,12 +47,22 @@ export function refusal(
     return `I can only book up to ${ctx.config.clinic.bookingHorizonDays} days ahead.`;
   }
   if (!doctors.some((d) => bookings.isBookable(d, start))) {
+    // Every doctor asked for is on leave that day, or the clinic is closed (a holiday).
+    const away = doctors.map((d) => awayOn(d, start.toISODate()!));
+    if (away.every(Boolean)) {
+      const holiday = away.find((l) => l!.holiday)?.holiday;
+      if (holiday) return `The clinic is closed on ${spokenDay(start)} for ${holiday}.`;
+      return `${doctors.length === 1 ? `${doctors[0]!.name} is` : 'Those doctors are'} away on ${spokenDay(start)}.`;
+    }
     // Within a doctor's hours, but between two appointment times ("12:15"): the nearest ones follow.
-    const slot = ctx.config.clinic.slotMinutes;
-    const between = doctors.some((d) =>
-      slotsOnDay(d, start.startOf('day'), slot).some((s) => s < start && start < s.plus({ minutes: slot })),
+    const clinicSlot = ctx.config.clinic.slotMinutes;
+    const between = doctors.find((d) =>
+      slotsOnDay(d, start.startOf('day'), clinicSlot).some(
+        (s) => s < start && start < s.plus({ minutes: slotLength(d, clinicSlot) }),
+      ),
     );
-    if (between) return `Appointments start every ${slot} minutes, and ${spokenTime(start)} is not one of those times.`;
+    if (between)
+      return `Appointments start every ${slotLength(between, clinicSlot)} minutes, and ${spokenTime(start)} is not one of those times.`;
     const who = doctors.length === 1 ? `${doctors[0]!.name} doesn't see` : 'None of those doctors sees';
     return `${who} patients at ${spokenTime(start)} on ${spokenDay(start)}.`;
   }

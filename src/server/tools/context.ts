@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
 import type { Store } from '../../store/types.js';
-import { documentProblem } from '../../store/schemas.js';
 import type { BotConfig, Doctor } from '../../domain/clinic.js';
 import { AppointmentBook } from '../../domain/appointments.js';
 import { openWindow } from '../../domain/schedule.js';
+import { clinicDoctors } from '../../domain/doctors.js';
 import type { FieldSealer } from '../../domain/sealer.js';
 import { resolveSpokenTime, spokenDay, type SpokenTime } from '../../domain/spoken-time.js';
 
@@ -60,8 +60,7 @@ export function optionalString(args: Record<string, unknown>, key: string): stri
  * `preflight` and `migrate` name it.
  */
 export async function doctors(ctx: ToolContext): Promise<Doctor[]> {
-  const all = await ctx.store.collection<Doctor>('doctors').find({}, { sort: { name: 1 } });
-  return all.filter((d) => !documentProblem('doctors', d));
+  return clinicDoctors(ctx.store);
 }
 
 export function book(ctx: ToolContext): AppointmentBook {

@@ -27,7 +27,11 @@ export const STORE_FILE = 'receptionist.db';
  * receptionist (a higher version) is refused rather than misread. The collections' indexes are
  * not here: they follow `INDEXES` and are made on open (see {@link openSqliteStore}).
  */
-const MIGRATIONS: string[][] = [[...COLLECTIONS.flatMap((name) => collectionDdl(name, [])), ...LOGS_DDL]];
+const MIGRATIONS: string[][] = [
+  [...COLLECTIONS.flatMap((name) => collectionDdl(name, [])), ...LOGS_DDL],
+  // 2: clinic holidays (issue 14); a no-op on a store the first one made with it.
+  collectionDdl('holidays', []),
+];
 
 export interface SqliteStoreOptions {
   /** Data directory; created if missing (unless read-only). */
