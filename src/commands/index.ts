@@ -3,6 +3,7 @@
 import type { CommandDefinition } from './shared/command.js';
 import { seedCommand } from './seed/index.js';
 import { doctorsCommand } from './doctors/index.js';
+import { appointmentsCommand } from './appointments/index.js';
 import { serveCommand } from './serve/index.js';
 import { triggerCommand } from './trigger/index.js';
 import { logsCommand } from './logs/index.js';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   seedCommand,
   serveCommand,
   doctorsCommand,
+  appointmentsCommand,
   triggerCommand,
   logsCommand,
   usersCommand,

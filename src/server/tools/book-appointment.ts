@@ -1,11 +1,11 @@
 import { DateTime } from 'luxon';
-import { DuplicateKeyError } from '../../store/types.js';
 import { spokenDateTime, spokenDay, spokenList, spokenTime } from '../../domain/spoken-time.js';
 import { toE164, normaliseSpokenEmail } from '../../domain/contact.js';
 import { spellOut } from '../../domain/ids.js';
-import { upsertPatient, type Appointment } from '../../domain/appointments.js';
+import type { Appointment } from '../../domain/appointments.js';
+import { makeBooking } from '../../domain/booking.js';
 import { book, doctors, requireString, resolveTime, sourceKey, type ToolHandler } from './context.js';
-import { alternatives, pickDoctors, refusal } from './clinic-common.js';
+import { alternatives, pickDoctors, spokenRefusal } from './clinic-common.js';
 
 /** The sentence a booking ends with; the same for a first booking and a redelivery. */
 export function confirmation(a: Pick<Appointment, 'doctorName' | 'start' | 'appointmentId'>, zone: string): string {
@@ -49,27 +49,15 @@ export const bookAppointment: ToolHandler = async (args, ctx) => {
       return `Nothing is free on ${spokenDay(time.day)}. ${await alternatives(bookings, picked.doctors, time.day)}`;
     return `What time on ${spokenDay(time.day)}${time.window ? ` ${time.window.label}` : ''}? The first free times are ${spokenList(free.slice(0, 3).map((s) => spokenTime(s.start)))}.`;
   }
-  const refused = refusal(ctx, bookings, picked.doctors, time.start);
-  if (refused) return `${refused} ${await alternatives(bookings, picked.doctors, time.start)}`;
-
-  const patient = { patientName: name, email, phone, reason, callId: ctx.callId, sourceKey: key };
-  for (const doctor of picked.doctors.filter((d) => bookings.isBookable(d, time.start))) {
-    const held = await bookings.heldBy(ctx.callId, doctor, time.start);
-    let claim;
-    try {
-      claim = held ? { ok: true as const, appointment: held } : await bookings.hold(doctor, time.start, patient);
-    } catch (err) {
-      // The same tool call, redelivered to another process, got there first.
-      const first =
-        err instanceof DuplicateKeyError && err.key === 'sourceKey' ? await bookings.findBySource(key) : null;
-      if (first) return confirmation(first, zone);
-      throw err;
-    }
-    if (!claim.ok) continue;
-    await upsertPatient(ctx.store, { name, email, phone, reason }, ctx.now().toISOString(), ctx.sealer);
-    if (await bookings.confirm(claim.appointment, patient)) {
-      return confirmation(claim.appointment, zone);
-    }
-  }
+  const outcome = await makeBooking(ctx.store, bookings, ctx.config.clinic, ctx.sealer, ctx.now, {
+    doctors: picked.doctors,
+    start: time.start,
+    patient: { name, email, phone, reason },
+    callId: ctx.callId,
+    sourceKey: key,
+  });
+  if (outcome.ok) return confirmation(outcome.appointment, zone);
+  if (outcome.reason === 'unbookable')
+    return `${spokenRefusal(outcome.why, time.start)} ${await alternatives(bookings, picked.doctors, time.start)}`;
   return `Sorry, ${spokenDateTime(time.start)} is already taken. ${await alternatives(bookings, picked.doctors, time.start)}`;
 };

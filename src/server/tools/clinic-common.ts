@@ -1,10 +1,10 @@
 import type { DateTime } from 'luxon';
 import type { Doctor } from '../../domain/clinic.js';
-import { matchDoctors, slotsOnDay } from '../../domain/schedule.js';
-import { awayOn, slotLength } from '../../domain/doctors.js';
+import { matchDoctors } from '../../domain/schedule.js';
+import { whyUnbookable, type Unbookable } from '../../domain/booking.js';
 import { spokenDateTime, spokenList, spokenTime, spokenDay } from '../../domain/spoken-time.js';
 import type { AppointmentBook } from '../../domain/appointments.js';
-import { optionalString, type ToolContext, nowInClinic } from './context.js';
+import { optionalString, type ToolContext } from './context.js';
 
 /** Doctors a request names (by doctor or speciality), or a spoken reason why there are none. */
 export function pickDoctors(all: Doctor[], args: Record<string, unknown>): { doctors: Doctor[] } | { answer: string } {
@@ -34,37 +34,31 @@ export async function alternatives(bookings: AppointmentBook, doctors: Doctor[],
   return `The nearest free times are ${describeSlots(near, doctors.length > 1 && new Set(near.map((s) => s.doctor._id)).size > 1)}.`;
 }
 
-/** Why `start` cannot be booked with these doctors before even looking at the calendar, if it can't. */
+/** Why `start` cannot be booked with these doctors before even looking at the calendar, if it can't, as said to a caller. */
 export function refusal(
   ctx: ToolContext,
   bookings: AppointmentBook,
   doctors: Doctor[],
   start: DateTime,
 ): string | undefined {
-  const now = nowInClinic(ctx);
-  if (start <= now) return `${spokenDateTime(start)} has already passed.`;
-  if (start > now.plus({ days: ctx.config.clinic.bookingHorizonDays })) {
-    return `I can only book up to ${ctx.config.clinic.bookingHorizonDays} days ahead.`;
+  const why = whyUnbookable(bookings, ctx.config.clinic, ctx.now(), doctors, start);
+  return why && spokenRefusal(why, start);
+}
+
+/** An {@link Unbookable} as one spoken sentence. */
+export function spokenRefusal(why: Unbookable, start: DateTime): string {
+  switch (why.kind) {
+    case 'past':
+      return `${spokenDateTime(start)} has already passed.`;
+    case 'beyond-horizon':
+      return `I can only book up to ${why.days} days ahead.`;
+    case 'holiday':
+      return `The clinic is closed on ${spokenDay(start)} for ${why.name}.`;
+    case 'away':
+      return `${why.doctors.length === 1 ? `${why.doctors[0]!.name} is` : 'Those doctors are'} away on ${spokenDay(start)}.`;
+    case 'between-slots':
+      return `Appointments start every ${why.minutes} minutes, and ${spokenTime(start)} is not one of those times.`;
+    case 'not-working':
+      return `${why.doctors.length === 1 ? `${why.doctors[0]!.name} doesn't see` : 'None of those doctors sees'} patients at ${spokenTime(start)} on ${spokenDay(start)}.`;
   }
-  if (!doctors.some((d) => bookings.isBookable(d, start))) {
-    // Every doctor asked for is on leave that day, or the clinic is closed (a holiday).
-    const away = doctors.map((d) => awayOn(d, start.toISODate()!));
-    if (away.every(Boolean)) {
-      const holiday = away.find((l) => l!.holiday)?.holiday;
-      if (holiday) return `The clinic is closed on ${spokenDay(start)} for ${holiday}.`;
-      return `${doctors.length === 1 ? `${doctors[0]!.name} is` : 'Those doctors are'} away on ${spokenDay(start)}.`;
-    }
-    // Within a doctor's hours, but between two appointment times ("12:15"): the nearest ones follow.
-    const clinicSlot = ctx.config.clinic.slotMinutes;
-    const between = doctors.find((d) =>
-      slotsOnDay(d, start.startOf('day'), clinicSlot).some(
-        (s) => s < start && start < s.plus({ minutes: slotLength(d, clinicSlot) }),
-      ),
-    );
-    if (between)
-      return `Appointments start every ${slotLength(between, clinicSlot)} minutes, and ${spokenTime(start)} is not one of those times.`;
-    const who = doctors.length === 1 ? `${doctors[0]!.name} doesn't see` : 'None of those doctors sees';
-    return `${who} patients at ${spokenTime(start)} on ${spokenDay(start)}.`;
-  }
-  return undefined;
 }

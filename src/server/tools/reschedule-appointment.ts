@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
-import type { Doctor } from '../../domain/clinic.js';
 import { normaliseSpokenId, spellOut } from '../../domain/ids.js';
 import { spokenDateTime, spokenDay, spokenList, spokenTime } from '../../domain/spoken-time.js';
 import { book, doctors, requireString, resolveTime, type ToolHandler } from './context.js';
-import { alternatives, refusal } from './clinic-common.js';
+import { alternatives, spokenRefusal } from './clinic-common.js';
+import { moveAppointment } from '../../domain/booking.js';
 import { appointmentOwner, explainMissing } from './cancel-appointment.js';
 import { verifyCaller } from './verify-caller.js';
 
@@ -34,11 +34,11 @@ export const rescheduleAppointment: ToolHandler = async (args, ctx) => {
       return `${doctor.name} has nothing free on ${spokenDay(time.day)}. ${await alternatives(bookings, [doctor], time.day)}`;
     return `What time on ${spokenDay(time.day)}? ${doctor.name} is free at ${spokenList(free.slice(0, 3).map((s) => spokenTime(s.start)))}.`;
   }
-  if (time.start.toMillis() === current.startMs) return `Your appointment is already on ${spokenDateTime(time.start)}.`;
-  const refused = refusal(ctx, bookings, [doctor], time.start);
-  if (refused) return `${refused} ${await alternatives(bookings, [doctor], time.start)}`;
-  const result = await bookings.reschedule(current, doctor as Doctor, time.start);
+  const result = await moveAppointment(bookings, ctx.config.clinic, ctx.now, current, doctor, time.start);
   if (result.ok) return moved(doctor.name, result.appointment.start, result.appointment.appointmentId, zone);
+  if (result.reason === 'same-time') return `Your appointment is already on ${spokenDateTime(time.start)}.`;
+  if (result.reason === 'unbookable')
+    return `${spokenRefusal(result.why, time.start)} ${await alternatives(bookings, [doctor], time.start)}`;
   if (result.reason === 'gone') return explainMissing(id, await bookings.find(id), zone);
   return `Sorry, ${spokenDateTime(time.start)} is already taken. ${await alternatives(bookings, [doctor], time.start)}`;
 };

@@ -1,0 +1,450 @@
+import os from 'node:os';
+import { DateTime } from 'luxon';
+import type { ClinicSettings, Doctor } from '../../domain/clinic.js';
+import { AppointmentBook, SEALED_APPOINTMENT_FIELDS, type Appointment } from '../../domain/appointments.js';
+import { makeBooking, moveAppointment, type Unbookable } from '../../domain/booking.js';
+import { clinicDoctors, DoctorInputError, findDoctor } from '../../domain/doctors.js';
+import { matchDoctors, openWindow } from '../../domain/schedule.js';
+import { resolveSpokenTime } from '../../domain/spoken-time.js';
+import { toE164, normaliseSpokenEmail } from '../../domain/contact.js';
+import { normaliseSpokenId } from '../../domain/ids.js';
+import { revealField } from '../../domain/sealer.js';
+import { appendAudit } from '../../domain/audit.js';
+import type { Unlocked } from '../../domain/keyring.js';
+import type { Store } from '../../store/types.js';
+import { UsageError, UserError } from '../../errors.js';
+import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import type { Context } from '../shared/context.js';
+import { requireBotConfig } from '../shared/store.js';
+import { writeOnlySealer } from '../shared/sealer.js';
+import { renderTable } from '../shared/table.js';
+
+/** Who acted, in the audit log, when no password was asked (booking seals; it opens nothing). */
+const actor = () => `os:${os.userInfo().username}`;
+
+const DAY = /^\d{4}-\d\d-\d\d$/;
+function dayFlag(v: unknown, flag: string): string | undefined {
+  if (v === undefined) return undefined;
+  const s = String(v).trim().toLowerCase();
+  if (s === 'today' || s === 'tomorrow' || (DAY.test(s) && DateTime.fromISO(s).isValid)) return s;
+  throw new UsageError(`Invalid ${flag} "${String(v)}".`, 'Use today, tomorrow or a date like 2026-12-03.');
+}
+const dayIn = (d: string, zone: string, now: Date) =>
+  d === 'today' || d === 'tomorrow'
+    ? DateTime.fromJSDate(now, { zone })
+        .startOf('day')
+        .plus({ days: d === 'tomorrow' ? 1 : 0 })
+    : DateTime.fromISO(d, { zone });
+
+/** A doctor reference as the user sees an error of it (exit 2, with the candidates). */
+function pick(all: Doctor[], ref: string): Doctor {
+  try {
+    return findDoctor(all, ref);
+  } catch (err) {
+    if (!(err instanceof DoctorInputError)) throw err;
+    throw new UsageError(err.message, `Doctors: ${err.candidates!.map((d) => `${d._id} (${d.name})`).join(', ')}.`);
+  }
+}
+
+/**
+ * `--at` in the clinic's zone: `2026-12-03 10:00`, an ISO time with an offset, or words the
+ * voice tools read too ("next Monday at 10am"). @throws UsageError with the question the words raise
+ */
+function resolveAt(text: string, clinic: ClinicSettings, doctors: Doctor[], now: Date): DateTime {
+  const zone = clinic.timeZone;
+  const iso = text
+    .trim()
+    .replace(/^(\d{4}-\d\d-\d\d)[ T](\d{1,2}:\d\d)/, (_m, d: string, t: string) => `${d}T${t.padStart(5, '0')}`);
+  if (/^\d{4}-\d\d-\d\dT/.test(iso)) {
+    const at = DateTime.fromISO(iso, { zone, setZone: /[zZ]|[+-]\d\d:?\d\d$/.test(iso) });
+    if (!at.isValid) throw new UsageError(`Invalid --at "${text}": ${at.invalidExplanation ?? at.invalidReason}.`);
+    return at.setZone(zone);
+  }
+  const spoken = resolveSpokenTime(text, now, zone, openWindow(doctors), clinic.locale);
+  if (spoken.kind === 'exact') return spoken.start;
+  if (spoken.kind === 'day')
+    throw new UsageError(`--at "${text}" is a day; give the time too.`, 'e.g. --at "2026-12-03 10:00".');
+  throw new UsageError(`--at "${text}": ${spoken.question}`);
+}
+
+/** The reason a time was refused, for the desk, with the nearest free times. */
+async function refusedError(
+  why: Unbookable | 'taken',
+  start: DateTime,
+  book: AppointmentBook,
+  doctors: Doctor[],
+): Promise<UserError> {
+  const when = start.toFormat('ccc d LLL yyyy HH:mm');
+  const text =
+    why === 'taken'
+      ? `${when} is taken.`
+      : {
+          past: `${when} has passed.`,
+          'beyond-horizon': `${when} is beyond the booking horizon of ${'days' in why ? why.days : ''} days.`,
+          holiday: `The clinic is closed on ${start.toFormat('ccc d LLL')}${'name' in why ? ` (${why.name})` : ''}.`,
+          away: `${doctors.map((d) => d.name).join(', ')} ${doctors.length === 1 ? 'is' : 'are'} away on ${start.toFormat('ccc d LLL')}.`,
+          'between-slots': `${when} is not an appointment start (every ${'minutes' in why ? why.minutes : ''} minutes).`,
+          'not-working': `${doctors.length === 1 ? `${doctors[0]!.name} does` : 'None of those doctors does'} not see patients at ${when}.`,
+        }[why.kind];
+  const near = await book.nearestFree(doctors, start);
+  return new UserError(
+    text,
+    near.length
+      ? `Nearest free: ${near.map((s) => `${s.start.toFormat('ccc d LLL HH:mm')} (${s.doctor.name})`).join(', ')}.`
+      : `Nothing is free within the ${book.horizonDays} days that can be booked.`,
+  );
+}
+
+async function desk(ctx: Context) {
+  const store = await ctx.store();
+  const config = await requireBotConfig(store);
+  const sealer = await writeOnlySealer(store, ctx);
+  const book = new AppointmentBook(store, config.clinic, ctx.now, sealer);
+  return { store, config, sealer, book };
+}
+
+const audit = (ctx: Context, store: Store, action: string, details: Record<string, unknown>) =>
+  appendAudit(store, { at: ctx.now().toISOString(), user: actor(), action, details });
+
+/** An appointment as printed: times in UTC ISO, sealed fields opened for the user's role or `[sealed]`. */
+export interface AppointmentView {
+  appointmentId: string;
+  status: string;
+  start: string;
+  doctorId: string;
+  doctorName: string;
+  specialty: string;
+  patientName: string;
+  email?: string;
+  phone?: string;
+  reason?: string;
+  cancelReason?: string;
+  createdAt: string;
+  confirmedAt?: string;
+  cancelledAt?: string;
+  movedFrom?: string[];
+}
+
+function view(a: Appointment, keys: Unlocked['dataKeys'] | undefined, full: boolean): AppointmentView {
+  const reveal = (field: (typeof SEALED_APPOINTMENT_FIELDS)[number]) => {
+    const v = a[field];
+    return typeof v === 'string'
+      ? revealField(v, { collection: 'appointments', recordId: a.rootId ?? a.appointmentId, field }, keys)
+      : undefined;
+  };
+  return {
+    appointmentId: a.appointmentId,
+    status: a.status,
+    start: a.start,
+    doctorId: a.doctorId,
+    doctorName: a.doctorName,
+    specialty: a.specialty,
+    patientName: reveal('patientName') ?? '',
+    ...(full
+      ? {
+          email: reveal('email'),
+          phone: reveal('phone'),
+          reason: reveal('reason'),
+          cancelReason: reveal('cancelReason'),
+          createdAt: a.createdAt,
+          confirmedAt: a.confirmedAt,
+          cancelledAt: a.cancelledAt,
+          movedFrom: a.movedFrom,
+        }
+      : { createdAt: a.createdAt }),
+  };
+}
+
+// ---- list / show ----
+
+interface ListOptions {
+  date?: string;
+  from?: string;
+  to?: string;
+  doctor?: string;
+  status: string;
+  decrypt: boolean;
+}
+
+interface ListResult {
+  rows: AppointmentView[];
+  timeZone: string;
+  from: string;
+  to: string;
+}
+
+function parseList(flags: Flags): ListOptions {
+  const date = dayFlag(flags.date, '--date');
+  if (date && (flags.from || flags.to)) throw new UsageError('--date cannot be used with --from or --to.');
+  return {
+    date,
+    from: dayFlag(flags.from, '--from'),
+    to: dayFlag(flags.to, '--to'),
+    doctor: flags.doctor as string | undefined,
+    status: (flags.status as string | undefined) ?? 'confirmed',
+    decrypt: flags.decrypt === true,
+  };
+}
+
+async function unlockFor(ctx: Context, decrypt: boolean): Promise<Unlocked | undefined> {
+  return decrypt ? ctx.keyring() : undefined;
+}
+
+async function runList(o: ListOptions, ctx: Context): Promise<ListResult> {
+  const store = await ctx.store({ readOnly: true });
+  const config = await requireBotConfig(store);
+  const zone = config.clinic.timeZone;
+  const from = dayIn(o.date ?? o.from ?? 'today', zone, ctx.now());
+  const to = o.date ? from : o.to ? dayIn(o.to, zone, ctx.now()) : from.plus({ days: 6 });
+  if (to < from) throw new UsageError(`--to ${to.toISODate()} is before --from ${from.toISODate()}.`);
+  const doctor = o.doctor ? pick(await clinicDoctors(store), o.doctor) : undefined;
+  const me = await unlockFor(ctx, o.decrypt);
+  const found = await store.collection<Appointment>('appointments').find(
+    {
+      ...(doctor ? { doctorId: doctor._id } : {}),
+      ...(o.status === 'all' ? { status: { $ne: 'expired' } } : { status: o.status }),
+      startMs: { $gte: from.toMillis(), $lt: to.plus({ days: 1 }).toMillis() },
+    },
+    { sort: { startMs: 1 } },
+  );
+  // A hold that expired is no appointment, whatever its stored status says.
+  const nowMs = ctx.now().getTime();
+  const rows = found.filter((a) => a.status !== 'held' || (a.holdExpiresAt ?? 0) > nowMs);
+  if (me) await openingAudit(ctx, store, me, { list: rows.length, from: from.toISODate(), to: to.toISODate() });
+  return {
+    rows: rows.map((a) => view(a, me?.dataKeys, false)),
+    timeZone: zone,
+    from: from.toISODate()!,
+    to: to.toISODate()!,
+  };
+}
+
+async function openingAudit(ctx: Context, store: Store, me: Unlocked, details: Record<string, unknown>) {
+  await appendAudit(store, {
+    at: ctx.now().toISOString(),
+    user: me.username,
+    action: 'decrypt',
+    details: { command: 'appointments', ...details, role: me.role },
+  });
+}
+
+function renderList(r: ListResult, _o: ListOptions, { io, globals: g }: RenderContext): void {
+  if (g.json) return io.line(JSON.stringify(r.rows, null, 2));
+  if (!r.rows.length) return io.info(`No appointments from ${r.from} to ${r.to}.`);
+  const local = (iso: string) => DateTime.fromISO(iso, { zone: r.timeZone });
+  const cells = r.rows.map((a) => [
+    local(a.start).toFormat('ccc yyyy-MM-dd HH:mm'),
+    a.doctorName,
+    a.appointmentId,
+    a.status,
+    a.patientName,
+  ]);
+  if (io.isOutTTY) {
+    io.line(renderTable(['Time', 'Doctor', 'ID', 'Status', 'Patient'], cells, io, g.color));
+    return io.error(`Times are in the clinic's zone, ${r.timeZone}.`);
+  }
+  for (const c of cells) io.line(c.join('\t'));
+}
+
+interface ShowResult {
+  appointment: AppointmentView;
+  timeZone: string;
+}
+
+async function runShow(o: { id: string; decrypt: boolean }, ctx: Context): Promise<ShowResult> {
+  const store = await ctx.store({ readOnly: true });
+  const config = await requireBotConfig(store);
+  const a = await store.collection<Appointment>('appointments').findOne({ appointmentId: o.id });
+  if (!a) throw new UserError(`No appointment ${o.id}.`, '`receptionist appointments list` shows them by day.');
+  const me = await unlockFor(ctx, o.decrypt);
+  if (me) await openingAudit(ctx, store, me, { appointmentId: o.id });
+  return { appointment: view(a, me?.dataKeys, true), timeZone: config.clinic.timeZone };
+}
+
+function renderShow(r: ShowResult, _o: unknown, { io, globals: g }: RenderContext): void {
+  if (g.json) return io.line(JSON.stringify(r.appointment, null, 2));
+  const a = r.appointment;
+  const local = (iso: string) => DateTime.fromISO(iso, { zone: r.timeZone }).toFormat('cccc d LLLL yyyy, HH:mm');
+  const lines: Array<[string, string | undefined]> = [
+    ['ID', a.appointmentId],
+    ['Status', a.status],
+    ['When', `${local(a.start)} (${r.timeZone})`],
+    ['Doctor', `${a.doctorName} (${a.doctorId}), ${a.specialty}`],
+    ['Patient', a.patientName],
+    ['Phone', a.phone],
+    ['Email', a.email],
+    ['Reason', a.reason],
+    ['Cancelled', a.cancelledAt ? `${local(a.cancelledAt)}${a.cancelReason ? `: ${a.cancelReason}` : ''}` : undefined],
+    ['Moved from', a.movedFrom?.length ? a.movedFrom.map(local).join(', ') : undefined],
+    ['Booked', local(a.createdAt)],
+  ];
+  for (const [k, v] of lines) if (v) io.line(`${k.padEnd(11)} ${v}`);
+}
+
+// ---- book / reschedule / cancel ----
+
+interface BookOptions {
+  doctor?: string;
+  specialty?: string;
+  at: string;
+  name: string;
+  phone: string;
+  email: string;
+  reason: string;
+  idempotencyKey?: string;
+}
+
+interface ChangeResult {
+  action: 'appointments.book' | 'appointments.reschedule' | 'appointments.cancel';
+  appointment: { appointmentId: string; start: string; doctorId: string; doctorName: string; status: string };
+  replayed?: boolean;
+  timeZone: string;
+}
+
+const brief = (a: Appointment, action: ChangeResult['action'], zone: string, replayed?: boolean): ChangeResult => ({
+  action,
+  appointment: {
+    appointmentId: a.appointmentId,
+    start: a.start,
+    doctorId: a.doctorId,
+    doctorName: a.doctorName,
+    status: a.status,
+  },
+  ...(replayed ? { replayed } : {}),
+  timeZone: zone,
+});
+
+function parseBook(flags: Flags): BookOptions {
+  if (!flags.doctor && !flags.specialty) throw new UsageError('Give --doctor or --specialty.');
+  if (flags.doctor && flags.specialty) throw new UsageError('--doctor and --specialty cannot be used together.');
+  const str = (k: string) => String(flags[k]).trim();
+  for (const k of ['name', 'phone', 'email', 'reason', 'at'])
+    if (!str(k)) throw new UsageError(`--${k} cannot be empty.`);
+  return {
+    doctor: flags.doctor as string | undefined,
+    specialty: flags.specialty as string | undefined,
+    at: str('at'),
+    name: str('name'),
+    phone: str('phone'),
+    email: str('email'),
+    reason: str('reason'),
+    idempotencyKey: flags.idempotencyKey as string | undefined,
+  };
+}
+
+async function runBook(o: BookOptions, ctx: Context): Promise<ChangeResult> {
+  const { store, config, sealer, book } = await desk(ctx);
+  const clinic = config.clinic;
+  const email = normaliseSpokenEmail(o.email);
+  if (!email) throw new UsageError(`Invalid --email "${o.email}".`);
+  const phone = toE164(o.phone, clinic.defaultRegion);
+  if (!phone)
+    throw new UsageError(
+      `Invalid --phone "${o.phone}".`,
+      `Give it in E.164 (+91…) or as a number of ${clinic.defaultRegion}.`,
+    );
+  const all = await clinicDoctors(store);
+  const doctors = o.doctor ? [pick(all, o.doctor)] : matchDoctors(all, { specialty: o.specialty });
+  if (!doctors.length)
+    throw new UsageError(
+      `No doctor of specialty "${o.specialty}".`,
+      `Specialties: ${[...new Set(all.map((d) => d.specialty))].sort().join(', ')}.`,
+    );
+  const start = resolveAt(o.at, clinic, doctors, ctx.now());
+  await sealer.prepare({ phones: [phone], names: [o.name] });
+  const outcome = await store.atomically(() =>
+    makeBooking(store, book, clinic, sealer, ctx.now, {
+      doctors,
+      start,
+      patient: { name: o.name, email, phone, reason: o.reason },
+      ...(o.idempotencyKey ? { sourceKey: `desk:${o.idempotencyKey}` } : {}),
+    }),
+  );
+  if (!outcome.ok) throw await refusedError(outcome.reason === 'taken' ? 'taken' : outcome.why, start, book, doctors);
+  if (!outcome.replayed)
+    await audit(ctx, store, 'appointments.book', { appointmentId: outcome.appointment.appointmentId });
+  return brief(outcome.appointment, 'appointments.book', clinic.timeZone, outcome.replayed);
+}
+
+async function confirmed(book: AppointmentBook, id: string): Promise<Appointment> {
+  const a = await book.find(id);
+  if (!a || a.status === 'held' || a.status === 'expired')
+    throw new UserError(`No appointment ${id}.`, '`receptionist appointments list` shows them by day.');
+  if (a.status !== 'confirmed') throw new UserError(`Appointment ${id} is ${a.status}.`);
+  return a;
+}
+
+async function runReschedule(o: { id: string; at: string }, ctx: Context): Promise<ChangeResult> {
+  const { store, config, book } = await desk(ctx);
+  const appt = await confirmed(book, o.id);
+  const doctor = (await clinicDoctors(store)).find((d) => d._id === appt.doctorId);
+  if (!doctor)
+    throw new UserError(
+      `${appt.doctorName} no longer works at the clinic, so ${o.id} cannot be moved.`,
+      'Cancel it and book with another doctor.',
+    );
+  const start = resolveAt(o.at, config.clinic, [doctor], ctx.now());
+  const moved = await moveAppointment(book, config.clinic, ctx.now, appt, doctor, start);
+  if (!moved.ok) {
+    if (moved.reason === 'same-time')
+      throw new UserError(`${o.id} is already at ${start.toFormat('ccc d LLL HH:mm')}.`);
+    if (moved.reason === 'gone') throw new UserError(`Appointment ${o.id} is no longer confirmed.`);
+    throw await refusedError(moved.reason === 'unbookable' ? moved.why : 'taken', start, book, [doctor]);
+  }
+  await audit(ctx, store, 'appointments.reschedule', { appointmentId: o.id });
+  return brief(moved.appointment, 'appointments.reschedule', config.clinic.timeZone);
+}
+
+async function runCancel(o: { id: string; reason: string }, ctx: Context): Promise<ChangeResult> {
+  const { store, config, book } = await desk(ctx);
+  const appt = await confirmed(book, o.id);
+  if (!(await store.atomically(() => book.cancel(appt, o.reason))))
+    throw new UserError(`Appointment ${o.id} is no longer confirmed.`);
+  await audit(ctx, store, 'appointments.cancel', { appointmentId: o.id });
+  return brief({ ...appt, status: 'cancelled' }, 'appointments.cancel', config.clinic.timeZone);
+}
+
+function renderChange(r: ChangeResult, _o: unknown, { io, globals: g }: RenderContext): void {
+  if (g.json) {
+    const { timeZone: _z, ...out } = r;
+    return io.line(JSON.stringify(out));
+  }
+  const a = r.appointment;
+  const when = DateTime.fromISO(a.start, { zone: r.timeZone }).toFormat('cccc d LLLL yyyy, HH:mm');
+  const verb = {
+    'appointments.book': 'Booked',
+    'appointments.reschedule': 'Moved',
+    'appointments.cancel': 'Cancelled',
+  }[r.action];
+  io.line(
+    `${verb} ${a.appointmentId}: ${a.doctorName}, ${when} (${r.timeZone})${r.replayed ? ' (booked before with this idempotency key)' : ''}.`,
+  );
+}
+
+const id = (v: unknown) => {
+  const out = normaliseSpokenId(String(v));
+  if (!out) throw new UsageError(`Invalid appointment ID "${String(v)}".`);
+  return out;
+};
+
+export const list = implement({ parse: parseList, run: runList, render: renderList });
+export const show = implement({
+  parse: (f) => ({ id: id(f.id), decrypt: f.decrypt === true }),
+  run: runShow,
+  render: renderShow,
+});
+export const book = implement({ parse: parseBook, run: runBook, render: renderChange });
+export const reschedule = implement({
+  parse: (f) => ({ id: id(f.id), at: String(f.at) }),
+  run: runReschedule,
+  render: renderChange,
+});
+export const cancel = implement({
+  parse: (f) => {
+    const reason = String(f.reason).trim();
+    if (!reason) throw new UsageError('--reason cannot be empty.');
+    return { id: id(f.id), reason };
+  },
+  run: runCancel,
+  render: renderChange,
+});

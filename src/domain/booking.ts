@@ -1,0 +1,146 @@
+import { DateTime } from 'luxon';
+import { DuplicateKeyError, type Store } from '../store/types.js';
+import type { ClinicSettings, Doctor } from './clinic.js';
+import { upsertPatient, type AppointmentBook, type Appointment, type Patient } from './appointments.js';
+import { awayOn, slotLength } from './doctors.js';
+import { slotsOnDay } from './schedule.js';
+import type { FieldSealer } from './sealer.js';
+
+/**
+ * The booking rules the voice tools and the front desk (`receptionist appointments`) share: one
+ * code path, so a time the phone refuses is refused at the desk for the same reason.
+ */
+
+/** Why `start` cannot be booked with these doctors, found before looking at the calendar. */
+export type Unbookable =
+  | { kind: 'past' }
+  | { kind: 'beyond-horizon'; days: number }
+  | { kind: 'holiday'; name: string }
+  | { kind: 'away'; doctors: Doctor[] }
+  | { kind: 'between-slots'; minutes: number }
+  | { kind: 'not-working'; doctors: Doctor[] };
+
+/** Why `start` (clinic zone) cannot be booked with any of `doctors`, or undefined when one can take it. */
+export function whyUnbookable(
+  book: AppointmentBook,
+  clinic: ClinicSettings,
+  now: Date,
+  doctors: Doctor[],
+  start: DateTime,
+): Unbookable | undefined {
+  const nowInClinic = DateTime.fromJSDate(now, { zone: clinic.timeZone });
+  if (start <= nowInClinic) return { kind: 'past' };
+  if (start > nowInClinic.plus({ days: clinic.bookingHorizonDays }))
+    return { kind: 'beyond-horizon', days: clinic.bookingHorizonDays };
+  if (doctors.some((d) => book.isBookable(d, start))) return undefined;
+  const away = doctors.map((d) => awayOn(d, start.toISODate()!));
+  if (away.every(Boolean)) {
+    const holiday = away.find((l) => l!.holiday)?.holiday;
+    return holiday ? { kind: 'holiday', name: holiday } : { kind: 'away', doctors };
+  }
+  // Within a doctor's hours, but between two appointment times ("12:15").
+  const between = doctors.find((d) =>
+    slotsOnDay(d, start.startOf('day'), clinic.slotMinutes).some(
+      (s) => s < start && start < s.plus({ minutes: slotLength(d, clinic.slotMinutes) }),
+    ),
+  );
+  if (between) return { kind: 'between-slots', minutes: slotLength(between, clinic.slotMinutes) };
+  return { kind: 'not-working', doctors };
+}
+
+/** What a booking came to. `replayed`: this tool call (source key) had booked it already. */
+export type BookOutcome =
+  | { ok: true; appointment: Appointment; replayed?: boolean }
+  | { ok: false; reason: 'taken' }
+  | { ok: false; reason: 'unbookable'; why: Unbookable };
+
+export interface BookRequest {
+  /** The doctors that may take it (a named doctor, or every one of a specialty), first free wins. */
+  doctors: Doctor[];
+  /** In the clinic's zone. */
+  start: DateTime;
+  patient: Patient;
+  /** The Vapi call that books (its holds are confirmed instead of claiming again). */
+  callId?: string;
+  /** `<callId>:<toolCallId>`, or the front desk's own: one request books once (BOOK-2). */
+  sourceKey?: string;
+}
+
+/**
+ * Books `req.start` with the first of `req.doctors` who is free: a hold this call placed is
+ * confirmed, else the slot is claimed (unique per slot, BOOK-1), the patient recorded, and the hold
+ * confirmed. Run it inside `store.atomically` so the booking and what goes with it (the reply, a
+ * notification) commit together.
+ * @throws StoreUnavailableError; DuplicateKeyError other than a replay
+ */
+export async function makeBooking(
+  store: Store,
+  book: AppointmentBook,
+  clinic: ClinicSettings,
+  sealer: FieldSealer,
+  now: () => Date,
+  req: BookRequest,
+): Promise<BookOutcome> {
+  if (req.sourceKey) {
+    const earlier = await book.findBySource(req.sourceKey);
+    if (earlier?.status === 'confirmed') return { ok: true, appointment: earlier, replayed: true };
+  }
+  const why = whyUnbookable(book, clinic, now(), req.doctors, req.start);
+  if (why) return { ok: false, reason: 'unbookable', why };
+  const { name, email, phone, reason } = req.patient;
+  const fields = {
+    patientName: name,
+    email,
+    phone,
+    reason,
+    ...(req.callId ? { callId: req.callId } : {}),
+    ...(req.sourceKey ? { sourceKey: req.sourceKey } : {}),
+  };
+  for (const doctor of req.doctors.filter((d) => book.isBookable(d, req.start))) {
+    const held = req.callId ? await book.heldBy(req.callId, doctor, req.start) : null;
+    let claim;
+    try {
+      claim = held ? { ok: true as const, appointment: held } : await book.hold(doctor, req.start, fields);
+    } catch (err) {
+      // The same request, redelivered to another process, got there first.
+      const first =
+        err instanceof DuplicateKeyError && err.key === 'sourceKey' && req.sourceKey
+          ? await book.findBySource(req.sourceKey)
+          : null;
+      if (first) return { ok: true, appointment: first, replayed: true };
+      throw err;
+    }
+    if (!claim.ok) continue;
+    await upsertPatient(store, req.patient, now().toISOString(), sealer);
+    if (await book.confirm(claim.appointment, fields)) {
+      return { ok: true, appointment: { ...claim.appointment, status: 'confirmed' } };
+    }
+  }
+  return { ok: false, reason: 'taken' };
+}
+
+/** What a move came to: `gone` when the appointment is no longer confirmed. */
+export type MoveOutcome =
+  | { ok: true; appointment: Appointment }
+  | { ok: false; reason: 'taken' | 'gone' | 'same-time' }
+  | { ok: false; reason: 'unbookable'; why: Unbookable };
+
+/**
+ * Moves a confirmed appointment to `start` with the same doctor, keeping its id (the voice tool
+ * `reschedule_appointment` and `appointments reschedule`): the rules of {@link whyUnbookable}, then
+ * one atomic claim-and-release ({@link AppointmentBook.reschedule}).
+ */
+export async function moveAppointment(
+  book: AppointmentBook,
+  clinic: ClinicSettings,
+  now: () => Date,
+  appt: Appointment,
+  doctor: Doctor,
+  start: DateTime,
+): Promise<MoveOutcome> {
+  if (appt.status !== 'confirmed') return { ok: false, reason: 'gone' };
+  if (start.toMillis() === appt.startMs) return { ok: false, reason: 'same-time' };
+  const why = whyUnbookable(book, clinic, now(), [doctor], start);
+  if (why) return { ok: false, reason: 'unbookable', why };
+  return book.reschedule(appt, doctor, start);
+}
