@@ -51,6 +51,8 @@ export interface Appointment {
   /** The times (UTC ISO) a moved appointment had before, oldest first. */
   movedFrom?: string[];
   movedAt?: string;
+  /** While it is coming: the contact card sealed for serve, to notify the patient (see `domain/outbox.ts`). */
+  contact?: string;
   [key: string]: unknown;
 }
 

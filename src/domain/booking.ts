@@ -5,6 +5,13 @@ import { upsertPatient, type AppointmentBook, type Appointment, type Patient } f
 import { awayOn, slotLength } from './doctors.js';
 import { slotsOnDay } from './schedule.js';
 import type { FieldSealer } from './sealer.js';
+import {
+  appointmentNotification,
+  enqueueNotification,
+  openContact,
+  sealContact,
+  type NotificationEvent,
+} from './outbox.js';
 
 /**
  * The booking rules the voice tools and the front desk (`receptionist appointments`) share: one
@@ -112,8 +119,20 @@ export async function makeBooking(
     }
     if (!claim.ok) continue;
     await upsertPatient(store, req.patient, now().toISOString(), sealer);
-    if (await book.confirm(claim.appointment, fields)) {
-      return { ok: true, appointment: { ...claim.appointment, status: 'confirmed' } };
+    const id = claim.appointment.appointmentId;
+    const contact = { name, email, phone };
+    if (await book.confirm(claim.appointment, { ...fields, contact: sealContact(sealer, id, contact) })) {
+      const appointment: Appointment = { ...claim.appointment, status: 'confirmed' };
+      // In the same atomic step: the booking is never without its notification, nor the reverse.
+      await enqueueNotification(
+        store,
+        sealer,
+        appointmentNotification('appointment.booked', appointment, contact, clinic, now(), {
+          durationMinutes: slotLength(doctor, clinic.slotMinutes),
+        }),
+        { subject: id },
+      );
+      return { ok: true, appointment };
     }
   }
   return { ok: false, reason: 'taken' };
@@ -131,8 +150,10 @@ export type MoveOutcome =
  * one atomic claim-and-release ({@link AppointmentBook.reschedule}).
  */
 export async function moveAppointment(
+  store: Store,
   book: AppointmentBook,
   clinic: ClinicSettings,
+  sealer: FieldSealer,
   now: () => Date,
   appt: Appointment,
   doctor: Doctor,
@@ -142,5 +163,60 @@ export async function moveAppointment(
   if (start.toMillis() === appt.startMs) return { ok: false, reason: 'same-time' };
   const why = whyUnbookable(book, clinic, now(), [doctor], start);
   if (why) return { ok: false, reason: 'unbookable', why };
-  return book.reschedule(appt, doctor, start);
+  return store.atomically(async () => {
+    const moved = await book.reschedule(appt, doctor, start);
+    if (!moved.ok) return moved;
+    await notifyPatient(store, sealer, clinic, now, 'appointment.rescheduled', moved.appointment, {
+      previousStart: appt.start,
+      durationMinutes: slotLength(doctor, clinic.slotMinutes),
+    });
+    return moved;
+  });
+}
+
+/**
+ * Cancels a confirmed appointment and tells the patient (the voice tool, `appointments cancel`,
+ * `doctors remove --cancel`), in one atomic step; the contact card goes with it. False when it is
+ * no longer confirmed.
+ */
+export async function cancelBooking(
+  store: Store,
+  book: AppointmentBook,
+  clinic: ClinicSettings,
+  sealer: FieldSealer,
+  now: () => Date,
+  appt: Appointment,
+  reason: string | undefined,
+): Promise<boolean> {
+  return store.atomically(async () => {
+    if (!(await book.cancel(appt, reason))) return false;
+    await notifyPatient(store, sealer, clinic, now, 'appointment.cancelled', { ...appt, status: 'cancelled' });
+    await store
+      .collection<Appointment>('appointments')
+      .updateOne({ appointmentId: appt.appointmentId }, { $unset: { contact: true } });
+    return true;
+  });
+}
+
+/** Enqueues an event of an appointment for its patient, when it has a contact card (booked by this version). */
+async function notifyPatient(
+  store: Store,
+  sealer: FieldSealer,
+  clinic: ClinicSettings,
+  now: () => Date,
+  type: NotificationEvent,
+  a: Appointment,
+  extra: { previousStart?: string; durationMinutes?: number } = {},
+): Promise<void> {
+  let contact;
+  try {
+    contact = openContact(sealer, a);
+  } catch {
+    // Sealed under a blind-index key since replaced: the change goes on; there is no one to tell.
+    return;
+  }
+  if (!contact) return;
+  await enqueueNotification(store, sealer, appointmentNotification(type, a, contact, clinic, now(), extra), {
+    subject: a.appointmentId,
+  });
 }

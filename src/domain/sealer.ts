@@ -1,4 +1,5 @@
 import { blindIndex, blindNameIndex, prepareBlindIndexes } from '../crypto/blind-index.js';
+import { openPending, sealPending } from '../crypto/pending.js';
 import {
   isSealed,
   open,
@@ -32,6 +33,13 @@ export interface FieldSealer {
    * to call; without the blind-index key it does nothing.
    */
   prepare(values: { phones?: string[]; names?: string[] }): Promise<void>;
+  /**
+   * Seals what `serve` must read while a notification is pending (see `crypto/pending.ts`),
+   * bound to `boundTo`. @throws Error without the blind-index key
+   */
+  sealPending(text: string, boundTo: string): string;
+  /** Opens {@link sealPending}'s output. @throws Error (another record, another key, damaged) */
+  openPending(sealed: string, boundTo: string): string;
 }
 
 /**
@@ -80,6 +88,14 @@ export function createSealer(
     },
     prepare: async (values) => {
       if (!opts.indexUnavailable) await prepareBlindIndexes(blindIndexKey, values);
+    },
+    sealPending: (text, boundTo) => {
+      if (opts.indexUnavailable) throw new Error(opts.indexUnavailable);
+      return sealPending(blindIndexKey, text, boundTo);
+    },
+    openPending: (sealed, boundTo) => {
+      if (opts.indexUnavailable) throw new Error(opts.indexUnavailable);
+      return openPending(blindIndexKey, sealed, boundTo);
     },
   };
 }

@@ -53,6 +53,8 @@ export const DOCUMENT_SCHEMAS: Record<CollectionName | 'call_logs' | 'audit' | '
     from: { type: 'string', pattern: '^\\d{4}-\\d\\d-\\d\\d$' },
     to: { type: 'string', pattern: '^\\d{4}-\\d\\d-\\d\\d$' },
   }),
+  outbox: s({ _id: 'string', event: 'string', status: 'string', dueAt: 'number', deliveries: 'object' }),
+  webhooks: s({ _id: 'string', url: 'string', secret: 'string', events: 'array' }),
   customers: s({ _id: 'string', name: 'string' }),
   appointments: s({
     _id: 'string',

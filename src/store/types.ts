@@ -86,6 +86,8 @@ export const COLLECTIONS = [
   'users',
   'access_failures',
   'holidays',
+  'outbox',
+  'webhooks',
 ] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -94,6 +96,9 @@ export const INDEXES: Record<CollectionName, IndexSpec[]> = {
   bot_configs: [],
   doctors: [],
   holidays: [],
+  // serve's delivery loop: what is due; outbox list: by subject.
+  outbox: [{ field: 'status', then: ['dueAt'] }, { field: 'subject' }],
+  webhooks: [],
   customers: [
     { field: 'phoneIndex', sparse: true },
     { field: 'customerId', unique: true, sparse: true },

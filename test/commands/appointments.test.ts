@@ -3,11 +3,15 @@ import { expect, test } from 'vitest';
 import { commandEnv } from '../support/command-env.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { startTestServer, toolCalls, only } from '../support/app.js';
+import { readDotenv } from '../../src/deps.js';
+import { parseBlindIndexKey } from '../../src/crypto/blind-index.js';
 
 // The clock of in-process commands: Saturday 21 November 2026, 10:00 in Asia/Kolkata.
 const ADMIN_PW = 'desk-admin-passphrase';
 const RECEPTION_PW = 'desk-receptionist-passphrase';
 const { ctx, run } = commandEnv();
+/** The blind-index key the first `users add` wrote to the test's .env: serve and the commands share it. */
+const cliBlindKey = () => parseBlindIndexKey(readDotenv(ctx.tmp.dir).values.RECEPTIONIST_BLIND_INDEX_KEY!)!;
 
 async function seeded() {
   expect((await run(['seed'])).code).toBe(0);
@@ -157,7 +161,7 @@ test('book, list, show, reschedule and cancel from the desk; names by role; ever
 test('one code path with the phone: a caller’s hold blocks the desk, the desk’s booking is taken for the caller, and an idempotency key books once', async () => {
   await seeded();
   const store = await openSqliteStore({ dir: path.join(ctx.tmp.dir, 'store') });
-  const s = await startTestServer({ store, dir: path.join(ctx.tmp.dir, 'spool') });
+  const s = await startTestServer({ store, dir: path.join(ctx.tmp.dir, 'spool'), blindKey: cliBlindKey() });
   try {
     // The caller holds Monday 11:00 with Dr. Rao (check_availability of an exact time).
     const held = only(

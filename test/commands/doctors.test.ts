@@ -6,9 +6,13 @@ import type { Appointment } from '../../src/domain/appointments.js';
 import type { Doctor } from '../../src/domain/clinic.js';
 import { formatWeeklyHours, parseWeeklyHours } from '../../src/domain/doctors.js';
 import { startTestServer, toolCalls, only } from '../support/app.js';
+import { readDotenv } from '../../src/deps.js';
+import { parseBlindIndexKey } from '../../src/crypto/blind-index.js';
 
 const PW = 'doctors-admin-passphrase\n';
 const { ctx, run } = commandEnv();
+/** The blind-index key the first `users add` wrote to the test's .env: serve and the commands share it. */
+const cliBlindKey = () => parseBlindIndexKey(readDotenv(ctx.tmp.dir).values.RECEPTIONIST_BLIND_INDEX_KEY!)!;
 
 async function seeded() {
   expect((await run(['seed'])).code).toBe(0);
@@ -18,7 +22,7 @@ async function seeded() {
 /** The webhook app over the same store the commands change (the clock: Saturday 21 November 2026, 10:00 IST). */
 async function voice() {
   const store = await openSqliteStore({ dir: path.join(ctx.tmp.dir, 'store') });
-  const s = await startTestServer({ store, dir: path.join(ctx.tmp.dir, 'spool') });
+  const s = await startTestServer({ store, dir: path.join(ctx.tmp.dir, 'spool'), blindKey: cliBlindKey() });
   let n = 0;
   const say = async (name: string, args: Record<string, unknown>) =>
     String(only((await s.send(toolCalls(`call_${++n}`, [name, args, `tc_${n}`]))).body).result);

@@ -73,6 +73,8 @@ export async function startTestServer(
     spool?: boolean;
     maxBytesInFlight?: number;
     onSpoolEvent?: (e: SpoolEvent) => void;
+    /** The blind-index key (default {@link BLIND_KEY}): a store the CLI made has its own in .env. */
+    blindKey?: Buffer;
     /** Watch the store as serve does (its state in /health); its events go here. */
     onStoreEvent?: (e: StoreEvent) => void;
   } = {},
@@ -82,7 +84,7 @@ export async function startTestServer(
   if (opts.store) await seedStore(store, { force: false });
   const config = (await loadBotConfig(store.collection('bot_configs')))!;
   if (!(await hasKeyring(store))) await initKeyring(store, ADMIN.username, ADMIN.password, NOW, FAST_KDF);
-  const sealer = await sealerForStore(store, BLIND_KEY);
+  const sealer = await sealerForStore(store, opts.blindKey ?? BLIND_KEY);
   await sealExistingData(store, sealer);
   const clock = { now: new Date(NOW) };
   const events: WebhookEvent[] = [];

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { DateTime } from 'luxon';
 import type { ClinicSettings, Doctor } from '../../domain/clinic.js';
 import { AppointmentBook, SEALED_APPOINTMENT_FIELDS, type Appointment } from '../../domain/appointments.js';
-import { makeBooking, moveAppointment, type Unbookable } from '../../domain/booking.js';
+import { cancelBooking, makeBooking, moveAppointment, type Unbookable } from '../../domain/booking.js';
 import { clinicDoctors, DoctorInputError, findDoctor } from '../../domain/doctors.js';
 import { matchDoctors, openWindow } from '../../domain/schedule.js';
 import { resolveSpokenTime } from '../../domain/spoken-time.js';
@@ -375,7 +375,7 @@ async function confirmed(book: AppointmentBook, id: string): Promise<Appointment
 }
 
 async function runReschedule(o: { id: string; at: string }, ctx: Context): Promise<ChangeResult> {
-  const { store, config, book } = await desk(ctx);
+  const { store, config, sealer, book } = await desk(ctx);
   const appt = await confirmed(book, o.id);
   const doctor = (await clinicDoctors(store)).find((d) => d._id === appt.doctorId);
   if (!doctor)
@@ -384,7 +384,7 @@ async function runReschedule(o: { id: string; at: string }, ctx: Context): Promi
       'Cancel it and book with another doctor.',
     );
   const start = resolveAt(o.at, config.clinic, [doctor], ctx.now());
-  const moved = await moveAppointment(book, config.clinic, ctx.now, appt, doctor, start);
+  const moved = await moveAppointment(store, book, config.clinic, sealer, ctx.now, appt, doctor, start);
   if (!moved.ok) {
     if (moved.reason === 'same-time')
       throw new UserError(`${o.id} is already at ${start.toFormat('ccc d LLL HH:mm')}.`);
@@ -396,9 +396,9 @@ async function runReschedule(o: { id: string; at: string }, ctx: Context): Promi
 }
 
 async function runCancel(o: { id: string; reason: string }, ctx: Context): Promise<ChangeResult> {
-  const { store, config, book } = await desk(ctx);
+  const { store, config, sealer, book } = await desk(ctx);
   const appt = await confirmed(book, o.id);
-  if (!(await store.atomically(() => book.cancel(appt, o.reason))))
+  if (!(await cancelBooking(store, book, config.clinic, sealer, ctx.now, appt, o.reason)))
     throw new UserError(`Appointment ${o.id} is no longer confirmed.`);
   await audit(ctx, store, 'appointments.cancel', { appointmentId: o.id });
   return brief({ ...appt, status: 'cancelled' }, 'appointments.cancel', config.clinic.timeZone);

@@ -12,6 +12,7 @@ import {
   slotLength,
 } from '../../domain/doctors.js';
 import { AppointmentBook, type Appointment } from '../../domain/appointments.js';
+import { cancelBooking } from '../../domain/booking.js';
 import { isSlotStart, slotKey } from '../../domain/schedule.js';
 import { appendAudit } from '../../domain/audit.js';
 import type { Store } from '../../store/types.js';
@@ -330,9 +331,9 @@ async function runRemove(o: RemoveOptions, ctx: Context): Promise<RemoveResult> 
       'Pass --reassign <doctor> to give them to another doctor at the same times, or --cancel to cancel them (the patients are notified).',
     );
   const result: RemoveResult = { action: 'doctors.remove', doctor, reassigned: [], cancelled: [], to: target?._id };
-  const book = upcoming.length
-    ? new AppointmentBook(store, config.clinic, ctx.now, await writeOnlySealer(store, ctx, { needsIndex: false }))
-    : undefined;
+  // Cancelling tells the patients, which needs the blind-index key (what serve opens pending notifications with).
+  const sealer = upcoming.length ? await writeOnlySealer(store, ctx) : undefined;
+  const book = sealer ? new AppointmentBook(store, config.clinic, ctx.now, sealer) : undefined;
   if (target && book) {
     // All or none: every appointment is checked first, so a refusal changes nothing on any backend.
     const taken = await book.occupied(
@@ -360,7 +361,8 @@ async function runRemove(o: RemoveOptions, ctx: Context): Promise<RemoveResult> 
         if (!moved.ok)
           throw new UserError(`${brief(a, zone)} could not be given to ${target.name} (${moved.reason}); retry.`);
         result.reassigned.push(a.appointmentId);
-      } else if (await book!.cancel(a, o.reason)) result.cancelled.push(a.appointmentId);
+      } else if (await cancelBooking(store, book!, config.clinic, sealer!, ctx.now, a, o.reason))
+        result.cancelled.push(a.appointmentId);
     }
     // Holds callers placed on the doctor's slots give them back; past appointments keep the name.
     await store

@@ -5,6 +5,7 @@ import { spokenDateTime } from '../../domain/spoken-time.js';
 import type { RecordOwner } from '../../domain/access.js';
 import { book, optionalString, requireString, type ToolHandler } from './context.js';
 import { verifyCaller } from './verify-caller.js';
+import { cancelBooking } from '../../domain/booking.js';
 
 /**
  * `cancel_appointment({ appointmentId, reason?, patientName?, appointmentDate? })`, under the
@@ -20,7 +21,18 @@ export const cancelAppointment: ToolHandler = async (args, ctx) => {
     spoken: spellOut(id),
   });
   if ('answer' in access) return access.answer;
-  if (existing?.status === 'confirmed' && (await bookings.cancel(existing, optionalString(args, 'reason')))) {
+  if (
+    existing?.status === 'confirmed' &&
+    (await cancelBooking(
+      ctx.store,
+      bookings,
+      ctx.config.clinic,
+      ctx.sealer,
+      ctx.now,
+      existing,
+      optionalString(args, 'reason'),
+    ))
+  ) {
     return `Your appointment with ${existing.doctorName} on ${spokenDateTime(DateTime.fromISO(existing.start, { zone }))} is cancelled.`;
   }
   return explainMissing(id, await bookings.find(id), zone);

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { enqueueNotification } from '../../domain/outbox.js';
 import { DuplicateKeyError, type Doc } from '../../store/types.js';
 import { warrantyOf } from '../../domain/ac-support.js';
 import { speakableId, spellOut } from '../../domain/ids.js';
@@ -86,6 +87,24 @@ export const scheduleAcService: ToolHandler = async (args, ctx) => {
   };
   try {
     await visits.insertOne(visit);
+    // In the same atomic step: the customer is told at the number they called from, when Vapi sent it.
+    await enqueueNotification(
+      ctx.store,
+      ctx.sealer,
+      {
+        type: 'ac_visit.scheduled',
+        timestamp: ctx.now().toISOString(),
+        data: {
+          id: visitId,
+          timeZone: ctx.config.clinic.timeZone,
+          clinic: ctx.config.clinic.name,
+          date: visit.date,
+          window: visit.window,
+          contact: ctx.customerNumber ? { phone: ctx.customerNumber } : {},
+        },
+      },
+      { subject: visitId },
+    );
   } catch (err) {
     const first = err instanceof DuplicateKeyError ? await visits.findOne({ sourceKey: key }) : null;
     if (first) return visitBooked(first);

@@ -31,6 +31,8 @@ const MIGRATIONS: string[][] = [
   [...COLLECTIONS.flatMap((name) => collectionDdl(name, [])), ...LOGS_DDL],
   // 2: clinic holidays (issue 14); a no-op on a store the first one made with it.
   collectionDdl('holidays', []),
+  // 3: the notification outbox and outgoing webhooks (issue 14).
+  [...collectionDdl('outbox', []), ...collectionDdl('webhooks', [])],
 ];
 
 export interface SqliteStoreOptions {

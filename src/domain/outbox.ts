@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import type { Doc, Store } from '../store/types.js';
+import type { Appointment } from './appointments.js';
+import type { FieldSealer } from './sealer.js';
+
+/**
+ * The notification outbox (collection `outbox`, issue 14 item 3). Every booking, move,
+ * cancellation and AC visit puts one entry here in the same atomic step as the change itself;
+ * `serve` delivers it to every channel (outgoing webhooks, email, SMS), retries with backoff for
+ * {@link RETRY_WINDOW_MS}, then dead-letters it. The entry id is the idempotency key of every
+ * delivery (`webhook-id`, the email's `Message-ID`, Twilio's idempotency token). While pending, the
+ * patient's contact details are in `payload`, sealed for `serve` (`crypto/pending.ts`); once every
+ * channel has it, the payload is removed.
+ */
+
+/** What happened (the `type` of the Standard Webhooks payload). */
+export type NotificationEvent =
+  | 'appointment.booked'
+  | 'appointment.rescheduled'
+  | 'appointment.cancelled'
+  | 'appointment.reminder'
+  | 'ac_visit.scheduled';
+
+export const NOTIFICATION_EVENTS: readonly NotificationEvent[] = [
+  'appointment.booked',
+  'appointment.rescheduled',
+  'appointment.cancelled',
+  'appointment.reminder',
+  'ac_visit.scheduled',
+];
+
+/** A patient or customer to notify: what the channels need to reach them. */
+export interface Contact {
+  /** Absent for an AC customer reached by the number they called from. */
+  name?: string;
+  /** E.164 */
+  phone?: string;
+  email?: string;
+}
+
+/**
+ * The payload every channel is built from; outgoing webhooks get it as the body, per the Standard
+ * Webhooks spec's `{type, timestamp, data}` (JSON Schema: `schemas/notification.schema.json`).
+ */
+export interface Notification {
+  type: NotificationEvent;
+  /** ISO 8601, UTC: when it happened. */
+  timestamp: string;
+  data: {
+    /** Appointment ID, or the AC visit ID (`SV-…`). */
+    id: string;
+    /** IANA zone the clinic reads times in. */
+    timeZone: string;
+    clinic: string;
+    /** Appointments: ISO 8601 UTC. */
+    start?: string;
+    /** Appointments: minutes. */
+    durationMinutes?: number;
+    /** A move: where it was. */
+    previousStart?: string;
+    doctor?: { id: string; name: string; specialty: string };
+    /** AC visits: the day (ISO date) and `morning` / `afternoon`. */
+    date?: string;
+    window?: string;
+    contact: Contact;
+  };
+}
+
+export type DeliveryState = { status: 'delivered'; at: string } | { status: 'failed'; attempts: number; error: string };
+
+export interface OutboxEntry extends Doc {
+  /** `msg_` + 24 random base32 characters: the idempotency key of every delivery. */
+  _id: string;
+  event: NotificationEvent;
+  /** The appointment or visit it is about (no patient data). */
+  subject: string;
+  status: 'pending' | 'delivered' | 'dead';
+  createdAt: string;
+  /** Epoch ms: not before (a reminder's time; a retry's). */
+  dueAt: number;
+  attempts: number;
+  /** Per channel (`webhook:<id>`, `email`, `sms`): what it has had, so a retry sends only what is missing. */
+  deliveries: Record<string, DeliveryState>;
+  /** The {@link Notification}, sealed for serve; removed once delivered. */
+  payload?: string;
+  /** Epoch ms until which one serve process owns a delivery attempt (two serves share a store). */
+  leaseUntil?: number;
+  lastError?: string;
+  deliveredAt?: string;
+  deadAt?: string;
+}
+
+/** How long a notification is retried before it is dead-lettered: 24 h. */
+export const RETRY_WINDOW_MS = 24 * 3_600_000;
+
+const newId = () => `msg_${randomBytes(15).toString('base64url').replace(/[-_]/g, 'x')}`;
+const bound = (id: string) => `outbox:${id}`;
+const outbox = (store: Store) => store.collection<OutboxEntry>('outbox');
+
+/**
+ * Puts one notification in the outbox. Call it inside the atomic step of the change it tells of.
+ * `dueAt`: not before this (a reminder). @throws StoreUnavailableError; Error without the blind-index key
+ */
+export async function enqueueNotification(
+  store: Store,
+  sealer: FieldSealer,
+  n: Notification,
+  opts: { subject: string; dueAt?: number; id?: string },
+): Promise<OutboxEntry> {
+  const _id = opts.id ?? newId();
+  const entry: OutboxEntry = {
+    _id,
+    event: n.type,
+    subject: opts.subject,
+    status: 'pending',
+    createdAt: n.timestamp,
+    dueAt: opts.dueAt ?? Date.parse(n.timestamp),
+    attempts: 0,
+    deliveries: {},
+    payload: sealer.sealPending(JSON.stringify(n), bound(_id)),
+  };
+  await outbox(store).insertOne(entry);
+  return entry;
+}
+
+/** The notification of an entry, opened. @throws Error (damaged, another key) */
+export function openNotification(entry: OutboxEntry, sealer: FieldSealer): Notification {
+  return JSON.parse(sealer.openPending(entry.payload!, bound(entry._id))) as Notification;
+}
+
+/**
+ * An appointment's contact card, sealed for serve and kept on the appointment while it is coming
+ * (`contact`), so that a move, a cancellation or a reminder can be told to the patient by a
+ * process that cannot open the sealed store. Removed when it is cancelled or has passed.
+ */
+export function sealContact(sealer: FieldSealer, appointmentId: string, c: Contact): string {
+  return sealer.sealPending(JSON.stringify(c), `contact:${appointmentId}`);
+}
+
+export function openContact(
+  sealer: FieldSealer,
+  a: Pick<Appointment, 'appointmentId' | 'contact'>,
+): Contact | undefined {
+  if (typeof a.contact !== 'string') return undefined;
+  return JSON.parse(sealer.openPending(a.contact, `contact:${a.appointmentId}`)) as Contact;
+}
+
+/** The notification of an appointment event. */
+export function appointmentNotification(
+  type: NotificationEvent,
+  a: Appointment,
+  contact: Contact,
+  clinic: { name: string; timeZone: string; slotMinutes: number },
+  at: Date,
+  extra: { previousStart?: string; durationMinutes?: number } = {},
+): Notification {
+  return {
+    type,
+    timestamp: at.toISOString(),
+    data: {
+      id: a.appointmentId,
+      timeZone: clinic.timeZone,
+      clinic: clinic.name,
+      start: a.start,
+      durationMinutes: extra.durationMinutes ?? clinic.slotMinutes,
+      ...(extra.previousStart ? { previousStart: extra.previousStart } : {}),
+      doctor: { id: a.doctorId, name: a.doctorName, specialty: a.specialty },
+      contact,
+    },
+  };
+}
+
+/** Entries, newest first, optionally of one status. */
+export async function listOutbox(store: Store, opts: { status?: OutboxEntry['status']; limit?: number } = {}) {
+  return outbox(store).find(opts.status ? { status: opts.status } : {}, {
+    sort: { createdAt: -1 },
+    ...(opts.limit ? { limit: opts.limit } : {}),
+  });
+}
+
+/** Puts dead (or all failed pending) entries back to be delivered at once; returns how many. */
+export async function retryOutbox(store: Store, opts: { id?: string }, now: Date): Promise<number> {
+  const q = opts.id ? { _id: opts.id, status: { $in: ['dead', 'pending'] } } : { status: 'dead' };
+  const res = await outbox(store).updateMany(q, {
+    $set: { status: 'pending', dueAt: now.getTime(), attempts: 0, createdAt: now.toISOString() },
+    $unset: { deadAt: true, leaseUntil: true },
+  });
+  return res.matched;
+}
+
+/** Removes delivered entries older than `before`, and dead ones (`dead: true`); returns how many. */
+export async function purgeOutbox(store: Store, opts: { before: Date; dead?: boolean }): Promise<number> {
+  const delivered = await outbox(store).deleteMany({
+    status: 'delivered',
+    createdAt: { $lt: opts.before.toISOString() },
+  });
+  const dead = opts.dead ? await outbox(store).deleteMany({ status: 'dead' }) : { deleted: 0 };
+  return delivered.deleted + dead.deleted;
+}
