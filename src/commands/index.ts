@@ -4,6 +4,8 @@ import type { CommandDefinition } from './shared/command.js';
 import { seedCommand } from './seed/index.js';
 import { doctorsCommand } from './doctors/index.js';
 import { appointmentsCommand } from './appointments/index.js';
+import { notifyCommand } from './notify/index.js';
+import { outboxCommand } from './outbox/index.js';
 import { serveCommand } from './serve/index.js';
 import { triggerCommand } from './trigger/index.js';
 import { logsCommand } from './logs/index.js';
@@ -27,6 +29,8 @@ export const COMMANDS: readonly CommandDefinition[] = [
   serveCommand,
   doctorsCommand,
   appointmentsCommand,
+  notifyCommand,
+  outboxCommand,
   triggerCommand,
   logsCommand,
   usersCommand,

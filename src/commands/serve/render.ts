@@ -56,6 +56,20 @@ export function renderServeEvent(e: ServeEvent, g: GlobalOptions, io: IO, now: (
           `${c.green('Spool drained')}  ${e.written} call event(s) written to the store in order. Spool depth 0.`,
         );
       return;
+    case 'outbox':
+      if (e.state === 'delivered')
+        io.info(
+          `${c.green('Notified')}  ${e.event} ${e.id}${e.channels.length ? ` → ${e.channels.join(', ')}` : ' (no channel configured)'}`,
+        );
+      else if (e.state === 'retrying')
+        io.error(
+          `${c.yellow('Notification')}  ${e.event} ${e.id}: attempt ${e.attempts} failed (${printable(e.error)}); next in ${Math.round(e.inMs / 1000)} s`,
+        );
+      else
+        io.error(
+          `${c.red('Notification dead')}  ${e.event} ${e.id} after ${e.attempts} attempt(s): ${printable(e.error)}. \`receptionist outbox retry ${e.id}\` sends it again.`,
+        );
+      return;
     case 'store':
       if (e.state === 'connected')
         io.info(

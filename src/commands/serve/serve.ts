@@ -19,6 +19,7 @@ import { pruneFailedAttempts } from '../../domain/access.js';
 import { ReplyCache } from '../../server/replies.js';
 import { CallEventWriter, type CallEvent, type SpoolEvent } from '../../server/call-events.js';
 import { Spool } from '../../store/spool.js';
+import { OutboxWorker, type OutboxEvent } from '../../server/outbox-worker.js';
 import { TunnelSupervisor, type TunnelEvent } from '../../tunnel/supervisor.js';
 import { resolveVapiSettings, type VapiSettings } from '../../vapi/client.js';
 import { AssistantPointer, type AssistantPointerEvent } from '../../vapi/assistant-pointer.js';
@@ -95,6 +96,7 @@ export type ServeEvent =
   | WebhookEvent
   | SpoolEvent
   | StoreEvent
+  | OutboxEvent
   | { kind: 'failure'; where: string; error: string; stack?: string }
   | { kind: 'warning'; message: string }
   | { kind: 'stopping'; signal?: string }
@@ -322,6 +324,7 @@ export async function runServe(
   let app: ReturnType<typeof buildApp> | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   let callEvents: CallEventWriter | undefined;
+  let outbox: OutboxWorker | undefined;
   let supervisor: TunnelSupervisor | undefined;
   let pointer: AssistantPointer | undefined;
   try {
@@ -390,6 +393,14 @@ export async function runServe(
           })
         : undefined;
     callEvents = new CallEventWriter(store, spool, run.onEvent);
+    // Notifications: delivered from the outbox to every channel, retried for 24 h (issue 14 item 3).
+    const worker = new OutboxWorker(store, sealer, {
+      now: deps.now,
+      fetch: deps.fetch,
+      onEvent: run.onEvent,
+      onWarning: (message) => run.onEvent({ kind: 'warning', message }),
+    });
+    outbox = worker;
     const resolved = opts.auth
       ? resolveAuth(opts.auth, opts.authSource, stored, opts.publicUrl ? [opts.publicUrl] : [])
       : undefined;
@@ -403,7 +414,11 @@ export async function runServe(
       now: deps.now,
       auth: resolved?.auth,
       bodyLimit: opts.bodyLimit,
-      onEvent: run.onEvent,
+      onEvent: (e) => {
+        run.onEvent(e);
+        // A tool call may have put a notification in the outbox: send it now rather than at the next poll.
+        if (e.type === 'tool-calls' || e.type === 'function-call') worker.nudge();
+      },
       onWarning: (message) => run.onEvent({ kind: 'warning', message }),
       onFailure: (where, err) =>
         run.onEvent({
@@ -492,6 +507,7 @@ export async function runServe(
       ...(publicWebhookUrl ? { publicWebhookUrl } : {}),
     });
     callEvents.start();
+    worker.start();
     await new Promise<void>((resolve) => {
       if (run.signal.aborted || failed.signal.aborted) return resolve();
       run.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -521,6 +537,7 @@ export async function runServe(
     await step('closing the tunnel', () => supervisor?.close());
     clearInterval(pruneTimer);
     await step('closing the server', () => app?.close());
+    await step('finishing the notification in flight', () => outbox?.close());
     await step('writing spooled call events', () => callEvents?.close());
     await step('closing the store', async () => {
       await store.close();

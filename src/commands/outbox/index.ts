@@ -1,0 +1,43 @@
+import { Argument, Option } from 'commander';
+import { defineCommand } from '../shared/command.js';
+import { limitOption } from '../shared/flags.js';
+
+const load = (name: string) => () => import('./outbox.js').then((m) => m[name as keyof typeof m] as never);
+
+export const outboxCommand = defineCommand({
+  name: 'outbox',
+  summary: 'Notifications waiting, delivered or dead-lettered: list, retry, purge',
+  subcommands: [
+    {
+      name: 'list',
+      summary: 'Notifications, newest first, with each channel’s state (no patient data)',
+      options: [
+        new Option('--status <status>', 'only pending, delivered or dead').choices(['pending', 'delivered', 'dead']),
+        limitOption('notifications'),
+      ],
+      details:
+        'With --json: one array of {id, event, subject, status, attempts, createdAt, dueAt, deliveries, lastError}.',
+      examples: ['receptionist outbox list --status dead', 'receptionist outbox list --json --limit 20'],
+      load: load('list'),
+    },
+    {
+      name: 'retry',
+      summary: 'Send dead-lettered notifications again (one by id, or all of them)',
+      arguments: [new Argument('[id]', 'one notification (msg_…); default: every dead one')],
+      details: 'Channels that had it are not sent it again. With --json: one object {retried}.',
+      examples: ['receptionist outbox retry', 'receptionist outbox retry msg_Ab12…'],
+      load: load('retry'),
+    },
+    {
+      name: 'purge',
+      summary: 'Remove delivered notifications older than a time, and with --dead the dead ones',
+      options: [
+        new Option('--older-than <days>', 'delivered ones older than this many days').default('30'),
+        new Option('--dead', 'remove the dead-lettered ones too (their sealed contact details go with them)'),
+      ],
+      details: 'With --json: one object {purged}.',
+      examples: ['receptionist outbox purge --older-than 7 --dead'],
+      load: load('purge'),
+    },
+  ],
+});

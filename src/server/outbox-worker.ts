@@ -1,0 +1,217 @@
+import type { Store } from '../store/types.js';
+import type { FieldSealer } from '../domain/sealer.js';
+import {
+  openNotification,
+  RETRY_WINDOW_MS,
+  type DeliveryState,
+  type Notification,
+  type OutboxEntry,
+} from '../domain/outbox.js';
+import { endpointSecret, postWebhook, wantsEvent, webhookEndpoints } from '../notify/webhooks.js';
+
+/** One way a notification reaches someone: a webhook endpoint, email, SMS. */
+export interface Channel {
+  /** `webhook:<id>`, `email`, `sms`: the key of its delivery state. */
+  name: string;
+  wants(n: Notification): boolean;
+  /** Sends it; `msgId` is the idempotency key. @throws on failure (retried) */
+  send(n: Notification, msgId: string): Promise<void>;
+}
+
+/** What the worker reports (no patient data). */
+export type OutboxEvent =
+  | { kind: 'outbox'; state: 'delivered'; id: string; event: string; channels: string[] }
+  | { kind: 'outbox'; state: 'retrying'; id: string; event: string; attempts: number; inMs: number; error: string }
+  | { kind: 'outbox'; state: 'dead'; id: string; event: string; attempts: number; error: string };
+
+/** How long one serve process owns an entry it is delivering, ms (another takes it after). */
+const LEASE_MS = 60_000;
+/** Entries taken per round. */
+const BATCH = 25;
+
+/** The n-th retry's delay: 5 s, 10 s, 20 s … up to 1 h, ±20 %. */
+export function retryDelayMs(attempts: number, random = Math.random): number {
+  const base = Math.min(5_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/**
+ * `serve`'s delivery loop (issue 14 item 3): every `pollMs` it takes the due entries of the outbox
+ * (a lease, so two serves sharing a store do not both send), sends each to every channel that wants
+ * it and has not had it, and records each channel's outcome at once, so a crash re-sends only what
+ * was in flight (with the same idempotency key). All channels done: delivered, and the sealed
+ * payload removed. Otherwise retried with backoff until 24 h after it was made, then dead-lettered
+ * (`receptionist outbox retry` puts it back).
+ */
+export class OutboxWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly sealer: FieldSealer,
+    private readonly opts: {
+      now: () => Date;
+      /** Channels besides the webhooks in the store (email, SMS). */
+      channels?: Channel[];
+      fetch?: typeof fetch;
+      onEvent?: (e: OutboxEvent) => void;
+      onWarning?: (message: string) => void;
+      /** @default 1000 */
+      pollMs?: number;
+    },
+  ) {}
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** Runs a round soon (after a tool call enqueued something). */
+  nudge(): void {
+    if (!this.running && !this.closed) this.schedule(0);
+  }
+
+  /** Waits for the round in flight; nothing is lost by stopping (pending entries wait in the store). */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One round now (tests and `close` use it). Returns how many entries it handled. */
+  async runOnce(): Promise<number> {
+    const nowMs = this.opts.now().getTime();
+    const col = this.store.collection<OutboxEntry>('outbox');
+    const due = await col.find({ status: 'pending', dueAt: { $lte: nowMs } }, { sort: { dueAt: 1 }, limit: BATCH });
+    let handled = 0;
+    for (const entry of due) {
+      if (this.closed) break;
+      const leased = await col.updateOne(
+        {
+          _id: entry._id,
+          status: 'pending',
+          $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lt: nowMs } }],
+        },
+        { $set: { leaseUntil: nowMs + LEASE_MS } },
+      );
+      if (leased.matched !== 1) continue;
+      await this.deliver(entry);
+      handled++;
+    }
+    return handled;
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.runOnce()
+        .catch(() => 0) // the store is down: the next round tries again
+        .then(() => undefined)
+        .finally(() => {
+          this.running = undefined;
+          this.schedule(this.opts.pollMs ?? 1000);
+        });
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** The channels for one notification: the webhooks subscribed to its event, then email and SMS. */
+  private async channelsFor(n: Notification): Promise<Channel[]> {
+    const endpoints = (await webhookEndpoints(this.store).find({})).filter((e) => wantsEvent(e, n.type));
+    const hooks: Channel[] = endpoints.map((e) => ({
+      name: `webhook:${e._id}`,
+      wants: () => true,
+      send: (note, msgId) =>
+        postWebhook(e, endpointSecret(e, this.sealer), msgId, JSON.stringify(note), this.opts.now(), this.opts.fetch),
+    }));
+    return [...hooks, ...(this.opts.channels ?? []).filter((c) => c.wants(n))];
+  }
+
+  private async deliver(entry: OutboxEntry): Promise<void> {
+    const col = this.store.collection<OutboxEntry>('outbox');
+    const now = this.opts.now();
+    let n: Notification;
+    try {
+      n = openNotification(entry, this.sealer);
+    } catch (err) {
+      // Sealed under a blind-index key since replaced, or damaged: nothing can send it.
+      await col.updateOne(
+        { _id: entry._id },
+        {
+          $set: { status: 'dead', deadAt: now.toISOString(), lastError: `cannot open: ${(err as Error).message}` },
+          $unset: { leaseUntil: true },
+        },
+      );
+      this.opts.onEvent?.({
+        kind: 'outbox',
+        state: 'dead',
+        id: entry._id,
+        event: entry.event,
+        attempts: entry.attempts,
+        error: 'cannot open the payload',
+      });
+      return;
+    }
+    const deliveries: Record<string, DeliveryState> = { ...entry.deliveries };
+    const errors: string[] = [];
+    for (const channel of await this.channelsFor(n)) {
+      if (deliveries[channel.name]?.status === 'delivered') continue;
+      try {
+        await channel.send(n, entry._id);
+        deliveries[channel.name] = { status: 'delivered', at: this.opts.now().toISOString() };
+      } catch (err) {
+        const attempts = (deliveries[channel.name] as { attempts?: number } | undefined)?.attempts ?? 0;
+        deliveries[channel.name] = { status: 'failed', attempts: attempts + 1, error: (err as Error).message };
+        errors.push(`${channel.name}: ${(err as Error).message}`);
+      }
+      // Recorded at once: a crash after this re-sends only the channels still missing.
+      await col.updateOne({ _id: entry._id }, { $set: { deliveries } });
+    }
+    if (!errors.length) {
+      await col.updateOne(
+        { _id: entry._id },
+        {
+          $set: { status: 'delivered', deliveredAt: this.opts.now().toISOString() },
+          $unset: { payload: true, leaseUntil: true },
+        },
+      );
+      this.opts.onEvent?.({
+        kind: 'outbox',
+        state: 'delivered',
+        id: entry._id,
+        event: entry.event,
+        channels: Object.keys(deliveries),
+      });
+      return;
+    }
+    const attempts = entry.attempts + 1;
+    const error = errors.join('; ');
+    if (now.getTime() - Date.parse(entry.createdAt) >= RETRY_WINDOW_MS) {
+      await col.updateOne(
+        { _id: entry._id },
+        {
+          $set: { status: 'dead', attempts, deadAt: now.toISOString(), lastError: error },
+          $unset: { leaseUntil: true },
+        },
+      );
+      this.opts.onEvent?.({ kind: 'outbox', state: 'dead', id: entry._id, event: entry.event, attempts, error });
+      return;
+    }
+    const inMs = retryDelayMs(attempts);
+    await col.updateOne(
+      { _id: entry._id },
+      { $set: { attempts, dueAt: now.getTime() + inMs, lastError: error }, $unset: { leaseUntil: true } },
+    );
+    this.opts.onEvent?.({
+      kind: 'outbox',
+      state: 'retrying',
+      id: entry._id,
+      event: entry.event,
+      attempts,
+      inMs,
+      error,
+    });
+  }
+}
