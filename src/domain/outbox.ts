@@ -78,6 +78,8 @@ export interface OutboxEntry extends Doc {
   createdAt: string;
   /** Epoch ms: not before (a reminder's time; a retry's). */
   dueAt: number;
+  /** Ties of `dueAt` go in the order entries were made (real clock, µs, plus a counter): a booking before its cancellation. */
+  order: number;
   attempts: number;
   /** Per channel (`webhook:<id>`, `email`, `sms`): what it has had, so a retry sends only what is missing. */
   deliveries: Record<string, DeliveryState>;
@@ -85,6 +87,8 @@ export interface OutboxEntry extends Doc {
   payload?: string;
   /** Epoch ms until which one serve process owns a delivery attempt (two serves share a store). */
   leaseUntil?: number;
+  /** `host:pid` of the serve holding the lease. */
+  leaseOwner?: string;
   lastError?: string;
   deliveredAt?: string;
   deadAt?: string;
@@ -93,6 +97,8 @@ export interface OutboxEntry extends Doc {
 /** How long a notification is retried before it is dead-lettered: 24 h. */
 export const RETRY_WINDOW_MS = 24 * 3_600_000;
 
+let made = 0;
+const nextOrder = () => Date.now() * 1000 + (made++ % 1000);
 const newId = () => `msg_${randomBytes(15).toString('base64url').replace(/[-_]/g, 'x')}`;
 const bound = (id: string) => `outbox:${id}`;
 const outbox = (store: Store) => store.collection<OutboxEntry>('outbox');
@@ -115,6 +121,7 @@ export async function enqueueNotification(
     status: 'pending',
     createdAt: n.timestamp,
     dueAt: opts.dueAt ?? Date.parse(n.timestamp),
+    order: nextOrder(),
     attempts: 0,
     deliveries: {},
     payload: sealer.sealPending(JSON.stringify(n), bound(_id)),
@@ -183,7 +190,7 @@ export async function retryOutbox(store: Store, opts: { id?: string }, now: Date
   const q = opts.id ? { _id: opts.id, status: { $in: ['dead', 'pending'] } } : { status: 'dead' };
   const res = await outbox(store).updateMany(q, {
     $set: { status: 'pending', dueAt: now.getTime(), attempts: 0, createdAt: now.toISOString() },
-    $unset: { deadAt: true, leaseUntil: true },
+    $unset: { deadAt: true, leaseUntil: true, leaseOwner: true },
   });
   return res.matched;
 }

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import { thisProcess } from '../deps.js';
 import type { Store } from '../store/types.js';
 import type { FieldSealer } from '../domain/sealer.js';
 import {
@@ -26,8 +28,10 @@ export type OutboxEvent =
 
 /** How long one serve process owns an entry it is delivering, ms (another takes it after). */
 const LEASE_MS = 60_000;
-/** Entries taken per round. */
-const BATCH = 25;
+/** Entries taken per round; a full round is followed by the next at once (a backlog drains fast). */
+const BATCH = 100;
+/** Subjects delivered side by side. */
+const LANES = 8;
 
 /** The n-th retry's delay: 5 s, 10 s, 20 s … up to 1 h, ±20 %. */
 export function retryDelayMs(attempts: number, random = Math.random): number {
@@ -47,6 +51,10 @@ export class OutboxWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
+  /** `host:pid`: whose lease it is (a serve that died on this host is known by its pid). */
+  private readonly owner = `${os.hostname()}:${thisProcess.pid}`;
+  /** The last round took a full batch: more may be due. */
+  private full = false;
 
   constructor(
     private readonly store: Store,
@@ -63,8 +71,25 @@ export class OutboxWorker {
     },
   ) {}
 
+  /** Starts delivering; first takes back the entries a serve on this host left leased when it died (`kill -9`). */
   start(): void {
-    this.schedule(0);
+    this.running = this.reclaim()
+      .catch(() => undefined)
+      .finally(() => {
+        this.running = undefined;
+        this.schedule(0);
+      });
+  }
+
+  private async reclaim(): Promise<void> {
+    const col = this.store.collection<OutboxEntry>('outbox');
+    const mine = `${os.hostname()}:`;
+    for (const e of await col.find({ status: 'pending', leaseUntil: { $gt: 0 } }, { fields: ['leaseOwner'] })) {
+      const owner = typeof e.leaseOwner === 'string' ? e.leaseOwner : '';
+      const pid = Number(owner.slice(mine.length));
+      if (owner.startsWith(mine) && pid && pid !== thisProcess.pid && !thisProcess.isAlive(pid))
+        await col.updateOne({ _id: e._id, leaseOwner: owner }, { $unset: { leaseUntil: true, leaseOwner: true } });
+    }
   }
 
   /** Runs a round soon (after a tool call enqueued something). */
@@ -83,22 +108,35 @@ export class OutboxWorker {
   async runOnce(): Promise<number> {
     const nowMs = this.opts.now().getTime();
     const col = this.store.collection<OutboxEntry>('outbox');
-    const due = await col.find({ status: 'pending', dueAt: { $lte: nowMs } }, { sort: { dueAt: 1 }, limit: BATCH });
+    const due = await col.find(
+      { status: 'pending', dueAt: { $lte: nowMs } },
+      { sort: { dueAt: 1, order: 1 }, limit: BATCH },
+    );
+    // One subject's entries in order (booked before cancelled); different subjects side by side.
+    const bySubject = new Map<string, OutboxEntry[]>();
+    for (const e of due) bySubject.set(e.subject, [...(bySubject.get(e.subject) ?? []), e]);
+    const groups = [...bySubject.values()];
     let handled = 0;
-    for (const entry of due) {
-      if (this.closed) break;
-      const leased = await col.updateOne(
-        {
-          _id: entry._id,
-          status: 'pending',
-          $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lt: nowMs } }],
-        },
-        { $set: { leaseUntil: nowMs + LEASE_MS } },
-      );
-      if (leased.matched !== 1) continue;
-      await this.deliver(entry);
-      handled++;
-    }
+    const lane = async () => {
+      for (let group = groups.shift(); group; group = groups.shift()) {
+        for (const entry of group) {
+          if (this.closed) return;
+          const leased = await col.updateOne(
+            {
+              _id: entry._id,
+              status: 'pending',
+              $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lt: nowMs } }],
+            },
+            { $set: { leaseUntil: nowMs + LEASE_MS, leaseOwner: this.owner } },
+          );
+          if (leased.matched !== 1) continue;
+          await this.deliver(entry);
+          handled++;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: LANES }, lane));
+    this.full = due.length === BATCH;
     return handled;
   }
 
@@ -106,12 +144,13 @@ export class OutboxWorker {
     if (this.closed) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
+      this.full = false;
       this.running = this.runOnce()
-        .catch(() => 0) // the store is down: the next round tries again
         .then(() => undefined)
+        .catch(() => undefined) // the store is down: the next round tries again
         .finally(() => {
           this.running = undefined;
-          this.schedule(this.opts.pollMs ?? 1000);
+          this.schedule(this.full ? 0 : (this.opts.pollMs ?? 1000));
         });
     }, ms);
     this.timer.unref();
@@ -141,7 +180,7 @@ export class OutboxWorker {
         { _id: entry._id },
         {
           $set: { status: 'dead', deadAt: now.toISOString(), lastError: `cannot open: ${(err as Error).message}` },
-          $unset: { leaseUntil: true },
+          $unset: { leaseUntil: true, leaseOwner: true },
         },
       );
       this.opts.onEvent?.({
@@ -156,8 +195,8 @@ export class OutboxWorker {
     }
     const deliveries: Record<string, DeliveryState> = { ...entry.deliveries };
     const errors: string[] = [];
-    for (const channel of await this.channelsFor(n)) {
-      if (deliveries[channel.name]?.status === 'delivered') continue;
+    const todo = (await this.channelsFor(n)).filter((c) => deliveries[c.name]?.status !== 'delivered');
+    for (const [i, channel] of todo.entries()) {
       try {
         await channel.send(n, entry._id);
         deliveries[channel.name] = { status: 'delivered', at: this.opts.now().toISOString() };
@@ -166,15 +205,16 @@ export class OutboxWorker {
         deliveries[channel.name] = { status: 'failed', attempts: attempts + 1, error: (err as Error).message };
         errors.push(`${channel.name}: ${(err as Error).message}`);
       }
-      // Recorded at once: a crash after this re-sends only the channels still missing.
-      await col.updateOne({ _id: entry._id }, { $set: { deliveries } });
+      // Recorded at once while others remain: a crash then re-sends only the channels still missing.
+      // The last one is recorded with the outcome below, in one write.
+      if (i < todo.length - 1) await col.updateOne({ _id: entry._id }, { $set: { deliveries } });
     }
     if (!errors.length) {
       await col.updateOne(
         { _id: entry._id },
         {
-          $set: { status: 'delivered', deliveredAt: this.opts.now().toISOString() },
-          $unset: { payload: true, leaseUntil: true },
+          $set: { status: 'delivered', deliveries, deliveredAt: this.opts.now().toISOString() },
+          $unset: { payload: true, leaseUntil: true, leaseOwner: true },
         },
       );
       this.opts.onEvent?.({
@@ -192,8 +232,8 @@ export class OutboxWorker {
       await col.updateOne(
         { _id: entry._id },
         {
-          $set: { status: 'dead', attempts, deadAt: now.toISOString(), lastError: error },
-          $unset: { leaseUntil: true },
+          $set: { status: 'dead', attempts, deliveries, deadAt: now.toISOString(), lastError: error },
+          $unset: { leaseUntil: true, leaseOwner: true },
         },
       );
       this.opts.onEvent?.({ kind: 'outbox', state: 'dead', id: entry._id, event: entry.event, attempts, error });
@@ -202,7 +242,10 @@ export class OutboxWorker {
     const inMs = retryDelayMs(attempts);
     await col.updateOne(
       { _id: entry._id },
-      { $set: { attempts, dueAt: now.getTime() + inMs, lastError: error }, $unset: { leaseUntil: true } },
+      {
+        $set: { attempts, deliveries, dueAt: now.getTime() + inMs, lastError: error },
+        $unset: { leaseUntil: true, leaseOwner: true },
+      },
     );
     this.opts.onEvent?.({
       kind: 'outbox',

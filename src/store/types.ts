@@ -97,7 +97,7 @@ export const INDEXES: Record<CollectionName, IndexSpec[]> = {
   doctors: [],
   holidays: [],
   // serve's delivery loop: what is due; outbox list: by subject.
-  outbox: [{ field: 'status', then: ['dueAt'] }, { field: 'subject' }],
+  outbox: [{ field: 'status', then: ['dueAt', 'order'] }, { field: 'subject' }],
   webhooks: [],
   customers: [
     { field: 'phoneIndex', sparse: true },

@@ -70,7 +70,7 @@ async function addEndpoint(url: string, events: string[] = ['*']) {
   });
   return { id, secret };
 }
-const outbox = () => s.store.collection<OutboxEntry>('outbox').find({}, { sort: { createdAt: 1 } });
+const outbox = () => s.store.collection<OutboxEntry>('outbox').find({}, { sort: { order: 1 } });
 const book = async (tc: string, args = RAO_BOOKING) =>
   String(only((await s.send(toolCalls(`call_${tc}`, ['book_appointment', args, tc]))).body).result);
 
@@ -84,7 +84,7 @@ describe('notifications outbox', () => {
       const [pending] = await outbox();
       expect(pending).toMatchObject({ event: 'appointment.booked', status: 'pending', attempts: 0 });
       const [appt] = await s.store.collection<Appointment>('appointments').find({ status: 'confirmed' });
-      expect(JSON.stringify([pending, appt.contact])).not.toMatch(/a@b\.co|9812345678/);
+      expect(JSON.stringify([pending, appt!.contact])).not.toMatch(/a@b\.co|9812345678/);
 
       expect(await worker.runOnce()).toBe(1);
       expect(r.got).toHaveLength(1);
