@@ -204,3 +204,14 @@ export async function purgeOutbox(store: Store, opts: { before: Date; dead?: boo
   const dead = opts.dead ? await outbox(store).deleteMany({ status: 'dead' }) : { deleted: 0 };
   return delivered.deleted + dead.deleted;
 }
+
+/**
+ * Removes the contact cards of appointments that have started (nothing is sent about them any more),
+ * so `serve`'s key reads only coming appointments' contact details. Returns how many. Run hourly by serve.
+ */
+export async function forgetPastContacts(store: Store, now: Date): Promise<number> {
+  const res = await store
+    .collection<Appointment>('appointments')
+    .updateMany({ contact: { $exists: true }, startMs: { $lt: now.getTime() } }, { $unset: { contact: true } });
+  return res.matched;
+}

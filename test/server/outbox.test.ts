@@ -9,7 +9,7 @@ import addFormats from 'ajv-formats';
 import { packageRoot } from '../../src/paths.js';
 import { OutboxWorker, type OutboxEvent } from '../../src/server/outbox-worker.js';
 import { newSigningSecret, secretBinding, webhookEndpoints } from '../../src/notify/webhooks.js';
-import { RETRY_WINDOW_MS, retryOutbox, type OutboxEntry } from '../../src/domain/outbox.js';
+import { forgetPastContacts, RETRY_WINDOW_MS, retryOutbox, type OutboxEntry } from '../../src/domain/outbox.js';
 import type { Appointment } from '../../src/domain/appointments.js';
 import { startTestServer, toolCalls, only, RAO_BOOKING, type TestServer } from '../support/app.js';
 
@@ -210,4 +210,13 @@ describe('notifications outbox', () => {
     expect((await outbox())[0]!.payload).toBeUndefined();
     expect(events[0]).toMatchObject({ state: 'delivered', channels: [] });
   });
+});
+
+test('contact cards go once their appointment has started', async () => {
+  expect(await book('tc_1')).toMatch(/^You're booked/);
+  expect(await forgetPastContacts(s.store, s.clock.now)).toBe(0);
+  // Monday 23 November 10:00 IST has started a minute ago.
+  expect(await forgetPastContacts(s.store, new Date('2026-11-23T04:31:00.000Z'))).toBe(1);
+  const [a] = await s.store.collection<Appointment>('appointments').find({ status: 'confirmed' });
+  expect(a!.contact).toBeUndefined();
 });

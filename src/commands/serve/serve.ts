@@ -20,6 +20,7 @@ import { ReplyCache } from '../../server/replies.js';
 import { CallEventWriter, type CallEvent, type SpoolEvent } from '../../server/call-events.js';
 import { Spool } from '../../store/spool.js';
 import { OutboxWorker, type OutboxEvent } from '../../server/outbox-worker.js';
+import { forgetPastContacts } from '../../domain/outbox.js';
 import { TunnelSupervisor, type TunnelEvent } from '../../tunnel/supervisor.js';
 import { resolveVapiSettings, type VapiSettings } from '../../vapi/client.js';
 import { AssistantPointer, type AssistantPointerEvent } from '../../vapi/assistant-pointer.js';
@@ -358,6 +359,7 @@ export async function runServe(
         store,
         new Date(deps.now().getTime() - REPLY_RETENTION_DAYS * 86_400_000).toISOString(),
       );
+      await forgetPastContacts(store, deps.now());
     };
     const maintain = async () => {
       await prune();
