@@ -15,6 +15,9 @@ export const ENV_VARS = {
     'The secret before a rotation, still accepted by `serve` until every credential carries the new one',
   RECEPTIONIST_AUTH_PLAN:
     'The authenticationPlan (JSON, without its secret) of a webhook credential not made by `sync`, for `serve` (same as --auth-plan)',
+  SMTP_URL:
+    'SMTP server `serve` emails patients through (smtp://user:pass@host:587, smtps://user:pass@host:465); unset: no emails',
+  SMTP_FROM: 'Sender of those emails, e.g. "Sunrise Clinic <desk@sunrise-clinic.in>" (needed with SMTP_URL)',
   RECEPTIONIST_BLIND_INDEX_KEY:
     'Key of the phone-number blind index (created by the first `users add` into .env; back it up)',
   RECEPTIONIST_SEALING_KEY_PIN:

@@ -21,6 +21,7 @@ import { CallEventWriter, type CallEvent, type SpoolEvent } from '../../server/c
 import { Spool } from '../../store/spool.js';
 import { OutboxWorker, type OutboxEvent } from '../../server/outbox-worker.js';
 import { forgetPastContacts } from '../../domain/outbox.js';
+import { emailChannel } from '../../notify/email.js';
 import { TunnelSupervisor, type TunnelEvent } from '../../tunnel/supervisor.js';
 import { resolveVapiSettings, type VapiSettings } from '../../vapi/client.js';
 import { AssistantPointer, type AssistantPointerEvent } from '../../vapi/assistant-pointer.js';
@@ -72,6 +73,8 @@ export interface ServeOptions {
   updateAssistant?: VapiSettings;
   /** Where an explicit authentication plan came from (`--auth-plan`, `RECEPTIONIST_AUTH_PLAN`). */
   authSource?: string;
+  /** `SMTP_URL` and `SMTP_FROM`: patients get their appointment emails. */
+  email?: { url: string; from: string };
 }
 
 /** Events `runServe` reports; the command renders them (stderr lines, or JSON lines with --json). */
@@ -185,6 +188,30 @@ function parseExposure(
   return { tunnel, publicUrl, updateAssistant };
 }
 
+/** The email channel's settings, when `SMTP_URL` is set. @throws UsageError (a bad URL, no SMTP_FROM) */
+function parseEmail(env: Env): Pick<ServeOptions, 'email'> {
+  const url = env.get('SMTP_URL');
+  if (!url) return {};
+  let parsed: URL;
+  try {
+    parsed = new URL(url.value);
+  } catch {
+    throw new UsageError(
+      `Invalid SMTP_URL (from ${url.source}).`,
+      'Use smtp://user:password@host:587 or smtps://user:password@host:465.',
+    );
+  }
+  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:')
+    throw new UsageError(`Invalid SMTP_URL (from ${url.source}): ${parsed.protocol} is not smtp: or smtps:.`);
+  const from = env.get('SMTP_FROM');
+  if (!from?.value)
+    throw new UsageError(
+      `SMTP_URL is set (from ${url.source}) but SMTP_FROM is not: emails need a sender.`,
+      'Set SMTP_FROM, e.g. "Sunrise Clinic <desk@sunrise-clinic.in>".',
+    );
+  return { email: { url: url.value, from: from.value } };
+}
+
 /** Flags + env → validated options. @throws UsageError, AuthError */
 export function parseServeOptions(commanderFlags: Flags, env: Env): ServeOptions {
   const flags = commanderFlags as ServeFlags;
@@ -207,7 +234,7 @@ export function parseServeOptions(commanderFlags: Flags, env: Env): ServeOptions
       'Use a two-letter ISO 3166 code such as IN, US or GB.',
     );
   }
-  const exposure = parseExposure(flags, deps);
+  const exposure = { ...parseExposure(flags, deps), ...parseEmail(deps.env) };
   if (flags.insecureNoAuth) {
     if (exposure.tunnel || exposure.publicUrl)
       throw new UsageError(
@@ -399,6 +426,7 @@ export async function runServe(
     const worker = new OutboxWorker(store, sealer, {
       now: deps.now,
       fetch: deps.fetch,
+      channels: opts.email ? [emailChannel({ ...opts.email, frontDesk: config.clinic.frontDeskNumber })] : [],
       onEvent: run.onEvent,
       onWarning: (message) => run.onEvent({ kind: 'warning', message }),
     });
