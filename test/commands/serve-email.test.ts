@@ -6,9 +6,7 @@ const { run } = commandEnv({ VAPI_SERVER_SECRET: 'email-secret-0123456789abcdef'
 test('serve: SMTP_URL without SMTP_FROM, or not an smtp URL, exits 2 before anything starts', async () => {
   const noFrom = await run(['serve', '--port', '0'], { env: { SMTP_URL: 'smtp://desk:pw@127.0.0.1:2525' } });
   expect(noFrom.code).toBe(2);
-  expect(noFrom.err).toContain(
-    'Error: SMTP_URL is set (from $SMTP_URL) but SMTP_FROM is not: emails need a sender.',
-  );
+  expect(noFrom.err).toContain('Error: SMTP_URL is set (from $SMTP_URL) but SMTP_FROM is not: emails need a sender.');
   const http = await run(['serve', '--port', '0'], {
     env: { SMTP_URL: 'https://mail.example.com', SMTP_FROM: 'x@y.z' },
   });
