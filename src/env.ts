@@ -18,6 +18,11 @@ export const ENV_VARS = {
   SMTP_URL:
     'SMTP server `serve` emails patients through (smtp://user:pass@host:587, smtps://user:pass@host:465); unset: no emails',
   SMTP_FROM: 'Sender of those emails, e.g. "Sunrise Clinic <desk@sunrise-clinic.in>" (needed with SMTP_URL)',
+  TWILIO_ACCOUNT_SID: 'Twilio account (AC…): with TWILIO_AUTH_TOKEN, `serve` texts patients through the Messages API',
+  TWILIO_AUTH_TOKEN: 'Twilio auth token (needed with TWILIO_ACCOUNT_SID)',
+  TWILIO_FROM: 'The Twilio number (E.164) SMS are sent from (or TWILIO_MESSAGING_SERVICE_SID)',
+  TWILIO_MESSAGING_SERVICE_SID: 'A Twilio Messaging Service (MG…) to send from instead of TWILIO_FROM',
+  TWILIO_BASE_URL: 'Another origin for the Twilio API than https://api.twilio.com (a proxy)',
   RECEPTIONIST_BLIND_INDEX_KEY:
     'Key of the phone-number blind index (created by the first `users add` into .env; back it up)',
   RECEPTIONIST_SEALING_KEY_PIN:

@@ -14,3 +14,18 @@ test('serve: SMTP_URL without SMTP_FROM, or not an smtp URL, exits 2 before anyt
   expect(http.err).toContain('Error: Invalid SMTP_URL (from $SMTP_URL): https: is not smtp: or smtps:.');
   expect(http.err).not.toContain('pw');
 });
+
+test('serve: TWILIO_ACCOUNT_SID without a token exits 5, without a sender 2', async () => {
+  const noToken = await run(['serve', '--port', '0'], { env: { TWILIO_ACCOUNT_SID: 'AC123' } });
+  expect(noToken.code).toBe(5);
+  expect(noToken.err).toContain('TWILIO_ACCOUNT_SID is set (from $TWILIO_ACCOUNT_SID) but TWILIO_AUTH_TOKEN is not.');
+  const noSender = await run(['serve', '--port', '0'], {
+    env: { TWILIO_ACCOUNT_SID: 'AC123', TWILIO_AUTH_TOKEN: 't' },
+  });
+  expect(noSender.code).toBe(2);
+  expect(noSender.err).toContain('SMS need a sender');
+  const badFrom = await run(['serve', '--port', '0'], {
+    env: { TWILIO_ACCOUNT_SID: 'AC123', TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '4155550100' },
+  });
+  expect(badFrom.err).toContain('Invalid TWILIO_FROM "4155550100".');
+});

@@ -22,6 +22,7 @@ import { Spool } from '../../store/spool.js';
 import { OutboxWorker, type OutboxEvent } from '../../server/outbox-worker.js';
 import { forgetPastContacts } from '../../domain/outbox.js';
 import { emailChannel } from '../../notify/email.js';
+import { smsChannel, type SmsSettings } from '../../notify/sms.js';
 import { TunnelSupervisor, type TunnelEvent } from '../../tunnel/supervisor.js';
 import { resolveVapiSettings, type VapiSettings } from '../../vapi/client.js';
 import { AssistantPointer, type AssistantPointerEvent } from '../../vapi/assistant-pointer.js';
@@ -75,6 +76,8 @@ export interface ServeOptions {
   authSource?: string;
   /** `SMTP_URL` and `SMTP_FROM`: patients get their appointment emails. */
   email?: { url: string; from: string };
+  /** `TWILIO_*`: patients get texts. */
+  sms?: Omit<SmsSettings, 'frontDesk'>;
 }
 
 /** Events `runServe` reports; the command renders them (stderr lines, or JSON lines with --json). */
@@ -212,6 +215,36 @@ function parseEmail(env: Env): Pick<ServeOptions, 'email'> {
   return { email: { url: url.value, from: from.value } };
 }
 
+/** The SMS channel's settings, when `TWILIO_ACCOUNT_SID` is set. @throws AuthError (no token), UsageError (no sender) */
+function parseSms(env: Env): Pick<ServeOptions, 'sms'> {
+  const sid = env.get('TWILIO_ACCOUNT_SID');
+  if (!sid) return {};
+  const token = env.get('TWILIO_AUTH_TOKEN');
+  if (!token?.value)
+    throw new AuthError(
+      `TWILIO_ACCOUNT_SID is set (from ${sid.source}) but TWILIO_AUTH_TOKEN is not.`,
+      'Copy the auth token from the Twilio console (Account → API keys & tokens) into TWILIO_AUTH_TOKEN.',
+    );
+  const from = env.get('TWILIO_FROM')?.value;
+  const service = env.get('TWILIO_MESSAGING_SERVICE_SID')?.value;
+  if (!from && !service)
+    throw new UsageError(
+      'SMS need a sender: set TWILIO_FROM (a number of the account, E.164) or TWILIO_MESSAGING_SERVICE_SID.',
+    );
+  if (from && !/^\+[1-9]\d{1,14}$/.test(from))
+    throw new UsageError(`Invalid TWILIO_FROM "${from}".`, 'Give the Twilio number in E.164, e.g. +14155550100.');
+  const baseUrl = env.get('TWILIO_BASE_URL')?.value;
+  return {
+    sms: {
+      accountSid: sid.value,
+      authToken: token.value,
+      ...(from ? { from } : {}),
+      ...(service ? { messagingServiceSid: service } : {}),
+      ...(baseUrl ? { baseUrl } : {}),
+    },
+  };
+}
+
 /** Flags + env → validated options. @throws UsageError, AuthError */
 export function parseServeOptions(commanderFlags: Flags, env: Env): ServeOptions {
   const flags = commanderFlags as ServeFlags;
@@ -234,7 +267,7 @@ export function parseServeOptions(commanderFlags: Flags, env: Env): ServeOptions
       'Use a two-letter ISO 3166 code such as IN, US or GB.',
     );
   }
-  const exposure = { ...parseExposure(flags, deps), ...parseEmail(deps.env) };
+  const exposure = { ...parseExposure(flags, deps), ...parseEmail(deps.env), ...parseSms(deps.env) };
   if (flags.insecureNoAuth) {
     if (exposure.tunnel || exposure.publicUrl)
       throw new UsageError(
@@ -426,7 +459,10 @@ export async function runServe(
     const worker = new OutboxWorker(store, sealer, {
       now: deps.now,
       fetch: deps.fetch,
-      channels: opts.email ? [emailChannel({ ...opts.email, frontDesk: config.clinic.frontDeskNumber })] : [],
+      channels: [
+        ...(opts.email ? [emailChannel({ ...opts.email, frontDesk: config.clinic.frontDeskNumber })] : []),
+        ...(opts.sms ? [smsChannel({ ...opts.sms, frontDesk: config.clinic.frontDeskNumber })] : []),
+      ],
       onEvent: run.onEvent,
       onWarning: (message) => run.onEvent({ kind: 'warning', message }),
     });
