@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
  * What `serve` must read while a notification is pending (the patient's contact details, a
@@ -37,4 +37,15 @@ export function openPending(blindIndexKey: Buffer, sealed: string, boundTo: stri
   d.setAAD(Buffer.from(boundTo));
   d.setAuthTag(raw.subarray(raw.length - 16));
   return Buffer.concat([d.update(raw.subarray(0, raw.length - 16)), d.final()]).toString('utf8');
+}
+
+/**
+ * The unguessable token of a doctor's calendar feed URL: HMAC-SHA256 (key derived from the
+ * blind-index key, info `receptionist calendar feed v1`) of the doctor's id and feed version,
+ * base64url, 43 characters. `doctors feed-url` prints it; `serve` checks it; `--rotate` bumps the
+ * version, so the old URL stops working.
+ */
+export function feedToken(blindIndexKey: Buffer, doctorId: string, version: number): string {
+  const key = Buffer.from(hkdfSync('sha256', blindIndexKey, Buffer.alloc(0), 'receptionist calendar feed v1', 32));
+  return createHmac('sha256', key).update(`${doctorId}\n${version}`).digest('base64url');
 }

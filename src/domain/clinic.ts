@@ -54,6 +54,8 @@ export interface Doctor extends Doc {
   slotMinutes?: number;
   /** Days away, oldest first (`doctors leave add`). */
   leave?: Leave[];
+  /** Version of the calendar feed URL's token (`doctors feed-url --rotate` bumps it). @default 1 */
+  feedVersion?: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { blindIndex, blindNameIndex, prepareBlindIndexes } from '../crypto/blind-index.js';
-import { openPending, sealPending } from '../crypto/pending.js';
+import { feedToken, openPending, sealPending } from '../crypto/pending.js';
 import {
   isSealed,
   open,
@@ -40,6 +40,8 @@ export interface FieldSealer {
   sealPending(text: string, boundTo: string): string;
   /** Opens {@link sealPending}'s output. @throws Error (another record, another key, damaged) */
   openPending(sealed: string, boundTo: string): string;
+  /** The token of a doctor's calendar feed URL (see `crypto/pending.ts`). @throws Error without the blind-index key */
+  feedToken(doctorId: string, version: number): string;
 }
 
 /**
@@ -96,6 +98,10 @@ export function createSealer(
     openPending: (sealed, boundTo) => {
       if (opts.indexUnavailable) throw new Error(opts.indexUnavailable);
       return openPending(blindIndexKey, sealed, boundTo);
+    },
+    feedToken: (doctorId, version) => {
+      if (opts.indexUnavailable) throw new Error(opts.indexUnavailable);
+      return feedToken(blindIndexKey, doctorId, version);
     },
   };
 }

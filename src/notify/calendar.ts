@@ -33,3 +33,47 @@ export function appointmentIcs(n: Notification): string {
   });
   return cal.toString();
 }
+
+/** One event of a calendar feed or export: what the receptionist role may see (a name, never contact or reason). */
+export interface CalendarItem {
+  appointmentId: string;
+  /** UTC ISO */
+  start: string;
+  durationMinutes: number;
+  doctorName: string;
+  specialty: string;
+  status: string;
+  /** The patient's name where the reader may see it; else absent. */
+  patientName?: string;
+}
+
+/**
+ * Appointments as one iCalendar (RFC 5545, `ical-generator`), `METHOD:PUBLISH`: for `appointments
+ * export --ics` and the per-doctor feed Google Calendar, Outlook and Apple Calendar subscribe to.
+ * UIDs are the appointments' (`<id>@receptionist`), as in the emails; cancelled ones are
+ * `STATUS:CANCELLED`.
+ */
+export function appointmentsCalendar(
+  items: CalendarItem[],
+  opts: { name: string; timeZone: string; now: Date },
+): string {
+  const cal = ical({
+    prodId: { company: 'receptionist', product: 'receptionist', language: 'EN' },
+    name: opts.name,
+    method: ICalCalendarMethod.PUBLISH,
+    ttl: 15 * 60,
+  });
+  for (const a of items) {
+    const start = new Date(a.start);
+    cal.createEvent({
+      id: appointmentUid(a.appointmentId),
+      start,
+      end: new Date(start.getTime() + a.durationMinutes * 60_000),
+      stamp: opts.now,
+      summary: `${a.patientName ?? `Appointment ${a.appointmentId}`} (${a.doctorName})`,
+      description: `Appointment ID ${a.appointmentId}; ${a.specialty}`,
+      status: a.status === 'cancelled' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
+    });
+  }
+  return cal.toString();
+}

@@ -72,6 +72,8 @@ export interface AppOptions {
   callEvents?: CallEventWriter;
   /** A failure that is a bug (a tool threw): reported once with its error. */
   onFailure?: (where: string, err: unknown) => void;
+  /** A doctor's calendar feed, or undefined (404) for an unknown doctor or token. */
+  calendarFeed?: (doctorId: string, token: string) => Promise<string | undefined>;
   /** Something to tell the operator once, e.g. the first message of a type this version does not know. */
   onWarning?: (message: string) => void;
 }
@@ -182,6 +184,18 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   app.get('/health', async () => {
     const store = opts.storeState?.() ?? 'connected';
     return { ok: true, status: store === 'connected' ? 'ok' : 'degraded', store, spoolDepth: callEvents.depth };
+  });
+
+  // Doctors' calendar feeds (issue 14 item 5): no webhook credential (calendar apps cannot sign),
+  // the unguessable token in the path instead; an unknown doctor and a wrong token are the same 404.
+  app.get<{ Params: { doctor: string; file: string } }>('/calendars/:doctor/:file', async (req, reply) => {
+    const token = /^([A-Za-z0-9_-]{20,100})\.ics$/.exec(req.params.file)?.[1];
+    const ics = token && opts.calendarFeed ? await opts.calendarFeed(req.params.doctor, token) : undefined;
+    if (!ics) return reply.code(404).send({ error: 'not found' });
+    return reply
+      .header('content-type', 'text/calendar; charset=utf-8')
+      .header('cache-control', 'private, max-age=300')
+      .send(ics);
   });
 
   app.post('/webhook', async (req, reply) => {

@@ -3,12 +3,13 @@ import { DateTime } from 'luxon';
 import type { ClinicSettings, Doctor } from '../../domain/clinic.js';
 import { AppointmentBook, SEALED_APPOINTMENT_FIELDS, type Appointment } from '../../domain/appointments.js';
 import { cancelBooking, makeBooking, moveAppointment, type Unbookable } from '../../domain/booking.js';
-import { clinicDoctors, DoctorInputError, findDoctor } from '../../domain/doctors.js';
+import { clinicDoctors, DoctorInputError, findDoctor, slotLength } from '../../domain/doctors.js';
 import { matchDoctors, openWindow } from '../../domain/schedule.js';
 import { resolveSpokenTime } from '../../domain/spoken-time.js';
 import { toE164, normaliseSpokenEmail } from '../../domain/contact.js';
 import { normaliseSpokenId } from '../../domain/ids.js';
-import { revealField } from '../../domain/sealer.js';
+import { revealField, SEALED_PLACEHOLDER } from '../../domain/sealer.js';
+import { appointmentsCalendar } from '../../notify/calendar.js';
 import { appendAudit } from '../../domain/audit.js';
 import type { Unlocked } from '../../domain/keyring.js';
 import type { Store } from '../../store/types.js';
@@ -427,6 +428,60 @@ const id = (v: unknown) => {
   return out;
 };
 
+interface ExportOptions {
+  doctor?: string;
+  from?: string;
+  to?: string;
+  decrypt: boolean;
+}
+
+async function runExport(o: ExportOptions, ctx: Context): Promise<string> {
+  const store = await ctx.store({ readOnly: true });
+  const config = await requireBotConfig(store);
+  const zone = config.clinic.timeZone;
+  const from = dayIn(o.from ?? 'today', zone, ctx.now());
+  const to = o.to ? dayIn(o.to, zone, ctx.now()) : from.plus({ days: config.clinic.bookingHorizonDays });
+  if (to < from) throw new UsageError(`--to ${to.toISODate()} is before --from ${from.toISODate()}.`);
+  const all = await clinicDoctors(store);
+  const doctor = o.doctor ? pick(all, o.doctor) : undefined;
+  const me = await unlockFor(ctx, o.decrypt);
+  const rows = await store.collection<Appointment>('appointments').find(
+    {
+      ...(doctor ? { doctorId: doctor._id } : {}),
+      status: { $in: ['confirmed', 'cancelled'] },
+      startMs: { $gte: from.toMillis(), $lt: to.plus({ days: 1 }).toMillis() },
+    },
+    { sort: { startMs: 1 } },
+  );
+  if (me) await openingAudit(ctx, store, me, { export: rows.length, from: from.toISODate(), to: to.toISODate() });
+  const byId = new Map(all.map((d) => [d._id, d]));
+  return appointmentsCalendar(
+    rows.map((a) => {
+      const name = me ? view(a, me.dataKeys, false).patientName : undefined;
+      return {
+        appointmentId: a.appointmentId,
+        start: a.start,
+        durationMinutes: slotLength(byId.get(a.doctorId) ?? {}, config.clinic.slotMinutes),
+        doctorName: a.doctorName,
+        specialty: a.specialty,
+        status: a.status,
+        ...(name && name !== SEALED_PLACEHOLDER ? { patientName: name } : {}),
+      };
+    }),
+    { name: doctor ? `${doctor.name}, ${config.clinic.name}` : config.clinic.name, timeZone: zone, now: ctx.now() },
+  );
+}
+
+export const exportIcs = implement({
+  parse: (f: Flags): ExportOptions => ({
+    doctor: f.doctor as string | undefined,
+    from: dayFlag(f.from, '--from'),
+    to: dayFlag(f.to, '--to'),
+    decrypt: f.decrypt === true,
+  }),
+  run: runExport,
+  render: (ics: string, _o, { io }) => io.write(ics),
+});
 export const list = implement({ parse: parseList, run: runList, render: renderList });
 export const show = implement({
   parse: (f) => ({ id: id(f.id), decrypt: f.decrypt === true }),

@@ -43,6 +43,21 @@ export const appointmentsCommand = defineCommand({
       load: load('list'),
     },
     {
+      name: 'export',
+      summary: 'Appointments as an iCalendar file (.ics) on stdout, to import into a calendar',
+      options: [
+        new Option('--ics', 'iCalendar (RFC 5545); the only format so far').makeOptionMandatory(),
+        new Option('--doctor <doctor>', 'one doctor: id or name'),
+        new Option('--from <day>', 'first day (default: today)'),
+        new Option('--to <day>', 'last day (default: the booking horizon)'),
+        ...decrypt(),
+      ],
+      details:
+        "Confirmed and cancelled appointments, one event each (UID <id>@receptionist, as in the patients' emails).\nWith --decrypt the events carry the patients' names; never contact details or the reason. The output is\nthe iCalendar file with --json too.",
+      examples: ['receptionist appointments export --ics --doctor rao > rao.ics'],
+      load: load('exportIcs'),
+    },
+    {
       name: 'show',
       summary: 'One appointment in full',
       arguments: [idArg()],

@@ -21,6 +21,7 @@ import { implement, type Flags, type RenderContext } from '../shared/command.js'
 import type { Context } from '../shared/context.js';
 import { requireBotConfig } from '../shared/store.js';
 import { writeOnlySealer } from '../shared/sealer.js';
+import { feedPath } from '../../domain/calendar-feed.js';
 import { renderTable } from '../shared/table.js';
 
 /** A domain input error as the user sees it (exit 2), with the doctors a name could have meant. */
@@ -521,6 +522,47 @@ const firstDay = (v: unknown) => {
   return d.from;
 };
 
+interface FeedResult {
+  doctor: string;
+  url: string;
+  rotated: boolean;
+}
+
+async function runFeedUrl(o: { ref: string; rotate: boolean; publicUrl?: string }, ctx: Context): Promise<FeedResult> {
+  const store = await ctx.store();
+  const config = await requireBotConfig(store);
+  const sealer = await writeOnlySealer(store, ctx);
+  const doctor = await stored(store, o.ref);
+  const base =
+    o.publicUrl ??
+    ctx.env.get('RECEPTIONIST_PUBLIC_URL')?.value ??
+    config.vapi?.serverUrl?.replace(/\/webhook\/?$/, '');
+  if (!base)
+    throw new UsageError(
+      'No public URL of serve is known.',
+      'Pass --public-url (your tunnel or proxy, e.g. https://clinic.example.com), or set RECEPTIONIST_PUBLIC_URL.',
+    );
+  if (o.rotate) {
+    doctor.feedVersion = (doctor.feedVersion ?? 1) + 1;
+    await doctorsOf(store).updateOne({ _id: doctor._id }, { $set: { feedVersion: doctor.feedVersion } });
+    await audit(ctx, store, 'doctors.feed.rotate', { doctorId: doctor._id, version: doctor.feedVersion });
+  }
+  return { doctor: doctor._id, url: `${base.replace(/\/+$/, '')}${feedPath(doctor, sealer)}`, rotated: o.rotate };
+}
+
+export const feedUrl = implement({
+  parse: (f) => {
+    const publicUrl = f.publicUrl as string | undefined;
+    if (publicUrl && !/^https?:\/\//.test(publicUrl)) throw new UsageError(`Invalid --public-url "${publicUrl}".`);
+    return { ref: String(f.doctor), rotate: f.rotate === true, publicUrl };
+  },
+  run: runFeedUrl,
+  render: (r: FeedResult, _o, { io, globals: g }) => {
+    if (g.json) return io.line(JSON.stringify(r));
+    io.line(r.url);
+    if (r.rotated) io.info('The old URL no longer works; subscribe to this one.');
+  },
+});
 export const list = implement({ parse: () => undefined, run: runList, render: renderList });
 export const show = implement({ parse: (f) => ({ ref: String(f.doctor) }), run: runShow, render: renderShow });
 export const add = implement({ parse: parseAdd, run: runAdd, render: renderChange });

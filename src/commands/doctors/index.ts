@@ -87,6 +87,22 @@ export const doctorsCommand = defineCommand({
       load: load('remove'),
     },
     {
+      name: 'feed-url',
+      summary: "The URL of a doctor's calendar feed, to subscribe to in Google Calendar, Outlook or Apple Calendar",
+      arguments: [doctorArg()],
+      options: [
+        new Option('--rotate', 'make a new URL; the old one stops working at once'),
+        new Option(
+          '--public-url <url>',
+          "serve's public base URL (default: $RECEPTIONIST_PUBLIC_URL, else the one sync used)",
+        ),
+      ],
+      details:
+        "serve answers it at /calendars/<doctor>/<token>.ics (no other credential: keep the URL private). It shows\nthe doctor's appointments from 30 days ago to the booking horizon with the patient's name, never contact\ndetails or the reason. Needs RECEPTIONIST_BLIND_INDEX_KEY (the token is derived from it). With --json: one\nobject {doctor, url, rotated}.",
+      examples: ['receptionist doctors feed-url rao', 'receptionist doctors feed-url rao --rotate'],
+      load: load('feedUrl'),
+    },
+    {
       name: 'leave',
       summary: "A doctor's leave: days they see no patients",
       subcommands: [

@@ -21,6 +21,7 @@ import { CallEventWriter, type CallEvent, type SpoolEvent } from '../../server/c
 import { Spool } from '../../store/spool.js';
 import { OutboxWorker, type OutboxEvent } from '../../server/outbox-worker.js';
 import { forgetPastContacts } from '../../domain/outbox.js';
+import { doctorFeed } from '../../domain/calendar-feed.js';
 import { emailChannel } from '../../notify/email.js';
 import { smsChannel, type SmsSettings } from '../../notify/sms.js';
 import { TunnelSupervisor, type TunnelEvent } from '../../tunnel/supervisor.js';
@@ -473,6 +474,7 @@ export async function runServe(
     app = buildApp({
       store,
       storeState: () => store.state,
+      calendarFeed: (doctorId, token) => doctorFeed(store, sealer, config.clinic, deps.now(), doctorId, token),
       callEvents,
       record: opts.record,
       sealer,
