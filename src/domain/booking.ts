@@ -198,6 +198,30 @@ export async function cancelBooking(
   });
 }
 
+/**
+ * Gives a confirmed appointment to another doctor at the same time (`doctors remove --reassign`)
+ * and tells the patient (`appointment.rescheduled`, the same start, the new doctor), in one atomic step.
+ */
+export async function reassignAppointment(
+  store: Store,
+  book: AppointmentBook,
+  clinic: ClinicSettings,
+  sealer: FieldSealer,
+  now: () => Date,
+  appt: Appointment,
+  doctor: Doctor,
+): Promise<Awaited<ReturnType<AppointmentBook['reassign']>>> {
+  return store.atomically(async () => {
+    const moved = await book.reassign(appt, doctor);
+    if (moved.ok)
+      await notifyPatient(store, sealer, clinic, now, 'appointment.rescheduled', moved.appointment, {
+        previousStart: appt.start,
+        durationMinutes: slotLength(doctor, clinic.slotMinutes),
+      });
+    return moved;
+  });
+}
+
 /** Enqueues an event of an appointment for its patient, when it has a contact card (booked by this version). */
 async function notifyPatient(
   store: Store,

@@ -4,6 +4,7 @@ import { commandEnv } from '../support/command-env.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Appointment } from '../../src/domain/appointments.js';
 import type { Doctor } from '../../src/domain/clinic.js';
+import type { OutboxEntry } from '../../src/domain/outbox.js';
 import { formatWeeklyHours, parseWeeklyHours } from '../../src/domain/doctors.js';
 import { startTestServer, toolCalls, only } from '../support/app.js';
 import { readDotenv } from '../../src/deps.js';
@@ -211,6 +212,9 @@ describe('receptionist doctors', () => {
         ].sort(),
       );
       expect(await say('list_doctors', { doctor: 'Rao' })).toMatch(/^We don't have a doctor called Rao\./);
+      // Each patient is told of the new doctor (same time): one notification per appointment, in the outbox.
+      const told = await store.collection<OutboxEntry>('outbox').find({ event: 'appointment.rescheduled' });
+      expect(told.map((e) => e.subject).sort()).toEqual([monday!.appointmentId, wednesday!.appointmentId].sort());
       // The slot moved with it: Dr. Mehta's 10:00 on Monday is taken now.
       expect(
         await say('book_appointment', { ...booking('Mehta', 'Monday 23 November at 10am'), phone: '+919812345670' }),
@@ -219,6 +223,10 @@ describe('receptionist doctors', () => {
       const gone = await run(['--json', 'doctors', 'remove', 'mehta', '--cancel']);
       expect(gone.code).toBe(0);
       expect(JSON.parse(gone.out).cancelled.sort()).toEqual([monday!.appointmentId, wednesday!.appointmentId].sort());
+      const cancelledNotes = await store.collection<OutboxEntry>('outbox').find({ event: 'appointment.cancelled' });
+      expect(cancelledNotes.map((e) => e.subject).sort()).toEqual(
+        [monday!.appointmentId, wednesday!.appointmentId].sort(),
+      );
       expect(await appointments()).toEqual([]);
       expect((await run(['doctors', 'remove', 'khan', '--reassign', 'khan'])).code).toBe(2);
     } finally {

@@ -12,7 +12,7 @@ import {
   slotLength,
 } from '../../domain/doctors.js';
 import { AppointmentBook, type Appointment } from '../../domain/appointments.js';
-import { cancelBooking } from '../../domain/booking.js';
+import { cancelBooking, reassignAppointment } from '../../domain/booking.js';
 import { isSlotStart, slotKey } from '../../domain/schedule.js';
 import { appendAudit } from '../../domain/audit.js';
 import type { Store } from '../../store/types.js';
@@ -357,7 +357,7 @@ async function runRemove(o: RemoveOptions, ctx: Context): Promise<RemoveResult> 
   await store.atomically(async () => {
     for (const a of upcoming) {
       if (target) {
-        const moved = await book!.reassign(a, target);
+        const moved = await reassignAppointment(store, book!, config.clinic, sealer!, ctx.now, a, target);
         // Booked meanwhile by another process: the step is undone where the store has transactions.
         if (!moved.ok)
           throw new UserError(`${brief(a, zone)} could not be given to ${target.name} (${moved.reason}); retry.`);
