@@ -314,32 +314,39 @@ export class AppointmentBook {
     doctor: Doctor,
     start: DateTime,
   ): Promise<ClaimResult | { ok: false; reason: 'gone' }> {
-    return this.store.atomically(async () => {
-      const key = slotKey(doctor._id, start);
-      if (!(await this.slotIsFree(key, this.now().getTime()))) return { ok: false, reason: 'taken' };
-      const moved = {
+    return this.store.atomically(() =>
+      this.moveConfirmed(old, slotKey(doctor._id, start), {
         doctorId: doctor._id,
         doctorName: doctor.name,
         specialty: doctor.specialty,
         start: start.toUTC().toISO()!,
         startMs: start.toMillis(),
-        activeSlot: key,
         movedFrom: [...((old.movedFrom as string[] | undefined) ?? []), old.start],
         movedAt: this.now().toISOString(),
-      };
-      try {
-        const res = await this.col.updateOne(
-          { appointmentId: old.appointmentId, status: 'confirmed' },
-          { $set: moved },
-        );
-        if (res.matched !== 1) return { ok: false, reason: 'gone' };
-      } catch (err) {
-        // Another process claimed the slot since the look-up.
-        if (err instanceof DuplicateKeyError && err.key === 'activeSlot') return { ok: false, reason: 'taken' };
-        throw err;
-      }
-      return { ok: true, appointment: { ...old, ...moved } };
-    });
+      }),
+    );
+  }
+
+  /**
+   * Claims slot `key` for a confirmed appointment and sets `fields` on it (its old slot is given
+   * back by the same write): `taken` when the slot is held or booked, also by another process
+   * since the look-up; `gone` when it is no longer confirmed.
+   */
+  private async moveConfirmed(
+    appt: Appointment,
+    key: string,
+    fields: Partial<Appointment>,
+  ): Promise<ClaimResult | { ok: false; reason: 'gone' }> {
+    if (!(await this.slotIsFree(key, this.now().getTime()))) return { ok: false, reason: 'taken' };
+    const set = { ...fields, activeSlot: key };
+    try {
+      const res = await this.col.updateOne({ appointmentId: appt.appointmentId, status: 'confirmed' }, { $set: set });
+      if (res.matched !== 1) return { ok: false, reason: 'gone' };
+    } catch (err) {
+      if (err instanceof DuplicateKeyError && err.key === 'activeSlot') return { ok: false, reason: 'taken' };
+      throw err;
+    }
+    return { ok: true, appointment: { ...appt, ...set } };
   }
 
   /**
@@ -363,17 +370,11 @@ export class AppointmentBook {
    */
   async reassign(appt: Appointment, doctor: Doctor): Promise<ClaimResult | { ok: false; reason: 'gone' }> {
     const start = DateTime.fromMillis(appt.startMs, { zone: this.clinic.timeZone });
-    const key = slotKey(doctor._id, start);
-    if (!(await this.slotIsFree(key, this.now().getTime()))) return { ok: false, reason: 'taken' };
-    const moved = { doctorId: doctor._id, doctorName: doctor.name, specialty: doctor.specialty, activeSlot: key };
-    try {
-      const res = await this.col.updateOne({ appointmentId: appt.appointmentId, status: 'confirmed' }, { $set: moved });
-      if (res.matched !== 1) return { ok: false, reason: 'gone' };
-    } catch (err) {
-      if (err instanceof DuplicateKeyError && err.key === 'activeSlot') return { ok: false, reason: 'taken' };
-      throw err;
-    }
-    return { ok: true, appointment: { ...appt, ...moved } };
+    return this.moveConfirmed(appt, slotKey(doctor._id, start), {
+      doctorId: doctor._id,
+      doctorName: doctor.name,
+      specialty: doctor.specialty,
+    });
   }
 
   /** The latest confirmed appointment of a caller, by the blind index of their E.164 number. */
