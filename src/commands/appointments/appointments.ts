@@ -1,9 +1,9 @@
-import os from 'node:os';
 import { DateTime } from 'luxon';
 import type { ClinicSettings, Doctor } from '../../domain/clinic.js';
 import { AppointmentBook, SEALED_APPOINTMENT_FIELDS, type Appointment } from '../../domain/appointments.js';
 import { cancelBooking, makeBooking, moveAppointment, type Unbookable } from '../../domain/booking.js';
-import { clinicDoctors, DoctorInputError, findDoctor, slotLength } from '../../domain/doctors.js';
+import { clinicDoctors, slotLength } from '../../domain/doctors.js';
+import { auditDeskChange, pickDoctor } from '../shared/front-desk.js';
 import { matchDoctors, openWindow } from '../../domain/schedule.js';
 import { resolveSpokenTime } from '../../domain/spoken-time.js';
 import { toE164, normaliseSpokenEmail } from '../../domain/contact.js';
@@ -20,9 +20,6 @@ import { requireBotConfig } from '../shared/store.js';
 import { writeOnlySealer } from '../shared/sealer.js';
 import { renderTable } from '../shared/table.js';
 
-/** Who acted, in the audit log, when no password was asked (booking seals; it opens nothing). */
-const actor = () => `os:${os.userInfo().username}`;
-
 const DAY = /^\d{4}-\d\d-\d\d$/;
 function dayFlag(v: unknown, flag: string): string | undefined {
   if (v === undefined) return undefined;
@@ -36,16 +33,6 @@ const dayIn = (d: string, zone: string, now: Date) =>
         .startOf('day')
         .plus({ days: d === 'tomorrow' ? 1 : 0 })
     : DateTime.fromISO(d, { zone });
-
-/** A doctor reference as the user sees an error of it (exit 2, with the candidates). */
-function pick(all: Doctor[], ref: string): Doctor {
-  try {
-    return findDoctor(all, ref);
-  } catch (err) {
-    if (!(err instanceof DoctorInputError)) throw err;
-    throw new UsageError(err.message, `Doctors: ${err.candidates!.map((d) => `${d._id} (${d.name})`).join(', ')}.`);
-  }
-}
 
 /**
  * `--at` in the clinic's zone: `2026-12-03 10:00`, an ISO time with an offset, or words the
@@ -103,9 +90,6 @@ async function desk(ctx: Context) {
   const book = new AppointmentBook(store, config.clinic, ctx.now, sealer);
   return { store, config, sealer, book };
 }
-
-const audit = (ctx: Context, store: Store, action: string, details: Record<string, unknown>) =>
-  appendAudit(store, { at: ctx.now().toISOString(), user: actor(), action, details });
 
 /** An appointment as printed: times in UTC ISO, sealed fields opened for the user's role or `[sealed]`. */
 export interface AppointmentView {
@@ -198,7 +182,7 @@ async function runList(o: ListOptions, ctx: Context): Promise<ListResult> {
   const from = dayIn(o.date ?? o.from ?? 'today', zone, ctx.now());
   const to = o.date ? from : o.to ? dayIn(o.to, zone, ctx.now()) : from.plus({ days: 6 });
   if (to < from) throw new UsageError(`--to ${to.toISODate()} is before --from ${from.toISODate()}.`);
-  const doctor = o.doctor ? pick(await clinicDoctors(store), o.doctor) : undefined;
+  const doctor = o.doctor ? pickDoctor(await clinicDoctors(store), o.doctor) : undefined;
   const me = await unlockFor(ctx, o.decrypt);
   const found = await store.collection<Appointment>('appointments').find(
     {
@@ -345,7 +329,7 @@ async function runBook(o: BookOptions, ctx: Context): Promise<ChangeResult> {
       `Give it in E.164 (+91…) or as a number of ${clinic.defaultRegion}.`,
     );
   const all = await clinicDoctors(store);
-  const doctors = o.doctor ? [pick(all, o.doctor)] : matchDoctors(all, { specialty: o.specialty });
+  const doctors = o.doctor ? [pickDoctor(all, o.doctor)] : matchDoctors(all, { specialty: o.specialty });
   if (!doctors.length)
     throw new UsageError(
       `No doctor of specialty "${o.specialty}".`,
@@ -363,7 +347,7 @@ async function runBook(o: BookOptions, ctx: Context): Promise<ChangeResult> {
   );
   if (!outcome.ok) throw await refusedError(outcome.reason === 'taken' ? 'taken' : outcome.why, start, book, doctors);
   if (!outcome.replayed)
-    await audit(ctx, store, 'appointments.book', { appointmentId: outcome.appointment.appointmentId });
+    await auditDeskChange(ctx, store, 'appointments.book', { appointmentId: outcome.appointment.appointmentId });
   return brief(outcome.appointment, 'appointments.book', clinic.timeZone, outcome.replayed);
 }
 
@@ -392,7 +376,7 @@ async function runReschedule(o: { id: string; at: string }, ctx: Context): Promi
     if (moved.reason === 'gone') throw new UserError(`Appointment ${o.id} is no longer confirmed.`);
     throw await refusedError(moved.reason === 'unbookable' ? moved.why : 'taken', start, book, [doctor]);
   }
-  await audit(ctx, store, 'appointments.reschedule', { appointmentId: o.id });
+  await auditDeskChange(ctx, store, 'appointments.reschedule', { appointmentId: o.id });
   return brief(moved.appointment, 'appointments.reschedule', config.clinic.timeZone);
 }
 
@@ -401,7 +385,7 @@ async function runCancel(o: { id: string; reason: string }, ctx: Context): Promi
   const appt = await confirmed(book, o.id);
   if (!(await cancelBooking(store, book, config.clinic, sealer, ctx.now, appt, o.reason)))
     throw new UserError(`Appointment ${o.id} is no longer confirmed.`);
-  await audit(ctx, store, 'appointments.cancel', { appointmentId: o.id });
+  await auditDeskChange(ctx, store, 'appointments.cancel', { appointmentId: o.id });
   return brief({ ...appt, status: 'cancelled' }, 'appointments.cancel', config.clinic.timeZone);
 }
 
@@ -443,7 +427,7 @@ async function runExport(o: ExportOptions, ctx: Context): Promise<string> {
   const to = o.to ? dayIn(o.to, zone, ctx.now()) : from.plus({ days: config.clinic.bookingHorizonDays });
   if (to < from) throw new UsageError(`--to ${to.toISODate()} is before --from ${from.toISODate()}.`);
   const all = await clinicDoctors(store);
-  const doctor = o.doctor ? pick(all, o.doctor) : undefined;
+  const doctor = o.doctor ? pickDoctor(all, o.doctor) : undefined;
   const me = await unlockFor(ctx, o.decrypt);
   const rows = await store.collection<Appointment>('appointments').find(
     {

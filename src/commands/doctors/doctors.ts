@@ -1,11 +1,9 @@
-import os from 'node:os';
 import { DateTime } from 'luxon';
 import type { Doctor, Holiday, Leave } from '../../domain/clinic.js';
 import {
   DoctorInputError,
   clinicDoctors,
   doctorIdFor,
-  findDoctor,
   formatWeeklyHours,
   parseDayRange,
   parseWeeklyHours,
@@ -14,24 +12,19 @@ import {
 import { AppointmentBook, type Appointment } from '../../domain/appointments.js';
 import { cancelBooking, reassignAppointment } from '../../domain/booking.js';
 import { isSlotStart, slotKey } from '../../domain/schedule.js';
-import { appendAudit } from '../../domain/audit.js';
 import type { Store } from '../../store/types.js';
 import { UsageError, UserError } from '../../errors.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
 import { requireBotConfig } from '../shared/store.js';
 import { writeOnlySealer } from '../shared/sealer.js';
+import { auditDeskChange, doctorUsageError, pickDoctor } from '../shared/front-desk.js';
 import { feedPath } from '../../domain/calendar-feed.js';
 import { renderTable } from '../shared/table.js';
 
-/** A domain input error as the user sees it (exit 2), with the doctors a name could have meant. */
+/** A domain input error as the user sees it (exit 2). */
 function usage(err: unknown): never {
-  if (err instanceof DoctorInputError)
-    throw new UsageError(
-      err.message,
-      err.candidates?.length ? `Doctors: ${err.candidates.map((d) => `${d._id} (${d.name})`).join(', ')}.` : undefined,
-      { cause: err },
-    );
+  if (err instanceof DoctorInputError) throw doctorUsageError(err);
   throw err;
 }
 const attempt = <T>(fn: () => T): T => {
@@ -43,15 +36,11 @@ const attempt = <T>(fn: () => T): T => {
 };
 
 const doctorsOf = (store: Store) => store.collection<Doctor>('doctors');
-/** Who made a change, in the audit log: commands that change no sealed data ask for no password. */
-const actor = () => `os:${os.userInfo().username}`;
-const audit = (ctx: Context, store: Store, action: string, details: Record<string, unknown>) =>
-  appendAudit(store, { at: ctx.now().toISOString(), user: actor(), action, details });
 
 /** The stored doctor `ref` names (without holidays merged). @throws UsageError */
 async function stored(store: Store, ref: string): Promise<Doctor> {
   const all = await doctorsOf(store).find({}, { sort: { name: 1 } });
-  return attempt(() => findDoctor(all, ref));
+  return pickDoctor(all, ref);
 }
 
 /** Coming confirmed appointments, optionally of one doctor in [from, to] (ISO dates, clinic zone). */
@@ -214,7 +203,7 @@ async function runAdd(o: AddOptions, ctx: Context): Promise<DoctorChange> {
     ...(o.slotMinutes ? { slotMinutes: o.slotMinutes } : {}),
   };
   await doctorsOf(store).insertOne(doctor);
-  await audit(ctx, store, 'doctors.add', { doctorId: doctor._id });
+  await auditDeskChange(ctx, store, 'doctors.add', { doctorId: doctor._id });
   return { action: 'doctors.add', doctor };
 }
 
@@ -272,7 +261,7 @@ async function runUpdate(o: UpdateOptions, ctx: Context): Promise<DoctorChange> 
   const outside = (await coming(store, zone, ctx.now(), { doctorId: doctor._id })).filter(
     (a) => !isSlotStart(doctor, DateTime.fromMillis(a.startMs, { zone }), config.clinic.slotMinutes),
   );
-  await audit(ctx, store, 'doctors.update', { doctorId: doctor._id, fields: Object.keys(set) });
+  await auditDeskChange(ctx, store, 'doctors.update', { doctorId: doctor._id, fields: Object.keys(set) });
   return { action: 'doctors.update', doctor, outsideHours: outside.map((a) => brief(a, zone)) };
 }
 
@@ -323,7 +312,7 @@ async function runRemove(o: RemoveOptions, ctx: Context): Promise<RemoveResult> 
   const doctor = await stored(store, o.ref);
   // The other doctor as the tools see them (holidays in their leave).
   const all = await clinicDoctors(store);
-  const target = o.reassign ? attempt(() => findDoctor(all, o.reassign!)) : undefined;
+  const target = o.reassign ? pickDoctor(all, o.reassign) : undefined;
   if (target?._id === doctor._id) throw new UsageError('--reassign names the doctor being removed.');
   const upcoming = await coming(store, zone, ctx.now(), { doctorId: doctor._id });
   if (upcoming.length && !target && !o.cancel)
@@ -374,7 +363,7 @@ async function runRemove(o: RemoveOptions, ctx: Context): Promise<RemoveResult> 
       );
     await doctorsOf(store).deleteMany({ _id: doctor._id });
   });
-  await audit(ctx, store, 'doctors.remove', {
+  await auditDeskChange(ctx, store, 'doctors.remove', {
     doctorId: doctor._id,
     reassigned: result.reassigned.length,
     cancelled: result.cancelled.length,
@@ -408,7 +397,7 @@ async function runLeaveAdd(o: LeaveOptions, ctx: Context): Promise<DoctorChange>
   const next = [...(doctor.leave ?? []), leave].sort((a, b) => a.from.localeCompare(b.from));
   await doctorsOf(store).updateOne({ _id: doctor._id }, { $set: { leave: next } });
   const booked = await coming(store, config.clinic.timeZone, ctx.now(), { doctorId: doctor._id, days: o.days });
-  await audit(ctx, store, 'doctors.leave.add', { doctorId: doctor._id, ...o.days });
+  await auditDeskChange(ctx, store, 'doctors.leave.add', { doctorId: doctor._id, ...o.days });
   return {
     action: 'doctors.leave.add',
     doctor: { ...doctor, leave: next },
@@ -427,7 +416,7 @@ async function runLeaveRemove(o: { ref: string; from: string }, ctx: Context): P
     );
   const next = (doctor.leave ?? []).filter((l) => l !== gone);
   await doctorsOf(store).updateOne({ _id: doctor._id }, { $set: { leave: next } });
-  await audit(ctx, store, 'doctors.leave.remove', { doctorId: doctor._id, from: gone.from, to: gone.to });
+  await auditDeskChange(ctx, store, 'doctors.leave.remove', { doctorId: doctor._id, from: gone.from, to: gone.to });
   return { action: 'doctors.leave.remove', doctor: { ...doctor, leave: next } };
 }
 
@@ -485,7 +474,7 @@ async function runHolidaysAdd(
   const holiday: Holiday = { _id: o.days.from, ...o.days, name: o.name };
   await holidaysOf(store).insertOne(holiday);
   const booked = await coming(store, config.clinic.timeZone, ctx.now(), { days: o.days });
-  await audit(ctx, store, 'doctors.holidays.add', { ...o.days });
+  await auditDeskChange(ctx, store, 'doctors.holidays.add', { ...o.days });
   return {
     action: 'doctors.holidays.add',
     holiday: { ...o.days, name: o.name },
@@ -499,7 +488,7 @@ async function runHolidaysRemove(o: { from: string }, ctx: Context): Promise<Hol
   if (!h)
     throw new UserError(`No clinic holiday starts ${o.from}.`, 'See them with `receptionist doctors holidays list`.');
   await holidaysOf(store).deleteMany({ _id: o.from });
-  await audit(ctx, store, 'doctors.holidays.remove', { from: h.from, to: h.to });
+  await auditDeskChange(ctx, store, 'doctors.holidays.remove', { from: h.from, to: h.to });
   return { action: 'doctors.holidays.remove', holiday: { from: h.from, to: h.to, name: h.name } };
 }
 
@@ -545,7 +534,7 @@ async function runFeedUrl(o: { ref: string; rotate: boolean; publicUrl?: string 
   if (o.rotate) {
     doctor.feedVersion = (doctor.feedVersion ?? 1) + 1;
     await doctorsOf(store).updateOne({ _id: doctor._id }, { $set: { feedVersion: doctor.feedVersion } });
-    await audit(ctx, store, 'doctors.feed.rotate', { doctorId: doctor._id, version: doctor.feedVersion });
+    await auditDeskChange(ctx, store, 'doctors.feed.rotate', { doctorId: doctor._id, version: doctor.feedVersion });
   }
   return { doctor: doctor._id, url: `${base.replace(/\/+$/, '')}${feedPath(doctor, sealer)}`, rotated: o.rotate };
 }

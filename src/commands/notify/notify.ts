@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
 import { NOTIFICATION_EVENTS, type NotificationEvent } from '../../domain/outbox.js';
 import { newSigningSecret, secretBinding, webhookEndpoints, type WebhookEndpoint } from '../../notify/webhooks.js';
-import { appendAudit } from '../../domain/audit.js';
+import { auditDeskChange } from '../shared/front-desk.js';
 import { UsageError, UserError } from '../../errors.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
@@ -61,12 +60,7 @@ async function runAdd(o: AddOptions, ctx: Context): Promise<AddResult> {
     createdAt: ctx.now().toISOString(),
   };
   await webhookEndpoints(store).insertOne(endpoint);
-  await appendAudit(store, {
-    at: ctx.now().toISOString(),
-    user: `os:${os.userInfo().username}`,
-    action: 'notify.webhooks.add',
-    details: { id, host: new URL(o.url).host, events: o.events },
-  });
+  await auditDeskChange(ctx, store, 'notify.webhooks.add', { id, host: new URL(o.url).host, events: o.events });
   return { id, url: o.url, events: o.events, secret };
 }
 
@@ -102,12 +96,7 @@ async function runRemove(o: { id: string }, ctx: Context): Promise<{ action: str
   const store = await ctx.store();
   const { deleted } = await webhookEndpoints(store).deleteMany({ _id: o.id });
   if (!deleted) throw new UserError(`No webhook ${o.id}.`, '`receptionist notify webhooks list` shows them.');
-  await appendAudit(store, {
-    at: ctx.now().toISOString(),
-    user: `os:${os.userInfo().username}`,
-    action: 'notify.webhooks.remove',
-    details: { id: o.id },
-  });
+  await auditDeskChange(ctx, store, 'notify.webhooks.remove', { id: o.id });
   return { action: 'notify.webhooks.remove', id: o.id };
 }
 
