@@ -6,6 +6,7 @@ import { doctorsCommand } from './doctors/index.js';
 import { appointmentsCommand } from './appointments/index.js';
 import { notifyCommand } from './notify/index.js';
 import { outboxCommand } from './outbox/index.js';
+import { remindersCommand } from './reminders/index.js';
 import { serveCommand } from './serve/index.js';
 import { triggerCommand } from './trigger/index.js';
 import { logsCommand } from './logs/index.js';
@@ -30,6 +31,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   doctorsCommand,
   appointmentsCommand,
   notifyCommand,
+  remindersCommand,
   outboxCommand,
   triggerCommand,
   logsCommand,

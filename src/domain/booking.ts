@@ -7,9 +7,12 @@ import { slotsOnDay } from './schedule.js';
 import type { FieldSealer } from './sealer.js';
 import {
   appointmentNotification,
+  cancelReminders,
   enqueueNotification,
   openContact,
+  scheduleReminder,
   sealContact,
+  type Contact,
   type NotificationEvent,
 } from './outbox.js';
 
@@ -123,15 +126,15 @@ export async function makeBooking(
     const contact = { name, email, phone };
     if (await book.confirm(claim.appointment, { ...fields, contact: sealContact(sealer, id, contact) })) {
       const appointment: Appointment = { ...claim.appointment, status: 'confirmed' };
-      // In the same atomic step: the booking is never without its notification, nor the reverse.
+      const durationMinutes = slotLength(doctor, clinic.slotMinutes);
+      // In the same atomic step: the booking is never without its notification and reminder, nor the reverse.
       await enqueueNotification(
         store,
         sealer,
-        appointmentNotification('appointment.booked', appointment, contact, clinic, now(), {
-          durationMinutes: slotLength(doctor, clinic.slotMinutes),
-        }),
+        appointmentNotification('appointment.booked', appointment, contact, clinic, now(), { durationMinutes }),
         { subject: id },
       );
+      await scheduleReminder(store, sealer, clinic, now(), appointment, contact, durationMinutes);
       return { ok: true, appointment };
     }
   }
@@ -147,7 +150,8 @@ export type MoveOutcome =
 /**
  * Moves a confirmed appointment to `start` with the same doctor, keeping its id (the voice tool
  * `reschedule_appointment` and `appointments reschedule`): the rules of {@link whyUnbookable}, then
- * one atomic claim-and-release ({@link AppointmentBook.reschedule}).
+ * one atomic claim-and-release ({@link AppointmentBook.reschedule}), the patient told and the
+ * reminder moved in the same step.
  */
 export async function moveAppointment(
   store: Store,
@@ -166,18 +170,15 @@ export async function moveAppointment(
   return store.atomically(async () => {
     const moved = await book.reschedule(appt, doctor, start);
     if (!moved.ok) return moved;
-    await notifyPatient(store, sealer, clinic, now, 'appointment.rescheduled', moved.appointment, {
-      previousStart: appt.start,
-      durationMinutes: slotLength(doctor, clinic.slotMinutes),
-    });
+    await tellOfMove(store, sealer, clinic, now, appt, moved.appointment, doctor);
     return moved;
   });
 }
 
 /**
  * Cancels a confirmed appointment and tells the patient (the voice tool, `appointments cancel`,
- * `doctors remove --cancel`), in one atomic step; the contact card goes with it. False when it is
- * no longer confirmed.
+ * `doctors remove --cancel`), in one atomic step; the contact card and the pending reminder go
+ * with it. False when it is no longer confirmed.
  */
 export async function cancelBooking(
   store: Store,
@@ -191,6 +192,7 @@ export async function cancelBooking(
   return store.atomically(async () => {
     if (!(await book.cancel(appt, reason))) return false;
     await notifyPatient(store, sealer, clinic, now, 'appointment.cancelled', { ...appt, status: 'cancelled' });
+    await cancelReminders(store, { appointmentId: appt.appointmentId }, now(), 'appointment cancelled');
     await store
       .collection<Appointment>('appointments')
       .updateOne({ appointmentId: appt.appointmentId }, { $unset: { contact: true } });
@@ -213,16 +215,37 @@ export async function reassignAppointment(
 ): Promise<Awaited<ReturnType<AppointmentBook['reassign']>>> {
   return store.atomically(async () => {
     const moved = await book.reassign(appt, doctor);
-    if (moved.ok)
-      await notifyPatient(store, sealer, clinic, now, 'appointment.rescheduled', moved.appointment, {
-        previousStart: appt.start,
-        durationMinutes: slotLength(doctor, clinic.slotMinutes),
-      });
+    if (moved.ok) await tellOfMove(store, sealer, clinic, now, appt, moved.appointment, doctor);
     return moved;
   });
 }
 
-/** Enqueues an event of an appointment for its patient, when it has a contact card (booked by this version). */
+/**
+ * A move or a new doctor (`was` → `moved`): the patient is told, and the reminder goes with the
+ * appointment (the old one cancelled, a new one due before the new time), in the caller's atomic step.
+ */
+async function tellOfMove(
+  store: Store,
+  sealer: FieldSealer,
+  clinic: ClinicSettings,
+  now: () => Date,
+  was: Appointment,
+  moved: Appointment,
+  doctor: Doctor,
+): Promise<void> {
+  const durationMinutes = slotLength(doctor, clinic.slotMinutes);
+  const contact = await notifyPatient(store, sealer, clinic, now, 'appointment.rescheduled', moved, {
+    previousStart: was.start,
+    durationMinutes,
+  });
+  await cancelReminders(store, { appointmentId: was.appointmentId }, now(), 'moved');
+  if (contact) await scheduleReminder(store, sealer, clinic, now(), moved, contact, durationMinutes);
+}
+
+/**
+ * Enqueues an event of an appointment for its patient, when it has a contact card (booked by this
+ * version); returns the contact it was sent to.
+ */
 async function notifyPatient(
   store: Store,
   sealer: FieldSealer,
@@ -231,16 +254,17 @@ async function notifyPatient(
   type: NotificationEvent,
   a: Appointment,
   extra: { previousStart?: string; durationMinutes?: number } = {},
-): Promise<void> {
+): Promise<Contact | undefined> {
   let contact;
   try {
     contact = openContact(sealer, a);
   } catch {
     // Sealed under a blind-index key since replaced: the change goes on; there is no one to tell.
-    return;
+    return undefined;
   }
-  if (!contact) return;
+  if (!contact) return undefined;
   await enqueueNotification(store, sealer, appointmentNotification(type, a, contact, clinic, now(), extra), {
     subject: a.appointmentId,
   });
+  return contact;
 }

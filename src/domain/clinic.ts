@@ -26,7 +26,31 @@ export interface ClinicSettings {
    * no recording, transcript or logs of the calls (the end-of-call report still reaches `serve`). @default false
    */
   hipaaEnabled?: boolean;
+  /**
+   * How long before each appointment its reminder goes out, hours; 0: no reminders (issue 14 item 4).
+   * @default 24 ({@link DEFAULT_REMINDER_HOURS})
+   */
+  reminderHours?: number;
+  /**
+   * How reminders reach the patient, of those `serve` has configured: `call` (an outbound Vapi call
+   * with `variableValues`), `email`, `sms`. Outgoing webhooks subscribed to `appointment.reminder`
+   * get them whatever this says. @default ['call', 'email', 'sms']
+   */
+  reminderChannels?: ReminderChannel[];
+  /**
+   * What the assistant says first on a reminder call (`assistantOverrides.firstMessage`), with the
+   * call's `variableValues` `{{name}}`, `{{doctor}}`, `{{appointmentTime}}` (spoken), `{{clinic}}` and
+   * `{{appointmentId}}` (not `{{time}}`: that is Vapi's own clock, which the system prompt reads).
+   * @default {@link DEFAULT_REMINDER_FIRST_MESSAGE}
+   */
+  reminderFirstMessage?: string;
 }
+
+export type ReminderChannel = 'call' | 'email' | 'sms';
+export const REMINDER_CHANNELS: readonly ReminderChannel[] = ['call', 'email', 'sms'];
+export const DEFAULT_REMINDER_HOURS = 24;
+export const DEFAULT_REMINDER_FIRST_MESSAGE =
+  'Hello {{name}}, this is {{clinic}} with a reminder of your appointment with {{doctor}} {{appointmentTime}}. Would you like to keep it, move it or cancel it?';
 
 /** Days a doctor does not see patients: ISO dates in the clinic's zone, inclusive. */
 export interface Leave {

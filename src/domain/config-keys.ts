@@ -22,6 +22,11 @@ export const CONFIG_KEYS: Record<string, string> = {
   'clinic.holdMinutes': 'how long a held slot stays reserved, minutes',
   'clinic.bookingHorizonDays': 'how far ahead bookings are accepted, days',
   'clinic.frontDeskNumber': 'E.164 number of the front desk, where transfers go (e.g. +918041234567)',
+  'clinic.reminderHours': 'hours before an appointment its reminder goes out, 1 to 168; 0 for none (default 24)',
+  'clinic.reminderChannels':
+    'how reminders go, comma-separated of call, email, sms (default all three, each where serve has it)',
+  'clinic.reminderFirstMessage':
+    'what the assistant says first on a reminder call, with {{name}}, {{doctor}}, {{appointmentTime}}, {{clinic}}, {{appointmentId}}',
   'clinic.hipaaEnabled':
     "true to set the assistant's compliancePlan.hipaaEnabled (needs Vapi's HIPAA add-on; Vapi then keeps no recordings or transcripts)",
 };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Doc, Store } from '../store/types.js';
 import type { Appointment } from './appointments.js';
+import { DEFAULT_REMINDER_HOURS, REMINDER_CHANNELS, type ClinicSettings, type ReminderChannel } from './clinic.js';
 import type { FieldSealer } from './sealer.js';
 
 /**
@@ -74,10 +75,24 @@ export interface OutboxEntry extends Doc {
   event: NotificationEvent;
   /** The appointment or visit it is about (no patient data). */
   subject: string;
-  status: 'pending' | 'delivered' | 'dead';
+  /** `cancelled`: a reminder whose appointment moved or was cancelled, or `reminders cancel`. */
+  status: 'pending' | 'delivered' | 'dead' | 'cancelled';
   createdAt: string;
   /** Epoch ms: not before (a reminder's time; a retry's). */
   dueAt: number;
+  /**
+   * Epoch ms: not sent after this (a reminder: {@link REMINDER_CUTOFF_MS} before its appointment);
+   * absent: retried until {@link RETRY_WINDOW_MS} after `createdAt`.
+   */
+  expiresAt?: number;
+  /**
+   * Only these of serve's own channels (a reminder: the clinic's `reminderChannels`); outgoing
+   * webhooks go by their own `events`. Absent: every channel that wants it.
+   */
+  channels?: ReminderChannel[];
+  cancelledAt?: string;
+  /** Why it was cancelled, in words (`moved`, `appointment cancelled`, `reminders cancel`). */
+  cancelReason?: string;
   /** Ties of `dueAt` go in the order entries were made (real clock, µs, plus a counter): a booking before its cancellation. */
   order: number;
   attempts: number;
@@ -111,7 +126,7 @@ export async function enqueueNotification(
   store: Store,
   sealer: FieldSealer,
   n: Notification,
-  opts: { subject: string; dueAt?: number; id?: string },
+  opts: { subject: string; dueAt?: number; id?: string } & Pick<OutboxEntry, 'expiresAt' | 'channels'>,
 ): Promise<OutboxEntry> {
   const _id = opts.id ?? newId();
   const entry: OutboxEntry = {
@@ -124,6 +139,8 @@ export async function enqueueNotification(
     order: nextOrder(),
     attempts: 0,
     deliveries: {},
+    ...(opts.expiresAt !== undefined ? { expiresAt: opts.expiresAt } : {}),
+    ...(opts.channels ? { channels: opts.channels } : {}),
     payload: sealer.sealPending(JSON.stringify(n), bound(_id)),
   };
   await outbox(store).insertOne(entry);
@@ -185,9 +202,15 @@ export async function listOutbox(store: Store, opts: { status?: OutboxEntry['sta
   });
 }
 
-/** Puts dead (or all failed pending) entries back to be delivered at once; returns how many. */
+/**
+ * Puts dead (or all failed pending) entries back to be delivered at once; returns how many. A
+ * reminder whose appointment is too near ({@link OutboxEntry.expiresAt} passed) stays dead.
+ */
 export async function retryOutbox(store: Store, opts: { id?: string }, now: Date): Promise<number> {
-  const q = opts.id ? { _id: opts.id, status: { $in: ['dead', 'pending'] } } : { status: 'dead' };
+  const q = {
+    ...(opts.id ? { _id: opts.id, status: { $in: ['dead', 'pending'] } } : { status: 'dead' }),
+    $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: now.getTime() } }],
+  };
   const res = await outbox(store).updateMany(q, {
     $set: { status: 'pending', dueAt: now.getTime(), attempts: 0, createdAt: now.toISOString() },
     $unset: { deadAt: true, leaseUntil: true, leaseOwner: true },
@@ -195,10 +218,10 @@ export async function retryOutbox(store: Store, opts: { id?: string }, now: Date
   return res.matched;
 }
 
-/** Removes delivered entries older than `before`, and dead ones (`dead: true`); returns how many. */
+/** Removes delivered and cancelled entries older than `before`, and dead ones (`dead: true`); returns how many. */
 export async function purgeOutbox(store: Store, opts: { before: Date; dead?: boolean }): Promise<number> {
   const delivered = await outbox(store).deleteMany({
-    status: 'delivered',
+    status: { $in: ['delivered', 'cancelled'] },
     createdAt: { $lt: opts.before.toISOString() },
   });
   const dead = opts.dead ? await outbox(store).deleteMany({ status: 'dead' }) : { deleted: 0 };
@@ -214,4 +237,98 @@ export async function forgetPastContacts(store: Store, now: Date): Promise<numbe
     .collection<Appointment>('appointments')
     .updateMany({ contact: { $exists: true }, startMs: { $lt: now.getTime() } }, { $unset: { contact: true } });
   return res.matched;
+}
+
+/** A reminder is not sent in the last quarter hour before its appointment: too late to act on. */
+export const REMINDER_CUTOFF_MS = 15 * 60_000;
+
+/**
+ * When an appointment's reminder is due and until when it may go, epoch ms; undefined when the
+ * clinic sends none (`reminderHours` 0) or the appointment is nearer than the lead (the booking's
+ * own confirmation is then the reminder).
+ */
+export function reminderTimes(
+  clinic: Pick<ClinicSettings, 'reminderHours'>,
+  startMs: number,
+  nowMs: number,
+): { dueAt: number; expiresAt: number } | undefined {
+  const hours = clinic.reminderHours ?? DEFAULT_REMINDER_HOURS;
+  if (!hours) return undefined;
+  const dueAt = startMs - hours * 3_600_000;
+  if (dueAt <= nowMs) return undefined;
+  return { dueAt, expiresAt: startMs - REMINDER_CUTOFF_MS };
+}
+
+/**
+ * Puts the reminder of a confirmed appointment in the outbox (event `appointment.reminder`, due
+ * `reminderHours` before it, for the clinic's `reminderChannels`), when one is due at all
+ * ({@link reminderTimes}). Call it in the atomic step of the booking or move.
+ * @throws StoreUnavailableError
+ */
+export async function scheduleReminder(
+  store: Store,
+  sealer: FieldSealer,
+  clinic: ClinicSettings,
+  now: Date,
+  a: Appointment,
+  contact: Contact,
+  durationMinutes: number,
+): Promise<OutboxEntry | undefined> {
+  const when = reminderTimes(clinic, a.startMs, now.getTime());
+  if (!when) return undefined;
+  return enqueueNotification(
+    store,
+    sealer,
+    appointmentNotification('appointment.reminder', a, contact, clinic, now, { durationMinutes }),
+    { subject: a.appointmentId, ...when, channels: [...(clinic.reminderChannels ?? REMINDER_CHANNELS)] },
+  );
+}
+
+/**
+ * Cancels the pending reminders of an appointment (it moved, was cancelled, or the desk said so);
+ * their sealed payloads go at once. Returns how many. @throws StoreUnavailableError
+ */
+export async function cancelReminders(
+  store: Store,
+  query: { appointmentId: string } | { id: string },
+  now: Date,
+  reason: string,
+): Promise<number> {
+  const res = await outbox(store).updateMany(
+    {
+      event: 'appointment.reminder',
+      status: 'pending',
+      ...('id' in query ? { _id: query.id } : { subject: query.appointmentId }),
+    },
+    {
+      $set: { status: 'cancelled', cancelledAt: now.toISOString(), cancelReason: reason },
+      $unset: { payload: true, leaseUntil: true, leaseOwner: true },
+    },
+  );
+  return res.matched;
+}
+
+/** Reminders, soonest first: of one status, due in `[from, to)` (epoch ms), of one appointment. */
+export async function listReminders(
+  store: Store,
+  opts: { status?: OutboxEntry['status']; from?: number; to?: number; appointmentId?: string; limit?: number } = {},
+): Promise<OutboxEntry[]> {
+  const due =
+    opts.from !== undefined || opts.to !== undefined
+      ? {
+          dueAt: {
+            ...(opts.from !== undefined ? { $gte: opts.from } : {}),
+            ...(opts.to !== undefined ? { $lt: opts.to } : {}),
+          },
+        }
+      : {};
+  return outbox(store).find(
+    {
+      event: 'appointment.reminder',
+      ...(opts.status ? { status: opts.status } : {}),
+      ...(opts.appointmentId ? { subject: opts.appointmentId } : {}),
+      ...due,
+    },
+    { sort: { dueAt: 1, order: 1 }, ...(opts.limit ? { limit: opts.limit } : {}) },
+  );
 }

@@ -156,8 +156,11 @@ export class OutboxWorker {
     this.timer.unref();
   }
 
-  /** The channels for one notification: the webhooks subscribed to its event, then email and SMS. */
-  private async channelsFor(n: Notification): Promise<Channel[]> {
+  /**
+   * The channels for one notification: the webhooks subscribed to its event, then serve's own
+   * (email, SMS, reminder calls) that want it, of those the entry allows (a reminder's `channels`).
+   */
+  private async channelsFor(n: Notification, allowed?: readonly string[]): Promise<Channel[]> {
     const endpoints = (await webhookEndpoints(this.store).find({})).filter((e) => wantsEvent(e, n.type));
     const hooks: Channel[] = endpoints.map((e) => ({
       name: `webhook:${e._id}`,
@@ -165,12 +168,34 @@ export class OutboxWorker {
       send: (note, msgId) =>
         postWebhook(e, endpointSecret(e, this.sealer), msgId, JSON.stringify(note), this.opts.now(), this.opts.fetch),
     }));
-    return [...hooks, ...(this.opts.channels ?? []).filter((c) => c.wants(n))];
+    const own = (this.opts.channels ?? []).filter((c) => (!allowed || allowed.includes(c.name)) && c.wants(n));
+    return [...hooks, ...own];
   }
 
   private async deliver(entry: OutboxEntry): Promise<void> {
     const col = this.store.collection<OutboxEntry>('outbox');
     const now = this.opts.now();
+    if (entry.expiresAt !== undefined && now.getTime() >= entry.expiresAt) {
+      // A reminder that could not go out in time (serve was down, every channel failing): it would
+      // come too late to act on. Its payload goes; `outbox retry` leaves it dead.
+      const error = `too late: not sent by ${new Date(entry.expiresAt).toISOString()}`;
+      await col.updateOne(
+        { _id: entry._id },
+        {
+          $set: { status: 'dead', deadAt: now.toISOString(), lastError: error },
+          $unset: { payload: true, leaseUntil: true, leaseOwner: true },
+        },
+      );
+      this.opts.onEvent?.({
+        kind: 'outbox',
+        state: 'dead',
+        id: entry._id,
+        event: entry.event,
+        attempts: entry.attempts,
+        error,
+      });
+      return;
+    }
     let n: Notification;
     try {
       n = openNotification(entry, this.sealer);
@@ -195,7 +220,7 @@ export class OutboxWorker {
     }
     const deliveries: Record<string, DeliveryState> = { ...entry.deliveries };
     const errors: string[] = [];
-    const todo = (await this.channelsFor(n)).filter((c) => deliveries[c.name]?.status !== 'delivered');
+    const todo = (await this.channelsFor(n, entry.channels)).filter((c) => deliveries[c.name]?.status !== 'delivered');
     for (const [i, channel] of todo.entries()) {
       try {
         await channel.send(n, entry._id);
@@ -228,7 +253,9 @@ export class OutboxWorker {
     }
     const attempts = entry.attempts + 1;
     const error = errors.join('; ');
-    if (now.getTime() - Date.parse(entry.createdAt) >= RETRY_WINDOW_MS) {
+    const deadline = entry.expiresAt ?? Date.parse(entry.createdAt) + RETRY_WINDOW_MS;
+    const inMs = retryDelayMs(attempts);
+    if (now.getTime() >= deadline) {
       await col.updateOne(
         { _id: entry._id },
         {
@@ -239,7 +266,6 @@ export class OutboxWorker {
       this.opts.onEvent?.({ kind: 'outbox', state: 'dead', id: entry._id, event: entry.event, attempts, error });
       return;
     }
-    const inMs = retryDelayMs(attempts);
     await col.updateOne(
       { _id: entry._id },
       {

@@ -1,7 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { IANAZone } from 'luxon';
 import { isSupportedCountry } from 'libphonenumber-js';
-import type { BotConfig } from '../domain/clinic.js';
+import { REMINDER_CHANNELS, type BotConfig } from '../domain/clinic.js';
 import { CONFIG_KEYS } from '../domain/config-keys.js';
 
 export { CONFIG_KEYS };
@@ -181,6 +181,35 @@ function clinicValue(field: string, v: string): unknown {
         `clinic.frontDeskNumber "${v}" is not a phone number in E.164 form (e.g. +918041234567).`,
       );
     return parsed.number;
+  }
+  if (field === 'reminderHours') {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 168)
+      throw new ConfigValueError('clinic.reminderHours must be a whole number of hours from 0 (no reminders) to 168.');
+    return n;
+  }
+  if (field === 'reminderChannels') {
+    const list = [
+      ...new Set(
+        v
+          .split(',')
+          .map((x) => x.trim().toLowerCase())
+          .filter(Boolean),
+      ),
+    ];
+    const bad = list.filter((x) => !(REMINDER_CHANNELS as readonly string[]).includes(x));
+    if (bad.length || !list.length)
+      throw new ConfigValueError(
+        bad.length
+          ? `clinic.reminderChannels: ${bad.join(', ')} is not a reminder channel.`
+          : 'clinic.reminderChannels needs at least one channel (set clinic.reminderHours 0 for no reminders).',
+        [...REMINDER_CHANNELS],
+      );
+    return list;
+  }
+  if (field === 'reminderFirstMessage') {
+    if (!v.trim()) throw new ConfigValueError('clinic.reminderFirstMessage cannot be empty.');
+    return v;
   }
   if (field === 'hipaaEnabled') {
     if (v !== 'true' && v !== 'false') throw new ConfigValueError('clinic.hipaaEnabled must be true or false.');

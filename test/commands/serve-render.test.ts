@@ -36,3 +36,48 @@ test('printable keeps ordinary text, including non-Latin names, as it is', () =>
   expect(printable('Dr. Priya Rao — सुनीता, 10:30')).toBe('Dr. Priya Rao — सुनीता, 10:30');
   expect(printable('a\tb\x7fc\x9b')).toBe('a\\tb\\x7fc\\x9b');
 });
+
+test('the ready lines say which notification channels are on, and why each reminder channel is off', async () => {
+  const { notificationChannels } = await import('../../src/commands/serve/serve.js');
+  const { resolveVapiSettings } = await import('../../src/vapi/client.js');
+  const { createEnv } = await import('../../src/env.js');
+  const clinic = JSON.parse(
+    (await import('node:fs')).readFileSync(new URL('../../templates/bot-config/clinic.json', import.meta.url), 'utf8'),
+  );
+  const config = { _id: 'default', clinic, assistant: {}, tools: [] };
+  const now = () => new Date('2026-11-21T04:30:00Z');
+  const none = notificationChannels({}, config, now).setup;
+  expect(none).toEqual({
+    channels: [],
+    reminders: {
+      hoursBefore: 24,
+      by: [],
+      off: {
+        call: 'VAPI_API_KEY is not set',
+        email: 'SMTP_URL is not set',
+        sms: 'TWILIO_ACCOUNT_SID is not set',
+      },
+    },
+  });
+  const vapi = resolveVapiSettings({}, createEnv({ VAPI_API_KEY: 'k' }, {}, '.env'));
+  expect(notificationChannels({ vapi }, config, now).setup.reminders!.off.call).toBe(
+    'the assistant is not synced (run `receptionist sync`)',
+  );
+  const synced = { ...config, vapi: { assistantId: 'asst_1', phoneNumber: { id: 'pn_1' } } };
+  const on = notificationChannels({ vapi, email: { url: 'smtp://127.0.0.1:2525', from: 'desk@x.in' } }, synced, now);
+  expect(on.setup).toMatchObject({ channels: ['email', 'call'], reminders: { by: ['call', 'email'] } });
+  const off = notificationChannels({ vapi }, { ...synced, clinic: { ...clinic, reminderHours: 0 } }, now);
+  expect(off.setup).toEqual({ channels: [] });
+
+  const io = createTestIO();
+  const g = { json: false, color: false, debug: false } as GlobalOptions;
+  renderServeEvent(
+    { kind: 'ready', url: 'u', webhookUrl: 'u/webhook', dataDir: 'd', auth: 'none', secrets: 0, notifications: none },
+    g,
+    io,
+    now,
+  );
+  expect(io.stderr()).toContain(
+    '  Reminders: 24 h before, by outgoing webhooks only (call off: VAPI_API_KEY is not set; email off: SMTP_URL is not set; sms off: TWILIO_ACCOUNT_SID is not set)',
+  );
+});

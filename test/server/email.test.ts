@@ -35,7 +35,8 @@ beforeEach(async () => {
   });
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
   port = (smtp.server.address() as AddressInfo).port;
-  s = await startTestServer();
+  // The booking, move and cancellation notifications alone: reminders are tested in reminders.test.ts.
+  s = await startTestServer({ clinic: { reminderHours: 0 } });
   worker = new OutboxWorker(s.store, s.sealer, {
     now: () => s.clock.now,
     channels: [

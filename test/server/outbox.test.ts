@@ -49,7 +49,8 @@ let s: TestServer;
 let events: OutboxEvent[];
 let worker: OutboxWorker;
 beforeEach(async () => {
-  s = await startTestServer();
+  // The booking, move and cancellation notifications alone: reminders are tested in reminders.test.ts.
+  s = await startTestServer({ clinic: { reminderHours: 0 } });
   events = [];
   worker = new OutboxWorker(s.store, s.sealer, { now: () => s.clock.now, onEvent: (e) => events.push(e) });
 });

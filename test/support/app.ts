@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type WebhookEvent } from '../../src/server/app.js';
 import { DEFAULT_TOLERANCE_SECONDS, PRE_SYNC_PLANS, signBody, type AuthConfig } from '../../src/server/auth.js';
-import { loadBotConfig } from '../../src/domain/clinic.js';
+import { loadBotConfig, type ClinicSettings } from '../../src/domain/clinic.js';
 import type { Store } from '../../src/store/types.js';
 import { hasKeyring, initKeyring, unlock, type Unlocked } from '../../src/domain/keyring.js';
 import { sealerForStore, type FieldSealer } from '../../src/domain/sealer.js';
@@ -77,12 +77,18 @@ export async function startTestServer(
     blindKey?: Buffer;
     /** Watch the store as serve does (its state in /health); its events go here. */
     onStoreEvent?: (e: StoreEvent) => void;
+    /** Clinic settings over the seeded ones (in the store too), e.g. `{ reminderHours: 0 }`. */
+    clinic?: Partial<ClinicSettings>;
   } = {},
 ): Promise<TestServer> {
   const tmp = opts.dir ? { dir: opts.dir, cleanup: () => {} } : tempDir();
   const store = opts.store ?? (await seededStore(tmp.dir));
   if (opts.store) await seedStore(store, { force: false });
   const config = (await loadBotConfig(store.collection('bot_configs')))!;
+  if (opts.clinic) {
+    config.clinic = { ...config.clinic, ...opts.clinic };
+    await store.collection('bot_configs').updateOne({ _id: 'default' }, { $set: { clinic: config.clinic } });
+  }
   if (!(await hasKeyring(store))) await initKeyring(store, ADMIN.username, ADMIN.password, NOW, FAST_KDF);
   const sealer = await sealerForStore(store, opts.blindKey ?? BLIND_KEY);
   await sealExistingData(store, sealer);

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { createHmac, randomUUID } from 'node:crypto';
-import { describeErrors, requestValidator, schemaValidator } from './vapi-spec.js';
+import { describeErrors, queryProblems, requestValidator, schemaValidator } from './vapi-spec.js';
 
 /**
  * A local stand-in for Vapi: the REST routes the CLI uses, with state in memory, and Vapi's side
@@ -74,7 +74,14 @@ export interface InboundCallResult {
   report: DeliveryResult;
 }
 
-const ROUTES: Array<{ method: string; pattern: RegExp; spec?: [string, string] | string; handle: string }> = [
+/** `spec`: the request body's schema; `query`: the operation whose query parameters the query string must fit. */
+const ROUTES: Array<{
+  method: string;
+  pattern: RegExp;
+  spec?: [string, string] | string;
+  query?: [string, string];
+  handle: string;
+}> = [
   { method: 'POST', pattern: /^\/assistant$/, spec: ['post', '/assistant'], handle: 'createAssistant' },
   { method: 'GET', pattern: /^\/assistant$/, handle: 'listAssistants' },
   { method: 'GET', pattern: /^\/assistant\/([^/]+)$/, handle: 'getAssistant' },
@@ -85,6 +92,7 @@ const ROUTES: Array<{ method: string; pattern: RegExp; spec?: [string, string] |
   { method: 'GET', pattern: /^\/tool\/([^/]+)$/, handle: 'getTool' },
   { method: 'PATCH', pattern: /^\/tool\/([^/]+)$/, spec: ['patch', '/tool/{id}'], handle: 'updateTool' },
   { method: 'POST', pattern: /^\/call$/, spec: ['post', '/call'], handle: 'createCall' },
+  { method: 'GET', pattern: /^\/call$/, query: ['get', '/call'], handle: 'listCalls' },
   { method: 'GET', pattern: /^\/call\/([^/]+)$/, handle: 'getCall' },
   { method: 'GET', pattern: /^\/phone-number$/, handle: 'listPhoneNumbers' },
   { method: 'GET', pattern: /^\/phone-number\/([^/]+)$/, handle: 'getPhoneNumber' },
@@ -161,7 +169,7 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     return [200, next];
   };
 
-  const handlers: Record<string, (m: RegExpExecArray, body: any) => [number, unknown]> = {
+  const handlers: Record<string, (m: RegExpExecArray, body: any, query: URLSearchParams) => [number, unknown]> = {
     createAssistant: (_m, b) => {
       const a = stamp(b);
       state.assistants.set(a.id, a);
@@ -203,6 +211,15 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
       };
       state.calls.set(c.id, c);
       return [201, c];
+    },
+    listCalls: (_m, _b, q) => {
+      const since = q.get('createdAtGe');
+      const calls = list(state.calls).filter(
+        (c) =>
+          (!q.get('assistantId') || c.assistantId === q.get('assistantId')) &&
+          (!since || Date.parse(c.createdAt) >= Date.parse(since)),
+      );
+      return [200, calls.slice(0, Number(q.get('limit') ?? 100))];
     },
     getCall: (m) => {
       const c = state.calls.get(m[1]!);
@@ -251,7 +268,8 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      const path = (req.url ?? '/').split('?')[0]!;
+      const [path, search] = (req.url ?? '/').split('?') as [string, string | undefined];
+      const query = new URLSearchParams(search ?? '');
       const reply = (status: number, body: unknown) => {
         requests.push({ method: req.method!, path, body: parsed, status });
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -282,7 +300,9 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
           if (!validate(parsed))
             return reply(400, { message: [describeErrors(validate)], error: 'Bad Request', statusCode: 400 });
         }
-        const [status, body] = handlers[route.handle]!(route.pattern.exec(path)!, parsed as any);
+        const wrong = route.query && queryProblems(route.query[0], route.query[1], query);
+        if (wrong) return reply(400, { message: [wrong], error: 'Bad Request', statusCode: 400 });
+        const [status, body] = handlers[route.handle]!(route.pattern.exec(path)!, parsed as any, query);
         reply(status, body);
       } catch (err) {
         // A fake that cannot answer must say why at once, not leave the client to time out.

@@ -82,6 +82,28 @@ export function requestValidator(method: string, specPath: string): ValidateFunc
   return v;
 }
 
+/**
+ * What is wrong with a request's query string by the spec's `in: query` parameters of `method specPath`
+ * (unknown names, numbers out of range, dates that do not parse), or undefined when nothing is.
+ */
+export function queryProblems(method: string, specPath: string, query: URLSearchParams): string | undefined {
+  const { spec } = load();
+  const params = ((spec.paths[specPath]?.[method]?.parameters ?? []) as any[]).filter((p) => p.in === 'query');
+  if (!params.length) throw new Error(`no query parameters for ${method} ${specPath} in the spec`);
+  for (const [name, value] of query) {
+    const p = params.find((x) => x.name === name);
+    if (!p) return `property ${name} should not exist`;
+    const sc = p.schema ?? {};
+    if (sc.type === 'number') {
+      const n = Number(value);
+      if (!Number.isFinite(n) || (sc.minimum !== undefined && n < sc.minimum) || (sc.maximum !== undefined && n > sc.maximum))
+        return `${name} must not be greater than ${sc.maximum} or less than ${sc.minimum}`;
+    }
+    if (sc.format === 'date-time' && Number.isNaN(Date.parse(value))) return `${name} must be a valid ISO 8601 date string`;
+  }
+  return undefined;
+}
+
 /** The validator of one component schema, e.g. `schemaValidator('CreateWebhookCredentialDTO')`. Compiled once per process. */
 export function schemaValidator(name: string): ValidateFunction {
   const { spec, ajv, validators } = load();

@@ -19,20 +19,7 @@ import type { Context } from '../shared/context.js';
 import { requireBotConfig } from '../shared/store.js';
 import { writeOnlySealer } from '../shared/sealer.js';
 import { renderTable } from '../shared/table.js';
-
-const DAY = /^\d{4}-\d\d-\d\d$/;
-function dayFlag(v: unknown, flag: string): string | undefined {
-  if (v === undefined) return undefined;
-  const s = String(v).trim().toLowerCase();
-  if (s === 'today' || s === 'tomorrow' || (DAY.test(s) && DateTime.fromISO(s).isValid)) return s;
-  throw new UsageError(`Invalid ${flag} "${String(v)}".`, 'Use today, tomorrow or a date like 2026-12-03.');
-}
-const dayIn = (d: string, zone: string, now: Date) =>
-  d === 'today' || d === 'tomorrow'
-    ? DateTime.fromJSDate(now, { zone })
-        .startOf('day')
-        .plus({ days: d === 'tomorrow' ? 1 : 0 })
-    : DateTime.fromISO(d, { zone });
+import { dayFlag, dayIn } from '../shared/parse.js';
 
 /**
  * `--at` in the clinic's zone: `2026-12-03 10:00`, an ISO time with an offset, or words the

@@ -57,13 +57,15 @@ function renderShow(config: BotConfig, _o: unknown, { io, globals }: RenderConte
     'clinic.defaultRegion',
     'clinic.slotMinutes',
     'clinic.holdMinutes',
+    'clinic.reminderHours',
+    'clinic.reminderChannels',
   ];
   for (const k of keys) {
     const v = getConfigValue(config, k);
-    if (v !== undefined) io.line(`${k.padEnd(22)}${Array.isArray(v) ? v.join(', ') : String(v)}`);
+    if (v !== undefined) io.line(`${k.padEnd(25)}${Array.isArray(v) ? v.join(', ') : String(v)}`);
   }
-  io.line(`${'tools'.padEnd(22)}${config.tools.map((t) => t.function.name).join(', ')}`);
-  io.line(`${'vapi.assistantId'.padEnd(22)}${config.vapi?.assistantId ?? '(not synced)'}`);
+  io.line(`${'tools'.padEnd(25)}${config.tools.map((t) => t.function.name).join(', ')}`);
+  io.line(`${'vapi.assistantId'.padEnd(25)}${config.vapi?.assistantId ?? '(not synced)'}`);
 }
 
 /** `@file.txt` is the file's text (for long prompts); `@@x` is the literal `@x`. @throws UsageError */

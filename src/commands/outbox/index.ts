@@ -12,7 +12,12 @@ export const outboxCommand = defineCommand({
       name: 'list',
       summary: 'Notifications, newest first, with each channel’s state (no patient data)',
       options: [
-        new Option('--status <status>', 'only pending, delivered or dead').choices(['pending', 'delivered', 'dead']),
+        new Option('--status <status>', 'only pending, delivered, dead or cancelled (reminders)').choices([
+          'pending',
+          'delivered',
+          'dead',
+          'cancelled',
+        ]),
         limitOption('notifications'),
       ],
       details:
@@ -30,7 +35,7 @@ export const outboxCommand = defineCommand({
     },
     {
       name: 'purge',
-      summary: 'Remove delivered notifications older than a time, and with --dead the dead ones',
+      summary: 'Remove delivered and cancelled notifications older than a time, and with --dead the dead ones',
       options: [
         new Option('--older-than <days>', 'delivered ones older than this many days').default('30'),
         new Option('--dead', 'remove the dead-lettered ones too (their sealed contact details go with them)'),

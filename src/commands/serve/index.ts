@@ -31,7 +31,7 @@ export const serveCommand = defineCommand({
       '--update-assistant',
       "point the synced assistant's and tools' server URL at the public URL while serving; restored on exit",
     ),
-    vapiKeyOption(', for --update-assistant'),
+    vapiKeyOption(', for --update-assistant and reminder calls'),
     new Option(
       '--record',
       'keep every incoming message (sealed) so that `trigger --replay <call-id>` can send it again',
@@ -47,7 +47,13 @@ With --tunnel (or --public-url) and --update-assistant, the assistant and its to
 server messages to the public URL while serve runs; their previous server URL is put back on
 Ctrl-C, SIGTERM or a fatal error (and by the next serve or sync if the process was killed).
 A dropped tunnel is reported and reopened with backoff; the local server keeps serving.
-A second Ctrl-C stops at once (exit 130); a clean stop takes at most 15 s.`,
+A second Ctrl-C stops at once (exit 130); a clean stop takes at most 15 s.
+
+Notifications in the outbox go to the outgoing webhooks (\`notify webhooks add\`), by email with
+SMTP_URL and SMTP_FROM, and by SMS with TWILIO_*. Reminders go clinic.reminderHours (24) before each
+appointment by clinic.reminderChannels (call, email, sms); a reminder call is an outbound Vapi call
+with the synced assistant from the number \`sync --phone-number\` set (or RECEPTIONIST_PHONE_NUMBER_ID),
+and needs VAPI_API_KEY. The start-up lines say which channels are on and why the others are off.`,
   examples: [
     'VAPI_SERVER_SECRET=s3cret receptionist serve',
     'NGROK_AUTHTOKEN=… receptionist serve --tunnel --update-assistant',

@@ -19,6 +19,23 @@ export function renderServeEvent(e: ServeEvent, g: GlobalOptions, io: IO, now: (
         for (const p of e.plans ?? []) io.info(`    ${p}`);
       }
       if (e.publicWebhookUrl) io.info(`  Public webhook  ${c.bold(e.publicWebhookUrl)}`);
+      if (e.notifications) {
+        const n = e.notifications;
+        io.info(
+          `  Notifications: outgoing webhooks${n.channels
+            .filter((x) => x !== 'call')
+            .map((x) => `, ${x}`)
+            .join('')}`,
+        );
+        const r = n.reminders;
+        if (!r) io.info('  Reminders: off (clinic.reminderHours is 0)');
+        else {
+          const off = Object.entries(r.off).map(([ch, why]) => `${ch} off: ${why}`);
+          io.info(
+            `  Reminders: ${r.hoursBefore} h before, by ${r.by.length ? r.by.join(', ') : 'outgoing webhooks only'}${off.length ? c.yellow(` (${off.join('; ')})`) : ''}`,
+          );
+        }
+      }
       io.info('  Press Ctrl-C to stop.');
       return;
     case 'message': {

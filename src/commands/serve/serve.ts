@@ -19,15 +19,21 @@ import { pruneFailedAttempts } from '../../domain/access.js';
 import { ReplyCache } from '../../server/replies.js';
 import { CallEventWriter, type CallEvent, type SpoolEvent } from '../../server/call-events.js';
 import { Spool } from '../../store/spool.js';
-import { OutboxWorker, type OutboxEvent } from '../../server/outbox-worker.js';
+import { OutboxWorker, type Channel, type OutboxEvent } from '../../server/outbox-worker.js';
 import { forgetPastContacts } from '../../domain/outbox.js';
 import { doctorFeed } from '../../domain/calendar-feed.js';
 import { emailChannel } from '../../notify/email.js';
 import { smsChannel, type SmsSettings } from '../../notify/sms.js';
+import { reminderCallChannel } from '../../notify/call.js';
 import { TunnelSupervisor, type TunnelEvent } from '../../tunnel/supervisor.js';
 import { resolveVapiSettings, type VapiSettings } from '../../vapi/client.js';
 import { AssistantPointer, type AssistantPointerEvent } from '../../vapi/assistant-pointer.js';
-import type { BotConfig } from '../../domain/clinic.js';
+import {
+  DEFAULT_REMINDER_FIRST_MESSAGE,
+  DEFAULT_REMINDER_HOURS,
+  REMINDER_CHANNELS,
+  type BotConfig,
+} from '../../domain/clinic.js';
 import type { FieldSealer } from '../../domain/sealer.js';
 import type { Env } from '../../env.js';
 import { CancelledError } from '../../errors.js';
@@ -79,6 +85,24 @@ export interface ServeOptions {
   email?: { url: string; from: string };
   /** `TWILIO_*`: patients get texts. */
   sms?: Omit<SmsSettings, 'frontDesk'>;
+  /** `VAPI_API_KEY` (or --vapi-key), when set: reminder calls are placed with it. */
+  vapi?: VapiSettings;
+  /** `RECEPTIONIST_PHONE_NUMBER_ID`: the Vapi number reminder calls come from (else the one `sync` pointed). */
+  phoneNumberId?: string;
+}
+
+/** What serve sends besides the webhooks in the store, and how reminders go (the `ready` event). */
+export interface NotificationSetup {
+  /** serve's own channels: `email`, `sms`, `call` (reminders only). */
+  channels: string[];
+  /** Absent when the clinic sends none (`clinic.reminderHours` 0). */
+  reminders?: {
+    hoursBefore: number;
+    /** The clinic's `reminderChannels` that serve has. */
+    by: string[];
+    /** The clinic's `reminderChannels` serve lacks, with what is missing. */
+    off: Record<string, string>;
+  };
 }
 
 /** Events `runServe` reports; the command renders them (stderr lines, or JSON lines with --json). */
@@ -98,6 +122,7 @@ export type ServeEvent =
       credentialId?: string;
       /** The public webhook URL (tunnel or --public-url), when there is one. */
       publicWebhookUrl?: string;
+      notifications?: NotificationSetup;
     }
   | TunnelEvent
   | AssistantPointerEvent
@@ -246,6 +271,74 @@ function parseSms(env: Env): Pick<ServeOptions, 'sms'> {
   };
 }
 
+/** The Vapi key reminder calls use, when one is set (not an error without: the channel is then off). @throws UsageError (a bad base URL) */
+function parseReminderCalls(flags: ServeFlags, env: Env): Pick<ServeOptions, 'vapi' | 'phoneNumberId'> {
+  const phoneNumberId = env.get('RECEPTIONIST_PHONE_NUMBER_ID')?.value;
+  const key = flags.vapiKey ?? env.get('VAPI_API_KEY')?.value;
+  return {
+    ...(key ? { vapi: resolveVapiSettings(flags, env) } : {}),
+    ...(phoneNumberId ? { phoneNumberId } : {}),
+  };
+}
+
+/**
+ * serve's own channels (email, SMS, reminder calls) from its settings and the clinic's, and in
+ * words what is off: the `ready` event says it, so a clinic sees at start why reminders do not ring.
+ */
+export function notificationChannels(
+  opts: Pick<ServeOptions, 'email' | 'sms' | 'vapi' | 'phoneNumberId'>,
+  config: BotConfig,
+  now: () => Date,
+): { channels: Channel[]; setup: NotificationSetup } {
+  const clinic = config.clinic;
+  const frontDesk = clinic.frontDeskNumber;
+  const channels: Channel[] = [
+    ...(opts.email ? [emailChannel({ ...opts.email, frontDesk })] : []),
+    ...(opts.sms ? [smsChannel({ ...opts.sms, frontDesk })] : []),
+  ];
+  const hours = clinic.reminderHours ?? DEFAULT_REMINDER_HOURS;
+  const wanted = hours ? (clinic.reminderChannels ?? REMINDER_CHANNELS) : [];
+  const off: Record<string, string> = {};
+  if (!opts.email) off.email = 'SMTP_URL is not set';
+  if (!opts.sms) off.sms = 'TWILIO_ACCOUNT_SID is not set';
+  if (wanted.includes('call')) {
+    const assistantId = config.vapi?.assistantId;
+    const phoneNumberId = opts.phoneNumberId ?? config.vapi?.phoneNumber?.id;
+    if (!opts.vapi) off.call = 'VAPI_API_KEY is not set';
+    else if (!assistantId) off.call = 'the assistant is not synced (run `receptionist sync`)';
+    else if (!phoneNumberId)
+      off.call = 'no phone number to call from (`receptionist sync --phone-number …` or RECEPTIONIST_PHONE_NUMBER_ID)';
+    else
+      channels.push(
+        reminderCallChannel(
+          {
+            vapi: opts.vapi,
+            assistantId,
+            phoneNumberId,
+            firstMessage: clinic.reminderFirstMessage ?? DEFAULT_REMINDER_FIRST_MESSAGE,
+          },
+          now,
+        ),
+      );
+  }
+  const names = channels.map((c) => c.name);
+  return {
+    channels,
+    setup: {
+      channels: names,
+      ...(hours
+        ? {
+            reminders: {
+              hoursBefore: hours,
+              by: wanted.filter((c) => names.includes(c)),
+              off: Object.fromEntries(wanted.filter((c) => off[c]).map((c) => [c, off[c]!])),
+            },
+          }
+        : {}),
+    },
+  };
+}
+
 /** Flags + env → validated options. @throws UsageError, AuthError */
 export function parseServeOptions(commanderFlags: Flags, env: Env): ServeOptions {
   const flags = commanderFlags as ServeFlags;
@@ -268,7 +361,12 @@ export function parseServeOptions(commanderFlags: Flags, env: Env): ServeOptions
       'Use a two-letter ISO 3166 code such as IN, US or GB.',
     );
   }
-  const exposure = { ...parseExposure(flags, deps), ...parseEmail(deps.env), ...parseSms(deps.env) };
+  const exposure = {
+    ...parseExposure(flags, deps),
+    ...parseEmail(deps.env),
+    ...parseSms(deps.env),
+    ...parseReminderCalls(flags, deps.env),
+  };
   if (flags.insecureNoAuth) {
     if (exposure.tunnel || exposure.publicUrl)
       throw new UsageError(
@@ -456,14 +554,13 @@ export async function runServe(
           })
         : undefined;
     callEvents = new CallEventWriter(store, spool, run.onEvent);
-    // Notifications: delivered from the outbox to every channel, retried for 24 h (issue 14 item 3).
+    // Notifications: delivered from the outbox to every channel, retried for 24 h (issue 14 item 3);
+    // reminders when due, until shortly before their appointment (item 4).
+    const notifications = notificationChannels(opts, config, deps.now);
     const worker = new OutboxWorker(store, sealer, {
       now: deps.now,
       fetch: deps.fetch,
-      channels: [
-        ...(opts.email ? [emailChannel({ ...opts.email, frontDesk: config.clinic.frontDeskNumber })] : []),
-        ...(opts.sms ? [smsChannel({ ...opts.sms, frontDesk: config.clinic.frontDeskNumber })] : []),
-      ],
+      channels: notifications.channels,
       onEvent: run.onEvent,
       onWarning: (message) => run.onEvent({ kind: 'warning', message }),
     });
@@ -573,6 +670,7 @@ export async function runServe(
           }
         : {}),
       ...(publicWebhookUrl ? { publicWebhookUrl } : {}),
+      notifications: notifications.setup,
     });
     callEvents.start();
     worker.start();

@@ -80,3 +80,21 @@ export function parseKeyValues(pairs: string[], flag: string): Record<string, st
   }
   return out;
 }
+
+const DAY = /^\d{4}-\d\d-\d\d$/;
+
+/** A day flag (`--date`, `--from`, `--to`): `today`, `tomorrow` or an ISO date; undefined when not given. @throws UsageError */
+export function dayFlag(v: unknown, flag: string): string | undefined {
+  if (v === undefined) return undefined;
+  const s = String(v).trim().toLowerCase();
+  if (s === 'today' || s === 'tomorrow' || (DAY.test(s) && DateTime.fromISO(s).isValid)) return s;
+  throw new UsageError(`Invalid ${flag} "${String(v)}".`, 'Use today, tomorrow or a date like 2026-12-03.');
+}
+
+/** The start of a {@link dayFlag} day in `zone` (IANA), `today` and `tomorrow` read from `now`. */
+export const dayIn = (d: string, zone: string, now: Date): DateTime =>
+  d === 'today' || d === 'tomorrow'
+    ? DateTime.fromJSDate(now, { zone })
+        .startOf('day')
+        .plus({ days: d === 'tomorrow' ? 1 : 0 })
+    : DateTime.fromISO(d, { zone });
