@@ -335,5 +335,18 @@ export interface Store {
    * @throws what `fn` throws; StoreUnavailableError when the step cannot begin or commit
    */
   atomically<R>(fn: () => Promise<R>): Promise<R>;
+  /**
+   * Runs `fn` on a read-only view of the whole store as it was at one moment, while other
+   * processes go on writing (`backup`). `how` says what made the view consistent:
+   * - `sqlite-vacuum-into`: the embedded store copied with SQLite's `VACUUM INTO` (one read
+   *   transaction; writers are not held up), the copy opened read-only and removed after;
+   * - `mongodb-snapshot`: a session with snapshot reads (a replica set or Atlas, MongoDB ≥ 5.0;
+   *   the reads must end within the server's snapshot window, 5 minutes by default);
+   * - `none`: a standalone MongoDB server, which has no snapshot reads (each read sees the store as it is then).
+   * @throws StoreUnavailableError; what `fn` throws
+   */
+  snapshot<R>(fn: (view: Store, how: SnapshotKind) => Promise<R>): Promise<R>;
   close(): Promise<void>;
 }
+
+export type SnapshotKind = 'sqlite-vacuum-into' | 'mongodb-snapshot' | 'none';

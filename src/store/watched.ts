@@ -5,6 +5,7 @@ import {
   type Collection,
   type CollectionName,
   type Doc,
+  type SnapshotKind,
   type Store,
 } from './types.js';
 
@@ -141,6 +142,12 @@ export class WatchedStore implements Store {
     const inner = this.inner;
     if (!inner) return Promise.reject(this.unavailable());
     return this.track(inner.atomically(fn));
+  }
+
+  snapshot<R>(fn: (view: Store, how: SnapshotKind) => Promise<R>): Promise<R> {
+    const inner = this.inner;
+    if (!inner) return Promise.reject(this.unavailable());
+    return this.track(inner.snapshot(fn));
   }
 
   /** Stops retrying and probing; closes the store it opened (one passed as `initial` stays its owner's to close). */

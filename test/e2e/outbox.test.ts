@@ -124,9 +124,11 @@ test('kill -9 during 1,000 bookings: after restart each booking is delivered und
   await burst(second.url);
   expect(booked.size).toBe(1000);
   for (let i = 0; i < 600; i++) {
-    const pending = JSON.parse(
-      (await cli(['--json', 'outbox', 'list', '--status', 'pending'], { cwd: tmp.dir })).stdout,
-    );
+    const pending = (
+      JSON.parse((await cli(['--json', 'outbox', 'list', '--status', 'pending'], { cwd: tmp.dir })).stdout) as Array<{
+        event: string;
+      }>
+    ).filter((e) => e.event !== 'appointment.reminder'); // each booking's reminder waits for its day
     if (!pending.length) break;
     await new Promise((r) => setTimeout(r, 200));
   }

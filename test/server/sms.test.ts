@@ -63,7 +63,8 @@ async function twilioStandIn(statuses: number[] = []) {
 
 let s: TestServer;
 beforeEach(async () => {
-  s = await startTestServer();
+  // The booking's own text alone: reminders are tested in reminders.test.ts.
+  s = await startTestServer({ clinic: { reminderHours: 0 } });
 });
 afterEach(async () => {
   await s.close();

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { BSON, Long, ObjectId } from 'bson';
+import { BSON, Long, ObjectId, Timestamp } from 'bson';
 import { aggregate, find, Query, update as applyUpdate } from 'mingo';
 
 /**
@@ -12,6 +12,8 @@ import { aggregate, find, Query, update as applyUpdate } from 'mingo';
  * a transaction's writes apply at once and an abort puts every collection back as it was at
  * `startTransaction` (no isolation between sessions: enough for one test at a time, not a server).
  * `{ standalone: true }` answers as a standalone server, which refuses transactions.
+ * A read with `readConcern: {level: 'snapshot'}` (a snapshot session) sees every collection as it
+ * was at that session's first such read, whatever is written after, as on a replica set.
  */
 export interface MongoDouble {
   uri: string;
@@ -47,6 +49,9 @@ export async function startMongoDouble(opts: { standalone?: boolean } = {}): Pro
   let port = 0;
   /** Open transactions by session id: every collection's documents as they were at `startTransaction`. */
   const transactions = new Map<string, Map<string, Map<string, Doc[]>>>();
+  /** Snapshot sessions by id: the data as it was at the session's first snapshot read. */
+  const snapshotReads = new Map<string, Map<string, Map<string, Doc[]>>>();
+  const clusterTime = new Timestamp({ t: Math.floor(Date.now() / 1000), i: 1 });
   const snapshot = () =>
     new Map([...dbs].map(([db, cols]) => [db, new Map([...cols].map(([name, c]) => [name, c.docs.slice()]))]));
   const restore = (snap: Map<string, Map<string, Doc[]>>) => {
@@ -141,9 +146,22 @@ export async function startMongoDouble(opts: { standalone?: boolean } = {}): Pro
       if (session) transactions.delete(session);
       return { ok: 1 };
     }
-    if (['ping', 'endsessions', 'killcursors'].includes(lower)) return { ok: 1 };
+    if (lower === 'endsessions') {
+      for (const l of (cmd.endSessions as Doc[] | undefined) ?? [])
+        snapshotReads.delete(Buffer.from(l.id.buffer ?? l.id).toString('hex'));
+      return { ok: 1 };
+    }
+    if (['ping', 'killcursors'].includes(lower)) return { ok: 1 };
     if (lower === 'buildinfo') return { version: '7.0.0-double', versionArray: [7, 0, 0, 0], ok: 1 };
-    const c = coll(db, String(cmd[name]));
+    if (cmd.readConcern?.level === 'snapshot') {
+      if (opts.standalone)
+        return { ok: 0, code: 123, codeName: 'NotAReplicaSet', errmsg: 'snapshot reads require a replica set' };
+      if (session && !snapshotReads.has(session)) snapshotReads.set(session, snapshot());
+    }
+    const frozen = session && cmd.readConcern?.level === 'snapshot' ? snapshotReads.get(session) : undefined;
+    const c = frozen
+      ? { docs: frozen.get(db)?.get(String(cmd[name])) ?? [], indexes: [] as Index[] }
+      : coll(db, String(cmd[name]));
     const ns = `${db}.${String(cmd[name])}`;
     switch (name) {
       case 'createIndexes':
@@ -169,11 +187,24 @@ export async function startMongoDouble(opts: { standalone?: boolean } = {}): Pro
         if (cmd.sort) cursor = cursor.sort(cmd.sort);
         if (cmd.skip) cursor = cursor.skip(cmd.skip);
         if (cmd.limit) cursor = cursor.limit(Math.abs(cmd.limit));
-        return { cursor: { id: Long.ZERO, ns, firstBatch: structuredClone(cursor.all()) }, ok: 1 };
+        return {
+          cursor: {
+            id: Long.ZERO,
+            ns,
+            firstBatch: structuredClone(cursor.all()),
+            ...(frozen ? { atClusterTime: clusterTime } : {}),
+          },
+          ok: 1,
+        };
       }
       case 'aggregate':
         return {
-          cursor: { id: Long.ZERO, ns, firstBatch: structuredClone(aggregate(c.docs, cmd.pipeline ?? [])) },
+          cursor: {
+            id: Long.ZERO,
+            ns,
+            firstBatch: structuredClone(aggregate(c.docs, cmd.pipeline ?? [])),
+            ...(frozen ? { atClusterTime: clusterTime } : {}),
+          },
           ok: 1,
         };
       case 'count':

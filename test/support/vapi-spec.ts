@@ -96,10 +96,15 @@ export function queryProblems(method: string, specPath: string, query: URLSearch
     const sc = p.schema ?? {};
     if (sc.type === 'number') {
       const n = Number(value);
-      if (!Number.isFinite(n) || (sc.minimum !== undefined && n < sc.minimum) || (sc.maximum !== undefined && n > sc.maximum))
+      if (
+        !Number.isFinite(n) ||
+        (sc.minimum !== undefined && n < sc.minimum) ||
+        (sc.maximum !== undefined && n > sc.maximum)
+      )
         return `${name} must not be greater than ${sc.maximum} or less than ${sc.minimum}`;
     }
-    if (sc.format === 'date-time' && Number.isNaN(Date.parse(value))) return `${name} must be a valid ISO 8601 date string`;
+    if (sc.format === 'date-time' && Number.isNaN(Date.parse(value)))
+      return `${name} must be a valid ISO 8601 date string`;
   }
   return undefined;
 }

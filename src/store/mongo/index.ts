@@ -14,6 +14,7 @@ import {
   type CallLogStore,
   type ChatRecord,
   type RecordedMessage,
+  type SnapshotKind,
   type Collection,
   type Doc,
   type Query,
@@ -451,7 +452,7 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
   }
   const wrap = <T extends Doc>(name: string) => new MongoCollection<T>(db.collection<Doc>(name));
   const collections = new Map(COLLECTIONS.map((n) => [n, wrap(n)]));
-  return {
+  const store: Store = {
     kind: 'mongo',
     location: `${redacted} (database ${db.databaseName})`,
     collection: <T extends Doc>(name: (typeof COLLECTIONS)[number]) =>
@@ -472,6 +473,17 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
         await session.endSession().catch(() => undefined);
       }
     },
+    async snapshot<R>(fn: (view: Store, how: SnapshotKind) => Promise<R>): Promise<R> {
+      // A standalone server has no snapshot reads (the driver would refuse the session).
+      if (!transactions) return fn(store, 'none');
+      const session = client.startSession({ snapshot: true });
+      try {
+        return await sessions.run(session, () => fn(store, 'mongodb-snapshot'));
+      } finally {
+        await session.endSession().catch(() => undefined);
+      }
+    },
     close: () => client.close(),
   };
+  return store;
 }

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import {
   COLLECTIONS,
   INDEXES,
+  StoreUnavailableError,
   type AuditEntry,
   type ChatRecord,
   type Collection,
@@ -157,6 +159,29 @@ function storeOn(db: DatabaseSync, location: string, readOnly: boolean): Store {
     chats: new SqliteAppendLog<ChatRecord>(db, 'chats'),
     recordings: new SqliteAppendLog<RecordedMessage>(db, 'recordings'),
     atomically: (fn) => (readOnly ? fn() : atomically(db, fn)),
+    async snapshot(fn) {
+      await whenFree(db);
+      // A private folder (mode 700) beside the store: the same file system, room for a copy of it.
+      const dir = fs.mkdtempSync(path.join(fs.existsSync(location) ? location : os.tmpdir(), '.snapshot-'));
+      try {
+        const file = path.join(dir, STORE_FILE);
+        try {
+          db.exec(`VACUUM INTO '${file.replaceAll("'", "''")}'`);
+        } catch (err) {
+          throw new StoreUnavailableError(`Cannot copy the store for a snapshot: ${(err as Error).message}`, {
+            cause: err,
+          });
+        }
+        const copy = storeOn(openFile(file), dir, true);
+        try {
+          return await fn(copy, 'sqlite-vacuum-into');
+        } finally {
+          await copy.close();
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
     async integrity() {
       await whenFree(db);
       const rows = db.prepare('PRAGMA integrity_check').all() as Array<{ integrity_check: string }>;
