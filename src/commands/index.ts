@@ -20,6 +20,7 @@ import { callCommand } from './call/index.js';
 import { chatCommand } from './chat/index.js';
 import { metricsCommand } from './metrics/index.js';
 import { migrateCommand } from './migrate/index.js';
+import { backupCommand, restoreCommand } from './backup/index.js';
 import { phoneNumbersCommand } from './phone-numbers/index.js';
 import { preflightCommand } from './preflight/index.js';
 import { completionCommand } from './completion/index.js';
@@ -44,6 +45,8 @@ export const COMMANDS: readonly CommandDefinition[] = [
   callCommand,
   chatCommand,
   metricsCommand,
+  backupCommand,
+  restoreCommand,
   migrateCommand,
   phoneNumbersCommand,
   preflightCommand,

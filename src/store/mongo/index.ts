@@ -97,17 +97,23 @@ function mapError(err: unknown, what: string): Error {
   return err as Error;
 }
 
-/** The session of the atomic step the running code belongs to (follows it across `await`). */
-const sessions = new AsyncLocalStorage<ClientSession>();
-
-/** The driver options that put an operation in the current atomic step, if any. */
-const inStep = (): { session?: ClientSession } => {
-  const session = sessions.getStore();
-  return session ? { session } : {};
-};
+/**
+ * The session the running code belongs to (an atomic step's, a snapshot's), following it across
+ * `await`: one per store, so a session of one client never reaches another's operations.
+ */
+type Steps = AsyncLocalStorage<ClientSession>;
 
 class MongoCollection<T extends Doc> implements Collection<T> {
-  constructor(private readonly col: DriverCollection<Doc>) {}
+  constructor(
+    private readonly col: DriverCollection<Doc>,
+    private readonly steps: Steps,
+  ) {}
+
+  /** The driver options that put an operation in the current atomic step or snapshot, if any. */
+  private inStep(): { session?: ClientSession } {
+    const session = this.steps.getStore();
+    return session ? { session } : {};
+  }
 
   private async run<R>(what: string, fn: () => Promise<R>): Promise<R> {
     try {
@@ -118,13 +124,13 @@ class MongoCollection<T extends Doc> implements Collection<T> {
   }
 
   findOne(query: Query): Promise<T | null> {
-    return this.run('findOne', async () => (await this.col.findOne(query, inStep())) as T | null);
+    return this.run('findOne', async () => (await this.col.findOne(query, this.inStep())) as T | null);
   }
 
   find(query: Query, opts: { sort?: Record<string, 1 | -1>; limit?: number; fields?: string[] } = {}): Promise<T[]> {
     return this.run('find', async () => {
       let c = this.col.find(query, {
-        ...inStep(),
+        ...this.inStep(),
         ...(opts.fields ? { projection: Object.fromEntries(opts.fields.map((f) => [f, 1])) } : {}),
       });
       if (opts.sort) c = c.sort(opts.sort);
@@ -134,12 +140,12 @@ class MongoCollection<T extends Doc> implements Collection<T> {
   }
 
   count(query: Query): Promise<number> {
-    return this.run('count', () => this.col.countDocuments(query, inStep()));
+    return this.run('count', () => this.col.countDocuments(query, this.inStep()));
   }
 
   insertOne(doc: T): Promise<T> {
     return this.run('insert', async () => {
-      await this.col.insertOne({ ...doc }, inStep());
+      await this.col.insertOne({ ...doc }, this.inStep());
       return doc;
     });
   }
@@ -147,14 +153,14 @@ class MongoCollection<T extends Doc> implements Collection<T> {
   updateOne(query: Query, update: Update, opts: { upsert?: boolean } = {}): Promise<{ matched: number }> {
     return this.run('update', async () => ({
       matched: (
-        await this.col.updateOne(query, update as UpdateFilter<Doc>, { upsert: opts.upsert ?? false, ...inStep() })
+        await this.col.updateOne(query, update as UpdateFilter<Doc>, { upsert: opts.upsert ?? false, ...this.inStep() })
       ).matchedCount,
     }));
   }
 
   replaceOne(doc: T): Promise<'inserted' | 'replaced'> {
     return this.run('replace', async () =>
-      (await this.col.replaceOne({ _id: doc._id }, doc, { upsert: true, ...inStep() })).upsertedCount
+      (await this.col.replaceOne({ _id: doc._id }, doc, { upsert: true, ...this.inStep() })).upsertedCount
         ? 'inserted'
         : 'replaced',
     );
@@ -162,12 +168,14 @@ class MongoCollection<T extends Doc> implements Collection<T> {
 
   updateMany(query: Query, update: Update): Promise<{ matched: number }> {
     return this.run('update', async () => ({
-      matched: (await this.col.updateMany(query, update as UpdateFilter<Doc>, inStep())).matchedCount,
+      matched: (await this.col.updateMany(query, update as UpdateFilter<Doc>, this.inStep())).matchedCount,
     }));
   }
 
   deleteMany(query: Query): Promise<{ deleted: number }> {
-    return this.run('delete', async () => ({ deleted: (await this.col.deleteMany(query, inStep())).deletedCount }));
+    return this.run('delete', async () => ({
+      deleted: (await this.col.deleteMany(query, this.inStep())).deletedCount,
+    }));
   }
 
   async compact(): Promise<void> {
@@ -176,7 +184,7 @@ class MongoCollection<T extends Doc> implements Collection<T> {
 
   /** Matches read a batch at a time from the server's cursor (bounded memory at any size). */
   async *iterate(query: Query, opts: { sort?: Record<string, 1 | -1>; limit?: number } = {}): AsyncIterable<T> {
-    let c = this.col.find(query, { ...inStep(), batchSize: CURSOR_BATCH });
+    let c = this.col.find(query, { ...this.inStep(), batchSize: CURSOR_BATCH });
     if (opts.sort) c = c.sort(opts.sort);
     if (opts.limit) c = c.limit(opts.limit);
     try {
@@ -190,7 +198,7 @@ class MongoCollection<T extends Doc> implements Collection<T> {
 
   /** An aggregation pipeline, run on the server. */
   aggregate<R>(pipeline: Record<string, unknown>[]): Promise<R[]> {
-    return this.run('aggregate', async () => (await this.col.aggregate(pipeline, inStep()).toArray()) as R[]);
+    return this.run('aggregate', async () => (await this.col.aggregate(pipeline, this.inStep()).toArray()) as R[]);
   }
 }
 
@@ -450,7 +458,8 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
       throw openError(err, redacted, source);
     }
   }
-  const wrap = <T extends Doc>(name: string) => new MongoCollection<T>(db.collection<Doc>(name));
+  const sessions: Steps = new AsyncLocalStorage<ClientSession>();
+  const wrap = <T extends Doc>(name: string) => new MongoCollection<T>(db.collection<Doc>(name), sessions);
   const collections = new Map(COLLECTIONS.map((n) => [n, wrap(n)]));
   const store: Store = {
     kind: 'mongo',
