@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
 import { cacheDir, root } from './scale-store.mjs';
 
-const dir = process.env.BENCH_STORE_DIR ?? cacheDir;
+const dir = path.resolve(process.env.BENCH_STORE_DIR ?? cacheDir);
 const dataDir = path.join(dir, '.receptionist');
 if (!fs.existsSync(path.join(dataDir, 'receptionist.db'))) {
   process.stderr.write(`No scale store in ${dir}: run \`npm run bench:store\` first (it builds and caches it).\n`);

@@ -16,6 +16,8 @@ export interface PurgeResult {
   visits: number;
   /** Stored first replies (`tool:<callId>:…`, `fn:<callId>:…`, `assistant-request:<callId>`). */
   replies: number;
+  /** Outbox entries about those appointments and visits (confirmations, reminders): not sent once purged. */
+  notifications: number;
 }
 
 /** `<callId>:<toolCallId>` → callId; `tool:<callId>:<id>` → callId. */
@@ -24,7 +26,7 @@ const callIdOfKey = (key: unknown, at: 0 | 1): string | undefined =>
 
 /**
  * Removes every trace of the calls `matches` picks: call logs, call statuses, appointments and
- * holds, AC visits, stored replies, and the access rule's failed-attempt counts (not counted in
+ * holds, AC visits, their notifications in the outbox (a made-up booking's reminder never rings), stored replies, and the access rule's failed-attempt counts (not counted in
  * the result: they are the calls' own state). Slots the calls held or booked are free again. Recordings
  * (`serve --record`) are an append-only log and stay, sealed.
  * @throws StoreUnavailableError
@@ -52,10 +54,16 @@ export async function purgeCalls(
   const visits = pick(await store.collection('ac_service_visits').find({}), (d) => callIdOfKey(d.sourceKey, 0));
   const replies = pick(await store.collection('replies').find({}), (d) => callIdOfKey(d._id, 1));
   const failures = (await store.collection('access_failures').find({})).filter((d) => calls.has(d._id));
+  const subjects = [...appointments.map((a) => a.appointmentId), ...visits.map((v) => v.visitId)].filter(
+    (id): id is string => typeof id === 'string',
+  );
+  const notifications = subjects.length
+    ? await store.collection('outbox').find({ subject: { $in: subjects } }, { fields: ['subject'] })
+    : [];
   if (!opts.dryRun) {
     if (logged.length) await store.callLogs.rewrite((r) => (matches(r.callId) ? null : r));
     const remove = async (
-      name: 'call_status' | 'appointments' | 'ac_service_visits' | 'replies' | 'access_failures',
+      name: 'call_status' | 'appointments' | 'ac_service_visits' | 'replies' | 'access_failures' | 'outbox',
       docs: Doc[],
     ) => {
       if (docs.length) await store.collection(name).deleteMany({ _id: { $in: docs.map((d) => d._id) } });
@@ -65,6 +73,7 @@ export async function purgeCalls(
     await remove('ac_service_visits', visits);
     await remove('replies', replies);
     await remove('access_failures', failures);
+    await remove('outbox', notifications);
   }
   return {
     dryRun: opts.dryRun,
@@ -74,5 +83,6 @@ export async function purgeCalls(
     appointments: appointments.length,
     visits: visits.length,
     replies: replies.length,
+    notifications: notifications.length,
   };
 }

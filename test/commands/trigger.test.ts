@@ -110,6 +110,7 @@ describe('receptionist trigger --purge', () => {
       appointments: 2, // the hold on Monday and the booking on Tuesday
       visits: 0,
       replies: 3, // check, book, and the failed cancel
+      notifications: 2, // the booking's confirmation and its reminder
     });
     const purged = await run(['--data-dir', dir, 'trigger', '--purge']);
     expect(purged.code, purged.err).toBe(0);
@@ -124,6 +125,14 @@ describe('receptionist trigger --purge', () => {
       expect((await store.collection('call_status').find({})).map((d) => d._id)).toEqual(['call_real']);
       expect((await store.collection('replies').find({})).every((r) => !String(r._id).includes(fake))).toBe(true);
       expect((await store.collection('access_failures').find({})).map((d) => d._id)).toEqual(['call_real']);
+      // The real call's booking keeps its confirmation and reminder; the made-up one's are gone.
+      const real = left.find((a) => a.status === 'confirmed')!;
+      expect(
+        (await store.collection('outbox').find({})).map((e) => [e.subject === real.appointmentId, e.event]).sort(),
+      ).toEqual([
+        [true, 'appointment.booked'],
+        [true, 'appointment.reminder'],
+      ]);
       expect((await store.audit.list()).at(-1)).toMatchObject({ action: 'trigger.purge', details: { calls: 1 } });
     } finally {
       await store.close();

@@ -424,7 +424,7 @@ function renderPurge(r: PurgeResult, { io, globals }: RenderContext): void {
   if (!r.calls.length)
     return io.info(`No calls made up by trigger (ids starting "${TRIGGER_CALL_PREFIX}") in the store.`);
   io.info(
-    `${r.dryRun ? 'Would remove' : 'Removed'} ${r.calls.length} made-up call(s): ${r.callLogs} call log(s), ${r.statuses} status(es), ${r.appointments} appointment(s) or hold(s), ${r.visits} AC visit(s), ${r.replies} stored repl${r.replies === 1 ? 'y' : 'ies'}.`,
+    `${r.dryRun ? 'Would remove' : 'Removed'} ${r.calls.length} made-up call(s): ${r.callLogs} call log(s), ${r.statuses} status(es), ${r.appointments} appointment(s) or hold(s), ${r.visits} AC visit(s), ${r.notifications} notification(s), ${r.replies} stored repl${r.replies === 1 ? 'y' : 'ies'}.`,
   );
   if (r.dryRun) io.info('Run it again without --dry-run to remove them.');
 }
