@@ -254,7 +254,6 @@ export class OutboxWorker {
     const attempts = entry.attempts + 1;
     const error = errors.join('; ');
     const deadline = entry.expiresAt ?? Date.parse(entry.createdAt) + RETRY_WINDOW_MS;
-    const inMs = retryDelayMs(attempts);
     if (now.getTime() >= deadline) {
       await col.updateOne(
         { _id: entry._id },
@@ -266,6 +265,7 @@ export class OutboxWorker {
       this.opts.onEvent?.({ kind: 'outbox', state: 'dead', id: entry._id, event: entry.event, attempts, error });
       return;
     }
+    const inMs = retryDelayMs(attempts);
     await col.updateOne(
       { _id: entry._id },
       {

@@ -82,8 +82,12 @@ class NdjsonWriter {
   ) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true, mode: 0o700 });
     this.out = fs.createWriteStream(path.join(dir, file), { mode: 0o600 });
+    // Kept, not thrown from an event: a failed read elsewhere removes the staging folder under it.
+    this.out.on('error', (err) => (this.failed ??= err));
   }
+  private failed: Error | undefined;
   async write(value: unknown): Promise<void> {
+    if (this.failed) throw this.failed;
     const line = Buffer.from(`${JSON.stringify(value)}\n`);
     this.hash.update(line);
     this.records++;
@@ -92,6 +96,7 @@ class NdjsonWriter {
   }
   async close(): Promise<BackupFile> {
     await new Promise<void>((resolve, reject) => this.out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    if (this.failed) throw this.failed;
     return {
       path: this.file,
       name: this.name,

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { DateTime } from 'luxon';
 import * as tar from 'tar';
-import { cli, postSigned, setup, startServe, type RunningServe } from '../support/cli.js';
+import { execa } from 'execa';
+import { BIN, cli, E2E_SECRET, postSigned, setup, startServe, type RunningServe } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
 
 // Issue 14 item 6 on the built binary: backups taken while serve books. Each booking and its
@@ -117,8 +118,23 @@ test('backups during a burst of bookings are each one consistent moment; the las
   expect(counts.slice(0, 3).some((n) => n > 0 && n < TOTAL)).toBe(true);
   expect(counts[3]).toBe(TOTAL);
 
+  // Seed 004's cron line, `backup - | aws s3 cp - …` and back: stdout to stdin, binary-clean.
+  const piped = await execa(process.execPath, [BIN, 'backup', '-'], {
+    cwd: tmp.dir,
+    env: { VAPI_SERVER_SECRET: E2E_SECRET },
+    extendEnv: false,
+    encoding: 'buffer',
+  });
+  expect(Buffer.from(piped.stderr).toString()).toMatch(/^Backed up \d+ records \(300 appointments, 0 call logs\) to stdout/);
   const restored = path.join(tmp.dir, 'restored');
-  await step(['--data-dir', restored, 'restore', last]);
+  const fromStdin = await execa(process.execPath, [BIN, '--data-dir', restored, 'restore', '-'], {
+    cwd: tmp.dir,
+    env: { VAPI_SERVER_SECRET: E2E_SECRET },
+    extendEnv: false,
+    input: piped.stdout,
+    reject: false,
+  });
+  expect(fromStdin.exitCode, fromStdin.stderr).toBe(0);
   const listed = async (...dir: string[]) =>
     JSON.parse(
       (
