@@ -125,7 +125,9 @@ test('backups during a burst of bookings are each one consistent moment; the las
     extendEnv: false,
     encoding: 'buffer',
   });
-  expect(Buffer.from(piped.stderr).toString()).toMatch(/^Backed up \d+ records \(300 appointments, 0 call logs\) to stdout/);
+  expect(Buffer.from(piped.stderr).toString()).toMatch(
+    /^Backed up \d+ records \(300 appointments, 0 call logs\) to stdout/,
+  );
   const restored = path.join(tmp.dir, 'restored');
   const fromStdin = await execa(process.execPath, [BIN, '--data-dir', restored, 'restore', '-'], {
     cwd: tmp.dir,
