@@ -172,6 +172,33 @@ export class OutboxWorker {
     return [...hooks, ...own];
   }
 
+  /**
+   * Dead-letters an entry (`fields` set with it) and reports it; `dropPayload` when it can never be
+   * sent (its sealed contact details go), else the payload stays for `outbox retry`.
+   */
+  private async deadLetter(
+    entry: OutboxEntry,
+    fields: Partial<OutboxEntry>,
+    error: string,
+    opts: { dropPayload?: boolean; attempts?: number } = {},
+  ): Promise<void> {
+    await this.store.collection<OutboxEntry>('outbox').updateOne(
+      { _id: entry._id },
+      {
+        $set: { ...fields, status: 'dead', deadAt: this.opts.now().toISOString() },
+        $unset: { ...(opts.dropPayload ? { payload: true } : {}), leaseUntil: true, leaseOwner: true },
+      },
+    );
+    this.opts.onEvent?.({
+      kind: 'outbox',
+      state: 'dead',
+      id: entry._id,
+      event: entry.event,
+      attempts: opts.attempts ?? entry.attempts,
+      error,
+    });
+  }
+
   private async deliver(entry: OutboxEntry): Promise<void> {
     const col = this.store.collection<OutboxEntry>('outbox');
     const now = this.opts.now();
@@ -179,44 +206,14 @@ export class OutboxWorker {
       // A reminder that could not go out in time (serve was down, every channel failing): it would
       // come too late to act on. Its payload goes; `outbox retry` leaves it dead.
       const error = `too late: not sent by ${new Date(entry.expiresAt).toISOString()}`;
-      await col.updateOne(
-        { _id: entry._id },
-        {
-          $set: { status: 'dead', deadAt: now.toISOString(), lastError: error },
-          $unset: { payload: true, leaseUntil: true, leaseOwner: true },
-        },
-      );
-      this.opts.onEvent?.({
-        kind: 'outbox',
-        state: 'dead',
-        id: entry._id,
-        event: entry.event,
-        attempts: entry.attempts,
-        error,
-      });
-      return;
+      return this.deadLetter(entry, { lastError: error }, error, { dropPayload: true });
     }
     let n: Notification;
     try {
       n = openNotification(entry, this.sealer);
     } catch (err) {
       // Sealed under a blind-index key since replaced, or damaged: nothing can send it.
-      await col.updateOne(
-        { _id: entry._id },
-        {
-          $set: { status: 'dead', deadAt: now.toISOString(), lastError: `cannot open: ${(err as Error).message}` },
-          $unset: { leaseUntil: true, leaseOwner: true },
-        },
-      );
-      this.opts.onEvent?.({
-        kind: 'outbox',
-        state: 'dead',
-        id: entry._id,
-        event: entry.event,
-        attempts: entry.attempts,
-        error: 'cannot open the payload',
-      });
-      return;
+      return this.deadLetter(entry, { lastError: `cannot open: ${(err as Error).message}` }, 'cannot open the payload');
     }
     const deliveries: Record<string, DeliveryState> = { ...entry.deliveries };
     const errors: string[] = [];
@@ -254,17 +251,8 @@ export class OutboxWorker {
     const attempts = entry.attempts + 1;
     const error = errors.join('; ');
     const deadline = entry.expiresAt ?? Date.parse(entry.createdAt) + RETRY_WINDOW_MS;
-    if (now.getTime() >= deadline) {
-      await col.updateOne(
-        { _id: entry._id },
-        {
-          $set: { status: 'dead', attempts, deliveries, deadAt: now.toISOString(), lastError: error },
-          $unset: { leaseUntil: true, leaseOwner: true },
-        },
-      );
-      this.opts.onEvent?.({ kind: 'outbox', state: 'dead', id: entry._id, event: entry.event, attempts, error });
-      return;
-    }
+    if (now.getTime() >= deadline)
+      return this.deadLetter(entry, { attempts, deliveries, lastError: error }, error, { attempts });
     const inMs = retryDelayMs(attempts);
     await col.updateOne(
       { _id: entry._id },

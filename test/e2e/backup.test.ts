@@ -4,7 +4,17 @@ import { afterEach, beforeEach, expect, test } from 'vitest';
 import { DateTime } from 'luxon';
 import * as tar from 'tar';
 import { execa } from 'execa';
-import { BIN, cli, E2E_SECRET, postSigned, setup, startServe, type RunningServe } from '../support/cli.js';
+import {
+  BIN,
+  BURST_DOCTOR,
+  burstBooking,
+  cli,
+  E2E_SECRET,
+  postSigned,
+  setup,
+  startServe,
+  type RunningServe,
+} from '../support/cli.js';
 import { tempDir } from '../support/store.js';
 
 // Issue 14 item 6 on the built binary: backups taken while serve books. Each booking and its
@@ -41,46 +51,14 @@ test('backups during a burst of bookings are each one consistent moment; the las
     expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     return r;
   };
-  await step([
-    'doctors',
-    'add',
-    '--name',
-    'Dr. Burst Test',
-    '--specialty',
-    'testing',
-    '--hours',
-    'mon-sun 06:00-22:00',
-    '--slot-minutes',
-    '5',
-  ]);
+  await step(BURST_DOCTOR);
   serve = await startServe(tmp.dir);
   const url = serve.url;
 
   // 300 distinct times from the real clock: days 2… ahead, every five minutes from 6 AM.
   const today = DateTime.now().setZone('Asia/Kolkata').startOf('day');
   const TOTAL = 300;
-  const message = (i: number) => ({
-    type: 'tool-calls',
-    call: { id: `call_${i}` },
-    toolCallList: [
-      {
-        id: `tc_${i}`,
-        function: {
-          name: 'book_appointment',
-          arguments: {
-            name: 'Burst Patient',
-            email: 'burst@example.com',
-            phone: '+919812345678',
-            reason: 'x',
-            doctor: 'Burst',
-            date: today
-              .plus({ days: 2 + Math.floor(i / 192), minutes: 360 + (i % 192) * 5 })
-              .toFormat("cccc d MMMM 'at' h:mm a"),
-          },
-        },
-      },
-    ],
-  });
+  const message = (i: number) => burstBooking(i, today);
   let next = 0;
   let booked = 0;
   const burst = Promise.all(

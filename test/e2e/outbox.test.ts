@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { DateTime } from 'luxon';
 import { Webhook } from 'standardwebhooks';
-import { cli, postSigned, setup, startServe, type RunningServe } from '../support/cli.js';
+import { BURST_DOCTOR, burstBooking, cli, postSigned, setup, startServe, type RunningServe } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
 
 // Issue 14 item 3 on the built binary: `kill -9` of serve during a burst of 1,000 bookings; after
@@ -24,21 +24,7 @@ afterEach(async () => {
 test('kill -9 during 1,000 bookings: after restart each booking is delivered under one webhook-id, all verified', async () => {
   await setup(tmp.dir);
   // A doctor with five-minute slots all day, so that 1,000 bookings fit in a few days.
-  const added = await cli(
-    [
-      'doctors',
-      'add',
-      '--name',
-      'Dr. Burst Test',
-      '--specialty',
-      'testing',
-      '--hours',
-      'mon-sun 06:00-22:00',
-      '--slot-minutes',
-      '5',
-    ],
-    { cwd: tmp.dir },
-  );
+  const added = await cli(BURST_DOCTOR, { cwd: tmp.dir });
   expect(added.stderr).toContain('Added Dr. Burst Test');
 
   const posts: Array<{ id: string; body: string; headers: Record<string, string> }> = [];
@@ -59,38 +45,15 @@ test('kill -9 during 1,000 bookings: after restart each booking is delivered und
   );
   const { secret } = JSON.parse(hook.stdout) as { secret: string };
 
-  // 1,000 distinct times, from the real clock: days 2…5 ahead, every five minutes from 6 AM.
+  // 1,000 distinct times, from the real clock: days 2…7 ahead, every five minutes from 6 AM.
   const today = DateTime.now().setZone('Asia/Kolkata').startOf('day');
-  const times = Array.from({ length: 1000 }, (_, i) => {
-    const t = today.plus({ days: 2 + Math.floor(i / 192), minutes: 360 + (i % 192) * 5 });
-    return t.toFormat("cccc d MMMM 'at' h:mm a");
-  });
-  const message = (i: number) => ({
-    type: 'tool-calls',
-    call: { id: `call_${i}` },
-    toolCallList: [
-      {
-        id: `tc_${i}`,
-        function: {
-          name: 'book_appointment',
-          arguments: {
-            name: 'Burst Patient',
-            email: 'burst@example.com',
-            phone: '+919812345678',
-            reason: 'x',
-            doctor: 'Burst',
-            date: times[i],
-          },
-        },
-      },
-    ],
-  });
+  const message = (i: number) => burstBooking(i, today);
 
   const booked = new Set<number>();
   const burst = async (url: string, stopAfter?: number) => {
     let next = 0;
     let sent = 0;
-    const todo = times.map((_, i) => i).filter((i) => !booked.has(i));
+    const todo = Array.from({ length: 1000 }, (_, i) => i).filter((i) => !booked.has(i));
     const work = async () => {
       while (next < todo.length) {
         const i = todo[next++]!;

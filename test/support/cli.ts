@@ -1,5 +1,6 @@
 import path from 'node:path';
 import readline from 'node:readline';
+import type { DateTime } from 'luxon';
 import { execa, type ResultPromise } from 'execa';
 import { packageRoot } from '../../src/paths.js';
 import { signBody } from '../../src/server/auth.js';
@@ -87,4 +88,49 @@ export async function setup(cwd: string, env: Record<string, string> = {}): Prom
     input: `${E2E_ADMIN.password}\n`,
   });
   if (admin.exitCode !== 0) throw new Error(`users add failed: ${admin.stderr}`);
+}
+
+/** The doctor the burst tests book: five-minute slots, 06:00–22:00 every day (`doctors add` arguments). */
+export const BURST_DOCTOR = [
+  'doctors',
+  'add',
+  '--name',
+  'Dr. Burst Test',
+  '--specialty',
+  'testing',
+  '--hours',
+  'mon-sun 06:00-22:00',
+  '--slot-minutes',
+  '5',
+];
+
+/**
+ * The `tool-calls` message (call `call_<i>`, tool call `tc_<i>`) that books the i-th slot of
+ * {@link BURST_DOCTOR}: days 2… after `today` (a start of day in the clinic's zone, from the real
+ * clock), every five minutes from 6 AM, 192 a day, so every i is a distinct time.
+ */
+export function burstBooking(i: number, today: DateTime) {
+  const date = today
+    .plus({ days: 2 + Math.floor(i / 192), minutes: 360 + (i % 192) * 5 })
+    .toFormat("cccc d MMMM 'at' h:mm a");
+  return {
+    type: 'tool-calls',
+    call: { id: `call_${i}` },
+    toolCallList: [
+      {
+        id: `tc_${i}`,
+        function: {
+          name: 'book_appointment',
+          arguments: {
+            name: 'Burst Patient',
+            email: 'burst@example.com',
+            phone: '+919812345678',
+            reason: 'x',
+            doctor: 'Burst',
+            date,
+          },
+        },
+      },
+    ],
+  };
 }
