@@ -79,11 +79,15 @@ export const MAX_HOLDS_PER_CALL = 2;
 export class AppointmentBook {
   private readonly col: Collection<Appointment>;
 
+  /**
+   * The store, clinic settings, clock and sealer the book works with: also what the front-desk
+   * steps of `domain/booking.ts` (a booking's notifications and reminder) write with.
+   */
   constructor(
-    private readonly store: Store,
-    private readonly clinic: ClinicSettings,
-    private readonly now: () => Date,
-    private readonly sealer: FieldSealer,
+    readonly store: Store,
+    readonly clinic: ClinicSettings,
+    readonly now: () => Date,
+    readonly sealer: FieldSealer,
   ) {
     this.col = store.collection<Appointment>('appointments');
   }

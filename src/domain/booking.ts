@@ -1,10 +1,9 @@
 import { DateTime } from 'luxon';
-import { DuplicateKeyError, type Store } from '../store/types.js';
+import { DuplicateKeyError } from '../store/types.js';
 import type { ClinicSettings, Doctor } from './clinic.js';
 import { upsertPatient, type AppointmentBook, type Appointment, type Patient } from './appointments.js';
 import { awayOn, slotLength } from './doctors.js';
 import { slotsOnDay } from './schedule.js';
-import type { FieldSealer } from './sealer.js';
 import {
   appointmentNotification,
   cancelReminders,
@@ -83,14 +82,8 @@ export interface BookRequest {
  * notification) commit together.
  * @throws StoreUnavailableError; DuplicateKeyError other than a replay
  */
-export async function makeBooking(
-  store: Store,
-  book: AppointmentBook,
-  clinic: ClinicSettings,
-  sealer: FieldSealer,
-  now: () => Date,
-  req: BookRequest,
-): Promise<BookOutcome> {
+export async function makeBooking(book: AppointmentBook, req: BookRequest): Promise<BookOutcome> {
+  const { store, clinic, sealer, now } = book;
   if (req.sourceKey) {
     const earlier = await book.findBySource(req.sourceKey);
     if (earlier?.status === 'confirmed') return { ok: true, appointment: earlier, replayed: true };
@@ -154,15 +147,12 @@ export type MoveOutcome =
  * reminder moved in the same step.
  */
 export async function moveAppointment(
-  store: Store,
   book: AppointmentBook,
-  clinic: ClinicSettings,
-  sealer: FieldSealer,
-  now: () => Date,
   appt: Appointment,
   doctor: Doctor,
   start: DateTime,
 ): Promise<MoveOutcome> {
+  const { store, clinic, now } = book;
   if (appt.status !== 'confirmed') return { ok: false, reason: 'gone' };
   if (start.toMillis() === appt.startMs) return { ok: false, reason: 'same-time' };
   const why = whyUnbookable(book, clinic, now(), [doctor], start);
@@ -170,7 +160,7 @@ export async function moveAppointment(
   return store.atomically(async () => {
     const moved = await book.reschedule(appt, doctor, start);
     if (!moved.ok) return moved;
-    await tellOfMove(store, sealer, clinic, now, appt, moved.appointment, doctor);
+    await tellOfMove(book, appt, moved.appointment, doctor);
     return moved;
   });
 }
@@ -181,17 +171,14 @@ export async function moveAppointment(
  * with it. False when it is no longer confirmed.
  */
 export async function cancelBooking(
-  store: Store,
   book: AppointmentBook,
-  clinic: ClinicSettings,
-  sealer: FieldSealer,
-  now: () => Date,
   appt: Appointment,
   reason: string | undefined,
 ): Promise<boolean> {
+  const { store, now } = book;
   return store.atomically(async () => {
     if (!(await book.cancel(appt, reason))) return false;
-    await notifyPatient(store, sealer, clinic, now, 'appointment.cancelled', { ...appt, status: 'cancelled' });
+    await notifyPatient(book, 'appointment.cancelled', { ...appt, status: 'cancelled' });
     await cancelReminders(store, { appointmentId: appt.appointmentId }, now(), 'appointment cancelled');
     await store
       .collection<Appointment>('appointments')
@@ -205,17 +192,14 @@ export async function cancelBooking(
  * and tells the patient (`appointment.rescheduled`, the same start, the new doctor), in one atomic step.
  */
 export async function reassignAppointment(
-  store: Store,
   book: AppointmentBook,
-  clinic: ClinicSettings,
-  sealer: FieldSealer,
-  now: () => Date,
   appt: Appointment,
   doctor: Doctor,
 ): Promise<Awaited<ReturnType<AppointmentBook['reassign']>>> {
+  const { store } = book;
   return store.atomically(async () => {
     const moved = await book.reassign(appt, doctor);
-    if (moved.ok) await tellOfMove(store, sealer, clinic, now, appt, moved.appointment, doctor);
+    if (moved.ok) await tellOfMove(book, appt, moved.appointment, doctor);
     return moved;
   });
 }
@@ -224,17 +208,10 @@ export async function reassignAppointment(
  * A move or a new doctor (`was` → `moved`): the patient is told, and the reminder goes with the
  * appointment (the old one cancelled, a new one due before the new time), in the caller's atomic step.
  */
-async function tellOfMove(
-  store: Store,
-  sealer: FieldSealer,
-  clinic: ClinicSettings,
-  now: () => Date,
-  was: Appointment,
-  moved: Appointment,
-  doctor: Doctor,
-): Promise<void> {
+async function tellOfMove(book: AppointmentBook, was: Appointment, moved: Appointment, doctor: Doctor): Promise<void> {
+  const { store, clinic, sealer, now } = book;
   const durationMinutes = slotLength(doctor, clinic.slotMinutes);
-  const contact = await notifyPatient(store, sealer, clinic, now, 'appointment.rescheduled', moved, {
+  const contact = await notifyPatient(book, 'appointment.rescheduled', moved, {
     previousStart: was.start,
     durationMinutes,
   });
@@ -247,14 +224,12 @@ async function tellOfMove(
  * version); returns the contact it was sent to.
  */
 async function notifyPatient(
-  store: Store,
-  sealer: FieldSealer,
-  clinic: ClinicSettings,
-  now: () => Date,
+  book: AppointmentBook,
   type: NotificationEvent,
   a: Appointment,
   extra: { previousStart?: string; durationMinutes?: number } = {},
 ): Promise<Contact | undefined> {
+  const { store, clinic, sealer, now } = book;
   let contact;
   try {
     contact = openContact(sealer, a);

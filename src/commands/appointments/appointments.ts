@@ -325,7 +325,7 @@ async function runBook(o: BookOptions, ctx: Context): Promise<ChangeResult> {
   const start = resolveAt(o.at, clinic, doctors, ctx.now());
   await sealer.prepare({ phones: [phone], names: [o.name] });
   const outcome = await store.atomically(() =>
-    makeBooking(store, book, clinic, sealer, ctx.now, {
+    makeBooking(book, {
       doctors,
       start,
       patient: { name: o.name, email, phone, reason: o.reason },
@@ -347,7 +347,7 @@ async function confirmed(book: AppointmentBook, id: string): Promise<Appointment
 }
 
 async function runReschedule(o: { id: string; at: string }, ctx: Context): Promise<ChangeResult> {
-  const { store, config, sealer, book } = await desk(ctx);
+  const { store, config, book } = await desk(ctx);
   const appt = await confirmed(book, o.id);
   const doctor = (await clinicDoctors(store)).find((d) => d._id === appt.doctorId);
   if (!doctor)
@@ -356,7 +356,7 @@ async function runReschedule(o: { id: string; at: string }, ctx: Context): Promi
       'Cancel it and book with another doctor.',
     );
   const start = resolveAt(o.at, config.clinic, [doctor], ctx.now());
-  const moved = await moveAppointment(store, book, config.clinic, sealer, ctx.now, appt, doctor, start);
+  const moved = await moveAppointment(book, appt, doctor, start);
   if (!moved.ok) {
     if (moved.reason === 'same-time')
       throw new UserError(`${o.id} is already at ${start.toFormat('ccc d LLL HH:mm')}.`);
@@ -368,10 +368,9 @@ async function runReschedule(o: { id: string; at: string }, ctx: Context): Promi
 }
 
 async function runCancel(o: { id: string; reason: string }, ctx: Context): Promise<ChangeResult> {
-  const { store, config, sealer, book } = await desk(ctx);
+  const { store, config, book } = await desk(ctx);
   const appt = await confirmed(book, o.id);
-  if (!(await cancelBooking(store, book, config.clinic, sealer, ctx.now, appt, o.reason)))
-    throw new UserError(`Appointment ${o.id} is no longer confirmed.`);
+  if (!(await cancelBooking(book, appt, o.reason))) throw new UserError(`Appointment ${o.id} is no longer confirmed.`);
   await auditDeskChange(ctx, store, 'appointments.cancel', { appointmentId: o.id });
   return brief({ ...appt, status: 'cancelled' }, 'appointments.cancel', config.clinic.timeZone);
 }

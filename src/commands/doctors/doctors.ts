@@ -346,13 +346,12 @@ async function runRemove(o: RemoveOptions, ctx: Context): Promise<RemoveResult> 
   await store.atomically(async () => {
     for (const a of upcoming) {
       if (target) {
-        const moved = await reassignAppointment(store, book!, config.clinic, sealer!, ctx.now, a, target);
+        const moved = await reassignAppointment(book!, a, target);
         // Booked meanwhile by another process: the step is undone where the store has transactions.
         if (!moved.ok)
           throw new UserError(`${brief(a, zone)} could not be given to ${target.name} (${moved.reason}); retry.`);
         result.reassigned.push(a.appointmentId);
-      } else if (await cancelBooking(store, book!, config.clinic, sealer!, ctx.now, a, o.reason))
-        result.cancelled.push(a.appointmentId);
+      } else if (await cancelBooking(book!, a, o.reason)) result.cancelled.push(a.appointmentId);
     }
     // Holds callers placed on the doctor's slots give them back; past appointments keep the name.
     await store

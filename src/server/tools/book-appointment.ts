@@ -49,7 +49,7 @@ export const bookAppointment: ToolHandler = async (args, ctx) => {
       return `Nothing is free on ${spokenDay(time.day)}. ${await alternatives(bookings, picked.doctors, time.day)}`;
     return `What time on ${spokenDay(time.day)}${time.window ? ` ${time.window.label}` : ''}? The first free times are ${spokenList(free.slice(0, 3).map((s) => spokenTime(s.start)))}.`;
   }
-  const outcome = await makeBooking(ctx.store, bookings, ctx.config.clinic, ctx.sealer, ctx.now, {
+  const outcome = await makeBooking(bookings, {
     doctors: picked.doctors,
     start: time.start,
     patient: { name, email, phone, reason },

@@ -21,18 +21,7 @@ export const cancelAppointment: ToolHandler = async (args, ctx) => {
     spoken: spellOut(id),
   });
   if ('answer' in access) return access.answer;
-  if (
-    existing?.status === 'confirmed' &&
-    (await cancelBooking(
-      ctx.store,
-      bookings,
-      ctx.config.clinic,
-      ctx.sealer,
-      ctx.now,
-      existing,
-      optionalString(args, 'reason'),
-    ))
-  ) {
+  if (existing?.status === 'confirmed' && (await cancelBooking(bookings, existing, optionalString(args, 'reason')))) {
     return `Your appointment with ${existing.doctorName} on ${spokenDateTime(DateTime.fromISO(existing.start, { zone }))} is cancelled.`;
   }
   return explainMissing(id, await bookings.find(id), zone);

@@ -34,16 +34,7 @@ export const rescheduleAppointment: ToolHandler = async (args, ctx) => {
       return `${doctor.name} has nothing free on ${spokenDay(time.day)}. ${await alternatives(bookings, [doctor], time.day)}`;
     return `What time on ${spokenDay(time.day)}? ${doctor.name} is free at ${spokenList(free.slice(0, 3).map((s) => spokenTime(s.start)))}.`;
   }
-  const result = await moveAppointment(
-    ctx.store,
-    bookings,
-    ctx.config.clinic,
-    ctx.sealer,
-    ctx.now,
-    current,
-    doctor,
-    time.start,
-  );
+  const result = await moveAppointment(bookings, current, doctor, time.start);
   if (result.ok) return moved(doctor.name, result.appointment.start, result.appointment.appointmentId, zone);
   if (result.reason === 'same-time') return `Your appointment is already on ${spokenDateTime(time.start)}.`;
   if (result.reason === 'unbookable')
