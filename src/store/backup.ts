@@ -8,12 +8,10 @@ import type { Writable } from 'node:stream';
 import * as tar from 'tar';
 import {
   COLLECTIONS,
+  LOG_KEYS,
   type AppendLog,
-  type AuditEntry,
   type CallLogRecord,
-  type ChatRecord,
   type Doc,
-  type RecordedMessage,
   type SnapshotKind,
   type Store,
 } from './types.js';
@@ -303,13 +301,6 @@ export interface RestoreReport {
   /** Entries of an append-only log the store already had (kept, not written again). */
   kept: number;
 }
-
-/** Keys that tell two entries of an append-only log apart (as `migrate` matches them). */
-export const LOG_KEYS = {
-  audit: (e: AuditEntry) => JSON.stringify([e.at, e.user, e.action, e.details]),
-  chats: (c: ChatRecord) => `${c.chatId}\u0000${c.at}`,
-  recordings: (r: RecordedMessage) => `${r.callId}\u0000${r.at}\u0000${r.seq}`,
-} as const;
 
 /** Documents, call logs and log entries in the store: 0 when it is empty (a new store). */
 export async function storeRecordCount(store: Store): Promise<number> {

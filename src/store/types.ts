@@ -310,6 +310,13 @@ export interface RecordedMessage {
   body: string;
 }
 
+/** Keys that tell two entries of an append-only log apart (`migrate` and `restore` append what a target lacks). */
+export const LOG_KEYS = {
+  audit: (e: AuditEntry) => JSON.stringify([e.at, e.user, e.action, e.details]),
+  chats: (c: ChatRecord) => `${c.chatId}\u0000${c.at}`,
+  recordings: (r: RecordedMessage) => `${r.callId}\u0000${r.at}\u0000${r.seq}`,
+} as const;
+
 export interface Store {
   readonly kind: 'local' | 'mongo';
   /** Human-readable location, for messages (a path or a redacted URI). */

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { appendAudit } from '../../domain/audit.js';
 import { thisProcess } from '../../deps.js';
 import { storedBlindIndexCheck } from '../../domain/keyring.js';
 import { compareBlindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js';
@@ -21,6 +20,7 @@ import { VERSION } from '../../version.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
 import { setDotenvValue } from '../shared/credentials.js';
+import { auditDeskChange } from '../shared/front-desk.js';
 import { blindIndexKeyFromEnv, SEALING_KEY_PIN_VAR } from '../shared/sealer.js';
 
 const BLIND_KEY_VAR = 'RECEPTIONIST_BLIND_INDEX_KEY';
@@ -114,11 +114,10 @@ async function runBackup(o: BackupOptions, ctx: Context): Promise<BackupResult> 
     ctx.io.error(
       'Warning: MongoDB is a standalone server, which has no snapshot reads: a write during the backup may be in it in part. Run it as a replica set (one member is enough), as Atlas does.',
     );
-  await appendAudit(store, {
-    at: ctx.now().toISOString(),
-    user: `os:${os.userInfo().username}`,
-    action: 'backup',
-    details: { file: toStdout ? '-' : path.basename(target), secrets: Boolean(secrets), createdAt: manifest.createdAt },
+  await auditDeskChange(ctx, store, 'backup', {
+    file: toStdout ? '-' : path.basename(target),
+    secrets: Boolean(secrets),
+    createdAt: manifest.createdAt,
   });
   return {
     file: target,
@@ -219,16 +218,11 @@ async function runRestore(o: RestoreOptions, ctx: Context): Promise<RestoreResul
       );
     const report = await restoreBackup(store, backup, { replace: o.force });
     for (const [k, v] of toEnv) setDotenvValue(ctx, k, v);
-    await appendAudit(store, {
-      at: ctx.now().toISOString(),
-      user: `os:${os.userInfo().username}`,
-      action: 'restore',
-      details: {
-        file: o.file === '-' ? '-' : path.basename(source.file),
-        createdAt: backup.manifest.createdAt,
-        force: o.force,
-        records: report.counts.reduce((n, c) => n + c.written, 0),
-      },
+    await auditDeskChange(ctx, store, 'restore', {
+      file: o.file === '-' ? '-' : path.basename(source.file),
+      createdAt: backup.manifest.createdAt,
+      force: o.force,
+      records: report.counts.reduce((n, c) => n + c.written, 0),
     });
     // The key serve will use, against the check value the restored store keeps.
     const key = toEnv.find(([k]) => k === BLIND_KEY_VAR)?.[1] ?? ctx.env.get(BLIND_KEY_VAR)?.value;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { StoreError, UsageError } from '../../errors.js';
-import { COLLECTIONS, DuplicateKeyError, type AppendLog, type Doc, type Store } from '../../store/types.js';
+import { COLLECTIONS, DuplicateKeyError, LOG_KEYS, type AppendLog, type Doc, type Store } from '../../store/types.js';
 import { documentId, documentProblem } from '../../store/schemas.js';
 import { printable } from '../../io.js';
 import { implement, type Flags } from '../shared/command.js';
@@ -258,26 +258,15 @@ export async function copyStore(
     reports.push(r);
   }
 
-  reports.push(
-    await copyLog(
-      'audit',
-      usable('audit', audit),
-      audit.length,
-      target.audit,
-      (e) => JSON.stringify([e.at, e.user, e.action, e.details]),
-      opts,
-    ),
-  );
-  reports.push(
-    await copyLog('chats', usable('chats', chats), chats.length, target.chats, (c) => `${c.chatId}\u0000${c.at}`, opts),
-  );
+  reports.push(await copyLog('audit', usable('audit', audit), audit.length, target.audit, LOG_KEYS.audit, opts));
+  reports.push(await copyLog('chats', usable('chats', chats), chats.length, target.chats, LOG_KEYS.chats, opts));
   reports.push(
     await copyLog(
       'recordings',
       usable('recordings', recordings),
       recordings.length,
       target.recordings,
-      (r) => `${r.callId}\u0000${r.at}\u0000${r.seq}`,
+      LOG_KEYS.recordings,
       opts,
     ),
   );

@@ -7,8 +7,8 @@ import { UsageError } from '../../errors.js';
 import type { Context } from './context.js';
 
 /**
- * Audits a front-desk change (doctors, appointments, webhooks). These commands open no sealed
- * data and ask for no password, so the actor is the OS user: `os:<name>`.
+ * Audits a front-desk change (doctors, appointments, reminders, webhooks) or a backup or restore.
+ * These commands open no sealed data and ask for no password, so the actor is the OS user: `os:<name>`.
  * @throws StoreUnavailableError
  */
 export function auditDeskChange(ctx: Context, store: Store, action: string, details: Record<string, unknown>) {
