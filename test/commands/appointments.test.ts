@@ -9,13 +9,12 @@ import { parseBlindIndexKey } from '../../src/crypto/blind-index.js';
 // The clock of in-process commands: Saturday 21 November 2026, 10:00 in Asia/Kolkata.
 const ADMIN_PW = 'desk-admin-passphrase';
 const RECEPTION_PW = 'desk-receptionist-passphrase';
-const { ctx, run } = commandEnv();
+const { ctx, run, seedWithAdmin } = commandEnv();
 /** The blind-index key the first `users add` wrote to the test's .env: serve and the commands share it. */
 const cliBlindKey = () => parseBlindIndexKey(readDotenv(ctx.tmp.dir).values.RECEPTIONIST_BLIND_INDEX_KEY!)!;
 
 async function seeded() {
-  expect((await run(['seed'])).code).toBe(0);
-  expect((await run(['users', 'add', 'admin', '--password-stdin'], { stdin: `${ADMIN_PW}\n` })).code).toBe(0);
+  await seedWithAdmin(ADMIN_PW);
   expect(
     (
       await run(['users', 'add', 'meena', '--role', 'receptionist', '--username', 'admin', '--password-stdin'], {

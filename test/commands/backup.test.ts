@@ -5,11 +5,10 @@ import { commandEnv } from '../support/command-env.js';
 
 // The clock of in-process commands: Saturday 21 November 2026, 10:00 in Asia/Kolkata.
 const ADMIN_PW = 'desk-admin-passphrase';
-const { ctx, run } = commandEnv();
+const { ctx, run, seedWithAdmin } = commandEnv();
 
 async function seeded() {
-  expect((await run(['seed'])).code).toBe(0);
-  expect((await run(['users', 'add', 'admin', '--password-stdin'], { stdin: `${ADMIN_PW}\n` })).code).toBe(0);
+  await seedWithAdmin(ADMIN_PW);
   const booked = await run([
     'appointments',
     'book',

@@ -3,12 +3,8 @@ import { commandEnv } from '../support/command-env.js';
 
 // The clock of in-process commands: Saturday 21 November 2026, 10:00 in Asia/Kolkata.
 const ADMIN_PW = 'desk-admin-passphrase';
-const { run } = commandEnv();
+const { run, seedWithAdmin } = commandEnv();
 
-async function seeded() {
-  expect((await run(['seed'])).code).toBe(0);
-  expect((await run(['users', 'add', 'admin', '--password-stdin'], { stdin: `${ADMIN_PW}\n` })).code).toBe(0);
-}
 const patient = ['--name', 'Asha Verma', '--phone', '98123 45678', '--email', 'asha@example.com', '--reason', 'x'];
 async function book(at: string): Promise<string> {
   const r = await run(['--json', 'appointments', 'book', '--doctor', 'rao', '--at', at, ...patient]);
@@ -22,7 +18,7 @@ const listed = async (...args: string[]) => {
 };
 
 test('reminders list and cancel follow the desk: booked, moved, cancelled; bad input exits 2, nothing to cancel exits 1', async () => {
-  await seeded();
+  await seedWithAdmin(ADMIN_PW);
   const id = await book('2026-11-23 10:00');
   const [r] = await listed();
   expect(r).toMatchObject({
@@ -70,7 +66,7 @@ test('reminders list and cancel follow the desk: booked, moved, cancelled; bad i
 });
 
 test('clinic.reminderHours and reminderChannels: checked by config set, used by the next booking; 0 makes none', async () => {
-  await seeded();
+  await seedWithAdmin(ADMIN_PW);
   expect((await run(['config', 'set', 'clinic.reminderHours', '48', 'clinic.reminderChannels', 'sms,call'])).code).toBe(
     0,
   );

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { main } from '../../src/cli.js';
 import { testDeps } from './deps.js';
 import { readDotenv } from '../../src/deps.js';
@@ -43,7 +43,13 @@ export function commandEnv(baseEnv: Record<string, string> = {}) {
     const code = await main(['--data-dir', path.join(ctx.tmp.dir, 'store'), ...argv], d);
     return { code, out: d.io.stdout(), err: d.io.stderr() };
   }
-  return { ctx, run };
+  /** `seed`, then the first admin `admin` with `password` (which writes the keys and .env). */
+  async function seedWithAdmin(password: string) {
+    expect((await run(['seed'])).code).toBe(0);
+    const admin = await run(['users', 'add', 'admin', '--password-stdin'], { stdin: `${password}\n` });
+    expect(admin.code, admin.err).toBe(0);
+  }
+  return { ctx, run, seedWithAdmin };
 }
 
 /** `fetch` for loopback only (a server this test started); anything else is refused. */
