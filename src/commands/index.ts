@@ -24,11 +24,13 @@ import { backupCommand, restoreCommand } from './backup/index.js';
 import { phoneNumbersCommand } from './phone-numbers/index.js';
 import { preflightCommand } from './preflight/index.js';
 import { completionCommand } from './completion/index.js';
+import { studioCommand } from './studio/index.js';
 
 /** Every top-level command, in the order `--help` lists them. */
 export const COMMANDS: readonly CommandDefinition[] = [
   seedCommand,
   serveCommand,
+  studioCommand,
   doctorsCommand,
   appointmentsCommand,
   notifyCommand,

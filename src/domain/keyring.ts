@@ -251,6 +251,23 @@ export async function unlock(store: Store, username: string, password: string, g
   return { username, role: user.role ?? 'admin', userKey, dataKeys };
 }
 
+/**
+ * `me` with only the receptionist keys (patients' names; an admin holds them too): what a signed-in
+ * studio session keeps between requests, so that its cookie can never open more than names. The
+ * other data keys and the user's own key (which opens their grants) are overwritten in `me`, which
+ * must not be used for anything else after.
+ */
+export async function namesOnly(store: Store, me: Unlocked): Promise<Unlocked> {
+  const roles = new Map((await keys(store).find({})).map((k) => [k._id, k.role ?? 'admin']));
+  for (const [id, pair] of me.dataKeys) {
+    if (roles.get(id) === 'receptionist') continue;
+    pair.privateKey.fill(0);
+    me.dataKeys.delete(id);
+  }
+  me.userKey.privateKey.fill(0);
+  return me;
+}
+
 /** The audit action of a failed unlock (wrong password or unknown user; which is not said). */
 export const UNLOCK_FAILED = 'unlock.failed';
 

@@ -7,6 +7,14 @@ export const logsCommand = defineCommand({
   summary: 'List call logs, newest first (a table on a terminal, CSV when piped, or --json)',
   options: [
     sinceOption('calls that ended'),
+    new Option(
+      '--until <day>',
+      'only calls that ended on or before this day (today, or YYYY-MM-DD in the clinic zone)',
+    ),
+    new Option(
+      '--ended-reason <reason>',
+      "only calls with this ended reason (Vapi's endedReason, e.g. customer-ended-call)",
+    ),
     limitOption('calls'),
     new Option('--csv', 'CSV output (the default when stdout is not a terminal)'),
     new Option(
@@ -32,6 +40,7 @@ clinic's offset. CSV cells that a spreadsheet would run as a formula (=, +, -, @
 get a leading ' unless --raw.`,
   examples: [
     'receptionist logs --since 24h',
+    'receptionist logs --since 2026-11-20 --until 2026-11-20 --ended-reason customer-ended-call',
     'receptionist logs --json --limit 5 | jq .',
     'receptionist logs --decrypt --caller +919812345678',
     'receptionist logs --decrypt --call call_123',

@@ -8,7 +8,7 @@ import { SEALED_CALL_LOG_FIELDS, type CallLogQuery } from '../../store/types.js'
 import { callLogContext, type CallStatus } from '../../domain/call-records.js';
 import { LIVE_STATUSES, logRows, type LogRow } from '../../domain/call-log-query.js';
 import type { Unlocked } from '../../domain/keyring.js';
-import { parseLimit, parseSinceFlag, resolveSince, type Since } from '../shared/parse.js';
+import { dayFlag, dayIn, parseLimit, parseSinceFlag, resolveSince, type Since } from '../shared/parse.js';
 import { revealField } from '../../domain/sealer.js';
 import { appendAudit } from '../../domain/audit.js';
 import { toE164 } from '../../domain/contact.js';
@@ -34,9 +34,13 @@ export interface LogsOptions {
   /** E.164 */
   caller?: string;
   call?: string;
+  /** `--until`: calls that ended on or before this day (today, tomorrow, or YYYY-MM-DD, clinic zone). */
+  until?: string;
+  /** `--ended-reason`: Vapi's `endedReason`, e.g. `customer-ended-call`. */
+  endedReason?: string;
 }
 
-/** @throws UsageError for a bad --since, --limit or --caller, */
+/** @throws UsageError for a bad --since, --until, --limit, --caller or --ended-reason */
 export function parseLogsOptions(flags: Flags, env?: Env): LogsOptions {
   const since = parseSinceFlag(flags.since as string | undefined);
   const limit = parseLimit(flags.limit as string | undefined);
@@ -50,8 +54,16 @@ export function parseLogsOptions(flags: Flags, env?: Env): LogsOptions {
         'Give a phone number, best in E.164 form such as +919812345678.',
       );
   }
+  const endedReason = (flags.endedReason as string | undefined)?.trim();
+  if (endedReason !== undefined && !/^[a-z0-9][a-z0-9.-]*$/i.test(endedReason))
+    throw new UsageError(
+      `Invalid --ended-reason "${printable(endedReason)}".`,
+      "Give one of Vapi's ended reasons, e.g. customer-ended-call or assistant-ended-call.",
+    );
   return {
     since,
+    until: dayFlag(flags.until, '--until'),
+    endedReason,
     limit,
     csv: flags.csv === true,
     raw: flags.raw === true,
@@ -90,20 +102,28 @@ export interface LogsResult {
 export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResult> {
   const { store, timeZone } = await readWithClinicZone(ctx);
   const since = resolveSince(opts.since, ctx.now(), timeZone);
+  // The last moment of the --until day: the store starts its newest-first read there.
+  const until = opts.until ? dayIn(opts.until, timeZone, ctx.now()).plus({ days: 1 }).toMillis() - 1 : undefined;
+  if (until !== undefined && since && until < since.getTime())
+    throw new UsageError(`--until ${opts.until} is before --since.`);
   // Without the blind-index key an admin can still find a caller, by comparing opened numbers.
   const callerIndex = opts.caller ? blindIndexOf(opts.caller, ctx, opts.decrypt) : undefined;
   const byComparison = Boolean(opts.caller && !callerIndex);
+  // Filters the store does not index are kept in the stream; the limit then applies after them.
+  const filtered = byComparison || opts.endedReason !== undefined;
   // A person at a terminal gets a page (and is told there is more); scripts get everything asked for.
   const table = ctx.io.isOutTTY && !ctx.globals.json && !opts.csv && !opts.call;
   const paged = table && opts.limit === undefined;
   const limit = opts.limit ?? (paged ? TABLE_ROWS + 1 : undefined);
   const unlocked = opts.decrypt ? await ctx.keyring() : undefined;
-  // Calls still running: a status, no report yet (a caller filter leaves them out: they have no number).
-  const statuses = opts.caller
-    ? []
-    : await store
-        .collection<CallStatus>('call_status')
-        .find(opts.call ? { _id: opts.call, status: { $in: LIVE_STATUSES } } : { status: { $in: LIVE_STATUSES } });
+  // Calls still running: a status, no report yet (a caller filter leaves them out: they have no
+  // number; an ended-reason filter too: they have none yet; and an --until day before today).
+  const statuses =
+    opts.caller || opts.endedReason || (until !== undefined && until < ctx.now().getTime())
+      ? []
+      : await store
+          .collection<CallStatus>('call_status')
+          .find(opts.call ? { _id: opts.call, status: { $in: LIVE_STATUSES } } : { status: { $in: LIVE_STATUSES } });
   // A status an older build stored with an impossible time (a `1e308`) is skipped by name, not fatal.
   const live = statuses.filter((st) => {
     const problem = documentProblem('call_status', st);
@@ -111,7 +131,13 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
     return !problem;
   });
   // The store filters, sorts and limits: only the rows shown are read (and opened).
-  const query = { since, callId: opts.call, customerIndex: callerIndex, limit: byComparison ? undefined : limit };
+  const query: CallLogQuery = {
+    since,
+    callId: opts.call,
+    customerIndex: callerIndex,
+    limit: filtered ? undefined : limit,
+    ...(until !== undefined ? { startAt: { at: new Date(until).toISOString(), callId: '\uffff' } } : {}),
+  };
   // Told once, though a second pass of --decrypt meets the row again.
   const skipped = new Set<string>();
   const read = (q: CallLogQuery) =>
@@ -133,7 +159,11 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
       },
       reveal: (r) =>
         Object.fromEntries(SEALED_CALL_LOG_FIELDS.map((f) => [f, openOrFail(r[f], r.callId, f, unlocked?.dataKeys)])),
-      keep: byComparison ? (r) => r.customerNumber === opts.caller : undefined,
+      keep: filtered
+        ? (r) =>
+            (!byComparison || r.customerNumber === opts.caller) &&
+            (opts.endedReason === undefined || r.endedReason === opts.endedReason)
+        : undefined,
       // Patients' names in the bookings: sealed to the receptionist key (admins hold it too).
       revealName: (a) =>
         revealField(
@@ -176,6 +206,8 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
       details: {
         command: 'logs',
         since: since?.toISOString(),
+        until: until !== undefined ? new Date(until).toISOString() : undefined,
+        endedReason: opts.endedReason,
         limit: opts.limit,
         call: opts.call,
         caller: callerIndex ? `index:${callerIndex}` : byComparison ? 'by comparison' : undefined,

@@ -63,6 +63,11 @@ export interface Context extends Deps {
   keyring(username?: string): Promise<Unlocked>;
   /** Closes what was opened, newest first; unlocked keys are wiped. Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * Who acts, for the audit records of changes that ask for no password: the user signed in to
+   * `receptionist studio`. Absent on the command line, where it is the OS user (`os:<name>`).
+   */
+  readonly actor?: string;
 }
 
 /** Builds the context of one command run. Nothing connects until a provider is called. */
@@ -164,7 +169,7 @@ export function createContext(
 }
 
 /** Overwrites the unlocked private keys in memory. */
-function wipe(me: Unlocked): void {
+export function wipe(me: Unlocked): void {
   for (const pair of [me.userKey, ...me.dataKeys.values()]) {
     const secret = (pair as { privateKey?: unknown }).privateKey;
     if (secret instanceof Uint8Array) secret.fill(0);

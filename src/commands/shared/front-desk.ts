@@ -8,11 +8,13 @@ import type { Context } from './context.js';
 
 /**
  * Audits a front-desk change (doctors, appointments, reminders, webhooks) or a backup or restore.
- * These commands open no sealed data and ask for no password, so the actor is the OS user: `os:<name>`.
+ * These commands open no sealed data and ask for no password, so the actor is the OS user, `os:<name>`,
+ * or in `receptionist studio` the user signed in there ({@link Context.actor}).
  * @throws StoreUnavailableError
  */
 export function auditDeskChange(ctx: Context, store: Store, action: string, details: Record<string, unknown>) {
-  return appendAudit(store, { at: ctx.now().toISOString(), user: `os:${os.userInfo().username}`, action, details });
+  const user = ctx.actor ?? `os:${os.userInfo().username}`;
+  return appendAudit(store, { at: ctx.now().toISOString(), user, action, details });
 }
 
 /** A {@link DoctorInputError} as the user sees it: exit 2, with the doctors a name could have meant. */

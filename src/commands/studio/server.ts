@@ -1,0 +1,321 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import { createTestIO, printable, type TestIO } from '../../io.js';
+import { EXIT, NeedsInputError, UserError } from '../../errors.js';
+import { KeyringAuthError, namesOnly, unlock, type Unlocked } from '../../domain/keyring.js';
+import { appendAudit } from '../../domain/audit.js';
+import type { Prompter } from '../../prompter.js';
+import { toUserError } from '../shared/user-errors.js';
+import { wipe, type Context } from '../shared/context.js';
+import {
+  CSRF_HEADER,
+  GATE_COOKIE,
+  GATE_TTL_MS,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+  sameSecret,
+  type StudioAuth,
+  type StudioSession,
+} from './auth.js';
+import { registerApi } from './api.js';
+
+/** What the terminal is told about (sign-ins, refused requests, failures). */
+export type StudioEvent =
+  | { kind: 'sign-in'; username: string; role: string }
+  | { kind: 'sign-in-failed'; username: string }
+  | { kind: 'failure'; where: string; error: string };
+
+export interface StudioAppOptions {
+  /** The `studio` command's context: its store is opened once and shared by every request. */
+  ctx: Context;
+  auth: StudioAuth;
+  /** The built front end: `index.html` and `assets/` (dist/studio). */
+  assetsDir: string;
+  onEvent?: (e: StudioEvent) => void;
+}
+
+/** One request's view of the studio: a {@link Context} acting as the signed-in user. */
+export interface RequestScope {
+  /** The command context of this request; its `io` records what a command prints. */
+  ctx: Context;
+  io: TestIO;
+  session: StudioSession;
+  /** From now on in this request, `ctx.keyring()` is the user's full keys, unlocked with `password`. */
+  unlockWith(password: string): void;
+}
+
+/** The pages of the single-page app (each serves index.html). */
+export const PAGES = ['/', '/today', '/calls', '/calls/:id', '/assistant', '/metrics', '/doctors', '/outbox'];
+
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  // The one-time token is in the first URL: no page ever sends it on.
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+/** HTTP status of a failed request, by the exit code the same failure has on the command line. */
+const STATUS: Record<number, number> = {
+  [EXIT.error]: 422,
+  [EXIT.usage]: 400,
+  [EXIT.store]: 503,
+  [EXIT.needsInput]: 400,
+  [EXIT.auth]: 403,
+  [EXIT.network]: 502,
+  [EXIT.pending]: 409,
+};
+
+/** The JSON body of a refusal: `{error: {code, message, hint?}}` (`code` as in `--json` errors). */
+export function errorBody(code: string, message: string, hint?: string) {
+  return { error: { code, message, ...(hint ? { hint } : {}) } };
+}
+
+/**
+ * The studio's HTTP app (no listen): the one-time link, sign-in, the pages and the JSON API under
+ * `/api/`. Every request must name this server in its Host header (127.0.0.1 or localhost at its
+ * own port), so a page elsewhere cannot reach it through DNS rebinding. Pages and the API need
+ * the gate cookie the link sets or a session; every write also needs the session's CSRF token in
+ * {@link CSRF_HEADER}, a JSON body, and no cross-site `Origin` or `Sec-Fetch-Site`.
+ */
+export async function buildStudioApp(o: StudioAppOptions): Promise<FastifyInstance> {
+  const { ctx, auth } = o;
+  const indexHtml = fs.readFileSync(path.join(o.assetsDir, 'index.html'), 'utf8');
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, trustProxy: false });
+  await app.register(fastifyCookie);
+  await app.register(fastifyStatic, {
+    root: path.join(o.assetsDir, 'assets'),
+    prefix: '/assets/',
+    // File names carry their content hash.
+    immutable: true,
+    maxAge: '365d',
+    index: false,
+    list: false,
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+    if (!isOwnHost(req)) {
+      return reply.code(403).type('text/plain').send('This studio answers only on 127.0.0.1 or localhost.');
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const why = crossSite(req);
+      if (why)
+        return reply
+          .code(403)
+          .send(errorBody('cross-site', `Refused: ${why}. The studio takes changes from its own page only.`));
+    }
+  });
+
+  const cookieBase = { httpOnly: true, sameSite: 'strict' as const, path: '/' };
+
+  const page = async (req: FastifyRequest, reply: FastifyReply) => {
+    const token = (req.query as Record<string, unknown>).token;
+    if (typeof token === 'string') {
+      const gate = auth.redeemToken(token);
+      if (!gate)
+        return reply
+          .code(401)
+          .type('text/html')
+          .send(
+            denied(
+              'This link is not valid, or it was used already: each link opens the studio once.',
+              'Press Enter where <code>receptionist studio</code> runs for a new link.',
+            ),
+          );
+      reply.setCookie(GATE_COOKIE, gate, { ...cookieBase, maxAge: GATE_TTL_MS / 1000 });
+      return reply.redirect(req.url.replace(/\?.*$/, ''), 303);
+    }
+    if (!auth.hasGate(req.cookies[GATE_COOKIE]) && !auth.session(req.cookies[SESSION_COOKIE]))
+      return reply
+        .code(401)
+        .type('text/html')
+        .send(denied('Open the studio with the link that <code>receptionist studio</code> printed.'));
+    return reply.type('text/html').header('cache-control', 'no-store').send(indexHtml);
+  };
+  for (const url of PAGES) app.get(url, page);
+
+  app.post('/api/session', async (req, reply) => {
+    if (!auth.hasGate(req.cookies[GATE_COOKIE]) && !auth.session(req.cookies[SESSION_COOKIE]))
+      return reply.code(401).send(errorBody('auth', 'Open the studio with the link its terminal printed.'));
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const username = typeof body.username === 'string' ? body.username.trim() : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    if (!username || !password || username.length > 64 || password.length > 1024)
+      return reply.code(400).send(errorBody('usage', 'Give a username and a password.'));
+    const store = await ctx.store();
+    let me: Unlocked;
+    try {
+      me = await unlock(store, username, password, { now: ctx.now(), sleep: ctx.sleep, command: 'studio' });
+    } catch (err) {
+      if (!(err instanceof KeyringAuthError)) return failure(reply, err, 'signing in');
+      o.onEvent?.({ kind: 'sign-in-failed', username: printable(username) });
+      return reply.code(401).send(errorBody('auth', 'Wrong username or password.'));
+    }
+    const s = auth.signIn(await namesOnly(store, me));
+    await appendAudit(store, {
+      at: ctx.now().toISOString(),
+      user: s.username,
+      action: 'studio.sign-in',
+      details: { role: s.role },
+    });
+    o.onEvent?.({ kind: 'sign-in', username: s.username, role: s.role });
+    reply.setCookie(SESSION_COOKIE, s.id, { ...cookieBase, maxAge: SESSION_TTL_MS / 1000 });
+    return reply.header('cache-control', 'no-store').send({ data: sessionView(s) });
+  });
+
+  app.delete('/api/session', async (req, reply) => {
+    const s = auth.session(req.cookies[SESSION_COOKIE]);
+    if (s) auth.end(s.id);
+    reply.clearCookie(SESSION_COOKIE, cookieBase);
+    return reply.code(204).send();
+  });
+
+  /** The session of a request, or a 401/403 reply sent. */
+  const guard = (req: FastifyRequest, reply: FastifyReply, opts: { role?: 'admin' }): StudioSession | undefined => {
+    const s = auth.session(req.cookies[SESSION_COOKIE]);
+    if (!s) {
+      void reply.code(401).send(errorBody('auth', 'Not signed in, or the session has ended.'));
+      return undefined;
+    }
+    if (req.method !== 'GET' && !sameSecret(String(req.headers[CSRF_HEADER] ?? ''), s.csrfToken)) {
+      void reply.code(403).send(errorBody('csrf', 'Refused: the request lacks this session’s CSRF token.'));
+      return undefined;
+    }
+    if (opts.role && s.role !== opts.role) {
+      void reply.code(403).send(errorBody('forbidden', `Only an admin may do this; ${s.username} is a ${s.role}.`));
+      return undefined;
+    }
+    return s;
+  };
+
+  app.get('/api/me', async (req, reply) => {
+    const s = guard(req, reply, {});
+    if (!s) return reply;
+    return reply.header('cache-control', 'no-store').send({ data: sessionView(s) });
+  });
+
+  /**
+   * Registers an API route: the session (and role) checked, a {@link RequestScope} built, the
+   * handler's result sent as `{data, warnings}`; a failure as `{error}` with the status of its exit code.
+   */
+  const route = <T>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    opts: { role?: 'admin' },
+    handler: (req: FastifyRequest, scope: RequestScope) => Promise<T>,
+  ) =>
+    app.route({
+      method,
+      url,
+      handler: async (req, reply) => {
+        const session = guard(req, reply, opts);
+        if (!session) return reply;
+        const scope = requestScope(ctx, session);
+        try {
+          const data = await handler(req, scope.scope);
+          const warnings = scope.scope.io
+            .stderr()
+            .split('\n')
+            .filter((l) => l.startsWith('Warning: '))
+            .map((l) => l.slice('Warning: '.length));
+          return reply.header('cache-control', 'no-store').send({ data, ...(warnings.length ? { warnings } : {}) });
+        } catch (err) {
+          return failure(reply, err, `${method} ${url}`);
+        } finally {
+          scope.done();
+        }
+      },
+    });
+
+  const failure = (reply: FastifyReply, err: unknown, where: string) => {
+    const e = toUserError(err);
+    if (e instanceof UserError) {
+      const code = (Object.keys(EXIT) as Array<keyof typeof EXIT>).find((k) => EXIT[k] === e.exitCode) ?? 'error';
+      // The command line's messages name its flags; a form names the same fields without the dashes.
+      return reply.code(STATUS[e.exitCode] ?? 422).send(errorBody(code, e.message.replace(/--(?=[a-z])/g, ''), e.hint));
+    }
+    o.onEvent?.({ kind: 'failure', where, error: err instanceof Error ? err.message : String(err) });
+    return reply
+      .code(500)
+      .send(errorBody('internal', 'Unexpected failure; the terminal running the studio says more.'));
+  };
+
+  registerApi(route, ctx);
+  return app;
+}
+
+/** What the page knows of its session. */
+function sessionView(s: StudioSession) {
+  return { username: s.username, role: s.role, csrfToken: s.csrfToken };
+}
+
+/** Whether the Host header names this server: a loopback name at the port the request came in on. */
+function isOwnHost(req: FastifyRequest): boolean {
+  const host = req.headers.host ?? '';
+  const port = req.socket.localPort;
+  return ['127.0.0.1', 'localhost', '[::1]'].some((name) => host === `${name}:${port}`);
+}
+
+/** Why a write is cross-site, if it is: a foreign Origin, `Sec-Fetch-Site`, or a body that is not JSON. */
+function crossSite(req: FastifyRequest): string | undefined {
+  const site = req.headers['sec-fetch-site'];
+  if (site && site !== 'same-origin' && site !== 'none') return `a ${String(site)} request`;
+  const origin = req.headers.origin;
+  if (origin && origin !== `http://${req.headers.host}`) return `a request from ${printable(String(origin))}`;
+  const type = req.headers['content-type'];
+  if (req.method !== 'DELETE' && !String(type ?? '').startsWith('application/json')) return 'the body is not JSON';
+  return undefined;
+}
+
+/** A prompter for requests: the studio never prompts (its `io` cannot either). */
+const noPrompts: Prompter = {
+  input: () => Promise.reject(new NeedsInputError('a value the studio form does not have')),
+  password: () => Promise.reject(new NeedsInputError('a password')),
+  select: () => Promise.reject(new NeedsInputError('a choice')),
+};
+
+/**
+ * A {@link Context} for one request of `session`: the studio's store, clock and environment; an
+ * `io` that records what the command prints (its warnings go back to the page); desk changes
+ * audited as the session's user; `keyring()` the session's keys (names only), or, once
+ * `unlockWith(password)` is called, the user's full keys, unlocked as the command line does
+ * (slowed after failures, failures audited) and wiped when the request ends.
+ */
+function requestScope(base: Context, session: StudioSession): { scope: RequestScope; done(): void } {
+  const io = createTestIO();
+  let full: Promise<Unlocked> | undefined;
+  const ctx: Context = {
+    ...base,
+    io,
+    prompter: noPrompts,
+    actor: session.username,
+    keyring: () => full ?? Promise.resolve(session.keys),
+    credentials: () => Promise.reject(new NeedsInputError('a password (the studio asks for it on the page)')),
+    close: async () => undefined,
+  };
+  const unlockWith = (password: string) => {
+    full = base
+      .store()
+      .then((store) =>
+        unlock(store, session.username, password, { now: base.now(), sleep: base.sleep, command: 'studio' }),
+      );
+  };
+  return {
+    scope: { ctx, io, session, unlockWith } satisfies RequestScope,
+    done: () => {
+      full?.then(wipe, () => undefined);
+    },
+  };
+}
+
+/** The page sent with a 401: what went wrong, and where the link comes from. */
+function denied(what: string, next = ''): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>receptionist studio</title></head><body><main><h1>receptionist studio</h1><p>${what}</p>${next ? `<p>${next}</p>` : ''}</main></body></html>`;
+}

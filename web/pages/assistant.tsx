@@ -1,0 +1,361 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, type ApiError } from '../api';
+import { Field, Notes, Problem, asProblem, useApi } from '../ui';
+import type { Me } from '../main';
+
+interface Choices {
+  values: string[];
+  isFreeForm: boolean;
+}
+interface ProviderOptions {
+  provider: string;
+  voiceIds?: Choices;
+  models?: Choices;
+  languages?: Choices;
+}
+interface AssistantData {
+  values: Record<string, string | number | null>;
+  descriptions: Record<string, string>;
+  options: { voices: ProviderOptions[]; transcribers: ProviderOptions[]; models: ProviderOptions[] };
+  synced: { assistantId: string | null; serverUrl: string | null };
+  vapiKey: boolean;
+}
+interface Change {
+  key: string;
+  from: unknown;
+  to: unknown;
+}
+interface FieldChange {
+  path: string;
+  from: unknown;
+  to: unknown;
+}
+interface Planned {
+  kind: string;
+  name: string;
+  action: 'create' | 'update' | 'unchanged' | 'drifted';
+  id?: string;
+  adopted?: boolean;
+  changes: FieldChange[];
+  remoteChanges: FieldChange[];
+}
+interface SyncResult {
+  baseUrl: string;
+  serverUrl: string;
+  plan: Planned[];
+  applied: boolean;
+  assistantId?: string;
+}
+
+const text = (v: unknown) =>
+  v === undefined || v === null ? '(unset)' : typeof v === 'string' ? v : JSON.stringify(v);
+const short = (v: unknown) => {
+  const t = text(v);
+  return t.length > 80 ? `${t.slice(0, 77)}…` : t;
+};
+
+/** One value of a provider: a list when Vapi names the values, with free text where it takes any. */
+function Choice(props: {
+  label: string;
+  name: string;
+  choices?: Choices;
+  value: string;
+  set: (v: string) => void;
+  help?: string;
+}) {
+  const { choices } = props;
+  const listId = `${props.name}-values`;
+  return (
+    <Field label={props.label} help={props.help}>
+      {choices && !choices.isFreeForm && choices.values.length ? (
+        <select
+          name={props.name}
+          value={props.value}
+          onChange={(e) => props.set((e.target as HTMLSelectElement).value)}
+        >
+          {choices.values.includes(props.value) ? null : (
+            <option value={props.value}>{props.value || '(unset)'}</option>
+          )}
+          {choices.values.map((v) => (
+            <option value={v}>{v}</option>
+          ))}
+        </select>
+      ) : (
+        <>
+          <input
+            name={props.name}
+            value={props.value}
+            list={listId}
+            onInput={(e) => props.set((e.target as HTMLInputElement).value)}
+          />
+          <datalist id={listId}>
+            {(choices?.values ?? []).map((v) => (
+              <option value={v} />
+            ))}
+          </datalist>
+        </>
+      )}
+    </Field>
+  );
+}
+
+/** Assistant: the bot config with Vapi's options as dropdowns; Save (`config set`), then Publish (`sync`). */
+export function Assistant({ me }: { me: Me }) {
+  const loaded = useApi<AssistantData>('/api/assistant');
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [saved, setSaved] = useState<{ done?: string; warnings?: string[] }>({});
+  const [error, setError] = useState<ApiError>();
+  const [plan, setPlan] = useState<SyncResult>();
+  const [published, setPublished] = useState<string>();
+  const [busy, setBusy] = useState('');
+  const [serverUrl, setServerUrl] = useState('');
+  const d = loaded.data;
+  useEffect(() => {
+    if (d) setValues(Object.fromEntries(Object.entries(d.values).map(([k, v]) => [k, v === null ? '' : String(v)])));
+  }, [d]);
+  if (me.role !== 'admin') return <p>Only an admin changes the assistant.</p>;
+  if (loaded.error) return <Problem error={loaded.error} />;
+  if (!d) return <p aria-busy="true">Loading…</p>;
+  const set = (k: string) => (v: string) => setValues((old) => ({ ...old, [k]: v }));
+  const provider = (list: ProviderOptions[], k: string) => list.find((p) => p.provider === values[k]);
+  const voice = provider(d.options.voices, 'voice.provider');
+  const transcriber = provider(d.options.transcribers, 'transcriber.provider');
+  const model = provider(d.options.models, 'model.provider');
+  const pickProvider =
+    (k: string, list: ProviderOptions[], dependents: Array<[string, keyof ProviderOptions]>) => (v: string) => {
+      const p = list.find((x) => x.provider === v);
+      setValues((old) => {
+        const next = { ...old, [k]: v };
+        for (const [key, field] of dependents) {
+          const c = p?.[field] as Choices | undefined;
+          if (c?.values.length && !c.values.includes(next[key] ?? '')) next[key] = c.values[0]!;
+        }
+        return next;
+      });
+    };
+  const changed = Object.entries(values).filter(([k, v]) => v !== (d.values[k] === null ? '' : String(d.values[k])));
+  const run = async (what: string, fn: () => Promise<void>) => {
+    setBusy(what);
+    setError(undefined);
+    try {
+      await fn();
+    } catch (err) {
+      setError(asProblem(err));
+    } finally {
+      setBusy('');
+    }
+  };
+  const save = (e: Event) => {
+    e.preventDefault();
+    void run('save', async () => {
+      const r = await api<{ changes: Change[] }>('PUT', '/api/assistant', Object.fromEntries(changed));
+      setSaved({
+        done: r.data.changes.length
+          ? `Saved: ${r.data.changes.map((c) => `${c.key} ${short(c.from)} → ${short(c.to)}`).join('; ')}. Publish to send it to Vapi.`
+          : 'Nothing changed.',
+        warnings: r.warnings,
+      });
+      setPlan(undefined);
+      loaded.reload();
+    });
+  };
+  const body = serverUrl ? { serverUrl } : {};
+  const review = () =>
+    run('plan', async () => setPlan((await api<SyncResult>('POST', '/api/assistant/plan', body)).data));
+  const publish = () =>
+    run('publish', async () => {
+      const r = await api<SyncResult>('POST', '/api/assistant/publish', body);
+      setPlan(r.data);
+      setPublished(
+        r.data.applied
+          ? `Published: assistant ${r.data.assistantId ?? ''} on ${r.data.baseUrl}.`
+          : 'Vapi already had this; nothing to change.',
+      );
+    });
+  const drifted = plan?.plan.filter((p) => p.action === 'drifted') ?? [];
+  const pending = plan?.plan.filter((p) => p.action !== 'unchanged') ?? [];
+  return (
+    <section aria-labelledby="assistant-title">
+      <h1 id="assistant-title">Assistant</h1>
+      <form onSubmit={save}>
+        <Field label="Name" help={d.descriptions.name}>
+          <input name="name" value={values.name} onInput={(e) => set('name')((e.target as HTMLInputElement).value)} />
+        </Field>
+        <Field label="First message" help={d.descriptions.firstMessage}>
+          <textarea
+            name="firstMessage"
+            rows={2}
+            value={values.firstMessage}
+            onInput={(e) => set('firstMessage')((e.target as HTMLTextAreaElement).value)}
+          />
+        </Field>
+        <Field label="System prompt" help={d.descriptions.systemPrompt}>
+          <textarea
+            name="systemPrompt"
+            rows={10}
+            value={values.systemPrompt}
+            onInput={(e) => set('systemPrompt')((e.target as HTMLTextAreaElement).value)}
+          />
+        </Field>
+        <fieldset class="grid">
+          <legend>Voice</legend>
+          <Choice
+            label="Voice provider"
+            name="voice.provider"
+            choices={{ values: d.options.voices.map((p) => p.provider), isFreeForm: false }}
+            value={values['voice.provider'] ?? ''}
+            set={pickProvider('voice.provider', d.options.voices, [['voice.voiceId', 'voiceIds']])}
+          />
+          <Choice
+            label="Voice"
+            name="voice.voiceId"
+            choices={voice?.voiceIds}
+            value={values['voice.voiceId'] ?? ''}
+            set={set('voice.voiceId')}
+          />
+          <Choice
+            label="Voice model"
+            name="voice.model"
+            choices={voice?.models}
+            value={values['voice.model'] ?? ''}
+            set={set('voice.model')}
+          />
+        </fieldset>
+        <fieldset class="grid">
+          <legend>Transcriber</legend>
+          <Choice
+            label="Transcriber provider"
+            name="transcriber.provider"
+            choices={{ values: d.options.transcribers.map((p) => p.provider), isFreeForm: false }}
+            value={values['transcriber.provider'] ?? ''}
+            set={pickProvider('transcriber.provider', d.options.transcribers, [['transcriber.model', 'models']])}
+          />
+          <Choice
+            label="Transcriber model"
+            name="transcriber.model"
+            choices={transcriber?.models}
+            value={values['transcriber.model'] ?? ''}
+            set={set('transcriber.model')}
+          />
+          <Choice
+            label="Language"
+            name="transcriber.language"
+            choices={transcriber?.languages}
+            value={values['transcriber.language'] ?? ''}
+            set={set('transcriber.language')}
+          />
+        </fieldset>
+        <fieldset class="grid">
+          <legend>Model</legend>
+          <Choice
+            label="Model provider"
+            name="model.provider"
+            choices={{ values: d.options.models.map((p) => p.provider), isFreeForm: false }}
+            value={values['model.provider'] ?? ''}
+            set={pickProvider('model.provider', d.options.models, [['model.model', 'models']])}
+          />
+          <Choice
+            label="Model"
+            name="model.model"
+            choices={model?.models}
+            value={values['model.model'] ?? ''}
+            set={set('model.model')}
+          />
+          <Field label="Temperature" help="0 to 2">
+            <input
+              name="model.temperature"
+              type="number"
+              min={0}
+              max={2}
+              step={0.1}
+              value={values['model.temperature']}
+              onInput={(e) => set('model.temperature')((e.target as HTMLInputElement).value)}
+            />
+          </Field>
+        </fieldset>
+        <Notes {...saved} />
+        <button type="submit" disabled={!changed.length || busy !== ''} aria-busy={busy === 'save'}>
+          Save{changed.length ? ` (${changed.length} change${changed.length > 1 ? 's' : ''})` : ''}
+        </button>
+      </form>
+      <h2>Publish to Vapi</h2>
+      {!d.vapiKey ? <p class="warning">No VAPI_API_KEY where the studio runs: it can save, not publish.</p> : null}
+      <p>
+        {d.synced.assistantId ? (
+          <>
+            On Vapi as assistant <code>{d.synced.assistantId}</code>, webhook <code>{d.synced.serverUrl}</code>.
+          </>
+        ) : (
+          'Not on Vapi yet.'
+        )}{' '}
+        Publishing applies the plan <code>receptionist sync</code> shows. A resource changed on Vapi since the last sync
+        is shown and left as it is.
+      </p>
+      {!d.synced.serverUrl ? (
+        <Field label="Server URL" help="The public URL of receptionist serve (e.g. from serve --tunnel)">
+          <input type="url" value={serverUrl} onInput={(e) => setServerUrl((e.target as HTMLInputElement).value)} />
+        </Field>
+      ) : null}
+      <div class="toolbar">
+        <button type="button" class="outline" onClick={review} disabled={busy !== ''} aria-busy={busy === 'plan'}>
+          Review the plan
+        </button>
+        <button
+          type="button"
+          onClick={publish}
+          disabled={busy !== '' || !plan || drifted.length > 0}
+          aria-busy={busy === 'publish'}
+        >
+          Publish
+        </button>
+      </div>
+      <Problem error={error} />
+      {published ? (
+        <p class="done" role="status">
+          {published}
+        </p>
+      ) : null}
+      {plan ? (
+        <div class="scroll">
+          <table aria-label="Plan">
+            <thead>
+              <tr>
+                <th scope="col">Resource</th>
+                <th scope="col">Name</th>
+                <th scope="col">Action</th>
+                <th scope="col">Changes</th>
+              </tr>
+            </thead>
+            <tbody>
+              {plan.plan.map((p) => (
+                <tr class={p.action}>
+                  <td>{p.kind}</td>
+                  <td>{p.name}</td>
+                  <td>{p.action === 'drifted' ? 'changed on Vapi since the last sync' : p.action}</td>
+                  <td>
+                    {p.changes.map((c) => (
+                      <div>
+                        {c.path}: {short(c.from)} → {short(c.to)}
+                      </div>
+                    ))}
+                    {p.remoteChanges.map((c) => (
+                      <div class="warning">
+                        on Vapi: {c.path}: {short(c.from)} → {short(c.to)}
+                      </div>
+                    ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p role="status">
+            {pending.length ? `${pending.length} to change on Vapi.` : 'Vapi matches the stored config.'}
+            {drifted.length
+              ? ` ${drifted.length} changed on Vapi since the last sync: fold those changes into the config here, or run receptionist sync --force to overwrite them.`
+              : ''}
+          </p>
+        </div>
+      ) : null}
+    </section>
+  );
+}

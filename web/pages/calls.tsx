@@ -1,0 +1,193 @@
+import { useState } from 'preact/hooks';
+import { api, query, type ApiError } from '../api';
+import { Field, Problem, asProblem, useApi } from '../ui';
+import { dateTime, usd } from '../format';
+import type { Me } from '../main';
+
+interface Call {
+  callId: string;
+  callType: string | null;
+  assistantId: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  receivedAt: string;
+  durationSeconds: number | null;
+  endedReason: string | null;
+  cost: number | null;
+  customerNumber: string | null;
+  summary: string | null;
+  transcript: string | null;
+  recordingUrl: string | null;
+  status: string;
+  bookings: Array<{ appointmentId: string; start?: string; doctorName?: string; patientName?: string }>;
+}
+
+/** Vapi's most common `endedReason`s, offered in the filter (any other can be typed). */
+const REASONS = [
+  'customer-ended-call',
+  'assistant-ended-call',
+  'assistant-forwarded-call',
+  'silence-timed-out',
+  'exceeded-max-duration',
+  'voicemail',
+  'customer-did-not-answer',
+  'customer-busy',
+  'pipeline-error-openai-llm-failed',
+];
+
+const duration = (s: number | null) =>
+  s == null ? '—' : `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}`;
+
+/** Calls: the call log newest first, filtered by day, ended reason and caller; one call in full. */
+export function Calls({ me, callId }: { me: Me; callId?: string }) {
+  return callId ? <OneCall me={me} id={callId} /> : <CallList />;
+}
+
+function CallList() {
+  const [filters, setFilters] = useState<Record<string, string>>({});
+  const list = useApi<{ rows: Call[]; timeZone: string }>(`/api/calls${query(filters)}`);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    setFilters(Object.fromEntries(new FormData(e.currentTarget as HTMLFormElement)) as Record<string, string>);
+  };
+  const zone = list.data?.timeZone ?? 'UTC';
+  return (
+    <section aria-labelledby="calls-title">
+      <h1 id="calls-title">Calls</h1>
+      <form class="toolbar" onSubmit={submit}>
+        <Field label="Day">
+          <input type="date" name="date" />
+        </Field>
+        <Field label="Ended reason">
+          <input name="endedReason" list="reasons" />
+          <datalist id="reasons">
+            {REASONS.map((r) => (
+              <option value={r} />
+            ))}
+          </datalist>
+        </Field>
+        <Field label="Caller">
+          <input name="caller" type="tel" placeholder="+91…" />
+        </Field>
+        <button type="submit">Filter</button>
+      </form>
+      <Problem error={list.error} />
+      {list.data && !list.data.rows.length ? <p>No calls match.</p> : null}
+      {list.data?.rows.length ? (
+        <div class="scroll">
+          <table>
+            <caption class="visually-hidden">Calls, newest first; times in {zone}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Ended</th>
+                <th scope="col">Call</th>
+                <th scope="col">Length</th>
+                <th scope="col">Ended reason</th>
+                <th scope="col">Cost</th>
+                <th scope="col">Bookings</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.rows.map((c) => (
+                <tr>
+                  <td>{c.endedAt ? dateTime(c.endedAt, zone) : c.status}</td>
+                  <td>
+                    <a href={`/calls/${encodeURIComponent(c.callId)}`}>{c.callId}</a>
+                  </td>
+                  <td>{duration(c.durationSeconds)}</td>
+                  <td>{c.endedReason ?? '—'}</td>
+                  <td>{usd(c.cost)}</td>
+                  <td>{c.bookings.map((b) => b.appointmentId).join(', ')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      <p>
+        <small>Times are in the clinic's zone, {zone}. Sealed fields open on a call's own page, for an admin.</small>
+      </p>
+    </section>
+  );
+}
+
+function OneCall({ me, id }: { me: Me; id: string }) {
+  const one = useApi<{ call: Call; timeZone: string }>(`/api/calls/${encodeURIComponent(id)}`);
+  const [opened, setOpened] = useState<Call>();
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const decrypt = async (e: Event) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const password = String(new FormData(form).get('password'));
+    setBusy(true);
+    setError(undefined);
+    try {
+      setOpened(
+        (await api<{ call: Call }>('POST', `/api/calls/${encodeURIComponent(id)}/decrypt`, { password })).data.call,
+      );
+      form.reset();
+    } catch (err) {
+      setError(asProblem(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (one.error) return <Problem error={one.error} />;
+  if (!one.data) return <p aria-busy="true">Loading…</p>;
+  const c = opened ?? one.data.call;
+  const zone = one.data.timeZone;
+  const rows: Array<[string, string | null | undefined]> = [
+    ['Status', c.status],
+    ['Type', c.callType],
+    ['Assistant', c.assistantId],
+    ['Started', c.startedAt && dateTime(c.startedAt, zone)],
+    ['Ended', c.endedAt && dateTime(c.endedAt, zone)],
+    ['Length', duration(c.durationSeconds)],
+    ['Ended reason', c.endedReason],
+    ['Cost', usd(c.cost)],
+    ['Caller', c.customerNumber],
+    ['Recording', c.recordingUrl],
+    ['Summary', c.summary],
+  ];
+  return (
+    <section aria-labelledby="call-title">
+      <p>
+        <a href="/calls">← All calls</a>
+      </p>
+      <h1 id="call-title">Call {c.callId}</h1>
+      <dl class="fields">
+        {rows.map(([k, v]) => (
+          <>
+            <dt>{k}</dt>
+            <dd>{v ?? '—'}</dd>
+          </>
+        ))}
+        <dt>Bookings</dt>
+        <dd>
+          {c.bookings.length
+            ? c.bookings.map((b) => `${b.appointmentId}${b.patientName ? ` (${b.patientName})` : ''}`).join(', ')
+            : 'none'}
+        </dd>
+      </dl>
+      <h2>Transcript</h2>
+      <pre class="transcript">{c.transcript ?? '—'}</pre>
+      {me.role === 'admin' && !opened ? (
+        <form onSubmit={decrypt} class="decrypt">
+          <h2>Open the sealed fields</h2>
+          <p>
+            Your password again: the opening is audited, as with <code>receptionist logs --decrypt</code>.
+          </p>
+          <Field label="Password">
+            <input name="password" type="password" autocomplete="current-password" required />
+          </Field>
+          <Problem error={error} />
+          <button type="submit" aria-busy={busy} disabled={busy}>
+            Open
+          </button>
+        </form>
+      ) : null}
+      {opened ? <p role="status">Opened for {me.username}; the opening is in the audit log.</p> : null}
+    </section>
+  );
+}

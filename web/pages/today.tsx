@@ -1,0 +1,468 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api';
+import { Field, Modal, Notes, Problem, asProblem, useApi } from '../ui';
+import type { ApiError } from '../api';
+import { addDays, clock, dayLabel, hhmm, isoDay, minutes, weekday } from '../format';
+
+export interface Clinic {
+  name: string;
+  timeZone: string;
+  today: string;
+  slotMinutes: number;
+}
+export interface Doctor {
+  _id: string;
+  name: string;
+  specialty: string;
+  weeklyHours: Partial<Record<string, [string, string][]>>;
+  slotMinutes?: number;
+  leave?: Array<{ from: string; to: string; note?: string }>;
+  hours: string;
+}
+interface Appointment {
+  appointmentId: string;
+  status: string;
+  start: string;
+  doctorId: string;
+  doctorName: string;
+  patientName: string;
+}
+interface Visit {
+  visitId: string;
+  customerId: string;
+  date: string;
+  window: string;
+  status: string;
+  isInWarranty: boolean;
+}
+interface Change {
+  appointment: { appointmentId: string; start: string; doctorName: string };
+  replayed?: boolean;
+}
+
+type Dialog =
+  | { kind: 'book'; doctor?: string; at?: string }
+  | { kind: 'move'; appointment: Appointment }
+  | { kind: 'cancel'; appointment: Appointment };
+
+const onLeave = (d: Doctor, day: string) => (d.leave ?? []).find((l) => l.from <= day && day <= l.to);
+
+/** Slot starts (minutes) of `d` on `day`: its hours that day, one per slot length; none on leave. */
+function slots(d: Doctor, day: string, clinicSlot: number): number[] {
+  if (onLeave(d, day)) return [];
+  const len = d.slotMinutes ?? clinicSlot;
+  return (d.weeklyHours[weekday(day)] ?? []).flatMap(([from, to]) => {
+    const out: number[] = [];
+    for (let m = minutes(from); m + len <= minutes(to); m += len) out.push(m);
+    return out;
+  });
+}
+
+/** Today: the day's or the week's appointments per doctor, booked, moved and cancelled here. */
+export function Today() {
+  const clinic = useApi<Clinic>('/api/clinic');
+  const [day, setDay] = useState<string>();
+  const [view, setView] = useState<'day' | 'week'>('day');
+  const [doctor, setDoctor] = useState('');
+  const [dialog, setDialog] = useState<Dialog>();
+  const [note, setNote] = useState<{ done?: string; warnings?: string[] }>({});
+  const c = clinic.data;
+  const from = day ?? c?.today;
+  const to = from && view === 'week' ? addDays(from, 6) : from;
+  const doctors = useApi<{ doctors: Doctor[] }>(c ? '/api/doctors' : undefined);
+  const list = useApi<{ rows: Appointment[] }>(from ? `/api/appointments?from=${from}&to=${to}` : undefined);
+  const visits = useApi<Visit[]>(from ? `/api/service-visits?from=${from}&to=${to}` : undefined);
+  if (clinic.error) return <Problem error={clinic.error} />;
+  if (!c || !from || !to) return <p aria-busy="true">Loading…</p>;
+  const shown = (doctors.data?.doctors ?? []).filter((d) => !doctor || d._id === doctor);
+  const rows = (list.data?.rows ?? []).filter((a) => !doctor || a.doctorId === doctor);
+  const changed = (verb: string) => (r: { data: Change; warnings?: string[] }) => {
+    const a = r.data.appointment;
+    setNote({
+      done: `${verb} ${a.appointmentId}: ${a.doctorName}, ${dateText(a.start, c.timeZone)}.`,
+      warnings: r.warnings,
+    });
+    setDialog(undefined);
+    list.reload();
+  };
+  return (
+    <section aria-labelledby="today-title">
+      <hgroup>
+        <h1 id="today-title">{view === 'day' ? dayLabel(from) : `Week of ${dayLabel(from)}`}</h1>
+        <p>
+          {c.name}. Times are in the clinic's zone, {c.timeZone}.
+        </p>
+      </hgroup>
+      <form class="toolbar" onSubmit={(e) => e.preventDefault()}>
+        <button type="button" class="outline" onClick={() => setDay(addDays(from, view === 'week' ? -7 : -1))}>
+          ← Earlier
+        </button>
+        <Field label="Day">
+          <input type="date" value={from} onChange={(e) => setDay((e.target as HTMLInputElement).value || undefined)} />
+        </Field>
+        <button type="button" class="outline" onClick={() => setDay(addDays(from, view === 'week' ? 7 : 1))}>
+          Later →
+        </button>
+        <button type="button" class="outline" onClick={() => setDay(undefined)}>
+          Today
+        </button>
+        <Field label="View">
+          <select value={view} onChange={(e) => setView((e.target as HTMLSelectElement).value as 'day' | 'week')}>
+            <option value="day">Day</option>
+            <option value="week">Week</option>
+          </select>
+        </Field>
+        <Field label="Doctor">
+          <select value={doctor} onChange={(e) => setDoctor((e.target as HTMLSelectElement).value)}>
+            <option value="">All doctors</option>
+            {doctors.data?.doctors.map((d) => (
+              <option value={d._id}>{d.name}</option>
+            ))}
+          </select>
+        </Field>
+        <button type="button" onClick={() => setDialog({ kind: 'book', doctor: doctor || undefined })}>
+          Book…
+        </button>
+      </form>
+      <Notes {...note} />
+      <Problem error={list.error ?? doctors.error} />
+      {view === 'day' ? (
+        <DayGrid day={from} clinic={c} doctors={shown} rows={rows} open={setDialog} />
+      ) : (
+        <WeekGrid from={from} clinic={c} doctors={shown} rows={rows} open={setDialog} />
+      )}
+      <h2>AC service visits</h2>
+      {visits.data?.length ? (
+        <div class="scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Day</th>
+                <th scope="col">Window</th>
+                <th scope="col">Visit</th>
+                <th scope="col">Customer</th>
+                <th scope="col">Warranty</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {visits.data.map((v) => (
+                <tr>
+                  <td>{dayLabel(v.date)}</td>
+                  <td>{v.window}</td>
+                  <td>{v.visitId}</td>
+                  <td>{v.customerId}</td>
+                  <td>{v.isInWarranty ? 'in warranty' : 'out of warranty'}</td>
+                  <td>{v.status}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        <p>No technician visits {view === 'day' ? 'this day' : 'this week'}.</p>
+      )}
+      <BookDialog
+        dialog={dialog}
+        doctors={doctors.data?.doctors ?? []}
+        close={() => setDialog(undefined)}
+        done={changed('Booked')}
+      />
+      <MoveDialog dialog={dialog} clinic={c} close={() => setDialog(undefined)} done={changed('Moved')} />
+      <CancelDialog dialog={dialog} clinic={c} close={() => setDialog(undefined)} done={changed('Cancelled')} />
+    </section>
+  );
+}
+
+const dateText = (iso: string, zone: string) => `${dayLabel(isoDay(iso, zone))} ${hhmm(iso, zone)}`;
+
+interface GridProps {
+  clinic: Clinic;
+  doctors: Doctor[];
+  rows: Appointment[];
+  open: (d: Dialog) => void;
+}
+
+function AppointmentCell({ a, open }: { a: Appointment; open: (d: Dialog) => void }) {
+  return (
+    <div class="appointment">
+      <span class="patient">{a.patientName}</span> <small>{a.appointmentId}</small>
+      <span class="actions">
+        <button type="button" class="outline small" onClick={() => open({ kind: 'move', appointment: a })}>
+          Move
+        </button>
+        <button type="button" class="outline secondary small" onClick={() => open({ kind: 'cancel', appointment: a })}>
+          Cancel
+        </button>
+      </span>
+    </div>
+  );
+}
+
+function DayGrid({ day, clinic, doctors, rows, open }: GridProps & { day: string }) {
+  const at = new Map(rows.map((a) => [`${a.doctorId}|${hhmm(a.start, clinic.timeZone)}`, a]));
+  const free = new Map(doctors.map((d) => [d._id, new Set(slots(d, day, clinic.slotMinutes))]));
+  const times = [
+    ...new Set([
+      ...doctors.flatMap((d) => [...free.get(d._id)!]),
+      ...rows.map((a) => minutes(hhmm(a.start, clinic.timeZone))),
+    ]),
+  ].sort((a, b) => a - b);
+  if (!doctors.length)
+    return (
+      <p>
+        No doctors yet: add them on the Doctors page or with <code>receptionist doctors add</code>.
+      </p>
+    );
+  if (!times.length) return <p>No doctor sees patients on {dayLabel(day)}.</p>;
+  return (
+    <div class="scroll">
+      <table class="calendar">
+        <caption class="visually-hidden">Appointments on {dayLabel(day)}, by doctor</caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            {doctors.map((d) => (
+              <th scope="col">
+                {d.name}
+                <br />
+                <small>
+                  {onLeave(d, day)
+                    ? `on leave${onLeave(d, day)!.note ? `: ${onLeave(d, day)!.note}` : ''}`
+                    : d.specialty}
+                </small>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {times.map((m) => (
+            <tr>
+              <th scope="row">{clock(m)}</th>
+              {doctors.map((d) => {
+                const a = at.get(`${d._id}|${clock(m)}`);
+                if (a)
+                  return (
+                    <td class="booked">
+                      <AppointmentCell a={a} open={open} />
+                    </td>
+                  );
+                if (free.get(d._id)!.has(m))
+                  return (
+                    <td class="free">
+                      <button
+                        type="button"
+                        class="outline small"
+                        aria-label={`Book ${d.name} at ${clock(m)}`}
+                        onClick={() => open({ kind: 'book', doctor: d._id, at: `${day} ${clock(m)}` })}
+                      >
+                        Book
+                      </button>
+                    </td>
+                  );
+                return <td class="closed" aria-label="not working" />;
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function WeekGrid({ from, clinic, doctors, rows, open }: GridProps & { from: string }) {
+  const days = Array.from({ length: 7 }, (_, i) => addDays(from, i));
+  return (
+    <div class="scroll">
+      <table class="calendar week">
+        <caption class="visually-hidden">Appointments in the week of {dayLabel(from)}, by doctor</caption>
+        <thead>
+          <tr>
+            <th scope="col">Doctor</th>
+            {days.map((d) => (
+              <th scope="col">{dayLabel(d)}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {doctors.map((d) => (
+            <tr>
+              <th scope="row">{d.name}</th>
+              {days.map((day) => {
+                const mine = rows.filter((a) => a.doctorId === d._id && isoDay(a.start, clinic.timeZone) === day);
+                const leave = onLeave(d, day);
+                return (
+                  <td class={leave ? 'closed' : undefined}>
+                    {leave ? <small>on leave</small> : null}
+                    {mine.map((a) => (
+                      <div>
+                        <strong>{hhmm(a.start, clinic.timeZone)}</strong> <AppointmentCell a={a} open={open} />
+                      </div>
+                    ))}
+                    {!leave && !mine.length && !slots(d, day, clinic.slotMinutes).length ? (
+                      <small>not working</small>
+                    ) : null}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Sends a change; returns the error to show, if any. */
+function useSend() {
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const send = async <T,>(fn: () => Promise<T>, done: (r: T) => void) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      done(await fn());
+    } catch (err) {
+      setError(asProblem(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, busy, send, reset: () => setError(undefined) };
+}
+
+type Done = (r: { data: Change; warnings?: string[] }) => void;
+
+function BookDialog({
+  dialog,
+  doctors,
+  close,
+  done,
+}: {
+  dialog?: Dialog;
+  doctors: Doctor[];
+  close: () => void;
+  done: Done;
+}) {
+  const s = useSend();
+  const [key] = useState(() => crypto.randomUUID());
+  const d = dialog?.kind === 'book' ? dialog : undefined;
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const f = Object.fromEntries(new FormData(e.currentTarget as HTMLFormElement)) as Record<string, string>;
+    void s.send(
+      () => api<Change>('POST', '/api/appointments', f, { 'idempotency-key': `${key}:${f.at}:${f.doctor}` }),
+      done,
+    );
+  };
+  return (
+    <Modal title="Book an appointment" open={Boolean(d)} onClose={() => (s.reset(), close())}>
+      <form onSubmit={submit}>
+        <Field label="Doctor">
+          <select name="doctor" required value={d?.doctor}>
+            {doctors.map((x) => (
+              <option value={x._id}>
+                {x.name} ({x.specialty})
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="When" help="2026-12-03 10:00, or words: next Monday at 10am">
+          <input name="at" required value={d?.at} />
+        </Field>
+        <Field label="Patient's name">
+          <input name="name" required autocomplete="off" />
+        </Field>
+        <Field label="Phone">
+          <input name="phone" type="tel" required autocomplete="off" />
+        </Field>
+        <Field label="Email">
+          <input name="email" type="email" required autocomplete="off" />
+        </Field>
+        <Field label="Reason">
+          <input name="reason" required autocomplete="off" />
+        </Field>
+        <Problem error={s.error} />
+        <button type="submit" aria-busy={s.busy} disabled={s.busy}>
+          Book
+        </button>
+      </form>
+    </Modal>
+  );
+}
+
+function MoveDialog({
+  dialog,
+  clinic,
+  close,
+  done,
+}: {
+  dialog?: Dialog;
+  clinic: Clinic;
+  close: () => void;
+  done: Done;
+}) {
+  const s = useSend();
+  const a = dialog?.kind === 'move' ? dialog.appointment : undefined;
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const at = String(new FormData(e.currentTarget as HTMLFormElement).get('at'));
+    void s.send(() => api<Change>('POST', `/api/appointments/${a!.appointmentId}/move`, { at }), done);
+  };
+  return (
+    <Modal title={`Move ${a?.appointmentId ?? ''}`} open={Boolean(a)} onClose={() => (s.reset(), close())}>
+      {a ? (
+        <form onSubmit={submit}>
+          <p>
+            {a.patientName} with {a.doctorName}, now {dateText(a.start, clinic.timeZone)}.
+          </p>
+          <Field label="New time" help="2026-12-03 11:30, or words: tomorrow at 4pm">
+            <input name="at" required value={`${isoDay(a.start, clinic.timeZone)} ${hhmm(a.start, clinic.timeZone)}`} />
+          </Field>
+          <Problem error={s.error} />
+          <button type="submit" aria-busy={s.busy} disabled={s.busy}>
+            Move
+          </button>
+        </form>
+      ) : null}
+    </Modal>
+  );
+}
+
+function CancelDialog({
+  dialog,
+  clinic,
+  close,
+  done,
+}: {
+  dialog?: Dialog;
+  clinic: Clinic;
+  close: () => void;
+  done: Done;
+}) {
+  const s = useSend();
+  const a = dialog?.kind === 'cancel' ? dialog.appointment : undefined;
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const reason = String(new FormData(e.currentTarget as HTMLFormElement).get('reason'));
+    void s.send(() => api<Change>('POST', `/api/appointments/${a!.appointmentId}/cancel`, { reason }), done);
+  };
+  return (
+    <Modal title={`Cancel ${a?.appointmentId ?? ''}`} open={Boolean(a)} onClose={() => (s.reset(), close())}>
+      {a ? (
+        <form onSubmit={submit}>
+          <p>
+            {a.patientName} with {a.doctorName}, {dateText(a.start, clinic.timeZone)}.
+          </p>
+          <Field label="Reason">
+            <input name="reason" required />
+          </Field>
+          <Problem error={s.error} />
+          <button type="submit" class="secondary" aria-busy={s.busy} disabled={s.busy}>
+            Cancel the appointment
+          </button>
+        </form>
+      ) : null}
+    </Modal>
+  );
+}
