@@ -192,7 +192,7 @@ export function Assistant({ me }: { me: Me }) {
         <Field label="System prompt" help={d.descriptions.systemPrompt}>
           <textarea
             name="systemPrompt"
-            rows={10}
+            rows={6}
             value={values.systemPrompt}
             onInput={(e) => set('systemPrompt')((e.target as HTMLTextAreaElement).value)}
           />

@@ -98,6 +98,7 @@ export function Metrics() {
   useEffect(() => {
     void import('chart.js').then((m) => {
       m.Chart.register(
+        m.Colors,
         m.BarController,
         m.LineController,
         m.BarElement,

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { api } from '../api';
 import { Field, Modal, Notes, Problem, asProblem, useApi } from '../ui';
 import type { ApiError } from '../api';
@@ -345,8 +345,10 @@ function BookDialog({
   done: Done;
 }) {
   const s = useSend();
-  const [key] = useState(() => crypto.randomUUID());
   const d = dialog?.kind === 'book' ? dialog : undefined;
+  // One key per opening of the form: a second click (or a retry after a lost answer) books once;
+  // the same slot in a new form is a new booking, refused when it is taken.
+  const key = useMemo(() => crypto.randomUUID(), [d]);
   const submit = (e: Event) => {
     e.preventDefault();
     const f = Object.fromEntries(new FormData(e.currentTarget as HTMLFormElement)) as Record<string, string>;
