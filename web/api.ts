@@ -4,6 +4,8 @@ export interface ApiError {
   code: string;
   message: string;
   hint?: string;
+  /** Sent again with `?force=1`, it goes through (a change the command line needs --force for). */
+  confirm?: boolean;
 }
 
 /** A refused or failed request: the server's `{error}` and the HTTP status. */

@@ -98,3 +98,34 @@ test('issue 13 item 9: one stored record with an impossible time or figures stop
   ).rows;
   expect(rows.find((r) => r.group === '(none)')).toMatchObject({ calls: 1, minutes: 0, totalCost: 0 });
 });
+
+test('--since and --until a day of the clinic, and --ended-reason, with --limit after the filter', async () => {
+  const store = await openSqliteStore({ dir: path.join(ctx.tmp.dir, 'store') });
+  const endedAt = '2026-11-20T12:00:30.000Z';
+  await store.callLogs.append({
+    ...emptyCallLog('call_silence', endedAt),
+    endedAt,
+    endedReason: 'silence-timed-out',
+  });
+  await store.close();
+  const ids = async (...args: string[]) => {
+    const r = await run(['logs', '--json', ...args]);
+    expect(r.code, r.err).toBe(0);
+    return (JSON.parse(r.out) as Array<{ callId: string }>).map((row) => row.callId);
+  };
+  // 20 November in Asia/Kolkata is 19 Nov 18:30 to 20 Nov 18:30 UTC: call_0000 to call_1109, and the
+  // silent call; not the one still running (that day is over on the pinned clock).
+  const day = await ids('--since', '2026-11-20', '--until', '2026-11-20');
+  expect(day).toHaveLength(1_111);
+  expect([day[0], day.at(-1)]).toEqual(['call_1109', 'call_0000']);
+  expect(day).not.toContain('call_live');
+  expect(await ids('--ended-reason', 'silence-timed-out', '--limit', '5')).toEqual(['call_silence']);
+  expect(await ids('--ended-reason', 'customer-ended-call', '--limit', '2')).toEqual(['call_1249', 'call_1248']);
+  const bad = await run(['logs', '--ended-reason', 'not a reason']);
+  expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('Invalid --ended-reason "not a reason".')]);
+  const backwards = await run(['logs', '--since', '2026-11-20', '--until', '2026-11-19']);
+  expect([backwards.code, backwards.err]).toEqual([
+    2,
+    expect.stringContaining('--until 2026-11-19 is before --since.'),
+  ]);
+});

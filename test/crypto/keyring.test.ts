@@ -3,11 +3,13 @@ import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
 import {
   activeSealingKey,
+  activeSealingKeys,
   addUser,
   changePassword,
   initKeyring,
   KeyringAuthError,
   listUsers,
+  namesOnly,
   removeUser,
   rotate,
   unlock,
@@ -94,5 +96,20 @@ describe('keyring', () => {
     const me = await unlock(store, 'asha', 'pw-asha');
     for (const k of me.dataKeys.values()) expect(dump).not.toContain(k.privateKey.toString('base64url'));
     expect(dump).not.toContain(me.userKey.privateKey.toString('base64url'));
+  });
+
+  test("namesOnly leaves an admin's unlocked keys able to open names only (a studio session's keys)", async () => {
+    await initKeyring(store, 'asha', 'pw-asha', NOW, FAST);
+    const keys = await activeSealingKeys(store);
+    const name = seal('Ravi Kumar', { ...ctx, field: 'patientName' }, keys.receptionist!);
+    const transcript = seal('AI: hello', ctx, keys.admin!);
+    const me = await unlock(store, 'asha', 'pw-asha');
+    const wrapped = me.userKey.privateKey;
+    const names = await namesOnly(store, me);
+    expect(open(name, { ...ctx, field: 'patientName' }, names.dataKeys)).toBe('Ravi Kumar');
+    expect(() => open(transcript, ctx, names.dataKeys)).toThrow(SealError);
+    expect([...names.dataKeys.keys()]).toEqual([keys.receptionist!.keyId]);
+    // The user's own key (which opens every grant) is overwritten too.
+    expect(wrapped.every((b) => b === 0)).toBe(true);
   });
 });

@@ -104,7 +104,7 @@ export function Assistant({ me }: { me: Me }) {
   const loaded = useApi<AssistantData>('/api/assistant');
   const [values, setValues] = useState<Record<string, string>>({});
   const [saved, setSaved] = useState<{ done?: string; warnings?: string[] }>({});
-  const [error, setError] = useState<ApiError>();
+  const [error, setError] = useState<ApiError & { where: string }>();
   const [plan, setPlan] = useState<SyncResult>();
   const [published, setPublished] = useState<string>();
   const [busy, setBusy] = useState('');
@@ -140,15 +140,18 @@ export function Assistant({ me }: { me: Me }) {
     try {
       await fn();
     } catch (err) {
-      setError(asProblem(err));
+      setError({ ...asProblem(err), where: what });
     } finally {
       setBusy('');
     }
   };
-  const save = (e: Event) => {
-    e.preventDefault();
-    void run('save', async () => {
-      const r = await api<{ changes: Change[] }>('PUT', '/api/assistant', Object.fromEntries(changed));
+  const save = (force: boolean) =>
+    run('save', async () => {
+      const r = await api<{ changes: Change[] }>(
+        'PUT',
+        `/api/assistant${force ? '?force=1' : ''}`,
+        Object.fromEntries(changed),
+      );
       setSaved({
         done: r.data.changes.length
           ? `Saved: ${r.data.changes.map((c) => `${c.key} ${short(c.from)} → ${short(c.to)}`).join('; ')}. Publish to send it to Vapi.`
@@ -158,7 +161,6 @@ export function Assistant({ me }: { me: Me }) {
       setPlan(undefined);
       loaded.reload();
     });
-  };
   const body = serverUrl ? { serverUrl } : {};
   const review = () =>
     run('plan', async () => setPlan((await api<SyncResult>('POST', '/api/assistant/plan', body)).data));
@@ -177,7 +179,12 @@ export function Assistant({ me }: { me: Me }) {
   return (
     <section aria-labelledby="assistant-title">
       <h1 id="assistant-title">Assistant</h1>
-      <form onSubmit={save}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save(false);
+        }}
+      >
         <Field label="Name" help={d.descriptions.name}>
           <input name="name" value={values.name} onInput={(e) => set('name')((e.target as HTMLInputElement).value)} />
         </Field>
@@ -277,6 +284,12 @@ export function Assistant({ me }: { me: Me }) {
         <button type="submit" disabled={!changed.length || busy !== ''} aria-busy={busy === 'save'}>
           Save{changed.length ? ` (${changed.length} change${changed.length > 1 ? 's' : ''})` : ''}
         </button>
+        {error?.where === 'save' ? <Problem error={error} /> : null}
+        {error?.where === 'save' && error.confirm ? (
+          <button type="button" class="secondary" onClick={() => save(true)} disabled={busy !== ''}>
+            Save anyway
+          </button>
+        ) : null}
       </form>
       <h2>Publish to Vapi</h2>
       {!d.vapiKey ? <p class="warning">No VAPI_API_KEY where the studio runs: it can save, not publish.</p> : null}
@@ -309,7 +322,7 @@ export function Assistant({ me }: { me: Me }) {
           Publish
         </button>
       </div>
-      <Problem error={error} />
+      {error && error.where !== 'save' ? <Problem error={error} /> : null}
       {published ? (
         <p class="done" role="status">
           {published}

@@ -11,6 +11,11 @@ import { dayFlag, dayIn } from '../shared/parse.js';
 import { formatWeeklyHours } from '../../domain/doctors.js';
 import type { RequestScope } from './server.js';
 
+/** A change the page must send again to confirm (`?force=1`): `{error: {confirm: true}}`, status 400. */
+export class ConfirmError extends UsageError {
+  readonly confirm = true;
+}
+
 type Route = <T>(
   method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   url: string,
@@ -228,12 +233,20 @@ export function registerApi(route: Route, base: Context): void {
       pairs.push(k, text.startsWith('@') ? `@${text}` : text);
     }
     if (!pairs.length) throw new UsageError('Nothing to save.');
-    const changes = await command(
-      import('../config/config.js').then((m) => m.set),
-      { pairs },
-      ctx,
-    );
-    return { changes };
+    const force = (req.query as Record<string, unknown>).force === '1';
+    try {
+      const changes = await command(
+        import('../config/config.js').then((m) => m.set),
+        { pairs, force },
+        ctx,
+      );
+      return { changes };
+    } catch (err) {
+      // What `config set` refuses without --force: the page asks for a second press instead.
+      if (err instanceof UsageError && !force && err.hint?.includes('--force'))
+        throw new ConfirmError(err.message, 'Press “Save anyway” if that is what you want.');
+      throw err;
+    }
   });
   const plan = async (ctx: Context, flags: Flags) => {
     const m = await import('../sync/sync.js');

@@ -72,9 +72,12 @@ const STATUS: Record<number, number> = {
   [EXIT.pending]: 409,
 };
 
-/** The JSON body of a refusal: `{error: {code, message, hint?}}` (`code` as in `--json` errors). */
-export function errorBody(code: string, message: string, hint?: string) {
-  return { error: { code, message, ...(hint ? { hint } : {}) } };
+/**
+ * The JSON body of a refusal: `{error: {code, message, hint?, confirm?}}` (`code` as in `--json`
+ * errors; `confirm`: sent again with `?force=1`, it goes through).
+ */
+export function errorBody(code: string, message: string, hint?: string, confirm?: boolean) {
+  return { error: { code, message, ...(hint ? { hint } : {}), ...(confirm ? { confirm } : {}) } };
 }
 
 /**
@@ -239,7 +242,9 @@ export async function buildStudioApp(o: StudioAppOptions): Promise<FastifyInstan
     if (e instanceof UserError) {
       const code = (Object.keys(EXIT) as Array<keyof typeof EXIT>).find((k) => EXIT[k] === e.exitCode) ?? 'error';
       // The command line's messages name its flags; a form names the same fields without the dashes.
-      return reply.code(STATUS[e.exitCode] ?? 422).send(errorBody(code, e.message.replace(/--(?=[a-z])/g, ''), e.hint));
+      const message = e.message.replace(/--(?=[a-z])/g, '');
+      const confirm = (e as { confirm?: boolean }).confirm;
+      return reply.code(STATUS[e.exitCode] ?? 422).send(errorBody(code, message, e.hint, confirm));
     }
     o.onEvent?.({ kind: 'failure', where, error: err instanceof Error ? err.message : String(err) });
     return reply
