@@ -16,7 +16,7 @@ import { useMongo } from '../support/mongo.js';
 // The studio's JSON API in process, on both backends, with the pinned clock (Sat 21 Nov 2026,
 // 10:00 in Asia/Kolkata): what the browser tests (test/e2e/studio.test.ts) do not reach.
 const mongo = useMongo();
-const { ctx: env, run, seedWithAdmin } = commandEnv();
+const { ctx: env, run } = commandEnv();
 const ADMIN = { username: 'admin', password: 'studio-admin-passphrase' };
 const DESK = { username: 'asha', password: 'studio-desk-passphrase' };
 
