@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import readline from 'node:readline';
@@ -97,16 +98,24 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 
-/** A page past the link (its gate cookie, shared by every context of this file), signed in as `who`. */
+/** The gate cookie the one-time link sets, shared by every browser context of this file (the link works once). */
 let gate: Awaited<ReturnType<BrowserContext['cookies']>> | undefined;
-async function signedIn(who: { username: string; password: string }): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  if (gate) await context.addCookies(gate);
-  else {
+async function gateCookies() {
+  if (!gate) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
     expect((await page.goto(link))!.status()).toBe(200);
     gate = (await context.cookies()).filter((c) => c.name === 'receptionist_studio_gate');
+    await context.close();
   }
+  return gate;
+}
+
+/** A page past the link, signed in as `who`. */
+async function signedIn(who: { username: string; password: string }): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.addCookies(await gateCookies());
+  const page = await context.newPage();
   await page.goto(`${base}/today`);
   await page.getByLabel('Username', { exact: true }).fill(who.username);
   await page.getByLabel('Password', { exact: true }).fill(who.password);
@@ -231,6 +240,25 @@ test('an admin changes the voice, saves and publishes to Vapi; then `sync --chec
   const check = await cli(['sync', '--check'], { cwd: tmp.dir, env });
   expect(check.exitCode, check.stderr).toBe(0);
   expect(fake.requests.filter((r) => r.status === 400)).toEqual([]);
+
+  // Someone changes the assistant in Vapi's dashboard: the plan shows it, and Publish leaves it be.
+  const onVapi = [...fake.assistants.values()][0]!;
+  onVapi.firstMessage = 'Changed in the dashboard';
+  await page.getByRole('button', { name: 'Review the plan' }).click();
+  await page.getByText('on Vapi: firstMessage').waitFor();
+  expect(await page.getByRole('button', { name: 'Publish', exact: true }).isDisabled()).toBe(true);
+  const refused = await page.evaluate(async () => {
+    const me = (await (await fetch('/api/me')).json()) as { data: { csrfToken: string } };
+    const r = await fetch('/api/assistant/publish', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': me.data.csrfToken },
+      body: '{}',
+    });
+    return { status: r.status, body: (await r.json()) as { error: { message: string } } };
+  });
+  expect(refused.status).toBe(422);
+  expect(refused.body.error.message).toMatch(/changed on Vapi since the last sync.*refuses to overwrite/);
+  expect(onVapi.firstMessage).toBe('Changed in the dashboard');
   await page.context().close();
 });
 
@@ -271,4 +299,64 @@ test('a write from another origin is refused, even with the session cookie, and 
   const listed = await cliJson(['appointments', 'list', '--date', day]);
   expect(listed.find((a) => a.appointmentId === seeded)).toMatchObject({ status: 'confirmed' });
   await page.context().close();
+});
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+/** axe-core's WCAG 2 A and AA checks on what the page shows now: the violations, by rule and element. */
+async function accessibilityProblems(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (o: unknown) => Promise<{ violations: any[] }> } }).axe;
+    const r = await axe.run({ runOnly: ['wcag2a', 'wcag2aa'] });
+    return r.violations.map(
+      (v) => `${v.id}: ${v.nodes.map((n: { target: string[] }) => n.target.join(' ')).join(', ')}`,
+    );
+  });
+}
+
+test('every page passes axe-core’s WCAG 2 AA checks, works from the keyboard, and fits a phone', async () => {
+  // Signed in with the keyboard only: Tab to each field, Enter to send.
+  // bypassCSP: the studio's policy refuses every inline script, axe's own too.
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+    bypassCSP: true,
+  });
+  await context.addCookies(await gateCookies());
+  const page = await context.newPage();
+  await page.goto(`${base}/today`);
+  await page.getByLabel('Username', { exact: true }).waitFor();
+  expect(await accessibilityProblems(page)).toEqual([]);
+  await page.keyboard.type(E2E_ADMIN.username);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(E2E_ADMIN.password);
+  await page.keyboard.press('Enter');
+  await page.getByText('admin (admin)').waitFor();
+  const pages: Array<[string, () => Promise<unknown>]> = [
+    ['/today', () => page.getByText('Ravi Kumar').waitFor()],
+    ['/calls', () => page.getByRole('link', { name: 'call_studio' }).waitFor()],
+    ['/calls/call_studio', () => page.getByRole('heading', { name: 'Call call_studio' }).waitFor()],
+    ['/assistant', () => page.getByLabel('Voice provider').waitFor()],
+    ['/metrics', () => page.getByRole('heading', { name: 'Calls by ended reason' }).waitFor()],
+    ['/doctors', () => page.getByRole('heading', { name: /Dr\. Anil Mehta/ }).waitFor()],
+    ['/outbox', () => page.getByRole('cell', { name: 'appointment.booked' }).first().waitFor()],
+  ];
+  for (const [url, ready] of pages) {
+    await page.goto(`${base}${url}`);
+    if (url === '/today') await page.getByLabel('Day', { exact: true }).fill(day);
+    await ready();
+    expect(await accessibilityProblems(page), url).toEqual([]);
+    // Wide tables scroll inside their box; the page itself never scrolls sideways.
+    const wide = await page.evaluate(() =>
+      document.documentElement.scrollWidth > 390
+        ? [...document.querySelectorAll('body *')]
+            .filter((e) => e.getBoundingClientRect().right > 391 && !e.closest('.scroll'))
+            .map((e) => `${e.tagName.toLowerCase()}.${e.className}`)
+            .slice(0, 5)
+        : [],
+    );
+    expect(wide, url).toEqual([]);
+  }
+  await context.close();
 });

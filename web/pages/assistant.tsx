@@ -329,7 +329,7 @@ export function Assistant({ me }: { me: Me }) {
         </p>
       ) : null}
       {plan ? (
-        <div class="scroll">
+        <div class="scroll" tabIndex={0} role="region" aria-label="The plan">
           <table aria-label="Plan">
             <thead>
               <tr>

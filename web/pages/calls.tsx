@@ -74,7 +74,7 @@ function CallList() {
       <Problem error={list.error} />
       {list.data && !list.data.rows.length ? <p>No calls match.</p> : null}
       {list.data?.rows.length ? (
-        <div class="scroll">
+        <div class="scroll" tabIndex={0} role="region" aria-label="Calls">
           <table>
             <caption class="visually-hidden">Calls, newest first; times in {zone}</caption>
             <thead>

@@ -52,7 +52,7 @@ export function Outbox() {
       <Problem error={error ?? list.error} />
       {list.data && !list.data.length ? <p>The outbox is empty.</p> : null}
       {list.data?.length ? (
-        <div class="scroll">
+        <div class="scroll" tabIndex={0} role="region" aria-label="Notifications">
           <table>
             <thead>
               <tr>

@@ -133,7 +133,7 @@ export function Today() {
       )}
       <h2>AC service visits</h2>
       {visits.data?.length ? (
-        <div class="scroll">
+        <div class="scroll" tabIndex={0} role="region" aria-label="AC service visits">
           <table>
             <thead>
               <tr>
@@ -216,7 +216,7 @@ function DayGrid({ day, clinic, doctors, rows, open }: GridProps & { day: string
     );
   if (!times.length) return <p>No doctor sees patients on {dayLabel(day)}.</p>;
   return (
-    <div class="scroll">
+    <div class="scroll" tabIndex={0} role="region" aria-label="Appointments of the day">
       <table class="calendar">
         <caption class="visually-hidden">Appointments on {dayLabel(day)}, by doctor</caption>
         <thead>
@@ -273,7 +273,7 @@ function DayGrid({ day, clinic, doctors, rows, open }: GridProps & { day: string
 function WeekGrid({ from, clinic, doctors, rows, open }: GridProps & { from: string }) {
   const days = Array.from({ length: 7 }, (_, i) => addDays(from, i));
   return (
-    <div class="scroll">
+    <div class="scroll" tabIndex={0} role="region" aria-label="Appointments of the week">
       <table class="calendar week">
         <caption class="visually-hidden">Appointments in the week of {dayLabel(from)}, by doctor</caption>
         <thead>
