@@ -7,5 +7,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     teardownTimeout: 10_000,
     pool: 'forks',
+    // Both cores: vitest's default (CPUs − 1) runs the files one at a time on 2 cores, though most
+    // end-to-end tests spend their time waiting on the processes and timeouts they start.
+    maxWorkers: 2,
   },
 });

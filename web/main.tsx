@@ -117,8 +117,8 @@ function Shell({ me, onOut }: { me: Me; onOut: () => void }) {
       </header>
       <main class="container-fluid" id="main">
         <Router>
-          <Route path="/" component={() => <Today />} />
-          <Route path="/today" component={() => <Today />} />
+          <Route path="/" component={() => <Today me={me} />} />
+          <Route path="/today" component={() => <Today me={me} />} />
           <Route path="/calls" component={() => <Calls me={me} />} />
           <Route path="/calls/:id" component={({ id }: { id: string }) => <Calls me={me} callId={id} />} />
           <Route path="/assistant" component={() => <Assistant me={me} />} />

@@ -87,7 +87,8 @@ async function startStudio(backend: Record<string, string>) {
           'x-csrf-token': data.csrfToken,
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
+        // A string is sent as it is (a malformed body).
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       return { status: r.status, body: (r.status === 204 ? {} : await r.json()) as any };
     };
@@ -144,6 +145,18 @@ describe.each(backends)('on $name', (backend) => {
       expect.objectContaining({ appointmentId: id, patientName: 'Ravi Kumar', status: 'confirmed' }),
     ]);
     expect(JSON.stringify(week.body)).not.toContain('ravi@example.com');
+    // The phone, email and reason open for an admin with their password again, never for the desk.
+    expect((await desk('POST', `/api/appointments/${id}/decrypt`, { password: DESK.password })).status).toBe(403);
+    const admin = await signIn(ADMIN);
+    expect((await admin('POST', `/api/appointments/${id}/decrypt`, { password: 'wrong' })).status).toBe(403);
+    expect(
+      (await admin('POST', `/api/appointments/${id}/decrypt`, { password: ADMIN.password })).body.data.appointment,
+    ).toMatchObject({
+      patientName: 'Ravi Kumar',
+      phone: '+919812345678',
+      email: 'ravi@example.com',
+      reason: 'fever',
+    });
     const moved = await desk('POST', `/api/appointments/${id}/move`, { at: '2026-11-23 11:30' });
     expect(moved.body.data.appointment.start).toBe('2026-11-23T06:00:00.000Z');
     const cancelled = await desk('POST', `/api/appointments/${id}/cancel`, { reason: 'asked' });
@@ -214,6 +227,16 @@ test('roles: a receptionist may not change the assistant or open a call; the ass
   expect((await desk('PUT', '/api/assistant', { 'voice.voiceId': 'x' })).status).toBe(403);
   expect((await desk('POST', '/api/assistant/publish', {})).status).toBe(403);
   expect((await desk('POST', '/api/calls/c1/decrypt', { password: DESK.password })).status).toBe(403);
+  // Malformed input gets the API's own error shape, and the studio goes on serving.
+  const malformed = await desk('POST', '/api/appointments', '{"doctor": ');
+  expect([malformed.status, malformed.body.error.code]).toEqual([400, 'usage']);
+  expect(malformed.body.error.message).toMatch(/^The request was refused: /);
+  expect((await desk('GET', '/api/nope')).body.error).toEqual({
+    code: 'not-found',
+    message: 'No such API route: GET /api/nope.',
+  });
+  expect((await desk('GET', '/api/calls/no_such_call')).status).toBe(422);
+  expect((await desk('GET', '/api/me')).status).toBe(200);
   const admin = await signIn(ADMIN);
   // A change `config set` calls risky needs a second press ("Save anyway"), as it needs --force there.
   const risky = await admin('PUT', '/api/assistant', { systemPrompt: '@/etc/passwd' });

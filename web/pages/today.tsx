@@ -3,6 +3,7 @@ import { api } from '../api';
 import { Field, Modal, Notes, Problem, asProblem, useApi } from '../ui';
 import type { ApiError } from '../api';
 import { addDays, clock, dayLabel, hhmm, isoDay, minutes, weekday } from '../format';
+import type { Me } from '../main';
 
 export interface Clinic {
   name: string;
@@ -42,6 +43,7 @@ interface Change {
 
 type Dialog =
   | { kind: 'book'; doctor?: string; at?: string }
+  | { kind: 'details'; appointment: Appointment }
   | { kind: 'move'; appointment: Appointment }
   | { kind: 'cancel'; appointment: Appointment };
 
@@ -59,7 +61,7 @@ function slots(d: Doctor, day: string, clinicSlot: number): number[] {
 }
 
 /** Today: the day's or the week's appointments per doctor, booked, moved and cancelled here. */
-export function Today() {
+export function Today({ me }: { me: Me }) {
   const clinic = useApi<Clinic>('/api/clinic');
   const [day, setDay] = useState<string>();
   const [view, setView] = useState<'day' | 'week'>('day');
@@ -127,9 +129,9 @@ export function Today() {
       <Notes {...note} />
       <Problem error={list.error ?? doctors.error} />
       {view === 'day' ? (
-        <DayGrid day={from} clinic={c} doctors={shown} rows={rows} open={setDialog} />
+        <DayGrid day={from} admin={me.role === 'admin'} clinic={c} doctors={shown} rows={rows} open={setDialog} />
       ) : (
-        <WeekGrid from={from} clinic={c} doctors={shown} rows={rows} open={setDialog} />
+        <WeekGrid from={from} admin={me.role === 'admin'} clinic={c} doctors={shown} rows={rows} open={setDialog} />
       )}
       <h2>AC service visits</h2>
       {visits.data?.length ? (
@@ -170,6 +172,7 @@ export function Today() {
       />
       <MoveDialog dialog={dialog} clinic={c} close={() => setDialog(undefined)} done={changed('Moved')} />
       <CancelDialog dialog={dialog} clinic={c} close={() => setDialog(undefined)} done={changed('Cancelled')} />
+      <DetailsDialog dialog={dialog} clinic={c} close={() => setDialog(undefined)} />
     </section>
   );
 }
@@ -177,13 +180,14 @@ export function Today() {
 const dateText = (iso: string, zone: string) => `${dayLabel(isoDay(iso, zone))} ${hhmm(iso, zone)}`;
 
 interface GridProps {
+  admin: boolean;
   clinic: Clinic;
   doctors: Doctor[];
   rows: Appointment[];
   open: (d: Dialog) => void;
 }
 
-function AppointmentCell({ a, open }: { a: Appointment; open: (d: Dialog) => void }) {
+function AppointmentCell({ a, open, admin }: { a: Appointment; open: (d: Dialog) => void; admin: boolean }) {
   return (
     <div class="appointment">
       <span class="patient">{a.patientName}</span> <small>{a.appointmentId}</small>
@@ -194,12 +198,21 @@ function AppointmentCell({ a, open }: { a: Appointment; open: (d: Dialog) => voi
         <button type="button" class="outline secondary small" onClick={() => open({ kind: 'cancel', appointment: a })}>
           Cancel
         </button>
+        {admin ? (
+          <button
+            type="button"
+            class="outline secondary small"
+            onClick={() => open({ kind: 'details', appointment: a })}
+          >
+            Details
+          </button>
+        ) : null}
       </span>
     </div>
   );
 }
 
-function DayGrid({ day, clinic, doctors, rows, open }: GridProps & { day: string }) {
+function DayGrid({ day, admin, clinic, doctors, rows, open }: GridProps & { day: string }) {
   const at = new Map(rows.map((a) => [`${a.doctorId}|${hhmm(a.start, clinic.timeZone)}`, a]));
   const free = new Map(doctors.map((d) => [d._id, new Set(slots(d, day, clinic.slotMinutes))]));
   const times = [
@@ -244,7 +257,7 @@ function DayGrid({ day, clinic, doctors, rows, open }: GridProps & { day: string
                 if (a)
                   return (
                     <td class="booked">
-                      <AppointmentCell a={a} open={open} />
+                      <AppointmentCell a={a} open={open} admin={admin} />
                     </td>
                   );
                 if (free.get(d._id)!.has(m))
@@ -270,7 +283,7 @@ function DayGrid({ day, clinic, doctors, rows, open }: GridProps & { day: string
   );
 }
 
-function WeekGrid({ from, clinic, doctors, rows, open }: GridProps & { from: string }) {
+function WeekGrid({ from, admin, clinic, doctors, rows, open }: GridProps & { from: string }) {
   const days = Array.from({ length: 7 }, (_, i) => addDays(from, i));
   return (
     <div class="scroll" tabIndex={0} role="region" aria-label="Appointments of the week">
@@ -296,7 +309,8 @@ function WeekGrid({ from, clinic, doctors, rows, open }: GridProps & { from: str
                     {leave ? <small>on leave</small> : null}
                     {mine.map((a) => (
                       <div>
-                        <strong>{hhmm(a.start, clinic.timeZone)}</strong> <AppointmentCell a={a} open={open} />
+                        <strong>{hhmm(a.start, clinic.timeZone)}</strong>{' '}
+                        <AppointmentCell a={a} open={open} admin={admin} />
                       </div>
                     ))}
                     {!leave && !mine.length && !slots(d, day, clinic.slotMinutes).length ? (
@@ -462,6 +476,72 @@ function CancelDialog({
           <Problem error={s.error} />
           <button type="submit" class="secondary" aria-busy={s.busy} disabled={s.busy}>
             Cancel the appointment
+          </button>
+        </form>
+      ) : null}
+    </Modal>
+  );
+}
+
+interface Details {
+  appointment: Appointment & {
+    phone?: string;
+    email?: string;
+    reason?: string;
+    createdAt: string;
+    movedFrom?: string[];
+  };
+}
+
+/** An appointment in full for an admin, after the password again (`appointments show --decrypt`, audited). */
+function DetailsDialog({ dialog, clinic, close }: { dialog?: Dialog; clinic: Clinic; close: () => void }) {
+  const s = useSend();
+  const [opened, setOpened] = useState<Details['appointment']>();
+  const a = dialog?.kind === 'details' ? dialog.appointment : undefined;
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const password = String(new FormData(e.currentTarget as HTMLFormElement).get('password'));
+    void s.send(
+      () => api<Details>('POST', `/api/appointments/${a!.appointmentId}/decrypt`, { password }),
+      (r) => setOpened(r.data.appointment),
+    );
+  };
+  const shut = () => {
+    setOpened(undefined);
+    s.reset();
+    close();
+  };
+  return (
+    <Modal title={`Appointment ${a?.appointmentId ?? ''}`} open={Boolean(a)} onClose={shut}>
+      {a && opened ? (
+        <dl class="fields">
+          <dt>Patient</dt>
+          <dd>{opened.patientName}</dd>
+          <dt>When</dt>
+          <dd>{dateText(opened.start, clinic.timeZone)}</dd>
+          <dt>Doctor</dt>
+          <dd>{opened.doctorName}</dd>
+          <dt>Phone</dt>
+          <dd>{opened.phone ?? '—'}</dd>
+          <dt>Email</dt>
+          <dd>{opened.email ?? '—'}</dd>
+          <dt>Reason</dt>
+          <dd>{opened.reason ?? '—'}</dd>
+          <dt>Booked</dt>
+          <dd>{dateText(opened.createdAt, clinic.timeZone)}</dd>
+        </dl>
+      ) : a ? (
+        <form onSubmit={submit}>
+          <p>
+            {a.patientName} with {a.doctorName}, {dateText(a.start, clinic.timeZone)}. Your password again opens the
+            phone, email and reason; the opening is audited.
+          </p>
+          <Field label="Password">
+            <input name="password" type="password" autocomplete="current-password" required />
+          </Field>
+          <Problem error={s.error} />
+          <button type="submit" aria-busy={s.busy} disabled={s.busy}>
+            Open
           </button>
         </form>
       ) : null}

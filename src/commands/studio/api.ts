@@ -108,6 +108,17 @@ export function registerApi(route: Route, base: Context): void {
       ctx,
     ),
   );
+  // One appointment in full (phone, email, reason), after the admin's password: `appointments show --decrypt`.
+  route('POST', '/api/appointments/:id/decrypt', { role: 'admin' }, async (req, scope) => {
+    const password = (req.body as { password?: unknown } | undefined)?.password;
+    if (typeof password !== 'string' || !password) throw new UsageError('Give your password to open the appointment.');
+    scope.unlockWith(password);
+    return command(
+      appointments().then((m) => m.show),
+      { id: (req.params as { id: string }).id, decrypt: true },
+      scope.ctx,
+    );
+  });
   // AC service visits booked by the voice tool (`schedule_ac_service`); the sealed issue is not shown.
   route('GET', '/api/service-visits', {}, async (req, { ctx }) => {
     const store = await ctx.store();

@@ -253,6 +253,19 @@ export async function buildStudioApp(o: StudioAppOptions): Promise<FastifyInstan
   };
 
   registerApi(route, ctx);
+  app.setNotFoundHandler((req, reply) =>
+    req.url.startsWith('/api/')
+      ? reply
+          .code(404)
+          .send(errorBody('not-found', `No such API route: ${req.method} ${req.url.replace(/\?.*$/, '')}.`))
+      : reply.code(404).type('text/html').send(denied('No such page.', '<a href="/today">Today</a>')),
+  );
+  // What fastify refuses before a handler runs (a body that is not JSON, too large): the same shape.
+  app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) return failure(reply, err, 'the request');
+    return reply.code(status).send(errorBody('usage', `The request was refused: ${err.message}`));
+  });
   return app;
 }
 
@@ -298,6 +311,8 @@ function requestScope(base: Context, session: StudioSession): { scope: RequestSc
   let full: Promise<Unlocked> | undefined;
   const ctx: Context = {
     ...base,
+    // What a command renders is not used here: no tables, spinners or colours.
+    globals: { ...base.globals, json: true, color: false },
     io,
     prompter: noPrompts,
     actor: session.username,
