@@ -17,7 +17,7 @@ import readline from 'node:readline';
 import { spawn } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { DatabaseSync } from 'node:sqlite';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../scripts/chromium.mjs';
 import { BLIND_KEY, cacheDir, root } from './scale-store.mjs';
 
 const RUNS = Number(process.env.BENCH_STUDIO_RUNS ?? 5);
@@ -65,17 +65,7 @@ const link = await new Promise((resolve, reject) => {
   studio.on('exit', (code) => reject(new Error(`studio exited ${code}`)));
 });
 const base = new URL(link).origin;
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-gpu',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await launchChromium();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 let day = new Date(Date.now() + 86_400_000);
 const zoneDay = (d) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(d);

@@ -54,6 +54,40 @@ const short = (v: unknown) => {
   return t.length > 80 ? `${t.slice(0, 77)}…` : t;
 };
 
+/** The provider sections of the form: the config keys each one sets, from which list of `options`. */
+interface Section {
+  legend: string;
+  kind: keyof AssistantData['options'];
+  provider: string;
+  fields: Array<{ key: string; label: string; values: 'voiceIds' | 'models' | 'languages'; resets?: boolean }>;
+}
+const SECTIONS: Section[] = [
+  {
+    legend: 'Voice',
+    kind: 'voices',
+    provider: 'voice.provider',
+    fields: [
+      { key: 'voice.voiceId', label: 'Voice', values: 'voiceIds', resets: true },
+      { key: 'voice.model', label: 'Voice model', values: 'models' },
+    ],
+  },
+  {
+    legend: 'Transcriber',
+    kind: 'transcribers',
+    provider: 'transcriber.provider',
+    fields: [
+      { key: 'transcriber.model', label: 'Transcriber model', values: 'models', resets: true },
+      { key: 'transcriber.language', label: 'Language', values: 'languages' },
+    ],
+  },
+  {
+    legend: 'Model',
+    kind: 'models',
+    provider: 'model.provider',
+    fields: [{ key: 'model.model', label: 'Model', values: 'models', resets: true }],
+  },
+];
+
 /** One value of a provider: a list when Vapi names the values, with free text where it takes any. */
 function Choice(props: {
   label: string;
@@ -117,22 +151,18 @@ export function Assistant({ me }: { me: Me }) {
   if (loaded.error) return <Problem error={loaded.error} />;
   if (!d) return <p aria-busy="true">Loading…</p>;
   const set = (k: string) => (v: string) => setValues((old) => ({ ...old, [k]: v }));
-  const provider = (list: ProviderOptions[], k: string) => list.find((p) => p.provider === values[k]);
-  const voice = provider(d.options.voices, 'voice.provider');
-  const transcriber = provider(d.options.transcribers, 'transcriber.provider');
-  const model = provider(d.options.models, 'model.provider');
-  const pickProvider =
-    (k: string, list: ProviderOptions[], dependents: Array<[string, keyof ProviderOptions]>) => (v: string) => {
-      const p = list.find((x) => x.provider === v);
-      setValues((old) => {
-        const next = { ...old, [k]: v };
-        for (const [key, field] of dependents) {
-          const c = p?.[field] as Choices | undefined;
-          if (c?.values.length && !c.values.includes(next[key] ?? '')) next[key] = c.values[0]!;
-        }
-        return next;
-      });
-    };
+  /** A provider's choice: the provider's values for its fields; a new provider resets a value it lacks. */
+  const pickProvider = (section: Section) => (v: string) => {
+    const p = d.options[section.kind].find((x) => x.provider === v);
+    setValues((old) => {
+      const next = { ...old, [section.provider]: v };
+      for (const f of section.fields) {
+        const c = p?.[f.values];
+        if (f.resets && c?.values.length && !c.values.includes(next[f.key] ?? '')) next[f.key] = c.values[0]!;
+      }
+      return next;
+    });
+  };
   const changed = Object.entries(values).filter(([k, v]) => v !== (d.values[k] === null ? '' : String(d.values[k])));
   const run = async (what: string, fn: () => Promise<void>) => {
     setBusy(what);
@@ -204,82 +234,43 @@ export function Assistant({ me }: { me: Me }) {
             onInput={(e) => set('systemPrompt')((e.target as HTMLTextAreaElement).value)}
           />
         </Field>
-        <fieldset class="grid">
-          <legend>Voice</legend>
-          <Choice
-            label="Voice provider"
-            name="voice.provider"
-            choices={{ values: d.options.voices.map((p) => p.provider), isFreeForm: false }}
-            value={values['voice.provider'] ?? ''}
-            set={pickProvider('voice.provider', d.options.voices, [['voice.voiceId', 'voiceIds']])}
-          />
-          <Choice
-            label="Voice"
-            name="voice.voiceId"
-            choices={voice?.voiceIds}
-            value={values['voice.voiceId'] ?? ''}
-            set={set('voice.voiceId')}
-          />
-          <Choice
-            label="Voice model"
-            name="voice.model"
-            choices={voice?.models}
-            value={values['voice.model'] ?? ''}
-            set={set('voice.model')}
-          />
-        </fieldset>
-        <fieldset class="grid">
-          <legend>Transcriber</legend>
-          <Choice
-            label="Transcriber provider"
-            name="transcriber.provider"
-            choices={{ values: d.options.transcribers.map((p) => p.provider), isFreeForm: false }}
-            value={values['transcriber.provider'] ?? ''}
-            set={pickProvider('transcriber.provider', d.options.transcribers, [['transcriber.model', 'models']])}
-          />
-          <Choice
-            label="Transcriber model"
-            name="transcriber.model"
-            choices={transcriber?.models}
-            value={values['transcriber.model'] ?? ''}
-            set={set('transcriber.model')}
-          />
-          <Choice
-            label="Language"
-            name="transcriber.language"
-            choices={transcriber?.languages}
-            value={values['transcriber.language'] ?? ''}
-            set={set('transcriber.language')}
-          />
-        </fieldset>
-        <fieldset class="grid">
-          <legend>Model</legend>
-          <Choice
-            label="Model provider"
-            name="model.provider"
-            choices={{ values: d.options.models.map((p) => p.provider), isFreeForm: false }}
-            value={values['model.provider'] ?? ''}
-            set={pickProvider('model.provider', d.options.models, [['model.model', 'models']])}
-          />
-          <Choice
-            label="Model"
-            name="model.model"
-            choices={model?.models}
-            value={values['model.model'] ?? ''}
-            set={set('model.model')}
-          />
-          <Field label="Temperature" help="0 to 2">
-            <input
-              name="model.temperature"
-              type="number"
-              min={0}
-              max={2}
-              step={0.1}
-              value={values['model.temperature']}
-              onInput={(e) => set('model.temperature')((e.target as HTMLInputElement).value)}
-            />
-          </Field>
-        </fieldset>
+        {SECTIONS.map((section) => {
+          const chosen = d.options[section.kind].find((p) => p.provider === values[section.provider]);
+          return (
+            <fieldset class="grid">
+              <legend>{section.legend}</legend>
+              <Choice
+                label={`${section.legend} provider`}
+                name={section.provider}
+                choices={{ values: d.options[section.kind].map((p) => p.provider), isFreeForm: false }}
+                value={values[section.provider] ?? ''}
+                set={pickProvider(section)}
+              />
+              {section.fields.map((f) => (
+                <Choice
+                  label={f.label}
+                  name={f.key}
+                  choices={chosen?.[f.values]}
+                  value={values[f.key] ?? ''}
+                  set={set(f.key)}
+                />
+              ))}
+              {section.kind === 'models' ? (
+                <Field label="Temperature" help="0 to 2">
+                  <input
+                    name="model.temperature"
+                    type="number"
+                    min={0}
+                    max={2}
+                    step={0.1}
+                    value={values['model.temperature']}
+                    onInput={(e) => set('model.temperature')((e.target as HTMLInputElement).value)}
+                  />
+                </Field>
+              ) : null}
+            </fieldset>
+          );
+        })}
         <Notes {...saved} />
         <button type="submit" disabled={!changed.length || busy !== ''} aria-busy={busy === 'save'}>
           Save{changed.length ? ` (${changed.length} change${changed.length > 1 ? 's' : ''})` : ''}

@@ -170,8 +170,14 @@ export function Today({ me }: { me: Me }) {
         close={() => setDialog(undefined)}
         done={changed('Booked')}
       />
-      <MoveDialog dialog={dialog} clinic={c} close={() => setDialog(undefined)} done={changed('Moved')} />
-      <CancelDialog dialog={dialog} clinic={c} close={() => setDialog(undefined)} done={changed('Cancelled')} />
+      <ChangeDialog kind="move" dialog={dialog} clinic={c} close={() => setDialog(undefined)} done={changed('Moved')} />
+      <ChangeDialog
+        kind="cancel"
+        dialog={dialog}
+        clinic={c}
+        close={() => setDialog(undefined)}
+        done={changed('Cancelled')}
+      />
       <DetailsDialog dialog={dialog} clinic={c} close={() => setDialog(undefined)} />
     </section>
   );
@@ -407,75 +413,67 @@ function BookDialog({
   );
 }
 
-function MoveDialog({
-  dialog,
-  clinic,
-  close,
-  done,
-}: {
-  dialog?: Dialog;
-  clinic: Clinic;
-  close: () => void;
-  done: Done;
-}) {
-  const s = useSend();
-  const a = dialog?.kind === 'move' ? dialog.appointment : undefined;
-  const submit = (e: Event) => {
-    e.preventDefault();
-    const at = String(new FormData(e.currentTarget as HTMLFormElement).get('at'));
-    void s.send(() => api<Change>('POST', `/api/appointments/${a!.appointmentId}/move`, { at }), done);
-  };
-  return (
-    <Modal title={`Move ${a?.appointmentId ?? ''}`} open={Boolean(a)} onClose={() => (s.reset(), close())}>
-      {a ? (
-        <form onSubmit={submit}>
-          <p>
-            {a.patientName} with {a.doctorName}, now {dateText(a.start, clinic.timeZone)}.
-          </p>
-          <Field label="New time" help="2026-12-03 11:30, or words: tomorrow at 4pm">
-            <input name="at" required value={`${isoDay(a.start, clinic.timeZone)} ${hhmm(a.start, clinic.timeZone)}`} />
-          </Field>
-          <Problem error={s.error} />
-          <button type="submit" aria-busy={s.busy} disabled={s.busy}>
-            Move
-          </button>
-        </form>
-      ) : null}
-    </Modal>
-  );
-}
+/** What the Move and Cancel forms differ in: the one field each sends, and where. */
+const CHANGES = {
+  move: {
+    title: 'Move',
+    field: 'at',
+    label: 'New time',
+    help: '2026-12-03 11:30, or words: tomorrow at 4pm',
+    button: 'Move',
+    initial: (a: Appointment, zone: string) => `${isoDay(a.start, zone)} ${hhmm(a.start, zone)}`,
+  },
+  cancel: {
+    title: 'Cancel',
+    field: 'reason',
+    label: 'Reason',
+    help: undefined,
+    button: 'Cancel the appointment',
+    initial: () => '',
+  },
+} as const;
 
-function CancelDialog({
+/** Moves or cancels one appointment (`appointments reschedule` or `cancel`). */
+function ChangeDialog({
+  kind,
   dialog,
   clinic,
   close,
   done,
 }: {
+  kind: keyof typeof CHANGES;
   dialog?: Dialog;
   clinic: Clinic;
   close: () => void;
   done: Done;
 }) {
   const s = useSend();
-  const a = dialog?.kind === 'cancel' ? dialog.appointment : undefined;
+  const c = CHANGES[kind];
+  const a = dialog?.kind === kind ? dialog.appointment : undefined;
   const submit = (e: Event) => {
     e.preventDefault();
-    const reason = String(new FormData(e.currentTarget as HTMLFormElement).get('reason'));
-    void s.send(() => api<Change>('POST', `/api/appointments/${a!.appointmentId}/cancel`, { reason }), done);
+    const value = String(new FormData(e.currentTarget as HTMLFormElement).get(c.field));
+    void s.send(() => api<Change>('POST', `/api/appointments/${a!.appointmentId}/${kind}`, { [c.field]: value }), done);
   };
   return (
-    <Modal title={`Cancel ${a?.appointmentId ?? ''}`} open={Boolean(a)} onClose={() => (s.reset(), close())}>
+    <Modal title={`${c.title} ${a?.appointmentId ?? ''}`} open={Boolean(a)} onClose={() => (s.reset(), close())}>
       {a ? (
         <form onSubmit={submit}>
           <p>
-            {a.patientName} with {a.doctorName}, {dateText(a.start, clinic.timeZone)}.
+            {a.patientName} with {a.doctorName}, {kind === 'move' ? 'now ' : ''}
+            {dateText(a.start, clinic.timeZone)}.
           </p>
-          <Field label="Reason">
-            <input name="reason" required />
+          <Field label={c.label} help={c.help}>
+            <input name={c.field} required value={c.initial(a, clinic.timeZone)} />
           </Field>
           <Problem error={s.error} />
-          <button type="submit" class="secondary" aria-busy={s.busy} disabled={s.busy}>
-            Cancel the appointment
+          <button
+            type="submit"
+            class={kind === 'cancel' ? 'secondary' : undefined}
+            aria-busy={s.busy}
+            disabled={s.busy}
+          >
+            {c.button}
           </button>
         </form>
       ) : null}
