@@ -136,6 +136,7 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
     callId: opts.call,
     customerIndex: callerIndex,
     limit: filtered ? undefined : limit,
+    // The read starts at the day's last moment, after any call id that ends there (U+FFFF sorts after them all).
     ...(until !== undefined ? { startAt: { at: new Date(until).toISOString(), callId: '\uffff' } } : {}),
   };
   // Told once, though a second pass of --decrypt meets the row again.

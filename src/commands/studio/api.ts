@@ -81,8 +81,11 @@ export function registerApi(route: Route, base: Context): void {
   // The week's (or day's) appointments with patients' names: an opening, audited as `appointments list --decrypt`.
   route('GET', '/api/appointments', {}, async (req, { ctx }) => {
     const q = fields(req.query, ['from', 'to', 'doctor', 'status']);
-    const m = await appointments();
-    return m.list.run(m.list.parse({ ...q, decrypt: true }, ctx.env, ctx.now()), ctx);
+    return command(
+      appointments().then((m) => m.list),
+      { ...q, decrypt: true },
+      ctx,
+    );
   });
   route('POST', '/api/appointments', {}, async (req, { ctx }) => {
     const body = fields(req.body, ['doctor', 'specialty', 'at', 'name', 'phone', 'email', 'reason']);

@@ -161,13 +161,22 @@ export async function buildStudioApp(o: StudioAppOptions): Promise<FastifyInstan
       o.onEvent?.({ kind: 'sign-in-failed', username: printable(username) });
       return reply.code(401).send(errorBody('auth', 'Wrong username or password.'));
     }
+    // Audited before the session exists: a sign-in the audit log cannot take does not happen.
+    try {
+      await appendAudit(store, {
+        at: ctx.now().toISOString(),
+        user: me.username,
+        action: 'studio.sign-in',
+        details: { role: me.role },
+      });
+    } catch (err) {
+      wipe(me);
+      return failure(reply, err, 'signing in');
+    }
+    // A sign-in in a browser that had a session ends that one.
+    const previous = auth.session(req.cookies[SESSION_COOKIE]);
+    if (previous) auth.end(previous.id);
     const s = auth.signIn(await namesOnly(store, me));
-    await appendAudit(store, {
-      at: ctx.now().toISOString(),
-      user: s.username,
-      action: 'studio.sign-in',
-      details: { role: s.role },
-    });
     o.onEvent?.({ kind: 'sign-in', username: s.username, role: s.role });
     reply.setCookie(SESSION_COOKIE, s.id, { ...cookieBase, maxAge: SESSION_TTL_MS / 1000 });
     return reply.header('cache-control', 'no-store').send({ data: sessionView(s) });
