@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { BIN, E2E_ADMIN, cli, setup, startServe } from '../support/cli.js';
+import { BIN, E2E_ADMIN, E2E_SECRET, cli, setup, startServe } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
 
 // `logs --decrypt` in a real pseudo-terminal (tmux): the prompts appear, the password is not
@@ -84,4 +84,23 @@ test('a wrong password in the terminal exits 5 and shows no plaintext', async ()
   expect(text).toContain('EXIT=5');
   expect(text).toContain('Wrong username or password.');
   expect(text).not.toMatch(/9812345678|AI: Welcome/);
+}, 60_000);
+
+test('studio on a terminal: each link works once, Enter prints a new one, Ctrl-C stops it cleanly', async () => {
+  await setup(tmp.dir);
+  startInTmux(`VAPI_SERVER_SECRET=${E2E_SECRET} node ${BIN} studio --port 0 --no-open`);
+  const links = () => [...screen().matchAll(/Open (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/g)].map((m) => m[1]!);
+  await waitFor(/press Enter for a new one/);
+  const [first] = links();
+  expect((await fetch(first!, { redirect: 'manual' })).status).toBe(303);
+  expect((await fetch(first!, { redirect: 'manual' })).status).toBe(401);
+  tmux('send-keys', '-t', 'main', 'Enter');
+  const until = Date.now() + 10_000;
+  while (links().length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  const second = links()[1];
+  expect(second).toBeDefined();
+  expect(second).not.toBe(first);
+  expect((await fetch(second!, { redirect: 'manual' })).status).toBe(303);
+  tmux('send-keys', '-t', 'main', 'C-c');
+  expect(await waitFor(/EXIT=\d+/)).toContain('EXIT=0');
 }, 60_000);

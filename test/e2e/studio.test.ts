@@ -360,3 +360,19 @@ test('every page passes axe-core’s WCAG 2 AA checks, works from the keyboard, 
   }
   await context.close();
 });
+
+test('it works while serve runs: a call serve logs now is on the Calls page at once', async () => {
+  const serve = await startServe(tmp.dir);
+  try {
+    const page = await signedIn(DESK);
+    const r = await cli(['trigger', 'end-of-call-report', '--url', serve.url, '--call-id', 'call_while_serving'], {
+      cwd: tmp.dir,
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    await page.getByRole('link', { name: 'Calls' }).click();
+    await page.getByRole('link', { name: 'call_while_serving' }).waitFor();
+    await page.context().close();
+  } finally {
+    await serve.stop();
+  }
+});
