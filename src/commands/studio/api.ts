@@ -35,6 +35,19 @@ async function command<O, R>(load: Promise<CommandModule<O, R>>, flags: Flags, c
 const appointments = () => import('../appointments/appointments.js');
 const doctors = () => import('../doctors/doctors.js');
 
+/** The `:id` (or other named) parameter of a route. */
+const param = (req: FastifyRequest, name = 'id') => (req.params as Record<string, string>)[name]!;
+
+/**
+ * The body's `password`, with which this request's `ctx.keyring()` becomes the user's full keys
+ * (checked, slowed and audited as the CLI's unlock). @throws UsageError when there is none
+ */
+function unlockFromBody(req: FastifyRequest, scope: RequestScope, what: string): void {
+  const password = (req.body as { password?: unknown } | undefined)?.password;
+  if (typeof password !== 'string' || !password) throw new UsageError(`Give your password to open the ${what}.`);
+  scope.unlockWith(password);
+}
+
 /** The query string's or body's fields as strings (anything else left out). */
 function fields(source: unknown, names: readonly string[]): Record<string, string> {
   const o = (source ?? {}) as Record<string, unknown>;
@@ -100,25 +113,23 @@ export function registerApi(route: Route, base: Context): void {
   route('POST', '/api/appointments/:id/move', {}, async (req, { ctx }) =>
     command(
       appointments().then((m) => m.reschedule),
-      { id: (req.params as { id: string }).id, at: fields(req.body, ['at']).at ?? '' },
+      { id: param(req), at: fields(req.body, ['at']).at ?? '' },
       ctx,
     ),
   );
   route('POST', '/api/appointments/:id/cancel', {}, async (req, { ctx }) =>
     command(
       appointments().then((m) => m.cancel),
-      { id: (req.params as { id: string }).id, reason: fields(req.body, ['reason']).reason ?? '' },
+      { id: param(req), reason: fields(req.body, ['reason']).reason ?? '' },
       ctx,
     ),
   );
   // One appointment in full (phone, email, reason), after the admin's password: `appointments show --decrypt`.
   route('POST', '/api/appointments/:id/decrypt', { role: 'admin' }, async (req, scope) => {
-    const password = (req.body as { password?: unknown } | undefined)?.password;
-    if (typeof password !== 'string' || !password) throw new UsageError('Give your password to open the appointment.');
-    scope.unlockWith(password);
+    unlockFromBody(req, scope, 'appointment');
     return command(
       appointments().then((m) => m.show),
-      { id: (req.params as { id: string }).id, decrypt: true },
+      { id: param(req), decrypt: true },
       scope.ctx,
     );
   });
@@ -156,7 +167,7 @@ export function registerApi(route: Route, base: Context): void {
   route('PUT', '/api/doctors/:doctor/hours', {}, async (req, { ctx }) =>
     command(
       doctors().then((m) => m.update),
-      { doctor: (req.params as { doctor: string }).doctor, hours: fields(req.body, ['hours']).hours ?? '' },
+      { doctor: param(req, 'doctor'), hours: fields(req.body, ['hours']).hours ?? '' },
       ctx,
     ),
   );
@@ -165,15 +176,14 @@ export function registerApi(route: Route, base: Context): void {
     if (!b.from) throw new UsageError('Give the first day of the leave.');
     return command(
       doctors().then((m) => m.leaveAdd),
-      { doctor: (req.params as { doctor: string }).doctor, days: b.to ? `${b.from}..${b.to}` : b.from, note: b.note },
+      { doctor: param(req, 'doctor'), days: b.to ? `${b.from}..${b.to}` : b.from, note: b.note },
       ctx,
     );
   });
   route('DELETE', '/api/doctors/:doctor/leave/:from', {}, async (req, { ctx }) => {
-    const p = req.params as { doctor: string; from: string };
     return command(
       doctors().then((m) => m.leaveRemove),
-      { doctor: p.doctor, from: p.from },
+      { doctor: param(req, 'doctor'), from: param(req, 'from') },
       ctx,
     );
   });
@@ -214,13 +224,11 @@ export function registerApi(route: Route, base: Context): void {
     for await (const row of r.rows) rows.push(m.jsonRow(row));
     return { rows, timeZone: r.timeZone };
   });
-  route('GET', '/api/calls/:id', {}, async (req, { ctx }) => oneCall((req.params as { id: string }).id, ctx, false));
+  route('GET', '/api/calls/:id', {}, async (req, { ctx }) => oneCall(param(req), ctx, false));
   // Sealed fields of one call, after the admin's password: an opening audited as `logs --decrypt --call`.
   route('POST', '/api/calls/:id/decrypt', { role: 'admin' }, async (req, scope) => {
-    const password = (req.body as { password?: unknown } | undefined)?.password;
-    if (typeof password !== 'string' || !password) throw new UsageError('Give your password to open the call.');
-    scope.unlockWith(password);
-    return oneCall((req.params as { id: string }).id, scope.ctx, true);
+    unlockFromBody(req, scope, 'call');
+    return oneCall(param(req), scope.ctx, true);
   });
 
   // ---- Assistant: the bot config, the options Vapi accepts, and publishing (sync) ----
