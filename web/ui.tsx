@@ -89,3 +89,77 @@ export function Field(props: { label: string; children: ComponentChildren; help?
     </label>
   );
 }
+
+/**
+ * A table of rows in its own scrollable, focusable region (wide tables scroll there, not the page):
+ * `head` the column headings, `rows` one array of cells per row.
+ */
+export function Table(props: { label: string; head: string[]; rows: ComponentChildren[][]; caption?: string }) {
+  return (
+    <div class="scroll" tabIndex={0} role="region" aria-label={props.label}>
+      <table>
+        {props.caption ? <caption class="visually-hidden">{props.caption}</caption> : null}
+        <thead>
+          <tr>
+            {props.head.map((h) => (
+              <th scope="col">{h}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((cells) => (
+            <tr>
+              {cells.map((c) => (
+                <td>{c}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The password asked again before sealed fields open (the opening is audited by the server). */
+export function PasswordAgain(props: {
+  onPassword: (password: string) => Promise<void>;
+  error?: ApiError;
+  busy: boolean;
+  children: ComponentChildren;
+}) {
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    void props.onPassword(String(new FormData(form).get('password'))).then(() => form.reset());
+  };
+  return (
+    <form onSubmit={submit}>
+      {props.children}
+      <Field label="Password">
+        <input name="password" type="password" autocomplete="current-password" required />
+      </Field>
+      <Problem error={props.error} />
+      <button type="submit" aria-busy={props.busy} disabled={props.busy}>
+        Open
+      </button>
+    </form>
+  );
+}
+
+/** A request the page sends on the user's word: `busy` while it runs, `error` when it failed. */
+export function useSend() {
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const send = async <T,>(fn: () => Promise<T>, done: (r: T) => void) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      done(await fn());
+    } catch (err) {
+      setError(asProblem(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, busy, send, reset: () => setError(undefined) };
+}

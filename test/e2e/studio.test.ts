@@ -202,7 +202,7 @@ test('a booking made and cancelled on Today is what `appointments list` shows', 
   await page.context().close();
 });
 
-test("an admin opens one call's sealed fields after the password; a wrong one opens nothing", async () => {
+test("an admin opens one call's, and one appointment's, sealed fields after the password; a wrong one opens nothing", async () => {
   const page = await signedIn(E2E_ADMIN);
   await page.goto(`${base}/calls/call_studio`);
   await page.getByRole('heading', { name: 'Call call_studio' }).waitFor();
@@ -220,6 +220,16 @@ test("an admin opens one call's sealed fields after the password; a wrong one op
     .filter((e) => e.user === 'admin')
     .map((e) => `${e.action}:${e.details.command ?? ''}`);
   expect(actions).toEqual(expect.arrayContaining(['unlock.failed:studio', 'decrypt:logs']));
+
+  // An appointment in full, on Today, after the password again.
+  await page.goto(`${base}/today`);
+  await page.getByLabel('Day', { exact: true }).fill(day);
+  await page.getByRole('cell').filter({ hasText: seeded }).getByRole('button', { name: 'Details' }).click();
+  const dialog = page.getByRole('dialog');
+  expect(await dialog.textContent()).not.toContain(PATIENT_EMAIL);
+  await dialog.getByLabel('Password', { exact: true }).fill(E2E_ADMIN.password);
+  await dialog.getByRole('button', { name: 'Open' }).click();
+  await dialog.getByText(PATIENT_EMAIL).waitFor();
   await page.context().close();
 });
 

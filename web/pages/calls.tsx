@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { api, query, type ApiError } from '../api';
-import { Field, Problem, asProblem, useApi } from '../ui';
+import { api, query } from '../api';
+import { Field, PasswordAgain, Problem, Table, useApi, useSend } from '../ui';
 import { dateTime, usd } from '../format';
 import type { Me } from '../main';
 
@@ -74,35 +74,19 @@ function CallList() {
       <Problem error={list.error} />
       {list.data && !list.data.rows.length ? <p>No calls match.</p> : null}
       {list.data?.rows.length ? (
-        <div class="scroll" tabIndex={0} role="region" aria-label="Calls">
-          <table>
-            <caption class="visually-hidden">Calls, newest first; times in {zone}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Ended</th>
-                <th scope="col">Call</th>
-                <th scope="col">Length</th>
-                <th scope="col">Ended reason</th>
-                <th scope="col">Cost</th>
-                <th scope="col">Bookings</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.rows.map((c) => (
-                <tr>
-                  <td>{c.endedAt ? dateTime(c.endedAt, zone) : c.status}</td>
-                  <td>
-                    <a href={`/calls/${encodeURIComponent(c.callId)}`}>{c.callId}</a>
-                  </td>
-                  <td>{duration(c.durationSeconds)}</td>
-                  <td>{c.endedReason ?? '—'}</td>
-                  <td>{usd(c.cost)}</td>
-                  <td>{c.bookings.map((b) => b.appointmentId).join(', ')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          label="Calls"
+          caption={`Calls, newest first; times in ${zone}`}
+          head={['Ended', 'Call', 'Length', 'Ended reason', 'Cost', 'Bookings']}
+          rows={list.data.rows.map((c) => [
+            c.endedAt ? dateTime(c.endedAt, zone) : c.status,
+            <a href={`/calls/${encodeURIComponent(c.callId)}`}>{c.callId}</a>,
+            duration(c.durationSeconds),
+            c.endedReason ?? '—',
+            usd(c.cost),
+            c.bookings.map((b) => b.appointmentId).join(', '),
+          ])}
+        />
       ) : null}
       <p>
         <small>Times are in the clinic's zone, {zone}. Sealed fields open on a call's own page, for an admin.</small>
@@ -114,25 +98,12 @@ function CallList() {
 function OneCall({ me, id }: { me: Me; id: string }) {
   const one = useApi<{ call: Call; timeZone: string }>(`/api/calls/${encodeURIComponent(id)}`);
   const [opened, setOpened] = useState<Call>();
-  const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
-  const decrypt = async (e: Event) => {
-    e.preventDefault();
-    const form = e.currentTarget as HTMLFormElement;
-    const password = String(new FormData(form).get('password'));
-    setBusy(true);
-    setError(undefined);
-    try {
-      setOpened(
-        (await api<{ call: Call }>('POST', `/api/calls/${encodeURIComponent(id)}/decrypt`, { password })).data.call,
-      );
-      form.reset();
-    } catch (err) {
-      setError(asProblem(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const s = useSend();
+  const decrypt = (password: string) =>
+    s.send(
+      () => api<{ call: Call }>('POST', `/api/calls/${encodeURIComponent(id)}/decrypt`, { password }),
+      (r) => setOpened(r.data.call),
+    );
   if (one.error) return <Problem error={one.error} />;
   if (!one.data) return <p aria-busy="true">Loading…</p>;
   const c = opened ?? one.data.call;
@@ -173,19 +144,12 @@ function OneCall({ me, id }: { me: Me; id: string }) {
       <h2>Transcript</h2>
       <pre class="transcript">{c.transcript ?? '—'}</pre>
       {me.role === 'admin' && !opened ? (
-        <form onSubmit={decrypt} class="decrypt">
+        <PasswordAgain onPassword={decrypt} error={s.error} busy={s.busy}>
           <h2>Open the sealed fields</h2>
           <p>
             Your password again: the opening is audited, as with <code>receptionist logs --decrypt</code>.
           </p>
-          <Field label="Password">
-            <input name="password" type="password" autocomplete="current-password" required />
-          </Field>
-          <Problem error={error} />
-          <button type="submit" aria-busy={busy} disabled={busy}>
-            Open
-          </button>
-        </form>
+        </PasswordAgain>
       ) : null}
       {opened ? <p role="status">Opened for {me.username}; the opening is in the audit log.</p> : null}
     </section>

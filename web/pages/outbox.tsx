@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api';
-import { Field, Notes, Problem, asProblem, useApi } from '../ui';
+import { Field, Notes, Problem, Table, asProblem, useApi } from '../ui';
 import type { ApiError } from '../api';
 
 interface Entry {
@@ -52,46 +52,26 @@ export function Outbox() {
       <Problem error={error ?? list.error} />
       {list.data && !list.data.length ? <p>The outbox is empty.</p> : null}
       {list.data?.length ? (
-        <div class="scroll" tabIndex={0} role="region" aria-label="Notifications">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Entry</th>
-                <th scope="col">Event</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Channels</th>
-                <th scope="col">Last error</th>
-                <th scope="col" />
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((e) => (
-                <tr>
-                  <td>{e.id}</td>
-                  <td>{e.event}</td>
-                  <td>{e.subject}</td>
-                  <td>{e.status}</td>
-                  <td>{e.attempts}</td>
-                  <td>
-                    {Object.entries(e.deliveries ?? {})
-                      .map(([k, v]) => `${k}: ${v.status}`)
-                      .join(', ')}
-                  </td>
-                  <td>{e.lastError ?? ''}</td>
-                  <td>
-                    {e.status === 'dead' ? (
-                      <button type="button" class="outline small" onClick={() => retry(e.id)}>
-                        Retry
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          label="Notifications"
+          head={['Entry', 'Event', 'Subject', 'Status', 'Attempts', 'Channels', 'Last error', '']}
+          rows={list.data.map((e) => [
+            e.id,
+            e.event,
+            e.subject,
+            e.status,
+            e.attempts,
+            Object.entries(e.deliveries ?? {})
+              .map(([k, v]) => `${k}: ${v.status}`)
+              .join(', '),
+            e.lastError ?? '',
+            e.status === 'dead' ? (
+              <button type="button" class="outline small" onClick={() => retry(e.id)}>
+                Retry
+              </button>
+            ) : null,
+          ])}
+        />
       ) : null}
     </section>
   );

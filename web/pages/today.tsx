@@ -1,7 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { api } from '../api';
-import { Field, Modal, Notes, Problem, asProblem, useApi } from '../ui';
-import type { ApiError } from '../api';
+import { Field, Modal, Notes, PasswordAgain, Problem, Table, useApi, useSend } from '../ui';
 import { addDays, clock, dayLabel, hhmm, isoDay, minutes, weekday } from '../format';
 import type { Me } from '../main';
 
@@ -135,32 +134,18 @@ export function Today({ me }: { me: Me }) {
       )}
       <h2>AC service visits</h2>
       {visits.data?.length ? (
-        <div class="scroll" tabIndex={0} role="region" aria-label="AC service visits">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Day</th>
-                <th scope="col">Window</th>
-                <th scope="col">Visit</th>
-                <th scope="col">Customer</th>
-                <th scope="col">Warranty</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {visits.data.map((v) => (
-                <tr>
-                  <td>{dayLabel(v.date)}</td>
-                  <td>{v.window}</td>
-                  <td>{v.visitId}</td>
-                  <td>{v.customerId}</td>
-                  <td>{v.isInWarranty ? 'in warranty' : 'out of warranty'}</td>
-                  <td>{v.status}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          label="AC service visits"
+          head={['Day', 'Window', 'Visit', 'Customer', 'Warranty', 'Status']}
+          rows={visits.data.map((v) => [
+            dayLabel(v.date),
+            v.window,
+            v.visitId,
+            v.customerId,
+            v.isInWarranty ? 'in warranty' : 'out of warranty',
+            v.status,
+          ])}
+        />
       ) : (
         <p>No technician visits {view === 'day' ? 'this day' : 'this week'}.</p>
       )}
@@ -333,24 +318,6 @@ function WeekGrid({ from, admin, clinic, doctors, rows, open }: GridProps & { fr
   );
 }
 
-/** Sends a change; returns the error to show, if any. */
-function useSend() {
-  const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
-  const send = async <T,>(fn: () => Promise<T>, done: (r: T) => void) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      done(await fn());
-    } catch (err) {
-      setError(asProblem(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { error, busy, send, reset: () => setError(undefined) };
-}
-
 type Done = (r: { data: Change; warnings?: string[] }) => void;
 
 function BookDialog({
@@ -496,14 +463,11 @@ function DetailsDialog({ dialog, clinic, close }: { dialog?: Dialog; clinic: Cli
   const s = useSend();
   const [opened, setOpened] = useState<Details['appointment']>();
   const a = dialog?.kind === 'details' ? dialog.appointment : undefined;
-  const submit = (e: Event) => {
-    e.preventDefault();
-    const password = String(new FormData(e.currentTarget as HTMLFormElement).get('password'));
-    void s.send(
+  const open = (password: string) =>
+    s.send(
       () => api<Details>('POST', `/api/appointments/${a!.appointmentId}/decrypt`, { password }),
       (r) => setOpened(r.data.appointment),
     );
-  };
   const shut = () => {
     setOpened(undefined);
     s.reset();
@@ -529,19 +493,12 @@ function DetailsDialog({ dialog, clinic, close }: { dialog?: Dialog; clinic: Cli
           <dd>{dateText(opened.createdAt, clinic.timeZone)}</dd>
         </dl>
       ) : a ? (
-        <form onSubmit={submit}>
+        <PasswordAgain onPassword={open} error={s.error} busy={s.busy}>
           <p>
             {a.patientName} with {a.doctorName}, {dateText(a.start, clinic.timeZone)}. Your password again opens the
             phone, email and reason; the opening is audited.
           </p>
-          <Field label="Password">
-            <input name="password" type="password" autocomplete="current-password" required />
-          </Field>
-          <Problem error={s.error} />
-          <button type="submit" aria-busy={s.busy} disabled={s.busy}>
-            Open
-          </button>
-        </form>
+        </PasswordAgain>
       ) : null}
     </Modal>
   );
