@@ -109,6 +109,16 @@ export interface OutboxEntry extends Doc {
   deadAt?: string;
 }
 
+/**
+ * `text` with email addresses and phone numbers replaced by `[email]` and `[phone]`: a channel's
+ * error as the outbox keeps it (in plaintext, shown by `outbox list` and the studio), since a mail
+ * or SMS server's refusal often quotes the recipient ("550 <a@b.co>: Recipient address rejected").
+ * A phone number is `+` and 8 or more digits (spaces, dashes, brackets between), or 10 or more digits.
+ */
+export function redactContacts(text: string): string {
+  return text.replace(/[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g, '[email]').replace(/\+\d[\d ()-]{6,}\d|\b\d{10,}\b/g, '[phone]');
+}
+
 /** How long a notification is retried before it is dead-lettered: 24 h. */
 export const RETRY_WINDOW_MS = 24 * 3_600_000;
 

@@ -4,6 +4,7 @@ import type { Store } from '../store/types.js';
 import type { FieldSealer } from '../domain/sealer.js';
 import {
   openNotification,
+  redactContacts,
   RETRY_WINDOW_MS,
   type DeliveryState,
   type Notification,
@@ -224,8 +225,10 @@ export class OutboxWorker {
         deliveries[channel.name] = { status: 'delivered', at: this.opts.now().toISOString() };
       } catch (err) {
         const attempts = (deliveries[channel.name] as { attempts?: number } | undefined)?.attempts ?? 0;
-        deliveries[channel.name] = { status: 'failed', attempts: attempts + 1, error: (err as Error).message };
-        errors.push(`${channel.name}: ${(err as Error).message}`);
+        // Kept and reported without the recipient a server's refusal may quote.
+        const message = redactContacts((err as Error).message);
+        deliveries[channel.name] = { status: 'failed', attempts: attempts + 1, error: message };
+        errors.push(`${channel.name}: ${message}`);
       }
       // Recorded at once while others remain: a crash then re-sends only the channels still missing.
       // The last one is recorded with the outcome below, in one write.

@@ -12,3 +12,16 @@ test.each([
 ])('toE164(%s, %s) is %s, by the full metadata', (raw, region, e164) => {
   expect(toE164(raw, region)).toBe(e164);
 });
+
+test("redactContacts takes emails and phone numbers out of a server's refusal, and leaves its codes", async () => {
+  const { redactContacts } = await import('../../src/domain/outbox.js');
+  expect(redactContacts('550 5.1.1 <ravi.kumar+x@mail.example.co.in>: Recipient address rejected')).toBe(
+    '550 5.1.1 <[email]>: Recipient address rejected',
+  );
+  expect(redactContacts("21211: The 'To' number +91 98123-45678 is not a valid phone number")).toBe(
+    "21211: The 'To' number [phone] is not a valid phone number",
+  );
+  expect(redactContacts('to 919812345678 failed (HTTP 400) at 2026-12-01')).toBe(
+    'to [phone] failed (HTTP 400) at 2026-12-01',
+  );
+});

@@ -133,7 +133,8 @@ test('an SMTP server that refuses: retried, then delivered once it accepts', asy
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     onRcptTo(_a, _s, cb) {
-      cb(refuse ? Object.assign(new Error('mailbox busy'), { responseCode: 451 }) : undefined);
+      // As real servers do, the refusal quotes the recipient.
+      cb(refuse ? Object.assign(new Error('<a@b.co>: mailbox busy'), { responseCode: 451 }) : undefined);
     },
     onData(stream, _session, done) {
       simpleParser(stream).then((mail) => (mails.push({ from: '', to: [], mail }), done()), done);
@@ -145,6 +146,9 @@ test('an SMTP server that refuses: retried, then delivered once it accepts', asy
   const [entry] = await s.store.collection<OutboxEntry>('outbox').find({});
   expect(entry).toMatchObject({ status: 'pending', attempts: 1, deliveries: { email: { status: 'failed' } } });
   expect(entry!.lastError).toMatch(/email: .*451/);
+  // The outbox keeps the error in plaintext (outbox list, the studio): without the patient's address.
+  expect(JSON.stringify(entry)).not.toContain('a@b.co');
+  expect(entry!.lastError).toContain('[email]');
   refuse = false;
   s.clock.now = new Date(entry!.dueAt);
   await worker.runOnce();
