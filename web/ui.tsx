@@ -94,7 +94,14 @@ export function Field(props: { label: string; children: ComponentChildren; help?
  * A table of rows in its own scrollable, focusable region (wide tables scroll there, not the page):
  * `head` the column headings, `rows` one array of cells per row.
  */
-export function Table(props: { label: string; head: string[]; rows: ComponentChildren[][]; caption?: string }) {
+export function Table(props: {
+  label: string;
+  head: string[];
+  rows: ComponentChildren[][];
+  caption?: string;
+  /** A class per row (by index), e.g. to mark a drifted resource. */
+  rowClass?: (i: number) => string | undefined;
+}) {
   return (
     <div class="scroll" tabIndex={0} role="region" aria-label={props.label}>
       <table>
@@ -107,8 +114,8 @@ export function Table(props: { label: string; head: string[]; rows: ComponentChi
           </tr>
         </thead>
         <tbody>
-          {props.rows.map((cells) => (
-            <tr>
+          {props.rows.map((cells, i) => (
+            <tr class={props.rowClass?.(i)}>
               {cells.map((c) => (
                 <td>{c}</td>
               ))}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type ApiError } from '../api';
-import { Field, Notes, Problem, asProblem, useApi } from '../ui';
+import { Field, Notes, Problem, Table, asProblem, useApi } from '../ui';
 import type { Me } from '../main';
 
 interface Choices {
@@ -320,45 +320,37 @@ export function Assistant({ me }: { me: Me }) {
         </p>
       ) : null}
       {plan ? (
-        <div class="scroll" tabIndex={0} role="region" aria-label="The plan">
-          <table aria-label="Plan">
-            <thead>
-              <tr>
-                <th scope="col">Resource</th>
-                <th scope="col">Name</th>
-                <th scope="col">Action</th>
-                <th scope="col">Changes</th>
-              </tr>
-            </thead>
-            <tbody>
-              {plan.plan.map((p) => (
-                <tr class={p.action}>
-                  <td>{p.kind}</td>
-                  <td>{p.name}</td>
-                  <td>{p.action === 'drifted' ? 'changed on Vapi since the last sync' : p.action}</td>
-                  <td>
-                    {p.changes.map((c) => (
-                      <div>
-                        {c.path}: {short(c.from)} → {short(c.to)}
-                      </div>
-                    ))}
-                    {p.remoteChanges.map((c) => (
-                      <div class="warning">
-                        on Vapi: {c.path}: {short(c.from)} → {short(c.to)}
-                      </div>
-                    ))}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+        <>
+          <Table
+            label="The plan"
+            caption="Plan"
+            head={['Resource', 'Name', 'Action', 'Changes']}
+            rowClass={(i) => plan.plan[i]!.action}
+            rows={plan.plan.map((p) => [
+              p.kind,
+              p.name,
+              p.action === 'drifted' ? 'changed on Vapi since the last sync' : p.action,
+              <>
+                {p.changes.map((c) => (
+                  <div>
+                    {c.path}: {short(c.from)} → {short(c.to)}
+                  </div>
+                ))}
+                {p.remoteChanges.map((c) => (
+                  <div class="warning">
+                    on Vapi: {c.path}: {short(c.from)} → {short(c.to)}
+                  </div>
+                ))}
+              </>,
+            ])}
+          />
           <p role="status">
             {pending.length ? `${pending.length} to change on Vapi.` : 'Vapi matches the stored config.'}
             {drifted.length
               ? ` ${drifted.length} changed on Vapi since the last sync: fold those changes into the config here, or run receptionist sync --force to overwrite them.`
               : ''}
           </p>
-        </div>
+        </>
       ) : null}
     </section>
   );

@@ -1,7 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
-import { Field, Notes, Problem, asProblem, useApi } from '../ui';
-import type { ApiError } from '../api';
+import { Field, Notes, Problem, useApi, useSend } from '../ui';
 import type { Doctor } from './today';
 
 interface ListResult {
@@ -20,11 +19,9 @@ interface Changed {
 export function Doctors() {
   const list = useApi<ListResult>('/api/doctors');
   const [note, setNote] = useState<{ done?: string; warnings?: string[] }>({});
-  const [error, setError] = useState<ApiError>();
-  const send = async (fn: () => Promise<{ data: Changed; warnings?: string[] }>, verb: string) => {
-    setError(undefined);
-    try {
-      const r = await fn();
+  const { error, send: request } = useSend();
+  const send = (fn: () => Promise<{ data: Changed; warnings?: string[] }>, verb: string) =>
+    request(fn, (r) => {
       const kept = [...(r.data.outsideHours ?? []), ...(r.data.booked ?? [])];
       setNote({
         done: `${verb} ${r.data.doctor.name}.`,
@@ -34,10 +31,7 @@ export function Doctors() {
         ],
       });
       list.reload();
-    } catch (err) {
-      setError(asProblem(err));
-    }
-  };
+    });
   if (list.error) return <Problem error={list.error} />;
   if (!list.data) return <p aria-busy="true">Loading…</p>;
   const { doctors, timeZone, today } = list.data;

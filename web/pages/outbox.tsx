@@ -1,7 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api';
-import { Field, Notes, Problem, Table, asProblem, useApi } from '../ui';
-import type { ApiError } from '../api';
+import { Field, Notes, Problem, Table, useApi, useSend } from '../ui';
 
 interface Entry {
   id: string;
@@ -20,17 +19,15 @@ export function Outbox() {
   const [status, setStatus] = useState('');
   const list = useApi<Entry[]>(`/api/outbox${query({ status })}`);
   const [note, setNote] = useState<string>();
-  const [error, setError] = useState<ApiError>();
-  const retry = async (id?: string) => {
-    setError(undefined);
-    try {
-      const r = await api<{ retried: number }>('POST', '/api/outbox/retry', id ? { id } : {});
-      setNote(`${r.data.retried} notification(s) will be sent again by serve.`);
-      list.reload();
-    } catch (err) {
-      setError(asProblem(err));
-    }
-  };
+  const { error, send } = useSend();
+  const retry = (id?: string) =>
+    send(
+      () => api<{ retried: number }>('POST', '/api/outbox/retry', id ? { id } : {}),
+      (r) => {
+        setNote(`${r.data.retried} notification(s) will be sent again by serve.`);
+        list.reload();
+      },
+    );
   return (
     <section aria-labelledby="outbox-title">
       <h1 id="outbox-title">Outbox</h1>
