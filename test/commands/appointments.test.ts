@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { expect, test } from 'vitest';
 import { commandEnv } from '../support/command-env.js';
+import { patientFlags } from '../support/cli.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { startTestServer, toolCalls, only } from '../support/app.js';
 import { readDotenv } from '../../src/deps.js';
@@ -24,16 +25,7 @@ async function seeded() {
   ).toBe(0);
 }
 
-const patient = (name = 'Asha Verma', phone = '98123 45678') => [
-  '--name',
-  name,
-  '--phone',
-  phone,
-  '--email',
-  'asha@example.com',
-  '--reason',
-  'chest pain',
-];
+const patient = patientFlags;
 const as = (user: string, pw: string) => ({ env: { RECEPTIONIST_USERNAME: user, RECEPTIONIST_PASSWORD: pw } });
 
 test('book, list, show, reschedule and cancel from the desk; names by role; every opening audited', async () => {

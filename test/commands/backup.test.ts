@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from 'vitest';
 import { commandEnv } from '../support/command-env.js';
+import { patientFlags } from '../support/cli.js';
 
 // The clock of in-process commands: Saturday 21 November 2026, 10:00 in Asia/Kolkata.
 const ADMIN_PW = 'desk-admin-passphrase';
@@ -16,14 +17,7 @@ async function seeded() {
     'rao',
     '--at',
     '2026-11-23 10:00',
-    '--name',
-    'Asha Verma',
-    '--phone',
-    '98123 45678',
-    '--email',
-    'asha@example.com',
-    '--reason',
-    'x',
+    ...patientFlags('Asha Verma', '98123 45678', { reason: 'x' }),
   ]);
   expect(booked.code, booked.err).toBe(0);
 }

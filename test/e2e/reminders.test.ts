@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { DateTime } from 'luxon';
-import { cli, setup, startServe, type RunningServe } from '../support/cli.js';
+import { cli, patientFlags, setup, startServe, type RunningServe } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
 import { startFakeVapi, FAKE_PHONE_NUMBER, type FakeVapi } from '../support/fake-vapi.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
@@ -55,14 +55,7 @@ test('book and move at the desk, then serve rings the patient through Vapi with 
     'every day',
     '--at',
     `${day} 10:00`,
-    '--name',
-    'Asha Verma',
-    '--phone',
-    '98123 45678',
-    '--email',
-    'asha@example.com',
-    '--reason',
-    'check-up',
+    ...patientFlags('Asha Verma', '98123 45678', { reason: 'check-up' }),
   ]);
   const id: string = JSON.parse(booked.stdout).appointment.appointmentId;
   const list = async (...args: string[]) =>

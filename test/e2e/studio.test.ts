@@ -6,7 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import { DateTime } from 'luxon';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { BIN, E2E_ADMIN, E2E_SECRET, cli, setup, startServe } from '../support/cli.js';
+import { BIN, E2E_ADMIN, E2E_SECRET, cli, patientFlags, setup, startServe } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
 import { startFakeVapi, type FakeVapi } from '../support/fake-vapi.js';
 
@@ -51,8 +51,8 @@ beforeAll(async () => {
   day = d.toISODate()!;
   const booked = await cli(
     [
-      ...['appointments', 'book', '--doctor', 'dr-mehta', '--at', `${day} 09:30`, '--name', 'Ravi Kumar'],
-      ...['--phone', '+919812345678', '--email', PATIENT_EMAIL, '--reason', 'fever', '--json'],
+      ...['appointments', 'book', '--doctor', 'dr-mehta', '--at', `${day} 09:30`, '--json'],
+      ...patientFlags('Ravi Kumar', '+919812345678', { email: PATIENT_EMAIL, reason: 'fever' }),
     ],
     { cwd: tmp.dir },
   );

@@ -134,3 +134,22 @@ export function burstBooking(i: number, today: DateTime) {
     ],
   };
 }
+
+/**
+ * The patient flags of `appointments book` (in process or on the built binary): Asha Verma, a
+ * national number, her email and a reason, unless given.
+ */
+export const patientFlags = (
+  name = 'Asha Verma',
+  phone = '98123 45678',
+  more: { email?: string; reason?: string } = {},
+) => [
+  '--name',
+  name,
+  '--phone',
+  phone,
+  '--email',
+  more.email ?? 'asha@example.com',
+  '--reason',
+  more.reason ?? 'chest pain',
+];
