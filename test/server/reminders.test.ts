@@ -26,8 +26,9 @@ beforeEach(async () => {
   const settings: VapiSettings = {
     apiKey: { value: vapi.token, source: 'test' },
     baseUrl: { value: vapi.url, source: 'test' },
-    timeoutSeconds: 5,
-    connectTimeoutMs: 1000,
+    // Limits, not expected durations: the fake answers at once, a busy machine may be slow to run it.
+    timeoutSeconds: 60,
+    connectTimeoutMs: 30_000,
     maxRetries: 0,
     retryBaseMs: 1,
   };

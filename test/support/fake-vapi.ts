@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { createHmac, randomUUID } from 'node:crypto';
-import { describeErrors, queryProblems, requestValidator, schemaValidator } from './vapi-spec.js';
+import { describeErrors, loadPrecompiled, queryProblems, requestValidator, schemaValidator } from './vapi-spec.js';
 
 /**
  * A local stand-in for Vapi: the REST routes the CLI uses, with state in memory, and Vapi's side
@@ -120,6 +120,8 @@ export const FAKE_PHONE_NUMBER = { id: 'pn_fake', number: '+918041234567', provi
 
 export async function startFakeVapi(opts: { token?: string; retryDelayScale?: number } = {}): Promise<FakeVapi> {
   const token = opts.token ?? 'vapi-test-key';
+  // Validators ready before the first request (compiled once per run by the global setup).
+  loadPrecompiled();
   // Backoff delays are Vapi's, scaled down so a test does not sleep for seconds.
   const delayScale = opts.retryDelayScale ?? 0.01;
   const now = () => new Date().toISOString();

@@ -1,7 +1,17 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
+import standaloneModule from 'ajv/dist/standalone/index.js';
 import { packageRoot } from '../../src/paths.js';
+
+// ajv is CommonJS: under Node's ESM its default export may arrive as the module object.
+type StandaloneCode = (ajv: Ajv, refs: Record<string, string>) => string;
+const standaloneCode: StandaloneCode =
+  (standaloneModule as unknown as { default?: StandaloneCode }).default ??
+  (standaloneModule as unknown as StandaloneCode);
 
 /**
  * Validators for Vapi request bodies, compiled from Vapi's published OpenAPI spec
@@ -57,29 +67,136 @@ function fix(node: Json, parent?: Record<string, unknown>): Json {
   return out;
 }
 
-let cached: { spec: any; ajv: Ajv; validators: Map<string, ValidateFunction> } | undefined;
+let spec: any;
+let compiler: Ajv | undefined;
+const validators = new Map<string, ValidateFunction>();
 
-function load() {
-  if (cached) return cached;
+/** The parsed spec (3.2 MB: parsed once per process, only by what needs more than the validators). */
+function loadSpec(): any {
+  if (spec) return spec;
   if (!fs.existsSync(SPEC_PATH)) throw new Error(`Vapi's OpenAPI spec is missing at ${SPEC_PATH} (see spec/README.md)`);
-  const spec = JSON.parse(fs.readFileSync(SPEC_PATH, 'utf8'));
-  const ajv = new Ajv({ strict: false, validateSchema: false, validateFormats: false, allErrors: false });
-  ajv.addSchema({ $id: 'vapi', components: fix(spec.components) });
-  cached = { spec, ajv, validators: new Map() };
-  return cached;
+  spec = JSON.parse(fs.readFileSync(SPEC_PATH, 'utf8'));
+  return spec;
 }
 
-/** The validator of a request body, e.g. `requestValidator('post', '/assistant')`. Compiled once per process. */
-export function requestValidator(method: string, specPath: string): ValidateFunction {
-  const { spec, ajv, validators } = load();
-  const key = `${method} ${specPath}`;
-  const known = validators.get(key);
-  if (known) return known;
-  const schema = spec.paths[specPath]?.[method]?.requestBody?.content?.['application/json']?.schema;
+/** ajv with the spec's components registered under `$id: vapi` (`code.source` so it can also write standalone code). */
+function loadCompiler(): Ajv {
+  if (compiler) return compiler;
+  compiler = new Ajv({
+    strict: false,
+    validateSchema: false,
+    validateFormats: false,
+    allErrors: false,
+    code: { source: true },
+  });
+  compiler.addSchema({ $id: 'vapi', components: fix(loadSpec().components) });
+  return compiler;
+}
+
+/** The schema a validator key names: `post /call` (a request body) or `#CreateWebhookCredentialDTO` (a component). */
+function schemaOf(key: string): object {
+  if (key.startsWith('#')) {
+    const name = key.slice(1);
+    if (!loadSpec().components.schemas[name]) throw new Error(`no schema ${name} in the spec`);
+    return { $ref: `vapi#/components/schemas/${name}` };
+  }
+  const [method, specPath] = key.split(' ') as [string, string];
+  const schema = loadSpec().paths[specPath]?.[method]?.requestBody?.content?.['application/json']?.schema;
   if (!schema) throw new Error(`no request body for ${key} in the spec`);
-  const v = ajv.compile(JSON.parse(JSON.stringify(fix(schema)).replace(/"#\/components\//g, '"vapi#/components/')));
+  return JSON.parse(JSON.stringify(fix(schema)).replace(/"#\/components\//g, '"vapi#/components/'));
+}
+
+/**
+ * The validators the fake Vapi and the message tests use, compiled once per test run (vitest's
+ * `globalSetup`, `test/support/global-setup.ts`) into one standalone module, so that no test waits
+ * on ajv: compiling `POST /call` alone takes 1.5 s on an idle core and far longer on a busy one,
+ * which a client's timeout must never see.
+ */
+export function precompiledKeys(): string[] {
+  const S = loadSpec().components.schemas as Record<string, any>;
+  const messages = (S.ServerMessage.properties.message.oneOf as Array<{ $ref: string }>).map(
+    (r) => `#${r.$ref.split('/').pop()}`,
+  );
+  const replies = Object.keys(S)
+    .filter((n) => n.startsWith('ServerMessageResponse'))
+    .map((n) => `#${n}`);
+  return [
+    'post /assistant',
+    'patch /assistant/{id}',
+    'post /tool',
+    'patch /tool/{id}',
+    'post /call',
+    'patch /phone-number/{id}',
+    'post /chat',
+    'post /analytics',
+    '#CreateWebhookCredentialDTO',
+    '#UpdateWebhookCredentialDTO',
+    ...messages,
+    ...replies,
+  ];
+}
+
+/**
+ * Where the standalone module for this spec and this file lives: `node_modules/.cache/receptionist/`,
+ * named by a hash of both and of ajv's version, so a changed spec, `fix()` or ajv compiles anew.
+ */
+export function precompiledPath(): string {
+  const hash = createHash('sha256')
+    .update(fs.readFileSync(SPEC_PATH))
+    .update(fs.readFileSync(fileURLToPath(import.meta.url)))
+    .update(fs.readFileSync(createRequire(import.meta.url).resolve('ajv/package.json')))
+    .digest('hex')
+    .slice(0, 16);
+  return path.join(packageRoot(), 'node_modules', '.cache', 'receptionist', `vapi-validators-${hash}.cjs`);
+}
+
+/** Compiles every {@link precompiledKeys} validator and writes the standalone module (atomically). Returns its path. */
+export function writePrecompiled(): string {
+  const file = precompiledPath();
+  if (fs.existsSync(file)) return file;
+  const ajv = loadCompiler();
+  const keys = precompiledKeys();
+  // Registered under plain ids: a key such as `post /call` would be read as a base URI for the refs.
+  const names = Object.fromEntries(keys.map((k, i) => [`v${i}`, k]));
+  for (const [id, k] of Object.entries(names)) if (!ajv.getSchema(id)) ajv.addSchema(schemaOf(k), id);
+  const code = `${standaloneCode(ajv, Object.fromEntries(Object.keys(names).map((id) => [id, id])))}\nexports.keys = ${JSON.stringify(names)};\n`;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, code);
+  fs.renameSync(tmp, file);
+  return file;
+}
+
+let precompiled: Map<string, ValidateFunction> | undefined;
+/**
+ * Loads the validators the global setup compiled (a no-op when it did not run). The fake Vapi calls it
+ * before it listens, so no request waits on loading either.
+ */
+export function loadPrecompiled(): Map<string, ValidateFunction> {
+  if (precompiled) return precompiled;
+  precompiled = new Map();
+  const file = precompiledPath();
+  if (!fs.existsSync(file)) return precompiled;
+  const mod = createRequire(import.meta.url)(file) as Record<string, ValidateFunction> & {
+    keys: Record<string, string>;
+  };
+  for (const [name, key] of Object.entries(mod.keys)) precompiled.set(key, mod[name]!);
+  return precompiled;
+}
+
+function validator(key: string): ValidateFunction {
+  const known = validators.get(key) ?? loadPrecompiled().get(key);
+  if (known) return known;
+  // Not precompiled (a schema only one test reads, or no globalSetup ran): compiled here, once per process.
+  const ajv = loadCompiler();
+  const v = ajv.compile(schemaOf(key));
   validators.set(key, v);
   return v;
+}
+
+/** The validator of a request body, e.g. `requestValidator('post', '/assistant')`. Compiled once per run. */
+export function requestValidator(method: string, specPath: string): ValidateFunction {
+  return validator(`${method} ${specPath}`);
 }
 
 /**
@@ -87,7 +204,7 @@ export function requestValidator(method: string, specPath: string): ValidateFunc
  * (unknown names, numbers out of range, dates that do not parse), or undefined when nothing is.
  */
 export function queryProblems(method: string, specPath: string, query: URLSearchParams): string | undefined {
-  const { spec } = load();
+  const spec = loadSpec();
   const params = ((spec.paths[specPath]?.[method]?.parameters ?? []) as any[]).filter((p) => p.in === 'query');
   if (!params.length) throw new Error(`no query parameters for ${method} ${specPath} in the spec`);
   for (const [name, value] of query) {
@@ -109,21 +226,14 @@ export function queryProblems(method: string, specPath: string, query: URLSearch
   return undefined;
 }
 
-/** The validator of one component schema, e.g. `schemaValidator('CreateWebhookCredentialDTO')`. Compiled once per process. */
+/** The validator of one component schema, e.g. `schemaValidator('CreateWebhookCredentialDTO')`. Compiled once per run. */
 export function schemaValidator(name: string): ValidateFunction {
-  const { spec, ajv, validators } = load();
-  const key = `#${name}`;
-  const known = validators.get(key);
-  if (known) return known;
-  if (!spec.components.schemas[name]) throw new Error(`no schema ${name} in the spec`);
-  const v = ajv.compile({ $ref: `vapi#/components/schemas/${name}` });
-  validators.set(key, v);
-  return v;
+  return validator(`#${name}`);
 }
 
 /** Every `message.type` of the spec's `ServerMessage` union and `serverMessages` enum, with the schema of each. */
 export function serverMessageTypes(): Array<{ type: string; schema?: string }> {
-  const { spec } = load();
+  const spec = loadSpec();
   const S = spec.components.schemas;
   const out = new Map<string, string | undefined>();
   for (const ref of S.ServerMessage.properties.message.oneOf as Array<{ $ref: string }>) {
@@ -149,7 +259,7 @@ export function describeErrors(v: ValidateFunction): string {
  * For building messages of every type; check the result with `schemaValidator`.
  */
 export function minimalInstance(name: string): Record<string, unknown> {
-  const { spec } = load();
+  const spec = loadSpec();
   const S = spec.components.schemas as Record<string, any>;
   const build = (schema: any, depth: number): unknown => {
     if (!schema || depth > 12) return {};

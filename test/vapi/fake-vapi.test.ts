@@ -11,7 +11,8 @@ afterEach(async () => {
   await fake.close();
 });
 
-const client = (token = fake.token) => new VapiClient({ token, baseUrl: fake.url, maxRetries: 0, timeoutInSeconds: 5 });
+const client = (token = fake.token) =>
+  new VapiClient({ token, baseUrl: fake.url, maxRetries: 0, timeoutInSeconds: 60 });
 
 test('the SDK creates and updates tools and assistants on the fake, which keeps them', async () => {
   const vapi = client();
