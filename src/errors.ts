@@ -20,6 +20,11 @@ export const EXIT = {
   network: 6,
   /** `sync --check`: Vapi differs from the config; nothing is wrong with the command itself. */
   pending: 7,
+  /**
+   * Refused because it would break the live phone line: `sync` with a webhook secret the credential on
+   * Vapi does not hold (or a rotation that cannot go ahead), `call` from a number that cannot dial there.
+   */
+  refused: 8,
   /** A bug in receptionist itself. */
   internal: 70,
   /** Cancelled with Ctrl-C. */
@@ -101,6 +106,11 @@ export class CancelledError extends Error {
 /** `sync --check` found changes to apply (exit 2, like `terraform plan -detailed-exitcode`). */
 export class PendingChangesError extends UserError {
   override readonly exitCode = EXIT.pending;
+}
+
+/** Refused: going ahead would break the live line (exit 8, {@link EXIT.refused}); the hint says how to do it safely. */
+export class RefusedError extends UserError {
+  override readonly exitCode = EXIT.refused;
 }
 
 /** A command finished, but some of its items failed; the command already printed them. */

@@ -106,6 +106,8 @@ export interface BotConfig extends Doc {
     credential?: import('../vapi/credential.js').CredentialRecord;
     /** The phone number `sync` pointed at `serve`. */
     phoneNumber?: { id: string; number?: string };
+    /** A secret rotation in progress (`sync --rotate-secret`). */
+    rotation?: import('../vapi/credential.js').SecretRotation;
   };
 }
 

@@ -4,6 +4,7 @@ import { REMINDER_CUTOFF_MS, type Notification } from '../domain/outbox.js';
 import { spokenDateTime, spokenTime } from '../domain/spoken-time.js';
 import type { Channel } from '../server/outbox-worker.js';
 import { createVapiClient, vapiError, type VapiSettings } from '../vapi/client.js';
+import { withClinicClock } from '../vapi/assistant-body.js';
 
 /** What the reminder-call channel needs: a Vapi key (`VAPI_API_KEY`), the synced assistant, a number to call from. */
 export interface ReminderCallSettings {
@@ -62,7 +63,7 @@ export function reminderCallBody(
     assistantId: s.assistantId,
     phoneNumberId: s.phoneNumberId,
     customer: { number: n.data.contact.phone!, ...(n.data.contact.name ? { name: n.data.contact.name } : {}) },
-    assistantOverrides: { firstMessage: s.firstMessage, variableValues },
+    assistantOverrides: { firstMessage: withClinicClock(s.firstMessage, n.data.timeZone), variableValues },
     schedulePlan: {
       earliestAt: at.toISOString(),
       latestAt: new Date(Date.parse(n.data.start!) - REMINDER_CUTOFF_MS).toISOString(),

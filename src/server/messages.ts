@@ -6,6 +6,7 @@ import { AppointmentBook } from '../domain/appointments.js';
 import { callLogFromReport, sealCallLog } from '../domain/call-records.js';
 import { spokenDateTime } from '../domain/spoken-time.js';
 import { isObject, type Json, type ServerMessage, type ToolCall } from '../vapi/server-message.js';
+import { assistantForVapi } from '../vapi/assistant-body.js';
 import { READ_ONLY_TOOLS, toolHandlers } from './tools/index.js';
 import { toE164 } from '../domain/contact.js';
 import { isSealed } from '../crypto/seal.js';
@@ -310,7 +311,8 @@ function baseAssistant(config: BotConfig): Json {
 
 /** The stored assistant with its function tools inline (transient assistant, spec `CreateAssistantDTO`). */
 function inlineAssistant(config: BotConfig): Json {
-  const model = isObject(config.assistant.model) ? config.assistant.model : {};
+  const assistant = assistantForVapi(config);
+  const model = isObject(assistant.model) ? assistant.model : {};
   const builtIn = Array.isArray(model.tools) ? model.tools : [];
-  return { ...config.assistant, model: { ...model, tools: [...builtIn, ...config.tools] } };
+  return { ...assistant, model: { ...model, tools: [...builtIn, ...config.tools] } };
 }

@@ -47,6 +47,27 @@ export function withoutSecret(body: Record<string, unknown>): Record<string, unk
   return { ...body, authenticationPlan: rest };
 }
 
+/** The fingerprint in a credential's name (`receptionist webhook 1a2b3c4d` → `1a2b3c4d`), if it has one. */
+export function credentialFingerprint(c: Record<string, unknown> | null | undefined): string | undefined {
+  const name = typeof c?.name === 'string' ? c.name : '';
+  return new RegExp(`^${CREDENTIAL_NAME_PREFIX} ([0-9a-f]{8})$`).exec(name)?.[1];
+}
+
+/**
+ * A secret rotation `sync --rotate-secret` started (bot config `vapi.rotation`): the credential on
+ * Vapi holds `to`; `serve` must accept `from` as well (`VAPI_SERVER_SECRET_PREVIOUS`) until the
+ * operator drops it, and the next `sync` without it records the rotation finished.
+ */
+export interface SecretRotation {
+  /** Fingerprint of the secret the credential had. */
+  from: string;
+  /** Fingerprint of the secret it has now. */
+  to: string;
+  /** ISO time the credential was switched. */
+  at: string;
+  credentialId: string;
+}
+
 /** Is this credential (from `GET /credential`) one that `sync` made? */
 export function isOurCredential(c: Record<string, unknown>): boolean {
   return c.provider === 'webhook' && typeof c.name === 'string' && c.name.startsWith(`${CREDENTIAL_NAME_PREFIX} `);

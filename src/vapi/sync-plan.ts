@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BotConfig } from '../domain/clinic.js';
+import { assistantForVapi } from './assistant-body.js';
 
 /**
  * Sync state recorded in the bot config after each successful write, per resource:
@@ -126,11 +127,12 @@ export function desiredTool(tool: BotConfig['tools'][number], target: ServerTarg
 }
 
 /**
- * The assistant as it should be on Vapi, with the synced tools attached by id (`CreateAssistantDTO`);
- * `compliancePlan.hipaaEnabled` follows the clinic's `hipaaEnabled` setting.
+ * The assistant as it should be on Vapi, with the synced tools attached by id (`CreateAssistantDTO`):
+ * the clinic's clock and front desk applied ({@link assistantForVapi}); `compliancePlan.hipaaEnabled`
+ * follows the clinic's `hipaaEnabled` setting.
  */
 export function desiredAssistant(config: BotConfig, toolIds: string[], target: ServerTarget): Record<string, unknown> {
-  const a = config.assistant as Record<string, unknown>;
+  const a = assistantForVapi(config);
   const model = (a.model ?? {}) as Record<string, unknown>;
   const compliance = (a.compliancePlan ?? {}) as Record<string, unknown>;
   return {

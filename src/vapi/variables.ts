@@ -1,3 +1,5 @@
+import { CLINIC_CLOCK } from './assistant-body.js';
+
 /**
  * `{{placeholders}}` in an assistant's prompt and first message (LiquidJS syntax, as Vapi
  * fills them from `assistantOverrides.variableValues`).
@@ -18,6 +20,9 @@ const BUILT_IN_ROOTS = new Set([
   'transport',
 ]);
 
+/** The clinic's clock (`{{clinic.now}}`, …), which `sync` expands (src/vapi/assistant-body.ts). */
+const OWN_BUILT_INS = new Set(Object.keys(CLINIC_CLOCK));
+
 export interface Placeholders {
   /** Names the caller must give. */
   required: string[];
@@ -31,7 +36,7 @@ export function placeholdersIn(...texts: Array<string | undefined>): Placeholder
   for (const text of texts) {
     for (const m of (text ?? '').matchAll(/\{\{\s*([A-Za-z_][\w.]*)\s*(\|[^}]*)?\}\}/g)) {
       const name = m[1]!;
-      if (BUILT_IN_ROOTS.has(name.split('.')[0]!)) continue;
+      if (BUILT_IN_ROOTS.has(name.split('.')[0]!) || OWN_BUILT_INS.has(name)) continue;
       if (/\|\s*default\b/.test(m[2] ?? '')) optional.add(name);
       else required.add(name);
     }

@@ -145,18 +145,19 @@ describe('receptionist sync', () => {
     expect(counts()).toEqual([1, 9, 1]);
   });
 
-  test('rotating VAPI_SERVER_SECRET updates the credential (and only it)', async () => {
+  test('rotating VAPI_SERVER_SECRET (--rotate-secret, the old one as VAPI_SERVER_SECRET_PREVIOUS) updates the credential, and only it', async () => {
     await run(['sync', '--server-url', 'https://clinic.example.com']);
     ctx.fake.expect('PATCH', /^\/credential\/[0-9a-f-]{36}$/);
     const id = [...ctx.fake.credentials.keys()][0]!;
     const rotated = 'rotated-secret-abcdef0123456789';
-    const check = await run(['sync', '--check'], { env: { VAPI_SERVER_SECRET: rotated } });
+    const env = { VAPI_SERVER_SECRET: rotated, VAPI_SERVER_SECRET_PREVIOUS: SECRET };
+    const check = await run(['sync', '--check', '--rotate-secret'], { env });
     expect(check.code).toBe(7);
     expect(check.out).toContain(
       `~ credential   ${credentialName(rotated)} update\n      name: "${credentialName(SECRET)}" → "${credentialName(rotated)}"`,
     );
     const before = writes().length;
-    expect((await run(['sync'], { env: { VAPI_SERVER_SECRET: rotated } })).code).toBe(0);
+    expect((await run(['sync', '--rotate-secret'], { env })).code).toBe(0);
     expect(writes().slice(before)).toEqual(['PATCH /credential/:id']);
     expect(ctx.fake.credentials.get(id)!.authenticationPlan.secretKey).toBe(rotated);
     expect(ctx.fake.credentials.size).toBe(1);

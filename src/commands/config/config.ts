@@ -12,6 +12,7 @@ import {
   type ConfigChange,
 } from '../../vapi/bot-config-edit.js';
 import { optionsCatalog } from '../../vapi/options.js';
+import { utcClockUses } from '../../vapi/assistant-body.js';
 import type { Store } from '../../store/types.js';
 import { requireBotConfig } from '../shared/store.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
@@ -108,6 +109,21 @@ export function riskyChanges(before: BotConfig, after: BotConfig): string[] {
   return out;
 }
 
+/**
+ * Warns (stderr) when the prompt, first message or reminder message reads Vapi's UTC clock: in
+ * India `{{date}}` is yesterday until 05:30 (docs `fern/assistants/dynamic-variables.mdx`).
+ */
+function warnUtcClock(config: BotConfig, io: Context['io']): void {
+  const uses = utcClockUses(config);
+  if (!uses.length) return;
+  io.error(
+    `Warning: ${uses.join('; ')}: Vapi fills these in UTC, not in the clinic's zone (${config.clinic.timeZone}). ` +
+      'Use {{clinic.date}}, {{clinic.time}} or {{clinic.now}}: sync writes them in the clinic\'s zone.',
+  );
+}
+
+const CLOCK_KEYS = new Set(['systemPrompt', 'firstMessage', 'clinic.reminderFirstMessage']);
+
 export interface SetOptions {
   pairs: Array<[string, string]>;
   force: boolean;
@@ -142,6 +158,7 @@ export async function runSet(opts: SetOptions, ctx: Context): Promise<ConfigChan
     throw new UsageError(risks.join(' '), 'Re-run with --force if that is what you want.');
   }
   for (const risk of risks) ctx.io.error(`Warning: ${risk}`);
+  if (r.changes.some((c) => CLOCK_KEYS.has(c.key))) warnUtcClock(r.config, ctx.io);
   if (r.changes.length) await save(store, r.config);
   return r.changes;
 }
@@ -223,7 +240,10 @@ async function runEditor(ctx: Context): Promise<ConfigChange[]> {
   }
   fs.rmSync(dir, { recursive: true, force: true });
   const changes = diffTop(before, imported);
-  if (changes.length) await save(store, { ...config, ...imported });
+  if (changes.length) {
+    await save(store, { ...config, ...imported });
+    warnUtcClock({ ...config, ...imported }, ctx.io);
+  }
   return changes;
 }
 
@@ -268,7 +288,9 @@ export async function runImport(opts: { file: string }, ctx: Context): Promise<{
     );
   }
   const { store, config } = await withConfig(ctx, true);
-  await save(store, { ...config, ...validateImportedConfig(parsed) });
+  const next = { ...config, ...validateImportedConfig(parsed) };
+  await save(store, next);
+  warnUtcClock(next, ctx.io);
   return { file: opts.file };
 }
 

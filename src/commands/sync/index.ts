@@ -19,17 +19,24 @@ export const syncCommand = defineCommand({
     new Option('--dry-run', 'show the plan and stop'),
     new Option('--check', 'exit 7 when anything would change (a CI gate)'),
     new Option('--force', 'overwrite changes made on Vapi since the last sync'),
+    new Option(
+      '--rotate-secret',
+      'switch the webhook credential to VAPI_SERVER_SECRET from VAPI_SERVER_SECRET_PREVIOUS (which serve must also accept)',
+    ),
     vapiKeyOption(),
   ],
   details: `The plan goes to stdout, progress to stderr. A second run changes nothing. From a fresh store (CI,
 a second laptop) sync finds what it made before on the account (the credential by name, the
 assistant by metadata.managedBy, the tools by function name) and adopts it instead of creating more.
 Every server gets the webhook credential (HMAC with VAPI_SERVER_SECRET) and a backoffPlan.
+A credential that holds another secret than VAPI_SERVER_SECRET (another machine's) is never
+switched without --rotate-secret (exit 8): the serve holding it would answer 401 to everything.
 With --json: one object {baseUrl, serverUrl, plan: [{kind, name, action, changes, …}], …}.`,
   examples: [
     'receptionist sync --server-url https://clinic.ngrok.app --phone-number +918041234567',
     'receptionist sync --dry-run',
     'receptionist sync --check --config receptionist.config.json   # in CI: exit 7 when Vapi differs',
+    'VAPI_SERVER_SECRET=$NEW VAPI_SERVER_SECRET_PREVIOUS=$OLD receptionist sync --rotate-secret',
   ],
   load: () => import('./sync.js').then((m) => m.sync),
 });

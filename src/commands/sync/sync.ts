@@ -4,7 +4,7 @@ import path from 'node:path';
 import ora from 'ora';
 import type { VapiClient } from '@vapi-ai/server-sdk';
 import { thisProcess, type Deps } from '../../deps.js';
-import { PendingChangesError, UsageError, UserError } from '../../errors.js';
+import { PendingChangesError, RefusedError, UsageError, UserError } from '../../errors.js';
 import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
 import { validateImportedConfig } from '../../vapi/bot-config-edit.js';
 import { vapiRequest, vapiRest, type VapiSettings } from '../../vapi/client.js';
@@ -18,7 +18,15 @@ import {
   type ServerTarget,
   type SyncState,
 } from '../../vapi/sync-plan.js';
-import { credentialName, desiredCredential, withoutSecret, type CredentialRecord } from '../../vapi/credential.js';
+import {
+  credentialFingerprint,
+  credentialName,
+  desiredCredential,
+  secretFingerprint,
+  withoutSecret,
+  type CredentialRecord,
+  type SecretRotation,
+} from '../../vapi/credential.js';
 import { DEFAULT_HMAC_PLAN } from '../../server/auth.js';
 import type { Store } from '../../store/types.js';
 import { restoreServerUrls, type TunnelRecord, type VapiServer } from '../../vapi/server-url.js';
@@ -36,6 +44,8 @@ export interface SyncOptions {
   dryRun: boolean;
   check: boolean;
   force: boolean;
+  /** `--rotate-secret`: move the credential to `VAPI_SERVER_SECRET` from `VAPI_SERVER_SECRET_PREVIOUS`. */
+  rotateSecret: boolean;
 }
 
 /** @throws UsageError (--dry-run with --check) */
@@ -52,6 +62,7 @@ export function parseSyncOptions(flags: Flags): SyncOptions {
     dryRun: flags.dryRun === true,
     check: flags.check === true,
     force: flags.force === true,
+    rotateSecret: flags.rotateSecret === true,
   };
 }
 
@@ -124,6 +135,7 @@ export async function runSync(flags: SyncOptions, ctx: Context): Promise<SyncRes
     spinner.stop();
     const { plan, found, result } = planned;
     onPlan(result);
+    const rotating = secretGate(found, secret, deps, config, flags);
 
     const pending = plan.filter((p) => p.action !== 'unchanged');
     if (flags.check) {
@@ -142,7 +154,10 @@ export async function runSync(flags: SyncOptions, ctx: Context): Promise<SyncRes
         'Fold those changes into the stored config (`receptionist config set …`), or re-run with --force to overwrite them.',
       );
     }
-    if (!pending.length && !plan.some((p) => p.adopted) && !fromFile && !flags.phoneNumber) return result;
+    if (!pending.length && !plan.some((p) => p.adopted) && !fromFile && !flags.phoneNumber) {
+      await finishRotation(config, secret, deps, store);
+      return result;
+    }
     const applied = await apply({
       config,
       plan,
@@ -157,6 +172,19 @@ export async function runSync(flags: SyncOptions, ctx: Context): Promise<SyncRes
       spinner,
       liveTunnel,
     });
+    if (rotating) {
+      const rotation: SecretRotation = {
+        from: rotating.from,
+        to: secretFingerprint(secret),
+        at: deps.now().toISOString(),
+        credentialId: String(applied.credentialId),
+      };
+      await store.collection('bot_configs').updateOne({ _id: 'default' }, { $set: { 'vapi.rotation': rotation } });
+      deps.io.info(
+        `Rotated: the credential now holds the secret ${rotation.to} (was ${rotation.from}). Keep VAPI_SERVER_SECRET_PREVIOUS ` +
+          'on serve until Vapi has switched (a few minutes), then remove it, restart serve and run `receptionist sync` to finish.',
+      );
+    } else await finishRotation(config, secret, deps, store);
     return {
       ...result,
       applied: pending.length > 0,
@@ -166,6 +194,80 @@ export async function runSync(flags: SyncOptions, ctx: Context): Promise<SyncRes
   } finally {
     spinner.stop();
   }
+}
+
+/**
+ * Whether this secret may go to the credential on Vapi. Vapi does not retry a 401, so a credential
+ * switched to a secret the live `serve` does not hold drops every message: a different secret is
+ * refused (exit 8) unless `--rotate-secret`, and a rotation needs `VAPI_SERVER_SECRET_PREVIOUS` to be
+ * the secret the credential holds now (the one `serve` verifies), so that `serve` restarted with both
+ * accepts messages signed with either while Vapi switches. Returns the rotation to record, if any.
+ * @throws RefusedError (exit 8)
+ */
+function secretGate(
+  found: RemoteState,
+  secret: string,
+  deps: Pick<Deps, 'env'>,
+  config: BotConfig,
+  flags: SyncOptions,
+): { from: string } | undefined {
+  const credential = found.credential.remote;
+  const mine = secretFingerprint(secret);
+  const theirs = credential ? credentialFingerprint(credential) : undefined;
+  const previous = deps.env.get('VAPI_SERVER_SECRET_PREVIOUS');
+  const steps = 'See "Rotating the webhook secret" in the README.';
+  if (!credential) {
+    if (flags.rotateSecret)
+      throw new RefusedError(
+        'There is no webhook credential on Vapi to rotate (it was deleted, or never made).',
+        'Run `receptionist sync` without --rotate-secret: it creates one with VAPI_SERVER_SECRET.',
+      );
+    return undefined;
+  }
+  const id = String(credential.id);
+  if (theirs === mine) {
+    if (!flags.rotateSecret) return undefined;
+    const done = config.vapi?.rotation;
+    throw new RefusedError(
+      done?.to === mine
+        ? `This rotation was already done: the credential ${id} has held the secret ${mine} since ${done.at}.`
+        : `The credential ${id} already holds VAPI_SERVER_SECRET (fingerprint ${mine}): there is nothing to rotate.`,
+      done?.to === mine
+        ? 'To finish it, remove VAPI_SERVER_SECRET_PREVIOUS, restart serve and run `receptionist sync`.'
+        : `To rotate, set the new secret as VAPI_SERVER_SECRET and this one as VAPI_SERVER_SECRET_PREVIOUS. ${steps}`,
+    );
+  }
+  const holds = theirs
+    ? `holds another secret (fingerprint ${theirs}) than VAPI_SERVER_SECRET here (fingerprint ${mine})`
+    : `has a secret sync cannot identify (its name "${String(credential.name)}" carries no fingerprint)`;
+  if (!flags.rotateSecret)
+    throw new RefusedError(
+      `The webhook credential on Vapi (${id}) ${holds}: it is the secret of the serve that answers your line. ` +
+        'Syncing would switch it, and that serve would answer 401 to every message (Vapi does not retry a 401).',
+      `Use that machine's VAPI_SERVER_SECRET here, or change it on purpose with --rotate-secret. ${steps}`,
+    );
+  const prev = previous ? secretFingerprint(previous.value) : undefined;
+  if (!theirs || prev !== theirs)
+    throw new RefusedError(
+      `--rotate-secret needs VAPI_SERVER_SECRET_PREVIOUS to be the secret the credential ${id} holds now${theirs ? ` (fingerprint ${theirs})` : ''}; ` +
+        (previous ? `it is ${prev}.` : 'it is not set.'),
+      `Set it to the secret serve runs with now, restart serve with both, then rotate. ${steps}`,
+    );
+  return { from: theirs };
+}
+
+/** A rotation whose previous secret is no longer set anywhere here: recorded as finished. */
+async function finishRotation(config: BotConfig, secret: string, deps: Deps, store: Store): Promise<void> {
+  const rotation = config.vapi?.rotation;
+  if (!rotation || rotation.to !== secretFingerprint(secret)) return;
+  if (deps.env.get('VAPI_SERVER_SECRET_PREVIOUS')) {
+    deps.io.info(
+      `The rotation to ${rotation.to} is not finished: remove VAPI_SERVER_SECRET_PREVIOUS, restart serve, then run sync again.`,
+    );
+    return;
+  }
+  await store.collection('bot_configs').updateOne({ _id: 'default' }, { $unset: { 'vapi.rotation': true } });
+  deps.io.info(`Rotation finished: the credential and serve use only the secret ${rotation.to}.`);
 }
 
 interface ApplyInput {
@@ -237,9 +339,14 @@ async function apply(x: ApplyInput): Promise<{ assistantId?: string; credentialI
     const remote = (await vapiRequest(what, s, async () => {
       switch (p.kind) {
         case 'credential':
-          return isCreate
-            ? vapiRest(s, what, 'POST', '/credential', sent)
-            : vapiRest(s, what, 'PATCH', `/credential/${encodeURIComponent(p.id!)}`, sent);
+          if (isCreate) return vapiRest(s, what, 'POST', '/credential', sent);
+          return vapiRest(s, what, 'PATCH', `/credential/${encodeURIComponent(p.id!)}`, sent).catch((err) => {
+            if ((err as { cause?: { statusCode?: number } }).cause?.statusCode !== 404) throw err;
+            throw new UserError(
+              `The webhook credential ${p.id} was deleted on Vapi while sync ran; nothing else was changed.`,
+              'Run `receptionist sync` again (without --rotate-secret): it creates a new credential with VAPI_SERVER_SECRET.',
+            );
+          });
         case 'tool':
           // The bodies are built from the config, which the tests validate against Vapi's spec (schema names below).
           return isCreate
