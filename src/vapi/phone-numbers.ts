@@ -18,8 +18,37 @@ export interface PhoneNumberRow {
   /** Where its server messages go, when set. */
   serverUrl?: string;
   credentialId?: string;
+  /** Where it can place calls to: `US` for a free Vapi number, `any` for an imported one. */
+  callsOut: OutboundScope;
   raw: Record<string, unknown>;
 }
+
+/**
+ * Where a number can call: a free Vapi number (provider `vapi`) only US numbers ("Free Vapi phone
+ * numbers are only available for US national use", docs `fern/phone-calling.mdx`; "You cannot make
+ * international calls with a free Vapi number", docs `fern/calls/call-outbound.mdx`). An imported
+ * Twilio, Vonage or Telnyx number or a SIP trunk calls wherever its own account allows.
+ */
+export type OutboundScope = 'US' | 'any';
+
+export function outboundScope(p: { provider?: unknown }): OutboundScope {
+  return p.provider === 'vapi' ? 'US' : 'any';
+}
+
+/** Can a number of this scope call `e164`? (US: the number's region is US.) */
+export function canCall(scope: OutboundScope, e164: string): boolean {
+  if (scope === 'any') return true;
+  return parsePhoneNumberFromString(e164)?.country === 'US';
+}
+
+/** Can a number of this scope call numbers of an ISO 3166 region (the clinic's `defaultRegion`)? */
+export function canCallRegion(scope: OutboundScope, region: string): boolean {
+  return scope === 'any' || region.toUpperCase() === 'US';
+}
+
+/** The fix for a free Vapi number that cannot call the patients. */
+export const IMPORT_NUMBER_HINT =
+  'Import a Twilio, Vonage or Telnyx number (or a SIP trunk) in the Vapi dashboard (https://docs.vapi.ai/phone-calling), then call from it: `receptionist sync --phone-number <E.164>` or RECEPTIONIST_PHONE_NUMBER_ID.';
 
 export function toPhoneNumberRow(p: Record<string, unknown>): PhoneNumberRow {
   const server = (p.server ?? {}) as { url?: string; credentialId?: string };
@@ -40,8 +69,18 @@ export function toPhoneNumberRow(p: Record<string, unknown>): PhoneNumberRow {
     pointsAt,
     serverUrl: server.url,
     credentialId: server.credentialId,
+    callsOut: outboundScope(p),
     raw: p,
   };
+}
+
+/** One phone number as Vapi has it now (`GET /phone-number/{id}`). @throws AuthError, NetworkError, UserError (404: gone) */
+export async function readPhoneNumber(vapi: VapiClient, s: VapiSettings, id: string): Promise<PhoneNumberRow> {
+  const p = (await vapiRequest(`read phone number ${id}`, s, () => vapi.phoneNumbers.get({ id }))) as unknown as Record<
+    string,
+    unknown
+  >;
+  return toPhoneNumberRow(p);
 }
 
 /** Every phone number of the account. @throws AuthError, NetworkError, UserError from Vapi */

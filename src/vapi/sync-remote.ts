@@ -19,7 +19,7 @@ import {
   type SyncState,
 } from './sync-plan.js';
 import { credentialName, desiredCredential, isOurCredential, withoutSecret } from './credential.js';
-import { findPhoneNumber, listPhoneNumbers, type PhoneNumberRow } from './phone-numbers.js';
+import { findPhoneNumber, listPhoneNumbers, readPhoneNumber, type PhoneNumberRow } from './phone-numbers.js';
 import type { TunnelRecord } from './server-url.js';
 
 /**
@@ -169,7 +169,10 @@ async function readRemote(
 
   let phoneNumber: RemoteState['phoneNumber'];
   if (phoneSelector) {
-    const row = findPhoneNumber(await listPhoneNumbers(vapi, s), phoneSelector);
+    // Found in the list, then read back by id: the list may lag, and what an inbound call reaches is
+    // decided by the number as Vapi holds it now.
+    const listed = findPhoneNumber(await listPhoneNumbers(vapi, s), phoneSelector);
+    const row = await readPhoneNumber(vapi, s, listed.id);
     phoneNumber = { row, remote: row.raw, adopted: state.phoneNumber?.id !== row.id };
   }
   return {

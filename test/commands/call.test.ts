@@ -178,7 +178,7 @@ describe('receptionist call', () => {
     expect(r.code).toBe(6);
     expect(r.err).toMatch(
       new RegExp(
-        `^Error: Cannot reach Vapi at http://127\\.0\\.0\\.1:${port} to place the call to \\+91\\d+: connection refused\\.`,
+        `^Error: Cannot reach Vapi at http://127\\.0\\.0\\.1:${port} to read phone number pn_fake: connection refused\\.`,
       ),
     );
   });

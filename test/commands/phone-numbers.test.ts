@@ -1,28 +1,22 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import { commandEnv } from '../support/command-env.js';
+import { FREE_VAPI_NUMBER } from '../support/fake-vapi.js';
 
 const { ctx, run } = commandEnv({ VAPI_SERVER_SECRET: 'phone-hook-secret-0123456789' });
 beforeEach(async () => {
   await run(['seed']);
-  ctx.fake.phoneNumbers.set('pn_twilio', {
-    id: 'pn_twilio',
-    orgId: 'org_fake',
-    provider: 'twilio',
-    number: '+14155550100',
-    twilioAccountSid: 'AC1',
-    name: 'US line',
-    assistantId: 'asst_other',
-    createdAt: '2026-11-01T00:00:00Z',
-    updatedAt: '2026-11-01T00:00:00Z',
-  });
+  ctx.fake.phoneNumbers.set(FREE_VAPI_NUMBER.id, { ...FREE_VAPI_NUMBER, assistantId: 'asst_other' });
 });
 
 describe('receptionist phone-numbers list', () => {
-  test('shows id, number, provider and what each points at; --json for scripts', async () => {
+  test('shows id, number, provider, what each points at and where it can call; --json for scripts', async () => {
     const table = await run(['phone-numbers', 'list']);
     expect(table.code, table.err).toBe(0);
-    expect(table.out).toMatch(/│ pn_fake +│ \+918041234567 │ vapi +│ +│ nothing +│/);
-    expect(table.out).toMatch(/│ pn_twilio +│ \+14155550100 +│ twilio +│ US line │ assistant asst_other +│/);
+    expect(table.out).toMatch(/│ pn_fake +│ \+918041234567 │ twilio +│ +│ nothing +│ any country +│/);
+    expect(table.out).toMatch(
+      /│ pn_free +│ \+14155550100 +│ vapi +│ US line │ assistant asst_other +│ US numbers only \(free Vapi number\) │/,
+    );
+    expect(table.err).toContain('A free Vapi number calls US numbers only');
 
     await run(['sync', '--server-url', 'https://clinic.example.com', '--phone-number', 'pn_fake']);
     const json = JSON.parse((await run(['phone-numbers', 'list', '--json'])).out);
@@ -30,17 +24,19 @@ describe('receptionist phone-numbers list', () => {
       {
         id: 'pn_fake',
         number: '+918041234567',
-        provider: 'vapi',
+        provider: 'twilio',
         pointsAt: 'server https://clinic.example.com/webhook (assistant-request)',
         serverUrl: 'https://clinic.example.com/webhook',
         credentialId: [...ctx.fake.credentials.keys()][0],
+        callsOut: 'any',
       },
       {
-        id: 'pn_twilio',
+        id: 'pn_free',
         number: '+14155550100',
-        provider: 'twilio',
+        provider: 'vapi',
         name: 'US line',
         pointsAt: 'assistant asst_other',
+        callsOut: 'US',
       },
     ]);
   });

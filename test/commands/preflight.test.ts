@@ -45,6 +45,7 @@ describe('receptionist preflight', () => {
     expect((await run(['users', 'add', 'admin', '--password-stdin'], { stdin: 'preflight-passphrase\n' })).code).toBe(
       0,
     );
+    expect((await run(['config', 'set', 'clinic.frontDeskNumber', '+919845011223'])).code).toBe(0);
     expect((await run(['sync', '--server-url', publicUrl, '--phone-number', '+918041234567'])).code).toBe(0);
     const r = await run(['preflight'], { env: blindKey() });
     expect(r.code, r.out + r.err).toBe(0);
@@ -54,6 +55,8 @@ describe('receptionist preflight', () => {
       '✓ store',
       '✓ doctors',
       '✓ keys',
+      '✓ front desk',
+      '✓ prompt clock',
       '✓ blind-index key',
       '✓ webhook secret',
       '✓ vapi key',
@@ -62,15 +65,24 @@ describe('receptionist preflight', () => {
       '✓ assistant',
       '✓ phone-number',
       '✓ credential attached',
+      '✓ secret matches',
+      '✓ inbound calls',
+      '✓ outbound calls',
       '✓ server urls',
       '✓ public health',
     ]);
+    expect(r.out).toContain('✓ front desk          transfers go to +919845011223');
+    expect(r.out).toContain("✓ prompt clock        the assistant's date and time are the clinic's (Asia/Kolkata)");
+    expect(r.out).toContain(
+      '✓ inbound calls       calls to +918041234567 reach serve as assistant-request (read back from Vapi)',
+    );
+    expect(r.out).toContain('✓ outbound calls      +918041234567 (twilio) can call IN numbers');
     expect(r.out).toContain('✓ doctors             5 doctor(s), each with readable weekly hours');
     expect(r.out).toContain(`✓ server urls         every server (11) posts to ${publicUrl}/webhook`);
     expect(r.out).toContain(`✓ public health       GET ${publicUrl}/health answers`);
     const json = JSON.parse((await run(['preflight', '--json'], { env: blindKey() })).out);
     expect(json.ok).toBe(true);
-    expect(json.checks).toHaveLength(14);
+    expect(json.checks).toHaveLength(19);
   });
 
   test('what is missing or wrong is a ✗ with its fix, and exit 1', async () => {
@@ -79,7 +91,10 @@ describe('receptionist preflight', () => {
       env: { VAPI_SERVER_SECRET: 'password12345678' },
     });
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/Error: \d+ of 14 checks failed\./);
+    expect(r.err).toMatch(/Error: \d+ of 16 checks failed\./);
+    expect(r.out).toContain(
+      "✗ front desk          clinic.frontDeskNumber is still the template's sample +918041234567: transfers would ring it",
+    );
     expect(r.out).toContain('✗ keys                no admin, so no encryption keys');
     expect(r.out).toContain('→ Run `receptionist users add <name> --role admin`.');
     expect(r.out).toMatch(

@@ -1,7 +1,12 @@
 import { Liquid } from 'liquidjs';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { commandEnv } from '../support/command-env.js';
+import path from 'node:path';
 import { credentialName, secretFingerprint } from '../../src/vapi/credential.js';
+import { FAKE_PHONE_NUMBER, FREE_VAPI_NUMBER } from '../support/fake-vapi.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { loadBotConfig } from '../../src/domain/clinic.js';
+import { notificationChannels } from '../../src/commands/serve/serve.js';
 
 /**
  * Vapi's documented semantics that its spec cannot check (issue 24): the assistant's clock, where
@@ -187,5 +192,112 @@ describe('the webhook secret is changed only on purpose', () => {
     });
     expect(none.code).toBe(8);
     expect(none.err).toContain('There is no webhook credential on Vapi to rotate');
+  });
+});
+
+describe('the phone number is read back from Vapi', () => {
+  test('a field Vapi kept though sync sent null: sync says so (exit 1) and preflight fails the inbound-calls check', async () => {
+    ctx.fake.phoneNumbers.set(FAKE_PHONE_NUMBER.id, {
+      ...ctx.fake.phoneNumbers.get(FAKE_PHONE_NUMBER.id)!,
+      assistantId: 'asst_dashboard',
+    });
+    ctx.fake.keepOnNull.add('assistantId');
+    expect((await run(['config', 'set', 'clinic.frontDeskNumber', '+919845011223'])).code).toBe(0);
+    const r = await run(['sync', '--server-url', URL, '--phone-number', FAKE_PHONE_NUMBER.number]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      'Error: Vapi kept assistantId "asst_dashboard" on the phone number +918041234567 though sync sent null: inbound calls go there, not to serve.',
+    );
+    expect(
+      ctx.fake.requests.filter((q) => q.method === 'GET' && q.path === `/phone-number/${FAKE_PHONE_NUMBER.id}`).length,
+    ).toBeGreaterThanOrEqual(2);
+    const pre = await run(['preflight', '--public-url', URL]);
+    expect(pre.code).toBe(1);
+    expect(pre.out).toContain(
+      '✗ inbound calls       calls to +918041234567 bypass serve: assistant asst_dashboard is bound to it (Vapi sends no assistant-request)',
+    );
+  });
+
+  test('preflight fails when the number posts elsewhere or names another credential', async () => {
+    expect((await run(['sync', '--server-url', URL, '--phone-number', FAKE_PHONE_NUMBER.number])).code).toBe(0);
+    const pn = ctx.fake.phoneNumbers.get(FAKE_PHONE_NUMBER.id)!;
+    ctx.fake.phoneNumbers.set(pn.id, {
+      ...pn,
+      server: { ...pn.server, url: 'https://old.example.com/hook', credentialId: 'cred_other' },
+    });
+    const pre = await run(['preflight', '--public-url', URL]);
+    expect(pre.out).toContain(
+      `✗ inbound calls       calls to +918041234567 bypass serve: its server.url is https://old.example.com/hook, not ${URL}/webhook; its server.credentialId is cred_other, not ${[...ctx.fake.credentials.keys()][0]}`,
+    );
+  });
+});
+
+describe('a free Vapi number calls US numbers only', () => {
+  beforeEach(() => {
+    ctx.fake.phoneNumbers.set(FREE_VAPI_NUMBER.id, { ...FREE_VAPI_NUMBER });
+  });
+
+  test('call to an Indian number from it is refused before dialling (exit 8); a US number is placed', async () => {
+    expect((await run(['sync', '--server-url', URL])).code).toBe(0);
+    const refused = await run([
+      'call',
+      '+919812345678',
+      '--var',
+      'name=Asha',
+      '--phone-number-id',
+      FREE_VAPI_NUMBER.id,
+    ]);
+    expect(refused.code).toBe(8);
+    expect(refused.err).toContain(
+      'Error: +14155550100 (pn_free) is a free Vapi number, which calls US numbers only; +919812345678 is not. Nothing was placed.',
+    );
+    expect(refused.err).toContain('Import a Twilio, Vonage or Telnyx number');
+    expect(ctx.fake.calls.size).toBe(0);
+    const us = await run(['call', '+14155550123', '--var', 'name=Jo', '--phone-number-id', FREE_VAPI_NUMBER.id]);
+    expect(us.code, us.err).toBe(0);
+    expect(ctx.fake.calls.size).toBe(1);
+    // An imported number calls India.
+    const imported = await run([
+      'call',
+      '+919812345678',
+      '--var',
+      'name=Asha',
+      '--phone-number-id',
+      FAKE_PHONE_NUMBER.id,
+    ]);
+    expect(imported.code, imported.err).toBe(0);
+  });
+
+  test("preflight fails the outbound check, and serve's reminder calls are off with the reason", async () => {
+    expect((await run(['sync', '--server-url', URL, '--phone-number', FREE_VAPI_NUMBER.number])).code).toBe(0);
+    const pre = await run(['preflight', '--public-url', URL]);
+    expect(pre.out).toContain(
+      '✗ outbound calls      +14155550100 is a free Vapi number: it calls US numbers only, so reminder calls and `call` to IN patients fail',
+    );
+    // What serve reads at start: the config sync recorded.
+    const store = await openSqliteStore({ dir: path.join(ctx.tmp.dir, 'store'), busyTimeoutMs: 300 });
+    try {
+      const full = (await loadBotConfig(store.collection('bot_configs')))!;
+      const { setup } = notificationChannels(
+        {
+          vapi: {
+            apiKey: { value: 'k', source: 'test' },
+            baseUrl: { value: ctx.fake.url, source: 'test' },
+            timeoutSeconds: 5,
+            connectTimeoutMs: 1000,
+            maxRetries: 0,
+            retryBaseMs: 1,
+          },
+        },
+        full,
+        () => new Date(),
+      );
+      expect(setup.reminders?.off.call).toMatch(
+        /^\+14155550100 is a free Vapi number, which calls US numbers only, not IN patients\./,
+      );
+      expect(setup.channels).not.toContain('call');
+    } finally {
+      await store.close();
+    }
   });
 });

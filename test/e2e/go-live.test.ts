@@ -78,6 +78,7 @@ test("go live: seed → users add → sync --phone-number → serve → prefligh
   const edge = await flakyTunnel(() => `http://127.0.0.1:${port}`);
 
   await step(['seed']);
+  await step(['config', 'set', 'clinic.frontDeskNumber', '+919845011223']);
   await step(['users', 'add', E2E_ADMIN.username, '--password-stdin'], { input: `${E2E_ADMIN.password}\n` });
   const synced = await step(['sync', '--server-url', edge.url, '--phone-number', FAKE_PHONE_NUMBER.number]);
   expect(synced.stdout).toMatch(/11 to create, 1 to update, 0 unchanged, 0 changed on Vapi\.$/);
@@ -86,6 +87,8 @@ test("go live: seed → users add → sync --phone-number → serve → prefligh
   serve = await startServe(tmp.dir, ['--port', String(port), '--public-url', edge.url, '--update-assistant'], vapiEnv);
   const preflight = await step(['preflight']);
   expect(preflight.stdout).not.toContain('✗');
+  for (const check of ['front desk', 'prompt clock', 'secret matches', 'inbound calls', 'outbound calls'])
+    expect(preflight.stdout).toMatch(new RegExp(`✓ ${check} `));
 
   const tuesday = fillPlaceholders('{{date:tue}}', { timeZone: 'Asia/Kolkata' }, new Date()) as string;
   const call = await fake.placeInboundCall({

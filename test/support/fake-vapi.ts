@@ -26,6 +26,11 @@ export interface FakeVapi {
   requests: Array<{ method: string; path: string; body: unknown; status: number }>;
   /** Every server message sent, one entry per attempt. */
   deliveries: Delivery[];
+  /**
+   * Fields a phone number's PATCH leaves as they are when sent as null (e.g. `assistantId`), as a Vapi
+   * that ignores an unset would. Empty by default: null unsets, as the spec's `@IsOptional()` allows.
+   */
+  keepOnNull: Set<string>;
   /** Makes the next `n` requests fail with this status (e.g. 500, or 0 to drop the connection). */
   failNext(status: number, n?: number): void;
   /**
@@ -116,7 +121,20 @@ const ROUTES: Array<{
   { method: 'POST', pattern: /^\/analytics$/, spec: ['post', '/analytics'], handle: 'analytics' },
 ];
 
-export const FAKE_PHONE_NUMBER = { id: 'pn_fake', number: '+918041234567', provider: 'vapi' };
+/** The clinic's number: an Indian number imported from Twilio (a free Vapi number could not call Indian patients). */
+export const FAKE_PHONE_NUMBER = { id: 'pn_fake', number: '+918041234567', provider: 'twilio' };
+
+/** A free Vapi number (US only for outbound calls, docs `fern/phone-calling.mdx`), for tests that add it. */
+export const FREE_VAPI_NUMBER = {
+  id: 'pn_free',
+  orgId: 'org_fake',
+  provider: 'vapi',
+  number: '+14155550100',
+  name: 'US line',
+  status: 'active',
+  createdAt: '2026-11-01T00:00:00Z',
+  updatedAt: '2026-11-01T00:00:00Z',
+};
 
 export async function startFakeVapi(opts: { token?: string; retryDelayScale?: number } = {}): Promise<FakeVapi> {
   const token = opts.token ?? 'vapi-test-key';
@@ -141,7 +159,14 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     phoneNumbers: new Map([
       [
         FAKE_PHONE_NUMBER.id,
-        { ...FAKE_PHONE_NUMBER, orgId: 'org_fake', createdAt: now(), updatedAt: now(), status: 'active' },
+        {
+          ...FAKE_PHONE_NUMBER,
+          twilioAccountSid: 'AC_fake',
+          orgId: 'org_fake',
+          createdAt: now(),
+          updatedAt: now(),
+          status: 'active',
+        },
       ],
     ]),
   } as Pick<FakeVapi, 'assistants' | 'tools' | 'calls' | 'chats' | 'credentials' | 'phoneNumbers'>;
@@ -149,6 +174,7 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
   const deliveries: Delivery[] = [];
   let failures: Array<number> = [];
   const expectations: Array<{ method: string; path: string | RegExp; times: number }> = [];
+  const keepOnNull = new Set<string>();
   // Vapi never returns a credential's secret.
   const redacted = (c: Record<string, any>) => {
     const { secretKey: _s, token: _t, ...plan } = c.authenticationPlan ?? {};
@@ -166,7 +192,11 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     if (!x) return notFound(what);
     // Nested objects are replaced, not merged, as on the real API.
     const next: Record<string, any> = { ...x, ...b, updatedAt: now() };
-    for (const [k, v] of Object.entries(b)) if (v === null) delete next[k];
+    for (const [k, v] of Object.entries(b))
+      if (v === null) {
+        if (m === state.phoneNumbers && keepOnNull.has(k) && x[k] != null) next[k] = x[k];
+        else delete next[k];
+      }
     m.set(id, next);
     return [200, next];
   };
@@ -481,6 +511,7 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     ...state,
     requests,
     deliveries,
+    keepOnNull,
     failNext(status, n = 1) {
       failures = [...failures, ...Array(n).fill(status)];
     },

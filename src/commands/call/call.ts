@@ -4,12 +4,13 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { VapiClient } from '@vapi-ai/server-sdk';
 import type { Deps } from '../../deps.js';
-import { NetworkError, PartialFailureError, UsageError, UserError } from '../../errors.js';
+import { NetworkError, RefusedError, PartialFailureError, UsageError, UserError } from '../../errors.js';
 import { resolveSetting } from '../../settings.js';
 import type { BotConfig } from '../../domain/clinic.js';
 import { toE164 } from '../../domain/contact.js';
 import { checkVariables, placeholdersIn } from '../../vapi/variables.js';
 import { vapiError, vapiRequest, type VapiSettings } from '../../vapi/client.js';
+import { IMPORT_NUMBER_HINT, canCall, readPhoneNumber } from '../../vapi/phone-numbers.js';
 import { requireBotConfig } from '../shared/store.js';
 import { progress, resolveAssistant } from '../shared/vapi.js';
 import { parseIsoTime, parseKeyValues } from '../shared/parse.js';
@@ -225,6 +226,15 @@ export async function runCall(flags: CallOptions, ctx: Context): Promise<CallRes
   });
   if (flags.dryRun) return results;
   const { vapi, s: vapiSettings } = await vapiClient();
+  // Refused before dialling: Vapi would accept each call and fail it later, number by number.
+  const from = await readPhoneNumber(vapi, vapiSettings, phoneNumberId);
+  const unreachable = results.filter((r) => r.ok && r.number && !canCall(from.callsOut, r.number));
+  if (unreachable.length)
+    throw new RefusedError(
+      `${from.number ?? phoneNumberId} (${phoneNumberId}) is a free Vapi number, which calls US numbers only; ` +
+        `${unreachable.map((r) => r.number).join(', ')} ${unreachable.length === 1 ? 'is' : 'are'} not. Nothing was placed.`,
+      IMPORT_NUMBER_HINT,
+    );
 
   const spinner = progress(ctx.globals, deps.io);
   const todo = results.filter((r) => r.ok);

@@ -118,7 +118,7 @@ function warnUtcClock(config: BotConfig, io: Context['io']): void {
   if (!uses.length) return;
   io.error(
     `Warning: ${uses.join('; ')}: Vapi fills these in UTC, not in the clinic's zone (${config.clinic.timeZone}). ` +
-      'Use {{clinic.date}}, {{clinic.time}} or {{clinic.now}}: sync writes them in the clinic\'s zone.',
+      "Use {{clinic.date}}, {{clinic.time}} or {{clinic.now}}: sync writes them in the clinic's zone.",
   );
 }
 

@@ -7,10 +7,10 @@ export const phoneNumbersCommand = defineCommand({
   subcommands: [
     {
       name: 'list',
-      summary: 'List id, number, provider and what an inbound call reaches (table, or --json)',
+      summary: 'List id, number, provider, what an inbound call reaches and where it can call (table, or --json)',
       options: [vapiKeyOption()],
       details:
-        'Point one at `serve` with `receptionist sync --phone-number <E.164 or id>`.\nWith --json: one array of {id, number, provider, name, pointsAt, serverUrl, credentialId}.',
+        'Point one at `serve` with `receptionist sync --phone-number <E.164 or id>`. A free Vapi number\n(provider vapi) calls US numbers only; reminder calls and `receptionist call` elsewhere need an\nimported Twilio, Vonage or Telnyx number or a SIP trunk.\nWith --json: one array of {id, number, provider, name, pointsAt, serverUrl, credentialId, callsOut: "US"|"any"}.',
       examples: ['receptionist phone-numbers list', "receptionist phone-numbers list --json | jq -r '.[].number'"],
       load: () => import('./phone-numbers.js').then((m) => m.list),
     },

@@ -19,6 +19,69 @@ import { toUserError } from '../shared/user-errors.js';
 import type { Context } from '../shared/context.js';
 import { blindIndexKeyFromEnv } from '../shared/sealer.js';
 import { planSync, requireServerSecret, resolveServerUrl } from '../../vapi/sync-remote.js';
+import { templatesDir } from '../../paths.js';
+import { utcClockUses } from '../../vapi/assistant-body.js';
+import { credentialFingerprint, secretFingerprint } from '../../vapi/credential.js';
+import { IMPORT_NUMBER_HINT, canCallRegion, readPhoneNumber } from '../../vapi/phone-numbers.js';
+
+/** The template's sample front-desk number: a clinic that still has it transfers callers to nobody it knows. */
+function sampleFrontDesk(): string | undefined {
+  try {
+    return (
+      JSON.parse(fs.readFileSync(path.join(templatesDir(), 'bot-config', 'clinic.json'), 'utf8')) as {
+        frontDeskNumber?: string;
+      }
+    ).frontDeskNumber;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Transfers go to the clinic's own front desk: set, not the template's sample, not the line itself. */
+function frontDeskCheck(config: BotConfig): Check {
+  const number = config.clinic.frontDeskNumber;
+  const fix = 'Run `receptionist config set clinic.frontDeskNumber <E.164>`, then `receptionist sync`.';
+  if (!number)
+    return {
+      name: 'front desk',
+      ok: false,
+      detail: 'clinic.frontDeskNumber is not set: a caller asking for a person cannot be transferred',
+      fix,
+    };
+  if (number === sampleFrontDesk())
+    return {
+      name: 'front desk',
+      ok: false,
+      detail: `clinic.frontDeskNumber is still the template's sample ${number}: transfers would ring it`,
+      fix,
+    };
+  const line = config.vapi?.phoneNumber?.number;
+  if (line && line === number)
+    return {
+      name: 'front desk',
+      ok: false,
+      detail: `clinic.frontDeskNumber ${number} is the clinic's Vapi number itself: a transfer would call the assistant again`,
+      fix,
+    };
+  return { name: 'front desk', ok: true, detail: `transfers go to ${number}` };
+}
+
+/** The prompt, first message and reminder message read the clinic's clock, not Vapi's UTC one. */
+function clockCheck(config: BotConfig): Check {
+  const uses = utcClockUses(config);
+  return uses.length
+    ? {
+        name: 'prompt clock',
+        ok: false,
+        detail: `${uses.join('; ')}: Vapi fills these in UTC, not in ${config.clinic.timeZone}`,
+        fix: 'Use {{clinic.date}}, {{clinic.time}} or {{clinic.now}} instead (`receptionist config set systemPrompt @prompt.txt`), then `receptionist sync`.',
+      }
+    : {
+        name: 'prompt clock',
+        ok: true,
+        detail: `the assistant's date and time are the clinic's (${config.clinic.timeZone})`,
+      };
+}
 
 export interface PreflightOptions {
   /** `--public-url` */
@@ -133,6 +196,8 @@ export async function runPreflight(flags: PreflightOptions, ctx: Context): Promi
       };
     return { ok: true, detail: `${admins.length} admin(s); records are sealed to key ${key.keyId}` };
   });
+  const loaded = config as BotConfig | null;
+  if (loaded) checks.push(frontDeskCheck(loaded), clockCheck(loaded));
   await attempt('blind-index key', async () => {
     if (!store) throw new UserError('no store');
     const key = blindIndexKeyFromEnv(deps.env);
@@ -272,7 +337,73 @@ export async function runPreflight(flags: PreflightOptions, ctx: Context): Promi
               detail: `every server (${servers.length}) uses credential ${credentialId}`,
             },
       );
+      const onVapi = credentialFingerprint(found.credential.remote);
+      const mine = secretFingerprint(secret!);
+      if (found.credential.remote)
+        out.push(
+          onVapi === mine
+            ? {
+                name: 'secret matches',
+                ok: true,
+                detail: `the credential holds VAPI_SERVER_SECRET (fingerprint ${mine})`,
+              }
+            : {
+                name: 'secret matches',
+                ok: false,
+                detail: `the credential holds the secret ${onVapi ?? '(unknown)'}, VAPI_SERVER_SECRET here is ${mine}: a serve with this secret answers 401`,
+                fix: 'Use the secret the credential holds, or rotate on purpose (README: "Rotating the webhook secret").',
+              },
+        );
       const publicWebhook = resolveServerUrl(publicSetting?.value, deps, synced.vapi?.serverUrl).value;
+      if (found.phoneNumber) {
+        const pn = found.phoneNumber.row;
+        const srv = (pn.raw.server ?? {}) as { url?: string; credentialId?: string };
+        const wrong = [
+          ...(['assistantId', 'squadId', 'workflowId'] as const)
+            .filter((k) => pn.raw[k])
+            .map((k) => `${k.replace('Id', '')} ${String(pn.raw[k])} is bound to it (Vapi sends no assistant-request)`),
+          ...(srv.url !== publicWebhook ? [`its server.url is ${srv.url ?? '(none)'}, not ${publicWebhook}`] : []),
+          ...(srv.credentialId !== credentialId
+            ? [`its server.credentialId is ${srv.credentialId ?? '(none)'}, not ${credentialId ?? 'ours'}`]
+            : []),
+        ];
+        out.push(
+          wrong.length
+            ? {
+                name: 'inbound calls',
+                ok: false,
+                detail: `calls to ${pn.number ?? pn.id} bypass serve: ${wrong.join('; ')}`,
+                fix: `Run \`receptionist sync --phone-number ${pn.number ?? pn.id}\` (and remove any assistant from the number in the Vapi dashboard).`,
+              }
+            : {
+                name: 'inbound calls',
+                ok: true,
+                detail: `calls to ${pn.number ?? pn.id} reach serve as assistant-request (read back from Vapi)`,
+              },
+        );
+      }
+      const fromId = deps.env.get('RECEPTIONIST_PHONE_NUMBER_ID')?.value ?? found.phoneNumber?.row.id;
+      if (fromId) {
+        const from =
+          fromId === found.phoneNumber?.row.id
+            ? found.phoneNumber.row
+            : await readPhoneNumber(vapi!, settings!, fromId);
+        const region = synced.clinic.defaultRegion;
+        out.push(
+          canCallRegion(from.callsOut, region)
+            ? {
+                name: 'outbound calls',
+                ok: true,
+                detail: `${from.number ?? from.id} (${from.provider}) can call ${region} numbers`,
+              }
+            : {
+                name: 'outbound calls',
+                ok: false,
+                detail: `${from.number ?? from.id} is a free Vapi number: it calls US numbers only, so reminder calls and \`call\` to ${region} patients fail`,
+                fix: IMPORT_NUMBER_HINT,
+              },
+        );
+      }
       const elsewhere = servers
         .filter(([, srv]) => srv?.url !== publicWebhook)
         .map(([n, srv]) => `${n} → ${String(srv?.url ?? '(none)')}`);

@@ -25,6 +25,7 @@ import { doctorFeed } from '../../domain/calendar-feed.js';
 import { emailChannel } from '../../notify/email.js';
 import { smsChannel, type SmsSettings } from '../../notify/sms.js';
 import { reminderCallChannel } from '../../notify/call.js';
+import { IMPORT_NUMBER_HINT, canCallRegion, outboundScope } from '../../vapi/phone-numbers.js';
 import { TunnelSupervisor, type TunnelEvent } from '../../tunnel/supervisor.js';
 import { resolveVapiSettings, type VapiSettings } from '../../vapi/client.js';
 import { AssistantPointer, type AssistantPointerEvent } from '../../vapi/assistant-pointer.js';
@@ -304,10 +305,15 @@ export function notificationChannels(
   if (wanted.includes('call')) {
     const assistantId = config.vapi?.assistantId;
     const phoneNumberId = opts.phoneNumberId ?? config.vapi?.phoneNumber?.id;
+    // What sync read of the number it pointed at serve: a free Vapi number calls US numbers only.
+    const synced = config.vapi?.sync?.phoneNumber;
+    const from = synced && synced.id === phoneNumberId ? synced.received : undefined;
     if (!opts.vapi) off.call = 'VAPI_API_KEY is not set';
     else if (!assistantId) off.call = 'the assistant is not synced (run `receptionist sync`)';
     else if (!phoneNumberId)
       off.call = 'no phone number to call from (`receptionist sync --phone-number …` or RECEPTIONIST_PHONE_NUMBER_ID)';
+    else if (from && !canCallRegion(outboundScope(from), clinic.defaultRegion))
+      off.call = `${String(from.number ?? phoneNumberId)} is a free Vapi number, which calls US numbers only, not ${clinic.defaultRegion} patients. ${IMPORT_NUMBER_HINT}`;
     else
       channels.push(
         reminderCallChannel(

@@ -8,6 +8,7 @@ import { PendingChangesError, RefusedError, UsageError, UserError } from '../../
 import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
 import { validateImportedConfig } from '../../vapi/bot-config-edit.js';
 import { vapiRequest, vapiRest, type VapiSettings } from '../../vapi/client.js';
+import { readPhoneNumber } from '../../vapi/phone-numbers.js';
 import { planSync, requireServerSecret, type RemoteState, type SyncResult } from '../../vapi/sync-remote.js';
 import {
   desiredAssistant,
@@ -424,11 +425,21 @@ async function apply(x: ApplyInput): Promise<{ assistantId?: string; credentialI
   // 4. The phone number: inbound calls reach `serve` as assistant-request.
   const phonePlan = plan.find((p) => p.kind === 'phone-number');
   if (phonePlan && x.found.phoneNumber) {
-    const st = await step(phonePlan, desiredPhoneNumber(target), x.found.phoneNumber.remote);
+    const body = desiredPhoneNumber(target);
+    const st = await step(phonePlan, body, x.found.phoneNumber.remote);
     if (st) {
-      sync.phoneNumber = st;
-      vapiState.phoneNumber = { id: x.found.phoneNumber.row.id, number: x.found.phoneNumber.row.number };
+      // Read back: a field sent as null that Vapi kept (an assistant still bound) means inbound calls
+      // never reach serve, whatever the PATCH answered.
+      const back = await readPhoneNumber(vapi, s, x.found.phoneNumber.row.id);
+      sync.phoneNumber = { ...st, received: back.raw };
+      vapiState.phoneNumber = { id: back.id, number: back.number };
       await record();
+      const kept = Object.keys(body).filter((k) => body[k] === null && back.raw[k] != null);
+      if (kept.length)
+        throw new UserError(
+          `Vapi kept ${kept.map((k) => `${k} ${JSON.stringify(back.raw[k])}`).join(', ')} on the phone number ${back.number ?? back.id} though sync sent null: inbound calls go there, not to serve.`,
+          `Remove it from the number in the Vapi dashboard (Phone Numbers → ${back.number ?? back.id}), then run \`receptionist preflight\`.`,
+        );
     }
   }
   spinner.stop();
