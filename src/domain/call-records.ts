@@ -5,6 +5,8 @@ import type { FieldSealer } from './sealer.js';
 /** The fields of an `end-of-call-report` a call log keeps (spec `ServerMessageEndOfCallReport`, and `Artifact`). */
 export interface EndOfCallReport {
   callId: string;
+  /** `call.name`, set by whoever created the call (a reminder call: `reminder <outbox id>`). */
+  callName?: string;
   callType?: string;
   assistantId?: string;
   /** ISO 8601 */

@@ -67,7 +67,65 @@ export interface Notification {
   };
 }
 
-export type DeliveryState = { status: 'delivered'; at: string } | { status: 'failed'; attempts: number; error: string };
+export type DeliveryState =
+  | { status: 'delivered'; at: string }
+  | { status: 'failed'; attempts: number; error: string }
+  /**
+   * A reminder call Vapi took (`POST /call`), waiting for its outcome: the `end-of-call-report`
+   * (or, when none came, `GET /call/{id}`) sets `endedReason`; delivered only when the patient answered.
+   */
+  | { status: 'placed'; at: string; callId: string; attempts: number; endedReason?: string };
+
+/**
+ * Vapi's `endedReason`s (spec `ServerMessageEndOfCallReport.endedReason`) of a call the patient
+ * picked up and heard: the assistant or the patient ended it, it was forwarded, or it ran out of time.
+ * Anything else (`customer-did-not-answer`, `voicemail`, `customer-busy`, `silence-timed-out`, every
+ * error) is a missed reminder, tried again while its window lasts.
+ */
+const ANSWERED = new Set([
+  'assistant-ended-call',
+  'assistant-said-end-call-phrase',
+  'assistant-ended-call-with-hangup-task',
+  'assistant-ended-call-after-message-spoken',
+  'assistant-forwarded-call',
+  'customer-ended-call',
+  'customer-ended-call-before-warm-transfer',
+  'customer-ended-call-after-warm-transfer-attempt',
+  'customer-ended-call-during-transfer',
+  'exceeded-max-duration',
+]);
+
+/** Did the patient hear the reminder call that ended this way? */
+export function reminderAnswered(endedReason: string): boolean {
+  return ANSWERED.has(endedReason);
+}
+
+/** The reminder a call's `name` names (`reminder msg_…`, or `reminder msg_… #2` for a retry; src/notify/call.ts), if any. */
+export function reminderIdOfCall(name: string | undefined): string | undefined {
+  return /^reminder (msg_[A-Za-z0-9]+)(?: #\d)?$/.exec(name ?? '')?.[1];
+}
+
+/**
+ * A reminder call's `end-of-call-report` (issue 24 item 6): its ended reason goes on the reminder's
+ * `placed` delivery and the reminder is due at once, so `serve`'s outbox worker marks it delivered
+ * (answered) or tries again (missed). A report of another call, or a repeat, changes nothing.
+ * Returns whether a reminder took it.
+ */
+export async function recordReminderCallEnd(
+  store: Store,
+  report: { callId: string; callName?: string; endedReason?: string },
+  now: Date,
+): Promise<boolean> {
+  const id = reminderIdOfCall(report.callName);
+  if (!id || !report.endedReason) return false;
+  const r = await store
+    .collection<OutboxEntry>('outbox')
+    .updateOne(
+      { _id: id, status: 'pending', 'deliveries.call.callId': report.callId, 'deliveries.call.status': 'placed' },
+      { $set: { 'deliveries.call.endedReason': report.endedReason, dueAt: now.getTime() } },
+    );
+  return r.matched === 1;
+}
 
 export interface OutboxEntry extends Doc {
   /** `msg_` + 24 random base32 characters: the idempotency key of every delivery. */

@@ -4,6 +4,7 @@ import { StoreUnavailableError } from '../store/types.js';
 import type { BotConfig, Customer } from '../domain/clinic.js';
 import { AppointmentBook } from '../domain/appointments.js';
 import { callLogFromReport, sealCallLog } from '../domain/call-records.js';
+import { recordReminderCallEnd, reminderIdOfCall } from '../domain/outbox.js';
 import { spokenDateTime } from '../domain/spoken-time.js';
 import { isObject, type Json, type ServerMessage, type ToolCall } from '../vapi/server-message.js';
 import { assistantForVapi } from '../vapi/assistant-body.js';
@@ -65,7 +66,12 @@ export async function handleMessage(message: ServerMessage, raw: Buffer, ctx: Me
     case 'end-of-call-report': {
       if (message.report.customerNumber) await ctx.sealer.prepare({ phones: [message.report.customerNumber] });
       const record = sealCallLog(callLogFromReport(message.report, ctx.now()), ctx.sealer);
-      return { status: 200, body: {}, outcome: await ctx.callEvents.write({ kind: 'call-log', record }) };
+      const outcome = await ctx.callEvents.write({ kind: 'call-log', record });
+      // A reminder call's outcome decides whether the reminder was delivered. Best effort: when the
+      // store cannot take it now, the outbox worker asks Vapi for the call's outcome itself.
+      if (reminderIdOfCall(message.report.callName))
+        await recordReminderCallEnd(ctx.store, message.report, ctx.now()).catch(() => false);
+      return { status: 200, body: {}, outcome };
     }
     case 'status-update': {
       const outcome = await ctx.callEvents.write({

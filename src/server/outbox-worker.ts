@@ -5,6 +5,7 @@ import type { FieldSealer } from '../domain/sealer.js';
 import {
   openNotification,
   redactContacts,
+  reminderAnswered,
   RETRY_WINDOW_MS,
   type DeliveryState,
   type Notification,
@@ -12,20 +13,33 @@ import {
 } from '../domain/outbox.js';
 import { endpointSecret, postWebhook, wantsEvent, webhookEndpoints } from '../notify/webhooks.js';
 
-/** One way a notification reaches someone: a webhook endpoint, email, SMS. */
+/** One way a notification reaches someone: a webhook endpoint, email, SMS, a reminder call. */
 export interface Channel {
-  /** `webhook:<id>`, `email`, `sms`: the key of its delivery state. */
+  /** `webhook:<id>`, `email`, `sms`, `call`: the key of its delivery state. */
   name: string;
   wants(n: Notification): boolean;
-  /** Sends it; `msgId` is the idempotency key. @throws on failure (retried) */
-  send(n: Notification, msgId: string): Promise<void>;
+  /**
+   * Sends it; `msgId` is the idempotency key. Resolves when it was delivered, or to `{ placed }` when it
+   * was handed on and its outcome comes later (a call Vapi queued: delivered only once answered).
+   * @throws on failure (retried)
+   */
+  send(n: Notification, msgId: string, attempt?: number): Promise<void | { placed: string }>;
+  /**
+   * For a `placed` delivery with no outcome yet: asks where it stands. Resolves to the call's
+   * `endedReason` once it ended, else undefined (still waiting). @throws on failure (asked again later)
+   */
+  check?(placed: string): Promise<string | undefined>;
 }
+
+/** How long a placed reminder call waits for its report before the worker asks Vapi itself, ms. */
+export const PLACED_CHECK_MS = 5 * 60_000;
 
 /** What the worker reports (no patient data). */
 export type OutboxEvent =
   | { kind: 'outbox'; state: 'delivered'; id: string; event: string; channels: string[] }
   | { kind: 'outbox'; state: 'retrying'; id: string; event: string; attempts: number; inMs: number; error: string }
-  | { kind: 'outbox'; state: 'dead'; id: string; event: string; attempts: number; error: string };
+  | { kind: 'outbox'; state: 'dead'; id: string; event: string; attempts: number; error: string }
+  | { kind: 'outbox'; state: 'placed'; id: string; event: string; channel: string };
 
 /** How long one serve process owns an entry it is delivering, ms (another takes it after). */
 const LEASE_MS = 60_000;
@@ -203,7 +217,9 @@ export class OutboxWorker {
   private async deliver(entry: OutboxEntry): Promise<void> {
     const col = this.store.collection<OutboxEntry>('outbox');
     const now = this.opts.now();
-    if (entry.expiresAt !== undefined && now.getTime() >= entry.expiresAt) {
+    const awaiting = Object.values(entry.deliveries).some((d) => d.status === 'placed');
+    // A call placed before the cutoff is still judged by its outcome; only what was never placed is too late.
+    if (entry.expiresAt !== undefined && now.getTime() >= entry.expiresAt && !awaiting) {
       // A reminder that could not go out in time (serve was down, every channel failing): it would
       // come too late to act on. Its payload goes; `outbox retry` leaves it dead.
       const error = `too late: not sent by ${new Date(entry.expiresAt).toISOString()}`;
@@ -218,11 +234,49 @@ export class OutboxWorker {
     }
     const deliveries: Record<string, DeliveryState> = { ...entry.deliveries };
     const errors: string[] = [];
+    const waiting: string[] = [];
+    const expired = entry.expiresAt !== undefined && now.getTime() >= entry.expiresAt;
     const todo = (await this.channelsFor(n, entry.channels)).filter((c) => deliveries[c.name]?.status !== 'delivered');
     for (const [i, channel] of todo.entries()) {
       try {
-        await channel.send(n, entry._id);
-        deliveries[channel.name] = { status: 'delivered', at: this.opts.now().toISOString() };
+        const state = deliveries[channel.name];
+        if (state?.status === 'placed') {
+          const endedReason =
+            state.endedReason ??
+            (now.getTime() - Date.parse(state.at) >= PLACED_CHECK_MS ? await channel.check?.(state.callId) : undefined);
+          if (endedReason === undefined) waiting.push(channel.name);
+          else if (reminderAnswered(endedReason))
+            deliveries[channel.name] = { status: 'delivered', at: this.opts.now().toISOString() };
+          else
+            deliveries[channel.name] = {
+              status: 'failed',
+              attempts: state.attempts,
+              error: `not answered (${endedReason})`,
+            };
+          if (endedReason !== undefined && !reminderAnswered(endedReason))
+            errors.push(`${channel.name}: not answered (${endedReason})`);
+        } else if (expired) {
+          // Past the cutoff nothing new is sent: a missed call is not rung again.
+        } else {
+          const attempts = ((state as { attempts?: number } | undefined)?.attempts ?? 0) + 1;
+          const sent = await channel.send(n, entry._id, attempts);
+          if (sent?.placed) {
+            deliveries[channel.name] = {
+              status: 'placed',
+              at: this.opts.now().toISOString(),
+              callId: sent.placed,
+              attempts,
+            };
+            waiting.push(channel.name);
+            this.opts.onEvent?.({
+              kind: 'outbox',
+              state: 'placed',
+              id: entry._id,
+              event: entry.event,
+              channel: channel.name,
+            });
+          } else deliveries[channel.name] = { status: 'delivered', at: this.opts.now().toISOString() };
+        }
       } catch (err) {
         const attempts = (deliveries[channel.name] as { attempts?: number } | undefined)?.attempts ?? 0;
         // Kept and reported without the recipient a server's refusal may quote.
@@ -233,6 +287,17 @@ export class OutboxWorker {
       // Recorded at once while others remain: a crash then re-sends only the channels still missing.
       // The last one is recorded with the outcome below, in one write.
       if (i < todo.length - 1) await col.updateOne({ _id: entry._id }, { $set: { deliveries } });
+    }
+    if (!errors.length && waiting.length) {
+      // Handed on (a call Vapi queued): its report, or the check after PLACED_CHECK_MS, decides.
+      await col.updateOne(
+        { _id: entry._id },
+        {
+          $set: { deliveries, dueAt: now.getTime() + PLACED_CHECK_MS },
+          $unset: { leaseUntil: true, leaseOwner: true },
+        },
+      );
+      return;
     }
     if (!errors.length) {
       await col.updateOne(
@@ -254,6 +319,17 @@ export class OutboxWorker {
     const attempts = entry.attempts + 1;
     const error = errors.join('; ');
     const deadline = entry.expiresAt ?? Date.parse(entry.createdAt) + RETRY_WINDOW_MS;
+    if (now.getTime() >= deadline && waiting.length) {
+      // Another channel's call is still out: wait for it before closing the entry.
+      await col.updateOne(
+        { _id: entry._id },
+        {
+          $set: { attempts, deliveries, dueAt: now.getTime() + PLACED_CHECK_MS, lastError: error },
+          $unset: { leaseUntil: true, leaseOwner: true },
+        },
+      );
+      return;
+    }
     if (now.getTime() >= deadline)
       return this.deadLetter(entry, { attempts, deliveries, lastError: error }, error, { attempts });
     const inMs = retryDelayMs(attempts);

@@ -3,6 +3,10 @@ import { IANAZone } from 'luxon';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { REMINDER_CHANNELS, type BotConfig } from '../domain/clinic.js';
 import { CONFIG_KEYS } from '../domain/config-keys.js';
+import { placeholdersIn } from './variables.js';
+
+/** The `variableValues` every reminder call carries (src/notify/call.ts `reminderVariables`). */
+const REMINDER_VARIABLES = ['name', 'doctor', 'appointmentTime', 'appointmentId', 'clinic'];
 
 export { CONFIG_KEYS };
 import { accepts, optionsCatalog, type Choices, type ProviderOptions } from './options.js';
@@ -209,6 +213,14 @@ function clinicValue(field: string, v: string): unknown {
   }
   if (field === 'reminderFirstMessage') {
     if (!v.trim()) throw new ConfigValueError('clinic.reminderFirstMessage cannot be empty.');
+    // Vapi leaves a placeholder no variable fills empty: the patient would hear a gap.
+    const { required, optional } = placeholdersIn(v);
+    const unknown = [...required, ...optional].filter((n) => !REMINDER_VARIABLES.includes(n));
+    if (unknown.length)
+      throw new ConfigValueError(
+        `clinic.reminderFirstMessage uses ${unknown.map((n) => `{{${n}}}`).join(', ')}, which no reminder call fills.`,
+        [...REMINDER_VARIABLES.map((n) => `{{${n}}}`), '{{clinic.date}}', '{{clinic.time}}', '{{clinic.now}}'],
+      );
     return v;
   }
   if (field === 'hipaaEnabled') {

@@ -351,6 +351,7 @@ function reportOf(m: Json, common: MessageCommon): EndOfCallReport {
       if (isObject(o) && typeof o.name === 'string') structuredOutputs[o.name] = o.result;
   return {
     callId: common.callId,
+    callName: str(m, 'call.name'),
     callType: common.callType,
     assistantId: common.assistantId ?? str(m, 'assistant.id'),
     startedAt,

@@ -301,3 +301,23 @@ describe('a free Vapi number calls US numbers only', () => {
     }
   });
 });
+
+describe('reminder calls', () => {
+  test('a placeholder in clinic.reminderFirstMessage that no reminder call fills is refused (exit 2)', async () => {
+    const r = await run([
+      'config',
+      'set',
+      'clinic.reminderFirstMessage',
+      'Hi {{name}}, see {{nosuch}} at {{appointmentTime}}',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('clinic.reminderFirstMessage uses {{nosuch}}, which no reminder call fills.');
+    const fine = await run([
+      'config',
+      'set',
+      'clinic.reminderFirstMessage',
+      'Hi {{name}}, it is {{clinic.time}}: your visit to {{doctor}} is {{appointmentTime}} (ID {{appointmentId}}, {{clinic}}).',
+    ]);
+    expect(fine.code, fine.err).toBe(0);
+  });
+});

@@ -97,6 +97,18 @@ test('book and move at the desk, then serve rings the patient through Vapi with 
     },
     schedulePlan: { latestAt: start.plus({ minutes: 45 }).toUTC().toISO() },
   });
+  // Queued on Vapi is not heard: the reminder waits for the call's report.
+  for (let i = 0; i < 50 && (await list())[0]?.deliveries?.call?.status !== 'placed'; i++)
+    await new Promise((r) => setTimeout(r, 100));
+  expect(await list()).toMatchObject([
+    { id: moved!.id, status: 'pending', deliveries: { call: { status: 'placed' } } },
+  ]);
+  // The patient picks up: Vapi's end-of-call-report reaches serve, signed with the credential sync made.
+  const report = await vapi.endCall(calls[0]!.id, 'customer-ended-call', {
+    url: serve.url,
+    credentialId: [...vapi.credentials.keys()][0],
+  });
+  expect(report.status).toBe(200);
   for (let i = 0; i < 50 && (await list('--status', 'delivered')).length === 0; i++)
     await new Promise((r) => setTimeout(r, 100));
   expect(await list('--status', 'delivered')).toMatchObject([

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { OutboxWorker, type Channel, type OutboxEvent } from '../../src/server/outbox-worker.js';
+import { OutboxWorker, PLACED_CHECK_MS, type Channel, type OutboxEvent } from '../../src/server/outbox-worker.js';
 import type { Appointment } from '../../src/domain/appointments.js';
 import { reminderCallChannel, reminderCallName } from '../../src/notify/call.js';
 import { openNotification, retryOutbox, type OutboxEntry } from '../../src/domain/outbox.js';
@@ -61,6 +61,17 @@ const book = async (tc: string, args: Record<string, unknown> = RAO_BOOKING) => 
   return a!.appointmentId;
 };
 const placed = () => [...vapi.calls.values()];
+/** Vapi's end-of-call-report of an outbound call (its `call.name` as created), sent to serve. */
+const report = (call: Record<string, any>, endedReason: string) =>
+  s.send({
+    type: 'end-of-call-report',
+    timestamp: s.clock.now.getTime(),
+    endedReason,
+    call: { id: call.id, name: call.name, type: 'outboundPhoneCall', status: 'queued' },
+    customer: call.customer,
+    artifact: { transcript: '', messages: [] },
+    analysis: {},
+  });
 
 test('a booking has its reminder 24 h before; when due, one Vapi call to the patient with the variableValues, valid by the spec', async () => {
   const id = await book('tc_1');
@@ -106,13 +117,83 @@ test('a booking has its reminder 24 h before; when due, one Vapi call to the pat
         clinic: expect.any(String),
       },
     },
-    schedulePlan: { earliestAt: '2026-11-22T04:30:00.000Z', latestAt: '2026-11-23T04:15:00.000Z' },
+    // A minute ahead: Vapi wants a future earliestAt (docs: outbound calling, scheduling).
+    schedulePlan: { earliestAt: '2026-11-22T04:31:00.000Z', latestAt: '2026-11-23T04:15:00.000Z' },
     status: 'scheduled',
   });
+  // Queued is not heard: pending until the call's end-of-call-report says the patient answered.
+  expect((await reminders())[0]).toMatchObject({
+    status: 'pending',
+    deliveries: { call: { status: 'placed', callId: calls[0]!.id, attempts: 1 } },
+  });
+  expect(await worker.runOnce()).toBe(0);
+  expect((await report(calls[0]!, 'customer-ended-call')).status).toBe(200);
+  expect(await worker.runOnce()).toBe(1);
   expect((await reminders())[0]).toMatchObject({ status: 'delivered', deliveries: { call: { status: 'delivered' } } });
   expect((await reminders())[0]!.payload).toBeUndefined();
   expect(await worker.runOnce()).toBe(0);
   expect(placed()).toHaveLength(1);
+});
+
+test('a missed reminder call (no answer, voicemail) is tried again within the window, and the outbox says why; a late or repeated report changes nothing', async () => {
+  await book('tc_1');
+  const [r] = await reminders();
+  s.clock.now = new Date(r!.dueAt);
+  await worker.runOnce();
+  const [first] = placed();
+  await report(first!, 'customer-did-not-answer');
+  await worker.runOnce();
+  expect((await reminders())[0]).toMatchObject({
+    status: 'pending',
+    attempts: 1,
+    lastError: 'call: not answered (customer-did-not-answer)',
+    deliveries: { call: { status: 'failed', error: 'not answered (customer-did-not-answer)' } },
+  });
+  // After the retry delay: a second call, named as the second try.
+  s.clock.now = new Date(s.clock.now.getTime() + 60_000);
+  await worker.runOnce();
+  const second = placed().find((c) => c.id !== first!.id)!;
+  expect(second.name).toBe(reminderCallName(r!._id, 2));
+  await report(second, 'voicemail');
+  await worker.runOnce();
+  expect((await reminders())[0]).toMatchObject({ status: 'pending', lastError: 'call: not answered (voicemail)' });
+  // The first call's report again changes nothing.
+  await report(first!, 'customer-ended-call');
+  expect((await reminders())[0]).toMatchObject({ status: 'pending', deliveries: { call: { status: 'failed' } } });
+  s.clock.now = new Date(s.clock.now.getTime() + 60_000);
+  await worker.runOnce();
+  const third = placed().find((c) => ![first!.id, second.id].includes(c.id))!;
+  await report(third, 'customer-ended-call');
+  await worker.runOnce();
+  expect((await reminders())[0]).toMatchObject({ status: 'delivered', attempts: 2 });
+  expect(placed()).toHaveLength(3);
+});
+
+test('no report: after a while the worker asks Vapi how the call ended; missed after the cutoff is dead, not rung again', async () => {
+  await book('tc_1');
+  const [r] = await reminders();
+  s.clock.now = new Date(r!.dueAt);
+  await worker.runOnce();
+  expect(placed()).toHaveLength(1);
+  // The fake's call moves on with each GET (queued, ringing, in progress, ended: customer-ended-call).
+  for (let i = 0; i < 8 && (await reminders())[0]!.status === 'pending'; i++) {
+    s.clock.now = new Date(s.clock.now.getTime() + PLACED_CHECK_MS);
+    await worker.runOnce();
+  }
+  expect((await reminders())[0]).toMatchObject({ status: 'delivered' });
+  expect(vapi.requests.filter((q) => q.method === 'GET' && q.path.startsWith('/call/')).length).toBeGreaterThan(0);
+
+  // A second appointment whose only call is missed after the cutoff.
+  await book('tc_2', { ...RAO_BOOKING, date: 'Wednesday 25 November at 10am', phone: '+919812345679' });
+  const late = (await reminders()).at(-1)!;
+  s.clock.now = new Date(late.expiresAt! - 30 * 60_000);
+  await worker.runOnce();
+  const call = placed().at(-1)!;
+  s.clock.now = new Date(late.expiresAt! + 60_000);
+  await report(call, 'customer-busy');
+  await worker.runOnce();
+  expect((await reminders()).at(-1)).toMatchObject({ status: 'dead', lastError: 'call: not answered (customer-busy)' });
+  expect(placed()).toHaveLength(2);
 });
 
 test('a move cancels the reminder and makes one before the new time; a cancellation cancels it; nothing rings for either', async () => {
@@ -164,7 +245,10 @@ test('a call Vapi took before serve died is not placed again; Vapi failing is re
   });
   await worker.runOnce();
   expect(placed()).toHaveLength(1);
-  expect((await reminders())[0]).toMatchObject({ status: 'delivered' });
+  expect((await reminders())[0]).toMatchObject({
+    status: 'pending',
+    deliveries: { call: { status: 'placed', callId: 'call_earlier' } },
+  });
 
   // A second appointment; Vapi answers 500 at its time: retried, then too late.
   await book('tc_2', { ...RAO_BOOKING, date: 'Wednesday 25 November at 10am', phone: '+919812345679' });

@@ -43,6 +43,12 @@ export interface FakeVapi {
   verify(): void;
   /** Sends one server message to `server` as Vapi would: signed per its credential, retried per its backoffPlan. */
   deliver(server: Record<string, any> | undefined, message: Record<string, any>): Promise<DeliveryResult>;
+  /**
+   * Ends an outbound call the CLI created (`POST /call`) as Vapi would: the call is `ended` with this
+   * `endedReason`, and its `end-of-call-report` (with `call.name`, as created) goes to `server`
+   * (default: the call's assistant's server).
+   */
+  endCall(callId: string, endedReason: string, server?: Record<string, any>): Promise<DeliveryResult>;
   /** Plays an inbound call to a phone number: assistant-request (when it has no assistant), status updates, tool calls, the end-of-call report. */
   placeInboundCall(opts: InboundCall): Promise<InboundCallResult>;
   close(): Promise<void>;
@@ -505,9 +511,31 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     return { callId, assistantRequest, assistantId: assistant.id, toolReplies, report };
   };
 
+  const endCall: FakeVapi['endCall'] = async (callId, endedReason, server) => {
+    const call = state.calls.get(callId);
+    if (!call) throw new Error(`no call ${callId}`);
+    const endedAt = new Date().toISOString();
+    Object.assign(call, { status: 'ended', endedReason, startedAt: call.createdAt, endedAt });
+    const assistant = state.assistants.get(call.assistantId);
+    const { polls: _p, ...snapshot } = call;
+    return deliver(server ?? assistant?.server, {
+      type: 'end-of-call-report',
+      timestamp: Date.now(),
+      endedReason,
+      startedAt: call.createdAt,
+      endedAt,
+      cost: 0.0412,
+      call: { ...snapshot, status: 'queued' },
+      customer: call.customer,
+      artifact: { transcript: '', messages: [] },
+      analysis: {},
+    });
+  };
+
   return {
     url: `http://127.0.0.1:${port}`,
     token,
+    endCall,
     ...state,
     requests,
     deliveries,

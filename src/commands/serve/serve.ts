@@ -322,6 +322,7 @@ export function notificationChannels(
             assistantId,
             phoneNumberId,
             firstMessage: clinic.reminderFirstMessage ?? DEFAULT_REMINDER_FIRST_MESSAGE,
+            ...(from ? { callsOut: outboundScope(from) } : {}),
           },
           now,
         ),
@@ -587,8 +588,9 @@ export async function runServe(
       bodyLimit: opts.bodyLimit,
       onEvent: (e) => {
         run.onEvent(e);
-        // A tool call may have put a notification in the outbox: send it now rather than at the next poll.
-        if (e.type === 'tool-calls' || e.type === 'function-call') worker.nudge();
+        // A tool call may have put a notification in the outbox, and a reminder call's report may have
+        // decided its reminder: act now rather than at the next poll.
+        if (e.type === 'tool-calls' || e.type === 'function-call' || e.type === 'end-of-call-report') worker.nudge();
       },
       onWarning: (message) => run.onEvent({ kind: 'warning', message }),
       onFailure: (where, err) =>
