@@ -70,10 +70,60 @@ describe('receptionist metrics', () => {
         {
           table: 'call',
           groupBy: ['assistantId'],
-          operations: expect.arrayContaining([{ operation: 'count', column: 'id' }]),
         },
       ],
     });
     expect(r.err).toMatch(/^No calls since 2026-10-22 \(Vapi analytics\)\./);
+    // Each figure is asked for under its own alias (spec AnalyticsOperation.alias).
+    expect(req.body).toMatchObject({
+      queries: [
+        {
+          operations: [
+            { operation: 'count', column: 'id', alias: 'calls' },
+            { operation: 'sum', column: 'duration', alias: 'minutes' },
+            { operation: 'sum', column: 'cost', alias: 'totalCost' },
+            { operation: 'avg', column: 'cost', alias: 'averageCost' },
+          ],
+        },
+      ],
+    });
+  });
+
+  test("--remote reads Vapi's documented result shape (the spec's AnalyticsQueryResult example), and says the units", async () => {
+    // Written from the spec's example: default names, a `date` per step.
+    ctx.fake.analyticsRows = [
+      {
+        date: '2023-01-01',
+        assistantId: '123',
+        endedReason: 'customer-ended-call',
+        countId: 4,
+        sumDuration: 120,
+        sumCost: 42,
+        avgCost: 10.5,
+      },
+      {
+        date: '2023-01-02',
+        assistantId: '123',
+        endedReason: 'customer-did-not-give-microphone-permission',
+        sumDuration: 0,
+        avgCost: 0,
+      },
+    ];
+    const r = await run(['metrics', '--remote']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe(
+      'Day\tCalls\tMinutes\tTotal cost\tAvg cost\n2023-01-01\t4\t120.0\t$42.0000\t$10.5000\n2023-01-02\t0\t0.0\t$0.0000\t$0.0000\nTotal\t4\t120.0\t$42.0000\t$10.5000\n',
+    );
+    expect(r.err).toContain(
+      "From Vapi's analytics: minutes are call minutes (Vapi's duration), costs in USD, days in Asia/Kolkata.",
+    );
+    // Under the aliases asked for, by assistant.
+    ctx.fake.analyticsRows = [{ assistantId: 'asst_1', calls: 3, minutes: 7.25, totalCost: 0.3, averageCost: 0.1 }];
+    const json = JSON.parse((await run(['metrics', '--remote', '--by', 'assistant', '--json'])).out);
+    expect(json).toMatchObject({
+      source: 'vapi',
+      units: { minutes: 'minutes', cost: 'USD' },
+      rows: [{ group: 'asst_1', calls: 3, minutes: 7.3, totalCost: 0.3, averageCost: 0.1 }],
+    });
   });
 });

@@ -31,6 +31,8 @@ export interface FakeVapi {
    * that ignores an unset would. Empty by default: null unsets, as the spec's `@IsOptional()` allows.
    */
   keepOnNull: Set<string>;
+  /** What `POST /analytics` answers for each query (`result` rows); default none. */
+  analyticsRows: Array<Record<string, unknown>>;
   /** Makes the next `n` requests fail with this status (e.g. 500, or 0 to drop the connection). */
   failNext(status: number, n?: number): void;
   /**
@@ -299,7 +301,10 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
       state.chats.set(chat.id, chat);
       return [201, chat];
     },
-    analytics: (_m, b) => [201, b.queries.map((q: any) => ({ name: q.name, timeRange: q.timeRange, result: [] }))],
+    analytics: (_m, b) => [
+      201,
+      b.queries.map((q: any) => ({ name: q.name, timeRange: q.timeRange, result: fake.analyticsRows })),
+    ],
   };
 
   const server = http.createServer((req, res) => {
@@ -532,10 +537,11 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     });
   };
 
-  return {
+  const fake: FakeVapi = {
     url: `http://127.0.0.1:${port}`,
     token,
     endCall,
+    analyticsRows: [],
     ...state,
     requests,
     deliveries,
@@ -564,6 +570,7 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     },
     close: () => new Promise((r) => server.close(() => r())),
   };
+  return fake;
 }
 
 const SCHEMA_OF: Record<string, string> = {

@@ -36,6 +36,8 @@ export interface MetricsRow {
 
 export interface MetricsResult {
   source: 'local' | 'vapi';
+  /** The units of `minutes` and of the costs. */
+  units: { minutes: 'minutes'; cost: 'USD' };
   /** ISO 8601, UTC. */
   since: string;
   /** The clinic's IANA zone: the days are its days. */
@@ -49,7 +51,7 @@ const round = (n: number, d: number) => Math.round(n * 10 ** d) / 10 ** d;
 export async function runMetrics(flags: MetricsOptions, ctx: Context): Promise<MetricsResult> {
   const { store, timeZone: zone } = await readWithClinicZone(ctx);
   const since = resolveSince(flags.since, ctx.now(), zone)!;
-  const head = { since: since.toISOString(), timeZone: zone };
+  const head = { since: since.toISOString(), timeZone: zone, units: { minutes: 'minutes', cost: 'USD' } as const };
   if (flags.remote) return { source: 'vapi', ...head, rows: await remote(flags, since, zone, ctx) };
   // The store sums per group; days are the clinic's, from 15-minute buckets (every zone's offset is a multiple of 15 min).
   const totals = await store.callLogs.totals({
@@ -89,7 +91,63 @@ export async function runMetrics(flags: MetricsOptions, ctx: Context): Promise<M
   return { source: 'local', ...head, rows };
 }
 
-/** Vapi `POST /analytics` (spec `AnalyticsQueryDTO`): count, duration and cost per group. */
+/**
+ * The operations of the remote query, each with the `alias` Vapi names its figure by (spec
+ * `AnalyticsOperation.alias`: "the alias for column name returned. Defaults to `${operation}${column}`").
+ */
+const OPERATIONS = [
+  { operation: 'count', column: 'id', alias: 'calls' },
+  { operation: 'sum', column: 'duration', alias: 'minutes' },
+  { operation: 'sum', column: 'cost', alias: 'totalCost' },
+  { operation: 'avg', column: 'cost', alias: 'averageCost' },
+] as const;
+
+/**
+ * One figure of a result row: by the alias we asked for, else by Vapi's default name, as the spec
+ * writes it (`${operation}${column}`, e.g. `sumduration`) or as its example shows it (`sumDuration`).
+ */
+function figure(row: Record<string, unknown>, op: (typeof OPERATIONS)[number]): number {
+  const camel = `${op.operation}${op.column[0]!.toUpperCase()}${op.column.slice(1)}`;
+  for (const key of [op.alias, camel, `${op.operation}${op.column}`]) {
+    const v = row[key];
+    if (v !== undefined && v !== null && Number.isFinite(Number(v))) return Number(v);
+  }
+  return 0;
+}
+
+/**
+ * Rows of Vapi's `POST /analytics` answer (spec `AnalyticsQueryResult`: `[{name, timeRange, result}]`,
+ * `result` "a list of unique groups with result of their aggregations", its example
+ * `{ "date": "2023-01-01", "assistantId": "123", "endedReason": "customer-ended-call", "sumDuration": 120, "avgCost": 10.5 }`).
+ * The group is the row's `date` (with a time step), `assistantId` or `endedReason`. Vapi's `duration`
+ * is in minutes (its dashboard's Call Minutes chart is this sum; the spec does not state a unit), `cost`
+ * in USD. Rows of another query name are ignored.
+ */
+export function analyticsRows(res: unknown, by: MetricsOptions['by'], queryName = QUERY_NAME): MetricsRow[] {
+  const results = Array.isArray(res) ? (res as Array<{ name?: string; result?: unknown }>) : [];
+  const mine = results.find((r) => r?.name === queryName) ?? (results.length === 1 ? results[0] : undefined);
+  const rows = Array.isArray(mine?.result) ? (mine.result as Array<Record<string, unknown>>) : [];
+  const key = by === 'day' ? 'date' : by === 'assistant' ? 'assistantId' : 'endedReason';
+  return rows.map((r) => {
+    const calls = figure(r, OPERATIONS[0]);
+    const group = r[key];
+    return {
+      group:
+        group === undefined || group === null || group === ''
+          ? '(none)'
+          : String(group).slice(0, by === 'day' ? 10 : undefined),
+      calls,
+      minutes: round(figure(r, OPERATIONS[1]), 1),
+      totalCost: round(figure(r, OPERATIONS[2]), 4),
+      averageCost: round(figure(r, OPERATIONS[3]), 4),
+      callsWithCost: calls,
+    };
+  });
+}
+
+const QUERY_NAME = 'receptionist_metrics';
+
+/** Vapi `POST /analytics` (spec `AnalyticsQueryDTO`): count, minutes and cost per group. */
 async function remote(flags: MetricsOptions, since: Date, zone: string, ctx: Context): Promise<MetricsRow[]> {
   const settings = ctx.vapiSettings();
   const vapi = await ctx.vapi();
@@ -97,7 +155,7 @@ async function remote(flags: MetricsOptions, since: Date, zone: string, ctx: Con
     flags.by === 'assistant' ? ['assistantId'] : flags.by === 'endedReason' ? ['endedReason'] : [];
   const query: Vapi.AnalyticsQuery = {
     table: 'call',
-    name: 'receptionist_metrics',
+    name: QUERY_NAME,
     timeRange: {
       ...(flags.by === 'day' ? { step: 'day' as const } : {}),
       start: since.toISOString(),
@@ -105,24 +163,10 @@ async function remote(flags: MetricsOptions, since: Date, zone: string, ctx: Con
       timezone: zone,
     },
     ...(groupBy.length ? { groupBy } : {}),
-    operations: [
-      { operation: 'count', column: 'id' },
-      { operation: 'sum', column: 'duration' },
-      { operation: 'sum', column: 'cost' },
-      { operation: 'avg', column: 'cost' },
-    ],
+    operations: OPERATIONS.map((o) => ({ ...o })) as Vapi.AnalyticsOperation[],
   };
-  const res = (await vapiRequest('read analytics', settings, () =>
-    vapi.analytics.get({ queries: [query] }),
-  )) as unknown as Array<{ result?: Array<Record<string, unknown>> }>;
-  return (res[0]?.result ?? []).map((r) => ({
-    group: String(r.date ?? r.assistantId ?? r.endedReason ?? 'all'),
-    calls: Number(r.countId ?? 0),
-    minutes: round(Number(r.sumDuration ?? 0), 1),
-    totalCost: round(Number(r.sumCost ?? 0), 4),
-    averageCost: round(Number(r.avgCost ?? 0), 4),
-    callsWithCost: Number(r.countId ?? 0),
-  }));
+  const res = await vapiRequest('read analytics', settings, () => vapi.analytics.get({ queries: [query] }));
+  return analyticsRows(res, flags.by).sort((a, b) => a.group.localeCompare(b.group));
 }
 
 export function renderMetrics(r: MetricsResult, flags: MetricsOptions, { io, globals: g }: RenderContext): void {
@@ -161,6 +205,10 @@ export function renderMetrics(r: MetricsResult, flags: MetricsOptions, { io, glo
     `$${total.cost.toFixed(4)}`,
     total.costed ? `$${(total.cost / total.costed).toFixed(4)}` : '',
   ];
+  if (r.source === 'vapi')
+    io.info(
+      "From Vapi's analytics: minutes are call minutes (Vapi's duration), costs in USD, days in " + r.timeZone + '.',
+    );
   if (!io.isOutTTY) {
     for (const row of [head, ...rows, totalRow]) io.line(row.join('\t'));
     return;
