@@ -109,8 +109,7 @@ export function applyConfigChanges(
       a[group] = current;
     }
   }
-  for (const group of ['voice', 'transcriber', 'model'] as const)
-    validateProviderObject(group, a[group] as Json | undefined);
+  validateBotConfig(next);
   for (const [key] of pairs) {
     const to = getConfigValue(next, key);
     if (JSON.stringify(to) !== JSON.stringify(before(key))) changes.push({ key, from: before(key), to });
@@ -155,7 +154,7 @@ function validateProviderObject(group: 'voice' | 'transcriber' | 'model', obj: J
 }
 
 function temperature(v: string): number {
-  const n = Number(v);
+  const n = v.trim() === '' ? Number.NaN : Number(v);
   if (!Number.isFinite(n) || n < 0 || n > 2)
     throw new ConfigValueError('model.temperature must be a number from 0 to 2.');
   return n;
@@ -249,9 +248,40 @@ export function validateImportedConfig(input: unknown): Pick<BotConfig, 'clinic'
   }
   if (!o.clinic || typeof o.clinic !== 'object') throw new ConfigValueError('"clinic" must be an object.');
   for (const f of ['timeZone', 'defaultRegion', 'slotMinutes', 'holdMinutes', 'bookingHorizonDays'] as const)
-    clinicValue(f, String((o.clinic as unknown as Json)[f]));
-  const a = o.assistant as Json;
+    if ((o.clinic as unknown as Json)[f] === undefined) throw new ConfigValueError(`clinic.${f} is missing.`);
+  validateBotConfig(o as Pick<BotConfig, 'clinic' | 'assistant'>);
+  return { clinic: o.clinic, assistant: o.assistant, tools: o.tools };
+}
+
+/** A stored value as `config set` would be given it: `a,b` for a list, `true`/`false`, digits. */
+function asWord(v: unknown): string {
+  return Array.isArray(v) ? v.join(',') : String(v);
+}
+
+/**
+ * The one check of a bot config, whichever way it comes in (`config set`, `config edit` and
+ * `--editor`, `config import`, `sync --config`, the studio), so the same mistake gets the same
+ * message: every key `config set` knows, with its rules (the voice, transcriber and model against
+ * the option lists generated from Vapi's spec, `templates/options.json`; `model.temperature` 0–2 as
+ * the spec's model schemas allow; the assistant's name at most 40 characters; `serverMessages` from
+ * the spec's enum), and every clinic setting. @throws ConfigValueError naming the key
+ */
+export function validateBotConfig(config: Pick<BotConfig, 'clinic' | 'assistant'>): void {
+  const a = config.assistant as Json;
+  if (a.name !== undefined && (typeof a.name !== 'string' || !a.name.trim() || a.name.length > 40))
+    throw new ConfigValueError('name must be 1 to 40 characters (a Vapi limit).');
+  if (a.firstMessage !== undefined && typeof a.firstMessage !== 'string')
+    throw new ConfigValueError('firstMessage must be text.');
+  if (a.serverMessages !== undefined) {
+    const allowed = optionsCatalog().serverMessages;
+    const list = Array.isArray(a.serverMessages) ? (a.serverMessages as unknown[]) : [a.serverMessages];
+    const bad = list.filter((m) => typeof m !== 'string' || !allowed.includes(m));
+    if (bad.length) throw new ConfigValueError(`serverMessages: Vapi does not send ${bad.join(', ')}.`, allowed);
+  }
+  const model = a.model as Json | undefined;
+  if (model?.temperature !== undefined) temperature(String(model.temperature));
   for (const group of ['voice', 'transcriber', 'model'] as const)
     validateProviderObject(group, a[group] as Json | undefined);
-  return { clinic: o.clinic, assistant: o.assistant, tools: o.tools };
+  for (const [field, value] of Object.entries(config.clinic as unknown as Json))
+    if (value !== undefined && value !== null) clinicValue(field, asWord(value));
 }

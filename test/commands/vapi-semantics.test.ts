@@ -1,6 +1,7 @@
 import { Liquid } from 'liquidjs';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { commandEnv } from '../support/command-env.js';
+import fs from 'node:fs';
 import path from 'node:path';
 import { credentialName, secretFingerprint } from '../../src/vapi/credential.js';
 import { FAKE_PHONE_NUMBER, FREE_VAPI_NUMBER } from '../support/fake-vapi.js';
@@ -319,5 +320,58 @@ describe('reminder calls', () => {
       'Hi {{name}}, it is {{clinic.time}}: your visit to {{doctor}} is {{appointmentTime}} (ID {{appointmentId}}, {{clinic}}).',
     ]);
     expect(fine.code, fine.err).toBe(0);
+  });
+});
+
+describe('one validation for every way a config comes in', () => {
+  const MESSAGE = 'model.temperature must be a number from 0 to 2.';
+  test('temperature 9 is refused by config set, import, edit --editor and sync --config alike, with the same message; nothing reaches Vapi', async () => {
+    const set = await run(['config', 'set', 'model.temperature', '9']);
+    expect(set.code).toBe(2);
+    expect(set.err).toContain(MESSAGE);
+
+    const file = path.join(ctx.tmp.dir, 'receptionist.config.json');
+    expect((await run(['config', 'export', file])).code).toBe(0);
+    const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+    config.assistant.model.temperature = 9;
+    fs.writeFileSync(file, JSON.stringify(config));
+
+    const imported = await run(['config', 'import', file]);
+    expect(imported.code).toBe(2);
+    expect(imported.err).toContain(MESSAGE);
+
+    const synced = await run(['sync', '--server-url', URL, '--config', file]);
+    expect(synced.code).toBe(2);
+    expect(synced.err).toContain(MESSAGE);
+    expect(ctx.fake.assistants.size).toBe(0);
+
+    const editor = path.join(ctx.tmp.dir, 'editor.mjs');
+    fs.writeFileSync(
+      editor,
+      "import fs from 'node:fs';\nconst f = process.argv[2];\nconst c = JSON.parse(fs.readFileSync(f, 'utf8'));\nc.assistant.model.temperature = 9;\nfs.writeFileSync(f, JSON.stringify(c));\n",
+    );
+    const edited = await run(['config', 'edit', '--editor'], { env: { EDITOR: `"${process.execPath}" "${editor}"` } });
+    expect(edited.code).toBe(2);
+    expect(edited.err).toContain(MESSAGE);
+    expect(JSON.parse((await run(['config', 'show', '--json'])).out).assistant.model.temperature).toBe(0.3);
+  });
+
+  test('an imported clinic setting gets the rule config set has (front desk, reminder hours, an unknown zone)', async () => {
+    const file = path.join(ctx.tmp.dir, 'c.json');
+    expect((await run(['config', 'export', file])).code).toBe(0);
+    for (const [field, value, message] of [
+      ['frontDeskNumber', '12345', 'clinic.frontDeskNumber "12345" is not a phone number in E.164 form'],
+      ['reminderHours', 500, 'clinic.reminderHours must be a whole number of hours from 0 (no reminders) to 168.'],
+      ['timeZone', 'Mars/Olympus', 'clinic.timeZone "Mars/Olympus" is not an IANA time zone'],
+    ] as const) {
+      const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+      config.clinic[field] = value;
+      fs.writeFileSync(path.join(ctx.tmp.dir, 'bad.json'), JSON.stringify(config));
+      const r = await run(['config', 'import', 'bad.json']);
+      expect(r.code, field).toBe(2);
+      expect(r.err).toContain(message);
+      const viaSet = await run(['config', 'set', `clinic.${field}`, String(value)]);
+      expect(viaSet.err).toContain(message);
+    }
   });
 });
