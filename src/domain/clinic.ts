@@ -17,13 +17,18 @@ export interface ClinicSettings {
   /** How far ahead bookings are accepted, days. */
   bookingHorizonDays: number;
   locale: string;
-  /** E.164 number of the front desk: the answer to `transfer-destination-request`, e.g. `+918041234567`. */
+  /**
+   * E.164 number of the front desk, e.g. `+918041234567`: `sync` writes it as the `transferCall` tool's
+   * destination, and `serve` answers `transfer-destination-request` with it.
+   */
   frontDeskNumber?: string;
   /** The Vapi phone number `sync` points at `serve` (E.164 or a Vapi phone-number id); set by `sync --phone-number`. */
   phoneNumber?: string;
   /**
-   * Turns on the assistant's `compliancePlan.hipaaEnabled`. Needs Vapi's HIPAA add-on; Vapi then keeps
-   * no recording, transcript or logs of the calls (the end-of-call report still reaches `serve`). @default false
+   * Turns on the assistant's `compliancePlan.hipaaEnabled` (spec `CompliancePlan`). Vapi's HIPAA mode is
+   * an organisation add-on; with it Vapi still stores recordings, transcripts and logs, in its private
+   * HIPAA storage (docs `fern/security-and-privacy/hipaa.mdx`); keeping nothing is Zero Data Retention,
+   * a separate add-on (`…/zero-data-retention.mdx`). @default false
    */
   hipaaEnabled?: boolean;
   /**

@@ -8,6 +8,7 @@ import { FAKE_PHONE_NUMBER, FREE_VAPI_NUMBER } from '../support/fake-vapi.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { loadBotConfig } from '../../src/domain/clinic.js';
 import { notificationChannels } from '../../src/commands/serve/serve.js';
+import { packageRoot } from '../../src/paths.js';
 
 /**
  * Vapi's documented semantics that its spec cannot check (issue 24): the assistant's clock, where
@@ -373,5 +374,17 @@ describe('one validation for every way a config comes in', () => {
       const viaSet = await run(['config', 'set', `clinic.${field}`, String(value)]);
       expect(viaSet.err).toContain(message);
     }
+  });
+});
+
+describe('what HIPAA mode keeps at Vapi', () => {
+  test("config set's help says Vapi still stores recordings and transcripts with HIPAA, and that keeping nothing is Zero Data Retention", async () => {
+    const help = await run(['config', 'set', '--help']);
+    expect(help.out).toContain('Vapi then still keeps recordings and transcripts, in HIPAA storage');
+    expect(help.out).toContain('Zero Data Retention');
+    expect(help.out).not.toMatch(/keeps no recordings/);
+    const readme = fs.readFileSync(path.join(packageRoot(), 'README.md'), 'utf8');
+    expect(readme).toMatch(/\*\*With HIPAA mode Vapi still\s+stores recordings, transcripts and logs\*\*/);
+    expect(readme).not.toMatch(/Vapi then keeps no recording/);
   });
 });
