@@ -26,7 +26,7 @@ export const CONFIG_KEYS: Record<string, string> = {
   'clinic.reminderChannels':
     'how reminders go, comma-separated of call, email, sms (default all three, each where serve has it)',
   'clinic.reminderFirstMessage':
-    'what the assistant says first on a reminder call, with {{name}}, {{doctor}}, {{appointmentTime}}, {{clinic}}, {{appointmentId}} and the clinic\'s clock {{clinic.date}}, {{clinic.time}}; any other placeholder is refused',
+    "what the assistant says first on a reminder call, with {{name}}, {{doctor}}, {{appointmentTime}}, {{clinic}}, {{appointmentId}} and the clinic's clock {{clinic.date}}, {{clinic.time}}; any other placeholder is refused",
   'clinic.hipaaEnabled':
     "true to set the assistant's compliancePlan.hipaaEnabled (Vapi's HIPAA mode is an organisation add-on; Vapi then still keeps recordings and transcripts, in HIPAA storage; keeping nothing is its Zero Data Retention add-on)",
 };

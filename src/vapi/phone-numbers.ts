@@ -46,10 +46,6 @@ export function canCallRegion(scope: OutboundScope, region: string): boolean {
   return scope === 'any' || region.toUpperCase() === 'US';
 }
 
-/** The fix for a free Vapi number that cannot call the patients. */
-export const IMPORT_NUMBER_HINT =
-  'Import a Twilio, Vonage or Telnyx number (or a SIP trunk) in the Vapi dashboard (https://docs.vapi.ai/phone-calling), then call from it: `receptionist sync --phone-number <E.164>` or RECEPTIONIST_PHONE_NUMBER_ID.';
-
 export function toPhoneNumberRow(p: Record<string, unknown>): PhoneNumberRow {
   const server = (p.server ?? {}) as { url?: string; credentialId?: string };
   const pointsAt = p.assistantId

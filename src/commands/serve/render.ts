@@ -83,9 +83,7 @@ export function renderServeEvent(e: ServeEvent, g: GlobalOptions, io: IO, now: (
           `${c.yellow('Notification')}  ${e.event} ${e.id}: attempt ${e.attempts} failed (${printable(e.error)}); next in ${Math.round(e.inMs / 1000)} s`,
         );
       else if (e.state === 'placed')
-        io.info(
-          `${c.cyan('Reminder call')}  ${e.event} ${e.id}: placed on Vapi; delivered once the patient answers`,
-        );
+        io.info(`${c.cyan('Reminder call')}  ${e.event} ${e.id}: placed on Vapi; delivered once the patient answers`);
       else
         io.error(
           `${c.red('Notification dead')}  ${e.event} ${e.id} after ${e.attempts} attempt(s): ${printable(e.error)}. \`receptionist outbox retry ${e.id}\` sends it again.`,
