@@ -4,6 +4,8 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import { REMINDER_CHANNELS, type BotConfig } from '../domain/clinic.js';
 import { CONFIG_KEYS } from '../domain/config-keys.js';
 import { placeholdersIn } from './variables.js';
+import { specProblem } from './spec-validate.js';
+import { assistantForVapi } from './assistant-body.js';
 
 /** The `variableValues` every reminder call carries (src/notify/call.ts `reminderVariables`). */
 const REMINDER_VARIABLES = ['name', 'doctor', 'appointmentTime', 'appointmentId', 'clinic'];
@@ -250,6 +252,7 @@ export function validateImportedConfig(input: unknown): Pick<BotConfig, 'clinic'
   for (const f of ['timeZone', 'defaultRegion', 'slotMinutes', 'holdMinutes', 'bookingHorizonDays'] as const)
     if ((o.clinic as unknown as Json)[f] === undefined) throw new ConfigValueError(`clinic.${f} is missing.`);
   validateBotConfig(o as Pick<BotConfig, 'clinic' | 'assistant'>);
+  validateTools(o.tools);
   return { clinic: o.clinic, assistant: o.assistant, tools: o.tools };
 }
 
@@ -284,4 +287,15 @@ export function validateBotConfig(config: Pick<BotConfig, 'clinic' | 'assistant'
     validateProviderObject(group, a[group] as Json | undefined);
   for (const [field, value] of Object.entries(config.clinic as unknown as Json))
     if (value !== undefined && value !== null) clinicValue(field, asWord(value));
+  // Then Vapi's own schema, on the assistant as sync will send it.
+  const problem = specProblem('assistant', assistantForVapi(config));
+  if (problem) throw new ConfigValueError(`assistant.${problem} (Vapi's CreateAssistantDTO).`);
+}
+
+/** Each function tool against Vapi's `POST /tool` schema (`CreateFunctionToolDTO`). @throws ConfigValueError */
+function validateTools(tools: BotConfig['tools']): void {
+  for (const t of tools) {
+    const problem = specProblem('tool', t);
+    if (problem) throw new ConfigValueError(`tools.${t.function.name}.${problem} (Vapi's CreateFunctionToolDTO).`);
+  }
 }

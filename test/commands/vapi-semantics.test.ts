@@ -357,6 +357,30 @@ describe('one validation for every way a config comes in', () => {
     expect(JSON.parse((await run(['config', 'show', '--json'])).out).assistant.model.temperature).toBe(0.3);
   });
 
+  test("anything else Vapi's own schema refuses is caught before sync, with the field and the rule", async () => {
+    const file = path.join(ctx.tmp.dir, 'c.json');
+    expect((await run(['config', 'export', file])).code).toBe(0);
+    const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+    config.assistant.maxDurationSeconds = 5;
+    fs.writeFileSync(file, JSON.stringify(config));
+    const message = "assistant.maxDurationSeconds must be >= 10 (Vapi's CreateAssistantDTO).";
+    for (const args of [
+      ['config', 'import', file],
+      ['sync', '--server-url', URL, '--config', file],
+    ]) {
+      const r = await run(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toContain(message);
+    }
+    config.assistant.maxDurationSeconds = 900;
+    config.tools[0].async = 'yes';
+    fs.writeFileSync(file, JSON.stringify(config));
+    const tool = await run(['config', 'import', file]);
+    expect(tool.code).toBe(2);
+    expect(tool.err).toContain("tools.list_doctors.async must be boolean (Vapi's CreateFunctionToolDTO).");
+    expect(ctx.fake.assistants.size + ctx.fake.tools.size).toBe(0);
+  });
+
   test('an imported clinic setting gets the rule config set has (front desk, reminder hours, an unknown zone)', async () => {
     const file = path.join(ctx.tmp.dir, 'c.json');
     expect((await run(['config', 'export', file])).code).toBe(0);

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { packageRoot } from '../../src/paths.js';
+import { ajvCompatible, requestBodySchema } from '../../src/vapi/spec-schema.js';
 
 // ajv is CommonJS: under Node's ESM its default export may arrive as the module object.
 type StandaloneCode = (ajv: Ajv, refs: Record<string, string>) => string;
@@ -15,57 +16,10 @@ const standaloneCode: StandaloneCode =
 
 /**
  * Validators for Vapi request bodies, compiled from Vapi's published OpenAPI spec
- * (`spec/vapi-openapi.json`, its source and date in `spec/README.md`). Vapi validates with
- * class-validator, so the spec needs these changes to compile under ajv: oneOf → anyOf,
- * enums deduplicated (empty ones dropped, and none on an array itself), patterns without
- * their slashes, no nullable/discriminator. Components are registered once under `$id: vapi`.
+ * (`spec/vapi-openapi.json`, its source and date in `spec/README.md`), made ajv-ready by
+ * `src/vapi/spec-schema.ts`. Components are registered once under `$id: vapi`.
  */
 export const SPEC_PATH = path.resolve(packageRoot(), 'spec', 'vapi-openapi.json');
-
-type Json = unknown;
-
-function fix(node: Json, parent?: Record<string, unknown>): Json {
-  if (Array.isArray(node)) return node.map((n) => fix(n));
-  if (!node || typeof node !== 'object') return node;
-  const obj = node as Record<string, unknown>;
-  // class-validator's placeholders: `type: object` on an enum of strings (BackoffPlan.type) and on
-  // array items of any kind (BackoffPlan.excludedStatusCodes) mean "not checked here".
-  if (obj.type === 'object' && Array.isArray(obj.enum) && obj.enum.every((e) => typeof e === 'string'))
-    return fix({ ...obj, type: 'string' }, parent);
-  const out: Record<string, unknown> = {};
-  const required = new Set(Array.isArray(obj.required) ? (obj.required as string[]) : []);
-  for (const [k, v] of Object.entries(obj)) {
-    if (k === 'properties' && v && typeof v === 'object' && !Array.isArray(v)) {
-      // @IsOptional() lets null through as well as a missing value (how a PATCH unsets a field).
-      out.properties = Object.fromEntries(
-        Object.entries(v).map(([name, schema]) => [
-          name,
-          required.has(name) ? fix(schema) : { anyOf: [fix(schema), { type: 'null' }] },
-        ]),
-      );
-    } else if (
-      k === 'items' &&
-      v &&
-      typeof v === 'object' &&
-      (v as Record<string, unknown>).type === 'object' &&
-      Object.keys(v).length === 1
-    ) {
-      out.items = {};
-    } else if (k === 'nullable' || k === 'discriminator') {
-      continue;
-    } else if (k === 'oneOf') {
-      out.anyOf = fix(v);
-    } else if (k === 'enum' && Array.isArray(v)) {
-      const values = [...new Set(v)];
-      if (values.length && obj.type !== 'array') out.enum = values;
-    } else if (k === 'pattern' && typeof v === 'string' && v.startsWith('/') && v.lastIndexOf('/') > 0) {
-      out.pattern = v.slice(1, v.lastIndexOf('/'));
-    } else {
-      out[k] = fix(v, obj);
-    }
-  }
-  return out;
-}
 
 let spec: any;
 let compiler: Ajv | undefined;
@@ -89,7 +43,7 @@ function loadCompiler(): Ajv {
     allErrors: false,
     code: { source: true },
   });
-  compiler.addSchema({ $id: 'vapi', components: fix(loadSpec().components) });
+  compiler.addSchema({ $id: 'vapi', components: ajvCompatible(loadSpec().components) });
   return compiler;
 }
 
@@ -101,9 +55,7 @@ function schemaOf(key: string): object {
     return { $ref: `vapi#/components/schemas/${name}` };
   }
   const [method, specPath] = key.split(' ') as [string, string];
-  const schema = loadSpec().paths[specPath]?.[method]?.requestBody?.content?.['application/json']?.schema;
-  if (!schema) throw new Error(`no request body for ${key} in the spec`);
-  return JSON.parse(JSON.stringify(fix(schema)).replace(/"#\/components\//g, '"vapi#/components/'));
+  return requestBodySchema(loadSpec(), method, specPath);
 }
 
 /**
