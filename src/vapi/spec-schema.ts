@@ -58,7 +58,12 @@ export function ajvCompatible(node: Json, parent?: Record<string, unknown>): Jso
  * pointing at `componentsId#/components/…` (the components registered once under that `$id`).
  * @throws Error when the spec has no such body
  */
-export function requestBodySchema(spec: any, method: string, specPath: string, componentsId = 'vapi'): object {
+export function requestBodySchema(
+  spec: { paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: Json }> } }>> },
+  method: string,
+  specPath: string,
+  componentsId = 'vapi',
+): object {
   const schema = spec.paths?.[specPath]?.[method]?.requestBody?.content?.['application/json']?.schema;
   if (!schema) throw new Error(`no request body for ${method} ${specPath} in the spec`);
   return JSON.parse(
