@@ -14,7 +14,7 @@ describe('receptionist phone-numbers list', () => {
     expect(table.code, table.err).toBe(0);
     expect(table.out).toMatch(/│ pn_fake +│ \+918041234567 │ twilio +│ +│ nothing +│ any country +│/);
     expect(table.out).toMatch(
-      /│ pn_free +│ \+14155550100 +│ vapi +│ US line │ assistant asst_other +│ US numbers only \(free Vapi number\) │/,
+      /│ pn_free +│ \+14155550100 +│ vapi +│ US line │ assistant asst_other +│ US only \(free Vapi number\), not IN │/,
     );
     expect(table.err).toContain('A free Vapi number calls US numbers only');
 
@@ -29,6 +29,8 @@ describe('receptionist phone-numbers list', () => {
         serverUrl: 'https://clinic.example.com/webhook',
         credentialId: [...ctx.fake.credentials.keys()][0],
         callsOut: 'any',
+        clinicRegion: 'IN',
+        canCallClinic: true,
       },
       {
         id: 'pn_free',
@@ -37,6 +39,8 @@ describe('receptionist phone-numbers list', () => {
         name: 'US line',
         pointsAt: 'assistant asst_other',
         callsOut: 'US',
+        clinicRegion: 'IN',
+        canCallClinic: false,
       },
     ]);
   });
