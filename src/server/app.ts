@@ -12,15 +12,27 @@ import { CallEventWriter } from './call-events.js';
 import { recordingContext } from '../domain/recordings.js';
 import type { FieldSealer } from '../domain/sealer.js';
 import { printable } from '../io.js';
+import {
+  BodyBudget,
+  DEFAULT_GUARD_LIMITS,
+  HttpRefusal,
+  MeteredBody,
+  requestPeer,
+  shareConnections,
+  type GuardLimits,
+} from './guard.js';
+
+/** The routes and the methods each answers: anything else is answered from its headers (404/405), its body never read. */
+const ROUTES: Record<string, string[]> = { '/webhook': ['POST'], '/health': ['GET', 'HEAD'] };
 
 /** 5 MiB: an hour-long `end-of-call-report` is 1–2 MB (SEC-4). */
 export const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024;
 
 /** Bytes of request bodies being read at once, over all connections (SEC-7); beyond it, 503 + Retry-After. */
-export const DEFAULT_MAX_BYTES_IN_FLIGHT = 32 * 1024 * 1024;
+export const DEFAULT_MAX_BYTES_IN_FLIGHT = DEFAULT_GUARD_LIMITS.maxBytesInFlight;
 
 /** Open connections at once; Node drops the ones beyond at accept (SEC-7). A clinic's calls need a few dozen. */
-export const DEFAULT_MAX_CONNECTIONS = 256;
+export const DEFAULT_MAX_CONNECTIONS = DEFAULT_GUARD_LIMITS.maxConnections;
 
 /** A client must finish its headers within this (SEC-4: dropped within 10 s; checked every 500 ms). */
 export const HEADERS_TIMEOUT_MS = 8_000;
@@ -65,6 +77,8 @@ export interface AppOptions {
   maxBytesInFlight?: number;
   /** @default DEFAULT_MAX_CONNECTIONS */
   maxConnections?: number;
+  /** The other limits of `src/server/guard.ts` (per-peer shares, body rate, pressure). @default DEFAULT_GUARD_LIMITS */
+  limits?: Partial<GuardLimits>;
   onEvent?: (e: WebhookEvent) => void;
   /** `serve --record`: keep every authenticated, well-formed message, sealed, in `store.recordings`. */
   record?: boolean;
@@ -85,6 +99,12 @@ export interface AppOptions {
  */
 export function buildApp(opts: AppOptions): FastifyInstance {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const limits: GuardLimits = {
+    ...DEFAULT_GUARD_LIMITS,
+    ...opts.limits,
+    ...(opts.maxBytesInFlight !== undefined ? { maxBytesInFlight: opts.maxBytesInFlight } : {}),
+    ...(opts.maxConnections !== undefined ? { maxConnections: opts.maxConnections } : {}),
+  };
   const app = Fastify({
     logger: false,
     bodyLimit,
@@ -99,7 +119,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         },
         handler,
       );
-      server.maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+      const stopSharing = shareConnections(server, limits);
+      server.once('close', stopSharing);
       return server;
     },
   });
@@ -113,6 +134,22 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, _req, reply) => {
+    if (err instanceof HttpRefusal) {
+      // A body refused mid-way (the budget, a trickle): the rest of it is not read.
+      emit({
+        kind: 'message',
+        type: '-',
+        status: err.statusCode,
+        outcome: err.statusCode === 503 ? 'unavailable' : 'invalid',
+        detail: err.message,
+        ms: 0,
+      });
+      if (err.retryAfterSeconds) void reply.header('retry-after', String(err.retryAfterSeconds));
+      return reply
+        .code(err.statusCode)
+        .header('connection', 'close')
+        .send({ error: err.statusCode === 503 ? 'busy' : 'too slow' });
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     const detail =
       err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
@@ -139,14 +176,33 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     }
   };
 
-  // Before a byte of the body is read (SEC-7): a request whose headers already fail (no credential,
-  // a wrong bearer token, a malformed, stale or missing HMAC timestamp) is refused and its
-  // connection closed, so the rest of the upload is never taken in. Then its body must fit the
-  // bytes-in-flight budget (at most `bodyLimit` each, the Content-Length when given).
-  let inFlight = 0;
-  const maxInFlight = opts.maxBytesInFlight ?? DEFAULT_MAX_BYTES_IN_FLIGHT;
+  // Before a byte of the body is read (SEC-7): decided on the route Fastify will run (it decodes
+  // `/%77ebhook` to `/webhook`), so no spelling of a path escapes the guard. An unknown route or method
+  // is answered from its headers; a request whose headers already fail (no credential, a wrong bearer
+  // token, a malformed, stale or missing HMAC timestamp) is refused. Either way the connection closes,
+  // so the rest of the upload is never taken in.
+  const budget = new BodyBudget(limits);
   app.addHook('onRequest', async (req, reply) => {
-    if (req.method !== 'POST' || !req.url.startsWith('/webhook')) return;
+    const route = req.routeOptions.url;
+    if (route === undefined) {
+      const path = decodedPath(req.url);
+      const methods = path !== undefined ? ROUTES[path] : undefined;
+      const status = methods ? 405 : 404;
+      emit({
+        kind: 'message',
+        type: '-',
+        status,
+        outcome: 'invalid',
+        detail: methods ? 'method not allowed' : 'no such route',
+        ms: 0,
+      });
+      if (methods) void reply.header('allow', methods.join(', '));
+      return reply
+        .code(status)
+        .header('connection', 'close')
+        .send({ error: methods ? 'method not allowed' : 'not found' });
+    }
+    if (req.method !== 'POST' || route !== '/webhook') return;
     if (opts.auth) {
       const verdict = preVerifyRequest(opts.auth, req.headers, opts.now().getTime(), {
         method: req.method,
@@ -157,25 +213,16 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         return reply.code(401).header('connection', 'close').send({ error: 'unauthorized' });
       }
     }
-    const declared = Number(req.headers['content-length']);
-    const reserve = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, bodyLimit) : bodyLimit;
-    if (inFlight + reserve > maxInFlight) {
-      emit({
-        kind: 'message',
-        type: '-',
-        status: 503,
-        outcome: 'unavailable',
-        detail: `busy: ${inFlight} bytes of bodies in flight`,
-        ms: 0,
-      });
-      return reply.code(503).header('retry-after', '1').header('connection', 'close').send({ error: 'busy' });
-    }
-    inFlight += reserve;
-    let released = false;
-    reply.raw.once('close', () => {
-      if (!released) inFlight -= reserve;
-      released = true;
-    });
+  });
+  // The body counts against the in-flight budget as its bytes arrive, never by what Content-Length
+  // promises: a client that declares 5 MiB and sends nothing holds nothing, and is dropped once it falls
+  // below the floor rate.
+  app.addHook('preParsing', async (req, reply, payload) => {
+    if (req.method !== 'POST' || req.routeOptions.url !== '/webhook') return payload;
+    const peer = requestPeer(req.socket, req.headers['x-forwarded-for']);
+    const meter = new MeteredBody(budget, peer, limits, (release) => reply.raw.once('close', release));
+    payload.on('error', (err) => meter.destroy(err));
+    return payload.pipe(meter);
   });
 
   // `ok`: the process serves. `status`: `degraded` while the store does not answer (tool calls get
@@ -261,4 +308,13 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   });
 
   return app;
+}
+
+/** A request's path, percent-decoded as the router reads it; undefined when it does not decode. */
+function decodedPath(url: string): string | undefined {
+  try {
+    return decodeURIComponent(url.split('?')[0] ?? '');
+  } catch {
+    return undefined;
+  }
 }
