@@ -13,6 +13,8 @@ export const ENV_VARS = {
     'Webhook secret (≥ 128 bits, e.g. `openssl rand -hex 32`): the secretKey of the HMAC credential `sync` creates, which `serve` verifies',
   VAPI_SERVER_SECRET_PREVIOUS:
     'The secret before a rotation, still accepted by `serve` until every credential carries the new one',
+  RECEPTIONIST_ADMISSION_DEADLINE_MS:
+    'How late `serve` may answer a tool call or assistant request before it refuses it with 503 at once, ms (default 8000; Vapi waits 20 s)',
   RECEPTIONIST_AUTH_PLAN:
     'The authenticationPlan (JSON, without its secret) of a webhook credential not made by `sync`, for `serve` (same as --auth-plan)',
   SMTP_URL:

@@ -12,6 +12,7 @@ import { CallEventWriter } from './call-events.js';
 import { recordingContext } from '../domain/recordings.js';
 import type { FieldSealer } from '../domain/sealer.js';
 import { printable } from '../io.js';
+import { Admission, DEFAULT_ADMISSION_DEADLINE_MS } from './admission.js';
 import {
   BodyBudget,
   DEFAULT_GUARD_LIMITS,
@@ -21,6 +22,9 @@ import {
   shareConnections,
   type GuardLimits,
 } from './guard.js';
+
+/** The messages admission control may refuse (they wait for work and a reply); call-log events never. */
+const SHEDDABLE = new Set(['tool-calls', 'function-call', 'assistant-request']);
 
 /** The routes and the methods each answers: anything else is answered from its headers (404/405), its body never read. */
 const ROUTES: Record<string, string[]> = { '/webhook': ['POST'], '/health': ['GET', 'HEAD'] };
@@ -79,6 +83,8 @@ export interface AppOptions {
   maxConnections?: number;
   /** The other limits of `src/server/guard.ts` (per-peer shares, body rate, pressure). @default DEFAULT_GUARD_LIMITS */
   limits?: Partial<GuardLimits>;
+  /** A tool call or assistant request that could not be answered within this is refused with 503 at once, ms. @default DEFAULT_ADMISSION_DEADLINE_MS */
+  admissionDeadlineMs?: number;
   onEvent?: (e: WebhookEvent) => void;
   /** `serve --record`: keep every authenticated, well-formed message, sealed, in `store.recordings`. */
   record?: boolean;
@@ -182,7 +188,12 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   // token, a malformed, stale or missing HMAC timestamp) is refused. Either way the connection closes,
   // so the rest of the upload is never taken in.
   const budget = new BodyBudget(limits);
+  const admission = new Admission(opts.admissionDeadlineMs ?? DEFAULT_ADMISSION_DEADLINE_MS, () =>
+    opts.now().getTime(),
+  );
+  const arrivedAt = new WeakMap<object, number>();
   app.addHook('onRequest', async (req, reply) => {
+    arrivedAt.set(req, opts.now().getTime());
     const route = req.routeOptions.url;
     if (route === undefined) {
       const path = decodedPath(req.url);
@@ -230,7 +241,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   // but not yet in the store (DUR-2). Always 200: a degraded serve still answers Vapi.
   app.get('/health', async () => {
     const store = opts.storeState?.() ?? 'connected';
-    return { ok: true, status: store === 'connected' ? 'ok' : 'degraded', store, spoolDepth: callEvents.depth };
+    const status = store !== 'connected' ? 'degraded' : admission.overloaded ? 'overloaded' : 'ok';
+    return { ok: true, status, store, spoolDepth: callEvents.depth, shed: admission.shed };
   });
 
   // Doctors' calendar feeds (issue 14 item 5): no webhook credential (calendar apps cannot sign),
@@ -252,6 +264,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       emit({ kind: 'message', ...e, ms: Math.round((performance.now() - started) * 100) / 100 });
       return reply.code(e.status).send(body);
     };
+    let sentAt = arrivedAt.get(req) ?? opts.now().getTime();
     if (opts.auth) {
       const verdict = verifyRequest(opts.auth, req.headers, raw, opts.now().getTime(), {
         method: req.method,
@@ -262,6 +275,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
           { type: '-', status: 401, outcome: 'unauthorized', detail: verdict.reason },
           { error: 'unauthorized' },
         );
+      if (verdict.sentAtMs !== undefined) sentAt = Math.min(sentAt, verdict.sentAtMs);
     }
     let type = '-';
     let callId: string | undefined;
@@ -270,6 +284,29 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       type = String(envelope.type).slice(0, 64);
       const message = parseServerMessage(envelope);
       callId = message.callId;
+      // Admission (PERF-7): what would be answered after the deadline is refused now; call-log
+      // events and the other acknowledgements are never refused.
+      if (SHEDDABLE.has(message.type)) {
+        const deadline = message.type === 'assistant-request' ? Math.min(admission.deadlineMs, 7_000) : undefined;
+        const verdict = admission.admit(
+          opts.now().getTime() - sentAt + (deadline ? admission.deadlineMs - deadline : 0),
+        );
+        if (!verdict.ok) {
+          void reply.header('retry-after', '1');
+          return done(
+            {
+              type,
+              callId,
+              status: 503,
+              outcome: 'unavailable',
+              detail: `overloaded: it would be answered after ${verdict.expectedMs} ms (deadline ${deadline ?? admission.deadlineMs} ms)`,
+            },
+            { error: 'busy' },
+          );
+        }
+      }
+      const finished = admission.begin();
+      reply.raw.once('close', finished);
       if (opts.record) await recordMessage(callId ?? '', type, raw);
       const handled = await handleMessage(message, raw, {
         store: opts.store,

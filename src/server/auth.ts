@@ -89,7 +89,8 @@ export const PRE_SYNC_PLANS: WebhookAuthPlan[] = [
 
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
-export type AuthResult = { ok: true; via: 'hmac' | 'bearer' } | { ok: false; reason: string };
+/** `sentAtMs`: the signed timestamp (when Vapi sent it), for an HMAC plan that signs one. */
+export type AuthResult = { ok: true; via: 'hmac' | 'bearer'; sentAtMs?: number } | { ok: false; reason: string };
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -200,12 +201,13 @@ function verifyHmac(
   const format = payloadFormatOf(plan);
   const tsName = plan.timestampHeader ?? 'x-timestamp';
   const timestamp = header(headers, tsName);
+  let sentAtMs: number | undefined;
   if (plan.includeTimestamp !== false || format.includes('{timestamp}')) {
     if (timestamp === undefined) return { ok: false, reason: `missing ${tsName}` };
     if (!/^\d{1,16}$/.test(timestamp)) return { ok: false, reason: `malformed ${tsName}` };
     const n = Number(timestamp);
-    const ms = n > 1e11 ? n : n * 1000;
-    if (Math.abs(nowMs - ms) > config.toleranceSeconds * 1000)
+    sentAtMs = n > 1e11 ? n : n * 1000;
+    if (Math.abs(nowMs - sentAtMs) > config.toleranceSeconds * 1000)
       return { ok: false, reason: `${tsName} is more than ${config.toleranceSeconds} s off` };
   }
   const messageId = header(headers, plan.messageIdHeader ?? 'svix-id');
@@ -219,7 +221,7 @@ function verifyHmac(
     for (const secret of config.secrets) {
       const expected = createHmac(plan.algorithm, hmacKey(plan, secret)).update(payload).digest();
       if (given.some((g) => g.length === expected.length && timingSafeEqual(expected, g)))
-        return { ok: true, via: 'hmac' };
+        return { ok: true, via: 'hmac', ...(sentAtMs !== undefined ? { sentAtMs } : {}) };
     }
   }
   return { ok: false, reason: `bad ${sigName}` };

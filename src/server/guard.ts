@@ -47,6 +47,13 @@ export class HttpRefusal extends Error {
   }
 }
 
+/**
+ * The addresses of our own proxy or tunnel (the ngrok agent inside `serve`, an nginx in front of it):
+ * they carry every caller's traffic, so no per-peer share applies to them; the per-peer shares are for
+ * clients that reach `serve` directly (and, through the tunnel, for each `X-Forwarded-For` address).
+ */
+export const PROXY_PEERS = new Set(['127.0.0.1', '::1']);
+
 /** The peer a socket belongs to: its remote address (IPv4-mapped IPv6 written as IPv4). */
 export function peerOf(socket: net.Socket | undefined): string {
   const a = socket?.remoteAddress ?? '?';
@@ -74,7 +81,7 @@ export class BodyBudget {
   /** Takes `n` bytes for `peer`, or says why not. */
   take(peer: string, n: number): 'ok' | 'busy' | 'peer' {
     const mine = this.byPeer.get(peer) ?? 0;
-    if (mine + n > this.limits.perPeerBytesInFlight) return 'peer';
+    if (mine + n > this.limits.perPeerBytesInFlight && !PROXY_PEERS.has(peer)) return 'peer';
     if (this.total + n > this.limits.maxBytesInFlight) return 'busy';
     this.total += n;
     this.byPeer.set(peer, mine + n);
@@ -165,7 +172,7 @@ export function shareConnections(server: http.Server, limits: GuardLimits): () =
   server.on('connection', (socket: net.Socket) => {
     const peer = peerOf(socket);
     const count = byPeer.get(peer) ?? 0;
-    if (count >= limits.perPeerConnections) {
+    if (count >= limits.perPeerConnections && !PROXY_PEERS.has(peer)) {
       socket.destroy();
       return;
     }

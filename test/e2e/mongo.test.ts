@@ -79,6 +79,7 @@ test('DUR-2 on the built binary: MongoDB stops, a report is acknowledged and spo
     status: 'degraded',
     store: 'unreachable',
     spoolDepth: 1,
+    shed: 0,
   });
   await double.start();
   for (let i = 0; i < 200 && ((await (await fetch(health)).json()) as { spoolDepth: number }).spoolDepth > 0; i++)
@@ -166,6 +167,7 @@ describe('issue 13 item 14: MongoDB unreachable when serve starts', () => {
       status: 'degraded',
       store: 'connecting',
       spoolDepth: 0,
+      shed: 0,
     });
     const tool = await post(s.url, {
       type: 'tool-calls',
@@ -184,6 +186,7 @@ describe('issue 13 item 14: MongoDB unreachable when serve starts', () => {
       status: 'ok',
       store: 'connected',
       spoolDepth: 0,
+      shed: 0,
     });
     expect(double.collection('receptionist', 'call_logs').map((d) => d._id)).toEqual(['call_down']);
     const again = await post(s.url, {

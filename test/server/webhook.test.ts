@@ -241,6 +241,7 @@ describe('server messages', () => {
       status: 'ok',
       store: 'connected',
       spoolDepth: 0,
+      shed: 0,
     });
   });
 });

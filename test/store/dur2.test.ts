@@ -91,7 +91,7 @@ describe.skipIf(Boolean(process.env.MONGODB_URI))('DUR-2: MongoDB goes down mid-
     expect(toolMs).toBeLessThan(5_000); // the 1.5 s target is measured in bench/, not asserted here
     expect(spoolEvents.at(-1)).toMatchObject({ kind: 'spool', state: 'queued', depth: 62 });
     const health = async () => (await s.app.inject({ method: 'GET', url: '/health' })).json();
-    expect(await health()).toEqual({ ok: true, status: 'degraded', store: 'unreachable', spoolDepth: 62 });
+    expect(await health()).toEqual({ ok: true, status: 'degraded', store: 'unreachable', spoolDepth: 62, shed: 0 });
     expect(storeEvents.map((e) => e.state)).toEqual(['unreachable']);
 
     // Back up, then down again while it drains, then up for good; reports keep coming throughout.
@@ -104,7 +104,7 @@ describe.skipIf(Boolean(process.env.MONGODB_URI))('DUR-2: MongoDB goes down mid-
     expect(spoolEvents.at(-1)).toMatchObject({ kind: 'spool', state: 'drained', depth: 0 });
     // /health says so without a request having to fail or succeed first (a probe reads while it is down).
     await until(() => storeEvents.at(-1)?.state === 'connected');
-    expect(await health()).toEqual({ ok: true, status: 'ok', store: 'connected', spoolDepth: 0 });
+    expect(await health()).toEqual({ ok: true, status: 'ok', store: 'connected', spoolDepth: 0, shed: 0 });
 
     const rows = double.collection(db, 'call_logs');
     const ids = rows.map((r) => r._id as string);

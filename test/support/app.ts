@@ -56,8 +56,8 @@ export interface TestServer {
   /** POSTs a message signed with HMAC; returns status and parsed body. */
   send(
     message: Record<string, unknown>,
-    opts?: { headers?: Record<string, string>; raw?: string },
-  ): Promise<{ status: number; body: any }>;
+    opts?: { headers?: Record<string, string>; raw?: string; signedAt?: Date },
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
@@ -79,6 +79,8 @@ export async function startTestServer(
     onStoreEvent?: (e: StoreEvent) => void;
     /** Clinic settings over the seeded ones (in the store too), e.g. `{ reminderHours: 0 }`. */
     clinic?: Partial<ClinicSettings>;
+    /** serve's `--admission-deadline`, ms. */
+    admissionDeadlineMs?: number;
   } = {},
 ): Promise<TestServer> {
   const tmp = opts.dir ? { dir: opts.dir, cleanup: () => {} } : tempDir();
@@ -118,6 +120,7 @@ export async function startTestServer(
     onEvent: (e) => events.push(e),
     onWarning: (w) => warnings.push(w),
     maxBytesInFlight: opts.maxBytesInFlight,
+    admissionDeadlineMs: opts.admissionDeadlineMs,
   });
   await app.ready();
   callEvents.start();
@@ -133,7 +136,7 @@ export async function startTestServer(
     clock,
     async send(message, o = {}) {
       const payload = o.raw ?? JSON.stringify({ message });
-      const ts = String(clock.now.getTime());
+      const ts = String((o.signedAt ?? clock.now).getTime());
       const headers = o.headers ?? {
         'x-timestamp': ts,
         'x-signature': signBody(SECRET, Buffer.from(payload), { timestamp: ts }),
@@ -150,7 +153,12 @@ export async function startTestServer(
       } catch {
         // keep text
       }
-      return { status: res.statusCode, body };
+      // The headers ride along without being compared by tests that check {status, body}.
+      return Object.defineProperty({ status: res.statusCode, body }, 'headers', { value: res.headers }) as {
+        status: number;
+        body: any;
+        headers: Record<string, unknown>;
+      };
     },
     async close() {
       await app.close();

@@ -10,6 +10,10 @@ export const serveCommand = defineCommand({
     new Option('--host <host>', 'interface to bind (default 127.0.0.1, or $RECEPTIONIST_HOST)'),
     new Option('--body-limit <bytes>', 'largest accepted request body in bytes (default 5 MiB)'),
     new Option(
+      '--admission-deadline <ms>',
+      'a tool call that could not be answered within this gets 503 + Retry-After at once (default 8000; or $RECEPTIONIST_ADMISSION_DEADLINE_MS)',
+    ),
+    new Option(
       '--default-region <code>',
       'region (ISO 3166, e.g. IN) for phone numbers said without a country code (default: the clinic config)',
     ),

@@ -25,6 +25,7 @@ import { doctorFeed } from '../../domain/calendar-feed.js';
 import { emailChannel } from '../../notify/email.js';
 import { smsChannel, type SmsSettings } from '../../notify/sms.js';
 import { reminderCallChannel } from '../../notify/call.js';
+import { DEFAULT_ADMISSION_DEADLINE_MS } from '../../server/admission.js';
 import { canCallRegion, outboundScope } from '../../vapi/phone-numbers.js';
 import { IMPORT_NUMBER_HINT } from '../shared/vapi.js';
 import { TunnelSupervisor, type TunnelEvent } from '../../tunnel/supervisor.js';
@@ -55,6 +56,7 @@ interface ServeFlags {
   host?: string;
   insecureNoAuth?: boolean;
   bodyLimit?: string;
+  admissionDeadline?: string;
   defaultRegion?: string;
   tunnel?: boolean;
   ngrokDomain?: string;
@@ -69,6 +71,8 @@ export interface ServeOptions {
   port: number;
   host: string;
   bodyLimit: number;
+  /** `--admission-deadline` (ms): a tool call that could not be answered within it gets 503 at once. */
+  admissionDeadlineMs: number;
   /** undefined with --insecure-no-auth */
   auth: AuthConfig | undefined;
   /** Overrides the clinic config's `defaultRegion` when set. */
@@ -361,6 +365,19 @@ export function parseServeOptions(commanderFlags: Flags, env: Env): ServeOptions
   const bodyLimit = flags.bodyLimit === undefined ? DEFAULT_BODY_LIMIT : Number(flags.bodyLimit);
   if (!Number.isInteger(bodyLimit) || bodyLimit < 1024)
     throw new UsageError(`Invalid --body-limit "${flags.bodyLimit}"`, 'Give a size in bytes, at least 1024.');
+  const deadline = resolveSetting(
+    'admission-deadline',
+    flags.admissionDeadline,
+    'RECEPTIONIST_ADMISSION_DEADLINE_MS',
+    deps.env,
+    String(DEFAULT_ADMISSION_DEADLINE_MS),
+  );
+  const admissionDeadlineMs = Number(deadline.value);
+  if (!Number.isInteger(admissionDeadlineMs) || admissionDeadlineMs < 100 || admissionDeadlineMs > 300_000)
+    throw new UsageError(
+      `Invalid admission deadline "${deadline.value}" (from ${deadline.source})`,
+      "Give milliseconds from 100 to 300000, well under the tools' server.timeoutSeconds (20 s as sync writes it).",
+    );
   const region = resolveSetting('default-region', flags.defaultRegion, 'RECEPTIONIST_DEFAULT_REGION', deps.env);
   const defaultRegion = region?.value.toUpperCase();
   if (region && !isSupportedCountry(defaultRegion!)) {
@@ -391,6 +408,7 @@ export function parseServeOptions(commanderFlags: Flags, env: Env): ServeOptions
       port: Number(port.value),
       host: host.value,
       bodyLimit,
+      admissionDeadlineMs,
       auth: undefined,
       defaultRegion,
       record: flags.record,
@@ -424,6 +442,7 @@ export function parseServeOptions(commanderFlags: Flags, env: Env): ServeOptions
     port: Number(port.value),
     host: host.value,
     bodyLimit,
+    admissionDeadlineMs,
     defaultRegion,
     record: flags.record,
     ...exposure,
@@ -587,6 +606,7 @@ export async function runServe(
       now: deps.now,
       auth: resolved?.auth,
       bodyLimit: opts.bodyLimit,
+      admissionDeadlineMs: opts.admissionDeadlineMs,
       onEvent: (e) => {
         run.onEvent(e);
         // A tool call may have put a notification in the outbox, and a reminder call's report may have

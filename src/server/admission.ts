@@ -1,0 +1,65 @@
+/**
+ * Admission control (issue 25 finding 4, PERF-7). Past its capacity `serve` would queue, and every
+ * caller would wait longer than Vapi does (a tool call's `server.timeoutSeconds`, 20 s as `sync`
+ * writes it): a reply after Vapi gave up is wasted work that delays the next caller. So a message that
+ * could not be answered within the deadline is refused at once with 503 and `Retry-After` (the
+ * `backoffPlan` `sync` writes retries it; a repeated tool call is answered from its stored reply).
+ *
+ * How late a message is: its age since Vapi signed it (the HMAC timestamp), else since it reached
+ * `serve`, plus the time the messages already being handled are expected to take (their count times a
+ * moving average of how long one takes). Call-log events (`end-of-call-report`, `status-update`) are
+ * never refused: they are written (or spooled) and acknowledged whatever the load.
+ */
+
+/** @default 8000: well under Vapi's 20 s tool timeout, leaving room for the network and a retry. */
+export const DEFAULT_ADMISSION_DEADLINE_MS = 8_000;
+
+/** How long after the last refusal `/health` still says `overloaded`, ms. */
+const OVERLOADED_FOR_MS = 10_000;
+
+export class Admission {
+  private inProgress = 0;
+  /** Moving average of one message's handling time, ms. */
+  private averageMs = 2;
+  private lastShedAt = -Infinity;
+  private shedTotal = 0;
+
+  constructor(
+    readonly deadlineMs: number = DEFAULT_ADMISSION_DEADLINE_MS,
+    private readonly clock: () => number = () => Date.now(),
+  ) {}
+
+  /**
+   * Whether a message that has waited `ageMs` so far can still be answered in time. Refusing is
+   * counted (for `/health` and the events). Returns the expected time to answer when refused.
+   */
+  admit(ageMs: number): { ok: true } | { ok: false; expectedMs: number } {
+    const expectedMs = Math.max(0, ageMs) + this.inProgress * this.averageMs + this.averageMs;
+    if (expectedMs <= this.deadlineMs) return { ok: true };
+    this.lastShedAt = this.clock();
+    this.shedTotal++;
+    return { ok: false, expectedMs: Math.round(expectedMs) };
+  }
+
+  /** Marks a message as being handled; call the returned function when it is answered. */
+  begin(): () => void {
+    this.inProgress++;
+    const started = performance.now();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.inProgress--;
+      this.averageMs = this.averageMs * 0.9 + (performance.now() - started) * 0.1;
+    };
+  }
+
+  /** Refused something in the last 10 s. */
+  get overloaded(): boolean {
+    return this.clock() - this.lastShedAt < OVERLOADED_FOR_MS;
+  }
+
+  get shed(): number {
+    return this.shedTotal;
+  }
+}
