@@ -35,7 +35,9 @@ export class Admission {
    */
   admit(ageMs: number): { ok: true } | { ok: false; expectedMs: number } {
     const expectedMs = Math.max(0, ageMs) + this.inProgress * this.averageMs + this.averageMs;
-    if (expectedMs <= this.deadlineMs) return { ok: true };
+    // A quarter of the deadline is kept for what admitted messages wait on after this (the event
+    // loop's other work, writing the reply): admitted late, a message would still be answered late.
+    if (expectedMs <= this.deadlineMs * 0.75) return { ok: true };
     this.lastShedAt = this.clock();
     this.shedTotal++;
     return { ok: false, expectedMs: Math.round(expectedMs) };
@@ -52,6 +54,17 @@ export class Admission {
       this.inProgress--;
       this.averageMs = this.averageMs * 0.9 + (performance.now() - started) * 0.1;
     };
+  }
+
+  /**
+   * Whether an answer that is ready `ageMs` after Vapi sent it is too late to send: it is replaced by a
+   * 503 (the work is kept: a repeated tool call gets the stored reply at once). Counted as shed.
+   */
+  tooLate(ageMs: number): boolean {
+    if (ageMs <= this.deadlineMs) return false;
+    this.lastShedAt = this.clock();
+    this.shedTotal++;
+    return true;
   }
 
   /** Refused something in the last 10 s. */

@@ -323,6 +323,21 @@ export function buildApp(opts: AppOptions): FastifyInstance {
           `Vapi sent a message of type "${printable(type)}", which this version does not know; it was acknowledged with 200 {} and ignored.`,
         );
       }
+      if (SHEDDABLE.has(message.type) && admission.tooLate(opts.now().getTime() - sentAt)) {
+        // Done, but after the deadline: Vapi may have given up. Its retry gets the stored reply at once.
+        void reply.header('retry-after', '1');
+        return done(
+          {
+            type,
+            callId,
+            tools: handled.tools,
+            status: 503,
+            outcome: 'unavailable',
+            detail: 'overloaded: done after the deadline; the reply is kept for the retry',
+          },
+          { error: 'busy' },
+        );
+      }
       return done(
         { type, callId, tools: handled.tools, status: handled.status, outcome: handled.outcome },
         handled.body,
