@@ -30,14 +30,15 @@ export class Admission {
   ) {}
 
   /**
-   * Whether a message that has waited `ageMs` so far can still be answered in time. Refusing is
+   * Whether a message that has waited `ageMs` so far can still be answered within `deadlineMs`
+   * (default the configured one; an assistant request has Vapi's fixed 7.5 s, so at most 7 s). Refusing is
    * counted (for `/health` and the events). Returns the expected time to answer when refused.
    */
-  admit(ageMs: number): { ok: true } | { ok: false; expectedMs: number } {
+  admit(ageMs: number, deadlineMs = this.deadlineMs): { ok: true } | { ok: false; expectedMs: number } {
     const expectedMs = Math.max(0, ageMs) + this.inProgress * this.averageMs + this.averageMs;
     // A quarter of the deadline is kept for what admitted messages wait on after this (the event
     // loop's other work, writing the reply): admitted late, a message would still be answered late.
-    if (expectedMs <= this.deadlineMs * 0.75) return { ok: true };
+    if (expectedMs <= deadlineMs * 0.75) return { ok: true };
     this.lastShedAt = this.clock();
     this.shedTotal++;
     return { ok: false, expectedMs: Math.round(expectedMs) };
@@ -60,8 +61,8 @@ export class Admission {
    * Whether an answer that is ready `ageMs` after Vapi sent it is too late to send: it is replaced by a
    * 503 (the work is kept: a repeated tool call gets the stored reply at once). Counted as shed.
    */
-  tooLate(ageMs: number): boolean {
-    if (ageMs <= this.deadlineMs) return false;
+  tooLate(ageMs: number, deadlineMs = this.deadlineMs): boolean {
+    if (ageMs <= deadlineMs) return false;
     this.lastShedAt = this.clock();
     this.shedTotal++;
     return true;

@@ -286,11 +286,11 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       callId = message.callId;
       // Admission (PERF-7): what would be answered after the deadline is refused now; call-log
       // events and the other acknowledgements are never refused.
+      // Vapi waits 7.5 s for an assistant request, whatever the tools' timeout (docs events).
+      const deadline =
+        message.type === 'assistant-request' ? Math.min(admission.deadlineMs, 7_000) : admission.deadlineMs;
       if (SHEDDABLE.has(message.type)) {
-        const deadline = message.type === 'assistant-request' ? Math.min(admission.deadlineMs, 7_000) : undefined;
-        const verdict = admission.admit(
-          opts.now().getTime() - sentAt + (deadline ? admission.deadlineMs - deadline : 0),
-        );
+        const verdict = admission.admit(opts.now().getTime() - sentAt, deadline);
         if (!verdict.ok) {
           void reply.header('retry-after', '1');
           return done(
@@ -299,7 +299,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
               callId,
               status: 503,
               outcome: 'unavailable',
-              detail: `overloaded: it would be answered after ${verdict.expectedMs} ms (deadline ${deadline ?? admission.deadlineMs} ms)`,
+              detail: `overloaded: it would be answered after ${verdict.expectedMs} ms (deadline ${deadline} ms)`,
             },
             { error: 'busy' },
           );
@@ -323,7 +323,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
           `Vapi sent a message of type "${printable(type)}", which this version does not know; it was acknowledged with 200 {} and ignored.`,
         );
       }
-      if (SHEDDABLE.has(message.type) && admission.tooLate(opts.now().getTime() - sentAt)) {
+      if (SHEDDABLE.has(message.type) && admission.tooLate(opts.now().getTime() - sentAt, deadline)) {
         // Done, but after the deadline: Vapi may have given up. Its retry gets the stored reply at once.
         void reply.header('retry-after', '1');
         return done(
