@@ -109,7 +109,9 @@ export class AppointmentBook {
         doctorId: { $in: doctorIds },
         startMs: { $gte: from.toMillis(), $lt: to.toMillis() },
         activeSlot: { $exists: true },
-        $or: [{ status: 'confirmed' }, { holdExpiresAt: { $gt: this.now().getTime() } }],
+        // Whatever holds the slot in the unique index holds it here too (a record of an unknown status
+        // included), except a hold that has run out: what is offered is what can be booked.
+        $or: [{ status: { $ne: 'held' } }, { holdExpiresAt: { $gt: this.now().getTime() } }],
       },
       { fields: ['activeSlot'] },
     );

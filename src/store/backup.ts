@@ -53,6 +53,8 @@ export interface BackupManifest {
   /** Whether `secrets.env` is in it. */
   secrets: boolean;
   files: BackupFile[];
+  /** Records no read could use (DUR-5), left out of the archive: which, and why. */
+  skipped?: Array<{ collection: string; id: string; reason: string }>;
 }
 
 /** A backup that cannot be read or fails its checks; nothing was written. `reason` for the caller's hint. */
@@ -137,6 +139,7 @@ export async function writeBackup(
         for (const e of await (view[log] as AppendLog<unknown>).list()) await w.write(e);
         files.push(await w.close());
       }
+      const skipped = (await view.badRecords?.()) ?? [];
       return {
         format: BACKUP_FORMAT,
         formatVersion: BACKUP_FORMAT_VERSION,
@@ -145,6 +148,7 @@ export async function writeBackup(
         source: { backend: store.kind, location: store.location, snapshot: how },
         secrets: Boolean(opts.secrets),
         files,
+        ...(skipped.length ? { skipped } : {}),
       } satisfies BackupManifest;
     });
     if (opts.secrets) {

@@ -59,10 +59,11 @@ export const DOCUMENT_SCHEMAS: Record<CollectionName | 'call_logs' | 'audit' | '
   appointments: s({
     _id: 'string',
     appointmentId: 'string',
-    status: 'string',
+    // A status no rule knows, or a start that is not an instant, would be offered free and then refused.
+    status: { type: 'string', enum: ['held', 'confirmed', 'cancelled', 'expired', 'rescheduled'] },
     doctorId: 'string',
-    start: 'string',
-    startMs: 'number',
+    start: { type: 'string', pattern: ISO_INSTANT.source },
+    startMs: EPOCH_MS,
   }),
   ac_purchases: s({
     _id: 'string',

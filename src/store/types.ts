@@ -50,7 +50,14 @@ export interface Collection<T extends Doc = Doc> {
    * Matches, sorted and limited by the store. `fields`: only these top-level scalar fields (and
    * `_id`) are read, not whole documents (a hot path that needs one field of many documents).
    */
-  find(query: Query, opts?: { sort?: Record<string, 1 | -1>; limit?: number; fields?: string[] }): Promise<T[]>;
+  /**
+   * `unchecked`: also records of the wrong shape, which reads otherwise skip (DUR-5; the embedded
+   * store checks appointments): for `migrate`, which validates and reports each itself.
+   */
+  find(
+    query: Query,
+    opts?: { sort?: Record<string, 1 | -1>; limit?: number; fields?: string[]; unchecked?: boolean },
+  ): Promise<T[]>;
   count(query: Query): Promise<number>;
   /** @throws DuplicateKeyError, StoreUnavailableError */
   insertOne(doc: T): Promise<T>;
@@ -330,6 +337,11 @@ export interface Store {
    * none when it is sound. Absent where the backend has none to offer (MongoDB).
    */
   integrity?(): Promise<string[]>;
+  /**
+   * Records no read can use (DUR-5: not valid JSON, or the wrong shape), each kept out of every read
+   * and left as it is; a full scan (`preflight`, `backup`). The embedded store only.
+   */
+  badRecords?(): Promise<Array<{ collection: CollectionName; id: string; reason: string }>>;
   /** `serve --record` (embedded: table `log_recordings`; MongoDB: `recordings`). */
   readonly recordings: AppendLog<RecordedMessage>;
   /**

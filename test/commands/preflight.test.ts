@@ -53,6 +53,7 @@ describe('receptionist preflight', () => {
     expect(lines(r.out).map((l) => l.slice(0, 22).trim())).toEqual([
       '✓ node',
       '✓ store',
+      '✓ stored records',
       '✓ doctors',
       '✓ keys',
       '✓ front desk',
@@ -82,7 +83,7 @@ describe('receptionist preflight', () => {
     expect(r.out).toContain(`✓ public health       GET ${publicUrl}/health answers`);
     const json = JSON.parse((await run(['preflight', '--json'], { env: blindKey() })).out);
     expect(json.ok).toBe(true);
-    expect(json.checks).toHaveLength(19);
+    expect(json.checks).toHaveLength(20);
   });
 
   test('what is missing or wrong is a ✗ with its fix, and exit 1', async () => {
@@ -91,7 +92,7 @@ describe('receptionist preflight', () => {
       env: { VAPI_SERVER_SECRET: 'password12345678' },
     });
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/Error: \d+ of 16 checks failed\./);
+    expect(r.err).toMatch(/Error: \d+ of 17 checks failed\./);
     expect(r.out).toContain(
       "✗ front desk          clinic.frontDeskNumber is still the template's sample +918041234567: transfers would ring it",
     );

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { thisProcess } from '../../deps.js';
+import { printable } from '../../io.js';
 import { storedBlindIndexCheck } from '../../domain/keyring.js';
 import { compareBlindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js';
 import {
@@ -41,6 +42,8 @@ export interface BackupResult {
   secrets: boolean;
   /** Records per collection and log. */
   records: Record<string, number>;
+  /** Records no read could use (DUR-5), not in the archive. */
+  skipped: Array<{ collection: string; id: string; reason: string }>;
 }
 
 const recordsOf = (m: BackupManifest) =>
@@ -126,6 +129,7 @@ async function runBackup(o: BackupOptions, ctx: Context): Promise<BackupResult> 
     snapshot: manifest.source.snapshot,
     secrets: Boolean(secrets),
     records: recordsOf(manifest),
+    skipped: manifest.skipped ?? [],
   };
 }
 
@@ -137,6 +141,13 @@ function renderBackup(r: BackupResult, _o: BackupOptions, { io, globals: g }: Re
   say(
     `Backed up ${total} records (${r.records.appointments ?? 0} appointments, ${r.records.call_logs ?? 0} call logs) to ${r.file === '-' ? 'stdout' : r.file}, ${r.bytes} bytes; snapshot of ${r.createdAt} (${r.snapshot}).`,
   );
+  if (r.skipped.length)
+    say(
+      `Skipped ${r.skipped.length} record(s) no read can use, left as they are in the store: ${r.skipped
+        .slice(0, 10)
+        .map((x) => `${x.collection} ${printable(x.id)} (${printable(x.reason)})`)
+        .join('; ')}${r.skipped.length > 10 ? '; …' : ''}. \`receptionist preflight\` lists them all.`,
+    );
   if (r.secrets) say('It holds RECEPTIONIST_BLIND_INDEX_KEY: keep it as safe as .env.');
   else say('It holds no key: keep RECEPTIONIST_BLIND_INDEX_KEY (in .env) with it.');
 }

@@ -170,6 +170,20 @@ export async function runPreflight(flags: PreflightOptions, ctx: Context): Promi
     await probe.deleteMany({ _id: 'preflight-probe' });
     return { ok: true, detail: `${store.location} is writable` };
   });
+  await attempt('stored records', async () => {
+    if (!store) throw new UserError('no store');
+    const bad = (await store.badRecords?.()) ?? [];
+    if (bad.length)
+      return {
+        ok: false,
+        detail: `${bad.length} record(s) no read can use, each skipped (every other record is served): ${bad
+          .slice(0, 5)
+          .map((b) => `${b.collection} ${printable(b.id)} (${printable(b.reason)})`)
+          .join('; ')}${bad.length > 5 ? '; …' : ''}`,
+        fix: 'Restore each from the last backup, or fix or remove the record; `receptionist backup` still copies all the others.',
+      };
+    return { ok: true, detail: store.badRecords ? 'every stored record reads' : 'not checked on MongoDB' };
+  });
   await attempt('doctors', async () => {
     if (!store) throw new UserError('no store');
     const all = await store.collection('doctors').find({});

@@ -12,6 +12,25 @@ import {
 import { StoreError } from '../../errors.js';
 import { applyUpdate, fieldExpr, orderClause, upsertBase, whereClause, type SqlValue } from './query.js';
 import { asStoreError, onConnection, prepared, transaction } from './db.js';
+import { documentProblem } from '../schemas.js';
+
+/**
+ * Told of a stored record no read can use (DUR-5): not valid JSON (a flipped byte), or valid JSON of
+ * the wrong shape (`start: "not a date"`, `status: 42`). The record is left where it is, untouched,
+ * and kept out of every read, count and write of this process (quarantined), so one bad record never
+ * stops a command; `preflight` and `backup` list them.
+ */
+export type BadRecordSink = (collection: CollectionName, id: string, reason: string) => void;
+
+/**
+ * Collections whose records are checked against their shape on every read (`DOCUMENT_SCHEMAS`): the
+ * ones whose fields decide a caller's slot. Others are read by code that checks what it uses itself
+ * (doctors' hours, call statuses); every collection's records are checked for being JSON.
+ */
+const SHAPE_CHECKED = new Set<CollectionName>(['appointments']);
+
+/** SQLite's error for json_extract over a row whose text is not JSON. */
+const MALFORMED = /malformed JSON/i;
 
 /** The table of a collection. */
 export const tableOf = (name: CollectionName) => `c_${name}`;
@@ -47,6 +66,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     private readonly name: CollectionName,
     indexes: IndexSpec[],
     private readonly readOnly: boolean,
+    private readonly onBad: BadRecordSink = () => {},
   ) {
     this.table = tableOf(name);
     this.uniqueByIndex = new Map(indexes.filter((i) => i.unique).map((i) => [indexName(name, i), i.field]));
@@ -58,18 +78,19 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
 
   async find(
     query: Query,
-    opts: { sort?: Record<string, 1 | -1>; limit?: number; fields?: string[] } = {},
+    opts: { sort?: Record<string, 1 | -1>; limit?: number; fields?: string[]; unchecked?: boolean } = {},
   ): Promise<T[]> {
-    if (!opts.fields) return this.guard(() => this.select(query, opts));
+    if (!opts.fields) return this.guard(() => this.select(query, opts, !opts.unchecked));
     const fields = opts.fields;
     return this.guard(() => {
-      const { sql, params } = whereClause(query);
       const limit = opts.limit ? ` LIMIT ${Math.floor(opts.limit)}` : '';
       const columns = fields.map((f, i) => `${fieldExpr(f)} AS f${i}`).join(', ');
-      const rows = prepared(
-        this.db,
-        `SELECT id, ${columns} FROM ${this.table} WHERE ${sql} ${orderClause(opts.sort)}${limit}`,
-      ).all(...(params as SqlValue[])) as Array<Record<string, unknown>>;
+      const rows = this.wellFormed(query, (sql, params) =>
+        prepared(
+          this.db,
+          `SELECT id, ${columns} FROM ${this.table} WHERE ${sql} ${orderClause(opts.sort)}${limit}`,
+        ).all(...(params as SqlValue[])),
+      ) as Array<Record<string, unknown>>;
       return rows.map((r) => {
         const doc: Record<string, unknown> = { _id: r.id };
         fields.forEach((f, i) => {
@@ -82,10 +103,9 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
 
   async count(query: Query): Promise<number> {
     return this.guard(() => {
-      const { sql, params } = whereClause(query);
-      const row = prepared(this.db, `SELECT count(*) AS n FROM ${this.table} WHERE ${sql}`).get(...params) as {
-        n: number;
-      };
+      const row = this.wellFormed(query, (sql, params) =>
+        prepared(this.db, `SELECT count(*) AS n FROM ${this.table} WHERE ${sql}`).get(...params),
+      ) as { n: number };
       return row.n;
     });
   }
@@ -133,8 +153,11 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
 
   async deleteMany(query: Query): Promise<{ deleted: number }> {
     return this.write(() => {
-      const { sql, params } = whereClause(query);
-      return { deleted: Number(prepared(this.db, `DELETE FROM ${this.table} WHERE ${sql}`).run(...params).changes) };
+      const changes = this.wellFormed(
+        query,
+        (sql, params) => prepared(this.db, `DELETE FROM ${this.table} WHERE ${sql}`).run(...params).changes,
+      );
+      return { deleted: Number(changes) };
     });
   }
 
@@ -144,14 +167,67 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     await this.guard(() => this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)'));
   }
 
-  private select(query: Query, opts: { sort?: Record<string, 1 | -1>; limit?: number }): T[] {
+  /**
+   * Runs a statement filtered by `query`. When a row's text is not JSON, SQLite fails the whole
+   * statement: the damaged rows are named, and it runs again over well-formed rows only.
+   */
+  private wellFormed<R>(query: Query, run: (sql: string, params: SqlValue[]) => R): R {
     const { sql, params } = whereClause(query);
+    try {
+      return run(sql, params as SqlValue[]);
+    } catch (err) {
+      if (!MALFORMED.test((err as Error).message)) throw err;
+      for (const r of prepared(this.db, `SELECT id FROM ${this.table} WHERE NOT json_valid(doc)`).all() as Array<{
+        id: string;
+      }>)
+        this.onBad(this.name, r.id, 'not valid JSON');
+      return run(`json_valid(doc) AND (${sql})`, params as SqlValue[]);
+    }
+  }
+
+  /** `checkShape`: skip records of the wrong shape (reads; a write by id still reaches them). */
+  private select(query: Query, opts: { sort?: Record<string, 1 | -1>; limit?: number }, checkShape = false): T[] {
     const limit = opts.limit ? ` LIMIT ${Math.floor(opts.limit)}` : '';
-    const rows = prepared(
-      this.db,
-      `SELECT id, doc FROM ${this.table} WHERE ${sql} ${orderClause(opts.sort)}${limit}`,
-    ).all(...(params as SqlValue[])) as Array<{ id: string; doc: string }>;
-    return rows.map((r) => ({ _id: r.id, ...(JSON.parse(r.doc) as object) }) as T);
+    const rows = this.wellFormed(query, (sql, params) =>
+      prepared(this.db, `SELECT id, doc FROM ${this.table} WHERE ${sql} ${orderClause(opts.sort)}${limit}`).all(
+        ...params,
+      ),
+    ) as Array<{ id: string; doc: string }>;
+    const out: T[] = [];
+    for (const r of rows) {
+      let doc: T;
+      try {
+        doc = { _id: r.id, ...(JSON.parse(r.doc) as object) } as T;
+      } catch {
+        this.onBad(this.name, r.id, 'not valid JSON');
+        continue;
+      }
+      const problem = checkShape && SHAPE_CHECKED.has(this.name) ? documentProblem(this.name, doc) : undefined;
+      if (problem) {
+        this.onBad(this.name, r.id, problem);
+        continue;
+      }
+      out.push(doc);
+    }
+    return out;
+  }
+
+  /** Every record of this collection no read can use, with why (a full scan: `preflight`, `backup`). */
+  badRecords(): Array<{ id: string; reason: string }> {
+    const out: Array<{ id: string; reason: string }> = [];
+    const rows = prepared(this.db, `SELECT id, doc FROM ${this.table}`).all() as Array<{ id: string; doc: string }>;
+    for (const r of rows) {
+      let doc: unknown;
+      try {
+        doc = { _id: r.id, ...(JSON.parse(r.doc) as object) };
+      } catch {
+        out.push({ id: r.id, reason: 'not valid JSON' });
+        continue;
+      }
+      const problem = SHAPE_CHECKED.has(this.name) ? documentProblem(this.name, doc) : undefined;
+      if (problem) out.push({ id: r.id, reason: problem });
+    }
+    return out;
   }
 
   private insert(doc: T): void {

@@ -16,7 +16,8 @@ import {
 } from '../types.js';
 import { StoreError } from '../../errors.js';
 import { ensurePrivateDir, tightenFiles } from '../private-dir.js';
-import { collectionDdl, SqliteCollection } from './collection.js';
+import { collectionDdl, SqliteCollection, type BadRecordSink } from './collection.js';
+import { printable } from '../../io.js';
 import { atomically, configure, transaction, whenFree } from './db.js';
 import { LOGS_DDL, SqliteAppendLog, SqliteCallLog } from './logs.js';
 import { importNedbStore, holdsNedbStore } from './import-nedb.js';
@@ -95,7 +96,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     if (!exists && !inMemory) for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
     throw err;
   }
-  return storeOn(db, dir, Boolean(opts.readOnly));
+  return storeOn(db, dir, Boolean(opts.readOnly), warn);
 }
 
 /**
@@ -143,10 +144,26 @@ export async function openMemorySnapshot(
   return storeOn(db, location, true);
 }
 
-function storeOn(db: DatabaseSync, location: string, readOnly: boolean): Store {
-  const collections = new Map<CollectionName, Collection>(
-    COLLECTIONS.map((name) => [name, new SqliteCollection(db, name, INDEXES[name], readOnly)]),
+function storeOn(
+  db: DatabaseSync,
+  location: string,
+  readOnly: boolean,
+  warn: (message: string) => void = () => {},
+): Store {
+  // DUR-5: a record no read can use is kept out of every read and named once per process.
+  const named = new Set<string>();
+  const onBad: BadRecordSink = (collection, id, reason) => {
+    const key = `${collection}/${id}`;
+    if (named.has(key) || named.size > 1000) return;
+    named.add(key);
+    warn(
+      `${collection} record ${printable(id)} cannot be read (${printable(reason)}): it is left as it is and skipped; every other record is served. \`receptionist preflight\` lists such records.`,
+    );
+  };
+  const sqliteCollections = new Map<CollectionName, SqliteCollection<Doc>>(
+    COLLECTIONS.map((name) => [name, new SqliteCollection(db, name, INDEXES[name], readOnly, onBad)]),
   );
+  const collections = sqliteCollections as unknown as Map<CollectionName, Collection>;
   let closed = false;
   return {
     kind: 'local',
@@ -172,7 +189,7 @@ function storeOn(db: DatabaseSync, location: string, readOnly: boolean): Store {
             cause: err,
           });
         }
-        const copy = storeOn(openFile(file), dir, true);
+        const copy = storeOn(openFile(file), dir, true, warn);
         try {
           return await fn(copy, 'sqlite-vacuum-into');
         } finally {
@@ -182,10 +199,27 @@ function storeOn(db: DatabaseSync, location: string, readOnly: boolean): Store {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     },
+    async badRecords() {
+      await whenFree(db);
+      return COLLECTIONS.flatMap((collection) =>
+        sqliteCollections
+          .get(collection)!
+          .badRecords()
+          .map((r) => ({ collection, ...r })),
+      );
+    },
     async integrity() {
       await whenFree(db);
-      const rows = db.prepare('PRAGMA integrity_check').all() as Array<{ integrity_check: string }>;
-      return rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');
+      try {
+        const rows = db.prepare('PRAGMA integrity_check').all() as Array<{ integrity_check: string }>;
+        return rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');
+      } catch (err) {
+        // A record whose text is not JSON fails the check of the indexes made on it; the pages
+        // themselves are checked without them. Such records are what `badRecords` lists.
+        if (!/malformed JSON/i.test((err as Error).message)) throw err;
+        const rows = db.prepare('PRAGMA quick_check').all() as Array<{ quick_check: string }>;
+        return rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+      }
     },
     async close() {
       if (closed) return;
