@@ -68,7 +68,6 @@ async function openLoop(url, rate, seconds, pid) {
   let refused = 0;
   let refusedWithRetryAfter = 0;
   let failed = 0;
-  let firstFailure;
   let peakRss = 0;
   const rss = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pid))), 250);
   const total = Math.round(rate * seconds);
@@ -127,7 +126,6 @@ async function openLoop(url, rate, seconds, pid) {
     p99: pct(answered, 99),
     late: answered.filter((ms) => ms > DEADLINE_MS).length,
     peakRss,
-    firstFailure,
   };
 }
 
