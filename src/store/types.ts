@@ -34,6 +34,23 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * The store's file is damaged (SQLite: "database disk image is malformed", a torn or flipped page):
+ * not the disk being full or busy. `damaged` names the collections and logs that fail to read, and
+ * `location` the file, so the message can say what to restore.
+ */
+export class StoreDamagedError extends StoreUnavailableError {
+  constructor(
+    message: string,
+    readonly location: string,
+    readonly damaged: string[],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'StoreDamagedError';
+  }
+}
+
 export interface IndexSpec {
   field: string;
   unique?: boolean;

@@ -107,3 +107,29 @@ test('a flipped byte and a wrong-shaped appointment are skipped and named; serve
   const pre = await cli(['preflight'], { cwd: tmp.dir });
   expect(pre.stdout).toMatch(/✗ stored records +2 record\(s\) no read can use, each skipped/);
 });
+
+test('finding 6: a damaged page says the store is damaged, which collections, and how to recover (exit 3)', async () => {
+  await setup(tmp.dir);
+  const file = path.join(tmp.dir, '.receptionist', 'receptionist.db');
+  const db = new DatabaseSync(file);
+  let root: number;
+  let pageSize: number;
+  try {
+    root = (db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'c_doctors'").get() as { rootpage: number })
+      .rootpage;
+    pageSize = (db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size;
+    db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+  const bytes = fs.readFileSync(file);
+  bytes.fill(0xa5, (root - 1) * pageSize, root * pageSize);
+  fs.writeFileSync(file, bytes);
+  const r = await step(['doctors', 'list'], 3);
+  expect(r.stderr).toMatch(
+    /^Error: The store \S+receptionist\.db is damaged \(SQLite: database disk image is malformed\)/,
+  );
+  expect(r.stderr).toContain('what fails to read: doctors');
+  expect(r.stderr).toContain('restore the last backup');
+  expect(r.stderr).toContain('.recover');
+});

@@ -3,7 +3,7 @@ import { KeyringAuthError, KeyringError } from '../../domain/keyring.js';
 import { ConfigValueError } from '../../vapi/bot-config-edit.js';
 import { SealError } from '../../crypto/seal.js';
 import { UnwrapError } from '../../crypto/password-kdf.js';
-import { StoreUnavailableError } from '../../store/types.js';
+import { StoreDamagedError, StoreUnavailableError } from '../../store/types.js';
 
 /**
  * The neutral errors of the domain, crypto and store layers as the errors a user sees, with the
@@ -33,6 +33,15 @@ const TABLE: Array<[new (...args: never[]) => Error, (err: never) => UserError]>
         e.accepted?.length
           ? `Accepted: ${e.accepted.slice(0, 40).join(', ')}${e.accepted.length > 40 ? ', …' : ''}`
           : undefined,
+      ),
+  ],
+  [
+    StoreDamagedError,
+    (e: StoreDamagedError) =>
+      new StoreError(
+        e.message,
+        `Stop serve, copy ${e.location} aside, then restore the last backup into a new folder: \`receptionist --data-dir <new folder> restore <backup.tar.gz>\` (and use that folder). Without a backup, SQLite's \`.recover\` often saves what reads: \`sqlite3 ${e.location} .recover | sqlite3 recovered.db\`, then check it with \`receptionist --data-dir <folder of recovered.db renamed receptionist.db> preflight\`.`,
+        { cause: e },
       ),
   ],
   [

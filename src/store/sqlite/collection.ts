@@ -250,7 +250,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     return onConnection(this.db, fn, (err) => {
       const unique = /UNIQUE constraint failed: (?:index '([^']+)'|(\w+)\.id)/.exec((err as Error).message);
       if (unique) return new DuplicateKeyError(unique[1] ? this.uniqueByIndex.get(unique[1]) : '_id', { cause: err });
-      return asStoreError(err, `the ${this.name} collection`);
+      return asStoreError(err, `the ${this.name} collection`, this.db);
     });
   }
 }

@@ -1,6 +1,9 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { StoreUnavailableError } from '../types.js';
+import { StoreDamagedError, StoreUnavailableError } from '../types.js';
+
+/** The file each connection is on, for messages (set by the store that opens it). */
+export const fileOf = new WeakMap<DatabaseSync, string>();
 
 /** How long a writer waits for another process's transaction before it gives up, ms. */
 export const BUSY_TIMEOUT_MS = 5_000;
@@ -53,15 +56,49 @@ function rollback(db: DatabaseSync): void {
  * file) as `StoreUnavailableError` (the webhook answers 503; a command exits 3); anything else,
  * such as a malformed statement, is a bug and is rethrown as it is.
  */
-export function asStoreError(err: unknown, what: string): unknown {
+export function asStoreError(err: unknown, what: string, db?: DatabaseSync): unknown {
   const e = err as { code?: string; errcode?: number; errstr?: string; message?: string };
   const message = e.message ?? String(err);
+  if (e.code === 'ERR_SQLITE_ERROR' && DAMAGED.test(message) && !/malformed JSON/i.test(message)) {
+    const location = (db && fileOf.get(db)) ?? 'the store';
+    const damaged = db ? damagedTables(db) : [];
+    return new StoreDamagedError(
+      `The store ${location} is damaged (SQLite: ${message}) where ${what} is kept${damaged.length ? `; what fails to read: ${damaged.join(', ')}` : ''}.`,
+      location,
+      damaged,
+      { cause: err },
+    );
+  }
   if (
     e.code === 'ERR_SQLITE_ERROR' &&
     /database is locked|disk|full|I\/O|readonly|read-only|unable to open|busy|no such table/i.test(message)
   )
     return new StoreUnavailableError(`cannot use ${what}: ${message}`, { cause: err });
   return err;
+}
+
+/** SQLite's words for a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB). */
+const DAMAGED = /disk image is malformed|file is not a database|database corruption/i;
+
+/** The collections and logs whose table cannot be read through (a full scan each), by name. */
+function damagedTables(db: DatabaseSync): string[] {
+  const out: string[] = [];
+  let tables: Array<{ name: string }> = [];
+  try {
+    tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>;
+  } catch {
+    return ['(the schema itself)'];
+  }
+  for (const { name } of tables)
+    try {
+      db.prepare(`SELECT count(*), max(length(CAST(rowid AS TEXT))) FROM "${name.replaceAll('"', '""')}"`).get();
+      for (const _ of db.prepare(`SELECT * FROM "${name.replaceAll('"', '""')}"`).iterate()) {
+        // every row read
+      }
+    } catch {
+      out.push(name.replace(/^c_/, '').replace(/^log_/, ''));
+    }
+  return out;
 }
 
 /** The atomic step running on each connection: its context token and when it ends. */
@@ -120,7 +157,7 @@ export async function atomically<R>(db: DatabaseSync, fn: () => Promise<R>): Pro
     try {
       db.exec('BEGIN IMMEDIATE');
     } catch (err) {
-      throw asStoreError(err, 'the store');
+      throw asStoreError(err, 'the store', db);
     }
     open.add(db);
     try {
@@ -129,7 +166,7 @@ export async function atomically<R>(db: DatabaseSync, fn: () => Promise<R>): Pro
       return result;
     } catch (err) {
       rollback(db);
-      throw asStoreError(err, 'the store');
+      throw asStoreError(err, 'the store', db);
     } finally {
       open.delete(db);
     }

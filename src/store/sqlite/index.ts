@@ -18,7 +18,7 @@ import { StoreError } from '../../errors.js';
 import { ensurePrivateDir, tightenFiles } from '../private-dir.js';
 import { collectionDdl, SqliteCollection, type BadRecordSink } from './collection.js';
 import { printable } from '../../io.js';
-import { atomically, configure, transaction, whenFree } from './db.js';
+import { atomically, configure, fileOf, transaction, whenFree } from './db.js';
 import { LOGS_DDL, SqliteAppendLog, SqliteCallLog } from './logs.js';
 import { importNedbStore, holdsNedbStore } from './import-nedb.js';
 
@@ -150,6 +150,7 @@ function storeOn(
   readOnly: boolean,
   warn: (message: string) => void = () => {},
 ): Store {
+  fileOf.set(db, path.join(location, STORE_FILE));
   // DUR-5: a record no read can use is kept out of every read and named once per process.
   const named = new Set<string>();
   const onBad: BadRecordSink = (collection, id, reason) => {

@@ -158,7 +158,7 @@ export class SqliteCallLog implements CallLogStore {
   }
 
   private run<R>(fn: () => R): Promise<R> {
-    return onConnection(this.db, fn, (err) => asStoreError(err, 'the call log'));
+    return onConnection(this.db, fn, (err) => asStoreError(err, 'the call log', this.db));
   }
 }
 
@@ -187,6 +187,6 @@ export class SqliteAppendLog<T> implements AppendLog<T> {
   }
 
   private run<R>(fn: () => R): Promise<R> {
-    return onConnection(this.db, fn, (err) => asStoreError(err, `the ${this.name} log`));
+    return onConnection(this.db, fn, (err) => asStoreError(err, `the ${this.name} log`, this.db));
   }
 }
