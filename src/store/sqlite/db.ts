@@ -83,7 +83,7 @@ const DAMAGED = /disk image is malformed|file is not a database|database corrupt
 /** The collections and logs whose table cannot be read through (a full scan each), by name. */
 function damagedTables(db: DatabaseSync): string[] {
   const out: string[] = [];
-  let tables: Array<{ name: string }> = [];
+  let tables: Array<{ name: string }>;
   try {
     tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>;
   } catch {
@@ -91,7 +91,6 @@ function damagedTables(db: DatabaseSync): string[] {
   }
   for (const { name } of tables)
     try {
-      db.prepare(`SELECT count(*), max(length(CAST(rowid AS TEXT))) FROM "${name.replaceAll('"', '""')}"`).get();
       for (const _ of db.prepare(`SELECT * FROM "${name.replaceAll('"', '""')}"`).iterate()) {
         // every row read
       }
