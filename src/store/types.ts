@@ -359,6 +359,10 @@ export interface Store {
    * and left as it is; a full scan (`preflight`, `backup`). The embedded store only.
    */
   badRecords?(): Promise<Array<{ collection: CollectionName; id: string; reason: string }>>;
+  /** The append-only logs' high-water marks (src/store/watermark.ts). The embedded store only. */
+  highWater?(): Promise<import('./watermark.js').HighWater>;
+  /** Moves the write-ahead log into the database file (`full`: and empties it). The embedded store only. */
+  checkpoint?(full: boolean): Promise<void>;
   /** `serve --record` (embedded: table `log_recordings`; MongoDB: `recordings`). */
   readonly recordings: AppendLog<RecordedMessage>;
   /**

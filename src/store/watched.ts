@@ -138,6 +138,21 @@ export class WatchedStore implements Store {
     return inner?.integrity ? () => inner.integrity!() : undefined;
   }
 
+  get badRecords(): Store['badRecords'] {
+    const inner = this.inner;
+    return inner?.badRecords ? () => inner.badRecords!() : undefined;
+  }
+
+  get highWater(): Store['highWater'] {
+    const inner = this.inner;
+    return inner?.highWater ? () => inner.highWater!() : undefined;
+  }
+
+  get checkpoint(): Store['checkpoint'] {
+    const inner = this.inner;
+    return inner?.checkpoint ? (full: boolean) => inner.checkpoint!(full) : undefined;
+  }
+
   atomically<R>(fn: () => Promise<R>): Promise<R> {
     const inner = this.inner;
     if (!inner) return Promise.reject(this.unavailable());

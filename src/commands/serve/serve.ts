@@ -26,6 +26,7 @@ import { emailChannel } from '../../notify/email.js';
 import { smsChannel, type SmsSettings } from '../../notify/sms.js';
 import { reminderCallChannel } from '../../notify/call.js';
 import { DEFAULT_ADMISSION_DEADLINE_MS } from '../../server/admission.js';
+import { readWatermark, wentBackwards, writeWatermark } from '../../store/watermark.js';
 import { canCallRegion, outboundScope } from '../../vapi/phone-numbers.js';
 import { IMPORT_NUMBER_HINT } from '../shared/vapi.js';
 import { TunnelSupervisor, type TunnelEvent } from '../../tunnel/supervisor.js';
@@ -510,6 +511,9 @@ export async function runServe(
   });
   let app: ReturnType<typeof buildApp> | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
+  const marks = acknowledgedMarks(store, g.dataDir.value, deps.now, (message) =>
+    run.onEvent({ kind: 'warning', message }),
+  );
   let callEvents: CallEventWriter | undefined;
   let outbox: OutboxWorker | undefined;
   let supervisor: TunnelSupervisor | undefined;
@@ -536,6 +540,18 @@ export async function runServe(
         message: `Started from the local copy of the bot config and keys saved ${copy.savedAt} (${copy.file}); tool calls get the spoken apology and call-log events are spooled until MongoDB answers.`,
       });
     } else await keepCopy(store);
+    // What serve acknowledged before (issue 25 finding 7): a write-ahead log damaged since loses the
+    // commits after the damage silently; the marks kept outside it tell.
+    if (store.highWater && !copy) {
+      const before = readWatermark(g.dataDir.value);
+      const now = await store.highWater();
+      const lost = before ? wentBackwards(before, now) : [];
+      if (lost.length)
+        run.onEvent({
+          kind: 'warning',
+          message: `The store holds fewer ${lost.join(' and fewer ')} than serve had acknowledged by ${before!.at}: records Vapi was told were kept are gone, most likely because the write-ahead log (receptionist.db-wal) was damaged and SQLite stopped reading it there. Stop serve, keep a copy of the data directory, and restore the last backup (\`receptionist restore\`); \`receptionist logs\` shows what is left.`,
+        });
+    }
     // Vapi's retries end within the hour; bookings and visits stay deduplicated by their own
     // sourceKey index after a reply is pruned.
     const replies = new ReplyCache(store, deps.now);
@@ -609,6 +625,7 @@ export async function runServe(
       admissionDeadlineMs: opts.admissionDeadlineMs,
       onEvent: (e) => {
         run.onEvent(e);
+        if (e.type === 'end-of-call-report' && e.status === 200) marks.soon();
         // A tool call may have put a notification in the outbox, and a reminder call's report may have
         // decided its reminder: act now rather than at the next poll.
         if (e.type === 'tool-calls' || e.type === 'function-call' || e.type === 'end-of-call-report') worker.nudge();
@@ -734,6 +751,7 @@ export async function runServe(
     await step('closing the server', () => app?.close());
     await step('finishing the notification in flight', () => outbox?.close());
     await step('writing spooled call events', () => callEvents?.close());
+    await step('checkpointing the store', () => marks.close());
     await step('closing the store', async () => {
       await store.close();
       await ctx.close();
@@ -741,6 +759,48 @@ export async function runServe(
   }
   run.onEvent({ kind: 'stopped' });
   if (fatal) throw fatal;
+}
+
+/**
+ * The high-water marks of what serve acknowledged, written beside the store (src/store/watermark.ts):
+ * a quarter second after a call log is written, every minute with a checkpoint of the write-ahead log,
+ * and at a clean stop after a full checkpoint. Only for the embedded store.
+ */
+function acknowledgedMarks(store: Store, dir: string, now: () => Date, warn: (m: string) => void) {
+  let timer: NodeJS.Timeout | undefined;
+  let warned = false;
+  const write = async () => {
+    timer = undefined;
+    if (!store.highWater) return;
+    try {
+      writeWatermark(dir, await store.highWater(), now());
+    } catch (err) {
+      if (!warned) warn(`Cannot record what serve acknowledged in ${dir}: ${(err as Error).message}.`);
+      warned = true;
+    }
+  };
+  const minutely = setInterval(
+    () =>
+      void store
+        .checkpoint?.(false)
+        .then(write)
+        .catch(() => undefined),
+    60_000,
+  ).unref();
+  return {
+    soon() {
+      if (!store.highWater || timer) return;
+      timer = setTimeout(() => void write(), 250);
+      timer.unref();
+    },
+    async close() {
+      clearInterval(minutely);
+      clearTimeout(timer);
+      if (!store.highWater) return;
+      await store.checkpoint?.(true).catch(() => undefined);
+      await write();
+    },
+  };
 }
 
 /**

@@ -209,6 +209,19 @@ function storeOn(
           .map((r) => ({ collection, ...r })),
       );
     },
+    async highWater() {
+      await whenFree(db);
+      const max = (sql: string) => Number((db.prepare(sql).get() as { m: number | null }).m ?? 0);
+      return {
+        callLogs: max('SELECT max(rowid) AS m FROM call_logs'),
+        audit: max('SELECT max(seq) AS m FROM log_audit'),
+      };
+    },
+    async checkpoint(full) {
+      if (readOnly) return;
+      await whenFree(db);
+      db.exec(`PRAGMA wal_checkpoint(${full ? 'TRUNCATE' : 'PASSIVE'})`);
+    },
     async integrity() {
       await whenFree(db);
       try {
