@@ -209,10 +209,33 @@ export async function unlock(store: Store, username: string, password: string, g
     throw new KeyringError(
       `The keyring entry of ${printable(username)} is damaged; restore the store from a backup, or have another admin remove and re-add ${printable(username)}.`,
     );
-  if (guard) {
-    const wait = await unlockDelayMs(store, username, guard.now);
-    if (wait) await guard.sleep(wait);
+  // Attempts of this process still running count as failures until they are known: parallel guesses
+  // (the studio's sign-in page, a script) wait as sequential ones would.
+  const running = unlocksInFlight.get(username) ?? 0;
+  unlocksInFlight.set(username, running + 1);
+  try {
+    if (guard) {
+      const wait = await unlockDelayMs(store, username, guard.now, running);
+      if (wait) await guard.sleep(wait);
+    }
+    return await unlockNow(store, username, password, user, guard);
+  } finally {
+    const left = (unlocksInFlight.get(username) ?? 1) - 1;
+    if (left > 0) unlocksInFlight.set(username, left);
+    else unlocksInFlight.delete(username);
   }
+}
+
+/** Unlocks of each user running in this process. */
+const unlocksInFlight = new Map<string, number>();
+
+async function unlockNow(
+  store: Store,
+  username: string,
+  password: string,
+  user: UserDoc | null,
+  guard: UnlockGuard | undefined,
+): Promise<Unlocked> {
   // An unknown user unwraps a decoy with a real user's KDF parameters: one derivation, the same
   // cost as a wrong password, so timing does not tell which usernames exist.
   const wrap = user?.wrap ?? decoyWrap(await decoyParams(store));
@@ -287,13 +310,14 @@ export interface UnlockGuard {
 
 /**
  * How long an unlock of `username` waits first: 0 until {@link FREE_UNLOCK_FAILURES} failures
- * within the last 15 minutes (from the audit log), then 1 s, 2 s, 4 s, … up to 30 s.
+ * within the last 15 minutes (from the audit log, plus `inFlight` attempts still running), then 1 s, 2 s,
+ * 4 s, … up to 30 s.
  */
-export async function unlockDelayMs(store: Store, username: string, now: Date): Promise<number> {
+export async function unlockDelayMs(store: Store, username: string, now: Date, inFlight = 0): Promise<number> {
   const since = new Date(now.getTime() - UNLOCK_WINDOW_MS).toISOString();
-  const failures = (await store.audit.list()).filter(
-    (e) => e.action === UNLOCK_FAILED && e.user === username && e.at >= since,
-  ).length;
+  const failures =
+    (await store.audit.list()).filter((e) => e.action === UNLOCK_FAILED && e.user === username && e.at >= since)
+      .length + inFlight;
   if (failures < FREE_UNLOCK_FAILURES) return 0;
   return Math.min(1000 * 2 ** (failures - FREE_UNLOCK_FAILURES), MAX_UNLOCK_DELAY_MS);
 }

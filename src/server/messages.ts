@@ -143,7 +143,8 @@ async function handleToolCalls(
   ctx: MessageContext,
 ): Promise<Handled> {
   const calls = message.toolCalls;
-  const callId = message.callId ?? '';
+  // A tool call of Vapi's chat API has no call: its chat or session stands in for it.
+  const callId = message.callId ?? message.conversationId ?? '';
   const results: (ToolCallResult | undefined)[] = calls.map(() => undefined);
   let replayed = 0;
   let failed = 0;
@@ -248,7 +249,8 @@ async function handleFunctionCall(
 ): Promise<Handled> {
   const { name } = message.functionCall;
   const id = createHash('sha256').update(raw).digest('hex').slice(0, 32);
-  const callId = message.callId ?? '';
+  // A tool call of Vapi's chat API has no call: its chat or session stands in for it.
+  const callId = message.callId ?? message.conversationId ?? '';
   const call: ToolCall = { id, name, arguments: message.functionCall.arguments };
   let once;
   try {

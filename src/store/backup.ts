@@ -6,6 +6,8 @@ import readline from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import * as tar from 'tar';
+import { thisProcess } from '../deps.js';
+import { removeStaleCopies } from './private-dir.js';
 import {
   COLLECTIONS,
   LOG_KEYS,
@@ -121,7 +123,8 @@ export async function writeBackup(
   out: Writable,
   opts: { now: () => Date; version: string; secrets?: Record<string, string> },
 ): Promise<BackupManifest> {
-  const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'receptionist-backup-'));
+  removeStaleCopies(os.tmpdir(), 'receptionist-backup-');
+  const staging = fs.mkdtempSync(path.join(os.tmpdir(), `receptionist-backup-${thisProcess.pid}-`));
   try {
     const manifest = await store.snapshot(async (view, how) => {
       const createdAt = opts.now().toISOString();

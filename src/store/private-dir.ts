@@ -87,3 +87,30 @@ export function writePrivateFileAtomically(file: string, data: string | Buffer):
     fs.closeSync(dir);
   }
 }
+
+/**
+ * Removes the folders `<prefix><pid>-…` in `parent` whose process is gone (this host's), and older ones
+ * named without a pid once they are a day old: what a killed backup left behind.
+ */
+export function removeStaleCopies(parent: string, prefix: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
+    const file = path.join(parent, name);
+    let stale: boolean;
+    if (pid) stale = pid !== thisProcess.pid && !thisProcess.isAlive(pid);
+    else
+      try {
+        stale = Date.now() - fs.statSync(file).mtimeMs > 86_400_000;
+      } catch {
+        stale = false;
+      }
+    if (stale) fs.rmSync(file, { recursive: true, force: true });
+  }
+}

@@ -183,6 +183,16 @@ function callIdOf(message: Json): string | undefined {
   return str(message, 'call.id', 'message.call.id');
 }
 
+/**
+ * The conversation a message belongs to: the call, else the chat or session of Vapi's chat API
+ * (`chat.id`, `session.id`), so that what a conversation counts (failed ID checks) is its own.
+ */
+export function conversationIdOf(message: Json): string | undefined {
+  return (
+    callIdOf(message) ?? str(message, 'chat.id', 'message.chat.id') ?? str(message, 'session.id', 'message.session.id')
+  );
+}
+
 /** The caller's number: `message.customer.number`, else `message.call.customer.number`; web calls have none. */
 function customerNumberOf(message: Json): string | undefined {
   return (
@@ -195,6 +205,8 @@ function customerNumberOf(message: Json): string | undefined {
 export interface MessageCommon {
   /** `message.timestamp` as epoch ms. */
   timestampMs?: number;
+  /** `message.call.id`, else the chat's or session's id (Vapi's chat API). */
+  conversationId?: string;
   /** `message.call.id` */
   callId?: string;
   /** `message.call.type`: inboundPhoneCall, outboundPhoneCall, webCall. */
@@ -252,6 +264,7 @@ export function parseServerMessage(message: Json): ServerMessage {
   const common: MessageCommon = {
     timestampMs: timestampMs(message),
     callId: callIdOf(message),
+    conversationId: conversationIdOf(message),
     callType: str(message, 'call.type', 'message.call.type'),
     assistantId: str(message, 'call.assistantId', 'message.call.assistantId'),
     customerNumber: customerNumberOf(message),

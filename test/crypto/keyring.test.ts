@@ -113,3 +113,20 @@ describe('keyring', () => {
     expect(wrapped.every((b) => b === 0)).toBe(true);
   });
 });
+
+describe('issue 25 finding 8: parallel guesses wait as sequential ones would', () => {
+  test('24 wrong passwords at once: the first five go at once, each one after waits longer (1 s, 2 s, … 30 s)', async () => {
+    await initKeyring(store, 'asha', 'pw-asha', NOW, FAST);
+    const waits: number[] = [];
+    // The guard's sleep records the wait instead of sleeping: the clock is the test's.
+    const guard = { now: NOW, sleep: async (ms: number) => void waits.push(ms), command: 'studio' };
+    const results = await Promise.allSettled(Array.from({ length: 24 }, () => unlock(store, 'asha', 'wrong', guard)));
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    expect(waits.length).toBe(19);
+    expect(Math.min(...waits)).toBe(1000);
+    expect(Math.max(...waits)).toBe(30_000);
+    // Sequentially afterwards: the 24 audited failures keep the next one at the cap.
+    await expect(unlock(store, 'asha', 'wrong', guard)).rejects.toBeInstanceOf(KeyringAuthError);
+    expect(waits.at(-1)).toBe(30_000);
+  });
+});

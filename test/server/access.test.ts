@@ -152,3 +152,32 @@ describe('the access rule for AC customers', () => {
     expect(await s.store.collection('ac_service_visits').count({ customerId: 'CUST-1002' })).toBe(0);
   });
 });
+
+describe('issue 25 finding 8: the failure counter belongs to one conversation', () => {
+  const guess = (i: number) => `A${String(i).padStart(8, '3')}`.replace(/[0125]/g, '4');
+  const attempt = async (i: number, conversation: Record<string, unknown>) => {
+    const message = toolCalls('x', [
+      'cancel_appointment',
+      { appointmentId: guess(i), patientName: 'Ravi Kumar', appointmentDate: '24 November' },
+    ]) as Record<string, unknown>;
+    delete message.call;
+    Object.assign(message, conversation);
+    return only((await s.send(message)).body).result!;
+  };
+
+  test('messages without a call id never share one counter (nobody is transferred for another)', async () => {
+    await ravisAppointment();
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await attempt(i, {}));
+    expect(answers.every((a) => a.startsWith("Those details don't match"))).toBe(true);
+  });
+
+  test("a chat's tool calls count together, as a call's do: the third failure transfers", async () => {
+    await ravisAppointment();
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await attempt(i, { chat: { id: 'chat_1' } }));
+    expect(answers.at(-1)).toBe(TRANSFER_ANSWER);
+    // Another chat is not affected.
+    expect(await attempt(9, { chat: { id: 'chat_2' } })).toMatch(/^Those details don't match/);
+  });
+});

@@ -19,6 +19,8 @@ import type { Context } from '../shared/context.js';
 import { requireBotConfig } from '../shared/store.js';
 import { writeOnlySealer } from '../shared/sealer.js';
 import { renderTable } from '../shared/table.js';
+import { printable } from '../../io.js';
+import { escapeCell } from '../../store/csv-cells.js';
 import { dayFlag, dayIn } from '../shared/parse.js';
 
 /**
@@ -212,10 +214,19 @@ function renderList(r: ListResult, _o: ListOptions, { io, globals: g }: RenderCo
     a.patientName,
   ]);
   if (io.isOutTTY) {
-    io.line(renderTable(['Time', 'Doctor', 'ID', 'Status', 'Patient'], cells, io, g.color));
+    io.line(
+      renderTable(
+        ['Time', 'Doctor', 'ID', 'Status', 'Patient'],
+        cells.map((c) => c.map((x) => printable(x))),
+        io,
+        g.color,
+      ),
+    );
     return io.error(`Times are in the clinic's zone, ${r.timeZone}.`);
   }
-  for (const c of cells) io.line(c.join('\t'));
+  // Piped lines go into spreadsheets: a name like "=HYPERLINK(…)" is written as text (DUR-4), and a
+  // tab or a line break in one cannot shift the columns.
+  for (const c of cells) io.line(c.map((x) => escapeCell(printable(x).replace(/[\t\r\n]/g, ' '))).join('\t'));
 }
 
 interface ShowResult {

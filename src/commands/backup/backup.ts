@@ -102,6 +102,13 @@ async function runBackup(o: BackupOptions, ctx: Context): Promise<BackupResult> 
       },
     );
   } else {
+    // A backup killed mid-way left its partial file beside the target: gone now if its process is.
+    const prefix = `${path.basename(target)}.partial-`;
+    for (const name of fs.readdirSync(path.dirname(target))) {
+      const pid = name.startsWith(prefix) ? Number(name.slice(prefix.length)) : 0;
+      if (Number.isInteger(pid) && pid > 0 && pid !== thisProcess.pid && !thisProcess.isAlive(pid))
+        fs.rmSync(path.join(path.dirname(target), name), { force: true });
+    }
     const partial = `${target}.partial-${thisProcess.pid}`;
     try {
       const out = fs.createWriteStream(partial, { mode: 0o600, flags: 'wx', flush: true });

@@ -325,7 +325,10 @@ export async function renderLogs(
     for await (const batch of batches(rows))
       if (
         !(await io.drain(
-          stringify(batch.map((r) => columns.map((c) => (opts.raw ? cell(r, c) : escapeCell(cell(r, c)))))),
+          stringify(
+            batch.map((r) => columns.map((c) => (opts.raw ? cell(r, c) : escapeCell(cell(r, c))))),
+            { quoted_match: /\r/ },
+          ),
         ))
       )
         return;

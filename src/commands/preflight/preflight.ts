@@ -172,7 +172,16 @@ export async function runPreflight(flags: PreflightOptions, ctx: Context): Promi
   });
   await attempt('stored records', async () => {
     if (!store) throw new UserError('no store');
-    const bad = (await store.badRecords?.()) ?? [];
+    const bad: Array<{ collection: string; id: string; reason: string }> = [...((await store.badRecords?.()) ?? [])];
+    // What older builds accepted and the commands now skip by name: a call status at an impossible
+    // time, a call log with an impossible duration or cost.
+    for (const st of await store.collection('call_status').find({}, { unchecked: true })) {
+      const problem = documentProblem('call_status', st);
+      if (problem) bad.push({ collection: 'call_status', id: documentId(st), reason: problem });
+    }
+    for (const t of await store.callLogs.totals({ by: 'endedReason' }))
+      for (const id of t.outOfRange)
+        bad.push({ collection: 'call_logs', id, reason: 'an impossible duration or cost' });
     if (bad.length)
       return {
         ok: false,

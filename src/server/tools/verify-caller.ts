@@ -35,7 +35,7 @@ export async function verifyCaller(
   args: Record<string, unknown>,
   subject: Subject,
 ): Promise<{ ok: true } | { answer: string }> {
-  if ((await failedAttempts(ctx.store, ctx.callId)) >= MAX_FAILED_ATTEMPTS) return { answer: TRANSFER_ANSWER };
+  if ((await failedAttempts(ctx.store, conversationOf(ctx))) >= MAX_FAILED_ATTEMPTS) return { answer: TRANSFER_ANSWER };
   const isAppointment = subject.kind === 'appointment';
   const name = optionalString(args, isAppointment ? 'patientName' : 'customerName');
   let day: string | undefined;
@@ -66,11 +66,19 @@ export async function verifyCaller(
         ? `To protect patients' privacy I need to check two details first: the patient's full name, and the date of appointment ${subject.spoken}.`
         : `To protect our customers' privacy I need to check one detail first: the full name on the account for customer ID ${subject.spoken}.`,
     };
-  const failures = await recordFailedAttempt(ctx.store, ctx.callId, ctx.toolCallId, ctx.now().toISOString());
+  const failures = await recordFailedAttempt(ctx.store, conversationOf(ctx), ctx.toolCallId, ctx.now().toISOString());
   if (failures >= MAX_FAILED_ATTEMPTS) return { answer: TRANSFER_ANSWER };
   return {
     answer: isAppointment
       ? `Those details don't match appointment ${subject.spoken}. Could you check the appointment ID, the patient's name and the date, and tell me again?`
       : `Those details don't match customer ID ${subject.spoken}. Could you check the ID on your invoice and the name on the account, and tell me again?`,
   };
+}
+
+/**
+ * Whose failed attempts these are: the call's (or chat's). A message with neither counts alone, so
+ * unrelated conversations without an id never share one counter (and one transfer).
+ */
+function conversationOf(ctx: ToolContext): string {
+  return ctx.callId || `no-call:${ctx.toolCallId}`;
 }

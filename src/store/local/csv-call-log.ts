@@ -123,7 +123,8 @@ function isOurHeader(record: string[]): boolean {
 
 function rowBytes(r: CallLogRecord): Buffer {
   const cells = toCells(r);
-  return Buffer.from(stringify([[...cells, checksum(cells)]], { record_delimiter: '\n' }));
+  // A lone CR is quoted too: csv-stringify quotes only the record delimiter, and a spreadsheet would split the row at it.
+  return Buffer.from(stringify([[...cells, checksum(cells)]], { record_delimiter: '\n', quoted_match: /\r/ }));
 }
 
 /** Writes a whole log to `file` atomically: temp file, fsync, rename, fsync of the directory. Returns its size. */

@@ -15,7 +15,8 @@ import {
   type Store,
 } from '../types.js';
 import { StoreError } from '../../errors.js';
-import { ensurePrivateDir, tightenFiles } from '../private-dir.js';
+import { thisProcess } from '../../deps.js';
+import { ensurePrivateDir, removeStaleCopies, tightenFiles, tightenMode } from '../private-dir.js';
 import { collectionDdl, SqliteCollection, type BadRecordSink } from './collection.js';
 import { printable } from '../../io.js';
 import { atomically, configure, fileOf, transaction, whenFree } from './db.js';
@@ -64,6 +65,15 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     ensurePrivateDir(dir, 'data directory');
     // The store file, its -wal and -shm, also when an older build or a copy left them readable by others.
     tightenFiles(dir, [STORE_FILE], 'store file');
+  } else if (exists) {
+    // A command that only reads tightens what it can too (patients' data must not stay world-readable);
+    // a file of another owner is said, not fatal, since reading it is all this command does.
+    try {
+      tightenMode(dir, 0o700, 'data directory');
+      tightenFiles(dir, [STORE_FILE], 'store file');
+    } catch (err) {
+      warn((err as Error).message);
+    }
   }
   // Nothing to read: an empty store in memory (`sync --config` on a fresh checkout), never a new file.
   const legacy = !exists && holdsNedbStore(dir);
@@ -180,7 +190,10 @@ function storeOn(
     async snapshot(fn) {
       await whenFree(db);
       // A private folder (mode 700) beside the store: the same file system, room for a copy of it.
-      const dir = fs.mkdtempSync(path.join(fs.existsSync(location) ? location : os.tmpdir(), '.snapshot-'));
+      const parent = fs.existsSync(location) ? location : os.tmpdir();
+      // A backup killed mid-way (kill -9, a full disk) leaves its copy: the next one removes it.
+      removeStaleCopies(parent, '.snapshot-');
+      const dir = fs.mkdtempSync(path.join(parent, `.snapshot-${thisProcess.pid}-`));
       try {
         const file = path.join(dir, STORE_FILE);
         try {
