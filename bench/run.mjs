@@ -469,7 +469,7 @@ ${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}
   const file = path.join(root, 'docs', 'benchmarks.md');
   const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   // The scale section (store-scale.mjs) and the hand-written notes on the gaps are kept.
-  const kept = ['store-scale', 'overload', 'gaps']
+  const kept = ['store-scale', 'overload', 'attacks', 'gaps']
     .map((name) => new RegExp(`<!-- ${name} -->[\\s\\S]*<!-- /${name} -->\\n?`).exec(previous)?.[0])
     .filter(Boolean);
   fs.writeFileSync(file, [md, ...kept].join('\n'));
