@@ -6,8 +6,8 @@
  * `backoffPlan` `sync` writes retries it; a repeated tool call is answered from its stored reply).
  *
  * How late a message is: its age since Vapi signed it (the HMAC timestamp), else since it reached
- * `serve`, plus the time the messages already being handled are expected to take (their count times a
- * moving average of how long one takes). Call-log events (`end-of-call-report`, `status-update`) are
+ * `serve` (which already holds its wait behind what queued before it), plus a moving average of how
+ * long one takes. Call-log events (`end-of-call-report`, `status-update`) are
  * never refused: they are written (or spooled) and acknowledged whatever the load.
  */
 
@@ -35,7 +35,9 @@ export class Admission {
    * counted (for `/health` and the events). Returns the expected time to answer when refused.
    */
   admit(ageMs: number, deadlineMs = this.deadlineMs): { ok: true } | { ok: false; expectedMs: number } {
-    const expectedMs = Math.max(0, ageMs) + this.inProgress * this.averageMs + this.averageMs;
+    // Its age already holds the wait behind what is queued on this process (the event loop is one
+    // line); what runs alongside (a MongoDB round trip) does not add to it.
+    const expectedMs = Math.max(0, ageMs) + this.averageMs;
     // A quarter of the deadline is kept for what admitted messages wait on after this (the event
     // loop's other work, writing the reply): admitted late, a message would still be answered late.
     if (expectedMs <= deadlineMs * 0.75) return { ok: true };

@@ -192,6 +192,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     opts.now().getTime(),
   );
   const arrivedAt = new WeakMap<object, number>();
+  const bodySlot = new WeakMap<object, () => void>();
   app.addHook('onRequest', async (req, reply) => {
     arrivedAt.set(req, opts.now().getTime());
     const route = req.routeOptions.url;
@@ -224,6 +225,18 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         return reply.code(401).header('connection', 'close').send({ error: 'unauthorized' });
       }
     }
+    const length = Number(req.headers['content-length']);
+    const body = budget.open(
+      requestPeer(req.socket, req.headers['x-forwarded-for']),
+      Number.isSafeInteger(length) && length >= 0 ? length : undefined,
+    );
+    if (!body.ok) {
+      emit({ kind: 'message', type: '-', status: 503, outcome: 'unavailable', detail: `busy: ${body.reason}`, ms: 0 });
+      return reply.code(503).header('retry-after', '1').header('connection', 'close').send({ error: 'busy' });
+    }
+    // The slot is the body's while it is read: given back once the body has arrived (or the reply is gone).
+    bodySlot.set(req, body.close);
+    reply.raw.once('close', body.close);
   });
   // The body counts against the in-flight budget as its bytes arrive, never by what Content-Length
   // promises: a client that declares 5 MiB and sends nothing holds nothing, and is dropped once it falls
@@ -232,6 +245,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     if (req.method !== 'POST' || req.routeOptions.url !== '/webhook') return payload;
     const peer = requestPeer(req.socket, req.headers['x-forwarded-for']);
     const meter = new MeteredBody(budget, peer, limits, (release) => reply.raw.once('close', release));
+    const slot = bodySlot.get(req);
+    if (slot) meter.once('end', slot);
     payload.on('error', (err) => meter.destroy(err));
     return payload.pipe(meter);
   });

@@ -17,6 +17,13 @@ export interface GuardLimits {
   maxBytesInFlight: number;
   /** Body bytes one peer may have in flight. @default 8 MiB (a quarter) */
   perPeerBytesInFlight: number;
+  /**
+   * Large bodies (more than {@link LARGE_BODY} bytes declared, or no length) being read at once;
+   * beyond it, 503 from the headers. Small ones (a tool call) are not counted. @default 8
+   */
+  maxBodiesInFlight: number;
+  /** Large bodies one peer may have being read. @default 2 (a quarter) */
+  perPeerBodiesInFlight: number;
   /** A body must arrive at least this fast once {@link bodyGraceMs} has passed, bytes/s; else 408. @default 64 KiB/s */
   minBodyBytesPerSecond: number;
   /** How long a body may take before its rate counts, ms. @default 2000 */
@@ -30,10 +37,15 @@ export const DEFAULT_GUARD_LIMITS: GuardLimits = {
   perPeerConnections: 64,
   maxBytesInFlight: 32 * 1024 * 1024,
   perPeerBytesInFlight: 8 * 1024 * 1024,
+  maxBodiesInFlight: 8,
+  perPeerBodiesInFlight: 2,
   minBodyBytesPerSecond: 64 * 1024,
   bodyGraceMs: 2_000,
   pressureIdleMs: 2_000,
 };
+
+/** A body declaring more than this (bytes) takes one of the large-body slots: an end-of-call report, an upload. */
+export const LARGE_BODY = 64 * 1024;
 
 /** An HTTP error a stream or hook raises, answered with its status (and `Connection: close`). */
 export class HttpRefusal extends Error {
@@ -71,12 +83,49 @@ export function requestPeer(socket: net.Socket | undefined, forwardedFor: string
   return loopback && first ? first : peer;
 }
 
-/** Body bytes in flight, in total and per peer. */
+/** Body bytes and bodies in flight, in total and per peer. */
 export class BodyBudget {
   private total = 0;
   private readonly byPeer = new Map<string, number>();
+  private bodies = 0;
+  private readonly bodiesByPeer = new Map<string, number>();
 
-  constructor(private readonly limits: Pick<GuardLimits, 'maxBytesInFlight' | 'perPeerBytesInFlight'>) {}
+  constructor(
+    private readonly limits: Pick<
+      GuardLimits,
+      'maxBytesInFlight' | 'perPeerBytesInFlight' | 'maxBodiesInFlight' | 'perPeerBodiesInFlight'
+    >,
+  ) {}
+
+  /**
+   * A body about to be read, decided from the headers: refused when as many are being read as the
+   * limits allow, or when the bytes already in flight fill the budget (their buffers are memory too).
+   * Returns the function that ends it, or why not.
+   */
+  open(peer: string, declared: number | undefined): { ok: true; close: () => void } | { ok: false; reason: string } {
+    const mine = this.bodiesByPeer.get(peer) ?? 0;
+    if (this.total >= this.limits.maxBytesInFlight)
+      return { ok: false, reason: `${this.total} bytes of bodies in flight` };
+    if (declared !== undefined && declared <= LARGE_BODY) return { ok: true, close: () => {} };
+    if (this.bodies >= this.limits.maxBodiesInFlight)
+      return { ok: false, reason: `${this.bodies} large bodies being read` };
+    if (mine >= this.limits.perPeerBodiesInFlight && !PROXY_PEERS.has(peer))
+      return { ok: false, reason: 'this peer has its share of large bodies being read' };
+    this.bodies++;
+    this.bodiesByPeer.set(peer, mine + 1);
+    let closed = false;
+    return {
+      ok: true,
+      close: () => {
+        if (closed) return;
+        closed = true;
+        this.bodies--;
+        const left = (this.bodiesByPeer.get(peer) ?? 1) - 1;
+        if (left > 0) this.bodiesByPeer.set(peer, left);
+        else this.bodiesByPeer.delete(peer);
+      },
+    };
+  }
 
   /** Takes `n` bytes for `peer`, or says why not. */
   take(peer: string, n: number): 'ok' | 'busy' | 'peer' {
