@@ -70,6 +70,8 @@ const STATUS: Record<number, number> = {
   [EXIT.auth]: 403,
   [EXIT.network]: 502,
   [EXIT.pending]: 409,
+  // Refused because it would break the live line (another machine's webhook secret): a conflict with Vapi's state.
+  [EXIT.refused]: 409,
 };
 
 /**
