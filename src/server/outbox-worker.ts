@@ -34,6 +34,9 @@ export interface Channel {
 /** How long a placed reminder call waits for its report before the worker asks Vapi itself, ms. */
 export const PLACED_CHECK_MS = 5 * 60_000;
 
+/** A placed call with no outcome after this long is taken as missed, ms. */
+export const PLACED_GIVE_UP_MS = 60 * 60_000;
+
 /** What the worker reports (no patient data). */
 export type OutboxEvent =
   | { kind: 'outbox'; state: 'delivered'; id: string; event: string; channels: string[] }
@@ -241,9 +244,12 @@ export class OutboxWorker {
       try {
         const state = deliveries[channel.name];
         if (state?.status === 'placed') {
+          const age = now.getTime() - Date.parse(state.at);
+          // A call with no outcome an hour after it was placed (stuck at Vapi, deleted) counts as missed.
           const endedReason =
             state.endedReason ??
-            (now.getTime() - Date.parse(state.at) >= PLACED_CHECK_MS ? await channel.check?.(state.callId) : undefined);
+            (age >= PLACED_CHECK_MS ? await channel.check?.(state.callId) : undefined) ??
+            (age >= PLACED_GIVE_UP_MS ? 'no-outcome-within-an-hour' : undefined);
           if (endedReason === undefined) waiting.push(channel.name);
           else if (reminderAnswered(endedReason))
             deliveries[channel.name] = { status: 'delivered', at: this.opts.now().toISOString() };

@@ -295,3 +295,38 @@ test("reminders go only by the clinic's reminderChannels", async () => {
     await only_email.close();
   }
 });
+
+test('a placed call that never reports an outcome counts as missed after an hour, and is tried again', async () => {
+  await book('tc_1');
+  const [r] = await reminders();
+  let placedCalls = 0;
+  // Vapi took the call but it never ends (stuck, or deleted on Vapi): the report never comes and GET says nothing.
+  const stuck: Channel = {
+    name: 'call',
+    wants: (n) => n.type === 'appointment.reminder',
+    send: async () => ({ placed: `stuck_${++placedCalls}` }),
+    check: async () => undefined,
+  };
+  const w = new OutboxWorker(s.store, s.sealer, { now: () => s.clock.now, channels: [stuck] });
+  try {
+    s.clock.now = new Date(r!.dueAt);
+    await w.runOnce();
+    for (let i = 0; i < 11; i++) {
+      s.clock.now = new Date(s.clock.now.getTime() + PLACED_CHECK_MS);
+      await w.runOnce();
+    }
+    expect((await reminders())[0]).toMatchObject({ status: 'pending', deliveries: { call: { status: 'placed' } } });
+    s.clock.now = new Date(s.clock.now.getTime() + PLACED_CHECK_MS);
+    await w.runOnce();
+    expect((await reminders())[0]).toMatchObject({
+      status: 'pending',
+      lastError: 'call: not answered (no-outcome-within-an-hour)',
+      deliveries: { call: { status: 'failed' } },
+    });
+    s.clock.now = new Date(s.clock.now.getTime() + 60_000);
+    await w.runOnce();
+    expect(placedCalls).toBe(2);
+  } finally {
+    await w.close();
+  }
+});
