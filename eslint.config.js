@@ -15,6 +15,38 @@ const ambient = [
   },
 ];
 
+const localStore = {
+  regex: '(^|/)store/local/',
+  message: 'Only src/store/ knows the embedded store; go through the Store interfaces.',
+};
+
+/**
+ * One config object per layer: `above` are the rooms it may not import from (a path `../<room>/` or
+ * `../../<room>/`), neither by `import` nor by an inline `import('…')` type.
+ */
+function layers(rooms) {
+  return rooms.map(({ files, above, ownsLocal }) => {
+    const room = `(\\.\\./)+(${above.join('|')})/`;
+    // esquery reads a regex between slashes: its own slashes escaped.
+    const roomInSelector = room.replaceAll('/', '\\/');
+    const message = `${files[0].split('/')[1]}/ is below ${above.join(', ')}: an import may not run back up the layers (CONTRIBUTING.md, Layers). Move the contract down to the room that owns it.`;
+    return {
+      files,
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          { patterns: [{ regex: `^${room}`, message }, ...(ownsLocal ? [] : [localStore])] },
+        ],
+        'no-restricted-syntax': [
+          'error',
+          ...ambient,
+          { selector: `TSImportType[argument.literal.value=/^${roomInSelector}/]`, message },
+        ],
+      },
+    };
+  });
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.receptionist*/**', 'spec/**'] },
   js.configs.recommended,
@@ -98,27 +130,18 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // The domain knows no adapter: vapi/ and server/ depend on it, never the other way round.
-    files: ['src/domain/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^\\.\\./(vapi|server|commands|tunnel)/',
-              message: 'src/domain imports no adapter (vapi, server, commands, tunnel): pass what it needs in.',
-            },
-            {
-              regex: '(^|/)store/local/',
-              message: 'Only src/store/ knows the embedded store; go through the Store interfaces.',
-            },
-          ],
-        },
-      ],
+  // The layers (CONTRIBUTING.md): commands → server → notify, vapi, tunnel → domain → store, crypto → seams.
+  // No import runs back up, inline `import('…')` types included.
+  ...layers([
+    { files: ['src/server/**/*.ts'], above: ['commands'] },
+    { files: ['src/notify/**/*.ts', 'src/vapi/**/*.ts', 'src/tunnel/**/*.ts'], above: ['commands', 'server'] },
+    { files: ['src/domain/**/*.ts'], above: ['commands', 'server', 'notify', 'vapi', 'tunnel'] },
+    {
+      files: ['src/store/**/*.ts', 'src/crypto/**/*.ts'],
+      above: ['commands', 'server', 'notify', 'vapi', 'tunnel', 'domain'],
+      ownsLocal: true,
     },
-  },
+  ]),
   {
     // A command's index.ts is its definition only: `--help` must load nothing else (house style 4.14).
     files: ['src/commands/*/index.ts'],

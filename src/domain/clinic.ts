@@ -1,4 +1,5 @@
 import type { Doc } from '../store/types.js';
+import type { CredentialRecord, SecretRotation, SyncState, TunnelRecord } from './vapi-records.js';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -105,14 +106,14 @@ export interface BotConfig extends Doc {
     assistantId?: string;
     toolIds?: Record<string, string>;
     serverUrl?: string;
-    sync?: import('../vapi/sync-plan.js').SyncState;
-    tunnel?: import('../vapi/server-url.js').TunnelRecord;
+    sync?: SyncState;
+    tunnel?: TunnelRecord;
     /** The webhook credential `sync` created (no secret): the plan `serve` verifies. */
-    credential?: import('../vapi/credential.js').CredentialRecord;
+    credential?: CredentialRecord;
     /** The phone number `sync` pointed at `serve`. */
     phoneNumber?: { id: string; number?: string };
     /** A secret rotation in progress (`sync --rotate-secret`). */
-    rotation?: import('../vapi/credential.js').SecretRotation;
+    rotation?: SecretRotation;
   };
 }
 

@@ -2,7 +2,7 @@ import type { Vapi, VapiClient } from '@vapi-ai/server-sdk';
 import { DateTime } from 'luxon';
 import { REMINDER_CUTOFF_MS, type Notification } from '../domain/outbox.js';
 import { spokenDateTime, spokenTime } from '../domain/spoken-time.js';
-import type { Channel } from '../server/outbox-worker.js';
+import type { Channel } from './channel.js';
 import { canCall, type OutboundScope } from '../vapi/phone-numbers.js';
 import { createVapiClient, vapiError, type VapiSettings } from '../vapi/client.js';
 import { withClinicClock } from '../vapi/assistant-body.js';

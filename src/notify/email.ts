@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Notification } from '../domain/outbox.js';
-import type { Channel } from '../server/outbox-worker.js';
+import type { Channel } from './channel.js';
 import { appointmentIcs } from './calendar.js';
 import { spellOut } from '../domain/ids.js';
 

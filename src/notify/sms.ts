@@ -1,7 +1,7 @@
 import twilio from 'twilio';
 import { DateTime } from 'luxon';
 import type { Notification } from '../domain/outbox.js';
-import type { Channel } from '../server/outbox-worker.js';
+import type { Channel } from './channel.js';
 
 type RequestOptions<T> = import('twilio/lib/base/RequestClient.js').RequestOptions<T>;
 

@@ -1,5 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { DEFAULT_HMAC_PLAN, payloadFormatOf, type WebhookAuthPlan } from '../server/auth.js';
+import { DEFAULT_HMAC_PLAN, payloadFormatOf, type WebhookAuthPlan } from '../domain/webhook-auth.js';
+import type { CredentialRecord, SecretRotation } from '../domain/vapi-records.js';
+
+export type { CredentialRecord, SecretRotation };
 
 /**
  * The webhook credential `sync` creates on Vapi (`POST /credential`, spec
@@ -12,14 +15,6 @@ import { DEFAULT_HMAC_PLAN, payloadFormatOf, type WebhookAuthPlan } from '../ser
  * carries it, and `sync` finds its credential again from a fresh store.
  */
 export const CREDENTIAL_NAME_PREFIX = 'receptionist webhook';
-
-/** What the bot config keeps of the credential (`vapi.credential`): never the secret. */
-export interface CredentialRecord {
-  id: string;
-  name: string;
-  /** The plan `serve` verifies, without `secretKey`. */
-  plan: WebhookAuthPlan;
-}
 
 /** 8 hex characters identifying a secret. */
 export function secretFingerprint(secret: string): string {
@@ -51,21 +46,6 @@ export function withoutSecret(body: Record<string, unknown>): Record<string, unk
 export function credentialFingerprint(c: Record<string, unknown> | null | undefined): string | undefined {
   const name = typeof c?.name === 'string' ? c.name : '';
   return new RegExp(`^${CREDENTIAL_NAME_PREFIX} ([0-9a-f]{8})$`).exec(name)?.[1];
-}
-
-/**
- * A secret rotation `sync --rotate-secret` started (bot config `vapi.rotation`): the credential on
- * Vapi holds `to`; `serve` must accept `from` as well (`VAPI_SERVER_SECRET_PREVIOUS`) until the
- * operator drops it, and the next `sync` without it records the rotation finished.
- */
-export interface SecretRotation {
-  /** Fingerprint of the secret the credential had. */
-  from: string;
-  /** Fingerprint of the secret it has now. */
-  to: string;
-  /** ISO time the credential was switched. */
-  at: string;
-  credentialId: string;
 }
 
 /** Is this credential (from `GET /credential`) one that `sync` made? */

@@ -4,30 +4,9 @@ import type { BotConfig } from '../domain/clinic.js';
 import type { Store } from '../store/types.js';
 import { thisProcess } from '../deps.js';
 import { vapiRequest, type VapiSettings } from './client.js';
+import type { TunnelRecord, VapiServer } from '../domain/vapi-records.js';
 
-/** A Vapi `Server` object (spec `Server`): where messages go and how they authenticate. */
-export type VapiServer = Record<string, unknown> & { url?: string };
-
-/**
- * Recorded in the bot config (`vapi.tunnel`) while `serve --update-assistant` points the synced
- * assistant and tools at a tunnel, so that the previous `server` of each is restored on exit,
- * by the next `serve` or by `sync` if that process died, and so that `sync` does not count the
- * tunnel URL as drift.
- */
-export interface TunnelRecord {
-  /** The webhook URL they point at now (…/webhook). */
-  url: string;
-  /** The `serve` process holding the tunnel. */
-  pid: number;
-  /** ISO time */
-  since: string;
-  previous: {
-    assistant?: { id: string; server?: VapiServer };
-    tools: Record<string, { id: string; server?: VapiServer }>;
-    /** The phone number `sync --phone-number` pointed at `serve`. */
-    phoneNumber?: { id: string; server?: VapiServer };
-  };
-}
+export type { TunnelRecord, VapiServer };
 
 async function setServer(
   kind: 'assistant' | 'tool' | 'phone-number',

@@ -1,27 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { BotConfig } from '../domain/clinic.js';
 import { assistantForVapi } from './assistant-body.js';
+import type { ResourceState, SyncState } from '../domain/vapi-records.js';
 
-/**
- * Sync state recorded in the bot config after each successful write, per resource:
- * the id, the body we sent, and what Vapi returned. Comparing what we would send now with
- * what we sent decides updates; comparing what Vapi holds now with what it returned then
- * detects edits made elsewhere (drift). Vapi's own defaults never count as a change.
- */
-export interface ResourceState {
-  id: string;
-  sent: Record<string, unknown>;
-  received: Record<string, unknown>;
-}
-
-export interface SyncState {
-  assistant?: ResourceState;
-  /** By function name. */
-  tools?: Record<string, ResourceState>;
-  /** The webhook credential; `sent` and `received` never hold its secret. */
-  credential?: ResourceState;
-  phoneNumber?: ResourceState;
-}
+export type { ResourceState, SyncState };
 
 export type ResourceKind = 'credential' | 'tool' | 'assistant' | 'phone-number';
 

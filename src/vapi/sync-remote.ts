@@ -2,7 +2,7 @@ import type { VapiClient } from '@vapi-ai/server-sdk';
 import type { Env } from '../env.js';
 import { AuthError, UsageError } from '../errors.js';
 import { resolveSetting } from '../settings.js';
-import { weakSecret } from '../server/auth.js';
+import { weakSecret } from '../domain/webhook-auth.js';
 import type { BotConfig } from '../domain/clinic.js';
 import { vapiRequest, vapiRest, type VapiSettings } from './client.js';
 import {

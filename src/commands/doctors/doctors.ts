@@ -19,7 +19,7 @@ import type { Context } from '../shared/context.js';
 import { requireBotConfig } from '../shared/store.js';
 import { writeOnlySealer } from '../shared/sealer.js';
 import { auditDeskChange, doctorUsageError, pickDoctor } from '../shared/front-desk.js';
-import { feedPath } from '../../domain/calendar-feed.js';
+import { feedPath } from '../../notify/calendar-feed.js';
 import { renderTable } from '../shared/table.js';
 
 /** A domain input error as the user sees it (exit 2). */

@@ -21,7 +21,7 @@ import { CallEventWriter, type CallEvent, type SpoolEvent } from '../../server/c
 import { Spool } from '../../store/spool.js';
 import { OutboxWorker, type Channel, type OutboxEvent } from '../../server/outbox-worker.js';
 import { forgetPastContacts } from '../../domain/outbox.js';
-import { doctorFeed } from '../../domain/calendar-feed.js';
+import { doctorFeed } from '../../notify/calendar-feed.js';
 import { emailChannel } from '../../notify/email.js';
 import { smsChannel, type SmsSettings } from '../../notify/sms.js';
 import { reminderCallChannel } from '../../notify/call.js';

@@ -1,11 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/types.js';
-import type { ClinicSettings, Doctor } from './clinic.js';
-import type { Appointment } from './appointments.js';
-import type { FieldSealer } from './sealer.js';
-import { openContact } from './outbox.js';
-import { slotLength } from './doctors.js';
-import { appointmentsCalendar, type CalendarItem } from '../notify/calendar.js';
+import type { ClinicSettings, Doctor } from '../domain/clinic.js';
+import type { Appointment } from '../domain/appointments.js';
+import type { FieldSealer } from '../domain/sealer.js';
+import { openContact } from '../domain/outbox.js';
+import { slotLength } from '../domain/doctors.js';
+import { appointmentsCalendar, type CalendarItem } from './calendar.js';
 
 /** How far back a feed reaches, days (calendars keep what they fetched before). */
 export const FEED_PAST_DAYS = 30;
