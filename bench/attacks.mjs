@@ -5,29 +5,17 @@
 // sockets that declare 6 x 5 MiB and ~2 MiB with forged-looking signatures and send nothing, while 176
 // genuine signed tool calls arrive over 45 s (answered 2xx); 260 sockets sending a header line a
 // second while 97 genuine requests arrive (answered). Writes its section of docs/benchmarks.md.
-import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { freshServe, writeSection } from './fresh-serve.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'receptionist.js');
 const SECRET = randomBytes(24).toString('hex');
 const HOLD_SECONDS = Number(process.env.BENCH_ATTACK_SECONDS ?? 45);
 const log = (s) => process.stderr.write(`${s}\n`);
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'receptionist-bench-attacks-'));
-const env = { ...process.env, VAPI_SERVER_SECRET: SECRET, RECEPTIONIST_PASSWORD: undefined };
-const run = (args, input) => {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, env, input, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
-};
 
 let serve;
 const sockets = [];
@@ -76,24 +64,8 @@ async function genuine(url, i) {
 }
 
 try {
-  run(['seed']);
-  run(['users', 'add', 'bench', '--password-stdin'], 'bench-attacks-passphrase\n');
-  serve = spawn(process.execPath, [bin, 'serve', '--port', '0', '--json'], {
-    cwd: dir,
-    env,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const url = await new Promise((resolve, reject) => {
-    readline.createInterface({ input: serve.stdout }).on('line', (l) => {
-      try {
-        const e = JSON.parse(l);
-        if (e.kind === 'ready') resolve(e.webhookUrl);
-      } catch {
-        /* not JSON */
-      }
-    });
-    serve.on('exit', (c) => reject(new Error(`serve exited ${c}`)));
-  });
+  serve = await freshServe('attacks', SECRET);
+  const url = serve.url;
   const port = Number(new URL(url).port);
   await genuine(url, 0);
 
@@ -170,18 +142,9 @@ attacker on 127.0.0.2, Vapi's traffic (signed \`list_doctors\` tool calls) on 12
 | 260 sockets sending one header line a second; genuine requests meanwhile | 82 of 97 reset | ${f3.answered} of ${f3.of} answered 200 |
 <!-- /attacks -->
 `;
-  const file = path.join(root, 'docs', 'benchmarks.md');
-  const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const next = current.includes('<!-- attacks -->')
-    ? current.replace(/<!-- attacks -->[\s\S]*<!-- \/attacks -->\n?/, section)
-    : current.includes('<!-- gaps -->')
-      ? current.replace('<!-- gaps -->', `${section}\n<!-- gaps -->`)
-      : `${current}\n${section}`;
-  fs.writeFileSync(file, next);
+  writeSection('attacks', section);
   process.stdout.write(section);
 } finally {
   for (const s of sockets) s.destroy();
-  serve?.kill('SIGTERM');
-  await new Promise((r) => (serve ? serve.once('exit', r) : r()));
-  fs.rmSync(dir, { recursive: true, force: true });
+  await serve?.stop();
 }

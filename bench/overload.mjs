@@ -5,18 +5,16 @@
 // admission deadline, 0 answers after it, the rest refused at once with 503 + Retry-After, RSS bounded.
 // Capacity is measured first in the same run (autocannon, 32 connections, closed loop).
 // BENCH_OVERLOAD_SECONDS sets each open-loop phase (default 20), BENCH_CAPACITY_SECONDS the capacity run (10).
-import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { freshServe, writeSection } from './fresh-serve.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'receptionist.js');
 const SECRET = randomBytes(24).toString('hex');
 const PHASE_SECONDS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 20);
 const CAPACITY_SECONDS = Number(process.env.BENCH_CAPACITY_SECONDS ?? 10);
@@ -26,13 +24,6 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 10
 const rssMb = (pid) => {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
-};
-
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'receptionist-bench-overload-'));
-const env = { ...process.env, VAPI_SERVER_SECRET: SECRET, RECEPTIONIST_PASSWORD: undefined };
-const run = (args, input) => {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, env, input, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
 };
 
 const template = JSON.parse(
@@ -131,24 +122,8 @@ async function openLoop(url, rate, seconds, pid) {
 
 let serve;
 try {
-  run(['seed']);
-  run(['users', 'add', 'bench', '--password-stdin'], 'bench-overload-passphrase\n');
-  serve = spawn(process.execPath, [bin, 'serve', '--port', '0', '--json'], {
-    cwd: dir,
-    env,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const url = await new Promise((resolve, reject) => {
-    readline.createInterface({ input: serve.stdout }).on('line', (l) => {
-      try {
-        const e = JSON.parse(l);
-        if (e.kind === 'ready') resolve(e.webhookUrl);
-      } catch {
-        /* not JSON */
-      }
-    });
-    serve.on('exit', (c) => reject(new Error(`serve exited ${c}`)));
-  });
+  serve = await freshServe('overload', SECRET);
+  const url = serve.url;
   const idleRss = rssMb(serve.pid);
   log(`capacity: closed loop, 32 connections, ${CAPACITY_SECONDS} s`);
   const cap = await autocannon({
@@ -192,17 +167,8 @@ tool timeout is 20 s). Idle RSS ${Math.round(idleRss)} MB; \`/health\` afterward
 ${rows.join('\n')}
 <!-- /overload -->
 `;
-  const file = path.join(root, 'docs', 'benchmarks.md');
-  const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const next = current.includes('<!-- overload -->')
-    ? current.replace(/<!-- overload -->[\s\S]*<!-- \/overload -->\n?/, section)
-    : current.includes('<!-- gaps -->')
-      ? current.replace('<!-- gaps -->', `${section}\n<!-- gaps -->`)
-      : `${current}\n${section}`;
-  fs.writeFileSync(file, next);
+  writeSection('overload', section);
   process.stdout.write(section);
 } finally {
-  serve?.kill('SIGTERM');
-  await new Promise((r) => (serve ? serve.once('exit', r) : r()));
-  fs.rmSync(dir, { recursive: true, force: true });
+  await serve?.stop();
 }

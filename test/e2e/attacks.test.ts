@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { cli, E2E_SECRET, postSigned, setup, startServe, type RunningServe } from '../support/cli.js';
-import { signBody } from '../../src/server/auth.js';
+import { cli, postSigned, setup, startServe, type RunningServe } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
 
 // Issue 25 findings 1-3 on the built binary, with small, bounded numbers: the attacker is another
@@ -143,27 +142,17 @@ test('finding 3: 260 sockets sending a header line a second do not starve genuin
 test('finding 4 on the binary: --admission-deadline refuses a tool call that is already too late (503 + Retry-After), /health says overloaded; a bad value exits 2', async () => {
   await s!.stop();
   s = await startServe(tmp.dir, ['--admission-deadline', '1000']);
-  const body = Buffer.from(
-    JSON.stringify({
-      message: {
-        type: 'tool-calls',
-        call: { id: 'call_late' },
-        toolCallList: [{ id: 'tc_late', type: 'function', function: { name: 'list_doctors', arguments: {} } }],
-      },
-    }),
-  );
-  const ts = String(Date.now() - 5_000);
-  const res = await fetch(s.url, {
-    method: 'POST',
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'x-timestamp': ts,
-      'x-signature': signBody(E2E_SECRET, body, { timestamp: ts }),
+  const res = await postSigned(
+    s.url,
+    {
+      type: 'tool-calls',
+      call: { id: 'call_late' },
+      toolCallList: [{ id: 'tc_late', type: 'function', function: { name: 'list_doctors', arguments: {} } }],
     },
-  });
+    { signedAt: Date.now() - 5_000 },
+  );
   expect(res.status).toBe(503);
-  expect(res.headers.get('retry-after')).toBe('1');
+  expect(res.retryAfter).toBe('1');
   const health = (await (await fetch(new URL('/health', s.url))).json()) as { status: string; shed: number };
   expect(health).toMatchObject({ status: 'overloaded', shed: 1 });
   expect(await genuine(1)).toBe(200);

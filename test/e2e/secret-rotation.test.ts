@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { cli, setup, startServe, type RunningServe } from '../support/cli.js';
+import { cli, postSigned, setup, startServe, type RunningServe } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
 import { freePort } from '../support/net.js';
 import { startFakeVapi, type FakeVapi } from '../support/fake-vapi.js';
-import { signBody } from '../../src/server/auth.js';
 
 // Issue 24 item 3 on the built binary: a webhook secret is rotated while Vapi keeps sending. serve
 // runs with the new secret and the previous one; `sync --rotate-secret` switches the credential
@@ -42,22 +41,9 @@ const statusUpdate = (i: number) => {
   };
 };
 
-/** A status-update signed with `secret` by the credential's HMAC plan. */
-async function signedWith(url: string, secret: string, i: number): Promise<number> {
-  const body = Buffer.from(JSON.stringify({ message: statusUpdate(i) }));
-  const ts = String(Date.now());
-  const res = await fetch(url, {
-    method: 'POST',
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'x-timestamp': ts,
-      'x-signature': signBody(secret, body, { timestamp: ts }),
-    },
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
+/** A status-update signed with `secret` by the credential's HMAC plan; its HTTP status. */
+const signedWith = async (url: string, secret: string, i: number) =>
+  (await postSigned(url, statusUpdate(i), { secret })).status;
 
 test('rotation while Vapi sends: messages signed with the old and the new secret during the switch, 0 rejected; afterwards the old one is refused', async () => {
   const vapi = { VAPI_API_KEY: fake.token, VAPI_BASE_URL: fake.url };

@@ -8,20 +8,27 @@ import { signBody } from '../../src/server/auth.js';
 export const BIN = path.join(packageRoot(), 'bin', 'receptionist.js');
 export const E2E_SECRET = 'e2e-secret-0123456789abcdef';
 
-/** POSTs `{message}` to a running serve, HMAC-signed with E2E_SECRET over a fresh timestamp. */
-export async function postSigned(url: string, message: unknown): Promise<{ status: number; body: any }> {
+/**
+ * POSTs `{message}` to a running serve, HMAC-signed with E2E_SECRET (or `secret`) over a fresh timestamp
+ * (or `signedAt`, ms).
+ */
+export async function postSigned(
+  url: string,
+  message: unknown,
+  opts: { secret?: string; signedAt?: number } = {},
+): Promise<{ status: number; body: any; retryAfter: string | null }> {
   const body = Buffer.from(JSON.stringify({ message }));
-  const ts = String(Date.now());
+  const ts = String(opts.signedAt ?? Date.now());
   const res = await fetch(url, {
     method: 'POST',
     body,
     headers: {
       'content-type': 'application/json',
       'x-timestamp': ts,
-      'x-signature': signBody(E2E_SECRET, body, { timestamp: ts }),
+      'x-signature': signBody(opts.secret ?? E2E_SECRET, body, { timestamp: ts }),
     },
   });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) as any, retryAfter: res.headers.get('retry-after') };
 }
 
 /** Runs the built CLI once (no TTY, no inherited secrets). */
