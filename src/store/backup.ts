@@ -123,7 +123,7 @@ export async function writeBackup(
   out: Writable,
   opts: { now: () => Date; version: string; secrets?: Record<string, string> },
 ): Promise<BackupManifest> {
-  removeStaleCopies(os.tmpdir(), 'receptionist-backup-');
+  removeStaleCopies(os.tmpdir(), 'receptionist-backup-', { unnumberedAfterMs: 86_400_000 });
   const staging = fs.mkdtempSync(path.join(os.tmpdir(), `receptionist-backup-${thisProcess.pid}-`));
   try {
     const manifest = await store.snapshot(async (view, how) => {

@@ -89,10 +89,11 @@ export function writePrivateFileAtomically(file: string, data: string | Buffer):
 }
 
 /**
- * Removes the folders `<prefix><pid>-…` in `parent` whose process is gone (this host's), and older ones
- * named without a pid once they are a day old: what a killed backup left behind.
+ * Removes the files and folders `<prefix><pid>` or `<prefix><pid>-…` in `parent` whose process (on this
+ * host) is gone: what a killed backup left behind. With `unnumberedAfterMs`, also ones named without a
+ * pid (older builds) once they are that old.
  */
-export function removeStaleCopies(parent: string, prefix: string): void {
+export function removeStaleCopies(parent: string, prefix: string, opts: { unnumberedAfterMs?: number } = {}): void {
   let names: string[];
   try {
     names = fs.readdirSync(parent);
@@ -101,15 +102,15 @@ export function removeStaleCopies(parent: string, prefix: string): void {
   }
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
-    const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
+    const pid = Number(/^(\d+)(?:-|$)/.exec(name.slice(prefix.length))?.[1]);
     const file = path.join(parent, name);
-    let stale: boolean;
+    let stale = false;
     if (pid) stale = pid !== thisProcess.pid && !thisProcess.isAlive(pid);
-    else
+    else if (opts.unnumberedAfterMs !== undefined)
       try {
-        stale = Date.now() - fs.statSync(file).mtimeMs > 86_400_000;
+        stale = Date.now() - fs.statSync(file).mtimeMs > opts.unnumberedAfterMs;
       } catch {
-        stale = false;
+        // gone already
       }
     if (stale) fs.rmSync(file, { recursive: true, force: true });
   }

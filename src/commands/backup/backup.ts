@@ -5,6 +5,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { thisProcess } from '../../deps.js';
 import { printable } from '../../io.js';
+import { removeStaleCopies } from '../../store/private-dir.js';
 import { storedBlindIndexCheck } from '../../domain/keyring.js';
 import { compareBlindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js';
 import {
@@ -103,12 +104,7 @@ async function runBackup(o: BackupOptions, ctx: Context): Promise<BackupResult> 
     );
   } else {
     // A backup killed mid-way left its partial file beside the target: gone now if its process is.
-    const prefix = `${path.basename(target)}.partial-`;
-    for (const name of fs.readdirSync(path.dirname(target))) {
-      const pid = name.startsWith(prefix) ? Number(name.slice(prefix.length)) : 0;
-      if (Number.isInteger(pid) && pid > 0 && pid !== thisProcess.pid && !thisProcess.isAlive(pid))
-        fs.rmSync(path.join(path.dirname(target), name), { force: true });
-    }
+    removeStaleCopies(path.dirname(target), `${path.basename(target)}.partial-`);
     const partial = `${target}.partial-${thisProcess.pid}`;
     try {
       const out = fs.createWriteStream(partial, { mode: 0o600, flags: 'wx', flush: true });

@@ -192,7 +192,7 @@ function storeOn(
       // A private folder (mode 700) beside the store: the same file system, room for a copy of it.
       const parent = fs.existsSync(location) ? location : os.tmpdir();
       // A backup killed mid-way (kill -9, a full disk) leaves its copy: the next one removes it.
-      removeStaleCopies(parent, '.snapshot-');
+      removeStaleCopies(parent, '.snapshot-', { unnumberedAfterMs: 86_400_000 });
       const dir = fs.mkdtempSync(path.join(parent, `.snapshot-${thisProcess.pid}-`));
       try {
         const file = path.join(dir, STORE_FILE);
