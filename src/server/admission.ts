@@ -18,7 +18,6 @@ export const DEFAULT_ADMISSION_DEADLINE_MS = 8_000;
 const OVERLOADED_FOR_MS = 10_000;
 
 export class Admission {
-  private inProgress = 0;
   /** Moving average of one message's handling time, ms. */
   private averageMs = 2;
   private lastShedAt = -Infinity;
@@ -41,20 +40,17 @@ export class Admission {
     // A quarter of the deadline is kept for what admitted messages wait on after this (the event
     // loop's other work, writing the reply): admitted late, a message would still be answered late.
     if (expectedMs <= deadlineMs * 0.75) return { ok: true };
-    this.lastShedAt = this.clock();
-    this.shedTotal++;
+    this.refused();
     return { ok: false, expectedMs: Math.round(expectedMs) };
   }
 
   /** Marks a message as being handled; call the returned function when it is answered. */
   begin(): () => void {
-    this.inProgress++;
     const started = performance.now();
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      this.inProgress--;
       this.averageMs = this.averageMs * 0.9 + (performance.now() - started) * 0.1;
     };
   }
@@ -65,9 +61,14 @@ export class Admission {
    */
   tooLate(ageMs: number, deadlineMs = this.deadlineMs): boolean {
     if (ageMs <= deadlineMs) return false;
+    this.refused();
+    return true;
+  }
+
+  /** Counts one refusal, for `shed` and `overloaded`. */
+  private refused(): void {
     this.lastShedAt = this.clock();
     this.shedTotal++;
-    return true;
   }
 
   /** Refused something in the last 10 s. */
