@@ -192,7 +192,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     opts.now().getTime(),
   );
   const arrivedAt = new WeakMap<object, number>();
-  const bodySlot = new WeakMap<object, () => void>();
+  /** The webhook bodies `onRequest` let in: whose they are, and the slot to give back once read. */
+  const opened = new WeakMap<object, { peer: string; close: () => void }>();
   app.addHook('onRequest', async (req, reply) => {
     arrivedAt.set(req, opts.now().getTime());
     const route = req.routeOptions.url;
@@ -226,27 +227,25 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       }
     }
     const length = Number(req.headers['content-length']);
-    const body = budget.open(
-      requestPeer(req.socket, req.headers['x-forwarded-for']),
-      Number.isSafeInteger(length) && length >= 0 ? length : undefined,
-    );
+    const peer = requestPeer(req.socket, req.headers['x-forwarded-for']);
+    const body = budget.open(peer, Number.isSafeInteger(length) && length >= 0 ? length : undefined);
     if (!body.ok) {
       emit({ kind: 'message', type: '-', status: 503, outcome: 'unavailable', detail: `busy: ${body.reason}`, ms: 0 });
       return reply.code(503).header('retry-after', '1').header('connection', 'close').send({ error: 'busy' });
     }
     // The slot is the body's while it is read: given back once the body has arrived (or the reply is gone).
-    bodySlot.set(req, body.close);
+    opened.set(req, { peer, close: body.close });
     reply.raw.once('close', body.close);
   });
   // The body counts against the in-flight budget as its bytes arrive, never by what Content-Length
   // promises: a client that declares 5 MiB and sends nothing holds nothing, and is dropped once it falls
   // below the floor rate.
   app.addHook('preParsing', async (req, reply, payload) => {
-    if (req.method !== 'POST' || req.routeOptions.url !== '/webhook') return payload;
-    const peer = requestPeer(req.socket, req.headers['x-forwarded-for']);
-    const meter = new MeteredBody(budget, peer, limits, (release) => reply.raw.once('close', release));
-    const slot = bodySlot.get(req);
-    if (slot) meter.once('end', slot);
+    // Only the webhook bodies onRequest let in; other routes are read as Fastify reads them.
+    const body = opened.get(req);
+    if (!body) return payload;
+    const meter = new MeteredBody(budget, body.peer, limits, (release) => reply.raw.once('close', release));
+    meter.once('end', body.close);
     payload.on('error', (err) => meter.destroy(err));
     return payload.pipe(meter);
   });
