@@ -83,12 +83,28 @@ export function requestPeer(socket: net.Socket | undefined, forwardedFor: string
   return loopback && first ? first : peer;
 }
 
+/** A count per peer; a peer back at zero is forgotten, so only peers holding something are kept. */
+class PeerCounts {
+  private readonly counts = new Map<string, number>();
+
+  get(peer: string): number {
+    return this.counts.get(peer) ?? 0;
+  }
+
+  /** Adds `n` (negative to give back) to `peer`'s count. */
+  add(peer: string, n: number): void {
+    const now = this.get(peer) + n;
+    if (now > 0) this.counts.set(peer, now);
+    else this.counts.delete(peer);
+  }
+}
+
 /** Body bytes and bodies in flight, in total and per peer. */
 export class BodyBudget {
   private total = 0;
-  private readonly byPeer = new Map<string, number>();
+  private readonly byPeer = new PeerCounts();
   private bodies = 0;
-  private readonly bodiesByPeer = new Map<string, number>();
+  private readonly bodiesByPeer = new PeerCounts();
 
   constructor(
     private readonly limits: Pick<
@@ -103,7 +119,7 @@ export class BodyBudget {
    * Returns the function that ends it, or why not.
    */
   open(peer: string, declared: number | undefined): { ok: true; close: () => void } | { ok: false; reason: string } {
-    const mine = this.bodiesByPeer.get(peer) ?? 0;
+    const mine = this.bodiesByPeer.get(peer);
     if (this.total >= this.limits.maxBytesInFlight)
       return { ok: false, reason: `${this.total} bytes of bodies in flight` };
     if (declared !== undefined && declared <= LARGE_BODY) return { ok: true, close: () => {} };
@@ -112,7 +128,7 @@ export class BodyBudget {
     if (mine >= this.limits.perPeerBodiesInFlight && !PROXY_PEERS.has(peer))
       return { ok: false, reason: 'this peer has its share of large bodies being read' };
     this.bodies++;
-    this.bodiesByPeer.set(peer, mine + 1);
+    this.bodiesByPeer.add(peer, 1);
     let closed = false;
     return {
       ok: true,
@@ -120,29 +136,25 @@ export class BodyBudget {
         if (closed) return;
         closed = true;
         this.bodies--;
-        const left = (this.bodiesByPeer.get(peer) ?? 1) - 1;
-        if (left > 0) this.bodiesByPeer.set(peer, left);
-        else this.bodiesByPeer.delete(peer);
+        this.bodiesByPeer.add(peer, -1);
       },
     };
   }
 
   /** Takes `n` bytes for `peer`, or says why not. */
   take(peer: string, n: number): 'ok' | 'busy' | 'peer' {
-    const mine = this.byPeer.get(peer) ?? 0;
+    const mine = this.byPeer.get(peer);
     if (mine + n > this.limits.perPeerBytesInFlight && !PROXY_PEERS.has(peer)) return 'peer';
     if (this.total + n > this.limits.maxBytesInFlight) return 'busy';
     this.total += n;
-    this.byPeer.set(peer, mine + n);
+    this.byPeer.add(peer, n);
     return 'ok';
   }
 
   release(peer: string, n: number): void {
     if (!n) return;
     this.total -= n;
-    const left = (this.byPeer.get(peer) ?? 0) - n;
-    if (left > 0) this.byPeer.set(peer, left);
-    else this.byPeer.delete(peer);
+    this.byPeer.add(peer, -n);
   }
 
   get inFlight(): number {
@@ -217,21 +229,18 @@ export class MeteredBody extends Transform {
 export function shareConnections(server: http.Server, limits: GuardLimits): () => void {
   server.maxConnections = limits.maxConnections;
   const open = new Map<net.Socket, { peer: string; since: number; active: number }>();
-  const byPeer = new Map<string, number>();
+  const byPeer = new PeerCounts();
   server.on('connection', (socket: net.Socket) => {
     const peer = peerOf(socket);
-    const count = byPeer.get(peer) ?? 0;
-    if (count >= limits.perPeerConnections && !PROXY_PEERS.has(peer)) {
+    if (byPeer.get(peer) >= limits.perPeerConnections && !PROXY_PEERS.has(peer)) {
       socket.destroy();
       return;
     }
-    byPeer.set(peer, count + 1);
+    byPeer.add(peer, 1);
     open.set(socket, { peer, since: Date.now(), active: 0 });
     socket.once('close', () => {
       open.delete(socket);
-      const left = (byPeer.get(peer) ?? 1) - 1;
-      if (left > 0) byPeer.set(peer, left);
-      else byPeer.delete(peer);
+      byPeer.add(peer, -1);
     });
   });
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
