@@ -205,12 +205,14 @@ export class OutboxWorker {
   private async deliver(entry: OutboxEntry): Promise<void> {
     const col = this.store.collection<OutboxEntry>('outbox');
     const now = this.opts.now();
+    const { expiresAt } = entry;
+    const expired = expiresAt !== undefined && now.getTime() >= expiresAt;
     const awaiting = Object.values(entry.deliveries).some((d) => d.status === 'placed');
     // A call placed before the cutoff is still judged by its outcome; only what was never placed is too late.
-    if (entry.expiresAt !== undefined && now.getTime() >= entry.expiresAt && !awaiting) {
+    if (expired && !awaiting) {
       // A reminder that could not go out in time (serve was down, every channel failing): it would
       // come too late to act on. Its payload goes; `outbox retry` leaves it dead.
-      const error = `too late: not sent by ${new Date(entry.expiresAt).toISOString()}`;
+      const error = `too late: not sent by ${new Date(expiresAt).toISOString()}`;
       return this.deadLetter(entry, { lastError: error }, error, { dropPayload: true });
     }
     let n: Notification;
@@ -223,7 +225,6 @@ export class OutboxWorker {
     const deliveries: Record<string, DeliveryState> = { ...entry.deliveries };
     const errors: string[] = [];
     const waiting: string[] = [];
-    const expired = entry.expiresAt !== undefined && now.getTime() >= entry.expiresAt;
     const todo = (await this.channelsFor(n, entry.channels)).filter((c) => deliveries[c.name]?.status !== 'delivered');
     for (const [i, channel] of todo.entries()) {
       try {
@@ -238,14 +239,11 @@ export class OutboxWorker {
           if (endedReason === undefined) waiting.push(channel.name);
           else if (reminderAnswered(endedReason))
             deliveries[channel.name] = { status: 'delivered', at: this.opts.now().toISOString() };
-          else
-            deliveries[channel.name] = {
-              status: 'failed',
-              attempts: state.attempts,
-              error: `not answered (${endedReason})`,
-            };
-          if (endedReason !== undefined && !reminderAnswered(endedReason))
-            errors.push(`${channel.name}: not answered (${endedReason})`);
+          else {
+            const error = `not answered (${endedReason})`;
+            deliveries[channel.name] = { status: 'failed', attempts: state.attempts, error };
+            errors.push(`${channel.name}: ${error}`);
+          }
         } else if (expired) {
           // Past the cutoff nothing new is sent: a missed call is not rung again.
         } else {
