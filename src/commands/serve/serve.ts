@@ -314,12 +314,13 @@ export function notificationChannels(
     // What sync read of the number it pointed at serve: a free Vapi number calls US numbers only.
     const synced = config.vapi?.sync?.phoneNumber;
     const from = synced && synced.id === phoneNumberId ? synced.received : undefined;
+    const callsOut = from ? outboundScope(from) : undefined;
     if (!opts.vapi) off.call = 'VAPI_API_KEY is not set';
     else if (!assistantId) off.call = 'the assistant is not synced (run `receptionist sync`)';
     else if (!phoneNumberId)
       off.call = 'no phone number to call from (`receptionist sync --phone-number …` or RECEPTIONIST_PHONE_NUMBER_ID)';
-    else if (from && !canCallRegion(outboundScope(from), clinic.defaultRegion))
-      off.call = `${String(from.number ?? phoneNumberId)} is a free Vapi number, which calls US numbers only, not ${clinic.defaultRegion} patients. ${IMPORT_NUMBER_HINT}`;
+    else if (callsOut && !canCallRegion(callsOut, clinic.defaultRegion))
+      off.call = `${String(from?.number ?? phoneNumberId)} is a free Vapi number, which calls US numbers only, not ${clinic.defaultRegion} patients. ${IMPORT_NUMBER_HINT}`;
     else
       channels.push(
         reminderCallChannel(
@@ -328,7 +329,7 @@ export function notificationChannels(
             assistantId,
             phoneNumberId,
             firstMessage: clinic.reminderFirstMessage ?? DEFAULT_REMINDER_FIRST_MESSAGE,
-            ...(from ? { callsOut: outboundScope(from) } : {}),
+            ...(callsOut ? { callsOut } : {}),
           },
           now,
         ),
