@@ -11,7 +11,7 @@ import {
 } from '../types.js';
 import { StoreError } from '../../errors.js';
 import { applyUpdate, fieldExpr, orderClause, upsertBase, whereClause, type SqlValue } from './query.js';
-import { asStoreError, onConnection, prepared, transaction } from './db.js';
+import { asStoreError, MALFORMED_JSON, onConnection, prepared, transaction } from './db.js';
 import { documentProblem } from '../schemas.js';
 
 /**
@@ -28,9 +28,6 @@ export type BadRecordSink = (collection: CollectionName, id: string, reason: str
  * (doctors' hours, call statuses); every collection's records are checked for being JSON.
  */
 const SHAPE_CHECKED = new Set<CollectionName>(['appointments']);
-
-/** SQLite's error for json_extract over a row whose text is not JSON. */
-const MALFORMED = /malformed JSON/i;
 
 /** The table of a collection. */
 export const tableOf = (name: CollectionName) => `c_${name}`;
@@ -176,7 +173,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     try {
       return run(sql, params as SqlValue[]);
     } catch (err) {
-      if (!MALFORMED.test((err as Error).message)) throw err;
+      if (!MALFORMED_JSON.test((err as Error).message)) throw err;
       for (const r of prepared(this.db, `SELECT id FROM ${this.table} WHERE NOT json_valid(doc)`).all() as Array<{
         id: string;
       }>)
@@ -195,21 +192,23 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     ) as Array<{ id: string; doc: string }>;
     const out: T[] = [];
     for (const r of rows) {
-      let doc: T;
-      try {
-        doc = { _id: r.id, ...(JSON.parse(r.doc) as object) } as T;
-      } catch {
-        this.onBad(this.name, r.id, 'not valid JSON');
-        continue;
-      }
-      const problem = checkShape && SHAPE_CHECKED.has(this.name) ? documentProblem(this.name, doc) : undefined;
-      if (problem) {
-        this.onBad(this.name, r.id, problem);
-        continue;
-      }
-      out.push(doc);
+      const read = this.parse(r, checkShape);
+      if ('problem' in read) this.onBad(this.name, r.id, read.problem);
+      else out.push(read.doc);
     }
     return out;
+  }
+
+  /** A stored row as a document, or why no read can use it (not JSON; with `checkShape`, the wrong shape). */
+  private parse(r: { id: string; doc: string }, checkShape: boolean): { doc: T } | { problem: string } {
+    let doc: T;
+    try {
+      doc = { _id: r.id, ...(JSON.parse(r.doc) as object) } as T;
+    } catch {
+      return { problem: 'not valid JSON' };
+    }
+    const problem = checkShape && SHAPE_CHECKED.has(this.name) ? documentProblem(this.name, doc) : undefined;
+    return problem ? { problem } : { doc };
   }
 
   /** Every record of this collection no read can use, with why (a full scan: `preflight`, `backup`). */
@@ -217,15 +216,8 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     const out: Array<{ id: string; reason: string }> = [];
     const rows = prepared(this.db, `SELECT id, doc FROM ${this.table}`).all() as Array<{ id: string; doc: string }>;
     for (const r of rows) {
-      let doc: unknown;
-      try {
-        doc = { _id: r.id, ...(JSON.parse(r.doc) as object) };
-      } catch {
-        out.push({ id: r.id, reason: 'not valid JSON' });
-        continue;
-      }
-      const problem = SHAPE_CHECKED.has(this.name) ? documentProblem(this.name, doc) : undefined;
-      if (problem) out.push({ id: r.id, reason: problem });
+      const read = this.parse(r, true);
+      if ('problem' in read) out.push({ id: r.id, reason: read.problem });
     }
     return out;
   }

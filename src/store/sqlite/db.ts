@@ -59,7 +59,7 @@ function rollback(db: DatabaseSync): void {
 export function asStoreError(err: unknown, what: string, db?: DatabaseSync): unknown {
   const e = err as { code?: string; errcode?: number; errstr?: string; message?: string };
   const message = e.message ?? String(err);
-  if (e.code === 'ERR_SQLITE_ERROR' && DAMAGED.test(message) && !/malformed JSON/i.test(message)) {
+  if (e.code === 'ERR_SQLITE_ERROR' && DAMAGED.test(message) && !MALFORMED_JSON.test(message)) {
     const location = (db && fileOf.get(db)) ?? 'the store';
     const damaged = db ? damagedTables(db) : [];
     return new StoreDamagedError(
@@ -76,6 +76,9 @@ export function asStoreError(err: unknown, what: string, db?: DatabaseSync): unk
     return new StoreUnavailableError(`cannot use ${what}: ${message}`, { cause: err });
   return err;
 }
+
+/** SQLite's error for a JSON function over a row whose text is not JSON: one damaged record, not the file. */
+export const MALFORMED_JSON = /malformed JSON/i;
 
 /** SQLite's words for a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB). */
 const DAMAGED = /disk image is malformed|file is not a database|database corruption/i;
