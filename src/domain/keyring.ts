@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { printable } from '../io.js';
+import { KeyedCounts } from '../keyed-counts.js';
 import type { Collection, Store } from '../store/types.js';
 import { generateSealingKeyPair, open, seal, SealError, type SealingKeyPair } from '../crypto/seal.js';
 import {
@@ -211,8 +212,8 @@ export async function unlock(store: Store, username: string, password: string, g
     );
   // Attempts of this process still running count as failures until they are known: parallel guesses
   // (the studio's sign-in page, a script) wait as sequential ones would.
-  const running = unlocksInFlight.get(username) ?? 0;
-  unlocksInFlight.set(username, running + 1);
+  const running = unlocksInFlight.get(username);
+  unlocksInFlight.add(username, 1);
   try {
     if (guard) {
       const wait = await unlockDelayMs(store, username, guard.now, running);
@@ -220,14 +221,12 @@ export async function unlock(store: Store, username: string, password: string, g
     }
     return await unlockNow(store, username, password, user, guard);
   } finally {
-    const left = (unlocksInFlight.get(username) ?? 1) - 1;
-    if (left > 0) unlocksInFlight.set(username, left);
-    else unlocksInFlight.delete(username);
+    unlocksInFlight.add(username, -1);
   }
 }
 
 /** Unlocks of each user running in this process. */
-const unlocksInFlight = new Map<string, number>();
+const unlocksInFlight = new KeyedCounts();
 
 async function unlockNow(
   store: Store,

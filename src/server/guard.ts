@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type net from 'node:net';
 import { Transform, type TransformCallback } from 'node:stream';
+import { KeyedCounts } from '../keyed-counts.js';
 
 /**
  * What keeps `serve` answering while unauthenticated clients misbehave (SEC-7, SEC-9): connection
@@ -83,28 +84,12 @@ export function requestPeer(socket: net.Socket | undefined, forwardedFor: string
   return loopback && first ? first : peer;
 }
 
-/** A count per peer; a peer back at zero is forgotten, so only peers holding something are kept. */
-class PeerCounts {
-  private readonly counts = new Map<string, number>();
-
-  get(peer: string): number {
-    return this.counts.get(peer) ?? 0;
-  }
-
-  /** Adds `n` (negative to give back) to `peer`'s count. */
-  add(peer: string, n: number): void {
-    const now = this.get(peer) + n;
-    if (now > 0) this.counts.set(peer, now);
-    else this.counts.delete(peer);
-  }
-}
-
 /** Body bytes and bodies in flight, in total and per peer. */
 export class BodyBudget {
   private total = 0;
-  private readonly byPeer = new PeerCounts();
+  private readonly byPeer = new KeyedCounts();
   private bodies = 0;
-  private readonly bodiesByPeer = new PeerCounts();
+  private readonly bodiesByPeer = new KeyedCounts();
 
   constructor(
     private readonly limits: Pick<
@@ -229,7 +214,7 @@ export class MeteredBody extends Transform {
 export function shareConnections(server: http.Server, limits: GuardLimits): () => void {
   server.maxConnections = limits.maxConnections;
   const open = new Map<net.Socket, { peer: string; since: number; active: number }>();
-  const byPeer = new PeerCounts();
+  const byPeer = new KeyedCounts();
   server.on('connection', (socket: net.Socket) => {
     const peer = peerOf(socket);
     if (byPeer.get(peer) >= limits.perPeerConnections && !PROXY_PEERS.has(peer)) {
