@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { writePrivateFileAtomically } from './private-dir.js';
 
 /**
  * What `serve` acknowledged, kept beside the store but outside SQLite's write-ahead log (issue 25
@@ -30,24 +31,9 @@ export function readWatermark(dir: string): (HighWater & { at: string }) | undef
   }
 }
 
-/** Writes the marks (temp file, fsync, rename, fsync of the folder). */
+/** Writes the marks (atomically: temp file, fsync, rename, fsync of the folder). */
 export function writeWatermark(dir: string, marks: HighWater, at: Date): void {
-  const file = path.join(dir, WATERMARK_FILE);
-  const tmp = `${file}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, JSON.stringify({ ...marks, at: at.toISOString() }));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  const dirFd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(dirFd);
-  } finally {
-    fs.closeSync(dirFd);
-  }
+  writePrivateFileAtomically(path.join(dir, WATERMARK_FILE), JSON.stringify({ ...marks, at: at.toISOString() }));
 }
 
 /** What went backwards since the marks were written, in words; empty when nothing did. */

@@ -19,7 +19,7 @@ import { thisProcess } from '../../deps.js';
 import { ensurePrivateDir, removeStaleCopies, tightenFiles, tightenMode } from '../private-dir.js';
 import { collectionDdl, SqliteCollection, type BadRecordSink } from './collection.js';
 import { printable } from '../../io.js';
-import { atomically, configure, fileOf, transaction, whenFree } from './db.js';
+import { atomically, configure, fileOf, MALFORMED_JSON, transaction, whenFree } from './db.js';
 import { LOGS_DDL, SqliteAppendLog, SqliteCallLog } from './logs.js';
 import { importNedbStore, holdsNedbStore } from './import-nedb.js';
 
@@ -243,7 +243,7 @@ function storeOn(
       } catch (err) {
         // A record whose text is not JSON fails the check of the indexes made on it; the pages
         // themselves are checked without them. Such records are what `badRecords` lists.
-        if (!/malformed JSON/i.test((err as Error).message)) throw err;
+        if (!MALFORMED_JSON.test((err as Error).message)) throw err;
         const rows = db.prepare('PRAGMA quick_check').all() as Array<{ quick_check: string }>;
         return rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
       }
