@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { REMINDER_CUTOFF_MS, type Notification } from '../domain/outbox.js';
 import { spokenDateTime, spokenTime } from '../domain/spoken-time.js';
 import type { Channel } from './channel.js';
-import { canCall, type OutboundScope } from '../vapi/phone-numbers.js';
+import { canCall, IMPORT_NUMBER_HINT, type OutboundScope } from '../vapi/phone-numbers.js';
 import { createVapiClient, vapiError, type VapiSettings } from '../vapi/client.js';
 import { withClinicClock } from '../vapi/assistant-body.js';
 
@@ -106,9 +106,7 @@ export function reminderCallChannel(s: ReminderCallSettings, now: () => Date, cl
       const name = reminderCallName(msgId, attempt);
       const from = s.callsOut ?? 'any';
       if (!canCall(from, n.data.contact.phone!))
-        throw new Error(
-          'the calling number is a free Vapi number, which calls US numbers only (import a Twilio, Vonage or Telnyx number: https://docs.vapi.ai/phone-calling)',
-        );
+        throw new Error(`the calling number is a free Vapi number, which calls US numbers only. ${IMPORT_NUMBER_HINT}`);
       const body = reminderCallBody(s, n, msgId, at, attempt);
       try {
         const v = await api();
