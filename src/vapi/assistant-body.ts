@@ -41,16 +41,25 @@ export function utcClockVariablesIn(text: string | undefined): string[] {
   return [...found];
 }
 
-/** The texts of an assistant that Vapi fills with variables: first message, prompt messages, end-call message. */
-export function assistantTexts(assistant: Json): Array<{ where: string; text: string }> {
-  const out: Array<{ where: string; text: string }> = [];
-  if (typeof assistant.firstMessage === 'string') out.push({ where: 'firstMessage', text: assistant.firstMessage });
+/**
+ * The texts of an assistant that Vapi fills with variables (first message, prompt messages, end-call
+ * message): where each is, and how to put a rewritten one back (into `assistant` itself).
+ */
+function assistantTexts(assistant: Json): Array<{ where: string; text: string; set: (text: string) => void }> {
+  const out: Array<{ where: string; text: string; set: (text: string) => void }> = [];
+  const { firstMessage, endCallMessage } = assistant;
+  if (typeof firstMessage === 'string')
+    out.push({ where: 'firstMessage', text: firstMessage, set: (t) => (assistant.firstMessage = t) });
   const model = (assistant.model ?? {}) as Json;
   for (const [i, m] of ((model.messages as Array<{ role?: string; content?: unknown }> | undefined) ?? []).entries())
     if (typeof m.content === 'string')
-      out.push({ where: m.role === 'system' ? 'systemPrompt' : `model.messages[${i}]`, text: m.content });
-  if (typeof assistant.endCallMessage === 'string')
-    out.push({ where: 'endCallMessage', text: assistant.endCallMessage });
+      out.push({
+        where: m.role === 'system' ? 'systemPrompt' : `model.messages[${i}]`,
+        text: m.content,
+        set: (t) => (m.content = t),
+      });
+  if (typeof endCallMessage === 'string')
+    out.push({ where: 'endCallMessage', text: endCallMessage, set: (t) => (assistant.endCallMessage = t) });
   return out;
 }
 
@@ -92,19 +101,11 @@ function frontDeskTransfer(tool: Json, frontDesk: string | undefined): Json {
 /** The stored assistant with the clinic's clock and front desk applied (see the module's comment). */
 export function assistantForVapi(config: Pick<BotConfig, 'assistant' | 'clinic'>): Json {
   const a = structuredClone(config.assistant) as Json;
-  const zone = config.clinic.timeZone;
-  if (typeof a.firstMessage === 'string') a.firstMessage = withClinicClock(a.firstMessage, zone);
-  if (typeof a.endCallMessage === 'string') a.endCallMessage = withClinicClock(a.endCallMessage, zone);
+  for (const { text, set } of assistantTexts(a)) set(withClinicClock(text, config.clinic.timeZone));
   const model = (a.model ?? undefined) as Json | undefined;
-  if (model) {
-    if (Array.isArray(model.messages))
-      model.messages = (model.messages as Json[]).map((m) =>
-        typeof m.content === 'string' ? { ...m, content: withClinicClock(m.content, zone) } : m,
-      );
-    if (Array.isArray(model.tools))
-      model.tools = (model.tools as Json[]).map((t) =>
-        t?.type === 'transferCall' ? frontDeskTransfer(t, config.clinic.frontDeskNumber) : t,
-      );
-  }
+  if (model && Array.isArray(model.tools))
+    model.tools = (model.tools as Json[]).map((t) =>
+      t?.type === 'transferCall' ? frontDeskTransfer(t, config.clinic.frontDeskNumber) : t,
+    );
   return a;
 }
