@@ -55,6 +55,12 @@ export interface ClinicSettings {
 export type ReminderChannel = 'call' | 'email' | 'sms';
 export const REMINDER_CHANNELS: readonly ReminderChannel[] = ['call', 'email', 'sms'];
 export const DEFAULT_REMINDER_HOURS = 24;
+/**
+ * The `variableValues` a reminder call carries (src/notify/call.ts `reminderVariables`), which
+ * `clinic.reminderFirstMessage` may use; `name` only when the patient gave one.
+ */
+export const REMINDER_VARIABLES = ['name', 'doctor', 'appointmentTime', 'appointmentId', 'clinic'] as const;
+export type ReminderVariable = (typeof REMINDER_VARIABLES)[number];
 export const DEFAULT_REMINDER_FIRST_MESSAGE =
   'Hello {{name}}, this is {{clinic}} with a reminder of your appointment with {{doctor}} {{appointmentTime}}. Would you like to keep it, move it or cancel it?';
 

@@ -1,6 +1,7 @@
 import type { Vapi, VapiClient } from '@vapi-ai/server-sdk';
 import { DateTime } from 'luxon';
 import { REMINDER_CUTOFF_MS, type Notification } from '../domain/outbox.js';
+import type { ReminderVariable } from '../domain/clinic.js';
 import { spokenDateTime, spokenTime } from '../domain/spoken-time.js';
 import type { Channel } from './channel.js';
 import { canCall, IMPORT_NUMBER_HINT, type OutboundScope } from '../vapi/phone-numbers.js';
@@ -45,7 +46,7 @@ export function spokenAppointmentTime(start: string, timeZone: string, at: Date)
  * `doctor`, `appointmentTime` (spoken), `appointmentId` (spelt as on the booking), `clinic`.
  * Not `time` or `date`: those are Vapi's own clock, which the system prompt reads.
  */
-export function reminderVariables(n: Notification, at: Date): Record<string, string> {
+export function reminderVariables(n: Notification, at: Date): Partial<Record<ReminderVariable, string>> {
   const d = n.data;
   return {
     ...(d.contact.name ? { name: d.contact.name } : {}),

@@ -18,9 +18,9 @@ type Json = Record<string, unknown>;
  * LiquidJS strftime: "Monday 7 December 2026, 7:05 PM".
  */
 export const CLINIC_CLOCK: Record<string, string> = {
-  'clinic.now': '%A %-d %B %Y, %-I:%M %p',
   'clinic.date': '%A %-d %B %Y',
   'clinic.time': '%-I:%M %p',
+  'clinic.now': '%A %-d %B %Y, %-I:%M %p',
 };
 
 /** Vapi's built-in clock variables, filled in UTC. */

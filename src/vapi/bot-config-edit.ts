@@ -1,14 +1,11 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { IANAZone } from 'luxon';
 import { isSupportedCountry } from 'libphonenumber-js';
-import { REMINDER_CHANNELS, type BotConfig } from '../domain/clinic.js';
+import { REMINDER_CHANNELS, REMINDER_VARIABLES, type BotConfig } from '../domain/clinic.js';
 import { CONFIG_KEYS } from '../domain/config-keys.js';
 import { placeholdersIn } from './variables.js';
 import { specProblem } from './spec-validate.js';
-import { assistantForVapi } from './assistant-body.js';
-
-/** The `variableValues` every reminder call carries (src/notify/call.ts `reminderVariables`). */
-const REMINDER_VARIABLES = ['name', 'doctor', 'appointmentTime', 'appointmentId', 'clinic'];
+import { assistantForVapi, CLINIC_CLOCK } from './assistant-body.js';
 
 export { CONFIG_KEYS };
 import { accepts, optionsCatalog, type Choices, type ProviderOptions } from './options.js';
@@ -216,11 +213,11 @@ function clinicValue(field: string, v: string): unknown {
     if (!v.trim()) throw new ConfigValueError('clinic.reminderFirstMessage cannot be empty.');
     // Vapi leaves a placeholder no variable fills empty: the patient would hear a gap.
     const { required, optional } = placeholdersIn(v);
-    const unknown = [...required, ...optional].filter((n) => !REMINDER_VARIABLES.includes(n));
+    const unknown = [...required, ...optional].filter((n) => !(REMINDER_VARIABLES as readonly string[]).includes(n));
     if (unknown.length)
       throw new ConfigValueError(
         `clinic.reminderFirstMessage uses ${unknown.map((n) => `{{${n}}}`).join(', ')}, which no reminder call fills.`,
-        [...REMINDER_VARIABLES.map((n) => `{{${n}}}`), '{{clinic.date}}', '{{clinic.time}}', '{{clinic.now}}'],
+        [...REMINDER_VARIABLES, ...Object.keys(CLINIC_CLOCK)].map((n) => `{{${n}}}`),
       );
     return v;
   }
