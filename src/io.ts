@@ -117,6 +117,11 @@ export function createTestIO(opts: { isTTY?: boolean; stdin?: NodeJS.ReadableStr
 const CONTROL = /[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
+/** The first `max` items joined by `separator`, with `…` after them when there are more. */
+export function firstFew(items: readonly string[], max: number, separator = ', '): string {
+  return items.slice(0, max).join(separator) + (items.length > max ? `${separator}…` : '');
+}
+
 /**
  * Text from outside (ids, message types and values Vapi or anyone else sent) made safe to print
  * on a terminal: control characters (C0, DEL, C1, bidirectional overrides) are shown as escapes

@@ -1,3 +1,5 @@
+import { firstFew, printable } from '../io.js';
+
 /**
  * Store contracts. Both backends (the embedded SQLite store, and MongoDB) implement these; the
  * domain code only sees these interfaces. Queries and updates use the MongoDB operator subset
@@ -49,6 +51,18 @@ export class StoreDamagedError extends StoreUnavailableError {
     super(message, options);
     this.name = 'StoreDamagedError';
   }
+}
+
+/** Records no read can use (DUR-5), as a message names them: `appointments a1 (not valid JSON); …`, the first `max`. */
+export function namedBadRecords(
+  records: ReadonlyArray<{ collection: string; id: string; reason: string }>,
+  max: number,
+): string {
+  return firstFew(
+    records.map((r) => `${r.collection} ${printable(r.id)} (${printable(r.reason)})`),
+    max,
+    '; ',
+  );
 }
 
 export interface IndexSpec {

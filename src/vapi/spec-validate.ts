@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
+import { firstFew } from '../io.js';
 
 /** An ajv error, as the standalone validators report them. */
 interface SpecError {
@@ -66,7 +67,7 @@ export function specProblem(kind: 'assistant' | 'tool', value: unknown): string 
   if (!e) return 'does not match the schema';
   const where = dotted(e.instancePath);
   const allowed = Array.isArray(e.params?.allowedValues)
-    ? ` (${(e.params.allowedValues as unknown[]).slice(0, 8).join(', ')}${(e.params.allowedValues as unknown[]).length > 8 ? ', …' : ''})`
+    ? ` (${firstFew((e.params.allowedValues as unknown[]).map(String), 8)})`
     : '';
   return `${where || '(the whole object)'} ${e.message ?? 'is not valid'}${allowed}`;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { thisProcess } from '../../deps.js';
-import { printable } from '../../io.js';
+import { namedBadRecords } from '../../store/types.js';
 import { removeStaleCopies } from '../../store/private-dir.js';
 import { storedBlindIndexCheck } from '../../domain/keyring.js';
 import { compareBlindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js';
@@ -146,10 +146,7 @@ function renderBackup(r: BackupResult, _o: BackupOptions, { io, globals: g }: Re
   );
   if (r.skipped.length)
     say(
-      `Skipped ${r.skipped.length} record(s) no read can use, left as they are in the store: ${r.skipped
-        .slice(0, 10)
-        .map((x) => `${x.collection} ${printable(x.id)} (${printable(x.reason)})`)
-        .join('; ')}${r.skipped.length > 10 ? '; …' : ''}. \`receptionist preflight\` lists them all.`,
+      `Skipped ${r.skipped.length} record(s) no read can use, left as they are in the store: ${namedBadRecords(r.skipped, 10)}. \`receptionist preflight\` lists them all.`,
     );
   if (r.secrets) say('It holds RECEPTIONIST_BLIND_INDEX_KEY: keep it as safe as .env.');
   else say('It holds no key: keep RECEPTIONIST_BLIND_INDEX_KEY (in .env) with it.');

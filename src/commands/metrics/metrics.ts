@@ -1,5 +1,5 @@
 import { renderTable } from '../shared/table.js';
-import { printable } from '../../io.js';
+import { firstFew, printable } from '../../io.js';
 import type { Vapi } from '@vapi-ai/server-sdk';
 import { DateTime } from 'luxon';
 import { vapiRequest } from '../../vapi/client.js';
@@ -62,10 +62,7 @@ export async function runMetrics(flags: MetricsOptions, ctx: Context): Promise<M
   const outOfRange = totals.flatMap((t) => t.outOfRange);
   if (outOfRange.length)
     ctx.io.error(
-      `Warning: ${outOfRange.length} call log${outOfRange.length === 1 ? '' : 's'} with an impossible duration or cost (${outOfRange
-        .slice(0, 10)
-        .map(printable)
-        .join(', ')}${outOfRange.length > 10 ? ', …' : ''}) left out of minutes and cost.`,
+      `Warning: ${outOfRange.length} call log${outOfRange.length === 1 ? '' : 's'} with an impossible duration or cost (${firstFew(outOfRange.map(printable), 10)}) left out of minutes and cost.`,
     );
   const groups = new Map<string, { calls: number; seconds: number; cost: number; costed: number }>();
   for (const t of totals) {

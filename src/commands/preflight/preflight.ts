@@ -1,6 +1,6 @@
 import { secretBits } from '../../server/auth.js';
 import { documentId, documentProblem } from '../../store/schemas.js';
-import { printable } from '../../io.js';
+import { firstFew, printable } from '../../io.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import chalk, { Chalk } from 'chalk';
@@ -13,7 +13,7 @@ import { activeSealingKey, listUsers, storedBlindIndexCheck } from '../../domain
 import { blindIndexCheck } from '../../crypto/blind-index.js';
 import { vapiRequest, type VapiSettings } from '../../vapi/client.js';
 import type { VapiClient } from '@vapi-ai/server-sdk';
-import type { Store } from '../../store/types.js';
+import { namedBadRecords, type Store } from '../../store/types.js';
 import { implement, type Flags, type RenderContext } from '../shared/command.js';
 import { toUserError } from '../shared/user-errors.js';
 import type { Context } from '../shared/context.js';
@@ -184,10 +184,7 @@ export async function runPreflight(flags: PreflightOptions, ctx: Context): Promi
     if (bad.length)
       return {
         ok: false,
-        detail: `${bad.length} record(s) no read can use, each skipped (every other record is served): ${bad
-          .slice(0, 5)
-          .map((b) => `${b.collection} ${printable(b.id)} (${printable(b.reason)})`)
-          .join('; ')}${bad.length > 5 ? '; …' : ''}`,
+        detail: `${bad.length} record(s) no read can use, each skipped (every other record is served): ${namedBadRecords(bad, 5)}`,
         fix: 'Restore each from the last backup, or fix or remove the record; `receptionist backup` still copies all the others.',
       };
     return { ok: true, detail: store.badRecords ? 'every stored record reads' : 'not checked on MongoDB' };
@@ -435,7 +432,7 @@ export async function runPreflight(flags: PreflightOptions, ctx: Context): Promi
           ? {
               name: 'server urls',
               ok: false,
-              detail: `not pointed at ${publicWebhook}: ${elsewhere.slice(0, 4).join(', ')}${elsewhere.length > 4 ? ', …' : ''}`,
+              detail: `not pointed at ${publicWebhook}: ${firstFew(elsewhere, 4)}`,
               fix: 'Run `receptionist sync --server-url <public URL>`, or `serve --update-assistant`.',
             }
           : { name: 'server urls', ok: true, detail: `every server (${servers.length}) posts to ${publicWebhook}` },

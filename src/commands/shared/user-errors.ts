@@ -4,6 +4,7 @@ import { ConfigValueError } from '../../vapi/bot-config-edit.js';
 import { SealError } from '../../crypto/seal.js';
 import { UnwrapError } from '../../crypto/password-kdf.js';
 import { StoreDamagedError, StoreUnavailableError } from '../../store/types.js';
+import { firstFew } from '../../io.js';
 
 /**
  * The neutral errors of the domain, crypto and store layers as the errors a user sees, with the
@@ -28,12 +29,7 @@ const TABLE: Array<[new (...args: never[]) => Error, (err: never) => UserError]>
   [
     ConfigValueError,
     (e: ConfigValueError) =>
-      new UsageError(
-        e.message,
-        e.accepted?.length
-          ? `Accepted: ${e.accepted.slice(0, 40).join(', ')}${e.accepted.length > 40 ? ', …' : ''}`
-          : undefined,
-      ),
+      new UsageError(e.message, e.accepted?.length ? `Accepted: ${firstFew(e.accepted, 40)}` : undefined),
   ],
   [
     StoreDamagedError,
