@@ -279,14 +279,7 @@ export class OutboxWorker {
     }
     if (!errors.length && waiting.length) {
       // Handed on (a call Vapi queued): its report, or the check after PLACED_CHECK_MS, decides.
-      await col.updateOne(
-        { _id: entry._id },
-        {
-          $set: { deliveries, dueAt: now.getTime() + PLACED_CHECK_MS },
-          $unset: { leaseUntil: true, leaseOwner: true },
-        },
-      );
-      return;
+      return this.requeue(entry._id, now.getTime() + PLACED_CHECK_MS, { deliveries });
     }
     if (!errors.length) {
       await col.updateOne(
@@ -310,25 +303,12 @@ export class OutboxWorker {
     const deadline = entry.expiresAt ?? Date.parse(entry.createdAt) + RETRY_WINDOW_MS;
     if (now.getTime() >= deadline && waiting.length) {
       // Another channel's call is still out: wait for it before closing the entry.
-      await col.updateOne(
-        { _id: entry._id },
-        {
-          $set: { attempts, deliveries, dueAt: now.getTime() + PLACED_CHECK_MS, lastError: error },
-          $unset: { leaseUntil: true, leaseOwner: true },
-        },
-      );
-      return;
+      return this.requeue(entry._id, now.getTime() + PLACED_CHECK_MS, { attempts, deliveries, lastError: error });
     }
     if (now.getTime() >= deadline)
       return this.deadLetter(entry, { attempts, deliveries, lastError: error }, error, { attempts });
     const inMs = retryDelayMs(attempts);
-    await col.updateOne(
-      { _id: entry._id },
-      {
-        $set: { attempts, deliveries, dueAt: now.getTime() + inMs, lastError: error },
-        $unset: { leaseUntil: true, leaseOwner: true },
-      },
-    );
+    await this.requeue(entry._id, now.getTime() + inMs, { attempts, deliveries, lastError: error });
     this.opts.onEvent?.({
       kind: 'outbox',
       state: 'retrying',
@@ -338,5 +318,12 @@ export class OutboxWorker {
       inMs,
       error,
     });
+  }
+
+  /** Gives the entry back (its lease ends) to be taken again at `dueAt` (epoch ms), with `set` recorded. */
+  private async requeue(id: string, dueAt: number, set: Partial<OutboxEntry>): Promise<void> {
+    await this.store
+      .collection<OutboxEntry>('outbox')
+      .updateOne({ _id: id }, { $set: { ...set, dueAt }, $unset: { leaseUntil: true, leaseOwner: true } });
   }
 }
