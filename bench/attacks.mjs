@@ -6,15 +6,14 @@
 // genuine signed tool calls arrive over 45 s (answered 2xx); 260 sockets sending a header line a
 // second while 97 genuine requests arrive (answered). Writes its section of docs/benchmarks.md.
 import { createHmac, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { freshServe, writeSection } from './fresh-serve.mjs';
+import { rssMb } from './load.mjs';
 
 const SECRET = randomBytes(24).toString('hex');
 const HOLD_SECONDS = Number(process.env.BENCH_ATTACK_SECONDS ?? 45);
 const log = (s) => process.stderr.write(`${s}\n`);
-const rssMb = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let serve;

@@ -7,12 +7,12 @@
 // BENCH_OVERLOAD_SECONDS sets each open-loop phase (default 20), BENCH_CAPACITY_SECONDS the capacity run (10).
 import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { freshServe, writeSection } from './fresh-serve.mjs';
+import { openLoop, pct, rssMb } from './load.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECRET = randomBytes(24).toString('hex');
@@ -20,11 +20,6 @@ const PHASE_SECONDS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 20);
 const CAPACITY_SECONDS = Number(process.env.BENCH_CAPACITY_SECONDS ?? 10);
 const DEADLINE_MS = 8000;
 const log = (s) => process.stderr.write(`${s}\n`);
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-const rssMb = (pid) => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-};
 
 const template = JSON.parse(
   fs.readFileSync(path.join(root, 'templates', 'events', 'tool-calls.check_availability.json'), 'utf8'),
@@ -51,72 +46,33 @@ const sign = (b, ts) => ({
   'x-signature': createHmac('sha256', SECRET).update(`${ts}.${b}`).digest('hex'),
 });
 
-async function openLoop(url, rate, seconds, pid) {
+async function phase(url, rate, seconds, pid) {
   // Fewer sockets than serve's 256 connection slots: a tunnel multiplexes Vapi's requests over a few.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 200 });
-  const target = new URL(url);
-  const answered = [];
-  let refused = 0;
-  let refusedWithRetryAfter = 0;
-  let failed = 0;
-  let peakRss = 0;
-  const rss = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pid))), 250);
-  const total = Math.round(rate * seconds);
-  const t0 = performance.now();
-  const wall0 = Date.now();
-  const inflight = [];
-  for (let i = 0; i < total; i++) {
-    const due = t0 + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const b = body();
-    inflight.push(
-      new Promise((resolve) => {
-        const req = http.request(
-          {
-            hostname: target.hostname,
-            port: target.port,
-            path: target.pathname,
-            method: 'POST',
-            agent,
-            headers: sign(b, Math.round(wall0 + (due - t0))),
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => {
-              const ms = performance.now() - due;
-              if (res.statusCode === 200) answered.push(ms);
-              else if (res.statusCode === 503) {
-                refused++;
-                if (res.headers['retry-after']) refusedWithRetryAfter++;
-              } else failed++;
-              resolve();
-            });
-          },
-        );
-        req.on('error', () => {
-          failed++;
-          resolve();
-        });
-        req.end(b);
-      }),
-    );
-  }
-  await Promise.all(inflight);
-  clearInterval(rss);
-  agent.destroy();
-  answered.sort((a, b) => a - b);
+  // Signed at the time each request was due, as Vapi signs when it sends.
+  const r = await openLoop({
+    url,
+    rate,
+    seconds,
+    pid,
+    maxSockets: 200,
+    rssEveryMs: 250,
+    request: (dueWallMs) => {
+      const b = body();
+      return { body: b, headers: sign(b, dueWallMs) };
+    },
+  });
+  const answered = r.latencies;
   return {
     rate,
-    sent: total,
+    sent: r.sent,
     answered: answered.length,
-    refused,
-    refusedWithRetryAfter,
-    failed,
-    p50: pct(answered, 50),
-    p99: pct(answered, 99),
+    refused: r.refused,
+    refusedWithRetryAfter: r.refusedWithRetryAfter,
+    failed: r.failed,
+    p50: pct(answered, 50) ?? 0,
+    p99: pct(answered, 99) ?? 0,
     late: answered.filter((ms) => ms > DEADLINE_MS).length,
-    peakRss,
+    peakRss: r.peakRss,
   };
 }
 
@@ -146,7 +102,7 @@ try {
   const phases = [];
   for (const factor of [2, 5]) {
     log(`open loop at ${factor}x capacity (${capacity * factor} req/s) for ${PHASE_SECONDS} s`);
-    phases.push({ factor, ...(await openLoop(url, capacity * factor, PHASE_SECONDS, serve.pid)) });
+    phases.push({ factor, ...(await phase(url, capacity * factor, PHASE_SECONDS, serve.pid)) });
   }
   const health = await (await fetch(url.replace('/webhook', '/health'))).json();
   const rows = phases.map(

@@ -13,7 +13,6 @@ import { fileURLToPath } from 'node:url';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, createHmac } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -21,6 +20,7 @@ import autocannon from 'autocannon';
 import { cryptoBench } from './crypto.mjs';
 import { dur2Bench } from './dur2.mjs';
 import { addAppointments, BLIND_KEY, cacheDir } from './scale-store.mjs';
+import { openLoop, pct, rssMb } from './load.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'receptionist.js');
@@ -34,7 +34,6 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 };
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const log = (s) => process.stderr.write(`${s}\n`);
 
 function startProcess(args, env) {
@@ -57,11 +56,6 @@ function startProcessWith(command, args, env) {
   });
   return { proc, ready };
 }
-
-const rssMb = (pid) => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-};
 
 // The two captured-shape messages, placeholders filled once; per request only ids and the time change.
 const { DateTime } = await import('luxon');
@@ -157,64 +151,27 @@ async function throughput(url, signed, seconds) {
   return { rps: result.requests.average, non2xx: result.non2xx, errors: result.errors };
 }
 
-/** Open-loop: requests leave on a fixed schedule whatever the server does; latency counts from the scheduled time. */
-async function openLoop(url, rate, seconds, pid) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const target = new URL(url);
-  const latencies = [];
-  let errors = 0;
-  let peakRss = 0;
-  const total = rate * seconds;
-  const t0 = performance.now();
-  const rssTimer = setInterval(() => {
-    peakRss = Math.max(peakRss, rssMb(pid));
-  }, 500);
-  const inflight = [];
-  for (let i = 0; i < total; i++) {
-    const due = t0 + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const body = toolCallBody();
-    inflight.push(
-      new Promise((resolve) => {
-        const req = http.request(
-          {
-            hostname: target.hostname,
-            port: target.port,
-            path: target.pathname,
-            method: 'POST',
-            agent,
-            headers: signedHeaders(body),
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => {
-              if (res.statusCode === 200) latencies.push(performance.now() - due);
-              else errors++;
-              resolve();
-            });
-          },
-        );
-        req.on('error', () => {
-          errors++;
-          resolve();
-        });
-        req.end(body);
-      }),
-    );
-  }
-  await Promise.all(inflight);
-  clearInterval(rssTimer);
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
+/** Open-loop signed tool calls (bench/load.mjs): every answer but a 200 counts as an error. */
+async function toolCallLoop(url, rate, seconds, pid) {
+  const r = await openLoop({
+    url,
+    rate,
+    seconds,
+    pid,
+    request: () => {
+      const body = toolCallBody();
+      return { body, headers: signedHeaders(body) };
+    },
+  });
+  const latencies = r.latencies;
   return {
-    sent: total,
+    sent: r.sent,
     ok: latencies.length,
-    errors,
+    errors: r.refused + r.failed,
     p50: pct(latencies, 50),
     p99: pct(latencies, 99),
     max: latencies.at(-1),
-    peakRss,
+    peakRss: r.peakRss,
   };
 }
 
@@ -278,7 +235,7 @@ async function fsyncCount(n) {
   const { url } = await s.ready;
   const serve = Number(fs.readFileSync(`/proc/${s.proc.pid}/task/${s.proc.pid}/children`, 'utf8').trim().split(' ')[0]);
   log(`  strace ${s.proc.pid} traces serve ${serve}`);
-  const r = await openLoop(url, 200, n / 200, serve);
+  const r = await toolCallLoop(url, 200, n / 200, serve);
   log(`  ${r.ok}/${r.sent} answered; stopping serve`);
   // strace writes its summary once the traced serve has exited.
   const exited = new Promise((resolve) => s.proc.on('exit', resolve));
@@ -326,12 +283,12 @@ try {
 
   log(`PERF-1: open loop at ${PERF1_RATE} req/s for ${PERF1_SECONDS} s`);
   const rssBefore = rssMb(serve.proc.pid);
-  const p1 = await openLoop(url, PERF1_RATE, PERF1_SECONDS, serve.proc.pid);
+  const p1 = await toolCallLoop(url, PERF1_RATE, PERF1_SECONDS, serve.proc.pid);
   const rssAfter = rssMb(serve.proc.pid);
 
   log(`PERF-5: soak at ${SOAK_RATE} req/s for ${SOAK_SECONDS} s`);
   const soakStart = rssMb(serve.proc.pid);
-  const soak = SOAK_SECONDS > 0 ? await openLoop(url, SOAK_RATE, SOAK_SECONDS, serve.proc.pid) : undefined;
+  const soak = SOAK_SECONDS > 0 ? await toolCallLoop(url, SOAK_RATE, SOAK_SECONDS, serve.proc.pid) : undefined;
   const soakEnd = rssMb(serve.proc.pid);
   serve.proc.kill('SIGTERM');
   await new Promise((r) => serve.proc.on('exit', r));
