@@ -5,11 +5,11 @@
 // sockets that declare 6 x 5 MiB and ~2 MiB with forged-looking signatures and send nothing, while 176
 // genuine signed tool calls arrive over 45 s (answered 2xx); 260 sockets sending a header line a
 // second while 97 genuine requests arrive (answered). Writes its section of docs/benchmarks.md.
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
 import { freshServe, writeSection } from './fresh-serve.mjs';
-import { rssMb } from './load.mjs';
+import { rssMb, signedHeaders } from './load.mjs';
 
 const SECRET = randomBytes(24).toString('hex');
 const HOLD_SECONDS = Number(process.env.BENCH_ATTACK_SECONDS ?? 45);
@@ -44,17 +44,8 @@ async function genuine(url, i) {
       toolCallList: [{ id: `tc_attack_${i}`, type: 'function', function: { name: 'list_doctors', arguments: {} } }],
     },
   });
-  const ts = String(Date.now());
   try {
-    const res = await fetch(url, {
-      method: 'POST',
-      body,
-      headers: {
-        'content-type': 'application/json',
-        'x-timestamp': ts,
-        'x-signature': createHmac('sha256', SECRET).update(`${ts}.${body}`).digest('hex'),
-      },
-    });
+    const res = await fetch(url, { method: 'POST', body, headers: signedHeaders(SECRET, body) });
     await res.arrayBuffer();
     return res.status;
   } catch {

@@ -4,12 +4,13 @@
 // long the spool takes to drain once the database is back.
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import ts from 'typescript';
+import { signedHeaders } from './load.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'receptionist.js');
@@ -67,17 +68,8 @@ export async function dur2Bench() {
     });
     const post = async (message) => {
       const body = JSON.stringify({ message });
-      const t = String(Date.now());
       const started = performance.now();
-      const res = await fetch(url, {
-        method: 'POST',
-        body,
-        headers: {
-          'content-type': 'application/json',
-          'x-timestamp': t,
-          'x-signature': createHmac('sha256', secret).update(`${t}.${body}`).digest('hex'),
-        },
-      });
+      const res = await fetch(url, { method: 'POST', body, headers: signedHeaders(secret, body) });
       const json = await res.json();
       return { ms: performance.now() - started, status: res.status, json };
     };

@@ -1,7 +1,22 @@
-// What the load benchmarks share (bench/run.mjs PERF-1/PERF-5, bench/overload.mjs PERF-7,
-// bench/attacks.mjs): an open-loop request generator, percentiles and a process's resident memory.
+// What the benchmarks that drive `serve` share (bench/run.mjs PERF-1/PERF-5, bench/overload.mjs PERF-7,
+// bench/attacks.mjs, bench/dur2.mjs): signed requests, an open-loop generator, percentiles and a
+// process's resident memory.
+import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+
+/**
+ * The headers of a webhook POST signed as Vapi signs with the HMAC credential `sync` creates
+ * (`x-timestamp`, `x-signature` = hex HMAC-SHA256 of `<timestamp>.<body>`; src/domain/webhook-auth.ts).
+ * `ts`: epoch ms, default now.
+ */
+export function signedHeaders(secret, body, ts = Date.now()) {
+  return {
+    'content-type': 'application/json',
+    'x-timestamp': String(ts),
+    'x-signature': createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex'),
+  };
+}
 
 /** The `p`th percentile of ascending `sorted` (ms); undefined when it is empty. */
 export const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

@@ -5,14 +5,14 @@
 // admission deadline, 0 answers after it, the rest refused at once with 503 + Retry-After, RSS bounded.
 // Capacity is measured first in the same run (autocannon, 32 connections, closed loop).
 // BENCH_OVERLOAD_SECONDS sets each open-loop phase (default 20), BENCH_CAPACITY_SECONDS the capacity run (10).
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { freshServe, writeSection } from './fresh-serve.mjs';
-import { openLoop, pct, rssMb } from './load.mjs';
+import { openLoop, pct, rssMb, signedHeaders } from './load.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECRET = randomBytes(24).toString('hex');
@@ -40,11 +40,7 @@ function body() {
   if (m.toolWithToolCallList?.[0]) m.toolWithToolCallList[0].toolCall = m.toolCallList[0];
   return JSON.stringify({ message: m });
 }
-const sign = (b, ts) => ({
-  'content-type': 'application/json',
-  'x-timestamp': String(ts),
-  'x-signature': createHmac('sha256', SECRET).update(`${ts}.${b}`).digest('hex'),
-});
+const sign = (b, ts) => signedHeaders(SECRET, b, ts);
 
 async function phase(url, rate, seconds, pid) {
   // Fewer sockets than serve's 256 connection slots: a tunnel multiplexes Vapi's requests over a few.

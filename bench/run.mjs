@@ -11,7 +11,7 @@
 // BENCH_SECONDS shortens PERF-1 (default 60), BENCH_SOAK_SECONDS the soak (default 600).
 import { fileURLToPath } from 'node:url';
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes, createHmac } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +20,7 @@ import autocannon from 'autocannon';
 import { cryptoBench } from './crypto.mjs';
 import { dur2Bench } from './dur2.mjs';
 import { addAppointments, BLIND_KEY, cacheDir } from './scale-store.mjs';
-import { openLoop, pct, rssMb } from './load.mjs';
+import { openLoop, pct, rssMb, signedHeaders } from './load.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'receptionist.js');
@@ -123,14 +123,7 @@ function toolCallBody(i = seq++) {
     .replace('@@WHEN@@', when);
 }
 const PAYLOAD_BYTES = Buffer.byteLength(toolCallBody(0));
-function signedHeaders(body) {
-  const ts = String(Date.now());
-  return {
-    'content-type': 'application/json',
-    'x-timestamp': ts,
-    'x-signature': createHmac('sha256', SECRET).update(`${ts}.${body}`).digest('hex'),
-  };
-}
+const signed = (body) => signedHeaders(SECRET, body);
 
 /** Closed-loop throughput with autocannon: fresh toolCallId and signature per request. */
 async function throughput(url, signed, seconds) {
@@ -143,7 +136,7 @@ async function throughput(url, signed, seconds) {
       {
         setupRequest: (req) => {
           const body = toolCallBody();
-          return { ...req, body, headers: signed ? signedHeaders(body) : { 'content-type': 'application/json' } };
+          return { ...req, body, headers: signed ? signed(body) : { 'content-type': 'application/json' } };
         },
       },
     ],
@@ -160,7 +153,7 @@ async function toolCallLoop(url, rate, seconds, pid) {
     pid,
     request: () => {
       const body = toolCallBody();
-      return { body, headers: signedHeaders(body) };
+      return { body, headers: signed(body) };
     },
   });
   const latencies = r.latencies;
