@@ -4,7 +4,7 @@ import { REMINDER_CUTOFF_MS, type Notification } from '../domain/outbox.js';
 import type { ReminderVariable } from '../domain/clinic.js';
 import { spokenDateTime, spokenTime } from '../domain/spoken-time.js';
 import type { Channel } from './channel.js';
-import { canCall, IMPORT_NUMBER_HINT, type OutboundScope } from '../vapi/phone-numbers.js';
+import { canCall, type OutboundScope } from '../vapi/phone-numbers.js';
 import { createVapiClient, vapiError, type VapiSettings } from '../vapi/client.js';
 import { withClinicClock } from '../vapi/assistant-body.js';
 
@@ -107,7 +107,9 @@ export function reminderCallChannel(s: ReminderCallSettings, now: () => Date, cl
       const name = reminderCallName(msgId, attempt);
       const from = s.callsOut ?? 'any';
       if (!canCall(from, n.data.contact.phone!))
-        throw new Error(`the calling number is a free Vapi number, which calls US numbers only. ${IMPORT_NUMBER_HINT}`);
+        throw new Error(
+          'the calling number is a free Vapi number, which calls US numbers only (import a Twilio, Vonage or Telnyx number: https://docs.vapi.ai/phone-calling)',
+        );
       const body = reminderCallBody(s, n, msgId, at, attempt);
       try {
         const v = await api();

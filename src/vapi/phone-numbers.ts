@@ -41,10 +41,6 @@ export function canCall(scope: OutboundScope, e164: string): boolean {
   return parsePhoneNumberFromString(e164)?.country === 'US';
 }
 
-/** The fix for a free Vapi number that cannot call the patients. */
-export const IMPORT_NUMBER_HINT =
-  'Import a Twilio, Vonage or Telnyx number (or a SIP trunk) in the Vapi dashboard (https://docs.vapi.ai/phone-calling), then call from it: `receptionist sync --phone-number <E.164>` or RECEPTIONIST_PHONE_NUMBER_ID.';
-
 /** Can a number of this scope call numbers of an ISO 3166 region (the clinic's `defaultRegion`)? */
 export function canCallRegion(scope: OutboundScope, region: string): boolean {
   return scope === 'any' || region.toUpperCase() === 'US';

@@ -22,7 +22,8 @@ import { planSync, requireServerSecret, resolveServerUrl } from '../../vapi/sync
 import { templatesDir } from '../../paths.js';
 import { utcClockUses } from '../../vapi/assistant-body.js';
 import { credentialFingerprint, secretFingerprint } from '../../vapi/credential.js';
-import { canCallRegion, IMPORT_NUMBER_HINT, readPhoneNumber } from '../../vapi/phone-numbers.js';
+import { canCallRegion, readPhoneNumber } from '../../vapi/phone-numbers.js';
+import { IMPORT_NUMBER_HINT } from '../shared/vapi.js';
 
 /** The template's sample front-desk number: a clinic that still has it transfers callers to nobody it knows. */
 function sampleFrontDesk(): string | undefined {
