@@ -152,9 +152,9 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '^(?!commander$|\\.\\./shared/(command|flags|options|help)\\.js$|\\.\\./\\.\\./domain/config-keys\\.js$)',
+                '^(?!@commander-js/extra-typings$|\\.\\./shared/(command|flags|options|help)\\.js$|\\.\\./\\.\\./domain/config-keys\\.js$)',
               message:
-                "A command's index.ts is a defineCommand() definition: import commander and ../shared/{command,flags,options,help}.js only; the run module loads on use.",
+                "A command's index.ts is a defineCommand() definition: import @commander-js/extra-typings (commander, typed) and ../shared/{command,flags,options,help}.js only; the run module loads on use.",
             },
           ],
         },

@@ -8,6 +8,9 @@ import { createEnv } from '../src/env.js';
 import { testDeps } from './support/deps.js';
 import { parseServeOptions } from '../src/commands/serve/serve.js';
 import { parseLogsOptions } from '../src/commands/logs/logs.js';
+import { serveSpec } from '../src/commands/serve/index.js';
+import { logsSpec } from '../src/commands/logs/index.js';
+import { flagsFrom } from './support/flags.js';
 import { applySet, fillPlaceholders } from '../src/commands/trigger/trigger.js';
 
 const deps = (env: Record<string, string> = {}) => testDeps({ env });
@@ -92,17 +95,17 @@ describe('receptionist', () => {
 describe('parsing', () => {
   const secret = { VAPI_SERVER_SECRET: 'test-secret-0123456789abcdef' };
   test.each([
-    { flags: {}, env: secret, expected: { port: 3000, host: '127.0.0.1', bodyLimit: 5 * 1024 * 1024 } },
-    { flags: { port: '0' }, env: { ...secret, RECEPTIONIST_PORT: '4000' }, expected: { port: 0 } },
+    { argv: [], env: secret, expected: { port: 3000, host: '127.0.0.1', bodyLimit: 5 * 1024 * 1024 } },
+    { argv: ['--port', '0'], env: { ...secret, RECEPTIONIST_PORT: '4000' }, expected: { port: 0 } },
     {
-      flags: {},
+      argv: [],
       env: { ...secret, RECEPTIONIST_PORT: '4000', RECEPTIONIST_HOST: '::1' },
       expected: { port: 4000, host: '::1' },
     },
-    { flags: { insecureNoAuth: true }, env: {}, expected: { auth: undefined } },
-    { flags: { defaultRegion: 'us' }, env: secret, expected: { defaultRegion: 'US' } },
-  ])('serve $flags with $env', ({ flags, env, expected }) => {
-    expect(parseServeOptions(flags, createEnv(env, {}, '.env'))).toMatchObject(expected);
+    { argv: ['--insecure-no-auth'], env: {}, expected: { auth: undefined } },
+    { argv: ['--default-region', 'us'], env: secret, expected: { defaultRegion: 'US' } },
+  ])('serve $argv with $env', ({ argv, env, expected }) => {
+    expect(parseServeOptions(flagsFrom(serveSpec, argv), createEnv(env, {}, '.env'))).toMatchObject(expected);
   });
 
   test('serve keeps both secrets while rotating, and reads them from .env', () => {
@@ -111,27 +114,27 @@ describe('parsing', () => {
       { VAPI_SERVER_SECRET_PREVIOUS: 'old-secret-0123456789' },
       '.env',
     );
-    expect(parseServeOptions({}, env).auth?.secrets).toEqual(['new-secret-0123456789', 'old-secret-0123456789']);
+    expect(parseServeOptions(flagsFrom(serveSpec, []), env).auth?.secrets).toEqual(['new-secret-0123456789', 'old-secret-0123456789']);
   });
 
   test.each([
-    [{ port: '70000' }, secretEnv(), /Invalid port "70000" \(from --port\)/],
-    [{}, createEnv({}, { RECEPTIONIST_PORT: 'x' }, '.env'), /Invalid port "x" \(from RECEPTIONIST_PORT in \.env\)/],
-    [{}, createEnv({ VAPI_SERVER_SECRET: 'short' }, {}, '.env'), /shorter than 16 characters/],
+    [['--port', '70000'], secretEnv(), /Invalid port "70000" \(from --port\)/],
+    [[], createEnv({}, { RECEPTIONIST_PORT: 'x' }, '.env'), /Invalid port "x" \(from RECEPTIONIST_PORT in \.env\)/],
+    [[], createEnv({ VAPI_SERVER_SECRET: 'short' }, {}, '.env'), /shorter than 16 characters/],
     // Issue 13 item 15: sixteen spaces, a repeated character, a pasted line break were accepted.
-    [{}, createEnv({ VAPI_SERVER_SECRET: ' '.repeat(16) }, {}, '.env'), /begins or ends with white space/],
+    [[], createEnv({ VAPI_SERVER_SECRET: ' '.repeat(16) }, {}, '.env'), /begins or ends with white space/],
     [
-      {},
+      [],
       createEnv({ VAPI_SERVER_SECRET: 'x'.repeat(20) }, {}, '.env'),
       /has about 0 bits of randomness; it needs at least 64/,
     ],
     [
-      {},
+      [],
       createEnv({ VAPI_SERVER_SECRET: 'test-secret-0123456789abcdef\n' }, {}, '.env'),
       /begins or ends with white space/,
     ],
     [
-      {},
+      [],
       createEnv(
         { VAPI_SERVER_SECRET: 'good-secret-0123456789', VAPI_SERVER_SECRET_PREVIOUS: 'abababababababab' },
         {},
@@ -139,38 +142,40 @@ describe('parsing', () => {
       ),
       /has about 0 bits/,
     ],
-    [{ bodyLimit: '10' }, secretEnv(), /Invalid --body-limit "10"/],
+    [['--body-limit', '10'], secretEnv(), /Invalid --body-limit "10"/],
     [
-      {},
+      [],
       createEnv({ VAPI_SERVER_SECRET: 'test-secret-0123456789abcdef', RECEPTIONIST_DEFAULT_REGION: 'XX' }, {}, '.env'),
       /Unknown region "XX" \(from \$RECEPTIONIST_DEFAULT_REGION\)/,
     ],
-  ])('serve rejects %o', (flags, env, message) => {
-    expect(() => parseServeOptions(flags, env)).toThrow(message);
+  ])('serve rejects %o', (argv, env, message) => {
+    expect(() => parseServeOptions(flagsFrom(serveSpec, argv), env)).toThrow(message);
   });
 
   const now = new Date('2026-11-21T04:30:00Z');
   test.each([
-    [{ since: '24h' }, { since: { ms: 86_400_000, text: '24h' } }],
+    [['--since', '24h'], { since: { ms: 86_400_000, text: '24h' } }],
     [
-      { since: '7d', limit: '5' },
+      ['--since', '7d', '--limit', '5'],
       { since: { ms: 7 * 86_400_000, text: '7d' }, limit: 5 },
     ],
-    [{ since: '2026-11-01' }, { since: { iso: '2026-11-01' } }],
-    [{ csv: true }, { csv: true, raw: false }],
+    [['--since', '2026-11-01'], { since: { iso: '2026-11-01' } }],
+    [['--csv'], { csv: true, raw: false }],
     [
-      { csv: true, raw: true },
+      ['--csv', '--raw'],
       { csv: true, raw: true },
     ],
-  ])('logs %o', (flags, expected) => {
-    expect(parseLogsOptions(flags)).toMatchObject(expected);
+  ])('logs %o', (argv, expected) => {
+    expect(parseLogsOptions(flagsFrom(logsSpec, argv))).toMatchObject(expected);
   });
-  test.each([[{ since: 'yesterdayish' }], [{ since: '2026-13-45' }], [{ limit: '0' }], [{ limit: 'ten' }]])(
-    'logs rejects %o',
-    (flags) => {
-      expect(() => parseLogsOptions(flags)).toThrow(/Invalid --(since|limit)/);
-    },
-  );
+  test.each([
+    [['--since', 'yesterdayish']],
+    [['--since', '2026-13-45']],
+    [['--limit', '0']],
+    [['--limit', 'ten']],
+  ])('logs rejects %o', (argv) => {
+    expect(() => parseLogsOptions(flagsFrom(logsSpec, argv))).toThrow(/Invalid --(since|limit)/);
+  });
 
   test('trigger --set writes nested paths, JSON values, and args.X into the first tool call', () => {
     const p: any = {

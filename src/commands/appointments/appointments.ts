@@ -14,7 +14,8 @@ import { appendAudit } from '../../domain/audit.js';
 import type { Unlocked } from '../../domain/keyring.js';
 import type { Store } from '../../store/types.js';
 import { UsageError, UserError } from '../../errors.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, type RenderContext } from '../shared/command.js';
+import type { BookFlags, CancelFlags, ExportIcsFlags, ListFlags, RescheduleFlags, ShowFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { requireBotConfig } from '../shared/store.js';
 import { writeOnlySealer } from '../shared/sealer.js';
@@ -147,15 +148,16 @@ interface ListResult {
   to: string;
 }
 
-function parseList(flags: Flags): ListOptions {
+/** `appointments list`. @throws UsageError (a bad day; --date with --from or --to) */
+export function parseList(flags: ListFlags): ListOptions {
   const date = dayFlag(flags.date, '--date');
   if (date && (flags.from || flags.to)) throw new UsageError('--date cannot be used with --from or --to.');
   return {
     date,
     from: dayFlag(flags.from, '--from'),
     to: dayFlag(flags.to, '--to'),
-    doctor: flags.doctor as string | undefined,
-    status: (flags.status as string | undefined) ?? 'confirmed',
+    doctor: flags.doctor,
+    status: flags.status ?? 'confirmed',
     decrypt: flags.decrypt === true,
   };
 }
@@ -297,21 +299,21 @@ const brief = (a: Appointment, action: ChangeResult['action'], zone: string, rep
   timeZone: zone,
 });
 
-function parseBook(flags: Flags): BookOptions {
+/** `appointments book`. @throws UsageError (neither or both of --doctor and --specialty; an empty value) */
+export function parseBook(flags: BookFlags): BookOptions {
   if (!flags.doctor && !flags.specialty) throw new UsageError('Give --doctor or --specialty.');
   if (flags.doctor && flags.specialty) throw new UsageError('--doctor and --specialty cannot be used together.');
-  const str = (k: string) => String(flags[k]).trim();
-  for (const k of ['name', 'phone', 'email', 'reason', 'at'])
-    if (!str(k)) throw new UsageError(`--${k} cannot be empty.`);
+  const given = { at: flags.at, name: flags.name, phone: flags.phone, email: flags.email, reason: flags.reason };
+  for (const [k, v] of Object.entries(given)) if (!v.trim()) throw new UsageError(`--${k} cannot be empty.`);
   return {
-    doctor: flags.doctor as string | undefined,
-    specialty: flags.specialty as string | undefined,
-    at: str('at'),
-    name: str('name'),
-    phone: str('phone'),
-    email: str('email'),
-    reason: str('reason'),
-    idempotencyKey: flags.idempotencyKey as string | undefined,
+    doctor: flags.doctor,
+    specialty: flags.specialty,
+    at: given.at.trim(),
+    name: given.name.trim(),
+    phone: given.phone.trim(),
+    email: given.email.trim(),
+    reason: given.reason.trim(),
+    idempotencyKey: flags.idempotencyKey,
   };
 }
 
@@ -403,9 +405,10 @@ function renderChange(r: ChangeResult, _o: unknown, { io, globals: g }: RenderCo
   );
 }
 
-const id = (v: unknown) => {
-  const out = normaliseSpokenId(String(v));
-  if (!out) throw new UsageError(`Invalid appointment ID "${String(v)}".`);
+/** An appointment ID as typed or read out (`K7M-HQP XY4`), normalised. @throws UsageError when nothing is left */
+export const parseAppointmentId = (v: string): string => {
+  const out = normaliseSpokenId(v);
+  if (!out) throw new UsageError(`Invalid appointment ID "${v}".`);
   return out;
 };
 
@@ -453,34 +456,46 @@ async function runExport(o: ExportOptions, ctx: Context): Promise<string> {
   );
 }
 
+/** `appointments export --ics`. @throws UsageError (a bad day) */
+export const parseExport = (f: ExportIcsFlags): ExportOptions => ({
+  doctor: f.doctor,
+  from: dayFlag(f.from, '--from'),
+  to: dayFlag(f.to, '--to'),
+  decrypt: f.decrypt === true,
+});
+
+/** `appointments show`. @throws UsageError (a bad ID) */
+export const parseShow = (f: ShowFlags) => ({ id: parseAppointmentId(f.id), decrypt: f.decrypt === true });
+
+/** `appointments reschedule`. @throws UsageError (a bad ID) */
+export const parseReschedule = (f: RescheduleFlags) => ({ id: parseAppointmentId(f.id), at: f.at });
+
+/** `appointments cancel`. @throws UsageError (a bad ID, an empty reason) */
+export function parseCancel(f: CancelFlags): { id: string; reason: string } {
+  const reason = f.reason.trim();
+  if (!reason) throw new UsageError('--reason cannot be empty.');
+  return { id: parseAppointmentId(f.id), reason };
+}
+
 export const exportIcs = implement({
-  parse: (f: Flags): ExportOptions => ({
-    doctor: f.doctor as string | undefined,
-    from: dayFlag(f.from, '--from'),
-    to: dayFlag(f.to, '--to'),
-    decrypt: f.decrypt === true,
-  }),
+  parse: parseExport,
   run: runExport,
   render: (ics: string, _o, { io }) => io.write(ics),
 });
 export const list = implement({ parse: parseList, run: runList, render: renderList });
 export const show = implement({
-  parse: (f) => ({ id: id(f.id), decrypt: f.decrypt === true }),
+  parse: parseShow,
   run: runShow,
   render: renderShow,
 });
 export const book = implement({ parse: parseBook, run: runBook, render: renderChange });
 export const reschedule = implement({
-  parse: (f) => ({ id: id(f.id), at: String(f.at) }),
+  parse: parseReschedule,
   run: runReschedule,
   render: renderChange,
 });
 export const cancel = implement({
-  parse: (f) => {
-    const reason = String(f.reason).trim();
-    if (!reason) throw new UsageError('--reason cannot be empty.');
-    return { id: id(f.id), reason };
-  },
+  parse: parseCancel,
   run: runCancel,
   render: renderChange,
 });

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { listAudit, type AuditEntry } from '../../domain/audit.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, type RenderContext } from '../shared/command.js';
+import type { AuditFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { readWithClinicZone, type ZonedRows } from '../shared/store.js';
 import { parseLimit, parseSinceFlag, resolveSince, type Since } from '../shared/parse.js';
@@ -12,10 +13,10 @@ export interface AuditOptions {
 }
 
 /** @throws UsageError for a bad --since or --limit */
-export function parseAuditOptions(flags: Flags): AuditOptions {
+export function parseAuditOptions(flags: AuditFlags): AuditOptions {
   return {
-    since: parseSinceFlag(flags.since as string | undefined),
-    limit: parseLimit(flags.limit as string | undefined),
+    since: parseSinceFlag(flags.since),
+    limit: parseLimit(flags.limit),
   };
 }
 

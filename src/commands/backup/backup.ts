@@ -19,7 +19,8 @@ import {
 } from '../../store/backup.js';
 import { UsageError, UserError } from '../../errors.js';
 import { VERSION } from '../../version.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, type RenderContext } from '../shared/command.js';
+import type { BackupFlags, RestoreFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { setDotenvValue } from '../shared/credentials.js';
 import { auditDeskChange } from '../shared/front-desk.js';
@@ -271,18 +272,23 @@ function renderRestore(r: RestoreResult, _o: RestoreOptions, { io, globals: g }:
   if (r.blindKeyWarning) io.error(`Warning: ${r.blindKeyWarning}`);
 }
 
+/** `backup <file>`. */
+export const parseBackup = (f: BackupFlags): BackupOptions => ({
+  file: f.file,
+  includeSecrets: f.includeSecrets === true,
+  force: f.force === true,
+});
+/** `restore <file>`. */
+export const parseRestore = (f: RestoreFlags): RestoreOptions => ({ file: f.file, force: f.force === true });
+
 export const backup = implement({
-  parse: (f: Flags): BackupOptions => ({
-    file: String(f.file),
-    includeSecrets: f.includeSecrets === true,
-    force: f.force === true,
-  }),
+  parse: parseBackup,
   run: runBackup,
   render: renderBackup,
 });
 
 export const restore = implement({
-  parse: (f: Flags): RestoreOptions => ({ file: String(f.file), force: f.force === true }),
+  parse: parseRestore,
   run: runRestore,
   render: renderRestore,
 });

@@ -1,11 +1,13 @@
-import { Argument, Option } from 'commander';
-import { defineCommand } from '../shared/command.js';
+import { Argument, Option } from '@commander-js/extra-typings';
+import { defineCommand, spec, type FlagsOf } from '../shared/command.js';
 
-const load = (name: string) => () => import('./backup.js').then((m) => m[name as keyof typeof m] as never);
+/** A run module's export, loaded on use (the type import costs nothing at run time). */
+const load =
+  <K extends keyof typeof import('./backup.js')>(name: K) =>
+  () =>
+    import('./backup.js').then((m) => m[name]);
 
-export const backupCommand = defineCommand({
-  name: 'backup',
-  summary: 'Write a consistent snapshot of the whole store as one archive (also while serve runs)',
+export const backupSpec = spec({
   arguments: [new Argument('<file>', 'the archive to write (.tar.gz), or - for stdout')],
   options: [
     new Option(
@@ -14,6 +16,24 @@ export const backupCommand = defineCommand({
     ),
     new Option('--force', 'overwrite <file> if it exists'),
   ],
+});
+export type BackupFlags = FlagsOf<typeof backupSpec>;
+
+export const restoreSpec = spec({
+  arguments: [new Argument('<file>', 'an archive written by `receptionist backup`, or - for stdin')],
+  options: [
+    new Option(
+      '--force',
+      'replace what the store holds (its collections and call logs; the audit log keeps its entries)',
+    ),
+  ],
+});
+export type RestoreFlags = FlagsOf<typeof restoreSpec>;
+
+export const backupCommand = defineCommand({
+  name: 'backup',
+  summary: 'Write a consistent snapshot of the whole store as one archive (also while serve runs)',
+  ...backupSpec,
   details: `One gzipped tar: manifest.json (the files with their SHA-256 and record counts), each collection,
 the call logs, and the audit, chat and recording logs, as NDJSON, the same for either backend. The
 snapshot is one moment of the store: SQLite's VACUUM INTO for the embedded store (writers are not
@@ -36,13 +56,7 @@ With --json: one object {file, bytes, createdAt, snapshot, secrets, records} (on
 export const restoreCommand = defineCommand({
   name: 'restore',
   summary: 'Restore a backup into an empty store, after checking every checksum',
-  arguments: [new Argument('<file>', 'an archive written by `receptionist backup`, or - for stdin')],
-  options: [
-    new Option(
-      '--force',
-      'replace what the store holds (its collections and call logs; the audit log keeps its entries)',
-    ),
-  ],
+  ...restoreSpec,
   details: `Every file of the archive is checked against the manifest (present, size, SHA-256, records)
 before anything is written; an archive that fails exits 1 and changes nothing. The store must be
 empty (a new --data-dir or database) unless --force. The embedded store is restored in one

@@ -14,7 +14,8 @@ import { canCall, readPhoneNumber } from '../../vapi/phone-numbers.js';
 import { requireBotConfig } from '../shared/store.js';
 import { IMPORT_NUMBER_HINT, progress, resolveAssistant } from '../shared/vapi.js';
 import { parseIsoTime, parseKeyValues } from '../shared/parse.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, type RenderContext } from '../shared/command.js';
+import type { CallFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 
 export interface CallOptions {
@@ -34,28 +35,28 @@ export interface CallOptions {
 }
 
 /** @throws UsageError (a --var without =, a bad --concurrency, numbers and --from-csv together, neither) */
-export function parseCallOptions(flags: Flags): CallOptions {
-  const numbers = (flags.numbers as string[] | undefined) ?? [];
-  const fromCsv = flags.fromCsv as string | undefined;
+export function parseCallOptions(flags: CallFlags): CallOptions {
+  const numbers = flags.numbers ?? [];
+  const fromCsv = flags.fromCsv;
   if (fromCsv && numbers.length) throw new UsageError('Give numbers or --from-csv, not both.');
   if (!fromCsv && !numbers.length)
     throw new UsageError(
       'Give at least one number to call, or --from-csv.',
       'E.g. `receptionist call +919812345678 --var name=Asha`.',
     );
-  const rawConcurrency = (flags.concurrency as string | undefined) ?? '4';
+  const rawConcurrency = flags.concurrency;
   const concurrency = Number(rawConcurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 50)
     throw new UsageError(`Invalid --concurrency "${rawConcurrency}"`, 'Give a whole number from 1 to 50.');
   return {
     numbers,
-    vars: parseKeyValues((flags.var as string[] | undefined) ?? [], 'var'),
-    varsFile: flags.vars as string | undefined,
+    vars: parseKeyValues(flags.var, 'var'),
+    varsFile: flags.vars,
     fromCsv,
     concurrency,
-    assistant: flags.assistant as string | undefined,
-    phoneNumberId: flags.phoneNumberId as string | undefined,
-    scheduleAt: flags.scheduleAt as string | undefined,
+    assistant: flags.assistant,
+    phoneNumberId: flags.phoneNumberId,
+    scheduleAt: flags.scheduleAt,
     wait: flags.wait === true,
     dryRun: flags.dryRun === true,
   };

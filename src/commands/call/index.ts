@@ -1,16 +1,14 @@
-import { Argument, Option } from 'commander';
-import { defineCommand } from '../shared/command.js';
+import { Argument, Option } from '@commander-js/extra-typings';
+import { defineCommand, spec, type FlagsOf } from '../shared/command.js';
 import { assistantOption, vapiKeyOption } from '../shared/flags.js';
 import { collect } from '../shared/options.js';
 
-export const callCommand = defineCommand({
-  name: 'call',
-  summary: 'Place outbound calls with the assistant, with per-call variableValues',
+export const callSpec = spec({
   arguments: [new Argument('[numbers...]', "phone numbers to call (E.164, or national in the clinic's region)")],
   options: [
     new Option('--var <key=value>', 'a variable for {{key}} in the prompt and first message (repeatable)')
       .argParser(collect)
-      .default([]),
+      .default([] as string[]),
     new Option('--vars <file.json>', 'variables from a JSON object'),
     new Option('--from-csv <file>', 'one call per row: a number (or phone) column, the other columns as variables'),
     new Option('--concurrency <n>', 'calls placed at once with --from-csv').default('4'),
@@ -27,6 +25,13 @@ export const callCommand = defineCommand({
     new Option('--dry-run', 'print the exact request bodies and place nothing'),
     vapiKeyOption(),
   ],
+});
+export type CallFlags = FlagsOf<typeof callSpec>;
+
+export const callCommand = defineCommand({
+  name: 'call',
+  summary: 'Place outbound calls with the assistant, with per-call variableValues',
+  ...callSpec,
   details:
     'With --json: one object {target, number, ok, callId, status, endedReason, durationSeconds, cost, error} per call (NDJSON).',
   examples: [

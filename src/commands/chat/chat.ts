@@ -6,7 +6,8 @@ import { revealField, type FieldSealer } from '../../domain/sealer.js';
 import { appendAudit } from '../../domain/audit.js';
 import { vapiRequest, type VapiSettings } from '../../vapi/client.js';
 import type { ChatRecord, Store } from '../../store/types.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, type RenderContext } from '../shared/command.js';
+import type { ChatFlags, LogFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { readWithClinicZone, type ZonedRows } from '../shared/store.js';
 import { parseLimit } from '../shared/parse.js';
@@ -19,11 +20,11 @@ export interface ChatOptions {
   assistant?: string;
 }
 
-export function parseChatOptions(flags: Flags): ChatOptions {
+export function parseChatOptions(flags: ChatFlags): ChatOptions {
   return {
-    message: flags.message as string | undefined,
-    previousChatId: flags.previousChatId as string | undefined,
-    assistant: flags.assistant as string | undefined,
+    message: flags.message,
+    previousChatId: flags.previousChatId,
+    assistant: flags.assistant,
   };
 }
 
@@ -118,11 +119,11 @@ export interface ChatLogOptions {
 }
 
 /** @throws UsageError for a bad --limit */
-export function parseChatLogOptions(flags: Flags): ChatLogOptions {
+export function parseChatLogOptions(flags: LogFlags): ChatLogOptions {
   return {
     decrypt: flags.decrypt === true,
-    limit: parseLimit(flags.limit as string | undefined),
-    chat: flags.chat as string | undefined,
+    limit: parseLimit(flags.limit),
+    chat: flags.chat,
   };
 }
 

@@ -1,16 +1,31 @@
-import { Option } from 'commander';
-import { defineCommand } from '../shared/command.js';
+import { Option } from '@commander-js/extra-typings';
+import { defineCommand, spec, type FlagsOf } from '../shared/command.js';
 import { adminOptions, assistantOption, limitOption, vapiKeyOption } from '../shared/flags.js';
 
-export const chatCommand = defineCommand({
-  name: 'chat',
-  summary: "A text conversation with the assistant through Vapi's chat API (recorded, sealed)",
+export const chatSpec = spec({
   options: [
     new Option('-m, --message <text>', 'send one message and print the reply (for scripts)'),
     new Option('--previous-chat-id <id>', 'continue an earlier conversation'),
     assistantOption(),
     vapiKeyOption(),
   ],
+});
+export type ChatFlags = FlagsOf<typeof chatSpec>;
+
+export const logSpec = spec({
+  options: [
+    new Option('--decrypt', 'show what was written and answered, after username and password prompts; audited'),
+    adminOptions({ who: 'admin for --decrypt' }),
+    new Option('--chat <id>', 'one conversation: this turn and the turns it continued'),
+    limitOption('turns (the newest)'),
+  ],
+});
+export type LogFlags = FlagsOf<typeof logSpec>;
+
+export const chatCommand = defineCommand({
+  name: 'chat',
+  summary: "A text conversation with the assistant through Vapi's chat API (recorded, sealed)",
+  ...chatSpec,
   details: `On a terminal without --message, it asks for each message; an empty line or Ctrl-C ends it.
 Each turn is recorded, sealed; \`receptionist chat log --decrypt\` reads them back.
 With --json: one object {chatId, previousChatId, reply} per turn (NDJSON).`,
@@ -24,12 +39,7 @@ With --json: one object {chatId, previousChatId, reply} per turn (NDJSON).`,
     {
       name: 'log',
       summary: 'The recorded chat turns, oldest first (sealed unless --decrypt)',
-      options: [
-        new Option('--decrypt', 'show what was written and answered, after username and password prompts; audited'),
-        adminOptions({ who: 'admin for --decrypt' }),
-        new Option('--chat <id>', 'one conversation: this turn and the turns it continued'),
-        limitOption('turns (the newest)'),
-      ],
+      ...logSpec,
       details:
         "Times are in the clinic's zone. With --json: one array of {chatId, previousChatId, assistantId, at, input, output}.",
       examples: [

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { implement, type Flags } from '../shared/command.js';
+import { implement } from '../shared/command.js';
+import type { CompletionFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 
 /** One command of the program, as completion needs it. */
@@ -82,8 +83,11 @@ export function completionScript(shell: 'bash' | 'zsh' | 'fish', root: Completio
 
 type Shell = 'bash' | 'zsh' | 'fish';
 
+/** `completion <shell>` (commander checks the choices). */
+export const parseCompletion = (flags: CompletionFlags): Shell => flags.shell;
+
 export const completion = implement({
-  parse: (flags: Flags): Shell => flags.shell as Shell,
+  parse: parseCompletion,
   run: async (shell: Shell, ctx: Context) => completionScript(shell, commandTree(ctx.program)),
   render: (script: string, _shell, { io }) => io.write(script),
 });

@@ -15,7 +15,8 @@ import { optionsCatalog } from '../../vapi/options.js';
 import { utcClockUses } from '../../vapi/assistant-body.js';
 import type { Store } from '../../store/types.js';
 import { requireBotConfig } from '../shared/store.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, noFlags, type RenderContext } from '../shared/command.js';
+import type { EditFlags, ExportConfigFlags, ImportConfigFlags, SetFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 
 /** The store and its bot config. @throws StoreError, UserError (no config: run seed) */
@@ -130,8 +131,8 @@ export interface SetOptions {
 }
 
 /** `config set`'s key value pairs (`@file` values are read by run). @throws UsageError (odd number of words) */
-export function parseSetOptions(flags: Flags): SetOptions {
-  const words = flags.pairs as string[];
+export function parseSetOptions(flags: SetFlags): SetOptions {
+  const words = flags.pairs;
   if (words.length % 2 !== 0)
     throw new UsageError(
       'config set takes key value pairs.',
@@ -294,25 +295,31 @@ export async function runImport(opts: { file: string }, ctx: Context): Promise<{
   return { file: opts.file };
 }
 
-const none = () => undefined;
+/** `config edit`. */
+export const parseEdit = (flags: EditFlags) => ({ editor: flags.editor === true });
+/** `config export`. */
+export const parseExport = (flags: ExportConfigFlags) => ({ file: flags.file });
+/** `config import`. */
+export const parseImport = (flags: ImportConfigFlags) => ({ file: flags.file });
+
 export const show = implement({
-  parse: none,
+  parse: noFlags,
   run: async (_o: unknown, ctx: Context) => (await withConfig(ctx, false)).config,
   render: renderShow,
 });
 export const set = implement({ parse: parseSetOptions, run: runSet, render: renderChanges });
 export const edit = implement({
-  parse: (flags: Flags) => ({ editor: flags.editor === true }),
+  parse: parseEdit,
   run: runEdit,
   render: renderChanges,
 });
 export const exportConfig = implement({
-  parse: (flags: Flags) => ({ file: flags.file as string | undefined }),
+  parse: parseExport,
   run: runExport,
   render: (r, _o, { io }) => (r.file ? io.info(`Wrote ${r.file}.`) : io.write(r.text)),
 });
 export const importConfig = implement({
-  parse: (flags: Flags) => ({ file: flags.file as string }),
+  parse: parseImport,
   run: runImport,
   render: (r, _o, { io, globals }) =>
     globals.json

@@ -1,6 +1,34 @@
-import { Argument, Option } from 'commander';
-import { defineCommand } from '../shared/command.js';
+import { Argument, Option } from '@commander-js/extra-typings';
+import { defineCommand, spec, type FlagsOf } from '../shared/command.js';
 import { CONFIG_KEYS } from '../../domain/config-keys.js';
+
+export const setSpec = spec({
+  arguments: [new Argument('<pairs...>', 'key value pairs, e.g. voice.provider 11labs voice.voiceId burt')],
+  options: [
+    new Option(
+      '--force',
+      'apply a change that would stop call logging or tool answers, or replace most of the system prompt',
+    ),
+  ],
+});
+export type SetFlags = FlagsOf<typeof setSpec>;
+
+export const editSpec = spec({
+  options: [
+    new Option('--editor', 'open the config (as `config export` writes it) in $VISUAL or $EDITOR; saved when valid'),
+  ],
+});
+export type EditFlags = FlagsOf<typeof editSpec>;
+
+export const exportConfigSpec = spec({
+  arguments: [new Argument('[file]')],
+});
+export type ExportConfigFlags = FlagsOf<typeof exportConfigSpec>;
+
+export const importConfigSpec = spec({
+  arguments: [new Argument('<file>')],
+});
+export type ImportConfigFlags = FlagsOf<typeof importConfigSpec>;
 
 export const configCommand = defineCommand({
   name: 'config',
@@ -16,13 +44,7 @@ export const configCommand = defineCommand({
     {
       name: 'set',
       summary: 'Set one or more keys: config set <key> <value> [<key> <value> …]',
-      arguments: [new Argument('<pairs...>', 'key value pairs, e.g. voice.provider 11labs voice.voiceId burt')],
-      options: [
-        new Option(
-          '--force',
-          'apply a change that would stop call logging or tool answers, or replace most of the system prompt',
-        ),
-      ],
+      ...setSpec,
       details: () =>
         `Keys:\n${Object.entries(CONFIG_KEYS)
           .map(([k, d]) => `  ${k.padEnd(26)}${d}`)
@@ -40,12 +62,7 @@ export const configCommand = defineCommand({
     {
       name: 'edit',
       summary: 'Pick a voice, transcriber or model interactively, or edit the whole config in $EDITOR',
-      options: [
-        new Option(
-          '--editor',
-          'open the config (as `config export` writes it) in $VISUAL or $EDITOR; saved when valid',
-        ),
-      ],
+      ...editSpec,
       details: 'With --json: one object {changes: [{key, from, to}]}.',
       examples: ['receptionist config edit', 'EDITOR="code --wait" receptionist config edit --editor'],
       load: () => import('./config.js').then((m) => m.edit),
@@ -53,7 +70,7 @@ export const configCommand = defineCommand({
     {
       name: 'export',
       summary: 'Write the config as JSON (to a file, or stdout)',
-      arguments: [new Argument('[file]')],
+      ...exportConfigSpec,
       details: 'The file (or stdout) is JSON already: {clinic, assistant, tools}; with --json it is the same.',
       examples: ['receptionist config export receptionist.config.json', 'receptionist config export | jq .clinic'],
       load: () => import('./config.js').then((m) => m.exportConfig),
@@ -61,7 +78,7 @@ export const configCommand = defineCommand({
     {
       name: 'import',
       summary: 'Replace the config with a JSON file written by `config export`',
-      arguments: [new Argument('<file>')],
+      ...importConfigSpec,
       details: 'With --json: one object {imported: <file>}.',
       examples: ['receptionist config import receptionist.config.json'],
       load: () => import('./config.js').then((m) => m.importConfig),

@@ -14,7 +14,18 @@ import { cancelBooking, reassignAppointment } from '../../domain/booking.js';
 import { isSlotStart, slotKey } from '../../domain/schedule.js';
 import type { Store } from '../../store/types.js';
 import { UsageError, UserError } from '../../errors.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, noFlags, type RenderContext } from '../shared/command.js';
+import type {
+  AddFlags,
+  FeedUrlFlags,
+  HolidaysAddFlags,
+  HolidaysRemoveFlags,
+  LeaveAddFlags,
+  LeaveRemoveFlags,
+  RemoveFlags,
+  ShowFlags,
+  UpdateFlags,
+} from './index.js';
 import type { Context } from '../shared/context.js';
 import { requireBotConfig } from '../shared/store.js';
 import { writeOnlySealer } from '../shared/sealer.js';
@@ -67,12 +78,13 @@ async function coming(
 const brief = (a: Appointment, zone: string) =>
   `${a.appointmentId} (${DateTime.fromMillis(a.startMs, { zone }).toFormat('ccc d LLL HH:mm')}, ${a.doctorName})`;
 
-function slotMinutesFlag(v: unknown): number | null | undefined {
+/** `--slot-minutes`: whole minutes 5–240, or `clinic` (null: the clinic's length). @throws UsageError */
+export function parseSlotMinutes(v: string | undefined): number | null | undefined {
   if (v === undefined) return undefined;
   if (v === 'clinic') return null;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 5 || n > 240)
-    throw new UsageError(`Invalid --slot-minutes "${String(v)}".`, 'Give whole minutes from 5 to 240, or "clinic".');
+    throw new UsageError(`Invalid --slot-minutes "${v}".`, 'Give whole minutes from 5 to 240, or "clinic".');
   return n;
 }
 
@@ -167,18 +179,19 @@ interface AddOptions {
   id?: string;
 }
 
-function parseAdd(flags: Flags): AddOptions {
-  const slot = slotMinutesFlag(flags.slotMinutes);
-  const id = flags.id as string | undefined;
+/** `doctors add`. @throws UsageError (a bad --id, hours or slot length; an empty name or specialty) */
+export function parseAdd(flags: AddFlags): AddOptions {
+  const slot = parseSlotMinutes(flags.slotMinutes);
+  const id = flags.id;
   if (id !== undefined && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(id))
     throw new UsageError(`Invalid --id "${id}".`, 'Use lower-case letters, digits and dashes, e.g. dr-iyer.');
-  const name = String(flags.name).trim();
-  const specialty = String(flags.specialty).trim();
+  const name = flags.name.trim();
+  const specialty = flags.specialty.trim();
   if (!name || !specialty) throw new UsageError('--name and --specialty cannot be empty.');
   return {
     name,
     specialty,
-    weeklyHours: attempt(() => parseWeeklyHours(String(flags.hours))),
+    weeklyHours: attempt(() => parseWeeklyHours(flags.hours)),
     ...(slot ? { slotMinutes: slot } : {}),
     ...(id ? { id } : {}),
   };
@@ -215,13 +228,15 @@ interface UpdateOptions {
   slotMinutes?: number | null;
 }
 
-function parseUpdate(flags: Flags): UpdateOptions {
+/** `doctors update`. @throws UsageError (empty name or specialty, bad hours or slot length, nothing to change) */
+export function parseUpdate(flags: UpdateFlags): UpdateOptions {
+  const hours = flags.hours;
   const o: UpdateOptions = {
-    ref: String(flags.doctor),
-    name: (flags.name as string | undefined)?.trim(),
-    specialty: (flags.specialty as string | undefined)?.trim(),
-    weeklyHours: flags.hours === undefined ? undefined : attempt(() => parseWeeklyHours(String(flags.hours))),
-    slotMinutes: slotMinutesFlag(flags.slotMinutes),
+    ref: flags.doctor,
+    name: flags.name?.trim(),
+    specialty: flags.specialty?.trim(),
+    weeklyHours: hours === undefined ? undefined : attempt(() => parseWeeklyHours(hours)),
+    slotMinutes: parseSlotMinutes(flags.slotMinutes),
   };
   if (o.name === '' || o.specialty === '') throw new UsageError('--name and --specialty cannot be empty.');
   if ([o.name, o.specialty, o.weeklyHours, o.slotMinutes].every((v) => v === undefined))
@@ -295,13 +310,13 @@ interface RemoveResult {
   to?: string;
 }
 
-function parseRemove(flags: Flags): RemoveOptions {
+export function parseRemove(flags: RemoveFlags): RemoveOptions {
   if (flags.reassign && flags.cancel) throw new UsageError('--reassign and --cancel cannot be used together.');
   return {
-    ref: String(flags.doctor),
-    reassign: flags.reassign as string | undefined,
+    ref: flags.doctor,
+    reassign: flags.reassign,
     cancel: Boolean(flags.cancel),
-    reason: String(flags.reason),
+    reason: flags.reason,
   };
 }
 
@@ -503,9 +518,11 @@ function renderHoliday(r: HolidayResult, _o: unknown, { io, globals: g }: Render
     );
 }
 
-const dayFlag = (v: unknown) => attempt(() => parseDayRange(String(v)));
-const firstDay = (v: unknown) => {
-  const d = dayFlag(v);
+/** A day or an inclusive range of days (`2026-12-24..2026-12-26`). @throws UsageError */
+export const parseDays = (v: string) => attempt(() => parseDayRange(v));
+/** One day, not a range. @throws UsageError */
+export const parseFirstDay = (v: string) => {
+  const d = parseDays(v);
   if (d.from !== d.to) throw new UsageError(`Give the first day only (${d.from}), not a range.`);
   return d.from;
 };
@@ -538,12 +555,29 @@ async function runFeedUrl(o: { ref: string; rotate: boolean; publicUrl?: string 
   return { doctor: doctor._id, url: `${base.replace(/\/+$/, '')}${feedPath(doctor, sealer)}`, rotated: o.rotate };
 }
 
+/** `doctors feed-url`. @throws UsageError (a --public-url that is not http(s)) */
+export function parseFeedUrl(f: FeedUrlFlags): { ref: string; rotate: boolean; publicUrl?: string } {
+  const publicUrl = f.publicUrl;
+  if (publicUrl && !/^https?:\/\//.test(publicUrl)) throw new UsageError(`Invalid --public-url "${publicUrl}".`);
+  return { ref: f.doctor, rotate: f.rotate === true, publicUrl };
+}
+/** `doctors show`. */
+export const parseShow = (f: ShowFlags) => ({ ref: f.doctor });
+/** `doctors leave add`. @throws UsageError (bad days) */
+export const parseLeaveAdd = (f: LeaveAddFlags) => ({ ref: f.doctor, days: parseDays(f.days), note: f.note });
+/** `doctors leave remove`. @throws UsageError (a bad day, or a range) */
+export const parseLeaveRemove = (f: LeaveRemoveFlags) => ({ ref: f.doctor, from: parseFirstDay(f.from) });
+/** `doctors holidays add`. @throws UsageError (bad days, an empty name) */
+export function parseHolidaysAdd(f: HolidaysAddFlags) {
+  const name = f.name.trim();
+  if (!name) throw new UsageError('--name cannot be empty.');
+  return { days: parseDays(f.days), name };
+}
+/** `doctors holidays remove`. @throws UsageError (a bad day, or a range) */
+export const parseHolidaysRemove = (f: HolidaysRemoveFlags) => ({ from: parseFirstDay(f.from) });
+
 export const feedUrl = implement({
-  parse: (f) => {
-    const publicUrl = f.publicUrl as string | undefined;
-    if (publicUrl && !/^https?:\/\//.test(publicUrl)) throw new UsageError(`Invalid --public-url "${publicUrl}".`);
-    return { ref: String(f.doctor), rotate: f.rotate === true, publicUrl };
-  },
+  parse: parseFeedUrl,
   run: runFeedUrl,
   render: (r: FeedResult, _o, { io, globals: g }) => {
     if (g.json) return io.line(JSON.stringify(r));
@@ -551,33 +585,29 @@ export const feedUrl = implement({
     if (r.rotated) io.info('The old URL no longer works; subscribe to this one.');
   },
 });
-export const list = implement({ parse: () => undefined, run: runList, render: renderList });
-export const show = implement({ parse: (f) => ({ ref: String(f.doctor) }), run: runShow, render: renderShow });
+export const list = implement({ parse: noFlags, run: runList, render: renderList });
+export const show = implement({ parse: parseShow, run: runShow, render: renderShow });
 export const add = implement({ parse: parseAdd, run: runAdd, render: renderChange });
 export const update = implement({ parse: parseUpdate, run: runUpdate, render: renderChange });
 export const remove = implement({ parse: parseRemove, run: runRemove, render: renderRemove });
 export const leaveAdd = implement({
-  parse: (f) => ({ ref: String(f.doctor), days: dayFlag(f.days), note: f.note as string | undefined }),
+  parse: parseLeaveAdd,
   run: runLeaveAdd,
   render: renderLeave,
 });
 export const leaveRemove = implement({
-  parse: (f) => ({ ref: String(f.doctor), from: firstDay(f.from) }),
+  parse: parseLeaveRemove,
   run: runLeaveRemove,
   render: renderLeave,
 });
-export const holidaysList = implement({ parse: () => undefined, run: runHolidaysList, render: renderHolidays });
+export const holidaysList = implement({ parse: noFlags, run: runHolidaysList, render: renderHolidays });
 export const holidaysAdd = implement({
-  parse: (f) => {
-    const name = String(f.name).trim();
-    if (!name) throw new UsageError('--name cannot be empty.');
-    return { days: dayFlag(f.days), name };
-  },
+  parse: parseHolidaysAdd,
   run: runHolidaysAdd,
   render: renderHoliday,
 });
 export const holidaysRemove = implement({
-  parse: (f) => ({ from: firstDay(f.from) }),
+  parse: parseHolidaysRemove,
   run: runHolidaysRemove,
   render: renderHoliday,
 });

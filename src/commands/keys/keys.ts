@@ -6,7 +6,8 @@ import { publicKeyOf } from '../../crypto/seal.js';
 import { reindexPhones, sealExistingData, type SealMigrationResult } from '../../domain/seal-migration.js';
 import { blindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js';
 import { appendAudit } from '../../domain/audit.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, noFlags, type RenderContext } from '../shared/command.js';
+import type { InitFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { ensureBlindIndexKey, pinActiveKeys, setDotenvValue } from '../shared/credentials.js';
 import { createFirstAdmin, renderUsersResult, type UsersResult } from '../shared/admin.js';
@@ -148,12 +149,14 @@ export function renderReindex(r: ReindexResult, _o: unknown, { io, globals }: Re
     );
 }
 
-const none = () => undefined;
+/** `keys init`. */
+export const parseInit = (flags: InitFlags) => ({ username: flags.user });
+
 export const init = implement({
-  parse: (flags: Flags) => ({ username: flags.user as string }),
+  parse: parseInit,
   run: runKeysInit,
   render: (r, _o, out) => renderUsersResult(r, out),
 });
-export const rotate = implement({ parse: none, run: runKeysRotate, render: renderRotate });
-export const reindex = implement({ parse: none, run: runKeysReindex, render: renderReindex });
-export const pin = implement({ parse: none, run: runKeysPin, render: renderPin });
+export const rotate = implement({ parse: noFlags, run: runKeysRotate, render: renderRotate });
+export const reindex = implement({ parse: noFlags, run: runKeysReindex, render: renderReindex });
+export const pin = implement({ parse: noFlags, run: runKeysPin, render: renderPin });

@@ -1,10 +1,8 @@
-import { Option } from 'commander';
-import { defineCommand } from '../shared/command.js';
+import { Option } from '@commander-js/extra-typings';
+import { defineCommand, spec, type FlagsOf } from '../shared/command.js';
 import { adminOptions, limitOption, sinceOption } from '../shared/flags.js';
 
-export const logsCommand = defineCommand({
-  name: 'logs',
-  summary: 'List call logs, newest first (a table on a terminal, CSV when piped, or --json)',
+export const logsSpec = spec({
   options: [
     sinceOption('calls that ended'),
     new Option(
@@ -32,6 +30,13 @@ export const logsCommand = defineCommand({
     new Option('--caller <number>', 'only calls from this number, found through the blind index'),
     new Option('--call <id>', 'one call in full, transcript included (with --decrypt)'),
   ],
+});
+export type LogsFlags = FlagsOf<typeof logsSpec>;
+
+export const logsCommand = defineCommand({
+  name: 'logs',
+  summary: 'List call logs, newest first (a table on a terminal, CSV when piped, or --json)',
+  ...logsSpec,
   details: `Safe to run while \`serve\` is running: it reads a snapshot. Without --decrypt, sealed fields show as [sealed].
 A table on a terminal shows the newest 50 calls unless --limit says otherwise; --json and CSV write every
 call asked for, as they are read (memory stays bounded at any store size). Times are in the clinic's zone.

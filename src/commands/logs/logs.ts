@@ -18,7 +18,8 @@ import { blindIndexKeyFromEnv } from '../shared/sealer.js';
 import type { Env } from '../../env.js';
 import { printable, type IO } from '../../io.js';
 import { CALL_LOG_COLUMNS, escapeCell } from '../../store/csv-cells.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, noFlags, type RenderContext } from '../shared/command.js';
+import type { LogsFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { readWithClinicZone } from '../shared/store.js';
 
@@ -41,11 +42,11 @@ export interface LogsOptions {
 }
 
 /** @throws UsageError for a bad --since, --until, --limit, --caller or --ended-reason */
-export function parseLogsOptions(flags: Flags, env?: Env): LogsOptions {
-  const since = parseSinceFlag(flags.since as string | undefined);
-  const limit = parseLimit(flags.limit as string | undefined);
+export function parseLogsOptions(flags: LogsFlags, env?: Env): LogsOptions {
+  const since = parseSinceFlag(flags.since);
+  const limit = parseLimit(flags.limit);
   let caller: string | undefined;
-  const callerFlag = flags.caller as string | undefined;
+  const callerFlag = flags.caller;
   if (callerFlag) {
     caller = toE164(callerFlag, env?.get('RECEPTIONIST_DEFAULT_REGION')?.value ?? 'IN');
     if (!caller)
@@ -54,7 +55,7 @@ export function parseLogsOptions(flags: Flags, env?: Env): LogsOptions {
         'Give a phone number, best in E.164 form such as +919812345678.',
       );
   }
-  const endedReason = (flags.endedReason as string | undefined)?.trim();
+  const endedReason = flags.endedReason?.trim();
   if (endedReason !== undefined && !/^[a-z0-9][a-z0-9.-]*$/i.test(endedReason))
     throw new UsageError(
       `Invalid --ended-reason "${printable(endedReason)}".`,
@@ -69,7 +70,7 @@ export function parseLogsOptions(flags: Flags, env?: Env): LogsOptions {
     raw: flags.raw === true,
     decrypt: flags.decrypt === true,
     caller,
-    call: flags.call as string | undefined,
+    call: flags.call,
   };
 }
 
@@ -399,14 +400,14 @@ async function* batches(rows: AsyncIterable<LogRow> | LogRow[]): AsyncIterable<L
 }
 
 export const logs = implement({
-  parse: (flags: Flags, env: Env) => parseLogsOptions(flags, env),
+  parse: parseLogsOptions,
   run: runLogs,
   render: renderLogs,
 });
 
 /** `logs export --csv`: calls.csv rebuilt from the store. @throws StoreError (another process writes the CSV) */
 export const exportCsv = implement({
-  parse: () => undefined,
+  parse: noFlags,
   run: async (_o: unknown, ctx: Context) => {
     const store = await ctx.store({ readOnly: true });
     const { rebuildCsv } = await import('../../store/embedded.js');

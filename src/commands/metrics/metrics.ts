@@ -3,7 +3,8 @@ import { firstFew, printable } from '../../io.js';
 import type { Vapi } from '@vapi-ai/server-sdk';
 import { DateTime } from 'luxon';
 import { vapiRequest } from '../../vapi/client.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, type RenderContext } from '../shared/command.js';
+import type { MetricsFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { readWithClinicZone } from '../shared/store.js';
 import { parseSinceFlag, resolveSince, type Since } from '../shared/parse.js';
@@ -15,10 +16,10 @@ export interface MetricsOptions {
 }
 
 /** @throws UsageError for a bad --since */
-export function parseMetricsOptions(flags: Flags): MetricsOptions {
+export function parseMetricsOptions(flags: MetricsFlags): MetricsOptions {
   return {
-    by: (flags.by as MetricsOptions['by'] | undefined) ?? 'day',
-    since: parseSinceFlag((flags.since as string | undefined) ?? '30d')!,
+    by: flags.by,
+    since: parseSinceFlag(flags.since)!,
     remote: flags.remote === true,
   };
 }

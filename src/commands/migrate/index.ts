@@ -1,9 +1,7 @@
-import { Option } from 'commander';
-import { defineCommand } from '../shared/command.js';
+import { Option } from '@commander-js/extra-typings';
+import { defineCommand, spec, type FlagsOf } from '../shared/command.js';
 
-export const migrateCommand = defineCommand({
-  name: 'migrate',
-  summary: 'Copy every record between the embedded store and MongoDB (idempotent; sealed fields untouched)',
+export const migrateSpec = spec({
   options: [
     new Option('--from <backend>', 'where to copy from: local, mongo, or nedb (the files of the NeDB version)'),
     new Option('--to <backend>', 'where to copy to: mongo or local'),
@@ -14,6 +12,13 @@ export const migrateCommand = defineCommand({
     ),
     new Option('--dry-run', 'count what would be copied (or removed), write nothing'),
   ],
+});
+export type MigrateFlags = FlagsOf<typeof migrateSpec>;
+
+export const migrateCommand = defineCommand({
+  name: 'migrate',
+  summary: 'Copy every record between the embedded store and MongoDB (idempotent; sealed fields untouched)',
+  ...migrateSpec,
   details: `"local" is the embedded store in --data-dir; "mongo" is the database of --mongodb-uri / MONGODB_URI.
 Documents keep their ids and stay sealed to the same keys (the keyring is copied with them);
 RECEPTIONIST_BLIND_INDEX_KEY must go with them too. Running it again changes nothing. A document

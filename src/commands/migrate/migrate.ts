@@ -5,7 +5,8 @@ import { StoreError, UsageError } from '../../errors.js';
 import { COLLECTIONS, DuplicateKeyError, LOG_KEYS, type AppendLog, type Doc, type Store } from '../../store/types.js';
 import { documentId, documentProblem } from '../../store/schemas.js';
 import { printable } from '../../io.js';
-import { implement, type Flags } from '../shared/command.js';
+import { implement } from '../shared/command.js';
+import type { MigrateFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { progressBar, renderCleanup, renderMigrate } from './render.js';
 
@@ -58,7 +59,7 @@ export type MigrateOptions =
   | { cleanup: true; dryRun: boolean };
 
 /** @throws UsageError (a missing, unknown or equal backend; --cleanup with a backend; --nedb-dir without --from nedb) */
-export function parseMigrateOptions(flags: Flags): MigrateOptions {
+export function parseMigrateOptions(flags: MigrateFlags): MigrateOptions {
   const dryRun = flags.dryRun === true;
   if (flags.cleanup === true) {
     if (flags.from !== undefined || flags.to !== undefined || flags.nedbDir !== undefined)
@@ -68,10 +69,10 @@ export function parseMigrateOptions(flags: Flags): MigrateOptions {
       );
     return { cleanup: true, dryRun };
   }
-  const from = backend('from', flags.from as string | undefined);
-  const to = backend('to', flags.to as string | undefined);
+  const from = backend('from', flags.from);
+  const to = backend('to', flags.to);
   if (from === to) throw new UsageError(`--from and --to are both "${from}".`, HOW);
-  const nedbDir = flags.nedbDir as string | undefined;
+  const nedbDir = flags.nedbDir;
   if (nedbDir !== undefined && from !== 'nedb')
     throw new UsageError('--nedb-dir goes with --from nedb.', 'Add --from nedb, or leave --nedb-dir out.');
   return { cleanup: false, from, to, dryRun, nedbDir };

@@ -3,7 +3,8 @@ import { NOTIFICATION_EVENTS, type NotificationEvent } from '../../domain/outbox
 import { newSigningSecret, secretBinding, webhookEndpoints, type WebhookEndpoint } from '../../notify/webhooks.js';
 import { auditDeskChange } from '../shared/front-desk.js';
 import { UsageError, UserError } from '../../errors.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, noFlags, type RenderContext } from '../shared/command.js';
+import type { AddFlags, RemoveFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { writeOnlySealer } from '../shared/sealer.js';
 import { renderTable } from '../shared/table.js';
@@ -14,12 +15,12 @@ interface AddOptions {
   description?: string;
 }
 
-function parseAdd(flags: Flags): AddOptions {
+export function parseAdd(flags: AddFlags): AddOptions {
   let url: URL;
   try {
-    url = new URL(String(flags.url));
+    url = new URL(flags.url);
   } catch {
-    throw new UsageError(`Invalid URL "${String(flags.url)}".`, 'Give the https URL of the receiver.');
+    throw new UsageError(`Invalid URL "${flags.url}".`, 'Give the https URL of the receiver.');
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
@@ -27,7 +28,7 @@ function parseAdd(flags: Flags): AddOptions {
       `Invalid URL "${url.href}": notifications carry patients' contact details, so only https is allowed (http only on loopback).`,
     );
   const events = flags.events
-    ? String(flags.events)
+    ? flags.events
         .split(',')
         .map((e) => e.trim())
         .filter(Boolean)
@@ -35,7 +36,7 @@ function parseAdd(flags: Flags): AddOptions {
   const unknown = events.filter((e) => e !== '*' && !NOTIFICATION_EVENTS.includes(e as NotificationEvent));
   if (unknown.length)
     throw new UsageError(`Unknown event(s): ${unknown.join(', ')}.`, `Events: ${NOTIFICATION_EVENTS.join(', ')}.`);
-  return { url: url.href, events, description: flags.description as string | undefined };
+  return { url: url.href, events, description: flags.description };
 }
 
 interface AddResult {
@@ -100,10 +101,13 @@ async function runRemove(o: { id: string }, ctx: Context): Promise<{ action: str
   return { action: 'notify.webhooks.remove', id: o.id };
 }
 
+/** `notify remove`. */
+export const parseRemove = (f: RemoveFlags) => ({ id: f.id });
+
 export const add = implement({ parse: parseAdd, run: runAdd, render: renderAdd });
-export const list = implement({ parse: () => undefined, run: runList, render: renderList });
+export const list = implement({ parse: noFlags, run: runList, render: renderList });
 export const remove = implement({
-  parse: (f) => ({ id: String(f.id) }),
+  parse: parseRemove,
   run: runRemove,
   render: (r, _o, { io, globals: g }) => (g.json ? io.line(JSON.stringify(r)) : io.info(`Removed webhook ${r.id}.`)),
 });

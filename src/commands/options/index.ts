@@ -1,11 +1,16 @@
-import { Argument, Option } from 'commander';
-import { defineCommand } from '../shared/command.js';
+import { Argument, Option } from '@commander-js/extra-typings';
+import { defineCommand, spec, type FlagsOf } from '../shared/command.js';
+
+export const optionsSpec = spec({
+  arguments: [new Argument('<kind>', 'which options').choices(['voices', 'transcribers', 'models'])],
+  options: [new Option('--provider <name>', 'one provider, with every value listed')],
+});
+export type OptionsFlags = FlagsOf<typeof optionsSpec>;
 
 export const optionsCommand = defineCommand({
   name: 'options',
   summary: 'List the voice, transcriber and model options that Vapi accepts',
-  arguments: [new Argument('<kind>', 'which options').choices(['voices', 'transcribers', 'models'])],
-  options: [new Option('--provider <name>', 'one provider, with every value listed')],
+  ...optionsSpec,
   details: 'With --json: one array of providers.',
   examples: [
     'receptionist options voices',

@@ -1,15 +1,16 @@
 import { renderTable } from '../shared/table.js';
 import { UsageError } from '../../errors.js';
 import { optionsCatalog, type Choices, type OptionKind, type ProviderOptions } from '../../vapi/options.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, type RenderContext } from '../shared/command.js';
+import type { OptionsFlags } from './index.js';
 
 export interface OptionsOptions {
   kind: OptionKind;
   provider?: string;
 }
 
-export function parseOptionsOptions(flags: Flags): OptionsOptions {
-  return { kind: flags.kind as OptionKind, provider: flags.provider as string | undefined };
+export function parseOptionsOptions(flags: OptionsFlags): OptionsOptions {
+  return { kind: flags.kind, provider: flags.provider };
 }
 
 /** @throws UsageError for an unknown provider (the known ones listed) */

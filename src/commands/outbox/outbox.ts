@@ -1,7 +1,8 @@
 import { DateTime } from 'luxon';
 import { listOutbox, purgeOutbox, retryOutbox, type OutboxEntry } from '../../domain/outbox.js';
 import { UsageError, UserError } from '../../errors.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, type RenderContext } from '../shared/command.js';
+import type { ListFlags, PurgeFlags, RetryFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { parseLimit } from '../shared/parse.js';
 import { renderTable } from '../shared/table.js';
@@ -75,27 +76,31 @@ async function runPurge(o: { olderThanDays: number; dead: boolean }, ctx: Contex
   return { purged: await purgeOutbox(store, { before, dead: o.dead }) };
 }
 
+/** `outbox list`. @throws UsageError (a bad --limit) */
+export const parseList = (f: ListFlags) => ({ status: f.status, limit: parseLimit(f.limit) });
+/** `outbox retry`. */
+export const parseRetry = (f: RetryFlags) => ({ id: f.id });
+/** `outbox purge`. @throws UsageError (--older-than not a number of days ≥ 0) */
+export function parsePurge(f: PurgeFlags): { olderThanDays: number; dead: boolean } {
+  const days = Number(f.olderThan);
+  if (!Number.isFinite(days) || days < 0)
+    throw new UsageError(`Invalid --older-than "${f.olderThan}".`, 'Give a number of days.');
+  return { olderThanDays: days, dead: f.dead === true };
+}
+
 export const list = implement({
-  parse: (f: Flags) => ({
-    status: f.status as OutboxEntry['status'] | undefined,
-    limit: parseLimit(f.limit as string | undefined),
-  }),
+  parse: parseList,
   run: runList,
   render: renderList,
 });
 export const retry = implement({
-  parse: (f: Flags) => ({ id: f.id as string | undefined }),
+  parse: parseRetry,
   run: runRetry,
   render: (r, _o, { io, globals: g }) =>
     g.json ? io.line(JSON.stringify(r)) : io.info(`${r.retried} notification(s) will be sent again by serve.`),
 });
 export const purge = implement({
-  parse: (f: Flags) => {
-    const days = Number(f.olderThan);
-    if (!Number.isFinite(days) || days < 0)
-      throw new UsageError(`Invalid --older-than "${String(f.olderThan)}".`, 'Give a number of days.');
-    return { olderThanDays: days, dead: f.dead === true };
-  },
+  parse: parsePurge,
   run: runPurge,
   render: (r, _o, { io, globals: g }) =>
     g.json ? io.line(JSON.stringify(r)) : io.info(`Removed ${r.purged} notification(s).`),

@@ -2,7 +2,7 @@ import { renderTable } from '../shared/table.js';
 import { canCallRegion, listPhoneNumbers, type PhoneNumberRow } from '../../vapi/phone-numbers.js';
 import { loadBotConfig } from '../../domain/clinic.js';
 import { IMPORT_NUMBER_HINT } from '../shared/vapi.js';
-import { implement, type RenderContext } from '../shared/command.js';
+import { implement, noFlags, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
 
 /** One row as listed: the number, and whether it can call the clinic's patients (their region). */
@@ -52,4 +52,4 @@ export function renderPhoneNumbers(rows: ListedPhoneNumber[], _o: unknown, { io,
   );
 }
 
-export const list = implement({ parse: () => undefined, run: runPhoneNumbersList, render: renderPhoneNumbers });
+export const list = implement({ parse: noFlags, run: runPhoneNumbersList, render: renderPhoneNumbers });

@@ -1,10 +1,8 @@
-import { Option } from 'commander';
-import { defineCommand } from '../shared/command.js';
+import { Option } from '@commander-js/extra-typings';
+import { defineCommand, spec, type FlagsOf } from '../shared/command.js';
 import { vapiKeyOption } from '../shared/flags.js';
 
-export const preflightCommand = defineCommand({
-  name: 'preflight',
-  summary: 'Check everything a live phone line needs, one line per check with the fix (exit 1 when any fails)',
+export const preflightSpec = spec({
   options: [
     new Option(
       '--public-url <url>',
@@ -12,6 +10,13 @@ export const preflightCommand = defineCommand({
     ),
     vapiKeyOption(),
   ],
+});
+export type PreflightFlags = FlagsOf<typeof preflightSpec>;
+
+export const preflightCommand = defineCommand({
+  name: 'preflight',
+  summary: 'Check everything a live phone line needs, one line per check with the fix (exit 1 when any fails)',
+  ...preflightSpec,
   details: `Checks: Node version; the store opens and is writable; an admin and the encryption keys exist and
 RECEPTIONIST_BLIND_INDEX_KEY is the key the store's indexes were made with; VAPI_SERVER_SECRET is
 strong (≥ 128 bits); the Vapi key is accepted; the webhook credential, tools, assistant and phone

@@ -14,7 +14,8 @@ import { blindIndexCheck } from '../../crypto/blind-index.js';
 import { vapiRequest, type VapiSettings } from '../../vapi/client.js';
 import type { VapiClient } from '@vapi-ai/server-sdk';
 import { namedBadRecords, type Store } from '../../store/types.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, type RenderContext } from '../shared/command.js';
+import type { PreflightFlags } from './index.js';
 import { toUserError } from '../shared/user-errors.js';
 import type { Context } from '../shared/context.js';
 import { blindIndexKeyFromEnv } from '../shared/sealer.js';
@@ -89,8 +90,8 @@ export interface PreflightOptions {
   publicUrl?: string;
 }
 
-export function parsePreflightOptions(flags: Flags): PreflightOptions {
-  return { publicUrl: flags.publicUrl as string | undefined };
+export function parsePreflightOptions(flags: PreflightFlags): PreflightOptions {
+  return { publicUrl: flags.publicUrl };
 }
 
 /** One line of the report. */

@@ -3,7 +3,8 @@ import type { Appointment } from '../../domain/appointments.js';
 import { normaliseSpokenId } from '../../domain/ids.js';
 import { cancelReminders, listReminders, type DeliveryState, type OutboxEntry } from '../../domain/outbox.js';
 import { PartialFailureError, UsageError } from '../../errors.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, type RenderContext } from '../shared/command.js';
+import type { CancelFlags, ListFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { auditDeskChange } from '../shared/front-desk.js';
 import { dayFlag, dayIn, parseLimit } from '../shared/parse.js';
@@ -141,25 +142,33 @@ function renderCancel(rows: Array<{ id: string; cancelled: number }>, _o: unknow
     );
 }
 
+/** `reminders list`. @throws UsageError (a bad day, appointment ID or --limit) */
+export const parseList = (f: ListFlags): ListOptions => ({
+  status: f.status ?? 'pending',
+  from: dayFlag(f.from, '--from'),
+  to: dayFlag(f.to, '--to'),
+  ...(f.appointment !== undefined ? { appointment: appointmentId(f.appointment) } : {}),
+  limit: parseLimit(f.limit),
+});
+
+/**
+ * `reminders cancel`: appointment IDs and `msg_…` outbox IDs, all checked before anything is
+ * cancelled, so one malformed ID cancels none. @throws UsageError
+ */
+export function parseCancel(f: CancelFlags): { ids: string[] } {
+  const ids = f.id;
+  for (const id of ids) if (!id.startsWith('msg_')) appointmentId(id);
+  return { ids };
+}
+
 export const list = implement({
-  parse: (f: Flags): ListOptions => ({
-    status: (f.status as ListOptions['status'] | undefined) ?? 'pending',
-    from: dayFlag(f.from, '--from'),
-    to: dayFlag(f.to, '--to'),
-    ...(f.appointment !== undefined ? { appointment: appointmentId(String(f.appointment)) } : {}),
-    limit: parseLimit(f.limit as string | undefined),
-  }),
+  parse: parseList,
   run: runList,
   render: renderList,
 });
 
 export const cancel = implement({
-  parse: (f: Flags) => {
-    const ids = (f.id as string[] | undefined) ?? [];
-    // Checked before anything is cancelled: one malformed ID cancels none.
-    for (const id of ids) if (!id.startsWith('msg_')) appointmentId(id);
-    return { ids };
-  },
+  parse: parseCancel,
   run: runCancel,
   render: renderCancel,
 });

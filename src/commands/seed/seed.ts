@@ -4,7 +4,8 @@ import { templatesDir } from '../../paths.js';
 import { UserError } from '../../errors.js';
 import type { CollectionName, Doc, Store } from '../../store/types.js';
 import type { BotConfig } from '../../domain/clinic.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, type RenderContext } from '../shared/command.js';
+import type { SeedFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { writeOnlySealer } from '../shared/sealer.js';
 import { hasKeyring } from '../../domain/keyring.js';
@@ -88,7 +89,7 @@ export async function seedStore(store: Store, opts: SeedOptions): Promise<SeedRe
 }
 
 /** `seed`'s options from its flags. */
-export function parseSeedOptions(flags: Flags): SeedOptions {
+export function parseSeedOptions(flags: SeedFlags): SeedOptions {
   return { force: flags.force === true };
 }
 

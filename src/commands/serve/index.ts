@@ -1,10 +1,8 @@
-import { Option } from 'commander';
-import { defineCommand } from '../shared/command.js';
+import { Option } from '@commander-js/extra-typings';
+import { defineCommand, spec, type FlagsOf } from '../shared/command.js';
 import { vapiKeyOption } from '../shared/flags.js';
 
-export const serveCommand = defineCommand({
-  name: 'serve',
-  summary: 'Run the webhook server that answers Vapi server messages and keeps call logs',
+export const serveSpec = spec({
   options: [
     new Option('-p, --port <port>', 'port to listen on; 0 picks a free one (default 3000, or $RECEPTIONIST_PORT)'),
     new Option('--host <host>', 'interface to bind (default 127.0.0.1, or $RECEPTIONIST_HOST)'),
@@ -41,6 +39,13 @@ export const serveCommand = defineCommand({
       'keep every incoming message (sealed) so that `trigger --replay <call-id>` can send it again',
     ),
   ],
+});
+export type ServeFlags = FlagsOf<typeof serveSpec>;
+
+export const serveCommand = defineCommand({
+  name: 'serve',
+  summary: 'Run the webhook server that answers Vapi server messages and keeps call logs',
+  ...serveSpec,
   details: `The webhook secret comes from VAPI_SERVER_SECRET (and VAPI_SERVER_SECRET_PREVIOUS while rotating).
 serve verifies exactly the plan of the webhook credential that \`sync\` created (HMAC-SHA256 over
 {timestamp}.{body} in x-signature + x-timestamp). Before the first sync it also accepts the secret as

@@ -43,30 +43,14 @@ import type { Env } from '../../env.js';
 import { CancelledError } from '../../errors.js';
 import { writeOnlySealer } from '../shared/sealer.js';
 import { requireBotConfig } from '../shared/store.js';
-import { implement, type Flags } from '../shared/command.js';
+import { implement } from '../shared/command.js';
+import type { ServeFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { renderServeEvent } from './render.js';
 import { LOCAL_COPY_FILE, openLocalCopy, saveLocalCopy, type LocalCopy } from './local-copy.js';
 import { WatchedStore, type StoreEvent, type WatchedStoreOptions } from '../../store/watched.js';
 import { redactUri } from '../../store/mongo/index.js';
 import { StoreUnavailableError, type Store } from '../../store/types.js';
-
-/** serve's flags as commander parses them. */
-interface ServeFlags {
-  port?: string;
-  host?: string;
-  insecureNoAuth?: boolean;
-  bodyLimit?: string;
-  admissionDeadline?: string;
-  defaultRegion?: string;
-  tunnel?: boolean;
-  ngrokDomain?: string;
-  publicUrl?: string;
-  updateAssistant?: boolean;
-  vapiKey?: string;
-  record?: boolean;
-  authPlan?: string;
-}
 
 export interface ServeOptions {
   port: number;
@@ -354,8 +338,7 @@ export function notificationChannels(
 }
 
 /** Flags + env → validated options. @throws UsageError, AuthError */
-export function parseServeOptions(commanderFlags: Flags, env: Env): ServeOptions {
-  const flags = commanderFlags as ServeFlags;
+export function parseServeOptions(flags: ServeFlags, env: Env): ServeOptions {
   const deps = { env };
   const port = resolveSetting('port', flags.port, 'RECEPTIONIST_PORT', deps.env, '3000');
   if (!/^\d+$/.test(port.value) || Number(port.value) > 65535)

@@ -84,11 +84,11 @@ export function parseKeyValues(pairs: string[], flag: string): Record<string, st
 const DAY = /^\d{4}-\d\d-\d\d$/;
 
 /** A day flag (`--date`, `--from`, `--to`): `today`, `tomorrow` or an ISO date; undefined when not given. @throws UsageError */
-export function dayFlag(v: unknown, flag: string): string | undefined {
+export function dayFlag(v: string | undefined, flag: string): string | undefined {
   if (v === undefined) return undefined;
-  const s = String(v).trim().toLowerCase();
+  const s = v.trim().toLowerCase();
   if (s === 'today' || s === 'tomorrow' || (DAY.test(s) && DateTime.fromISO(s).isValid)) return s;
-  throw new UsageError(`Invalid ${flag} "${String(v)}".`, 'Use today, tomorrow or a date like 2026-12-03.');
+  throw new UsageError(`Invalid ${flag} "${v}".`, 'Use today, tomorrow or a date like 2026-12-03.');
 }
 
 /** The start of a {@link dayFlag} day in `zone` (IANA), `today` and `tomorrow` read from `now`. */

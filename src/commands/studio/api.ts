@@ -27,7 +27,7 @@ type Route = <T>(
  * Runs a command's own parse and run, as the command line does with these flags: the studio
  * shares every rule (holds, hours, validation, audit) with the CLI instead of copying it.
  */
-async function command<O, R>(load: Promise<CommandModule<O, R>>, flags: Flags, ctx: Context): Promise<R> {
+async function command<O, R, F>(load: Promise<CommandModule<O, R, F>>, flags: F, ctx: Context): Promise<R> {
   const m = await load;
   return m.run(m.parse(flags, ctx.env, ctx.now()), ctx);
 }
@@ -103,10 +103,18 @@ export function registerApi(route: Route, base: Context): void {
   route('POST', '/api/appointments', {}, async (req, { ctx }) => {
     const body = fields(req.body, ['doctor', 'specialty', 'at', 'name', 'phone', 'email', 'reason']);
     const key = req.headers['idempotency-key'];
-    for (const k of ['at', 'name', 'phone', 'email', 'reason']) body[k] ??= '';
     return command(
       appointments().then((m) => m.book),
-      { ...body, ...(typeof key === 'string' && key ? { idempotencyKey: key } : {}) },
+      {
+        doctor: body.doctor,
+        specialty: body.specialty,
+        at: body.at ?? '',
+        name: body.name ?? '',
+        phone: body.phone ?? '',
+        email: body.email ?? '',
+        reason: body.reason ?? '',
+        ...(typeof key === 'string' && key ? { idempotencyKey: key } : {}),
+      },
       ctx,
     );
   });
@@ -259,7 +267,7 @@ export function registerApi(route: Route, base: Context): void {
     try {
       const changes = await command(
         import('../config/config.js').then((m) => m.set),
-        { pairs, force },
+        { pairs, ...(force ? { force: true as const } : {}) },
         ctx,
       );
       return { changes };
@@ -303,7 +311,10 @@ export function registerApi(route: Route, base: Context): void {
 /** One call in full (`logs --call`), its sealed fields opened when `decrypt` (the request unlocked the keys). */
 async function oneCall(id: string, ctx: Context, decrypt: boolean) {
   const m = await import('../logs/logs.js');
-  const r = await m.logs.run(m.parseLogsOptions({ call: id, decrypt }, ctx.env), ctx);
+  const r = await m.logs.run(
+    m.parseLogsOptions({ call: id, ...(decrypt ? { decrypt: true as const } : {}) }, ctx.env),
+    ctx,
+  );
   const rows = [];
   for await (const row of r.rows) rows.push(m.jsonRow(row));
   return { call: rows[0], timeZone: r.timeZone };

@@ -1,9 +1,7 @@
-import { Option } from 'commander';
-import { defineCommand } from '../shared/command.js';
+import { Option } from '@commander-js/extra-typings';
+import { defineCommand, spec, type FlagsOf } from '../shared/command.js';
 
-export const studioCommand = defineCommand({
-  name: 'studio',
-  summary: "Open the clinic's dashboard in a browser: appointments, calls, the assistant, metrics, doctors",
+export const studioSpec = spec({
   options: [
     new Option(
       '-p, --port <port>',
@@ -11,6 +9,13 @@ export const studioCommand = defineCommand({
     ),
     new Option('--no-open', 'print the link only; do not open a browser'),
   ],
+});
+export type StudioFlags = FlagsOf<typeof studioSpec>;
+
+export const studioCommand = defineCommand({
+  name: 'studio',
+  summary: "Open the clinic's dashboard in a browser: appointments, calls, the assistant, metrics, doctors",
+  ...studioSpec,
   details: `Serves a web app on 127.0.0.1 only, over the same store and rules as the commands (it works while
 \`serve\` runs, on either backend), and prints a link with a one-time token, as Jupyter does. The link
 works once; press Enter in the terminal for a new one. Sign in there with a \`receptionist users\`

@@ -7,7 +7,8 @@ import { hasKeyring } from '../../domain/keyring.js';
 import { packageRoot } from '../../paths.js';
 import { resolveSetting } from '../../settings.js';
 import type { Env } from '../../env.js';
-import { implement, type Flags } from '../shared/command.js';
+import { implement } from '../shared/command.js';
+import type { StudioFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { requireBotConfig } from '../shared/store.js';
 import { StudioAuth } from './auth.js';
@@ -26,14 +27,8 @@ export const DEFAULT_STUDIO_PORT = 4488;
 const PORTS_TRIED = 10;
 
 /** @throws UsageError for a bad --port */
-export function parseStudioOptions(flags: Flags, env: Env): StudioOptions {
-  const port = resolveSetting(
-    'port',
-    flags.port as string | undefined,
-    'RECEPTIONIST_STUDIO_PORT',
-    env,
-    String(DEFAULT_STUDIO_PORT),
-  );
+export function parseStudioOptions(flags: StudioFlags, env: Env): StudioOptions {
+  const port = resolveSetting('port', flags.port, 'RECEPTIONIST_STUDIO_PORT', env, String(DEFAULT_STUDIO_PORT));
   if (!/^\d+$/.test(port.value) || Number(port.value) > 65535)
     throw new UsageError(
       `Invalid port "${port.value}" (from ${port.source})`,

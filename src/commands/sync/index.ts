@@ -1,11 +1,8 @@
-import { Option } from 'commander';
-import { defineCommand } from '../shared/command.js';
+import { Option } from '@commander-js/extra-typings';
+import { defineCommand, spec, type FlagsOf } from '../shared/command.js';
 import { vapiKeyOption } from '../shared/flags.js';
 
-export const syncCommand = defineCommand({
-  name: 'sync',
-  summary:
-    'Create or update the webhook credential, the tools, the assistant and the phone number on Vapi from the config',
+export const syncSpec = spec({
   options: [
     new Option(
       '--server-url <url>',
@@ -25,6 +22,14 @@ export const syncCommand = defineCommand({
     ),
     vapiKeyOption(),
   ],
+});
+export type SyncFlags = FlagsOf<typeof syncSpec>;
+
+export const syncCommand = defineCommand({
+  name: 'sync',
+  summary:
+    'Create or update the webhook credential, the tools, the assistant and the phone number on Vapi from the config',
+  ...syncSpec,
   details: `The plan goes to stdout, progress to stderr. A second run changes nothing. From a fresh store (CI,
 a second laptop) sync finds what it made before on the account (the credential by name, the
 assistant by metadata.managedBy, the tools by function name) and adopts it instead of creating more.

@@ -33,7 +33,8 @@ import type { Store } from '../../store/types.js';
 import { restoreServerUrls, type TunnelRecord, type VapiServer } from '../../vapi/server-url.js';
 import { requireBotConfig } from '../shared/store.js';
 import { progress } from '../shared/vapi.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, type RenderContext } from '../shared/command.js';
+import type { SyncFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 
 export interface SyncOptions {
@@ -50,16 +51,16 @@ export interface SyncOptions {
 }
 
 /** @throws UsageError (--dry-run with --check) */
-export function parseSyncOptions(flags: Flags): SyncOptions {
+export function parseSyncOptions(flags: SyncFlags): SyncOptions {
   if (flags.dryRun && flags.check)
     throw new UsageError(
       '--dry-run and --check both only plan; give one.',
       '--check also exits 7 when anything differs.',
     );
   return {
-    serverUrl: flags.serverUrl as string | undefined,
-    phoneNumber: flags.phoneNumber as string | undefined,
-    config: flags.config as string | undefined,
+    serverUrl: flags.serverUrl,
+    phoneNumber: flags.phoneNumber,
+    config: flags.config,
     dryRun: flags.dryRun === true,
     check: flags.check === true,
     force: flags.force === true,

@@ -1,11 +1,9 @@
-import { Argument, Option } from 'commander';
-import { defineCommand } from '../shared/command.js';
+import { Argument, Option } from '@commander-js/extra-typings';
+import { defineCommand, spec, type FlagsOf } from '../shared/command.js';
 import { adminOptions } from '../shared/flags.js';
 import { collect } from '../shared/options.js';
 
-export const triggerCommand = defineCommand({
-  name: 'trigger',
-  summary: 'Send a realistic Vapi server message to a running `serve`, signed with the configured secret',
+export const triggerSpec = spec({
   arguments: [new Argument('[event]', 'event name from templates/events (see --list)')],
   options: [
     new Option('--url <url>', 'webhook URL (default http://127.0.0.1:3000/webhook, or $RECEPTIONIST_URL)'),
@@ -14,13 +12,13 @@ export const triggerCommand = defineCommand({
       'override a field, e.g. message.call.id=abc or args.date="tomorrow at 10am" (repeatable)',
     )
       .argParser(collect)
-      .default([]),
+      .default([] as string[]),
     new Option(
       '--var <name=value>',
       'a value for a {{name}} placeholder of the template, e.g. appointmentId="K 7 M H Q P" (repeatable)',
     )
       .argParser(collect)
-      .default([]),
+      .default([] as string[]),
     new Option('--file <payload.json>', 'send this payload instead of a template'),
     new Option('--call-id <id>', 'call id to use (default: a new one per run)'),
     new Option('--customer-number <e164>', 'caller number to use (default +919812345678, a seeded customer)'),
@@ -40,6 +38,13 @@ export const triggerCommand = defineCommand({
       stdin: 'read the admin password from stdin, for --replay',
     }),
   ],
+});
+export type TriggerFlags = FlagsOf<typeof triggerSpec>;
+
+export const triggerCommand = defineCommand({
+  name: 'trigger',
+  summary: 'Send a realistic Vapi server message to a running `serve`, signed with the configured secret',
+  ...triggerSpec,
   details: `Placeholders in templates: {{callId}} {{toolCallId}} {{timestamp}} {{startedAt}} {{endedAt}}
 {{customerNumber}} {{assistantId}} {{appointmentId}} {{date:tue}} (the first Tuesday at least 3 days ahead);
 --var sets any of them.

@@ -7,7 +7,8 @@ import { AuthError, NetworkError, StoreError, UsageError, UserError } from '../.
 import { templatesDir } from '../../paths.js';
 import { resolveSetting } from '../../settings.js';
 import { DEFAULT_HMAC_PLAN, parseAuthPlan, signRequest, type WebhookAuthPlan } from '../../server/auth.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, type RenderContext } from '../shared/command.js';
+import type { TriggerFlags } from './index.js';
 import { parseKeyValues } from '../shared/parse.js';
 import type { Context } from '../shared/context.js';
 import { appendAudit } from '../../domain/audit.js';
@@ -34,10 +35,8 @@ export interface TriggerOptions {
 }
 
 /** @throws UsageError (--replay with an event or --file; no event and no --file; --list with either) */
-export function parseTriggerOptions(flags: Flags): TriggerOptions {
-  const event = flags.event as string | undefined;
-  const file = flags.file as string | undefined;
-  const replay = flags.replay as string | undefined;
+export function parseTriggerOptions(flags: TriggerFlags): TriggerOptions {
+  const { event, file, replay } = flags;
   if (replay && (event || file)) throw new UsageError('--replay sends a recorded call; it takes no event or --file.');
   if (flags.purge && (event || file || replay))
     throw new UsageError('--purge removes the calls trigger made up; it takes no event, --file or --replay.');
@@ -50,12 +49,12 @@ export function parseTriggerOptions(flags: Flags): TriggerOptions {
     event,
     file,
     replay,
-    url: flags.url as string | undefined,
-    set: (flags.set as string[] | undefined) ?? [],
-    vars: parseKeyValues((flags.var as string[] | undefined) ?? [], 'var'),
-    callId: flags.callId as string | undefined,
-    customerNumber: flags.customerNumber as string | undefined,
-    auth: ((flags.auth as string | undefined) ?? 'hmac') as TriggerOptions['auth'],
+    url: flags.url,
+    set: flags.set,
+    vars: parseKeyValues(flags.var, 'var'),
+    callId: flags.callId,
+    customerNumber: flags.customerNumber,
+    auth: flags.auth,
     dryRun: flags.dryRun === true,
   };
 }

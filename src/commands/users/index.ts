@@ -1,11 +1,34 @@
-import { Argument, Option } from 'commander';
-import { defineCommand } from '../shared/command.js';
+import { Argument, Option } from '@commander-js/extra-typings';
+import { defineCommand, spec, type FlagsOf } from '../shared/command.js';
 import { adminOptions } from '../shared/flags.js';
 
 const acting = () =>
   adminOptions({
     stdin: "read passwords from stdin, one per line: the acting admin's first, then the new one",
   });
+
+export const addSpec = spec({
+  arguments: [new Argument('<user>', 'username')],
+  options: [
+    new Option('--role <role>', 'admin: reads everything; receptionist: names, times and doctors only')
+      .choices(['admin', 'receptionist'])
+      .default('admin'),
+    acting(),
+  ],
+});
+export type AddFlags = FlagsOf<typeof addSpec>;
+
+export const passwdSpec = spec({
+  arguments: [new Argument('[user]', 'whose password (default: yours)')],
+  options: [acting()],
+});
+export type PasswdFlags = FlagsOf<typeof passwdSpec>;
+
+export const removeSpec = spec({
+  arguments: [new Argument('<user>', 'username')],
+  options: [acting()],
+});
+export type RemoveFlags = FlagsOf<typeof removeSpec>;
 
 export const usersCommand = defineCommand({
   name: 'users',
@@ -14,13 +37,7 @@ export const usersCommand = defineCommand({
     {
       name: 'add',
       summary: 'Add an admin or a receptionist (the first user is an admin and creates the encryption keys)',
-      arguments: [new Argument('<user>', 'username')],
-      options: [
-        new Option('--role <role>', 'admin: reads everything; receptionist: names, times and doctors only')
-          .choices(['admin', 'receptionist'])
-          .default('admin'),
-        acting(),
-      ],
+      ...addSpec,
       details:
         'A receptionist’s password opens patients’ names (with the times and doctors, which are not sealed) and\nnothing else: never a phone, email, reason, summary or transcript.\nWith --json: one object {action, username, role, by, keyId, blindIndexKeyFile, sealed}.',
       examples: [
@@ -41,8 +58,7 @@ export const usersCommand = defineCommand({
     {
       name: 'passwd',
       summary: "Change an admin's password: your own, or another admin's as the acting admin (nothing is re-encrypted)",
-      arguments: [new Argument('[user]', 'whose password (default: yours)')],
-      options: [acting()],
+      ...passwdSpec,
       details: 'With --json: one object {action, username, by, keyId, blindIndexKeyFile, sealed}.',
       examples: ['receptionist users passwd asha', 'receptionist users passwd ravi --username asha'],
       load: () => import('./users.js').then((m) => m.passwd),
@@ -50,8 +66,7 @@ export const usersCommand = defineCommand({
     {
       name: 'remove',
       summary: 'Remove an admin (the last one cannot be removed)',
-      arguments: [new Argument('<user>', 'username')],
-      options: [acting()],
+      ...removeSpec,
       details: 'With --json: one object {action, username, by, keyId, blindIndexKeyFile, sealed}.',
       examples: ['receptionist users remove ravi --username asha'],
       load: () => import('./users.js').then((m) => m.remove),

@@ -14,7 +14,8 @@ import { UsageError } from '../../errors.js';
 import type { Env } from '../../env.js';
 import { appendAudit } from '../../domain/audit.js';
 import { renderTable } from '../shared/table.js';
-import { implement, type Flags, type RenderContext } from '../shared/command.js';
+import { implement, noFlags, type RenderContext } from '../shared/command.js';
+import type { AddFlags, PasswdFlags, RemoveFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { readWithClinicZone, type ZonedRows } from '../shared/store.js';
 import { createFirstAdmin, renderUsersResult, type UsersResult } from '../shared/admin.js';
@@ -32,10 +33,10 @@ export interface UserTarget {
   role?: Role;
 }
 
-export function parseUserTarget(flags: Flags, env?: Env): UserTarget {
+export function parseUserTarget(flags: PasswdFlags | RemoveFlags, env?: Env): UserTarget {
   return {
-    username: flags.user as string | undefined,
-    acting: (flags.username as string | undefined) ?? env?.get('RECEPTIONIST_USERNAME')?.value,
+    username: flags.user,
+    acting: flags.username ?? env?.get('RECEPTIONIST_USERNAME')?.value,
   };
 }
 
@@ -136,8 +137,8 @@ export function renderList(
 
 const render = (r: UsersResult, _o: unknown, out: RenderContext) => renderUsersResult(r, out);
 /** `users add <user>`: the name is checked before anything is asked or written. @throws UsageError */
-export function parseNewUser(flags: Flags, env?: Env): UserTarget {
-  const target = { ...parseUserTarget(flags, env), role: (flags.role as Role | undefined) ?? 'admin' };
+export function parseNewUser(flags: AddFlags, env?: Env): UserTarget {
+  const target = { ...parseUserTarget(flags, env), role: flags.role ?? 'admin' };
   const problem = target.username === undefined ? undefined : usernameProblem(target.username);
   if (problem) throw new UsageError(problem, 'For example `receptionist users add jo_smith --role admin`.');
   return target;
@@ -145,9 +146,9 @@ export function parseNewUser(flags: Flags, env?: Env): UserTarget {
 
 export const add = implement({ parse: parseNewUser, run: runUsersAdd, render });
 export const passwd = implement({
-  parse: (f: Flags, env: Env) => parseUserTarget(f, env),
+  parse: parseUserTarget,
   run: runUsersPasswd,
   render,
 });
 export const remove = implement({ parse: parseUserTarget, run: runUsersRemove, render });
-export const list = implement({ parse: () => undefined, run: runUsersList, render: renderList });
+export const list = implement({ parse: noFlags, run: runUsersList, render: renderList });
