@@ -114,7 +114,10 @@ describe('parsing', () => {
       { VAPI_SERVER_SECRET_PREVIOUS: 'old-secret-0123456789' },
       '.env',
     );
-    expect(parseServeOptions(flagsFrom(serveSpec, []), env).auth?.secrets).toEqual(['new-secret-0123456789', 'old-secret-0123456789']);
+    expect(parseServeOptions(flagsFrom(serveSpec, []), env).auth?.secrets).toEqual([
+      'new-secret-0123456789',
+      'old-secret-0123456789',
+    ]);
   });
 
   test.each([
@@ -155,27 +158,19 @@ describe('parsing', () => {
   const now = new Date('2026-11-21T04:30:00Z');
   test.each([
     [['--since', '24h'], { since: { ms: 86_400_000, text: '24h' } }],
-    [
-      ['--since', '7d', '--limit', '5'],
-      { since: { ms: 7 * 86_400_000, text: '7d' }, limit: 5 },
-    ],
+    [['--since', '7d', '--limit', '5'], { since: { ms: 7 * 86_400_000, text: '7d' }, limit: 5 }],
     [['--since', '2026-11-01'], { since: { iso: '2026-11-01' } }],
     [['--csv'], { csv: true, raw: false }],
-    [
-      ['--csv', '--raw'],
-      { csv: true, raw: true },
-    ],
+    [['--csv', '--raw'], { csv: true, raw: true }],
   ])('logs %o', (argv, expected) => {
     expect(parseLogsOptions(flagsFrom(logsSpec, argv))).toMatchObject(expected);
   });
-  test.each([
-    [['--since', 'yesterdayish']],
-    [['--since', '2026-13-45']],
-    [['--limit', '0']],
-    [['--limit', 'ten']],
-  ])('logs rejects %o', (argv) => {
-    expect(() => parseLogsOptions(flagsFrom(logsSpec, argv))).toThrow(/Invalid --(since|limit)/);
-  });
+  test.each([[['--since', 'yesterdayish']], [['--since', '2026-13-45']], [['--limit', '0']], [['--limit', 'ten']]])(
+    'logs rejects %o',
+    (argv) => {
+      expect(() => parseLogsOptions(flagsFrom(logsSpec, argv))).toThrow(/Invalid --(since|limit)/);
+    },
+  );
 
   test('trigger --set writes nested paths, JSON values, and args.X into the first tool call', () => {
     const p: any = {
