@@ -1,12 +1,18 @@
 import { DateTime } from 'luxon';
-import type { ClinicSettings, Doctor } from '../../domain/clinic.js';
-import { AppointmentBook, SEALED_APPOINTMENT_FIELDS, type Appointment } from '../../domain/appointments.js';
-import { cancelBooking, makeBooking, moveAppointment, type Unbookable } from '../../domain/booking.js';
-import { clinicDoctors, slotLength } from '../../domain/doctors.js';
-import { auditDeskChange, pickDoctor } from '../shared/front-desk.js';
-import { matchDoctors, openWindow } from '../../domain/schedule.js';
-import { resolveSpokenTime } from '../../domain/spoken-time.js';
-import { toE164, normaliseSpokenEmail } from '../../domain/contact.js';
+import { SEALED_APPOINTMENT_FIELDS, type Appointment } from '../../domain/appointments.js';
+import { clinicDoctors, DoctorInputError, slotLength } from '../../domain/doctors.js';
+import {
+  DeskInputError,
+  deskBookRequest,
+  deskTime,
+  FrontDesk,
+  listAppointments,
+  refusalText,
+  type ListQuery,
+  type Refused,
+  type Unchangeable,
+} from '../../domain/front-desk.js';
+import { auditDeskChange, doctorUsageError, pickDoctor } from '../shared/front-desk.js';
 import { normaliseSpokenId } from '../../domain/ids.js';
 import { revealField, SEALED_PLACEHOLDER } from '../../domain/sealer.js';
 import { appointmentsCalendar } from '../../notify/calendar.js';
@@ -24,61 +30,39 @@ import { printable } from '../../io.js';
 import { escapeCell } from '../../store/csv-cells.js';
 import { dayFlag, dayIn } from '../shared/parse.js';
 
-/**
- * `--at` in the clinic's zone: `2026-12-03 10:00`, an ISO time with an offset, or words the
- * voice tools read too ("next Monday at 10am"). @throws UsageError with the question the words raise
- */
-function resolveAt(text: string, clinic: ClinicSettings, doctors: Doctor[], now: Date): DateTime {
-  const zone = clinic.timeZone;
-  const iso = text
-    .trim()
-    .replace(/^(\d{4}-\d\d-\d\d)[ T](\d{1,2}:\d\d)/, (_m, d: string, t: string) => `${d}T${t.padStart(5, '0')}`);
-  if (/^\d{4}-\d\d-\d\dT/.test(iso)) {
-    const at = DateTime.fromISO(iso, { zone, setZone: /[zZ]|[+-]\d\d:?\d\d$/.test(iso) });
-    if (!at.isValid) throw new UsageError(`Invalid --at "${text}": ${at.invalidExplanation ?? at.invalidReason}.`);
-    return at.setZone(zone);
-  }
-  const spoken = resolveSpokenTime(text, now, zone, openWindow(doctors), clinic.locale);
-  if (spoken.kind === 'exact') return spoken.start;
-  if (spoken.kind === 'day')
-    throw new UsageError(`--at "${text}" is a day; give the time too.`, 'e.g. --at "2026-12-03 10:00".');
-  throw new UsageError(`--at "${text}": ${spoken.question}`);
-}
-
-/** The reason a time was refused, for the desk, with the nearest free times. */
-async function refusedError(
-  why: Unbookable | 'taken',
-  start: DateTime,
-  book: AppointmentBook,
-  doctors: Doctor[],
-): Promise<UserError> {
-  const when = start.toFormat('ccc d LLL yyyy HH:mm');
-  const text =
-    why === 'taken'
-      ? `${when} is taken.`
-      : {
-          past: `${when} has passed.`,
-          'beyond-horizon': `${when} is beyond the booking horizon of ${'days' in why ? why.days : ''} days.`,
-          holiday: `The clinic is closed on ${start.toFormat('ccc d LLL')}${'name' in why ? ` (${why.name})` : ''}.`,
-          away: `${doctors.map((d) => d.name).join(', ')} ${doctors.length === 1 ? 'is' : 'are'} away on ${start.toFormat('ccc d LLL')}.`,
-          'between-slots': `${when} is not an appointment start (every ${'minutes' in why ? why.minutes : ''} minutes).`,
-          'not-working': `${doctors.length === 1 ? `${doctors[0]!.name} does` : 'None of those doctors does'} not see patients at ${when}.`,
-        }[why.kind];
-  const near = await book.nearestFree(doctors, start);
-  return new UserError(
-    text,
-    near.length
-      ? `Nearest free: ${near.map((s) => `${s.start.toFormat('ccc d LLL HH:mm')} (${s.doctor.name})`).join(', ')}.`
-      : `Nothing is free within the ${book.horizonDays} days that can be booked.`,
-  );
-}
-
-async function desk(ctx: Context) {
+/** The front desk of this command's store, clinic and clock; writes seal to the public keys. */
+async function frontDesk(ctx: Context) {
   const store = await ctx.store();
   const config = await requireBotConfig(store);
   const sealer = await writeOnlySealer(store, ctx);
-  const book = new AppointmentBook(store, config.clinic, ctx.now, sealer);
-  return { store, config, sealer, book };
+  return { store, config, sealer, desk: new FrontDesk(store, config.clinic, ctx.now, sealer) };
+}
+
+/** A refused time as the desk's error: the reason, and the nearest free times as the hint. */
+function refusedError(r: Refused, desk: FrontDesk): UserError {
+  const { message, hint } = refusalText(r, desk.book.horizonDays);
+  return new UserError(message, hint);
+}
+
+/** Why an appointment cannot be changed, as the desk's error. */
+function unchangeableError(id: string, r: Unchangeable): UserError {
+  if (!r.found) return new UserError(`No appointment ${id}.`, '`receptionist appointments list` shows them by day.');
+  return new UserError(`Appointment ${id} is ${r.found.status}.`);
+}
+
+/** A desk input the store's data refused, as a usage error naming its flag. */
+function deskUsageError(err: DeskInputError): UsageError {
+  if (err.field === 'specialty')
+    return new UsageError(`No doctor of specialty "${err.value}".`, err.hint, { cause: err });
+  if (err.invalid)
+    return new UsageError(`Invalid --${err.field} "${err.value}"${err.detail ? `: ${err.detail}` : '.'}`, err.hint, {
+      cause: err,
+    });
+  return new UsageError(
+    `--${err.field} "${err.value}"${err.detail?.startsWith('is ') ? ' ' : ': '}${err.detail}`,
+    err.hint ? `e.g. --${err.field} "${err.hint}".` : undefined,
+    { cause: err },
+  );
 }
 
 /** An appointment as printed: times in UTC ISO, sealed fields opened for the user's role or `[sealed]`. */
@@ -137,7 +121,7 @@ interface ListOptions {
   from?: string;
   to?: string;
   doctor?: string;
-  status: string;
+  status: ListQuery['status'];
   decrypt: boolean;
 }
 
@@ -175,17 +159,7 @@ async function runList(o: ListOptions, ctx: Context): Promise<ListResult> {
   if (to < from) throw new UsageError(`--to ${to.toISODate()} is before --from ${from.toISODate()}.`);
   const doctor = o.doctor ? pickDoctor(await clinicDoctors(store), o.doctor) : undefined;
   const me = await unlockFor(ctx, o.decrypt);
-  const found = await store.collection<Appointment>('appointments').find(
-    {
-      ...(doctor ? { doctorId: doctor._id } : {}),
-      ...(o.status === 'all' ? { status: { $ne: 'expired' } } : { status: o.status }),
-      startMs: { $gte: from.toMillis(), $lt: to.plus({ days: 1 }).toMillis() },
-    },
-    { sort: { startMs: 1 } },
-  );
-  // A hold that expired is no appointment, whatever its stored status says.
-  const nowMs = ctx.now().getTime();
-  const rows = found.filter((a) => a.status !== 'held' || (a.holdExpiresAt ?? 0) > nowMs);
+  const rows = await listAppointments(store, ctx.now(), { from, to, doctorId: doctor?._id, status: o.status });
   if (me) await openingAudit(ctx, store, me, { list: rows.length, from: from.toISODate(), to: to.toISODate() });
   return {
     rows: rows.map((a) => view(a, me?.dataKeys, false)),
@@ -318,74 +292,63 @@ export function parseBook(flags: BookFlags): BookOptions {
 }
 
 async function runBook(o: BookOptions, ctx: Context): Promise<ChangeResult> {
-  const { store, config, sealer, book } = await desk(ctx);
-  const clinic = config.clinic;
-  const email = normaliseSpokenEmail(o.email);
-  if (!email) throw new UsageError(`Invalid --email "${o.email}".`);
-  const phone = toE164(o.phone, clinic.defaultRegion);
-  if (!phone)
-    throw new UsageError(
-      `Invalid --phone "${o.phone}".`,
-      `Give it in E.164 (+91…) or as a number of ${clinic.defaultRegion}.`,
-    );
-  const all = await clinicDoctors(store);
-  const doctors = o.doctor ? [pickDoctor(all, o.doctor)] : matchDoctors(all, { specialty: o.specialty });
-  if (!doctors.length)
-    throw new UsageError(
-      `No doctor of specialty "${o.specialty}".`,
-      `Specialties: ${[...new Set(all.map((d) => d.specialty))].sort().join(', ')}.`,
-    );
-  const start = resolveAt(o.at, clinic, doctors, ctx.now());
-  await sealer.prepare({ phones: [phone], names: [o.name] });
-  const outcome = await store.atomically(() =>
-    makeBooking(book, {
-      doctors,
-      start,
-      patient: { name: o.name, email, phone, reason: o.reason },
-      ...(o.idempotencyKey ? { sourceKey: `desk:${o.idempotencyKey}` } : {}),
-    }),
-  );
-  if (!outcome.ok) throw await refusedError(outcome.reason === 'taken' ? 'taken' : outcome.why, start, book, doctors);
+  const { store, config, sealer, desk } = await frontDesk(ctx);
+  let req;
+  try {
+    req = deskBookRequest(o, config.clinic, await desk.doctors(), ctx.now());
+  } catch (err) {
+    if (err instanceof DeskInputError) throw deskUsageError(err);
+    if (err instanceof DoctorInputError) throw doctorUsageError(err);
+    throw err;
+  }
+  await sealer.prepare({ phones: [req.patient.phone], names: [req.patient.name] });
+  const outcome = await desk.bookAppointment(req);
+  if (outcome.kind === 'refused') throw refusedError(outcome, desk);
   if (!outcome.replayed)
     await auditDeskChange(ctx, store, 'appointments.book', { appointmentId: outcome.appointment.appointmentId });
-  return brief(outcome.appointment, 'appointments.book', clinic.timeZone, outcome.replayed);
-}
-
-async function confirmed(book: AppointmentBook, id: string): Promise<Appointment> {
-  const a = await book.find(id);
-  if (!a || a.status === 'held' || a.status === 'expired')
-    throw new UserError(`No appointment ${id}.`, '`receptionist appointments list` shows them by day.');
-  if (a.status !== 'confirmed') throw new UserError(`Appointment ${id} is ${a.status}.`);
-  return a;
+  return brief(outcome.appointment, 'appointments.book', config.clinic.timeZone, outcome.replayed);
 }
 
 async function runReschedule(o: { id: string; at: string }, ctx: Context): Promise<ChangeResult> {
-  const { store, config, book } = await desk(ctx);
-  const appt = await confirmed(book, o.id);
-  const doctor = (await clinicDoctors(store)).find((d) => d._id === appt.doctorId);
-  if (!doctor)
-    throw new UserError(
-      `${appt.doctorName} no longer works at the clinic, so ${o.id} cannot be moved.`,
-      'Cancel it and book with another doctor.',
-    );
-  const start = resolveAt(o.at, config.clinic, [doctor], ctx.now());
-  const moved = await moveAppointment(book, appt, doctor, start);
-  if (!moved.ok) {
-    if (moved.reason === 'same-time')
-      throw new UserError(`${o.id} is already at ${start.toFormat('ccc d LLL HH:mm')}.`);
-    if (moved.reason === 'gone') throw new UserError(`Appointment ${o.id} is no longer confirmed.`);
-    throw await refusedError(moved.reason === 'unbookable' ? moved.why : 'taken', start, book, [doctor]);
+  const { store, config, desk } = await frontDesk(ctx);
+  const found = await desk.confirmed(o.id);
+  if (found.kind === 'unchangeable') throw unchangeableError(o.id, found);
+  const appt = found.appointment;
+  const doctor = await desk.doctorOf(appt);
+  let start;
+  try {
+    start = deskTime(o.at, config.clinic, doctor ? [doctor] : [], ctx.now());
+  } catch (err) {
+    if (err instanceof DeskInputError) throw deskUsageError(err);
+    throw err;
   }
-  await auditDeskChange(ctx, store, 'appointments.reschedule', { appointmentId: o.id });
-  return brief(moved.appointment, 'appointments.reschedule', config.clinic.timeZone);
+  const moved = await desk.reschedule(appt, start);
+  switch (moved.kind) {
+    case 'moved':
+      await auditDeskChange(ctx, store, 'appointments.reschedule', { appointmentId: o.id });
+      return brief(moved.appointment, 'appointments.reschedule', config.clinic.timeZone);
+    case 'same-time':
+      throw new UserError(`${o.id} is already at ${start.toFormat('ccc d LLL HH:mm')}.`);
+    case 'doctor-gone':
+      throw new UserError(
+        `${appt.doctorName} no longer works at the clinic, so ${o.id} cannot be moved.`,
+        'Cancel it and book with another doctor.',
+      );
+    case 'unchangeable':
+      throw new UserError(`Appointment ${o.id} is no longer confirmed.`);
+    case 'refused':
+      throw refusedError(moved, desk);
+  }
 }
 
 async function runCancel(o: { id: string; reason: string }, ctx: Context): Promise<ChangeResult> {
-  const { store, config, book } = await desk(ctx);
-  const appt = await confirmed(book, o.id);
-  if (!(await cancelBooking(book, appt, o.reason))) throw new UserError(`Appointment ${o.id} is no longer confirmed.`);
+  const { store, config, desk } = await frontDesk(ctx);
+  const found = await desk.confirmed(o.id);
+  if (found.kind === 'unchangeable') throw unchangeableError(o.id, found);
+  const done = await desk.cancel(found.appointment, o.reason);
+  if (done.kind === 'unchangeable') throw new UserError(`Appointment ${o.id} is no longer confirmed.`);
   await auditDeskChange(ctx, store, 'appointments.cancel', { appointmentId: o.id });
-  return brief({ ...appt, status: 'cancelled' }, 'appointments.cancel', config.clinic.timeZone);
+  return brief(done.appointment, 'appointments.cancel', config.clinic.timeZone);
 }
 
 function renderChange(r: ChangeResult, _o: unknown, { io, globals: g }: RenderContext): void {

@@ -3,9 +3,8 @@ import { spokenDateTime, spokenDay, spokenList, spokenTime } from '../../domain/
 import { toE164, normaliseSpokenEmail } from '../../domain/contact.js';
 import { spellOut } from '../../domain/ids.js';
 import type { Appointment } from '../../domain/appointments.js';
-import { makeBooking } from '../../domain/booking.js';
-import { book, doctors, requireString, resolveTime, sourceKey, type ToolHandler } from './context.js';
-import { alternatives, pickDoctors, spokenRefusal } from './clinic-common.js';
+import { doctors, frontDesk, requireString, resolveTime, sourceKey, type ToolHandler } from './context.js';
+import { alternatives, pickDoctors, spokenRefused } from './clinic-common.js';
 
 /** The sentence a booking ends with; the same for a first booking and a redelivery. */
 export function confirmation(a: Pick<Appointment, 'doctorName' | 'start' | 'appointmentId'>, zone: string): string {
@@ -26,9 +25,9 @@ export const bookAppointment: ToolHandler = async (args, ctx) => {
   const when = requireString(args, 'date', 'the day and time they would like');
   const reason = requireString(args, 'reason', 'the reason for the visit');
 
-  const bookings = book(ctx);
+  const desk = frontDesk(ctx);
   const key = sourceKey(ctx);
-  const earlier = await bookings.findBySource(key);
+  const earlier = await desk.book.findBySource(key);
   if (earlier?.status === 'confirmed') return confirmation(earlier, zone);
 
   const email = normaliseSpokenEmail(rawEmail);
@@ -44,20 +43,18 @@ export const bookAppointment: ToolHandler = async (args, ctx) => {
   const time = resolveTime(ctx, when, picked.doctors);
   if (time.kind === 'question') return time.question;
   if (time.kind === 'day') {
-    const free = await bookings.freeSlotsOnDay(picked.doctors, time.day, time.window);
+    const free = await desk.bookableSlots(picked.doctors, time.day, time.window);
     if (!free.length)
-      return `Nothing is free on ${spokenDay(time.day)}. ${await alternatives(bookings, picked.doctors, time.day)}`;
+      return `Nothing is free on ${spokenDay(time.day)}. ${await alternatives(desk, picked.doctors, time.day)}`;
     return `What time on ${spokenDay(time.day)}${time.window ? ` ${time.window.label}` : ''}? The first free times are ${spokenList(free.slice(0, 3).map((s) => spokenTime(s.start)))}.`;
   }
-  const outcome = await makeBooking(bookings, {
+  const outcome = await desk.bookAppointment({
     doctors: picked.doctors,
     start: time.start,
     patient: { name, email, phone, reason },
     callId: ctx.callId,
     sourceKey: key,
   });
-  if (outcome.ok) return confirmation(outcome.appointment, zone);
-  if (outcome.reason === 'unbookable')
-    return `${spokenRefusal(outcome.why, time.start)} ${await alternatives(bookings, picked.doctors, time.start)}`;
-  return `Sorry, ${spokenDateTime(time.start)} is already taken. ${await alternatives(bookings, picked.doctors, time.start)}`;
+  if (outcome.kind === 'booked') return confirmation(outcome.appointment, zone);
+  return spokenRefused(outcome, picked.doctors, desk.book.horizonDays);
 };

@@ -3,9 +3,8 @@ import type { Appointment } from '../../domain/appointments.js';
 import { normaliseSpokenId, spellOut } from '../../domain/ids.js';
 import { spokenDateTime } from '../../domain/spoken-time.js';
 import type { RecordOwner } from '../../domain/access.js';
-import { book, optionalString, requireString, type ToolHandler } from './context.js';
+import { frontDesk, optionalString, requireString, type ToolHandler } from './context.js';
 import { verifyCaller } from './verify-caller.js';
-import { cancelBooking } from '../../domain/booking.js';
 
 /**
  * `cancel_appointment({ appointmentId, reason?, patientName?, appointmentDate? })`, under the
@@ -14,17 +13,17 @@ import { cancelBooking } from '../../domain/booking.js';
 export const cancelAppointment: ToolHandler = async (args, ctx) => {
   const zone = ctx.config.clinic.timeZone;
   const id = normaliseSpokenId(requireString(args, 'appointmentId', 'their appointment ID'));
-  const bookings = book(ctx);
-  const existing = await bookings.find(id);
+  const desk = frontDesk(ctx);
+  const existing = await desk.book.find(id);
   const access = await verifyCaller(ctx, appointmentOwner(existing, zone), args, {
     kind: 'appointment',
     spoken: spellOut(id),
   });
   if ('answer' in access) return access.answer;
-  if (existing?.status === 'confirmed' && (await cancelBooking(bookings, existing, optionalString(args, 'reason')))) {
-    return `Your appointment with ${existing.doctorName} on ${spokenDateTime(DateTime.fromISO(existing.start, { zone }))} is cancelled.`;
-  }
-  return explainMissing(id, await bookings.find(id), zone);
+  if (existing?.status !== 'confirmed') return explainMissing(id, existing, zone);
+  const done = await desk.cancel(existing, optionalString(args, 'reason'));
+  if (done.kind === 'unchangeable') return explainMissing(id, done.found, zone);
+  return `Your appointment with ${existing.doctorName} on ${spokenDateTime(DateTime.fromISO(existing.start, { zone }))} is cancelled.`;
 };
 
 /** What the access rule checks a caller against; a hold or an expired hold is no appointment to act on. */

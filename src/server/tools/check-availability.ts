@@ -1,7 +1,7 @@
 import type { DateTime } from 'luxon';
 import type { Doctor } from '../../domain/clinic.js';
 import { spokenDateTime, spokenDay, spokenList, spokenTime } from '../../domain/spoken-time.js';
-import { book, doctors, requireString, resolveTime, type ToolHandler } from './context.js';
+import { doctors, frontDesk, requireString, resolveTime, type ToolHandler } from './context.js';
 import { alternatives, pickDoctors, refusal } from './clinic-common.js';
 
 /**
@@ -16,21 +16,22 @@ export const checkAvailability: ToolHandler = async (args, ctx) => {
   if ('answer' in picked) return picked.answer;
   const time = resolveTime(ctx, when, picked.doctors);
   if (time.kind === 'question') return time.question;
-  const bookings = book(ctx);
+  const desk = frontDesk(ctx);
+  const bookings = desk.book;
   const many = picked.doctors.length > 1;
 
   if (time.kind === 'day') {
-    const free = await bookings.freeSlotsOnDay(picked.doctors, time.day, time.window);
+    const free = await desk.bookableSlots(picked.doctors, time.day, time.window);
     const part = time.window ? ` ${time.window.label}` : '';
     if (!free.length) {
-      return `Nothing is free on ${spokenDay(time.day)}${part}. ${await alternatives(bookings, picked.doctors, time.day.set({ hour: 9 }))}`;
+      return `Nothing is free on ${spokenDay(time.day)}${part}. ${await alternatives(desk, picked.doctors, time.day.set({ hour: 9 }))}`;
     }
     const shown = free.slice(0, 4);
     return `On ${spokenDay(time.day)}${part} I have ${timesOfDay(shown, many)}${free.length > shown.length ? ', and more later that day' : ''}. Which time suits you?`;
   }
 
-  const refused = refusal(ctx, bookings, picked.doctors, time.start);
-  if (refused) return `${refused} ${await alternatives(bookings, picked.doctors, time.start)}`;
+  const refused = refusal(ctx, desk, picked.doctors, time.start);
+  if (refused) return `${refused} ${await alternatives(desk, picked.doctors, time.start)}`;
   for (const doctor of picked.doctors.filter((d) => bookings.isBookable(d, time.start))) {
     if (await bookings.heldBy(ctx.callId, doctor, time.start)) {
       return `Yes, ${spokenDateTime(time.start)} with ${doctor.name} is held for you.`;
@@ -45,7 +46,7 @@ export const checkAvailability: ToolHandler = async (args, ctx) => {
       return `Yes, ${doctor.name} is free on ${spokenDateTime(time.start)}. I've held it for you for ${ctx.config.clinic.holdMinutes} minutes.`;
     }
   }
-  return `${spokenDateTime(time.start)} is already taken. ${await alternatives(bookings, picked.doctors, time.start)}`;
+  return `${spokenDateTime(time.start)} is already taken. ${await alternatives(desk, picked.doctors, time.start)}`;
 };
 
 /** "10 AM, 10:30 AM and 11 AM", or per doctor: "10 AM with Dr. Rao and 2 PM with Dr. Mehta". */

@@ -3,7 +3,7 @@ import type { Doctor } from '../../domain/clinic.js';
 import { matchDoctors } from '../../domain/schedule.js';
 import { whyUnbookable, type Unbookable } from '../../domain/booking.js';
 import { spokenDateTime, spokenList, spokenTime, spokenDay } from '../../domain/spoken-time.js';
-import type { AppointmentBook } from '../../domain/appointments.js';
+import type { FrontDesk, FreeSlot, Refused } from '../../domain/front-desk.js';
 import { optionalString, type ToolContext } from './context.js';
 
 /** Doctors a request names (by doctor or speciality), or a spoken reason why there are none. */
@@ -27,21 +27,29 @@ export function describeSlots(slots: Array<{ doctor: Doctor; start: DateTime }>,
   );
 }
 
-/** The sentence offering alternatives after a refusal, or the honest lack of them. */
-export async function alternatives(bookings: AppointmentBook, doctors: Doctor[], target: DateTime): Promise<string> {
-  const near = await bookings.nearestFree(doctors, target);
-  if (!near.length) return `I have no free times in the ${bookings.horizonDays} days I can book ahead.`;
+/** The sentence offering these free times after a refusal, or the honest lack of them. */
+export function spokenNearest(near: FreeSlot[], doctors: Doctor[], horizonDays: number): string {
+  if (!near.length) return `I have no free times in the ${horizonDays} days I can book ahead.`;
   return `The nearest free times are ${describeSlots(near, doctors.length > 1 && new Set(near.map((s) => s.doctor._id)).size > 1)}.`;
 }
 
+/** {@link spokenNearest} of the free times nearest to `target`. */
+export async function alternatives(desk: FrontDesk, doctors: Doctor[], target: DateTime): Promise<string> {
+  return spokenNearest(await desk.nearestFree(doctors, target), doctors, desk.book.horizonDays);
+}
+
+/** A refused booking or move as said to a caller: why, then the nearest free times. */
+export function spokenRefused(r: Refused, doctors: Doctor[], horizonDays: number): string {
+  const why =
+    r.refusal.kind === 'taken'
+      ? `Sorry, ${spokenDateTime(r.start)} is already taken.`
+      : spokenRefusal(r.refusal, r.start);
+  return `${why} ${spokenNearest(r.nearest, doctors, horizonDays)}`;
+}
+
 /** Why `start` cannot be booked with these doctors before even looking at the calendar, if it can't, as said to a caller. */
-export function refusal(
-  ctx: ToolContext,
-  bookings: AppointmentBook,
-  doctors: Doctor[],
-  start: DateTime,
-): string | undefined {
-  const why = whyUnbookable(bookings, ctx.config.clinic, ctx.now(), doctors, start);
+export function refusal(ctx: ToolContext, desk: FrontDesk, doctors: Doctor[], start: DateTime): string | undefined {
+  const why = whyUnbookable(desk.book, ctx.config.clinic, ctx.now(), doctors, start);
   return why && spokenRefusal(why, start);
 }
 

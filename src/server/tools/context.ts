@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
+import { FrontDesk } from '../../domain/front-desk.js';
 import type { Store } from '../../store/types.js';
 import type { BotConfig, Doctor } from '../../domain/clinic.js';
-import { AppointmentBook } from '../../domain/appointments.js';
 import { openWindow } from '../../domain/schedule.js';
 import { clinicDoctors } from '../../domain/doctors.js';
 import type { FieldSealer } from '../../domain/sealer.js';
@@ -63,8 +63,9 @@ export async function doctors(ctx: ToolContext): Promise<Doctor[]> {
   return clinicDoctors(ctx.store);
 }
 
-export function book(ctx: ToolContext): AppointmentBook {
-  return new AppointmentBook(ctx.store, ctx.config.clinic, ctx.now, ctx.sealer);
+/** The front desk of this tool call's store, clinic, clock and sealer. */
+export function frontDesk(ctx: ToolContext): FrontDesk {
+  return new FrontDesk(ctx.store, ctx.config.clinic, ctx.now, ctx.sealer);
 }
 
 export function nowInClinic(ctx: ToolContext): DateTime {

@@ -1,0 +1,305 @@
+import { DateTime } from 'luxon';
+import type { Store } from '../store/types.js';
+import type { ClinicSettings, Doctor } from './clinic.js';
+import { AppointmentBook, type Appointment, type AppointmentStatus, type Patient } from './appointments.js';
+import { cancelBooking, makeBooking, moveAppointment, whyUnbookable, type Unbookable } from './booking.js';
+import { clinicDoctors, findDoctor } from './doctors.js';
+import { matchDoctors, openWindow } from './schedule.js';
+import { resolveSpokenTime } from './spoken-time.js';
+import { normaliseSpokenEmail, toE164 } from './contact.js';
+import type { FieldSealer } from './sealer.js';
+
+/**
+ * The front desk: the one place that books, moves, cancels and lists appointments and says which
+ * slots can be booked. The voice tools speak its outcomes, `receptionist appointments` prints them
+ * and the studio sends them as JSON; none of them decides a booking rule of its own.
+ */
+
+/** A free slot: a doctor and a start in the clinic's zone. */
+export interface FreeSlot {
+  doctor: Doctor;
+  start: DateTime;
+}
+
+/** Why a time was refused: a rule ({@link Unbookable}) or another booking holds it. */
+export type Refusal = Unbookable | { kind: 'taken' };
+
+/** A refused time, with up to three free times nearest to it (empty: nothing free within the horizon). */
+export interface Refused {
+  kind: 'refused';
+  refusal: Refusal;
+  start: DateTime;
+  nearest: FreeSlot[];
+}
+
+/** What `book` came to. `replayed`: the same request (source key) had booked it already. */
+export type BookOutcome = { kind: 'booked'; appointment: Appointment; replayed: boolean } | Refused;
+
+/** An appointment that cannot be changed: unknown (or only a hold), or no longer confirmed. */
+export interface Unchangeable {
+  kind: 'unchangeable';
+  /** What the store holds under that ID: null when nothing (or an expired hold) does. */
+  found: Appointment | null;
+}
+
+/** What `reschedule` came to. */
+export type RescheduleOutcome =
+  | { kind: 'moved'; appointment: Appointment }
+  | { kind: 'same-time'; appointment: Appointment }
+  | { kind: 'doctor-gone'; appointment: Appointment }
+  | Unchangeable
+  | Refused;
+
+/** What `cancel` came to. */
+export type CancelOutcome = { kind: 'cancelled'; appointment: Appointment } | Unchangeable;
+
+/** A booking request from the desk or a tool, its inputs already checked ({@link deskBookRequest}). */
+export interface BookRequest {
+  /** The doctors that may take it (a named doctor, or every one of a specialty); the first free one does. */
+  doctors: Doctor[];
+  /** In the clinic's zone. */
+  start: DateTime;
+  patient: Patient;
+  /** The Vapi call that books: a hold it placed is confirmed instead of claiming again. */
+  callId?: string;
+  /** One request books once (BOOK-2): `<callId>:<toolCallId>`, or `desk:<Idempotency-Key>`. */
+  sourceKey?: string;
+}
+
+/** Which appointments {@link FrontDesk.list} returns: days in the clinic's zone, inclusive. */
+export interface ListQuery {
+  from: DateTime;
+  to: DateTime;
+  doctorId?: string;
+  /** One status, or every one but expired holds. */
+  status: AppointmentStatus | 'all';
+}
+
+export class FrontDesk {
+  /** The appointment book the desk works on (its store, clinic, clock and sealer). */
+  readonly book: AppointmentBook;
+
+  constructor(store: Store, clinic: ClinicSettings, now: () => Date, sealer: FieldSealer) {
+    this.book = new AppointmentBook(store, clinic, now, sealer);
+  }
+
+  /** The clinic's IANA time zone. */
+  get zone(): string {
+    return this.book.clinic.timeZone;
+  }
+
+  /** The clinic's doctors, holidays folded into their leave. @throws StoreUnavailableError */
+  doctors(): Promise<Doctor[]> {
+    return clinicDoctors(this.book.store);
+  }
+
+  /**
+   * The free slots of `doctors` on `day` (clinic zone) that `book` would take now: not past, within
+   * the booking horizon, not on leave or a holiday, not booked and not held. Earliest first.
+   * @param window minutes after midnight, [from, to)
+   */
+  async bookableSlots(doctors: Doctor[], day: DateTime, window?: { from: number; to: number }): Promise<FreeSlot[]> {
+    const free = await this.book.freeSlotsOnDay(doctors, day.setZone(this.zone), window);
+    const now = this.book.now();
+    return free.filter((s) => !whyUnbookable(this.book, this.book.clinic, now, [s.doctor], s.start));
+  }
+
+  /** The `n` free times nearest to `start` (future, within the horizon). */
+  nearestFree(doctors: Doctor[], start: DateTime, n = 3): Promise<FreeSlot[]> {
+    return this.book.nearestFree(doctors, start, n);
+  }
+
+  /**
+   * Books `req.start` with the first of `req.doctors` who is free, in one atomic step with the
+   * patient's record, the notification and the reminder. @throws StoreUnavailableError
+   */
+  async bookAppointment(req: BookRequest): Promise<BookOutcome> {
+    const outcome = await this.book.store.atomically(() => makeBooking(this.book, req));
+    if (outcome.ok) return { kind: 'booked', appointment: outcome.appointment, replayed: outcome.replayed === true };
+    return this.refused(outcome.reason === 'taken' ? { kind: 'taken' } : outcome.why, req.start, req.doctors);
+  }
+
+  /** A confirmed appointment by ID, or why it cannot be changed. @throws StoreUnavailableError */
+  async confirmed(appointmentId: string): Promise<{ kind: 'confirmed'; appointment: Appointment } | Unchangeable> {
+    const found = await this.book.find(appointmentId);
+    if (found?.status === 'confirmed') return { kind: 'confirmed', appointment: found };
+    return {
+      kind: 'unchangeable',
+      found: found && (found.status === 'held' || found.status === 'expired') ? null : found,
+    };
+  }
+
+  /** The doctor who has `appointment`, while they still work at the clinic. */
+  async doctorOf(appointment: Appointment): Promise<Doctor | undefined> {
+    return (await this.doctors()).find((d) => d._id === appointment.doctorId);
+  }
+
+  /**
+   * Moves a confirmed appointment to `start` with the same doctor; its ID stays. The patient is
+   * told and the reminder moved in the same atomic step. @throws StoreUnavailableError
+   */
+  async reschedule(appointment: Appointment, start: DateTime): Promise<RescheduleOutcome> {
+    const doctor = await this.doctorOf(appointment);
+    if (!doctor) return { kind: 'doctor-gone', appointment };
+    const moved = await moveAppointment(this.book, appointment, doctor, start);
+    if (moved.ok) return { kind: 'moved', appointment: moved.appointment };
+    if (moved.reason === 'same-time') return { kind: 'same-time', appointment };
+    if (moved.reason === 'gone')
+      return { kind: 'unchangeable', found: await this.book.find(appointment.appointmentId) };
+    return this.refused(moved.reason === 'unbookable' ? moved.why : { kind: 'taken' }, start, [doctor]);
+  }
+
+  /** Cancels a confirmed appointment; the patient is told, the reminder cancelled. @throws StoreUnavailableError */
+  async cancel(appointment: Appointment, reason: string | undefined): Promise<CancelOutcome> {
+    if (await cancelBooking(this.book, appointment, reason))
+      return { kind: 'cancelled', appointment: { ...appointment, status: 'cancelled' } };
+    return { kind: 'unchangeable', found: await this.book.find(appointment.appointmentId) };
+  }
+
+  /** {@link listAppointments} of this desk's store. */
+  list(q: ListQuery): Promise<Appointment[]> {
+    return listAppointments(this.book.store, this.book.now(), q);
+  }
+
+  private async refused(refusal: Refusal, start: DateTime, doctors: Doctor[]): Promise<Refused> {
+    return { kind: 'refused', refusal, start, nearest: await this.nearestFree(doctors, start) };
+  }
+}
+
+/**
+ * Appointments by start time (needs no keys: a read-only store will do); a hold that ran out by
+ * `now` is none, whatever its stored status. @throws StoreUnavailableError
+ */
+export async function listAppointments(store: Store, now: Date, q: ListQuery): Promise<Appointment[]> {
+  const found = await store.collection<Appointment>('appointments').find(
+    {
+      ...(q.doctorId ? { doctorId: q.doctorId } : {}),
+      ...(q.status === 'all' ? { status: { $ne: 'expired' } } : { status: q.status }),
+      startMs: { $gte: q.from.startOf('day').toMillis(), $lt: q.to.startOf('day').plus({ days: 1 }).toMillis() },
+    },
+    { sort: { startMs: 1 } },
+  );
+  return found.filter((a) => a.status !== 'held' || (a.holdExpiresAt ?? 0) > now.getTime());
+}
+
+/** A desk request's field that could not be read; the command names its flag, the studio its field. */
+export class DeskInputError extends Error {
+  constructor(
+    readonly field: 'at' | 'email' | 'phone' | 'specialty' | 'doctor',
+    readonly value: string,
+    /** What is wrong, after the value; none for a plain "invalid". */
+    readonly detail?: string,
+    /** An example of what would do, or the fix. */
+    readonly hint?: string,
+    /** False when the value is well formed but not enough (a day without a time, words that raise a question). */
+    readonly invalid = true,
+  ) {
+    super(`${invalid ? 'Invalid ' : ''}${field} "${value}"${detail ? `: ${detail}` : '.'}`);
+    this.name = 'DeskInputError';
+  }
+}
+
+/**
+ * A time typed at the desk, in the clinic's zone: `2026-12-03 10:00`, an ISO time with an offset,
+ * or words the voice tools read too ("next Monday at 10am").
+ * @throws DeskInputError (field `at`): not a time, only a day, or words that raise a question
+ */
+export function deskTime(text: string, clinic: ClinicSettings, doctors: Doctor[], now: Date): DateTime {
+  const zone = clinic.timeZone;
+  const iso = text
+    .trim()
+    .replace(/^(\d{4}-\d\d-\d\d)[ T](\d{1,2}:\d\d)/, (_m, d: string, t: string) => `${d}T${t.padStart(5, '0')}`);
+  if (/^\d{4}-\d\d-\d\dT/.test(iso)) {
+    const at = DateTime.fromISO(iso, { zone, setZone: /[zZ]|[+-]\d\d:?\d\d$/.test(iso) });
+    if (!at.isValid) throw new DeskInputError('at', text, `${at.invalidExplanation ?? at.invalidReason}.`);
+    return at.setZone(zone);
+  }
+  const spoken = resolveSpokenTime(text, now, zone, openWindow(doctors), clinic.locale);
+  if (spoken.kind === 'exact') return spoken.start;
+  if (spoken.kind === 'day')
+    throw new DeskInputError('at', text, 'is a day; give the time too.', '2026-12-03 10:00', false);
+  throw new DeskInputError('at', text, spoken.question, undefined, false);
+}
+
+/** What the desk (`appointments book`, the studio's Book form) types for a booking. */
+export interface DeskBookInput {
+  doctor?: string;
+  specialty?: string;
+  at: string;
+  name: string;
+  phone: string;
+  email: string;
+  reason: string;
+  idempotencyKey?: string;
+}
+
+/**
+ * A desk's typed booking as a {@link BookRequest}: the email and phone normalised (the phone to
+ * E.164 in the clinic's region), the doctor or specialty found, the time read in the clinic's zone.
+ * @throws DeskInputError, DoctorInputError (no or several doctors of that name)
+ */
+export function deskBookRequest(input: DeskBookInput, clinic: ClinicSettings, all: Doctor[], now: Date): BookRequest {
+  const email = normaliseSpokenEmail(input.email);
+  if (!email) throw new DeskInputError('email', input.email);
+  const phone = toE164(input.phone, clinic.defaultRegion);
+  if (!phone)
+    throw new DeskInputError(
+      'phone',
+      input.phone,
+      undefined,
+      `Give it in E.164 (+91…) or as a number of ${clinic.defaultRegion}.`,
+    );
+  const doctors = input.doctor ? [findDoctor(all, input.doctor)] : matchDoctors(all, { specialty: input.specialty });
+  if (!doctors.length)
+    throw new DeskInputError(
+      'specialty',
+      input.specialty ?? '',
+      'no doctor has this specialty.',
+      `Specialties: ${[...new Set(all.map((d) => d.specialty))].sort().join(', ')}.`,
+    );
+  return {
+    doctors,
+    start: deskTime(input.at, clinic, doctors, now),
+    patient: { name: input.name, email, phone, reason: input.reason },
+    ...(input.idempotencyKey ? { sourceKey: `desk:${input.idempotencyKey}` } : {}),
+  };
+}
+
+/**
+ * A refusal as the desk reads it: one sentence, and the nearest free times as the hint
+ * ("Mon 23 Nov 2026 10:00 is taken." / "Nearest free: Mon 23 Nov 11:00 (Dr. Priya Rao), …").
+ */
+export function refusalText(r: Refused, horizonDays: number): { message: string; hint: string } {
+  const { refusal: why, start } = r;
+  const when = start.toFormat('ccc d LLL yyyy HH:mm');
+  const day = start.toFormat('ccc d LLL');
+  const names = (ds: Doctor[]) => ds.map((d) => d.name).join(', ');
+  let message: string;
+  switch (why.kind) {
+    case 'taken':
+      message = `${when} is taken.`;
+      break;
+    case 'past':
+      message = `${when} has passed.`;
+      break;
+    case 'beyond-horizon':
+      message = `${when} is beyond the booking horizon of ${why.days} days.`;
+      break;
+    case 'holiday':
+      message = `The clinic is closed on ${day} (${why.name}).`;
+      break;
+    case 'away':
+      message = `${names(why.doctors)} ${why.doctors.length === 1 ? 'is' : 'are'} away on ${day}.`;
+      break;
+    case 'between-slots':
+      message = `${when} is not an appointment start (every ${why.minutes} minutes).`;
+      break;
+    case 'not-working':
+      message = `${why.doctors.length === 1 ? `${why.doctors[0]!.name} does` : 'None of those doctors does'} not see patients at ${when}.`;
+      break;
+  }
+  const hint = r.nearest.length
+    ? `Nearest free: ${r.nearest.map((s) => `${s.start.toFormat('ccc d LLL HH:mm')} (${s.doctor.name})`).join(', ')}.`
+    : `Nothing is free within the ${horizonDays} days that can be booked.`;
+  return { message, hint };
+}
