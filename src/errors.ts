@@ -72,6 +72,14 @@ export class UsageError extends UserError {
   override readonly exitCode = EXIT.usage;
 }
 
+/**
+ * A change that goes through only when confirmed: `--force` on the command line, a second press
+ * ("Save anyway") in the studio, which sends it again with `?force=1` (exit 2).
+ */
+export class ConfirmationNeededError extends UsageError {
+  readonly confirm = true;
+}
+
 /** The store cannot be used: locked, unreadable, corrupt (exit 3). */
 export class StoreError extends UserError {
   override readonly exitCode = EXIT.store;

@@ -8,6 +8,7 @@ import { matchDoctors, openWindow } from './schedule.js';
 import { resolveSpokenTime } from './spoken-time.js';
 import { normaliseSpokenEmail, toE164 } from './contact.js';
 import type { FieldSealer } from './sealer.js';
+import { appendAudit } from './audit.js';
 
 /**
  * The front desk: the one place that books, moves, cancels and lists appointments and says which
@@ -79,8 +80,29 @@ export class FrontDesk {
   /** The appointment book the desk works on (its store, clinic, clock and sealer). */
   readonly book: AppointmentBook;
 
-  constructor(store: Store, clinic: ClinicSettings, now: () => Date, sealer: FieldSealer) {
+  /**
+   * @param actor who works the desk (`os:<user>`, or the studio's signed-in user): each booking,
+   *   move and cancellation is audited under that name (`appointments.book|reschedule|cancel`).
+   *   The voice tools give none: a call's changes are in its call log.
+   */
+  constructor(
+    store: Store,
+    clinic: ClinicSettings,
+    now: () => Date,
+    sealer: FieldSealer,
+    private readonly actor?: string,
+  ) {
     this.book = new AppointmentBook(store, clinic, now, sealer);
+  }
+
+  private async audit(action: string, appointmentId: string): Promise<void> {
+    if (!this.actor) return;
+    await appendAudit(this.book.store, {
+      at: this.book.now().toISOString(),
+      user: this.actor,
+      action,
+      details: { appointmentId },
+    });
   }
 
   /** The clinic's IANA time zone. */
@@ -115,7 +137,10 @@ export class FrontDesk {
    */
   async bookAppointment(req: BookRequest): Promise<BookOutcome> {
     const outcome = await this.book.store.atomically(() => makeBooking(this.book, req));
-    if (outcome.ok) return { kind: 'booked', appointment: outcome.appointment, replayed: outcome.replayed === true };
+    if (outcome.ok) {
+      if (!outcome.replayed) await this.audit('appointments.book', outcome.appointment.appointmentId);
+      return { kind: 'booked', appointment: outcome.appointment, replayed: outcome.replayed === true };
+    }
     return this.refused(outcome.reason === 'taken' ? { kind: 'taken' } : outcome.why, req.start, req.doctors);
   }
 
@@ -142,7 +167,10 @@ export class FrontDesk {
     const doctor = await this.doctorOf(appointment);
     if (!doctor) return { kind: 'doctor-gone', appointment };
     const moved = await moveAppointment(this.book, appointment, doctor, start);
-    if (moved.ok) return { kind: 'moved', appointment: moved.appointment };
+    if (moved.ok) {
+      await this.audit('appointments.reschedule', appointment.appointmentId);
+      return { kind: 'moved', appointment: moved.appointment };
+    }
     if (moved.reason === 'same-time') return { kind: 'same-time', appointment };
     if (moved.reason === 'gone')
       return { kind: 'unchangeable', found: await this.book.find(appointment.appointmentId) };
@@ -151,8 +179,10 @@ export class FrontDesk {
 
   /** Cancels a confirmed appointment; the patient is told, the reminder cancelled. @throws StoreUnavailableError */
   async cancel(appointment: Appointment, reason: string | undefined): Promise<CancelOutcome> {
-    if (await cancelBooking(this.book, appointment, reason))
+    if (await cancelBooking(this.book, appointment, reason)) {
+      await this.audit('appointments.cancel', appointment.appointmentId);
       return { kind: 'cancelled', appointment: { ...appointment, status: 'cancelled' } };
+    }
     return { kind: 'unchangeable', found: await this.book.find(appointment.appointmentId) };
   }
 
@@ -181,6 +211,36 @@ export async function listAppointments(store: Store, now: Date, q: ListQuery): P
   );
   return found.filter((a) => a.status !== 'held' || (a.holdExpiresAt ?? 0) > now.getTime());
 }
+
+/** A booking, move or cancellation as the desk reports it (`--json`, the studio's reply). */
+export interface DeskChange {
+  action: 'appointments.book' | 'appointments.reschedule' | 'appointments.cancel';
+  /** `start` in UTC ISO 8601. */
+  appointment: { appointmentId: string; start: string; doctorId: string; doctorName: string; status: string };
+  /** The same idempotency key had booked it already. */
+  replayed?: boolean;
+  /** The clinic's IANA zone, to show `start` in. */
+  timeZone: string;
+}
+
+/** {@link DeskChange} of an appointment. */
+export const deskChange = (
+  a: Appointment,
+  action: DeskChange['action'],
+  zone: string,
+  replayed?: boolean,
+): DeskChange => ({
+  action,
+  appointment: {
+    appointmentId: a.appointmentId,
+    start: a.start,
+    doctorId: a.doctorId,
+    doctorName: a.doctorName,
+    status: a.status,
+  },
+  ...(replayed ? { replayed } : {}),
+  timeZone: zone,
+});
 
 /** A desk request's field that could not be read; the command names its flag, the studio its field. */
 export class DeskInputError extends Error {

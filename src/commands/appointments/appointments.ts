@@ -1,18 +1,13 @@
 import { DateTime } from 'luxon';
 import { SEALED_APPOINTMENT_FIELDS, type Appointment } from '../../domain/appointments.js';
-import { clinicDoctors, DoctorInputError, slotLength } from '../../domain/doctors.js';
+import { clinicDoctors, slotLength } from '../../domain/doctors.js';
 import {
-  DeskInputError,
-  deskBookRequest,
-  deskTime,
-  FrontDesk,
   listAppointments,
-  refusalText,
+  type DeskChange as ChangeResult,
+  type DeskInputError,
   type ListQuery,
-  type Refused,
-  type Unchangeable,
 } from '../../domain/front-desk.js';
-import { auditDeskChange, doctorUsageError, pickDoctor } from '../shared/front-desk.js';
+import { bookAtDesk, cancelAtDesk, pickDoctor, rescheduleAtDesk } from '../shared/front-desk.js';
 import { normaliseSpokenId } from '../../domain/ids.js';
 import { revealField, SEALED_PLACEHOLDER } from '../../domain/sealer.js';
 import { appointmentsCalendar } from '../../notify/calendar.js';
@@ -24,46 +19,10 @@ import { implement, type RenderContext } from '../shared/command.js';
 import type { BookFlags, CancelFlags, ExportIcsFlags, ListFlags, RescheduleFlags, ShowFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { requireBotConfig } from '../shared/store.js';
-import { writeOnlySealer } from '../shared/sealer.js';
 import { renderTable } from '../shared/table.js';
 import { printable } from '../../io.js';
 import { escapeCell } from '../../store/csv-cells.js';
 import { dayFlag, dayIn } from '../shared/parse.js';
-
-/** The front desk of this command's store, clinic and clock; writes seal to the public keys. */
-async function frontDesk(ctx: Context) {
-  const store = await ctx.store();
-  const config = await requireBotConfig(store);
-  const sealer = await writeOnlySealer(store, ctx);
-  return { store, config, sealer, desk: new FrontDesk(store, config.clinic, ctx.now, sealer) };
-}
-
-/** A refused time as the desk's error: the reason, and the nearest free times as the hint. */
-function refusedError(r: Refused, desk: FrontDesk): UserError {
-  const { message, hint } = refusalText(r, desk.book.horizonDays);
-  return new UserError(message, hint);
-}
-
-/** Why an appointment cannot be changed, as the desk's error. */
-function unchangeableError(id: string, r: Unchangeable): UserError {
-  if (!r.found) return new UserError(`No appointment ${id}.`, '`receptionist appointments list` shows them by day.');
-  return new UserError(`Appointment ${id} is ${r.found.status}.`);
-}
-
-/** A desk input the store's data refused, as a usage error naming its flag. */
-function deskUsageError(err: DeskInputError): UsageError {
-  if (err.field === 'specialty')
-    return new UsageError(`No doctor of specialty "${err.value}".`, err.hint, { cause: err });
-  if (err.invalid)
-    return new UsageError(`Invalid --${err.field} "${err.value}"${err.detail ? `: ${err.detail}` : '.'}`, err.hint, {
-      cause: err,
-    });
-  return new UsageError(
-    `--${err.field} "${err.value}"${err.detail?.startsWith('is ') ? ' ' : ': '}${err.detail}`,
-    err.hint ? `e.g. --${err.field} "${err.hint}".` : undefined,
-    { cause: err },
-  );
-}
 
 /** An appointment as printed: times in UTC ISO, sealed fields opened for the user's role or `[sealed]`. */
 export interface AppointmentView {
@@ -253,26 +212,6 @@ interface BookOptions {
   idempotencyKey?: string;
 }
 
-interface ChangeResult {
-  action: 'appointments.book' | 'appointments.reschedule' | 'appointments.cancel';
-  appointment: { appointmentId: string; start: string; doctorId: string; doctorName: string; status: string };
-  replayed?: boolean;
-  timeZone: string;
-}
-
-const brief = (a: Appointment, action: ChangeResult['action'], zone: string, replayed?: boolean): ChangeResult => ({
-  action,
-  appointment: {
-    appointmentId: a.appointmentId,
-    start: a.start,
-    doctorId: a.doctorId,
-    doctorName: a.doctorName,
-    status: a.status,
-  },
-  ...(replayed ? { replayed } : {}),
-  timeZone: zone,
-});
-
 /** `appointments book`. @throws UsageError (neither or both of --doctor and --specialty; an empty value) */
 export function parseBook(flags: BookFlags): BookOptions {
   if (!flags.doctor && !flags.specialty) throw new UsageError('Give --doctor or --specialty.');
@@ -291,65 +230,12 @@ export function parseBook(flags: BookFlags): BookOptions {
   };
 }
 
-async function runBook(o: BookOptions, ctx: Context): Promise<ChangeResult> {
-  const { store, config, sealer, desk } = await frontDesk(ctx);
-  let req;
-  try {
-    req = deskBookRequest(o, config.clinic, await desk.doctors(), ctx.now());
-  } catch (err) {
-    if (err instanceof DeskInputError) throw deskUsageError(err);
-    if (err instanceof DoctorInputError) throw doctorUsageError(err);
-    throw err;
-  }
-  await sealer.prepare({ phones: [req.patient.phone], names: [req.patient.name] });
-  const outcome = await desk.bookAppointment(req);
-  if (outcome.kind === 'refused') throw refusedError(outcome, desk);
-  if (!outcome.replayed)
-    await auditDeskChange(ctx, store, 'appointments.book', { appointmentId: outcome.appointment.appointmentId });
-  return brief(outcome.appointment, 'appointments.book', config.clinic.timeZone, outcome.replayed);
-}
+const runBook = (o: BookOptions, ctx: Context) => bookAtDesk(ctx, o, FLAG);
+const runReschedule = (o: { id: string; at: string }, ctx: Context) => rescheduleAtDesk(ctx, o.id, o.at, FLAG);
+const runCancel = (o: { id: string; reason: string }, ctx: Context) => cancelAtDesk(ctx, o.id, o.reason);
 
-async function runReschedule(o: { id: string; at: string }, ctx: Context): Promise<ChangeResult> {
-  const { store, config, desk } = await frontDesk(ctx);
-  const found = await desk.confirmed(o.id);
-  if (found.kind === 'unchangeable') throw unchangeableError(o.id, found);
-  const appt = found.appointment;
-  const doctor = await desk.doctorOf(appt);
-  let start;
-  try {
-    start = deskTime(o.at, config.clinic, doctor ? [doctor] : [], ctx.now());
-  } catch (err) {
-    if (err instanceof DeskInputError) throw deskUsageError(err);
-    throw err;
-  }
-  const moved = await desk.reschedule(appt, start);
-  switch (moved.kind) {
-    case 'moved':
-      await auditDeskChange(ctx, store, 'appointments.reschedule', { appointmentId: o.id });
-      return brief(moved.appointment, 'appointments.reschedule', config.clinic.timeZone);
-    case 'same-time':
-      throw new UserError(`${o.id} is already at ${start.toFormat('ccc d LLL HH:mm')}.`);
-    case 'doctor-gone':
-      throw new UserError(
-        `${appt.doctorName} no longer works at the clinic, so ${o.id} cannot be moved.`,
-        'Cancel it and book with another doctor.',
-      );
-    case 'unchangeable':
-      throw new UserError(`Appointment ${o.id} is no longer confirmed.`);
-    case 'refused':
-      throw refusedError(moved, desk);
-  }
-}
-
-async function runCancel(o: { id: string; reason: string }, ctx: Context): Promise<ChangeResult> {
-  const { store, config, desk } = await frontDesk(ctx);
-  const found = await desk.confirmed(o.id);
-  if (found.kind === 'unchangeable') throw unchangeableError(o.id, found);
-  const done = await desk.cancel(found.appointment, o.reason);
-  if (done.kind === 'unchangeable') throw new UserError(`Appointment ${o.id} is no longer confirmed.`);
-  await auditDeskChange(ctx, store, 'appointments.cancel', { appointmentId: o.id });
-  return brief(done.appointment, 'appointments.cancel', config.clinic.timeZone);
-}
+/** How this command names a desk field in its errors: by its flag. */
+const FLAG = (field: DeskInputError['field']) => `--${field}`;
 
 function renderChange(r: ChangeResult, _o: unknown, { io, globals: g }: RenderContext): void {
   if (g.json) {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Deps } from '../../deps.js';
-import { NeedsInputError, UsageError, UserError } from '../../errors.js';
+import { NeedsInputError, UsageError, UserError, ConfirmationNeededError } from '../../errors.js';
 import type { BotConfig } from '../../domain/clinic.js';
 import {
   applyConfigChanges,
@@ -156,7 +156,7 @@ export async function runSet(opts: SetOptions, ctx: Context): Promise<ConfigChan
   );
   const risks = riskyChanges(config, r.config);
   if (risks.length && !opts.force) {
-    throw new UsageError(risks.join(' '), 'Re-run with --force if that is what you want.');
+    throw new ConfirmationNeededError(risks.join(' '), 'Re-run with --force if that is what you want.');
   }
   for (const risk of risks) ctx.io.error(`Warning: ${risk}`);
   if (r.changes.some((c) => CLOCK_KEYS.has(c.key))) warnUtcClock(r.config, ctx.io);

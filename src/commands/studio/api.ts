@@ -1,6 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
-import { UsageError } from '../../errors.js';
+import { ConfirmationNeededError, UsageError } from '../../errors.js';
+import { FrontDesk, type DeskInputError } from '../../domain/front-desk.js';
+import { normaliseSpokenId } from '../../domain/ids.js';
+import { bookAtDesk, cancelAtDesk, rescheduleAtDesk } from '../shared/front-desk.js';
+import { writeOnlySealer } from '../shared/sealer.js';
 import { CONFIG_KEYS, getConfigValue } from '../../vapi/bot-config-edit.js';
 import { optionsCatalog } from '../../vapi/options.js';
 import type { ServiceVisit } from '../../server/tools/schedule-ac-service.js';
@@ -10,11 +14,6 @@ import { requireBotConfig } from '../shared/store.js';
 import { dayFlag, dayIn } from '../shared/parse.js';
 import { formatWeeklyHours } from '../../domain/doctors.js';
 import type { RequestScope } from './server.js';
-
-/** A change the page must send again to confirm (`?force=1`): `{error: {confirm: true}}`, status 400. */
-export class ConfirmError extends UsageError {
-  readonly confirm = true;
-}
 
 type Route = <T>(
   method: 'GET' | 'POST' | 'PUT' | 'DELETE',
@@ -34,6 +33,25 @@ async function command<O, R, F>(load: Promise<CommandModule<O, R, F>>, flags: F,
 
 const appointments = () => import('../appointments/appointments.js');
 const doctors = () => import('../doctors/doctors.js');
+
+/** How the Book and Move forms name their fields in errors. */
+const FIELD_NAMES: Record<DeskInputError['field'] | 'name' | 'reason', string> = {
+  at: 'time',
+  email: 'email',
+  phone: 'phone',
+  specialty: 'specialty',
+  doctor: 'doctor',
+  name: "patient's name",
+  reason: 'reason for the visit',
+};
+const fieldName = (field: DeskInputError['field']) => FIELD_NAMES[field];
+
+/** An appointment ID from the URL, normalised. @throws UsageError when nothing is left */
+function appointmentId(raw: string): string {
+  const id = normaliseSpokenId(raw);
+  if (!id) throw new UsageError(`Invalid appointment ID "${raw}".`);
+  return id;
+}
 
 /** The `:id` (or other named) parameter of a route. */
 const param = (req: FastifyRequest, name = 'id') => (req.params as Record<string, string>)[name]!;
@@ -100,38 +118,52 @@ export function registerApi(route: Route, base: Context): void {
       ctx,
     );
   });
+  // Booked, moved and cancelled by the front desk, as `appointments book|reschedule|cancel` do.
   route('POST', '/api/appointments', {}, async (req, { ctx }) => {
     const body = fields(req.body, ['doctor', 'specialty', 'at', 'name', 'phone', 'email', 'reason']);
+    const need = (k: 'at' | 'name' | 'phone' | 'email' | 'reason') => {
+      const v = body[k]?.trim();
+      if (!v) throw new UsageError(`Give the ${FIELD_NAMES[k]}.`);
+      return v;
+    };
+    if (!body.doctor === !body.specialty) throw new UsageError('Give a doctor or a specialty.');
     const key = req.headers['idempotency-key'];
-    return command(
-      appointments().then((m) => m.book),
-      {
-        doctor: body.doctor,
-        specialty: body.specialty,
-        at: body.at ?? '',
-        name: body.name ?? '',
-        phone: body.phone ?? '',
-        email: body.email ?? '',
-        reason: body.reason ?? '',
-        ...(typeof key === 'string' && key ? { idempotencyKey: key } : {}),
-      },
-      ctx,
-    );
+    const input = {
+      doctor: body.doctor,
+      specialty: body.specialty,
+      at: need('at'),
+      name: need('name'),
+      phone: need('phone'),
+      email: need('email'),
+      reason: need('reason'),
+      ...(typeof key === 'string' && key ? { idempotencyKey: key } : {}),
+    };
+    return bookAtDesk(ctx, input, fieldName);
   });
-  route('POST', '/api/appointments/:id/move', {}, async (req, { ctx }) =>
-    command(
-      appointments().then((m) => m.reschedule),
-      { id: param(req), at: fields(req.body, ['at']).at ?? '' },
-      ctx,
-    ),
-  );
-  route('POST', '/api/appointments/:id/cancel', {}, async (req, { ctx }) =>
-    command(
-      appointments().then((m) => m.cancel),
-      { id: param(req), reason: fields(req.body, ['reason']).reason ?? '' },
-      ctx,
-    ),
-  );
+  route('POST', '/api/appointments/:id/move', {}, async (req, { ctx }) => {
+    const at = fields(req.body, ['at']).at?.trim();
+    if (!at) throw new UsageError('Give the new time.');
+    return rescheduleAtDesk(ctx, appointmentId(param(req)), at, fieldName);
+  });
+  route('POST', '/api/appointments/:id/cancel', {}, async (req, { ctx }) => {
+    const reason = fields(req.body, ['reason']).reason?.trim();
+    if (!reason) throw new UsageError('Give the reason for cancelling.');
+    return cancelAtDesk(ctx, appointmentId(param(req)), reason);
+  });
+  // The slots the front desk would book now, per doctor, on one day: what Today offers.
+  route('GET', '/api/slots', {}, async (req, { ctx }) => {
+    const store = await ctx.store();
+    const config = await requireBotConfig(store);
+    const zone = config.clinic.timeZone;
+    const day = dayIn(dayFlag(fields(req.query, ['date']).date ?? 'today', 'date')!, zone, ctx.now());
+    const desk = new FrontDesk(store, config.clinic, ctx.now, await writeOnlySealer(store, ctx));
+    const free = await desk.bookableSlots(await desk.doctors(), day);
+    return {
+      date: day.toISODate()!,
+      timeZone: zone,
+      slots: free.map((s) => ({ doctorId: s.doctor._id, start: s.start.toUTC().toISO()! })),
+    };
+  });
   // One appointment in full (phone, email, reason), after the admin's password: `appointments show --decrypt`.
   route('POST', '/api/appointments/:id/decrypt', { role: 'admin' }, async (req, scope) => {
     unlockFromBody(req, scope, 'appointment');
@@ -253,28 +285,24 @@ export function registerApi(route: Route, base: Context): void {
   });
   route('PUT', '/api/assistant', { role: 'admin' }, async (req, { ctx }) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const pairs: string[] = [];
+    const pairs: Array<[string, string]> = [];
     for (const [k, v] of Object.entries(body)) {
       if (!(ASSISTANT_KEYS as readonly string[]).includes(k))
         throw new UsageError(`The Assistant page cannot set "${k}".`, `It sets ${ASSISTANT_KEYS.join(', ')}.`);
       if (typeof v !== 'string' && typeof v !== 'number') throw new UsageError(`${k} must be text.`);
       // A value is the text itself: `config set`'s @file form is for the command line only.
       const text = String(v);
-      pairs.push(k, text.startsWith('@') ? `@${text}` : text);
+      pairs.push([k, text.startsWith('@') ? `@${text}` : text]);
     }
     if (!pairs.length) throw new UsageError('Nothing to save.');
     const force = (req.query as Record<string, unknown>).force === '1';
     try {
-      const changes = await command(
-        import('../config/config.js').then((m) => m.set),
-        { pairs, ...(force ? { force: true as const } : {}) },
-        ctx,
-      );
-      return { changes };
+      const { runSet } = await import('../config/config.js');
+      return { changes: await runSet({ pairs, force }, ctx) };
     } catch (err) {
       // What `config set` refuses without --force: the page asks for a second press instead.
-      if (err instanceof UsageError && !force && err.hint?.includes('--force'))
-        throw new ConfirmError(err.message, 'Press “Save anyway” if that is what you want.');
+      if (err instanceof ConfirmationNeededError)
+        throw new ConfirmationNeededError(err.message, 'Press “Save anyway” if that is what you want.');
       throw err;
     }
   });
