@@ -48,7 +48,16 @@ type Dialog =
 
 const onLeave = (d: Doctor, day: string) => (d.leave ?? []).find((l) => l.from <= day && day <= l.to);
 
-/** Slot starts (minutes) of `d` on `day`: its hours that day, one per slot length; none on leave. */
+/** The slots the front desk would book now (`GET /api/slots`): only these get a Book button. */
+interface Bookable {
+  date: string;
+  slots: Array<{ doctorId: string; start: string }>;
+}
+
+/**
+ * Slot starts (minutes) of `d` on `day`: its hours that day, one per slot length; none on leave.
+ * Layout only (the rows of the grid, "not working"): what can be booked is the server's {@link Bookable}.
+ */
 function slots(d: Doctor, day: string, clinicSlot: number): number[] {
   if (onLeave(d, day)) return [];
   const len = d.slotMinutes ?? clinicSlot;
@@ -73,6 +82,7 @@ export function Today({ me }: { me: Me }) {
   const doctors = useApi<{ doctors: Doctor[] }>(c ? '/api/doctors' : undefined);
   const list = useApi<{ rows: Appointment[] }>(from ? `/api/appointments?from=${from}&to=${to}` : undefined);
   const visits = useApi<Visit[]>(from ? `/api/service-visits?from=${from}&to=${to}` : undefined);
+  const bookable = useApi<Bookable>(from && view === 'day' ? `/api/slots?date=${from}` : undefined);
   if (clinic.error) return <Problem error={clinic.error} />;
   if (!c || !from || !to) return <p aria-busy="true">Loading…</p>;
   const shown = (doctors.data?.doctors ?? []).filter((d) => !doctor || d._id === doctor);
@@ -85,6 +95,7 @@ export function Today({ me }: { me: Me }) {
     });
     setDialog(undefined);
     list.reload();
+    bookable.reload();
   };
   return (
     <section aria-labelledby="today-title">
@@ -128,7 +139,15 @@ export function Today({ me }: { me: Me }) {
       <Notes {...note} />
       <Problem error={list.error ?? doctors.error} />
       {view === 'day' ? (
-        <DayGrid day={from} admin={me.role === 'admin'} clinic={c} doctors={shown} rows={rows} open={setDialog} />
+        <DayGrid
+          day={from}
+          admin={me.role === 'admin'}
+          clinic={c}
+          doctors={shown}
+          rows={rows}
+          bookable={bookable.data?.date === from ? bookable.data : undefined}
+          open={setDialog}
+        />
       ) : (
         <WeekGrid from={from} admin={me.role === 'admin'} clinic={c} doctors={shown} rows={rows} open={setDialog} />
       )}
@@ -203,12 +222,21 @@ function AppointmentCell({ a, open, admin }: { a: Appointment; open: (d: Dialog)
   );
 }
 
-function DayGrid({ day, admin, clinic, doctors, rows, open }: GridProps & { day: string }) {
+function DayGrid({
+  day,
+  admin,
+  clinic,
+  doctors,
+  rows,
+  bookable,
+  open,
+}: GridProps & { day: string; bookable?: Bookable }) {
   const at = new Map(rows.map((a) => [`${a.doctorId}|${hhmm(a.start, clinic.timeZone)}`, a]));
-  const free = new Map(doctors.map((d) => [d._id, new Set(slots(d, day, clinic.slotMinutes))]));
+  const working = new Map(doctors.map((d) => [d._id, new Set(slots(d, day, clinic.slotMinutes))]));
+  const canBook = new Set((bookable?.slots ?? []).map((s) => `${s.doctorId}|${hhmm(s.start, clinic.timeZone)}`));
   const times = [
     ...new Set([
-      ...doctors.flatMap((d) => [...free.get(d._id)!]),
+      ...doctors.flatMap((d) => [...working.get(d._id)!]),
       ...rows.map((a) => minutes(hhmm(a.start, clinic.timeZone))),
     ]),
   ].sort((a, b) => a - b);
@@ -251,7 +279,7 @@ function DayGrid({ day, admin, clinic, doctors, rows, open }: GridProps & { day:
                       <AppointmentCell a={a} open={open} admin={admin} />
                     </td>
                   );
-                if (free.get(d._id)!.has(m))
+                if (canBook.has(`${d._id}|${clock(m)}`))
                   return (
                     <td class="free">
                       <button
@@ -264,6 +292,8 @@ function DayGrid({ day, admin, clinic, doctors, rows, open }: GridProps & { day:
                       </button>
                     </td>
                   );
+                if (working.get(d._id)!.has(m))
+                  return <td class="closed" aria-label="not bookable" title="past, held, or the clinic is closed" />;
                 return <td class="closed" aria-label="not working" />;
               })}
             </tr>
