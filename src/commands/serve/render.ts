@@ -1,7 +1,7 @@
 import chalk, { Chalk } from 'chalk';
 import { printable, type IO } from '../../io.js';
 import type { GlobalOptions } from '../shared/globals.js';
-import type { ServeEvent } from './serve.js';
+import type { ServeEvent } from '../../server/runtime.js';
 
 /** Prints one serve event: a JSON line on stdout with --json, else a human line on stderr. */
 export function renderServeEvent(e: ServeEvent, g: GlobalOptions, io: IO, now: () => Date): void {
