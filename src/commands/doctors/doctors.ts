@@ -1,92 +1,23 @@
 import { DateTime } from 'luxon';
-import type { Doctor, Holiday, Leave } from '../../domain/clinic.js';
-import {
-  DoctorInputError,
-  clinicDoctors,
-  doctorIdFor,
-  formatWeeklyHours,
-  parseDayRange,
-  parseWeeklyHours,
-  slotLength,
-} from '../../domain/doctors.js';
+import type { Doctor } from '../../domain/clinic.js';
+import { clinicDoctors, doctorIdFor, formatWeeklyHours, parseWeeklyHours, slotLength } from '../../domain/doctors.js';
 import { AppointmentBook, type Appointment } from '../../domain/appointments.js';
 import { cancelBooking, reassignAppointment } from '../../domain/booking.js';
 import { isSlotStart, slotKey } from '../../domain/schedule.js';
-import type { Store } from '../../store/types.js';
 import { UsageError, UserError } from '../../errors.js';
 import { implement, noFlags, type RenderContext } from '../shared/command.js';
-import type {
-  AddFlags,
-  FeedUrlFlags,
-  HolidaysAddFlags,
-  HolidaysRemoveFlags,
-  LeaveAddFlags,
-  LeaveRemoveFlags,
-  RemoveFlags,
-  ShowFlags,
-  UpdateFlags,
-} from './index.js';
+import type { AddFlags, FeedUrlFlags, RemoveFlags, ShowFlags, UpdateFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { requireBotConfig } from '../shared/store.js';
 import { writeOnlySealer } from '../shared/sealer.js';
-import { auditDeskChange, doctorUsageError, pickDoctor } from '../shared/front-desk.js';
+import { auditDeskChange, pickDoctor } from '../shared/front-desk.js';
 import { feedPath } from '../../notify/calendar-feed.js';
 import { renderTable } from '../shared/table.js';
+import { attempt, brief, coming, doctorsOf, leaveText, parseSlotMinutes, stored, type DoctorChange } from './common.js';
 
-/** A domain input error as the user sees it (exit 2). */
-function usage(err: unknown): never {
-  if (err instanceof DoctorInputError) throw doctorUsageError(err);
-  throw err;
-}
-const attempt = <T>(fn: () => T): T => {
-  try {
-    return fn();
-  } catch (err) {
-    return usage(err);
-  }
-};
-
-const doctorsOf = (store: Store) => store.collection<Doctor>('doctors');
-
-/** The stored doctor `ref` names (without holidays merged). @throws UsageError */
-async function stored(store: Store, ref: string): Promise<Doctor> {
-  const all = await doctorsOf(store).find({}, { sort: { name: 1 } });
-  return pickDoctor(all, ref);
-}
-
-/** Coming confirmed appointments, optionally of one doctor in [from, to] (ISO dates, clinic zone). */
-async function coming(
-  store: Store,
-  zone: string,
-  now: Date,
-  opts: { doctorId?: string; days?: { from: string; to: string } } = {},
-): Promise<Appointment[]> {
-  const startMs: Record<string, number> = { $gt: now.getTime() };
-  if (opts.days) {
-    startMs.$gte = Math.max(now.getTime() + 1, DateTime.fromISO(opts.days.from, { zone }).toMillis());
-    startMs.$lt = DateTime.fromISO(opts.days.to, { zone }).plus({ days: 1 }).toMillis();
-  }
-  return store
-    .collection<Appointment>('appointments')
-    .find(
-      { ...(opts.doctorId ? { doctorId: opts.doctorId } : {}), status: 'confirmed', startMs },
-      { sort: { startMs: 1 } },
-    );
-}
-
-/** `APPT1 (Fri 24 Dec 10:00)` for a warning or refusal: ids and times, no patient data. */
-const brief = (a: Appointment, zone: string) =>
-  `${a.appointmentId} (${DateTime.fromMillis(a.startMs, { zone }).toFormat('ccc d LLL HH:mm')}, ${a.doctorName})`;
-
-/** `--slot-minutes`: whole minutes 5–240, or `clinic` (null: the clinic's length). @throws UsageError */
-export function parseSlotMinutes(v: string | undefined): number | null | undefined {
-  if (v === undefined) return undefined;
-  if (v === 'clinic') return null;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 5 || n > 240)
-    throw new UsageError(`Invalid --slot-minutes "${v}".`, 'Give whole minutes from 5 to 240, or "clinic".');
-  return n;
-}
+export { parseDays, parseFirstDay, parseSlotMinutes } from './common.js';
+export { parseLeaveAdd, parseLeaveRemove } from './leave.js';
+export { parseHolidaysAdd, parseHolidaysRemove } from './holidays.js';
 
 // ---- list / show ----
 
@@ -108,7 +39,6 @@ async function runList(_o: unknown, ctx: Context): Promise<ListResult> {
   };
 }
 
-const leaveText = (l: Leave) => `${l.from === l.to ? l.from : `${l.from}..${l.to}`}${l.note ? ` (${l.note})` : ''}`;
 const comingLeave = (d: Doctor, today: string) => (d.leave ?? []).filter((l) => l.to >= today);
 
 function renderList(r: ListResult, _o: unknown, { io, globals: g }: RenderContext): void {
@@ -162,14 +92,6 @@ function renderShow(r: ShowResult, _o: unknown, { io, globals: g }: RenderContex
 }
 
 // ---- add / update ----
-
-interface DoctorChange {
-  action: string;
-  doctor: Doctor;
-  /** Coming appointments the change leaves outside the doctor's hours or on their leave (kept). */
-  outsideHours?: string[];
-  booked?: string[];
-}
 
 interface AddOptions {
   name: string;
@@ -393,140 +315,6 @@ function renderRemove(r: RemoveResult, _o: unknown, { io, globals: g }: RenderCo
   );
 }
 
-// ---- leave ----
-
-interface LeaveOptions {
-  ref: string;
-  days: { from: string; to: string };
-  note?: string;
-}
-
-async function runLeaveAdd(o: LeaveOptions, ctx: Context): Promise<DoctorChange> {
-  const store = await ctx.store();
-  const config = await requireBotConfig(store);
-  const doctor = await stored(store, o.ref);
-  const clash = (doctor.leave ?? []).find((l) => l.from <= o.days.to && o.days.from <= l.to);
-  if (clash) throw new UserError(`${doctor.name} is already on leave ${leaveText(clash)}.`, 'Remove that leave first.');
-  const leave: Leave = { ...o.days, ...(o.note ? { note: o.note } : {}) };
-  const next = [...(doctor.leave ?? []), leave].sort((a, b) => a.from.localeCompare(b.from));
-  await doctorsOf(store).updateOne({ _id: doctor._id }, { $set: { leave: next } });
-  const booked = await coming(store, config.clinic.timeZone, ctx.now(), { doctorId: doctor._id, days: o.days });
-  await auditDeskChange(ctx, store, 'doctors.leave.add', { doctorId: doctor._id, ...o.days });
-  return {
-    action: 'doctors.leave.add',
-    doctor: { ...doctor, leave: next },
-    booked: booked.map((a) => brief(a, config.clinic.timeZone)),
-  };
-}
-
-async function runLeaveRemove(o: { ref: string; from: string }, ctx: Context): Promise<DoctorChange> {
-  const store = await ctx.store();
-  const doctor = await stored(store, o.ref);
-  const gone = (doctor.leave ?? []).find((l) => l.from === o.from);
-  if (!gone)
-    throw new UserError(
-      `${doctor.name} has no leave starting ${o.from}.`,
-      `Their leave: ${(doctor.leave ?? []).map(leaveText).join(', ') || 'none'}.`,
-    );
-  const next = (doctor.leave ?? []).filter((l) => l !== gone);
-  await doctorsOf(store).updateOne({ _id: doctor._id }, { $set: { leave: next } });
-  await auditDeskChange(ctx, store, 'doctors.leave.remove', { doctorId: doctor._id, from: gone.from, to: gone.to });
-  return { action: 'doctors.leave.remove', doctor: { ...doctor, leave: next } };
-}
-
-function renderLeave(r: DoctorChange, _o: unknown, { io, globals: g }: RenderContext): void {
-  if (g.json) return io.line(JSON.stringify(r));
-  const leave = r.doctor.leave ?? [];
-  io.info(
-    `${r.action === 'doctors.leave.add' ? 'Added leave for' : 'Removed leave of'} ${r.doctor.name}. Their leave: ${leave.map(leaveText).join(', ') || 'none'}.`,
-  );
-  if (r.booked?.length)
-    io.error(
-      `Warning: ${r.booked.length} appointment(s) are booked on those days and stay booked: ${r.booked.join(', ')}. Move or cancel them with \`receptionist appointments reschedule|cancel\`.`,
-    );
-}
-
-// ---- holidays ----
-
-const holidaysOf = (store: Store) => store.collection<Holiday>('holidays');
-
-async function runHolidaysList(_o: unknown, ctx: Context): Promise<Holiday[]> {
-  const store = await ctx.store({ readOnly: true });
-  return holidaysOf(store).find({}, { sort: { from: 1 } });
-}
-
-function renderHolidays(rows: Holiday[], _o: unknown, { io, globals: g }: RenderContext): void {
-  if (g.json)
-    return io.line(
-      JSON.stringify(
-        rows.map(({ from, to, name }) => ({ from, to, name })),
-        null,
-        2,
-      ),
-    );
-  if (!rows.length) return io.info('No clinic holidays.');
-  for (const h of rows) io.line(`${h.from === h.to ? h.from : `${h.from}..${h.to}`}\t${h.name}`);
-}
-
-interface HolidayResult {
-  action: string;
-  holiday: { from: string; to: string; name: string };
-  booked?: string[];
-}
-
-async function runHolidaysAdd(
-  o: { days: { from: string; to: string }; name: string },
-  ctx: Context,
-): Promise<HolidayResult> {
-  const store = await ctx.store();
-  const config = await requireBotConfig(store);
-  const clash = (await holidaysOf(store).find({})).find((h) => h.from <= o.days.to && o.days.from <= h.to);
-  if (clash)
-    throw new UserError(
-      `${clash.from === clash.to ? clash.from : `${clash.from}..${clash.to}`} is already a holiday (${clash.name}).`,
-    );
-  const holiday: Holiday = { _id: o.days.from, ...o.days, name: o.name };
-  await holidaysOf(store).insertOne(holiday);
-  const booked = await coming(store, config.clinic.timeZone, ctx.now(), { days: o.days });
-  await auditDeskChange(ctx, store, 'doctors.holidays.add', { ...o.days });
-  return {
-    action: 'doctors.holidays.add',
-    holiday: { ...o.days, name: o.name },
-    booked: booked.map((a) => brief(a, config.clinic.timeZone)),
-  };
-}
-
-async function runHolidaysRemove(o: { from: string }, ctx: Context): Promise<HolidayResult> {
-  const store = await ctx.store();
-  const h = await holidaysOf(store).findOne({ _id: o.from });
-  if (!h)
-    throw new UserError(`No clinic holiday starts ${o.from}.`, 'See them with `receptionist doctors holidays list`.');
-  await holidaysOf(store).deleteMany({ _id: o.from });
-  await auditDeskChange(ctx, store, 'doctors.holidays.remove', { from: h.from, to: h.to });
-  return { action: 'doctors.holidays.remove', holiday: { from: h.from, to: h.to, name: h.name } };
-}
-
-function renderHoliday(r: HolidayResult, _o: unknown, { io, globals: g }: RenderContext): void {
-  if (g.json) return io.line(JSON.stringify(r));
-  const days = r.holiday.from === r.holiday.to ? r.holiday.from : `${r.holiday.from}..${r.holiday.to}`;
-  io.info(
-    `${r.action === 'doctors.holidays.add' ? 'Added' : 'Removed'} the clinic holiday ${days} (${r.holiday.name}).`,
-  );
-  if (r.booked?.length)
-    io.error(
-      `Warning: ${r.booked.length} appointment(s) are booked then and stay booked: ${r.booked.join(', ')}. Move or cancel them with \`receptionist appointments reschedule|cancel\`.`,
-    );
-}
-
-/** A day or an inclusive range of days (`2026-12-24..2026-12-26`). @throws UsageError */
-export const parseDays = (v: string) => attempt(() => parseDayRange(v));
-/** One day, not a range. @throws UsageError */
-export const parseFirstDay = (v: string) => {
-  const d = parseDays(v);
-  if (d.from !== d.to) throw new UsageError(`Give the first day only (${d.from}), not a range.`);
-  return d.from;
-};
-
 interface FeedResult {
   doctor: string;
   url: string;
@@ -563,18 +351,6 @@ export function parseFeedUrl(f: FeedUrlFlags): { ref: string; rotate: boolean; p
 }
 /** `doctors show`. */
 export const parseShow = (f: ShowFlags) => ({ ref: f.doctor });
-/** `doctors leave add`. @throws UsageError (bad days) */
-export const parseLeaveAdd = (f: LeaveAddFlags) => ({ ref: f.doctor, days: parseDays(f.days), note: f.note });
-/** `doctors leave remove`. @throws UsageError (a bad day, or a range) */
-export const parseLeaveRemove = (f: LeaveRemoveFlags) => ({ ref: f.doctor, from: parseFirstDay(f.from) });
-/** `doctors holidays add`. @throws UsageError (bad days, an empty name) */
-export function parseHolidaysAdd(f: HolidaysAddFlags) {
-  const name = f.name.trim();
-  if (!name) throw new UsageError('--name cannot be empty.');
-  return { days: parseDays(f.days), name };
-}
-/** `doctors holidays remove`. @throws UsageError (a bad day, or a range) */
-export const parseHolidaysRemove = (f: HolidaysRemoveFlags) => ({ from: parseFirstDay(f.from) });
 
 export const feedUrl = implement({
   parse: parseFeedUrl,
@@ -590,24 +366,3 @@ export const show = implement({ parse: parseShow, run: runShow, render: renderSh
 export const add = implement({ parse: parseAdd, run: runAdd, render: renderChange });
 export const update = implement({ parse: parseUpdate, run: runUpdate, render: renderChange });
 export const remove = implement({ parse: parseRemove, run: runRemove, render: renderRemove });
-export const leaveAdd = implement({
-  parse: parseLeaveAdd,
-  run: runLeaveAdd,
-  render: renderLeave,
-});
-export const leaveRemove = implement({
-  parse: parseLeaveRemove,
-  run: runLeaveRemove,
-  render: renderLeave,
-});
-export const holidaysList = implement({ parse: noFlags, run: runHolidaysList, render: renderHolidays });
-export const holidaysAdd = implement({
-  parse: parseHolidaysAdd,
-  run: runHolidaysAdd,
-  render: renderHoliday,
-});
-export const holidaysRemove = implement({
-  parse: parseHolidaysRemove,
-  run: runHolidaysRemove,
-  render: renderHoliday,
-});

@@ -14,11 +14,19 @@ const slotOption = () =>
     '--slot-minutes <n>',
     "length of this doctor's appointments in minutes (default: the clinic's slotMinutes)",
   );
-/** A run module's export, loaded on use (the type import costs nothing at run time). */
+/** A run module's export, loaded on use (the type imports cost nothing at run time). */
 const load =
   <K extends keyof typeof import('./doctors.js')>(name: K) =>
   () =>
     import('./doctors.js').then((m) => m[name]);
+const loadLeave =
+  <K extends keyof typeof import('./leave.js')>(name: K) =>
+  () =>
+    import('./leave.js').then((m) => m[name]);
+const loadHolidays =
+  <K extends keyof typeof import('./holidays.js')>(name: K) =>
+  () =>
+    import('./holidays.js').then((m) => m[name]);
 
 export const showSpec = spec({
   arguments: [doctorArg()],
@@ -167,7 +175,7 @@ export const doctorsCommand = defineCommand({
             'receptionist doctors leave add rao 2026-12-24..2026-12-26',
             'receptionist doctors leave add mehta 2027-01-04 --note "conference"',
           ],
-          load: load('leaveAdd'),
+          load: loadLeave('leaveAdd'),
         },
         {
           name: 'remove',
@@ -175,7 +183,7 @@ export const doctorsCommand = defineCommand({
           ...leaveRemoveSpec,
           details: 'With --json: one object {action, doctor, leave}.',
           examples: ['receptionist doctors leave remove rao 2026-12-24'],
-          load: load('leaveRemove'),
+          load: loadLeave('leaveRemove'),
         },
       ],
     },
@@ -188,7 +196,7 @@ export const doctorsCommand = defineCommand({
           summary: 'List the clinic holidays',
           details: 'With --json: one array of {from, to, name}.',
           examples: ['receptionist doctors holidays list'],
-          load: load('holidaysList'),
+          load: loadHolidays('holidaysList'),
         },
         {
           name: 'add',
@@ -197,7 +205,7 @@ export const doctorsCommand = defineCommand({
           details:
             'Appointments already booked then are kept and listed in a warning. With --json: one object {action, holiday, booked}.',
           examples: ['receptionist doctors holidays add 2026-12-25 --name Christmas'],
-          load: load('holidaysAdd'),
+          load: loadHolidays('holidaysAdd'),
         },
         {
           name: 'remove',
@@ -205,7 +213,7 @@ export const doctorsCommand = defineCommand({
           ...holidaysRemoveSpec,
           details: 'With --json: one object {action, holiday}.',
           examples: ['receptionist doctors holidays remove 2026-12-25'],
-          load: load('holidaysRemove'),
+          load: loadHolidays('holidaysRemove'),
         },
       ],
     },

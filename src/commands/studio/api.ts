@@ -215,14 +215,14 @@ export function registerApi(route: Route, base: Context): void {
     const b = fields(req.body, ['from', 'to', 'note']);
     if (!b.from) throw new UsageError('Give the first day of the leave.');
     return command(
-      doctors().then((m) => m.leaveAdd),
+      import('../doctors/leave.js').then((m) => m.leaveAdd),
       { doctor: param(req, 'doctor'), days: b.to ? `${b.from}..${b.to}` : b.from, note: b.note },
       ctx,
     );
   });
   route('DELETE', '/api/doctors/:doctor/leave/:from', {}, async (req, { ctx }) => {
     return command(
-      doctors().then((m) => m.leaveRemove),
+      import('../doctors/leave.js').then((m) => m.leaveRemove),
       { doctor: param(req, 'doctor'), from: param(req, 'from') },
       ctx,
     );
