@@ -111,6 +111,26 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     ...(opts.maxBytesInFlight !== undefined ? { maxBytesInFlight: opts.maxBytesInFlight } : {}),
     ...(opts.maxConnections !== undefined ? { maxConnections: opts.maxConnections } : {}),
   };
+  const app = createServer(bodyLimit, limits);
+  const callEvents = opts.callEvents ?? new CallEventWriter(opts.store, undefined);
+  const emit = opts.onEvent ?? (() => {});
+  const onFailure = opts.onFailure ?? (() => {});
+  refuseAsJson(app, bodyLimit, emit, onFailure);
+  const admission = new Admission(opts.admissionDeadlineMs ?? DEFAULT_ADMISSION_DEADLINE_MS, () =>
+    opts.now().getTime(),
+  );
+  const arrivedAt = guardBodies(app, opts, limits, emit);
+  registerReadRoutes(app, opts, admission, callEvents);
+  registerWebhook(app, opts, { admission, arrivedAt, callEvents, emit, onFailure });
+  return app;
+}
+
+/**
+ * Fastify with Node's HTTP server tuned against slow clients (SEC-4: slow headers dropped within
+ * 10 s), connections shared fairly between peers, and every body kept as raw bytes: the signature
+ * covers them exactly, and nothing is parsed before it is checked.
+ */
+function createServer(bodyLimit: number, limits: GuardLimits): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit,
@@ -130,15 +150,16 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       return server;
     },
   });
-  const replies = new ReplyCache(opts.store, opts.now);
-  const callEvents = opts.callEvents ?? new CallEventWriter(opts.store, undefined);
-  const emit = opts.onEvent ?? (() => {});
-  const onFailure = opts.onFailure ?? (() => {});
-
-  // Keep every body as raw bytes: the signature covers them exactly, and nothing is parsed before it is checked.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+  return app;
+}
 
+type Emit = (e: WebhookEvent) => void;
+type OnFailure = (where: string, err: unknown) => void;
+
+/** What Fastify refuses before a handler runs (a body over the limit or too slow), answered as JSON and reported. */
+function refuseAsJson(app: FastifyInstance, bodyLimit: number, emit: Emit, onFailure: OnFailure): void {
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, _req, reply) => {
     if (err instanceof HttpRefusal) {
       // A body refused mid-way (the budget, a trickle): the rest of it is not read.
@@ -167,30 +188,19 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     emit({ kind: 'message', type: '-', status, outcome: status === 413 ? 'invalid' : 'error', detail, ms: 0 });
     void reply.code(status).send({ error: detail });
   });
+}
 
-  const unknownTypes = new Set<string>();
-  let recordSeq = 0;
-  /** Kept before it is handled, so a replay sees what the handler saw. A failure to record never fails the request. */
-  const recordMessage = async (callId: string, type: string, raw: Buffer) => {
-    const at = opts.now().toISOString();
-    const seq = ++recordSeq;
-    try {
-      const body = opts.sealer.seal(raw.toString('utf8'), recordingContext(callId, at, seq));
-      await opts.store.recordings.append({ callId, type, at, seq, body });
-    } catch (err) {
-      onFailure('recording a message', err);
-    }
-  };
-
+/**
+ * Guards each webhook body before a byte of it is read, and meters it as it arrives; returns when
+ * each request arrived (ms), which the admission deadline counts from.
+ */
+function guardBodies(app: FastifyInstance, opts: AppOptions, limits: GuardLimits, emit: Emit): WeakMap<object, number> {
   // Before a byte of the body is read (SEC-7): decided on the route Fastify will run (it decodes
   // `/%77ebhook` to `/webhook`), so no spelling of a path escapes the guard. An unknown route or method
   // is answered from its headers; a request whose headers already fail (no credential, a wrong bearer
   // token, a malformed, stale or missing HMAC timestamp) is refused. Either way the connection closes,
   // so the rest of the upload is never taken in.
   const budget = new BodyBudget(limits);
-  const admission = new Admission(opts.admissionDeadlineMs ?? DEFAULT_ADMISSION_DEADLINE_MS, () =>
-    opts.now().getTime(),
-  );
   const arrivedAt = new WeakMap<object, number>();
   /** The webhook bodies `onRequest` let in: whose they are, and the slot to give back once read. */
   const opened = new WeakMap<object, { peer: string; close: () => void }>();
@@ -250,6 +260,16 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     return payload.pipe(meter);
   });
 
+  return arrivedAt;
+}
+
+/** `GET /health` and the doctors' calendar feeds. */
+function registerReadRoutes(
+  app: FastifyInstance,
+  opts: AppOptions,
+  admission: Admission,
+  callEvents: CallEventWriter,
+): void {
   // `ok`: the process serves. `status`: `degraded` while the store does not answer (tool calls get
   // the spoken apology, call-log events are spooled). `spoolDepth`: call-log events acknowledged
   // but not yet in the store (DUR-2). Always 200: a degraded serve still answers Vapi.
@@ -270,6 +290,42 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       .header('cache-control', 'private, max-age=300')
       .send(ics);
   });
+}
+
+/**
+ * `serve --record`: each message kept, sealed, before it is handled, so a replay sees what the
+ * handler saw. A failure to record never fails the request.
+ */
+function messageRecorder(opts: AppOptions, onFailure: OnFailure) {
+  let recordSeq = 0;
+  return async (callId: string, type: string, raw: Buffer) => {
+    const at = opts.now().toISOString();
+    const seq = ++recordSeq;
+    try {
+      const body = opts.sealer.seal(raw.toString('utf8'), recordingContext(callId, at, seq));
+      await opts.store.recordings.append({ callId, type, at, seq, body });
+    } catch (err) {
+      onFailure('recording a message', err);
+    }
+  };
+}
+
+/** `POST /webhook`: a Vapi server message, authenticated, admitted or refused, handled, answered. */
+function registerWebhook(
+  app: FastifyInstance,
+  opts: AppOptions,
+  parts: {
+    admission: Admission;
+    arrivedAt: WeakMap<object, number>;
+    callEvents: CallEventWriter;
+    emit: Emit;
+    onFailure: OnFailure;
+  },
+): void {
+  const { admission, arrivedAt, callEvents, emit, onFailure } = parts;
+  const replies = new ReplyCache(opts.store, opts.now);
+  const unknownTypes = new Set<string>();
+  const recordMessage = messageRecorder(opts, onFailure);
 
   app.post('/webhook', async (req, reply) => {
     const started = performance.now();
@@ -372,8 +428,6 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       );
     }
   });
-
-  return app;
 }
 
 /** A request's path, percent-decoded as the router reads it; undefined when it does not decode. */
