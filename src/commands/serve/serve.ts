@@ -94,21 +94,15 @@ export async function runServe(
       await checkAcknowledged(store, dataDir, warn);
     }
     // Resolves once the store that was unreachable at start has been checked and is in use.
-    let connected: Promise<void> | undefined;
-    if (copy)
-      connected = new Promise<void>((resolve) => {
-        // MongoDB answers at last: its keys must be the pinned ones too, and the config the one serve runs.
-        onConnected = async (s) => {
-          await writeOnlySealer(s, ctx);
-          if (!isDeepStrictEqual(await requireBotConfig(s), stored))
-            warn(
-              `The bot config in MongoDB differs from the local copy serve started with (saved ${copy.savedAt}); restart serve to use it.`,
-            );
-          await keepCopy(s);
-          // The store is in place once this returns.
-          setImmediate(resolve);
-        };
-      });
+    const connected = copy
+      ? new Promise<void>((resolve) => {
+          onConnected = async (s) => {
+            await adoptLateStore(s, { stored, savedAt: copy.savedAt, ctx, keepCopy, warn });
+            // The store is in place once onConnected returns.
+            setImmediate(resolve);
+          };
+        })
+      : undefined;
     const auth = opts.auth
       ? resolveAuth(opts.auth, opts.authSource, stored, opts.publicUrl ? [opts.publicUrl] : [])
       : undefined;
@@ -158,6 +152,28 @@ export async function runServe(
   }
   run.onEvent({ kind: 'stopped' });
   if (fatal) throw fatal;
+}
+
+/**
+ * MongoDB answers at last, after serve started from the local copy: its keys must be the pinned ones
+ * too, and the config the one serve runs (else a warning: restart to use it).
+ */
+async function adoptLateStore(
+  s: Store,
+  o: {
+    stored: BotConfig;
+    savedAt: string;
+    ctx: Context;
+    keepCopy: (s: Store) => Promise<void>;
+    warn: (m: string) => void;
+  },
+): Promise<void> {
+  await writeOnlySealer(s, o.ctx);
+  if (!isDeepStrictEqual(await requireBotConfig(s), o.stored))
+    o.warn(
+      `The bot config in MongoDB differs from the local copy serve started with (saved ${o.savedAt}); restart serve to use it.`,
+    );
+  await o.keepCopy(s);
 }
 
 /** The server's listen error as the user reads it, with the flag that fixes it. */
