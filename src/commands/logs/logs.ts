@@ -4,7 +4,7 @@ import { renderTable } from '../shared/table.js';
 import type { Deps } from '../../deps.js';
 import { StoreError, UsageError, UserError } from '../../errors.js';
 import { documentId, documentProblem } from '../../store/schemas.js';
-import { SEALED_CALL_LOG_FIELDS, type CallLogQuery } from '../../store/types.js';
+import { SEALED_CALL_LOG_FIELDS, type CallLogQuery, type Store } from '../../store/types.js';
 import { callLogContext, type CallStatus } from '../../domain/call-records.js';
 import { LIVE_STATUSES, logRows, type LogRow } from '../../domain/call-log-query.js';
 import type { Unlocked } from '../../domain/keyring.js';
@@ -117,20 +117,7 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
   const paged = table && opts.limit === undefined;
   const limit = opts.limit ?? (paged ? TABLE_ROWS + 1 : undefined);
   const unlocked = opts.decrypt ? await ctx.keyring() : undefined;
-  // Calls still running: a status, no report yet (a caller filter leaves them out: they have no
-  // number; an ended-reason filter too: they have none yet; and an --until day before today).
-  const statuses =
-    opts.caller || opts.endedReason || (until !== undefined && until < ctx.now().getTime())
-      ? []
-      : await store
-          .collection<CallStatus>('call_status')
-          .find(opts.call ? { _id: opts.call, status: { $in: LIVE_STATUSES } } : { status: { $in: LIVE_STATUSES } });
-  // A status an older build stored with an impossible time (a `1e308`) is skipped by name, not fatal.
-  const live = statuses.filter((st) => {
-    const problem = documentProblem('call_status', st);
-    if (problem) ctx.io.error(`Warning: call status ${printable(documentId(st))}: ${printable(problem)}; skipped.`);
-    return !problem;
-  });
+  const live = await liveCalls(store, opts, until, ctx);
   // The store filters, sorts and limits: only the rows shown are read (and opened).
   const query: CallLogQuery = {
     since,
@@ -176,24 +163,9 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
     });
   let rows: AsyncIterable<LogRow> | LogRow[] = read(query);
   let count: number | undefined;
-  if (unlocked || opts.call || table) {
-    // Read (and open) every row before printing any; kept when they fit, else read again below.
-    let kept: LogRow[] | undefined = [];
-    let size = 0;
-    let first: LogRow | undefined;
-    count = 0;
-    for await (const r of rows) {
-      count++;
-      if (r.status === 'ended') first ??= r;
-      if (kept) {
-        kept.push(r);
-        size += JSON.stringify(r).length;
-        if (size > KEEP_OPENED) kept = undefined;
-      }
-    }
-    rows =
-      kept ?? read({ ...query, startAt: first && { at: first.endedAt || first.receivedAt, callId: first.callId } });
-  }
+  // Read (and open) every row before printing any: kept when they fit, else read again as printed.
+  if (unlocked || opts.call || table)
+    ({ rows, count } = await readAllFirst(rows, (startAt) => read({ ...query, startAt })));
   if (opts.call && count === 0) {
     throw new UserError(
       `No call ${opts.call} in the store at ${store.location}.`,
@@ -222,6 +194,52 @@ export async function runLogs(opts: LogsOptions, ctx: Context): Promise<LogsResu
   if (paged && Array.isArray(rows) && rows.length > TABLE_ROWS)
     return { rows: rows.slice(0, TABLE_ROWS), timeZone, more: true };
   return { rows, timeZone };
+}
+
+/**
+ * Calls still running: a status, no report yet. A caller filter leaves them out (they have no
+ * number), an ended-reason filter too (they have none yet), and an --until day before today. A status
+ * an older build stored with an impossible time (a `1e308`) is skipped by name, not fatal.
+ */
+async function liveCalls(
+  store: Store,
+  opts: LogsOptions,
+  until: number | undefined,
+  ctx: Context,
+): Promise<CallStatus[]> {
+  if (opts.caller || opts.endedReason || (until !== undefined && until < ctx.now().getTime())) return [];
+  const statuses = await store
+    .collection<CallStatus>('call_status')
+    .find(opts.call ? { _id: opts.call, status: { $in: LIVE_STATUSES } } : { status: { $in: LIVE_STATUSES } });
+  return statuses.filter((st) => {
+    const problem = documentProblem('call_status', st);
+    if (problem) ctx.io.error(`Warning: call status ${printable(documentId(st))}: ${printable(problem)}; skipped.`);
+    return !problem;
+  });
+}
+
+/**
+ * Every row read (and opened) before the first is printed (ENC-6): kept in memory while they fit in
+ * {@link KEEP_OPENED}, else read again by `again`, from the first ended row of the first pass.
+ */
+async function readAllFirst(
+  rows: AsyncIterable<LogRow>,
+  again: (startAt: CallLogQuery['startAt']) => AsyncIterable<LogRow>,
+): Promise<{ rows: AsyncIterable<LogRow> | LogRow[]; count: number }> {
+  let kept: LogRow[] | undefined = [];
+  let size = 0;
+  let first: LogRow | undefined;
+  let count = 0;
+  for await (const r of rows) {
+    count++;
+    if (r.status === 'ended') first ??= r;
+    if (kept) {
+      kept.push(r);
+      size += JSON.stringify(r).length;
+      if (size > KEEP_OPENED) kept = undefined;
+    }
+  }
+  return { rows: kept ?? again(first && { at: first.endedAt || first.receivedAt, callId: first.callId }), count };
 }
 
 /**
