@@ -287,8 +287,63 @@ interface ApplyInput {
   liveTunnel?: TunnelRecord;
 }
 
+/**
+ * Creates or updates one resource on Vapi and returns what to record of it (a credential without
+ * its secret). While a serve's tunnel is live, Vapi keeps sending to it: what is sent points at the
+ * tunnel, what is recorded is the synced URL, and the tunnel record puts that back when serve stops.
+ * @throws VapiError, UserError (the credential deleted on Vapi while sync ran)
+ */
+async function writeResource(x: ApplyInput, p: PlannedResource, body: Remote): Promise<ResourceState> {
+  const { vapi, s, spinner, liveTunnel } = x;
+  const configs = x.store.collection<BotConfig>('bot_configs');
+  spinner.start(`${p.action === 'create' ? 'Creating' : 'Updating'} ${p.kind} ${p.name}…`);
+  const what = `${p.action} ${p.kind} ${p.name}`;
+  // While a serve's tunnel is live, Vapi keeps sending to it; what is recorded is the synced URL,
+  // and the tunnel record will put that back when serve stops.
+  const pointed = liveTunnel && p.kind !== 'credential';
+  const sent = pointed ? { ...body, server: { ...(body.server as object), url: liveTunnel.url } } : body;
+  const isCreate = p.action === 'create';
+  const remote = (await vapiRequest(what, s, async () => {
+    switch (p.kind) {
+      case 'credential':
+        if (isCreate) return vapiRest(s, what, 'POST', '/credential', sent);
+        return vapiRest(s, what, 'PATCH', `/credential/${encodeURIComponent(p.id!)}`, sent).catch((err) => {
+          if ((err as { cause?: { statusCode?: number } }).cause?.statusCode !== 404) throw err;
+          throw new UserError(
+            `The webhook credential ${p.id} was deleted on Vapi while sync ran; nothing else was changed.`,
+            'Run `receptionist sync` again (without --rotate-secret): it creates a new credential with VAPI_SERVER_SECRET.',
+          );
+        });
+      case 'tool':
+        // The bodies are built from the config, which the tests validate against Vapi's spec (schema names below).
+        return isCreate
+          ? vapi.tools.create(sent as unknown as Vapi.CreateToolsRequest)
+          : vapi.tools.update({ id: p.id!, body: sent as unknown as Vapi.UpdateToolsRequestBody });
+      case 'assistant':
+        return isCreate
+          ? vapi.assistants.create(sent as unknown as Vapi.CreateAssistantDto)
+          : vapi.assistants.update({ id: p.id!, ...(sent as unknown as Omit<Vapi.UpdateAssistantDto, 'id'>) });
+      case 'phone-number':
+        return vapi.phoneNumbers.update({ id: p.id!, body: sent as unknown as Vapi.UpdatePhoneNumbersRequestBody });
+    }
+  })) as unknown as Remote;
+  const received = pointed ? { ...remote, server: { ...(remote.server as object), url: x.serverUrl } } : remote;
+  if (pointed) {
+    const previous = { id: String(remote.id), server: body.server as VapiServer };
+    if (p.kind === 'tool') liveTunnel.previous.tools[p.name] = previous;
+    else if (p.kind === 'assistant') liveTunnel.previous.assistant = previous;
+    else liveTunnel.previous.phoneNumber = previous;
+    await configs.updateOne({ _id: 'default' }, { $set: { 'vapi.tunnel': liveTunnel } });
+  }
+  return {
+    id: String(remote.id),
+    sent: p.kind === 'credential' ? withoutSecret(body) : body,
+    received: p.kind === 'credential' ? withoutSecret(received) : received,
+  };
+}
+
 async function apply(x: ApplyInput): Promise<{ assistantId?: string; credentialId?: string }> {
-  const { config, plan, vapi, s, store, spinner, liveTunnel } = x;
+  const { config, plan, vapi, s, store, spinner } = x;
   const sync: SyncState = { ...(config.vapi?.sync ?? {}), tools: { ...(config.vapi?.sync?.tools ?? {}) } };
   const vapiState: NonNullable<BotConfig['vapi']> = { ...(config.vapi ?? {}), serverUrl: x.serverUrl, sync };
   const configs = store.collection<BotConfig>('bot_configs');
@@ -330,52 +385,7 @@ async function apply(x: ApplyInput): Promise<{ assistantId?: string; credentialI
     sent: p.body,
     received: remote,
   });
-  const write = async (p: PlannedResource, body: Remote): Promise<ResourceState> => {
-    spinner.start(`${p.action === 'create' ? 'Creating' : 'Updating'} ${p.kind} ${p.name}…`);
-    const what = `${p.action} ${p.kind} ${p.name}`;
-    // While a serve's tunnel is live, Vapi keeps sending to it; what is recorded is the synced URL,
-    // and the tunnel record will put that back when serve stops.
-    const pointed = liveTunnel && p.kind !== 'credential';
-    const sent = pointed ? { ...body, server: { ...(body.server as object), url: liveTunnel.url } } : body;
-    const isCreate = p.action === 'create';
-    const remote = (await vapiRequest(what, s, async () => {
-      switch (p.kind) {
-        case 'credential':
-          if (isCreate) return vapiRest(s, what, 'POST', '/credential', sent);
-          return vapiRest(s, what, 'PATCH', `/credential/${encodeURIComponent(p.id!)}`, sent).catch((err) => {
-            if ((err as { cause?: { statusCode?: number } }).cause?.statusCode !== 404) throw err;
-            throw new UserError(
-              `The webhook credential ${p.id} was deleted on Vapi while sync ran; nothing else was changed.`,
-              'Run `receptionist sync` again (without --rotate-secret): it creates a new credential with VAPI_SERVER_SECRET.',
-            );
-          });
-        case 'tool':
-          // The bodies are built from the config, which the tests validate against Vapi's spec (schema names below).
-          return isCreate
-            ? vapi.tools.create(sent as unknown as Vapi.CreateToolsRequest)
-            : vapi.tools.update({ id: p.id!, body: sent as unknown as Vapi.UpdateToolsRequestBody });
-        case 'assistant':
-          return isCreate
-            ? vapi.assistants.create(sent as unknown as Vapi.CreateAssistantDto)
-            : vapi.assistants.update({ id: p.id!, ...(sent as unknown as Omit<Vapi.UpdateAssistantDto, 'id'>) });
-        case 'phone-number':
-          return vapi.phoneNumbers.update({ id: p.id!, body: sent as unknown as Vapi.UpdatePhoneNumbersRequestBody });
-      }
-    })) as unknown as Remote;
-    const received = pointed ? { ...remote, server: { ...(remote.server as object), url: x.serverUrl } } : remote;
-    if (pointed) {
-      const previous = { id: String(remote.id), server: body.server as VapiServer };
-      if (p.kind === 'tool') liveTunnel.previous.tools[p.name] = previous;
-      else if (p.kind === 'assistant') liveTunnel.previous.assistant = previous;
-      else liveTunnel.previous.phoneNumber = previous;
-      await configs.updateOne({ _id: 'default' }, { $set: { 'vapi.tunnel': liveTunnel } });
-    }
-    return {
-      id: String(remote.id),
-      sent: p.kind === 'credential' ? withoutSecret(body) : body,
-      received: p.kind === 'credential' ? withoutSecret(received) : received,
-    };
-  };
+  const write = (p: PlannedResource, body: Remote) => writeResource(x, p, body);
   /** Writes what changed (bodies are rebuilt with the real ids); an adopted resource that needs no write is recorded as found. */
   const step = async (p: PlannedResource, body: Remote, remote: Remote | null): Promise<ResourceState | undefined> => {
     const compared = p.kind === 'credential' ? withoutSecret(body) : body;
