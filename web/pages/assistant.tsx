@@ -138,11 +138,9 @@ export function Assistant({ me }: { me: Me }) {
   const loaded = useApi<AssistantData>('/api/assistant');
   const [values, setValues] = useState<Record<string, string>>({});
   const [saved, setSaved] = useState<{ done?: string; warnings?: string[] }>({});
-  const [error, setError] = useState<ApiError & { where: string }>();
-  const [plan, setPlan] = useState<SyncResult>();
-  const [published, setPublished] = useState<string>();
-  const [busy, setBusy] = useState('');
-  const [serverUrl, setServerUrl] = useState('');
+  const { busy, error, run } = useRun();
+  // A save makes the plan shown stale: the publish panel starts afresh.
+  const [saves, setSaves] = useState(0);
   const d = loaded.data;
   useEffect(() => {
     if (d) setValues(Object.fromEntries(Object.entries(d.values).map(([k, v]) => [k, v === null ? '' : String(v)])));
@@ -164,17 +162,6 @@ export function Assistant({ me }: { me: Me }) {
     });
   };
   const changed = Object.entries(values).filter(([k, v]) => v !== (d.values[k] === null ? '' : String(d.values[k])));
-  const run = async (what: string, fn: () => Promise<void>) => {
-    setBusy(what);
-    setError(undefined);
-    try {
-      await fn();
-    } catch (err) {
-      setError({ ...asProblem(err), where: what });
-    } finally {
-      setBusy('');
-    }
-  };
   const save = (force: boolean) =>
     run('save', async () => {
       const r = await api<{ changes: Change[] }>(
@@ -188,24 +175,9 @@ export function Assistant({ me }: { me: Me }) {
           : 'Nothing changed.',
         warnings: r.warnings,
       });
-      setPlan(undefined);
+      setSaves((n) => n + 1);
       loaded.reload();
     });
-  const body = serverUrl ? { serverUrl } : {};
-  const review = () =>
-    run('plan', async () => setPlan((await api<SyncResult>('POST', '/api/assistant/plan', body)).data));
-  const publish = () =>
-    run('publish', async () => {
-      const r = await api<SyncResult>('POST', '/api/assistant/publish', body);
-      setPlan(r.data);
-      setPublished(
-        r.data.applied
-          ? `Published: assistant ${r.data.assistantId ?? ''} on ${r.data.baseUrl}.`
-          : 'Vapi already had this; nothing to change.',
-      );
-    });
-  const drifted = plan?.plan.filter((p) => p.action === 'drifted') ?? [];
-  const pending = plan?.plan.filter((p) => p.action !== 'unchanged') ?? [];
   return (
     <section aria-labelledby="assistant-title">
       <h1 id="assistant-title">Assistant</h1>
@@ -234,43 +206,15 @@ export function Assistant({ me }: { me: Me }) {
             onInput={(e) => set('systemPrompt')((e.target as HTMLTextAreaElement).value)}
           />
         </Field>
-        {SECTIONS.map((section) => {
-          const chosen = d.options[section.kind].find((p) => p.provider === values[section.provider]);
-          return (
-            <fieldset class="grid">
-              <legend>{section.legend}</legend>
-              <Choice
-                label={`${section.legend} provider`}
-                name={section.provider}
-                choices={{ values: d.options[section.kind].map((p) => p.provider), isFreeForm: false }}
-                value={values[section.provider] ?? ''}
-                set={pickProvider(section)}
-              />
-              {section.fields.map((f) => (
-                <Choice
-                  label={f.label}
-                  name={f.key}
-                  choices={chosen?.[f.values]}
-                  value={values[f.key] ?? ''}
-                  set={set(f.key)}
-                />
-              ))}
-              {section.kind === 'models' ? (
-                <Field label="Temperature" help="0 to 2">
-                  <input
-                    name="model.temperature"
-                    type="number"
-                    min={0}
-                    max={2}
-                    step={0.1}
-                    value={values['model.temperature']}
-                    onInput={(e) => set('model.temperature')((e.target as HTMLInputElement).value)}
-                  />
-                </Field>
-              ) : null}
-            </fieldset>
-          );
-        })}
+        {SECTIONS.map((section) => (
+          <ProviderFieldset
+            section={section}
+            options={d.options}
+            values={values}
+            set={set}
+            pick={pickProvider(section)}
+          />
+        ))}
         <Notes {...saved} />
         <button type="submit" disabled={!changed.length || busy !== ''} aria-busy={busy === 'save'}>
           Save{changed.length ? ` (${changed.length} change${changed.length > 1 ? 's' : ''})` : ''}
@@ -282,6 +226,136 @@ export function Assistant({ me }: { me: Me }) {
           </button>
         ) : null}
       </form>
+      <PublishPanel key={saves} d={d} />
+    </section>
+  );
+}
+
+/** One provider section of the form: the provider, then its fields with the provider's choices. */
+function ProviderFieldset(p: {
+  section: Section;
+  options: AssistantData['options'];
+  values: Record<string, string>;
+  set: (key: string) => (v: string) => void;
+  pick: (v: string) => void;
+}) {
+  const { section, options, values, set } = p;
+  const chosen = options[section.kind].find((o) => o.provider === values[section.provider]);
+  return (
+    <fieldset class="grid">
+      <legend>{section.legend}</legend>
+      <Choice
+        label={`${section.legend} provider`}
+        name={section.provider}
+        choices={{ values: options[section.kind].map((o) => o.provider), isFreeForm: false }}
+        value={values[section.provider] ?? ''}
+        set={p.pick}
+      />
+      {section.fields.map((f) => (
+        <Choice
+          label={f.label}
+          name={f.key}
+          choices={chosen?.[f.values]}
+          value={values[f.key] ?? ''}
+          set={set(f.key)}
+        />
+      ))}
+      {section.kind === 'models' ? (
+        <Field label="Temperature" help="0 to 2">
+          <input
+            name="model.temperature"
+            type="number"
+            min={0}
+            max={2}
+            step={0.1}
+            value={values['model.temperature']}
+            onInput={(e) => set('model.temperature')((e.target as HTMLInputElement).value)}
+          />
+        </Field>
+      ) : null}
+    </fieldset>
+  );
+}
+
+/** The plan `receptionist sync` would apply: each resource, its changes, and what changed on Vapi. */
+function PlanView({ plan }: { plan: SyncResult }) {
+  const drifted = plan.plan.filter((p) => p.action === 'drifted');
+  const pending = plan.plan.filter((p) => p.action !== 'unchanged');
+  return (
+    <>
+      <Table
+        label="The plan"
+        caption="Plan"
+        head={['Resource', 'Name', 'Action', 'Changes']}
+        rowClass={(i) => plan.plan[i]!.action}
+        rows={plan.plan.map((p) => [
+          p.kind,
+          p.name,
+          p.action === 'drifted' ? 'changed on Vapi since the last sync' : p.action,
+          <>
+            {p.changes.map((c) => (
+              <div>
+                {c.path}: {short(c.from)} → {short(c.to)}
+              </div>
+            ))}
+            {p.remoteChanges.map((c) => (
+              <div class="warning">
+                on Vapi: {c.path}: {short(c.from)} → {short(c.to)}
+              </div>
+            ))}
+          </>,
+        ])}
+      />
+      <p role="status">
+        {pending.length ? `${pending.length} to change on Vapi.` : 'Vapi matches the stored config.'}
+        {drifted.length
+          ? ` ${drifted.length} changed on Vapi since the last sync: fold those changes into the config here, or run receptionist sync --force to overwrite them.`
+          : ''}
+      </p>
+    </>
+  );
+}
+
+/** What a button starts: which one is busy, and the error of the last one, by its name. */
+function useRun() {
+  const [busy, setBusy] = useState('');
+  const [error, setError] = useState<ApiError & { where: string }>();
+  const run = async (what: string, fn: () => Promise<void>) => {
+    setBusy(what);
+    setError(undefined);
+    try {
+      await fn();
+    } catch (err) {
+      setError({ ...asProblem(err), where: what });
+    } finally {
+      setBusy('');
+    }
+  };
+  return { busy, error, run };
+}
+
+/** Publishing: the plan `receptionist sync` shows, reviewed, then applied; drift on Vapi blocks it. */
+function PublishPanel({ d }: { d: AssistantData }) {
+  const { busy, error, run } = useRun();
+  const [plan, setPlan] = useState<SyncResult>();
+  const [published, setPublished] = useState<string>();
+  const [serverUrl, setServerUrl] = useState('');
+  const body = serverUrl ? { serverUrl } : {};
+  const review = () =>
+    run('plan', async () => setPlan((await api<SyncResult>('POST', '/api/assistant/plan', body)).data));
+  const publish = () =>
+    run('publish', async () => {
+      const r = await api<SyncResult>('POST', '/api/assistant/publish', body);
+      setPlan(r.data);
+      setPublished(
+        r.data.applied
+          ? `Published: assistant ${r.data.assistantId ?? ''} on ${r.data.baseUrl}.`
+          : 'Vapi already had this; nothing to change.',
+      );
+    });
+  const drifted = plan?.plan.filter((p) => p.action === 'drifted') ?? [];
+  return (
+    <>
       <h2>Publish to Vapi</h2>
       {!d.vapiKey ? <p class="warning">No VAPI_API_KEY where the studio runs: it can save, not publish.</p> : null}
       <p>
@@ -313,45 +387,13 @@ export function Assistant({ me }: { me: Me }) {
           Publish
         </button>
       </div>
-      {error && error.where !== 'save' ? <Problem error={error} /> : null}
+      {error ? <Problem error={error} /> : null}
       {published ? (
         <p class="done" role="status">
           {published}
         </p>
       ) : null}
-      {plan ? (
-        <>
-          <Table
-            label="The plan"
-            caption="Plan"
-            head={['Resource', 'Name', 'Action', 'Changes']}
-            rowClass={(i) => plan.plan[i]!.action}
-            rows={plan.plan.map((p) => [
-              p.kind,
-              p.name,
-              p.action === 'drifted' ? 'changed on Vapi since the last sync' : p.action,
-              <>
-                {p.changes.map((c) => (
-                  <div>
-                    {c.path}: {short(c.from)} → {short(c.to)}
-                  </div>
-                ))}
-                {p.remoteChanges.map((c) => (
-                  <div class="warning">
-                    on Vapi: {c.path}: {short(c.from)} → {short(c.to)}
-                  </div>
-                ))}
-              </>,
-            ])}
-          />
-          <p role="status">
-            {pending.length ? `${pending.length} to change on Vapi.` : 'Vapi matches the stored config.'}
-            {drifted.length
-              ? ` ${drifted.length} changed on Vapi since the last sync: fold those changes into the config here, or run receptionist sync --force to overwrite them.`
-              : ''}
-          </p>
-        </>
-      ) : null}
-    </section>
+      {plan ? <PlanView plan={plan} /> : null}
+    </>
   );
 }
