@@ -1,3 +1,4 @@
+import type { Doc } from '../store/types.js';
 import { DateTime } from 'luxon';
 import type { AcPurchase, TroubleshootingGuide } from './clinic.js';
 
@@ -39,4 +40,20 @@ export function findGuide(guides: TroubleshootingGuide[], symptom: string): Trou
     if (score > 0 && (!best || score > best.score)) best = { guide, score };
   }
   return best?.guide;
+}
+
+/** An AC technician's visit, booked by `schedule_ac_service` (collection `ac_service_visits`). */
+export interface ServiceVisit extends Doc {
+  visitId: string;
+  customerId: string;
+  serialNumber: string;
+  /** ISO date (clinic zone) of the visit. */
+  date: string;
+  window: string;
+  /** Sealed at rest (admin key). */
+  issue: string;
+  isInWarranty: boolean;
+  status: 'scheduled';
+  sourceKey: string;
+  createdAt: string;
 }

@@ -64,7 +64,7 @@ function nameMatches(owner: RecordOwner, said: string, sealer: FieldSealer): boo
 }
 
 /** One call's failed attempts (collection `access_failures`, `_id` = Vapi `call.id`), by `toolCallId`. */
-interface FailureDoc {
+export interface FailureDoc {
   _id: string;
   count: number;
   /** The tool calls that failed: a redelivery of one of them is not counted again. */
@@ -78,7 +78,7 @@ const failureKey = (callId: string) => callId || 'no-call';
 
 /** Failed attempts so far in this call. @throws StoreUnavailableError */
 export async function failedAttempts(store: Store, callId: string): Promise<number> {
-  const doc = await store.collection<FailureDoc>('access_failures').findOne({ _id: failureKey(callId) });
+  const doc = await store.collection('access_failures').findOne({ _id: failureKey(callId) });
   return doc?.count ?? 0;
 }
 
@@ -93,7 +93,7 @@ export async function recordFailedAttempt(
   toolCallId: string,
   nowIso: string,
 ): Promise<number> {
-  const col = store.collection<FailureDoc>('access_failures');
+  const col = store.collection('access_failures');
   const _id = failureKey(callId);
   const doc = await col.findOne({ _id });
   if (doc?.toolCallIds.includes(toolCallId)) return doc.count;
@@ -105,5 +105,5 @@ export async function recordFailedAttempt(
 
 /** Drops the counts of calls whose last failed attempt is before `cutoffIso` (run with the reply prune). */
 export async function pruneFailedAttempts(store: Store, cutoffIso: string): Promise<number> {
-  return (await store.collection<FailureDoc>('access_failures').deleteMany({ lastAt: { $lt: cutoffIso } })).deleted;
+  return (await store.collection('access_failures').deleteMany({ lastAt: { $lt: cutoffIso } })).deleted;
 }

@@ -89,7 +89,7 @@ export class AppointmentBook {
     readonly now: () => Date,
     readonly sealer: FieldSealer,
   ) {
-    this.col = store.collection<Appointment>('appointments');
+    this.col = store.collection('appointments');
   }
 
   /** Seals the sensitive fields among `fields` for the record chain `rootId`, adding the phone's blind index. */
@@ -445,7 +445,7 @@ export async function upsertPatient(
   nowIso: string,
   sealer: FieldSealer,
 ): Promise<void> {
-  const col = store.collection<Customer>('customers');
+  const col = store.collection('customers');
   const phoneIndex = sealer.index(patient.phone);
   const existing = await col.findOne({ phoneIndex });
   const _id = existing?._id ?? `p-${phoneIndex.slice(0, 24)}`;

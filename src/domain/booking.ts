@@ -181,7 +181,7 @@ export async function cancelBooking(
     await notifyPatient(book, 'appointment.cancelled', { ...appt, status: 'cancelled' });
     await cancelReminders(store, { appointmentId: appt.appointmentId }, now(), 'appointment cancelled');
     await store
-      .collection<Appointment>('appointments')
+      .collection('appointments')
       .updateOne({ appointmentId: appt.appointmentId }, { $unset: { contact: true } });
     return true;
   });

@@ -38,7 +38,7 @@ export async function bookingsByCall(
   const out = new Map<string, string[]>();
   if (!callIds.length) return out;
   const appts = await store
-    .collection<Appointment>('appointments')
+    .collection('appointments')
     .find(
       { callId: { $in: callIds }, status: { $in: ['confirmed', 'cancelled', 'rescheduled'] } },
       { sort: { startMs: 1 } },
@@ -97,7 +97,7 @@ export async function* logRows(store: Store, query: CallLogQuery, o: LogRowsOpti
     const unexplained = rows.filter((r) => !r.endedReason).map((r) => r.callId);
     const reasons = new Map(
       unexplained.length
-        ? (await store.collection<CallStatus>('call_status').find({ _id: { $in: unexplained } })).map((s) => [
+        ? (await store.collection('call_status').find({ _id: { $in: unexplained } })).map((s) => [
             s._id,
             s.endedReason ?? '',
           ])

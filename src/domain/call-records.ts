@@ -108,7 +108,7 @@ export interface CallStatus {
 
 /** Records a `status-update` unless a newer one is already stored (messages can arrive out of order). */
 export async function recordCallStatus(store: Store, s: CallStatus): Promise<void> {
-  const col = store.collection<CallStatus>('call_status');
+  const col = store.collection('call_status');
   const { _id, ...fields } = s;
   const res = await col.updateOne({ _id, at: { $lte: s.at } }, { $set: fields });
   if (res.matched === 0 && !(await col.findOne({ _id }))) {

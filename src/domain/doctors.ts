@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Store } from '../store/types.js';
 import { documentProblem } from '../store/schemas.js';
-import { WEEKDAYS, type Doctor, type Holiday, type Leave, type Weekday } from './clinic.js';
+import { WEEKDAYS, type Doctor, type Leave, type Weekday } from './clinic.js';
 import { matchDoctors } from './schedule.js';
 
 /** A doctor, hours, leave or holiday the front desk gave that cannot be used; the message says why. */
@@ -123,8 +123,8 @@ export const slotLength = (doctor: Pick<Doctor, 'slotMinutes'>, clinicMinutes: n
  */
 export async function clinicDoctors(store: Store): Promise<Doctor[]> {
   const [all, holidays] = await Promise.all([
-    store.collection<Doctor>('doctors').find({}, { sort: { name: 1 } }),
-    store.collection<Holiday>('holidays').find({}, { sort: { from: 1 } }),
+    store.collection('doctors').find({}, { sort: { name: 1 } }),
+    store.collection('holidays').find({}, { sort: { from: 1 } }),
   ]);
   const closed: Leave[] = holidays
     .filter((h) => !documentProblem('holidays', h))

@@ -201,7 +201,7 @@ export class FrontDesk {
  * `now` is none, whatever its stored status. @throws StoreUnavailableError
  */
 export async function listAppointments(store: Store, now: Date, q: ListQuery): Promise<Appointment[]> {
-  const found = await store.collection<Appointment>('appointments').find(
+  const found = await store.collection('appointments').find(
     {
       ...(q.doctorId ? { doctorId: q.doctorId } : {}),
       ...(q.status === 'all' ? { status: { $ne: 'expired' } } : { status: q.status }),

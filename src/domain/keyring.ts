@@ -85,10 +85,10 @@ export function usernameProblem(username: string): string | undefined {
 }
 
 function users(store: Store): Collection<UserDoc> {
-  return store.collection<UserDoc>('users');
+  return store.collection('users');
 }
 function keys(store: Store): Collection<KeyDoc> {
-  return store.collection<KeyDoc>('keys');
+  return store.collection('keys');
 }
 
 /** `k20261121a1b2c3` for an admin key, `r…` for a receptionist key. */

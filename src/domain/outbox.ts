@@ -119,7 +119,7 @@ export async function recordReminderCallEnd(
   const id = reminderIdOfCall(report.callName);
   if (!id || !report.endedReason) return false;
   const r = await store
-    .collection<OutboxEntry>('outbox')
+    .collection('outbox')
     .updateOne(
       { _id: id, status: 'pending', 'deliveries.call.callId': report.callId, 'deliveries.call.status': 'placed' },
       { $set: { 'deliveries.call.endedReason': report.endedReason, dueAt: now.getTime() } },
@@ -184,7 +184,7 @@ let made = 0;
 const nextOrder = () => Date.now() * 1000 + (made++ % 1000);
 const newId = () => `msg_${randomBytes(15).toString('base64url').replace(/[-_]/g, 'x')}`;
 const bound = (id: string) => `outbox:${id}`;
-const outbox = (store: Store) => store.collection<OutboxEntry>('outbox');
+const outbox = (store: Store) => store.collection('outbox');
 
 /**
  * Puts one notification in the outbox. Call it inside the atomic step of the change it tells of.
@@ -302,7 +302,7 @@ export async function purgeOutbox(store: Store, opts: { before: Date; dead?: boo
  */
 export async function forgetPastContacts(store: Store, now: Date): Promise<number> {
   const res = await store
-    .collection<Appointment>('appointments')
+    .collection('appointments')
     .updateMany({ contact: { $exists: true }, startMs: { $lt: now.getTime() } }, { $unset: { contact: true } });
   return res.matched;
 }

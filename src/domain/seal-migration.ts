@@ -32,7 +32,7 @@ export async function sealExistingData(store: Store, sealer: FieldSealer): Promi
   );
 
   let appointments = 0;
-  const appts = store.collection<Appointment>('appointments');
+  const appts = store.collection('appointments');
   for (const a of await appts.find({})) {
     const unindexedName = !a.nameIndex && typeof a.patientName === 'string' && !isSealed(a.patientName);
     if (!unindexedName && !SEALED_APPOINTMENT_FIELDS.some((f) => typeof a[f] === 'string' && a[f] && !isSealed(a[f])))
@@ -46,7 +46,7 @@ export async function sealExistingData(store: Store, sealer: FieldSealer): Promi
   }
 
   let customers = 0;
-  const custs = store.collection<Customer>('customers');
+  const custs = store.collection('customers');
   for (const c of await custs.find({})) {
     const unindexedName = !c.nameIndex && typeof c.name === 'string' && !isSealed(c.name);
     if (!unindexedName && ![c.phone, c.email, c.name].some((v) => typeof v === 'string' && v && !isSealed(v))) continue;
@@ -76,7 +76,7 @@ export async function reindexPhones(store: Store, admin: Unlocked, blindKey: Buf
     return { ...r, customerIndex: index(number) };
   });
   let appointments = 0;
-  const appts = store.collection<Appointment>('appointments');
+  const appts = store.collection('appointments');
   // Names are sealed (to the receptionist key, which admins hold too): opened like the numbers.
   const nameIndexOf = (name: unknown, ctx: SealContext) =>
     typeof name === 'string' && name ? blindNameIndex(blindKey, openField(name, ctx, admin.dataKeys)) : undefined;
@@ -102,7 +102,7 @@ export async function reindexPhones(store: Store, admin: Unlocked, blindKey: Buf
     appointments++;
   }
   let customers = 0;
-  const custs = store.collection<Customer>('customers');
+  const custs = store.collection('customers');
   for (const c of await custs.find({})) {
     const set: Partial<Customer> = {};
     if (typeof c.phone === 'string') {

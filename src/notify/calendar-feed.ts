@@ -1,7 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/types.js';
 import type { ClinicSettings, Doctor } from '../domain/clinic.js';
-import type { Appointment } from '../domain/appointments.js';
 import type { FieldSealer } from '../domain/sealer.js';
 import { openContact } from '../domain/outbox.js';
 import { slotLength } from '../domain/doctors.js';
@@ -29,12 +28,12 @@ export async function doctorFeed(
   doctorId: string,
   token: string,
 ): Promise<string | undefined> {
-  const doctor = await store.collection<Doctor>('doctors').findOne({ _id: doctorId });
+  const doctor = await store.collection('doctors').findOne({ _id: doctorId });
   if (!doctor) return undefined;
   const expected = Buffer.from(sealer.feedToken(doctor._id, doctor.feedVersion ?? 1));
   const given = Buffer.from(token);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-  const rows = await store.collection<Appointment>('appointments').find(
+  const rows = await store.collection('appointments').find(
     {
       doctorId,
       status: { $in: ['confirmed', 'cancelled'] },

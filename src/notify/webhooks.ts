@@ -1,6 +1,7 @@
+import type { WebhookEndpoint } from '../domain/records.js';
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import type { Doc, Store } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import type { FieldSealer } from '../domain/sealer.js';
 import type { NotificationEvent } from '../domain/outbox.js';
 
@@ -11,19 +12,10 @@ import type { NotificationEvent } from '../domain/outbox.js';
  * (Unix seconds) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of id.timestamp.body>`), signed
  * with the `standardwebhooks` library; the body is the notification's `{type, timestamp, data}`.
  */
-export interface WebhookEndpoint extends Doc {
-  /** `we_` + 16 characters */
-  _id: string;
-  url: string;
-  /** The events it gets; `['*']`: all. */
-  events: string[];
-  /** The signing secret (`whsec_…`), sealed for serve (it signs). */
-  secret: string;
-  description?: string;
-  createdAt: string;
-}
 
-export const webhookEndpoints = (store: Store) => store.collection<WebhookEndpoint>('webhooks');
+export type { WebhookEndpoint } from '../domain/records.js';
+
+export const webhookEndpoints = (store: Store) => store.collection('webhooks');
 
 /** A new signing secret in the Standard Webhooks form: `whsec_` + base64 of 24 random bytes. */
 export function newSigningSecret(): string {

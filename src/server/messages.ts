@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Store } from '../store/types.js';
 import { StoreUnavailableError } from '../store/types.js';
-import type { BotConfig, Customer } from '../domain/clinic.js';
+import type { BotConfig } from '../domain/clinic.js';
 import { AppointmentBook } from '../domain/appointments.js';
 import { callLogFromReport, sealCallLog } from '../domain/call-records.js';
 import { recordReminderCallEnd, reminderIdOfCall } from '../domain/outbox.js';
@@ -292,7 +292,7 @@ async function assistantReply(message: ServerMessage, ctx: MessageContext): Prom
   if (!number) return base;
   await ctx.sealer.prepare({ phones: [number] });
   const phoneIndex = ctx.sealer.index(number);
-  const customer = await ctx.store.collection<Customer>('customers').findOne({ phoneIndex });
+  const customer = await ctx.store.collection('customers').findOne({ phoneIndex });
   if (!customer) return base;
   const latest = await new AppointmentBook(ctx.store, ctx.config.clinic, ctx.now, ctx.sealer).latestFor(phoneIndex);
   const zone = ctx.config.clinic.timeZone;

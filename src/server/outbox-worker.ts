@@ -85,7 +85,7 @@ export class OutboxWorker {
   }
 
   private async reclaim(): Promise<void> {
-    const col = this.store.collection<OutboxEntry>('outbox');
+    const col = this.store.collection('outbox');
     const mine = `${os.hostname()}:`;
     for (const e of await col.find({ status: 'pending', leaseUntil: { $gt: 0 } }, { fields: ['leaseOwner'] })) {
       const owner = typeof e.leaseOwner === 'string' ? e.leaseOwner : '';
@@ -110,7 +110,7 @@ export class OutboxWorker {
   /** One round now (tests and `close` use it). Returns how many entries it handled. */
   async runOnce(): Promise<number> {
     const nowMs = this.opts.now().getTime();
-    const col = this.store.collection<OutboxEntry>('outbox');
+    const col = this.store.collection('outbox');
     const due = await col.find(
       { status: 'pending', dueAt: { $lte: nowMs } },
       { sort: { dueAt: 1, order: 1 }, limit: BATCH },
@@ -185,7 +185,7 @@ export class OutboxWorker {
     error: string,
     opts: { dropPayload?: boolean; attempts?: number } = {},
   ): Promise<void> {
-    await this.store.collection<OutboxEntry>('outbox').updateOne(
+    await this.store.collection('outbox').updateOne(
       { _id: entry._id },
       {
         $set: { ...fields, status: 'dead', deadAt: this.opts.now().toISOString() },
@@ -203,7 +203,7 @@ export class OutboxWorker {
   }
 
   private async deliver(entry: OutboxEntry): Promise<void> {
-    const col = this.store.collection<OutboxEntry>('outbox');
+    const col = this.store.collection('outbox');
     const now = this.opts.now();
     const { expiresAt } = entry;
     const expired = expiresAt !== undefined && now.getTime() >= expiresAt;
@@ -323,7 +323,7 @@ export class OutboxWorker {
   /** Gives the entry back (its lease ends) to be taken again at `dueAt` (epoch ms), with `set` recorded. */
   private async requeue(id: string, dueAt: number, set: Partial<OutboxEntry>): Promise<void> {
     await this.store
-      .collection<OutboxEntry>('outbox')
+      .collection('outbox')
       .updateOne({ _id: id }, { $set: { ...set, dueAt }, $unset: { leaseUntil: true, leaseOwner: true } });
   }
 }

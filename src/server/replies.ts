@@ -1,11 +1,5 @@
+import type { StoredReply } from '../domain/records.js';
 import { DuplicateKeyError, type Collection, type Store } from '../store/types.js';
-
-interface StoredReply {
-  _id: string;
-  reply: unknown;
-  createdAt: string;
-  [k: string]: unknown;
-}
 
 /** What a computation returns: its value, and whether the value (and its writes) are kept; see {@link ReplyCache.once}. */
 export type Computed<T> = { value: T; cache: boolean | 'writes-only' };
@@ -34,7 +28,7 @@ export class ReplyCache {
     private readonly store: Store,
     private readonly now: () => Date,
   ) {
-    this.col = store.collection<StoredReply>('replies');
+    this.col = store.collection('replies');
   }
 
   /**

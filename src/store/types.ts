@@ -355,11 +355,32 @@ export const LOG_KEYS = {
   recordings: (r: RecordedMessage) => `${r.callId}\u0000${r.at}\u0000${r.seq}`,
 } as const;
 
+/**
+ * The record type of each collection. Empty here: the rooms that own the records fill it in by
+ * module augmentation (src/domain/collections.ts), so the store knows no domain type and
+ * `store.collection('appointments')` is still a `Collection<Appointment>`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by augmentation
+export interface CollectionTypes {}
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+
+/**
+ * The record type of collection `K`: its {@link CollectionTypes} entry; any document for a name not
+ * known until run time (a union, as code that walks every collection has: backup, migrate).
+ */
+export type RecordOf<K extends CollectionName> = [K] extends [UnionToIntersection<K>]
+  ? K extends keyof CollectionTypes
+    ? CollectionTypes[K] & Doc
+    : Doc
+  : Doc;
+
 export interface Store {
   readonly kind: 'local' | 'mongo';
   /** Human-readable location, for messages (a path or a redacted URI). */
   readonly location: string;
-  collection<T extends Doc = Doc>(name: CollectionName): Collection<T>;
+  /** Collection `name`, typed by {@link CollectionTypes}. */
+  collection<K extends CollectionName>(name: K): Collection<RecordOf<K>>;
   readonly callLogs: CallLogStore;
   readonly audit: AuditLog;
   readonly chats: AppendLog<ChatRecord>;

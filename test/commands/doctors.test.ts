@@ -2,9 +2,6 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { commandEnv } from '../support/command-env.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import type { Appointment } from '../../src/domain/appointments.js';
-import type { Doctor } from '../../src/domain/clinic.js';
-import type { OutboxEntry } from '../../src/domain/outbox.js';
 import { formatWeeklyHours, parseWeeklyHours } from '../../src/domain/doctors.js';
 import { startTestServer, toolCalls, only } from '../support/app.js';
 import { readDotenv } from '../../src/deps.js';
@@ -27,7 +24,7 @@ async function voice() {
   let n = 0;
   const say = async (name: string, args: Record<string, unknown>) =>
     String(only((await s.send(toolCalls(`call_${++n}`, [name, args, `tc_${n}`]))).body).result);
-  const appointments = () => store.collection<Appointment>('appointments').find({ status: 'confirmed' });
+  const appointments = () => store.collection('appointments').find({ status: 'confirmed' });
   return { s, store, say, appointments };
 }
 
@@ -194,7 +191,7 @@ describe('receptionist doctors', () => {
         "Dr. Leena Fernandes cannot take 2 of Dr. Priya Rao's 2 coming appointment(s), so nothing was changed",
       );
       expect((await appointments()).map((a) => a.doctorId)).toEqual(['dr-rao', 'dr-rao']);
-      expect(await store.collection<Doctor>('doctors').findOne({ _id: 'dr-rao' })).not.toBeNull();
+      expect(await store.collection('doctors').findOne({ _id: 'dr-rao' })).not.toBeNull();
 
       const moved = await run(['--json', 'doctors', 'remove', 'rao', '--reassign', 'dr-mehta']);
       expect(moved.code).toBe(0);
@@ -213,7 +210,7 @@ describe('receptionist doctors', () => {
       );
       expect(await say('list_doctors', { doctor: 'Rao' })).toMatch(/^We don't have a doctor called Rao\./);
       // Each patient is told of the new doctor (same time): one notification per appointment, in the outbox.
-      const told = await store.collection<OutboxEntry>('outbox').find({ event: 'appointment.rescheduled' });
+      const told = await store.collection('outbox').find({ event: 'appointment.rescheduled' });
       expect(told.map((e) => e.subject).sort()).toEqual([monday!.appointmentId, wednesday!.appointmentId].sort());
       // The slot moved with it: Dr. Mehta's 10:00 on Monday is taken now.
       expect(
@@ -223,7 +220,7 @@ describe('receptionist doctors', () => {
       const gone = await run(['--json', 'doctors', 'remove', 'mehta', '--cancel']);
       expect(gone.code).toBe(0);
       expect(JSON.parse(gone.out).cancelled.sort()).toEqual([monday!.appointmentId, wednesday!.appointmentId].sort());
-      const cancelledNotes = await store.collection<OutboxEntry>('outbox').find({ event: 'appointment.cancelled' });
+      const cancelledNotes = await store.collection('outbox').find({ event: 'appointment.cancelled' });
       expect(cancelledNotes.map((e) => e.subject).sort()).toEqual(
         [monday!.appointmentId, wednesday!.appointmentId].sort(),
       );

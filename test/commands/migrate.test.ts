@@ -1,3 +1,4 @@
+import { rawCollection } from '../support/store.js';
 import { emptyCallLog } from '../../src/domain/call-log-query.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -135,10 +136,13 @@ describe('migrate', () => {
   test('a document from a newer version or failing validation is skipped with a warning naming its id; the rest is copied', async () => {
     const dir = await populatedLocalStore();
     const store = await openSqliteStore({ dir });
-    await store
-      .collection('doctors')
-      .insertOne({ _id: 'doc_future', name: 'Dr. Future', weeklyHours: {}, schemaVersion: 2 });
-    await store.collection('appointments').insertOne({
+    await rawCollection(store, 'doctors').insertOne({
+      _id: 'doc_future',
+      name: 'Dr. Future',
+      weeklyHours: {},
+      schemaVersion: 2,
+    });
+    await rawCollection(store, 'appointments').insertOne({
       _id: 'appt_bad',
       appointmentId: 'appt_bad',
       status: 'confirmed',

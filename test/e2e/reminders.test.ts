@@ -5,7 +5,6 @@ import { cli, patientFlags, setup, startServe, type RunningServe } from '../supp
 import { tempDir } from '../support/store.js';
 import { startFakeVapi, FAKE_PHONE_NUMBER, type FakeVapi } from '../support/fake-vapi.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import type { OutboxEntry } from '../../src/domain/outbox.js';
 
 // Issue 14 item 4 on the built binary: a desk booking has its reminder, a move moves it, and serve
 // places the reminder call through (a stand-in of) Vapi once it is due. Serve runs on the real
@@ -74,7 +73,7 @@ test('book and move at the desk, then serve rings the patient through Vapi with 
   // A day and a half later…
   const store = await openSqliteStore({ dir: path.join(tmp.dir, '.receptionist') });
   try {
-    await store.collection<OutboxEntry>('outbox').updateOne({ _id: moved!.id }, { $set: { dueAt: Date.now() } });
+    await store.collection('outbox').updateOne({ _id: moved!.id }, { $set: { dueAt: Date.now() } });
   } finally {
     await store.close();
   }

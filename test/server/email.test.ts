@@ -5,7 +5,6 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import ical, { type VEvent } from 'node-ical';
 import { OutboxWorker } from '../../src/server/outbox-worker.js';
 import { emailChannel } from '../../src/notify/email.js';
-import type { OutboxEntry } from '../../src/domain/outbox.js';
 import { startTestServer, toolCalls, only, RAO_BOOKING, type TestServer } from '../support/app.js';
 
 // Issue 14 item 3, email: a real SMTP server on loopback (smtp-server, from nodemailer's authors)
@@ -62,7 +61,7 @@ test('booked, moved, cancelled: one email each to the patient, text and HTML, wi
   await worker.runOnce();
   expect(mails).toHaveLength(1);
   const [booked] = mails;
-  const [entry] = await s.store.collection<OutboxEntry>('outbox').find({});
+  const [entry] = await s.store.collection('outbox').find({});
   expect(booked!.to).toEqual(['a@b.co']);
   expect(booked!.mail.messageId).toBe(`<${entry!._id}@receptionist>`);
   const id = /Your appointment ID is (\w{9})/.exec(booked!.mail.text!)![1]!;
@@ -118,7 +117,7 @@ test('booked, moved, cancelled: one email each to the patient, text and HTML, wi
   expect(Number(moved.event.sequence)).toBeGreaterThan(Number(first.event.sequence));
   expect(Number(cancelled.event.sequence)).toBeGreaterThan(Number(moved.event.sequence));
   // All delivered: nothing of the patient is left in the outbox.
-  const left = await s.store.collection<OutboxEntry>('outbox').find({});
+  const left = await s.store.collection('outbox').find({});
   expect(left.map((e) => [e.status, e.deliveries.email?.status, e.payload])).toEqual([
     ['delivered', 'delivered', undefined],
     ['delivered', 'delivered', undefined],
@@ -143,7 +142,7 @@ test('an SMTP server that refuses: retried, then delivered once it accepts', asy
   await new Promise<void>((r) => smtp.listen(port, '127.0.0.1', () => r()));
   await send('call_1', 'book_appointment', RAO_BOOKING, 'tc_1');
   await worker.runOnce();
-  const [entry] = await s.store.collection<OutboxEntry>('outbox').find({});
+  const [entry] = await s.store.collection('outbox').find({});
   expect(entry).toMatchObject({ status: 'pending', attempts: 1, deliveries: { email: { status: 'failed' } } });
   expect(entry!.lastError).toMatch(/email: .*451/);
   // The outbox keeps the error in plaintext (outbox list, the studio): without the patient's address.
@@ -153,5 +152,5 @@ test('an SMTP server that refuses: retried, then delivered once it accepts', asy
   s.clock.now = new Date(entry!.dueAt);
   await worker.runOnce();
   expect(mails).toHaveLength(1);
-  expect((await s.store.collection<OutboxEntry>('outbox').find({}))[0]).toMatchObject({ status: 'delivered' });
+  expect((await s.store.collection('outbox').find({}))[0]).toMatchObject({ status: 'delivered' });
 });

@@ -9,8 +9,7 @@ import addFormats from 'ajv-formats';
 import { packageRoot } from '../../src/paths.js';
 import { OutboxWorker, type OutboxEvent } from '../../src/server/outbox-worker.js';
 import { newSigningSecret, secretBinding, webhookEndpoints } from '../../src/notify/webhooks.js';
-import { forgetPastContacts, RETRY_WINDOW_MS, retryOutbox, type OutboxEntry } from '../../src/domain/outbox.js';
-import type { Appointment } from '../../src/domain/appointments.js';
+import { forgetPastContacts, RETRY_WINDOW_MS, retryOutbox } from '../../src/domain/outbox.js';
 import { startTestServer, toolCalls, only, RAO_BOOKING, type TestServer } from '../support/app.js';
 
 /** A loopback receiver: records every POST and answers with the next of `statuses` (then 204). */
@@ -71,7 +70,7 @@ async function addEndpoint(url: string, events: string[] = ['*']) {
   });
   return { id, secret };
 }
-const outbox = () => s.store.collection<OutboxEntry>('outbox').find({}, { sort: { order: 1 } });
+const outbox = () => s.store.collection('outbox').find({}, { sort: { order: 1 } });
 const book = async (tc: string, args = RAO_BOOKING) =>
   String(only((await s.send(toolCalls(`call_${tc}`, ['book_appointment', args, tc]))).body).result);
 
@@ -84,7 +83,7 @@ describe('notifications outbox', () => {
       // Pending: the patient's contact details are sealed, not in clear, in the outbox and the appointment.
       const [pending] = await outbox();
       expect(pending).toMatchObject({ event: 'appointment.booked', status: 'pending', attempts: 0 });
-      const [appt] = await s.store.collection<Appointment>('appointments').find({ status: 'confirmed' });
+      const [appt] = await s.store.collection('appointments').find({ status: 'confirmed' });
       expect(JSON.stringify([pending, appt!.contact])).not.toMatch(/a@b\.co|9812345678/);
 
       expect(await worker.runOnce()).toBe(1);
@@ -140,9 +139,7 @@ describe('notifications outbox', () => {
       ]);
       for (const b of later) expect(validate(b)).toBe(true);
       // Cancelled: its contact card is gone too.
-      expect(
-        (await s.store.collection<Appointment>('appointments').findOne({ appointmentId: id }))!.contact,
-      ).toBeUndefined();
+      expect((await s.store.collection('appointments').findOne({ appointmentId: id }))!.contact).toBeUndefined();
       expect(events.map((e) => e.state)).toEqual(['delivered', 'delivered', 'delivered']);
     } finally {
       await r.close();
@@ -218,6 +215,6 @@ test('contact cards go once their appointment has started', async () => {
   expect(await forgetPastContacts(s.store, s.clock.now)).toBe(0);
   // Monday 23 November 10:00 IST has started a minute ago.
   expect(await forgetPastContacts(s.store, new Date('2026-11-23T04:31:00.000Z'))).toBe(1);
-  const [a] = await s.store.collection<Appointment>('appointments').find({ status: 'confirmed' });
+  const [a] = await s.store.collection('appointments').find({ status: 'confirmed' });
   expect(a!.contact).toBeUndefined();
 });

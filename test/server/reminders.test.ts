@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { OutboxWorker, PLACED_CHECK_MS, type Channel, type OutboxEvent } from '../../src/server/outbox-worker.js';
-import type { Appointment } from '../../src/domain/appointments.js';
 import { reminderCallChannel, reminderCallName } from '../../src/notify/call.js';
-import { openNotification, retryOutbox, type OutboxEntry } from '../../src/domain/outbox.js';
+import { openNotification, retryOutbox } from '../../src/domain/outbox.js';
 import type { VapiSettings } from '../../src/vapi/client.js';
 import { startTestServer, toolCalls, only, RAO_BOOKING, type TestServer } from '../support/app.js';
 import { startFakeVapi, FAKE_PHONE_NUMBER, type FakeVapi } from '../support/fake-vapi.js';
@@ -49,14 +48,13 @@ afterEach(async () => {
   await s.close();
 });
 
-const reminders = () =>
-  s.store.collection<OutboxEntry>('outbox').find({ event: 'appointment.reminder' }, { sort: { order: 1 } });
+const reminders = () => s.store.collection('outbox').find({ event: 'appointment.reminder' }, { sort: { order: 1 } });
 /** Books by the voice tool; returns the appointment ID. */
 const book = async (tc: string, args: Record<string, unknown> = RAO_BOOKING) => {
   const text = String(only((await s.send(toolCalls(`call_${tc}`, ['book_appointment', args, tc]))).body).result);
   expect(text).toMatch(/^You're booked/);
   const [a] = await s.store
-    .collection<Appointment>('appointments')
+    .collection('appointments')
     .find({ status: 'confirmed' }, { sort: { createdAt: -1 }, limit: 1 });
   return a!.appointmentId;
 };
@@ -228,7 +226,7 @@ test('a move cancels the reminder and makes one before the new time; a cancellat
 test('a booking nearer than the lead gets no reminder: its confirmation is the reminder', async () => {
   await book('tc_1', { ...RAO_BOOKING, doctor: 'Mehta', date: 'today at 11am' });
   expect(await reminders()).toEqual([]);
-  expect(await s.store.collection<OutboxEntry>('outbox').count({ event: 'appointment.booked' })).toBe(1);
+  expect(await s.store.collection('outbox').count({ event: 'appointment.booked' })).toBe(1);
 });
 
 test('a call Vapi took before serve died is not placed again; Vapi failing is retried; too late is dead, and stays dead', async () => {
@@ -277,7 +275,7 @@ test("reminders go only by the clinic's reminderChannels", async () => {
   const only_email = await startTestServer({ clinic: { reminderChannels: ['email'] } });
   try {
     await only_email.send(toolCalls('call_x', ['book_appointment', RAO_BOOKING, 'tc_x']));
-    const [r] = await only_email.store.collection<OutboxEntry>('outbox').find({ event: 'appointment.reminder' });
+    const [r] = await only_email.store.collection('outbox').find({ event: 'appointment.reminder' });
     expect(r!.channels).toEqual(['email']);
     const w = new OutboxWorker(only_email.store, only_email.sealer, {
       now: () => new Date(r!.dueAt),
@@ -287,7 +285,7 @@ test("reminders go only by the clinic's reminderChannels", async () => {
     await w.close();
     expect(placed()).toHaveLength(0);
     // No channel of its own wanted it: closed, with nothing sent.
-    expect(await only_email.store.collection<OutboxEntry>('outbox').findOne({ _id: r!._id })).toMatchObject({
+    expect(await only_email.store.collection('outbox').findOne({ _id: r!._id })).toMatchObject({
       status: 'delivered',
       deliveries: {},
     });

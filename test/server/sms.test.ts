@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { OutboxWorker } from '../../src/server/outbox-worker.js';
 import { smsChannel } from '../../src/notify/sms.js';
-import type { OutboxEntry } from '../../src/domain/outbox.js';
 import { startTestServer, toolCalls, only, RAO_BOOKING, type TestServer } from '../support/app.js';
 
 const SID = 'AC0123456789abcdef0123456789abcdef';
@@ -89,7 +88,7 @@ test('a booking is texted to the patient through the Messages API, as Twilio tak
       /^You're booked/,
     );
     await worker.runOnce();
-    const [entry] = await s.store.collection<OutboxEntry>('outbox').find({});
+    const [entry] = await s.store.collection('outbox').find({});
     expect(entry).toMatchObject({ status: 'pending', deliveries: { sms: { status: 'failed' } } });
     s.clock.now = new Date(entry!.dueAt);
     await worker.runOnce();
@@ -100,7 +99,7 @@ test('a booking is texted to the patient through the Messages API, as Twilio tak
       /^.+: Dr\. Priya Rao booked Mon 23 Nov, 10:00 AM\. ID \w{9}\. Call \+918041234567 to change it\.$/,
     );
     expect(api.sent[0]!.Body).not.toContain('a@b.co');
-    expect((await s.store.collection<OutboxEntry>('outbox').find({}))[0]).toMatchObject({ status: 'delivered' });
+    expect((await s.store.collection('outbox').find({}))[0]).toMatchObject({ status: 'delivered' });
   } finally {
     await worker.close();
     await api.close();

@@ -1,3 +1,4 @@
+import { rawCollection } from '../support/store.js';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { startTestServer, toolCalls, only, type TestServer, RAO_BOOKING, RAVI_BOOKING } from '../support/app.js';
 import { openField } from '../../src/domain/sealer.js';
@@ -293,9 +294,12 @@ describe('AC tools', () => {
 });
 
 test('issue 13 item 9: a doctor record with malformed hours is left out; the other doctors are still offered', async () => {
-  await s.store
-    .collection('doctors')
-    .insertOne({ _id: 'dr-broken', name: 'Dr. Broken', specialty: 'cardiology', weeklyHours: { mon: ['10-1'] } });
+  await rawCollection(s.store, 'doctors').insertOne({
+    _id: 'dr-broken',
+    name: 'Dr. Broken',
+    specialty: 'cardiology',
+    weeklyHours: { mon: ['10-1'] },
+  });
   const r = await call('check_availability', { date: 'Monday 23 November morning', specialty: 'cardiology' });
   expect(r.result).toBe(
     'On Monday 23 November morning I have 10 AM, 10:30 AM, 11 AM and 11:30 AM. Which time suits you?',

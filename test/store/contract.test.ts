@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { isConnectionError, openMongoStore } from '../../src/store/mongo/index.js';
 import { DuplicateKeyError, type CallLogRecord, type Store } from '../../src/store/types.js';
-import { MONDAY_DOCTOR, tempDir, testAppointmentBook } from '../support/store.js';
+import { MONDAY_DOCTOR, tempDir, testAppointmentBook, rawCollection } from '../support/store.js';
 import { startMongoDouble } from '../support/mongo-double.js';
 import { useMongo } from '../support/mongo.js';
 
@@ -55,7 +55,7 @@ describe.each(backends)('store contract: %s', (_name, open) => {
   });
 
   test('find, sort, limit, count, update operators, upsert, delete', async () => {
-    const col = store.collection('doctors');
+    const col = rawCollection(store, 'doctors');
     for (const [id, n] of [
       ['a', 3],
       ['b', 1],
@@ -77,7 +77,7 @@ describe.each(backends)('store contract: %s', (_name, open) => {
   });
 
   test('a unique sparse index binds only documents that have the field, and names itself in DuplicateKeyError', async () => {
-    const col = store.collection('appointments');
+    const col = rawCollection(store, 'appointments');
     await col.insertOne({ _id: 'a', appointmentId: 'a', activeSlot: 'dr|t1' });
     const err = await col.insertOne({ _id: 'b', appointmentId: 'b', activeSlot: 'dr|t1' }).catch((e) => e);
     expect(err).toBeInstanceOf(DuplicateKeyError);
@@ -153,7 +153,7 @@ describe.each(backends)('store contract: %s', (_name, open) => {
   });
 
   test('find with fields reads only those fields (and _id); a missing one is left out', async () => {
-    const col = store.collection('appointments');
+    const col = rawCollection(store, 'appointments');
     await col.insertOne({ _id: 'a1', appointmentId: 'A1', activeSlot: 'd|t1', startMs: 5, patientName: 'x' });
     await col.insertOne({ _id: 'a2', appointmentId: 'A2', startMs: 6 });
     expect(await col.find({}, { sort: { startMs: 1 }, fields: ['activeSlot', 'startMs'] })).toEqual([
@@ -163,7 +163,7 @@ describe.each(backends)('store contract: %s', (_name, open) => {
   });
 
   test('atomically: the writes of a step commit together, none of them when it throws; a step in a step joins it', async () => {
-    const col = store.collection('doctors');
+    const col = rawCollection(store, 'doctors');
     const kept = await store.atomically(async () => {
       await col.insertOne({ _id: 'a', name: 'A' });
       await store.atomically(() => col.insertOne({ _id: 'b', name: 'B' }));

@@ -1,3 +1,4 @@
+import { rawCollection } from '../support/store.js';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { MongoClient, MongoServerError } from 'mongodb';
 import { startMongoDouble, type MongoDouble } from '../support/mongo-double.js';
@@ -63,7 +64,7 @@ test('a standalone server: the store warns once that steps are not atomic, and r
     expect(warnings).toEqual([
       expect.stringMatching(/is a standalone server, which has no multi-document transactions/),
     ]);
-    const col = store.collection('doctors');
+    const col = rawCollection(store, 'doctors');
     const err = await store
       .atomically(async () => {
         await col.insertOne({ _id: 'kept', name: 'x' });

@@ -8,7 +8,7 @@ import { unlock } from '../../src/domain/keyring.js';
 import { openField } from '../../src/domain/sealer.js';
 import { callLogContext } from '../../src/domain/call-records.js';
 import { packageRoot } from '../../src/paths.js';
-import { tempDir } from '../support/store.js';
+import { tempDir, rawCollection } from '../support/store.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -45,7 +45,7 @@ test('a store written by the NeDB version is imported on first open: every recor
     // The unique indexes hold on the imported data.
     const booked = (await store.collection('appointments').findOne({ status: 'confirmed' }))!;
     await expect(
-      store.collection('appointments').insertOne({ _id: 'dup', appointmentId: 'X', activeSlot: booked.activeSlot }),
+      rawCollection(store, 'appointments').insertOne({ _id: 'dup', appointmentId: 'X', activeSlot: booked.activeSlot }),
     ).rejects.toMatchObject({ name: 'DuplicateKeyError', key: 'activeSlot' });
   } finally {
     await store.close();
@@ -129,7 +129,7 @@ test('two processes write at once: every insert lands, none lost, the unique ind
 
 test('an atomic step holds the shared connection: a write of another request waits for it and is not undone with it', async () => {
   const store = await openSqliteStore({ dir: tmp.dir });
-  const col = store.collection('doctors');
+  const col = rawCollection(store, 'doctors');
   let inStep!: () => void;
   const entered = new Promise<void>((r) => (inStep = r));
   const step = store

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { seedStore } from '../../src/commands/seed/seed.js';
-import type { Store } from '../../src/store/types.js';
+import type { Collection, CollectionName, Doc, Store } from '../../src/store/types.js';
 import { AppointmentBook } from '../../src/domain/appointments.js';
 import type { ClinicSettings, Doctor } from '../../src/domain/clinic.js';
 import { createSealer, type FieldSealer } from '../../src/domain/sealer.js';
@@ -63,4 +63,12 @@ export function testAppointmentBook(store: Store, sealer?: FieldSealer): Appoint
     () => new Date('2026-11-21T04:30:00Z'),
     sealer ?? createSealer(generateSealingKeyPair('k1'), Buffer.alloc(32, 1)),
   );
+}
+
+/**
+ * A collection without its record type, for tests of the store itself and of what malformed or
+ * foreign records do: the documents they write are deliberately not the domain's.
+ */
+export function rawCollection(store: Store, name: CollectionName): Collection<Doc> {
+  return store.collection<CollectionName>(name);
 }

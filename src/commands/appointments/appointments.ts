@@ -172,7 +172,7 @@ interface ShowResult {
 async function runShow(o: { id: string; decrypt: boolean }, ctx: Context): Promise<ShowResult> {
   const store = await ctx.store({ readOnly: true });
   const config = await requireBotConfig(store);
-  const a = await store.collection<Appointment>('appointments').findOne({ appointmentId: o.id });
+  const a = await store.collection('appointments').findOne({ appointmentId: o.id });
   if (!a) throw new UserError(`No appointment ${o.id}.`, '`receptionist appointments list` shows them by day.');
   const me = await unlockFor(ctx, o.decrypt);
   if (me) await openingAudit(ctx, store, me, { appointmentId: o.id });
@@ -278,7 +278,7 @@ async function runExport(o: ExportOptions, ctx: Context): Promise<string> {
   const all = await clinicDoctors(store);
   const doctor = o.doctor ? pickDoctor(all, o.doctor) : undefined;
   const me = await unlockFor(ctx, o.decrypt);
-  const rows = await store.collection<Appointment>('appointments').find(
+  const rows = await store.collection('appointments').find(
     {
       ...(doctor ? { doctorId: doctor._id } : {}),
       status: { $in: ['confirmed', 'cancelled'] },

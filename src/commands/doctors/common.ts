@@ -22,7 +22,7 @@ export const attempt = <T>(fn: () => T): T => {
   }
 };
 
-export const doctorsOf = (store: Store) => store.collection<Doctor>('doctors');
+export const doctorsOf = (store: Store) => store.collection('doctors');
 
 /** The stored doctor `ref` names (without holidays merged). @throws UsageError */
 export async function stored(store: Store, ref: string): Promise<Doctor> {
@@ -43,7 +43,7 @@ export async function coming(
     startMs.$lt = DateTime.fromISO(opts.days.to, { zone }).plus({ days: 1 }).toMillis();
   }
   return store
-    .collection<Appointment>('appointments')
+    .collection('appointments')
     .find(
       { ...(opts.doctorId ? { doctorId: opts.doctorId } : {}), status: 'confirmed', startMs },
       { sort: { startMs: 1 } },

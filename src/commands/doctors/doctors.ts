@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Doctor } from '../../domain/clinic.js';
 import { clinicDoctors, doctorIdFor, formatWeeklyHours, parseWeeklyHours, slotLength } from '../../domain/doctors.js';
-import { AppointmentBook, type Appointment } from '../../domain/appointments.js';
+import { AppointmentBook } from '../../domain/appointments.js';
 import { cancelBooking, reassignAppointment } from '../../domain/booking.js';
 import { isSlotStart, slotKey } from '../../domain/schedule.js';
 import { UsageError, UserError } from '../../errors.js';
@@ -182,7 +182,7 @@ async function runUpdate(o: UpdateOptions, ctx: Context): Promise<DoctorChange> 
     );
     // Coming appointments show the doctor's name and specialty as they are now.
     if (set.name || set.specialty)
-      await store.collection<Appointment>('appointments').updateMany(
+      await store.collection('appointments').updateMany(
         { doctorId: before._id, startMs: { $gt: ctx.now().getTime() } },
         {
           $set: {
@@ -292,7 +292,7 @@ async function runRemove(o: RemoveOptions, ctx: Context): Promise<RemoveResult> 
     }
     // Holds callers placed on the doctor's slots give them back; past appointments keep the name.
     await store
-      .collection<Appointment>('appointments')
+      .collection('appointments')
       .updateMany(
         { doctorId: doctor._id, status: 'held' },
         { $set: { status: 'expired' }, $unset: { activeSlot: true } },

@@ -10,7 +10,7 @@ import { brief, coming, parseDays, parseFirstDay } from './common.js';
 
 // `doctors holidays list|add|remove`: days the whole clinic is closed.
 
-const holidaysOf = (store: Store) => store.collection<Holiday>('holidays');
+const holidaysOf = (store: Store) => store.collection('holidays');
 
 async function runHolidaysList(_o: unknown, ctx: Context): Promise<Holiday[]> {
   const store = await ctx.store({ readOnly: true });

@@ -209,7 +209,7 @@ async function liveCalls(
 ): Promise<CallStatus[]> {
   if (opts.caller || opts.endedReason || (until !== undefined && until < ctx.now().getTime())) return [];
   const statuses = await store
-    .collection<CallStatus>('call_status')
+    .collection('call_status')
     .find(opts.call ? { _id: opts.call, status: { $in: LIVE_STATUSES } } : { status: { $in: LIVE_STATUSES } });
   return statuses.filter((st) => {
     const problem = documentProblem('call_status', st);

@@ -1,5 +1,4 @@
 import { DateTime } from 'luxon';
-import type { Appointment } from '../../domain/appointments.js';
 import { normaliseSpokenId } from '../../domain/ids.js';
 import { cancelReminders, listReminders, type DeliveryState, type OutboxEntry } from '../../domain/outbox.js';
 import { PartialFailureError, UsageError } from '../../errors.js';
@@ -55,7 +54,7 @@ async function runList(o: ListOptions, ctx: Context): Promise<{ rows: ReminderRo
   const subjects = [...new Set(entries.map((e) => e.subject))];
   const appts = subjects.length
     ? await store
-        .collection<Appointment>('appointments')
+        .collection('appointments')
         .find({ appointmentId: { $in: subjects } }, { fields: ['appointmentId', 'start', 'doctorName'] })
     : [];
   const byId = new Map(appts.map((a) => [a.appointmentId, a]));

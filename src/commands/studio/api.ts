@@ -7,7 +7,6 @@ import { bookAtDesk, cancelAtDesk, rescheduleAtDesk } from '../shared/front-desk
 import { writeOnlySealer } from '../shared/sealer.js';
 import { CONFIG_KEYS, getConfigValue } from '../../vapi/bot-config-edit.js';
 import { optionsCatalog } from '../../vapi/options.js';
-import type { ServiceVisit } from '../../server/tools/schedule-ac-service.js';
 import type { CommandModule, Flags } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
 import { requireBotConfig } from '../shared/store.js';
@@ -181,7 +180,7 @@ export function registerApi(route: Route, base: Context): void {
     const from = dayIn(dayFlag(q.from ?? 'today', 'from')!, zone, ctx.now()).toISODate()!;
     const to = q.to ? dayIn(dayFlag(q.to, 'to')!, zone, ctx.now()).toISODate()! : from;
     const visits = await store
-      .collection<ServiceVisit>('ac_service_visits')
+      .collection('ac_service_visits')
       .find({ date: { $gte: from, $lte: to } }, { sort: { date: 1 }, limit: 500 });
     return visits.map((v) => ({
       visitId: v.visitId,

@@ -295,7 +295,7 @@ interface ApplyInput {
  */
 async function writeResource(x: ApplyInput, p: PlannedResource, body: Remote): Promise<ResourceState> {
   const { vapi, s, spinner, liveTunnel } = x;
-  const configs = x.store.collection<BotConfig>('bot_configs');
+  const configs = x.store.collection('bot_configs');
   spinner.start(`${p.action === 'create' ? 'Creating' : 'Updating'} ${p.kind} ${p.name}…`);
   const what = `${p.action} ${p.kind} ${p.name}`;
   // While a serve's tunnel is live, Vapi keeps sending to it; what is recorded is the synced URL,
@@ -346,7 +346,7 @@ async function apply(x: ApplyInput): Promise<{ assistantId?: string; credentialI
   const { config, plan, vapi, s, store, spinner } = x;
   const sync: SyncState = { ...(config.vapi?.sync ?? {}), tools: { ...(config.vapi?.sync?.tools ?? {}) } };
   const vapiState: NonNullable<BotConfig['vapi']> = { ...(config.vapi ?? {}), serverUrl: x.serverUrl, sync };
-  const configs = store.collection<BotConfig>('bot_configs');
+  const configs = store.collection('bot_configs');
   if (!(await loadBotConfig(configs)))
     await configs.insertOne({
       _id: 'default',

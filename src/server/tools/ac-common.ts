@@ -13,9 +13,9 @@ export async function lookupCustomer(
   ctx: ToolContext,
 ): Promise<{ customer: Customer | null; purchases: AcPurchase[]; customerId: string } | { answer: string }> {
   const customerId = normaliseCustomerId(requireString(args, 'customerId', 'the customer ID on their invoice'));
-  const customer = await ctx.store.collection<Customer>('customers').findOne({ customerId });
+  const customer = await ctx.store.collection('customers').findOne({ customerId });
   const purchases = customer
-    ? await ctx.store.collection<AcPurchase>('ac_purchases').find({ customerId }, { sort: { purchaseDate: -1 } })
+    ? await ctx.store.collection('ac_purchases').find({ customerId }, { sort: { purchaseDate: -1 } })
     : [];
   const owner = customer && purchases.length ? customer : null;
   const access = await verifyCaller(ctx, owner, args, { kind: 'account', spoken: customerId });

@@ -1,6 +1,7 @@
+import type { ServiceVisit } from '../../domain/ac-support.js';
 import { DateTime } from 'luxon';
 import { enqueueNotification } from '../../domain/outbox.js';
-import { DuplicateKeyError, type Doc } from '../../store/types.js';
+import { DuplicateKeyError } from '../../store/types.js';
 import { warrantyOf } from '../../domain/ac-support.js';
 import { speakableId, spellOut } from '../../domain/ids.js';
 import { spokenDay, resolveSpokenTime } from '../../domain/spoken-time.js';
@@ -14,20 +15,6 @@ const WINDOWS = [
 ];
 
 /** A booked technician visit (collection `ac_service_visits`). */
-export interface ServiceVisit extends Doc {
-  visitId: string;
-  customerId: string;
-  serialNumber: string;
-  /** ISO date (clinic zone) of the visit. */
-  date: string;
-  window: string;
-  /** Sealed at rest (admin key). */
-  issue: string;
-  isInWarranty: boolean;
-  status: 'scheduled';
-  sourceKey: string;
-  createdAt: string;
-}
 
 /** `schedule_ac_service({ customerId, date, issue, serialNumber? })` → a visit window and its visit ID. */
 export const scheduleAcService: ToolHandler = async (args, ctx) => {
@@ -38,7 +25,7 @@ export const scheduleAcService: ToolHandler = async (args, ctx) => {
   const picked = pickUnit(found.purchases, optionalString(args, 'serialNumber'));
   if ('answer' in picked) return picked.answer;
   const { unit } = picked;
-  const visits = ctx.store.collection<ServiceVisit>('ac_service_visits');
+  const visits = ctx.store.collection('ac_service_visits');
   const key = sourceKey(ctx);
   const earlier = await visits.findOne({ sourceKey: key });
   if (earlier) return visitBooked(earlier);
