@@ -12,6 +12,7 @@ import { READ_ONLY_TOOLS, toolHandlers } from './tools/index.js';
 import { toE164 } from '../domain/contact.js';
 import { isSealed } from '../crypto/seal.js';
 import { ToolInputError, type ToolContext } from './tools/context.js';
+import { argumentProblem } from './tools/arguments.js';
 import type { Computed, ReplyCache } from './replies.js';
 import type { CallEventWriter } from './call-events.js';
 import type { FieldSealer } from '../domain/sealer.js';
@@ -217,6 +218,8 @@ async function runTool(
     };
   if (!call.arguments.ok) return { value: { ...base, error: call.arguments.error }, cache: true };
   const args = call.arguments.value;
+  const problem = argumentProblem(ctx.config.tools, call.name, args);
+  if (problem) return { value: { ...base, error: problem }, cache: true };
   const toolCtx: ToolContext = {
     store: ctx.store,
     config: ctx.config,

@@ -23,9 +23,10 @@ export interface ToolContext {
 }
 
 /**
- * A tool handler: validated arguments in, one short sentence a voice can speak out.
- * Caller-level problems (a taken slot, an unknown id) are answers, not errors.
- * @throws ToolInputError when an argument is missing or of the wrong type.
+ * A tool handler: arguments that fit the tool's schema in (./arguments.ts checked them), one short
+ * sentence a voice can speak out. Caller-level problems (a taken slot, an unknown id) are answers,
+ * not errors.
+ * @throws ToolInputError when a required argument is blank.
  * @throws StoreUnavailableError when the store cannot be written (the webhook answers 503).
  */
 export type ToolHandler = (args: Record<string, unknown>, ctx: ToolContext) => Promise<string>;
@@ -38,20 +39,21 @@ export class ToolInputError extends Error {
   }
 }
 
-/** A required string argument (numbers are accepted and turned into text). */
+/** A required argument as text; present by the schema, but a blank one is still asked for again. */
 export function requireString(args: Record<string, unknown>, key: string, spoken: string): string {
   const v = optionalString(args, key);
   if (!v) throw new ToolInputError(`Missing ${key}: ask the caller for ${spoken}.`);
   return v;
 }
 
+/**
+ * An argument as text, trimmed; undefined when absent or blank. Its type was checked against the
+ * tool's schema before the handler ran (./arguments.ts).
+ */
 export function optionalString(args: Record<string, unknown>, key: string): string | undefined {
   const v = args[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number') return String(v);
-  if (typeof v !== 'string')
-    throw new ToolInputError(`Argument ${key} must be a string, got ${Array.isArray(v) ? 'array' : typeof v}.`);
-  return v.trim() || undefined;
+  return String(v).trim() || undefined;
 }
 
 /**
