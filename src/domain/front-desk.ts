@@ -363,3 +363,78 @@ export function refusalText(r: Refused, horizonDays: number): { message: string;
     : `Nothing is free within the ${horizonDays} days that can be booked.`;
   return { message, hint };
 }
+
+/**
+ * The desk would not do it: a refused time (with the nearest free times as the hint), an
+ * appointment that cannot be changed, a move to the time it already has, a doctor who left.
+ * Exit 1 on the command line; the studio answers 422.
+ */
+export class DeskRefusal extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'DeskRefusal';
+  }
+}
+
+function refusal(r: Refused, desk: FrontDesk): DeskRefusal {
+  const { message, hint } = refusalText(r, desk.book.horizonDays);
+  return new DeskRefusal(message, hint);
+}
+
+function unchangeable(id: string, r: Unchangeable): DeskRefusal {
+  if (!r.found) return new DeskRefusal(`No appointment ${id}.`, '`receptionist appointments list` shows them by day.');
+  return new DeskRefusal(`Appointment ${id} is ${r.found.status}.`);
+}
+
+/**
+ * Books what the desk typed (`appointments book`, the studio's Book form): read by
+ * {@link deskBookRequest}, booked by `desk`.
+ * @throws DeskInputError, DoctorInputError (a field that cannot be read), DeskRefusal (the time is refused)
+ */
+export async function bookAtDesk(desk: FrontDesk, input: DeskBookInput): Promise<DeskChange> {
+  const req = deskBookRequest(input, desk.book.clinic, await desk.doctors(), desk.book.now());
+  await desk.book.sealer.prepare({ phones: [req.patient.phone], names: [req.patient.name] });
+  const outcome = await desk.bookAppointment(req);
+  if (outcome.kind === 'refused') throw refusal(outcome, desk);
+  return deskChange(outcome.appointment, 'appointments.book', desk.zone, outcome.replayed);
+}
+
+/**
+ * Moves a confirmed appointment to the time `at` (as typed) with the same doctor.
+ * @throws DeskInputError (a time that cannot be read), DeskRefusal (unknown, not confirmed, same time, refused)
+ */
+export async function rescheduleAtDesk(desk: FrontDesk, id: string, at: string): Promise<DeskChange> {
+  const found = await desk.confirmed(id);
+  if (found.kind === 'unchangeable') throw unchangeable(id, found);
+  const appt = found.appointment;
+  const doctor = await desk.doctorOf(appt);
+  const start = deskTime(at, desk.book.clinic, doctor ? [doctor] : [], desk.book.now());
+  const moved = await desk.reschedule(appt, start);
+  switch (moved.kind) {
+    case 'moved':
+      return deskChange(moved.appointment, 'appointments.reschedule', desk.zone);
+    case 'same-time':
+      throw new DeskRefusal(`${id} is already at ${start.toFormat('ccc d LLL HH:mm')}.`);
+    case 'doctor-gone':
+      throw new DeskRefusal(
+        `${appt.doctorName} no longer works at the clinic, so ${id} cannot be moved.`,
+        'Cancel it and book with another doctor.',
+      );
+    case 'unchangeable':
+      throw new DeskRefusal(`Appointment ${id} is no longer confirmed.`);
+    case 'refused':
+      throw refusal(moved, desk);
+  }
+}
+
+/** Cancels a confirmed appointment. @throws DeskRefusal (unknown, not confirmed) */
+export async function cancelAtDesk(desk: FrontDesk, id: string, reason: string): Promise<DeskChange> {
+  const found = await desk.confirmed(id);
+  if (found.kind === 'unchangeable') throw unchangeable(id, found);
+  const done = await desk.cancel(found.appointment, reason);
+  if (done.kind === 'unchangeable') throw new DeskRefusal(`Appointment ${id} is no longer confirmed.`);
+  return deskChange(done.appointment, 'appointments.cancel', desk.zone);
+}

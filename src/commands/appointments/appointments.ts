@@ -2,12 +2,14 @@ import { DateTime } from 'luxon';
 import { SEALED_APPOINTMENT_FIELDS, type Appointment } from '../../domain/appointments.js';
 import { clinicDoctors, slotLength } from '../../domain/doctors.js';
 import {
+  bookAtDesk,
+  cancelAtDesk,
   listAppointments,
+  rescheduleAtDesk,
   type DeskChange as ChangeResult,
-  type DeskInputError,
   type ListQuery,
 } from '../../domain/front-desk.js';
-import { bookAtDesk, cancelAtDesk, pickDoctor, rescheduleAtDesk } from '../shared/front-desk.js';
+import { frontDesk, pickDoctor } from '../shared/front-desk.js';
 import { normaliseSpokenId } from '../../domain/ids.js';
 import { revealField, SEALED_PLACEHOLDER } from '../../domain/sealer.js';
 import { appointmentsCalendar } from '../../notify/calendar.js';
@@ -230,12 +232,12 @@ export function parseBook(flags: BookFlags): BookOptions {
   };
 }
 
-const runBook = (o: BookOptions, ctx: Context) => bookAtDesk(ctx, o, FLAG);
-const runReschedule = (o: { id: string; at: string }, ctx: Context) => rescheduleAtDesk(ctx, o.id, o.at, FLAG);
-const runCancel = (o: { id: string; reason: string }, ctx: Context) => cancelAtDesk(ctx, o.id, o.reason);
-
-/** How this command names a desk field in its errors: by its flag. */
-const FLAG = (field: DeskInputError['field']) => `--${field}`;
+// The front desk's errors (a field that cannot be read, a refused time) become exit 2 and 1 by the kernel's table.
+const runBook = async (o: BookOptions, ctx: Context) => bookAtDesk(await frontDesk(ctx), o);
+const runReschedule = async (o: { id: string; at: string }, ctx: Context) =>
+  rescheduleAtDesk(await frontDesk(ctx), o.id, o.at);
+const runCancel = async (o: { id: string; reason: string }, ctx: Context) =>
+  cancelAtDesk(await frontDesk(ctx), o.id, o.reason);
 
 function renderChange(r: ChangeResult, _o: unknown, { io, globals: g }: RenderContext): void {
   if (g.json) {

@@ -1,24 +1,21 @@
 import { DateTime } from 'luxon';
 import type { Doctor, Leave } from '../../domain/clinic.js';
-import { DoctorInputError, parseDayRange } from '../../domain/doctors.js';
+import { parseDayRange } from '../../domain/doctors.js';
 import type { Appointment } from '../../domain/appointments.js';
 import type { Store } from '../../store/types.js';
 import { UsageError } from '../../errors.js';
-import { doctorUsageError, pickDoctor } from '../shared/front-desk.js';
+import { pickDoctor } from '../shared/front-desk.js';
+import { toUserError } from '../shared/user-errors.js';
 
 // What the doctors, leave and holidays commands share: the stored doctors, coming appointments,
 // and the day flags.
 
-/** A domain input error as the user sees it (exit 2). */
-export function usage(err: unknown): never {
-  if (err instanceof DoctorInputError) throw doctorUsageError(err);
-  throw err;
-}
+/** `fn`, a domain input error thrown as the user sees it (exit 2), so that a parse fails before anything opens. */
 export const attempt = <T>(fn: () => T): T => {
   try {
     return fn();
   } catch (err) {
-    return usage(err);
+    throw toUserError(err);
   }
 };
 

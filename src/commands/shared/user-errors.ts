@@ -5,6 +5,8 @@ import { SealError } from '../../crypto/seal.js';
 import { UnwrapError } from '../../crypto/password-kdf.js';
 import { StoreDamagedError, StoreUnavailableError } from '../../store/types.js';
 import { firstFew } from '../../io.js';
+import { DoctorInputError } from '../../domain/doctors.js';
+import { DeskInputError, DeskRefusal } from '../../domain/front-desk.js';
 
 /**
  * The neutral errors of the domain, crypto and store layers as the errors a user sees, with the
@@ -18,6 +20,17 @@ const TABLE: Array<[new (...args: never[]) => Error, (err: never) => UserError]>
       new AuthError(e.message, 'Check the username and password; `receptionist users list` shows the admins.'),
   ],
   [UnwrapError, () => new AuthError('Wrong username or password.', 'Check the username and password.')],
+  [
+    DoctorInputError,
+    (e: DoctorInputError) =>
+      new UsageError(
+        e.message,
+        e.candidates?.length ? `Doctors: ${e.candidates.map((d) => `${d._id} (${d.name})`).join(', ')}.` : undefined,
+        { cause: e },
+      ),
+  ],
+  [DeskInputError, (e: DeskInputError) => deskUsageError(e, (field) => `--${field}`)],
+  [DeskRefusal, (e: DeskRefusal) => new UserError(e.message, e.hint, { cause: e })],
   [KeyringError, (e: KeyringError) => new UserError(e.message)],
   [
     SealError,
@@ -48,6 +61,25 @@ const TABLE: Array<[new (...args: never[]) => Error, (err: never) => UserError]>
       }),
   ],
 ];
+
+/**
+ * A desk field that could not be read, as a usage error naming the field as the caller does
+ * (`label`: `--at` on the command line, `time` in the studio).
+ */
+export function deskUsageError(err: DeskInputError, label: (field: DeskInputError['field']) => string): UsageError {
+  const name = label(err.field);
+  if (err.field === 'specialty')
+    return new UsageError(`No doctor of specialty "${err.value}".`, err.hint, { cause: err });
+  if (err.invalid)
+    return new UsageError(`Invalid ${name} "${err.value}"${err.detail ? `: ${err.detail}` : '.'}`, err.hint, {
+      cause: err,
+    });
+  return new UsageError(
+    `${name} "${err.value}"${err.detail?.startsWith('is ') ? ' ' : ': '}${err.detail}`,
+    err.hint ? `e.g. ${name} "${err.hint}".` : undefined,
+    { cause: err },
+  );
+}
 
 /** Node's file-system errors (a path the user gave or the data dir) by their `code`. */
 const SYSTEM: Record<string, (e: NodeJS.ErrnoException) => UserError> = {

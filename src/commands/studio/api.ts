@@ -1,9 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { ConfirmationNeededError, UsageError } from '../../errors.js';
-import { FrontDesk, type DeskInputError } from '../../domain/front-desk.js';
+import { bookAtDesk, cancelAtDesk, DeskInputError, FrontDesk, rescheduleAtDesk } from '../../domain/front-desk.js';
 import { normaliseSpokenId } from '../../domain/ids.js';
-import { bookAtDesk, cancelAtDesk, rescheduleAtDesk } from '../shared/front-desk.js';
+import { frontDesk } from '../shared/front-desk.js';
+import { deskUsageError } from '../shared/user-errors.js';
 import { writeOnlySealer } from '../shared/sealer.js';
 import { CONFIG_KEYS, getConfigValue } from '../../vapi/bot-config-edit.js';
 import { optionsCatalog } from '../../vapi/options.js';
@@ -43,7 +44,15 @@ const FIELD_NAMES: Record<DeskInputError['field'] | 'name' | 'reason', string> =
   name: "patient's name",
   reason: 'reason for the visit',
 };
-const fieldName = (field: DeskInputError['field']) => FIELD_NAMES[field];
+/** `fn`, a desk field it cannot read named as the form names it (the command line names its flag). */
+async function namingFields<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof DeskInputError) throw deskUsageError(err, (field) => FIELD_NAMES[field]);
+    throw err;
+  }
+}
 
 /** An appointment ID from the URL, normalised. @throws UsageError when nothing is left */
 function appointmentId(raw: string): string {
@@ -137,17 +146,17 @@ export function registerApi(route: Route, base: Context): void {
       reason: need('reason'),
       ...(typeof key === 'string' && key ? { idempotencyKey: key } : {}),
     };
-    return bookAtDesk(ctx, input, fieldName);
+    return namingFields(async () => bookAtDesk(await frontDesk(ctx), input));
   });
   route('POST', '/api/appointments/:id/move', {}, async (req, { ctx }) => {
     const at = fields(req.body, ['at']).at?.trim();
     if (!at) throw new UsageError('Give the new time.');
-    return rescheduleAtDesk(ctx, appointmentId(param(req)), at, fieldName);
+    return namingFields(async () => rescheduleAtDesk(await frontDesk(ctx), appointmentId(param(req)), at));
   });
   route('POST', '/api/appointments/:id/cancel', {}, async (req, { ctx }) => {
     const reason = fields(req.body, ['reason']).reason?.trim();
     if (!reason) throw new UsageError('Give the reason for cancelling.');
-    return cancelAtDesk(ctx, appointmentId(param(req)), reason);
+    return cancelAtDesk(await frontDesk(ctx), appointmentId(param(req)), reason);
   });
   // The slots the front desk would book now, per doctor, on one day: what Today offers.
   route('GET', '/api/slots', {}, async (req, { ctx }) => {
