@@ -30,3 +30,16 @@ export const CONFIG_KEYS: Record<string, string> = {
   'clinic.hipaaEnabled':
     "true to set the assistant's compliancePlan.hipaaEnabled (Vapi's HIPAA mode is an organisation add-on; Vapi then still keeps recordings and transcripts, in HIPAA storage; keeping nothing is its Zero Data Retention add-on)",
 };
+
+/** The assistant's voice, transcriber and model: the keys `config show` lists and the studio's Assistant page edits. */
+export const PROVIDER_KEYS = [
+  'voice.provider',
+  'voice.voiceId',
+  'voice.model',
+  'transcriber.provider',
+  'transcriber.model',
+  'transcriber.language',
+  'model.provider',
+  'model.model',
+  'model.temperature',
+] as const;

@@ -6,6 +6,7 @@ import {
   cancelAtDesk,
   listAppointments,
   rescheduleAtDesk,
+  type DeskBookInput,
   type DeskChange as ChangeResult,
   type ListQuery,
 } from '../../domain/front-desk.js';
@@ -203,16 +204,7 @@ function renderShow(r: ShowResult, _o: unknown, { io, globals: g }: RenderContex
 
 // ---- book / reschedule / cancel ----
 
-interface BookOptions {
-  doctor?: string;
-  specialty?: string;
-  at: string;
-  name: string;
-  phone: string;
-  email: string;
-  reason: string;
-  idempotencyKey?: string;
-}
+type BookOptions = DeskBookInput;
 
 /** `appointments book`. @throws UsageError (neither or both of --doctor and --specialty; an empty value) */
 export function parseBook(flags: BookFlags): BookOptions {

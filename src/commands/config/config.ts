@@ -1,3 +1,4 @@
+import { PROVIDER_KEYS } from '../../domain/config-keys.js';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,15 +45,7 @@ function renderShow(config: BotConfig, _o: unknown, { io, globals }: RenderConte
   const keys = [
     'name',
     'firstMessage',
-    'voice.provider',
-    'voice.voiceId',
-    'voice.model',
-    'transcriber.provider',
-    'transcriber.model',
-    'transcriber.language',
-    'model.provider',
-    'model.model',
-    'model.temperature',
+    ...PROVIDER_KEYS,
     'serverMessages',
     'clinic.name',
     'clinic.timeZone',

@@ -1,3 +1,4 @@
+import { PROVIDER_KEYS } from '../../domain/config-keys.js';
 import type { FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { ConfirmationNeededError, UsageError } from '../../errors.js';
@@ -87,20 +88,7 @@ function fields(source: unknown, names: readonly string[]): Record<string, strin
 }
 
 /** The bot-config keys the Assistant page edits (a subset of `config set`'s). */
-export const ASSISTANT_KEYS = [
-  'name',
-  'firstMessage',
-  'systemPrompt',
-  'voice.provider',
-  'voice.voiceId',
-  'voice.model',
-  'transcriber.provider',
-  'transcriber.model',
-  'transcriber.language',
-  'model.provider',
-  'model.model',
-  'model.temperature',
-] as const;
+export const ASSISTANT_KEYS = ['name', 'firstMessage', 'systemPrompt', ...PROVIDER_KEYS] as const;
 
 /** Routes of the JSON API (see docs/studio.md for each one's shape). */
 export function registerApi(route: Route, base: Context): void {
