@@ -1,12 +1,7 @@
 /** The studio's JSON API, from the page: same-origin, with the session's CSRF token on every write. */
+import type { ApiError, Body, Params, Query, Response, Route } from '../src/studio/contract';
 
-export interface ApiError {
-  code: string;
-  message: string;
-  hint?: string;
-  /** Sent again with `?force=1`, it goes through (a change the command line needs --force for). */
-  confirm?: boolean;
-}
+export type { ApiError };
 
 /** A refused or failed request: the server's `{error}` and the HTTP status. */
 export class RequestError extends Error {
@@ -27,8 +22,33 @@ export function configure(token: string, signedOut: () => void): void {
   onSignedOut = signedOut;
 }
 
+/** What a call of route `K` sends: its path parameters, query, body (as the contract says) and extra headers. */
+export interface CallArgs<K extends Route> {
+  params?: Params<K>;
+  query?: Query<K>;
+  body?: Body<K>;
+  headers?: Record<string, string>;
+}
+
+/** The path of route `K` with its parameters filled in (each encoded) and its query. */
+export function pathOf<K extends Route>(key: K, args: Pick<CallArgs<K>, 'params' | 'query'> = {}): string {
+  const template = key.slice(key.indexOf(' ') + 1);
+  const params = (args.params ?? {}) as Record<string, string>;
+  const path = template.replace(/:(\w+)/g, (_m, name: string) => encodeURIComponent(params[name] ?? ''));
+  return `${path}${query((args.query ?? {}) as Record<string, string | undefined>)}`;
+}
+
+/** Calls route `K` of the contract (src/studio/contract.ts). @throws RequestError */
+export function call<K extends Route>(
+  key: K,
+  args: CallArgs<K> = {},
+): Promise<{ data: Response<K>; warnings?: string[] }> {
+  const method = key.slice(0, key.indexOf(' ')) as 'GET' | 'POST' | 'PUT' | 'DELETE';
+  return request<Response<K>>(method, pathOf(key, args), args.body, args.headers);
+}
+
 /** `{data, warnings}` of a request. @throws RequestError */
-export async function api<T>(
+async function request<T>(
   method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
   body?: unknown,

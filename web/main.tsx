@@ -2,17 +2,14 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { LocationProvider, Router, Route, useLocation, lazy } from 'preact-iso';
 import './style.css';
-import { api, configure } from './api';
+import { call, configure } from './api';
 import { Problem, asProblem, Field } from './ui';
 import type { ApiError } from './api';
 import { Today } from './pages/today';
 
 /** The signed-in user as the server tells it (`GET /api/me`). */
-export interface Me {
-  username: string;
-  role: 'admin' | 'receptionist';
-  csrfToken: string;
-}
+export type { Me } from '../src/studio/contract';
+import type { Me } from '../src/studio/contract';
 
 const Calls = lazy(() => import('./pages/calls').then((m) => m.Calls));
 const Assistant = lazy(() => import('./pages/assistant').then((m) => m.Assistant));
@@ -38,9 +35,8 @@ function SignIn({ onIn }: { onIn: (me: Me) => void }) {
     setBusy(true);
     setError(undefined);
     try {
-      const r = await api<Me>('POST', '/api/session', {
-        username: form.get('username'),
-        password: form.get('password'),
+      const r = await call('POST /api/session', {
+        body: { username: String(form.get('username') ?? ''), password: String(form.get('password') ?? '') },
       });
       onIn(r.data);
     } catch (err) {
@@ -74,7 +70,7 @@ function SignIn({ onIn }: { onIn: (me: Me) => void }) {
 function Shell({ me, onOut }: { me: Me; onOut: () => void }) {
   const { path } = useLocation();
   const signOut = async () => {
-    await api('DELETE', '/api/session').catch(() => undefined);
+    await call('DELETE /api/session').catch(() => undefined);
     onOut();
   };
   return (
@@ -139,7 +135,7 @@ function App() {
     setMe(m);
   };
   useEffect(() => {
-    api<Me>('GET', '/api/me').then(
+    call('GET /api/me').then(
       (r) => signIn(r.data),
       () => setMe(null),
     );

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, RequestError, type ApiError } from './api';
+import { call, pathOf, RequestError, type ApiError, type CallArgs } from './api';
+import type { Response, Route } from '../src/studio/contract';
 
 /** A failure as the page shows it: the message, and the next step when the server gave one. */
 export function Problem({ error }: { error: ApiError | string | undefined }) {
@@ -38,15 +39,23 @@ export const asProblem = (err: unknown): ApiError =>
     ? err.error
     : { code: 'network', message: `The studio cannot be reached (${String(err)}).` };
 
-/** Loads `path` (again whenever `deps` change); `reload()` fetches it again. */
-export function useApi<T>(path: string | undefined, deps: unknown[] = []) {
-  const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: true });
+/**
+ * Loads route `key` of the contract (a GET), again whenever its path or `deps` change; `args`
+ * undefined: not yet (what it needs is still loading). `reload()` fetches it again.
+ */
+export function useApi<K extends Route>(
+  key: K,
+  args: Pick<CallArgs<K>, 'params' | 'query'> | undefined = {},
+  deps: unknown[] = [],
+) {
+  const [state, setState] = useState<{ data?: Response<K>; error?: ApiError; loading: boolean }>({ loading: true });
   const [tick, setTick] = useState(0);
+  const path = args ? pathOf(key, args) : undefined;
   useEffect(() => {
-    if (!path) return;
+    if (!args) return;
     let live = true;
     setState((s) => ({ ...s, loading: true }));
-    api<T>('GET', path).then(
+    call(key, args).then(
       (r) => live && setState({ data: r.data, loading: false }),
       (err: unknown) => live && setState({ error: asProblem(err), loading: false }),
     );

@@ -1,51 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type ApiError } from '../api';
+import { call, type ApiError } from '../api';
+import type { AssistantView as AssistantData, Choices, SyncView as SyncResult } from '../../src/studio/contract';
 import { Field, Notes, Problem, Table, asProblem, useApi } from '../ui';
 import type { Me } from '../main';
-
-interface Choices {
-  values: string[];
-  isFreeForm: boolean;
-}
-interface ProviderOptions {
-  provider: string;
-  voiceIds?: Choices;
-  models?: Choices;
-  languages?: Choices;
-}
-interface AssistantData {
-  values: Record<string, string | number | null>;
-  descriptions: Record<string, string>;
-  options: { voices: ProviderOptions[]; transcribers: ProviderOptions[]; models: ProviderOptions[] };
-  synced: { assistantId: string | null; serverUrl: string | null };
-  vapiKey: boolean;
-}
-interface Change {
-  key: string;
-  from: unknown;
-  to: unknown;
-}
-interface FieldChange {
-  path: string;
-  from: unknown;
-  to: unknown;
-}
-interface Planned {
-  kind: string;
-  name: string;
-  action: 'create' | 'update' | 'unchanged' | 'drifted';
-  id?: string;
-  adopted?: boolean;
-  changes: FieldChange[];
-  remoteChanges: FieldChange[];
-}
-interface SyncResult {
-  baseUrl: string;
-  serverUrl: string;
-  plan: Planned[];
-  applied: boolean;
-  assistantId?: string;
-}
 
 const text = (v: unknown) =>
   v === undefined || v === null ? '(unset)' : typeof v === 'string' ? v : JSON.stringify(v);
@@ -135,7 +92,7 @@ function Choice(props: {
 
 /** Assistant: the bot config with Vapi's options as dropdowns; Save (`config set`), then Publish (`sync`). */
 export function Assistant({ me }: { me: Me }) {
-  const loaded = useApi<AssistantData>('/api/assistant');
+  const loaded = useApi('GET /api/assistant');
   const [values, setValues] = useState<Record<string, string>>({});
   const [saved, setSaved] = useState<{ done?: string; warnings?: string[] }>({});
   const { busy, error, run } = useRun();
@@ -164,11 +121,10 @@ export function Assistant({ me }: { me: Me }) {
   const changed = Object.entries(values).filter(([k, v]) => v !== (d.values[k] === null ? '' : String(d.values[k])));
   const save = (force: boolean) =>
     run('save', async () => {
-      const r = await api<{ changes: Change[] }>(
-        'PUT',
-        `/api/assistant${force ? '?force=1' : ''}`,
-        Object.fromEntries(changed),
-      );
+      const r = await call('PUT /api/assistant', {
+        query: force ? { force: '1' } : {},
+        body: Object.fromEntries(changed),
+      });
       setSaved({
         done: r.data.changes.length
           ? `Saved: ${r.data.changes.map((c) => `${c.key} ${short(c.from)} → ${short(c.to)}`).join('; ')}. Publish to send it to Vapi.`
@@ -341,11 +297,10 @@ function PublishPanel({ d }: { d: AssistantData }) {
   const [published, setPublished] = useState<string>();
   const [serverUrl, setServerUrl] = useState('');
   const body = serverUrl ? { serverUrl } : {};
-  const review = () =>
-    run('plan', async () => setPlan((await api<SyncResult>('POST', '/api/assistant/plan', body)).data));
+  const review = () => run('plan', async () => setPlan((await call('POST /api/assistant/plan', { body })).data));
   const publish = () =>
     run('publish', async () => {
-      const r = await api<SyncResult>('POST', '/api/assistant/publish', body);
+      const r = await call('POST /api/assistant/publish', { body });
       setPlan(r.data);
       setPublished(
         r.data.applied

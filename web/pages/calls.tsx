@@ -1,26 +1,9 @@
 import { useState } from 'preact/hooks';
-import { api, query } from '../api';
+import { call } from '../api';
+import type { CallView as Call } from '../../src/studio/contract';
 import { Field, PasswordAgain, Problem, Table, useApi, useSend } from '../ui';
 import { dateTime, usd } from '../format';
 import type { Me } from '../main';
-
-interface Call {
-  callId: string;
-  callType: string | null;
-  assistantId: string | null;
-  startedAt: string | null;
-  endedAt: string | null;
-  receivedAt: string;
-  durationSeconds: number | null;
-  endedReason: string | null;
-  cost: number | null;
-  customerNumber: string | null;
-  summary: string | null;
-  transcript: string | null;
-  recordingUrl: string | null;
-  status: string;
-  bookings: Array<{ appointmentId: string; start?: string; doctorName?: string; patientName?: string }>;
-}
 
 /** Vapi's most common `endedReason`s, offered in the filter (any other can be typed). */
 const REASONS = [
@@ -45,7 +28,7 @@ export function Calls({ me, callId }: { me: Me; callId?: string }) {
 
 function CallList() {
   const [filters, setFilters] = useState<Record<string, string>>({});
-  const list = useApi<{ rows: Call[]; timeZone: string }>(`/api/calls${query(filters)}`);
+  const list = useApi('GET /api/calls', { query: filters });
   const submit = (e: Event) => {
     e.preventDefault();
     setFilters(Object.fromEntries(new FormData(e.currentTarget as HTMLFormElement)) as Record<string, string>);
@@ -96,12 +79,12 @@ function CallList() {
 }
 
 function OneCall({ me, id }: { me: Me; id: string }) {
-  const one = useApi<{ call: Call; timeZone: string }>(`/api/calls/${encodeURIComponent(id)}`);
+  const one = useApi('GET /api/calls/:id', { params: { id } });
   const [opened, setOpened] = useState<Call>();
   const s = useSend();
   const decrypt = (password: string) =>
     s.send(
-      () => api<{ call: Call }>('POST', `/api/calls/${encodeURIComponent(id)}/decrypt`, { password }),
+      () => call('POST /api/calls/:id/decrypt', { params: { id }, body: { password } }),
       (r) => setOpened(r.data.call),
     );
   if (one.error) return <Problem error={one.error} />;

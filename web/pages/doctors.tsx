@@ -1,23 +1,11 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { call } from '../api';
 import { Field, Notes, Problem, useApi, useSend } from '../ui';
-import type { Doctor } from './today';
-
-interface ListResult {
-  doctors: Doctor[];
-  timeZone: string;
-  clinicSlotMinutes: number;
-  today: string;
-}
-interface Changed {
-  doctor: Doctor;
-  outsideHours?: string[];
-  booked?: string[];
-}
+import type { DoctorChangeView as Changed } from '../../src/studio/contract';
 
 /** Doctors: their weekly hours and leave, changed with the rules of `receptionist doctors`. */
 export function Doctors() {
-  const list = useApi<ListResult>('/api/doctors');
+  const list = useApi('GET /api/doctors');
   const [note, setNote] = useState<{ done?: string; warnings?: string[] }>({});
   const { error, send: request } = useSend();
   const send = (fn: () => Promise<{ data: Changed; warnings?: string[] }>, verb: string) =>
@@ -56,7 +44,10 @@ export function Doctors() {
             onSubmit={(e) => {
               e.preventDefault();
               const hours = String(new FormData(e.currentTarget as HTMLFormElement).get('hours'));
-              void send(() => api('PUT', `/api/doctors/${d._id}/hours`, { hours }), 'Saved the hours of');
+              void send(
+                () => call('PUT /api/doctors/:doctor/hours', { params: { doctor: d._id }, body: { hours } }),
+                'Saved the hours of',
+              );
             }}
           >
             <Field label={`Hours of ${d.name}`}>
@@ -77,7 +68,11 @@ export function Doctors() {
                     class="outline secondary small"
                     aria-label={`Remove the leave from ${l.from}`}
                     onClick={() =>
-                      send(() => api('DELETE', `/api/doctors/${d._id}/leave/${l.from}`), 'Removed leave of')
+                      send(
+                        () =>
+                          call('DELETE /api/doctors/:doctor/leave/:from', { params: { doctor: d._id, from: l.from } }),
+                        'Removed leave of',
+                      )
                     }
                   >
                     Remove
@@ -90,8 +85,13 @@ export function Doctors() {
             class="inline"
             onSubmit={(e) => {
               e.preventDefault();
-              const f = Object.fromEntries(new FormData(e.currentTarget as HTMLFormElement));
-              void send(() => api('POST', `/api/doctors/${d._id}/leave`, f), 'Added leave for');
+              const f = new FormData(e.currentTarget as HTMLFormElement);
+              const text = (k: string) => String(f.get(k) ?? '') || undefined;
+              const body = { from: text('from') ?? '', to: text('to'), note: text('note') };
+              void send(
+                () => call('POST /api/doctors/:doctor/leave', { params: { doctor: d._id }, body }),
+                'Added leave for',
+              );
             }}
           >
             <Field label="First day">

@@ -1,24 +1,9 @@
+import type { MetricsRow as Row } from '../../src/studio/contract';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useApi } from '../ui';
 import { Problem } from '../ui';
 import { Field } from '../ui';
 import { usd } from '../format';
-
-interface Row {
-  group: string;
-  calls: number;
-  minutes: number;
-  totalCost: number;
-  averageCost: number;
-  callsWithCost: number;
-}
-interface Figures {
-  since: string;
-  timeZone: string;
-  day: Row[];
-  endedReason: Row[];
-  assistant: Row[];
-}
 
 type ChartModule = typeof import('chart.js');
 
@@ -93,7 +78,7 @@ function BarChart({ title, rows, chart }: { title: string; rows: Row[]; chart: C
 /** Metrics: calls, minutes and cost by day, ended reason and assistant (`receptionist metrics`'s figures). */
 export function Metrics() {
   const [since, setSince] = useState('30d');
-  const figures = useApi<Figures>(`/api/metrics?since=${since}`);
+  const figures = useApi('GET /api/metrics', { query: { since } });
   const [chart, setChart] = useState<ChartModule>();
   useEffect(() => {
     void import('chart.js').then((m) => {

@@ -1,28 +1,16 @@
 import { useState } from 'preact/hooks';
-import { api, query } from '../api';
+import { call } from '../api';
 import { Field, Notes, Problem, Table, useApi, useSend } from '../ui';
-
-interface Entry {
-  id: string;
-  event: string;
-  subject: string;
-  status: string;
-  attempts: number;
-  createdAt: string;
-  dueAt?: string;
-  lastError?: string;
-  deliveries?: Record<string, { status: string }>;
-}
 
 /** The notifications outbox (confirmations, reminders, webhooks) and retrying the dead ones. */
 export function Outbox() {
   const [status, setStatus] = useState('');
-  const list = useApi<Entry[]>(`/api/outbox${query({ status })}`);
+  const list = useApi('GET /api/outbox', { query: status ? { status } : {} });
   const [note, setNote] = useState<string>();
   const { error, send } = useSend();
   const retry = (id?: string) =>
     send(
-      () => api<{ retried: number }>('POST', '/api/outbox/retry', id ? { id } : {}),
+      () => call('POST /api/outbox/retry', { body: id ? { id } : {} }),
       (r) => {
         setNote(`${r.data.retried} notification(s) will be sent again by serve.`);
         list.reload();

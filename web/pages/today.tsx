@@ -1,44 +1,16 @@
 import { useMemo, useState } from 'preact/hooks';
-import { api } from '../api';
+import { call } from '../api';
+import type {
+  AppointmentDetails,
+  AppointmentRow as Appointment,
+  BookableSlots as Bookable,
+  ClinicView as Clinic,
+  DeskChangeView as Change,
+  DoctorView as Doctor,
+} from '../../src/studio/contract';
 import { Field, Modal, Notes, PasswordAgain, Problem, Table, useApi, useSend } from '../ui';
 import { addDays, clock, dayLabel, hhmm, isoDay, minutes, weekday } from '../format';
 import type { Me } from '../main';
-
-export interface Clinic {
-  name: string;
-  timeZone: string;
-  today: string;
-  slotMinutes: number;
-}
-export interface Doctor {
-  _id: string;
-  name: string;
-  specialty: string;
-  weeklyHours: Partial<Record<string, [string, string][]>>;
-  slotMinutes?: number;
-  leave?: Array<{ from: string; to: string; note?: string }>;
-  hours: string;
-}
-interface Appointment {
-  appointmentId: string;
-  status: string;
-  start: string;
-  doctorId: string;
-  doctorName: string;
-  patientName: string;
-}
-interface Visit {
-  visitId: string;
-  customerId: string;
-  date: string;
-  window: string;
-  status: string;
-  isInWarranty: boolean;
-}
-interface Change {
-  appointment: { appointmentId: string; start: string; doctorName: string };
-  replayed?: boolean;
-}
 
 type Dialog =
   | { kind: 'book'; doctor?: string; at?: string }
@@ -49,10 +21,6 @@ type Dialog =
 const onLeave = (d: Doctor, day: string) => (d.leave ?? []).find((l) => l.from <= day && day <= l.to);
 
 /** The slots the front desk would book now (`GET /api/slots`): only these get a Book button. */
-interface Bookable {
-  date: string;
-  slots: Array<{ doctorId: string; start: string }>;
-}
 
 /**
  * Slot starts (minutes) of `d` on `day`: its hours that day, one per slot length; none on leave.
@@ -70,7 +38,7 @@ function slots(d: Doctor, day: string, clinicSlot: number): number[] {
 
 /** Today: the day's or the week's appointments per doctor, booked, moved and cancelled here. */
 export function Today({ me }: { me: Me }) {
-  const clinic = useApi<Clinic>('/api/clinic');
+  const clinic = useApi('GET /api/clinic');
   const [day, setDay] = useState<string>();
   const [view, setView] = useState<'day' | 'week'>('day');
   const [doctor, setDoctor] = useState('');
@@ -79,10 +47,10 @@ export function Today({ me }: { me: Me }) {
   const c = clinic.data;
   const from = day ?? c?.today;
   const to = from && view === 'week' ? addDays(from, 6) : from;
-  const doctors = useApi<{ doctors: Doctor[] }>(c ? '/api/doctors' : undefined);
-  const list = useApi<{ rows: Appointment[] }>(from ? `/api/appointments?from=${from}&to=${to}` : undefined);
-  const visits = useApi<Visit[]>(from ? `/api/service-visits?from=${from}&to=${to}` : undefined);
-  const bookable = useApi<Bookable>(from && view === 'day' ? `/api/slots?date=${from}` : undefined);
+  const doctors = useApi('GET /api/doctors', c ? {} : undefined);
+  const list = useApi('GET /api/appointments', from ? { query: { from, to } } : undefined);
+  const visits = useApi('GET /api/service-visits', from ? { query: { from, to } } : undefined);
+  const bookable = useApi('GET /api/slots', from && view === 'day' ? { query: { date: from } } : undefined);
   if (clinic.error) return <Problem error={clinic.error} />;
   if (!c || !from || !to) return <p aria-busy="true">Loading…</p>;
   const shown = (doctors.data?.doctors ?? []).filter((d) => !doctor || d._id === doctor);
@@ -368,9 +336,19 @@ function BookDialog({
   const key = useMemo(() => crypto.randomUUID(), [d]);
   const submit = (e: Event) => {
     e.preventDefault();
-    const f = Object.fromEntries(new FormData(e.currentTarget as HTMLFormElement)) as Record<string, string>;
+    const f = new FormData(e.currentTarget as HTMLFormElement);
+    const text = (k: string) => String(f.get(k) ?? '');
+    const body = {
+      doctor: text('doctor'),
+      at: text('at'),
+      name: text('name'),
+      phone: text('phone'),
+      email: text('email'),
+      reason: text('reason'),
+    };
     void s.send(
-      () => api<Change>('POST', '/api/appointments', f, { 'idempotency-key': `${key}:${f.at}:${f.doctor}` }),
+      () =>
+        call('POST /api/appointments', { body, headers: { 'idempotency-key': `${key}:${body.at}:${body.doctor}` } }),
       done,
     );
   };
@@ -450,7 +428,14 @@ function ChangeDialog({
   const submit = (e: Event) => {
     e.preventDefault();
     const value = String(new FormData(e.currentTarget as HTMLFormElement).get(c.field));
-    void s.send(() => api<Change>('POST', `/api/appointments/${a!.appointmentId}/${kind}`, { [c.field]: value }), done);
+    const params = { id: a!.appointmentId };
+    void s.send(
+      () =>
+        kind === 'move'
+          ? call('POST /api/appointments/:id/move', { params, body: { at: value } })
+          : call('POST /api/appointments/:id/cancel', { params, body: { reason: value } }),
+      done,
+    );
   };
   return (
     <Modal title={`${c.title} ${a?.appointmentId ?? ''}`} open={Boolean(a)} onClose={() => (s.reset(), close())}>
@@ -478,24 +463,14 @@ function ChangeDialog({
   );
 }
 
-interface Details {
-  appointment: Appointment & {
-    phone?: string;
-    email?: string;
-    reason?: string;
-    createdAt: string;
-    movedFrom?: string[];
-  };
-}
-
 /** An appointment in full for an admin, after the password again (`appointments show --decrypt`, audited). */
 function DetailsDialog({ dialog, clinic, close }: { dialog?: Dialog; clinic: Clinic; close: () => void }) {
   const s = useSend();
-  const [opened, setOpened] = useState<Details['appointment']>();
+  const [opened, setOpened] = useState<AppointmentDetails>();
   const a = dialog?.kind === 'details' ? dialog.appointment : undefined;
   const open = (password: string) =>
     s.send(
-      () => api<Details>('POST', `/api/appointments/${a!.appointmentId}/decrypt`, { password }),
+      () => call('POST /api/appointments/:id/decrypt', { params: { id: a!.appointmentId }, body: { password } }),
       (r) => setOpened(r.data.appointment),
     );
   const shut = () => {

@@ -20,6 +20,7 @@ import { printable, type IO } from '../../io.js';
 import { CALL_LOG_COLUMNS, escapeCell } from '../../store/csv-cells.js';
 import { implement, noFlags, type RenderContext } from '../shared/command.js';
 import type { LogsFlags } from './index.js';
+import type { CallView } from '../../studio/contract.js';
 import type { Context } from '../shared/context.js';
 import { readWithClinicZone } from '../shared/store.js';
 
@@ -274,7 +275,7 @@ function blindIndexOf(e164: string, deps: Pick<Deps, 'env'>, canCompare: boolean
  * A row as `--json` prints it: JSON types, not CSV text: `costBreakdown` an object, a success
  * evaluation of "true"/"false" a boolean, and an absent value `null` rather than "".
  */
-export function jsonRow(r: LogRow): Record<string, unknown> {
+export function jsonRow(r: LogRow): CallView {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r)) out[k] = v === '' ? null : v;
   if (typeof r.costBreakdown === 'string' && r.costBreakdown) {
@@ -286,7 +287,8 @@ export function jsonRow(r: LogRow): Record<string, unknown> {
   }
   if (r.successEvaluation === 'true' || r.successEvaluation === 'false')
     out.successEvaluation = r.successEvaluation === 'true';
-  return out;
+  // The row's own fields, every empty one null: the shape the studio's contract names.
+  return out as unknown as CallView;
 }
 
 /** A time as a person at the clinic reads it: `2026-12-01 15:00` in its zone. */

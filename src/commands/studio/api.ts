@@ -15,12 +15,13 @@ import { requireBotConfig } from '../shared/store.js';
 import { dayFlag, dayIn } from '../shared/parse.js';
 import { formatWeeklyHours } from '../../domain/doctors.js';
 import type { RequestScope } from './server.js';
+import type { Response, Route } from '../../studio/contract.js';
 
-type Route = <T>(
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
-  url: string,
+/** Registers a route of the contract; its handler must answer the contract's response. */
+type RouteFn = <K extends Route>(
+  route: K,
   opts: { role?: 'admin' },
-  handler: (req: FastifyRequest, scope: RequestScope) => Promise<T>,
+  handler: (req: FastifyRequest, scope: RequestScope) => Promise<Response<K>>,
 ) => unknown;
 
 /**
@@ -87,26 +88,30 @@ function fields(source: unknown, names: readonly string[]): Record<string, strin
   return out;
 }
 
+/** A config value as the Assistant form holds it: text or a number, null when unset. */
+const formValue = (v: unknown): string | number | null =>
+  v === undefined || v === null ? null : typeof v === 'number' || typeof v === 'string' ? v : JSON.stringify(v);
+
 /** The bot-config keys the Assistant page edits (a subset of `config set`'s). */
 export const ASSISTANT_KEYS = ['name', 'firstMessage', 'systemPrompt', ...PROVIDER_KEYS] as const;
 
 /** Routes of the JSON API (see docs/studio.md for each one's shape). */
-export function registerApi(route: Route, base: Context): void {
+export function registerApi(route: RouteFn, base: Context): void {
   // ---- Today: appointments, doctors, AC service visits ----
-  route('GET', '/api/clinic', {}, async (_req, { ctx }) => {
+  route('GET /api/clinic', {}, async (_req, { ctx }) => {
     const config = await requireBotConfig(await ctx.store());
     const zone = config.clinic.timeZone;
     return {
       name: config.clinic.name,
       timeZone: zone,
-      today: DateTime.fromJSDate(ctx.now(), { zone }).toISODate(),
+      today: DateTime.fromJSDate(ctx.now(), { zone }).toISODate()!,
       slotMinutes: config.clinic.slotMinutes,
       bookingHorizonDays: config.clinic.bookingHorizonDays,
     };
   });
 
   // The week's (or day's) appointments with patients' names: an opening, audited as `appointments list --decrypt`.
-  route('GET', '/api/appointments', {}, async (req, { ctx }) => {
+  route('GET /api/appointments', {}, async (req, { ctx }) => {
     const q = fields(req.query, ['from', 'to', 'doctor', 'status']);
     return command(
       appointments().then((m) => m.list),
@@ -115,7 +120,7 @@ export function registerApi(route: Route, base: Context): void {
     );
   });
   // Booked, moved and cancelled by the front desk, as `appointments book|reschedule|cancel` do.
-  route('POST', '/api/appointments', {}, async (req, { ctx }) => {
+  route('POST /api/appointments', {}, async (req, { ctx }) => {
     const body = fields(req.body, ['doctor', 'specialty', 'at', 'name', 'phone', 'email', 'reason']);
     const need = (k: 'at' | 'name' | 'phone' | 'email' | 'reason') => {
       const v = body[k]?.trim();
@@ -136,18 +141,18 @@ export function registerApi(route: Route, base: Context): void {
     };
     return namingFields(async () => bookAtDesk(await frontDesk(ctx), input));
   });
-  route('POST', '/api/appointments/:id/move', {}, async (req, { ctx }) => {
+  route('POST /api/appointments/:id/move', {}, async (req, { ctx }) => {
     const at = fields(req.body, ['at']).at?.trim();
     if (!at) throw new UsageError('Give the new time.');
     return namingFields(async () => rescheduleAtDesk(await frontDesk(ctx), appointmentId(param(req)), at));
   });
-  route('POST', '/api/appointments/:id/cancel', {}, async (req, { ctx }) => {
+  route('POST /api/appointments/:id/cancel', {}, async (req, { ctx }) => {
     const reason = fields(req.body, ['reason']).reason?.trim();
     if (!reason) throw new UsageError('Give the reason for cancelling.');
     return cancelAtDesk(await frontDesk(ctx), appointmentId(param(req)), reason);
   });
   // The slots the front desk would book now, per doctor, on one day: what Today offers.
-  route('GET', '/api/slots', {}, async (req, { ctx }) => {
+  route('GET /api/slots', {}, async (req, { ctx }) => {
     const store = await ctx.store();
     const config = await requireBotConfig(store);
     const zone = config.clinic.timeZone;
@@ -161,7 +166,7 @@ export function registerApi(route: Route, base: Context): void {
     };
   });
   // One appointment in full (phone, email, reason), after the admin's password: `appointments show --decrypt`.
-  route('POST', '/api/appointments/:id/decrypt', { role: 'admin' }, async (req, scope) => {
+  route('POST /api/appointments/:id/decrypt', { role: 'admin' }, async (req, scope) => {
     unlockFromBody(req, scope, 'appointment');
     return command(
       appointments().then((m) => m.show),
@@ -170,7 +175,7 @@ export function registerApi(route: Route, base: Context): void {
     );
   });
   // AC service visits booked by the voice tool (`schedule_ac_service`); the sealed issue is not shown.
-  route('GET', '/api/service-visits', {}, async (req, { ctx }) => {
+  route('GET /api/service-visits', {}, async (req, { ctx }) => {
     const store = await ctx.store();
     const zone = (await requireBotConfig(store)).clinic.timeZone;
     const q = fields(req.query, ['from', 'to']);
@@ -192,7 +197,7 @@ export function registerApi(route: Route, base: Context): void {
 
   // ---- Doctors: hours and leave ----
   // Each doctor's hours also in the notation `doctors update --hours` reads, for editing.
-  route('GET', '/api/doctors', {}, async (_req, { ctx }) => {
+  route('GET /api/doctors', {}, async (_req, { ctx }) => {
     const r = await command(
       doctors().then((m) => m.list),
       {},
@@ -200,14 +205,14 @@ export function registerApi(route: Route, base: Context): void {
     );
     return { ...r, doctors: r.doctors.map((d) => ({ ...d, hours: formatWeeklyHours(d.weeklyHours) })) };
   });
-  route('PUT', '/api/doctors/:doctor/hours', {}, async (req, { ctx }) =>
+  route('PUT /api/doctors/:doctor/hours', {}, async (req, { ctx }) =>
     command(
       doctors().then((m) => m.update),
       { doctor: param(req, 'doctor'), hours: fields(req.body, ['hours']).hours ?? '' },
       ctx,
     ),
   );
-  route('POST', '/api/doctors/:doctor/leave', {}, async (req, { ctx }) => {
+  route('POST /api/doctors/:doctor/leave', {}, async (req, { ctx }) => {
     const b = fields(req.body, ['from', 'to', 'note']);
     if (!b.from) throw new UsageError('Give the first day of the leave.');
     return command(
@@ -216,7 +221,7 @@ export function registerApi(route: Route, base: Context): void {
       ctx,
     );
   });
-  route('DELETE', '/api/doctors/:doctor/leave/:from', {}, async (req, { ctx }) => {
+  route('DELETE /api/doctors/:doctor/leave/:from', {}, async (req, { ctx }) => {
     return command(
       import('../doctors/leave.js').then((m) => m.leaveRemove),
       { doctor: param(req, 'doctor'), from: param(req, 'from') },
@@ -225,7 +230,7 @@ export function registerApi(route: Route, base: Context): void {
   });
 
   // ---- Notifications: the outbox ----
-  route('GET', '/api/outbox', {}, async (req, { ctx }) => {
+  route('GET /api/outbox', {}, async (req, { ctx }) => {
     const q = fields(req.query, ['status']);
     if (q.status && !['pending', 'delivered', 'dead', 'cancelled'].includes(q.status))
       throw new UsageError(`Invalid status "${q.status}".`, 'Use pending, delivered, dead or cancelled.');
@@ -235,7 +240,7 @@ export function registerApi(route: Route, base: Context): void {
       ctx,
     );
   });
-  route('POST', '/api/outbox/retry', {}, async (req, { ctx }) =>
+  route('POST /api/outbox/retry', {}, async (req, { ctx }) =>
     command(
       import('../outbox/outbox.js').then((m) => m.retry),
       fields(req.body, ['id']),
@@ -244,7 +249,7 @@ export function registerApi(route: Route, base: Context): void {
   );
 
   // ---- Calls ----
-  route('GET', '/api/calls', {}, async (req, { ctx }) => {
+  route('GET /api/calls', {}, async (req, { ctx }) => {
     const q = fields(req.query, ['date', 'endedReason', 'caller', 'limit']);
     const m = await import('../logs/logs.js');
     const flags: Flags = {
@@ -260,26 +265,26 @@ export function registerApi(route: Route, base: Context): void {
     for await (const row of r.rows) rows.push(m.jsonRow(row));
     return { rows, timeZone: r.timeZone };
   });
-  route('GET', '/api/calls/:id', {}, async (req, { ctx }) => oneCall(param(req), ctx, false));
+  route('GET /api/calls/:id', {}, async (req, { ctx }) => oneCall(param(req), ctx, false));
   // Sealed fields of one call, after the admin's password: an opening audited as `logs --decrypt --call`.
-  route('POST', '/api/calls/:id/decrypt', { role: 'admin' }, async (req, scope) => {
+  route('POST /api/calls/:id/decrypt', { role: 'admin' }, async (req, scope) => {
     unlockFromBody(req, scope, 'call');
     return oneCall(param(req), scope.ctx, true);
   });
 
   // ---- Assistant: the bot config, the options Vapi accepts, and publishing (sync) ----
-  route('GET', '/api/assistant', {}, async (_req, { ctx }) => {
+  route('GET /api/assistant', {}, async (_req, { ctx }) => {
     const config = await requireBotConfig(await ctx.store());
     const catalog = optionsCatalog();
     return {
-      values: Object.fromEntries(ASSISTANT_KEYS.map((k) => [k, getConfigValue(config, k) ?? null])),
-      descriptions: Object.fromEntries(ASSISTANT_KEYS.map((k) => [k, CONFIG_KEYS[k]])),
+      values: Object.fromEntries(ASSISTANT_KEYS.map((k) => [k, formValue(getConfigValue(config, k))])),
+      descriptions: Object.fromEntries(ASSISTANT_KEYS.map((k) => [k, CONFIG_KEYS[k] ?? ''])),
       options: { voices: catalog.voices, transcribers: catalog.transcribers, models: catalog.models },
       synced: { assistantId: config.vapi?.assistantId ?? null, serverUrl: config.vapi?.serverUrl ?? null },
       vapiKey: Boolean(base.env.get('VAPI_API_KEY')?.value),
     };
   });
-  route('PUT', '/api/assistant', { role: 'admin' }, async (req, { ctx }) => {
+  route('PUT /api/assistant', { role: 'admin' }, async (req, { ctx }) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const pairs: Array<[string, string]> = [];
     for (const [k, v] of Object.entries(body)) {
@@ -307,16 +312,16 @@ export function registerApi(route: Route, base: Context): void {
     const r = await m.sync.run(m.sync.parse(flags, ctx.env, ctx.now()), ctx);
     return { ...r, plan: r.plan.map(({ body: _b, ...p }) => p) };
   };
-  route('POST', '/api/assistant/plan', { role: 'admin' }, async (req, { ctx }) =>
+  route('POST /api/assistant/plan', { role: 'admin' }, async (req, { ctx }) =>
     plan(ctx, { dryRun: true, ...fields(req.body, ['serverUrl']) }),
   );
   // Drift on Vapi is refused as `sync` refuses it (there is no --force here): it is shown, not overwritten.
-  route('POST', '/api/assistant/publish', { role: 'admin' }, async (req, { ctx }) =>
+  route('POST /api/assistant/publish', { role: 'admin' }, async (req, { ctx }) =>
     plan(ctx, fields(req.body, ['serverUrl'])),
   );
 
   // ---- Metrics: the figures of `receptionist metrics`, by day, ended reason and assistant ----
-  route('GET', '/api/metrics', {}, async (req, { ctx }) => {
+  route('GET /api/metrics', {}, async (req, { ctx }) => {
     const q = fields(req.query, ['since']);
     const m = await import('../metrics/metrics.js');
     const by = async (group: 'day' | 'endedReason' | 'assistant') =>
@@ -341,5 +346,6 @@ async function oneCall(id: string, ctx: Context, decrypt: boolean) {
   );
   const rows = [];
   for await (const row of r.rows) rows.push(m.jsonRow(row));
-  return { call: rows[0], timeZone: r.timeZone };
+  // `logs --call` of an unknown call fails (exit 1, 422): a row is there.
+  return { call: rows[0]!, timeZone: r.timeZone };
 }

@@ -21,6 +21,7 @@ import {
   type StudioSession,
 } from './auth.js';
 import { registerApi } from './api.js';
+import type { Response, Route } from '../../studio/contract.js';
 
 /** What the terminal is told about (sign-ins, refused requests, failures). */
 export type StudioEvent =
@@ -219,13 +220,13 @@ export async function buildStudioApp(o: StudioAppOptions): Promise<FastifyInstan
    * Registers an API route: the session (and role) checked, a {@link RequestScope} built, the
    * handler's result sent as `{data, warnings}`; a failure as `{error}` with the status of its exit code.
    */
-  const route = <T>(
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
-    url: string,
+  const route = <K extends Route>(
+    key: K,
     opts: { role?: 'admin' },
-    handler: (req: FastifyRequest, scope: RequestScope) => Promise<T>,
-  ) =>
-    app.route({
+    handler: (req: FastifyRequest, scope: RequestScope) => Promise<Response<K>>,
+  ) => {
+    const [method, url] = key.split(' ') as ['GET' | 'POST' | 'PUT' | 'DELETE', string];
+    return app.route({
       method,
       url,
       handler: async (req, reply) => {
@@ -241,12 +242,13 @@ export async function buildStudioApp(o: StudioAppOptions): Promise<FastifyInstan
             .map((l) => l.slice('Warning: '.length));
           return reply.header('cache-control', 'no-store').send({ data, ...(warnings.length ? { warnings } : {}) });
         } catch (err) {
-          return failure(reply, err, `${method} ${url}`);
+          return failure(reply, err, key);
         } finally {
           scope.done();
         }
       },
     });
+  };
 
   const failure = (reply: FastifyReply, err: unknown, where: string) => {
     const e = toUserError(err);
