@@ -1,4 +1,4 @@
-// Bundles the studio's front end (web/) into dist/studio: index.html and assets/ with hashed names.
+// Bundles the studio's front end (web/) into dist/web: index.html and assets/ with hashed names.
 // esbuild: one entry, code split so Chart.js and the other pages load with their page only.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const out = path.join(root, 'dist', 'studio');
+const out = path.join(root, 'dist', 'web');
 fs.rmSync(out, { recursive: true, force: true });
 const result = await build({
   entryPoints: [path.join(root, 'web', 'main.tsx')],

@@ -72,13 +72,18 @@ export function createProcessIO(): IO {
   };
 }
 
-/** An IO that records into strings, for tests. */
-export interface TestIO extends IO {
+/** An IO that keeps what is written in memory: for a caller that shows it elsewhere (the studio's warnings), and tests. */
+export interface MemoryIO extends IO {
   stdout(): string;
   stderr(): string;
 }
+/** {@link MemoryIO}, by the name the tests know it. */
+export type TestIO = MemoryIO;
 
-export function createTestIO(opts: { isTTY?: boolean; stdin?: NodeJS.ReadableStream; columns?: number } = {}): TestIO {
+/** A {@link MemoryIO}; not a terminal unless `isTTY`. */
+export function createMemoryIO(
+  opts: { isTTY?: boolean; stdin?: NodeJS.ReadableStream; columns?: number } = {},
+): MemoryIO {
   let out = '';
   let err = '';
   const sink = (append: (s: string) => void) =>
@@ -112,6 +117,9 @@ export function createTestIO(opts: { isTTY?: boolean; stdin?: NodeJS.ReadableStr
     stderr: () => err,
   };
 }
+
+/** {@link createMemoryIO}, by the name the tests know it. */
+export const createTestIO = createMemoryIO;
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;

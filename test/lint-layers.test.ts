@@ -24,6 +24,11 @@ test.each([
     'src/store/probe.ts',
     "import type { Appointment } from '../domain/appointments.js';\nexport type A = Appointment;\n",
   ],
+  ['src/studio/probe.ts', "export type C = import('../commands/shared/context.js').Context;\n"],
+  [
+    'src/studio/probe.ts',
+    "import { toUserError } from '../commands/shared/user-errors.js';\nexport const t = toUserError;\n",
+  ],
   [
     'src/server/probe.ts',
     "import { EXIT } from '../errors.js';\nimport { x } from '../commands/shared/flags.js';\nexport const y = [EXIT, x];\n",

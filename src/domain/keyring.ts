@@ -469,3 +469,12 @@ export async function storedBlindIndexCheck(store: Store): Promise<string | unde
   const docs = await keys(store).find({});
   return docs.map((d) => d.blindIndexCheck).find((c): c is string => typeof c === 'string');
 }
+
+/** Overwrites the unlocked private keys in memory. */
+export function wipe(me: Unlocked): void {
+  for (const pair of [me.userKey, ...me.dataKeys.values()]) {
+    const secret = (pair as { privateKey?: unknown }).privateKey;
+    if (secret instanceof Uint8Array) secret.fill(0);
+  }
+  me.dataKeys.clear();
+}

@@ -224,7 +224,7 @@ export interface StudioApi {
   'GET /api/me': { response: Me };
   'GET /api/clinic': { response: ClinicView };
   'GET /api/appointments': {
-    query: { from?: string; to?: string; doctor?: string; status?: string };
+    query: { from?: string; to?: string; doctor?: string; status?: 'confirmed' | 'held' | 'cancelled' | 'all' };
     response: { rows: AppointmentRow[]; timeZone: string; from: string; to: string };
   };
   'POST /api/appointments': { body: BookBody; response: DeskChangeView };

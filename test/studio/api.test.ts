@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { describe, expect, test } from 'vitest';
-import { SESSION_IDLE_MS } from '../../src/commands/studio/auth.js';
+import { SESSION_IDLE_MS } from '../../src/studio/auth.js';
 import { commandEnv } from '../support/command-env.js';
 import { useMongo } from '../support/mongo.js';
 import { STUDIO_USERS, studioEnv } from '../support/studio.js';

@@ -168,11 +168,5 @@ export function createContext(
   return ctx;
 }
 
-/** Overwrites the unlocked private keys in memory. */
-export function wipe(me: Unlocked): void {
-  for (const pair of [me.userKey, ...me.dataKeys.values()]) {
-    const secret = (pair as { privateKey?: unknown }).privateKey;
-    if (secret instanceof Uint8Array) secret.fill(0);
-  }
-  me.dataKeys.clear();
-}
+import { wipe } from '../../domain/keyring.js';
+export { wipe };

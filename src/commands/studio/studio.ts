@@ -11,8 +11,9 @@ import { implement } from '../shared/command.js';
 import type { StudioFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { requireBotConfig } from '../shared/store.js';
-import { StudioAuth } from './auth.js';
-import { buildStudioApp, type StudioEvent } from './server.js';
+import { StudioAuth } from '../../studio/auth.js';
+import { buildStudioApp, type StudioEvent } from '../../studio/server.js';
+import { studioHost } from './host.js';
 
 export interface StudioOptions {
   port: number;
@@ -38,7 +39,7 @@ export function parseStudioOptions(flags: StudioFlags, env: Env): StudioOptions 
 }
 
 /** Where `npm run build` puts the front end (index.html and assets/). */
-export const studioAssetsDir = () => path.join(packageRoot(), 'dist', 'studio');
+export const studioAssetsDir = () => path.join(packageRoot(), 'dist', 'web');
 
 /**
  * Serves the studio on 127.0.0.1 until SIGINT/SIGTERM, printing its link (a one-time token; Enter
@@ -68,7 +69,7 @@ async function runStudio(o: StudioOptions, ctx: Context): Promise<void> {
         ? say({ event: e.kind, username: e.username }, `Failed sign-in as ${e.username}.`)
         : io.error(`Error: ${e.where}: ${e.error}`);
   const auth = new StudioAuth(ctx.now);
-  const app = await buildStudioApp({ ctx, auth, assetsDir, onEvent });
+  const app = await buildStudioApp({ host: studioHost(ctx), auth, assetsDir, onEvent });
   let lines: readline.Interface | undefined;
   const stop = new Promise<void>((resolve) => {
     const off = ctx.onShutdown(() => {

@@ -3,13 +3,11 @@ import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
-import { createTestIO, printable, type TestIO } from '../../io.js';
-import { EXIT, NeedsInputError, UserError } from '../../errors.js';
-import { KeyringAuthError, namesOnly, unlock, type Unlocked } from '../../domain/keyring.js';
-import { appendAudit } from '../../domain/audit.js';
-import type { Prompter } from '../../prompter.js';
-import { toUserError } from '../shared/user-errors.js';
-import { wipe, type Context } from '../shared/context.js';
+import { ZodError } from 'zod';
+import { printable } from '../io.js';
+import { EXIT, UserError } from '../errors.js';
+import { KeyringAuthError, namesOnly, unlock, wipe, type Unlocked } from '../domain/keyring.js';
+import { appendAudit } from '../domain/audit.js';
 import {
   CSRF_HEADER,
   GATE_COOKIE,
@@ -20,8 +18,10 @@ import {
   type StudioAuth,
   type StudioSession,
 } from './auth.js';
-import { registerApi } from './api.js';
-import type { Response, Route } from '../../studio/contract.js';
+import type { Me, Route } from './contract.js';
+import type { StudioHost } from './operations.js';
+import { registerRoutes, type RegisterRoute } from './routes.js';
+import { problemOf, SCHEMAS } from './schemas.js';
 
 /** What the terminal is told about (sign-ins, refused requests, failures). */
 export type StudioEvent =
@@ -29,23 +29,13 @@ export type StudioEvent =
   | { kind: 'sign-in-failed'; username: string }
   | { kind: 'failure'; where: string; error: string };
 
-export interface StudioAppOptions {
-  /** The `studio` command's context: its store is opened once and shared by every request. */
-  ctx: Context;
+export interface StudioAppOptions<C> {
+  /** What the studio runs on: the store, the clock, each request's context, the operations. */
+  host: StudioHost<C>;
   auth: StudioAuth;
-  /** The built front end: `index.html` and `assets/` (dist/studio). */
+  /** The built front end: `index.html` and `assets/` (dist/web). */
   assetsDir: string;
   onEvent?: (e: StudioEvent) => void;
-}
-
-/** One request's view of the studio: a {@link Context} acting as the signed-in user. */
-export interface RequestScope {
-  /** The command context of this request; its `io` records what a command prints. */
-  ctx: Context;
-  io: TestIO;
-  session: StudioSession;
-  /** From now on in this request, `ctx.keyring()` is the user's full keys, unlocked with `password`. */
-  unlockWith(password: string): void;
 }
 
 /** The pages of the single-page app (each serves index.html). */
@@ -83,16 +73,17 @@ export function errorBody(code: string, message: string, hint?: string, confirm?
   return { error: { code, message, ...(hint ? { hint } : {}), ...(confirm ? { confirm } : {}) } };
 }
 
+const cookieBase = { httpOnly: true, sameSite: 'strict' as const, path: '/' };
+
 /**
  * The studio's HTTP app (no listen): the one-time link, sign-in, the pages and the JSON API under
- * `/api/`. Every request must name this server in its Host header (127.0.0.1 or localhost at its
- * own port), so a page elsewhere cannot reach it through DNS rebinding. Pages and the API need
- * the gate cookie the link sets or a session; every write also needs the session's CSRF token in
- * {@link CSRF_HEADER}, a JSON body, and no cross-site `Origin` or `Sec-Fetch-Site`.
+ * `/api/` (src/studio/contract.ts). Every request must name this server in its Host header
+ * (127.0.0.1 or localhost at its own port), so a page elsewhere cannot reach it through DNS
+ * rebinding. Pages and the API need the gate cookie the link sets or a session; every write also
+ * needs the session's CSRF token in {@link CSRF_HEADER}, a JSON body, and no cross-site `Origin`
+ * or `Sec-Fetch-Site`.
  */
-export async function buildStudioApp(o: StudioAppOptions): Promise<FastifyInstance> {
-  const { ctx, auth } = o;
-  const indexHtml = fs.readFileSync(path.join(o.assetsDir, 'index.html'), 'utf8');
+export async function buildStudioApp<C>(o: StudioAppOptions<C>): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 256 * 1024, trustProxy: false });
   await app.register(fastifyCookie);
   await app.register(fastifyStatic, {
@@ -104,7 +95,50 @@ export async function buildStudioApp(o: StudioAppOptions): Promise<FastifyInstan
     index: false,
     list: false,
   });
+  const failure = failureReply(o);
+  refuseForeignRequests(app);
+  servePages(app, o);
+  registerSession(app, o, failure);
+  registerRoutes(apiRoute(app, o, failure), o.host.operations);
+  app.setNotFoundHandler((req, reply) =>
+    req.url.startsWith('/api/')
+      ? reply
+          .code(404)
+          .send(errorBody('not-found', `No such API route: ${req.method} ${req.url.replace(/\?.*$/, '')}.`))
+      : reply.code(404).type('text/html').send(denied('No such page.', '<a href="/today">Today</a>')),
+  );
+  // What fastify refuses before a handler runs (a body that is not JSON, too large): the same shape.
+  app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) return failure(reply, err, 'the request');
+    return reply.code(status).send(errorBody('usage', `The request was refused: ${err.message}`));
+  });
+  return app;
+}
 
+type Failure = (reply: FastifyReply, err: unknown, where: string) => FastifyReply;
+
+/** A failure as the page reads it: a user's error with the status of its exit code, else 500 and the terminal told. */
+function failureReply<C>(o: StudioAppOptions<C>): Failure {
+  return (reply, err, where) => {
+    if (err instanceof ZodError) return reply.code(400).send(errorBody('usage', problemOf(err)));
+    const e = err instanceof UserError ? err : o.host.explain(err);
+    if (e) {
+      const code = (Object.keys(EXIT) as Array<keyof typeof EXIT>).find((k) => EXIT[k] === e.exitCode) ?? 'error';
+      // The command line's messages name its flags; a form names the same fields without the dashes.
+      const message = e.message.replace(/--(?=[a-z])/g, '');
+      const confirm = (e as { confirm?: boolean }).confirm;
+      return reply.code(STATUS[e.exitCode] ?? 422).send(errorBody(code, message, e.hint, confirm));
+    }
+    o.onEvent?.({ kind: 'failure', where, error: err instanceof Error ? err.message : String(err) });
+    return reply
+      .code(500)
+      .send(errorBody('internal', 'Unexpected failure; the terminal running the studio says more.'));
+  };
+}
+
+/** Security headers on every answer; another Host, or a cross-site write, refused before anything runs. */
+function refuseForeignRequests(app: FastifyInstance): void {
   app.addHook('onRequest', async (req, reply) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
     if (!isOwnHost(req)) {
@@ -118,9 +152,12 @@ export async function buildStudioApp(o: StudioAppOptions): Promise<FastifyInstan
           .send(errorBody('cross-site', `Refused: ${why}. The studio takes changes from its own page only.`));
     }
   });
+}
 
-  const cookieBase = { httpOnly: true, sameSite: 'strict' as const, path: '/' };
-
+/** The pages: the one-time link sets the gate cookie (and is redirected away); without it or a session, 401. */
+function servePages<C>(app: FastifyInstance, o: StudioAppOptions<C>): void {
+  const { auth } = o;
+  const indexHtml = fs.readFileSync(path.join(o.assetsDir, 'index.html'), 'utf8');
   const page = async (req: FastifyRequest, reply: FastifyReply) => {
     const token = (req.query as Record<string, unknown>).token;
     if (typeof token === 'string') {
@@ -146,7 +183,11 @@ export async function buildStudioApp(o: StudioAppOptions): Promise<FastifyInstan
     return reply.type('text/html').header('cache-control', 'no-store').send(indexHtml);
   };
   for (const url of PAGES) app.get(url, page);
+}
 
+/** Sign-in (checked, slowed and audited as the command line's unlock), sign-out, and who is signed in. */
+function registerSession<C>(app: FastifyInstance, o: StudioAppOptions<C>, failure: Failure): void {
+  const { auth, host } = o;
   app.post('/api/session', async (req, reply) => {
     if (!auth.hasGate(req.cookies[GATE_COOKIE]) && !auth.session(req.cookies[SESSION_COOKIE]))
       return reply.code(401).send(errorBody('auth', 'Open the studio with the link its terminal printed.'));
@@ -155,10 +196,10 @@ export async function buildStudioApp(o: StudioAppOptions): Promise<FastifyInstan
     const password = typeof body.password === 'string' ? body.password : '';
     if (!username || !password || username.length > 64 || password.length > 1024)
       return reply.code(400).send(errorBody('usage', 'Give a username and a password.'));
-    const store = await ctx.store();
+    const store = await host.store();
     let me: Unlocked;
     try {
-      me = await unlock(store, username, password, { now: ctx.now(), sleep: ctx.sleep, command: 'studio' });
+      me = await unlock(store, username, password, { now: host.now(), sleep: host.sleep, command: 'studio' });
     } catch (err) {
       if (!(err instanceof KeyringAuthError)) return failure(reply, err, 'signing in');
       o.onEvent?.({ kind: 'sign-in-failed', username: printable(username) });
@@ -167,7 +208,7 @@ export async function buildStudioApp(o: StudioAppOptions): Promise<FastifyInstan
     // Audited before the session exists: a sign-in the audit log cannot take does not happen.
     try {
       await appendAudit(store, {
-        at: ctx.now().toISOString(),
+        at: host.now().toISOString(),
         user: me.username,
         action: 'studio.sign-in',
         details: { role: me.role },
@@ -184,62 +225,62 @@ export async function buildStudioApp(o: StudioAppOptions): Promise<FastifyInstan
     reply.setCookie(SESSION_COOKIE, s.id, { ...cookieBase, maxAge: SESSION_TTL_MS / 1000 });
     return reply.header('cache-control', 'no-store').send({ data: sessionView(s) });
   });
-
   app.delete('/api/session', async (req, reply) => {
     const s = auth.session(req.cookies[SESSION_COOKIE]);
     if (s) auth.end(s.id);
     reply.clearCookie(SESSION_COOKIE, cookieBase);
     return reply.code(204).send();
   });
-
-  /** The session of a request, or a 401/403 reply sent. */
-  const guard = (req: FastifyRequest, reply: FastifyReply, opts: { role?: 'admin' }): StudioSession | undefined => {
-    const s = auth.session(req.cookies[SESSION_COOKIE]);
-    if (!s) {
-      void reply.code(401).send(errorBody('auth', 'Not signed in, or the session has ended.'));
-      return undefined;
-    }
-    if (req.method !== 'GET' && !sameSecret(String(req.headers[CSRF_HEADER] ?? ''), s.csrfToken)) {
-      void reply.code(403).send(errorBody('csrf', 'Refused: the request lacks this session’s CSRF token.'));
-      return undefined;
-    }
-    if (opts.role && s.role !== opts.role) {
-      void reply.code(403).send(errorBody('forbidden', `Only an admin may do this; ${s.username} is a ${s.role}.`));
-      return undefined;
-    }
-    return s;
-  };
-
   app.get('/api/me', async (req, reply) => {
-    const s = guard(req, reply, {});
+    const s = guard(auth, req, reply, {});
     if (!s) return reply;
     return reply.header('cache-control', 'no-store').send({ data: sessionView(s) });
   });
+}
 
-  /**
-   * Registers an API route: the session (and role) checked, a {@link RequestScope} built, the
-   * handler's result sent as `{data, warnings}`; a failure as `{error}` with the status of its exit code.
-   */
-  const route = <K extends Route>(
-    key: K,
-    opts: { role?: 'admin' },
-    handler: (req: FastifyRequest, scope: RequestScope) => Promise<Response<K>>,
-  ) => {
+/** The session of a request, or a 401/403 reply sent (no session; a write without its CSRF token; not an admin). */
+function guard(
+  auth: StudioAuth,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  opts: { role?: 'admin' },
+): StudioSession | undefined {
+  const s = auth.session(req.cookies[SESSION_COOKIE]);
+  if (!s) {
+    void reply.code(401).send(errorBody('auth', 'Not signed in, or the session has ended.'));
+    return undefined;
+  }
+  if (req.method !== 'GET' && !sameSecret(String(req.headers[CSRF_HEADER] ?? ''), s.csrfToken)) {
+    void reply.code(403).send(errorBody('csrf', 'Refused: the request lacks this session’s CSRF token.'));
+    return undefined;
+  }
+  if (opts.role && s.role !== opts.role) {
+    void reply.code(403).send(errorBody('forbidden', `Only an admin may do this; ${s.username} is a ${s.role}.`));
+    return undefined;
+  }
+  return s;
+}
+
+/**
+ * Registers routes of the contract: the session (and role) checked, the query and body checked
+ * against the route's schema, the password unlocked where the route opens sealed data, the
+ * operation run in a request scope; its result sent as `{data, warnings}`, a failure as `{error}`.
+ */
+function apiRoute<C>(app: FastifyInstance, o: StudioAppOptions<C>, failure: Failure): RegisterRoute<C> {
+  return (key, opts, run) => {
     const [method, url] = key.split(' ') as ['GET' | 'POST' | 'PUT' | 'DELETE', string];
-    return app.route({
+    app.route({
       method,
       url,
       handler: async (req, reply) => {
-        const session = guard(req, reply, opts);
+        const session = guard(o.auth, req, reply, opts);
         if (!session) return reply;
-        const scope = requestScope(ctx, session);
+        const scope = o.host.scope(session);
         try {
-          const data = await handler(req, scope.scope);
-          const warnings = scope.scope.io
-            .stderr()
-            .split('\n')
-            .filter((l) => l.startsWith('Warning: '))
-            .map((l) => l.slice('Warning: '.length));
+          const input = parseInput(key, req);
+          if (opts.unlock) scope.unlockWith((input.body as { password: string }).password);
+          const data = await run(input as never, scope.ctx);
+          const warnings = scope.warnings();
           return reply.header('cache-control', 'no-store').send({ data, ...(warnings.length ? { warnings } : {}) });
         } catch (err) {
           return failure(reply, err, key);
@@ -249,41 +290,24 @@ export async function buildStudioApp(o: StudioAppOptions): Promise<FastifyInstan
       },
     });
   };
+}
 
-  const failure = (reply: FastifyReply, err: unknown, where: string) => {
-    const e = toUserError(err);
-    if (e instanceof UserError) {
-      const code = (Object.keys(EXIT) as Array<keyof typeof EXIT>).find((k) => EXIT[k] === e.exitCode) ?? 'error';
-      // The command line's messages name its flags; a form names the same fields without the dashes.
-      const message = e.message.replace(/--(?=[a-z])/g, '');
-      const confirm = (e as { confirm?: boolean }).confirm;
-      return reply.code(STATUS[e.exitCode] ?? 422).send(errorBody(code, message, e.hint, confirm));
-    }
-    o.onEvent?.({ kind: 'failure', where, error: err instanceof Error ? err.message : String(err) });
-    return reply
-      .code(500)
-      .send(errorBody('internal', 'Unexpected failure; the terminal running the studio says more.'));
-  };
-
-  registerApi(route, ctx);
-  app.setNotFoundHandler((req, reply) =>
-    req.url.startsWith('/api/')
-      ? reply
-          .code(404)
-          .send(errorBody('not-found', `No such API route: ${req.method} ${req.url.replace(/\?.*$/, '')}.`))
-      : reply.code(404).type('text/html').send(denied('No such page.', '<a href="/today">Today</a>')),
+/** A request's path parameters, query and body, the last two checked by the route's schema. @throws ZodError */
+function parseInput(key: Route, req: FastifyRequest) {
+  const schema = SCHEMAS[key];
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])),
   );
-  // What fastify refuses before a handler runs (a body that is not JSON, too large): the same shape.
-  app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
-    const status = err.statusCode ?? 500;
-    if (status >= 500) return failure(reply, err, 'the request');
-    return reply.code(status).send(errorBody('usage', `The request was refused: ${err.message}`));
-  });
-  return app;
+  return {
+    params: req.params as Record<string, string>,
+    query: schema?.query ? schema.query.parse(req.query ?? {}) : req.query,
+    body: schema?.body ? schema.body.parse(req.body ?? {}) : req.body,
+    headers,
+  };
 }
 
 /** What the page knows of its session. */
-function sessionView(s: StudioSession) {
+function sessionView(s: StudioSession): Me {
   return { username: s.username, role: s.role, csrfToken: s.csrfToken };
 }
 
@@ -303,49 +327,6 @@ function crossSite(req: FastifyRequest): string | undefined {
   const type = req.headers['content-type'];
   if (req.method !== 'DELETE' && !String(type ?? '').startsWith('application/json')) return 'the body is not JSON';
   return undefined;
-}
-
-/** A prompter for requests: the studio never prompts (its `io` cannot either). */
-const noPrompts: Prompter = {
-  input: () => Promise.reject(new NeedsInputError('a value the studio form does not have')),
-  password: () => Promise.reject(new NeedsInputError('a password')),
-  select: () => Promise.reject(new NeedsInputError('a choice')),
-};
-
-/**
- * A {@link Context} for one request of `session`: the studio's store, clock and environment; an
- * `io` that records what the command prints (its warnings go back to the page); desk changes
- * audited as the session's user; `keyring()` the session's keys (names only), or, once
- * `unlockWith(password)` is called, the user's full keys, unlocked as the command line does
- * (slowed after failures, failures audited) and wiped when the request ends.
- */
-function requestScope(base: Context, session: StudioSession): { scope: RequestScope; done(): void } {
-  const io = createTestIO();
-  let full: Promise<Unlocked> | undefined;
-  const ctx: Context = {
-    ...base,
-    // What a command renders is not used here: no tables, spinners or colours.
-    globals: { ...base.globals, json: true, color: false },
-    io,
-    prompter: noPrompts,
-    actor: session.username,
-    keyring: () => full ?? Promise.resolve(session.keys),
-    credentials: () => Promise.reject(new NeedsInputError('a password (the studio asks for it on the page)')),
-    close: async () => undefined,
-  };
-  const unlockWith = (password: string) => {
-    full = base
-      .store()
-      .then((store) =>
-        unlock(store, session.username, password, { now: base.now(), sleep: base.sleep, command: 'studio' }),
-      );
-  };
-  return {
-    scope: { ctx, io, session, unlockWith } satisfies RequestScope,
-    done: () => {
-      full?.then(wipe, () => undefined);
-    },
-  };
 }
 
 /** The page sent with a 401: what went wrong, and where the link comes from. */

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Role, Unlocked } from '../../domain/keyring.js';
-import { wipe } from '../shared/context.js';
+import type { Role, Unlocked } from '../domain/keyring.js';
+import { wipe } from '../domain/keyring.js';
 
 /** The cookie that lets a browser reach the sign-in page: set when the one-time link is opened. */
 export const GATE_COOKIE = 'receptionist_studio_gate';
