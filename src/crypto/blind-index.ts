@@ -54,7 +54,7 @@ export function blindIndex(key: Buffer, e164: string): string {
 /**
  * Blind index of a person's name, normalised by {@link normaliseName} ("Dr. Ravi  Kumar" and
  * "kumar ravi" index alike): the second factor a caller without the record's number gives
- * (issue 13, access rule). Domain-separated from the phone index under the same key.
+ * (the access rule). Domain-separated from the phone index under the same key.
  */
 export function blindNameIndex(key: Buffer, name: string): string {
   return hardIndex(key, 'name', normaliseName(name));

@@ -4,7 +4,7 @@ import { isSealed } from '../crypto/seal.js';
 import type { FieldSealer } from './sealer.js';
 
 /**
- * The access rule for callers (issue 13; stated in docs/security.md):
+ * The access rule for callers (stated in docs/security.md):
  *
  * A caller may read or change a record they name by its ID (an appointment, an AC customer's
  * purchases) when

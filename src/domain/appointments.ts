@@ -70,7 +70,7 @@ export type ClaimResult = { ok: true; appointment: Appointment } | { ok: false; 
 /** How many fresh ids a new appointment tries before giving up (each collision is independent). */
 const ID_ATTEMPTS = 8;
 
-/** Characters of a new appointment ID: 25^9 ≈ 2^41.8, so guessing one is hopeless (issue 13). */
+/** Characters of a new appointment ID: 25^9 ≈ 2^41.8, so guessing one is hopeless. */
 export const APPOINTMENT_ID_LENGTH = 9;
 
 /** How many slots one call may hold at once (`check_availability` of several exact times). */
@@ -155,7 +155,7 @@ export class AppointmentBook {
   /**
    * Up to `n` free slots nearest to `target` (future only, within the booking horizon). The
    * horizon's taken slots are read in one query, then the days are searched outwards from the
-   * target in memory (a full calendar used to cost a query per day, both ways).
+   * target in memory (one query, not one per day searched).
    */
   async nearestFree(doctors: Doctor[], target: DateTime, n = 3): Promise<Array<{ doctor: Doctor; start: DateTime }>> {
     const now = DateTime.fromJSDate(this.now(), { zone: this.clinic.timeZone });

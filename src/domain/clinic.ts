@@ -33,7 +33,7 @@ export interface ClinicSettings {
    */
   hipaaEnabled?: boolean;
   /**
-   * How long before each appointment its reminder goes out, hours; 0: no reminders (issue 14 item 4).
+   * How long before each appointment its reminder goes out, hours; 0: no reminders.
    * @default 24 ({@link DEFAULT_REMINDER_HOURS})
    */
   reminderHours?: number;

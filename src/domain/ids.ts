@@ -5,7 +5,7 @@ const ALPHABET = 'ACDEFGHJKMNPQRTUVWXY34679';
 
 /**
  * A random id of `length` unambiguous characters (25 symbols, ≈4.64 bits each) with an optional
- * prefix, e.g. "K7MHQPXY4": 9 characters are ≈41.8 bits, 6 only ≈27.9 (guessable, issue 13).
+ * prefix, e.g. "K7MHQPXY4": 9 characters are ≈41.8 bits, 6 only ≈27.9 (guessable).
  */
 export function speakableId(length = 6, prefix = ''): string {
   let id = prefix;

@@ -24,7 +24,7 @@ import {
  * - `serve` reads only data-key public keys (ENC-3).
  */
 /**
- * Who may read what (issue 13 item 2). An admin reads everything; a receptionist reads patients'
+ * Who may read what. An admin reads everything; a receptionist reads patients'
  * names (with the times and doctors, which are not sealed) and nothing else: names are sealed to
  * the receptionist key, which every user holds, the rest to the admin key, which only admins hold.
  */

@@ -5,7 +5,7 @@ import { DEFAULT_REMINDER_HOURS, REMINDER_CHANNELS, type ClinicSettings, type Re
 import type { FieldSealer } from './sealer.js';
 
 /**
- * The notification outbox (collection `outbox`, issue 14 item 3). Every booking, move,
+ * The notification outbox (collection `outbox`). Every booking, move,
  * cancellation and AC visit puts one entry here in the same atomic step as the change itself;
  * `serve` delivers it to every channel (outgoing webhooks, email, SMS), retries with backoff for
  * {@link RETRY_WINDOW_MS}, then dead-letters it. The entry id is the idempotency key of every
@@ -106,7 +106,7 @@ export function reminderIdOfCall(name: string | undefined): string | undefined {
 }
 
 /**
- * A reminder call's `end-of-call-report` (issue 24 item 6): its ended reason goes on the reminder's
+ * A reminder call's `end-of-call-report`: its ended reason goes on the reminder's
  * `placed` delivery and the reminder is due at once, so `serve`'s outbox worker marks it delivered
  * (answered) or tries again (missed). A report of another call, or a repeat, changes nothing.
  * Returns whether a reminder took it.

@@ -46,7 +46,7 @@ export interface FieldSealer {
 
 /**
  * The fields a receptionist may read, sealed to the receptionist key (every user holds it); every
- * other sealed field goes to the admin key (issue 13 item 2).
+ * other sealed field goes to the admin key.
  */
 export const RECEPTIONIST_FIELDS: ReadonlyArray<readonly [collection: string, field: string]> = [
   ['appointments', 'patientName'],

@@ -15,7 +15,7 @@ export function feedPath(doctor: Pick<Doctor, '_id' | 'feedVersion'>, sealer: Fi
 }
 
 /**
- * A doctor's calendar feed (issue 14 item 5), or undefined when the doctor or token is unknown (the
+ * A doctor's calendar feed, or undefined when the doctor or token is unknown (the
  * same answer for both, so the URL reveals nothing): their confirmed and cancelled appointments from
  * {@link FEED_PAST_DAYS} ago to the booking horizon, each with the patient's name where serve may read
  * it (the contact card of a coming appointment), never contact details or the reason.

@@ -86,7 +86,7 @@ export function reminderCallBody(
 }
 
 /**
- * Reminders by phone (issue 14 item 4, issue 24 item 6): an outbound Vapi call to the patient, placed
+ * Reminders by phone: an outbound Vapi call to the patient, placed
  * when the reminder is due, with the assistant that answers the clinic's line (so the patient can move
  * or cancel on the spot). Placing it is not delivering it: the channel answers `{ placed: callId }`,
  * and the reminder counts as delivered only when the call's `end-of-call-report` (or `GET /call/{id}`

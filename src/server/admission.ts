@@ -1,5 +1,5 @@
 /**
- * Admission control (issue 25 finding 4, PERF-7). Past its capacity `serve` would queue, and every
+ * Admission control (PERF-7). Past its capacity `serve` would queue, and every
  * caller would wait longer than Vapi does (a tool call's `server.timeoutSeconds`, 20 s as `sync`
  * writes it): a reply after Vapi gave up is wasted work that delays the next caller. So a message that
  * could not be answered within the deadline is refused at once with 503 and `Retry-After` (the

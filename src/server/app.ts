@@ -279,7 +279,7 @@ function registerReadRoutes(
     return { ok: true, status, store, spoolDepth: callEvents.depth, shed: admission.shed };
   });
 
-  // Doctors' calendar feeds (issue 14 item 5): no webhook credential (calendar apps cannot sign),
+  // Doctors' calendar feeds: no webhook credential (calendar apps cannot sign),
   // the unguessable token in the path instead; an unknown doctor and a wrong token are the same 404.
   app.get<{ Params: { doctor: string; file: string } }>('/calendars/:doctor/:file', async (req, reply) => {
     const token = /^([A-Za-z0-9_-]{20,100})\.ics$/.exec(req.params.file)?.[1];

@@ -43,7 +43,7 @@ export function retryDelayMs(attempts: number, random = Math.random): number {
 }
 
 /**
- * `serve`'s delivery loop (issue 14 item 3): every `pollMs` it takes the due entries of the outbox
+ * `serve`'s delivery loop: every `pollMs` it takes the due entries of the outbox
  * (a lease, so two serves sharing a store do not both send), sends each to every channel that wants
  * it and has not had it, and records each channel's outcome at once, so a crash re-sends only what
  * was in flight (with the same idempotency key). All channels done: delivered, and the sealed

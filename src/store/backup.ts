@@ -19,7 +19,7 @@ import {
 } from './types.js';
 
 /**
- * The backup archive (issue 14 item 6): a gzipped tar (POSIX ustar, via the `tar` package) of
+ * The backup archive: a gzipped tar (POSIX ustar, via the `tar` package) of
  *
  * - `manifest.json`: {@link BackupManifest}, first, naming every other file with its SHA-256;
  * - `collections/<name>.ndjson`: each collection's documents, one JSON object per line, as stored

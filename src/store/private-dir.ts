@@ -4,7 +4,7 @@ import path from 'node:path';
 import { StoreError } from '../errors.js';
 import { thisProcess } from '../deps.js';
 
-/** Modes of what the store writes: files readable by this user only, folders likewise (issue 13 item 7). */
+/** Modes of what the store writes: files readable by this user only, folders likewise. */
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
 

@@ -70,7 +70,7 @@ const CALL_LOG_METHODS: Record<keyof CallLogStore, true> = {
 const APPEND_LOG_METHODS: Record<keyof AppendLog<unknown>, true> = { append: true, list: true };
 
 /**
- * `serve`'s store (issue 13 item 14, DUR-2): forwards every call to the store it wraps and keeps
+ * `serve`'s store (DUR-2): forwards every call to the store it wraps and keeps
  * track of whether that store answers. A call that fails with {@link StoreUnavailableError}
  * marks it `unreachable`, and a probe (one small read, with backoff) runs until it answers again;
  * any call that succeeds marks it `connected`.

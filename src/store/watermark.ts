@@ -3,8 +3,8 @@ import path from 'node:path';
 import { writePrivateFileAtomically } from './private-dir.js';
 
 /**
- * What `serve` acknowledged, kept beside the store but outside SQLite's write-ahead log (issue 25
- * finding 7). SQLite reads a WAL frame that fails its checksum (a flipped byte) as the end of the log,
+ * What `serve` acknowledged, kept beside the store but outside SQLite's write-ahead log.
+ * SQLite reads a WAL frame that fails its checksum (a flipped byte) as the end of the log,
  * so every commit after it vanishes without an error. The high-water marks of the append-only tables
  * (call logs, audit) only ever grow: lower at the next start means acknowledged records were lost.
  * File `<data-dir>/acknowledged.json`, mode 600, written atomically and fsynced.

@@ -45,7 +45,7 @@ export interface LocalCopy {
 
 /**
  * Copies the bot config and the public keys of `store` to `<dataDir>/mongo-copy.json`, so that
- * the next `serve` can start while MongoDB is unreachable (issue 13 item 14). Call it only after
+ * the next `serve` can start while MongoDB is unreachable. Call it only after
  * the keys passed the pin check. Atomic: a crash leaves the previous copy.
  * @throws StoreUnavailableError (reading), StoreError (the data dir cannot be written)
  */

@@ -201,7 +201,7 @@ async function keepLocalCopy(s: Store, dataDir: string, now: Date, warn: (m: str
 }
 
 /**
- * What serve acknowledged before, against what the store holds (issue 25 finding 7): a write-ahead
+ * What serve acknowledged before, against what the store holds: a write-ahead
  * log damaged since loses the commits after the damage silently; the marks kept outside it tell.
  */
 async function checkAcknowledged(store: Store, dataDir: string, warn: (m: string) => void): Promise<void> {
@@ -246,7 +246,7 @@ async function readStartup(
  * serve's store, watched (its state is `/health`'s). MongoDB unreachable at start (no server
  * answered; not a malformed URI, an unknown host or rejected credentials, which still fail at
  * once): the local copy of the bot config and keys to start from, and the store opened in the
- * background (issue 13 item 14).
+ * background.
  * @throws what opening the store throws; that NetworkError, with the way out, when there is no local copy
  */
 async function openServeStore(

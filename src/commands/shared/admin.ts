@@ -32,7 +32,7 @@ export async function createFirstAdmin(store: Store, username: string, ctx: Cont
   const { keyId } = await initKeyring(store, username, password, ctx.now());
   const bik = ensureBlindIndexKey(ctx);
   await recordBlindIndexCheck(store, blindIndexCheck(parseBlindIndexKey(bik.key)!));
-  // The key serve may seal to, pinned outside the store (issue 13 item 5).
+  // The key serve may seal to, pinned outside the store.
   await pinActiveKeys(ctx, store);
   const sealed = await sealExistingData(store, await sealerForStore(store, parseBlindIndexKey(bik.key)!));
   await appendAudit(store, {

@@ -26,7 +26,7 @@ export async function writeOnlySealer(
       'Create the first admin: `receptionist users add <username> --role admin`.',
     );
   }
-  // Key pinning (issue 13 item 5): the store's active key must be the one the admins made, as
+  // Key pinning: the store's active key must be the one the admins made, as
   // pinned in .env; one put in its place (by whoever can write the store) is never sealed to.
   const pin = deps.env.get(SEALING_KEY_PIN_VAR);
   if (!pin)

@@ -77,7 +77,7 @@ export function nowInClinic(ctx: ToolContext): DateTime {
 /**
  * The caller's words as a day or a time in the clinic's zone and locale, or the question to ask:
  * a day or time past the booking horizon is said to be so, with the last day that can be booked
- * ("in 10000 years" used to be read as today, and "no free times in the next few weeks" misled).
+ * (so "in 10000 years" is not read as some day soon, and no one is told "no free times" for a day never offered).
  */
 export function resolveTime(ctx: ToolContext, text: string, all: Doctor[]): SpokenTime {
   const { timeZone, bookingHorizonDays, locale } = ctx.config.clinic;

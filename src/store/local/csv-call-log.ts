@@ -52,8 +52,8 @@ interface ScanResult {
 /**
  * Reads `calls.csv` (DUR-3): every complete row that verifies is a record; a complete row that
  * fails its checksum or has the wrong number of columns (a flipped byte, an edit by hand) is
- * listed in `quarantined` and the rows after it are still read (issue 13 item 10: one bad row
- * used to hide every row after it); an unfinished last row, or a quote left open by a cut, ends
+ * listed in `quarantined` and the rows after it are still read (one bad row never hides the
+ * others); an unfinished last row, or a quote left open by a cut, ends
  * the scan as a torn tail.
  * @throws StoreError when the header is not ours.
  */

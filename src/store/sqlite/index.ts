@@ -33,9 +33,9 @@ export const STORE_FILE = 'receptionist.db';
  */
 const MIGRATIONS: string[][] = [
   [...COLLECTIONS.flatMap((name) => collectionDdl(name, [])), ...LOGS_DDL],
-  // 2: clinic holidays (issue 14); a no-op on a store the first one made with it.
+  // 2: clinic holidays; a no-op on a store the first one made with it.
   collectionDdl('holidays', []),
-  // 3: the notification outbox and outgoing webhooks (issue 14).
+  // 3: the notification outbox and outgoing webhooks.
   [...collectionDdl('outbox', []), ...collectionDdl('webhooks', [])],
 ];
 
@@ -89,7 +89,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     if (!inMemory && (!opts.readOnly || !exists))
       for (const name of COLLECTIONS) for (const sql of collectionDdl(name, INDEXES[name])) db.exec(sql);
     if (!exists && legacy) {
-      // A damaged line is not imported, and stays in the backup folder with its whole file (issue 13 item 10).
+      // A damaged line is not imported, and stays in the backup folder with its whole file.
       const damaged: string[] = [];
       const imported = await importNedbStore(db, dir, (fn) => transaction(db, fn), {
         onDamaged: (m) => damaged.push(m),
