@@ -1,4 +1,4 @@
-import type { Doc } from '../store/types.js';
+import type { Doc, Store } from '../store/types.js';
 import type { CredentialRecord, SecretRotation, SyncState, TunnelRecord } from './vapi-records.js';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -156,4 +156,25 @@ export async function loadBotConfig(col: {
   findOne(q: Record<string, unknown>): Promise<unknown>;
 }): Promise<BotConfig | null> {
   return (await col.findOne({ _id: 'default' })) as BotConfig | null;
+}
+
+/** The store holds no bot config yet (not seeded). `hint`: what to run, for the kernel's table to show. */
+export class NotSeededError extends Error {
+  constructor(
+    readonly location: string,
+    readonly hint = 'Run `receptionist seed` first.',
+  ) {
+    super(`The store at ${location} has no bot config.`);
+    this.name = 'NotSeededError';
+  }
+}
+
+/** The stored bot config. @throws NotSeededError naming the store, with `hint` (default: run seed) */
+export async function requireBotConfig(
+  store: Pick<Store, 'collection' | 'location'>,
+  hint?: string,
+): Promise<BotConfig> {
+  const config = await loadBotConfig(store.collection('bot_configs'));
+  if (!config) throw new NotSeededError(store.location, hint);
+  return config;
 }

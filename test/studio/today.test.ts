@@ -3,8 +3,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { AppointmentBook } from '../../src/domain/appointments.js';
 import { clinicDoctors } from '../../src/domain/doctors.js';
-import { requireBotConfig } from '../../src/commands/shared/store.js';
-import { writeOnlySealer } from '../../src/commands/shared/sealer.js';
+import { requireBotConfig } from '../../src/domain/clinic.js';
+import { writeOnlySealer } from '../../src/domain/sealing-keys.js';
 import { commandEnv } from '../support/command-env.js';
 import { STUDIO_USERS, studioEnv } from '../support/studio.js';
 

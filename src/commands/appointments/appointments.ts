@@ -21,7 +21,7 @@ import { UsageError, UserError } from '../../errors.js';
 import { implement, type RenderContext } from '../shared/command.js';
 import type { BookFlags, CancelFlags, ExportIcsFlags, ListFlags, RescheduleFlags, ShowFlags } from './index.js';
 import type { Context } from '../shared/context.js';
-import { requireBotConfig } from '../shared/store.js';
+import { requireBotConfig } from '../../domain/clinic.js';
 import { renderTable } from '../shared/table.js';
 import { printable } from '../../io.js';
 import { escapeCell } from '../../store/csv-cells.js';

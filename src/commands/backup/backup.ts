@@ -24,7 +24,7 @@ import type { BackupFlags, RestoreFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { setDotenvValue } from '../shared/credentials.js';
 import { auditDeskChange } from '../shared/front-desk.js';
-import { blindIndexKeyFromEnv, SEALING_KEY_PIN_VAR } from '../shared/sealer.js';
+import { blindIndexKeyFromEnv, SEALING_KEY_PIN_VAR } from '../../domain/sealing-keys.js';
 
 const BLIND_KEY_VAR = 'RECEPTIONIST_BLIND_INDEX_KEY';
 

@@ -11,7 +11,7 @@ import { toE164 } from '../../domain/contact.js';
 import { checkVariables, placeholdersIn } from '../../vapi/variables.js';
 import { vapiError, vapiRequest, type VapiSettings } from '../../vapi/client.js';
 import { canCall, readPhoneNumber } from '../../vapi/phone-numbers.js';
-import { requireBotConfig } from '../shared/store.js';
+import { requireBotConfig } from '../../domain/clinic.js';
 import { IMPORT_NUMBER_HINT, progress, resolveAssistant } from '../shared/vapi.js';
 import { parseIsoTime, parseKeyValues } from '../shared/parse.js';
 import { implement, type RenderContext } from '../shared/command.js';

@@ -12,7 +12,7 @@ import type { Context } from '../shared/context.js';
 import { readWithClinicZone, type ZonedRows } from '../shared/store.js';
 import { parseLimit } from '../shared/parse.js';
 import { resolveAssistant } from '../shared/vapi.js';
-import { writeOnlySealer } from '../shared/sealer.js';
+import { writeOnlySealer } from '../../domain/sealing-keys.js';
 
 export interface ChatOptions {
   message?: string;

@@ -15,7 +15,7 @@ import {
 import { optionsCatalog } from '../../vapi/options.js';
 import { utcClockUses } from '../../vapi/assistant-body.js';
 import type { Store } from '../../store/types.js';
-import { requireBotConfig } from '../shared/store.js';
+import { requireBotConfig } from '../../domain/clinic.js';
 import { implement, noFlags, type RenderContext } from '../shared/command.js';
 import type { EditFlags, ExportConfigFlags, ImportConfigFlags, SetFlags } from './index.js';
 import type { Context } from '../shared/context.js';

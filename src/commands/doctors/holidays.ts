@@ -3,7 +3,7 @@ import type { Store } from '../../store/types.js';
 import { UsageError, UserError } from '../../errors.js';
 import { implement, noFlags, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
-import { requireBotConfig } from '../shared/store.js';
+import { requireBotConfig } from '../../domain/clinic.js';
 import { auditDeskChange } from '../shared/front-desk.js';
 import type { HolidaysAddFlags, HolidaysRemoveFlags } from './index.js';
 import { brief, coming, parseDays, parseFirstDay } from './common.js';

@@ -2,7 +2,7 @@ import type { Leave } from '../../domain/clinic.js';
 import { UserError } from '../../errors.js';
 import { implement, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
-import { requireBotConfig } from '../shared/store.js';
+import { requireBotConfig } from '../../domain/clinic.js';
 import { auditDeskChange } from '../shared/front-desk.js';
 import type { LeaveAddFlags, LeaveRemoveFlags } from './index.js';
 import { brief, coming, doctorsOf, leaveText, parseDays, parseFirstDay, stored, type DoctorChange } from './common.js';

@@ -1,7 +1,7 @@
 import { UserError } from '../../errors.js';
 import { activeSealingKeys, hasKeyring, recordBlindIndexCheck, rotate as rotateKeys } from '../../domain/keyring.js';
 import { pinOfKeys, sealerForStore } from '../../domain/sealer.js';
-import { blindIndexKeyFromEnv, SEALING_KEY_PIN_VAR } from '../shared/sealer.js';
+import { blindIndexKeyFromEnv, SEALING_KEY_PIN_VAR } from '../../domain/sealing-keys.js';
 import { publicKeyOf } from '../../crypto/seal.js';
 import { reindexPhones, sealExistingData, type SealMigrationResult } from '../../domain/seal-migration.js';
 import { blindIndexCheck, parseBlindIndexKey } from '../../crypto/blind-index.js';

@@ -14,7 +14,7 @@ import { appendAudit } from '../../domain/audit.js';
 import { toE164 } from '../../domain/contact.js';
 import { SealError } from '../../crypto/seal.js';
 import { blindIndex } from '../../crypto/blind-index.js';
-import { blindIndexKeyFromEnv } from '../shared/sealer.js';
+import { blindIndexKeyFromEnv } from '../../domain/sealing-keys.js';
 import type { Env } from '../../env.js';
 import { printable, type IO } from '../../io.js';
 import { CALL_LOG_COLUMNS, escapeCell } from '../../store/csv-cells.js';

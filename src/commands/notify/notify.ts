@@ -6,7 +6,7 @@ import { UsageError, UserError } from '../../errors.js';
 import { implement, noFlags, type RenderContext } from '../shared/command.js';
 import type { AddFlags, RemoveFlags } from './index.js';
 import type { Context } from '../shared/context.js';
-import { writeOnlySealer } from '../shared/sealer.js';
+import { writeOnlySealer } from '../../domain/sealing-keys.js';
 import { renderTable } from '../shared/table.js';
 
 interface AddOptions {

@@ -10,7 +10,7 @@ import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
 import { activeSealingKey, listUsers, storedBlindIndexCheck } from '../../domain/keyring.js';
 import { blindIndexCheck } from '../../crypto/blind-index.js';
 import { namedBadRecords, type Store } from '../../store/types.js';
-import { blindIndexKeyFromEnv } from '../shared/sealer.js';
+import { blindIndexKeyFromEnv } from '../../domain/sealing-keys.js';
 import { requireServerSecret } from '../../vapi/sync-remote.js';
 import { utcClockUses } from '../../vapi/assistant-body.js';
 import type { Check, CheckOutcome, PreflightState } from './preflight.js';

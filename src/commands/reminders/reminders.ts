@@ -7,7 +7,7 @@ import type { CancelFlags, ListFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 import { auditDeskChange } from '../shared/front-desk.js';
 import { dayFlag, dayIn, parseLimit } from '../shared/parse.js';
-import { requireBotConfig } from '../shared/store.js';
+import { requireBotConfig } from '../../domain/clinic.js';
 import { renderTable } from '../shared/table.js';
 
 /** A reminder as `reminders list` prints it: no patient data. Times UTC ISO 8601. */

@@ -7,7 +7,7 @@ import type { BotConfig } from '../../domain/clinic.js';
 import { implement, type RenderContext } from '../shared/command.js';
 import type { SeedFlags } from './index.js';
 import type { Context } from '../shared/context.js';
-import { writeOnlySealer } from '../shared/sealer.js';
+import { writeOnlySealer } from '../../domain/sealing-keys.js';
 import { hasKeyring } from '../../domain/keyring.js';
 import { sealExistingData } from '../../domain/seal-migration.js';
 

@@ -12,9 +12,10 @@ import {
 import { readWatermark, wentBackwards } from '../../store/watermark.js';
 import type { BotConfig } from '../../domain/clinic.js';
 import type { FieldSealer } from '../../domain/sealer.js';
-import { writeOnlySealer } from '../shared/sealer.js';
-import { requireBotConfig } from '../shared/store.js';
+import { writeOnlySealer } from '../../domain/sealing-keys.js';
+import { requireBotConfig } from '../../domain/clinic.js';
 import { implement } from '../shared/command.js';
+import { toUserError } from '../shared/user-errors.js';
 import type { Context } from '../shared/context.js';
 import { renderServeEvent } from './render.js';
 import { LOCAL_COPY_FILE, openLocalCopy, saveLocalCopy, type LocalCopy } from './local-copy.js';
@@ -228,7 +229,8 @@ async function readStartup(
   const store = copy?.store ?? (from as Store);
   try {
     return { stored: await requireBotConfig(store), sealer: await writeOnlySealer(store, deps) };
-  } catch (err) {
+  } catch (thrown) {
+    const err = toUserError(thrown);
     // Keys rotated since the copy was saved, say: what is wrong is first that MongoDB is unreachable.
     if (copy && err instanceof UserError)
       throw new NetworkError(

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Deps } from '../../deps.js';
 import { NeedsInputError, UsageError } from '../../errors.js';
 import { newBlindIndexKey } from '../../crypto/blind-index.js';
-import { blindIndexKeyFromEnv, SEALING_KEY_PIN_VAR } from './sealer.js';
+import { blindIndexKeyFromEnv, SEALING_KEY_PIN_VAR } from '../../domain/sealing-keys.js';
 import type { Store } from '../../store/types.js';
 import { activeSealingKeys } from '../../domain/keyring.js';
 import { pinOfKeys } from '../../domain/sealer.js';

@@ -5,8 +5,8 @@ import { appendAudit } from '../../domain/audit.js';
 import { FrontDesk } from '../../domain/front-desk.js';
 import type { Store } from '../../store/types.js';
 import type { Context } from './context.js';
-import { requireBotConfig } from './store.js';
-import { writeOnlySealer } from './sealer.js';
+import { requireBotConfig } from '../../domain/clinic.js';
+import { writeOnlySealer } from '../../domain/sealing-keys.js';
 
 /**
  * Audits a front-desk change (doctors, appointments, reminders, webhooks) or a backup or restore.

@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import type { Store } from '../../store/types.js';
-import { StoreError, UsageError, UserError } from '../../errors.js';
-import { loadBotConfig, type BotConfig } from '../../domain/clinic.js';
+import { StoreError, UsageError } from '../../errors.js';
+import { loadBotConfig } from '../../domain/clinic.js';
 import type { GlobalOptions } from './globals.js';
 import type { Context } from './context.js';
 
@@ -72,13 +72,6 @@ export async function openStore(
     onWarning: warn,
   });
   return logTo === 'csv' ? csv(store) : store;
-}
-
-/** The stored bot config. @throws UserError naming the store, with `hint` (default: run seed) */
-export async function requireBotConfig(store: Store, hint = 'Run `receptionist seed` first.'): Promise<BotConfig> {
-  const config = await loadBotConfig(store.collection('bot_configs'));
-  if (!config) throw new UserError(`The store at ${store.location} has no bot config.`, hint);
-  return config;
 }
 
 /** Rows a person reads, with the clinic's IANA time zone their times are shown in. */

@@ -7,6 +7,8 @@ import { StoreDamagedError, StoreUnavailableError } from '../../store/types.js';
 import { firstFew } from '../../io.js';
 import { DoctorInputError } from '../../domain/doctors.js';
 import { DeskInputError, DeskRefusal } from '../../domain/front-desk.js';
+import { SealingKeysError } from '../../domain/sealing-keys.js';
+import { NotSeededError } from '../../domain/clinic.js';
 
 /**
  * The neutral errors of the domain, crypto and store layers as the errors a user sees, with the
@@ -31,6 +33,8 @@ const TABLE: Array<[new (...args: never[]) => Error, (err: never) => UserError]>
   ],
   [DeskInputError, (e: DeskInputError) => deskUsageError(e, (field) => `--${field}`)],
   [DeskRefusal, (e: DeskRefusal) => new UserError(e.message, e.hint, { cause: e })],
+  [NotSeededError, (e: NotSeededError) => new UserError(e.message, e.hint, { cause: e })],
+  [SealingKeysError, (e: SealingKeysError) => new UserError(e.message, SEALING_HINTS[e.kind], { cause: e })],
   [KeyringError, (e: KeyringError) => new UserError(e.message)],
   [
     SealError,
@@ -80,6 +84,22 @@ export function deskUsageError(err: DeskInputError, label: (field: DeskInputErro
     { cause: err },
   );
 }
+
+/** What to do when nothing can be sealed or no caller recognised (src/domain/sealing-keys.ts). */
+const SEALING_HINTS: Record<SealingKeysError['kind'], string> = {
+  'no-keys': 'Create the first admin: `receptionist users add <username> --role admin`.',
+  'no-pin':
+    'An admin runs `receptionist keys pin --username <admin>` once (it checks the key against their keyring and writes the pin to .env).',
+  'not-pinned':
+    'If an admin rotated the key, run `receptionist keys pin --username <admin>` (or copy the pin from their .env); otherwise restore the store from a backup and find out who changed the keys.',
+  'no-blind-key':
+    'Restore it from your backup of .env, or run `receptionist keys reindex` to create a new one and rebuild the index.',
+  'bad-blind-key': 'Restore it from your backup of .env, or remove it to have a new one created.',
+  'stale-blind-key':
+    'Use the .env the last `receptionist keys reindex` wrote, or run `receptionist keys reindex` again.',
+  'old-indexes':
+    'Run `receptionist keys reindex --username <admin>` once: it rebuilds them memory-hard with the same key.',
+};
 
 /** Node's file-system errors (a path the user gave or the data dir) by their `code`. */
 const SYSTEM: Record<string, (e: NodeJS.ErrnoException) => UserError> = {

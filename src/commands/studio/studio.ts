@@ -10,7 +10,7 @@ import type { Env } from '../../env.js';
 import { implement } from '../shared/command.js';
 import type { StudioFlags } from './index.js';
 import type { Context } from '../shared/context.js';
-import { requireBotConfig } from '../shared/store.js';
+import { requireBotConfig } from '../../domain/clinic.js';
 import { StudioAuth } from '../../studio/auth.js';
 import { buildStudioApp, type StudioEvent } from '../../studio/server.js';
 import { studioHost } from './host.js';

@@ -31,7 +31,7 @@ import {
 import { DEFAULT_HMAC_PLAN } from '../../server/auth.js';
 import type { Store } from '../../store/types.js';
 import { restoreServerUrls, type TunnelRecord, type VapiServer } from '../../vapi/server-url.js';
-import { requireBotConfig } from '../shared/store.js';
+import { requireBotConfig } from '../../domain/clinic.js';
 import { progress } from '../shared/vapi.js';
 import { implement, type RenderContext } from '../shared/command.js';
 import type { SyncFlags } from './index.js';
