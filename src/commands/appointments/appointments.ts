@@ -26,25 +26,13 @@ import { renderTable } from '../shared/table.js';
 import { printable } from '../../io.js';
 import { escapeCell } from '../../store/csv-cells.js';
 import { dayFlag, dayIn } from '../shared/parse.js';
+import type { AppointmentDetails } from '../../studio/contract.js';
 
-/** An appointment as printed: times in UTC ISO, sealed fields opened for the user's role or `[sealed]`. */
-export interface AppointmentView {
-  appointmentId: string;
-  status: string;
-  start: string;
-  doctorId: string;
-  doctorName: string;
-  specialty: string;
-  patientName: string;
-  email?: string;
-  phone?: string;
-  reason?: string;
-  cancelReason?: string;
-  createdAt: string;
-  confirmedAt?: string;
-  cancelledAt?: string;
-  movedFrom?: string[];
-}
+/**
+ * An appointment as printed (`--json`, the studio): times in UTC ISO, sealed fields opened for the
+ * user's role or `[sealed]`; the studio's contract names its shape.
+ */
+export type AppointmentView = AppointmentDetails;
 
 function view(a: Appointment, keys: Unlocked['dataKeys'] | undefined, full: boolean): AppointmentView {
   const reveal = (field: (typeof SEALED_APPOINTMENT_FIELDS)[number]) => {
