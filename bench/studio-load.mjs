@@ -131,8 +131,8 @@ const after = signIns();
 if (after - before !== RUNS)
   throw new Error(`${RUNS} sign-ins, but ${after - before} studio.sign-in audit records in the store`);
 
-const assets = path.join(root, 'dist', 'studio', 'assets');
-const html = fs.readFileSync(path.join(root, 'dist', 'studio', 'index.html'), 'utf8');
+const assets = path.join(root, 'dist', 'web', 'assets');
+const html = fs.readFileSync(path.join(root, 'dist', 'web', 'index.html'), 'utf8');
 const gz = (f) => gzipSync(fs.readFileSync(path.join(assets, f))).length;
 const all = fs.readdirSync(assets).filter((f) => /\.(js|css)$/.test(f));
 const total = all.reduce((s, f) => s + gz(f), 0);
