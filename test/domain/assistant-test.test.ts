@@ -40,7 +40,11 @@ describe('readAssistantTest', () => {
   };
 
   test.each([
-    ['a YAML syntax error', 'name: x\nconversation:\n  - caller: "unclosed\n', /^bad\.yaml:4:1: Missing closing "quote/],
+    [
+      'a YAML syntax error',
+      'name: x\nconversation:\n  - caller: "unclosed\n',
+      /^bad\.yaml:4:1: Missing closing "quote/,
+    ],
     ['no name', 'conversation:\n  - caller: hi\n', /^bad\.yaml:1:1: the test needs "name"\./],
     [
       'an unknown tool, at its line',
