@@ -44,8 +44,7 @@ export async function runLocal(test: AssistantTest, deps: LocalRunDeps, callId: 
   const checks: TestCheck[] = [];
   const captured: Record<string, string> = {};
   let seq = 0;
-  if (test.simulate)
-    checks.push({ what: 'simulated caller', status: 'skipped', detail: 'needs Vapi (a run with --simulate)' });
+  if (test.simulate) checks.push({ what: 'simulated caller', status: 'skipped', detail: 'needs Vapi (a simulation)' });
   for (const turn of test.conversation ?? []) {
     if (!('assistant' in turn)) continue;
     for (const call of turn.assistant.tools ?? []) {
