@@ -8,6 +8,9 @@ import { matchDoctors, openWindow } from './schedule.js';
 import { resolveSpokenTime } from './spoken-time.js';
 import { normaliseSpokenEmail, toE164 } from './contact.js';
 import type { FieldSealer } from './sealer.js';
+import { DeskInputError, DeskRefusal } from './desk-errors.js';
+
+export { DeskInputError, DeskRefusal };
 import { appendAudit } from './audit.js';
 
 /**
@@ -242,23 +245,6 @@ export const deskChange = (
   timeZone: zone,
 });
 
-/** A desk request's field that could not be read; the command names its flag, the studio its field. */
-export class DeskInputError extends Error {
-  constructor(
-    readonly field: 'at' | 'email' | 'phone' | 'specialty' | 'doctor',
-    readonly value: string,
-    /** What is wrong, after the value; none for a plain "invalid". */
-    readonly detail?: string,
-    /** An example of what would do, or the fix. */
-    readonly hint?: string,
-    /** False when the value is well formed but not enough (a day without a time, words that raise a question). */
-    readonly invalid = true,
-  ) {
-    super(`${invalid ? 'Invalid ' : ''}${field} "${value}"${detail ? `: ${detail}` : '.'}`);
-    this.name = 'DeskInputError';
-  }
-}
-
 /**
  * A time typed at the desk, in the clinic's zone: `2026-12-03 10:00`, an ISO time with an offset,
  * or words the voice tools read too ("next Monday at 10am").
@@ -362,21 +348,6 @@ export function refusalText(r: Refused, horizonDays: number): { message: string;
     ? `Nearest free: ${r.nearest.map((s) => `${s.start.toFormat('ccc d LLL HH:mm')} (${s.doctor.name})`).join(', ')}.`
     : `Nothing is free within the ${horizonDays} days that can be booked.`;
   return { message, hint };
-}
-
-/**
- * The desk would not do it: a refused time (with the nearest free times as the hint), an
- * appointment that cannot be changed, a move to the time it already has, a doctor who left.
- * Exit 1 on the command line; the studio answers 422.
- */
-export class DeskRefusal extends Error {
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = 'DeskRefusal';
-  }
 }
 
 function refusal(r: Refused, desk: FrontDesk): DeskRefusal {

@@ -9,17 +9,9 @@ import { assistantForVapi, CLINIC_CLOCK } from './assistant-body.js';
 
 export { CONFIG_KEYS };
 import { accepts, optionsCatalog, type Choices, type ProviderOptions } from './options.js';
+import { ConfigValueError } from './config-value-error.js';
 
-/** A rejected change: the message names the key and lists what is accepted. */
-export class ConfigValueError extends Error {
-  constructor(
-    message: string,
-    readonly accepted?: string[],
-  ) {
-    super(message);
-    this.name = 'ConfigValueError';
-  }
-}
+export { ConfigValueError };
 
 type Json = Record<string, unknown>;
 

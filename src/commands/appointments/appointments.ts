@@ -10,7 +10,8 @@ import {
   type DeskChange as ChangeResult,
   type ListQuery,
 } from '../../domain/front-desk.js';
-import { frontDesk, pickDoctor } from '../shared/front-desk.js';
+import { pickDoctor } from '../shared/front-desk.js';
+import { frontDesk } from '../shared/desk.js';
 import { normaliseSpokenId } from '../../domain/ids.js';
 import { revealField, SEALED_PLACEHOLDER } from '../../domain/sealer.js';
 import { appointmentsCalendar } from '../../notify/calendar.js';

@@ -2,11 +2,8 @@ import os from 'node:os';
 import type { Doctor } from '../../domain/clinic.js';
 import { findDoctor } from '../../domain/doctors.js';
 import { appendAudit } from '../../domain/audit.js';
-import { FrontDesk } from '../../domain/front-desk.js';
 import type { Store } from '../../store/types.js';
 import type { Context } from './context.js';
-import { requireBotConfig } from '../../domain/clinic.js';
-import { writeOnlySealer } from '../../domain/sealing-keys.js';
 
 /**
  * Audits a front-desk change (doctors, appointments, reminders, webhooks) or a backup or restore.
@@ -23,10 +20,3 @@ export const deskActor = (ctx: Context): string => ctx.actor ?? `os:${os.userInf
 
 /** The one doctor `ref` names (id or name). @throws DoctorInputError (none or several; the kernel's table names the candidates) */
 export const pickDoctor = (all: Doctor[], ref: string): Doctor => findDoctor(all, ref);
-
-/** The front desk of this context's store, clinic and clock, as its user; writes seal to the public keys. */
-export async function frontDesk(ctx: Context): Promise<FrontDesk> {
-  const store = await ctx.store();
-  const config = await requireBotConfig(store);
-  return new FrontDesk(store, config.clinic, ctx.now, await writeOnlySealer(store, ctx), deskActor(ctx));
-}

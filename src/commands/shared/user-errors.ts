@@ -1,12 +1,12 @@
 import { AuthError, NetworkError, StoreError, UsageError, UserError, type FailureReason } from '../../errors.js';
 import { KeyringAuthError, KeyringError } from '../../domain/keyring.js';
-import { ConfigValueError } from '../../vapi/bot-config-edit.js';
+import { ConfigValueError } from '../../vapi/config-value-error.js';
 import { SealError } from '../../crypto/seal.js';
 import { UnwrapError } from '../../crypto/password-kdf.js';
 import { StoreDamagedError, StoreUnavailableError } from '../../store/types.js';
 import { firstFew } from '../../io.js';
 import { DoctorInputError } from '../../domain/doctors.js';
-import { DeskInputError, DeskRefusal } from '../../domain/front-desk.js';
+import { DeskInputError, DeskRefusal } from '../../domain/desk-errors.js';
 import { SealingKeysError } from '../../domain/sealing-keys.js';
 import { NotSeededError } from '../../domain/clinic.js';
 

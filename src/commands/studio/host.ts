@@ -13,7 +13,7 @@ import type { StudioSession } from '../../studio/auth.js';
 import type { CallView } from '../../studio/contract.js';
 import type { RequestScope, StudioHost, StudioOperations } from '../../studio/operations.js';
 import type { Context } from '../shared/context.js';
-import { frontDesk } from '../shared/front-desk.js';
+import { frontDesk } from '../shared/desk.js';
 import { requireBotConfig } from '../../domain/clinic.js';
 import { dayFlag, dayIn, parseSinceFlag } from '../shared/parse.js';
 import { deskUsageError, toUserError } from '../shared/user-errors.js';
