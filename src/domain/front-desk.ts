@@ -1,16 +1,28 @@
 import { DateTime } from 'luxon';
 import type { Store } from '../store/types.js';
 import type { ClinicSettings, Doctor } from './clinic.js';
-import { AppointmentBook, type Appointment, type AppointmentStatus, type Patient } from './appointments.js';
-import { cancelBooking, makeBooking, moveAppointment, whyUnbookable, type Unbookable } from './booking.js';
+import { AppointmentBook, type Appointment, type AppointmentStatus } from './appointments.js';
+import {
+  cancelBooking,
+  makeBooking,
+  moveAppointment,
+  whyUnbookable,
+  type BookRequest,
+  type Unbookable,
+} from './booking.js';
+
+/** A booking request from the desk or a tool, its inputs already checked ({@link deskBookRequest}). */
+export type { BookRequest };
 import { clinicDoctors, findDoctor } from './doctors.js';
 import { matchDoctors, openWindow } from './schedule.js';
 import { resolveSpokenTime } from './spoken-time.js';
 import { normaliseSpokenEmail, toE164 } from './contact.js';
 import type { FieldSealer } from './sealer.js';
 import { DeskInputError, DeskRefusal } from './desk-errors.js';
+import type { DeskBookInput } from './desk-input.js';
 
 export { DeskInputError, DeskRefusal };
+export type { DeskBookInput };
 import { appendAudit } from './audit.js';
 
 /**
@@ -56,19 +68,6 @@ export type RescheduleOutcome =
 
 /** What `cancel` came to. */
 export type CancelOutcome = { kind: 'cancelled'; appointment: Appointment } | Unchangeable;
-
-/** A booking request from the desk or a tool, its inputs already checked ({@link deskBookRequest}). */
-export interface BookRequest {
-  /** The doctors that may take it (a named doctor, or every one of a specialty); the first free one does. */
-  doctors: Doctor[];
-  /** In the clinic's zone. */
-  start: DateTime;
-  patient: Patient;
-  /** The Vapi call that books: a hold it placed is confirmed instead of claiming again. */
-  callId?: string;
-  /** One request books once (BOOK-2): `<callId>:<toolCallId>`, or `desk:<Idempotency-Key>`. */
-  sourceKey?: string;
-}
 
 /** Which appointments {@link FrontDesk.list} returns: days in the clinic's zone, inclusive. */
 export interface ListQuery {
@@ -265,18 +264,6 @@ export function deskTime(text: string, clinic: ClinicSettings, doctors: Doctor[]
   if (spoken.kind === 'day')
     throw new DeskInputError('at', text, 'is a day; give the time too.', '2026-12-03 10:00', false);
   throw new DeskInputError('at', text, spoken.question, undefined, false);
-}
-
-/** What the desk (`appointments book`, the studio's Book form) types for a booking. */
-export interface DeskBookInput {
-  doctor?: string;
-  specialty?: string;
-  at: string;
-  name: string;
-  phone: string;
-  email: string;
-  reason: string;
-  idempotencyKey?: string;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { DeskBookInput } from '../domain/desk-input.js';
+
 /**
  * The studio's JSON API: every route, what it takes and what it answers, in one place that both the
  * server (src/commands/studio/) and the page (web/) import. A route or a field renamed on one side
@@ -63,16 +65,8 @@ export interface DeskChangeView {
   timeZone: string;
 }
 
-/** The Book form: a doctor (id or name) or a specialty, the time as typed, the patient. */
-export interface BookBody {
-  doctor?: string;
-  specialty?: string;
-  at: string;
-  name: string;
-  phone: string;
-  email: string;
-  reason: string;
-}
+/** The Book form: a doctor (id or name) or a specialty, the time as typed, the patient (the desk's input; the key in a header). */
+export type BookBody = Omit<DeskBookInput, 'idempotencyKey'>;
 
 /** The slots the front desk would book now on one day. `start` UTC ISO 8601. */
 export interface BookableSlots {
@@ -196,12 +190,13 @@ export interface SyncView {
   assistantId?: string;
 }
 
-/** One group's figures (`metrics`): totals over the group; minutes and cost (USD). */
+/** One group's figures (`metrics`, `GET /api/metrics`). Minutes and costs are totals over the group; cost in USD. */
 export interface MetricsRow {
   group: string;
   calls: number;
   minutes: number;
   totalCost: number;
+  /** Over the calls that have a cost. */
   averageCost: number;
   callsWithCost: number;
 }

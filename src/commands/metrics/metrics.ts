@@ -1,3 +1,4 @@
+import type { MetricsRow } from '../../studio/contract.js';
 import { renderTable } from '../shared/table.js';
 import { firstFew, printable } from '../../io.js';
 import type { Vapi } from '@vapi-ai/server-sdk';
@@ -24,16 +25,7 @@ export function parseMetricsOptions(flags: MetricsFlags): MetricsOptions {
   };
 }
 
-/** One group's figures. Minutes and costs are totals over the group; cost in USD. */
-export interface MetricsRow {
-  group: string;
-  calls: number;
-  minutes: number;
-  totalCost: number;
-  /** Over the calls that have a cost. */
-  averageCost: number;
-  callsWithCost: number;
-}
+export type { MetricsRow };
 
 export interface MetricsResult {
   source: 'local' | 'vapi';
