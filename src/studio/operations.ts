@@ -17,7 +17,7 @@ export interface StudioHost<C> {
   sleep(ms: number): Promise<void>;
   /** A request's context acting as `session`'s user. */
   scope(session: StudioSession): RequestScope<C>;
-  /** An error as the user reads it (the kernel's table), or undefined for a bug. */
+  /** Any error as the user reads it (the kernel's table, which also adds a hint to a user's error that has none), or undefined for a bug. */
   explain(err: unknown): UserError | undefined;
   operations: StudioOperations<C>;
 }

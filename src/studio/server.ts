@@ -5,7 +5,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { ZodError } from 'zod';
 import { printable } from '../io.js';
-import { EXIT, UserError } from '../errors.js';
+import { EXIT } from '../errors.js';
 import { KeyringAuthError, namesOnly, unlock, wipe, type Unlocked } from '../domain/keyring.js';
 import { appendAudit } from '../domain/audit.js';
 import {
@@ -122,7 +122,7 @@ type Failure = (reply: FastifyReply, err: unknown, where: string) => FastifyRepl
 function failureReply<C>(o: StudioAppOptions<C>): Failure {
   return (reply, err, where) => {
     if (err instanceof ZodError) return reply.code(400).send(errorBody('usage', problemOf(err)));
-    const e = err instanceof UserError ? err : o.host.explain(err);
+    const e = o.host.explain(err);
     if (e) {
       const code = (Object.keys(EXIT) as Array<keyof typeof EXIT>).find((k) => EXIT[k] === e.exitCode) ?? 'error';
       // The command line's messages name its flags; a form names the same fields without the dashes.
