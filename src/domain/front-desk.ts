@@ -162,11 +162,11 @@ export class FrontDesk {
   }
 
   /**
-   * Moves a confirmed appointment to `start` with the same doctor; its ID stays. The patient is
-   * told and the reminder moved in the same atomic step. @throws StoreUnavailableError
+   * Moves a confirmed appointment to `start` with the same doctor (`doctor`: its {@link doctorOf},
+   * which the caller has read to understand the time; undefined when they left); its ID stays. The
+   * patient is told and the reminder moved in the same atomic step. @throws StoreUnavailableError
    */
-  async reschedule(appointment: Appointment, start: DateTime): Promise<RescheduleOutcome> {
-    const doctor = await this.doctorOf(appointment);
+  async reschedule(appointment: Appointment, doctor: Doctor | undefined, start: DateTime): Promise<RescheduleOutcome> {
     if (!doctor) return { kind: 'doctor-gone', appointment };
     const moved = await moveAppointment(this.book, appointment, doctor, start);
     if (moved.ok) {
@@ -370,7 +370,7 @@ export async function rescheduleAtDesk(desk: FrontDesk, id: string, at: string):
   const appt = found.appointment;
   const doctor = await desk.doctorOf(appt);
   const start = deskTime(at, desk.book.clinic, doctor ? [doctor] : [], desk.book.now());
-  const moved = await desk.reschedule(appt, start);
+  const moved = await desk.reschedule(appt, doctor, start);
   switch (moved.kind) {
     case 'moved':
       return deskChange(moved.appointment, 'appointments.reschedule', desk.zone);

@@ -33,7 +33,7 @@ export const rescheduleAppointment: ToolHandler = async (args, ctx) => {
       return `${doctor.name} has nothing free on ${spokenDay(time.day)}. ${await alternatives(desk, [doctor], time.day)}`;
     return `What time on ${spokenDay(time.day)}? ${doctor.name} is free at ${spokenList(free.slice(0, 3).map((s) => spokenTime(s.start)))}.`;
   }
-  const result = await desk.reschedule(current, time.start);
+  const result = await desk.reschedule(current, doctor, time.start);
   switch (result.kind) {
     case 'moved':
       return moved(doctor.name, result.appointment.start, result.appointment.appointmentId, zone);
