@@ -25,6 +25,11 @@ export const EXIT = {
    * Vapi does not hold (or a rotation that cannot go ahead), `call` from a number that cannot dial there.
    */
   refused: 8,
+  /**
+   * `receptionist test`: a run on Vapi could not be made (Vapi refused it, 402 billing, it timed out or
+   * ended in an error, over `--max-cost`); nothing is known of the assistant.
+   */
+  untested: 9,
   /** A bug in receptionist itself. */
   internal: 70,
   /** Cancelled with Ctrl-C. */
@@ -119,6 +124,11 @@ export class PendingChangesError extends UserError {
 /** Refused: going ahead would break the live line (exit 8, {@link EXIT.refused}); the hint says how to do it safely. */
 export class RefusedError extends UserError {
   override readonly exitCode = EXIT.refused;
+}
+
+/** `receptionist test`: a run on Vapi could not be made, so nothing is known of the assistant (exit 9). */
+export class UntestedError extends UserError {
+  override readonly exitCode = EXIT.untested;
 }
 
 /** A command finished, but some of its items failed; the command already printed them. */

@@ -25,6 +25,7 @@ import { phoneNumbersCommand } from './phone-numbers/index.js';
 import { preflightCommand } from './preflight/index.js';
 import { completionCommand } from './completion/index.js';
 import { studioCommand } from './studio/index.js';
+import { testCommand } from './test/index.js';
 
 /** Every top-level command, in the order `--help` lists them. */
 export const COMMANDS: readonly CommandDefinition[] = [
@@ -43,6 +44,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   auditCommand,
   optionsCommand,
   configCommand,
+  testCommand,
   syncCommand,
   callCommand,
   chatCommand,

@@ -39,7 +39,8 @@ export interface ToolCallExpectation {
 }
 export type TextMatcher = { exact: string } | { regex: string };
 export type Matcher = 'any' | TextMatcher;
-export type Says = TextMatcher | { judge: string };
+/** `audio`: only the audio can show it (a simulation over chat skips it). */
+export type Says = (TextMatcher | { judge: string }) & { audio?: boolean };
 export interface StoreExpectation {
   collection: 'appointments' | 'ac_service_visits' | 'customers' | 'outbox';
   where?: Record<string, string | number | boolean>;
@@ -59,13 +60,50 @@ export class TestFileError extends Error {
   }
 }
 
+/** One expectation of a run: checked (ok or not), or not checked in this kind of run and why. */
+export interface TestCheck {
+  what: string;
+  status: 'passed' | 'failed' | 'skipped';
+  detail?: string;
+  /** false: informational (Vapi's `required: false`), never decides the test. @default true */
+  required?: boolean;
+}
+
+/** One run of one test: its checks and what it cost. */
+export interface TestRun {
+  name: string;
+  /** Every required checked expectation held, and at least one required one was checked. */
+  passed: boolean;
+  checks: TestCheck[];
+  /** USD, as Vapi reported it (absent for a local run). */
+  cost?: number;
+}
+
+/**
+ * Whether checks make a passed run: at least one required check ran and every required check that
+ * ran held. A skipped check is never counted as passed, so a run whose checks were all skipped fails.
+ */
+export function passedBy(checks: readonly TestCheck[]): boolean {
+  const ran = checks.filter((c) => c.required !== false && c.status !== 'skipped');
+  return ran.length > 0 && ran.every((c) => c.status === 'passed');
+}
+
+/** Vapi's built-in tools: the model calls them, serve never sees them. */
+export const VAPI_TOOLS: ReadonlySet<string> = new Set(['transferCall', 'endCall']);
+
 const validators = new WeakMap<object, ValidateFunction>();
 
 /**
- * Reads a test file: YAML, checked against the schema (given as parsed JSON, from `schemas/`).
- * @throws TestFileError at the line and column of the first problem (YAML syntax, or the schema's)
+ * Reads a test file: YAML, checked against the schema (given as parsed JSON, from `schemas/`) and,
+ * with `opts.tools` (the bot config's function tool names), for tools the assistant does not have.
+ * @throws TestFileError at the line and column of the first problem (YAML syntax, the schema's, an unknown tool)
  */
-export function readAssistantTest(text: string, file: string, schema: object): AssistantTest {
+export function readAssistantTest(
+  text: string,
+  file: string,
+  schema: object,
+  opts: { tools?: readonly string[] } = {},
+): AssistantTest {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined) => lines.linePos(offset ?? 0);
@@ -80,15 +118,46 @@ export function readAssistantTest(text: string, file: string, schema: object): A
     validators.set(schema, validate);
   }
   const value: unknown = doc.toJS();
-  if (validate(value)) return value as AssistantTest;
-  const e = mostUseful(validate.errors ?? []);
-  const path = e.instancePath
-    .split('/')
-    .slice(1)
-    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-  const node = path.length ? doc.getIn(path, true) : doc.contents;
-  const { line, col } = at(isNode(node) ? node.range?.[0] : undefined);
-  throw new TestFileError(file, line, col, explain(e));
+  const locate = (path: Array<string | number>) => {
+    const node = path.length ? doc.getIn(path, true) : doc.contents;
+    return at(isNode(node) ? node.range?.[0] : undefined);
+  };
+  if (!validate(value)) {
+    const e = mostUseful(validate.errors ?? []);
+    const path = e.instancePath
+      .split('/')
+      .slice(1)
+      .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    const { line, col } = locate(path);
+    throw new TestFileError(file, line, col, explain(e));
+  }
+  const test = value as AssistantTest;
+  if (opts.tools) {
+    const unknown = toolNamesOf(test).find((t) => !VAPI_TOOLS.has(t.name) && !opts.tools!.includes(t.name));
+    if (unknown) {
+      const { line, col } = locate(unknown.path);
+      throw new TestFileError(
+        file,
+        line,
+        col,
+        `"${unknown.name}" is not a tool of the assistant (${[...opts.tools, ...VAPI_TOOLS].join(', ')}).`,
+      );
+    }
+  }
+  return test;
+}
+
+/** Every tool a test names, with where in the file. */
+function toolNamesOf(test: AssistantTest): Array<{ name: string; path: Array<string | number> }> {
+  const out: Array<{ name: string; path: Array<string | number> }> = [];
+  (test.conversation ?? []).forEach((turn, i) => {
+    if ('assistant' in turn)
+      (turn.assistant.tools ?? []).forEach((t, j) =>
+        out.push({ name: t.name, path: ['conversation', i, 'assistant', 'tools', j, 'name'] }),
+      );
+  });
+  (test.never ?? []).forEach((name, i) => out.push({ name, path: ['never', i] }));
+  return out;
 }
 
 /** Of ajv's errors the one a person can act on: the deepest, not a "must match one schema" above it. */

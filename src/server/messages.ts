@@ -321,7 +321,7 @@ function baseAssistant(config: BotConfig): Json {
 }
 
 /** The stored assistant with its function tools inline (transient assistant, spec `CreateAssistantDTO`). */
-function inlineAssistant(config: BotConfig): Json {
+export function inlineAssistant(config: BotConfig): Json {
   const assistant = assistantForVapi(config);
   const model = isObject(assistant.model) ? assistant.model : {};
   const builtIn = Array.isArray(model.tools) ? model.tools : [];

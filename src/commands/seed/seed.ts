@@ -10,6 +10,7 @@ import type { Context } from '../shared/context.js';
 import { writeOnlySealer } from '../../domain/sealing-keys.js';
 import { hasKeyring } from '../../domain/keyring.js';
 import { sealExistingData } from '../../domain/seal-migration.js';
+import { TESTS_DIR, writeShippedTests } from '../shared/shipped-tests.js';
 
 export interface SeedOptions {
   force: boolean;
@@ -19,6 +20,8 @@ export interface SeedOptions {
 export interface SeedResult {
   dataDir: string;
   collections: Array<{ collection: CollectionName; written: number; kept: number }>;
+  /** The shipped tests of the assistant, in `receptionist/tests/` of the project (existing files kept). */
+  tests: { dir: string; written: number; kept: number };
 }
 
 function readTemplate<T>(...parts: string[]): T {
@@ -100,7 +103,9 @@ export async function runSeed(opts: SeedOptions, ctx: Context): Promise<SeedResu
   const sealer = (await hasKeyring(store)) ? await writeOnlySealer(store, ctx) : undefined;
   const collections = await seedStore(store, opts);
   if (sealer) await sealExistingData(store, sealer);
-  return { dataDir: store.location, collections };
+  const dir = path.join(ctx.projectDir, TESTS_DIR);
+  const t = writeShippedTests(dir);
+  return { dataDir: store.location, collections, tests: { dir, written: t.written.length, kept: t.kept.length } };
 }
 
 /** The counts per collection, or with --json `{dataDir, collections: [{collection, written, kept}]}`. */

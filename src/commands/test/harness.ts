@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { UsageError } from '../../errors.js';
+import { packageRoot } from '../../paths.js';
+import type { Store } from '../../store/types.js';
+import { ThrowawayStores } from '../../store/throwaway.js';
+import type { BotConfig } from '../../domain/clinic.js';
+import { readAssistantTest, TestFileError, type AssistantTest } from '../../domain/assistant-test.js';
+import { hasKeyring, initKeyring } from '../../domain/keyring.js';
+import { sealerForStore, type FieldSealer } from '../../domain/sealer.js';
+import { sealExistingData } from '../../domain/seal-migration.js';
+import { blindIndexKeyFromEnv, writeOnlySealer } from '../../domain/sealing-keys.js';
+import { localServe, type LocalServe } from '../../server/assistant-tests.js';
+import type { AuthConfig } from '../../server/auth.js';
+import type { Context } from '../shared/context.js';
+
+/** A test file as read: the test, or why it cannot be used (exit 2; the others still run). */
+export type LoadedTest = { file: string; test: AssistantTest } | { file: string; error: string };
+
+/** The schema of test files, shipped in `schemas/`. */
+export function testSchema(): object {
+  return JSON.parse(
+    fs.readFileSync(path.join(packageRoot(), 'schemas', 'assistant-test.schema.json'), 'utf8'),
+  ) as object;
+}
+
+/**
+ * The test files: those named, else every `*.yaml`/`*.yml` in `dir` (sorted), each read and checked
+ * against the schema and the config's tools.
+ * @throws UsageError when there is nothing to run (no such folder, no files)
+ */
+export function loadTests(files: readonly string[], dir: string, config: BotConfig): LoadedTest[] {
+  let paths = [...files];
+  if (!paths.length) {
+    if (!fs.existsSync(dir))
+      throw new UsageError(
+        `No tests: the folder ${dir} does not exist.`,
+        '`receptionist seed` writes the shipped tests there; or pass test files, or --dir.',
+      );
+    paths = fs
+      .readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map((f) => path.join(dir, f));
+    if (!paths.length) throw new UsageError(`No tests in ${dir} (*.yaml).`, 'Write one, or run `receptionist seed`.');
+  }
+  const schema = testSchema();
+  const tools = config.tools.map((t) => t.function.name);
+  return paths.map((file) => {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      return {
+        file,
+        error: `${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+      };
+    }
+    try {
+      return { file, test: readAssistantTest(text, file, schema, { tools }) };
+    } catch (err) {
+      if (err instanceof TestFileError) return { file, error: err.message };
+      throw err;
+    }
+  });
+}
+
+/** Where a test's tools write: a fresh throwaway copy, or (`--store`) the store itself. */
+export interface TestStores {
+  /** A store for one run, with the sealer serve would use on it. */
+  open(): Promise<{ store: Store; sealer: FieldSealer; done(): Promise<void> }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Stores for test runs. A throwaway copy seals to the store's own keys when it has them (checked
+ * against the pin, as serve does); a store with no keys yet gets throwaway keys in the copy.
+ * @throws StoreUnavailableError, SealingKeysError (keys not the pinned ones)
+ */
+export async function testStores(source: Store, ctx: Context, real: boolean): Promise<TestStores> {
+  if (real) {
+    const sealer = await writeOnlySealer(source, ctx);
+    return { open: async () => ({ store: source, sealer, done: async () => {} }), close: async () => {} };
+  }
+  const copies = await ThrowawayStores.from(source);
+  const keyed = await hasKeyring(source);
+  return {
+    async open() {
+      const store = await copies.fresh();
+      try {
+        let sealer: FieldSealer;
+        if (keyed) sealer = await writeOnlySealer(store, ctx);
+        else {
+          await initKeyring(store, 'test-run', randomBytes(24).toString('base64url'), ctx.now(), {
+            N: 2 ** 10,
+            r: 8,
+            p: 1,
+          });
+          sealer = await sealerForStore(store, blindIndexKeyFromEnv(ctx.env) ?? randomBytes(32));
+          // As the first `users add` would: the sample records sealed and indexed, so callers are found.
+          await sealExistingData(store, sealer);
+        }
+        return { store, sealer, done: () => store.close() };
+      } catch (err) {
+        await store.close();
+        throw err;
+      }
+    },
+    close: () => copies.close(),
+  };
+}
+
+/** serve's app on one run's store, at the test's clock (`at`, else now). */
+export function serveFor(
+  run: { store: Store; sealer: FieldSealer },
+  config: BotConfig,
+  now: () => Date,
+  auth?: AuthConfig,
+): LocalServe {
+  return localServe({ store: run.store, sealer: run.sealer, config, now, auth });
+}

@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { thisProcess } from '../deps.js';
+import { removeStaleCopies } from './private-dir.js';
+import { openSqliteStore, STORE_FILE } from './sqlite/index.js';
+import { COLLECTIONS, type CollectionName, type Store } from './types.js';
+
+/**
+ * Throwaway copies of a store, for `receptionist test`: what a test's tools write lands in a copy,
+ * never in the clinic's store, and the copies go when the run ends. The collections a conversation
+ * reads (config, doctors, customers, appointments, AC records, keys, outbox, …) are copied once into
+ * an embedded store in a private temporary folder (mode 700); each test gets its own file copy of
+ * that, so one test's booking never takes another's slot. Call logs, stored replies, call statuses
+ * and failed-attempt counts are not copied (a test's calls are new ones), nor the audit trail.
+ */
+
+/** What a conversation does not read: call-keyed state and logs of past calls. */
+const NOT_COPIED: ReadonlySet<CollectionName> = new Set(['replies', 'call_status', 'access_failures']);
+
+const PREFIX = 'receptionist-test-';
+
+export class ThrowawayStores {
+  private seq = 0;
+  private readonly open = new Set<Store>();
+
+  private constructor(private readonly dir: string) {}
+
+  /**
+   * Copies `source`'s collections (a read snapshot where the backend has one) into a template.
+   * @throws StoreUnavailableError (reading `source`), StoreError (writing the temporary folder)
+   */
+  static async from(source: Store): Promise<ThrowawayStores> {
+    removeStaleCopies(os.tmpdir(), PREFIX, { unnumberedAfterMs: 86_400_000 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${thisProcess.pid}-`));
+    fs.chmodSync(dir, 0o700);
+    const stores = new ThrowawayStores(dir);
+    try {
+      const template = await openSqliteStore({ dir: path.join(dir, 'template') });
+      try {
+        await source.snapshot(async (view) => {
+          for (const name of COLLECTIONS) {
+            if (NOT_COPIED.has(name)) continue;
+            const docs = await view.collection(name).find({});
+            await template.atomically(async () => {
+              for (const doc of docs) await template.collection(name).replaceOne(doc);
+            });
+          }
+        });
+        await template.checkpoint?.(true);
+      } finally {
+        await template.close();
+      }
+    } catch (err) {
+      stores.remove();
+      throw err;
+    }
+    return stores;
+  }
+
+  /** A fresh copy of the template, closed and removed by {@link close} if not before. */
+  async fresh(): Promise<Store> {
+    const dir = path.join(this.dir, `run-${++this.seq}`);
+    fs.mkdirSync(dir, { mode: 0o700 });
+    fs.copyFileSync(path.join(this.dir, 'template', STORE_FILE), path.join(dir, STORE_FILE));
+    const store = await openSqliteStore({ dir });
+    this.open.add(store);
+    const close = store.close.bind(store);
+    store.close = async () => {
+      this.open.delete(store);
+      await close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    };
+    return store;
+  }
+
+  /** Closes every copy still open and removes the folder. */
+  async close(): Promise<void> {
+    for (const s of [...this.open]) await s.close().catch(() => undefined);
+    this.remove();
+  }
+
+  private remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
