@@ -33,6 +33,36 @@ export interface FakeVapi {
   keepOnNull: Set<string>;
   /** What `POST /analytics` answers for each query (`result` rows); default none. */
   analyticsRows: Array<Record<string, unknown>>;
+  /** The clock of the signatures' timestamps, ms (default the real one; a test on a pinned clock pins it too). */
+  signingClock: () => number;
+  /** Eval runs (`POST /eval/run`), by id, with the body they were started with. */
+  evalRuns: Map<string, Record<string, any>>;
+  /**
+   * How an eval run ends (no LLM here): `pass`/`fail` (with what the assistant last said), an
+   * `endedReason` other than `mockConversation.done`, or `never` (it runs on, for a timeout). Default pass.
+   */
+  evalOutcome: (body: any) => { status: 'pass' | 'fail'; said?: string } | { endedReason: string } | 'never';
+  /** Simulation runs (`POST /eval/simulation/run`), by id, with their body and items. */
+  simulationRuns: Map<string, Record<string, any>>;
+  /** Answer `POST /eval/simulation/run` with 402 and this reason (spec `SimulationRunPaymentRequiredResponse`). */
+  simulationPaymentRequired?: string;
+  /**
+   * How each evaluation of a simulated call comes out (default: extracted the expected value, passed):
+   * e.g. skipped as multimodal in chat mode.
+   */
+  simulationEvaluate: (
+    evaluation: any,
+    transport: string,
+  ) => {
+    passed: boolean;
+    extractedValue: unknown;
+    isSkipped?: boolean;
+    skipReason?: string;
+  };
+  /** The tool calls the simulated caller's conversation makes (sent to the target's tool servers, in order). */
+  simulationToolCalls: Array<{ name: string; arguments: Record<string, unknown> }>;
+  /** What serve answered those tool calls, per run. */
+  simulationToolReplies: DeliveryResult[];
   /** Makes the next `n` requests fail with this status (e.g. 500, or 0 to drop the connection). */
   failNext(status: number, n?: number): void;
   /**
@@ -127,6 +157,16 @@ const ROUTES: Array<{
   },
   { method: 'POST', pattern: /^\/chat$/, spec: ['post', '/chat'], handle: 'createChat' },
   { method: 'POST', pattern: /^\/analytics$/, spec: ['post', '/analytics'], handle: 'analytics' },
+  { method: 'POST', pattern: /^\/eval\/run$/, spec: ['post', '/eval/run'], handle: 'runEval' },
+  { method: 'GET', pattern: /^\/eval\/run\/([^/]+)$/, handle: 'getEvalRun' },
+  {
+    method: 'POST',
+    pattern: /^\/eval\/simulation\/run$/,
+    spec: ['post', '/eval/simulation/run'],
+    handle: 'runSimulation',
+  },
+  { method: 'GET', pattern: /^\/eval\/simulation\/run\/([^/]+)$/, handle: 'getSimulationRun' },
+  { method: 'GET', pattern: /^\/eval\/simulation\/run\/([^/]+)\/item$/, handle: 'getSimulationItems' },
 ];
 
 /** The clinic's number: an Indian number imported from Twilio (a free Vapi number could not call Indian patients). */
@@ -305,6 +345,172 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
       201,
       b.queries.map((q: any) => ({ name: q.name, timeRange: q.timeRange, result: fake.analyticsRows })),
     ],
+    // Evals (docs `fern/test/chat-testing.mdx`): queued, then running, then ended at the third read.
+    runEval: (_m, b) => {
+      const id = randomUUID();
+      fake.evalRuns.set(id, { id, body: b, reads: 0, createdAt: now() });
+      return [201, { evalRunId: id, workflowId: randomUUID() }];
+    },
+    getEvalRun: (m) => {
+      const run = fake.evalRuns.get(m[1]!);
+      if (!run) return notFound('Eval run');
+      const outcome = fake.evalOutcome(run.body);
+      const status =
+        outcome === 'never' ? 'running' : (['queued', 'running', 'ended'] as const)[Math.min(run.reads++, 2)];
+      const ended = status === 'ended' && outcome !== 'never';
+      const results =
+        ended && 'status' in outcome
+          ? [
+              {
+                status: outcome.status,
+                messages: [
+                  ...run.body.eval.messages.filter((x: any) => x.role === 'user'),
+                  { role: 'assistant', content: outcome.said ?? 'Done.' },
+                ],
+                startedAt: run.createdAt,
+                endedAt: now(),
+              },
+            ]
+          : [];
+      return [
+        200,
+        {
+          id: run.id,
+          orgId: 'org_fake',
+          type: 'eval',
+          status,
+          endedReason: ended ? ('endedReason' in outcome ? outcome.endedReason : 'mockConversation.done') : undefined,
+          ...(ended && 'endedReason' in outcome ? { endedMessage: 'The Assistant returned an error' } : {}),
+          eval: run.body.eval,
+          target: run.body.target,
+          createdAt: run.createdAt,
+          startedAt: run.createdAt,
+          endedAt: ended ? now() : undefined,
+          results,
+          cost: ended ? 0.0123 : 0,
+          costs: ended ? [{ type: 'model', model: 'gpt-4o', cost: 0.0123 }] : [],
+        },
+      ];
+    },
+    // Simulations (docs `fern/observability/simulations-quickstart.mdx`): each simulation × iterations is
+    // an item; the simulated caller's tool calls go to the target's tool servers before the run ends.
+    runSimulation: (_m, b) => {
+      if (fake.simulationPaymentRequired)
+        return [402, { statusCode: 402, message: 'Payment Required', reason: fake.simulationPaymentRequired }];
+      const id = randomUUID();
+      const run: Record<string, any> = { id, body: b, reads: 0, createdAt: now() };
+      run.delivered = (async () => {
+        const target = b.target.assistant ?? state.assistants.get(b.target.assistantId);
+        const tools: any[] = target?.model?.tools ?? [];
+        for (let i = 0; i < (b.iterations ?? 1) * b.simulations.length; i++)
+          for (const call of fake.simulationToolCalls) {
+            const tool = tools.find((t) => t.function?.name === call.name);
+            const callId = randomUUID();
+            // As a real call's: `arguments` a JSON string (the spec's type).
+            const toolCall = {
+              id: randomUUID(),
+              type: 'function',
+              function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+            };
+            fake.simulationToolReplies.push(
+              await deliver(tool?.server ?? target?.server, {
+                type: 'tool-calls',
+                timestamp: Date.now(),
+                call: {
+                  id: callId,
+                  orgId: 'org_fake',
+                  type: 'webCall',
+                  status: 'in-progress',
+                  createdAt: now(),
+                  updatedAt: now(),
+                },
+                toolCallList: [toolCall],
+                toolWithToolCallList: [
+                  { type: 'function', function: tool?.function ?? { name: call.name }, server: tool?.server, toolCall },
+                ],
+              }),
+            );
+          }
+      })().then(
+        () => (run.done = true),
+        (err: unknown) => ((run.done = true), (run.error = err)),
+      );
+      fake.simulationRuns.set(id, run);
+      return [
+        201,
+        {
+          id,
+          orgId: randomUUID(),
+          status: 'queued',
+          queuedAt: now(),
+          createdAt: now(),
+          updatedAt: now(),
+          simulations: b.simulations,
+          target: b.target,
+          iterations: b.iterations ?? 1,
+          transport: b.transport,
+          simulationRunItemIds: [],
+          url: `https://dashboard.vapi.ai/simulations/runs/${id}`,
+        },
+      ];
+    },
+    getSimulationRun: (m) => {
+      const run = fake.simulationRuns.get(m[1]!);
+      if (!run) return notFound('Simulation run');
+      // The fake failing to play the caller must say why, not end the run as if it had.
+      if (run.error) throw run.error;
+      const status = !run.done ? 'running' : (['queued', 'running', 'ended'] as const)[Math.min(run.reads++, 2)];
+      return [
+        200,
+        {
+          id: run.id,
+          orgId: randomUUID(),
+          status,
+          queuedAt: run.createdAt,
+          createdAt: run.createdAt,
+          updatedAt: now(),
+          simulations: run.body.simulations,
+          target: run.body.target,
+          ...(status === 'ended' ? { endedAt: now(), endedReason: 'completed' } : {}),
+        },
+      ];
+    },
+    getSimulationItems: (m) => {
+      const run = fake.simulationRuns.get(m[1]!);
+      if (!run) return notFound('Simulation run');
+      const transport = run.body.transport?.provider ?? 'vapi.websocket';
+      const items = run.body.simulations.flatMap((sim: any) =>
+        Array.from({ length: run.body.iterations ?? 1 }, (_x, i) => {
+          const evaluations = (sim.scenario?.evaluations ?? []).map((e: any) => {
+            const out = fake.simulationEvaluate(e, transport);
+            return {
+              structuredOutputId: 'inline',
+              name: e.structuredOutput.name,
+              extractedValue: out.extractedValue,
+              expectedValue: e.value,
+              comparator: e.comparator,
+              passed: out.passed,
+              required: e.required ?? true,
+              ...(out.isSkipped ? { isSkipped: true, skipReason: out.skipReason } : {}),
+            };
+          });
+          const passed = evaluations.every((e: any) => e.passed || !e.required);
+          return {
+            id: randomUUID(),
+            orgId: randomUUID(),
+            runId: run.id,
+            status: passed ? 'passed' : 'failed',
+            iterationNumber: i + 1,
+            callId: randomUUID(),
+            queuedAt: run.createdAt,
+            createdAt: run.createdAt,
+            updatedAt: now(),
+            results: { evaluations, passed },
+          };
+        }),
+      );
+      return [200, items];
+    },
   };
 
   const server = http.createServer((req, res) => {
@@ -366,7 +572,7 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
       return {
         [plan.headerName ?? 'Authorization']: plan.bearerPrefixEnabled === false ? plan.token : `Bearer ${plan.token}`,
       };
-    const timestamp = String(Date.now());
+    const timestamp = String(fake.signingClock());
     const messageId = `msg_${randomUUID()}`;
     const includeTimestamp = plan.includeTimestamp ?? true;
     const format: string = plan.payloadFormat ?? (includeTimestamp ? '{timestamp}.{body}' : '{body}');
@@ -542,6 +748,13 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
     token,
     endCall,
     analyticsRows: [],
+    signingClock: () => Date.now(),
+    evalRuns: new Map(),
+    evalOutcome: () => ({ status: 'pass' }),
+    simulationRuns: new Map(),
+    simulationEvaluate: (e) => ({ passed: true, extractedValue: e.value }),
+    simulationToolCalls: [],
+    simulationToolReplies: [],
     ...state,
     requests,
     deliveries,

@@ -81,6 +81,8 @@ export function precompiledKeys(): string[] {
     'patch /phone-number/{id}',
     'post /chat',
     'post /analytics',
+    'post /eval/run',
+    'post /eval/simulation/run',
     '#CreateWebhookCredentialDTO',
     '#UpdateWebhookCredentialDTO',
     ...messages,

@@ -1,0 +1,306 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { XMLParser } from 'fast-xml-parser';
+import { commandEnv } from '../support/command-env.js';
+import { freePort } from '../support/net.js';
+import { requestValidator, describeErrors } from '../support/vapi-spec.js';
+import { openEmbeddedStore } from '../../src/store/embedded.js';
+
+// `receptionist test` (issue 27): the shipped tests locally, and the runs on Vapi against the fake,
+// whose every request body is checked against Vapi's spec (a body the spec rejects gets a 400).
+const SECRET = 'test-hook-secret-0123456789abcdef';
+const { ctx, run, seedWithAdmin } = commandEnv({ VAPI_SERVER_SECRET: SECRET, RECEPTIONIST_POLL_INTERVAL_MS: '5' });
+
+const testsDir = () => path.join(ctx.tmp.dir, 'receptionist', 'tests');
+const json = (out: string) => JSON.parse(out) as any;
+
+async function appointmentsInStore(): Promise<number> {
+  const store = await openEmbeddedStore({ dir: path.join(ctx.tmp.dir, 'store'), readOnly: true });
+  try {
+    return await store.collection('appointments').count({});
+  } finally {
+    await store.close();
+  }
+}
+
+/** A test file in the project's tests folder. */
+function writeTest(name: string, yaml: string): void {
+  fs.mkdirSync(testsDir(), { recursive: true });
+  fs.writeFileSync(path.join(testsDir(), name), yaml);
+}
+
+const SIMULATED = `name: Book by a simulated caller
+simulate:
+  instruction: You are Asha Verma and want the cardiologist on Wednesday at 10.
+  checks:
+    - judge: Reads the time back before booking.
+never: [cancel_appointment]
+store:
+  - collection: appointments
+    where: { doctorId: dr-rao, status: confirmed }
+    count: 1
+`;
+
+describe('receptionist test --local', () => {
+  test('seed writes the shipped tests; they all pass on a throwaway copy, the store is untouched, and nothing the model does is counted', async () => {
+    await seedWithAdmin('admin-passphrase-123');
+    expect(fs.readdirSync(testsDir()).sort()).toEqual([
+      'ac-warranty.yaml',
+      'book-a-slot.yaml',
+      'cancel-wrong-name.yaml',
+      'chest-pain.yaml',
+      'impossible-date.yaml',
+      'move-it.yaml',
+    ]);
+    const before = await appointmentsInStore();
+    const junit = path.join(ctx.tmp.dir, 'results.xml');
+    const r = await run(['test', '--local', '--json', '--junit', junit]);
+    expect(r.code, r.out + r.err).toBe(0);
+    const s = json(r.out);
+    expect(s).toMatchObject({ mode: 'local', passed: 6, failed: 0, errors: 0, untested: 0 });
+    const checks = s.tests.flatMap((t: any) => t.runs[0].checks);
+    for (const c of checks.filter((c: any) => /^(says|never)/.test(c.what))) expect(c.status).toBe('skipped');
+    expect(await appointmentsInStore()).toBe(before);
+    const xml = new XMLParser({ ignoreAttributes: false }).parse(fs.readFileSync(junit, 'utf8'));
+    const suite = xml.testsuites.testsuite;
+    expect(suite['@_tests']).toBe('6');
+    expect(suite['@_failures']).toBe('0');
+    expect(suite.testcase).toHaveLength(6);
+    // A second seed keeps the operator's edited tests.
+    fs.writeFileSync(path.join(testsDir(), 'book-a-slot.yaml'), 'edited');
+    expect((await run(['seed'])).code).toBe(0);
+    expect(fs.readFileSync(path.join(testsDir(), 'book-a-slot.yaml'), 'utf8')).toBe('edited');
+  });
+
+  test('a tool that answers differently fails the test (exit 1), naming what it answered', async () => {
+    expect((await run(['seed'])).code).toBe(0);
+    writeTest(
+      'changed.yaml',
+      `name: Changed answer
+at: 2026-11-23T09:30:00+05:30
+conversation:
+  - caller: Cardiology on Wednesday at 10?
+  - assistant:
+      tools:
+        - name: check_availability
+          arguments: { date: Wednesday at 10 AM, specialty: cardiology }
+          result: { regex: "^Sorry" }
+`,
+    );
+    const r = await run(['test', '--local', '--filter', 'changed']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^FAILED +Changed answer/m);
+    expect(r.out).toMatch(
+      /✗ check_availability\(Wednesday at 10 AM, cardiology\): answered ".*", expected regex "\^Sorry"/,
+    );
+    expect(r.out).toMatch(/0 passed, 1 failed/);
+  });
+
+  test('a file the schema rejects and an unknown tool: each named at its line and column (exit 2), and the other tests still run', async () => {
+    expect((await run(['seed'])).code).toBe(0);
+    writeTest('zz-bad.yaml', 'name: Bad\nconversation: 3\n');
+    writeTest('zz-tool.yaml', 'name: Tool\nconversation:\n  - assistant:\n      tools: [{ name: frobnicate }]\n');
+    const r = await run(['test', '--local']);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/zz-bad\.yaml:2:15: conversation must be array\./);
+    expect(r.out).toMatch(/zz-tool\.yaml:4:23: "frobnicate" is not a tool of the assistant/);
+    expect(r.out).toMatch(/6 passed, 0 failed, 2 not usable/);
+  });
+
+  test('no tests folder: exit 2 with the way to get one', async () => {
+    expect((await run(['seed'])).code).toBe(0);
+    fs.rmSync(testsDir(), { recursive: true });
+    const r = await run(['test', '--local']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/No tests: the folder .* does not exist/);
+    expect(r.err).toMatch(/receptionist seed/);
+  });
+});
+
+describe('receptionist test on Vapi (evals)', () => {
+  test("--candidate: the eval carries the caller's turns, judged tool calls and serve's own answers; exit 0 and the cost", async () => {
+    expect((await run(['seed'])).code).toBe(0);
+    const r = await run(['test', '--candidate', '--filter', 'book-a-slot', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(json(r.out)).toMatchObject({ mode: 'vapi', passed: 1, cost: 0.0123, estimate: 0.04 });
+    const [started] = [...ctx.fake.evalRuns.values()];
+    const body = started!.body;
+    const valid = requestValidator('post', '/eval/run');
+    expect(valid(body), describeErrors(valid)).toBe(true);
+    expect(body.target.assistant.model.tools.map((t: any) => t.function?.name)).toContain('book_appointment');
+    const m = body.eval.messages;
+    expect(m[0]).toEqual({
+      role: 'user',
+      content: "I'd like to see the cardiologist on Wednesday at 10 in the morning.",
+    });
+    expect(m[1].judgePlan.toolCalls).toEqual([{ name: 'check_availability', arguments: { specialty: '/cardio/i' } }]);
+    expect(m[1].continuePlan.toolCallsOverride[0]).toMatchObject({ name: 'check_availability' });
+    expect(m[2]).toMatchObject({ role: 'tool', content: expect.stringMatching(/free/) });
+    const last = m.at(-1);
+    expect(last.judgePlan.type).toBe('ai');
+    expect(last.judgePlan.model.messages[0].content).toMatch(/Reads the day and time back[\s\S]*cancel_appointment/);
+    expect(m.find((x: any) => x.role === 'tool' && /You're booked with Dr\. Priya Rao/.test(x.content))).toBeTruthy();
+  });
+
+  test('a judged turn that fails: exit 1 with what the assistant said; the synced assistant is the default target', async () => {
+    expect((await run(['seed'])).code).toBe(0);
+    expect((await run(['sync', '--server-url', 'https://clinic.example.com'])).code).toBe(0);
+    ctx.fake.evalOutcome = () => ({ status: 'fail', said: 'Booked you for Thursday.' });
+    const r = await run(['test', '--filter', 'move-it']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /✗ conversation on Vapi \(\d judged turns?\): the assistant's last words: "Booked you for Thursday\."/,
+    );
+    const [started] = [...ctx.fake.evalRuns.values()];
+    expect(started!.body.target.assistantId).toBe([...ctx.fake.assistants.keys()][0]);
+  });
+
+  test('--repeat with --min-pass-rate: 2 of 3 passes 0.6 and fails 0.9', async () => {
+    expect((await run(['seed'])).code).toBe(0);
+    const verdicts = () => {
+      let n = 0;
+      return () => ({ status: n++ % 3 === 1 ? ('fail' as const) : ('pass' as const) });
+    };
+    const byRun = new Map<unknown, { status: 'pass' | 'fail' }>();
+    const next = verdicts();
+    ctx.fake.evalOutcome = (body) => byRun.get(body) ?? byRun.set(body, next()).get(body)!;
+    const ok = await run([
+      'test',
+      '--candidate',
+      '--filter',
+      'chest',
+      '--repeat',
+      '3',
+      '--min-pass-rate',
+      '0.6',
+      '--json',
+    ]);
+    expect(ok.code, ok.err).toBe(0);
+    expect(json(ok.out).tests[0].passRate).toBeCloseTo(2 / 3);
+    const strict = await run(['test', '--candidate', '--filter', 'chest', '--repeat', '3', '--min-pass-rate', '0.9']);
+    expect(strict.code).toBe(1);
+    expect(strict.out).toMatch(/2\/3 runs passed/);
+  });
+
+  test('a run that cannot be made is exit 9, never a failure: ended in error, no end within --timeout, over --max-cost', async () => {
+    expect((await run(['seed'])).code).toBe(0);
+    ctx.fake.evalOutcome = () => ({ endedReason: 'error' });
+    const error = await run(['test', '--candidate', '--filter', 'chest']);
+    expect(error.code).toBe(9);
+    expect(error.out).toMatch(/not run: Eval run .* ended with error: The Assistant returned an error/);
+
+    ctx.fake.evalOutcome = () => 'never';
+    const timeout = await run(['test', '--candidate', '--filter', 'chest', '--timeout', '0.05']);
+    expect(timeout.code).toBe(9);
+    expect(timeout.out).toMatch(/had not ended after 0 s/);
+
+    const runs = ctx.fake.evalRuns.size;
+    const costly = await run(['test', '--candidate', '--max-cost', '0.01']);
+    expect(costly.code).toBe(9);
+    expect(costly.err).toMatch(/estimated cost, \$0\.\d\d, is above --max-cost \$0\.01; nothing was run/);
+    expect(ctx.fake.evalRuns.size).toBe(runs);
+  });
+});
+
+describe('receptionist test on Vapi (simulations)', () => {
+  test("a candidate's simulated caller reaches this run's serve: the booking lands in the throwaway copy, never the store", async () => {
+    expect((await run(['seed'])).code).toBe(0);
+    expect((await run(['sync', '--server-url', 'https://clinic.example.com'])).code).toBe(0);
+    writeTest('sim.yaml', SIMULATED);
+    ctx.fake.simulationToolCalls = [
+      {
+        name: 'book_appointment',
+        arguments: {
+          name: 'Asha Verma',
+          email: 'asha@example.com',
+          phone: '+919812345678',
+          date: 'next Wednesday at 10am',
+          reason: 'check-up',
+          doctor: 'Rao',
+        },
+      },
+    ];
+    const before = await appointmentsInStore();
+    // serve checks the signature's timestamp on the commands' pinned clock.
+    ctx.fake.signingClock = () => Date.parse('2026-11-21T04:30:00Z');
+    const port = await freePort();
+    const r = await run([
+      'test',
+      '--candidate',
+      '--filter',
+      'simulated',
+      '--public-url',
+      `http://127.0.0.1:${port}`,
+      '--port',
+      String(port),
+      '--json',
+    ]);
+    expect(r.code, JSON.stringify(ctx.fake.simulationToolReplies) + r.out + r.err).toBe(0);
+    expect(
+      ctx.fake.simulationToolReplies.map((x) => x.status),
+      JSON.stringify(ctx.fake.simulationToolReplies),
+    ).toEqual([200]);
+    expect(JSON.stringify(ctx.fake.simulationToolReplies[0]!.body)).toMatch(/booked/i);
+    const t = json(r.out).tests[0];
+    expect(t.runs[0].checks).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ what: '(judged: Reads the time back before booking.)', status: 'passed' }),
+        expect.objectContaining({ what: 'never calls cancel_appointment', status: 'passed' }),
+        expect.objectContaining({ what: expect.stringMatching(/^1 appointments/), status: 'passed' }),
+      ]),
+    );
+    const [sim] = [...ctx.fake.simulationRuns.values()];
+    const valid = requestValidator('post', '/eval/simulation/run');
+    expect(valid(sim!.body), describeErrors(valid)).toBe(true);
+    expect(sim!.body.transport).toEqual({ provider: 'vapi.webchat' });
+    expect(sim!.body.target.assistant.server.url).toBe(`http://127.0.0.1:${port}/webhook`);
+    expect(await appointmentsInStore()).toBe(before);
+  });
+
+  test('every evaluation skipped by Vapi (multimodal over chat) is not a pass, though Vapi says passed', async () => {
+    expect((await run(['seed'])).code).toBe(0);
+    expect((await run(['sync', '--server-url', 'https://clinic.example.com'])).code).toBe(0);
+    writeTest('sim.yaml', SIMULATED.replace(/store:[\s\S]*$/, ''));
+    ctx.fake.simulationEvaluate = () => ({
+      passed: true,
+      extractedValue: null,
+      isSkipped: true,
+      skipReason: 'multimodal evaluation in chat mode',
+    });
+    const port = await freePort();
+    const r = await run([
+      'test',
+      '--filter',
+      'simulated',
+      '--public-url',
+      `http://127.0.0.1:${port}`,
+      '--port',
+      String(port),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /- \(judged: Reads the time back before booking\.\) \(not checked\): multimodal evaluation in chat mode/,
+    );
+  });
+
+  test('checks that all need audio are refused over chat (exit 2) before anything is spent; 402 is exit 9 with the reason', async () => {
+    expect((await run(['seed'])).code).toBe(0);
+    expect((await run(['sync', '--server-url', 'https://clinic.example.com'])).code).toBe(0);
+    writeTest(
+      'audio.yaml',
+      'name: Calm voice\nsimulate:\n  instruction: An anxious caller.\n  checks:\n    - { judge: Sounds calm, audio: true }\n',
+    );
+    const port = await freePort();
+    const exposure = ['--public-url', `http://127.0.0.1:${port}`, '--port', String(port)];
+    const audio = await run(['test', '--filter', 'calm', ...exposure]);
+    expect(audio.code).toBe(2);
+    expect(audio.out).toMatch(/every check of "Calm voice" needs audio.*--transport voice/);
+    expect(ctx.fake.simulationRuns.size).toBe(0);
+
+    ctx.fake.simulationPaymentRequired = 'insufficient_credits';
+    const paid = await run(['test', '--filter', 'calm', '--transport', 'voice', ...exposure]);
+    expect(paid.code).toBe(9);
+    expect(paid.out).toMatch(/payment required \(402, insufficient_credits\): not enough credits/);
+  });
+});
