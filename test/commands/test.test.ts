@@ -304,3 +304,118 @@ describe('receptionist test on Vapi (simulations)', () => {
     expect(paid.out).toMatch(/payment required \(402, insufficient_credits\): not enough credits/);
   });
 });
+
+describe('receptionist test from-call', () => {
+  // The demo call's patient: every one of these must be gone from the test file.
+  const CANARIES = ['Zorawar', 'Canaryson', 'zorawar.canary@example.org', '9812399999', '98123 99999'];
+
+  /** A call recorded as `serve --record` records it, on the command's store, at a pinned clock. */
+  async function recordDemoCall(callId: string): Promise<void> {
+    const { buildApp } = await import('../../src/server/app.js');
+    const { writeOnlySealer } = await import('../../src/domain/sealing-keys.js');
+    const { loadBotConfig } = await import('../../src/domain/clinic.js');
+    const { readDotenv } = await import('../../src/deps.js');
+    const { testDeps } = await import('../support/deps.js');
+    const store = await openEmbeddedStore({ dir: path.join(ctx.tmp.dir, 'store') });
+    try {
+      const env = testDeps({ dotenv: readDotenv(ctx.tmp.dir).values }).env;
+      const sealer = await writeOnlySealer(store, { env });
+      const config = (await loadBotConfig(store.collection('bot_configs')))!;
+      const app = buildApp({
+        store,
+        sealer,
+        config,
+        now: () => new Date('2026-11-23T04:00:00Z'),
+        auth: undefined,
+        record: true,
+      });
+      const call = {
+        id: callId,
+        type: 'inboundPhoneCall',
+        status: 'in-progress',
+        customer: { number: '+919812399999' },
+      };
+      const send = async (message: Record<string, unknown>) => {
+        const res = await app.inject({ method: 'POST', url: '/webhook', payload: { message } });
+        expect(res.statusCode, res.body).toBe(200);
+        return JSON.parse(res.body);
+      };
+      const book = {
+        name: 'Zorawar Canaryson',
+        email: 'zorawar.canary@example.org',
+        phone: '+919812399999',
+        date: 'Wednesday at 10am',
+        reason: 'palpitations',
+        doctor: 'Rao',
+      };
+      const toolCall = (id: string, name: string, args: Record<string, unknown>) => ({
+        id,
+        type: 'function',
+        function: { name, arguments: args },
+      });
+      const booked = await send({ type: 'tool-calls', call, toolCallList: [toolCall('t1', 'book_appointment', book)] });
+      const id = /Your appointment ID is ([A-Z0-9 ,]+)\./.exec(booked.results[0].result)![1]!;
+      const cancel = { appointmentId: id, patientName: 'Zorawar Canaryson', appointmentDate: '25 November' };
+      await send({ type: 'tool-calls', call, toolCallList: [toolCall('t2', 'cancel_appointment', cancel)] });
+      await send({
+        type: 'end-of-call-report',
+        call,
+        endedReason: 'customer-ended-call',
+        artifact: {
+          transcript: 'User: Hi, this is Zorawar Canaryson.',
+          messages: [
+            { role: 'bot', message: 'Sunrise Clinic, how can I help?' },
+            {
+              role: 'user',
+              message:
+                'Hi, this is Zorawar Canaryson, 98123 99999, zorawar.canary@example.org. Dr Rao on Wednesday at 10.',
+            },
+            { role: 'tool_calls', toolCalls: [toolCall('t1', 'book_appointment', book)] },
+            { role: 'user', message: `Actually cancel ${id}, Zorawar Canaryson.` },
+            { role: 'tool_calls', toolCalls: [toolCall('t2', 'cancel_appointment', cancel)] },
+          ],
+        },
+      });
+      await app.close();
+    } finally {
+      await store.close();
+    }
+  }
+
+  test('a recorded call becomes a de-identified test (no canary left, audited) that passes --local', async () => {
+    await seedWithAdmin('admin-passphrase-123');
+    await recordDemoCall('call-demo-1');
+    const r = await run(['test', 'from-call', 'call-demo-1', '--username', 'admin', '--password-stdin', '--json'], {
+      stdin: 'admin-passphrase-123\n',
+    });
+    expect(r.code, r.err).toBe(0);
+    const out = json(r.out);
+    expect(out).toMatchObject({ source: 'recording', toolCalls: 2, replaced: { names: 1, appointmentIds: 1 } });
+    const text = fs.readFileSync(out.file, 'utf8');
+    for (const canary of CANARIES) expect(text).not.toContain(canary);
+    expect(text).not.toMatch(/[A-Za-z0-9+/=]{40,}/); // nothing sealed
+    expect(text).toMatch(/appointmentId: "?\{\{appointmentId\}\}"?/);
+    const store = await openEmbeddedStore({ dir: path.join(ctx.tmp.dir, 'store'), readOnly: true });
+    const audit = await store.audit.list();
+    await store.close();
+    expect(audit.at(-1)).toMatchObject({ user: 'admin', action: 'decrypt', details: { command: 'test from-call' } });
+    const local = await run(['test', '--local', out.file]);
+    expect(local.code, local.out + local.err).toBe(0);
+    expect(local.out).toMatch(/✓ cancel_appointment/);
+    // Writing it again needs --force.
+    const again = await run(['test', 'from-call', 'call-demo-1', '--username', 'admin', '--password-stdin'], {
+      stdin: 'admin-passphrase-123\n',
+    });
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/exists[\s\S]*--force/);
+  });
+
+  test('an unknown call: exit 1 naming where it looked', async () => {
+    await seedWithAdmin('admin-passphrase-123');
+    const r = await run(['test', 'from-call', 'nope', '--username', 'admin', '--password-stdin'], {
+      stdin: 'admin-passphrase-123\n',
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/Call nope is neither recorded nor in the call log/);
+  });
+});
