@@ -32,6 +32,8 @@ export interface ClinicSettings {
    * a separate add-on (`…/zero-data-retention.mdx`). @default false
    */
   hipaaEnabled?: boolean;
+  /** `sync` runs the project's tests of the assistant first and publishes nothing when one fails. */
+  testBeforeSync?: boolean;
   /**
    * How long before each appointment its reminder goes out, hours; 0: no reminders.
    * @default 24 ({@link DEFAULT_REMINDER_HOURS})

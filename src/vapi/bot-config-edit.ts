@@ -213,8 +213,8 @@ function clinicValue(field: string, v: string): unknown {
       );
     return v;
   }
-  if (field === 'hipaaEnabled') {
-    if (v !== 'true' && v !== 'false') throw new ConfigValueError('clinic.hipaaEnabled must be true or false.');
+  if (field === 'hipaaEnabled' || field === 'testBeforeSync') {
+    if (v !== 'true' && v !== 'false') throw new ConfigValueError(`clinic.${field} must be true or false.`);
     return v === 'true';
   }
   return v;

@@ -419,3 +419,36 @@ describe('receptionist test from-call', () => {
     expect(r.err).toMatch(/Call nope is neither recorded nor in the call log/);
   });
 });
+
+describe('sync --test', () => {
+  test('a failing test publishes nothing (exit 1); passing tests publish; clinic.testBeforeSync makes it the default and --no-test skips it', async () => {
+    expect((await run(['seed'])).code).toBe(0);
+    ctx.fake.evalOutcome = (body) =>
+      /chest/i.test(body.eval.name) ? { status: 'fail', said: 'Sure, 10 AM today?' } : { status: 'pass' };
+    const refused = await run(['sync', '--test', '--server-url', 'https://clinic.example.com']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/FAILED +Chest pain now/);
+    expect(refused.err).toMatch(/Nothing was published: 1 of 6 tests failed on the config about to be synced/);
+    expect(ctx.fake.assistants.size).toBe(0);
+    expect(ctx.fake.requests.filter((r) => r.method !== 'GET' && !r.path.startsWith('/eval'))).toEqual([]);
+    // Every run tested the config as a transient assistant.
+    for (const r of ctx.fake.evalRuns.values()) expect(r.body.target.assistant).toBeTruthy();
+
+    ctx.fake.evalOutcome = () => ({ status: 'pass' });
+    const published = await run(['sync', '--test', '--server-url', 'https://clinic.example.com']);
+    expect(published.code, published.err).toBe(0);
+    expect(published.err).toMatch(/6 passed, 0 failed/);
+    expect(ctx.fake.assistants.size).toBe(1);
+
+    expect((await run(['config', 'set', 'clinic.testBeforeSync', 'true'])).code).toBe(0);
+    expect((await run(['config', 'set', 'firstMessage', 'Sunrise Clinic, good morning!'])).code).toBe(0);
+    const before = ctx.fake.evalRuns.size;
+    const skipped = await run(['sync', '--no-test']);
+    expect(skipped.code, skipped.err).toBe(0);
+    expect(ctx.fake.evalRuns.size).toBe(before);
+    expect((await run(['config', 'set', 'firstMessage', 'Sunrise Clinic, how can I help?'])).code).toBe(0);
+    const byDefault = await run(['sync']);
+    expect(byDefault.code, byDefault.err).toBe(0);
+    expect(ctx.fake.evalRuns.size).toBe(before + 6);
+  });
+});

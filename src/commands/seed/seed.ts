@@ -10,7 +10,7 @@ import type { Context } from '../shared/context.js';
 import { writeOnlySealer } from '../../domain/sealing-keys.js';
 import { hasKeyring } from '../../domain/keyring.js';
 import { sealExistingData } from '../../domain/seal-migration.js';
-import { TESTS_DIR, writeShippedTests } from '../shared/shipped-tests.js';
+import { TESTS_DIR, writeShippedTests } from '../shared/assistant-tests/shipped.js';
 
 export interface SeedOptions {
   force: boolean;

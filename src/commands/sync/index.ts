@@ -20,6 +20,11 @@ export const syncSpec = spec({
       '--rotate-secret',
       'switch the webhook credential to VAPI_SERVER_SECRET from VAPI_SERVER_SECRET_PREVIOUS (which serve must also accept)',
     ),
+    new Option(
+      '--test',
+      "run the project's tests (receptionist/tests) on the config first, as a transient assistant; publish nothing if one fails",
+    ),
+    new Option('--no-test', 'skip the tests even when clinic.testBeforeSync is set'),
     vapiKeyOption(),
   ],
 });
@@ -40,6 +45,7 @@ With --json: one object {baseUrl, serverUrl, plan: [{kind, name, action, changes
   examples: [
     'receptionist sync --server-url https://clinic.ngrok.app --phone-number +918041234567',
     'receptionist sync --dry-run',
+    'receptionist sync --test   # the tests first; nothing is published if one fails',
     'receptionist sync --check --config receptionist.config.json   # in CI: exit 7 when Vapi differs',
     'VAPI_SERVER_SECRET=$NEW VAPI_SERVER_SECRET_PREVIOUS=$OLD receptionist sync --rotate-secret',
   ],

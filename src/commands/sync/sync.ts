@@ -33,7 +33,9 @@ import type { Store } from '../../store/types.js';
 import { restoreServerUrls, type TunnelRecord, type VapiServer } from '../../vapi/server-url.js';
 import { requireBotConfig } from '../../domain/clinic.js';
 import { progress } from '../shared/vapi.js';
-import { implement, type RenderContext } from '../shared/command.js';
+import { implement } from '../shared/command.js';
+import { renderPlan, renderSynced } from './render.js';
+import { testBeforePublishing } from '../shared/assistant-tests/gate.js';
 import type { SyncFlags } from './index.js';
 import type { Context } from '../shared/context.js';
 
@@ -48,6 +50,8 @@ export interface SyncOptions {
   force: boolean;
   /** `--rotate-secret`: move the credential to `VAPI_SERVER_SECRET` from `VAPI_SERVER_SECRET_PREVIOUS`. */
   rotateSecret: boolean;
+  /** `--test` (true), `--no-test` (false), else `clinic.testBeforeSync`: the tests first, nothing published if one fails. */
+  test?: boolean;
 }
 
 /** @throws UsageError (--dry-run with --check) */
@@ -65,6 +69,7 @@ export function parseSyncOptions(flags: SyncFlags): SyncOptions {
     check: flags.check === true,
     force: flags.force === true,
     rotateSecret: flags.rotateSecret === true,
+    test: flags.test,
   };
 }
 
@@ -160,6 +165,7 @@ export async function runSync(flags: SyncOptions, ctx: Context): Promise<SyncRes
       await finishRotation(config, secret, deps, store);
       return result;
     }
+    if (flags.test ?? config.clinic.testBeforeSync) await testBeforePublishing(config, ctx);
     const applied = await apply({
       config,
       plan,
@@ -455,45 +461,6 @@ async function apply(x: ApplyInput): Promise<{ assistantId?: string; credentialI
   }
   spinner.stop();
   return { assistantId: sync.assistant?.id, credentialId };
-}
-
-const SYMBOL: Record<PlannedResource['action'], string> = { create: '+', update: '~', unchanged: '=', drifted: '!' };
-
-function short(v: unknown): string {
-  const text = v === undefined ? '(unset)' : JSON.stringify(v);
-  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
-}
-
-/** The plan (printed before anything is applied); with --json one object {…, plan: [...]}. */
-export function renderPlan(r: SyncResult, _o: unknown, { io, globals: g }: RenderContext): void {
-  if (g.json) return io.line(JSON.stringify({ ...r, plan: r.plan.map(({ body: _b, ...p }) => p) }));
-  io.line(`Plan for Vapi at ${r.baseUrl}, webhook ${r.serverUrl} (from ${r.serverUrlSource}):`);
-  for (const p of r.plan) {
-    const what =
-      p.action === 'drifted'
-        ? 'changed on Vapi since the last sync'
-        : `${p.action}${p.adopted ? ` (found on Vapi: ${p.id})` : ''}`;
-    io.line(`  ${SYMBOL[p.action]} ${p.kind.padEnd(12)} ${p.name.padEnd(26)} ${what}`);
-    if (p.action === 'update' || p.action === 'drifted')
-      for (const c of p.changes.slice(0, 12)) io.line(`      ${c.path}: ${short(c.from)} → ${short(c.to)}`);
-    if (p.action === 'drifted')
-      for (const c of p.remoteChanges.slice(0, 12))
-        io.line(`      on Vapi: ${c.path}: ${short(c.from)} → ${short(c.to)}`);
-  }
-  const count = (a: string) => r.plan.filter((p) => p.action === a).length;
-  io.line(
-    `${count('create')} to create, ${count('update')} to update, ${count('unchanged')} unchanged, ${count('drifted')} changed on Vapi.`,
-  );
-}
-
-/** What was done, on stderr, after the plan. */
-export function renderSynced(r: SyncResult, flags: SyncOptions, { io }: RenderContext): void {
-  const tools = r.plan.filter((p) => p.kind === 'tool').length;
-  if (r.applied)
-    io.info(
-      `Synced: assistant ${r.assistantId} with ${tools} tools, credential ${r.credentialId}${r.phoneNumber ? `, phone number ${r.phoneNumber}` : ''}, webhook ${r.serverUrl}.`,
-    );
-  else if (!flags.dryRun && !flags.check) io.info('Nothing to change.');
 }
 
 export const sync = implement({ parse: parseSyncOptions, run: runSync, render: renderSynced });

@@ -12,7 +12,7 @@ import { Deidentifier } from '../../domain/deidentify.js';
 import type { AssistantTest, ToolCallExpectation, Turn } from '../../domain/assistant-test.js';
 import { implement, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
-import { TESTS_DIR } from '../shared/shipped-tests.js';
+import { TESTS_DIR } from '../shared/assistant-tests/shipped.js';
 import { packageRoot } from '../../paths.js';
 import type { FromCallFlags } from './index.js';
 
@@ -146,7 +146,9 @@ export async function runFromCall(opts: FromCallOptions, ctx: Context): Promise<
       const body = openField(r.body, recordingContext(r.callId, r.at, r.seq), unlocked.dataKeys);
       return (JSON.parse(body) as { message: Json }).message;
     } catch {
-      throw new StoreError(`The recording of call ${opts.callId} at ${r.at} failed authentication; nothing was written.`);
+      throw new StoreError(
+        `The recording of call ${opts.callId} at ${r.at} failed authentication; nothing was written.`,
+      );
     }
   });
   const transcript = logged
@@ -164,8 +166,11 @@ export async function runFromCall(opts: FromCallOptions, ctx: Context): Promise<
   const customer = ((messages[0]?.call as Json | undefined)?.customer as Json | undefined)?.number;
   const test: AssistantTest = {
     name: `From call ${opts.callId}`,
-    description: 'A real call, de-identified. Edit the expectations: what each tool must answer, what the assistant must say, the store afterwards.',
-    ...(first ? { at: DateTime.fromISO(first).setZone(config.clinic.timeZone).toISO({ suppressMilliseconds: true })! } : {}),
+    description:
+      'A real call, de-identified. Edit the expectations: what each tool must answer, what the assistant must say, the store afterwards.',
+    ...(first
+      ? { at: DateTime.fromISO(first).setZone(config.clinic.timeZone).toISO({ suppressMilliseconds: true })! }
+      : {}),
     ...(typeof customer === 'string' ? { customerNumber: d.text(customer) } : {}),
     conversation: turns.length ? turns : [{ caller: '(nothing the caller said was kept)' }],
   };

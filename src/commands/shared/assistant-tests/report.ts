@@ -1,6 +1,7 @@
 import { create } from 'xmlbuilder2';
-import type { IO } from '../../io.js';
-import type { TestResult, TestSummary } from './test.js';
+import type { IO } from '../../../io.js';
+import { PartialFailureError, UntestedError, UsageError } from '../../../errors.js';
+import type { TestResult, TestSummary } from './run.js';
 
 /**
  * How `receptionist test` reports: a line per test as it ends (on a terminal), a summary, `--json`,
@@ -112,4 +113,24 @@ export function junitXml(s: TestSummary): string {
       );
   }
   return root.end({ prettyPrint: true });
+}
+
+/**
+ * The error a summary ends with, by its worst outcome, or undefined when every test passed:
+ * UntestedError (exit 9) a run could not be made, UsageError (exit 2) a test file is wrong,
+ * PartialFailureError (exit 1) a test failed.
+ */
+export function verdictError(summary: TestSummary): Error | undefined {
+  const untested = summary.results.filter((r) => r.untested);
+  const errors = summary.results.filter((r) => r.error);
+  const failed = summary.results.filter((r) => !r.passed && !r.error && !r.untested);
+  if (untested.length)
+    return new UntestedError(
+      `${untested.length} test${untested.length === 1 ? '' : 's'} could not be run on Vapi.`,
+      'A run that timed out may still finish there (raise --timeout next time); a 402 is about billing, not the assistant.',
+    );
+  if (errors.length)
+    return new UsageError(`${errors.length} test file${errors.length === 1 ? '' : 's'} could not be used.`);
+  if (failed.length) return new PartialFailureError(`${failed.length} of ${summary.results.length} tests failed.`);
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { packageRoot } from '../../paths.js';
+import { packageRoot } from '../../../paths.js';
 
 // The shipped tests of the assistant and where a project keeps its own: light, so `seed` loads
 // nothing of the test runner.

@@ -1,19 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { UsageError } from '../../errors.js';
-import { packageRoot } from '../../paths.js';
-import type { Store } from '../../store/types.js';
-import { ThrowawayStores } from '../../store/throwaway.js';
-import type { BotConfig } from '../../domain/clinic.js';
-import { readAssistantTest, TestFileError, type AssistantTest } from '../../domain/assistant-test.js';
-import { hasKeyring, initKeyring } from '../../domain/keyring.js';
-import { sealerForStore, type FieldSealer } from '../../domain/sealer.js';
-import { sealExistingData } from '../../domain/seal-migration.js';
-import { blindIndexKeyFromEnv, writeOnlySealer } from '../../domain/sealing-keys.js';
-import { localServe, type LocalServe } from '../../server/assistant-tests.js';
-import type { AuthConfig } from '../../server/auth.js';
-import type { Context } from '../shared/context.js';
+import { UsageError } from '../../../errors.js';
+import { packageRoot } from '../../../paths.js';
+import type { Store } from '../../../store/types.js';
+import { ThrowawayStores } from '../../../store/throwaway.js';
+import type { BotConfig } from '../../../domain/clinic.js';
+import { readAssistantTest, TestFileError, type AssistantTest } from '../../../domain/assistant-test.js';
+import { hasKeyring, initKeyring } from '../../../domain/keyring.js';
+import { sealerForStore, type FieldSealer } from '../../../domain/sealer.js';
+import { sealExistingData } from '../../../domain/seal-migration.js';
+import { blindIndexKeyFromEnv, writeOnlySealer } from '../../../domain/sealing-keys.js';
+import { localServe, type LocalServe } from '../../../server/assistant-tests.js';
+import type { AuthConfig } from '../../../server/auth.js';
+import type { Context } from '../context.js';
 
 /** A test file as read: the test, or why it cannot be used (exit 2; the others still run). */
 export type LoadedTest = { file: string; test: AssistantTest } | { file: string; error: string };

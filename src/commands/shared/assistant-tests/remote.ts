@@ -1,5 +1,5 @@
-import { passedBy, type AssistantTest, type TestCheck, type TestRun } from '../../domain/assistant-test.js';
-import type { BotConfig } from '../../domain/clinic.js';
+import { passedBy, type AssistantTest, type TestCheck, type TestRun } from '../../../domain/assistant-test.js';
+import type { BotConfig } from '../../../domain/clinic.js';
 import {
   evalMessages,
   evalRunBody,
@@ -9,12 +9,17 @@ import {
   simulationRunBody,
   type RunTarget,
   type SimulationTransport,
-} from '../../vapi/assistant-test-bodies.js';
-import { runEval, runSimulation, type PollOptions, type SimulationRunState } from '../../vapi/assistant-test-runs.js';
-import type { VapiSettings } from '../../vapi/client.js';
-import { serverOf } from '../../vapi/sync-plan.js';
-import { inlineAssistant } from '../../server/messages.js';
-import type { LocalRun } from '../../server/assistant-tests.js';
+} from '../../../vapi/assistant-test-bodies.js';
+import {
+  runEval,
+  runSimulation,
+  type PollOptions,
+  type SimulationRunState,
+} from '../../../vapi/assistant-test-runs.js';
+import type { VapiSettings } from '../../../vapi/client.js';
+import { serverOf } from '../../../vapi/sync-plan.js';
+import { inlineAssistant } from '../../../server/messages.js';
+import type { LocalRun } from '../../../server/assistant-tests.js';
 
 /**
  * The runs of `receptionist test` on Vapi: a scripted test as an eval (after its local run, whose
