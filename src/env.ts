@@ -43,7 +43,8 @@ export const ENV_VARS = {
   RECEPTIONIST_PUBLIC_URL: 'Public URL of `serve` that `sync` points the assistant and tools at (same as --server-url)',
   RECEPTIONIST_ASSISTANT_ID: 'Assistant for `call` and `chat` (default: the one `sync` created)',
   RECEPTIONIST_PHONE_NUMBER_ID: 'Vapi phone number that places outbound calls (default: the only one, if there is one)',
-  RECEPTIONIST_POLL_INTERVAL_MS: 'How often `call --wait` asks Vapi for the call status, ms (default 2000)',
+  RECEPTIONIST_POLL_INTERVAL_MS:
+    'How often `call --wait` and `test` ask Vapi how a call or a test run is going, ms (default 2000)',
   RECEPTIONIST_PORT: 'Port of `serve` (default 3000; 0 picks a free one)',
   RECEPTIONIST_STUDIO_PORT: 'Port of `studio` on 127.0.0.1 (default 4488, or the next free one; 0 picks any free one)',
   RECEPTIONIST_HOST: 'Interface `serve` binds to (default 127.0.0.1)',

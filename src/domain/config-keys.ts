@@ -28,7 +28,7 @@ export const CONFIG_KEYS: Record<string, string> = {
   'clinic.reminderFirstMessage':
     "what the assistant says first on a reminder call, with {{name}}, {{doctor}}, {{appointmentTime}}, {{clinic}}, {{appointmentId}} and the clinic's clock {{clinic.date}}, {{clinic.time}}; any other placeholder is refused",
   'clinic.testBeforeSync':
-    'true to have `sync` run the tests in receptionist/tests on the config first and publish nothing when one fails (as `sync --test`; `--no-test` skips them)',
+    'true to have `sync` run the tests in receptionist/tests on the config first and publish nothing when one fails',
   'clinic.hipaaEnabled':
     "true to set the assistant's compliancePlan.hipaaEnabled (Vapi's HIPAA mode is an organisation add-on; Vapi then still keeps recordings and transcripts, in HIPAA storage; keeping nothing is its Zero Data Retention add-on)",
 };

@@ -108,6 +108,25 @@ conversation:
     expect(r.out).toMatch(/6 passed, 0 failed, 2 not usable/);
   });
 
+  test("--store: the tools write the real store, and the test's calls are purged from it after", async () => {
+    await seedWithAdmin('admin-passphrase-123');
+    const before = await appointmentsInStore();
+    const r = await run(['test', '--local', '--store', '--filter', 'book-a-slot', '--json']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(json(r.out).tests[0].runs[0].checks.at(-1)).toMatchObject({
+      what: expect.stringMatching(/^1 appointments/),
+      status: 'passed',
+    });
+    expect(await appointmentsInStore()).toBe(before);
+    const store = await openEmbeddedStore({ dir: path.join(ctx.tmp.dir, 'store'), readOnly: true });
+    try {
+      expect(await store.collection('replies').count({})).toBe(0);
+      expect(await store.collection('outbox').count({})).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('no tests folder: exit 2 with the way to get one', async () => {
     expect((await run(['seed'])).code).toBe(0);
     fs.rmSync(testsDir(), { recursive: true });
