@@ -277,6 +277,34 @@ describe('receptionist test on Vapi (simulations)', () => {
     expect(await appointmentsInStore()).toBe(before);
   });
 
+  test('--tunnel: the simulated calls reach this run through the tunnel, which is closed after; a line per test on a terminal', async () => {
+    expect((await run(['seed'])).code).toBe(0);
+    expect((await run(['sync', '--server-url', 'https://clinic.example.com'])).code).toBe(0);
+    writeTest('sim.yaml', SIMULATED.replace(/store:[\s\S]*$/, ''));
+    const opened: Array<{ port: number; closed: boolean }> = [];
+    const tunnel = {
+      open: async (o: { host: string; port: number }) => {
+        const t = { port: o.port, closed: false };
+        opened.push(t);
+        // The tunnel's public URL: here the local port itself, as ngrok forwards to it.
+        return { url: `http://127.0.0.1:${o.port}`, close: async () => void (t.closed = true) };
+      },
+    };
+    ctx.fake.signingClock = () => Date.parse('2026-11-21T04:30:00Z');
+    ctx.fake.simulationToolCalls = [{ name: 'list_doctors', arguments: {} }];
+    const r = await run(['test', '--candidate', '--filter', 'simulated', '--tunnel'], {
+      tunnel,
+      tty: true,
+      env: { NGROK_AUTHTOKEN: 'ngrok-test-token' },
+    });
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(opened).toEqual([expect.objectContaining({ closed: true })]);
+    expect(ctx.fake.simulationToolReplies.map((x) => x.status)).toEqual([200]);
+    expect(r.err).toMatch(/Testing the stored config \(candidate\) on Vapi: 1 test × 1, estimated \$0\.10\./);
+    expect(r.err).toMatch(/^✓ Book by a simulated caller$/m);
+    expect(r.err).toMatch(/https:\/\/dashboard\.vapi\.ai\/simulations\/runs\//);
+  });
+
   test('every evaluation skipped by Vapi (multimodal over chat) is not a pass, though Vapi says passed', async () => {
     expect((await run(['seed'])).code).toBe(0);
     expect((await run(['sync', '--server-url', 'https://clinic.example.com'])).code).toBe(0);

@@ -28,13 +28,20 @@ export function commandEnv(baseEnv: Record<string, string> = {}) {
   });
   async function run(
     argv: string[],
-    opts: { env?: Record<string, string>; stdin?: string; tty?: boolean; answers?: string[] } = {},
+    opts: {
+      env?: Record<string, string>;
+      stdin?: string;
+      tty?: boolean;
+      answers?: string[];
+      tunnel?: NonNullable<Parameters<typeof testDeps>[0]>['tunnel'];
+    } = {},
   ) {
     const d = testDeps({
       fetch: loopbackFetch,
       cwd: ctx.tmp.dir,
       tty: opts.tty,
       answers: opts.answers,
+      tunnel: opts.tunnel,
       stdin: Readable.from(opts.stdin ? [opts.stdin] : []),
       env: { VAPI_API_KEY: ctx.fake.token, VAPI_BASE_URL: ctx.fake.url, ...baseEnv, ...opts.env },
       // The project's .env, read as the CLI reads it (the blind-index key and the key pin live there).

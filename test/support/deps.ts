@@ -25,6 +25,8 @@ export function testDeps(
     answers?: string[];
     stdin?: NodeJS.ReadableStream;
     fetch?: typeof fetch;
+    /** Opens tunnels (default: none in tests). */
+    tunnel?: Deps['tunnel'];
   } = {},
 ): Deps & { io: TestIO; prompter: ReturnType<typeof scriptedPrompter>; slept: number[] } {
   const slept: number[] = [];
@@ -41,6 +43,6 @@ export function testDeps(
     projectDir: opts.cwd ?? '/tmp',
     fetch: opts.fetch ?? (() => Promise.reject(new Error('no network in tests'))),
     onShutdown: () => () => {},
-    tunnel: { open: () => Promise.reject(new Error('no tunnel in tests')) },
+    tunnel: opts.tunnel ?? { open: () => Promise.reject(new Error('no tunnel in tests')) },
   };
 }
