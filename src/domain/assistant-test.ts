@@ -77,6 +77,8 @@ export interface TestRun {
   checks: TestCheck[];
   /** USD, as Vapi reported it (absent for a local run). */
   cost?: number;
+  /** A simulated call's latencies as Vapi measured them (spec `LatencyMetrics`: turnCount, avgTurn, avgModel, … in ms). */
+  latency?: Record<string, number>;
 }
 
 /**

@@ -261,7 +261,7 @@ export interface SimulationItemState {
       skipReason?: string;
       error?: string;
     }>;
-    latencyMetrics?: Record<string, unknown>;
+    latencyMetrics?: Record<string, number>;
   };
 }
 

@@ -214,6 +214,11 @@ describe('receptionist test on Vapi (evals)', () => {
     expect(timeout.code).toBe(9);
     expect(timeout.out).toMatch(/had not ended after 0 s/);
 
+    ctx.fake.failNext(400);
+    const refused = await run(['test', '--candidate', '--filter', 'chest']);
+    expect(refused.code).toBe(9);
+    expect(refused.out).toMatch(/not run: Vapi refused to start the eval run \(HTTP 400\): injected failure/);
+
     const runs = ctx.fake.evalRuns.size;
     const costly = await run(['test', '--candidate', '--max-cost', '0.01']);
     expect(costly.code).toBe(9);
@@ -269,6 +274,7 @@ describe('receptionist test on Vapi (simulations)', () => {
         expect.objectContaining({ what: expect.stringMatching(/^1 appointments/), status: 'passed' }),
       ]),
     );
+    expect(t.runs[0].latency).toEqual({ turnCount: 6, avgTurn: 1240, avgModel: 610, avgVoice: 0 });
     const [sim] = [...ctx.fake.simulationRuns.values()];
     const valid = requestValidator('post', '/eval/simulation/run');
     expect(valid(sim!.body), describeErrors(valid)).toBe(true);

@@ -505,7 +505,11 @@ export async function startFakeVapi(opts: { token?: string; retryDelayScale?: nu
             queuedAt: run.createdAt,
             createdAt: run.createdAt,
             updatedAt: now(),
-            results: { evaluations, passed },
+            results: {
+              evaluations,
+              passed,
+              latencyMetrics: { turnCount: 6, avgTurn: 1240, avgModel: 610, avgVoice: 0 },
+            },
           };
         }),
       );

@@ -130,7 +130,8 @@ export async function simulateTest(
     .sort((a, b) => (a.iterationNumber ?? 1) - (b.iterationNumber ?? 1))
     .map((item) => {
       const checks = [...simulationItemChecks(item, test), ...audioOnly];
-      return { name: test.name, passed: passedBy(checks), checks };
+      const latency = item.results?.latencyMetrics;
+      return { name: test.name, passed: passedBy(checks), checks, ...(latency ? { latency } : {}) };
     });
   return { runs, callIds: items.flatMap((i) => (i.callId ? [i.callId] : [])), url: run.url };
 }

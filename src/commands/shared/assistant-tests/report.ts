@@ -31,6 +31,11 @@ export function renderText(s: TestSummary, io: IO): void {
     if (r.error) io.line(`         ${r.error}`);
     if (r.untested) io.line(`         not run: ${r.untested}`);
     const last = r.runs.find((x) => !x.passed) ?? r.runs[0];
+    const l = last?.latency;
+    if (l?.avgTurn !== undefined)
+      io.line(
+        `  latency: ${Math.round(l.avgTurn)} ms a turn on average${l.avgModel !== undefined ? ` (model ${Math.round(l.avgModel)} ms)` : ''} over ${l.turnCount} turns`,
+      );
     for (const c of last?.checks ?? []) {
       const mark = c.status === 'passed' ? '✓' : c.status === 'failed' ? '✗' : '-';
       const why = c.status === 'passed' ? '' : c.detail ? `: ${c.detail}` : '';
