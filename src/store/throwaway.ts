@@ -4,19 +4,15 @@ import path from 'node:path';
 import { thisProcess } from '../deps.js';
 import { removeStaleCopies } from './private-dir.js';
 import { openSqliteStore, STORE_FILE } from './sqlite/index.js';
-import { COLLECTIONS, type CollectionName, type Store } from './types.js';
+import type { CollectionName, Store } from './types.js';
 
 /**
- * Throwaway copies of a store, for `receptionist test`: what a test's tools write lands in a copy,
- * never in the clinic's store, and the copies go when the run ends. The collections a conversation
- * reads (config, doctors, customers, appointments, AC records, keys, outbox, …) are copied once into
- * an embedded store in a private temporary folder (mode 700); each test gets its own file copy of
- * that, so one test's booking never takes another's slot. Call logs, stored replies, call statuses
- * and failed-attempt counts are not copied (a test's calls are new ones), nor the audit trail.
+ * Throwaway stores for `receptionist test`: what a test's tools write lands in one, never in the
+ * clinic's store, and they go when the run ends. A template is made once, in a private temporary
+ * folder (mode 700): the collections asked for are copied from the source (a read snapshot where the
+ * backend has one), then `prepare` adds what the run needs; each test gets its own file copy of the
+ * template, so one test's booking never takes another's slot.
  */
-
-/** What a conversation does not read: call-keyed state and logs of past calls. */
-const NOT_COPIED: ReadonlySet<CollectionName> = new Set(['replies', 'call_status', 'access_failures']);
 
 const PREFIX = 'receptionist-test-';
 
@@ -27,10 +23,14 @@ export class ThrowawayStores {
   private constructor(private readonly dir: string) {}
 
   /**
-   * Copies `source`'s collections (a read snapshot where the backend has one) into a template.
-   * @throws StoreUnavailableError (reading `source`), StoreError (writing the temporary folder)
+   * Copies `collections` of `source` into a template, then runs `prepare` on it.
+   * @throws StoreUnavailableError (reading `source`), StoreError (writing the temporary folder), what `prepare` throws
    */
-  static async from(source: Store): Promise<ThrowawayStores> {
+  static async from(
+    source: Store,
+    collections: readonly CollectionName[],
+    prepare: (template: Store) => Promise<void>,
+  ): Promise<ThrowawayStores> {
     removeStaleCopies(os.tmpdir(), PREFIX, { unnumberedAfterMs: 86_400_000 });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${thisProcess.pid}-`));
     fs.chmodSync(dir, 0o700);
@@ -39,14 +39,14 @@ export class ThrowawayStores {
       const template = await openSqliteStore({ dir: path.join(dir, 'template') });
       try {
         await source.snapshot(async (view) => {
-          for (const name of COLLECTIONS) {
-            if (NOT_COPIED.has(name)) continue;
+          for (const name of collections) {
             const docs = await view.collection(name).find({});
             await template.atomically(async () => {
               for (const doc of docs) await template.collection(name).replaceOne(doc);
             });
           }
         });
+        await prepare(template);
         await template.checkpoint?.(true);
       } finally {
         await template.close();

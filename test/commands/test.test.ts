@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { XMLParser } from 'fast-xml-parser';
 import { commandEnv } from '../support/command-env.js';
 import { freePort } from '../support/net.js';
+import { patientFlags } from '../support/cli.js';
 import { requestValidator, describeErrors } from '../support/vapi-spec.js';
 import { openEmbeddedStore } from '../../src/store/embedded.js';
 
@@ -71,6 +72,18 @@ describe('receptionist test --local', () => {
     fs.writeFileSync(path.join(testsDir(), 'book-a-slot.yaml'), 'edited');
     expect((await run(['seed'])).code).toBe(0);
     expect(fs.readFileSync(path.join(testsDir(), 'book-a-slot.yaml'), 'utf8')).toBe('edited');
+  });
+
+  test("the clinic's patients never reach a test run: a real booking on the tested slot changes nothing", async () => {
+    await seedWithAdmin('admin-passphrase-123');
+    const booked = await run(
+      ['appointments', 'book', '--doctor', 'rao', '--at', '2026-11-25 10:00', ...patientFlags('Zorawar Canaryson')],
+      { env: { RECEPTIONIST_USERNAME: 'admin', RECEPTIONIST_PASSWORD: 'admin-passphrase-123' } },
+    );
+    expect(booked.code, booked.err).toBe(0);
+    const r = await run(['test', '--local', '--filter', 'book-a-slot']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).not.toMatch(/Zorawar/);
   });
 
   test('a tool that answers differently fails the test (exit 1), naming what it answered', async () => {

@@ -9,7 +9,7 @@ export const testSpec = spec({
     new Option('--local', "no Vapi: the scripted tool calls go through serve's code path; tools and store are checked"),
     new Option('--candidate', 'test the stored config as a transient assistant, before `sync` publishes it'),
     assistantOption(),
-    new Option('--store', "tools write the real store instead of a throwaway copy (the test's calls are purged after)"),
+    new Option('--store', "tools write the real store instead of a throwaway one (the test's calls are purged after)"),
     new Option('--filter <text>', 'only tests whose name or file name contains this (case-insensitive)'),
     new Option('--repeat <n>', 'run each test n times (judgements vary)').default('1'),
     new Option(
@@ -49,7 +49,8 @@ export const testCommand = defineCommand({
   details: `Tests are YAML files (schema: schemas/assistant-test.schema.json); \`seed\` writes the shipped ones to
 receptionist/tests/. Scripted tests run as Vapi evals (a mock conversation, turns judged by exact, regex
 or an AI rubric), tests with "simulate" as Vapi simulations (a simulated caller). Tool calls land in a
-throwaway copy of the store, so the store expectations are checked on real tool effects and nothing is
+throwaway store (the clinic's setup and the sample callers, no patient's record), so the store
+expectations are checked on real tool effects and nothing is
 left behind. --local needs no Vapi: the scripted tool calls and the store are checked, what only the
 model can show is reported as skipped (never as passed).
 Exit codes: 0 all passed; 1 a test failed; 2 a test file is wrong (the others still run);

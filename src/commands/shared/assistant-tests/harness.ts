@@ -7,10 +7,11 @@ import type { Store } from '../../../store/types.js';
 import { ThrowawayStores } from '../../../store/throwaway.js';
 import type { BotConfig } from '../../../domain/clinic.js';
 import { readAssistantTest, TestFileError, type AssistantTest } from '../../../domain/assistant-test.js';
-import { hasKeyring, initKeyring } from '../../../domain/keyring.js';
+import { initKeyring } from '../../../domain/keyring.js';
 import { sealerForStore, type FieldSealer } from '../../../domain/sealer.js';
 import { sealExistingData } from '../../../domain/seal-migration.js';
-import { blindIndexKeyFromEnv, writeOnlySealer } from '../../../domain/sealing-keys.js';
+import { writeOnlySealer } from '../../../domain/sealing-keys.js';
+import { sampleData } from '../sample-data.js';
 import { localServe, type LocalServe } from '../../../server/assistant-tests.js';
 import type { AuthConfig } from '../../../server/auth.js';
 import type { Context } from '../context.js';
@@ -66,7 +67,7 @@ export function loadTests(files: readonly string[], dir: string, config: BotConf
   });
 }
 
-/** Where a test's tools write: a fresh throwaway copy, or (`--store`) the store itself. */
+/** Where a test's tools write: a fresh throwaway store, or (`--store`) the store itself. */
 export interface TestStores {
   /** A store for one run, with the sealer serve would use on it. */
   open(): Promise<{ store: Store; sealer: FieldSealer; done(): Promise<void> }>;
@@ -74,34 +75,42 @@ export interface TestStores {
 }
 
 /**
- * Stores for test runs. A throwaway copy seals to the store's own keys when it has them (checked
- * against the pin, as serve does); a store with no keys yet gets throwaway keys in the copy.
- * @throws StoreUnavailableError, SealingKeysError (keys not the pinned ones)
+ * What a throwaway store takes from the clinic's: its setup (the bot config, doctors and their hours,
+ * holidays, troubleshooting guides), never a patient's record.
+ */
+const CLINIC_SETUP = ['bot_configs', 'doctors', 'holidays', 'troubleshooting_guides'] as const;
+/** What it gets of the sample data instead: the callers and AC purchases tests speak as. */
+const SAMPLE_RECORDS = new Set(['customers', 'ac_purchases']);
+
+/**
+ * Stores for test runs. A throwaway store holds the clinic's setup, the sample customers and AC
+ * purchases (the shipped tests' callers), and keys of its own (a random blind-index key, a keyring
+ * whose password nobody knows): no patient's record is copied, and nothing in it is readable after.
+ * With `real` (`--store`) the tools write the store itself, sealed to its pinned keys.
+ * @throws StoreUnavailableError, SealingKeysError (`real`, keys not the pinned ones)
  */
 export async function testStores(source: Store, ctx: Context, real: boolean): Promise<TestStores> {
   if (real) {
     const sealer = await writeOnlySealer(source, ctx);
     return { open: async () => ({ store: source, sealer, done: async () => {} }), close: async () => {} };
   }
-  const copies = await ThrowawayStores.from(source);
-  const keyed = await hasKeyring(source);
+  const blindKey = randomBytes(32);
+  const copies = await ThrowawayStores.from(source, CLINIC_SETUP, async (template) => {
+    for (const [name, docs] of sampleData())
+      if (SAMPLE_RECORDS.has(name)) for (const doc of docs) await template.collection(name).replaceOne(doc);
+    await initKeyring(template, 'test-run', randomBytes(24).toString('base64url'), ctx.now(), {
+      N: 2 ** 10,
+      r: 8,
+      p: 1,
+    });
+    // As the first `users add` does: the sample records sealed and indexed, so callers are found.
+    await sealExistingData(template, await sealerForStore(template, blindKey));
+  });
   return {
     async open() {
       const store = await copies.fresh();
       try {
-        let sealer: FieldSealer;
-        if (keyed) sealer = await writeOnlySealer(store, ctx);
-        else {
-          await initKeyring(store, 'test-run', randomBytes(24).toString('base64url'), ctx.now(), {
-            N: 2 ** 10,
-            r: 8,
-            p: 1,
-          });
-          sealer = await sealerForStore(store, blindIndexKeyFromEnv(ctx.env) ?? randomBytes(32));
-          // As the first `users add` would: the sample records sealed and indexed, so callers are found.
-          await sealExistingData(store, sealer);
-        }
-        return { store, sealer, done: () => store.close() };
+        return { store, sealer: await sealerForStore(store, blindKey), done: () => store.close() };
       } catch (err) {
         await store.close();
         throw err;
