@@ -9,8 +9,8 @@ import type { CollectionName, Store } from './types.js';
 /**
  * Throwaway stores for `receptionist test`: what a test's tools write lands in one, never in the
  * clinic's store, and they go when the run ends. A template is made once, in a private temporary
- * folder (mode 700): the collections asked for are copied from the source (a read snapshot where the
- * backend has one), then `prepare` adds what the run needs; each test gets its own file copy of the
+ * folder (mode 700): the (small) collections asked for are copied from the source, then `prepare` adds
+ * what the run needs; each test gets its own file copy of the
  * template, so one test's booking never takes another's slot.
  */
 
@@ -38,14 +38,14 @@ export class ThrowawayStores {
     try {
       const template = await openSqliteStore({ dir: path.join(dir, 'template') });
       try {
-        await source.snapshot(async (view) => {
-          for (const name of collections) {
-            const docs = await view.collection(name).find({});
-            await template.atomically(async () => {
-              for (const doc of docs) await template.collection(name).replaceOne(doc);
-            });
-          }
-        });
+        // Read as they are, not through a snapshot: a snapshot of the embedded store copies the whole
+        // file (years of call logs) for a few small collections.
+        for (const name of collections) {
+          const docs = await source.collection(name).find({});
+          await template.atomically(async () => {
+            for (const doc of docs) await template.collection(name).replaceOne(doc);
+          });
+        }
         await prepare(template);
         await template.checkpoint?.(true);
       } finally {

@@ -294,6 +294,14 @@ describe('receptionist test on Vapi (simulations)', () => {
     expect(sim!.body.transport).toEqual({ provider: 'vapi.webchat' });
     expect(sim!.body.target.assistant.server.url).toBe(`http://127.0.0.1:${port}/webhook`);
     expect(await appointmentsInStore()).toBe(before);
+
+    // Repeated, a test with store expectations gets one simulated call per run, each on a fresh
+    // store: two bookings in one would fail its count of one.
+    const exposure = ['--public-url', `http://127.0.0.1:${port}`, '--port', String(port)];
+    const twice = await run(['test', '--candidate', '--filter', 'simulated', '--repeat', '2', ...exposure, '--json']);
+    expect(twice.code, twice.out + twice.err).toBe(0);
+    expect(json(twice.out).tests[0].runs).toHaveLength(2);
+    expect([...ctx.fake.simulationRuns.values()].slice(1).map((x) => x.body.iterations)).toEqual([1, 1]);
   });
 
   test('--tunnel: the simulated calls reach this run through the tunnel, which is closed after; a line per test on a terminal', async () => {

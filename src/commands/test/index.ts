@@ -50,8 +50,7 @@ export const testCommand = defineCommand({
 receptionist/tests/. Scripted tests run as Vapi evals (a mock conversation, turns judged by exact, regex
 or an AI rubric), tests with "simulate" as Vapi simulations (a simulated caller). Tool calls land in a
 throwaway store (the clinic's setup and the sample callers, no patient's record), so the store
-expectations are checked on real tool effects and nothing is
-left behind. --local needs no Vapi: the scripted tool calls and the store are checked, what only the
+expectations are checked on real tool effects and nothing is left behind. --local needs no Vapi: the scripted tool calls and the store are checked, what only the
 model can show is reported as skipped (never as passed).
 Exit codes: 0 all passed; 1 a test failed; 2 a test file is wrong (the others still run);
 9 a run could not be made on Vapi (refused, 402 billing, timeout, over --max-cost).

@@ -212,15 +212,32 @@ async function locally(test: AssistantTest, scope: RunScope): Promise<LocalRun> 
   }
 }
 
-/** A simulated test's runs; its store expectations checked on the store its tool calls reached. */
+/** Vapi runs a simulation at most this many times in one run (spec `CreateSimulationRunDTO.iterations`). */
+const MAX_ITERATIONS = 10;
+
+/**
+ * A simulated test's runs: `--repeat` as Vapi's `iterations` (in runs of at most 10), except that a
+ * test with store expectations on a candidate gets one simulated call per run, each on a fresh store
+ * (two bookings in one store would fail a count of one).
+ */
 async function simulate(test: AssistantTest, scope: RunScope): Promise<TestRun[]> {
+  const { opts } = scope;
+  const perRun = test.store?.length && opts.candidate ? 1 : MAX_ITERATIONS;
+  const runs: TestRun[] = [];
+  for (let left = opts.repeat; left > 0; left -= perRun)
+    runs.push(...(await simulateOnce(test, scope, Math.min(left, perRun))));
+  return runs;
+}
+
+/** One simulation run of `iterations` calls on a fresh store; the store expectations checked on it after. */
+async function simulateOnce(test: AssistantTest, scope: RunScope, iterations: number): Promise<TestRun[]> {
   const { opts, ctx } = scope;
   const run = await scope.stores.open();
   scope.exposed!.use(run);
   try {
     const out = await simulateTest(test, target(scope), scope.vapi!, {
       ...poll(opts, ctx),
-      iterations: opts.repeat,
+      iterations,
       transport: opts.transport,
       onStarted: (r) => {
         if (!ctx.globals.json && r.url) ctx.io.info(`  ${test.name}: ${r.url}`);
