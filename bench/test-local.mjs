@@ -41,11 +41,15 @@ function project(dir, appointments) {
 function measure(dir) {
   const runs = [];
   for (let i = 0; i < 3; i++) {
-    const r = spawnSync('sh', ['-c', `/usr/bin/time -f '%e %M' "$@" > /dev/null`, 'sh', process.execPath, bin, 'test', '--local'], {
-      env: env(dir),
-      cwd: dir,
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'sh',
+      ['-c', `/usr/bin/time -f '%e %M' "$@" > /dev/null`, 'sh', process.execPath, bin, 'test', '--local'],
+      {
+        env: env(dir),
+        cwd: dir,
+        encoding: 'utf8',
+      },
+    );
     if (r.status !== 0) throw new Error(`test --local exited ${r.status}: ${r.stderr}`);
     const [s, kb] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
     runs.push({ s, mb: kb / 1024 });
