@@ -37,6 +37,9 @@ import { callSpec } from '../../../src/commands/call/index.js';
 import { parseCallOptions } from '../../../src/commands/call/call.js';
 import { syncSpec } from '../../../src/commands/sync/index.js';
 import { parseSyncOptions } from '../../../src/commands/sync/sync.js';
+import { fromCallSpec, testSpec } from '../../../src/commands/test/index.js';
+import { parseTestOptions } from '../../../src/commands/test/test.js';
+import { parseFromCall } from '../../../src/commands/test/from-call.js';
 import { triggerSpec } from '../../../src/commands/trigger/index.js';
 import { parseTriggerOptions } from '../../../src/commands/trigger/trigger.js';
 import { backupSpec, restoreSpec } from '../../../src/commands/backup/index.js';
@@ -152,6 +155,56 @@ describe('each leaf parses its command line into options', () => {
       'sync --check --config c.json',
       () => parseSyncOptions(flagsFrom(syncSpec, words('--check --config c.json'))),
       { check: true, dryRun: false, config: 'c.json' },
+    ],
+    [
+      'sync --test',
+      () => parseSyncOptions(flagsFrom(syncSpec, ['--test'])),
+      { test: true, check: false, dryRun: false },
+    ],
+    ['sync --no-test', () => parseSyncOptions(flagsFrom(syncSpec, ['--no-test'])), { test: false }],
+    [
+      'test --local a.yaml --filter cancel --junit r.xml',
+      () => parseTestOptions(flagsFrom(testSpec, words('--local a.yaml --filter cancel --junit r.xml')), env),
+      {
+        files: ['a.yaml'],
+        mode: 'local',
+        candidate: false,
+        realStore: false,
+        filter: 'cancel',
+        repeat: 1,
+        minPassRate: 1,
+        transport: 'chat',
+        port: 0,
+        timeoutMs: 600_000,
+        junit: 'r.xml',
+      },
+    ],
+    [
+      'test --candidate --repeat 5 --min-pass-rate 0.8 --max-cost 2.5 --transport voice --public-url https://t.example/',
+      () =>
+        parseTestOptions(
+          flagsFrom(
+            testSpec,
+            words(
+              '--candidate --repeat 5 --min-pass-rate 0.8 --max-cost 2.5 --transport voice --public-url https://t.example/',
+            ),
+          ),
+          env,
+        ),
+      {
+        mode: 'vapi',
+        candidate: true,
+        repeat: 5,
+        minPassRate: 0.8,
+        maxCost: 2.5,
+        transport: 'voice',
+        publicUrl: 'https://t.example',
+      },
+    ],
+    [
+      'test from-call c1 --out - --force',
+      () => parseFromCall(flagsFrom(fromCallSpec, words('c1 --out - --force'))),
+      { callId: 'c1', out: '-', force: true },
     ],
     [
       'trigger --list',
@@ -388,6 +441,27 @@ describe('bad flags are usage errors (exit 2) before anything is opened', () => 
       /Invalid --concurrency "0"/,
     ],
     ['sync --dry-run --check', () => parseSyncOptions(flagsFrom(syncSpec, words('--dry-run --check'))), /give one/],
+    ['test --repeat 0', () => parseTestOptions(flagsFrom(testSpec, words('--repeat 0')), env), /Invalid --repeat "0"/],
+    [
+      'test --min-pass-rate 90',
+      () => parseTestOptions(flagsFrom(testSpec, words('--min-pass-rate 90')), env),
+      /Invalid --min-pass-rate "90"/,
+    ],
+    [
+      'test --local --candidate',
+      () => parseTestOptions(flagsFrom(testSpec, words('--local --candidate')), env),
+      /--candidate is for a run on Vapi, not --local/,
+    ],
+    [
+      'test --candidate --assistant a1',
+      () => parseTestOptions(flagsFrom(testSpec, words('--candidate --assistant a1')), env),
+      /give one/,
+    ],
+    [
+      'test --tunnel --public-url https://t.example',
+      () => parseTestOptions(flagsFrom(testSpec, words('--tunnel --public-url https://t.example')), env),
+      /cannot be used together/,
+    ],
     ['trigger', () => parseTriggerOptions(flagsFrom(triggerSpec, [])), /Name an event, or pass --file/],
     [
       'trigger --replay c --file f.json',
