@@ -175,6 +175,17 @@ describe('receptionist test on Vapi (evals)', () => {
     expect(m.find((x: any) => x.role === 'tool' && /You're booked with Dr\. Priya Rao/.test(x.content))).toBeTruthy();
   });
 
+  test('`never` with no judged turn is reported as not checked on Vapi, not as passed', async () => {
+    expect((await run(['seed'])).code).toBe(0);
+    const r = await run(['test', '--candidate', '--filter', 'warranty', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const checks = json(r.out).tests[0].runs[0].checks;
+    expect(checks.filter((c: any) => c.what.startsWith('never'))).toEqual([
+      expect.objectContaining({ what: 'never calls book_appointment', status: 'skipped' }),
+      expect.objectContaining({ what: 'never calls cancel_appointment', status: 'skipped' }),
+    ]);
+  });
+
   test('a judged turn that fails: exit 1 with what the assistant said; the synced assistant is the default target', async () => {
     expect((await run(['seed'])).code).toBe(0);
     expect((await run(['sync', '--server-url', 'https://clinic.example.com'])).code).toBe(0);

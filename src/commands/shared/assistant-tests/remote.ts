@@ -99,7 +99,18 @@ export async function evalTest(
       ],
     };
   const run = await runEval(s, evalRunBody(test, target, local), poll);
-  const checks: TestCheck[] = [...localChecks, evalRunCheck(run, judged)];
+  // `never` goes to the AI judges' rubrics; a test with none cannot have it checked in an eval.
+  const hasJudge = (test.conversation ?? []).some(
+    (t) => 'assistant' in t && t.assistant.says && 'judge' in t.assistant.says,
+  );
+  const unchecked: TestCheck[] = hasJudge
+    ? []
+    : (test.never ?? []).map((name) => ({
+        what: `never calls ${name}`,
+        status: 'skipped',
+        detail: 'an eval checks it only in a turn judged by a rubric (says: {judge}); or simulate the call',
+      }));
+  const checks: TestCheck[] = [...localChecks, evalRunCheck(run, judged), ...unchecked];
   return { name: test.name, passed: passedBy(checks), checks, cost: run.cost };
 }
 

@@ -128,7 +128,11 @@ export async function runTest(
       );
   }
   const stores = await testStores(store, ctx, opts.realStore);
-  const exposed = opts.mode === 'vapi' && tests.some((t) => t.simulate) ? await expose(opts, config, ctx) : undefined;
+  // The synced assistant's tools reach the live serve: only a candidate's reach this run's.
+  const exposed =
+    opts.mode === 'vapi' && opts.candidate && !over.scriptedOnly && tests.some((t) => t.simulate)
+      ? await expose(opts, config, ctx)
+      : undefined;
   try {
     for (const l of loaded) {
       const result = await runOne(l, { opts, ctx, config, stores, vapi, exposed, summary });
@@ -233,7 +237,7 @@ async function simulate(test: AssistantTest, scope: RunScope): Promise<TestRun[]
 async function simulateOnce(test: AssistantTest, scope: RunScope, iterations: number): Promise<TestRun[]> {
   const { opts, ctx } = scope;
   const run = await scope.stores.open();
-  scope.exposed!.use(run);
+  scope.exposed?.use(run);
   try {
     const out = await simulateTest(test, target(scope), scope.vapi!, {
       ...poll(opts, ctx),
@@ -259,7 +263,7 @@ async function simulateOnce(test: AssistantTest, scope: RunScope, iterations: nu
       return { ...r, checks, passed: r.passed && storeChecks.every((c) => c.status !== 'failed') };
     });
   } finally {
-    scope.exposed!.use(undefined);
+    scope.exposed?.use(undefined);
     await run.done();
   }
 }
