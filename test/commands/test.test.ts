@@ -114,11 +114,13 @@ conversation:
     expect((await run(['seed'])).code).toBe(0);
     writeTest('zz-bad.yaml', 'name: Bad\nconversation: 3\n');
     writeTest('zz-tool.yaml', 'name: Tool\nconversation:\n  - assistant:\n      tools: [{ name: frobnicate }]\n');
+    writeTest('zz-sim.yaml', SIMULATED);
     const r = await run(['test', '--local']);
     expect(r.code).toBe(2);
+    expect(r.out).toMatch(/^SKIPPED +Book by a simulated caller\n +not run: a simulated caller needs Vapi/m);
     expect(r.out).toMatch(/zz-bad\.yaml:2:15: conversation must be array\./);
     expect(r.out).toMatch(/zz-tool\.yaml:4:23: "frobnicate" is not a tool of the assistant/);
-    expect(r.out).toMatch(/6 passed, 0 failed, 2 not usable/);
+    expect(r.out).toMatch(/6 passed, 0 failed, 2 not usable, 1 skipped/);
   });
 
   test("--store: the tools write the real store, and the test's calls are purged from it after", async () => {

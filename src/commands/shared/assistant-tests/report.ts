@@ -10,14 +10,14 @@ import type { TestResult, TestSummary } from './run.js';
 
 const rate = (r: TestResult) => (r.runs.length ? r.runs.filter((x) => x.passed).length / r.runs.length : 0);
 
-function verdict(r: TestResult): 'passed' | 'failed' | 'error' | 'untested' {
-  return r.error ? 'error' : r.untested ? 'untested' : r.passed ? 'passed' : 'failed';
+function verdict(r: TestResult): 'passed' | 'failed' | 'error' | 'untested' | 'skipped' {
+  return r.error ? 'error' : r.untested ? 'untested' : r.skipped ? 'skipped' : r.passed ? 'passed' : 'failed';
 }
 
 /** `✓ Book a cardiology slot (3/3)` on stderr, on a terminal only. */
 export function progressLine(r: TestResult, io: IO, _minPassRate: number): void {
   if (!io.isErrTTY) return;
-  const mark = { passed: '✓', failed: '✗', error: '!', untested: '?' }[verdict(r)];
+  const mark = { passed: '✓', failed: '✗', error: '!', untested: '?', skipped: '-' }[verdict(r)];
   const runs = r.runs.length > 1 ? ` (${r.runs.filter((x) => x.passed).length}/${r.runs.length})` : '';
   io.error(`${mark} ${r.name ?? r.file}${runs}`);
 }
@@ -30,6 +30,7 @@ export function renderText(s: TestSummary, io: IO): void {
     io.line(`${v.toUpperCase().padEnd(8)} ${r.name ?? r.file}${runs}`);
     if (r.error) io.line(`         ${r.error}`);
     if (r.untested) io.line(`         not run: ${r.untested}`);
+    if (r.skipped) io.line(`         not run: ${r.skipped}`);
     const last = r.runs.find((x) => !x.passed) ?? r.runs[0];
     const l = last?.latency;
     if (l?.avgTurn !== undefined)
@@ -45,13 +46,19 @@ export function renderText(s: TestSummary, io: IO): void {
   const t = totals(s);
   const cost = s.mode === 'vapi' ? `; cost $${s.cost.toFixed(2)} (estimated $${(s.estimate ?? 0).toFixed(2)})` : '';
   io.line(
-    `\n${t.passed} passed, ${t.failed} failed${t.errors ? `, ${t.errors} not usable` : ''}${t.untested ? `, ${t.untested} not run` : ''}${cost}`,
+    `\n${t.passed} passed, ${t.failed} failed${t.errors ? `, ${t.errors} not usable` : ''}${t.untested ? `, ${t.untested} not run` : ''}${t.skipped ? `, ${t.skipped} skipped` : ''}${cost}`,
   );
 }
 
 function totals(s: TestSummary) {
   const count = (v: ReturnType<typeof verdict>) => s.results.filter((r) => verdict(r) === v).length;
-  return { passed: count('passed'), failed: count('failed'), errors: count('error'), untested: count('untested') };
+  return {
+    passed: count('passed'),
+    failed: count('failed'),
+    errors: count('error'),
+    untested: count('untested'),
+    skipped: count('skipped'),
+  };
 }
 
 /** `--json`: the totals and every test with its runs and checks. */
@@ -69,6 +76,7 @@ export function summaryJson(s: TestSummary) {
       result: verdict(r),
       ...(r.error ? { error: r.error } : {}),
       ...(r.untested ? { untested: r.untested } : {}),
+      ...(r.skipped ? { skipped: r.skipped } : {}),
       passRate: rate(r),
       runs: r.runs,
     })),
@@ -93,13 +101,14 @@ export function junitXml(s: TestSummary): string {
     tests: s.results.length,
     failures: t.failed,
     errors: t.errors + t.untested,
-    skipped: 0,
+    skipped: t.skipped,
   });
   for (const r of s.results) {
     const tc = suite.ele('testcase', { name: r.name ?? r.file, classname: r.file });
     const v = verdict(r);
     if (v === 'error') tc.ele('error', { message: r.error, type: 'test-file' });
     else if (v === 'untested') tc.ele('error', { message: r.untested, type: 'not-run' });
+    else if (v === 'skipped') tc.ele('skipped', { message: r.skipped });
     else if (v === 'failed') {
       const failedChecks = r.runs.flatMap((run, i) =>
         run.checks
@@ -128,7 +137,7 @@ export function junitXml(s: TestSummary): string {
 export function verdictError(summary: TestSummary): Error | undefined {
   const untested = summary.results.filter((r) => r.untested);
   const errors = summary.results.filter((r) => r.error);
-  const failed = summary.results.filter((r) => !r.passed && !r.error && !r.untested);
+  const failed = summary.results.filter((r) => !r.passed && !r.error && !r.untested && !r.skipped);
   if (untested.length)
     return new UntestedError(
       `${untested.length} test${untested.length === 1 ? '' : 's'} could not be run on Vapi.`,

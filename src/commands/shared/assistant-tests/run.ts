@@ -50,6 +50,8 @@ export interface TestResult {
   error?: string;
   /** A run could not be made (exit 9). */
   untested?: string;
+  /** Not run in this mode, and why (a simulated caller under --local); neither passed nor failed. */
+  skipped?: string;
   runs: TestRun[];
   passed: boolean;
 }
@@ -161,6 +163,8 @@ async function runOne(l: LoadedTest, scope: RunScope): Promise<TestResult> {
   const { test } = l;
   const { opts, summary } = scope;
   const result: TestResult = { file: l.file, name: test.name, runs: [], passed: false };
+  if (test.simulate && opts.mode === 'local')
+    return { ...result, skipped: 'a simulated caller needs Vapi (run it without --local)' };
   if (opts.mode === 'vapi') {
     const problem = audioProblem(test, opts.transport);
     if (problem) return { ...result, error: `${l.file}: ${problem}` };
