@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import './zone-offsets.js';
 import { DuplicateKeyError, type Collection, type Store } from '../store/types.js';
 import type { ClinicSettings, Customer, Doctor } from './clinic.js';
 import { isSlotStart, slotKey, slotsOnDay } from './schedule.js';
@@ -104,18 +105,24 @@ export class AppointmentBook {
 
   /** Start times (epoch ms) of active appointments for these doctors in [from, to). */
   async occupied(doctorIds: string[], from: DateTime, to: DateTime): Promise<Set<string>> {
-    const rows = await this.col.find(
-      {
-        doctorId: { $in: doctorIds },
-        startMs: { $gte: from.toMillis(), $lt: to.toMillis() },
-        activeSlot: { $exists: true },
-        // Whatever holds the slot in the unique index holds it here too (a record of an unknown status
-        // included), except a hold that has run out: what is offered is what can be booked.
-        $or: [{ status: { $ne: 'held' } }, { holdExpiresAt: { $gt: this.now().getTime() } }],
-      },
-      { fields: ['activeSlot'] },
-    );
-    return new Set(rows.map((r) => r.activeSlot!));
+    // `activeSlot` is `<doctorId>|<UTC ISO start>`: a doctor's slots in [from, to) are a range of it,
+    // read with the status and hold expiry from one index, never a document.
+    // One range per doctor: SQLite answers an OR of ranges from the table, not the index alone.
+    const [lo, hi] = [from, to].map((t) => new Date(t.toMillis()).toISOString());
+    const rows: Array<Partial<Appointment>> = [];
+    for (const d of doctorIds)
+      rows.push(
+        ...(await this.col.find(
+          { activeSlot: { $gte: `${d}|${lo}`, $lt: `${d}|${hi}` } },
+          { fields: ['activeSlot', 'status', 'holdExpiresAt'], covered: true },
+        )),
+      );
+    const nowMs = this.now().getTime();
+    // Whatever holds the slot in the unique index holds it here too (a record of an unknown status
+    // included), except a hold that has run out: what is offered is what can be booked.
+    const held = (r: Partial<Appointment>) =>
+      r.status !== 'held' || (typeof r.holdExpiresAt === 'number' && r.holdExpiresAt > nowMs);
+    return new Set(rows.filter(held).map((r) => r.activeSlot!));
   }
 
   /** Free future slots of these doctors on `day` (clinic zone), optionally within a window of minutes. */

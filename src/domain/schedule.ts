@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import './zone-offsets.js';
 import { WEEKDAYS, type Doctor } from './clinic.js';
 import type { OpenWindow } from './spoken-time.js';
 import { awayOn, slotLength } from './doctors.js';

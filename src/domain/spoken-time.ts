@@ -1,5 +1,6 @@
 import * as chrono from 'chrono-node';
 import { DateTime, FixedOffsetZone } from 'luxon';
+import './zone-offsets.js';
 
 /**
  * What a caller's spoken date and time resolve to, in the clinic's time zone.
@@ -30,15 +31,22 @@ export interface OpenWindow {
  * in en-IN and en-GB, 12 January in en-US), from the locale's own short date pattern.
  */
 export function isDayFirst(locale: string): boolean {
-  try {
-    const parts = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'numeric' }).formatToParts(
-      new Date(Date.UTC(2026, 11, 1)),
-    );
-    return parts.findIndex((p) => p.type === 'day') < parts.findIndex((p) => p.type === 'month');
-  } catch {
-    return false;
+  // Remembered per locale: a DateTimeFormat costs more than the rest of a spoken time's reading.
+  let first = dayFirst.get(locale);
+  if (first === undefined) {
+    try {
+      const parts = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'numeric' }).formatToParts(
+        new Date(Date.UTC(2026, 11, 1)),
+      );
+      first = parts.findIndex((p) => p.type === 'day') < parts.findIndex((p) => p.type === 'month');
+    } catch {
+      first = false;
+    }
+    if (dayFirst.size < 64) dayFirst.set(locale, first);
   }
+  return first;
 }
+const dayFirst = new Map<string, boolean>();
 
 /**
  * Resolves spoken text ("next Monday at 2pm", "tomorrow morning") against `now` in `timeZone`

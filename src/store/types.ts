@@ -87,7 +87,17 @@ export interface Collection<T extends Doc = Doc> {
    */
   find(
     query: Query,
-    opts?: { sort?: Record<string, 1 | -1>; limit?: number; fields?: string[]; unchecked?: boolean },
+    opts?: {
+      sort?: Record<string, 1 | -1>;
+      limit?: number;
+      fields?: string[];
+      unchecked?: boolean;
+      /**
+       * With `fields`: those fields only, no `_id`, in no order unless `sort` asks, so that an index
+       * holding them answers alone (SQLite: a covering index; MongoDB: a covered query). For a hot path.
+       */
+      covered?: boolean;
+    },
   ): Promise<T[]>;
   count(query: Query): Promise<number>;
   /** @throws DuplicateKeyError, StoreUnavailableError */
@@ -149,6 +159,9 @@ export const INDEXES: Record<CollectionName, IndexSpec[]> = {
     { field: 'phoneIndex', sparse: true },
     // check_availability: a doctor's active appointments in a time range.
     { field: 'doctorId', then: ['startMs'] },
+    // The occupied slots of a doctor's days, read from this index alone (`activeSlot` is
+    // `<doctorId>|<UTC ISO start>`, so a doctor's range is a range of it; status and hold expiry decide).
+    { field: 'activeSlot', then: ['status', 'holdExpiresAt'], sparse: true },
     // A call's bookings (logs) and holds.
     { field: 'callId', sparse: true },
     { field: 'holdOwner', sparse: true },

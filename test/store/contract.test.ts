@@ -54,6 +54,26 @@ describe.each(backends)('store contract: %s', (_name, open) => {
     cleanup();
   });
 
+  test('a text range matches text only; a covered read gives the fields alone', async () => {
+    const col = rawCollection(store, 'doctors');
+    for (const [id, s] of [
+      ['t', 'dr-b|2026'],
+      ['n', 5],
+      ['y', true],
+      ['z', null],
+      ['w', undefined],
+      ['o', 'dr-c|2026'],
+    ] as const)
+      await col.insertOne({ _id: id, name: id, ...(s === undefined ? {} : { s }) });
+    expect((await col.find({ s: { $gte: 'dr-b|', $lt: 'dr-b|~' } }, { sort: { _id: 1 } })).map((d) => d._id)).toEqual([
+      't',
+    ]);
+    expect(await col.count({ s: { $gt: '', $lte: 'zzz' } })).toBe(2);
+    expect(await col.find({ s: { $gte: 'dr-c|', $lt: 'dr-c|~' } }, { fields: ['s', 'name'], covered: true })).toEqual([
+      { s: 'dr-c|2026', name: 'o' },
+    ]);
+  });
+
   test('find, sort, limit, count, update operators, upsert, delete', async () => {
     const col = rawCollection(store, 'doctors');
     for (const [id, n] of [

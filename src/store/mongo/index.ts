@@ -127,12 +127,15 @@ class MongoCollection<T extends Doc> implements Collection<T> {
     return this.run('findOne', async () => (await this.col.findOne(query, this.inStep())) as T | null);
   }
 
-  find(query: Query, opts: { sort?: Record<string, 1 | -1>; limit?: number; fields?: string[] } = {}): Promise<T[]> {
+  find(
+    query: Query,
+    opts: { sort?: Record<string, 1 | -1>; limit?: number; fields?: string[]; covered?: boolean } = {},
+  ): Promise<T[]> {
     return this.run('find', async () => {
-      let c = this.col.find(query, {
-        ...this.inStep(),
-        ...(opts.fields ? { projection: Object.fromEntries(opts.fields.map((f) => [f, 1])) } : {}),
-      });
+      const projection = opts.fields
+        ? { ...Object.fromEntries(opts.fields.map((f) => [f, 1])), ...(opts.covered ? { _id: 0 } : {}) }
+        : undefined;
+      let c = this.col.find(query, { ...this.inStep(), ...(projection ? { projection } : {}) });
       if (opts.sort) c = c.sort(opts.sort);
       if (opts.limit) c = c.limit(opts.limit);
       return (await c.toArray()) as T[];

@@ -56,6 +56,23 @@ function compare(field: string, op: string, value: unknown, params: SqlValue[]):
   throw new Error(`store query: unsupported operator ${op}`);
 }
 
+/**
+ * A range with a text lower and a text upper bound and nothing else (`{$gte: 'a', $lt: 'b'}`), as
+ * comparisons of the indexed expression alone: SQLite orders every number (and JSON true/false, which
+ * it gives as 1/0) and NULL before any text, so `x >= 'a'` already excludes them and the type test
+ * `compare` adds would only make an index that holds `x` unable to answer alone.
+ */
+function textRange(field: string, cond: Record<string, unknown>, params: SqlValue[]): string | undefined {
+  const ops = Object.keys(cond);
+  const lower = ops.find((o) => o === '$gt' || o === '$gte');
+  const upper = ops.find((o) => o === '$lt' || o === '$lte');
+  if (ops.length !== 2 || !lower || !upper || field === '_id') return undefined;
+  if (typeof cond[lower] !== 'string' || typeof cond[upper] !== 'string') return undefined;
+  params.push(cond[lower] as string, cond[upper] as string);
+  const sql = (op: string) => ({ $lt: '<', $lte: '<=', $gt: '>', $gte: '>=' })[op];
+  return `(${fieldExpr(field)} ${sql(lower)} ? AND ${fieldExpr(field)} ${sql(upper)} ?)`;
+}
+
 const isOperators = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).every((k) => k.startsWith('$'));
 
@@ -67,7 +84,9 @@ export function whereClause(query: Query, params: SqlValue[] = []): { sql: strin
       const subs = (cond as Query[]).map((q) => `(${whereClause(q, params).sql})`);
       parts.push(subs.length ? `(${subs.join(key === '$or' ? ' OR ' : ' AND ')})` : key === '$or' ? '0' : '1');
     } else if (isOperators(cond) && Object.keys(cond).length) {
-      for (const [op, v] of Object.entries(cond)) parts.push(compare(key, op, v, params));
+      const range = textRange(key, cond, params);
+      if (range) parts.push(range);
+      else for (const [op, v] of Object.entries(cond)) parts.push(compare(key, op, v, params));
     } else {
       parts.push(equals(key, cond, params));
     }
