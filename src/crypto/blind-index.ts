@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, scrypt, scryptSync } from 'node:crypto';
+import { keyObject } from './hmac-keys.js';
 
 /**
  * Keyed, memory-hard blind index for finding a caller by phone number (or a patient by name)
@@ -26,10 +27,10 @@ const remembered = new Map<string, string>();
 const REMEMBERED_MAX = 20_000;
 
 const cacheKey = (key: Buffer, kind: Kind, value: string) =>
-  createHmac('sha256', key).update(`cache:${kind}:${value}`).digest('base64url');
-const saltOf = (key: Buffer, kind: Kind) => createHmac('sha256', key).update(`salt:${kind}`).digest();
+  createHmac('sha256', keyObject(key)).update(`cache:${kind}:${value}`).digest('base64url');
+const saltOf = (key: Buffer, kind: Kind) => createHmac('sha256', keyObject(key)).update(`salt:${kind}`).digest();
 const finish = (key: Buffer, kind: Kind, stretched: Buffer) =>
-  createHmac('sha256', key).update(`${kind}:`).update(stretched).digest('base64url');
+  createHmac('sha256', keyObject(key)).update(`${kind}:`).update(stretched).digest('base64url');
 const SCRYPT_OPTS = { ...BLIND_INDEX_SCRYPT, maxmem: 256 * BLIND_INDEX_SCRYPT.N * BLIND_INDEX_SCRYPT.r };
 
 function remember(k: string, index: string): string {

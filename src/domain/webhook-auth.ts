@@ -1,4 +1,5 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, type KeyObject } from 'node:crypto';
+import { textKeyObject } from '../crypto/hmac-keys.js';
 
 /**
  * Vapi's webhook authentication plans as `sync` writes them and `serve` verifies them (spec
@@ -75,8 +76,9 @@ export function payloadFormatOf(plan: HmacPlan): string {
   return plan.payloadFormat ?? (plan.includeTimestamp === false ? '{body}' : '{timestamp}.{body}');
 }
 
-export function hmacKey(plan: HmacPlan, secret: string): Buffer {
-  return plan.secretIsBase64 ? Buffer.from(secret, 'base64') : Buffer.from(secret, 'utf8');
+/** The HMAC key of `secret` under `plan` (its bytes base64 or UTF-8), as a KeyObject made once per secret. */
+export function hmacKey(plan: HmacPlan, secret: string): KeyObject {
+  return textKeyObject(secret, plan.secretIsBase64 ? 'base64' : 'utf8');
 }
 
 /** What an HMAC covers: `payloadFormat` with its placeholders filled in, the body as raw bytes. */

@@ -72,6 +72,12 @@ export interface IndexSpec {
   sparse?: boolean;
   /** Further key fields after `field` (a compound index, for a range on the last one). */
   then?: string[];
+  /**
+   * Only documents that have this field are indexed (a partial index: SQLite `WHERE json_type(…) IS
+   * NOT NULL`, MongoDB `partialFilterExpression: {field: {$exists: true}}`); a query with
+   * `{[present]: {$exists: true}}` can use it.
+   */
+  present?: string;
 }
 
 /** A collection of documents with a MongoDB-like API. Every write is durable once its promise resolves. */
@@ -162,6 +168,8 @@ export const INDEXES: Record<CollectionName, IndexSpec[]> = {
     // The occupied slots of a doctor's days, read from this index alone (`activeSlot` is
     // `<doctorId>|<UTC ISO start>`, so a doctor's range is a range of it; status and hold expiry decide).
     { field: 'activeSlot', then: ['status', 'holdExpiresAt'], sparse: true },
+    // serve's hourly forgetting of past appointments' contact cards: only those that still have one.
+    { field: 'startMs', present: 'contact' },
     // A call's bookings (logs) and holds.
     { field: 'callId', sparse: true },
     { field: 'holdOwner', sparse: true },

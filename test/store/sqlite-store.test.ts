@@ -9,6 +9,8 @@ import { openField } from '../../src/domain/sealer.js';
 import { callLogContext } from '../../src/domain/call-records.js';
 import { packageRoot } from '../../src/paths.js';
 import { tempDir, rawCollection } from '../support/store.js';
+import { fieldExpr, whereClause } from '../../src/store/sqlite/query.js';
+import type { Query } from '../../src/store/types.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -175,4 +177,28 @@ test('kill -9 in the middle of an atomic step: nothing of it is in the store, wh
   expect(await s.collection('appointments').count({})).toBe(0);
   expect(await s.collection('replies').count({})).toBe(0);
   await s.close();
+});
+
+test("issue 28: the hot reads are answered by their indexes: a doctor's occupied slots from one covering index, the hourly contact forgetting from a partial one", async () => {
+  const store = await openSqliteStore({ dir: tmp.dir });
+  await store.close();
+  const db = new DatabaseSync(path.join(tmp.dir, STORE_FILE), { readOnly: true });
+  try {
+    const plan = (query: Query, select: string) => {
+      const { sql, params } = whereClause(query);
+      return db
+        .prepare(`EXPLAIN QUERY PLAN SELECT ${select} FROM c_appointments WHERE ${sql}`)
+        .all(...params)
+        .map((r) => String(r.detail));
+    };
+    const slots = ['activeSlot', 'status', 'holdExpiresAt'].map((f) => fieldExpr(f)).join(', ');
+    expect(
+      plan({ activeSlot: { $gte: 'dr-rao|2026-11-25T00:00:00.000Z', $lt: 'dr-rao|2026-11-26T00:00:00.000Z' } }, slots),
+    ).toEqual([expect.stringMatching(/USING COVERING INDEX ix_appointments_activeSlot_status_holdExpiresAt/)]);
+    expect(plan({ contact: { $exists: true }, startMs: { $lt: 1_790_000_000_000 } }, 'id, doc')).toEqual([
+      expect.stringMatching(/USING INDEX ix_appointments_startMs_with_contact/),
+    ]);
+  } finally {
+    db.close();
+  }
 });

@@ -355,9 +355,11 @@ async function createIndexes(db: Db): Promise<void> {
         .collection(name)
         .createIndex(
           Object.fromEntries([ix.field, ...(ix.then ?? [])].map((f) => [f, 1])),
-          ix.unique && ix.sparse
-            ? { unique: true, partialFilterExpression: { [ix.field]: { $exists: true } } }
-            : { unique: ix.unique ?? false, sparse: ix.sparse ?? false },
+          ix.present
+            ? { unique: ix.unique ?? false, partialFilterExpression: { [ix.present]: { $exists: true } } }
+            : ix.unique && ix.sparse
+              ? { unique: true, partialFilterExpression: { [ix.field]: { $exists: true } } }
+              : { unique: ix.unique ?? false, sparse: ix.sparse ?? false },
         );
     }
   }

@@ -10,7 +10,7 @@ import {
   type Update,
 } from '../types.js';
 import { StoreError } from '../../errors.js';
-import { applyUpdate, fieldExpr, orderClause, upsertBase, whereClause, type SqlValue } from './query.js';
+import { applyUpdate, fieldExpr, orderClause, typeExpr, upsertBase, whereClause, type SqlValue } from './query.js';
 import { asStoreError, MALFORMED_JSON, onConnection, prepared, transaction } from './db.js';
 import { documentProblem } from '../schemas.js';
 
@@ -34,7 +34,7 @@ export const tableOf = (name: CollectionName) => `c_${name}`;
 
 /** An index's name, from which a unique violation is traced back to its field. */
 export const indexName = (name: CollectionName, ix: IndexSpec) =>
-  `${ix.unique ? 'ux' : 'ix'}_${name}_${[ix.field, ...(ix.then ?? [])].join('_').replace(/\W/g, '_')}`;
+  `${ix.unique ? 'ux' : 'ix'}_${name}_${[ix.field, ...(ix.then ?? [])].join('_').replace(/\W/g, '_')}${ix.present ? `_with_${ix.present.replace(/\W/g, '_')}` : ''}`;
 
 /** The DDL of a collection: `id` and the JSON `doc`, and one expression index per {@link IndexSpec}. */
 export function collectionDdl(name: CollectionName, indexes: IndexSpec[]): string[] {
@@ -44,7 +44,11 @@ export function collectionDdl(name: CollectionName, indexes: IndexSpec[]): strin
     ...indexes.map(
       (ix) =>
         `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${indexName(name, ix)} ON ${table} (${[ix.field, ...(ix.then ?? [])].map(fieldExpr).join(', ')})` +
-        (ix.sparse ? ` WHERE ${fieldExpr(ix.field)} IS NOT NULL` : ''),
+        (ix.present
+          ? ` WHERE ${typeExpr(ix.present)} IS NOT NULL`
+          : ix.sparse
+            ? ` WHERE ${fieldExpr(ix.field)} IS NOT NULL`
+            : ''),
     ),
   ];
 }

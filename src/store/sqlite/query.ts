@@ -23,7 +23,8 @@ function pathLiteral(field: string): string {
   return `'${path.replace(/'/g, "''")}'`;
 }
 
-const typeExpr = (field: string) => (field === '_id' ? `'text'` : `json_type(doc, ${pathLiteral(field)})`);
+/** `json_type(doc, '$.field')`: the expression `$exists` tests (and a partial index's `present`). */
+export const typeExpr = (field: string) => (field === '_id' ? `'text'` : `json_type(doc, ${pathLiteral(field)})`);
 
 /** SQLite has no boolean: json_extract gives 1/0 for true/false, so a boolean is matched by its JSON type. */
 function equals(field: string, value: unknown, params: SqlValue[]): string {
