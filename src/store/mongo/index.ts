@@ -3,7 +3,6 @@ import type { ClientSession, Collection as DriverCollection, Db, MongoClient, Up
 import {
   COLLECTIONS,
   DuplicateKeyError,
-  INDEXES,
   StoreUnavailableError,
   type AppendLog,
   type AuditEntry,
@@ -22,6 +21,7 @@ import {
   type Update,
 } from '../types.js';
 import { CALL_FIGURE_LIMITS } from '../types.js';
+import { createIndexes } from './indexes.js';
 import { AuthError, NetworkError, StoreError, UsageError } from '../../errors.js';
 
 /**
@@ -346,27 +346,6 @@ class MongoAppendLog<T extends object> implements AppendLog<T> {
 function databaseInUri(uri: string): string | undefined {
   const m = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri);
   return m?.[1] ? decodeURIComponent(m[1]) : undefined;
-}
-
-async function createIndexes(db: Db): Promise<void> {
-  for (const name of COLLECTIONS) {
-    for (const ix of INDEXES[name]) {
-      await db
-        .collection(name)
-        .createIndex(
-          Object.fromEntries([ix.field, ...(ix.then ?? [])].map((f) => [f, 1])),
-          ix.present
-            ? { unique: ix.unique ?? false, partialFilterExpression: { [ix.present]: { $exists: true } } }
-            : ix.unique && ix.sparse
-              ? { unique: true, partialFilterExpression: { [ix.field]: { $exists: true } } }
-              : { unique: ix.unique ?? false, sparse: ix.sparse ?? false },
-        );
-    }
-  }
-  await db.collection('call_logs').createIndex({ endedAt: -1 });
-  // logs --caller: a caller's calls, newest first.
-  await db.collection('call_logs').createIndex({ customerIndex: 1, endedAt: -1 });
-  await db.collection('recordings').createIndex({ callId: 1, at: 1, seq: 1 });
 }
 
 /** The error for a store that cannot be opened, by cause (README "Exit codes"). */

@@ -55,7 +55,7 @@ export function collectionDdl(name: CollectionName, indexes: IndexSpec[]): strin
 
 /**
  * A `Collection` on one SQLite table. Every call is one statement or one `BEGIN IMMEDIATE`
- * transaction, committed (WAL, `synchronous=FULL`) before its promise resolves; other processes
+ * transaction, committed and on disk (WAL, group commit) before its promise resolves; other processes
  * writing the same file wait on the busy timeout, so `serve` and any command can write at once.
  */
 export class SqliteCollection<T extends Doc> implements Collection<T> {

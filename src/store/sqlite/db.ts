@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { StoreDamagedError, StoreUnavailableError } from '../types.js';
@@ -10,8 +11,9 @@ export const BUSY_TIMEOUT_MS = 5_000;
 
 /**
  * The connection settings every open uses: WAL (readers never block the writer, and any number
- * of processes share the file), `synchronous=FULL` (a commit is fsynced before it returns:
- * DUR-1 — NORMAL would lose the last commits on power loss), a busy timeout, `secure_delete`
+ * of processes share the file), `synchronous=FULL` (a commit is fsynced before it returns: DUR-1;
+ * a connection that writes then switches to group commit, {@link groupCommit}, which keeps that
+ * promise off the event loop), a busy timeout, `secure_delete`
  * (a rewritten row's old bytes, such as plaintext before sealing, are zeroed, not left in free pages).
  */
 export function configure(db: DatabaseSync, busyTimeoutMs = BUSY_TIMEOUT_MS): void {
@@ -129,11 +131,107 @@ export function whenFree(db: DatabaseSync): Promise<void> | undefined {
 export function onConnection<R>(db: DatabaseSync, fn: () => R, mapError: (err: unknown) => unknown): Promise<R> {
   const wait = whenFree(db);
   if (wait) return wait.then(() => onConnection(db, fn, mapError));
+  const wal = walSyncs.get(db);
   try {
-    return Promise.resolve(fn());
+    if (wal?.failed) throw wal.failed;
+    // Inside an atomic step its COMMIT is made durable, not each statement.
+    if (!wal || open.has(db)) return Promise.resolve(fn());
+    const before = totalChanges(db);
+    const result = fn();
+    if (totalChanges(db) === before) return Promise.resolve(result);
+    // A write committed (autocommit, or its own BEGIN…COMMIT): resolved once the WAL is on disk.
+    return wal.sync().then(
+      () => result,
+      (err: unknown) => Promise.reject(mapError(err)),
+    );
   } catch (err) {
     return Promise.reject(mapError(err));
   }
+}
+
+/**
+ * Group commit (issue 28, DUR-1): a connection that writes runs with `synchronous=NORMAL`, so a
+ * `COMMIT` writes the WAL without waiting for the disk, and the WAL is then fdatasync'd on libuv's
+ * thread pool: every commit that ended before a sync began is durable when it returns, so one sync
+ * serves all the steps that committed meanwhile, and the event loop never waits on the disk. Nothing
+ * that wrote resolves before a sync that began after its commit (a reply is never ahead of its data).
+ * A failed sync poisons the connection: every later use fails with StoreUnavailableError (503 in
+ * serve), since what the disk holds is no longer known. SQLite itself syncs the WAL before a
+ * checkpoint copies it into the database file, and the file after.
+ */
+class WalSync {
+  failed: Error | undefined;
+  private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+  private fd: number | undefined;
+
+  constructor(private readonly walFile: string) {}
+
+  /** Resolves once an fdatasync of the WAL that began after this call has returned. */
+  sync(): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (!this.running) {
+      this.running = this.datasync().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
+    }
+    // One is running, begun perhaps before this commit: the next, shared by all who ask meanwhile.
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.sync();
+      });
+    return this.queued;
+  }
+
+  private datasync(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.fd ??= fs.openSync(this.walFile, 'r');
+      } catch (err) {
+        return reject(this.poison(err));
+      }
+      fs.fdatasync(this.fd, (err) => (err ? reject(this.poison(err)) : resolve()));
+    });
+  }
+
+  private poison(err: unknown): Error {
+    this.failed ??= new StoreUnavailableError(
+      `cannot make the store's last writes durable (${(err as Error).message}); nothing more is written until it is reopened`,
+      { cause: err },
+    );
+    return this.failed;
+  }
+
+  /** Waits for the syncs under way, then closes the WAL's descriptor. */
+  async close(): Promise<void> {
+    await Promise.allSettled([this.running, this.queued]);
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+const walSyncs = new WeakMap<DatabaseSync, WalSync>();
+
+/** Rows changed by this connection since it opened (SQLite's `total_changes()`). */
+const totalChanges = (db: DatabaseSync) =>
+  Number((prepared(db, 'SELECT total_changes() AS n').get() as { n: number }).n);
+
+/**
+ * Turns group commit on for a connection that writes the store file `file` (after its migrations,
+ * which ran with `synchronous=FULL`): see {@link WalSync}.
+ */
+export function groupCommit(db: DatabaseSync, file: string): void {
+  db.exec('PRAGMA synchronous = NORMAL');
+  walSyncs.set(db, new WalSync(`${file}-wal`));
+}
+
+/** Waits for a connection's syncs under way and releases the WAL's descriptor (before `db.close()`). */
+export async function endGroupCommit(db: DatabaseSync): Promise<void> {
+  await walSyncs.get(db)?.close();
+  walSyncs.delete(db);
 }
 
 /**
@@ -152,8 +250,11 @@ export async function atomically<R>(db: DatabaseSync, fn: () => Promise<R>): Pro
   const done = new Promise<void>((resolve) => (finish = resolve));
   const mine = (previous ?? Promise.resolve()).then(() => done);
   queues.set(db, mine);
+  const wal = walSyncs.get(db);
+  let result: R;
   try {
     if (previous) await previous;
+    if (wal?.failed) throw wal.failed;
     const token = {};
     steps.set(db, { token, done });
     try {
@@ -163,9 +264,8 @@ export async function atomically<R>(db: DatabaseSync, fn: () => Promise<R>): Pro
     }
     open.add(db);
     try {
-      const result = await context.run(token, fn);
+      result = await context.run(token, fn);
       db.exec('COMMIT');
-      return result;
     } catch (err) {
       rollback(db);
       throw asStoreError(err, 'the store', db);
@@ -177,6 +277,10 @@ export async function atomically<R>(db: DatabaseSync, fn: () => Promise<R>): Pro
     if (queues.get(db) === mine) queues.delete(db);
     finish();
   }
+  // The next step may run while this one's commit reaches the disk (group commit); this one
+  // resolves only once it has.
+  await wal?.sync();
+  return result;
 }
 
 /** Prepared statements per connection, by SQL text (the most recently used {@link STATEMENTS} of them). */

@@ -19,7 +19,16 @@ import { thisProcess } from '../../deps.js';
 import { ensurePrivateDir, removeStaleCopies, tightenFiles, tightenMode } from '../private-dir.js';
 import { collectionDdl, SqliteCollection, type BadRecordSink } from './collection.js';
 import { printable } from '../../io.js';
-import { atomically, configure, fileOf, MALFORMED_JSON, transaction, whenFree } from './db.js';
+import {
+  atomically,
+  configure,
+  endGroupCommit,
+  fileOf,
+  groupCommit,
+  MALFORMED_JSON,
+  transaction,
+  whenFree,
+} from './db.js';
 import { LOGS_DDL, SqliteAppendLog, SqliteCallLog } from './logs.js';
 import { importNedbStore, holdsNedbStore } from './import-nedb.js';
 
@@ -51,7 +60,7 @@ export interface SqliteStoreOptions {
 
 /**
  * The embedded store: one SQLite file (`<dir>/receptionist.db`, Node's built-in `node:sqlite`),
- * WAL, `synchronous=FULL`. Any number of processes may read and write it at once (`serve` and
+ * WAL; a writer's commits are made durable by group commit (`groupCommit` in db.ts). Any number of processes may read and write it at once (`serve` and
  * every command). A data directory written by the NeDB version is imported on first open; its
  * files move to `<dir>/nedb-backup-<time>/`.
  * @throws StoreError (not a receptionist store, newer schema, unreadable, not writable)
@@ -106,6 +115,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     if (!exists && !inMemory) for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
     throw err;
   }
+  if (!inMemory && !opts.readOnly) groupCommit(db, file);
   return storeOn(db, dir, Boolean(opts.readOnly), warn);
 }
 
@@ -251,6 +261,7 @@ function storeOn(
     async close() {
       if (closed) return;
       closed = true;
+      await endGroupCommit(db);
       db.close();
     },
   };
