@@ -160,37 +160,35 @@ export class AppointmentBook {
   }
 
   /**
-   * Up to `n` free slots nearest to `target` (future only, within the booking horizon). The
-   * horizon's taken slots are read in one query, then the days are searched outwards from the
-   * target in memory (one query, not one per day searched).
+   * Up to `n` free slots nearest to `target` (future only, within the booking horizon). The days are
+   * searched outwards from the target; the taken slots are read for a window of days around it,
+   * widened (3, 9, 27, … days each way) only when the window did not hold enough: most answers are
+   * within a few days, so the whole horizon is rarely read.
    */
   async nearestFree(doctors: Doctor[], target: DateTime, n = 3): Promise<Array<{ doctor: Doctor; start: DateTime }>> {
     const now = DateTime.fromJSDate(this.now(), { zone: this.clinic.timeZone });
     const horizon = now.plus({ days: this.clinic.bookingHorizonDays });
     const centre = target < now ? now : target;
-    const taken = await this.occupied(
-      doctors.map((d) => d._id),
-      now.startOf('day'),
-      horizon.startOf('day').plus({ days: 1 }),
-    );
-    const found: Array<{ doctor: Doctor; start: DateTime }> = [];
-    // Search outwards day by day from the target until enough are found.
     const days = bookableDays(now, this.clinic.bookingHorizonDays);
     // A target past the horizon searches back from its last day.
     const at = days.index.get(centre.toISODate()!) ?? (centre > horizon ? days.list.length - 1 : 0);
-    for (let offset = 0; offset < days.list.length && found.length < n * 4; offset++) {
-      for (const i of offset === 0 ? [at] : [at + offset, at - offset]) {
-        const day = days.list[i];
-        if (day && day <= horizon) found.push(...this.freeOn(doctors, day, taken));
+    const last = days.list.length - 1;
+    for (let radius = 3; ; radius *= 3) {
+      const [lo, hi] = [Math.max(0, at - radius), Math.min(last, at + radius)];
+      const taken = await this.occupied(
+        doctors.map((d) => d._id),
+        days.list[lo]!.startOf('day'),
+        days.list[hi]!.startOf('day').plus({ days: 1 }),
+      );
+      const found: Array<{ doctor: Doctor; start: DateTime }> = [];
+      for (let offset = 0; offset <= radius && found.length < n * 4; offset++) {
+        for (const i of offset === 0 ? [at] : [at + offset, at - offset]) {
+          const day = i >= lo && i <= hi ? days.list[i] : undefined;
+          if (day && day <= horizon) found.push(...this.freeOn(doctors, day, taken));
+        }
       }
+      if (found.length >= n * 4 || (lo === 0 && hi === last)) return nearestOf(found, target, n);
     }
-    const dist = (s: DateTime) => Math.abs(s.toMillis() - target.toMillis());
-    const seen = new Set<number>();
-    return found
-      .sort((a, b) => dist(a.start) - dist(b.start) || a.start.toMillis() - b.start.toMillis())
-      .filter((s) => !seen.has(s.start.toMillis()) && seen.add(s.start.toMillis()))
-      .slice(0, n)
-      .sort((a, b) => a.start.toMillis() - b.start.toMillis());
   }
 
   isBookable(doctor: Doctor, start: DateTime): boolean {
@@ -415,6 +413,21 @@ function bookableDays(now: DateTime, horizonDays: number): { list: DateTime[]; i
   return days;
 }
 const dayLists = new Map<string, { list: DateTime[]; index: Map<string, number> }>();
+
+/** The `n` of `found` nearest to `target` (the earlier of two as near), each time once, in time order. */
+function nearestOf(
+  found: Array<{ doctor: Doctor; start: DateTime }>,
+  target: DateTime,
+  n: number,
+): Array<{ doctor: Doctor; start: DateTime }> {
+  const dist = (s: DateTime) => Math.abs(s.toMillis() - target.toMillis());
+  const seen = new Set<number>();
+  return found
+    .sort((a, b) => dist(a.start) - dist(b.start) || a.start.toMillis() - b.start.toMillis())
+    .filter((s) => !seen.has(s.start.toMillis()) && seen.add(s.start.toMillis()))
+    .slice(0, n)
+    .sort((a, b) => a.start.toMillis() - b.start.toMillis());
+}
 
 /** The appointment fields sealed at rest. */
 export const SEALED_APPOINTMENT_FIELDS = ['patientName', 'email', 'phone', 'reason', 'cancelReason'] as const;

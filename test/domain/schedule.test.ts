@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { expect, test } from 'vitest';
 import { slotKey, slotsOnDay } from '../../src/domain/schedule.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import { MONDAY_DOCTOR, tempDir, testAppointmentBook } from '../support/store.js';
+import { MONDAY_DOCTOR, rawCollection, tempDir, testAppointmentBook } from '../support/store.js';
 
 test('slotKey is the doctor and the UTC ISO start, in any zone', () => {
   for (const zone of ['Asia/Kolkata', 'America/New_York', 'Australia/Lord_Howe', 'UTC']) {
@@ -42,6 +42,39 @@ test('nearestFree: around a target inside the horizon, and from the last bookabl
       DateTime.fromISO('2027-03-01T10:00', { zone: 'Asia/Kolkata' }),
     );
     expect(past.map((s) => s.start.toISODate())).toEqual(['2027-01-18', '2027-01-18', '2027-01-18']);
+  } finally {
+    await store.close();
+    tmp.cleanup();
+  }
+});
+
+test('nearestFree: with the weeks around the target booked solid, the answer comes from weeks away (the window widens)', async () => {
+  const tmp = tempDir();
+  const store = await openSqliteStore({ dir: tmp.dir });
+  try {
+    const book = testAppointmentBook(store);
+    const col = rawCollection(store, 'appointments');
+    let n = 0;
+    // Every slot of the four Mondays around Monday 30 November, and a hold that has run out on 21 December.
+    for (const day of ['2026-11-23', '2026-11-30', '2026-12-07', '2026-12-14'])
+      for (const start of slotsOnDay(MONDAY_DOCTOR, DateTime.fromISO(day, { zone: 'Asia/Kolkata' }), 30))
+        await col.insertOne({ _id: `a${++n}`, status: 'confirmed', activeSlot: slotKey(MONDAY_DOCTOR._id, start) });
+    const dec21 = DateTime.fromISO('2026-12-21T09:00', { zone: 'Asia/Kolkata' });
+    await col.insertOne({
+      _id: 'held',
+      status: 'held',
+      holdExpiresAt: 0,
+      activeSlot: slotKey(MONDAY_DOCTOR._id, dec21),
+    });
+    const near = await book.nearestFree(
+      [MONDAY_DOCTOR],
+      DateTime.fromISO('2026-11-30T10:00', { zone: 'Asia/Kolkata' }),
+    );
+    expect(near.map((s) => s.start.toISO())).toEqual([
+      '2026-12-21T09:00:00.000+05:30',
+      '2026-12-21T09:30:00.000+05:30',
+      '2026-12-21T10:00:00.000+05:30',
+    ]);
   } finally {
     await store.close();
     tmp.cleanup();
