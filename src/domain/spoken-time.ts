@@ -62,6 +62,21 @@ export function resolveSpokenTime(
   open: OpenWindow,
   locale = 'en-US',
 ): SpokenTime {
+  // Remembered per phrase, minute, zone, opening hours and locale: a call checks a time, then books
+  // the same words (chrono's reading is most of this function's cost). The answer holds only
+  // immutable DateTimes, so it is shared as it is.
+  const key = `${Math.floor(now.getTime() / 60_000)}|${timeZone}|${locale}|${open.from}-${open.to}|${text}`;
+  const known = readings.get(key);
+  if (known) return known;
+  const read = readSpokenTime(text, now, timeZone, open, locale);
+  if (readings.size >= READINGS_MAX) readings.delete(readings.keys().next().value!);
+  readings.set(key, read);
+  return read;
+}
+const readings = new Map<string, SpokenTime>();
+const READINGS_MAX = 1_000;
+
+function readSpokenTime(text: string, now: Date, timeZone: string, open: OpenWindow, locale: string): SpokenTime {
   const ref = DateTime.fromJSDate(now, { zone: timeZone });
   const cleaned = withMonthForBareOrdinal(normalise(text), ref);
   if (!cleaned) return { kind: 'question', question: 'Which day and time would you like?' };
