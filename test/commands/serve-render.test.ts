@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { renderServeEvent } from '../../src/commands/serve/render.js';
+import { Writable } from 'node:stream';
+import { boundedServeEvents, renderServeEvent } from '../../src/commands/serve/render.js';
 import type { GlobalOptions } from '../../src/commands/shared/globals.js';
 import { createTestIO, printable } from '../../src/io.js';
 
@@ -80,4 +81,41 @@ test('the ready lines say which notification channels are on, and why each remin
   expect(io.stderr()).toContain(
     '  Reminders: 24 h before, by outgoing webhooks only (call off: VAPI_API_KEY is not set; email off: SMTP_URL is not set; sms off: TWILIO_ACCOUNT_SID is not set)',
   );
+});
+
+// Issue 28 (PERF-5): `serve --json | something-that-stopped-reading` must not grow serve's memory.
+test('with nobody reading its output, serve drops events past the limit and says how many once it can write again', () => {
+  const held: Array<() => void> = [];
+  const out = new Writable({
+    highWaterMark: 1024,
+    write(_chunk, _enc, done) {
+      held.push(done);
+    },
+  });
+  const lines: string[] = [];
+  const io = {
+    ...createTestIO(),
+    out,
+    line: (t: string) => {
+      lines.push(t);
+      out.write(`${t}\n`);
+    },
+  };
+  const g = { json: true, color: false, debug: false } as GlobalOptions;
+  const emit = boundedServeEvents(g, io, () => new Date('2026-11-21T10:00:00Z'), 10_000);
+  const event = { kind: 'warning', message: 'x'.repeat(200) } as const;
+  for (let i = 0; i < 1_000; i++) emit(event);
+  // What waits unread stays near the limit: the rest was dropped, not buffered.
+  expect(out.writableLength).toBeLessThan(10_000 + 400);
+  const written = lines.length;
+  expect(written).toBeLessThan(1_000);
+  // The reader comes back: everything waiting is taken, and the next event is preceded by the count.
+  while (held.length) held.shift()!();
+  emit(event);
+  expect(JSON.parse(lines[written]!)).toEqual({
+    time: '2026-11-21T10:00:00.000Z',
+    kind: 'dropped',
+    events: 1_000 - written,
+  });
+  expect(JSON.parse(lines[written + 1]!)).toMatchObject({ kind: 'warning' });
 });

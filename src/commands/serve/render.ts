@@ -3,6 +3,37 @@ import { printable, type IO } from '../../io.js';
 import type { GlobalOptions } from '../shared/globals.js';
 import type { ServeEvent } from '../../server/runtime.js';
 
+/** How much unread output serve lets wait in memory before it drops events (stdout with --json, else stderr), bytes. */
+export const UNREAD_OUTPUT_LIMIT = 1 << 20;
+
+/**
+ * serve's events as they are printed, bounded (PERF-5): when whoever reads serve's output stops
+ * (a pipe nobody drains), events are dropped and counted once `UNREAD_OUTPUT_LIMIT` bytes wait,
+ * instead of piling up in memory; the next event that fits is preceded by one saying how many were
+ * dropped (`{"kind":"dropped","events":N}` with --json). serve itself never waits on its output.
+ */
+export function boundedServeEvents(
+  g: GlobalOptions,
+  io: IO,
+  now: () => Date,
+  limit = UNREAD_OUTPUT_LIMIT,
+): (e: ServeEvent) => void {
+  let dropped = 0;
+  const stream = (g.json ? io.out : io.err) as NodeJS.WritableStream & { writableLength?: number };
+  return (e) => {
+    if ((stream.writableLength ?? 0) > limit) {
+      dropped++;
+      return;
+    }
+    if (dropped) {
+      if (g.json) io.line(JSON.stringify({ time: now().toISOString(), kind: 'dropped', events: dropped }));
+      else io.error(`(${dropped} events not shown: nothing read serve's output for a while)`);
+      dropped = 0;
+    }
+    renderServeEvent(e, g, io, now);
+  };
+}
+
 /** Prints one serve event: a JSON line on stdout with --json, else a human line on stderr. */
 export function renderServeEvent(e: ServeEvent, g: GlobalOptions, io: IO, now: () => Date): void {
   if (g.json) {

@@ -17,7 +17,7 @@ import { requireBotConfig } from '../../domain/clinic.js';
 import { implement } from '../shared/command.js';
 import { toUserError } from '../shared/user-errors.js';
 import type { Context } from '../shared/context.js';
-import { renderServeEvent } from './render.js';
+import { boundedServeEvents } from './render.js';
 import { LOCAL_COPY_FILE, openLocalCopy, saveLocalCopy, type LocalCopy } from './local-copy.js';
 import { notificationChannels, parseServeOptions, resolveAuth } from './options.js';
 import { WatchedStore, type WatchedStoreOptions } from '../../store/watched.js';
@@ -310,7 +310,7 @@ export async function serveUntilSignalled(opts: ServeOptions, ctx: Context): Pro
     await runServe(opts, ctx, {
       signal: controller.signal,
       force: force.signal,
-      onEvent: (e) => renderServeEvent(e, ctx.globals, ctx.io, ctx.now),
+      onEvent: boundedServeEvents(ctx.globals, ctx.io, ctx.now),
     });
   } finally {
     off();
