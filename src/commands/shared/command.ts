@@ -4,7 +4,7 @@ import type { Deps } from '../../deps.js';
 import type { Env } from '../../env.js';
 import type { IO } from '../../io.js';
 import { globalsOf, type GlobalOptions } from './globals.js';
-import { createContext, type Context } from './context.js';
+import type { Context } from './context.js';
 import { examples } from './help.js';
 
 /**
@@ -136,6 +136,8 @@ export function toCommander(def: CommandDefinition, deps: Deps, session: Session
       const flags = flagsOf(c, args);
       const impl = (await load()) as CommandModule<unknown, unknown>;
       const options = impl.parse(flags, deps.env, deps.now());
+      // Loaded here, not at start: `--help` needs none of what a context brings (keys, Vapi, crypto).
+      const { createContext } = await import('./context.js');
       const ctx = createContext(deps, {
         globals: globalsOf(c, deps),
         commandPath: commandPath(c),
