@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
-import nodemailer, { type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type { Transporter } from 'nodemailer';
 import type { Notification } from '../domain/outbox.js';
 import type { Channel } from './channel.js';
 import { appointmentIcs } from './calendar.js';
@@ -61,7 +62,10 @@ export function appointmentEmail(n: Notification, frontDesk?: string): { subject
  * the outbox entry's id, so a retry after a crash is the same message to mail clients.
  */
 export function emailChannel(settings: EmailSettings, transport?: Transporter): Channel {
-  const mailer = transport ?? nodemailer.createTransport(settings.url);
+  // nodemailer (CommonJS) is loaded when an email channel is made: never by a serve without SMTP.
+  const mailer =
+    transport ??
+    (createRequire(import.meta.url)('nodemailer') as typeof import('nodemailer')).createTransport(settings.url);
   return {
     name: 'email',
     wants: (n) => Boolean(n.data.contact.email) && n.type.startsWith('appointment.') && Boolean(n.data.start),

@@ -1,9 +1,13 @@
-import twilio from 'twilio';
+import { createRequire } from 'node:module';
 import { DateTime } from 'luxon';
 import type { Notification } from '../domain/outbox.js';
 import type { Channel } from './channel.js';
 
 type RequestOptions<T> = import('twilio/lib/base/RequestClient.js').RequestOptions<T>;
+type Twilio = typeof import('twilio');
+
+/** The `twilio` package (CommonJS, ~15 MB once loaded), loaded when an SMS channel is made: never by a serve without one. */
+const loadTwilio = () => createRequire(import.meta.url)('twilio') as Twilio;
 
 /**
  * What the SMS channel needs: `TWILIO_ACCOUNT_SID`, `TWILIO_AUTH_TOKEN`, and a sender:
@@ -42,9 +46,10 @@ export function smsText(n: Notification, frontDesk?: string): string {
  * can repeat one SMS (at least once, as the other channels).
  */
 export function smsChannel(settings: SmsSettings): Channel {
+  const twilio = loadTwilio();
   const client = twilio(settings.accountSid, settings.authToken, {
     autoRetry: false,
-    ...(settings.baseUrl ? { httpClient: new RebasedClient(settings.baseUrl) } : {}),
+    ...(settings.baseUrl ? { httpClient: rebasedClient(twilio, settings.baseUrl) } : {}),
   });
   return {
     name: 'sms',
@@ -62,15 +67,15 @@ export function smsChannel(settings: SmsSettings): Channel {
 }
 
 /** Twilio's request client, sending to another origin than api.twilio.com. */
-class RebasedClient extends twilio.RequestClient {
-  constructor(private readonly base: string) {
-    super({ autoRetry: false });
+function rebasedClient(twilio: Twilio, base: string): InstanceType<Twilio['RequestClient']> {
+  class RebasedClient extends twilio.RequestClient {
+    override request<T>(opts: RequestOptions<T>) {
+      const u = new URL(opts.uri);
+      const b = new URL(base);
+      u.protocol = b.protocol;
+      u.host = b.host;
+      return super.request<T>({ ...opts, uri: u.toString() });
+    }
   }
-  override request<T>(opts: RequestOptions<T>) {
-    const u = new URL(opts.uri);
-    const b = new URL(this.base);
-    u.protocol = b.protocol;
-    u.host = b.host;
-    return super.request<T>({ ...opts, uri: u.toString() });
-  }
+  return new RebasedClient({ autoRetry: false });
 }
