@@ -206,7 +206,9 @@ export class AppointmentBook {
       { activeSlot: key, status: 'held', holdExpiresAt: { $lte: nowMs } },
       { $set: { status: 'expired' }, $unset: { activeSlot: true } },
     );
-    return !(await this.col.findOne({ activeSlot: key }));
+    // From the index alone: whether anything holds the key, not what (a document read and parse).
+    const holders = await this.col.find({ activeSlot: key }, { fields: ['activeSlot'], covered: true, limit: 1 });
+    return holders.length === 0;
   }
 
   /**
