@@ -90,6 +90,25 @@ export function passedBy(checks: readonly TestCheck[]): boolean {
   return ran.length > 0 && ran.every((c) => c.status === 'passed');
 }
 
+/** A test's regular expression as JavaScript's; `(?i)` at the start ignores case. */
+export function testRegex(pattern: string): RegExp {
+  return pattern.startsWith('(?i)') ? new RegExp(pattern.slice(4), 'i') : new RegExp(pattern);
+}
+
+/** `text` with every character a regular expression gives a meaning to (and `/`) escaped. */
+export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** `{{name}}` in `text` filled from `captured` (left as it is when nothing was captured). */
+export function fillCaptured(text: string, captured: Readonly<Record<string, string>>): string {
+  return text.replace(/\{\{(\w+)\}\}/g, (m, name: string) => captured[name] ?? m);
+}
+
+/** A matcher or a `says` in words: `regex "…"`, `exact "…"`, `(judged: …)`. */
+export function describeMatcher(m: TextMatcher | Says): string {
+  if ('judge' in m) return `(judged: ${m.judge})`;
+  return 'exact' in m ? `exact ${JSON.stringify(m.exact)}` : `regex ${JSON.stringify(m.regex)}`;
+}
+
 /** Vapi's built-in tools: the model calls them, serve never sees them. */
 export const VAPI_TOOLS: ReadonlySet<string> = new Set(['transferCall', 'endCall']);
 

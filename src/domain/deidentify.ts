@@ -1,3 +1,5 @@
+import { escapeRegExp } from './assistant-test.js';
+
 /**
  * De-identification of a real call for `receptionist test from-call`: names, phone numbers, emails
  * and appointment IDs replaced by consistent fakes (the same value always gets the same fake, so
@@ -83,7 +85,7 @@ export class Deidentifier {
     let out = value.replace(EMAIL, (m) => this.email(m)).replace(SPOKEN_EMAIL, (m) => this.email(m));
     out = out.replace(PHONE, (m) => (m.replace(/\D/g, '').length >= 7 ? this.phone(m) : m));
     for (const [token, fake] of [...this.nameTokens].sort((a, b) => b[0].length - a[0].length))
-      out = out.replace(new RegExp(`\\b${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'gi'), fake);
+      out = out.replace(new RegExp(`\\b${escapeRegExp(token)}\\b`, 'gi'), fake);
     return out;
   }
 

@@ -5,7 +5,10 @@ import type { FieldSealer } from '../domain/sealer.js';
 import { buildApp } from './app.js';
 import type { AuthConfig } from './auth.js';
 import {
+  describeMatcher,
+  fillCaptured,
   passedBy,
+  testRegex,
   VAPI_TOOLS,
   type AssistantTest,
   type TestCheck,
@@ -67,7 +70,7 @@ export async function runLocal(test: AssistantTest, deps: LocalRunDeps, callId: 
     }
     if (turn.assistant.says)
       checks.push({
-        what: `says ${describe(turn.assistant.says)}`,
+        what: `says ${describeMatcher(turn.assistant.says)}`,
         status: 'skipped',
         detail: 'needs the model (a run on Vapi)',
       });
@@ -80,11 +83,6 @@ export async function runLocal(test: AssistantTest, deps: LocalRunDeps, callId: 
     });
   checks.push(...(await checkStore(test.store ?? [], deps)));
   return { name: test.name, passed: passedBy(checks), checks, answers, captured };
-}
-
-/** `{{name}}` in `text` filled from `captured` (left as it is when nothing was captured). */
-export function fillCaptured(text: string, captured: Record<string, string>): string {
-  return text.replace(/\{\{(\w+)\}\}/g, (m, name: string) => captured[name] ?? m);
 }
 
 /** One scripted tool call, posted as Vapi posts `tool-calls`; its answer checked and captured. */
@@ -112,12 +110,12 @@ async function runToolCall(
   const answer = result.result ?? result.error ?? '';
   const failed = (detail: string) => ({ check: { what, status: 'failed' as const, detail }, answer });
   for (const [name, pattern] of Object.entries(call.capture ?? {})) {
-    const m = regex(pattern).exec(answer);
+    const m = testRegex(pattern).exec(answer);
     if (!m?.[1]) return failed(`nothing to capture as ${name} in: ${answer}`);
     at.captured[name] = m[1].trim();
   }
   if (call.result && !matches(call.result, answer))
-    return failed(`answered "${answer}", expected ${describe(call.result)}`);
+    return failed(`answered "${answer}", expected ${describeMatcher(call.result)}`);
   return { check: { what, status: 'passed', detail: answer }, answer };
 }
 
@@ -148,19 +146,8 @@ async function storeCheck(
     : { what, status: 'failed', detail: `the store holds ${count}` };
 }
 
-/** A JavaScript regular expression; `(?i)` at the start ignores case. */
-export function regex(pattern: string): RegExp {
-  return pattern.startsWith('(?i)') ? new RegExp(pattern.slice(4), 'i') : new RegExp(pattern);
-}
-
 function matches(m: TextMatcher, text: string): boolean {
-  return 'exact' in m ? text === m.exact : regex(m.regex).test(text);
-}
-
-/** `regex "…"`, `exact "…"`, `(judged: …)`. */
-export function describe(m: Record<string, unknown>): string {
-  const [k, v] = Object.entries(m).find(([key]) => key !== 'audio')!;
-  return k === 'judge' ? `(judged: ${String(v)})` : `${k} ${JSON.stringify(v)}`;
+  return 'exact' in m ? text === m.exact : testRegex(m.regex).test(text);
 }
 
 /** serve's app on a store with no network: each message goes through Fastify's `inject`. */

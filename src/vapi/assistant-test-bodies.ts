@@ -1,5 +1,5 @@
 import type { AssistantTest, Matcher, Says, TestCheck } from '../domain/assistant-test.js';
-import { VAPI_TOOLS } from '../domain/assistant-test.js';
+import { describeMatcher, escapeRegExp, fillCaptured, VAPI_TOOLS } from '../domain/assistant-test.js';
 
 /**
  * A test of the assistant as Vapi runs it: the request bodies of an eval run (`POST /eval/run`, spec
@@ -26,11 +26,9 @@ export function vapiRegex(pattern: string): string {
 
 const ANYTHING = '/[\\s\\S]*/';
 
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
 function argumentRegex(m: Matcher): string {
   if (m === 'any') return ANYTHING;
-  return 'exact' in m ? `/^${escapeRegex(m.exact)}$/` : vapiRegex(m.regex);
+  return 'exact' in m ? `/^${escapeRegExp(m.exact)}$/` : vapiRegex(m.regex);
 }
 
 /** The rubric as the AI judge's system message (Vapi's documented form: pass or fail, one word). */
@@ -61,9 +59,6 @@ export interface LocalAnswers {
   captured: Readonly<Record<string, string>>;
 }
 
-const fill = (text: string, captured: Readonly<Record<string, string>>) =>
-  text.replace(/\{\{(\w+)\}\}/g, (m, name: string) => captured[name] ?? m);
-
 /**
  * The mock conversation of a scripted test (`CreateEvalDTO.messages`): each caller turn a user
  * message; each tool turn an evaluated assistant message (the model must call those tools, its
@@ -77,14 +72,16 @@ export function evalMessages(test: AssistantTest, local: LocalAnswers): Json[] {
   const never = test.never ?? [];
   for (const [i, turn] of (test.conversation ?? []).entries()) {
     if ('caller' in turn) {
-      messages.push({ role: 'user', content: fill(turn.caller, local.captured) });
+      messages.push({ role: 'user', content: fillCaptured(turn.caller, local.captured) });
       continue;
     }
     const tools = turn.assistant.tools ?? [];
     if (tools.length) {
       const scripted = tools.map((t) => ({
         name: t.name,
-        arguments: Object.fromEntries(Object.entries(t.arguments ?? {}).map(([k, v]) => [k, fill(v, local.captured)])),
+        arguments: Object.fromEntries(
+          Object.entries(t.arguments ?? {}).map(([k, v]) => [k, fillCaptured(v, local.captured)]),
+        ),
       }));
       messages.push({
         role: 'assistant',
@@ -149,12 +146,7 @@ export function simulationChecks(
     const name = outputName('check', i);
     out.push({
       name,
-      what:
-        'judge' in c
-          ? `(judged: ${c.judge})`
-          : 'exact' in c
-            ? `says exact ${JSON.stringify(c.exact)}`
-            : `says regex ${JSON.stringify(c.regex)}`,
+      what: 'judge' in c ? describeMatcher(c) : `says ${describeMatcher(c)}`,
       audio: c.audio === true,
       plan: {
         structuredOutput: { name, type: 'ai', schema: { type: 'boolean', description } },

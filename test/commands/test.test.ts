@@ -25,6 +25,13 @@ async function appointmentsInStore(): Promise<number> {
   }
 }
 
+/** This run's serve on a free loopback port, given as its own public URL: what a simulation's tool calls reach. */
+async function loopbackExposure(): Promise<{ url: string; flags: string[] }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  return { url, flags: ['--public-url', url, '--port', String(port)] };
+}
+
 /** A test file in the project's tests folder. */
 function writeTest(name: string, yaml: string): void {
   fs.mkdirSync(testsDir(), { recursive: true });
@@ -274,18 +281,8 @@ describe('receptionist test on Vapi (simulations)', () => {
     const before = await appointmentsInStore();
     // serve checks the signature's timestamp on the commands' pinned clock.
     ctx.fake.signingClock = () => Date.parse('2026-11-21T04:30:00Z');
-    const port = await freePort();
-    const r = await run([
-      'test',
-      '--candidate',
-      '--filter',
-      'simulated',
-      '--public-url',
-      `http://127.0.0.1:${port}`,
-      '--port',
-      String(port),
-      '--json',
-    ]);
+    const exposure = await loopbackExposure();
+    const r = await run(['test', '--candidate', '--filter', 'simulated', ...exposure.flags, '--json']);
     expect(r.code, JSON.stringify(ctx.fake.simulationToolReplies) + r.out + r.err).toBe(0);
     expect(
       ctx.fake.simulationToolReplies.map((x) => x.status),
@@ -305,13 +302,21 @@ describe('receptionist test on Vapi (simulations)', () => {
     const valid = requestValidator('post', '/eval/simulation/run');
     expect(valid(sim!.body), describeErrors(valid)).toBe(true);
     expect(sim!.body.transport).toEqual({ provider: 'vapi.webchat' });
-    expect(sim!.body.target.assistant.server.url).toBe(`http://127.0.0.1:${port}/webhook`);
+    expect(sim!.body.target.assistant.server.url).toBe(`${exposure.url}/webhook`);
     expect(await appointmentsInStore()).toBe(before);
 
     // Repeated, a test with store expectations gets one simulated call per run, each on a fresh
     // store: two bookings in one would fail its count of one.
-    const exposure = ['--public-url', `http://127.0.0.1:${port}`, '--port', String(port)];
-    const twice = await run(['test', '--candidate', '--filter', 'simulated', '--repeat', '2', ...exposure, '--json']);
+    const twice = await run([
+      'test',
+      '--candidate',
+      '--filter',
+      'simulated',
+      '--repeat',
+      '2',
+      ...exposure.flags,
+      '--json',
+    ]);
     expect(twice.code, twice.out + twice.err).toBe(0);
     expect(json(twice.out).tests[0].runs).toHaveLength(2);
     expect([...ctx.fake.simulationRuns.values()].slice(1).map((x) => x.body.iterations)).toEqual([1, 1]);
@@ -355,16 +360,7 @@ describe('receptionist test on Vapi (simulations)', () => {
       isSkipped: true,
       skipReason: 'multimodal evaluation in chat mode',
     });
-    const port = await freePort();
-    const r = await run([
-      'test',
-      '--filter',
-      'simulated',
-      '--public-url',
-      `http://127.0.0.1:${port}`,
-      '--port',
-      String(port),
-    ]);
+    const r = await run(['test', '--filter', 'simulated', ...(await loopbackExposure()).flags]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(
       /- \(judged: Reads the time back before booking\.\) \(not checked\): multimodal evaluation in chat mode/,
@@ -378,8 +374,7 @@ describe('receptionist test on Vapi (simulations)', () => {
       'audio.yaml',
       'name: Calm voice\nsimulate:\n  instruction: An anxious caller.\n  checks:\n    - { judge: Sounds calm, audio: true }\n',
     );
-    const port = await freePort();
-    const exposure = ['--public-url', `http://127.0.0.1:${port}`, '--port', String(port)];
+    const exposure = (await loopbackExposure()).flags;
     const audio = await run(['test', '--filter', 'calm', ...exposure]);
     expect(audio.code).toBe(2);
     expect(audio.out).toMatch(/every check of "Calm voice" needs audio.*--transport voice/);

@@ -12,8 +12,7 @@ import { Deidentifier } from '../../domain/deidentify.js';
 import type { AssistantTest, ToolCallExpectation, Turn } from '../../domain/assistant-test.js';
 import { implement, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';
-import { TESTS_DIR } from '../shared/assistant-tests/shipped.js';
-import { packageRoot } from '../../paths.js';
+import { schemaLine, TESTS_DIR } from '../shared/assistant-tests/shipped.js';
 import type { FromCallFlags } from './index.js';
 
 // `receptionist test from-call <call-id>`: a real call as a test file, de-identified, for the
@@ -175,16 +174,14 @@ export async function runFromCall(opts: FromCallOptions, ctx: Context): Promise<
     conversation: turns.length ? turns : [{ caller: '(nothing the caller said was kept)' }],
   };
   const tools = turns.flatMap((t) => ('assistant' in t ? (t.assistant.tools ?? []) : []));
-  const schema = path.relative(
-    opts.out && opts.out !== '-' ? path.dirname(path.resolve(ctx.cwd, opts.out)) : path.join(ctx.projectDir, TESTS_DIR),
-    path.join(packageRoot(), 'schemas'),
-  );
-  const yaml = `# yaml-language-server: $schema=${schema}/assistant-test.schema.json\n${stringify(test, { lineWidth: 0 })}`;
-  let file: string | undefined;
-  if (opts.out !== '-') {
-    file = opts.out
-      ? path.resolve(ctx.cwd, opts.out)
-      : path.join(ctx.projectDir, TESTS_DIR, `from-call-${opts.callId.replace(/[^\w.-]/g, '_')}.yaml`);
+  const file =
+    opts.out === '-'
+      ? undefined
+      : opts.out
+        ? path.resolve(ctx.cwd, opts.out)
+        : path.join(ctx.projectDir, TESTS_DIR, `from-call-${opts.callId.replace(/[^\w.-]/g, '_')}.yaml`);
+  const yaml = `${schemaLine(file ? path.dirname(file) : path.join(ctx.projectDir, TESTS_DIR))}\n${stringify(test, { lineWidth: 0 })}`;
+  if (file) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     try {
       fs.writeFileSync(file, yaml, { flag: opts.force ? 'w' : 'wx' });

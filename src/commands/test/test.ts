@@ -54,7 +54,6 @@ export function parseTestOptions(flags: TestFlags, env: Context['env']): TestOpt
     port,
     timeoutMs,
     junit: flags.junit,
-    vapiKey: flags.vapiKey,
   };
 }
 

@@ -12,8 +12,6 @@ import { sealerForStore, type FieldSealer } from '../../../domain/sealer.js';
 import { sealExistingData } from '../../../domain/seal-migration.js';
 import { writeOnlySealer } from '../../../domain/sealing-keys.js';
 import { sampleData } from '../sample-data.js';
-import { localServe, type LocalServe } from '../../../server/assistant-tests.js';
-import type { AuthConfig } from '../../../server/auth.js';
 import type { Context } from '../context.js';
 
 /** A test file as read: the test, or why it cannot be used (exit 2; the others still run). */
@@ -118,14 +116,4 @@ export async function testStores(source: Store, ctx: Context, real: boolean): Pr
     },
     close: () => copies.close(),
   };
-}
-
-/** serve's app on one run's store, at the test's clock (`at`, else now). */
-export function serveFor(
-  run: { store: Store; sealer: FieldSealer },
-  config: BotConfig,
-  now: () => Date,
-  auth?: AuthConfig,
-): LocalServe {
-  return localServe({ store: run.store, sealer: run.sealer, config, now, auth });
 }

@@ -15,7 +15,7 @@ function verdict(r: TestResult): 'passed' | 'failed' | 'error' | 'untested' | 's
 }
 
 /** `✓ Book a cardiology slot (3/3)` on stderr, on a terminal only. */
-export function progressLine(r: TestResult, io: IO, _minPassRate: number): void {
+export function progressLine(r: TestResult, io: IO): void {
   if (!io.isErrTTY) return;
   const mark = { passed: '✓', failed: '✗', error: '!', untested: '?', skipped: '-' }[verdict(r)];
   const runs = r.runs.length > 1 ? ` (${r.runs.filter((x) => x.passed).length}/${r.runs.length})` : '';

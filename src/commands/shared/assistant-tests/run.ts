@@ -4,7 +4,7 @@ import { AuthError, UntestedError, UsageError } from '../../../errors.js';
 import { requireBotConfig, type BotConfig } from '../../../domain/clinic.js';
 import type { AssistantTest, TestRun } from '../../../domain/assistant-test.js';
 import { purgeCalls } from '../../../domain/purge.js';
-import { checkStore, runLocal, type LocalRun } from '../../../server/assistant-tests.js';
+import { checkStore, localServe, runLocal, type LocalRun, type LocalServe } from '../../../server/assistant-tests.js';
 import type { Store } from '../../../store/types.js';
 import type { FieldSealer } from '../../../domain/sealer.js';
 import { PRE_SYNC_PLANS, DEFAULT_TOLERANCE_SECONDS, type AuthConfig } from '../../../server/auth.js';
@@ -14,7 +14,7 @@ import type { Tunnel } from '../../../tunnel/index.js';
 import type { Context } from '../context.js';
 import { resolveAssistant } from '../vapi.js';
 import { TESTS_DIR } from './shipped.js';
-import { loadTests, serveFor, testStores, type LoadedTest, type TestStores } from './harness.js';
+import { loadTests, testStores, type LoadedTest, type TestStores } from './harness.js';
 import { audioProblem, estimateCost, evalTest, runTarget, simulateTest } from './remote.js';
 import { progressLine } from './report.js';
 
@@ -39,7 +39,6 @@ export interface TestOptions {
   port: number;
   timeoutMs: number;
   junit?: string;
-  vapiKey?: string;
 }
 
 /** One test's outcome over its runs. */
@@ -139,7 +138,7 @@ export async function runTest(
     for (const l of loaded) {
       const result = await runOne(l, { opts, ctx, config, stores, vapi, exposed, summary });
       summary.results.push(result);
-      if (!ctx.globals.json) progressLine(result, ctx.io, opts.minPassRate);
+      if (!ctx.globals.json) progressLine(result, ctx.io);
     }
   } finally {
     await exposed?.close();
@@ -209,7 +208,7 @@ const poll = (opts: TestOptions, ctx: Context) => ({
 async function locally(test: AssistantTest, scope: RunScope): Promise<LocalRun> {
   const run = await scope.stores.open();
   const at = test.at ? new Date(test.at) : scope.ctx.now();
-  const serve = serveFor(run, scope.config, () => at);
+  const serve = localServe({ ...run, config: scope.config, now: () => at });
   const callId = `test-${randomBytes(8).toString('hex')}`;
   try {
     return await runLocal(test, { send: serve.send, store: run.store, timeZone: scope.config.clinic.timeZone }, callId);
@@ -306,7 +305,7 @@ async function expose(opts: TestOptions, config: BotConfig, ctx: Context): Promi
     toleranceSeconds: DEFAULT_TOLERANCE_SECONDS,
   };
   const { default: Fastify } = await import('fastify');
-  let current: ReturnType<typeof serveFor> | undefined;
+  let current: LocalServe | undefined;
   const front = Fastify({ logger: false });
   front.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   front.all('/*', async (req, reply) => {
@@ -333,7 +332,7 @@ async function expose(opts: TestOptions, config: BotConfig, ctx: Context): Promi
     webhookUrl,
     use(run) {
       void current?.close();
-      current = run ? serveFor(run, config, ctx.now, auth) : undefined;
+      current = run ? localServe({ ...run, config, now: ctx.now, auth }) : undefined;
     },
     async close() {
       await current?.close();

@@ -8,6 +8,11 @@ import { packageRoot } from '../../../paths.js';
 /** Where a project keeps its tests, from the project folder (`seed` writes the shipped ones there). */
 export const TESTS_DIR = path.join('receptionist', 'tests');
 
+/** The `yaml-language-server` line that points a test file in `dir` at the package's schema. */
+export function schemaLine(dir: string): string {
+  return `# yaml-language-server: $schema=${path.relative(dir, path.join(packageRoot(), 'schemas'))}/assistant-test.schema.json`;
+}
+
 /**
  * Copies the shipped tests (`templates/tests/`) into `dir`, keeping any file already there.
  * @returns the files written and kept, by name
@@ -24,7 +29,7 @@ export function writeShippedTests(dir: string): { written: string[]; kept: strin
     // The schema reference is relative to the repository's templates; a project gets the package's.
     const text = fs
       .readFileSync(path.join(from, name), 'utf8')
-      .replace('$schema=../../schemas/', `$schema=${path.relative(dir, path.join(packageRoot(), 'schemas'))}/`);
+      .replace(/^# yaml-language-server: .*$/m, schemaLine(dir));
     try {
       fs.writeFileSync(to, text, { flag: 'wx' });
       out.written.push(name);
