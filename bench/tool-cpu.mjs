@@ -67,12 +67,12 @@ function message(i) {
   return JSON.stringify({ message: m });
 }
 
-const send = async (i) => {
+const send = async (i, payload = message(i)) => {
   const res = await app.inject({
     method: 'POST',
     url: '/webhook',
     headers: { 'content-type': 'application/json' },
-    payload: message(i),
+    payload,
   });
   if (res.statusCode !== 200) throw new Error(`${res.statusCode}: ${res.body}`);
   return JSON.parse(res.body).results[0].result ?? '';
@@ -91,6 +91,8 @@ let booked = 0;
 // BENCH_CONCURRENCY calls (pairs of check and book) in flight at once; 1: one after another.
 const C = Number(process.env.BENCH_CONCURRENCY ?? 1);
 let nextPair = 0;
+// Made before the clock starts: what is timed is serve's work, not the benchmark's.
+const messages = Array.from({ length: N }, (_, i) => message(i));
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 await Promise.all(
@@ -98,7 +100,7 @@ await Promise.all(
     for (let pair = nextPair++; pair * 2 < N; pair = nextPair++)
       for (const i of [pair * 2, pair * 2 + 1]) {
         const t = performance.now();
-        const answer = await send(i);
+        const answer = await send(i, messages[i]);
         walls.push(performance.now() - t);
         if (i % 2 && /^You're booked/.test(answer)) booked++;
       }
@@ -123,6 +125,7 @@ const out = {
   calls: N,
   booked,
   cpuMsPerCall: +((cpu.user + cpu.system) / 1000 / N).toFixed(2),
+  systemMsPerCall: +(cpu.system / 1000 / N).toFixed(2),
   concurrency: C,
   callsPerSecond: Math.round(N / (elapsed / 1000)),
   wallMsPerCall: +(elapsed / N).toFixed(2),

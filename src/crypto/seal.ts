@@ -13,9 +13,11 @@ import {
 
 /**
  * Sealed fields: write-only encryption of one value to a public key (architecture
- * "Security model"). Each value gets a fresh ephemeral X25519 key; the AES-256-GCM key comes
- * from HKDF-SHA256 over the shared secret; the AAD binds the ciphertext to its record and
- * field, so it cannot be moved to another one (ENC-1).
+ * "Security model"). A value is sealed under an ephemeral X25519 key (one per recipient, used for
+ * at most {@link SENDING_KEY_LIMITS} records, then dropped: docs/security.md "Sealed fields" gives
+ * the argument); the AES-256-GCM key comes from HKDF-SHA256 over the shared secret, each field has
+ * its own random IV, and the AAD binds the ciphertext to its record and field, so it cannot be
+ * moved to another one (ENC-1).
  *
  * Stored form (versioned): `sealed:v1:<keyId>:<base64url(ephemeral public key 32 B | iv 12 B | tag 16 B | ciphertext)>`
  */
@@ -143,23 +145,16 @@ export function seal(plaintext: string, ctx: SealContext, key: { keyId: string; 
 }
 
 /**
- * Seals several fields of one record with one fresh ephemeral key (one X25519 operation per
- * record); each field still has its own IV and its own AAD, and the stored form of each field
- * is complete on its own.
+ * Seals several fields of one record under the recipient's current sending key (see
+ * {@link sendingKey}); each field has its own IV and its own AAD, and the stored form of each
+ * field is complete on its own.
  */
 export function sealFields(
   values: Record<string, string>,
   record: Omit<SealContext, 'field'>,
   key: { keyId: string; publicKey: string },
 ): Record<string, string> {
-  const recipient = Buffer.from(key.publicKey, 'base64url');
-  const eph = ephemeralKeyPair();
-  const aesKey = derive(
-    diffieHellman({ privateKey: eph.privateKey, publicKey: recipientKeyObject(key.publicKey) }),
-    eph.publicRaw,
-    recipient,
-  );
-  const ephRaw = eph.publicRaw;
+  const { aesKey, ephRaw } = sendingKey(key.publicKey);
   const out: Record<string, string> = {};
   for (const [field, plaintext] of Object.entries(values)) {
     const iv = randomBytes(12);
@@ -170,6 +165,50 @@ export function sealFields(
       `${SEALED_PREFIX}${key.keyId}:${Buffer.concat([ephRaw, iv, cipher.getAuthTag(), ct]).toString('base64url')}`;
   }
   return out;
+}
+
+/**
+ * How long one ephemeral key seals before a fresh one is made: at most `records` records (sealFields
+ * calls) and `ms` milliseconds (monotonic clock). What these bound is written in docs/security.md.
+ */
+export const SENDING_KEY_LIMITS = { records: 256, ms: 60_000 } as const;
+
+interface SendingKey {
+  aesKey: KeyObject;
+  ephRaw: Buffer;
+  records: number;
+  until: number;
+}
+
+const sendingKeys = new Map<string, SendingKey>();
+
+/**
+ * The ephemeral key and derived AES key new records to `publicKey` are sealed under: made (one
+ * X25519 key pair and one agreement, ~0.15 ms) when there is none, or when the current one has
+ * sealed {@link SENDING_KEY_LIMITS}.records records or is older than its `ms`. Its private half is
+ * not kept: only the AES key it led to, which the recipient derives again from the ephemeral public
+ * key in each value.
+ */
+function sendingKey(publicKey: string): SendingKey {
+  const nowMs = performance.now();
+  let k = sendingKeys.get(publicKey);
+  if (!k || k.records >= SENDING_KEY_LIMITS.records || nowMs >= k.until) {
+    const eph = ephemeralKeyPair();
+    k = {
+      aesKey: derive(
+        diffieHellman({ privateKey: eph.privateKey, publicKey: recipientKeyObject(publicKey) }),
+        eph.publicRaw,
+        Buffer.from(publicKey, 'base64url'),
+      ),
+      ephRaw: eph.publicRaw,
+      records: 0,
+      until: nowMs + SENDING_KEY_LIMITS.ms,
+    };
+    if (sendingKeys.size >= 16) sendingKeys.clear();
+    sendingKeys.set(publicKey, k);
+  }
+  k.records++;
+  return k;
 }
 
 // The fields of one record share an ephemeral key: remember the last few derived keys.

@@ -103,26 +103,44 @@ export class AppointmentBook {
     return this.clinic.bookingHorizonDays;
   }
 
-  /** Start times (epoch ms) of active appointments for these doctors in [from, to). */
+  /** Slot keys (`<doctorId>|<UTC ISO start>`, {@link slotKey}) of active appointments for these doctors in [from, to). */
   async occupied(doctorIds: string[], from: DateTime, to: DateTime): Promise<Set<string>> {
-    // `activeSlot` is `<doctorId>|<UTC ISO start>`: a doctor's slots in [from, to) are a range of it,
-    // read with the status and hold expiry from one index, never a document.
-    // One range per doctor: SQLite answers an OR of ranges from the table, not the index alone.
+    const out = new Set<string>();
+    for (const d of doctorIds) for (const key of await this.activeSlots(d, from, to)) out.add(key);
+    return out;
+  }
+
+  /**
+   * One doctor's active slot keys in [from, to): a range of the `activeSlot` index, read with the
+   * status and hold expiry from the index alone, never a document. Whatever holds the slot in the
+   * unique index holds it here too (a record of an unknown status included), except a hold that
+   * has run out: what is offered is what can be booked.
+   */
+  private async activeSlots(doctorId: string, from: DateTime, to: DateTime): Promise<string[]> {
     const [lo, hi] = [from, to].map((t) => new Date(t.toMillis()).toISOString());
-    const rows: Array<Partial<Appointment>> = [];
-    for (const d of doctorIds)
-      rows.push(
-        ...(await this.col.find(
-          { activeSlot: { $gte: `${d}|${lo}`, $lt: `${d}|${hi}` } },
-          { fields: ['activeSlot', 'status', 'holdExpiresAt'], covered: true },
-        )),
-      );
+    const rows = await this.col.find(
+      { activeSlot: { $gte: `${doctorId}|${lo}`, $lt: `${doctorId}|${hi}` } },
+      { fields: ['activeSlot', 'status', 'holdExpiresAt'], covered: true },
+    );
     const nowMs = this.now().getTime();
-    // Whatever holds the slot in the unique index holds it here too (a record of an unknown status
-    // included), except a hold that has run out: what is offered is what can be booked.
-    const held = (r: Partial<Appointment>) =>
-      r.status !== 'held' || (typeof r.holdExpiresAt === 'number' && r.holdExpiresAt > nowMs);
-    return new Set(rows.filter(held).map((r) => r.activeSlot!));
+    const out: string[] = [];
+    for (const r of rows)
+      if (r.status !== 'held' || (typeof r.holdExpiresAt === 'number' && r.holdExpiresAt > nowMs))
+        out.push(r.activeSlot!);
+    return out;
+  }
+
+  /**
+   * The start times (epoch ms) each doctor has taken in [from, to), by doctor id: what
+   * {@link freeOn} checks each slot against without building its key.
+   */
+  private async takenTimes(doctors: Doctor[], from: DateTime, to: DateTime): Promise<Map<string, Set<number>>> {
+    const out = new Map<string, Set<number>>();
+    for (const d of doctors) {
+      const keys = await this.activeSlots(d._id, from, to);
+      out.set(d._id, new Set(keys.map((k) => Date.parse(k.slice(d._id.length + 1)))));
+    }
+    return out;
   }
 
   /** Free future slots of these doctors on `day` (clinic zone), optionally within a window of minutes. */
@@ -131,28 +149,28 @@ export class AppointmentBook {
     day: DateTime,
     window?: { from: number; to: number },
   ): Promise<Array<{ doctor: Doctor; start: DateTime }>> {
-    const taken = await this.occupied(
-      doctors.map((d) => d._id),
-      day.startOf('day'),
-      day.startOf('day').plus({ days: 1 }),
-    );
+    const taken = await this.takenTimes(doctors, day.startOf('day'), day.startOf('day').plus({ days: 1 }));
     return this.freeOn(doctors, day, taken, window);
   }
 
-  /** The slots of `day` that are in the future and not in `taken` (keys of {@link occupied}), earliest first. */
+  /** The slots of `day` that are in the future and not `taken` ({@link takenTimes}), earliest first. */
   private freeOn(
     doctors: Doctor[],
     day: DateTime,
-    taken: Set<string>,
+    taken: Map<string, Set<number>>,
     window?: { from: number; to: number },
   ): Array<{ doctor: Doctor; start: DateTime }> {
     const nowMs = this.now().getTime();
     const out: Array<{ doctor: Doctor; start: DateTime }> = [];
     for (const doctor of doctors) {
+      const takenByDoctor = taken.get(doctor._id);
       for (const start of slotsOnDay(doctor, day, this.clinic.slotMinutes)) {
-        const m = start.hour * 60 + start.minute;
-        if (window && (m < window.from || m >= window.to)) continue;
-        if (start.toMillis() <= nowMs || taken.has(slotKey(doctor._id, start))) continue;
+        if (window) {
+          const m = start.hour * 60 + start.minute;
+          if (m < window.from || m >= window.to) continue;
+        }
+        const ms = start.toMillis();
+        if (ms <= nowMs || takenByDoctor?.has(ms)) continue;
         out.push({ doctor, start });
       }
     }
@@ -175,8 +193,8 @@ export class AppointmentBook {
     const last = days.list.length - 1;
     for (let radius = 3; ; radius *= 3) {
       const [lo, hi] = [Math.max(0, at - radius), Math.min(last, at + radius)];
-      const taken = await this.occupied(
-        doctors.map((d) => d._id),
+      const taken = await this.takenTimes(
+        doctors,
         days.list[lo]!.startOf('day'),
         days.list[hi]!.startOf('day').plus({ days: 1 }),
       );

@@ -8,7 +8,7 @@ import { recordReminderCallEnd, reminderIdOfCall } from '../domain/outbox.js';
 import { spokenDateTime } from '../domain/spoken-time.js';
 import { isObject, type Json, type ServerMessage, type ToolCall } from '../vapi/server-message.js';
 import { assistantForVapi } from '../vapi/assistant-body.js';
-import { READ_ONLY_TOOLS, toolHandlers } from './tools/index.js';
+import { LOOKUP_TOOLS, READ_ONLY_TOOLS, toolHandlers } from './tools/index.js';
 import { toE164 } from '../domain/contact.js';
 import { isSealed } from '../crypto/seal.js';
 import { ToolInputError, type ToolContext } from './tools/context.js';
@@ -180,11 +180,12 @@ async function handleToolCalls(
 }
 
 /**
- * Stretches the blind indexes a tool call will need (the caller's number, a phone and the names in
+ * Stretches the blind indexes a tool call of {@link LOOKUP_TOOLS} will need (the caller's number, a phone and the names in
  * its arguments) before its atomic step begins: ~10 ms of scrypt each on the thread pool, never
  * inside the step (which holds the embedded store's write lock) nor on the event loop.
  */
 async function prepareIndexes(call: ToolCall, message: ServerMessage, ctx: MessageContext): Promise<void> {
+  if (!LOOKUP_TOOLS.has(call.name)) return;
   const args = call.arguments.ok ? call.arguments.value : {};
   const text = (k: string) => (typeof args[k] === 'string' && args[k].trim() ? [args[k].trim()] : []);
   const phone = text('phone').flatMap((p) => toE164(p, ctx.config.clinic.defaultRegion) ?? []);

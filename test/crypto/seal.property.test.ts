@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { generateSealingKeyPair, open, seal, SealError, type SealContext } from '../../src/crypto/seal.js';
+import {
+  generateSealingKeyPair,
+  open,
+  seal,
+  SealError,
+  SENDING_KEY_LIMITS,
+  type SealContext,
+} from '../../src/crypto/seal.js';
 import { OWASP_SCRYPT, unwrapWithPassword, UnwrapError, wrapWithPassword } from '../../src/crypto/password-kdf.js';
 import { blindIndex, newBlindIndexKey, parseBlindIndexKey } from '../../src/crypto/blind-index.js';
 
@@ -108,5 +115,21 @@ describe('blind index', () => {
     expect(blindIndex(a, '+919812345678')).not.toBe(blindIndex(a, '+919812345679'));
     expect(blindIndex(a, '+919812345678')).not.toBe(blindIndex(b, '+919812345678'));
     expect(parseBlindIndexKey('short')).toBeUndefined();
+  });
+});
+
+describe('the sending key: one ephemeral key for a bounded run of records', () => {
+  test(`records share an ephemeral key for at most ${SENDING_KEY_LIMITS.records} records; every value opens, no IV repeats`, () => {
+    const k3 = generateSealingKeyPair('k3'); // a recipient no other test seals to: its first sending key starts here
+    const blobs = Array.from({ length: SENDING_KEY_LIMITS.records + 1 }, (_, i) => {
+      const c = { collection: 'appointments', recordId: `r${i}`, field: 'email' };
+      const sealed = seal(`patient${i}@example.com`, c, k3);
+      expect(open(sealed, c, new Map([[k3.keyId, k3]]))).toBe(`patient${i}@example.com`);
+      return Buffer.from(sealed.slice('sealed:v1:k3:'.length), 'base64url');
+    });
+    const ephemeral = blobs.map((b) => b.subarray(0, 32).toString('hex'));
+    expect(new Set(ephemeral.slice(0, SENDING_KEY_LIMITS.records)).size).toBe(1);
+    expect(ephemeral.at(-1)).not.toBe(ephemeral[0]);
+    expect(new Set(blobs.map((b) => b.subarray(32, 44).toString('hex'))).size).toBe(blobs.length);
   });
 });

@@ -1,7 +1,8 @@
 import { rawCollection } from '../support/store.js';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { startTestServer, toolCalls, only, type TestServer, RAO_BOOKING, RAVI_BOOKING } from '../support/app.js';
 import { openField } from '../../src/domain/sealer.js';
+import { LOOKUP_TOOLS, toolHandlers } from '../../src/server/tools/index.js';
 
 let s: TestServer;
 beforeEach(async () => {
@@ -218,6 +219,24 @@ describe('clinic tools', () => {
     expect((await call('cancel_appointment', { appointmentId: 'ZZZZZZ' })).result).toBe(
       "To protect patients' privacy I need to check two details first: the patient's full name, and the date of appointment Z Z Z Z Z Z.",
     );
+  });
+});
+
+describe('blind indexes only for tools that look someone up (issue 28)', () => {
+  test('list_doctors, check_availability and ac_troubleshooting stretch no index; book_appointment stretches the numbers it uses', async () => {
+    expect([...LOOKUP_TOOLS].filter((t) => !Object.hasOwn(toolHandlers, t))).toEqual([]);
+    const prepare = vi.spyOn(s.sealer, 'prepare');
+    const index = vi.spyOn(s.sealer, 'index');
+    expect((await call('list_doctors', {})).result).toContain('We have 5 doctors');
+    expect((await call('check_availability', { date: 'Monday 23 November at 10:30am', doctor: 'Rao' })).result).toMatch(
+      /^Yes, Dr\. Priya Rao is free/,
+    );
+    expect((await call('ac_troubleshooting', { symptom: 'water is dripping from the unit' })).result).toBeTruthy();
+    expect(prepare).not.toHaveBeenCalled();
+    expect(index).not.toHaveBeenCalled();
+    expect((await call('book_appointment', RAVI_BOOKING)).result).toMatch(/^You're booked/);
+    expect(prepare).toHaveBeenCalledTimes(1);
+    expect(prepare.mock.calls[0]![0].phones).toContain('+919812345678');
   });
 });
 

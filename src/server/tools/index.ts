@@ -33,3 +33,17 @@ export const READ_ONLY_TOOLS: ReadonlySet<string> = new Set([
   'get_warranty_info',
   'ac_troubleshooting',
 ]);
+
+/**
+ * Tools that find a caller or a patient by blind index (the caller's number, a phone or a name in
+ * their arguments): only their calls have those indexes stretched ahead (`prepareIndexes` in
+ * `server/messages.ts`, scrypt on the thread pool). The others never look anyone up.
+ */
+export const LOOKUP_TOOLS: ReadonlySet<string> = new Set([
+  'book_appointment',
+  'reschedule_appointment',
+  'cancel_appointment',
+  'get_ac_purchase_details',
+  'get_warranty_info',
+  'schedule_ac_service',
+]);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import {
   DuplicateKeyError,
   type Collection,
@@ -97,18 +97,23 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
       const columns = fields.map((f, i) => `${fieldExpr(f)} AS f${i}`).join(', ');
       const order = covered && !opts.sort ? '' : orderClause(opts.sort);
       const rows = this.wellFormed(query, (sql, params) =>
-        prepared(
-          this.db,
-          `SELECT ${covered ? '' : 'id, '}${columns} FROM ${this.table} WHERE ${sql} ${order}${limit}`,
-        ).all(...(params as SqlValue[])),
-      ) as Array<Record<string, unknown>>;
-      return rows.map((r) => {
-        const doc: Record<string, unknown> = covered ? {} : { _id: r.id };
-        fields.forEach((f, i) => {
-          if (r[`f${i}`] !== null) doc[f] = r[`f${i}`];
-        });
-        return doc as T;
-      });
+        allAsArrays(
+          prepared(
+            this.db,
+            `SELECT ${covered ? '' : 'id, '}${columns} FROM ${this.table} WHERE ${sql} ${order}${limit}`,
+          ),
+          params,
+        ),
+      );
+      const first = covered ? 0 : 1;
+      const out: T[] = new Array(rows.length);
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r]!;
+        const doc: Record<string, unknown> = covered ? {} : { _id: row[0] };
+        for (let i = 0; i < fields.length; i++) if (row[first + i] !== null) doc[fields[i]!] = row[first + i];
+        out[r] = doc as T;
+      }
+      return out;
     });
   }
 
@@ -259,4 +264,17 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
       return asStoreError(err, `the ${this.name} collection`, this.db);
     });
   }
+}
+
+/**
+ * A statement's rows as arrays of column values, in the SELECT's order: a field read over thousands
+ * of index entries (a doctor's taken slots) then makes no object per row. `setReturnArrays` came in
+ * Node 22.16 and 24; before it the row objects are turned into arrays.
+ */
+function allAsArrays(stmt: StatementSync, params: SqlValue[]): unknown[][] {
+  if (typeof stmt.setReturnArrays === 'function') {
+    stmt.setReturnArrays(true);
+    return stmt.all(...params) as unknown as unknown[][];
+  }
+  return (stmt.all(...params) as Array<Record<string, unknown>>).map((r) => Object.values(r));
 }
