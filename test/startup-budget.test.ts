@@ -16,6 +16,7 @@ vi.mock('csv-parse', loaded('csv-parse'));
 vi.mock('csv-stringify/sync', loaded('csv-stringify'));
 vi.mock('cli-table3', loaded('cli-table3'));
 vi.mock('chrono-node', loaded('chrono-node'));
+vi.mock('chrono-node/en', loaded('chrono-node/en'));
 vi.mock('luxon', loaded('luxon'));
 vi.mock('libphonenumber-js', loaded('libphonenumber-js'));
 vi.mock('chalk', loaded('chalk'));

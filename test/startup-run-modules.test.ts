@@ -10,6 +10,7 @@ const { loaded } = vi.hoisted(() => ({
   },
 }));
 vi.mock('chrono-node', loaded('chrono-node'));
+vi.mock('chrono-node/en', loaded('chrono-node/en'));
 vi.mock('fastify', loaded('fastify'));
 vi.mock('@vapi-ai/server-sdk', loaded('@vapi-ai/server-sdk'));
 vi.mock('mongodb', loaded('mongodb'));

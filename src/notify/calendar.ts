@@ -1,5 +1,8 @@
-import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
+import { createRequire } from 'node:module';
 import type { Notification } from '../domain/outbox.js';
+
+/** ical-generator, loaded by the first calendar made (a doctor's feed, an email's invitation): not at serve's start. */
+const icalLib = () => createRequire(import.meta.url)('ical-generator') as typeof import('ical-generator');
 
 /** The iCalendar UID of an appointment: one per appointment, so a move or a cancellation updates the same event. */
 export const appointmentUid = (appointmentId: string) => `${appointmentId}@receptionist`;
@@ -15,6 +18,7 @@ export function appointmentIcs(n: Notification): string {
   if (!d.start || !d.doctor) throw new Error(`${n.type} has no appointment time`);
   const start = new Date(d.start);
   const cancelled = n.type === 'appointment.cancelled';
+  const { default: ical, ICalCalendarMethod, ICalEventStatus } = icalLib();
   const cal = ical({
     prodId: { company: 'receptionist', product: 'receptionist', language: 'EN' },
     name: d.clinic,
@@ -57,6 +61,7 @@ export function appointmentsCalendar(
   items: CalendarItem[],
   opts: { name: string; timeZone: string; now: Date },
 ): string {
+  const { default: ical, ICalCalendarMethod, ICalEventStatus } = icalLib();
   const cal = ical({
     prodId: { company: 'receptionist', product: 'receptionist', language: 'EN' },
     name: opts.name,

@@ -1,6 +1,6 @@
 import type { WebhookEndpoint } from '../domain/records.js';
 import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
+import { createRequire } from 'node:module';
 import type { Store } from '../store/types.js';
 import type { FieldSealer } from '../domain/sealer.js';
 import type { NotificationEvent } from '../domain/outbox.js';
@@ -57,6 +57,7 @@ export async function postWebhook(
   at: Date,
   fetchImpl: typeof fetch = fetch,
 ): Promise<void> {
+  const { Webhook } = createRequire(import.meta.url)('standardwebhooks') as typeof import('standardwebhooks');
   const signature = new Webhook(secret).sign(msgId, at, body);
   let res: Response;
   try {

@@ -1,4 +1,5 @@
-import { isSupportedCountry } from 'libphonenumber-js';
+// The full metadata, as the rest of serve uses (domain/contact.ts): the default build would load a second copy.
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { AuthError, UsageError } from '../../errors.js';
 import { resolveSetting } from '../../settings.js';
 import type { Env } from '../../env.js';
@@ -17,7 +18,7 @@ import type { Channel } from '../../notify/channel.js';
 import { emailChannel } from '../../notify/email.js';
 import { smsChannel } from '../../notify/sms.js';
 import { reminderCallChannel } from '../../notify/call.js';
-import { canCallRegion, outboundScope } from '../../vapi/phone-numbers.js';
+import { canCallRegion, IMPORT_NUMBER_HINT, outboundScope } from '../../vapi/phone-numbers.js';
 import { resolveVapiSettings } from '../../vapi/client.js';
 import {
   DEFAULT_REMINDER_FIRST_MESSAGE,
@@ -25,7 +26,6 @@ import {
   REMINDER_CHANNELS,
   type BotConfig,
 } from '../../domain/clinic.js';
-import { IMPORT_NUMBER_HINT } from '../shared/vapi.js';
 import type { ServeFlags } from './index.js';
 import { parseExposure } from '../shared/exposure.js';
 

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { parse } from 'csv-parse';
-import { stringify } from 'csv-stringify/sync';
+import { createRequire } from 'node:module';
 import {
   StoreUnavailableError,
   totalsOf,
@@ -15,6 +14,17 @@ import {
 import { StoreError } from '../../errors.js';
 import { CALL_LOG_COLUMNS, escapeCell, unescapeCell } from '../csv-cells.js';
 import { PRIVATE_FILE_MODE, tightenFiles, writePrivateFileAtomically } from '../private-dir.js';
+
+type CsvLib = { parse: typeof import('csv-parse').parse; stringify: typeof import('csv-stringify/sync').stringify };
+let csvLib: CsvLib | undefined;
+/** csv-parse and csv-stringify (~10 MB once loaded), loaded by the first CSV read or write: never by a serve that logs to the store. */
+const csv = (): CsvLib => {
+  const load = createRequire(import.meta.url);
+  return (csvLib ??= {
+    parse: (load('csv-parse') as typeof import('csv-parse')).parse,
+    stringify: (load('csv-stringify/sync') as typeof import('csv-stringify/sync')).stringify,
+  });
+};
 
 const HEADER = [...CALL_LOG_COLUMNS, 'checksum'];
 function checksum(cells: string[]): string {
@@ -61,7 +71,7 @@ async function scan(file: string): Promise<ScanResult> {
   const fileBytes = fs.statSync(file).size;
   const records: CallLogRecord[] = [];
   let cleanBytes = 0;
-  const parser = parse({ info: true, relax_column_count: true, bom: true });
+  const parser = csv().parse({ info: true, relax_column_count: true, bom: true });
   // pipe() does not forward read errors: hand them to the parser so the loop below sees them.
   fs.createReadStream(file)
     .on('error', (err) => parser.destroy(err))
@@ -124,12 +134,12 @@ function isOurHeader(record: string[]): boolean {
 function rowBytes(r: CallLogRecord): Buffer {
   const cells = toCells(r);
   // A lone CR is quoted too: csv-stringify quotes only the record delimiter, and a spreadsheet would split the row at it.
-  return Buffer.from(stringify([[...cells, checksum(cells)]], { record_delimiter: '\n', quoted_match: /\r/ }));
+  return Buffer.from(csv().stringify([[...cells, checksum(cells)]], { record_delimiter: '\n', quoted_match: /\r/ }));
 }
 
 /** Writes a whole log to `file` atomically: temp file, fsync, rename, fsync of the directory. Returns its size. */
 export function writeAtomically(file: string, records: CallLogRecord[]): number {
-  const body = Buffer.concat([Buffer.from(stringify([HEADER])), ...records.map(rowBytes)]);
+  const body = Buffer.concat([Buffer.from(csv().stringify([HEADER])), ...records.map(rowBytes)]);
   writePrivateFileAtomically(file, body);
   return body.length;
 }
@@ -173,7 +183,7 @@ export class CsvCallLog implements CallLogStore {
   /** Opens for appending (the caller holds the directory lock). */
   static async open(file: string, onWarning: (msg: string) => void): Promise<CsvCallLog> {
     if (!fs.existsSync(file)) {
-      fs.writeFileSync(file, stringify([HEADER]), { flag: 'wx', mode: PRIVATE_FILE_MODE });
+      fs.writeFileSync(file, csv().stringify([HEADER]), { flag: 'wx', mode: PRIVATE_FILE_MODE });
     }
     // calls.csv and what was moved aside from it, also when an older build made them readable by others.
     tightenFiles(path.dirname(file), [path.basename(file)], 'call log');
@@ -192,7 +202,9 @@ export class CsvCallLog implements CallLogStore {
         return b;
       });
       fs.closeSync(fd);
-      fs.writeFileSync(aside, Buffer.concat([Buffer.from(stringify([HEADER])), ...parts]), { mode: PRIVATE_FILE_MODE });
+      fs.writeFileSync(aside, Buffer.concat([Buffer.from(csv().stringify([HEADER])), ...parts]), {
+        mode: PRIVATE_FILE_MODE,
+      });
       onWarning(
         `${file}: ${quarantined.length} row(s) failed their checksum and were moved to ${aside}; the other ${records.length} row(s) are kept`,
       );
