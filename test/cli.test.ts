@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { packageRoot } from '../src/paths.js';
 import { describe, expect, test } from 'vitest';
 import { main } from '../src/cli.js';
+import { COMMANDS } from '../src/commands/index.js';
 import { createEnv } from '../src/env.js';
 import { testDeps } from './support/deps.js';
 import { parseServeOptions } from '../src/commands/serve/serve.js';
@@ -24,7 +25,7 @@ describe('receptionist', () => {
       if (!subs.length && path.length) leaves.push(path);
       for (const x of subs) walk(x, [...path, x.name()]);
     };
-    walk(buildProgram(deps()), []);
+    walk(buildProgram(deps(), undefined, COMMANDS), []);
     expect(leaves.length).toBeGreaterThan(25);
     for (const leaf of leaves) {
       const d = deps();

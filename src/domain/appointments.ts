@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import './zone-offsets.js';
 import { DuplicateKeyError, type Collection, type Store } from '../store/types.js';
 import type { ClinicSettings, Customer, Doctor } from './clinic.js';
-import { isSlotStart, slotKey, slotsOnDay } from './schedule.js';
+import { bookableDays, isSlotStart, nearestOf, slotKey, slotsOnDay } from './schedule.js';
 import { speakableId } from './ids.js';
 import { sealNamedFields, type FieldSealer } from './sealer.js';
 import { isSealed } from '../crypto/seal.js';
@@ -413,40 +413,6 @@ export class AppointmentBook {
     const rows = await this.col.find({ phoneIndex, status: 'confirmed' }, { sort: { startMs: -1 }, limit: 1 });
     return rows[0] ?? null;
   }
-}
-
-/**
- * Today and the following `horizonDays` days (starts of day in the clinic's zone) with their ISO
- * dates, made once per day and zone: searching a full calendar walks them all, and each DateTime
- * made costs a time-zone offset lookup.
- */
-function bookableDays(now: DateTime, horizonDays: number): { list: DateTime[]; index: Map<string, number> } {
-  const key = `${now.zoneName}|${now.toISODate()}|${horizonDays}`;
-  let days = dayLists.get(key);
-  if (!days) {
-    const today = now.startOf('day');
-    const list = Array.from({ length: horizonDays + 1 }, (_, i) => today.plus({ days: i }));
-    days = { list, index: new Map(list.map((d, i) => [d.toISODate()!, i])) };
-    if (dayLists.size >= 8) dayLists.delete(dayLists.keys().next().value!);
-    dayLists.set(key, days);
-  }
-  return days;
-}
-const dayLists = new Map<string, { list: DateTime[]; index: Map<string, number> }>();
-
-/** The `n` of `found` nearest to `target` (the earlier of two as near), each time once, in time order. */
-function nearestOf(
-  found: Array<{ doctor: Doctor; start: DateTime }>,
-  target: DateTime,
-  n: number,
-): Array<{ doctor: Doctor; start: DateTime }> {
-  const dist = (s: DateTime) => Math.abs(s.toMillis() - target.toMillis());
-  const seen = new Set<number>();
-  return found
-    .sort((a, b) => dist(a.start) - dist(b.start) || a.start.toMillis() - b.start.toMillis())
-    .filter((s) => !seen.has(s.start.toMillis()) && seen.add(s.start.toMillis()))
-    .slice(0, n)
-    .sort((a, b) => a.start.toMillis() - b.start.toMillis());
 }
 
 /** The appointment fields sealed at rest. */

@@ -1,5 +1,6 @@
 import { renderTable } from '../shared/table.js';
-import { canCallRegion, IMPORT_NUMBER_HINT, listPhoneNumbers, type PhoneNumberRow } from '../../vapi/phone-numbers.js';
+import { canCallRegion, listPhoneNumbers, type PhoneNumberRow } from '../../vapi/phone-numbers.js';
+import { IMPORT_NUMBER_HINT } from '../shared/phone-number-hint.js';
 import { loadBotConfig } from '../../domain/clinic.js';
 import { implement, noFlags, type RenderContext } from '../shared/command.js';
 import type { Context } from '../shared/context.js';

@@ -5,7 +5,8 @@ import type { BotConfig } from '../../domain/clinic.js';
 import { vapiRequest } from '../../vapi/client.js';
 import { planSync, resolveServerUrl } from '../../vapi/sync-remote.js';
 import { credentialFingerprint, secretFingerprint } from '../../vapi/credential.js';
-import { canCallRegion, IMPORT_NUMBER_HINT, readPhoneNumber } from '../../vapi/phone-numbers.js';
+import { canCallRegion, readPhoneNumber } from '../../vapi/phone-numbers.js';
+import { IMPORT_NUMBER_HINT } from '../shared/phone-number-hint.js';
 import type { Check, CheckOutcome, PreflightState } from './preflight.js';
 
 // The checks against the Vapi account: the key, then what `sync` would change and what Vapi holds

@@ -18,7 +18,8 @@ import type { Channel } from '../../notify/channel.js';
 import { emailChannel } from '../../notify/email.js';
 import { smsChannel } from '../../notify/sms.js';
 import { reminderCallChannel } from '../../notify/call.js';
-import { canCallRegion, IMPORT_NUMBER_HINT, outboundScope } from '../../vapi/phone-numbers.js';
+import { canCallRegion, outboundScope } from '../../vapi/phone-numbers.js';
+import { IMPORT_NUMBER_HINT } from '../shared/phone-number-hint.js';
 import { resolveVapiSettings } from '../../vapi/client.js';
 import {
   DEFAULT_REMINDER_FIRST_MESSAGE,
