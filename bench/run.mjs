@@ -274,6 +274,10 @@ try {
   const theirs = await throughput(bareUrl, false, 10);
   bare.proc.kill('SIGTERM');
 
+  // PERF-1 as issue 28 restates it: at half the capacity just measured, then at 1,000 req/s.
+  const halfRate = Math.max(1, Math.round(ours.rps / 2));
+  log(`PERF-1: open loop at half the measured capacity, ${halfRate} req/s for ${PERF1_SECONDS} s`);
+  const half = await toolCallLoop(url, halfRate, PERF1_SECONDS, serve.proc.pid);
   log(`PERF-1: open loop at ${PERF1_RATE} req/s for ${PERF1_SECONDS} s`);
   const rssBefore = rssMb(serve.proc.pid);
   const p1 = await toolCallLoop(url, PERF1_RATE, PERF1_SECONDS, serve.proc.pid);
@@ -300,10 +304,21 @@ try {
   const rows = [
     [
       'PERF-1',
+      `tool-call latency at half the capacity measured below (${halfRate} req/s) open loop, ${PERF1_SECONDS} s, signed + durable, on the scale store`,
+      `p50 ${f(half.p50)} ms, p99 ${f(half.p99)} ms, max ${f(half.max)} ms; ${half.ok}/${half.sent} ok, ${half.errors} errors`,
+      'p50 < 2 ms, p99 < 10 ms',
+      half.p50 < 2 && half.p99 < 10 && !half.errors ? 'met' : 'not met',
+    ],
+    [
+      'PERF-1',
       `tool-call latency at ${PERF1_RATE} req/s open loop, ${PERF1_SECONDS} s, signed + durable, on the scale store`,
       `p50 ${f(p1.p50)} ms, p99 ${f(p1.p99)} ms, max ${f(p1.max)} ms; ${p1.ok}/${p1.sent} ok, ${p1.errors} errors`,
-      'p50 < 1 ms, p99 < 10 ms',
-      p1.p50 < 1 && p1.p99 < 10 ? 'met' : 'not met',
+      'p50 < 2 ms, p99 < 10 ms, if capacity allows',
+      ours.rps < PERF1_RATE
+        ? `not met (capacity ${f(ours.rps, 0)} req/s)`
+        : p1.p50 < 2 && p1.p99 < 10
+          ? 'met'
+          : 'not met',
     ],
     [
       'PERF-2',
