@@ -106,41 +106,53 @@ export class AppointmentBook {
   /** Slot keys (`<doctorId>|<UTC ISO start>`, {@link slotKey}) of active appointments for these doctors in [from, to). */
   async occupied(doctorIds: string[], from: DateTime, to: DateTime): Promise<Set<string>> {
     const out = new Set<string>();
-    for (const d of doctorIds) for (const key of await this.activeSlots(d, from, to)) out.add(key);
+    for (const d of doctorIds) for (const r of await this.activeRows(d, from, to, 'activeSlot')) out.add(r.activeSlot!);
     return out;
   }
 
   /**
-   * One doctor's active slot keys in [from, to): a range of the `activeSlot` index, read with the
-   * status and hold expiry from the index alone, never a document. Whatever holds the slot in the
-   * unique index holds it here too (a record of an unknown status included), except a hold that
-   * has run out: what is offered is what can be booked.
+   * One doctor's active appointments in [from, to), `field` and the status and hold expiry of each:
+   * a range of the `activeSlot` index (`activeSlot, status, holdExpiresAt, startMs`), read from the
+   * index alone, never a document. Whatever holds the slot in the unique index holds it here too (a
+   * record of an unknown status included), except a hold that has run out: what is offered is what
+   * can be booked.
    */
-  private async activeSlots(doctorId: string, from: DateTime, to: DateTime): Promise<string[]> {
+  private async activeRows(
+    doctorId: string,
+    from: DateTime,
+    to: DateTime,
+    field: 'activeSlot' | 'startMs',
+  ): Promise<Array<Partial<Appointment>>> {
     const [lo, hi] = [from, to].map((t) => new Date(t.toMillis()).toISOString());
     const rows = await this.col.find(
       { activeSlot: { $gte: `${doctorId}|${lo}`, $lt: `${doctorId}|${hi}` } },
-      { fields: ['activeSlot', 'status', 'holdExpiresAt'], covered: true },
+      { fields: [field, 'status', 'holdExpiresAt'], covered: true },
     );
     const nowMs = this.now().getTime();
-    const out: string[] = [];
-    for (const r of rows)
-      if (r.status !== 'held' || (typeof r.holdExpiresAt === 'number' && r.holdExpiresAt > nowMs))
-        out.push(r.activeSlot!);
-    return out;
+    return rows.filter((r) => r.status !== 'held' || (typeof r.holdExpiresAt === 'number' && r.holdExpiresAt > nowMs));
   }
 
   /**
-   * The start times (epoch ms) each doctor has taken in [from, to), by doctor id: what
-   * {@link freeOn} checks each slot against without building its key.
+   * Adds the start times (epoch ms, from the index: no key to build or parse) each doctor has taken
+   * in [from, to) to `into`, by doctor id: what {@link freeOn} checks each slot against.
    */
-  private async takenTimes(doctors: Doctor[], from: DateTime, to: DateTime): Promise<Map<string, Set<number>>> {
-    const out = new Map<string, Set<number>>();
+  private async addTakenTimes(
+    into: Map<string, Set<number>>,
+    doctors: Doctor[],
+    from: DateTime,
+    to: DateTime,
+  ): Promise<Map<string, Set<number>>> {
     for (const d of doctors) {
-      const keys = await this.activeSlots(d._id, from, to);
-      out.set(d._id, new Set(keys.map((k) => Date.parse(k.slice(d._id.length + 1)))));
+      const set = into.get(d._id) ?? new Set<number>();
+      const rows = await this.activeRows(d._id, from, to, 'startMs');
+      // A record without its start time (hand-made; `preflight` names it) still holds its slot: read by key.
+      if (rows.every((r) => typeof r.startMs === 'number')) for (const r of rows) set.add(r.startMs!);
+      else
+        for (const r of await this.activeRows(d._id, from, to, 'activeSlot'))
+          set.add(Date.parse(r.activeSlot!.slice(d._id.length + 1)));
+      into.set(d._id, set);
     }
-    return out;
+    return into;
   }
 
   /** Free future slots of these doctors on `day` (clinic zone), optionally within a window of minutes. */
@@ -149,11 +161,16 @@ export class AppointmentBook {
     day: DateTime,
     window?: { from: number; to: number },
   ): Promise<Array<{ doctor: Doctor; start: DateTime }>> {
-    const taken = await this.takenTimes(doctors, day.startOf('day'), day.startOf('day').plus({ days: 1 }));
+    const taken = await this.addTakenTimes(
+      new Map(),
+      doctors,
+      day.startOf('day'),
+      day.startOf('day').plus({ days: 1 }),
+    );
     return this.freeOn(doctors, day, taken, window);
   }
 
-  /** The slots of `day` that are in the future and not `taken` ({@link takenTimes}), earliest first. */
+  /** The slots of `day` that are in the future and not `taken` ({@link addTakenTimes}), earliest first. */
   private freeOn(
     doctors: Doctor[],
     day: DateTime,
@@ -180,8 +197,9 @@ export class AppointmentBook {
   /**
    * Up to `n` free slots nearest to `target` (future only, within the booking horizon). The days are
    * searched outwards from the target; the taken slots are read for a window of days around it,
-   * widened (3, 9, 27, … days each way) only when the window did not hold enough: most answers are
-   * within a few days, so the whole horizon is rarely read.
+   * widened (3, 9, 27, … days each way) only when the window did not hold enough, each widening
+   * reading only the days it adds: most answers are within a few days, and a full calendar's
+   * horizon is read once.
    */
   async nearestFree(doctors: Doctor[], target: DateTime, n = 3): Promise<Array<{ doctor: Doctor; start: DateTime }>> {
     const now = DateTime.fromJSDate(this.now(), { zone: this.clinic.timeZone });
@@ -191,13 +209,18 @@ export class AppointmentBook {
     // A target past the horizon searches back from its last day.
     const at = days.index.get(centre.toISODate()!) ?? (centre > horizon ? days.list.length - 1 : 0);
     const last = days.list.length - 1;
+    const taken = new Map<string, Set<number>>();
+    const startOf = (i: number) => days.list[i]!.startOf('day');
+    // The days read so far: [readLo, readHi]; none yet.
+    let [readLo, readHi] = [at + 1, at];
     for (let radius = 3; ; radius *= 3) {
       const [lo, hi] = [Math.max(0, at - radius), Math.min(last, at + radius)];
-      const taken = await this.takenTimes(
-        doctors,
-        days.list[lo]!.startOf('day'),
-        days.list[hi]!.startOf('day').plus({ days: 1 }),
-      );
+      if (readLo > readHi) await this.addTakenTimes(taken, doctors, startOf(lo), startOf(hi).plus({ days: 1 }));
+      else {
+        if (lo < readLo) await this.addTakenTimes(taken, doctors, startOf(lo), startOf(readLo));
+        if (hi > readHi) await this.addTakenTimes(taken, doctors, startOf(readHi + 1), startOf(hi).plus({ days: 1 }));
+      }
+      [readLo, readHi] = [lo, hi];
       const found: Array<{ doctor: Doctor; start: DateTime }> = [];
       for (let offset = 0; offset <= radius && found.length < n * 4; offset++) {
         for (const i of offset === 0 ? [at] : [at + offset, at - offset]) {

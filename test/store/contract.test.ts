@@ -291,3 +291,21 @@ describe('MongoDB that cannot be used: one message naming the setting and the ca
     },
   );
 });
+
+test('issue 28, MongoDB: the index the covering one replaced is dropped on open, the new one made', async () => {
+  const { MongoClient } = await import('mongodb');
+  const dbName = `receptionist_superseded_${process.pid}`;
+  const client = await MongoClient.connect(server.uri());
+  try {
+    const appointments = client.db(dbName).collection('appointments');
+    await appointments.createIndex({ activeSlot: 1, status: 1, holdExpiresAt: 1 }, { sparse: true });
+    const store = await openMongoStore({ uri: server.uri(), dbName });
+    await store.close();
+    const keys = (await appointments.indexes()).map((ix) => Object.keys(ix.key).join(','));
+    expect(keys).not.toContain('activeSlot,status,holdExpiresAt');
+    expect(keys).toContain('activeSlot,status,holdExpiresAt,startMs');
+  } finally {
+    await client.db(dbName).dropDatabase();
+    await client.close();
+  }
+});

@@ -273,6 +273,21 @@ export async function startMongoDouble(opts: { standalone?: boolean } = {}): Pro
       case 'drop':
         dbs.get(db)?.delete(String(cmd[name]));
         return { ok: 1 };
+      case 'dropDatabase':
+        dbs.delete(db);
+        return { ok: 1 };
+      case 'dropIndexes': {
+        const at = c.indexes.findIndex((i) => i.name === cmd.index);
+        if (at < 0)
+          return {
+            ok: 0,
+            errmsg: `index not found with name [${String(cmd.index)}]`,
+            code: 27,
+            codeName: 'IndexNotFound',
+          };
+        c.indexes.splice(at, 1);
+        return { nIndexesWas: c.indexes.length + 2, ok: 1 };
+      }
       case 'listIndexes':
         return { cursor: { id: Long.ZERO, ns, firstBatch: c.indexes.map((i) => ({ v: 2, ...i })) }, ok: 1 };
       default:

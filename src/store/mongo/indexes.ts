@@ -1,9 +1,10 @@
 import type { Db } from 'mongodb';
-import { COLLECTIONS, INDEXES } from '../types.js';
+import { COLLECTIONS, INDEXES, SUPERSEDED_INDEXES, type CollectionName, type IndexSpec } from '../types.js';
 
 /**
  * The MongoDB indexes of {@link INDEXES} (a unique sparse one, or one with `present`, as a partial
- * index), and the call log's and recordings'. Created on open; a no-op once they exist.
+ * index), and the call log's and recordings'. Created on open; a no-op once they exist. The
+ * {@link SUPERSEDED_INDEXES} are dropped, found by their keys (whatever they were named).
  */
 export async function createIndexes(db: Db): Promise<void> {
   for (const name of COLLECTIONS) {
@@ -19,6 +20,13 @@ export async function createIndexes(db: Db): Promise<void> {
               : { unique: ix.unique ?? false, sparse: ix.sparse ?? false },
         );
     }
+  }
+  for (const [name, specs] of Object.entries(SUPERSEDED_INDEXES) as Array<[CollectionName, IndexSpec[]]>) {
+    const keys = new Set(
+      specs.map((ix) => JSON.stringify(Object.fromEntries([ix.field, ...(ix.then ?? [])].map((f) => [f, 1])))),
+    );
+    for (const ix of await db.collection(name).indexes())
+      if (keys.has(JSON.stringify(ix.key)) && ix.name) await db.collection(name).dropIndex(ix.name);
   }
   await db.collection('call_logs').createIndex({ endedAt: -1 });
   // logs --caller: a caller's calls, newest first.

@@ -6,18 +6,20 @@ import {
   COLLECTIONS,
   INDEXES,
   StoreUnavailableError,
+  SUPERSEDED_INDEXES,
   type AuditEntry,
   type ChatRecord,
   type Collection,
   type CollectionName,
   type Doc,
+  type IndexSpec,
   type RecordedMessage,
   type Store,
 } from '../types.js';
 import { StoreError } from '../../errors.js';
 import { thisProcess } from '../../deps.js';
 import { ensurePrivateDir, removeStaleCopies, tightenFiles, tightenMode } from '../private-dir.js';
-import { collectionDdl, SqliteCollection, type BadRecordSink } from './collection.js';
+import { collectionDdl, indexName, SqliteCollection, type BadRecordSink } from './collection.js';
 import { printable } from '../../io.js';
 import {
   atomically,
@@ -95,8 +97,11 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     migrate(db, file);
     // The indexes of INDEXES, new ones included (IF NOT EXISTS: a no-op once there); before an import,
     // so the imported records meet the unique ones.
-    if (!inMemory && (!opts.readOnly || !exists))
+    if (!inMemory && (!opts.readOnly || !exists)) {
       for (const name of COLLECTIONS) for (const sql of collectionDdl(name, INDEXES[name])) db.exec(sql);
+      for (const [name, specs] of Object.entries(SUPERSEDED_INDEXES) as Array<[CollectionName, IndexSpec[]]>)
+        for (const ix of specs) db.exec(`DROP INDEX IF EXISTS ${indexName(name, ix)}`);
+    }
     if (!exists && legacy) {
       // A damaged line is not imported, and stays in the backup folder with its whole file.
       const damaged: string[] = [];
