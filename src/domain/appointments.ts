@@ -111,11 +111,9 @@ export class AppointmentBook {
   }
 
   /**
-   * One doctor's active appointments in [from, to), `field` and the status and hold expiry of each:
-   * a range of the `activeSlot` index (`activeSlot, status, holdExpiresAt, startMs`), read from the
-   * index alone, never a document. Whatever holds the slot in the unique index holds it here too (a
-   * record of an unknown status included), except a hold that has run out: what is offered is what
-   * can be booked.
+   * One doctor's active appointments in [from, to) (`field`, status, hold expiry), from the index
+   * `activeSlot, status, holdExpiresAt, startMs` alone. Whatever holds the slot in the unique index
+   * holds it here (an unknown status too), except a hold that has run out.
    */
   private async activeRows(
     doctorId: string,
