@@ -19,9 +19,12 @@ function minutes(hhmm: string): number {
 export function slotsOnDay(doctor: Doctor, day: DateTime, clinicSlotMinutes: number): readonly DateTime[] {
   const ranges = doctor.weeklyHours[WEEKDAYS[day.weekday - 1]!] ?? [];
   if (!ranges.length) return [];
-  if (doctor.leave?.length && awayOn(doctor, day.toISODate()!)) return [];
+  const date = isoDate(day);
+  if (doctor.leave?.length && awayOn(doctor, date)) return [];
   const slotMinutes = slotLength(doctor, clinicSlotMinutes);
-  const key = `${day.zoneName}|${day.toISODate()}|${slotMinutes}|${ranges.flat().join(',')}`;
+  let hours = hoursKeys.get(ranges);
+  if (hours === undefined) hoursKeys.set(ranges, (hours = ranges.flat().join(',')));
+  const key = `${day.zoneName}|${date}|${slotMinutes}|${hours}`;
   const known = slotCache.get(key);
   if (known) return known;
   const start = day.startOf('day');
@@ -33,6 +36,16 @@ export function slotsOnDay(doctor: Doctor, day: DateTime, clinicSlotMinutes: num
   slotCache.set(key, out);
   return out;
 }
+
+// A slot search asks for the same days (bookableDays' DateTimes) and the same doctor's hours again
+// and again: their key parts are remembered by object, never recomputed per slot search.
+const isoDates = new WeakMap<DateTime, string>();
+const isoDate = (day: DateTime): string => {
+  let d = isoDates.get(day);
+  if (d === undefined) isoDates.set(day, (d = day.toISODate()!));
+  return d;
+};
+const hoursKeys = new WeakMap<object, string>();
 
 /** Days of slots {@link slotsOnDay} remembers (a few doctors' hours over the booking horizon and more). */
 const SLOT_CACHE_DAYS = 4_096;
