@@ -15,7 +15,18 @@ export function fieldExpr(field: string): string {
   return `json_extract(doc, ${pathLiteral(field)})`;
 }
 
+// The fields queried are few and fixed (the code's own names): each literal is made once.
+const pathLiterals = new Map<string, string>();
 function pathLiteral(field: string): string {
+  let literal = pathLiterals.get(field);
+  if (literal === undefined) {
+    if (pathLiterals.size >= 1_000) pathLiterals.clear();
+    pathLiterals.set(field, (literal = makePathLiteral(field)));
+  }
+  return literal;
+}
+
+function makePathLiteral(field: string): string {
   const path = `$${field
     .split('.')
     .map((p) => `."${p.replace(/"/g, '""')}"`)
