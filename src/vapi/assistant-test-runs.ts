@@ -50,6 +50,15 @@ function runError(what: string, s: VapiSettings, err: unknown): Error {
   return translated;
 }
 
+/** `request()`, its failure translated by {@link runError} (`what`: the words after "Vapi would not"). */
+async function vapiStep<T>(what: string, s: VapiSettings, request: () => Promise<unknown>): Promise<T> {
+  try {
+    return (await request()) as T;
+  } catch (err) {
+    throw runError(what, s, err);
+  }
+}
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -80,23 +89,14 @@ async function pollUntil<T>(read: () => Promise<T>, done: (x: T) => boolean, wha
  */
 export async function runEval(s: VapiSettings, body: Record<string, unknown>, o: PollOptions): Promise<EvalRunState> {
   const vapi = await createVapiClient(s);
-  let started: Record<string, unknown>;
-  try {
-    started = await vapi.eval.evalControllerRun(body as never);
-  } catch (err) {
-    throw runError('start the eval run', s, err);
-  }
+  const started = await vapiStep<Record<string, unknown>>('start the eval run', s, () =>
+    vapi.eval.evalControllerRun(body as never),
+  );
   // The spec gives the 201 answer only as an object; Vapi's docs name its id `evalRunId`.
   const id = String(started.evalRunId ?? started.id ?? '');
   if (!id) throw new UntestedError(`Vapi started the eval run but gave no id: ${JSON.stringify(started)}`);
   const run = await pollUntil(
-    async () => {
-      try {
-        return (await vapi.eval.evalControllerGetRun({ id })) as unknown as EvalRunState;
-      } catch (err) {
-        throw runError(`read eval run ${id}`, s, err);
-      }
-    },
+    () => vapiStep<EvalRunState>(`read eval run ${id}`, s, () => vapi.eval.evalControllerGetRun({ id })),
     (r) => r.status === 'ended',
     `eval run ${id}`,
     o,
@@ -132,32 +132,23 @@ export async function runSimulation(
   o: PollOptions & { onStarted?: (run: SimulationRunState) => void },
 ): Promise<{ run: SimulationRunState; items: SimulationItemState[] }> {
   const vapi = await createVapiClient(s);
-  let started: SimulationRunState;
-  try {
-    started = (await vapi.simulationRuns.simulationRunControllerCreate(body as never)) as unknown as SimulationRunState;
-  } catch (err) {
-    throw runError('start the simulation run', s, err);
-  }
+  const started = await vapiStep<SimulationRunState>('start the simulation run', s, () =>
+    vapi.simulationRuns.simulationRunControllerCreate(body as never),
+  );
   o.onStarted?.(started);
   const { id } = started;
   const run = await pollUntil(
-    async () => {
-      try {
-        return (await vapi.simulationRuns.simulationRunControllerFindOne({ id })) as unknown as SimulationRunState;
-      } catch (err) {
-        throw runError(`read simulation run ${id}`, s, err);
-      }
-    },
+    () =>
+      vapiStep<SimulationRunState>(`read simulation run ${id}`, s, () =>
+        vapi.simulationRuns.simulationRunControllerFindOne({ id }),
+      ),
     (r) => r.status === 'ended',
     `simulation run ${id}`,
     o,
   );
-  let items: SimulationItemState[];
-  try {
-    items = (await vapi.simulationRuns.simulationRunControllerFindItems({ id })) as unknown as SimulationItemState[];
-  } catch (err) {
-    throw runError(`read the items of simulation run ${id}`, s, err);
-  }
+  const items = await vapiStep<SimulationItemState[]>(`read the items of simulation run ${id}`, s, () =>
+    vapi.simulationRuns.simulationRunControllerFindItems({ id }),
+  );
   const canceled = items.filter((i) => i.status === 'canceled');
   if (canceled.length)
     throw new UntestedError(
