@@ -19,11 +19,14 @@ type CsvLib = { parse: typeof import('csv-parse').parse; stringify: typeof impor
 let csvLib: CsvLib | undefined;
 /** csv-parse and csv-stringify (~10 MB once loaded), loaded by the first CSV read or write: never by a serve that logs to the store. */
 const csv = (): CsvLib => {
-  const load = createRequire(import.meta.url);
-  return (csvLib ??= {
-    parse: (load('csv-parse') as typeof import('csv-parse')).parse,
-    stringify: (load('csv-stringify/sync') as typeof import('csv-stringify/sync')).stringify,
-  });
+  if (!csvLib) {
+    const load = createRequire(import.meta.url);
+    csvLib = {
+      parse: (load('csv-parse') as typeof import('csv-parse')).parse,
+      stringify: (load('csv-stringify/sync') as typeof import('csv-stringify/sync')).stringify,
+    };
+  }
+  return csvLib;
 };
 
 const HEADER = [...CALL_LOG_COLUMNS, 'checksum'];
