@@ -4,6 +4,7 @@ import { DuplicateKeyError, type Collection, type Store } from '../store/types.j
 import type { ClinicSettings, Customer, Doctor } from './clinic.js';
 import { bookableDays, isSlotStart, nearestOf, slotKey, slotsOnDay } from './schedule.js';
 import { speakableId } from './ids.js';
+import { TakenTimes } from './taken-times.js';
 import { sealNamedFields, type FieldSealer } from './sealer.js';
 import { isSealed } from '../crypto/seal.js';
 
@@ -79,6 +80,7 @@ export const MAX_HOLDS_PER_CALL = 2;
 
 export class AppointmentBook {
   private readonly col: Collection<Appointment>;
+  private readonly taken: TakenTimes;
 
   /**
    * The store, clinic settings, clock and sealer the book works with: also what the front-desk
@@ -91,6 +93,7 @@ export class AppointmentBook {
     readonly sealer: FieldSealer,
   ) {
     this.col = store.collection('appointments');
+    this.taken = new TakenTimes(this.col, clinic.bookingHorizonDays);
   }
 
   /** Seals the sensitive fields among `fields` for the record chain `rootId`, adding the phone's blind index. */
@@ -103,54 +106,39 @@ export class AppointmentBook {
     return this.clinic.bookingHorizonDays;
   }
 
-  /** Slot keys (`<doctorId>|<UTC ISO start>`, {@link slotKey}) of active appointments for these doctors in [from, to). */
+  /**
+   * Slot keys (`<doctorId>|<UTC ISO start>`, {@link slotKey}) of active appointments for these doctors
+   * in [from, to), from the index `activeSlot, status, holdExpiresAt, startMs` alone. Whatever holds
+   * the slot in the unique index holds it here (an unknown status too), except a hold that has run out.
+   */
   async occupied(doctorIds: string[], from: DateTime, to: DateTime): Promise<Set<string>> {
     const out = new Set<string>();
-    for (const d of doctorIds) for (const r of await this.activeRows(d, from, to, 'activeSlot')) out.add(r.activeSlot!);
+    const [lo, hi] = [from, to].map((t) => new Date(t.toMillis()).toISOString());
+    const nowMs = this.now().getTime();
+    for (const d of doctorIds) {
+      const rows = await this.col.find(
+        { activeSlot: { $gte: `${d}|${lo}`, $lt: `${d}|${hi}` } },
+        { fields: ['activeSlot', 'status', 'holdExpiresAt'], covered: true },
+      );
+      for (const r of rows)
+        if (r.status !== 'held' || (typeof r.holdExpiresAt === 'number' && r.holdExpiresAt > nowMs))
+          out.add(r.activeSlot!);
+    }
     return out;
   }
 
   /**
-   * One doctor's active appointments in [from, to) (`field`, status, hold expiry), from the index
-   * `activeSlot, status, holdExpiresAt, startMs` alone. Whatever holds the slot in the unique index
-   * holds it here (an unknown status too), except a hold that has run out.
+   * Adds the start times (epoch ms) each doctor has taken in [from, to) to `into`, by doctor id:
+   * what {@link freeOn} checks each slot against ({@link TakenTimes}: read once while nothing changes).
    */
-  private async activeRows(
-    doctorId: string,
-    from: DateTime,
-    to: DateTime,
-    field: 'activeSlot' | 'startMs',
-  ): Promise<Array<Partial<Appointment>>> {
-    const [lo, hi] = [from, to].map((t) => new Date(t.toMillis()).toISOString());
-    const rows = await this.col.find(
-      { activeSlot: { $gte: `${doctorId}|${lo}`, $lt: `${doctorId}|${hi}` } },
-      { fields: [field, 'status', 'holdExpiresAt'], covered: true },
-    );
-    const nowMs = this.now().getTime();
-    return rows.filter((r) => r.status !== 'held' || (typeof r.holdExpiresAt === 'number' && r.holdExpiresAt > nowMs));
-  }
-
-  /**
-   * Adds the start times (epoch ms, from the index: no key to build or parse) each doctor has taken
-   * in [from, to) to `into`, by doctor id: what {@link freeOn} checks each slot against.
-   */
-  private async addTakenTimes(
+  private addTakenTimes(
     into: Map<string, Set<number>>,
     doctors: Doctor[],
     from: DateTime,
     to: DateTime,
   ): Promise<Map<string, Set<number>>> {
-    for (const d of doctors) {
-      const set = into.get(d._id) ?? new Set<number>();
-      const rows = await this.activeRows(d._id, from, to, 'startMs');
-      // A record without its start time (hand-made; `preflight` names it) still holds its slot: read by key.
-      if (rows.every((r) => typeof r.startMs === 'number')) for (const r of rows) set.add(r.startMs!);
-      else
-        for (const r of await this.activeRows(d._id, from, to, 'activeSlot'))
-          set.add(Date.parse(r.activeSlot!.slice(d._id.length + 1)));
-      into.set(d._id, set);
-    }
-    return into;
+    const ids = doctors.map((d) => d._id);
+    return this.taken.addTo(into, ids, from.toMillis(), to.toMillis(), this.now().getTime());
   }
 
   /** Free future slots of these doctors on `day` (clinic zone), optionally within a window of minutes. */

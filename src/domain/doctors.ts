@@ -119,20 +119,34 @@ export const slotLength = (doctor: Pick<Doctor, 'slotMinutes'>, clinicMinutes: n
  * The doctors as the tools and the front desk see them, by name: each with the clinic's holidays
  * added to their leave (`holiday` set), so a slot search skips both. A doctor or holiday record that
  * fails validation is left out (one bad record must not break every search); `preflight` names it.
- * Read from the store on every call: a change made while `serve` runs is seen by the next call.
+ * A change made while `serve` runs is seen by the next call: the doctors are kept (frozen, shared by
+ * every caller; the array is each caller's own) only while the store says neither collection
+ * changed (`Collection.changes`).
+ * @throws StoreUnavailableError
  */
 export async function clinicDoctors(store: Store): Promise<Doctor[]> {
+  const doctors = store.collection('doctors');
+  const holidaysCol = store.collection('holidays');
+  const changes = await Promise.all([doctors.changes(), holidaysCol.changes()]);
+  const version = changes.every((c) => c) ? changes.map((c) => c!.version).join('/') : undefined;
+  const seen = keptDoctors.get(doctors);
+  if (version !== undefined && seen?.version === version) return [...seen.list];
   const [all, holidays] = await Promise.all([
-    store.collection('doctors').find({}, { sort: { name: 1 } }),
-    store.collection('holidays').find({}, { sort: { from: 1 } }),
+    doctors.find({}, { sort: { name: 1 } }),
+    holidaysCol.find({}, { sort: { from: 1 } }),
   ]);
   const closed: Leave[] = holidays
     .filter((h) => !documentProblem('holidays', h))
     .map((h) => ({ from: h.from, to: h.to, holiday: h.name }));
-  return all
+  const list = all
     .filter((d) => !documentProblem('doctors', d))
-    .map((d) => (closed.length ? { ...d, leave: [...(d.leave ?? []), ...closed] } : d));
+    .map((d) => Object.freeze(closed.length ? { ...d, leave: [...(d.leave ?? []), ...closed] } : d));
+  if (version !== undefined) keptDoctors.set(doctors, { version, list });
+  return [...list];
 }
+
+/** {@link clinicDoctors}' last answer per doctors collection, with the versions it was read at. */
+const keptDoctors = new WeakMap<object, { version: string; list: Doctor[] }>();
 
 /**
  * The one doctor `ref` names: an id (`dr-rao`), else a name or a part of it ("Rao", "Dr. Priya Rao").

@@ -123,6 +123,18 @@ export interface Collection<T extends Doc = Doc> {
    * @throws StoreUnavailableError
    */
   compact(): Promise<void>;
+  /**
+   * What changed since a read, so a hot path may keep what it read (the taken slots, the doctors).
+   * `version`: a token that changes whenever this collection may have changed (any write to it by
+   * this process, committed, rolled back or under way, and any commit by another connection or
+   * process): equal tokens mean a read returns what it returned then. With `since` (a version
+   * returned before), `changed` lists every document this process wrote since, each as it was
+   * before and after the write, when those were all the changes and are still remembered; absent,
+   * anything may have changed. `undefined`: the backend cannot tell (MongoDB): read again.
+   * Waits, like a read, for another context's atomic step on the connection to end.
+   * @throws StoreUnavailableError
+   */
+  changes(since?: string): Promise<{ version: string; changed?: Doc[] } | undefined>;
 }
 
 /** The named collections of the store (MongoDB collection names; SQLite tables `c_<name>`). */

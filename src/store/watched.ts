@@ -58,6 +58,7 @@ const COLLECTION_METHODS: Record<keyof Collection, true> = {
   replaceOne: true,
   deleteMany: true,
   compact: true,
+  changes: true,
 };
 const CALL_LOG_METHODS: Record<keyof CallLogStore, true> = {
   has: true,

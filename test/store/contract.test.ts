@@ -172,6 +172,15 @@ describe.each(backends)('store contract: %s', (_name, open) => {
     expect(resumed).toEqual(listed.slice(500, 503));
   });
 
+  test("changes: the embedded store says what this process wrote; MongoDB can't tell, so nothing is kept", async () => {
+    const col = rawCollection(store, 'doctors');
+    const before = await col.changes();
+    await col.insertOne({ _id: 'x', name: 'X' });
+    const after = await col.changes(before?.version);
+    if (store.kind === 'mongo') expect([before, after]).toEqual([undefined, undefined]);
+    else expect(after?.changed).toEqual([{ _id: 'x', name: 'X' }]);
+  });
+
   test('find with fields reads only those fields (and _id); a missing one is left out', async () => {
     const col = rawCollection(store, 'appointments');
     await col.insertOne({ _id: 'a1', appointmentId: 'A1', activeSlot: 'd|t1', startMs: 5, patientName: 'x' });

@@ -236,3 +236,45 @@ test('issue 28: the index the covering one replaced is dropped when the store op
   expect(indexes()).not.toContain('ix_appointments_activeSlot_status_holdExpiresAt');
   expect(indexes()).toContain('ix_appointments_activeSlot_status_holdExpiresAt_startMs');
 });
+
+test("issue 28: a collection's changes: its own writes listed before and after, anything it cannot account for reported as such", async () => {
+  const store = await openSqliteStore({ dir: tmp.dir });
+  const other = await openSqliteStore({ dir: tmp.dir });
+  const col = rawCollection(store, 'doctors');
+  const changes = async (since?: string) => (await col.changes(since))!;
+  const v0 = (await changes()).version;
+  expect(await changes(v0)).toEqual({ version: v0, changed: [] });
+
+  await col.insertOne({ _id: 'a', name: 'A' });
+  const v1 = (await changes(v0)).version;
+  expect((await changes(v0)).changed).toEqual([{ _id: 'a', name: 'A' }]);
+  await col.updateOne({ _id: 'a' }, { $set: { name: 'A2' } });
+  expect((await changes(v1)).changed).toEqual([
+    { _id: 'a', name: 'A' },
+    { _id: 'a', name: 'A2' },
+  ]);
+  // Another collection's writes are not this one's.
+  const v2 = (await changes()).version;
+  await rawCollection(store, 'holidays').insertOne({ _id: 'h', name: 'x', from: '2026-12-25', to: '2026-12-25' });
+  expect(await changes(v2)).toEqual({ version: v2, changed: [] });
+
+  // What it cannot list: a delete by query, a rolled-back step, another connection's commit, writes long gone.
+  await col.deleteMany({ name: 'nobody' });
+  expect((await changes(v2)).changed).toBeUndefined();
+  const v3 = (await changes()).version;
+  await store
+    .atomically(async () => {
+      await rawCollection(store, 'holidays').insertOne({ _id: 'h2', name: 'y', from: '2026-12-26', to: '2026-12-26' });
+      throw new Error('rolled back');
+    })
+    .catch(() => {});
+  expect((await changes(v3)).changed).toBeUndefined();
+  const v4 = (await changes()).version;
+  await rawCollection(other, 'holidays').insertOne({ _id: 'h3', name: 'z', from: '2026-12-27', to: '2026-12-27' });
+  expect((await changes(v4)).changed).toBeUndefined();
+  const v5 = (await changes()).version;
+  for (let i = 0; i < 65; i++) await col.insertOne({ _id: `d${i}`, name: `D${i}` });
+  expect((await changes(v5)).changed).toBeUndefined();
+  await other.close();
+  await store.close();
+});

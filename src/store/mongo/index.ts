@@ -185,6 +185,11 @@ class MongoCollection<T extends Doc> implements Collection<T> {
     // MongoDB rewrites documents in place; nothing superseded stays readable.
   }
 
+  /** Unknown: other clients write without telling us (a change stream would; not worth one per call). */
+  async changes(): Promise<undefined> {
+    return undefined;
+  }
+
   /** Matches read a batch at a time from the server's cursor (bounded memory at any size). */
   async *iterate(query: Query, opts: { sort?: Record<string, 1 | -1>; limit?: number } = {}): AsyncIterable<T> {
     let c = this.col.find(query, { ...this.inStep(), batchSize: CURSOR_BATCH });

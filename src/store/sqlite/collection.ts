@@ -11,7 +11,7 @@ import {
 } from '../types.js';
 import { StoreError } from '../../errors.js';
 import { applyUpdate, fieldExpr, orderClause, typeExpr, upsertBase, whereClause, type SqlValue } from './query.js';
-import { asStoreError, MALFORMED_JSON, onConnection, prepared, transaction } from './db.js';
+import { asStoreError, foreignChanges, MALFORMED_JSON, onConnection, prepared, transaction } from './db.js';
 import { documentProblem } from '../schemas.js';
 
 /**
@@ -28,6 +28,9 @@ export type BadRecordSink = (collection: CollectionName, id: string, reason: str
  * (doctors' hours, call statuses); every collection's records are checked for being JSON.
  */
 const SHAPE_CHECKED = new Set<CollectionName>(['appointments']);
+
+/** Writes whose documents a collection remembers, for `changes` (a few seconds of a busy line's bookings). */
+const REMEMBERED_WRITES = 64;
 
 /** The table of a collection. */
 export const tableOf = (name: CollectionName) => `c_${name}`;
@@ -61,6 +64,12 @@ export function collectionDdl(name: CollectionName, indexes: IndexSpec[]): strin
 export class SqliteCollection<T extends Doc> implements Collection<T> {
   private readonly table: string;
   private readonly uniqueByIndex: Map<string, string>;
+  /** Writes begun on this collection by this process (see {@link changes}). */
+  private writes = 0;
+  /** The latest writes' documents, before and after, oldest first; `docs` absent: not known (a delete by query). */
+  private readonly recent: Array<{ seq: number; docs?: Doc[] }> = [];
+  /** What the write under way touched, while it runs. */
+  private touched: { docs?: Doc[] } | undefined;
 
   constructor(
     private readonly db: DatabaseSync,
@@ -87,12 +96,12 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
       covered?: boolean;
     } = {},
   ): Promise<T[]> {
-    if (!opts.fields) return this.guard(() => this.select(query, opts, !opts.unchecked));
+    if (!opts.fields) return this.read(() => this.select(query, opts, !opts.unchecked));
     const fields = opts.fields;
     // Covered: no id (a table's index holds its rowid, not `id`) and no order by id, so an index on
     // the fields' expressions answers without reading a document.
     const covered = opts.covered === true;
-    return this.guard(() => {
+    return this.read(() => {
       const limit = opts.limit ? ` LIMIT ${Math.floor(opts.limit)}` : '';
       const columns = fields.map((f, i) => `${fieldExpr(f)} AS f${i}`).join(', ');
       const order = covered && !opts.sort ? '' : orderClause(opts.sort);
@@ -118,7 +127,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   async count(query: Query): Promise<number> {
-    return this.guard(() => {
+    return this.read(() => {
       const row = this.wellFormed(query, (sql, params) =>
         prepared(this.db, `SELECT count(*) AS n FROM ${this.table} WHERE ${sql}`).get(...params),
       ) as { n: number };
@@ -138,6 +147,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     return this.write(() => {
       const [found] = this.select(query, { limit: 1 });
       if (found) {
+        this.touched?.docs?.push(found);
         this.put(applyUpdate(found, update));
         return { matched: 1 };
       }
@@ -153,6 +163,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   async updateMany(query: Query, update: Update): Promise<{ matched: number }> {
     return this.write(() => {
       const found = this.select(query, {});
+      this.touched?.docs?.push(...found);
       for (const d of found) this.put(applyUpdate(d, update));
       return { matched: found.length };
     });
@@ -161,14 +172,17 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   async replaceOne(doc: T): Promise<'inserted' | 'replaced'> {
     return this.write(() => {
       const exists = prepared(this.db, `SELECT 1 FROM ${this.table} WHERE id = ?`).get(doc._id);
-      if (exists) this.put(doc);
-      else this.insert(doc);
+      if (exists) {
+        this.touched!.docs = undefined; // what it replaced is not read: anything may have changed
+        this.put(doc);
+      } else this.insert(doc);
       return exists ? 'replaced' : 'inserted';
     });
   }
 
   async deleteMany(query: Query): Promise<{ deleted: number }> {
     return this.write(() => {
+      this.touched!.docs = undefined; // which documents went is not read
       const changes = this.wellFormed(
         query,
         (sql, params) => prepared(this.db, `DELETE FROM ${this.table} WHERE ${sql}`).run(...params).changes,
@@ -181,6 +195,30 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   async compact(): Promise<void> {
     if (this.readOnly) throw new StoreError('This command opened the store read-only.');
     await this.guard(() => this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)'));
+  }
+
+  /**
+   * `Collection.changes`. The version is other connections' commits and this one's rollbacks
+   * (`foreignChanges`), then this collection's writes; the last {@link REMEMBERED_WRITES} writes'
+   * documents are kept to say what changed.
+   */
+  async changes(since?: string): Promise<{ version: string; changed?: Doc[] }> {
+    return this.read(() => {
+      const foreign = foreignChanges(this.db);
+      const version = `${foreign}.${this.writes}`;
+      const dot = since?.lastIndexOf('.') ?? -1;
+      if (since === undefined || since.slice(0, dot) !== foreign) return { version };
+      const from = Number(since.slice(dot + 1));
+      if (from === this.writes) return { version, changed: [] };
+      if (!((this.recent[0]?.seq ?? Infinity) <= from + 1)) return { version };
+      const changed: Doc[] = [];
+      for (const w of this.recent) {
+        if (w.seq <= from) continue;
+        if (!w.docs) return { version };
+        changed.push(...w.docs);
+      }
+      return { version, changed };
+    });
   }
 
   /**
@@ -242,27 +280,51 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   private insert(doc: T): void {
+    this.touched?.docs?.push(doc);
     const { _id, ...rest } = doc;
     prepared(this.db, `INSERT INTO ${this.table} (id, doc) VALUES (?, ?)`).run(_id, JSON.stringify(rest));
   }
 
   private put(doc: T): void {
+    this.touched?.docs?.push(doc);
     const { _id, ...rest } = doc;
     prepared(this.db, `UPDATE ${this.table} SET doc = ? WHERE id = ?`).run(JSON.stringify(rest), _id);
   }
 
   private write<R>(fn: () => R): Promise<R> {
     if (this.readOnly) return Promise.reject(new StoreError('This command opened the store read-only.'));
-    return this.guard(() => transaction(this.db, fn));
+    return this.guard(() => {
+      // Counted before it runs: a write that fails half-way or is rolled back changes the version too.
+      const seq = ++this.writes;
+      const touched: { docs?: Doc[] } = { docs: [] };
+      this.touched = touched;
+      try {
+        return transaction(this.db, fn);
+      } finally {
+        this.touched = undefined;
+        this.recent.push({ seq, docs: touched.docs });
+        if (this.recent.length > REMEMBERED_WRITES) this.recent.shift();
+      }
+    });
   }
 
   /** Runs `fn`, with SQLite's errors as the store's: a unique violation names its field. */
-  private guard<R>(fn: () => R): Promise<R> {
-    return onConnection(this.db, fn, (err) => {
-      const unique = /UNIQUE constraint failed: (?:index '([^']+)'|(\w+)\.id)/.exec((err as Error).message);
-      if (unique) return new DuplicateKeyError(unique[1] ? this.uniqueByIndex.get(unique[1]) : '_id', { cause: err });
-      return asStoreError(err, `the ${this.name} collection`, this.db);
-    });
+  private guard<R>(fn: () => R, readOnly = false): Promise<R> {
+    return onConnection(
+      this.db,
+      fn,
+      (err) => {
+        const unique = /UNIQUE constraint failed: (?:index '([^']+)'|(\w+)\.id)/.exec((err as Error).message);
+        if (unique) return new DuplicateKeyError(unique[1] ? this.uniqueByIndex.get(unique[1]) : '_id', { cause: err });
+        return asStoreError(err, `the ${this.name} collection`, this.db);
+      },
+      readOnly,
+    );
+  }
+
+  /** {@link guard} for a statement that only reads. */
+  private read<R>(fn: () => R): Promise<R> {
+    return this.guard(fn, true);
   }
 }
 

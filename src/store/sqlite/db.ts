@@ -28,11 +28,11 @@ export function configure(db: DatabaseSync, busyTimeoutMs = BUSY_TIMEOUT_MS): vo
 export function transaction<R>(db: DatabaseSync, fn: () => R): R {
   // Nested calls join the outer transaction (`isTransaction` needs Node 22.16; engines allow 22.13).
   if (open.has(db)) return fn();
-  db.exec('BEGIN IMMEDIATE');
+  prepared(db, 'BEGIN IMMEDIATE').run();
   open.add(db);
   try {
     const r = fn();
-    db.exec('COMMIT');
+    prepared(db, 'COMMIT').run();
     return r;
   } catch (err) {
     rollback(db);
@@ -44,8 +44,22 @@ export function transaction<R>(db: DatabaseSync, fn: () => R): R {
 
 const open = new WeakSet<DatabaseSync>();
 
+/** Transactions rolled back on each connection: what a read inside one saw may be gone. */
+const rollbacks = new WeakMap<DatabaseSync, number>();
+
+/**
+ * What has happened to the connection's data that it did not write itself: commits by other
+ * connections (SQLite's `PRAGMA data_version`) and its own rollbacks. Part of a collection's
+ * `version()`, with the collection's own writes.
+ */
+export function foreignChanges(db: DatabaseSync): string {
+  const row = prepared(db, 'PRAGMA data_version').get() as { data_version: number };
+  return `${row.data_version}.${rollbacks.get(db) ?? 0}`;
+}
+
 /** Rolls back the open transaction, which SQLite may have done already (e.g. on a full disk). */
 function rollback(db: DatabaseSync): void {
+  rollbacks.set(db, (rollbacks.get(db) ?? 0) + 1);
   try {
     db.exec('ROLLBACK');
   } catch {
@@ -126,16 +140,22 @@ export function whenFree(db: DatabaseSync): Promise<void> | undefined {
 /**
  * Runs the synchronous `fn` on `db` once no other context's atomic step holds it
  * ({@link whenFree}), its error mapped by `mapError`: the one way the collections and logs of a
- * connection run their statements.
+ * connection run their statements. A write resolves once its commit is on disk (group commit);
+ * `readOnly` says `fn` writes nothing, so there is no commit to look for.
  */
-export function onConnection<R>(db: DatabaseSync, fn: () => R, mapError: (err: unknown) => unknown): Promise<R> {
+export function onConnection<R>(
+  db: DatabaseSync,
+  fn: () => R,
+  mapError: (err: unknown) => unknown,
+  readOnly = false,
+): Promise<R> {
   const wait = whenFree(db);
-  if (wait) return wait.then(() => onConnection(db, fn, mapError));
+  if (wait) return wait.then(() => onConnection(db, fn, mapError, readOnly));
   const wal = walSyncs.get(db);
   try {
     if (wal?.failed) throw wal.failed;
-    // Inside an atomic step its COMMIT is made durable, not each statement.
-    if (!wal || open.has(db)) return Promise.resolve(fn());
+    // Inside an atomic step its COMMIT is made durable, not each statement; a read writes nothing.
+    if (!wal || readOnly || open.has(db)) return Promise.resolve(fn());
     const before = totalChanges(db);
     const result = fn();
     if (totalChanges(db) === before) return Promise.resolve(result);
@@ -258,14 +278,14 @@ export async function atomically<R>(db: DatabaseSync, fn: () => Promise<R>): Pro
     const token = {};
     steps.set(db, { token, done });
     try {
-      db.exec('BEGIN IMMEDIATE');
+      prepared(db, 'BEGIN IMMEDIATE').run();
     } catch (err) {
       throw asStoreError(err, 'the store', db);
     }
     open.add(db);
     try {
       result = await context.run(token, fn);
-      db.exec('COMMIT');
+      prepared(db, 'COMMIT').run();
     } catch (err) {
       rollback(db);
       throw asStoreError(err, 'the store', db);

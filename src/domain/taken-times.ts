@@ -1,0 +1,96 @@
+import type { Collection } from '../store/types.js';
+import type { Appointment } from './appointments.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * One doctor's active appointments whose start lies in [fromMs, toMs): start times (epoch ms) and,
+ * for each, the instant its claim ends (`Infinity` for a booking; a hold's expiry; `-Infinity` for
+ * a hold without one, which holds nothing).
+ */
+interface DoctorRows {
+  fromMs: number;
+  toMs: number;
+  starts: number[];
+  until: number[];
+}
+
+/** What was read per appointments collection, at its version `version` (`Collection.changes`). */
+const kept = new WeakMap<Collection<Appointment>, { version: string; byDoctor: Map<string, DoctorRows> }>();
+
+/**
+ * The start times each doctor has taken (a live hold or a booking), from the index `activeSlot,
+ * status, holdExpiresAt, startMs` alone. Where the store can say what changed
+ * (`Collection.changes`: the embedded store), a doctor's rows are read for the whole booking
+ * horizon at once and kept until one of that doctor's appointments changes (before or after the
+ * write), or anything the store cannot account for does (another process's commit, a rollback):
+ * a full calendar's refusals, which search outwards day by day for the nearest free times, then
+ * read nothing (issue 28). MongoDB is read on every call. Whether a hold still holds is decided at each
+ * use against `nowMs`, so a hold that runs out frees its slot at once (BOOK-3).
+ */
+export class TakenTimes {
+  constructor(
+    private readonly col: Collection<Appointment>,
+    private readonly horizonDays: number,
+  ) {}
+
+  /**
+   * Adds each doctor's taken start times in [fromMs, toMs) at `nowMs` to `into`, by doctor id.
+   * @throws StoreUnavailableError
+   */
+  async addTo(into: Map<string, Set<number>>, doctorIds: string[], fromMs: number, toMs: number, nowMs: number) {
+    let entry = kept.get(this.col);
+    const changes = await this.col.changes(entry?.version);
+    if (!changes) entry = undefined;
+    else if (!entry || !changes.changed)
+      kept.set(this.col, (entry = { version: changes.version, byDoctor: new Map() }));
+    else {
+      // Only a version with a slot (`<doctorId>|<start>`) takes or gives one back.
+      for (const a of changes.changed as Array<Partial<Appointment>>)
+        if (typeof a.activeSlot === 'string') entry.byDoctor.delete(a.activeSlot.slice(0, a.activeSlot.indexOf('|')));
+      entry.version = changes.version;
+    }
+    for (const id of doctorIds) {
+      let rows = entry?.byDoctor.get(id);
+      if (!rows || rows.fromMs > fromMs || rows.toMs < toMs) {
+        // Kept rows cover today and the horizon (and the window asked), so the next windows fall inside.
+        const at = entry?.version;
+        rows = entry
+          ? await this.read(
+              id,
+              Math.min(fromMs, nowMs - DAY_MS),
+              Math.max(toMs, nowMs + (this.horizonDays + 2) * DAY_MS),
+            )
+          : await this.read(id, fromMs, toMs);
+        // Kept only if no other call took in changes meanwhile: a write those changes listed may be
+        // newer than this read (a write not yet taken in will be, by the next call).
+        if (entry && entry.version === at && kept.get(this.col) === entry) entry.byDoctor.set(id, rows);
+      }
+      const set = into.get(id) ?? new Set<number>();
+      const { starts, until } = rows;
+      for (let i = 0; i < starts.length; i++) {
+        const ms = starts[i]!;
+        if (ms >= fromMs && ms < toMs && until[i]! > nowMs) set.add(ms);
+      }
+      into.set(id, set);
+    }
+    return into;
+  }
+
+  /** One doctor's active rows with a start in [fromMs, toMs), from the covering index. */
+  private async read(doctorId: string, fromMs: number, toMs: number): Promise<DoctorRows> {
+    const [lo, hi] = [fromMs, toMs].map((ms) => `${doctorId}|${new Date(ms).toISOString()}`);
+    const found = await this.col.find(
+      { activeSlot: { $gte: lo, $lt: hi } },
+      { fields: ['startMs', 'status', 'holdExpiresAt', 'activeSlot'], covered: true },
+    );
+    const starts: number[] = [];
+    const until: number[] = [];
+    for (const r of found) {
+      // A record without its start time (hand-made; `preflight` names it) still holds its slot: read by key.
+      starts.push(typeof r.startMs === 'number' ? r.startMs : Date.parse(r.activeSlot!.slice(doctorId.length + 1)));
+      until.push(r.status !== 'held' ? Infinity : typeof r.holdExpiresAt === 'number' ? r.holdExpiresAt : -Infinity);
+    }
+    return { fromMs, toMs, starts, until };
+  }
+}
