@@ -68,7 +68,6 @@ export interface Patient {
 
 export type ClaimResult = { ok: true; appointment: Appointment } | { ok: false; reason: 'taken' };
 
-/** Booking operations on one store; `now` is injected so tests control expiry. */
 /** How many fresh ids a new appointment tries before giving up (each collision is independent). */
 const ID_ATTEMPTS = 8;
 
@@ -78,6 +77,7 @@ export const APPOINTMENT_ID_LENGTH = 9;
 /** How many slots one call may hold at once (`check_availability` of several exact times). */
 export const MAX_HOLDS_PER_CALL = 2;
 
+/** Booking operations on one store; `now` is injected so tests control expiry. */
 export class AppointmentBook {
   private readonly col: Collection<Appointment>;
   private readonly taken: TakenTimes;
@@ -197,8 +197,10 @@ export class AppointmentBook {
     const last = days.list.length - 1;
     const taken = new Map<string, Set<number>>();
     const startOf = (i: number) => days.list[i]!.startOf('day');
-    // The days read so far: [readLo, readHi]; none yet.
+    // The days read so far: [readLo, readHi]; none yet. A day's free slots, once its taken ones are
+    // read, stay what they are while the search widens: worked out once, by day index.
     let [readLo, readHi] = [at + 1, at];
+    const freeByDay = new Map<number, Array<{ doctor: Doctor; start: DateTime }>>();
     for (let radius = 3; ; radius *= 3) {
       const [lo, hi] = [Math.max(0, at - radius), Math.min(last, at + radius)];
       if (readLo > readHi) await this.addTakenTimes(taken, doctors, startOf(lo), startOf(hi).plus({ days: 1 }));
@@ -211,7 +213,10 @@ export class AppointmentBook {
       for (let offset = 0; offset <= radius && found.length < n * 4; offset++) {
         for (const i of offset === 0 ? [at] : [at + offset, at - offset]) {
           const day = i >= lo && i <= hi ? days.list[i] : undefined;
-          if (day && day <= horizon) found.push(...this.freeOn(doctors, day, taken));
+          if (!day || day > horizon) continue;
+          let free = freeByDay.get(i);
+          if (!free) freeByDay.set(i, (free = this.freeOn(doctors, day, taken)));
+          found.push(...free);
         }
       }
       if (found.length >= n * 4 || (lo === 0 && hi === last)) return nearestOf(found, target, n);

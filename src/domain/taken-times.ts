@@ -4,8 +4,8 @@ import type { Appointment } from './appointments.js';
 const DAY_MS = 86_400_000;
 
 /**
- * One doctor's active appointments whose start lies in [fromMs, toMs): start times (epoch ms) and,
- * for each, the instant its claim ends (`Infinity` for a booking; a hold's expiry; `-Infinity` for
+ * One doctor's active appointments whose start lies in [fromMs, toMs): start times (epoch ms, in
+ * ascending order) and, for each, the instant its claim ends (`Infinity` for a booking; a hold's expiry; `-Infinity` for
  * a hold without one, which holds nothing).
  */
 interface DoctorRows {
@@ -68,10 +68,14 @@ export class TakenTimes {
       }
       const set = into.get(id) ?? new Set<number>();
       const { starts, until } = rows;
-      for (let i = 0; i < starts.length; i++) {
-        const ms = starts[i]!;
-        if (ms >= fromMs && ms < toMs && until[i]! > nowMs) set.add(ms);
+      // The first start at or after fromMs (binary search), then the window's starts only.
+      let [lo, hi] = [0, starts.length];
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (starts[mid]! < fromMs) lo = mid + 1;
+        else hi = mid;
       }
+      for (let i = lo; i < starts.length && starts[i]! < toMs; i++) if (until[i]! > nowMs) set.add(starts[i]!);
       into.set(id, set);
     }
     return into;
