@@ -115,24 +115,34 @@ export function matchDoctors(doctors: Doctor[], opts: { doctor?: string; special
   return doctors;
 }
 
+/** The days a clinic books, as {@link bookableDays} gives them. */
+export interface BookableDays {
+  /** Starts of day in the clinic's zone, today first. */
+  list: DateTime[];
+  /** Index in `list` by ISO date. */
+  index: Map<string, number>;
+  /** The last moment of the last day: a time after it is past the booking horizon. */
+  end: DateTime;
+}
+
 /**
  * Today and the following `horizonDays` days (starts of day in the clinic's zone) with their ISO
  * dates, made once per day and zone: searching a full calendar walks them all, and each DateTime
  * made costs a time-zone offset lookup.
  */
-export function bookableDays(now: DateTime, horizonDays: number): { list: DateTime[]; index: Map<string, number> } {
+export function bookableDays(now: DateTime, horizonDays: number): BookableDays {
   const key = `${now.zoneName}|${now.toISODate()}|${horizonDays}`;
   let days = dayLists.get(key);
   if (!days) {
     const today = now.startOf('day');
     const list = Array.from({ length: horizonDays + 1 }, (_, i) => today.plus({ days: i }));
-    days = { list, index: new Map(list.map((d, i) => [d.toISODate()!, i])) };
+    days = { list, index: new Map(list.map((d, i) => [d.toISODate()!, i])), end: list.at(-1)!.endOf('day') };
     if (dayLists.size >= 8) dayLists.delete(dayLists.keys().next().value!);
     dayLists.set(key, days);
   }
   return days;
 }
-const dayLists = new Map<string, { list: DateTime[]; index: Map<string, number> }>();
+const dayLists = new Map<string, BookableDays>();
 
 /** The `n` of `found` nearest to `target` (the earlier of two as near), each time once, in time order. */
 export function nearestOf(

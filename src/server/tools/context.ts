@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { FrontDesk } from '../../domain/front-desk.js';
 import type { Store } from '../../store/types.js';
 import type { BotConfig, Doctor } from '../../domain/clinic.js';
-import { openWindow } from '../../domain/schedule.js';
+import { bookableDays, openWindow } from '../../domain/schedule.js';
 import { clinicDoctors } from '../../domain/doctors.js';
 import type { FieldSealer } from '../../domain/sealer.js';
 import { resolveSpokenTime, spokenDay, type SpokenTime } from '../../domain/spoken-time.js';
@@ -83,7 +83,7 @@ export function resolveTime(ctx: ToolContext, text: string, all: Doctor[]): Spok
   const { timeZone, bookingHorizonDays, locale } = ctx.config.clinic;
   const time = resolveSpokenTime(text, ctx.now(), timeZone, openWindow(all), locale);
   if (time.kind === 'question') return time;
-  const last = nowInClinic(ctx).plus({ days: bookingHorizonDays }).endOf('day');
+  const last = bookableDays(nowInClinic(ctx), bookingHorizonDays).end;
   const asked = time.kind === 'day' ? time.day : time.start;
   if (asked > last)
     return {
