@@ -88,13 +88,14 @@ export class TakenTimes {
       { activeSlot: { $gte: lo, $lt: hi } },
       { fields: ['startMs', 'status', 'holdExpiresAt', 'activeSlot'], covered: true },
     );
-    const starts: number[] = [];
-    const until: number[] = [];
-    for (const r of found) {
-      // A record without its start time (hand-made; `preflight` names it) still holds its slot: read by key.
-      starts.push(typeof r.startMs === 'number' ? r.startMs : Date.parse(r.activeSlot!.slice(doctorId.length + 1)));
-      until.push(r.status !== 'held' ? Infinity : typeof r.holdExpiresAt === 'number' ? r.holdExpiresAt : -Infinity);
-    }
-    return { fromMs, toMs, starts, until };
+    const rows = found
+      .map((r) => ({
+        // A record without its start time (hand-made; `preflight` names it) still holds its slot: read by key.
+        start: typeof r.startMs === 'number' ? r.startMs : Date.parse(r.activeSlot!.slice(doctorId.length + 1)),
+        until: r.status !== 'held' ? Infinity : typeof r.holdExpiresAt === 'number' ? r.holdExpiresAt : -Infinity,
+      }))
+      // The index's order is the key's, which a hand-made record's start need not follow.
+      .sort((a, b) => a.start - b.start);
+    return { fromMs, toMs, starts: rows.map((r) => r.start), until: rows.map((r) => r.until) };
   }
 }

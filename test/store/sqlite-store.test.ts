@@ -275,6 +275,14 @@ test("issue 28: a collection's changes: its own writes listed before and after, 
   const v5 = (await changes()).version;
   for (let i = 0; i < 65; i++) await col.insertOne({ _id: `d${i}`, name: `D${i}` });
   expect((await changes(v5)).changed).toBeUndefined();
+  // A bulk rewrite is not kept document by document.
+  for (let i = 65; i < 300; i++) await col.insertOne({ _id: `d${i}`, name: `D${i}` });
+  const v6 = (await changes()).version;
+  await col.updateMany({ name: { $gte: 'D' } }, { $set: { seen: true } });
+  expect((await changes(v6)).changed).toBeUndefined();
+  const v7 = (await changes()).version;
+  await col.updateMany({ _id: { $in: ['d1', 'd2'] } }, { $set: { seen: false } });
+  expect((await changes(v7)).changed).toHaveLength(4);
   await other.close();
   await store.close();
 });

@@ -29,8 +29,13 @@ export type BadRecordSink = (collection: CollectionName, id: string, reason: str
  */
 const SHAPE_CHECKED = new Set<CollectionName>(['appointments']);
 
-/** Writes whose documents a collection remembers, for `changes` (a few seconds of a busy line's bookings). */
+/**
+ * Writes whose documents a collection remembers, for `changes` (a few seconds of a busy line's
+ * bookings), and the most documents one write may touch and still be listed (a bulk rewrite, such as
+ * the hourly forgetting of contact details, says "anything may have changed" instead of being kept).
+ */
 const REMEMBERED_WRITES = 64;
+const REMEMBERED_DOCS = 256;
 
 /** The table of a collection. */
 export const tableOf = (name: CollectionName) => `c_${name}`;
@@ -302,7 +307,8 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
         return transaction(this.db, fn);
       } finally {
         this.touched = undefined;
-        this.recent.push({ seq, docs: touched.docs });
+        const docs = touched.docs && touched.docs.length <= REMEMBERED_DOCS ? touched.docs : undefined;
+        this.recent.push({ seq, docs });
         if (this.recent.length > REMEMBERED_WRITES) this.recent.shift();
       }
     });
