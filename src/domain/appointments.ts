@@ -132,11 +132,11 @@ export class AppointmentBook {
    * what {@link freeOn} checks each slot against ({@link TakenTimes}: read once while nothing changes).
    */
   private addTakenTimes(
-    into: Map<string, Set<number>>,
+    into: Map<string, ReadonlySet<number>>,
     doctors: Doctor[],
     from: DateTime,
     to: DateTime,
-  ): Promise<Map<string, Set<number>>> {
+  ): Promise<Map<string, ReadonlySet<number>>> {
     const ids = doctors.map((d) => d._id);
     return this.taken.addTo(into, ids, from.toMillis(), to.toMillis(), this.now().getTime());
   }
@@ -160,7 +160,7 @@ export class AppointmentBook {
   private freeOn(
     doctors: Doctor[],
     day: DateTime,
-    taken: Map<string, Set<number>>,
+    taken: Map<string, ReadonlySet<number>>,
     window?: { from: number; to: number },
   ): Array<{ doctor: Doctor; start: DateTime }> {
     const nowMs = this.now().getTime();
@@ -195,7 +195,7 @@ export class AppointmentBook {
     // A target past the horizon searches back from its last day.
     const at = days.index.get(centre.toISODate()!) ?? (centre > horizon ? days.list.length - 1 : 0);
     const last = days.list.length - 1;
-    const taken = new Map<string, Set<number>>();
+    const taken = new Map<string, ReadonlySet<number>>();
     const startOf = (i: number) => days.list[i]!.startOf('day');
     // The days read so far: [readLo, readHi]; none yet. A day's free slots, once its taken ones are
     // read, stay what they are while the search widens: worked out once, by day index.

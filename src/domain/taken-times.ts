@@ -13,6 +13,8 @@ interface DoctorRows {
   toMs: number;
   starts: number[];
   until: number[];
+  /** The starts taken at `live.at`, shared by every search until a hold among them runs out (`live.lapse`). */
+  live?: { set: ReadonlySet<number>; at: number; lapse: number };
 }
 
 /** What was read per appointments collection, at its version `version` (`Collection.changes`). */
@@ -35,10 +37,18 @@ export class TakenTimes {
   ) {}
 
   /**
-   * Adds each doctor's taken start times in [fromMs, toMs) at `nowMs` to `into`, by doctor id.
+   * Adds each doctor's start times taken at `nowMs` in [fromMs, toMs) to `into`, by doctor id: a set
+   * that may hold more of that doctor's times, outside the window, and may be shared (never change
+   * one; a second window's times come as a new set holding both).
    * @throws StoreUnavailableError
    */
-  async addTo(into: Map<string, Set<number>>, doctorIds: string[], fromMs: number, toMs: number, nowMs: number) {
+  async addTo(
+    into: Map<string, ReadonlySet<number>>,
+    doctorIds: string[],
+    fromMs: number,
+    toMs: number,
+    nowMs: number,
+  ): Promise<Map<string, ReadonlySet<number>>> {
     let entry = kept.get(this.col);
     const changes = await this.col.changes(entry?.version);
     if (!changes) entry = undefined;
@@ -66,17 +76,10 @@ export class TakenTimes {
         // newer than this read (a write not yet taken in will be, by the next call).
         if (entry && entry.version === at && kept.get(this.col) === entry) entry.byDoctor.set(id, rows);
       }
-      const set = into.get(id) ?? new Set<number>();
-      const { starts, until } = rows;
-      // The first start at or after fromMs (binary search), then the window's starts only.
-      let [lo, hi] = [0, starts.length];
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (starts[mid]! < fromMs) lo = mid + 1;
-        else hi = mid;
-      }
-      for (let i = lo; i < starts.length && starts[i]! < toMs; i++) if (until[i]! > nowMs) set.add(starts[i]!);
-      into.set(id, set);
+      const taken = liveAt(rows, nowMs);
+      const mine = into.get(id);
+      if (!mine) into.set(id, taken);
+      else if (mine !== taken) into.set(id, new Set([...mine, ...taken]));
     }
     return into;
   }
@@ -98,4 +101,23 @@ export class TakenTimes {
       .sort((a, b) => a.start - b.start);
     return { fromMs, toMs, starts: rows.map((r) => r.start), until: rows.map((r) => r.until) };
   }
+}
+
+/**
+ * The starts of `rows` taken at `nowMs`: the set made last time while no hold in it has run out
+ * since (and the clock has not gone back), else a new one, kept for the next search.
+ */
+function liveAt(rows: DoctorRows, nowMs: number): ReadonlySet<number> {
+  const live = rows.live;
+  if (live && live.at <= nowMs && nowMs < live.lapse) return live.set;
+  const set = new Set<number>();
+  let lapse = Infinity;
+  for (let i = 0; i < rows.starts.length; i++) {
+    const until = rows.until[i]!;
+    if (until <= nowMs) continue;
+    set.add(rows.starts[i]!);
+    lapse = Math.min(lapse, until);
+  }
+  rows.live = { set, at: nowMs, lapse };
+  return set;
 }
