@@ -1,5 +1,3 @@
-import { Writable } from 'node:stream';
-
 /**
  * The only way commands print. Data goes to `out` (stdout), chatter to `err` (stderr).
  * `isOutTTY`/`isErrTTY` decide tables and colors; `canPrompt` is false in CI or with pipes.
@@ -63,10 +61,13 @@ export function createProcessIO(): IO {
     error: (t) => void process.stderr.write(`${t}\n`),
     out: process.stdout,
     err: process.stderr,
-    stdin: process.stdin,
+    // Read on first use: opening stdin sets up a stream (and `net`) that most commands never need.
+    get stdin() {
+      return process.stdin;
+    },
     isOutTTY,
     isErrTTY,
-    canPrompt: Boolean(process.stdin.isTTY) && isOutTTY,
+    canPrompt: process.getBuiltinModule('node:tty').isatty(0) && isOutTTY,
     color: isErrTTY && !process.env.NO_COLOR,
     columns: process.stdout.columns || 100,
   };
@@ -84,6 +85,8 @@ export type TestIO = MemoryIO;
 export function createMemoryIO(
   opts: { isTTY?: boolean; stdin?: NodeJS.ReadableStream; columns?: number } = {},
 ): MemoryIO {
+  // Loaded here, not at the top: every command imports this module, few make a memory IO.
+  const { Writable } = process.getBuiltinModule('node:stream');
   let out = '';
   let err = '';
   const sink = (append: (s: string) => void) =>

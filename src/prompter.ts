@@ -14,7 +14,9 @@ export interface Prompter {
 }
 
 export function createPrompter(io: IO): Prompter {
-  const context = { input: io.stdin, output: io.err } as Parameters<typeof import('@inquirer/prompts').input>[1];
+  // stdin is opened when a prompt asks, not before: most commands never read it.
+  type Context = Parameters<typeof import('@inquirer/prompts').input>[1];
+  const context = () => ({ input: io.stdin, output: io.err }) as Context;
   const cancelled = (err: unknown): never => {
     if (err instanceof Error && err.name === 'ExitPromptError') throw new CancelledError();
     throw err;
@@ -22,15 +24,15 @@ export function createPrompter(io: IO): Prompter {
   return {
     async input(message) {
       const { input } = await import('@inquirer/prompts');
-      return input({ message }, context).catch(cancelled);
+      return input({ message }, context()).catch(cancelled);
     },
     async select(message, choices) {
       const { select } = await import('@inquirer/prompts');
-      return select({ message, choices, pageSize: 15 }, context).catch(cancelled);
+      return select({ message, choices, pageSize: 15 }, context()).catch(cancelled);
     },
     async password(message) {
       const { password } = await import('@inquirer/prompts');
-      return password({ message, mask: false }, context).catch(cancelled);
+      return password({ message, mask: false }, context()).catch(cancelled);
     },
   };
 }
