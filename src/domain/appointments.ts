@@ -134,11 +134,11 @@ export class AppointmentBook {
   private addTakenTimes(
     into: Map<string, ReadonlySet<number>>,
     doctors: Doctor[],
-    from: DateTime,
-    to: DateTime,
+    fromMs: number,
+    toMs: number,
   ): Promise<Map<string, ReadonlySet<number>>> {
     const ids = doctors.map((d) => d._id);
-    return this.taken.addTo(into, ids, from.toMillis(), to.toMillis(), this.now().getTime());
+    return this.taken.addTo(into, ids, fromMs, toMs, this.now().getTime());
   }
 
   /** Free future slots of these doctors on `day` (clinic zone), optionally within a window of minutes. */
@@ -147,11 +147,12 @@ export class AppointmentBook {
     day: DateTime,
     window?: { from: number; to: number },
   ): Promise<Array<{ doctor: Doctor; start: DateTime }>> {
+    const dayStart = day.startOf('day');
     const taken = await this.addTakenTimes(
       new Map(),
       doctors,
-      day.startOf('day'),
-      day.startOf('day').plus({ days: 1 }),
+      dayStart.toMillis(),
+      dayStart.plus({ days: 1 }).toMillis(),
     );
     return this.freeOn(doctors, day, taken, window);
   }
@@ -196,17 +197,18 @@ export class AppointmentBook {
     const at = days.index.get(centre.toISODate()!) ?? (centre > horizon ? days.list.length - 1 : 0);
     const last = days.list.length - 1;
     const taken = new Map<string, ReadonlySet<number>>();
-    const startOf = (i: number) => days.list[i]!.startOf('day');
+    // Day i begins at its list entry; the day after the last at the end of the horizon.
+    const startOf = (i: number) => (i < days.list.length ? days.list[i]!.toMillis() : days.end.toMillis() + 1);
     // The days read so far: [readLo, readHi]; none yet. A day's free slots, once its taken ones are
     // read, stay what they are while the search widens: worked out once, by day index.
     let [readLo, readHi] = [at + 1, at];
     const freeByDay = new Map<number, Array<{ doctor: Doctor; start: DateTime }>>();
     for (let radius = 3; ; radius *= 3) {
       const [lo, hi] = [Math.max(0, at - radius), Math.min(last, at + radius)];
-      if (readLo > readHi) await this.addTakenTimes(taken, doctors, startOf(lo), startOf(hi).plus({ days: 1 }));
+      if (readLo > readHi) await this.addTakenTimes(taken, doctors, startOf(lo), startOf(hi + 1));
       else {
         if (lo < readLo) await this.addTakenTimes(taken, doctors, startOf(lo), startOf(readLo));
-        if (hi > readHi) await this.addTakenTimes(taken, doctors, startOf(readHi + 1), startOf(hi).plus({ days: 1 }));
+        if (hi > readHi) await this.addTakenTimes(taken, doctors, startOf(readHi + 1), startOf(hi + 1));
       }
       [readLo, readHi] = [lo, hi];
       const found: Array<{ doctor: Doctor; start: DateTime }> = [];

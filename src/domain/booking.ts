@@ -48,11 +48,13 @@ export function whyUnbookable(
     return holiday ? { kind: 'holiday', name: holiday } : { kind: 'away', doctors };
   }
   // Within a doctor's hours, but between two appointment times ("12:15").
-  const between = doctors.find((d) =>
-    slotsOnDay(d, start.startOf('day'), clinic.slotMinutes).some(
-      (s) => s < start && start < s.plus({ minutes: slotLength(d, clinic.slotMinutes) }),
-    ),
-  );
+  const at = start.toMillis();
+  const between = doctors.find((d) => {
+    const lengthMs = slotLength(d, clinic.slotMinutes) * 60_000;
+    return slotsOnDay(d, start.startOf('day'), clinic.slotMinutes).some(
+      (s) => s.toMillis() < at && at < s.toMillis() + lengthMs,
+    );
+  });
   if (between) return { kind: 'between-slots', minutes: slotLength(between, clinic.slotMinutes) };
   return { kind: 'not-working', doctors };
 }

@@ -3,6 +3,8 @@ import type { CredentialRecord, SecretRotation, SyncState, TunnelRecord } from '
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
+/** The days of the week as spoken, Monday first (luxon's `weekday` 1–7 is the index + 1). */
+export const WEEKDAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
 
 /** Clinic-wide settings (templates/bot-config/clinic.json). */
 export interface ClinicSettings {

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import './zone-offsets.js';
-import { WEEKDAYS, type Doctor } from './clinic.js';
+import { WEEKDAY_NAMES, WEEKDAYS, type Doctor } from './clinic.js';
 import type { OpenWindow } from './spoken-time.js';
 import { awayOn, slotLength } from './doctors.js';
 
@@ -73,8 +73,7 @@ export function openWindow(doctors: Doctor[]): OpenWindow {
 
 /** Days of the week the doctor works, e.g. ["Monday", "Wednesday"]. */
 export function workingDays(doctor: Doctor): string[] {
-  const names = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
-  return WEEKDAYS.flatMap((w, i) => ((doctor.weeklyHours[w]?.length ?? 0) > 0 ? [names[i]!] : []));
+  return WEEKDAYS.flatMap((w, i) => ((doctor.weeklyHours[w]?.length ?? 0) > 0 ? [WEEKDAY_NAMES[i]!] : []));
 }
 
 /** Key of one doctor's slot, unique among active appointments: `<doctorId>|<start UTC ISO>`. */

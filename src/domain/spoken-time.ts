@@ -4,6 +4,7 @@ import { casual, GB } from 'chrono-node/en';
 import type { ParsedComponents } from 'chrono-node';
 import { DateTime, FixedOffsetZone } from 'luxon';
 import './zone-offsets.js';
+import { WEEKDAY_NAMES } from './clinic.js';
 
 /**
  * What a caller's spoken date and time resolve to, in the clinic's time zone.
@@ -237,13 +238,31 @@ function ordinal(n: number): string {
 
 /** "Monday 24 November" */
 export function spokenDay(dt: DateTime): string {
-  return dt.toFormat('cccc d MMMM');
+  // In English whatever the machine's locale (luxon's toFormat would use it), and without a format
+  // string parsed and an Intl call per time spoken: a refusal speaks several.
+  return `${WEEKDAY_NAMES[dt.weekday - 1]} ${dt.day} ${MONTH_NAMES[dt.month - 1]}`;
 }
 
 /** "2 PM", "2:30 PM" */
 export function spokenTime(dt: DateTime): string {
-  return dt.minute === 0 ? dt.toFormat('h a') : dt.toFormat('h:mm a');
+  const hour = `${dt.hour % 12 || 12}${dt.minute === 0 ? '' : `:${String(dt.minute).padStart(2, '0')}`}`;
+  return `${hour} ${dt.hour < 12 ? 'AM' : 'PM'}`;
 }
+
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+] as const;
 
 /** "Monday 24 November at 2 PM" */
 export function spokenDateTime(dt: DateTime): string {
