@@ -2,9 +2,9 @@ import { DateTime } from 'luxon';
 import './zone-offsets.js';
 import { DuplicateKeyError, type Collection, type Store } from '../store/types.js';
 import type { ClinicSettings, Customer, Doctor } from './clinic.js';
-import { bookableDays, isSlotStart, nearestOf, slotKey, slotsOnDay } from './schedule.js';
+import { bookableDays, isSlotStart, nearestOf, slotKey } from './schedule.js';
 import { speakableId } from './ids.js';
-import { TakenTimes } from './taken-times.js';
+import { freeStarts, TakenTimes } from './taken-times.js';
 import { sealNamedFields, type FieldSealer } from './sealer.js';
 import { isSealed } from '../crypto/seal.js';
 
@@ -167,14 +167,11 @@ export class AppointmentBook {
     const nowMs = this.now().getTime();
     const out: Array<{ doctor: Doctor; start: DateTime }> = [];
     for (const doctor of doctors) {
-      const takenByDoctor = taken.get(doctor._id);
-      for (const start of slotsOnDay(doctor, day, this.clinic.slotMinutes)) {
+      for (const start of freeStarts(doctor, day, this.clinic.slotMinutes, taken.get(doctor._id), nowMs)) {
         if (window) {
           const m = start.hour * 60 + start.minute;
           if (m < window.from || m >= window.to) continue;
         }
-        const ms = start.toMillis();
-        if (ms <= nowMs || takenByDoctor?.has(ms)) continue;
         out.push({ doctor, start });
       }
     }

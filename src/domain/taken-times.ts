@@ -1,5 +1,8 @@
+import type { DateTime } from 'luxon';
 import type { Collection } from '../store/types.js';
 import type { Appointment } from './appointments.js';
+import type { Doctor } from './clinic.js';
+import { slotsOnDay } from './schedule.js';
 
 const DAY_MS = 86_400_000;
 
@@ -121,3 +124,33 @@ function liveAt(rows: DoctorRows, nowMs: number): ReadonlySet<number> {
   rows.live = { set, at: nowMs, lapse };
   return set;
 }
+
+/**
+ * A doctor's slots on `day` that start after `nowMs` and are not in `taken`, in the order
+ * {@link slotsOnDay} gives them. While every slot of the day is still ahead, the answer depends
+ * only on the taken set and the doctor, so it is kept with the set (shared while nothing changes,
+ * see {@link TakenTimes}): the next search of a full calendar walks none of that day's slots again.
+ * Shared: do not change it.
+ */
+export function freeStarts(
+  doctor: Doctor,
+  day: DateTime,
+  slotMinutes: number,
+  taken: ReadonlySet<number> | undefined,
+  nowMs: number,
+): readonly DateTime[] {
+  const slots = slotsOnDay(doctor, day, slotMinutes);
+  const keep = taken && slots.every((s) => s.toMillis() > nowMs);
+  let byDay = keep ? freeKept.get(taken)?.get(doctor) : undefined;
+  const known = byDay?.get(day);
+  if (known) return known;
+  const free = slots.filter((s) => s.toMillis() > nowMs && !taken?.has(s.toMillis()));
+  if (keep) {
+    let byDoctor = freeKept.get(taken);
+    if (!byDoctor) freeKept.set(taken, (byDoctor = new WeakMap()));
+    if (!byDay) byDoctor.set(doctor, (byDay = new WeakMap()));
+    byDay.set(day, free);
+  }
+  return free;
+}
+const freeKept = new WeakMap<ReadonlySet<number>, WeakMap<Doctor, WeakMap<DateTime, readonly DateTime[]>>>();

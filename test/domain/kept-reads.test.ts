@@ -107,3 +107,14 @@ test("the doctors are read again once a doctor or a holiday changes, in this pro
   const withHoliday = await clinicDoctors(store);
   expect(withHoliday.every((d) => d.leave?.some((l) => l.holiday === 'Diwali'))).toBe(true);
 });
+
+test("a day's free times kept from one search are not offered once they are past: the clock moves on, nothing is written", async () => {
+  const base = testAppointmentBook(store);
+  let clock = new Date('2026-11-22T17:30:00Z'); // Sunday 23:00 in Kolkata
+  const book = new AppointmentBook(store, base.clinic, () => clock, base.sealer);
+  expect((await free(book)).slice(0, 2)).toEqual(['09:00 dr', '09:00 dr-b']);
+  clock = new Date('2026-11-23T03:45:00Z'); // Monday 09:15
+  expect((await free(book)).slice(0, 2)).toEqual(['09:30 dr', '09:30 dr-b']);
+  const nearest = await book.nearestFree([MONDAY_DOCTOR], at('09:00'), 2);
+  expect(nearest.map((s) => s.start.toFormat('HH:mm'))).toEqual(['09:30', '10:00']);
+});
