@@ -4,10 +4,17 @@ import { WEEKDAY_NAMES, WEEKDAYS, type Doctor } from './clinic.js';
 import type { OpenWindow } from './spoken-time.js';
 import { awayOn, slotLength } from './doctors.js';
 
+/** "HH:MM" as minutes after midnight; remembered (at most the 1,441 times of a day, "24:00" too). */
 function minutes(hhmm: string): number {
-  const [h, m] = hhmm.split(':').map(Number);
-  return (h ?? 0) * 60 + (m ?? 0);
+  let n = minutesOf.get(hhmm);
+  if (n === undefined) {
+    const [h, m] = hhmm.split(':').map(Number);
+    n = (h ?? 0) * 60 + (m ?? 0);
+    if (minutesOf.size < 1_441) minutesOf.set(hhmm, n);
+  }
+  return n;
 }
+const minutesOf = new Map<string, number>();
 
 /**
  * The doctor's slot start times on `day` (a DateTime in the clinic zone), every `slotMinutes`

@@ -184,13 +184,16 @@ async function handleToolCalls(
  * its arguments) before its atomic step begins: ~10 ms of scrypt each on the thread pool, never
  * inside the step (which holds the embedded store's write lock) nor on the event loop.
  */
+const E164 = /^\+[1-9]\d{6,14}$/;
+
 async function prepareIndexes(call: ToolCall, message: ServerMessage, ctx: MessageContext): Promise<void> {
   if (!LOOKUP_TOOLS.has(call.name)) return;
   const args = call.arguments.ok ? call.arguments.value : {};
   const text = (k: string) => (typeof args[k] === 'string' && args[k].trim() ? [args[k].trim()] : []);
   const phone = text('phone').flatMap((p) => toE164(p, ctx.config.clinic.defaultRegion) ?? []);
   const caller = message.customerNumber ? [message.customerNumber] : [];
-  const callerE164 = caller.flatMap((p) => toE164(p, ctx.config.clinic.defaultRegion) ?? []);
+  // Vapi sends the caller's number in E.164 already, and the raw number is prepared anyway.
+  const callerE164 = caller.flatMap((p) => (E164.test(p) ? [] : (toE164(p, ctx.config.clinic.defaultRegion) ?? [])));
   try {
     await ctx.sealer.prepare({
       phones: [...new Set([...phone, ...caller, ...callerE164])],
