@@ -139,18 +139,22 @@ export function freeStarts(
   taken: ReadonlySet<number> | undefined,
   nowMs: number,
 ): readonly DateTime[] {
-  const slots = slotsOnDay(doctor, day, slotMinutes);
-  const keep = taken && slots.every((s) => s.toMillis() > nowMs);
-  let byDay = keep ? freeKept.get(taken)?.get(doctor) : undefined;
+  let byDay = taken ? freeKept.get(taken)?.get(doctor) : undefined;
   const known = byDay?.get(day);
-  if (known) return known;
+  if (known && known.firstMs > nowMs) return known.free;
+  const slots = slotsOnDay(doctor, day, slotMinutes);
   const free = slots.filter((s) => s.toMillis() > nowMs && !taken?.has(s.toMillis()));
-  if (keep) {
+  const firstMs = Math.min(...slots.map((s) => s.toMillis()));
+  if (taken && firstMs > nowMs) {
     let byDoctor = freeKept.get(taken);
     if (!byDoctor) freeKept.set(taken, (byDoctor = new WeakMap()));
     if (!byDay) byDoctor.set(doctor, (byDay = new WeakMap()));
-    byDay.set(day, free);
+    byDay.set(day, { free, firstMs });
   }
   return free;
 }
-const freeKept = new WeakMap<ReadonlySet<number>, WeakMap<Doctor, WeakMap<DateTime, readonly DateTime[]>>>();
+/** {@link freeStarts}' answers by taken set, doctor and day, with the day's first slot (epoch ms). */
+const freeKept = new WeakMap<
+  ReadonlySet<number>,
+  WeakMap<Doctor, WeakMap<DateTime, { free: readonly DateTime[]; firstMs: number }>>
+>();
