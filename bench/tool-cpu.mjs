@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { Session } from 'node:inspector/promises';
 import { BLIND_KEY, dist, root } from './scale-store.mjs';
 
-const N = Number(process.env.BENCH_CALLS_CPU ?? 400);
+const N = Number(process.env.BENCH_CALLS_CPU ?? 2000);
 const source = path.resolve(process.env.BENCH_STORE_DIR ?? path.join(root, 'bench', '.cache', 'test-local-100000'));
 if (!fs.existsSync(path.join(source, '.receptionist', 'receptionist.db'))) {
   process.stderr.write(`No store in ${source}: run \`node bench/test-local.mjs\` first (it builds and caches one).\n`);
