@@ -449,7 +449,7 @@ ${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}
   const file = path.join(root, 'docs', 'benchmarks.md');
   const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   // Every other script's section (<!-- name --> … <!-- /name -->) and the hand-written notes on the gaps are kept.
-  const kept = [...previous.matchAll(/^<!-- ([a-z-]+) -->$/gm)]
+  const kept = [...previous.matchAll(/^<!-- ([a-z0-9-]+) -->$/gm)]
     .map(([, name]) => new RegExp(`<!-- ${name} -->[\\s\\S]*?<!-- /${name} -->\\n?`).exec(previous)?.[0])
     .filter(Boolean);
   fs.writeFileSync(file, [md, ...kept].join('\n'));
