@@ -141,7 +141,7 @@ export function freeStarts(
 ): readonly DateTime[] {
   let byDay = taken ? freeKept.get(taken)?.get(doctor) : undefined;
   const known = byDay?.get(day);
-  if (known && known.firstMs > nowMs) return known.free;
+  if (known && known.firstMs > nowMs && known.slotMinutes === slotMinutes) return known.free;
   const slots = slotsOnDay(doctor, day, slotMinutes);
   const free = slots.filter((s) => s.toMillis() > nowMs && !taken?.has(s.toMillis()));
   const firstMs = Math.min(...slots.map((s) => s.toMillis()));
@@ -149,12 +149,12 @@ export function freeStarts(
     let byDoctor = freeKept.get(taken);
     if (!byDoctor) freeKept.set(taken, (byDoctor = new WeakMap()));
     if (!byDay) byDoctor.set(doctor, (byDay = new WeakMap()));
-    byDay.set(day, { free, firstMs });
+    byDay.set(day, { free, firstMs, slotMinutes });
   }
   return free;
 }
-/** {@link freeStarts}' answers by taken set, doctor and day, with the day's first slot (epoch ms). */
+/** {@link freeStarts}' answers by taken set, doctor and day, with the day's first slot (epoch ms) and the clinic's slot length they were worked out for. */
 const freeKept = new WeakMap<
   ReadonlySet<number>,
-  WeakMap<Doctor, WeakMap<DateTime, { free: readonly DateTime[]; firstMs: number }>>
+  WeakMap<Doctor, WeakMap<DateTime, { free: readonly DateTime[]; firstMs: number; slotMinutes: number }>>
 >();
