@@ -2,13 +2,13 @@ import path from 'node:path';
 import { createEnv, type Env } from './env.js';
 import { createProcessIO, type IO } from './io.js';
 import { createPrompter, type Prompter } from './prompter.js';
+import { ngrokTunnels, type TunnelFactory } from './tunnel/index.js';
 
 // Every command starts here, `--help` too. An ES import of a builtin builds a facade that reads all
 // its exports, and fs's and util's lazy ones (file streams, TextDecoder) load with it: ~4 ms of a
 // 50 ms `--help` (PERF-3). The modules themselves, as CommonJS gives them, cost nothing more.
 const fs = process.getBuiltinModule('node:fs');
 const { parseEnv } = process.getBuiltinModule('node:util');
-import { ngrokTunnels, type TunnelFactory } from './tunnel/index.js';
 
 /**
  * Everything a command touches outside its own logic. `createDeps()` is the only place that

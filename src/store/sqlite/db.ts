@@ -49,8 +49,8 @@ const rollbacks = new WeakMap<DatabaseSync, number>();
 
 /**
  * What has happened to the connection's data that it did not write itself: commits by other
- * connections (SQLite's `PRAGMA data_version`) and its own rollbacks. Part of a collection's
- * `version()`, with the collection's own writes.
+ * connections (SQLite's `PRAGMA data_version`) and its own rollbacks. Part of the version a
+ * collection's `changes()` gives, with the collection's own writes.
  */
 export function foreignChanges(db: DatabaseSync): string {
   const row = prepared(db, 'PRAGMA data_version').get() as { data_version: number };
