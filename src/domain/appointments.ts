@@ -4,7 +4,7 @@ import { DuplicateKeyError, type Collection, type Store } from '../store/types.j
 import type { ClinicSettings, Customer, Doctor } from './clinic.js';
 import { bookableDays, isSlotStart, nearestOf, slotKey } from './schedule.js';
 import { speakableId } from './ids.js';
-import { freeStarts, TakenTimes } from './taken-times.js';
+import { claimEnds, freeStarts, TakenTimes } from './taken-times.js';
 import { sealNamedFields, type FieldSealer } from './sealer.js';
 import { isSealed } from '../crypto/seal.js';
 
@@ -120,9 +120,7 @@ export class AppointmentBook {
         { activeSlot: { $gte: `${d}|${lo}`, $lt: `${d}|${hi}` } },
         { fields: ['activeSlot', 'status', 'holdExpiresAt'], covered: true },
       );
-      for (const r of rows)
-        if (r.status !== 'held' || (typeof r.holdExpiresAt === 'number' && r.holdExpiresAt > nowMs))
-          out.add(r.activeSlot!);
+      for (const r of rows) if (claimEnds(r) > nowMs) out.add(r.activeSlot!);
     }
     return out;
   }

@@ -7,9 +7,8 @@ import { slotsOnDay } from './schedule.js';
 const DAY_MS = 86_400_000;
 
 /**
- * One doctor's active appointments whose start lies in [fromMs, toMs): start times (epoch ms, in
- * ascending order) and, for each, the instant its claim ends (`Infinity` for a booking; a hold's expiry; `-Infinity` for
- * a hold without one, which holds nothing).
+ * One doctor's active appointments whose start lies in [fromMs, toMs): start times (epoch ms) and,
+ * for each, the instant its claim ends ({@link claimEnds}).
  */
 interface DoctorRows {
   fromMs: number;
@@ -18,6 +17,15 @@ interface DoctorRows {
   until: number[];
   /** The starts taken at `live.at`, shared by every search until a hold among them runs out (`live.lapse`). */
   live?: { set: ReadonlySet<number>; at: number; lapse: number };
+}
+
+/**
+ * The instant an active appointment's claim on its slot ends, epoch ms: `Infinity` for anything but
+ * a hold (a booking; an unknown status holds its slot too), a hold's expiry, `-Infinity` for a hold
+ * without one, which holds nothing. It holds its slot at `nowMs` while this is later.
+ */
+export function claimEnds(a: Pick<Appointment, 'status' | 'holdExpiresAt'>): number {
+  return a.status !== 'held' ? Infinity : typeof a.holdExpiresAt === 'number' ? a.holdExpiresAt : -Infinity;
 }
 
 /** What was read per appointments collection, at its version `version` (`Collection.changes`). */
@@ -94,15 +102,15 @@ export class TakenTimes {
       { activeSlot: { $gte: lo, $lt: hi } },
       { fields: ['startMs', 'status', 'holdExpiresAt', 'activeSlot'], covered: true },
     );
-    const rows = found
-      .map((r) => ({
-        // A record without its start time (hand-made; `preflight` names it) still holds its slot: read by key.
-        start: typeof r.startMs === 'number' ? r.startMs : Date.parse(r.activeSlot!.slice(doctorId.length + 1)),
-        until: r.status !== 'held' ? Infinity : typeof r.holdExpiresAt === 'number' ? r.holdExpiresAt : -Infinity,
-      }))
-      // The index's order is the key's, which a hand-made record's start need not follow.
-      .sort((a, b) => a.start - b.start);
-    return { fromMs, toMs, starts: rows.map((r) => r.start), until: rows.map((r) => r.until) };
+    return {
+      fromMs,
+      toMs,
+      // A record without its start time (hand-made; `preflight` names it) still holds its slot: read by key.
+      starts: found.map((r) =>
+        typeof r.startMs === 'number' ? r.startMs : Date.parse(r.activeSlot!.slice(doctorId.length + 1)),
+      ),
+      until: found.map(claimEnds),
+    };
   }
 }
 

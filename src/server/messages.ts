@@ -179,13 +179,14 @@ async function handleToolCalls(
   };
 }
 
+/** A number already in E.164 form ("+919812345678"). */
+const E164 = /^\+[1-9]\d{6,14}$/;
+
 /**
  * Stretches the blind indexes a tool call of {@link LOOKUP_TOOLS} will need (the caller's number, a phone and the names in
  * its arguments) before its atomic step begins: ~10 ms of scrypt each on the thread pool, never
  * inside the step (which holds the embedded store's write lock) nor on the event loop.
  */
-const E164 = /^\+[1-9]\d{6,14}$/;
-
 async function prepareIndexes(call: ToolCall, message: ServerMessage, ctx: MessageContext): Promise<void> {
   if (!LOOKUP_TOOLS.has(call.name)) return;
   const args = call.arguments.ok ? call.arguments.value : {};
